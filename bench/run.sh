@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Throughput and connection-rate benchmark: Turnout's fake-IP path against the direct path, in the
+# same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
+#
+#   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 by default)
+#
+# Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
+# Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rounds=${ROUNDS:-3}
+secs=${SECONDS_PER_TEST:-5}
+name="tntb$$"
+dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
+client="$name-c"
+net="$name-n"
+turnout_pid=""
+
+cleanup() {
+  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
+  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+[ -f "$here/launcher/target/turnout.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
+"$here/sandbox/sandbox.sh" up "$name" "$dir"
+for ns in "$client" "$net"; do
+  ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+done
+ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
+
+cat > "$dir/config.yaml" <<CONF
+log-level: warning
+dns:
+  fake-ip-range: 198.18.0.0/15
+  nameserver: [203.0.113.1]
+tun:
+  device: turnout0
+rules:
+  - MATCH,DIRECT
+CONF
+ip netns exec "$client" java -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
+  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
+turnout_pid=$!
+for _ in $(seq 1 100); do
+  ip netns exec "$client" dig +short +time=1 +tries=1 @198.18.0.1 bulk.example.test 2>/dev/null \
+    | grep -q '^198\.18\.' && break
+  sleep 0.2
+done
+
+iperf() { # TARGET -> Gbit/s
+  ip netns exec "$client" iperf3 -c "$1" -t "$secs" -J 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+conns() { # URL -> requests/s with a new connection per request
+  ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' "$1" 2>/dev/null \
+    | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+: > "$dir/tp-direct"; : > "$dir/tp-turnout"; : > "$dir/cps-direct"; : > "$dir/cps-turnout"
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds..." >&2
+  iperf 203.0.113.10 >> "$dir/tp-direct"
+  iperf bulk.example.test >> "$dir/tp-turnout"
+  conns http://203.0.113.10/index.html >> "$dir/cps-direct"
+  conns http://www.example.test/index.html >> "$dir/cps-turnout"
+done
+
+row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
+  local base tun
+  base=$(median < "$3"); tun=$(median < "$4")
+  printf '%-34s %12s %12s %8s\n' "$1 ($2)" "$base" "$tun" \
+    "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)"
+}
+echo
+echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores, $(uname -r))"
+printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
+row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
+row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
+grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true

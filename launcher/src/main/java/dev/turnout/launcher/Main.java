@@ -1,0 +1,108 @@
+package dev.turnout.launcher;
+
+import dev.turnout.launcher.config.ConfigException;
+import dev.turnout.launcher.config.ConfigLoader;
+import dev.turnout.launcher.config.TurnoutConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code turnout} command line. Exit codes: 0 success, 1 bad configuration, 2 usage, 3 failure.
+ */
+@Command(
+    name = "turnout",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Rule-based transparent proxy for Linux.",
+      "Answers DNS with fake IPs, captures connections to them through a TUN device and routes"
+          + " each one DIRECT, through a proxy or to REJECT by Clash-compatible rules."
+    },
+    subcommands = {Main.Run.class, Main.Check.class, CommandLine.HelpCommand.class})
+public final class Main {
+  static final int EXIT_CONFIG = 1;
+  static final int EXIT_FAILURE = 3;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main());
+  }
+
+  /** {@code turnout run -c FILE}: runs until SIGINT or SIGTERM. */
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Start Turnout and run until SIGINT/SIGTERM.")
+  static final class Run implements Callable<Integer> {
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        paramLabel = "FILE",
+        description = "YAML configuration file.")
+    Path config;
+
+    @Override
+    public Integer call() {
+      TurnoutConfig loaded;
+      try {
+        loaded = ConfigLoader.load(config);
+      } catch (ConfigException e) {
+        printProblems(e);
+        return EXIT_CONFIG;
+      }
+      return Turnout.runUntilSignalled(loaded);
+    }
+  }
+
+  /** {@code turnout check -c FILE}: validates without touching the system. */
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description = "Validate a configuration file and print every problem.")
+  static final class Check implements Callable<Integer> {
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        paramLabel = "FILE",
+        description = "YAML configuration file.")
+    Path config;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try {
+        TurnoutConfig loaded = ConfigLoader.load(config);
+        Components.validate(loaded);
+      } catch (ConfigException e) {
+        printProblems(e);
+        return EXIT_CONFIG;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(config + ": OK");
+      out.flush();
+      return 0;
+    }
+  }
+
+  static void printProblems(ConfigException e) {
+    for (String problem : e.problems()) {
+      System.err.println(problem);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"turnout " + (version == null ? "development build" : version)};
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.turnout.launcher.config;
+
+import dev.turnout.fakedns.DomainFilter;
+import dev.turnout.fakedns.Upstream;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads a Clash-compatible YAML file into a {@link TurnoutConfig}. Every key is checked: a key
+ * Turnout does not understand is an error, because silently ignoring a key that changes behaviour
+ * (say, {@code proxies:}) would route traffic other than the way the user wrote.
+ */
+public final class ConfigLoader {
+  private static final Set<String> CLASH_TOP_LEVEL_UNSUPPORTED =
+      Set.of(
+          "port",
+          "socks-port",
+          "redir-port",
+          "tproxy-port",
+          "mixed-port",
+          "allow-lan",
+          "bind-address",
+          "external-controller",
+          "external-ui",
+          "secret",
+          "interface-name",
+          "routing-mark",
+          "proxies",
+          "proxy-groups",
+          "proxy-providers",
+          "rule-providers",
+          "hosts",
+          "profile",
+          "experimental",
+          "sniffer",
+          "tunnels",
+          "find-process-mode",
+          "geodata-mode",
+          "geox-url",
+          "unified-delay",
+          "tcp-concurrent",
+          "global-client-fingerprint",
+          "keep-alive-interval",
+          "authentication",
+          "lan-allowed-ips",
+          "listeners");
+  private static final Set<String> CLASH_DNS_UNSUPPORTED =
+      Set.of(
+          "ipv6",
+          "default-nameserver",
+          "fallback",
+          "fallback-filter",
+          "nameserver-policy",
+          "use-hosts",
+          "use-system-hosts",
+          "prefer-h3",
+          "respect-rules",
+          "proxy-server-nameserver",
+          "fake-ip-filter-mode",
+          "cache-algorithm",
+          "direct-nameserver");
+  private static final Set<String> CLASH_TUN_UNSUPPORTED =
+      Set.of(
+          "auto-route",
+          "auto-detect-interface",
+          "dns-hijack",
+          "strict-route",
+          "route-exclude-address",
+          "route-address",
+          "exclude-uid",
+          "include-uid",
+          "inet4-address",
+          "inet6-address",
+          "gso",
+          "gso-max-size",
+          "endpoint-independent-nat",
+          "udp-timeout",
+          "auto-redirect",
+          "file-descriptor");
+  private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+  public static final int DEFAULT_RELAY_PORT = 7890;
+
+  private ConfigLoader() {}
+
+  public static TurnoutConfig load(Path file) throws ConfigException {
+    String name = file.toString();
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(List.of(name + ": no such file"));
+    } catch (IOException e) {
+      throw new ConfigException(List.of(name + ": cannot read: " + e.getMessage()));
+    }
+    return parse(name, file, text);
+  }
+
+  static TurnoutConfig parse(String name, Path file, String text) throws ConfigException {
+    Problems problems = new Problems(name);
+    Node root;
+    try (Reader reader = new java.io.StringReader(text)) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(true); // reported with a line by YamlMapping instead
+      root = new Yaml(options).compose(reader);
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new ConfigException(List.of(name + ":" + line + ": YAML syntax: " + e.getProblem()));
+    } catch (YAMLException | IOException e) {
+      throw new ConfigException(List.of(name + ": YAML syntax: " + e.getMessage()));
+    }
+    if (root == null) {
+      throw new ConfigException(List.of(name + ":1: the file is empty"));
+    }
+    YamlMapping top = new YamlMapping(problems, "", root);
+    String logLevel =
+        top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
+    top.choice("mode", "rule", List.of("rule"));
+    if (top.bool("ipv6", false)) {
+      problems.add(top.keyNode("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
+    }
+
+    YamlMapping dnsSection = top.mapping("dns");
+    Ipv4Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15", problems);
+    AddressPlan plan;
+    try {
+      plan = AddressPlan.of(range);
+    } catch (IllegalArgumentException e) {
+      problems.add(
+          dnsSection.value("fake-ip-range").orElse(null), "dns.fake-ip-range", e.getMessage());
+      plan = AddressPlan.of(Ipv4Cidr.parse("198.18.0.0/15"));
+    }
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, problems);
+    TurnoutConfig.Tun tun = tun(top.mapping("tun"), problems);
+
+    List<TurnoutConfig.RuleLine> rules = new ArrayList<>();
+    for (YamlMapping.Scalar rule : top.scalars("rules")) {
+      rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));
+    }
+    top.rejectUnread(CLASH_TOP_LEVEL_UNSUPPORTED);
+    problems.throwIfAny();
+    return new TurnoutConfig(file, logLevel, dns, tun, plan, List.copyOf(rules));
+  }
+
+  private static TurnoutConfig.Dns dns(
+      YamlMapping section, Ipv4Cidr range, AddressPlan plan, Problems problems) {
+    boolean enable = section.bool("enable", true);
+    section.choice("enhanced-mode", "fake-ip", List.of("fake-ip"));
+    InetSocketAddress listen = new InetSocketAddress(plan.tunInetAddress(), 53);
+    String listenText = section.string("listen", null);
+    if (listenText != null) {
+      try {
+        listen = hostPort(listenText);
+      } catch (IllegalArgumentException e) {
+        problems.add(section.value("listen").orElse(null), "dns.listen", e.getMessage());
+      }
+    }
+    List<String> filter = new ArrayList<>();
+    for (YamlMapping.Scalar pattern : section.scalars("fake-ip-filter")) {
+      try {
+        DomainFilter.of(List.of(pattern.text()));
+        filter.add(pattern.text());
+      } catch (IllegalArgumentException e) {
+        problems.add(pattern.line(), "dns.fake-ip-filter", e.getMessage());
+      }
+    }
+    List<String> nameservers = new ArrayList<>();
+    List<YamlMapping.Scalar> servers = section.scalars("nameserver");
+    for (YamlMapping.Scalar server : servers) {
+      try {
+        Upstream.builder(List.of(server.text())).build();
+        nameservers.add(server.text());
+      } catch (IllegalArgumentException e) {
+        problems.add(server.line(), "dns.nameserver", e.getMessage());
+      }
+    }
+    if (enable && servers.isEmpty()) {
+      problems.add(
+          section.keyNode("nameserver"),
+          "dns.nameserver",
+          "at least one upstream is needed, e.g. [\"192.0.2.53\"]; the system resolver is never"
+              + " used because it points at Turnout itself");
+    }
+    section.rejectUnread(CLASH_DNS_UNSUPPORTED);
+    return new TurnoutConfig.Dns(
+        enable, listen, range, List.copyOf(filter), List.copyOf(nameservers));
+  }
+
+  private static TurnoutConfig.Tun tun(YamlMapping section, Problems problems) {
+    boolean enable = section.bool("enable", true);
+    section.choice("stack", "system", List.of("system"));
+    String device = section.string("device", "turnout0");
+    if (!DEVICE_NAME.matcher(device).matches()) {
+      problems.add(
+          section.value("device").orElse(null),
+          "tun.device",
+          "expected an interface name of 1 to 15 letters, digits, '.', '-' or '_', got \""
+              + device
+              + "\"");
+    }
+    int mtu = section.integer("mtu", 65535, 576, 65535);
+    int relayPort = section.integer("relay-port", DEFAULT_RELAY_PORT, 1, 65535);
+    section.rejectUnread(CLASH_TUN_UNSUPPORTED);
+    return new TurnoutConfig.Tun(enable, device, mtu, relayPort);
+  }
+
+  private static Ipv4Cidr cidr(
+      YamlMapping section, String key, String fallback, Problems problems) {
+    String text = section.string(key, fallback);
+    try {
+      return Ipv4Cidr.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(section.value(key).orElse(null), section.qualified(key), e.getMessage());
+      return Ipv4Cidr.parse(fallback);
+    }
+  }
+
+  /** {@code 198.18.0.1:53}, or {@code :53} for every IPv4 address. */
+  static InetSocketAddress hostPort(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("expected ADDRESS:PORT such as 198.18.0.1:53");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected ADDRESS:PORT such as 198.18.0.1:53");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be 1 to 65535");
+    }
+    String host = text.substring(0, colon);
+    return new InetSocketAddress(
+        host.isEmpty() ? Ipv4Cidr.toAddress(0) : Ipv4Cidr.parseLiteral(host), port);
+  }
+}

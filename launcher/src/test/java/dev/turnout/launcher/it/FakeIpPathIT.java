@@ -1,0 +1,129 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.launcher.config.Ipv4Cidr;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole fake-IP path with real peers: dig and curl in the client namespace resolve through
+ * Turnout's DNS, connect to fake IPs, and reach nginx in the "internet" namespace through the TUN,
+ * the NAT and the relay.
+ */
+class FakeIpPathIT {
+  private static final Duration T = Duration.ofSeconds(60);
+  private static Sandbox sandbox;
+  private static TurnoutProcess turnout;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sandbox = Sandbox.create();
+    turnout =
+        sandbox.startTurnout(
+            Sandbox.config("  fake-ip-filter: [real.example.test]", "  - MATCH,DIRECT"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  private static String dig(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("dig", "+short", "+time=2", "+tries=1"));
+    command.addAll(List.of(args));
+    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout().trim();
+  }
+
+  @Test
+  void aNameGetsTheSameFakeIpEachTime() throws Exception {
+    String first = dig("@198.18.0.1", "www.example.test");
+    String second = dig("@198.18.0.1", "www.example.test");
+    String other = dig("@198.18.0.1", "bulk.example.test");
+    assertThat(first).isEqualTo(second);
+    assertThat(other).isNotEqualTo(first);
+    Ipv4Cidr fakeRange = Ipv4Cidr.parse("198.18.0.0/16");
+    assertThat(fakeRange.contains(Ipv4Cidr.toInt(Ipv4Cidr.parseLiteral(first)))).isTrue();
+    assertThat(fakeRange.contains(Ipv4Cidr.toInt(Ipv4Cidr.parseLiteral(other)))).isTrue();
+  }
+
+  @Test
+  void fakeAnswersHaveTtlOne() throws Exception {
+    Sandbox.Result result =
+        sandbox.inClient(T, "dig", "+noall", "+answer", "@198.18.0.1", "www.example.test");
+    assertThat(result.stdout())
+        .containsPattern("www\\.example\\.test\\.\\s+1\\s+IN\\s+A\\s+198\\.18\\.");
+  }
+
+  @Test
+  void filteredNamesAndOtherTypesGetRealAnswers() throws Exception {
+    assertThat(dig("@198.18.0.1", "real.example.test")).isEqualTo("203.0.113.10");
+    assertThat(dig("@198.18.0.1", "example.test", "MX")).isEqualTo("10 mail.example.test.");
+    assertThat(dig("@198.18.0.1", "example.test", "TXT")).isEqualTo("\"turnout sandbox\"");
+    assertThat(dig("+tcp", "@198.18.0.1", "example.test", "MX")).isEqualTo("10 mail.example.test.");
+  }
+
+  @Test
+  void downloadsByNameArriveIntact() throws Exception {
+    for (String file : List.of("1k.bin", "10m.bin")) {
+      Path out = sandbox.file("dl-" + file);
+      Sandbox.Result result =
+          sandbox.inClient(
+              T, "curl", "-sS", "--fail", "-o", out.toString(), "http://www.example.test/" + file);
+      assertThat(result.exit()).as("%s", result).isZero();
+      assertThat(Sandbox.sha256(out)).isEqualTo(Sandbox.sha256(sandbox.file("www/" + file)));
+    }
+    assertThat(turnout.log())
+        .contains("-> www.example.test:80")
+        .contains("rule MATCH")
+        .contains("via DIRECT");
+  }
+
+  @Test
+  void hundredConcurrentDownloadsOfTheSameNameAndPortArriveIntact() throws Exception {
+    Path outDir = Files.createDirectories(sandbox.file("parallel"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "curl",
+                "-sS",
+                "--fail",
+                "--parallel",
+                "--parallel-immediate",
+                "--parallel-max",
+                "100"));
+    for (int i = 0; i < 100; i++) {
+      command.add("-o");
+      command.add(outDir.resolve("f" + i).toString());
+      command.add("http://bulk.example.test/256k.bin");
+    }
+    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    assertThat(result.exit()).as("%s", result).isZero();
+    String expected = Sandbox.sha256(sandbox.file("www/256k.bin"));
+    for (int i = 0; i < 100; i++) {
+      assertThat(Sandbox.sha256(outDir.resolve("f" + i))).as("download %d", i).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void theRelayListenerRefusesConnectionsThatDidNotComeThroughTheNat() throws Exception {
+    Sandbox.Result result =
+        sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://198.18.0.1:7890/");
+    assertThat(result.exit()).as("%s", result).isNotZero();
+    assertThat(turnout.isAlive()).isTrue();
+    // and Turnout still serves real connections afterwards
+    Sandbox.Result ok =
+        sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");
+    assertThat(ok.stdout()).isEqualTo("ok\n");
+  }
+}

@@ -1,0 +1,190 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Test hosts in network namespaces, built by {@code sandbox/sandbox.sh} (see its header for the
+ * layout). One sandbox per test class; {@link #close} removes every namespace, process and file,
+ * also after a failed test.
+ */
+final class Sandbox implements AutoCloseable {
+  static final Path ROOT = findRepositoryRoot();
+  static final Path JAR = ROOT.resolve("launcher/target/turnout.jar");
+
+  final String name;
+  final String client;
+  final String internet;
+  final Path dir;
+  private final List<TurnoutProcess> started = new ArrayList<>();
+
+  private Sandbox(String name, Path dir) {
+    this.name = name;
+    this.client = name + "-c";
+    this.internet = name + "-n";
+    this.dir = dir;
+  }
+
+  static Sandbox create() throws Exception {
+    requireRoot();
+    String name =
+        "tnt" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    Path dir = Files.createTempDirectory("turnout-it-");
+    Sandbox sandbox = new Sandbox(name, dir);
+    Result up = run(Duration.ofSeconds(30), script(), "up", name, dir.toString());
+    if (up.exit() != 0) {
+      sandbox.close();
+      throw new IllegalStateException("sandbox up failed: " + up);
+    }
+    return sandbox;
+  }
+
+  /** In CI (root) end-to-end tests must run; elsewhere, without root, they are skipped. */
+  static void requireRoot() throws Exception {
+    boolean root = "0".equals(run(Duration.ofSeconds(5), "id", "-u").stdout().trim());
+    if (!root && "true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("end-to-end tests need root in CI");
+    }
+    Assumptions.assumeTrue(root, "end-to-end tests need root (network namespaces, TUN)");
+  }
+
+  /** Runs a command inside the client namespace, where Turnout and the clients run. */
+  Result inClient(Duration timeout, String... command) throws Exception {
+    return inNamespace(client, timeout, command);
+  }
+
+  Result inInternet(Duration timeout, String... command) throws Exception {
+    return inNamespace(internet, timeout, command);
+  }
+
+  private static Result inNamespace(String ns, Duration timeout, String... command)
+      throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+    full.addAll(List.of(command));
+    return run(timeout, full.toArray(String[]::new));
+  }
+
+  /** Starts Turnout in the client namespace with this YAML and waits until it is ready. */
+  TurnoutProcess startTurnout(String yaml) throws Exception {
+    Path config = dir.resolve("config-" + started.size() + ".yaml");
+    Files.writeString(config, yaml);
+    Path log = dir.resolve("turnout-" + started.size() + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                client,
+                "java",
+                "-jar",
+                JAR.toString(),
+                "run",
+                "-c",
+                config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    TurnoutProcess process = new TurnoutProcess(builder.start(), log);
+    started.add(process);
+    process.awaitLog("Turnout ready", Duration.ofSeconds(30));
+    return process;
+  }
+
+  /** A config for the sandbox: fake-IP DNS with dnsmasq upstream, TUN, and the given rules. */
+  static String config(String extraDns, String rules) {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "dns:",
+        "  enable: true",
+        "  fake-ip-range: 198.18.0.0/15",
+        "  nameserver: [203.0.113.1]",
+        extraDns,
+        "tun:",
+        "  enable: true",
+        "  device: turnout0",
+        "rules:",
+        rules,
+        "");
+  }
+
+  Path file(String relative) {
+    return dir.resolve(relative);
+  }
+
+  static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    return HexFormat.of().formatHex(digest.digest(Files.readAllBytes(file)));
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (TurnoutProcess process : started) {
+      process.kill();
+    }
+    Result down = run(Duration.ofSeconds(30), script(), "down", name, dir.toString());
+    assertThat(down.exit()).as("sandbox down: %s", down).isZero();
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static String script() {
+    return ROOT.resolve("sandbox/sandbox.sh").toString();
+  }
+
+  static Result run(Duration timeout, String... command) throws Exception {
+    Path out = Files.createTempFile("turnout-it-out", ".txt");
+    Path err = Files.createTempFile("turnout-it-err", ".txt");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+        throw new IllegalStateException(
+            "timed out after " + timeout + ": " + String.join(" ", command));
+      }
+      return new Result(
+          process.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static Path findRepositoryRoot() {
+    Path here = Path.of("").toAbsolutePath();
+    for (Path p = here; p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve("sandbox/sandbox.sh"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("sandbox/sandbox.sh not found above " + here);
+  }
+
+  record Result(int exit, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\nstdout: " + stdout + "\nstderr: " + stderr;
+    }
+  }
+}

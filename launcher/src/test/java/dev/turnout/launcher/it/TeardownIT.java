@@ -1,0 +1,38 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Turnout leaves no TUN device and no route behind when stopped with SIGTERM. */
+class TeardownIT {
+  private static final Duration T = Duration.ofSeconds(30);
+
+  @Test
+  void sigtermRemovesTheTunDeviceAndItsRoutes() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      String linksBefore = sandbox.inClient(T, "ip", "-o", "link").stdout();
+      String routesBefore = sandbox.inClient(T, "ip", "route", "show", "table", "all").stdout();
+      TurnoutProcess turnout = sandbox.startTurnout(Sandbox.config("", "  - MATCH,DIRECT"));
+      assertThat(sandbox.inClient(T, "ip", "-o", "link", "show", "dev", "turnout0").exit())
+          .isZero();
+      assertThat(sandbox.inClient(T, "ip", "route").stdout())
+          .contains("198.18.0.0/15 dev turnout0");
+      // some traffic first, so the NAT and relay have state to tear down
+      assertThat(
+              sandbox
+                  .inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html")
+                  .stdout())
+          .isEqualTo("ok\n");
+
+      int exit = turnout.terminate(Duration.ofSeconds(20));
+
+      assertThat(exit).isIn(0, 143);
+      assertThat(turnout.log()).contains("stopped");
+      assertThat(sandbox.inClient(T, "ip", "-o", "link").stdout()).isEqualTo(linksBefore);
+      assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "all").stdout())
+          .isEqualTo(routesBefore);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Test hosts for Turnout's end-to-end tests and benchmarks, built from network namespaces.
+#
+#   sandbox.sh up   NAME DIR   create the hosts; files (configs, logs, pids, web root) go to DIR
+#   sandbox.sh down NAME DIR   remove everything `up` created; safe to run twice or after a failure
+#
+# Layout (no namespace has a default route, so nothing can leave this machine):
+#   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
+#           here; /etc/netns/NAME-c/resolv.conf points at Turnout's DNS (198.18.0.1).
+#   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
+#           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
+#           -> 203.0.113.10 and answers MX/TXT for example.test.
+set -euo pipefail
+
+cmd=${1:?usage: sandbox.sh up|down NAME DIR}
+name=${2:?usage: sandbox.sh up|down NAME DIR}
+dir=${3:?usage: sandbox.sh up|down NAME DIR}
+client="$name-c"
+net="$name-n"
+# Interface names are limited to 15 characters.
+short=$(printf '%s' "$name" | md5sum | cut -c1-8)
+veth_c="tc$short"
+veth_n="tn$short"
+
+in_ns() { ip netns exec "$1" "${@:2}"; }
+
+up() {
+  mkdir -p "$dir/www" "$dir/nginx"
+  ip netns add "$client"
+  ip netns add "$net"
+  ip link add "$veth_c" type veth peer name "$veth_n"
+  ip link set "$veth_c" netns "$client"
+  ip link set "$veth_n" netns "$net"
+  in_ns "$client" ip link set lo up
+  in_ns "$net" ip link set lo up
+  in_ns "$client" ip addr add 203.0.113.2/24 dev "$veth_c"
+  in_ns "$net" ip addr add 203.0.113.1/24 dev "$veth_n"
+  in_ns "$net" ip addr add 203.0.113.10/24 dev "$veth_n"
+  in_ns "$client" ip link set "$veth_c" up
+  in_ns "$net" ip link set "$veth_n" up
+
+  mkdir -p "/etc/netns/$client"
+  echo "nameserver 198.18.0.1" > "/etc/netns/$client/resolv.conf"
+  printf '127.0.0.1 localhost\n' > "/etc/netns/$client/hosts"
+
+  head -c 1024 /dev/urandom > "$dir/www/1k.bin"
+  head -c $((10 * 1024 * 1024)) /dev/urandom > "$dir/www/10m.bin"
+  head -c $((256 * 1024)) /dev/urandom > "$dir/www/256k.bin"
+  echo ok > "$dir/www/index.html"
+
+  in_ns "$net" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+    --listen-address=203.0.113.1 --bind-interfaces --user=root \
+    --local=/test/ --local-ttl=60 --pid-file="$dir/dnsmasq.pid" --log-queries --log-facility="$dir/dnsmasq.log" \
+    --host-record=www.example.test,203.0.113.10 \
+    --host-record=bulk.example.test,203.0.113.10 \
+    --host-record=real.example.test,203.0.113.10 \
+    --mx-host=example.test,mail.example.test,10 \
+    --txt-record=example.test,"turnout sandbox"
+
+  cat > "$dir/nginx/nginx.conf" <<CONF
+worker_processes 2;
+user root;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path $dir/nginx/body;
+  proxy_temp_path $dir/nginx/proxy;
+  fastcgi_temp_path $dir/nginx/fastcgi;
+  uwsgi_temp_path $dir/nginx/uwsgi;
+  scgi_temp_path $dir/nginx/scgi;
+  server {
+    listen 203.0.113.10:80 backlog=4096;
+    root $dir/www;
+  }
+}
+CONF
+  in_ns "$net" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx"
+  # Ready when both answer.
+  for _ in $(seq 1 50); do
+    if in_ns "$net" dig +time=1 +tries=1 +short @203.0.113.1 www.example.test >/dev/null 2>&1 \
+      && in_ns "$net" curl -sf -o /dev/null http://203.0.113.10/index.html; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: dnsmasq or nginx did not come up" >&2
+  return 1
+}
+
+down() {
+  for ns in "$client" "$net"; do
+    if ip netns list | grep -qw "$ns"; then
+      pids=$(ip netns pids "$ns" 2>/dev/null || true)
+      [ -n "$pids" ] && kill $pids 2>/dev/null || true
+      for _ in $(seq 1 30); do
+        [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+        sleep 0.1
+      done
+      pids=$(ip netns pids "$ns" 2>/dev/null || true)
+      [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
+  rm -rf "/etc/netns/$client"
+  # The veth pair disappears with its namespaces; remove it in case a half-built `up` left it here.
+  ip link del "$veth_c" 2>/dev/null || true
+}
+
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: sandbox.sh up|down NAME DIR" >&2; exit 2 ;;
+esac
