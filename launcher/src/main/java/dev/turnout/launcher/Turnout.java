@@ -197,21 +197,24 @@ final class Turnout implements Closeable {
         .setLevel(logback);
   }
 
-  /** Undoes everything started, newest first; safe to call more than once. */
+  /**
+   * Undoes everything started, newest first, then drains the asynchronous log appender so that no
+   * line is lost when the JVM halts. Runs once, from the shutdown hook.
+   */
   @Override
   public synchronized void close() {
-    if (started.isEmpty()) {
-      return;
-    }
-    log.info("stopping");
-    while (!started.isEmpty()) {
-      Closeable next = started.pop();
-      try {
-        next.close();
-      } catch (Exception e) {
-        log.warn("while stopping {}: {}", next, e.toString());
+    if (!started.isEmpty()) {
+      log.info("stopping");
+      while (!started.isEmpty()) {
+        Closeable next = started.pop();
+        try {
+          next.close();
+        } catch (Exception e) {
+          log.warn("while stopping {}: {}", next, e.toString());
+        }
       }
+      log.info("Turnout stopped");
     }
-    log.info("Turnout stopped");
+    ((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory()).stop();
   }
 }

@@ -1,0 +1,32 @@
+package dev.turnout.natrewrite;
+
+/** Why a packet read from the TUN was not written back. Each reason has its own counter. */
+public enum DropReason {
+  /** Truncated, bad IHL or data offset, total length beyond the buffer. */
+  MALFORMED(true),
+  /** IPv6 (e.g. the kernel's router solicitations on a fresh link); not served yet. */
+  IPV6(false),
+  /** Neither IPv4 nor IPv6. */
+  NOT_IP(true),
+  /** Any IPv4 fragment; the kernel never fragments towards a 65535-MTU TUN. */
+  FRAGMENT(true),
+  UDP(false),
+  ICMP(false),
+  OTHER_PROTOCOL(false),
+  /** Destination neither in the captured (fake) range nor in the NAT pool. */
+  OUTSIDE_RANGE(false),
+  /** Addressed to the NAT pool but not sent by the relay listener. */
+  NOT_FROM_RELAY(true),
+  /** No NAT entry, and no RST is due (the segment is itself a RST, or it is a reply). */
+  NO_ENTRY(false),
+  /** A SYN found every session address of the NAT pool in use. */
+  POOL_EXHAUSTED(true),
+  /** The rewritten packet could not be written back to the TUN. */
+  WRITE_FAILED(true);
+
+  final boolean warn;
+
+  DropReason(boolean warn) {
+    this.warn = warn;
+  }
+}

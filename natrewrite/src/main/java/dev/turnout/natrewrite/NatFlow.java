@@ -1,0 +1,26 @@
+package dev.turnout.natrewrite;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+
+/**
+ * The original TCP flow behind a session address, as the app sent it: {@code source} is the app's
+ * socket (e.g. 198.18.0.1:40001) and {@code destination} the fake address it dialled (e.g.
+ * 198.18.3.7:443). Immutable.
+ */
+public record NatFlow(
+    Inet4Address sourceAddress,
+    int sourcePort,
+    Inet4Address destinationAddress,
+    int destinationPort) {
+
+  /** The app's socket address. */
+  public InetSocketAddress source() {
+    return new InetSocketAddress(sourceAddress, sourcePort);
+  }
+
+  /** The (fake) address the app connected to. */
+  public InetSocketAddress destination() {
+    return new InetSocketAddress(destinationAddress, destinationPort);
+  }
+}

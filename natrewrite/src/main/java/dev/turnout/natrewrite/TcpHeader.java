@@ -1,0 +1,99 @@
+package dev.turnout.natrewrite;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A view of a TCP header at an absolute offset in a {@link ByteBuffer}; no copy, reusable via
+ * {@link #wrap}. Port rewrites patch the checksum incrementally, including the pseudo-header
+ * addresses that the IPv4 rewrite changes.
+ */
+final class TcpHeader {
+  static final int MIN_LENGTH = 20;
+  static final int FIN = 0x01;
+  static final int SYN = 0x02;
+  static final int RST = 0x04;
+  static final int ACK = 0x10;
+
+  private ByteBuffer buffer;
+  private int base;
+
+  TcpHeader wrap(ByteBuffer buffer, int base) {
+    this.buffer = buffer;
+    this.base = base;
+    return this;
+  }
+
+  int sourcePort() {
+    return buffer.getShort(base) & 0xffff;
+  }
+
+  int destinationPort() {
+    return buffer.getShort(base + 2) & 0xffff;
+  }
+
+  int sequence() {
+    return buffer.getInt(base + 4);
+  }
+
+  int acknowledgment() {
+    return buffer.getInt(base + 8);
+  }
+
+  /** Header length in bytes (data offset × 4). */
+  int headerLength() {
+    return ((buffer.get(base + 12) & 0xff) >>> 4) * 4;
+  }
+
+  int flags() {
+    return buffer.get(base + 13) & 0xff;
+  }
+
+  int checksum() {
+    return buffer.getShort(base + 16) & 0xffff;
+  }
+
+  /**
+   * Rewrites both endpoints. {@code old*Address}/{@code new*Address} are the IPv4 addresses of the
+   * pseudo header, which the caller changes in the IPv4 header itself.
+   */
+  void rewrite(
+      int oldSourceAddress,
+      int oldDestinationAddress,
+      int newSourceAddress,
+      int sourcePort,
+      int newDestinationAddress,
+      int destinationPort) {
+    int checksum = checksum();
+    checksum = Checksums.update32(checksum, oldSourceAddress, newSourceAddress);
+    checksum = Checksums.update32(checksum, oldDestinationAddress, newDestinationAddress);
+    checksum = Checksums.update16(checksum, sourcePort(), sourcePort);
+    checksum = Checksums.update16(checksum, destinationPort(), destinationPort);
+    buffer.putShort(base, (short) sourcePort);
+    buffer.putShort(base + 2, (short) destinationPort);
+    buffer.putShort(base + 16, (short) checksum);
+  }
+
+  /** Writes a bare 20-byte header (window 0, no options) and its full checksum. */
+  void writeFresh(
+      int sourceAddress,
+      int destinationAddress,
+      int sourcePort,
+      int destinationPort,
+      int sequence,
+      int acknowledgment,
+      int flags) {
+    buffer.putShort(base, (short) sourcePort);
+    buffer.putShort(base + 2, (short) destinationPort);
+    buffer.putInt(base + 4, sequence);
+    buffer.putInt(base + 8, acknowledgment);
+    buffer.put(base + 12, (byte) 0x50);
+    buffer.put(base + 13, (byte) flags);
+    buffer.putInt(base + 14, 0); // window 0, checksum 0
+    buffer.putShort(base + 18, (short) 0);
+    int sum =
+        Checksums.pseudoHeaderSum(
+                sourceAddress, destinationAddress, Ipv4Header.PROTOCOL_TCP, MIN_LENGTH)
+            + Checksums.sum(buffer, base, MIN_LENGTH);
+    buffer.putShort(base + 16, (short) Checksums.finish(sum));
+  }
+}

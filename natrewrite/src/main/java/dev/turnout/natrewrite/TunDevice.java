@@ -1,0 +1,244 @@
+package dev.turnout.natrewrite;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A layer-3 TUN device ({@code IFF_TUN | IFF_NO_PI}): every read returns one IP packet, every write
+ * injects one into the kernel. {@link #open} configures address, netmask, MTU and brings the link
+ * up, so the kernel adds the prefix route (e.g. 198.18.0.0/15 dev turnout0) by itself. The device
+ * is not persistent: {@link #close()} deletes it together with its routes.
+ *
+ * <p>Thread-safety: packet I/O is for one reader thread (a {@link TunLoop}); close the loop before
+ * the device, since a closed fd number may be reused by the process.
+ */
+public final class TunDevice implements Closeable {
+  public static final int DEFAULT_MTU = 65535;
+
+  private static final String CLONE_DEVICE = "/dev/net/tun";
+  private static final long TUNSETIFF = 0x400454caL;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final long SIOCSIFADDR = 0x8916;
+  private static final long SIOCSIFNETMASK = 0x891c;
+  private static final long SIOCSIFMTU = 0x8922;
+  private static final short IFF_TUN = 0x0001;
+  private static final short IFF_NO_PI = 0x1000;
+  private static final short IFF_UP = 0x1;
+  private static final short IFF_RUNNING = 0x40;
+  private static final int IFNAMSIZ = 16;
+  private static final int IFREQ_SIZE = 40;
+
+  private final int fd;
+  private final String name;
+  private final int mtu;
+  private final Memory pollFd = new Memory(8);
+  private final long pollFdAddress = Pointer.nativeValue(pollFd);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private TunDevice(int fd, String name, int mtu) {
+    this.fd = fd;
+    this.name = name;
+    this.mtu = mtu;
+    pollFd.setInt(0, fd);
+    pollFd.setShort(4, LibC.POLLIN);
+  }
+
+  /**
+   * Creates the TUN device {@code name} with {@code address/prefixLength}, sets its MTU and brings
+   * it up.
+   *
+   * @throws IOException if /dev/net/tun is missing, CAP_NET_ADMIN is lacking, the name is taken, or
+   *     any configuration step fails; the message says which
+   */
+  public static TunDevice open(String name, Inet4Address address, int prefixLength, int mtu)
+      throws IOException {
+    byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+    if (name.isEmpty() || nameBytes.length >= IFNAMSIZ || !name.matches("[A-Za-z0-9_.%-]+")) {
+      throw new IllegalArgumentException("bad interface name: " + name);
+    }
+    if (prefixLength < 1 || prefixLength > 32) {
+      throw new IllegalArgumentException("bad prefix length " + prefixLength);
+    }
+    if (mtu < 68 || mtu > 65535) {
+      throw new IllegalArgumentException("bad MTU " + mtu);
+    }
+    LibC.checkPlatform();
+    int fd;
+    try {
+      fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw openFailure(e.getErrorCode());
+    }
+    try {
+      Memory ifr = new Memory(IFREQ_SIZE);
+      ifr.clear();
+      ifr.write(0, nameBytes, 0, nameBytes.length);
+      ifr.setShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+      ioctl(fd, TUNSETIFF, ifr, "create TUN device " + name);
+      String actualName = ifr.getString(0, StandardCharsets.US_ASCII.name());
+      configure(actualName, Ipv4Range.toInt(address), prefixLength, mtu);
+      return new TunDevice(fd, actualName, mtu);
+    } catch (IOException | RuntimeException e) {
+      LibC.close(fd);
+      throw e;
+    }
+  }
+
+  /** The interface name the kernel assigned. */
+  public String name() {
+    return name;
+  }
+
+  public int mtu() {
+    return mtu;
+  }
+
+  /** Closes the fd; the kernel deletes the device and its routes. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      LibC.close(fd);
+    }
+  }
+
+  /**
+   * Reads one packet into native memory at {@code address}.
+   *
+   * @return the packet length, or -1 if none is pending
+   */
+  int read(long address, int capacity) throws IOException {
+    while (true) {
+      long n = LibC.read(fd, address, capacity);
+      if (n >= 0) {
+        return (int) n;
+      }
+      int errno = Native.getLastError();
+      if (errno == LibC.EAGAIN) {
+        return -1;
+      }
+      if (errno != LibC.EINTR) {
+        throw new IOException("read from " + name + ": " + LibC.strerror(errno));
+      }
+    }
+  }
+
+  /** Writes one packet from native memory. */
+  void write(long address, int length) throws IOException {
+    while (true) {
+      long n = LibC.write(fd, address, length);
+      if (n >= 0) {
+        return;
+      }
+      int errno = Native.getLastError();
+      if (errno != LibC.EINTR) {
+        throw new IOException("write to " + name + ": " + LibC.strerror(errno));
+      }
+    }
+  }
+
+  /**
+   * Waits until a packet is pending or the timeout passes.
+   *
+   * @throws IOException if the fd is closed or in error
+   */
+  void awaitReadable(int timeoutMillis) throws IOException {
+    pollFd.setShort(6, (short) 0);
+    int n = LibC.poll(pollFdAddress, 1, timeoutMillis);
+    if (n < 0) {
+      int errno = Native.getLastError();
+      if (errno != LibC.EINTR) {
+        throw new IOException("poll on " + name + ": " + LibC.strerror(errno));
+      }
+      return;
+    }
+    short revents = pollFd.getShort(6);
+    if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+      throw new IOException(
+          "TUN device " + name + " is closed or in error (revents " + revents + ")");
+    }
+  }
+
+  private static void configure(String name, int address, int prefixLength, int mtu)
+      throws IOException {
+    int socket;
+    try {
+      socket = LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw new IOException("socket(AF_INET) for configuring " + name + ": " + e.getMessage(), e);
+    }
+    try {
+      Memory ifr = new Memory(IFREQ_SIZE);
+      int netmask = -1 << (32 - prefixLength);
+      setSockaddr(ifr, name, address);
+      ioctl(socket, SIOCSIFADDR, ifr, "set the address of " + name);
+      setSockaddr(ifr, name, netmask);
+      ioctl(socket, SIOCSIFNETMASK, ifr, "set the netmask of " + name);
+      clear(ifr, name);
+      ifr.setInt(IFNAMSIZ, mtu);
+      ioctl(socket, SIOCSIFMTU, ifr, "set the MTU of " + name);
+      clear(ifr, name);
+      ioctl(socket, SIOCGIFFLAGS, ifr, "get the flags of " + name);
+      ifr.setShort(IFNAMSIZ, (short) (ifr.getShort(IFNAMSIZ) | IFF_UP | IFF_RUNNING));
+      ioctl(socket, SIOCSIFFLAGS, ifr, "bring up " + name);
+    } finally {
+      LibC.close(socket);
+    }
+  }
+
+  private static void clear(Memory ifr, String name) {
+    ifr.clear();
+    byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
+    ifr.write(0, bytes, 0, bytes.length);
+  }
+
+  /** Fills ifr_addr with a sockaddr_in (family in host order, address in network order). */
+  private static void setSockaddr(Memory ifr, String name, int address) {
+    clear(ifr, name);
+    ifr.setShort(IFNAMSIZ, (short) LibC.AF_INET);
+    ifr.setByte(IFNAMSIZ + 4, (byte) (address >>> 24));
+    ifr.setByte(IFNAMSIZ + 5, (byte) (address >>> 16));
+    ifr.setByte(IFNAMSIZ + 6, (byte) (address >>> 8));
+    ifr.setByte(IFNAMSIZ + 7, (byte) address);
+  }
+
+  private static void ioctl(int fd, long request, Memory ifr, String what) throws IOException {
+    try {
+      LibC.ioctl(fd, request, ifr);
+    } catch (LastErrorException e) {
+      int errno = e.getErrorCode();
+      String reason =
+          switch (errno) {
+            case LibC.EPERM, LibC.EACCES ->
+                "permission denied: this needs CAP_NET_ADMIN (run as root, or grant the capability"
+                    + " with setcap/AmbientCapabilities)";
+            case LibC.EBUSY -> "the interface name is in use by another device or process";
+            default -> LibC.strerror(errno);
+          };
+      throw new IOException("Cannot " + what + ": " + reason, e);
+    }
+  }
+
+  private static IOException openFailure(int errno) {
+    String reason =
+        switch (errno) {
+          case LibC.ENOENT, LibC.ENODEV, LibC.ENXIO ->
+              CLONE_DEVICE
+                  + " is missing: load the tun module (modprobe tun), or in a container pass"
+                  + " --device /dev/net/tun";
+          case LibC.EPERM, LibC.EACCES ->
+              "permission denied on "
+                  + CLONE_DEVICE
+                  + ": this needs CAP_NET_ADMIN (run as root, or grant the capability)";
+          default -> LibC.strerror(errno);
+        };
+    return new IOException("Cannot open TUN: " + reason);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.turnout.natrewrite;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TUN's one reader thread: reads a packet into a preallocated direct buffer, rewrites it in
+ * place and writes it back — no hand-off between threads, so a flow is never reordered. When the
+ * device is idle it waits in poll() for at most 250 ms, so {@link #close()} is noticed promptly.
+ * About once a second it calls {@link NatTable#expire()}.
+ *
+ * <p>No exception escapes the loop: drops are counted by reason, I/O errors are logged; the loop
+ * only ends on {@link #close()} or when the device is closed underneath it.
+ */
+public final class TunLoop implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(TunLoop.class);
+  private static final int BUFFER_SIZE = 65536;
+  private static final int POLL_MILLIS = 250;
+  private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final TunDevice device;
+  private final PacketRewriter rewriter;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  private TunLoop(TunDevice device, PacketRewriter rewriter) {
+    this.device = device;
+    this.rewriter = rewriter;
+    this.thread = new Thread(this::run, "turnout-tun-" + device.name());
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Starts the reader thread. The caller keeps ownership of {@code device} and closes it after this
+   * loop. {@code rewriter} must not be used by another thread.
+   */
+  public static TunLoop start(TunDevice device, PacketRewriter rewriter) {
+    TunLoop loop = new TunLoop(device, rewriter);
+    loop.thread.start();
+    return loop;
+  }
+
+  /** A snapshot of the packet and NAT counters. Thread-safe. */
+  public NatStats stats() {
+    return rewriter.stats();
+  }
+
+  /** True until the loop has ended (closed, or the device failed). */
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  /** Stops the reader thread and waits for it (at most about 250 ms). */
+  @Override
+  public void close() {
+    running = false;
+    boolean interrupted = false;
+    while (thread.isAlive() && Thread.currentThread() != thread) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+    NatTable natTable = rewriter.natTable();
+    Counters counters = rewriter.counters();
+    Ticker ticker = System::nanoTime;
+    long lastSweep = ticker.read();
+    log.debug("Reading packets from {}", device.name());
+    try {
+      while (running) {
+        long now = ticker.read();
+        if (now - lastSweep >= SWEEP_NANOS) {
+          lastSweep = now;
+          natTable.expire();
+        }
+        int n = device.read(address, BUFFER_SIZE);
+        if (n < 0) {
+          device.awaitReadable(POLL_MILLIS);
+          continue;
+        }
+        buffer.clear().limit(n);
+        Verdict verdict;
+        try {
+          verdict = rewriter.rewrite(buffer);
+        } catch (RuntimeException e) {
+          // A bug, not the network's fault; keep the data path alive.
+          log.error("Rewriter failed on a {}-byte packet", n, e);
+          counters.drop(DropReason.MALFORMED, "rewriter failure");
+          continue;
+        }
+        if (verdict == Verdict.DROP) {
+          continue;
+        }
+        try {
+          device.write(address + buffer.position(), buffer.remaining());
+        } catch (IOException e) {
+          counters.drop(DropReason.WRITE_FAILED, e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      if (running) {
+        log.error("TUN loop on {} stopped: {}", device.name(), e.getMessage());
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("TUN loop on {} failed", device.name(), e);
+    }
+    log.debug("Stopped reading {}", device.name());
+  }
+}

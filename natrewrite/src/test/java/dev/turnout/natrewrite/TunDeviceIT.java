@@ -1,0 +1,230 @@
+package dev.turnout.natrewrite;
+
+import static dev.turnout.natrewrite.Packets.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Needs root. Creates a fresh network namespace, opens the TUN from a thread that has joined it (so
+ * the device, its route and every socket live only there), runs a TCP connection through the NAT,
+ * and deletes the namespace afterwards. Nothing touches the host's own interfaces.
+ */
+class TunDeviceIT {
+  static final String DEVICE = "tnttest0";
+  static final int CLONE_NEWNET = 0x40000000;
+
+  static {
+    Native.register(TunDeviceIT.class, Platform.C_LIBRARY_NAME);
+  }
+
+  static native int setns(int fd, int nstype) throws LastErrorException;
+
+  static native int open(String path, int flags) throws LastErrorException;
+
+  static native int close(int fd);
+
+  final String namespace = "tnt-it-" + ProcessHandle.current().pid();
+  ExecutorService inNamespace;
+
+  @BeforeEach
+  void createNamespace() throws Exception {
+    assertThat(System.getProperty("user.name")).as("TunDeviceIT needs root").isEqualTo("root");
+    run("ip", "netns", "add", namespace);
+    inNamespace = Executors.newSingleThreadExecutor(r -> new Thread(r, "in-" + namespace));
+    inNamespace
+        .submit(
+            () -> {
+              int fd = open("/var/run/netns/" + namespace, 0x80000); // O_CLOEXEC
+              try {
+                setns(fd, CLONE_NEWNET);
+              } finally {
+                close(fd);
+              }
+              return null;
+            })
+        .get();
+    String hostNamespace = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+    String testNamespace =
+        inNamespace(() -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+    assertThat(testNamespace).isNotEqualTo(hostNamespace);
+  }
+
+  @AfterEach
+  void deleteNamespace() throws Exception {
+    if (inNamespace != null) {
+      inNamespace.shutdownNow();
+      inNamespace.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    run("ip", "netns", "del", namespace);
+  }
+
+  @Test
+  void deviceIsConfiguredAndDeletedOnClose() throws Exception {
+    TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, address("198.18.0.1"), 15, 65535));
+    try {
+      assertThat(tun.name()).isEqualTo(DEVICE);
+      assertThat(ipInNamespace("-o", "addr", "show", "dev", DEVICE)).contains("198.18.0.1/15");
+      assertThat(ipInNamespace("-o", "link", "show", "dev", DEVICE)).contains("mtu 65535", ",UP");
+      assertThat(ipInNamespace("route")).contains("198.18.0.0/15 dev " + DEVICE);
+    } finally {
+      tun.close();
+    }
+    assertThat(ipInNamespace("-o", "link")).doesNotContain(DEVICE);
+    assertThat(ipInNamespace("route")).doesNotContain("198.18.0.0/15");
+  }
+
+  @Test
+  void tcpConnectionToAFakeAddressReachesTheRelayThroughTheNat() throws Exception {
+    Inet4Address tunAddress = address("198.18.0.1");
+    NatTable table = new NatTable(Ipv4Range.hostsOfCidr("198.19.0.0/16"), 1024, 65535);
+    PacketRewriter rewriter =
+        new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
+    try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 65535));
+        TunLoop loop = TunLoop.start(tun, rewriter);
+        ServerSocket relay = inNamespace(() -> new ServerSocket(7890, 50, tunAddress));
+        Socket app = inNamespace(() -> boundSocket(tunAddress))) {
+      ExecutorService relayThread = Executors.newSingleThreadExecutor();
+      try {
+        Future<Optional<NatFlow>> accepted =
+            relayThread.submit(
+                () -> {
+                  try (Socket s = relay.accept()) {
+                    Optional<NatFlow> flow =
+                        table.claim((InetSocketAddress) s.getRemoteSocketAddress());
+                    byte[] greeting = new byte[5];
+                    new DataInputStream(s.getInputStream()).readFully(greeting);
+                    s.getOutputStream()
+                        .write(
+                            (new String(greeting, StandardCharsets.US_ASCII)
+                                    + " "
+                                    + flow.map(f -> f.destination().toString()).orElse("none")
+                                    + "\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read(); // until the app closes
+                    table.release((InetSocketAddress) s.getRemoteSocketAddress());
+                    return flow;
+                  }
+                });
+
+        app.connect(new InetSocketAddress(address("198.18.3.7"), 443), 5000);
+        app.setSoTimeout(5000);
+        app.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        String answer = readLine(app.getInputStream());
+        app.close();
+        Optional<NatFlow> flow = accepted.get(10, TimeUnit.SECONDS);
+
+        assertThat(answer).isEqualTo("hello /198.18.3.7:443");
+        assertThat(flow).isPresent();
+        assertThat(flow.get().source().getAddress()).isEqualTo(tunAddress);
+        assertThat(flow.get().source().getPort()).isEqualTo(app.getLocalPort());
+        NatStats stats = loop.stats();
+        assertThat(stats.entriesCreated()).isEqualTo(1);
+        assertThat(stats.entriesClaimed()).isEqualTo(1);
+        assertThat(stats.entriesReleased()).isEqualTo(1);
+        assertThat(stats.forwarded()).isGreaterThanOrEqualTo(6);
+        assertThat(stats.dropped(DropReason.MALFORMED)).isZero();
+        assertThat(stats.dropped(DropReason.WRITE_FAILED)).isZero();
+      } finally {
+        relayThread.shutdownNow();
+      }
+      loop.close();
+      assertThat(loop.isRunning()).isFalse();
+    }
+  }
+
+  @Test
+  void connectionThatTheRelayDoesNotClaimStillExpires() throws Exception {
+    FakeTicker ticker = new FakeTicker();
+    Inet4Address tunAddress = address("198.18.0.1");
+    NatTable table =
+        new NatTable(
+            ip("198.19.0.1"),
+            ip("198.19.0.1"),
+            2000,
+            2001,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            ticker);
+    PacketRewriter rewriter =
+        new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
+    try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 1500));
+        TunLoop loop = TunLoop.start(tun, rewriter);
+        ServerSocket relay = inNamespace(() -> new ServerSocket(7890, 50, tunAddress));
+        Socket app = inNamespace(() -> boundSocket(tunAddress))) {
+      app.connect(new InetSocketAddress(address("198.18.9.9"), 80), 5000);
+      assertThat(table.activeEntries()).isEqualTo(1);
+      ticker.advance(Duration.ofSeconds(30));
+      assertThat(table.expire()).isEqualTo(1);
+      assertThat(table.activeEntries()).isZero();
+    }
+  }
+
+  /**
+   * A client socket whose fd exists in the namespace. {@code new Socket()} alone creates no fd
+   * until connect(), which would then run in the calling thread's (the host's) namespace; binding
+   * to the TUN address also fails loudly anywhere but in the test namespace.
+   */
+  static Socket boundSocket(Inet4Address tunAddress) throws IOException {
+    Socket socket = new Socket();
+    socket.bind(new InetSocketAddress(tunAddress, 0));
+    return socket;
+  }
+
+  <T> T inNamespace(Callable<T> action) throws Exception {
+    return inNamespace.submit(action).get(10, TimeUnit.SECONDS);
+  }
+
+  String ipInNamespace(String... args) throws Exception {
+    String[] command = new String[args.length + 3];
+    command[0] = "ip";
+    command[1] = "-n";
+    command[2] = namespace;
+    System.arraycopy(args, 0, command, 3, args.length);
+    return run(command);
+  }
+
+  static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + out);
+    }
+    return out;
+  }
+
+  static Inet4Address address(String dotted) {
+    return Ipv4Range.parseLiteral(dotted);
+  }
+
+  static String readLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
+      line.append((char) c);
+    }
+    return line.toString();
+  }
+}
