@@ -1,8 +1,8 @@
 package dev.turnout.launcher.relay;
 
-import dev.turnout.launcher.outbound.Destination;
-import dev.turnout.launcher.outbound.Outbound;
-import dev.turnout.launcher.outbound.RejectOutbound;
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.RejectOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,6 +1,6 @@
 package dev.turnout.launcher.relay;
 
-import dev.turnout.launcher.outbound.Outbound;
+import dev.turnout.outbound.Outbound;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

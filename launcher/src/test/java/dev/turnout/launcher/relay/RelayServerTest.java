@@ -3,9 +3,9 @@ package dev.turnout.launcher.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.turnout.launcher.outbound.DirectOutbound;
-import dev.turnout.launcher.outbound.Outbound;
-import dev.turnout.launcher.outbound.RejectOutbound;
+import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.RejectOutbound;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;

@@ -1,4 +1,4 @@
-package dev.turnout.launcher.outbound;
+package dev.turnout.outbound;
 
 import java.net.InetAddress;
 
