@@ -1,0 +1,109 @@
+package dev.turnout.fakedns;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
+
+/** One parsed {@code nameserver} entry: a literal address, a port and the transport to use. */
+record Nameserver(InetSocketAddress address, boolean tcp) {
+  static final String ACCEPTED =
+      "accepted forms: IP, IP:port, [IPv6]:port, udp://IP[:port], tcp://IP[:port]"
+          + " (literal addresses only; DoT/DoH are not supported yet)";
+
+  /**
+   * Parses {@code spec} without any name resolution: host names are rejected, since resolving them
+   * would go through the system resolver, which may point back at Turnout.
+   *
+   * @throws IllegalArgumentException if {@code spec} is not one of {@link #ACCEPTED}
+   */
+  static Nameserver parse(String spec) {
+    String s = spec.strip();
+    boolean tcp = false;
+    if (s.startsWith("tcp://")) {
+      tcp = true;
+      s = s.substring(6);
+    } else if (s.startsWith("udp://")) {
+      s = s.substring(6);
+    } else if (s.contains("://")) {
+      throw invalid(spec);
+    }
+    String host = s;
+    int port = 53;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0) {
+        throw invalid(spec);
+      }
+      host = s.substring(1, close);
+      String rest = s.substring(close + 1);
+      if (!rest.isEmpty()) {
+        if (!rest.startsWith(":")) {
+          throw invalid(spec);
+        }
+        port = parsePort(rest.substring(1), spec);
+      }
+    } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
+      host = s.substring(0, s.indexOf(':'));
+      port = parsePort(s.substring(s.indexOf(':') + 1), spec);
+    }
+    InetAddress address = parseLiteral(host).orElseThrow(() -> invalid(spec));
+    return new Nameserver(new InetSocketAddress(address, port), tcp);
+  }
+
+  /** Parses a dotted-quad IPv4 or a colon-form IPv6 literal; never consults a resolver. */
+  static Optional<InetAddress> parseLiteral(String host) {
+    try {
+      if (host.indexOf(':') >= 0) {
+        if (!host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+          return Optional.empty();
+        }
+        return Optional.of(InetAddress.getByName(host)); // a ':' makes the JDK parse, not resolve
+      }
+      String[] parts = host.split("\\.", -1);
+      if (parts.length != 4) {
+        return Optional.empty();
+      }
+      byte[] b = new byte[4];
+      for (int i = 0; i < 4; i++) {
+        if (parts[i].isEmpty()
+            || parts[i].length() > 3
+            || !parts[i].chars().allMatch(c -> c >= '0' && c <= '9')) {
+          return Optional.empty();
+        }
+        int v = Integer.parseInt(parts[i]);
+        if (v > 255) {
+          return Optional.empty();
+        }
+        b[i] = (byte) v;
+      }
+      return Optional.of(InetAddress.getByAddress(b));
+    } catch (UnknownHostException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static int parsePort(String s, String spec) {
+    try {
+      int port = Integer.parseInt(s);
+      if (port >= 1 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw invalid(spec);
+  }
+
+  private static IllegalArgumentException invalid(String spec) {
+    return new IllegalArgumentException("unsupported nameserver '" + spec + "'; " + ACCEPTED);
+  }
+
+  @Override
+  public String toString() {
+    return (tcp ? "tcp://" : "udp://")
+        + address.getAddress().getHostAddress()
+        + ":"
+        + address.getPort();
+  }
+}

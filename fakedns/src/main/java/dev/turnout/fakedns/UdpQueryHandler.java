@@ -1,0 +1,40 @@
+package dev.turnout.fakedns;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+
+/** One datagram, one query: hands the bytes to the processor and sends its answer back. */
+@ChannelHandler.Sharable
+final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+  private final QueryProcessor processor;
+
+  UdpQueryHandler(QueryProcessor processor) {
+    this.processor = processor;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+    byte[] wire = ByteBufUtil.getBytes(packet.content());
+    InetSocketAddress sender = packet.sender();
+    Channel channel = ctx.channel();
+    processor
+        .process(wire, true)
+        .thenAccept(
+            answer -> {
+              if (answer != null && channel.isActive()) {
+                channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), sender));
+              }
+            });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // e.g. an ICMP error for an earlier answer: not fatal for a UDP server socket, keep serving
+  }
+}

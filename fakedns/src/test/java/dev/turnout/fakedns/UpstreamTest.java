@@ -1,0 +1,234 @@
+package dev.turnout.fakedns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
+
+class UpstreamTest {
+  static final int FAKE_FIRST = 0xC6120000; // 198.18.0.0
+  static final int FAKE_LAST = 0xC613FFFF; // 198.19.255.255
+
+  private FakeUpstream first;
+  private FakeUpstream second;
+  private final AtomicLong nanos = new AtomicLong();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    first = new FakeUpstream();
+    second = new FakeUpstream();
+    for (FakeUpstream u : List.of(first, second)) {
+      u.add(new TXTRecord(name("txt.test."), DClass.IN, 300, "hello"))
+          .add(a("www.test.", 60, "203.0.113.10"))
+          .add(a("www.test.", 60, "203.0.113.11"))
+          .add(a("zero.test.", 0, "203.0.113.20"))
+          .add(a("mixed.test.", 60, "198.18.0.5"))
+          .add(a("mixed.test.", 60, "203.0.113.30"))
+          .add(a("loop.test.", 60, "198.19.1.1"))
+          .add(new TXTRecord(name("onlytxt.test."), DClass.IN, 60, "x"));
+    }
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    first.close();
+    second.close();
+  }
+
+  static Name name(String s) throws Exception {
+    return Name.fromString(s);
+  }
+
+  static ARecord a(String n, long ttl, String ip) throws Exception {
+    return new ARecord(name(n), DClass.IN, ttl, InetAddress.getByName(ip));
+  }
+
+  static Message query(String n, int type) throws Exception {
+    return Message.newQuery(Record.newRecord(name(n), type, DClass.IN));
+  }
+
+  private Upstream.Builder builder(FakeUpstream... servers) {
+    return Upstream.builder(java.util.Arrays.stream(servers).map(FakeUpstream::address).toList())
+        .timeout(Duration.ofMillis(300))
+        .forbiddenRange(FAKE_FIRST, FAKE_LAST)
+        .ticker(nanos::get);
+  }
+
+  @Test
+  void forwardsAndRestoresTheCallersId() throws Exception {
+    Message q = query("txt.test.", Type.TXT);
+    q.getHeader().setID(4242);
+    Message answer = builder(first).build().query(q).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getHeader().getID()).isEqualTo(4242);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(first.udpQueries).hasValue(1);
+  }
+
+  @Test
+  void truncatedUdpAnswerIsRetriedOverTcp() throws Exception {
+    first.mode = FakeUpstream.Mode.TRUNCATE_UDP;
+    Message answer =
+        builder(first).build().query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(first.udpQueries).hasValue(1);
+    assertThat(first.tcpQueries).hasValue(1);
+  }
+
+  @Test
+  void tcpSchemeUsesTcpOnly() throws Exception {
+    Upstream upstream =
+        Upstream.builder(List.of("tcp://" + first.address()))
+            .timeout(Duration.ofSeconds(2))
+            .build();
+    Message answer = upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(first.udpQueries).hasValue(0);
+    assertThat(first.tcpQueries).hasValue(1);
+  }
+
+  @Test
+  void udpStillWorksWhileATcpConnectionToTheSameServerIsOpen() throws Exception {
+    Upstream tcp = Upstream.builder(List.of("tcp://" + first.address())).build();
+    Upstream udp = builder(first).build();
+    tcp.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    Message answer = udp.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(first.udpQueries).hasValue(1);
+  }
+
+  @Test
+  void timeoutFallsBackToTheNextServer() throws Exception {
+    first.mode = FakeUpstream.Mode.SILENT;
+    Message answer =
+        builder(first, second).build().query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(first.udpQueries).hasValue(1);
+    assertThat(second.udpQueries).hasValue(1);
+  }
+
+  @Test
+  void servfailFallsBackToTheNextServer() throws Exception {
+    first.mode = FakeUpstream.Mode.SERVFAIL;
+    Message answer =
+        builder(first, second).build().query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(second.udpQueries).hasValue(1);
+  }
+
+  @Test
+  void lastServfailIsReturnedWhenEveryServerFails() throws Exception {
+    first.mode = FakeUpstream.Mode.SERVFAIL;
+    second.mode = FakeUpstream.Mode.SILENT;
+    Message answer =
+        builder(first, second).build().query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(answer.getRcode()).isEqualTo(Rcode.SERVFAIL);
+  }
+
+  @Test
+  void allServersSilentFailsWithIoException() {
+    first.mode = FakeUpstream.Mode.SILENT;
+    second.mode = FakeUpstream.Mode.SILENT;
+    Upstream upstream = builder(first, second).build();
+    assertThatThrownBy(() -> upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("no upstream DNS server answered");
+  }
+
+  @Test
+  void resolveIpv4IsCachedForTheTtl() throws Exception {
+    Upstream upstream = builder(first).build();
+    List<String> expected = List.of("203.0.113.10", "203.0.113.11");
+    assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
+    assertThat(hosts(upstream, "WWW.test.")).isEqualTo(expected);
+    assertThat(first.queries()).isEqualTo(1);
+    nanos.addAndGet(Duration.ofSeconds(59).toNanos());
+    assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
+    assertThat(first.queries()).isEqualTo(1);
+    nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
+    assertThat(first.queries()).isEqualTo(2);
+  }
+
+  @Test
+  void zeroTtlIsCachedForOneSecond() throws Exception {
+    Upstream upstream = builder(first).build();
+    hosts(upstream, "zero.test");
+    nanos.addAndGet(Duration.ofMillis(900).toNanos());
+    hosts(upstream, "zero.test");
+    assertThat(first.queries()).isEqualTo(1);
+    nanos.addAndGet(Duration.ofMillis(200).toNanos());
+    hosts(upstream, "zero.test");
+    assertThat(first.queries()).isEqualTo(2);
+  }
+
+  @Test
+  void addressesInTheFakeRangeAreDropped() throws Exception {
+    Upstream upstream = builder(first).build();
+    assertThat(hosts(upstream, "mixed.test")).containsExactly("203.0.113.30");
+    assertThatThrownBy(() -> upstream.resolveIpv4("loop.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("fake-IP range");
+    assertThatThrownBy(() -> upstream.resolveIpv4("198.18.3.4").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class);
+    assertThat(hosts(upstream, "192.0.2.1")).containsExactly("192.0.2.1");
+  }
+
+  @Test
+  void nxdomainAndNoAnswerFailClearly() {
+    Upstream upstream = builder(first).build();
+    assertThatThrownBy(() -> upstream.resolveIpv4("nope.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("NXDOMAIN");
+    assertThatThrownBy(() -> upstream.resolveIpv4("onlytxt.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("no A record");
+    // failures are not cached
+    assertThatThrownBy(() -> upstream.resolveIpv4("nope.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class);
+    assertThat(first.queries()).isEqualTo(3);
+  }
+
+  @Test
+  void builderRejectsBadInput() {
+    assertThatThrownBy(() -> Upstream.builder(List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("accepted forms");
+    assertThatThrownBy(() -> Upstream.builder(List.of("https://dns.example/dns-query")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("DoT/DoH");
+    assertThatThrownBy(() -> builder(first).soMark(0x2a).build())
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("SO_MARK");
+  }
+
+  private static List<String> hosts(Upstream upstream, String name) throws Exception {
+    return upstream.resolveIpv4(name).get(5, TimeUnit.SECONDS).stream()
+        .map(InetAddress::getHostAddress)
+        .toList();
+  }
+}
