@@ -2,49 +2,51 @@ package dev.turnout.launcher;
 
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
-import dev.turnout.launcher.relay.Router;
-import java.util.ArrayList;
+import dev.turnout.rules.HostResolver;
+import dev.turnout.rules.RuleEngine;
+import dev.turnout.rules.RuleException;
+import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.RulesOptions;
 import java.util.List;
+import java.util.Set;
 
 /** Builds the parts of Turnout that a configuration describes, and checks them without starting. */
 final class Components {
+  static final Set<String> BUILT_IN_POLICIES = Set.of("DIRECT", "REJECT", "REJECT-DROP");
+
   private Components() {}
 
+  /** Everything {@code turnout check} can verify without touching the system. */
   static void validate(TurnoutConfig config) throws ConfigException {
-    router(config);
+    try (RuleEngine ignored = rules(config, HostResolver.NONE)) {
+      // built and thrown away: building is the check
+    } catch (java.io.IOException e) {
+      throw new ConfigException(List.of(config.file() + ": " + e.getMessage()));
+    }
   }
 
-  /** Placeholder until the rule engine lands: only MATCH is understood. */
-  static Router router(TurnoutConfig config) throws ConfigException {
-    String policy = "DIRECT";
-    String rule = "(no rule matched)";
-    String source = "default";
-    List<String> problems = new ArrayList<>();
-    for (TurnoutConfig.RuleLine line : config.rules()) {
-      String[] parts = line.text().split(",");
-      if (parts.length == 2 && parts[0].trim().equals("MATCH")) {
-        policy = parts[1].trim();
-        rule = "MATCH";
-        source = line.file() + ":" + line.line();
-      } else {
-        problems.add(
-            line.file() + ":" + line.line() + ": rules: unsupported rule \"" + line.text() + "\"");
-      }
+  static RuleEngine rules(TurnoutConfig config, HostResolver resolver) throws ConfigException {
+    List<RuleLine> lines =
+        config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
+    TurnoutConfig.Files files = config.files();
+    try {
+      return RuleEngine.builder()
+          .rules(lines)
+          .providers(config.ruleProviders())
+          .policies(BUILT_IN_POLICIES)
+          .options(
+              new RulesOptions(
+                  files.geoipDatabase(),
+                  files.asnDatabase(),
+                  files.stateDir().resolve("providers"),
+                  List.of(config.plan().range().toString())))
+          .resolver(resolver)
+          .build();
+    } catch (RuleException e) {
+      throw new ConfigException(
+          e.problems().stream()
+              .map(p -> p.where() + ": " + p.message() + ": " + p.text())
+              .toList());
     }
-    if (!problems.isEmpty()) {
-      throw new ConfigException(problems);
-    }
-    Router.Route route = new Router.Route(policy, rule, source);
-    return new Router() {
-      @Override
-      public Route route(dev.turnout.launcher.relay.Origin origin) {
-        return route;
-      }
-
-      @Override
-      public boolean mayBlock() {
-        return false;
-      }
-    };
   }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
       "Answers DNS with fake IPs, captures connections to them through a TUN device and routes"
           + " each one DIRECT, through a proxy or to REJECT by Clash-compatible rules."
     },
-    subcommands = {Main.Run.class, Main.Check.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Run.class, Main.Check.class, Explain.class, CommandLine.HelpCommand.class})
 public final class Main {
   static final int EXIT_CONFIG = 1;
   static final int EXIT_FAILURE = 3;

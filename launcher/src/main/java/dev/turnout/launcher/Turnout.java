@@ -19,6 +19,7 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Turnout implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(Turnout.class);
+  private static final java.time.Duration PROVIDER_REFRESH_TICK = java.time.Duration.ofSeconds(10);
   private static final int SESSION_PORT_FIRST = 1024;
   private static final int SESSION_PORT_LAST = 65535;
 
@@ -90,7 +93,28 @@ final class Turnout implements Closeable {
             .forbiddenRange(plan.range().first(), plan.range().last())
             .build();
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
-    Router router = Components.router(config);
+    RuleEngine rules =
+        Components.rules(
+            config,
+            host -> {
+              try {
+                return List.copyOf(upstream.resolveIpv4(host).get(5, TimeUnit.SECONDS));
+              } catch (java.util.concurrent.ExecutionException
+                  | java.util.concurrent.TimeoutException e) {
+                throw new IOException("cannot resolve " + host + ": " + e.getMessage(), e);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted resolving " + host, e);
+              }
+            });
+    started.push(rules);
+    if (!config.ruleProviders().isEmpty()) {
+      ScheduledExecutorService refresher =
+          Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
+      started.push(refresher::shutdownNow);
+      rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+    }
+    Router router = new RuleRouter(rules, new ProcessLookup(java.nio.file.Path.of("/proc")));
     Map<String, Outbound> outbounds =
         Map.of(
             "DIRECT",

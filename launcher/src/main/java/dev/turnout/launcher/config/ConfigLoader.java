@@ -2,6 +2,7 @@ package dev.turnout.launcher.config;
 
 import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.Upstream;
+import dev.turnout.rules.ProviderSpec;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -93,6 +94,7 @@ public final class ConfigLoader {
           "file-descriptor");
   private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
   public static final int DEFAULT_RELAY_PORT = 7890;
+  public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/turnout");
 
   private ConfigLoader() {}
 
@@ -146,13 +148,27 @@ public final class ConfigLoader {
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan, problems);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), problems);
 
+    Path home = file.toAbsolutePath().getParent();
+    Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
+    Path geoip = path(top, "geoip-database", home, null);
+    Path asn = path(top, "asn-database", home, null);
     List<TurnoutConfig.RuleLine> rules = new ArrayList<>();
     for (YamlMapping.Scalar rule : top.scalars("rules")) {
       rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));
     }
+    List<ProviderSpec> providers =
+        RuleProviders.read(top.mapping("rule-providers"), home, problems);
     top.rejectUnread(CLASH_TOP_LEVEL_UNSUPPORTED);
     problems.throwIfAny();
-    return new TurnoutConfig(file, logLevel, dns, tun, plan, List.copyOf(rules));
+    return new TurnoutConfig(
+        file,
+        logLevel,
+        dns,
+        tun,
+        plan,
+        List.copyOf(rules),
+        providers,
+        new TurnoutConfig.Files(stateDir, geoip, asn));
   }
 
   private static TurnoutConfig.Dns dns(
@@ -215,6 +231,20 @@ public final class ConfigLoader {
     int relayPort = section.integer("relay-port", DEFAULT_RELAY_PORT, 1, 65535);
     section.rejectUnread(CLASH_TUN_UNSUPPORTED);
     return new TurnoutConfig.Tun(enable, device, mtu, relayPort);
+  }
+
+  /** A path; relative ones are taken from the config file's directory, as Clash does. */
+  private static Path path(YamlMapping section, String key, Path home, Path fallback) {
+    String text = section.string(key, null);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      return home.resolve(text).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      section.problem(key, "not a valid path: " + e.getReason());
+      return fallback;
+    }
   }
 
   private static Ipv4Cidr cidr(

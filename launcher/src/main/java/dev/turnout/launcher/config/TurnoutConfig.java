@@ -1,12 +1,26 @@
 package dev.turnout.launcher.config;
 
+import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 
 /** A validated configuration. Everything in it has been checked; nothing here can fail later. */
 public record TurnoutConfig(
-    Path file, String logLevel, Dns dns, Tun tun, AddressPlan plan, List<RuleLine> rules) {
+    Path file,
+    String logLevel,
+    Dns dns,
+    Tun tun,
+    AddressPlan plan,
+    List<RuleLine> rules,
+    List<ProviderSpec> ruleProviders,
+    Files files) {
+
+  /**
+   * Where Turnout keeps state (provider copies, fake-IP store) and the optional MaxMind databases
+   * for GEOIP and IP-ASN rules (null when not configured).
+   */
+  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {}
 
   /** The {@code dns:} section. */
   public record Dns(

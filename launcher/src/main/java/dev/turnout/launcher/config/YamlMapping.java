@@ -164,6 +164,17 @@ final class YamlMapping {
     return new YamlMapping(problems, qualified(key), value(key).orElse(null));
   }
 
+  /** Records a problem with the value of {@code key} (or the mapping itself when absent). */
+  void problem(String key, String message) {
+    problems.add(value(key).orElse(node), qualified(key), message);
+  }
+
+  /** The keys of this mapping in file order, each marked as read. */
+  List<String> keys() {
+    read.addAll(entries.keySet());
+    return new ArrayList<>(entries.keySet());
+  }
+
   boolean has(String key) {
     return entries.containsKey(key);
   }

@@ -1,0 +1,42 @@
+package dev.turnout.launcher;
+
+import dev.turnout.launcher.relay.Origin;
+import dev.turnout.launcher.relay.Router;
+import dev.turnout.rules.ConnectionInfo;
+import dev.turnout.rules.Decision;
+import dev.turnout.rules.Network;
+import dev.turnout.rules.RuleEngine;
+
+/** Routes relayed connections with the Clash rule engine. */
+final class RuleRouter implements Router {
+  private final RuleEngine rules;
+  private final ProcessLookup processes;
+
+  RuleRouter(RuleEngine rules, ProcessLookup processes) {
+    this.rules = rules;
+    this.processes = processes;
+  }
+
+  @Override
+  public Route route(Origin origin) {
+    ConnectionInfo connection =
+        ConnectionInfo.builder(Network.TCP)
+            .host(origin.host())
+            .destination(origin.realAddress(), origin.port())
+            .source(origin.source().getAddress(), origin.source().getPort())
+            .process(() -> processes.ownerOf(origin.source()))
+            .build();
+    Decision decision = rules.decide(connection);
+    String source =
+        decision.ruleSet() == null
+            ? decision.source()
+            : decision.source() + " via " + decision.ruleSet();
+    return new Route(decision.policy(), decision.rule(), source);
+  }
+
+  /** A rule may resolve a name or look up the owning process, both blocking. */
+  @Override
+  public boolean mayBlock() {
+    return true;
+  }
+}

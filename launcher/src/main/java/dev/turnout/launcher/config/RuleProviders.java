@@ -1,0 +1,74 @@
+package dev.turnout.launcher.config;
+
+import dev.turnout.rules.ProviderSpec;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Reads {@code rule-providers:}, a map from provider name to its fields. */
+final class RuleProviders {
+  private RuleProviders() {}
+
+  static List<ProviderSpec> read(YamlMapping section, Path home, Problems problems) {
+    List<ProviderSpec> specs = new ArrayList<>();
+    for (String name : section.keys()) {
+      YamlMapping entry = section.mapping(name);
+      int line = section.keyNode(name).getStartMark().getLine() + 1;
+      String type = entry.choice("type", null, List.of("file", "http"));
+      String behavior = entry.choice("behavior", null, List.of("domain", "ipcidr", "classical"));
+      String format = entry.choice("format", "yaml", List.of("yaml", "text"));
+      String pathText = entry.string("path", null);
+      String urlText = entry.string("url", null);
+      int interval = entry.integer("interval", 0, 0, Integer.MAX_VALUE);
+      entry.rejectUnread(Set.of("proxy", "size-limit"));
+      if (type == null) {
+        entry.problem("type", "required: file or http");
+        continue;
+      }
+      if (behavior == null) {
+        entry.problem("behavior", "required: domain, ipcidr or classical");
+        continue;
+      }
+      URI url = null;
+      if (type.equals("http")) {
+        if (urlText == null) {
+          entry.problem("url", "required for type: http");
+          continue;
+        }
+        try {
+          url = new URI(urlText);
+          if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+            entry.problem("url", "expected an http:// or https:// URL");
+            continue;
+          }
+        } catch (URISyntaxException e) {
+          entry.problem("url", "not a valid URL: " + e.getReason());
+          continue;
+        }
+      } else if (pathText == null) {
+        entry.problem("path", "required for type: file");
+        continue;
+      } else if (urlText != null) {
+        entry.problem("url", "only for type: http");
+        continue;
+      }
+      specs.add(
+          new ProviderSpec(
+              name,
+              ProviderSpec.Type.valueOf(type.toUpperCase(Locale.ROOT)),
+              ProviderSpec.Behavior.valueOf(behavior.toUpperCase(Locale.ROOT)),
+              ProviderSpec.Format.valueOf(format.toUpperCase(Locale.ROOT)),
+              pathText == null ? null : home.resolve(pathText).normalize(),
+              url,
+              Duration.ofSeconds(interval),
+              problems.file(),
+              line));
+    }
+    return List.copyOf(specs);
+  }
+}

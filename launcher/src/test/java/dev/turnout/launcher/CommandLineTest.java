@@ -1,0 +1,117 @@
+package dev.turnout.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI as people script against it: exit codes and what check/explain print. */
+class CommandLineTest {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out, String err) {}
+
+  private Run run(String... args) {
+    CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream saved = System.err;
+    System.setErr(new PrintStream(err, true));
+    try {
+      int exit = cli.execute(args);
+      return new Run(exit, out.toString(), err.toString());
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  private Path config(String yaml) throws Exception {
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  @Test
+  void checkAcceptsTheExampleConfig() {
+    Run run = run("check", "-c", "../config.yaml.example");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("OK");
+  }
+
+  @Test
+  void checkPrintsEveryProblemWithFileAndLine() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.com,Nowhere",
+                "  - IP-CIDR,300.0.0.0/8,DIRECT",
+                "  - MATCH,DIRECT",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(file + ":4")
+        .contains("Nowhere")
+        .contains(file + ":5")
+        .contains("300.0.0.0/8");
+  }
+
+  @Test
+  void explainNamesRuleSourceAndPolicy() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.com,REJECT",
+                "  - IP-CIDR,10.0.0.0/8,DIRECT,no-resolve",
+                "  - DST-PORT,22,REJECT",
+                "  - MATCH,DIRECT",
+                ""));
+    Run byName = run("explain", "-c", file.toString(), "www.Example.com.");
+    assertThat(byName.exit()).isZero();
+    assertThat(byName.out())
+        .contains("policy:  REJECT")
+        .contains("rule:    DOMAIN-SUFFIX,example.com")
+        .contains("source:  " + file + ":4");
+    Run byIp = run("explain", "-c", file.toString(), "10.1.2.3:22");
+    assertThat(byIp.out()).contains("policy:  DIRECT").contains(file + ":5");
+    Run byPort = run("explain", "-c", file.toString(), "--no-resolve", "other.org:22");
+    assertThat(byPort.out()).contains("policy:  REJECT").contains("rule:    DST-PORT,22");
+  }
+
+  @Test
+  void explainWithoutAnyMatchingRuleSaysSo() throws Exception {
+    Path file = config("dns:\n  nameserver: [192.0.2.1]\nrules:\n  - DOMAIN,a.test,REJECT\n");
+    Run run = run("explain", "-c", file.toString(), "--no-resolve", "b.test");
+    assertThat(run.out()).contains("policy:  DIRECT").contains("(no rule matched)");
+  }
+
+  @Test
+  void aMissingFileIsAConfigError() {
+    Run run = run("check", "-c", dir.resolve("absent.yaml").toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("absent.yaml: no such file");
+  }
+
+  @Test
+  void helpListsTheCommands() {
+    Run run = run("--help");
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("run").contains("check").contains("explain");
+  }
+}

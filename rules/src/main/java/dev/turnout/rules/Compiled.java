@@ -1,0 +1,330 @@
+package dev.turnout.rules;
+
+import dev.turnout.rules.Addresses.Prefix;
+import dev.turnout.rules.Matchers.Asn;
+import dev.turnout.rules.Matchers.Cidr;
+import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.GeoIp;
+import dev.turnout.rules.Matchers.Keyword;
+import dev.turnout.rules.Matchers.Logic;
+import dev.turnout.rules.Matchers.Process;
+import dev.turnout.rules.Matchers.RuleSetRef;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An immutable, compiled rule list that decides in time independent of the number of indexed rules.
+ *
+ * <p>Every config rule gets its position as its <em>order</em>; every matchable item (a config
+ * rule, or one entry of the rule set a RULE-SET rule expands to) gets an id, and its <em>key</em>
+ * is {@code order << 32 | id}, so the smallest key is the first rule in config order. Domains,
+ * keywords and CIDRs go into indexes that each return their smallest matching key at once. GEOIP,
+ * IP-ASN and PROCESS-* entries go into maps that are consulted only when their first rule is
+ * reached, because each costs a lookup. Everything else (regex, ports, network, logic...) is
+ * checked in order, and only while its order is below the best key found so far; so is the point
+ * where a name-only destination is resolved (the first rule needing an IP), after which IP entries
+ * from that order on are matched against the resolved IP, exactly as Clash evaluates its list.
+ */
+final class Compiled {
+  static final long NONE = Long.MAX_VALUE;
+  private static final int END = Integer.MAX_VALUE;
+
+  private final GeoDb geo;
+  private final List<Prefix> fakeRanges;
+  private final HostResolver resolver;
+  private final List<Decision> decisions = new ArrayList<>();
+  private final DomainIndex domains = new DomainIndex();
+  private final KeywordIndex keywords = new KeywordIndex();
+  private final CidrIndex dst = new CidrIndex();
+  private final CidrIndex src = new CidrIndex();
+  private final Map<String, long[]> geoKeys = new HashMap<>();
+  private final Map<Long, long[]> asnKeys = new HashMap<>();
+  private final Map<String, Long> processNames = new HashMap<>();
+  private final Map<String, Long> processPaths = new HashMap<>();
+  private int geoAt = END;
+  private int asnAt = END;
+  private int processAt = END;
+  private int resolveAt = END;
+  private long[] linearKeys = new long[0];
+  private Matcher[] linear = new Matcher[0];
+  private final Map<String, RuleSet> sets = new HashMap<>();
+  private final List<Matcher> pendingLinear = new ArrayList<>();
+  private final List<Long> pendingLinearKeys = new ArrayList<>();
+  private final int ruleCount;
+
+  /** A rule set's current entries, as seen from a RULE-SET rule. */
+  static final class RuleSet {
+    private final boolean needsResolve;
+    private final Compiled nested; // only for sets used inside AND/OR/NOT
+
+    RuleSet(boolean needsResolve, Compiled nested) {
+      this.needsResolve = needsResolve;
+      this.nested = nested;
+    }
+
+    boolean needsResolve() {
+      return needsResolve;
+    }
+
+    boolean matchesAny(Ctx c) {
+      return nested.first(c, false) != NONE;
+    }
+  }
+
+  private Compiled(GeoDb geo, List<Prefix> fakeRanges, HostResolver resolver, int ruleCount) {
+    this.geo = geo;
+    this.fakeRanges = fakeRanges;
+    this.resolver = resolver;
+    this.ruleCount = ruleCount;
+  }
+
+  /**
+   * Compiles {@code rules} (config order); {@code sets} holds every provider's entries by name and
+   * must contain each set that a RULE-SET rule names.
+   */
+  static Compiled build(
+      List<Rule> rules,
+      Map<String, List<Rule>> sets,
+      GeoDb geo,
+      List<Prefix> fakeRanges,
+      HostResolver resolver) {
+    Compiled c = new Compiled(geo, fakeRanges, resolver, rules.size());
+    Set<String> usedInLogic = new HashSet<>();
+    for (Rule r : rules) {
+      collectNestedSets(r.matcher(), usedInLogic);
+    }
+    for (Map.Entry<String, List<Rule>> e : sets.entrySet()) {
+      List<Rule> entries = e.getValue();
+      boolean resolves = entries.stream().anyMatch(r -> r.matcher().needsResolve(c));
+      Compiled nested = null;
+      if (usedInLogic.contains(e.getKey())) {
+        nested = new Compiled(geo, fakeRanges, resolver, entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+          nested.add(i, entries.get(i).matcher(), null);
+        }
+        nested.freeze();
+      }
+      c.sets.put(e.getKey(), new RuleSet(resolves, nested));
+    }
+    for (int order = 0; order < rules.size(); order++) {
+      Rule r = rules.get(order);
+      if (r.matcher() instanceof RuleSetRef ref) {
+        String via = r.line() + " (" + r.source() + ")";
+        for (Rule e : sets.get(ref.name())) {
+          c.add(
+              order,
+              e.matcher(),
+              new Decision(r.policy(), e.text(), e.source(), via, List.of(), false));
+        }
+      } else {
+        c.add(
+            order,
+            r.matcher(),
+            new Decision(r.policy(), r.text(), r.source(), null, List.of(), false));
+      }
+      if (c.resolveAt == END && r.matcher().needsResolve(c)) {
+        c.resolveAt = order;
+      }
+    }
+    return c.freeze();
+  }
+
+  private static void collectNestedSets(Matcher m, Set<String> out) {
+    if (m instanceof Logic logic) {
+      for (Matcher sub : logic.rules()) {
+        if (sub instanceof RuleSetRef ref) {
+          out.add(ref.name());
+        }
+        collectNestedSets(sub, out);
+      }
+    }
+  }
+
+  private void add(int order, Matcher m, Decision d) {
+    long key = (long) order << 32 | decisions.size();
+    decisions.add(d);
+    if (m instanceof Domain dm) {
+      domains.add(dm.domain(), dm.mode(), key);
+    } else if (m instanceof Keyword k && KeywordIndex.indexable(k.keyword())) {
+      keywords.add(k.keyword(), key);
+    } else if (m instanceof Cidr cidr) {
+      (cidr.source() ? src : dst).add(cidr.prefix(), key);
+    } else if (m instanceof GeoIp g) {
+      geoKeys.merge(g.code(), new long[] {key}, Compiled::concat);
+      geoAt = Math.min(geoAt, order);
+    } else if (m instanceof Asn a) {
+      asnKeys.merge(a.asn(), new long[] {key}, Compiled::concat);
+      asnAt = Math.min(asnAt, order);
+    } else if (m instanceof Process p) {
+      (p.path() ? processPaths : processNames).merge(p.value(), key, Math::min);
+      processAt = Math.min(processAt, order);
+    } else {
+      pendingLinear.add(m);
+      pendingLinearKeys.add(key);
+    }
+  }
+
+  private Compiled freeze() {
+    domains.freeze();
+    keywords.freeze();
+    dst.freeze();
+    src.freeze();
+    geoKeys.values().forEach(Arrays::sort);
+    asnKeys.values().forEach(Arrays::sort);
+    linear = pendingLinear.toArray(new Matcher[0]); // keys ascend: added in key order
+    linearKeys = pendingLinearKeys.stream().mapToLong(Long::longValue).toArray();
+    pendingLinear.clear();
+    pendingLinearKeys.clear();
+    return this;
+  }
+
+  private static long[] concat(long[] a, long[] b) {
+    long[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  static int order(long key) {
+    return (int) (key >>> 32);
+  }
+
+  Decision decide(ConnectionInfo conn) {
+    Ctx c = new Ctx(conn, this);
+    long key = first(c, true);
+    Decision d = key == NONE ? Decision.FALLBACK : decisions.get((int) key);
+    return c.resolved.isEmpty() ? d : d.withResolved(c.resolved);
+  }
+
+  /**
+   * The smallest key matching {@code c}, or {@link #NONE}. Only the top level resolves names; a
+   * rule set inside a logic rule sees the destination IP as the enclosing rule does.
+   */
+  long first(Ctx c, boolean top) {
+    long best = NONE;
+    if (c.host != null) {
+      best = Math.min(domains.lookup(c.host), keywords.lookup(c.host));
+    }
+    best = Math.min(best, src.lookup(c.conn.source(), 0));
+    int floor = top ? c.ipFloor : 0;
+    best = Math.min(best, dst.lookup(c.dst, floor));
+    boolean pending = top && c.dst == null && c.host != null && resolveAt != END;
+    int geoNext = geoAt;
+    int asnNext = asnAt;
+    int processNext = processAt;
+    int i = 0;
+    while (true) {
+      int limit = order(best);
+      int lin = i < linear.length ? order(linearKeys[i]) : END;
+      int at = Math.min(Math.min(lin, pending ? resolveAt : END), Math.min(geoNext, asnNext));
+      at = Math.min(at, processNext);
+      if (at >= limit) {
+        return best;
+      }
+      if (pending && at == resolveAt) {
+        pending = false;
+        floor = resolveAt;
+        c.resolve(resolver, floor);
+        if (c.dst != null) {
+          best = Math.min(best, dst.lookup(c.dst, floor));
+          if (geoNext == END && geoAt < floor) { // passed earlier without an IP
+            best = Math.min(best, geoLookup(c, floor));
+          }
+          if (asnNext == END && asnAt < floor) {
+            best = Math.min(best, asnLookup(c, floor));
+          }
+        }
+      } else if (at == geoNext) {
+        geoNext = END;
+        best = Math.min(best, geoLookup(c, floor));
+      } else if (at == asnNext) {
+        asnNext = END;
+        best = Math.min(best, asnLookup(c, floor));
+      } else if (at == processNext) {
+        processNext = END;
+        best = Math.min(best, processLookup(c));
+      } else {
+        if (linear[i].matches(c)) {
+          best = Math.min(best, linearKeys[i]);
+        }
+        i++;
+      }
+    }
+  }
+
+  private long geoLookup(Ctx c, int floor) {
+    if (c.dst == null) {
+      return NONE;
+    }
+    long best = NONE;
+    long[] lan = geoKeys.get("LAN");
+    if (lan != null && c.dst.isLan()) {
+      best = atLeast(lan, floor);
+    }
+    if (geoKeys.size() > (lan == null ? 0 : 1)) {
+      for (String code : c.countries()) {
+        long[] keys = geoKeys.get(code);
+        if (keys != null) {
+          best = Math.min(best, atLeast(keys, floor));
+        }
+      }
+    }
+    return best;
+  }
+
+  private long asnLookup(Ctx c, int floor) {
+    long[] keys = c.dst == null ? null : asnKeys.get(c.asn());
+    return keys == null ? NONE : atLeast(keys, floor);
+  }
+
+  private long processLookup(Ctx c) {
+    ProcessInfo p = c.process();
+    if (p == null) {
+      return NONE;
+    }
+    return Math.min(
+        processNames.getOrDefault(p.name(), NONE), processPaths.getOrDefault(p.path(), NONE));
+  }
+
+  private static long atLeast(long[] sorted, int floor) {
+    long floorKey = (long) floor << 32;
+    for (long k : sorted) { // short lists: one GEOIP or IP-ASN value rarely repeats
+      if (k >= floorKey) {
+        return k;
+      }
+    }
+    return NONE;
+  }
+
+  RuleSet ruleSet(String name) {
+    return sets.get(name);
+  }
+
+  GeoDb geo() {
+    return geo;
+  }
+
+  boolean isFakeIp(Ip ip) {
+    for (Prefix p : fakeRanges) {
+      if (p.contains(ip)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  int ruleCount() {
+    return ruleCount;
+  }
+
+  /** Sizes for logs: domain patterns, keywords, CIDRs, rules checked in order. */
+  String stats() {
+    return String.format(
+        "%d rules: %d domain patterns, %d keywords, %d CIDRs, %d checked in order",
+        ruleCount, domains.size(), keywords.size(), dst.size() + src.size(), linear.length);
+  }
+}

@@ -1,0 +1,160 @@
+package dev.turnout.rules;
+
+import java.net.InetAddress;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What the rules see of one connection. Immutable and safe to share; build one per connection:
+ *
+ * <pre>{@code
+ * ConnectionInfo c = ConnectionInfo.builder(Network.TCP)
+ *     .host("www.example.com")          // from the fake-IP pool, SNI, or null
+ *     .destination(null, 443)           // never a fake IP: pass null instead
+ *     .source(clientIp, 40001)
+ *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* rule is reached
+ *     .build();
+ * }</pre>
+ *
+ * <p>The host is normalized to lower case without a trailing dot. {@link Builder#target(String)}
+ * takes a name or an IP literal, as typed on the {@code explain} command line.
+ */
+public final class ConnectionInfo {
+  private final Network network;
+  private final String host;
+  private final Ip destination;
+  private final int destinationPort;
+  private final Ip source;
+  private final int sourcePort;
+  private final Supplier<ProcessInfo> process;
+
+  private ConnectionInfo(Builder b) {
+    network = b.network;
+    host = b.host;
+    destination = Ip.of(b.destination);
+    destinationPort = b.destinationPort;
+    source = Ip.of(b.source);
+    sourcePort = b.sourcePort;
+    process = b.process;
+  }
+
+  public static Builder builder(Network network) {
+    return new Builder(network);
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  /** Destination name, lower case without trailing dot; null if only the IP is known. */
+  public String host() {
+    return host;
+  }
+
+  /** Destination IP if known (never a fake IP); null otherwise. */
+  public InetAddress destinationAddress() {
+    return destination == null ? null : destination.address;
+  }
+
+  public int destinationPort() {
+    return destinationPort;
+  }
+
+  /** Source IP; null if unknown (SRC-IP-CIDR then does not match). */
+  public InetAddress sourceAddress() {
+    return source == null ? null : source.address;
+  }
+
+  public int sourcePort() {
+    return sourcePort;
+  }
+
+  Ip destination() {
+    return destination;
+  }
+
+  Ip source() {
+    return source;
+  }
+
+  Supplier<ProcessInfo> process() {
+    return process;
+  }
+
+  @Override
+  public String toString() {
+    String dst = host != null ? host : destination == null ? "?" : destination.toString();
+    String src = source == null ? "?" : source.toString();
+    return network + " " + src + ":" + sourcePort + " -> " + dst + ":" + destinationPort;
+  }
+
+  /** Not thread-safe; one per connection. */
+  public static final class Builder {
+    private final Network network;
+    private String host;
+    private InetAddress destination;
+    private int destinationPort;
+    private InetAddress source;
+    private int sourcePort;
+    private Supplier<ProcessInfo> process = () -> null;
+
+    private Builder(Network network) {
+      this.network = Objects.requireNonNull(network, "network");
+    }
+
+    /** Destination name; normalized; null or empty for none. */
+    public Builder host(String host) {
+      this.host = Addresses.normalizeHost(host);
+      return this;
+    }
+
+    /**
+     * A host name or an IP literal ({@code 1.2.3.4}, {@code 2001:db8::1}, {@code [2001:db8::1]}):
+     * sets the destination address for a literal, the host otherwise. Never does DNS.
+     */
+    public Builder target(String hostOrIp) {
+      InetAddress literal = Addresses.parseLiteral(hostOrIp);
+      if (literal != null) {
+        destination = literal;
+        host = null;
+      } else {
+        host(hostOrIp);
+      }
+      return this;
+    }
+
+    /** Destination IP (null if unknown or fake) and port. */
+    public Builder destination(InetAddress address, int port) {
+      checkPort(port);
+      destination = address;
+      destinationPort = port;
+      return this;
+    }
+
+    public Builder source(InetAddress address, int port) {
+      checkPort(port);
+      source = address;
+      sourcePort = port;
+      return this;
+    }
+
+    /**
+     * How to find the owning process; called at most once per decision and only if a PROCESS-NAME
+     * or PROCESS-PATH rule is reached. It may return null when the owner is unknown.
+     */
+    public Builder process(Supplier<ProcessInfo> lookup) {
+      process = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    public ConnectionInfo build() {
+      return new ConnectionInfo(this);
+    }
+
+    private static void checkPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package dev.turnout.rules;
+
+import dev.turnout.rules.RuleException.Problem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One rule provider's current entries and how to refresh them. An http provider keeps its last good
+ * download in {@link #file} and the validators for conditional GET (ETag, Last-Modified) and the
+ * download time in {@code FILE.meta}; a download that fails or does not parse leaves the current
+ * entries in place. Used by {@link RuleEngine} under its lock; not thread-safe itself.
+ */
+final class Provider {
+  private static final Logger log = LoggerFactory.getLogger(Provider.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  final ProviderSpec spec;
+  final Path file;
+  private final Path meta;
+  private List<Rule> entries = List.of();
+  private byte[] content;
+  private Instant nextDue = Instant.MAX;
+
+  Provider(ProviderSpec spec, Path cacheDir) {
+    this.spec = spec;
+    if (spec.path() != null) {
+      file = spec.path();
+    } else if (cacheDir != null) {
+      String ext = spec.format() == ProviderSpec.Format.YAML ? ".yaml" : ".txt";
+      file = cacheDir.resolve(spec.name() + ext);
+    } else {
+      throw new IllegalArgumentException(
+          "http provider " + spec.name() + " has no path and no provider cache dir is set");
+    }
+    meta = file.resolveSibling(file.getFileName() + ".meta");
+  }
+
+  List<Rule> entries() {
+    return entries;
+  }
+
+  /** First load. Returns the problems that make it unusable; empty on success. */
+  List<Problem> load(HttpClient http, InstantSource clock, RuleParser parser) {
+    Instant now = clock.instant();
+    if (spec.type() == ProviderSpec.Type.FILE) {
+      schedule(now);
+      try {
+        return use(Files.readAllBytes(file), parser);
+      } catch (IOException e) {
+        return List.of(problem("cannot read " + file + ": " + e));
+      }
+    }
+    Properties m = readMeta();
+    boolean cached = Files.isRegularFile(file);
+    if (cached && !isStale(m, now)) {
+      List<Problem> problems = useCache(parser);
+      if (problems.isEmpty()) {
+        nextDue = fetchedAt(m).plus(spec.interval());
+        return problems;
+      }
+      log.warn("provider {}: cached copy {} is unusable, downloading", spec.name(), file);
+    }
+    schedule(now);
+    try {
+      Download d = download(http, cached ? m : new Properties(), now);
+      if (d == null) {
+        return useCache(parser);
+      }
+      List<Problem> problems = use(d.body(), parser);
+      if (problems.isEmpty()) {
+        save(d, now);
+        return problems;
+      }
+      if (!cached) {
+        return problems;
+      }
+      log.warn("provider {}: download has errors, using cached copy: {}", spec.name(), problems);
+    } catch (IOException e) {
+      if (!cached) {
+        return List.of(problem("download failed (" + e.getMessage() + ") and no cached copy"));
+      }
+      log.warn("provider {}: download failed ({}); using cached copy {}", spec.name(), e, file);
+    }
+    return useCache(parser);
+  }
+
+  boolean isDue(Instant now) {
+    return !now.isBefore(nextDue);
+  }
+
+  /** Fetches or re-reads now. True if the entries changed. Never throws. */
+  boolean refresh(HttpClient http, InstantSource clock, RuleParser parser) {
+    Instant now = clock.instant();
+    schedule(now);
+    try {
+      Download d =
+          spec.type() == ProviderSpec.Type.FILE
+              ? new Download(Files.readAllBytes(file), null, null)
+              : download(http, Files.isRegularFile(file) ? readMeta() : new Properties(), now);
+      if (d == null || Arrays.equals(d.body(), content)) {
+        log.debug("provider {}: unchanged", spec.name());
+        if (d != null && spec.type() == ProviderSpec.Type.HTTP) {
+          save(d, now); // same list, new validators
+        }
+        return false;
+      }
+      List<Problem> problems = use(d.body(), parser);
+      if (!problems.isEmpty()) {
+        log.warn("provider {}: new list rejected, keeping the old one: {}", spec.name(), problems);
+        return false;
+      }
+      if (spec.type() == ProviderSpec.Type.HTTP) {
+        save(d, now);
+      }
+      log.info("provider {}: {} entries", spec.name(), entries.size());
+      return true;
+    } catch (IOException e) {
+      log.warn("provider {}: refresh failed, keeping the old list: {}", spec.name(), e.toString());
+      return false;
+    }
+  }
+
+  private void schedule(Instant now) {
+    nextDue = spec.interval().isZero() ? Instant.MAX : now.plus(spec.interval());
+  }
+
+  private boolean isStale(Properties m, Instant now) {
+    return !spec.interval().isZero() && !now.isBefore(fetchedAt(m).plus(spec.interval()));
+  }
+
+  private Instant fetchedAt(Properties m) {
+    try {
+      return Instant.ofEpochMilli(Long.parseLong(m.getProperty("fetched", "")));
+    } catch (NumberFormatException e) {
+      try {
+        return Files.getLastModifiedTime(file).toInstant();
+      } catch (IOException io) {
+        return Instant.EPOCH;
+      }
+    }
+  }
+
+  private List<Problem> useCache(RuleParser parser) {
+    try {
+      return use(Files.readAllBytes(file), parser);
+    } catch (IOException e) {
+      return List.of(problem("cannot read cached copy " + file + ": " + e));
+    }
+  }
+
+  /** Parses {@code body}; replaces the entries only if it has no problems. */
+  private List<Problem> use(byte[] body, RuleParser parser) {
+    ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
+    if (parsed.problems().isEmpty()) {
+      entries = List.copyOf(parsed.entries());
+      content = body;
+    }
+    return parsed.problems();
+  }
+
+  private record Download(byte[] body, String etag, String lastModified) {}
+
+  /** GETs the list, conditionally when {@code m} has validators; null means 304 Not Modified. */
+  private Download download(HttpClient http, Properties m, Instant now) throws IOException {
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(spec.url()).timeout(TIMEOUT).header("User-Agent", "turnout");
+    String etag = m.getProperty("etag");
+    String lastModified = m.getProperty("last-modified");
+    if (etag != null) {
+      req.header("If-None-Match", etag);
+    }
+    if (lastModified != null) {
+      req.header("If-Modified-Since", lastModified);
+    }
+    HttpResponse<byte[]> rsp;
+    try {
+      rsp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (rsp.statusCode() == 304) {
+      m.setProperty("fetched", Long.toString(now.toEpochMilli()));
+      writeMeta(m);
+      return null;
+    }
+    if (rsp.statusCode() != 200) {
+      throw new IOException("HTTP " + rsp.statusCode() + " from " + spec.url());
+    }
+    return new Download(
+        rsp.body(),
+        rsp.headers().firstValue("ETag").orElse(null),
+        rsp.headers().firstValue("Last-Modified").orElse(null));
+  }
+
+  /** Keeps a good download: the list atomically replaced, then its validators. */
+  private void save(Download d, Instant now) {
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      Files.write(tmp, d.body());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Properties m = new Properties();
+      if (d.etag() != null) {
+        m.setProperty("etag", d.etag());
+      }
+      if (d.lastModified() != null) {
+        m.setProperty("last-modified", d.lastModified());
+      }
+      m.setProperty("fetched", Long.toString(now.toEpochMilli()));
+      writeMeta(m);
+    } catch (IOException e) {
+      log.warn("provider {}: cannot keep a copy in {}: {}", spec.name(), file, e.toString());
+    }
+  }
+
+  private Properties readMeta() {
+    Properties m = new Properties();
+    if (Files.isRegularFile(meta)) {
+      try (InputStream in = Files.newInputStream(meta)) {
+        m.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        log.debug("provider {}: ignoring unreadable {}: {}", spec.name(), meta, e.toString());
+      }
+    }
+    return m;
+  }
+
+  private void writeMeta(Properties m) throws IOException {
+    try (OutputStream out = Files.newOutputStream(meta)) {
+      m.store(out, "turnout rule provider " + spec.name() + " (" + spec.url() + ")");
+    }
+  }
+
+  private Problem problem(String message) {
+    return new Problem("provider " + spec.name() + " (" + spec.position() + ")", "", message);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.turnout.rules;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One entry of the config's {@code rule-providers:} map, already read from YAML by the launcher:
+ *
+ * <pre>
+ * rule-providers:
+ *   ads:                      # name
+ *     type: http              # Type
+ *     behavior: domain        # Behavior
+ *     format: yaml            # Format (default yaml)
+ *     url: https://example.com/ads.yaml
+ *     path: ./ruleset/ads.yaml
+ *     interval: 86400         # seconds; 0 or absent = never refreshed
+ * </pre>
+ *
+ * <p>For {@code type: file}, {@code path} is the list to read and {@code url} must be null. For
+ * {@code type: http}, {@code path} is where the last good download is kept (as in Clash); when
+ * null, the engine uses {@code <providerCacheDir>/<name>.yaml|txt}. Relative paths must already be
+ * resolved by the caller. {@code file} and {@code line} locate the spec in the config for errors.
+ */
+public record ProviderSpec(
+    String name,
+    Type type,
+    Behavior behavior,
+    Format format,
+    Path path,
+    URI url,
+    Duration interval,
+    String file,
+    int line) {
+
+  /** Where the list comes from. */
+  public enum Type {
+    FILE,
+    HTTP
+  }
+
+  /** What each entry of the list is. */
+  public enum Behavior {
+    /**
+     * {@code example.com} (exact), {@code +.example.com}, {@code .example.com}, {@code *.x.com}.
+     */
+    DOMAIN,
+    /** {@code 192.0.2.0/24}, {@code 2001:db8::/32}. */
+    IPCIDR,
+    /**
+     * Rules without a policy: {@code DOMAIN-SUFFIX,example.com}, {@code IP-CIDR,...,no-resolve}.
+     */
+    CLASSICAL
+  }
+
+  /** How the list is written. */
+  public enum Format {
+    /** A YAML document with a {@code payload:} list of strings. */
+    YAML,
+    /** One entry per line; blank lines and lines starting with {@code #} are skipped. */
+    TEXT
+  }
+
+  public ProviderSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(behavior, "behavior");
+    Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(file, "file");
+    interval = interval == null ? Duration.ZERO : interval;
+    if (interval.isNegative()) {
+      throw new IllegalArgumentException("negative interval for provider " + name);
+    }
+    if (type == Type.FILE && path == null) {
+      throw new IllegalArgumentException("file provider " + name + " needs a path");
+    }
+    if (type == Type.HTTP && url == null) {
+      throw new IllegalArgumentException("http provider " + name + " needs a url");
+    }
+  }
+
+  /** {@code file:line} of the spec in the config. */
+  public String position() {
+    return file + ":" + line;
+  }
+}

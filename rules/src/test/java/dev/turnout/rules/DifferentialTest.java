@@ -1,0 +1,230 @@
+package dev.turnout.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.rules.Matchers.RuleSetRef;
+import dev.turnout.rules.ProviderSpec.Behavior;
+import dev.turnout.rules.ProviderSpec.Format;
+import dev.turnout.rules.ProviderSpec.Type;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The indexed engine against the plain reading of Clash's semantics: walk the rules in order,
+ * resolve at the first rule that needs an IP, return the first that matches. Random rule lists and
+ * connections over a small vocabulary, so that rules of every type overlap often.
+ */
+class DifferentialTest {
+  private static final String[] LABELS = {"a", "b", "ad", "cdn", "x"};
+  private static final String[] TLDS = {"com", "net"};
+  private static final String[] V4 = {
+    "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.0.2.0/24", "0.0.0.0/0", "10.1.2.3/32"
+  };
+  private static final String[] HOST_IPS = {"10.1.2.3", "10.9.9.9", "192.0.2.1", "198.51.100.7"};
+
+  @TempDir Path dir;
+
+  @Test
+  void indexedEngineAgreesWithLinearReference() throws Exception {
+    Random rnd = new Random(20250101);
+    for (int round = 0; round < 150; round++) {
+      check(rnd, round);
+    }
+  }
+
+  private void check(Random rnd, int round) throws Exception {
+    Map<String, ProviderSpec> specs = new LinkedHashMap<>();
+    specs.put("doms", provider("doms" + round, Behavior.DOMAIN, domainEntries(rnd)));
+    specs.put("ips", provider("ips" + round, Behavior.IPCIDR, cidrEntries(rnd)));
+    specs.put("mix", provider("mix" + round, Behavior.CLASSICAL, classicalEntries(rnd)));
+    List<String> lines = new ArrayList<>();
+    int n = 1 + rnd.nextInt(25);
+    for (int i = 0; i < n; i++) {
+      String r = rule(rnd, 0);
+      String noResolve = r.endsWith(",no-resolve") ? ",no-resolve" : "";
+      r = r.substring(0, r.length() - noResolve.length());
+      lines.add(r + ",P" + (1 + rnd.nextInt(4)) + noResolve);
+    }
+    Fixtures.RecordingResolver dns = new Fixtures.RecordingResolver();
+    for (String l : LABELS) {
+      for (String t : TLDS) {
+        dns.answer(l + "." + t, HOST_IPS[rnd.nextInt(HOST_IPS.length)]);
+      }
+    }
+    RuleEngine engine =
+        RuleEngine.builder()
+            .rules(Fixtures.lines(lines.toArray(new String[0])))
+            .providers(List.copyOf(specs.values()))
+            .policies(Fixtures.POLICIES)
+            .resolver(dns)
+            .build();
+
+    // The reference: the same parsed rules, evaluated one by one.
+    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet(), false, false);
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      rules.add(parser.parseRule(lines.get(i), "config.yaml:" + (10 + i)));
+    }
+    Map<String, List<Rule>> sets = new LinkedHashMap<>();
+    for (Map.Entry<String, ProviderSpec> e : specs.entrySet()) {
+      byte[] content = Files.readAllBytes(e.getValue().path());
+      sets.put(e.getKey(), ProviderList.parse(e.getValue(), content, "f", parser).entries());
+    }
+    Compiled compiled = Compiled.build(rules, sets, GeoDb.NONE, List.of(), dns);
+
+    for (int k = 0; k < 60; k++) {
+      ConnectionInfo c = connection(rnd);
+      Decision d = engine.decide(c);
+      Ctx ctx = new Ctx(c, compiled);
+      String expected = "fallback DIRECT";
+      boolean triedResolve = false;
+      for (int i = 0; i < rules.size(); i++) {
+        Rule r = rules.get(i);
+        if (!triedResolve
+            && ctx.dst == null
+            && ctx.host != null
+            && r.matcher().needsResolve(compiled)) {
+          triedResolve = true;
+          ctx.resolve(dns, i);
+        }
+        boolean match =
+            r.matcher() instanceof RuleSetRef ref
+                ? sets.get(ref.name()).stream().anyMatch(e -> e.matcher().matches(ctx))
+                : r.matcher().matches(ctx);
+        if (match) {
+          expected = r.source() + " " + r.policy();
+          break;
+        }
+      }
+      String actual =
+          d.fallback()
+              ? "fallback DIRECT"
+              : (d.ruleSet() != null
+                      ? d.ruleSet().replaceAll(".*\\((config.yaml:\\d+)\\)$", "$1")
+                      : d.source())
+                  + " "
+                  + d.policy();
+      assertThat(actual)
+          .as("round %d, %s, rules:%n%s%nproviders: %s", round, c, String.join("\n", lines), sets)
+          .isEqualTo(expected);
+      assertThat(d.resolved()).as("round %d, %s", round, c).isEqualTo(ctx.resolved);
+    }
+  }
+
+  private ProviderSpec provider(String file, Behavior b, List<String> entries) throws Exception {
+    Path p = dir.resolve(file + ".txt");
+    Files.write(p, String.join("\n", entries).getBytes(StandardCharsets.UTF_8));
+    String name = file.replaceAll("\\d+$", "");
+    return new ProviderSpec(name, Type.FILE, b, Format.TEXT, p, null, Duration.ZERO, "c", 1);
+  }
+
+  private static String domain(Random rnd) {
+    StringBuilder sb = new StringBuilder();
+    int labels = rnd.nextInt(3);
+    for (int i = 0; i < labels; i++) {
+      sb.append(LABELS[rnd.nextInt(LABELS.length)]).append('.');
+    }
+    return sb.append(LABELS[rnd.nextInt(LABELS.length)])
+        .append('.')
+        .append(TLDS[rnd.nextInt(TLDS.length)])
+        .toString();
+  }
+
+  private static List<String> domainEntries(Random rnd) {
+    String[] forms = {"", "+.", ".", "*."};
+    List<String> out = new ArrayList<>();
+    for (int i = rnd.nextInt(6); i >= 0; i--) {
+      out.add(forms[rnd.nextInt(forms.length)] + domain(rnd));
+    }
+    return out;
+  }
+
+  private static List<String> cidrEntries(Random rnd) {
+    List<String> out = new ArrayList<>();
+    for (int i = rnd.nextInt(3); i >= 0; i--) {
+      out.add(V4[rnd.nextInt(V4.length)]);
+    }
+    return out;
+  }
+
+  private static List<String> classicalEntries(Random rnd) {
+    List<String> out = new ArrayList<>();
+    for (int i = rnd.nextInt(4); i >= 0; i--) {
+      String r = rule(rnd, 1);
+      while (r.contains("RULE-SET") || r.startsWith("MATCH")) { // not allowed in providers
+        r = rule(rnd, 1);
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static String option(Random rnd) {
+    return rnd.nextInt(3) == 0 ? ",no-resolve" : "";
+  }
+
+  /** A rule without its policy; depth limits nesting of logic rules. */
+  private static String rule(Random rnd, int depth) {
+    switch (rnd.nextInt(depth < 2 ? 17 : 14)) {
+      case 0:
+        return "DOMAIN," + domain(rnd);
+      case 1:
+      case 2:
+        return "DOMAIN-SUFFIX," + domain(rnd);
+      case 3:
+        return "DOMAIN-KEYWORD," + LABELS[rnd.nextInt(LABELS.length)];
+      case 4:
+        return "DOMAIN-REGEX,^" + LABELS[rnd.nextInt(LABELS.length)] + "\\.";
+      case 5:
+      case 6:
+        return "IP-CIDR," + V4[rnd.nextInt(V4.length)] + option(rnd);
+      case 7:
+        return "SRC-IP-CIDR," + (rnd.nextBoolean() ? "192.168.0.0/16" : "172.16.0.0/12");
+      case 8:
+        return "DST-PORT," + (rnd.nextBoolean() ? "443" : "20-25");
+      case 9:
+        return "NETWORK," + (rnd.nextBoolean() ? "udp" : "tcp");
+      case 10:
+        return "PROCESS-NAME," + (rnd.nextBoolean() ? "curl" : "wget");
+      case 11:
+        return "GEOIP,LAN" + option(rnd);
+      case 12:
+        return "RULE-SET," + new String[] {"doms", "ips", "mix"}[rnd.nextInt(3)] + option(rnd);
+      case 13:
+        return rnd.nextInt(8) == 0 ? "MATCH" : "SRC-PORT,40000-40010";
+      case 14:
+        return "NOT,((" + rule(rnd, depth + 1).replace("MATCH", "DST-PORT,1") + "))";
+      default:
+        String op = rnd.nextBoolean() ? "AND" : "OR";
+        return op
+            + ",(("
+            + rule(rnd, depth + 1).replace("MATCH", "DST-PORT,1")
+            + "),("
+            + rule(rnd, depth + 1).replace("MATCH", "DST-PORT,1")
+            + "))";
+    }
+  }
+
+  private static ConnectionInfo connection(Random rnd) {
+    ConnectionInfo.Builder b =
+        ConnectionInfo.builder(rnd.nextBoolean() ? Network.TCP : Network.UDP);
+    int kind = rnd.nextInt(3);
+    if (kind != 1) {
+      b.host(domain(rnd));
+    }
+    String ip = kind == 0 ? null : HOST_IPS[rnd.nextInt(HOST_IPS.length)];
+    b.destination(ip == null ? null : Fixtures.ip(ip), rnd.nextBoolean() ? 443 : 22);
+    b.source(Fixtures.ip(rnd.nextBoolean() ? "192.168.1.2" : "10.0.0.2"), 40000 + rnd.nextInt(20));
+    String proc = rnd.nextBoolean() ? "curl" : "firefox";
+    return b.process(() -> new ProcessInfo(proc, "/usr/bin/" + proc)).build();
+  }
+}

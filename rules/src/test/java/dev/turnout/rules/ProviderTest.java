@@ -1,0 +1,287 @@
+package dev.turnout.rules;
+
+import static dev.turnout.rules.Fixtures.host;
+import static dev.turnout.rules.Fixtures.tcp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.turnout.rules.ProviderSpec.Behavior;
+import dev.turnout.rules.ProviderSpec.Format;
+import dev.turnout.rules.ProviderSpec.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProviderTest {
+  @TempDir Path dir;
+
+  /** A clock the test moves by hand. */
+  static final class FakeClock implements InstantSource {
+    Instant now = Instant.parse("2025-01-01T00:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private final FakeClock clock = new FakeClock();
+
+  private ProviderSpec file(String name, Behavior b, Format f, String content) throws Exception {
+    Path p = dir.resolve(name + (f == Format.YAML ? ".yaml" : ".txt"));
+    Files.writeString(p, content);
+    return new ProviderSpec(name, Type.FILE, b, f, p, null, Duration.ZERO, "config.yaml", 3);
+  }
+
+  private ProviderSpec http(ListServer s, Behavior b, Format f, Duration interval) {
+    return new ProviderSpec("remote", Type.HTTP, b, f, null, s.url(), interval, "config.yaml", 5);
+  }
+
+  private RuleEngine engine(List<ProviderSpec> specs, String... rules) throws RuleException {
+    return RuleEngine.builder()
+        .rules(Fixtures.lines(rules))
+        .providers(specs)
+        .policies(Fixtures.POLICIES)
+        .options(new RulesOptions(null, null, dir.resolve("cache"), List.of()))
+        .resolver(new Fixtures.RecordingResolver().answer("a.com", "10.0.0.1"))
+        .clock(clock)
+        .build();
+  }
+
+  @Test
+  void domainYamlProviderWithAllPatternForms() throws Exception {
+    ProviderSpec ads =
+        file(
+            "ads",
+            Behavior.DOMAIN,
+            Format.YAML,
+            "# ads\npayload:\n  - '+.doubleclick.net'\n  - exact.com\n  - '.sub.com'\n"
+                + "  - '*.one.com'\n  - 'x.*.mid.com'\n");
+    RuleEngine e = engine(List.of(ads), "DOMAIN,safe.exact.com,P1", "RULE-SET,ads,REJECT");
+    assertThat(e.decide(host("doubleclick.net")).policy()).isEqualTo("REJECT");
+    assertThat(e.decide(host("ad.g.doubleclick.net")).policy()).isEqualTo("REJECT");
+    assertThat(e.decide(host("exact.com")).policy()).isEqualTo("REJECT");
+    assertThat(e.decide(host("a.exact.com")).fallback()).isTrue();
+    assertThat(e.decide(host("sub.com")).fallback()).isTrue();
+    assertThat(e.decide(host("a.b.sub.com")).policy()).isEqualTo("REJECT");
+    assertThat(e.decide(host("a.one.com")).policy()).isEqualTo("REJECT");
+    assertThat(e.decide(host("a.b.one.com")).fallback()).isTrue();
+    assertThat(e.decide(host("one.com")).fallback()).isTrue();
+    assertThat(e.decide(host("x.y.mid.com")).policy()).isEqualTo("REJECT");
+    Decision d = e.decide(host("ad.doubleclick.net"));
+    assertThat(d.rule()).isEqualTo("+.doubleclick.net");
+    assertThat(d.source()).isEqualTo("provider ads: entry 1 (" + dir.resolve("ads.yaml") + ":3)");
+    assertThat(d.ruleSet()).isEqualTo("RULE-SET,ads,REJECT (config.yaml:11)");
+  }
+
+  @Test
+  void ipcidrTextProviderResolvesUnlessNoResolve() throws Exception {
+    ProviderSpec ips =
+        file("ips", Behavior.IPCIDR, Format.TEXT, "# private\n10.0.0.0/8\n\n2001:db8::/32\n");
+    RuleEngine e = engine(List.of(ips), "RULE-SET,ips,P1,no-resolve", "MATCH,P2");
+    assertThat(e.decide(host("a.com")).policy()).isEqualTo("P2");
+    assertThat(e.decide(tcp("10.1.1.1", 1)).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("10.1.1.1", 1)).source()).endsWith("ips.txt:2)");
+    RuleEngine f = engine(List.of(ips), "RULE-SET,ips,P1", "MATCH,P2");
+    assertThat(f.decide(host("a.com")).policy()).isEqualTo("P1");
+    assertThat(f.decide(tcp("2001:db8::5", 1)).policy()).isEqualTo("P1");
+  }
+
+  @Test
+  void classicalProviderMixesIndexedAndOrderedEntries() throws Exception {
+    ProviderSpec mixed =
+        file(
+            "mixed",
+            Behavior.CLASSICAL,
+            Format.YAML,
+            "payload:\n  - DOMAIN-SUFFIX,google.com\n  - DST-PORT,22\n"
+                + "  - IP-CIDR,10.0.0.0/8,no-resolve\n  - AND,((NETWORK,udp),(DST-PORT,443))\n");
+    RuleEngine e = engine(List.of(mixed), "DOMAIN,b.com,P3", "RULE-SET,mixed,P1", "MATCH,P2");
+    assertThat(e.decide(tcp("www.google.com", 80)).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("b.com", 22)).policy()).isEqualTo("P3");
+    assertThat(e.decide(tcp("c.com", 22)).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("10.2.3.4", 80)).policy()).isEqualTo("P1");
+    assertThat(e.decide(host("a.com")).policy()).isEqualTo("P2"); // no-resolve entry
+    ConnectionInfo quic =
+        ConnectionInfo.builder(Network.UDP).host("q.com").destination(null, 443).build();
+    assertThat(e.decide(quic).policy()).isEqualTo("P1");
+  }
+
+  @Test
+  void ruleSetInsideLogic() throws Exception {
+    ProviderSpec ads = file("ads", Behavior.DOMAIN, Format.TEXT, "+.ads.com\n");
+    RuleEngine e = engine(List.of(ads), "AND,((RULE-SET,ads),(DST-PORT,443)),P1", "MATCH,P2");
+    assertThat(e.decide(tcp("x.ads.com", 443)).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("x.ads.com", 80)).policy()).isEqualTo("P2");
+  }
+
+  @Test
+  void badEntriesAreReportedWithProviderEntryAndLine() throws Exception {
+    ProviderSpec bad =
+        file("bad", Behavior.CLASSICAL, Format.TEXT, "DOMAIN,ok.com\nDOMAIN,a.com,Proxy\nFOO,x\n");
+    ProviderSpec ips = file("ips", Behavior.IPCIDR, Format.YAML, "payload:\n  - 300.0.0.0/8\n");
+    assertThatThrownBy(() -> engine(List.of(bad, ips), "RULE-SET,bad,P1"))
+        .isInstanceOf(RuleException.class)
+        .satisfies(
+            ex -> {
+              List<RuleException.Problem> p = ((RuleException) ex).problems();
+              assertThat(p).hasSize(3);
+              assertThat(p.get(0).where())
+                  .isEqualTo("provider bad: entry 2 (" + dir.resolve("bad.txt") + ":2)");
+              assertThat(p.get(0).message()).startsWith("unexpected field 'Proxy'");
+              assertThat(p.get(1).message()).isEqualTo("unknown rule type 'FOO'");
+              assertThat(p.get(2).where()).endsWith("ips.yaml:2)");
+            });
+  }
+
+  @Test
+  void missingFileIsAnError() {
+    ProviderSpec spec =
+        new ProviderSpec(
+            "gone",
+            Type.FILE,
+            Behavior.DOMAIN,
+            Format.TEXT,
+            dir.resolve("gone.txt"),
+            null,
+            Duration.ZERO,
+            "config.yaml",
+            7);
+    assertThatThrownBy(() -> engine(List.of(spec), "RULE-SET,gone,P1"))
+        .isInstanceOf(RuleException.class)
+        .hasMessageStartingWith("provider gone (config.yaml:7): cannot read");
+  }
+
+  @Test
+  void httpProviderDownloadsCachesAndRefreshesConditionally() throws Exception {
+    try (ListServer server = new ListServer()) {
+      server.body = "payload:\n  - '+.one.com'\n";
+      ProviderSpec spec = http(server, Behavior.DOMAIN, Format.YAML, Duration.ofHours(1));
+      RuleEngine e = engine(List.of(spec), "RULE-SET,remote,P1", "MATCH,P2");
+      assertThat(e.decide(host("a.one.com")).policy()).isEqualTo("P1");
+      assertThat(Files.readString(dir.resolve("cache/remote.yaml"))).isEqualTo(server.body);
+      assertThat(server.ifNoneMatch).containsExactly("null");
+
+      clock.now = clock.now.plus(Duration.ofMinutes(59));
+      assertThat(e.refreshDue()).isZero();
+      assertThat(server.requests()).isEqualTo(1);
+
+      clock.now = clock.now.plus(Duration.ofMinutes(2));
+      assertThat(e.refreshDue()).isZero(); // 304
+      assertThat(server.ifNoneMatch).containsExactly("null", "\"v1\"");
+
+      Decision before = e.decide(host("a.one.com"));
+      server.body = "payload:\n  - '+.two.com'\n";
+      server.etag = "\"v2\"";
+      clock.now = clock.now.plus(Duration.ofHours(1));
+      assertThat(e.refreshDue()).isEqualTo(1);
+      assertThat(e.decide(host("a.two.com")).policy()).isEqualTo("P1");
+      assertThat(e.decide(host("a.one.com")).policy()).isEqualTo("P2");
+      assertThat(before.policy()).isEqualTo("P1"); // decisions already made are values
+      assertThat(Files.readString(dir.resolve("cache/remote.yaml.meta"))).contains("v2");
+
+      server.status = 500;
+      clock.now = clock.now.plus(Duration.ofHours(1));
+      assertThat(e.refreshDue()).isZero();
+      assertThat(e.decide(host("a.two.com")).policy()).isEqualTo("P1");
+
+      server.status = 200;
+      server.body = "payload:\n  - 'bad domain'\n";
+      server.etag = "\"v3\"";
+      assertThat(e.refresh("remote")).isFalse(); // a bad list never replaces a good one
+      assertThat(e.decide(host("a.two.com")).policy()).isEqualTo("P1");
+      assertThat(Files.readString(dir.resolve("cache/remote.yaml"))).contains("two.com");
+    }
+  }
+
+  @Test
+  void freshCacheIsUsedWithoutDownloadingAndStaleCacheWhenDownloadFails() throws Exception {
+    ProviderSpec spec;
+    try (ListServer server = new ListServer()) {
+      server.body = "+.cached.com\n";
+      spec = http(server, Behavior.DOMAIN, Format.TEXT, Duration.ofHours(1));
+      engine(List.of(spec), "RULE-SET,remote,P1");
+      assertThat(server.requests()).isEqualTo(1);
+      engine(List.of(spec), "RULE-SET,remote,P1"); // fresh: no request
+      assertThat(server.requests()).isEqualTo(1);
+    }
+    clock.now = clock.now.plus(Duration.ofDays(2)); // stale, and the server is gone
+    RuleEngine e = engine(List.of(spec), "RULE-SET,remote,P1");
+    assertThat(e.decide(host("x.cached.com")).policy()).isEqualTo("P1");
+  }
+
+  @Test
+  void httpProviderFailingAtStartWithoutCacheIsAnError() throws Exception {
+    try (ListServer server = new ListServer()) {
+      server.status = 404;
+      ProviderSpec spec = http(server, Behavior.DOMAIN, Format.TEXT, Duration.ZERO);
+      assertThatThrownBy(() -> engine(List.of(spec), "RULE-SET,remote,P1"))
+          .isInstanceOf(RuleException.class)
+          .hasMessageContaining("provider remote (config.yaml:5): download failed (HTTP 404");
+    }
+  }
+
+  @Test
+  void fileProviderWithIntervalIsReread() throws Exception {
+    ProviderSpec f = file("local", Behavior.DOMAIN, Format.TEXT, "a.com\n");
+    ProviderSpec spec =
+        new ProviderSpec(
+            "local",
+            Type.FILE,
+            Behavior.DOMAIN,
+            Format.TEXT,
+            f.path(),
+            null,
+            Duration.ofMinutes(5),
+            "config.yaml",
+            3);
+    RuleEngine e = engine(List.of(spec), "RULE-SET,local,P1");
+    Files.writeString(f.path(), "b.com\n");
+    assertThat(e.refreshDue()).isZero();
+    clock.now = clock.now.plus(Duration.ofMinutes(5));
+    assertThat(e.refreshDue()).isEqualTo(1);
+    assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
+    assertThat(e.providerSizes()).containsEntry("local", 1);
+  }
+
+  @Test
+  void decisionsDuringRefreshSeeOneConsistentTable() throws Exception {
+    ProviderSpec f = file("flip", Behavior.DOMAIN, Format.TEXT, "+.x.com\n");
+    RuleEngine e = engine(List.of(f), "RULE-SET,flip,P1", "DOMAIN-SUFFIX,x.com,P2");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 20_000; i++) {
+                    String p = e.decide(host("a.x.com")).policy();
+                    if (!p.equals("P1") && !p.equals("P2")) {
+                      throw new AssertionError(p);
+                    }
+                  }
+                }));
+      }
+      for (int i = 0; i < 20; i++) {
+        Files.writeString(f.path(), i % 2 == 0 ? "+.y.com\n" : "+.x.com\n");
+        e.refresh("flip");
+      }
+      for (Future<?> fu : futures) {
+        fu.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
