@@ -25,9 +25,16 @@ class FakeIpPathIT {
   @BeforeAll
   static void start() throws Exception {
     sandbox = Sandbox.create();
+    Path ads = sandbox.file("ads.txt");
+    Files.writeString(ads, "# a local rule set\n+.ads.example.test\n");
     turnout =
         sandbox.startTurnout(
-            Sandbox.config("  fake-ip-filter: [real.example.test]", "  - MATCH,DIRECT"));
+            Sandbox.config(
+                    "  fake-ip-filter: [real.example.test]",
+                    "  - DOMAIN-SUFFIX,blocked.example.test,REJECT\n  - RULE-SET,ads,REJECT\n  - MATCH,DIRECT")
+                + "rule-providers:\n  ads:\n    type: file\n    behavior: domain\n    format: text\n    path: "
+                + ads
+                + "\n");
   }
 
   @AfterAll
@@ -113,6 +120,21 @@ class FakeIpPathIT {
     for (int i = 0; i < 100; i++) {
       assertThat(Sandbox.sha256(outDir.resolve("f" + i))).as("download %d", i).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void rejectRulesResetTheConnectionAndSayWhichRuleDecided() throws Exception {
+    for (String host : List.of("www.blocked.example.test", "x.ads.example.test")) {
+      Sandbox.Result result =
+          sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
+      assertThat(result.exit()).as("%s", result).isEqualTo(56); // connection reset by peer
+    }
+    turnout.awaitLog("x.ads.example.test:80", Duration.ofSeconds(5));
+    assertThat(turnout.log())
+        .containsPattern(
+            "www\\.blocked\\.example\\.test:80 .*rule DOMAIN-SUFFIX,blocked\\.example\\.test .*via REJECT")
+        .containsPattern(
+            "x\\.ads\\.example\\.test:80 .*rule \\+\\.ads\\.example\\.test \\[provider ads.*via REJECT");
   }
 
   @Test
