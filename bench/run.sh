@@ -9,6 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${ROUNDS:-3}
+tests=${TESTS:-"tp cps"}  # tp: iperf3 throughput, cps: new connections per second
 secs=${SECONDS_PER_TEST:-5}
 name="tntb$$"
 dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
@@ -40,7 +41,7 @@ tun:
 rules:
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
+ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
   run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
 turnout_pid=$!
 for _ in $(seq 1 100); do
@@ -59,13 +60,23 @@ conns() { # URL -> requests/s with a new connection per request
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# Warm-up, not counted: the JIT compiles Turnout's hot paths during the first seconds.
+echo "warming up..." >&2
+ip netns exec "$client" iperf3 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
+ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
+  http://www.example.test/index.html >/dev/null 2>&1 || true
+
 : > "$dir/tp-direct"; : > "$dir/tp-turnout"; : > "$dir/cps-direct"; : > "$dir/cps-turnout"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
-  iperf 203.0.113.10 >> "$dir/tp-direct"
-  iperf bulk.example.test >> "$dir/tp-turnout"
-  conns http://203.0.113.10/index.html >> "$dir/cps-direct"
-  conns http://www.example.test/index.html >> "$dir/cps-turnout"
+  if [[ " $tests " == *" tp "* ]]; then
+    iperf 203.0.113.10 >> "$dir/tp-direct"
+    iperf bulk.example.test >> "$dir/tp-turnout"
+  fi
+  if [[ " $tests " == *" cps "* ]]; then
+    conns http://203.0.113.10/index.html >> "$dir/cps-direct"
+    conns http://www.example.test/index.html >> "$dir/cps-turnout"
+  fi
 done
 
 row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
@@ -77,6 +88,6 @@ row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
 echo
 echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores, $(uname -r))"
 printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
-row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
-row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
+[ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
+[ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
 grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true
