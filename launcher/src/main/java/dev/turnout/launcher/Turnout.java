@@ -11,6 +11,7 @@ import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.launcher.relay.RelayServer;
+import dev.turnout.launcher.relay.RelaySettings;
 import dev.turnout.launcher.relay.Router;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.natrewrite.PacketRewriter;
@@ -185,7 +186,13 @@ final class Turnout implements Closeable {
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     RelayServer relay =
         RelayServer.start(
-            relayAddress, relayLoops, new NatOrigins(nat, pool), router, outbounds, blocking);
+            relayAddress,
+            relayLoops,
+            new NatOrigins(nat, pool),
+            router,
+            outbounds,
+            blocking,
+            RelaySettings.DEFAULTS);
     started.push(relay);
 
     PacketRewriter rewriter =

@@ -32,6 +32,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Map<String, Outbound> outbounds;
   private final Executor blockingExecutor;
   private final RelayStats stats;
+  private final RelaySettings settings;
 
   /**
    * Bytes and end-of-input that arrive before the outbound is connected. Epoll may read on a peer's
@@ -47,12 +48,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       Router router,
       Map<String, Outbound> outbounds,
       Executor blockingExecutor,
-      RelayStats stats) {
+      RelayStats stats,
+      RelaySettings settings) {
     this.origins = origins;
     this.router = router;
     this.outbounds = outbounds;
     this.blockingExecutor = blockingExecutor;
     this.stats = stats;
+    this.settings = settings;
   }
 
   @Override
@@ -168,8 +171,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                               traffic.up(),
                               traffic.down(),
                               (System.nanoTime() - started) / 1_000_000));
-              upstream.pipeline().addLast(new Pipe(inbound, traffic, false));
-              inbound.pipeline().addLast(new Pipe(upstream, traffic, true));
+              IdleClose idle = new IdleClose(inbound, upstream, settings.idleTimeout());
+              upstream.pipeline().addLast(idle.handler(), new Pipe(inbound, traffic, false));
+              inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, traffic, true));
               handOver();
             });
   }

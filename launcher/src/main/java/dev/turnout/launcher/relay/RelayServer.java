@@ -32,7 +32,8 @@ public final class RelayServer implements Closeable {
       OriginLookup origins,
       Router router,
       Map<String, Outbound> outbounds,
-      Executor blockingExecutor)
+      Executor blockingExecutor,
+      RelaySettings settings)
       throws InterruptedException {
     RelayStats stats = new RelayStats();
     Channel listener =
@@ -51,7 +52,7 @@ public final class RelayServer implements Closeable {
                     ch.pipeline()
                         .addLast(
                             new ConnectionHandler(
-                                origins, router, outbounds, blockingExecutor, stats));
+                                origins, router, outbounds, blockingExecutor, stats, settings));
                   }
                 })
             .bind(listen)

@@ -94,7 +94,13 @@ class RelayServerTest {
             new RejectOutbound());
     relay =
         RelayServer.start(
-            new InetSocketAddress(LOOPBACK, 0), loops, origins, router, outbounds, blocking);
+            new InetSocketAddress(LOOPBACK, 0),
+            loops,
+            origins,
+            router,
+            outbounds,
+            blocking,
+            new RelaySettings(java.time.Duration.ofMillis(700)));
   }
 
   /** Echoes everything, and on end of input writes "bye" and closes: shows half-close works. */
@@ -180,6 +186,19 @@ class RelayServerTest {
       Thread.sleep(10);
     }
     assertThat(released).contains(local);
+  }
+
+  @Test
+  void aSilentConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write("ping".getBytes());
+      byte[] echo = socket.getInputStream().readNBytes(4);
+      assertThat(new String(echo)).isEqualTo("ping");
+      long start = System.nanoTime();
+      // the relay closes both sides; the echo server then writes "bye" into a closed socket
+      assertThat(socket.getInputStream().read()).isEqualTo(-1);
+      assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(500));
+    }
   }
 
   @Test
