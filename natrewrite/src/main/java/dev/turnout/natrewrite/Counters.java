@@ -13,6 +13,9 @@ final class Counters {
   final LongAdder packetsIn = new LongAdder();
   final LongAdder forwarded = new LongAdder();
   final LongAdder replied = new LongAdder();
+  final LongAdder hijacked = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  final LongAdder echoReplies = new LongAdder();
   private final LongAdder[] dropped = new LongAdder[REASONS.length];
   private final AtomicIntegerArray logged = new AtomicIntegerArray(REASONS.length);
 
@@ -40,6 +43,9 @@ final class Counters {
     stats.packetsIn = packetsIn.sum();
     stats.forwarded = forwarded.sum();
     stats.replied = replied.sum();
+    stats.hijackedFlows = hijacked.sum();
+    stats.rejectedFlows = rejected.sum();
+    stats.icmpEchoReplies = echoReplies.sum();
     for (DropReason reason : REASONS) {
       stats.dropped.put(reason, dropped[reason.ordinal()].sum());
     }

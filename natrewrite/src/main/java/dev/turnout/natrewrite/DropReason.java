@@ -10,7 +10,7 @@ public enum DropReason {
   NOT_IP(true),
   /** Any IPv4 fragment; the kernel never fragments towards a 65535-MTU TUN. */
   FRAGMENT(true),
-  UDP(false),
+  /** ICMP other than an echo request to the echo range (see {@link PacketRewriter}). */
   ICMP(false),
   OTHER_PROTOCOL(false),
   /** Destination neither in the captured (fake) range nor in the NAT pool. */
@@ -19,7 +19,7 @@ public enum DropReason {
   NOT_FROM_RELAY(true),
   /** No NAT entry, and no RST is due (the segment is itself a RST, or it is a reply). */
   NO_ENTRY(false),
-  /** A SYN found every session address of the NAT pool in use. */
+  /** A new flow found every session address of the NAT pool in use. */
   POOL_EXHAUSTED(true),
   /** The rewritten packet could not be written back to the TUN. */
   WRITE_FAILED(true);

@@ -22,6 +22,10 @@ final class Ipv4Header {
     return this;
   }
 
+  ByteBuffer buffer() {
+    return buffer;
+  }
+
   int version() {
     return (buffer.get(base) & 0xff) >>> 4;
   }

@@ -4,21 +4,28 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One NAT mapping: the original flow and its session address, plus a lifecycle state that relay
- * threads (claim/release) and the sweeper change with CAS so that an entry is never both claimed
- * and freed.
+ * One NAT mapping: the original flow, its session address and the local port the flow is delivered
+ * to (the relay's or the DNS listener's), plus a lifecycle state that relay threads (claim/release)
+ * and the sweeper change with CAS so that an entry is never both claimed and freed.
+ *
+ * <p>A TCP flow to the relay is owned by the accepted socket:
  *
  * <pre>
  * UNCLAIMED --claim--> CLAIMED --release--> GRACE
  *     |                                       |
  *     +--unclaimed timeout--> DEAD <--grace over--+
  * </pre>
+ *
+ * UDP flows, and TCP flows hijacked to the DNS listener (which never claims), are IDLE entries:
+ * every packet in either direction {@link #touch touches} them, and they become DEAD when untouched
+ * for their idle timeout or when evicted to make room.
  */
 final class NatEntry {
   static final int UNCLAIMED = 0;
   static final int CLAIMED = 1;
   static final int GRACE = 2;
   static final int DEAD = 3;
+  static final int IDLE = 4;
 
   private static final VarHandle STATE;
 
@@ -35,18 +42,44 @@ final class NatEntry {
   final int sessionAddress;
   final int sessionPort;
 
+  /** The port on the TUN address that forward packets go to (relay or DNS listener). */
+  final int targetPort;
+
+  /** Idle timeout of an IDLE entry; 0 for relay-owned TCP entries. */
+  final long idleNanos;
+
   private volatile int state;
 
   /** Ticker reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
   private volatile long deadline;
 
-  NatEntry(FlowKey flow, SessionKey session, long deadline) {
+  /** Last ticker reading at which an IDLE entry carried a packet. */
+  private volatile long lastSeen;
+
+  private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
+
+  /** A relay-owned TCP entry, UNCLAIMED until {@code deadline}. */
+  NatEntry(FlowKey flow, SessionKey session, int targetPort, long deadline) {
     this.flow = flow;
     this.session = session;
     this.sessionAddress = session.address();
     this.sessionPort = session.port();
+    this.targetPort = targetPort;
+    this.idleNanos = 0;
     this.deadline = deadline;
     this.state = UNCLAIMED;
+  }
+
+  /** An IDLE entry, last seen {@code now}. */
+  NatEntry(FlowKey flow, SessionKey session, int targetPort, long now, long idleNanos) {
+    this.flow = flow;
+    this.session = session;
+    this.sessionAddress = session.address();
+    this.sessionPort = session.port();
+    this.targetPort = targetPort;
+    this.idleNanos = idleNanos;
+    this.lastSeen = now;
+    this.state = IDLE;
   }
 
   int state() {
@@ -55,6 +88,17 @@ final class NatEntry {
 
   long deadline() {
     return deadline;
+  }
+
+  long lastSeen() {
+    return lastSeen;
+  }
+
+  /** Notes a packet of an IDLE entry. */
+  void touch(long now) {
+    if (lastSeen != now) {
+      lastSeen = now;
+    }
   }
 
   boolean claim() {
@@ -69,19 +113,36 @@ final class NatEntry {
     return STATE.compareAndSet(this, CLAIMED, GRACE);
   }
 
-  /** Frees the entry if it is unclaimed or in grace and its deadline has passed. */
+  /**
+   * Frees the entry if it is unclaimed or in grace and its deadline has passed, or if it is IDLE
+   * and has been idle for its timeout.
+   */
   boolean expire(long now) {
     int s = state;
+    if (s == IDLE) {
+      return now - lastSeen >= idleNanos && STATE.compareAndSet(this, IDLE, DEAD);
+    }
     return (s == UNCLAIMED || s == GRACE)
         && now - deadline >= 0
         && STATE.compareAndSet(this, s, DEAD);
   }
 
+  /** Frees an IDLE entry now (eviction). */
+  boolean evict() {
+    return STATE.compareAndSet(this, IDLE, DEAD);
+  }
+
   NatFlow toFlow() {
-    return new NatFlow(
-        Ipv4Range.toAddress(flow.sourceAddress),
-        flow.sourcePort,
-        Ipv4Range.toAddress(flow.destinationAddress),
-        flow.destinationPort);
+    NatFlow result = cachedFlow;
+    if (result == null) {
+      result =
+          new NatFlow(
+              Ipv4Range.toAddress(flow.sourceAddress),
+              flow.sourcePort,
+              Ipv4Range.toAddress(flow.destinationAddress),
+              flow.destinationPort);
+      cachedFlow = result;
+    }
+    return result;
   }
 }

@@ -18,7 +18,13 @@ import java.util.Map;
  * @param entriesReleased entries released by the relay
  * @param entriesExpiredUnclaimed entries freed because the relay never claimed them
  * @param entriesFreedAfterGrace entries freed after their grace
- * @param allocationFailures SYNs that found the pool exhausted
+ * @param allocationFailures new flows that found the pool exhausted
+ * @param idleEntriesCreated UDP and hijacked-DNS entries created
+ * @param idleEntriesExpired idle entries freed after their idle timeout
+ * @param idleEntriesEvicted idle entries evicted, least recently used first, to respect the cap
+ * @param hijackedFlows new flows to port 53 sent to the DNS listener instead of the relay
+ * @param rejectedFlows new flows the {@link FlowFilter} rejected or dropped
+ * @param icmpEchoReplies ICMP echo requests answered locally
  */
 public record NatStats(
     long packetsIn,
@@ -31,7 +37,13 @@ public record NatStats(
     long entriesReleased,
     long entriesExpiredUnclaimed,
     long entriesFreedAfterGrace,
-    long allocationFailures) {
+    long allocationFailures,
+    long idleEntriesCreated,
+    long idleEntriesExpired,
+    long idleEntriesEvicted,
+    long hijackedFlows,
+    long rejectedFlows,
+    long icmpEchoReplies) {
 
   public NatStats {
     dropped = Collections.unmodifiableMap(new EnumMap<>(dropped));
@@ -60,6 +72,12 @@ public record NatStats(
     long entriesExpiredUnclaimed;
     long entriesFreedAfterGrace;
     long allocationFailures;
+    long idleEntriesCreated;
+    long idleEntriesExpired;
+    long idleEntriesEvicted;
+    long hijackedFlows;
+    long rejectedFlows;
+    long icmpEchoReplies;
 
     NatStats build() {
       return new NatStats(
@@ -73,7 +91,13 @@ public record NatStats(
           entriesReleased,
           entriesExpiredUnclaimed,
           entriesFreedAfterGrace,
-          allocationFailures);
+          allocationFailures,
+          idleEntriesCreated,
+          idleEntriesExpired,
+          idleEntriesEvicted,
+          hijackedFlows,
+          rejectedFlows,
+          icmpEchoReplies);
     }
   }
 }

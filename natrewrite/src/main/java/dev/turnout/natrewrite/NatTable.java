@@ -3,33 +3,48 @@ package dev.turnout.natrewrite;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The NAT manager: maps each TCP flow (protocol, source, destination) to a session address — an
- * (IPv4, port) pair from the NAT pool — and back.
+ * The NAT manager: maps each flow (protocol, source, destination) to a session address — an (IPv4,
+ * port) pair from the NAT pool — and back. TCP and UDP have separate session spaces: the reverse
+ * key includes the protocol, so a TCP and a UDP flow may share a pair without colliding.
  *
- * <p>Allocation walks a cursor over all (IP, port) pairs of the pool, skipping pairs still in use
- * (claimed, unclaimed, or in grace), so a live mapping is never overwritten on wrap-around. When
- * every pair is in use the allocation fails, is counted, and the packet that wanted it is dropped.
+ * <p>Allocation walks a cursor over all (IP, port) pairs of the pool, skipping pairs still in use,
+ * so a live mapping is never overwritten on wrap-around. When every pair is in use the allocation
+ * fails, is counted, and the packet that wanted it is dropped.
  *
- * <p>Lifetime: an entry created by a SYN stays UNCLAIMED until the relay accepts the connection and
- * calls {@link #claim}; it then lives as long as that socket. {@link #release} starts a short grace
- * for the final FIN/ACKs, after which {@link #expire} frees it. Entries never claimed are freed by
- * {@link #expire} after the unclaimed timeout. A SYN for a flow whose entry is already claimed or
- * in grace (the app reused its port) gets a fresh session address.
+ * <p>Lifetime of a TCP flow to the relay: an entry created by a SYN stays UNCLAIMED until the relay
+ * accepts the connection and calls {@link #claim}; it then lives as long as that socket. {@link
+ * #release} starts a short grace for the final FIN/ACKs, after which {@link #expire} frees it.
+ * Entries never claimed are freed by {@link #expire} after the unclaimed timeout. A SYN for a flow
+ * whose entry is already claimed or in grace (the app reused its port) gets a fresh session
+ * address.
  *
- * <p>Thread-safety: all public methods are thread-safe. {@link #claim} and {@link #release} are
- * meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The package-private
- * lookup methods take a caller-owned probe key so that the per-packet path allocates nothing; each
- * reader thread must own its probes.
+ * <p>Lifetime of a UDP flow, and of a TCP flow hijacked to the DNS listener: the entry is refreshed
+ * by every packet in either direction and freed by {@link #expire} once idle for the UDP timeout
+ * (the shorter DNS timeout when the original destination port is 53). At most {@code
+ * maxIdleEntries} such entries exist; creating one more first evicts the least recently used
+ * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
+ *
+ * <p>Thread-safety: all public methods are thread-safe. {@link #claim}, {@link #release} and {@link
+ * #udpFlow} are meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The
+ * package-private lookup methods take a caller-owned probe key so that the per-packet path
+ * allocates nothing; each reader thread must own its probes.
  */
 public final class NatTable {
   public static final Duration DEFAULT_UNCLAIMED_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_UDP_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_IDLE_ENTRIES = 65536;
+
+  private static final int DNS_PORT = 53;
 
   private final int poolFirst;
   private final int poolLast;
@@ -38,10 +53,14 @@ public final class NatTable {
   private final long capacity;
   private final long unclaimedTimeoutNanos;
   private final long graceNanos;
+  private final long udpTimeoutNanos;
+  private final long dnsTimeoutNanos;
+  private final int maxIdleEntries;
   private final Ticker ticker;
 
   private final ConcurrentHashMap<FlowKey, NatEntry> forward = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
+  private final AtomicInteger idleEntries = new AtomicInteger();
 
   /** Next pair index to try; guarded by {@code this}. */
   private long cursor;
@@ -54,15 +73,20 @@ public final class NatTable {
   private final LongAdder expiredUnclaimed = new LongAdder();
   private final LongAdder freedAfterGrace = new LongAdder();
   private final LongAdder exhausted = new LongAdder();
+  private final LongAdder idleCreated = new LongAdder();
+  private final LongAdder idleExpired = new LongAdder();
+  private final LongAdder idleEvicted = new LongAdder();
 
   /**
+   * A table with the default UDP timeouts and idle-entry cap.
+   *
    * @param poolFirst first session IPv4 address (inclusive), e.g. 198.19.0.1
    * @param poolLast last session IPv4 address (inclusive), e.g. 198.19.255.254
    * @param portFirst first session port (inclusive, 1..65535)
    * @param portLast last session port (inclusive)
    * @param unclaimedTimeout how long an entry the relay never claims is kept
    * @param grace how long a released entry is kept for the final FIN/ACKs
-   * @param ticker time source for both timeouts
+   * @param ticker time source for all timeouts
    */
   public NatTable(
       int poolFirst,
@@ -72,44 +96,59 @@ public final class NatTable {
       Duration unclaimedTimeout,
       Duration grace,
       Ticker ticker) {
-    if (Integer.compareUnsigned(poolFirst, poolLast) > 0) {
-      throw new IllegalArgumentException("empty NAT pool");
-    }
-    if (portFirst < 1 || portLast > 65535 || portFirst > portLast) {
-      throw new IllegalArgumentException("bad port range " + portFirst + ".." + portLast);
-    }
-    if (unclaimedTimeout.isNegative() || grace.isNegative()) {
-      throw new IllegalArgumentException("negative timeout");
-    }
-    this.poolFirst = poolFirst;
-    this.poolLast = poolLast;
-    this.portFirst = portFirst;
-    this.portCount = portLast - portFirst + 1;
-    this.capacity = (Integer.toUnsignedLong(poolLast - poolFirst) + 1) * portCount;
-    this.unclaimedTimeoutNanos = unclaimedTimeout.toNanos();
-    this.graceNanos = grace.toNanos();
-    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this(
+        builder(poolFirst, poolLast, portFirst, portLast)
+            .unclaimedTimeout(unclaimedTimeout)
+            .grace(grace)
+            .ticker(ticker));
   }
 
   /** A table with the default timeouts and the system ticker. */
   public NatTable(Ipv4Range pool, int portFirst, int portLast) {
-    this(
-        pool.first(),
-        pool.last(),
-        portFirst,
-        portLast,
-        DEFAULT_UNCLAIMED_TIMEOUT,
-        DEFAULT_GRACE,
-        Ticker.system());
+    this(builder(pool.first(), pool.last(), portFirst, portLast));
+  }
+
+  private NatTable(Builder b) {
+    if (Integer.compareUnsigned(b.poolFirst, b.poolLast) > 0) {
+      throw new IllegalArgumentException("empty NAT pool");
+    }
+    if (b.portFirst < 1 || b.portLast > 65535 || b.portFirst > b.portLast) {
+      throw new IllegalArgumentException("bad port range " + b.portFirst + ".." + b.portLast);
+    }
+    if (b.unclaimedTimeout.isNegative()
+        || b.grace.isNegative()
+        || b.udpTimeout.isNegative()
+        || b.dnsTimeout.isNegative()) {
+      throw new IllegalArgumentException("negative timeout");
+    }
+    if (b.maxIdleEntries < 1) {
+      throw new IllegalArgumentException("maxIdleEntries must be positive");
+    }
+    this.poolFirst = b.poolFirst;
+    this.poolLast = b.poolLast;
+    this.portFirst = b.portFirst;
+    this.portCount = b.portLast - b.portFirst + 1;
+    this.capacity = (Integer.toUnsignedLong(poolLast - poolFirst) + 1) * portCount;
+    this.unclaimedTimeoutNanos = b.unclaimedTimeout.toNanos();
+    this.graceNanos = b.grace.toNanos();
+    this.udpTimeoutNanos = b.udpTimeout.toNanos();
+    this.dnsTimeoutNanos = b.dnsTimeout.toNanos();
+    this.maxIdleEntries = b.maxIdleEntries;
+    this.ticker = Objects.requireNonNull(b.ticker, "ticker");
+  }
+
+  /** A builder; every setting not given keeps its {@code DEFAULT_*} value. */
+  public static Builder builder(int poolFirst, int poolLast, int portFirst, int portLast) {
+    return new Builder(poolFirst, poolLast, portFirst, portLast);
   }
 
   /**
    * Called by the relay when it accepts a connection from {@code sessionPeer}. Returns the original
-   * flow and marks the entry as owned by a live socket, or empty if no unclaimed entry has that
+   * flow and marks the entry as owned by a live socket, or empty if no unclaimed TCP entry has that
    * session address (the relay should then close the socket).
    */
   public Optional<NatFlow> claim(InetSocketAddress sessionPeer) {
-    NatEntry entry = entryOf(sessionPeer);
+    NatEntry entry = entryOf(Ipv4Header.PROTOCOL_TCP, sessionPeer);
     if (entry == null || !entry.claim()) {
       return Optional.empty();
     }
@@ -122,15 +161,30 @@ public final class NatTable {
    * freed after the grace period. Unknown or unclaimed addresses are ignored.
    */
   public void release(InetSocketAddress sessionPeer) {
-    NatEntry entry = entryOf(sessionPeer);
+    NatEntry entry = entryOf(Ipv4Header.PROTOCOL_TCP, sessionPeer);
     if (entry != null && entry.release(ticker.read() + graceNanos)) {
       released.increment();
     }
   }
 
   /**
-   * Frees entries whose unclaimed timeout or grace has passed. Call periodically (the TUN loop
-   * does, about once a second); the cost is proportional to the number of entries.
+   * The original UDP flow behind a datagram the UDP relay received from {@code sessionPeer}, or
+   * empty if no live UDP entry has that session address (the relay should drop the datagram). The
+   * same flow is returned as an equal {@link NatFlow} for as long as the entry lives; a different
+   * one means the session address was freed and reused, and the relay must not keep the old
+   * session. Does not allocate once the entry's flow has been asked for.
+   */
+  public Optional<NatFlow> udpFlow(InetSocketAddress sessionPeer) {
+    NatEntry entry = entryOf(Ipv4Header.PROTOCOL_UDP, sessionPeer);
+    if (entry == null || entry.state() != NatEntry.IDLE) {
+      return Optional.empty();
+    }
+    return Optional.of(entry.toFlow());
+  }
+
+  /**
+   * Frees entries whose unclaimed timeout, grace or idle timeout has passed. Call periodically (the
+   * TUN loop does, about once a second); the cost is proportional to the number of entries.
    *
    * @return the number of entries freed
    */
@@ -138,23 +192,30 @@ public final class NatTable {
     long now = ticker.read();
     int freed = 0;
     for (NatEntry entry : reverse.values()) {
-      boolean wasUnclaimed = entry.state() == NatEntry.UNCLAIMED;
+      int state = entry.state();
       if (entry.expire(now)) {
-        forward.remove(entry.flow, entry);
-        reverse.remove(entry.session, entry);
-        (wasUnclaimed ? expiredUnclaimed : freedAfterGrace).increment();
+        remove(entry);
+        (state == NatEntry.IDLE
+                ? idleExpired
+                : state == NatEntry.UNCLAIMED ? expiredUnclaimed : freedAfterGrace)
+            .increment();
         freed++;
       }
     }
     return freed;
   }
 
-  /** Entries holding a session address: unclaimed, claimed, and in grace. */
+  /** Entries holding a session address: TCP unclaimed, claimed and in grace, and idle entries. */
   public int activeEntries() {
     return reverse.size();
   }
 
-  /** Number of (IP, port) pairs in the pool. */
+  /** UDP and hijacked-DNS entries currently held. */
+  public int idleEntries() {
+    return idleEntries.get();
+  }
+
+  /** Number of (IP, port) pairs in the pool, per protocol. */
   public long capacity() {
     return capacity;
   }
@@ -181,29 +242,109 @@ public final class NatTable {
     return reverse.get(probe);
   }
 
+  /** Notes a packet of an IDLE entry. */
+  void touch(NatEntry entry) {
+    entry.touch(ticker.read());
+  }
+
   /**
-   * Creates an entry for the flow described by {@code probe} (copied), replacing any forward
-   * mapping of that flow; the replaced entry keeps its session address until it expires.
+   * Creates a relay-owned TCP entry for the flow described by {@code probe} (copied), delivered to
+   * {@code targetPort}, replacing any forward mapping of that flow; the replaced entry keeps its
+   * session address until it expires.
    *
    * @return the new entry, or null when the pool is exhausted
    */
-  synchronized NatEntry create(FlowKey probe) {
+  synchronized NatEntry create(FlowKey probe, int targetPort) {
+    SessionKey session = allocate(probe.protocol);
+    if (session == null) {
+      return null;
+    }
+    NatEntry entry =
+        new NatEntry(probe.copy(), session, targetPort, ticker.read() + unclaimedTimeoutNanos);
+    reverse.put(entry.session, entry);
+    forward.put(entry.flow, entry);
+    created.increment();
+    return entry;
+  }
+
+  /**
+   * Creates an IDLE entry (UDP, or TCP hijacked to the DNS listener) like {@link #create}, first
+   * evicting the least recently used idle entries if the cap is reached.
+   *
+   * @return the new entry, or null when the pool is exhausted
+   */
+  synchronized NatEntry createIdle(FlowKey probe, int targetPort) {
+    if (idleEntries.get() >= maxIdleEntries) {
+      evictLeastRecentlyUsed();
+    }
+    SessionKey session = allocate(probe.protocol);
+    if (session == null) {
+      return null;
+    }
+    long idle = probe.destinationPort == DNS_PORT ? dnsTimeoutNanos : udpTimeoutNanos;
+    NatEntry entry = new NatEntry(probe.copy(), session, targetPort, ticker.read(), idle);
+    reverse.put(entry.session, entry);
+    forward.put(entry.flow, entry);
+    idleEntries.incrementAndGet();
+    idleCreated.increment();
+    return entry;
+  }
+
+  /** Evicts the least recently used sixteenth of the idle entries (at least one). */
+  private void evictLeastRecentlyUsed() {
+    long[] seen = new long[idleEntries.get() + 16];
+    int n = 0;
+    for (NatEntry entry : reverse.values()) {
+      if (entry.state() == NatEntry.IDLE && n < seen.length) {
+        seen[n++] = entry.lastSeen();
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    // Ticker readings are compared by difference; shift them to be relative to the newest.
+    long newest = seen[0];
+    for (int i = 1; i < n; i++) {
+      if (seen[i] - newest > 0) {
+        newest = seen[i];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      seen[i] = newest - seen[i]; // age, >= 0
+    }
+    Arrays.sort(seen, 0, n);
+    int batch = Math.max(1, maxIdleEntries / 16);
+    long minAge = seen[Math.max(0, n - batch)];
+    int evicted = 0;
+    for (NatEntry entry : reverse.values()) {
+      if (evicted >= batch) {
+        break;
+      }
+      if (entry.state() == NatEntry.IDLE && newest - entry.lastSeen() >= minAge && entry.evict()) {
+        remove(entry);
+        idleEvicted.increment();
+        evicted++;
+      }
+    }
+  }
+
+  private void remove(NatEntry entry) {
+    forward.remove(entry.flow, entry);
+    if (reverse.remove(entry.session, entry) && entry.idleNanos != 0) {
+      idleEntries.decrementAndGet();
+    }
+  }
+
+  /** A free session address for {@code protocol}, or null (counted) when the pool is exhausted. */
+  private SessionKey allocate(int protocol) {
     long attempts = Math.min(capacity, reverse.mappingCount() + 1);
     for (long i = 0; i < attempts; i++) {
       long pair = cursor;
       cursor = pair + 1 == capacity ? 0 : pair + 1;
       int address = poolFirst + (int) (pair / portCount);
       int port = portFirst + (int) (pair % portCount);
-      if (!reverse.containsKey(allocationProbe.set(address, port))) {
-        NatEntry entry =
-            new NatEntry(
-                probe.copy(),
-                new SessionKey().set(address, port),
-                ticker.read() + unclaimedTimeoutNanos);
-        reverse.put(entry.session, entry);
-        forward.put(entry.flow, entry);
-        created.increment();
-        return entry;
+      if (!reverse.containsKey(allocationProbe.set(protocol, address, port))) {
+        return new SessionKey().set(protocol, address, port);
       }
     }
     exhausted.increment();
@@ -218,14 +359,77 @@ public final class NatTable {
     stats.entriesExpiredUnclaimed = expiredUnclaimed.sum();
     stats.entriesFreedAfterGrace = freedAfterGrace.sum();
     stats.allocationFailures = exhausted.sum();
+    stats.idleEntriesCreated = idleCreated.sum();
+    stats.idleEntriesExpired = idleExpired.sum();
+    stats.idleEntriesEvicted = idleEvicted.sum();
   }
 
-  private NatEntry entryOf(InetSocketAddress peer) {
+  private NatEntry entryOf(int protocol, InetSocketAddress peer) {
     if (peer == null
         || !(peer.getAddress() instanceof Inet4Address address)
         || peer.getPort() < 1) {
       return null;
     }
-    return reverse.get(new SessionKey().set(Ipv4Range.toInt(address), peer.getPort()));
+    return reverse.get(new SessionKey().set(protocol, Ipv4Range.toInt(address), peer.getPort()));
+  }
+
+  /** Settings of a {@link NatTable}; not thread-safe. */
+  public static final class Builder {
+    private final int poolFirst;
+    private final int poolLast;
+    private final int portFirst;
+    private final int portLast;
+    private Duration unclaimedTimeout = DEFAULT_UNCLAIMED_TIMEOUT;
+    private Duration grace = DEFAULT_GRACE;
+    private Duration udpTimeout = DEFAULT_UDP_TIMEOUT;
+    private Duration dnsTimeout = DEFAULT_DNS_TIMEOUT;
+    private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
+    private Ticker ticker = Ticker.system();
+
+    private Builder(int poolFirst, int poolLast, int portFirst, int portLast) {
+      this.poolFirst = poolFirst;
+      this.poolLast = poolLast;
+      this.portFirst = portFirst;
+      this.portLast = portLast;
+    }
+
+    /** How long a TCP entry the relay never claims is kept. */
+    public Builder unclaimedTimeout(Duration timeout) {
+      this.unclaimedTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** How long a released TCP entry is kept for the final FIN/ACKs. */
+    public Builder grace(Duration grace) {
+      this.grace = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    /** Idle timeout of UDP entries (Clash {@code tun.udp-timeout}). */
+    public Builder udpTimeout(Duration timeout) {
+      this.udpTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** Idle timeout of entries whose original destination port is 53 (UDP, or hijacked TCP). */
+    public Builder dnsTimeout(Duration timeout) {
+      this.dnsTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** Cap on UDP and hijacked-DNS entries; beyond it the least recently used are evicted. */
+    public Builder maxIdleEntries(int max) {
+      this.maxIdleEntries = max;
+      return this;
+    }
+
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker);
+      return this;
+    }
+
+    public NatTable build() {
+      return new NatTable(this);
+    }
   }
 }

@@ -3,42 +3,78 @@ package dev.turnout.natrewrite;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Rewrites IPv4/TCP packets read from the TUN in place; no I/O.
+ * Rewrites IPv4 packets read from the TUN in place; no I/O.
  *
  * <ul>
- *   <li>Forward: a packet to the captured (fake) range, e.g. {@code 198.18.0.1:40001 ->
+ *   <li>Forward (TCP and UDP): a packet to the captured range, e.g. {@code 198.18.0.1:40001 ->
  *       198.18.3.7:443}, becomes {@code session -> tunAddress:relayPort}, e.g. {@code
- *       198.19.0.9:5012 -> 198.18.0.1:7890}. A SYN creates the NAT entry; a segment of an unknown
- *       flow is answered with a RST.
- *   <li>Reverse: a packet from {@code tunAddress:relayPort} to a session address becomes {@code
- *       original destination -> original source}.
+ *       198.19.0.9:5012 -> 198.18.0.1:7890}. A TCP SYN creates the NAT entry and a segment of an
+ *       unknown flow is answered with a RST; a UDP datagram creates the entry of its 5-tuple if
+ *       there is none. The captured range is the fake range, or every address in capture-all mode
+ *       (multicast and broadcast excepted), and the sender may be any host (gateway mode): the NAT
+ *       key holds both endpoints.
+ *   <li>DNS hijack (optional, per protocol): a packet to <em>any</em> address on port 53 goes to
+ *       {@code tunAddress:dnsPort} instead, through the same NAT, so the DNS server sees a session
+ *       address and its answers come back from the address the app queried.
+ *   <li>Reverse: a packet from {@code tunAddress:relayPort} (or {@code :dnsPort} for a hijacked
+ *       flow) to a session address becomes {@code original destination -> original source}.
+ *   <li>ICMP echo: a request to the echo range (by default the captured fake range) is answered
+ *       here, by swapping the addresses and turning it into an echo reply. A fake IP stands for a
+ *       name that Turnout reaches on the app's behalf, so "is it up" can only honestly mean "is
+ *       Turnout up"; forwarding pings to the real host would need a raw socket per flow and would
+ *       still say nothing about the proxy path. In capture-all mode real addresses are not answered
+ *       (that would claim any host is up), unless the launcher widens the echo range.
+ *   <li>Early verdict: a {@link FlowFilter} may reject or drop a new flow before it costs a NAT
+ *       entry or a socket.
  * </ul>
  *
- * Only addresses and ports change; the IPv4 and TCP checksums are patched incrementally (RFC 1624).
- * Everything else (IPv6, UDP, ICMP, fragments, malformed packets, traffic outside the ranges) is
- * dropped and counted per {@link DropReason}; nothing thrown from the network's bytes escapes.
+ * Only addresses, ports and the ICMP type change; the IPv4, TCP, UDP and ICMP checksums are patched
+ * incrementally (RFC 1624), a UDP checksum of 0 stays 0. Everything else (IPv6, other ICMP,
+ * fragments, malformed packets, traffic outside the ranges) is dropped and counted per {@link
+ * DropReason}; nothing thrown from the network's bytes escapes.
  *
  * <p>Not thread-safe: one instance per TUN reader thread (it owns reusable header views and lookup
  * probes). The {@link NatTable} may be shared. {@link #stats()} may be called from any thread.
+ *
+ * <p>Over 400 lines because the forward and reverse paths of three protocols share one set of views
+ * and probes; splitting them would spread the per-packet state across classes.
  */
 public final class PacketRewriter {
+  private static final Logger log = LoggerFactory.getLogger(PacketRewriter.class);
+  private static final int DNS_PORT = 53;
+  private static final int ICMP_QUOTE = 8;
+
   private final int tunAddress;
   private final int relayPort;
   private final int capturedFirst;
   private final int capturedLast;
+  private final boolean captureAll;
+  private final int dnsPort;
+  private final boolean hijackUdp;
+  private final boolean hijackTcp;
+  private final Ipv4Range echoRange;
+  private final FlowFilter filter;
   private final NatTable natTable;
   private final Counters counters = new Counters();
 
   private final Ipv4Header ip = new Ipv4Header();
   private final TcpHeader tcp = new TcpHeader();
+  private final UdpHeader udp = new UdpHeader();
+  private final IcmpHeader icmp = new IcmpHeader();
   private final FlowKey flowProbe = new FlowKey();
   private final SessionKey sessionProbe = new SessionKey();
+  private final byte[] quote = new byte[60 + ICMP_QUOTE];
 
   /**
+   * A rewriter for the fake range only, without DNS hijack or flow filter.
+   *
    * @param tunAddress the TUN's own address, where the relay listener is bound
-   * @param relayPort the relay listener's port
+   * @param relayPort the relay listener's port (TCP and UDP)
    * @param capturedFirst first address of the captured (fake) range, inclusive
    * @param capturedLast last address of the captured range, inclusive; it may contain the NAT pool,
    *     which is matched first
@@ -50,26 +86,48 @@ public final class PacketRewriter {
       int capturedFirst,
       int capturedLast,
       NatTable natTable) {
-    if (relayPort < 1 || relayPort > 65535) {
-      throw new IllegalArgumentException("bad relay port " + relayPort);
+    this(builder(tunAddress, relayPort, natTable).captured(capturedFirst, capturedLast));
+  }
+
+  private PacketRewriter(Builder b) {
+    if (b.relayPort < 1 || b.relayPort > 65535) {
+      throw new IllegalArgumentException("bad relay port " + b.relayPort);
     }
-    if (Integer.compareUnsigned(capturedFirst, capturedLast) > 0) {
-      throw new IllegalArgumentException("empty captured range");
+    if (!b.captureAll && b.capturedFirst == null) {
+      throw new IllegalArgumentException("no captured range: call captured() or captureAll()");
     }
-    this.tunAddress = Ipv4Range.toInt(tunAddress);
-    if (natTable.inPool(this.tunAddress)) {
-      throw new IllegalArgumentException("NAT pool contains the TUN address " + tunAddress);
+    this.tunAddress = Ipv4Range.toInt(b.tunAddress);
+    if (b.natTable.inPool(this.tunAddress)) {
+      throw new IllegalArgumentException("NAT pool contains the TUN address " + b.tunAddress);
     }
-    this.relayPort = relayPort;
-    this.capturedFirst = capturedFirst;
-    this.capturedLast = capturedLast;
-    this.natTable = natTable;
+    this.relayPort = b.relayPort;
+    this.captureAll = b.captureAll;
+    this.capturedFirst = b.captureAll ? 0 : b.capturedFirst;
+    this.capturedLast = b.captureAll ? -1 : b.capturedLast;
+    this.dnsPort = b.dnsPort;
+    this.hijackUdp = b.hijackUdp;
+    this.hijackTcp = b.hijackTcp;
+    this.echoRange =
+        b.echoRange != null
+            ? b.echoRange
+            : b.captureAll ? null : new Ipv4Range(capturedFirst, capturedLast);
+    this.filter = b.filter;
+    this.natTable = b.natTable;
+  }
+
+  /**
+   * Starts a rewriter description; {@link Builder#captured} or {@link Builder#captureAll} is due.
+   */
+  public static Builder builder(Inet4Address tunAddress, int relayPort, NatTable natTable) {
+    return new Builder(tunAddress, relayPort, natTable);
   }
 
   /**
    * Rewrites the packet between {@code packet.position()} and {@code packet.limit()} in place. The
    * buffer must be big-endian. The position is unchanged; the limit is set to the end of the IP
-   * packet for FORWARD (dropping trailing bytes) and to the end of the generated reply for REPLY.
+   * packet for FORWARD (dropping trailing bytes) and to the end of the generated reply for REPLY. A
+   * reply may extend past the original packet (ICMP unreachable quotes it), up to 96 bytes from the
+   * position; if the buffer's capacity is smaller the packet is dropped instead.
    */
   public Verdict rewrite(ByteBuffer packet) {
     if (packet.order() != ByteOrder.BIG_ENDIAN) {
@@ -102,35 +160,64 @@ public final class PacketRewriter {
     if (ip.isFragment()) {
       return counters.drop(DropReason.FRAGMENT, "IPv4 fragment");
     }
-    switch (ip.protocol()) {
-      case Ipv4Header.PROTOCOL_TCP:
-        break;
-      case Ipv4Header.PROTOCOL_UDP:
-        return counters.drop(DropReason.UDP, "UDP is not served yet");
-      case Ipv4Header.PROTOCOL_ICMP:
-        return counters.drop(DropReason.ICMP, "ICMP is not served");
-      default:
-        return counters.drop(DropReason.OTHER_PROTOCOL, "protocol is neither TCP, UDP nor ICMP");
-    }
-    int tcpLength = totalLength - ipHeaderLength;
-    if (tcpLength < TcpHeader.MIN_LENGTH) {
-      return counters.drop(DropReason.MALFORMED, "shorter than a TCP header");
-    }
-    tcp.wrap(packet, base + ipHeaderLength);
-    int tcpHeaderLength = tcp.headerLength();
-    if (tcpHeaderLength < TcpHeader.MIN_LENGTH || tcpHeaderLength > tcpLength) {
-      return counters.drop(DropReason.MALFORMED, "bad TCP data offset");
+    int payloadLength = totalLength - ipHeaderLength;
+    int l4 = base + ipHeaderLength;
+    int protocol = ip.protocol();
+    int sourcePort;
+    int destinationPort;
+    switch (protocol) {
+      case Ipv4Header.PROTOCOL_TCP -> {
+        if (payloadLength < TcpHeader.MIN_LENGTH) {
+          return counters.drop(DropReason.MALFORMED, "shorter than a TCP header");
+        }
+        tcp.wrap(packet, l4);
+        int tcpHeaderLength = tcp.headerLength();
+        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || tcpHeaderLength > payloadLength) {
+          return counters.drop(DropReason.MALFORMED, "bad TCP data offset");
+        }
+        sourcePort = tcp.sourcePort();
+        destinationPort = tcp.destinationPort();
+      }
+      case Ipv4Header.PROTOCOL_UDP -> {
+        if (payloadLength < UdpHeader.LENGTH) {
+          return counters.drop(DropReason.MALFORMED, "shorter than a UDP header");
+        }
+        udp.wrap(packet, l4);
+        int udpLength = udp.length();
+        if (udpLength < UdpHeader.LENGTH || udpLength > payloadLength) {
+          return counters.drop(DropReason.MALFORMED, "bad UDP length");
+        }
+        sourcePort = udp.sourcePort();
+        destinationPort = udp.destinationPort();
+      }
+      case Ipv4Header.PROTOCOL_ICMP -> {
+        packet.limit(base + totalLength);
+        return icmp(payloadLength, l4);
+      }
+      default -> {
+        return counters.drop(
+            DropReason.OTHER_PROTOCOL, "protocol is neither TCP, UDP nor ICMP: " + protocol);
+      }
     }
     packet.limit(base + totalLength);
 
     int destination = ip.destination();
     if (natTable.inPool(destination)) {
-      return reverse(destination);
+      return reverse(protocol, destination, sourcePort, destinationPort);
     }
-    if (Integer.compareUnsigned(destination - capturedFirst, capturedLast - capturedFirst) <= 0) {
-      return forward(packet, base, tcpLength - tcpHeaderLength);
+    if (isMulticastOrBroadcast(destination)) {
+      return counters.drop(DropReason.OUTSIDE_RANGE, "multicast or broadcast destination");
     }
-    return counters.drop(DropReason.OUTSIDE_RANGE, "destination outside the captured range");
+    boolean hijack =
+        destinationPort == DNS_PORT
+            && (protocol == Ipv4Header.PROTOCOL_UDP ? hijackUdp : hijackTcp);
+    if (!hijack && !captured(destination)) {
+      return counters.drop(DropReason.OUTSIDE_RANGE, "destination outside the captured range");
+    }
+    flowProbe.set(protocol, ip.source(), sourcePort, destination, destinationPort);
+    return protocol == Ipv4Header.PROTOCOL_TCP
+        ? forwardTcp(packet, base, payloadLength - tcp.headerLength(), hijack)
+        : forwardUdp(packet, base, hijack);
   }
 
   /** A snapshot of this rewriter's counters and its NAT table's. */
@@ -149,69 +236,213 @@ public final class PacketRewriter {
     return counters;
   }
 
-  private Verdict forward(ByteBuffer packet, int base, int payloadLength) {
-    int source = ip.source();
-    int destination = ip.destination();
-    int sourcePort = tcp.sourcePort();
-    int destinationPort = tcp.destinationPort();
+  private boolean captured(int address) {
+    return captureAll
+        || Integer.compareUnsigned(address - capturedFirst, capturedLast - capturedFirst) <= 0;
+  }
+
+  /** 224.0.0.0/4 (multicast), 240.0.0.0/4 (reserved) and 255.255.255.255 (broadcast). */
+  private static boolean isMulticastOrBroadcast(int address) {
+    return (address >>> 28) >= 0xe;
+  }
+
+  private Verdict forwardTcp(ByteBuffer packet, int base, int payloadLength, boolean hijack) {
+    FlowKey flow = flowProbe;
     int flags = tcp.flags();
-    flowProbe.set(Ipv4Header.PROTOCOL_TCP, source, sourcePort, destination, destinationPort);
-    NatEntry entry = natTable.lookup(flowProbe);
+    NatEntry entry = natTable.lookup(flow);
     if ((flags & (TcpHeader.SYN | TcpHeader.ACK | TcpHeader.RST)) == TcpHeader.SYN) {
-      // A retransmitted SYN keeps its unclaimed entry; a SYN over a claimed or closing entry is a
-      // new connection from a reused port and gets a fresh session address.
-      if (entry == null || entry.state() != NatEntry.UNCLAIMED) {
-        entry = natTable.create(flowProbe);
+      // A retransmitted SYN keeps its unclaimed (or idle) entry; a SYN over a claimed or closing
+      // entry is a new connection from a reused port and gets a fresh session address.
+      if (entry == null
+          || (entry.state() != NatEntry.UNCLAIMED && entry.state() != NatEntry.IDLE)) {
+        if (!hijack) {
+          FlowFilter.Decision decision = judge(flow);
+          if (decision == FlowFilter.Decision.REJECT) {
+            return reset(packet, base, flags, payloadLength);
+          }
+          if (decision == FlowFilter.Decision.DROP) {
+            return Verdict.DROP;
+          }
+        }
+        entry = hijack ? natTable.createIdle(flow, dnsPort) : natTable.create(flow, relayPort);
         if (entry == null) {
           return counters.drop(DropReason.POOL_EXHAUSTED, "NAT pool exhausted");
+        }
+        if (hijack) {
+          counters.hijacked.increment();
         }
       }
     } else if (entry == null || entry.state() == NatEntry.DEAD) {
       if ((flags & TcpHeader.RST) != 0) {
         return counters.drop(DropReason.NO_ENTRY, "RST for a flow without NAT entry");
       }
-      return reset(
-          packet, base, source, destination, sourcePort, destinationPort, flags, payloadLength);
+      return reset(packet, base, flags, payloadLength);
+    }
+    if (entry.state() == NatEntry.IDLE) {
+      natTable.touch(entry);
     }
     ip.rewriteAddresses(entry.sessionAddress, tunAddress);
     tcp.rewrite(
-        source, destination, entry.sessionAddress, entry.sessionPort, tunAddress, relayPort);
+        flow.sourceAddress,
+        flow.destinationAddress,
+        entry.sessionAddress,
+        entry.sessionPort,
+        tunAddress,
+        entry.targetPort);
     counters.forwarded.increment();
     return Verdict.FORWARD;
   }
 
-  private Verdict reverse(int destination) {
+  private Verdict forwardUdp(ByteBuffer packet, int base, boolean hijack) {
+    FlowKey flow = flowProbe;
+    NatEntry entry = natTable.lookup(flow);
+    if (entry == null || entry.state() != NatEntry.IDLE) {
+      if (!hijack) {
+        FlowFilter.Decision decision = judge(flow);
+        if (decision == FlowFilter.Decision.REJECT) {
+          return portUnreachable(packet, base);
+        }
+        if (decision == FlowFilter.Decision.DROP) {
+          return Verdict.DROP;
+        }
+      }
+      entry = natTable.createIdle(flow, hijack ? dnsPort : relayPort);
+      if (entry == null) {
+        return counters.drop(DropReason.POOL_EXHAUSTED, "NAT pool exhausted");
+      }
+      if (hijack) {
+        counters.hijacked.increment();
+      }
+    } else {
+      natTable.touch(entry);
+    }
+    ip.rewriteAddresses(entry.sessionAddress, tunAddress);
+    udp.rewrite(
+        flow.sourceAddress,
+        flow.destinationAddress,
+        entry.sessionAddress,
+        entry.sessionPort,
+        tunAddress,
+        entry.targetPort);
+    counters.forwarded.increment();
+    return Verdict.FORWARD;
+  }
+
+  private FlowFilter.Decision judge(FlowKey flow) {
+    if (filter == null) {
+      return FlowFilter.Decision.ACCEPT;
+    }
+    FlowFilter.Decision decision;
+    try {
+      decision =
+          filter.judge(
+              flow.protocol,
+              Ipv4Range.toAddress(flow.sourceAddress),
+              flow.sourcePort,
+              Ipv4Range.toAddress(flow.destinationAddress),
+              flow.destinationPort);
+    } catch (RuntimeException e) {
+      log.error("Flow filter failed on {}; accepting the flow", flow, e);
+      return FlowFilter.Decision.ACCEPT;
+    }
+    if (decision == null) {
+      return FlowFilter.Decision.ACCEPT;
+    }
+    if (decision != FlowFilter.Decision.ACCEPT) {
+      counters.rejected.increment();
+    }
+    return decision;
+  }
+
+  private Verdict reverse(int protocol, int destination, int sourcePort, int destinationPort) {
     int source = ip.source();
-    if (source != tunAddress || tcp.sourcePort() != relayPort) {
+    if (source != tunAddress) {
       return counters.drop(DropReason.NOT_FROM_RELAY, "packet to the NAT pool not from the relay");
     }
-    NatEntry entry = natTable.lookupSession(sessionProbe.set(destination, tcp.destinationPort()));
+    NatEntry entry =
+        natTable.lookupSession(sessionProbe.set(protocol, destination, destinationPort));
     if (entry == null || entry.state() == NatEntry.DEAD) {
       return counters.drop(DropReason.NO_ENTRY, "relay packet to an unknown session address");
     }
+    if (sourcePort != entry.targetPort) {
+      return counters.drop(
+          DropReason.NOT_FROM_RELAY, "packet to a session address not from its listener port");
+    }
+    if (entry.state() == NatEntry.IDLE) {
+      natTable.touch(entry);
+    }
     FlowKey flow = entry.flow;
     ip.rewriteAddresses(flow.destinationAddress, flow.sourceAddress);
-    tcp.rewrite(
-        source,
-        destination,
-        flow.destinationAddress,
-        flow.destinationPort,
-        flow.sourceAddress,
-        flow.sourcePort);
+    if (protocol == Ipv4Header.PROTOCOL_TCP) {
+      tcp.rewrite(
+          source,
+          destination,
+          flow.destinationAddress,
+          flow.destinationPort,
+          flow.sourceAddress,
+          flow.sourcePort);
+    } else {
+      udp.rewrite(
+          source,
+          destination,
+          flow.destinationAddress,
+          flow.destinationPort,
+          flow.sourceAddress,
+          flow.sourcePort);
+    }
     counters.forwarded.increment();
     return Verdict.FORWARD;
   }
 
+  private Verdict icmp(int payloadLength, int l4) {
+    if (payloadLength < IcmpHeader.MIN_LENGTH) {
+      return counters.drop(DropReason.MALFORMED, "shorter than an ICMP header");
+    }
+    icmp.wrap(ip.buffer(), l4);
+    int destination = ip.destination();
+    if (icmp.type() != IcmpHeader.ECHO_REQUEST
+        || icmp.code() != 0
+        || echoRange == null
+        || !echoRange.contains(destination)
+        || natTable.inPool(destination)) {
+      return counters.drop(DropReason.ICMP, "ICMP other than an echo request to the echo range");
+    }
+    ip.rewriteAddresses(destination, ip.source());
+    icmp.toEchoReply();
+    counters.echoReplies.increment();
+    counters.replied.increment();
+    return Verdict.REPLY;
+  }
+
+  /**
+   * Replaces a UDP datagram with ICMP port unreachable from its destination, quoting its IPv4
+   * header and first 8 bytes (RFC 792).
+   */
+  private Verdict portUnreachable(ByteBuffer packet, int base) {
+    int ipHeaderLength = ip.headerLength();
+    int quoted = Math.min(ip.totalLength(), ipHeaderLength + ICMP_QUOTE);
+    int total = Ipv4Header.MIN_LENGTH + IcmpHeader.MIN_LENGTH + quoted;
+    if (packet.capacity() - base < total) {
+      return counters.drop(DropReason.MALFORMED, "no room for an ICMP unreachable");
+    }
+    int source = ip.source();
+    int destination = ip.destination();
+    packet.get(base, quote, 0, quoted);
+    packet.limit(base + total);
+    packet.put(base + Ipv4Header.MIN_LENGTH + IcmpHeader.MIN_LENGTH, quote, 0, quoted);
+    ip.writeFresh(total, Ipv4Header.PROTOCOL_ICMP, destination, source);
+    icmp.wrap(packet, base + Ipv4Header.MIN_LENGTH)
+        .writeUnreachable(IcmpHeader.PORT_UNREACHABLE, quoted);
+    counters.replied.increment();
+    return Verdict.REPLY;
+  }
+
   /** Replaces the segment with a RST generated per RFC 793 ("Reset Generation"). */
-  private Verdict reset(
-      ByteBuffer packet,
-      int base,
-      int source,
-      int destination,
-      int sourcePort,
-      int destinationPort,
-      int flags,
-      int payloadLength) {
+  private Verdict reset(ByteBuffer packet, int base, int flags, int payloadLength) {
+    int source = flowProbe.sourceAddress;
+    int destination = flowProbe.destinationAddress;
+    int sourcePort = flowProbe.sourcePort;
+    int destinationPort = flowProbe.destinationPort;
     int sequence;
     int acknowledgment;
     int replyFlags;
@@ -235,5 +466,79 @@ public final class PacketRewriter {
     packet.limit(base + total);
     counters.replied.increment();
     return Verdict.REPLY;
+  }
+
+  /** What a {@link PacketRewriter} captures and where it sends it. Not thread-safe. */
+  public static final class Builder {
+    private final Inet4Address tunAddress;
+    private final int relayPort;
+    private final NatTable natTable;
+    private Integer capturedFirst;
+    private int capturedLast;
+    private boolean captureAll;
+    private int dnsPort = DNS_PORT;
+    private boolean hijackUdp;
+    private boolean hijackTcp;
+    private Ipv4Range echoRange;
+    private FlowFilter filter;
+
+    private Builder(Inet4Address tunAddress, int relayPort, NatTable natTable) {
+      this.tunAddress = Objects.requireNonNull(tunAddress, "tunAddress");
+      this.relayPort = relayPort;
+      this.natTable = Objects.requireNonNull(natTable, "natTable");
+    }
+
+    /** Captures the addresses {@code first..last} (the fake range); may contain the NAT pool. */
+    public Builder captured(int first, int last) {
+      if (Integer.compareUnsigned(first, last) > 0) {
+        throw new IllegalArgumentException("empty captured range");
+      }
+      this.capturedFirst = first;
+      this.capturedLast = last;
+      this.captureAll = false;
+      return this;
+    }
+
+    /**
+     * Capture-all mode ({@code auto-route}): every unicast destination that the routes send into
+     * the TUN is NAT'ed to the relay, which recovers the real destination from the NAT.
+     */
+    public Builder captureAll() {
+      this.captureAll = true;
+      return this;
+    }
+
+    /**
+     * Sends packets to any address on port 53 to {@code tunAddress:dnsPort} instead of the relay.
+     * Clash {@code dns-hijack: [any:53]} is {@code udp = true}; {@code tcp://any:53} adds TCP.
+     */
+    public Builder dnsHijack(int dnsPort, boolean udp, boolean tcp) {
+      if (dnsPort < 1 || dnsPort > 65535) {
+        throw new IllegalArgumentException("bad DNS port " + dnsPort);
+      }
+      this.dnsPort = dnsPort;
+      this.hijackUdp = udp;
+      this.hijackTcp = tcp;
+      return this;
+    }
+
+    /**
+     * Answers ICMP echo requests to these addresses locally. Default: the captured range, or none
+     * in capture-all mode (pass the fake range there).
+     */
+    public Builder icmpEcho(Ipv4Range range) {
+      this.echoRange = range;
+      return this;
+    }
+
+    /** Consulted on the first packet of every new, non-hijacked flow. Default: accept all. */
+    public Builder flowFilter(FlowFilter filter) {
+      this.filter = filter;
+      return this;
+    }
+
+    public PacketRewriter build() {
+      return new PacketRewriter(this);
+    }
   }
 }

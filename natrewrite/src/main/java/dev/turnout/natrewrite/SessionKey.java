@@ -1,19 +1,24 @@
 package dev.turnout.natrewrite;
 
 /**
- * The reverse-map key: a session address (IPv4, port) packed in a long. Mutable only for the TUN
+ * The reverse-map key: protocol and session address (IPv4, port) packed in a long, so that a TCP
+ * and a UDP session may share an (IP, port) pair without colliding. Mutable only for the TUN
  * thread's reused probe; keys stored in a map are never mutated.
  */
 final class SessionKey {
   long packed;
 
-  SessionKey set(int address, int port) {
-    packed = pack(address, port);
+  SessionKey set(int protocol, int address, int port) {
+    packed = pack(protocol, address, port);
     return this;
   }
 
-  static long pack(int address, int port) {
-    return Integer.toUnsignedLong(address) << 16 | port;
+  static long pack(int protocol, int address, int port) {
+    return (long) (protocol & 0xff) << 48 | Integer.toUnsignedLong(address) << 16 | port;
+  }
+
+  int protocol() {
+    return (int) (packed >>> 48) & 0xff;
   }
 
   int address() {
@@ -36,6 +41,9 @@ final class SessionKey {
 
   @Override
   public String toString() {
-    return Ipv4Range.toAddress(address()).getHostAddress() + ":" + port();
+    return Ipv4Range.toAddress(address()).getHostAddress()
+        + ":"
+        + port()
+        + (protocol() == Ipv4Header.PROTOCOL_UDP ? "/udp" : "");
   }
 }

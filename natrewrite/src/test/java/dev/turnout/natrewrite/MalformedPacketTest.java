@@ -118,10 +118,10 @@ class MalformedPacketTest {
   }
 
   @Test
-  void udp() {
+  void udpWhoseLengthFieldIsShorterThanItsHeader() {
     ByteBuffer p = syn();
-    p.put(9, (byte) 17);
-    assertDropped(p, DropReason.UDP);
+    p.put(9, (byte) 17); // the TCP sequence number's high half (0) becomes the UDP length
+    assertDropped(p, DropReason.MALFORMED);
   }
 
   @Test

@@ -52,7 +52,7 @@ class NatTableTest {
     NatTable t = table("198.19.0.1", "198.19.0.2", 5000, 5001);
     List<String> sessions = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      sessions.add(session(t.create(flow(40000 + i))));
+      sessions.add(session(t.create(flow(40000 + i), 7890)));
     }
     assertThat(sessions)
         .containsExactly(
@@ -64,11 +64,11 @@ class NatTableTest {
     NatTable t = table("198.19.0.1", "198.19.0.2", 5000, 5001);
     List<NatEntry> entries = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      entries.add(t.create(flow(40000 + i)));
+      entries.add(t.create(flow(40000 + i), 7890));
     }
 
-    assertThat(t.create(flow(40004))).isNull();
-    assertThat(t.create(flow(40005))).isNull();
+    assertThat(t.create(flow(40004), 7890)).isNull();
+    assertThat(t.create(flow(40005), 7890)).isNull();
 
     assertThat(t.activeEntries()).isEqualTo(4);
     for (int i = 0; i < 4; i++) {
@@ -85,7 +85,7 @@ class NatTableTest {
     NatTable t = table("198.19.0.1", "198.19.0.2", 5000, 5001);
     List<NatEntry> entries = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      entries.add(t.create(flow(40000 + i)));
+      entries.add(t.create(flow(40000 + i), 7890));
     }
     // Free only the third pair: claim + release it, let the grace pass.
     NatEntry third = entries.get(2);
@@ -96,7 +96,7 @@ class NatTableTest {
     ticker.advance(Duration.ofSeconds(1));
     assertThat(t.expire()).isEqualTo(1);
 
-    NatEntry reused = t.create(flow(50000));
+    NatEntry reused = t.create(flow(50000), 7890);
 
     assertThat(session(reused)).isEqualTo("198.19.0.2:5000");
     assertThat(t.lookup(flow(40002))).isNull();
@@ -107,7 +107,7 @@ class NatTableTest {
   @Test
   void claimReturnsTheOriginalFlowOnceAndOnlyForKnownSessions() {
     NatTable t = table("198.19.0.1", "198.19.255.254", 1024, 65535);
-    NatEntry e = t.create(flow(40001));
+    NatEntry e = t.create(flow(40001), 7890);
 
     var flow = t.claim(peer(e));
 
@@ -122,7 +122,7 @@ class NatTableTest {
   @Test
   void claimedEntriesOutliveTheUnclaimedTimeout() {
     NatTable t = table("198.19.0.1", "198.19.255.254", 1024, 65535);
-    NatEntry e = t.create(flow(40001));
+    NatEntry e = t.create(flow(40001), 7890);
     t.claim(peer(e));
 
     ticker.advance(Duration.ofHours(5));
@@ -134,7 +134,7 @@ class NatTableTest {
   @Test
   void unclaimedEntriesExpireAfterTheTimeout() {
     NatTable t = table("198.19.0.1", "198.19.255.254", 1024, 65535);
-    NatEntry e = t.create(flow(40001));
+    NatEntry e = t.create(flow(40001), 7890);
 
     ticker.advance(Duration.ofSeconds(29));
     assertThat(t.expire()).isZero();
@@ -152,11 +152,11 @@ class NatTableTest {
   @Test
   void replacedEntryInGraceKeepsItsSessionUntilExpiry() {
     NatTable t = table("198.19.0.1", "198.19.255.254", 1024, 65535);
-    NatEntry old = t.create(flow(40001));
+    NatEntry old = t.create(flow(40001), 7890);
     t.claim(peer(old));
     t.release(peer(old));
 
-    NatEntry fresh = t.create(flow(40001));
+    NatEntry fresh = t.create(flow(40001), 7890);
     assertThat(t.lookup(flow(40001))).isSameAs(fresh);
     assertThat(t.lookupSession(old.session)).isSameAs(old);
 
@@ -170,7 +170,7 @@ class NatTableTest {
   @Test
   void releaseOfUnknownOrUnclaimedSessionIsIgnored() {
     NatTable t = table("198.19.0.1", "198.19.255.254", 1024, 65535);
-    NatEntry e = t.create(flow(40001));
+    NatEntry e = t.create(flow(40001), 7890);
     t.release(peer(e));
     t.release(new InetSocketAddress("198.19.9.9", 9999));
 
@@ -196,7 +196,8 @@ class NatTableTest {
                 start.await();
                 FlowKey probe = new FlowKey();
                 for (int i = 0; i < 20_000; i++) {
-                  NatEntry e = t.create(probe.set(Packets.TCP, APP, i % 60000 + 1, FAKE, 443));
+                  NatEntry e =
+                      t.create(probe.set(Packets.TCP, APP, i % 60000 + 1, FAKE, 443), 7890);
                   if (e != null) {
                     assertThat(t.lookupSession(e.session)).isSameAs(e);
                     created.add(peer(e));

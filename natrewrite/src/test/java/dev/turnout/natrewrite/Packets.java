@@ -2,9 +2,11 @@ package dev.turnout.natrewrite;
 
 import java.nio.ByteBuffer;
 
-/** Hand-built IPv4/TCP packets and an independent full checksum computation, for tests. */
+/** Hand-built IPv4 packets and an independent full checksum computation, for tests. */
 final class Packets {
+  static final int ICMP = 1;
   static final int TCP = 6;
+  static final int UDP = 17;
 
   private Packets() {}
 
@@ -59,6 +61,109 @@ final class Packets {
     b.putShort(10, (short) ipChecksum(b, 0));
     b.putShort(ihl + 16, (short) tcpChecksum(b, 0));
     return b;
+  }
+
+  /**
+   * An IPv4/UDP datagram with a correct IPv4 checksum and, unless {@code zeroChecksum}, a correct
+   * UDP checksum; the buffer has 128 spare bytes of capacity after the packet (room for replies).
+   */
+  static ByteBuffer udp(
+      int src, int sport, int dst, int dport, byte[] payload, boolean zeroChecksum) {
+    int total = 20 + 8 + payload.length;
+    ByteBuffer b = ByteBuffer.allocate(total + 128);
+    b.put(0, (byte) 0x45);
+    b.putShort(2, (short) total);
+    b.putShort(4, (short) 0x4321);
+    b.put(8, (byte) 64);
+    b.put(9, (byte) UDP);
+    b.putInt(12, src);
+    b.putInt(16, dst);
+    b.putShort(20, (short) sport);
+    b.putShort(22, (short) dport);
+    b.putShort(24, (short) (8 + payload.length));
+    for (int i = 0; i < payload.length; i++) {
+      b.put(28 + i, payload[i]);
+    }
+    b.putShort(10, (short) ipChecksum(b, 0));
+    if (!zeroChecksum) {
+      int c = l4Checksum(b, 0, UDP, 6);
+      b.putShort(26, (short) (c == 0 ? 0xffff : c));
+    }
+    b.limit(total);
+    return b;
+  }
+
+  /** An ICMP echo request with a correct checksum. */
+  static ByteBuffer echoRequest(int src, int dst, int id, int seq, byte[] payload) {
+    int total = 20 + 8 + payload.length;
+    ByteBuffer b = ByteBuffer.allocate(total);
+    b.put(0, (byte) 0x45);
+    b.putShort(2, (short) total);
+    b.put(8, (byte) 64);
+    b.put(9, (byte) ICMP);
+    b.putInt(12, src);
+    b.putInt(16, dst);
+    b.put(20, (byte) 8);
+    b.putShort(24, (short) id);
+    b.putShort(26, (short) seq);
+    for (int i = 0; i < payload.length; i++) {
+      b.put(28 + i, payload[i]);
+    }
+    b.putShort(10, (short) ipChecksum(b, 0));
+    b.putShort(22, (short) icmpChecksum(b, 0));
+    return b;
+  }
+
+  /** The ICMP checksum computed from scratch over the message. */
+  static int icmpChecksum(ByteBuffer b, int base) {
+    int ihl = ihl(b, base);
+    int length = (b.getShort(base + 2) & 0xffff) - ihl;
+    long sum = 0;
+    for (int i = 0; i < length; i++) {
+      if (i == 2 || i == 3) {
+        continue;
+      }
+      int v = b.get(base + ihl + i) & 0xff;
+      sum += (i & 1) == 0 ? v << 8 : v;
+    }
+    return complement(sum);
+  }
+
+  /** The UDP checksum computed from scratch over pseudo header, header and payload. */
+  static int udpChecksum(ByteBuffer b, int base) {
+    return l4Checksum(b, base, UDP, 6);
+  }
+
+  static int storedUdpChecksum(ByteBuffer b, int base) {
+    return b.getShort(base + ihl(b, base) + 6) & 0xffff;
+  }
+
+  private static int l4Checksum(ByteBuffer b, int base, int protocol, int checksumOffset) {
+    int ihl = ihl(b, base);
+    int total = b.getShort(base + 2) & 0xffff;
+    int length = total - ihl;
+    long sum = 0;
+    for (int i = 12; i < 20; i += 2) {
+      sum += b.getShort(base + i) & 0xffff;
+    }
+    sum += protocol + length;
+    int start = base + ihl;
+    for (int i = 0; i < length; i++) {
+      if (i == checksumOffset || i == checksumOffset + 1) {
+        continue;
+      }
+      int v = b.get(start + i) & 0xff;
+      sum += (i & 1) == 0 ? v << 8 : v;
+    }
+    return complement(sum);
+  }
+
+  static int srcAddress(ByteBuffer b, int base) {
+    return b.getInt(base + 12);
+  }
+
+  static int dstAddress(ByteBuffer b, int base) {
+    return b.getInt(base + 16);
   }
 
   static int ihl(ByteBuffer b, int base) {

@@ -1,0 +1,234 @@
+package dev.turnout.hostnet;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Capture-all routing ({@code tun.auto-route}): a routing table holding {@code default dev <tun>}
+ * and a contiguous block of {@code ip rule}s in front of the main table, applied through {@link
+ * HostChanges} so that every rule and route is journaled and undone. In priority order:
+ *
+ * <ol>
+ *   <li>{@code fwmark M lookup main}, then {@code fwmark M unreachable} — Turnout's own sockets
+ *       (relay, upstream DNS, health checks) carry {@code SO_MARK} M and never re-enter the TUN,
+ *       not even when main has no route for them (a failed lookup falls through to later rules);
+ *   <li>{@code to CIDR lookup main} per {@code route-exclude-address} (without a main route for it,
+ *       such traffic falls through to the TUN like any other);
+ *   <li>{@code uidrange A-B lookup main} per {@code exclude-uid} range;
+ *   <li>with DNS hijack, {@code ipproto udp|tcp dport 53 lookup T} — DNS to local resolvers (a LAN
+ *       router, a resolver on a connected subnet) enters the TUN too, so it can be hijacked;
+ *   <li>{@code lookup main suppress_prefixlength 0} — everything the main table routes more
+ *       specifically than its default route (LAN, VPNs, docker bridges, the fake range itself)
+ *       keeps that route;
+ *   <li>{@code lookup T} — everything else goes to the TUN.
+ * </ol>
+ *
+ * With {@code strictRoute}, IPv6 (not served yet) cannot leak around the TUN: marked sockets,
+ * link-local and multicast keep the main table, everything else is {@code unreachable}.
+ *
+ * <p>Reverse-path filtering: with {@code rp_filter=1} (strict) on the TUN, packets the NAT writes
+ * back (source = the remote address) pass, because the reverse route of any remote address is
+ * {@code default dev <tun>} in table T for an unmarked lookup. Gateway mode needs {@code
+ * net.ipv4.ip_forward=1} ({@link #gateway}); LAN interfaces with strict rp_filter also pass, since
+ * LAN sources keep their main-table routes (rule 5). Loose mode (2) is never a problem. Turnout
+ * does not change rp_filter.
+ *
+ * <p>Immutable; build with {@link #builder}.
+ */
+public final class AutoRoute {
+  public static final int DEFAULT_TABLE = 2022;
+  public static final int DEFAULT_PRIORITY = 9000;
+
+  /** Size of the priority block; rules use {@code priority .. priority + BLOCK - 1}. */
+  public static final int BLOCK = 10;
+
+  private final String device;
+  private final int table;
+  private final int priority;
+  private final int mark;
+  private final List<String> excludeAddresses;
+  private final List<String> excludeUids;
+  private final boolean dnsHijack;
+  private final boolean strictRoute;
+  private final boolean gateway;
+
+  private AutoRoute(Builder b) {
+    this.device = b.device;
+    this.table = b.table;
+    this.priority = b.priority;
+    this.mark = b.mark;
+    this.excludeAddresses = List.copyOf(b.excludeAddresses);
+    this.excludeUids = List.copyOf(b.excludeUids);
+    this.dnsHijack = b.dnsHijack;
+    this.strictRoute = b.strictRoute;
+    this.gateway = b.gateway;
+  }
+
+  public static Builder builder(String device) {
+    return new Builder(device);
+  }
+
+  /** One {@code ip} change: a rule or a route, for one family. */
+  public record Step(boolean rule, String family, List<String> spec) {
+    @Override
+    public String toString() {
+      return "ip " + family + (rule ? " rule add " : " route add ") + String.join(" ", spec);
+    }
+  }
+
+  /** The rules and routes this configuration makes, in the order they are applied. */
+  public List<Step> plan() {
+    List<Step> steps = new ArrayList<>();
+    String t = Integer.toString(table);
+    steps.add(new Step(false, "-4", List.of("default", "dev", device, "table", t)));
+    int p = priority;
+    if (mark != 0) {
+      steps.add(rule("-4", p, "fwmark", hex(mark), "lookup", "main"));
+      // A lookup without a match falls through to the next rule: without this one, marked traffic
+      // would reach the TUN whenever main has no route (network down) and loop.
+      steps.add(rule("-4", p + 1, "fwmark", hex(mark), "unreachable"));
+    }
+    p += 2;
+    for (String cidr : excludeAddresses) {
+      steps.add(rule("-4", p, "to", cidr, "lookup", "main"));
+    }
+    p++;
+    for (String uids : excludeUids) {
+      steps.add(rule("-4", p, "uidrange", uids, "lookup", "main"));
+    }
+    p++;
+    if (dnsHijack) {
+      steps.add(rule("-4", p, "ipproto", "udp", "dport", "53", "lookup", t));
+      steps.add(rule("-4", p, "ipproto", "tcp", "dport", "53", "lookup", t));
+    }
+    p++;
+    steps.add(rule("-4", p, "lookup", "main", "suppress_prefixlength", "0"));
+    p++;
+    steps.add(rule("-4", p, "lookup", t));
+    if (strictRoute) {
+      p = priority;
+      if (mark != 0) {
+        steps.add(rule("-6", p, "fwmark", hex(mark), "lookup", "main"));
+      }
+      steps.add(rule("-6", priority + 7, "to", "fe80::/10", "lookup", "main"));
+      steps.add(rule("-6", priority + 7, "to", "ff00::/8", "lookup", "main"));
+      steps.add(rule("-6", priority + 8, "unreachable"));
+    }
+    return steps;
+  }
+
+  /**
+   * Applies the plan (and {@code net.ipv4.ip_forward=1} in gateway mode) through {@code changes}.
+   * On failure the caller closes {@code changes}, which undoes what was applied.
+   */
+  public void apply(HostChanges changes) throws IOException {
+    if (gateway) {
+      changes.setSysctl("net.ipv4.ip_forward", "1");
+    }
+    for (Step step : plan()) {
+      if (step.rule()) {
+        changes.addRule(step.family(), step.spec());
+      } else {
+        changes.addRoute(step.family(), step.spec());
+      }
+    }
+  }
+
+  private static Step rule(String family, int priority, String... selector) {
+    List<String> spec = new ArrayList<>(List.of("priority", Integer.toString(priority)));
+    spec.addAll(List.of(selector));
+    return new Step(true, family, spec);
+  }
+
+  private static String hex(int mark) {
+    return "0x" + Integer.toHexString(mark);
+  }
+
+  /** Settings of an {@link AutoRoute}; not thread-safe. */
+  public static final class Builder {
+    private final String device;
+    private int table = DEFAULT_TABLE;
+    private int priority = DEFAULT_PRIORITY;
+    private int mark;
+    private final List<String> excludeAddresses = new ArrayList<>();
+    private final List<String> excludeUids = new ArrayList<>();
+    private boolean dnsHijack;
+    private boolean strictRoute;
+    private boolean gateway;
+
+    private Builder(String device) {
+      if (!Objects.requireNonNull(device).matches("[A-Za-z0-9_.%-]{1,15}")) {
+        throw new IllegalArgumentException("bad interface name: " + device);
+      }
+      this.device = device;
+    }
+
+    /** The routing table holding the TUN's default route (1..2^32-1, not 253-255). */
+    public Builder table(int table) {
+      if (table < 1 || table >= 253 && table <= 255) {
+        throw new IllegalArgumentException("bad routing table " + table);
+      }
+      this.table = table;
+      return this;
+    }
+
+    /** First priority of the rule block ({@code priority .. priority + 9}). */
+    public Builder priority(int priority) {
+      if (priority < 1 || priority + BLOCK > 32766) {
+        throw new IllegalArgumentException("priority block must lie within 1..32765");
+      }
+      this.priority = priority;
+      return this;
+    }
+
+    /**
+     * The {@code routing-mark} Turnout's own sockets carry; 0 for none (then nothing is exempt).
+     */
+    public Builder mark(int mark) {
+      this.mark = mark;
+      return this;
+    }
+
+    /** An IPv4 CIDR that keeps the main table's route ({@code route-exclude-address}). */
+    public Builder excludeAddress(String cidr) {
+      if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+        throw new IllegalArgumentException("not an IPv4 CIDR: " + cidr);
+      }
+      excludeAddresses.add(cidr);
+      return this;
+    }
+
+    /** Users whose traffic keeps the main table ({@code exclude-uid}); {@code from <= to}. */
+    public Builder excludeUids(int from, int to) {
+      if (from < 0 || to < from) {
+        throw new IllegalArgumentException("bad uid range " + from + "-" + to);
+      }
+      excludeUids.add(from + "-" + to);
+      return this;
+    }
+
+    /** Send DNS (port 53) to any address into the TUN, even on connected subnets. */
+    public Builder dnsHijack(boolean on) {
+      this.dnsHijack = on;
+      return this;
+    }
+
+    /** Make IPv6 unreachable except link-local, multicast and marked sockets. */
+    public Builder strictRoute(boolean on) {
+      this.strictRoute = on;
+      return this;
+    }
+
+    /** Gateway mode: also route LAN hosts' traffic (sets {@code net.ipv4.ip_forward=1}). */
+    public Builder gateway(boolean on) {
+      this.gateway = on;
+      return this;
+    }
+
+    public AutoRoute build() {
+      return new AutoRoute(this);
+    }
+  }
+}

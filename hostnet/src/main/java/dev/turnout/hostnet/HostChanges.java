@@ -1,0 +1,432 @@
+package dev.turnout.hostnet;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one Turnout instance changes on the host, each change journaled on disk before it is
+ * made and undone, newest first, by {@link #close()}. A state directory (default {@code
+ * /run/turnout/<device>}, see {@link #defaultStateDir}) holds:
+ *
+ * <ul>
+ *   <li>{@code lock}: held (a POSIX record lock) for the life of the instance, with the holder's
+ *       PID inside, so two instances never manage the same device and table;
+ *   <li>{@code journal}: the changes, see {@link Journal}; a journal found at {@link #open} was
+ *       left by a crashed run and is undone first ({@link #cleanup});
+ *   <li>backups of replaced files (resolv.conf).
+ * </ul>
+ *
+ * Undo only ever touches what the journal lists — a rule by its exact priority and selector, a
+ * route by its exact spec, a sysctl or file only if it still holds the value Turnout wrote — and
+ * tolerates entries that are already gone.
+ *
+ * <p>Thread-safety: methods are synchronized; changes are applied in call order.
+ */
+public final class HostChanges implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(HostChanges.class);
+  static final String JOURNAL = "journal";
+  static final String LOCK = "lock";
+
+  private final Path stateDir;
+  private final Commands commands;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final Journal journal;
+  private final List<Change> made = new ArrayList<>();
+  private boolean closed;
+
+  private HostChanges(
+      Path stateDir, Commands commands, FileChannel lockChannel, FileLock lock, Journal journal) {
+    this.stateDir = stateDir;
+    this.commands = commands;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.journal = journal;
+  }
+
+  /**
+   * {@code /run/turnout/<device>} in the host's network namespace; {@code
+   * /run/turnout/netns-<inode>/<device>} in any other, so that Turnouts in different namespaces
+   * (containers, test sandboxes) never share a lock or undo each other's journal.
+   */
+  public static Path defaultStateDir(String device) {
+    String mine = namespaceOf("self");
+    String host = namespaceOf("1");
+    if (mine.equals(host) || mine.isEmpty()) {
+      return Path.of("/run/turnout", device);
+    }
+    return Path.of("/run/turnout", "netns-" + mine.replaceAll("[^0-9]", ""), device);
+  }
+
+  /** The network namespace of a process, e.g. {@code net:[4026531840]}; empty if unreadable. */
+  static String namespaceOf(String pid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", pid, "ns", "net")).toString();
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return "";
+    }
+  }
+
+  /**
+   * Takes the instance lock in {@code stateDir} (created if missing), undoes a journal left by a
+   * crashed run, and starts a new journal.
+   *
+   * @throws IOException if another live instance holds the lock (the message names its PID), or the
+   *     state directory cannot be written
+   */
+  public static HostChanges open(Path stateDir, Commands commands) throws IOException {
+    Files.createDirectories(stateDir);
+    FileChannel lockChannel = null;
+    FileLock lock;
+    try {
+      lockChannel = lockFile(stateDir);
+      lock = tryLock(stateDir, lockChannel);
+      writePid(lockChannel);
+      Path journalPath = stateDir.resolve(JOURNAL);
+      if (Files.exists(journalPath)) {
+        log.warn("found changes left by a Turnout that did not stop cleanly; undoing them");
+        undoJournal(stateDir, commands);
+      }
+      return new HostChanges(stateDir, commands, lockChannel, lock, Journal.create(journalPath));
+    } catch (IOException | RuntimeException e) {
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Undoes exactly what a journal left in {@code stateDir} by a crashed run lists, newest first,
+   * and deletes it ({@code turnout cleanup}). Takes the instance lock meanwhile, so it refuses to
+   * run while that instance is alive.
+   *
+   * @return the number of journaled changes undone (or found already gone)
+   */
+  public static int cleanup(Path stateDir, Commands commands) throws IOException {
+    if (!Files.isDirectory(stateDir)) {
+      return 0;
+    }
+    try (FileChannel lockChannel = lockFile(stateDir)) {
+      FileLock lock = tryLock(stateDir, lockChannel);
+      try {
+        return undoJournal(stateDir, commands);
+      } finally {
+        lock.release();
+      }
+    }
+  }
+
+  /** Whether {@code stateDir} holds a journal of a run that did not stop cleanly (or is live). */
+  public static boolean hasJournal(Path stateDir) {
+    return Files.exists(stateDir.resolve(JOURNAL));
+  }
+
+  /** {@code ip -4|-6 rule add <spec>}; {@code spec} must include {@code priority N}. */
+  public synchronized void addRule(String family, List<String> spec) throws IOException {
+    requireSpec(spec);
+    apply(new Change.Rule(family(family), List.copyOf(spec)));
+  }
+
+  /** {@code ip -4|-6 route add <spec>}. */
+  public synchronized void addRoute(String family, List<String> spec) throws IOException {
+    apply(new Change.Route(family(family), List.copyOf(spec)));
+  }
+
+  /** Sets a sysctl, remembering the old value. No change (nothing journaled) if already set. */
+  public synchronized void setSysctl(String key, String value) throws IOException {
+    if (!key.matches("[a-z0-9_.\\-/]+")) {
+      throw new IllegalArgumentException("bad sysctl key " + key);
+    }
+    String before = commands.check(List.of("sysctl", "-n", key)).strip();
+    if (before.equals(value)) {
+      return;
+    }
+    apply(new Change.Sysctl(key, before, value));
+  }
+
+  /**
+   * Replaces a resolver file (normally /etc/resolv.conf) with {@code content}. The original — its
+   * content, or its target if it is a symlink — is backed up in the state directory first.
+   */
+  public synchronized void replaceResolvConf(Path file, String content) throws IOException {
+    boolean symlink = Files.isSymbolicLink(file);
+    Path backup = stateDir.resolve("resolv.conf.orig");
+    String original =
+        symlink
+            ? Files.readSymbolicLink(file).toString()
+            : Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? Files.readString(file) : "";
+    writeDurably(backup, original);
+    apply(
+        new Change.ResolvConf(file.toString(), backup.toString(), symlink, sha256(content)),
+        () -> replaceFile(file, content));
+  }
+
+  /**
+   * Points systemd-resolved's DNS for {@code link} at {@code servers} and routes every domain to it
+   * ({@code ~.}). Does nothing (returns false) if systemd-resolved is not running.
+   */
+  public synchronized boolean setLinkDns(String link, List<String> servers) throws IOException {
+    if (commands.run(List.of("resolvectl", "status", link)).exit() != 0) {
+      log.info("systemd-resolved is not running (or does not know {}); link DNS not set", link);
+      return false;
+    }
+    Change.LinkDns change = new Change.LinkDns(link);
+    apply(
+        change,
+        () -> {
+          List<String> dns = new ArrayList<>(List.of("resolvectl", "dns", link));
+          dns.addAll(servers);
+          commands.check(dns);
+          commands.check(List.of("resolvectl", "domain", link, "~."));
+        });
+    return true;
+  }
+
+  /** The changes made so far, oldest first. */
+  public synchronized List<String> describe() {
+    List<String> lines = new ArrayList<>();
+    for (Change change : made) {
+      lines.add(Change.encode(change));
+    }
+    return lines;
+  }
+
+  /** Undoes every change, newest first, deletes the journal and releases the lock. Idempotent. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      List<Change> reversed = new ArrayList<>(made);
+      Collections.reverse(reversed);
+      for (Change change : reversed) {
+        undo(change, commands);
+      }
+      journal.delete();
+    } finally {
+      lock.release();
+      lockChannel.close();
+    }
+  }
+
+  /** For crash tests: forget the in-memory state and release the lock, leaving the journal. */
+  synchronized void abandon() throws IOException {
+    closed = true;
+    journal.close();
+    lock.release();
+    lockChannel.close();
+  }
+
+  private interface Action {
+    void run() throws IOException;
+  }
+
+  private void apply(Change change) throws IOException {
+    apply(change, () -> commands.check(addCommand(change)));
+  }
+
+  /** Journals, then makes the change; if making it fails, undoes whatever part of it took. */
+  private void apply(Change change, Action action) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("host changes already closed");
+    }
+    journal.append(change);
+    made.add(change);
+    if (change instanceof Change.Sysctl sysctl) {
+      commands.check(List.of("sysctl", "-q", "-w", sysctl.key() + "=" + sysctl.after()));
+    } else {
+      action.run();
+    }
+    log.debug("host: {}", Change.encode(change));
+  }
+
+  private static List<String> addCommand(Change change) {
+    List<String> argv = new ArrayList<>();
+    if (change instanceof Change.Rule rule) {
+      argv.addAll(List.of("ip", rule.family(), "rule", "add"));
+      argv.addAll(rule.spec());
+    } else if (change instanceof Change.Route route) {
+      argv.addAll(List.of("ip", route.family(), "route", "add"));
+      argv.addAll(route.spec());
+    } else {
+      throw new IllegalArgumentException("no add command for " + change);
+    }
+    return argv;
+  }
+
+  private static int undoJournal(Path stateDir, Commands commands) throws IOException {
+    Path journalPath = stateDir.resolve(JOURNAL);
+    List<Change> changes = new ArrayList<>(Journal.read(journalPath));
+    Collections.reverse(changes);
+    for (Change change : changes) {
+      undo(change, commands);
+    }
+    Files.deleteIfExists(journalPath);
+    return changes.size();
+  }
+
+  /** Undoes one change; a change that is already gone is logged, not an error. */
+  static void undo(Change change, Commands commands) {
+    try {
+      if (change instanceof Change.Rule rule) {
+        List<String> argv = new ArrayList<>(List.of("ip", rule.family(), "rule", "del"));
+        argv.addAll(rule.spec());
+        tolerant(commands, argv);
+      } else if (change instanceof Change.Route route) {
+        List<String> argv = new ArrayList<>(List.of("ip", route.family(), "route", "del"));
+        argv.addAll(route.spec());
+        tolerant(commands, argv);
+      } else if (change instanceof Change.Sysctl sysctl) {
+        String now = commands.check(List.of("sysctl", "-n", sysctl.key())).strip();
+        if (now.equals(sysctl.after())) {
+          commands.check(List.of("sysctl", "-q", "-w", sysctl.key() + "=" + sysctl.before()));
+        } else if (!now.equals(sysctl.before())) {
+          log.warn(
+              "host: leaving {} = {}: changed by someone else since Turnout set it to {}",
+              sysctl.key(),
+              now,
+              sysctl.after());
+        }
+      } else if (change instanceof Change.ResolvConf resolv) {
+        restoreResolvConf(resolv);
+      } else if (change instanceof Change.LinkDns link) {
+        tolerant(commands, List.of("resolvectl", "revert", link.link()));
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("host: could not undo {}: {}", Change.encode(change), e.getMessage());
+    }
+  }
+
+  private static void tolerant(Commands commands, List<String> argv) throws IOException {
+    Commands.Result result = commands.run(argv);
+    if (result.exit() != 0) {
+      log.info("host: `{}`: already gone? ({})", String.join(" ", argv), result.stderr().strip());
+    }
+  }
+
+  private static void restoreResolvConf(Change.ResolvConf resolv) throws IOException {
+    Path file = Path.of(resolv.path());
+    Path backup = Path.of(resolv.backup());
+    boolean ours =
+        Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+            && sha256(Files.readString(file)).equals(resolv.oursSha256());
+    if (!Files.exists(backup)) {
+      log.warn("host: no backup of {} at {}; leaving it", file, backup);
+      return;
+    }
+    if (!ours) {
+      log.warn("host: {} was changed by someone else since Turnout wrote it; leaving it", file);
+    } else if (resolv.symlink()) {
+      Path tmp = file.resolveSibling(file.getFileName() + ".turnout-tmp");
+      Files.deleteIfExists(tmp);
+      Files.createSymbolicLink(tmp, Path.of(Files.readString(backup)));
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      replaceFile(file, Files.readString(backup));
+    }
+    Files.deleteIfExists(backup);
+  }
+
+  /** Writes {@code content} to a temporary sibling, fsyncs it and renames it over {@code file}. */
+  private static void replaceFile(Path file, String content) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".turnout-tmp");
+    writeDurably(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void writeDurably(Path path, String content) throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+      channel.force(true);
+    }
+  }
+
+  private static FileChannel lockFile(Path stateDir) throws IOException {
+    return FileChannel.open(
+        stateDir.resolve(LOCK),
+        StandardOpenOption.CREATE,
+        StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+  }
+
+  private static FileLock tryLock(Path stateDir, FileChannel channel) throws IOException {
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      String holder = Files.readString(stateDir.resolve(LOCK)).strip();
+      throw new IOException(
+          "another Turnout (pid "
+              + (holder.isEmpty() ? "unknown" : holder)
+              + ") is managing "
+              + stateDir
+              + "; stop it first (lock file "
+              + stateDir.resolve(LOCK)
+              + ")");
+    }
+    return lock;
+  }
+
+  private static void writePid(FileChannel channel) throws IOException {
+    channel.truncate(0);
+    channel.write(
+        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
+        0);
+    channel.force(false);
+  }
+
+  private static String family(String family) {
+    if (!family.equals("-4") && !family.equals("-6")) {
+      throw new IllegalArgumentException("family must be -4 or -6, got " + family);
+    }
+    return family;
+  }
+
+  private static void requireSpec(List<String> spec) {
+    if (!spec.contains("priority") && !spec.contains("pref")) {
+      throw new IllegalArgumentException("a rule needs an explicit priority to be undone exactly");
+    }
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.turnout.hostnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Needs root. Applies auto-route inside a fresh network namespace (every command runs with {@code
+ * ip netns exec}, so the host's own rules, routes and sysctls are never touched), then checks that
+ * undo — on close, and from the journal after a simulated crash — leaves the namespace's rules,
+ * routes and sysctls exactly as they were.
+ */
+class AutoRouteIT {
+  static final String DEVICE = "tnt0";
+  final String namespace = "tnh-" + ProcessHandle.current().pid();
+  final Commands host = ProcessCommands.host();
+  Commands ns;
+  Path state;
+
+  @BeforeEach
+  void createNamespace() throws IOException {
+    assertThat(System.getProperty("user.name")).as("AutoRouteIT needs root").isEqualTo("root");
+    host.check(List.of("ip", "netns", "add", namespace));
+    ns = ProcessCommands.inNamespace(namespace);
+    ns.check(List.of("ip", "link", "set", "lo", "up"));
+    ns.check(List.of("ip", "tuntap", "add", "mode", "tun", "name", DEVICE));
+    ns.check(List.of("ip", "addr", "add", "198.18.0.1/15", "dev", DEVICE));
+    ns.check(List.of("ip", "link", "set", DEVICE, "up"));
+    state = Files.createTempDirectory("turnout-hostnet-it");
+  }
+
+  @AfterEach
+  void deleteNamespace() throws IOException {
+    host.run(List.of("ip", "netns", "del", namespace));
+    try (Stream<Path> paths = Files.walk(state)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Rules of both families, routes of every table, and the sysctls auto-route may set. */
+  String snapshot() throws IOException {
+    return String.join(
+        "\n----\n",
+        ns.check(List.of("ip", "-4", "rule")),
+        ns.check(List.of("ip", "-6", "rule")),
+        ns.check(List.of("ip", "-4", "route", "show", "table", "all")),
+        ns.check(List.of("ip", "-6", "route", "show", "table", "all"))
+            .lines()
+            .filter(l -> !l.startsWith("local fe80:") && !l.startsWith("fe80:"))
+            .collect(Collectors.joining("\n")),
+        ns.check(List.of("sysctl", "-n", "net.ipv4.ip_forward")));
+  }
+
+  static AutoRoute autoRoute() {
+    return AutoRoute.builder(DEVICE)
+        .mark(0x2022)
+        .excludeAddress("10.0.0.0/8")
+        .excludeUids(1000, 1999)
+        .dnsHijack(true)
+        .strictRoute(true)
+        .gateway(true)
+        .build();
+  }
+
+  @Test
+  void applyThenCloseLeavesTheNamespaceExactlyAsBefore() throws IOException {
+    String before = snapshot();
+    try (HostChanges changes = HostChanges.open(state, ns)) {
+      autoRoute().apply(changes);
+
+      String rules = ns.check(List.of("ip", "-4", "rule"));
+      assertThat(rules)
+          .contains("9000:\tfrom all fwmark 0x2022 lookup main")
+          .contains("9001:\tfrom all fwmark 0x2022 unreachable")
+          .contains("9002:\tfrom all to 10.0.0.0/8 lookup main")
+          .contains("9003:\tfrom all uidrange 1000-1999 lookup main")
+          .contains("9004:\tfrom all ipproto udp dport 53 lookup 2022")
+          .contains("9004:\tfrom all ipproto tcp dport 53 lookup 2022")
+          .contains("9005:\tfrom all lookup main suppress_prefixlength 0")
+          .contains("9006:\tfrom all lookup 2022");
+      assertThat(ns.check(List.of("ip", "-6", "rule"))).contains("9008:\tfrom all unreachable");
+      assertThat(ns.check(List.of("ip", "route", "show", "table", "2022")))
+          .contains("default dev " + DEVICE);
+      assertThat(ns.check(List.of("sysctl", "-n", "net.ipv4.ip_forward")).strip()).isEqualTo("1");
+      // A real route decision: unmarked traffic to the internet goes to the TUN, marked does not.
+      assertThat(ns.check(List.of("ip", "route", "get", "192.0.2.7"))).contains("dev " + DEVICE);
+      assertThat(ns.run(List.of("ip", "route", "get", "192.0.2.7", "mark", "0x2022")).exit())
+          .as("marked traffic never falls through into the TUN")
+          .isNotZero();
+    }
+    assertThat(snapshot()).isEqualTo(before);
+    assertThat(HostChanges.hasJournal(state)).isFalse();
+  }
+
+  @Test
+  void afterACrashCleanupFromTheJournalRestoresEverything() throws IOException {
+    String before = snapshot();
+    HostChanges crashed = HostChanges.open(state, ns);
+    autoRoute().apply(crashed);
+    crashed.abandon(); // the process died: nothing in memory survives, the journal does
+    assertThat(snapshot()).isNotEqualTo(before);
+    assertThat(HostChanges.hasJournal(state)).isTrue();
+
+    int undone = HostChanges.cleanup(state, ProcessCommands.inNamespace(namespace));
+
+    assertThat(undone).isEqualTo(autoRoute().plan().size() + 1);
+    assertThat(snapshot()).isEqualTo(before);
+    assertThat(HostChanges.hasJournal(state)).isFalse();
+  }
+
+  @Test
+  void aRestartAfterACrashCleansUpFirstAndThenAppliesAgain() throws IOException {
+    String before = snapshot();
+    HostChanges crashed = HostChanges.open(state, ns);
+    autoRoute().apply(crashed);
+    crashed.abandon();
+
+    try (HostChanges next = HostChanges.open(state, ns)) {
+      autoRoute().apply(next); // would fail with "File exists" had the old rules stayed
+    }
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aFailedApplyIsUndoneByClose() throws IOException {
+    String before = snapshot();
+    HostChanges changes = HostChanges.open(state, ns);
+    AutoRoute bad = AutoRoute.builder("nosuchdev0").mark(0x2022).build();
+    assertThatThrownBy(() -> bad.apply(changes))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("ip -4 route add default dev nosuchdev0 table 2022");
+    changes.close();
+    assertThat(snapshot()).isEqualTo(before);
+  }
+}

@@ -1,0 +1,78 @@
+package dev.turnout.hostnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+  @TempDir Path dir;
+
+  static final Change RULE =
+      new Change.Rule("-4", List.of("priority", "9000", "fwmark", "0x2022", "lookup", "main"));
+  static final Change ROUTE =
+      new Change.Route("-4", List.of("default", "dev", "turnout0", "table", "2022"));
+  static final Change SYSCTL =
+      new Change.Sysctl("net.ipv4.ip_local_port_range", "32768\t60999", "1");
+  static final Change RESOLV =
+      new Change.ResolvConf("/etc/resolv.conf", "/run/turnout/x y/resolv.conf.orig", true, "ab");
+  static final Change LINK = new Change.LinkDns("turnout0");
+
+  @Test
+  void writesAndReadsBackEveryKindInOrder() throws IOException {
+    Path path = dir.resolve("journal");
+    try (Journal journal = Journal.create(path)) {
+      for (Change c : List.of(RULE, ROUTE, SYSCTL, RESOLV, LINK)) {
+        journal.append(c);
+      }
+    }
+    assertThat(Journal.read(path)).containsExactly(RULE, ROUTE, SYSCTL, RESOLV, LINK);
+  }
+
+  @Test
+  void aTruncatedLastLineIsIgnored() throws IOException {
+    Path path = dir.resolve("journal");
+    try (Journal journal = Journal.create(path)) {
+      journal.append(RULE);
+      journal.append(ROUTE);
+    }
+    String full = Change.encode(SYSCTL);
+    Files.writeString(
+        path,
+        full.substring(0, full.length() / 2),
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
+    assertThat(Journal.read(path)).containsExactly(RULE, ROUTE);
+  }
+
+  @Test
+  void anUnreadableLineIsSkippedAndTheRestKept() throws IOException {
+    Path path = dir.resolve("journal");
+    Files.writeString(
+        path,
+        Journal.HEADER + "\n" + Change.encode(RULE) + "\nbogus x y\n" + Change.encode(LINK) + "\n");
+    assertThat(Journal.read(path)).containsExactly(RULE, LINK);
+  }
+
+  @Test
+  void aMissingJournalIsEmptyAndAForeignFileIsRefused() throws IOException {
+    assertThat(Journal.read(dir.resolve("none"))).isEmpty();
+    Path foreign = dir.resolve("foreign");
+    Files.writeString(foreign, "hello\n");
+    assertThatThrownBy(() -> Journal.read(foreign)).hasMessageContaining("not a Turnout journal");
+  }
+
+  @Test
+  void anExistingJournalIsNeverOverwritten() throws IOException {
+    Path path = dir.resolve("journal");
+    Journal.create(path).close();
+    assertThatThrownBy(() -> Journal.create(path)).isInstanceOf(IOException.class);
+  }
+}
