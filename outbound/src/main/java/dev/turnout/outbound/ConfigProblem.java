@@ -1,0 +1,48 @@
+package dev.turnout.outbound;
+
+/**
+ * One problem found in {@code proxies:} or {@code proxy-groups:}. {@code index} is the position of
+ * the entry in its list (the launcher maps it to file and line); {@code name} is the entry's name
+ * when it has one; {@code field} is the key at fault, or null when the problem is the entry as a
+ * whole.
+ */
+public record ConfigProblem(
+    Severity severity, Section section, int index, String name, String field, String message) {
+  public enum Severity {
+    ERROR,
+    WARNING
+  }
+
+  public enum Section {
+    PROXIES("proxies", "proxy"),
+    PROXY_GROUPS("proxy-groups", "proxy-group");
+
+    private final String key;
+    private final String singular;
+
+    Section(String key, String singular) {
+      this.key = key;
+      this.singular = singular;
+    }
+
+    /** The YAML key of the list: {@code proxies} or {@code proxy-groups}. */
+    public String key() {
+      return key;
+    }
+  }
+
+  /** For example {@code proxy "hk1": field "cipher": expected one of aes-128-gcm, ...}. */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder(section.singular);
+    if (name != null) {
+      s.append(" \"").append(name).append('"');
+    } else {
+      s.append(" #").append(index + 1);
+    }
+    if (field != null) {
+      s.append(": field \"").append(field).append('"');
+    }
+    return s.append(": ").append(message).toString();
+  }
+}

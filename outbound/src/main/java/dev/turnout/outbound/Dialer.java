@@ -1,0 +1,338 @@
+package dev.turnout.outbound;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Opens every socket Turnout dials out with: DIRECT connections and connections to upstream proxy
+ * servers. Names go through Turnout's own {@link HostResolver}; the returned addresses are raced
+ * Happy-Eyeballs style (families interleaved, a new attempt every {@value #STAGGER_MILLIS} ms until
+ * one connects). Addresses {@code forbidden} accepts (Turnout's TUN range, its own listeners) are
+ * never dialed. When a routing mark or interface is configured, each socket gets it before connect
+ * and the mark is read back: a socket that does not carry it is closed and the dial fails (Netty
+ * would only log a warning), so marked traffic can never leak onto Turnout's own routes.
+ *
+ * <p>Channels are returned connected, with auto-read off, TCP_NODELAY and half-closure on, and a
+ * pipeline holding only a {@link HeldInbound} (named {@value #HELD}) that keeps anything read
+ * before the caller's first {@code read()}. Thread-safe.
+ */
+public final class Dialer {
+  static final int STAGGER_MILLIS = 250;
+  static final String HELD = "held-inbound";
+  private static final IntegerUnixChannelOption SO_MARK =
+      new IntegerUnixChannelOption("SO_MARK", 1, 36);
+  private static final int SO_BINDTODEVICE = 25;
+
+  private final HostResolver resolver;
+  private final Predicate<InetAddress> forbidden;
+  private final int routingMark;
+  private final String interfaceName;
+  private final int connectTimeoutMillis;
+
+  /**
+   * @param routingMark SO_MARK for every socket, or 0 for none
+   * @param interfaceName device to bind every socket to (SO_BINDTODEVICE), or null
+   */
+  public Dialer(
+      HostResolver resolver,
+      Predicate<InetAddress> forbidden,
+      int routingMark,
+      String interfaceName,
+      int connectTimeoutMillis) {
+    if (connectTimeoutMillis <= 0) {
+      throw new IllegalArgumentException("connect timeout must be positive");
+    }
+    this.resolver = resolver;
+    this.forbidden = forbidden;
+    this.routingMark = routingMark;
+    this.interfaceName = interfaceName;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+  }
+
+  public Dialer(HostResolver resolver, Predicate<InetAddress> forbidden) {
+    this(resolver, forbidden, 0, null, 10_000);
+  }
+
+  /** False for addresses Turnout must never send to (its own TUN range and listeners). */
+  boolean allowed(InetAddress address) {
+    return !forbidden.test(address);
+  }
+
+  int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  /** Resolves (unless {@code address} is given) and connects to the first address that answers. */
+  public Future<Channel> dial(String host, InetAddress address, int port, EventLoop loop) {
+    Promise<Channel> promise = loop.newPromise();
+    if (address != null) {
+      race(List.of(address), port, loop, promise);
+      return promise;
+    }
+    resolve(host, loop)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                @SuppressWarnings("unchecked")
+                List<InetAddress> addresses = (List<InetAddress>) f.getNow();
+                race(addresses, port, loop, promise);
+              } else {
+                promise.tryFailure(f.cause());
+              }
+            });
+    return promise;
+  }
+
+  /**
+   * Resolves a name (or parses a literal) through Turnout's resolver, completing on {@code loop}.
+   */
+  Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+    Promise<List<InetAddress>> promise = loop.newPromise();
+    InetAddress literal = Literals.parse(host);
+    if (literal != null) {
+      return promise.setSuccess(List.of(literal));
+    }
+    resolver
+        .resolve(host)
+        .whenComplete(
+            (addresses, error) -> {
+              if (error != null) {
+                promise.tryFailure(error);
+              } else if (addresses.isEmpty()) {
+                promise.tryFailure(new IOException("no address for " + host));
+              } else {
+                promise.trySuccess(addresses);
+              }
+            });
+    return promise;
+  }
+
+  private void race(List<InetAddress> resolved, int port, EventLoop loop, Promise<Channel> result) {
+    List<InetAddress> allowed = new ArrayList<>();
+    InetAddress refused = null;
+    for (InetAddress a : resolved) {
+      if (forbidden.test(a)) {
+        refused = a;
+      } else {
+        allowed.add(a);
+      }
+    }
+    if (allowed.isEmpty()) {
+      result.tryFailure(
+          new ConnectException(
+              refused == null
+                  ? "no address to connect to"
+                  : "refusing to dial "
+                      + refused.getHostAddress()
+                      + ": inside Turnout's own range or listeners"));
+      return;
+    }
+    new Race(interleave(allowed), port, loop, result).next();
+  }
+
+  /** Alternates address families, keeping the resolver's preference for the first. */
+  static List<InetAddress> interleave(List<InetAddress> addresses) {
+    List<InetAddress> first = new ArrayList<>();
+    List<InetAddress> second = new ArrayList<>();
+    boolean firstIs6 = addresses.get(0) instanceof Inet6Address;
+    for (InetAddress a : addresses) {
+      ((a instanceof Inet6Address) == firstIs6 ? first : second).add(a);
+    }
+    List<InetAddress> out = new ArrayList<>(addresses.size());
+    for (int i = 0; i < Math.max(first.size(), second.size()); i++) {
+      if (i < first.size()) {
+        out.add(first.get(i));
+      }
+      if (i < second.size()) {
+        out.add(second.get(i));
+      }
+    }
+    return out;
+  }
+
+  /** One Happy-Eyeballs race; runs on its event loop only. */
+  private final class Race {
+    private final List<InetAddress> addresses;
+    private final int port;
+    private final EventLoop loop;
+    private final Promise<Channel> result;
+    private final List<Channel> pending = new ArrayList<>();
+    private int started;
+    private int failed;
+    private Throwable lastError;
+    private ScheduledFuture<?> stagger;
+
+    Race(List<InetAddress> addresses, int port, EventLoop loop, Promise<Channel> result) {
+      this.addresses = addresses;
+      this.port = port;
+      this.loop = loop;
+      this.result = result;
+    }
+
+    void next() {
+      if (result.isDone() || started >= addresses.size()) {
+        return;
+      }
+      InetAddress address = addresses.get(started++);
+      if (started < addresses.size()) {
+        stagger = loop.schedule(this::next, STAGGER_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      Future<Channel> attempt = connect(new InetSocketAddress(address, port), loop);
+      attempt.addListener(
+          f -> {
+            if (f.isSuccess()) {
+              Channel ch = (Channel) f.getNow();
+              // Epoll may read on a peer's early FIN even with auto-read off, and proxies may
+              // send stream bytes with their handshake reply: both wait here for the caller.
+              ch.pipeline().addLast(HELD, new HeldInbound());
+              if (!result.trySuccess(ch)) {
+                ch.close();
+              }
+              if (stagger != null) {
+                stagger.cancel(false);
+              }
+            } else {
+              lastError = f.cause();
+              if (++failed == addresses.size()) {
+                result.tryFailure(lastError);
+              } else if (failed == started) {
+                // Nothing in flight: do not wait for the stagger timer.
+                if (stagger != null) {
+                  stagger.cancel(false);
+                }
+                next();
+              }
+            }
+          });
+    }
+  }
+
+  /** Connects one TCP socket, applying and verifying the mark and device before connect. */
+  Future<Channel> connect(InetSocketAddress remote, EventLoop loop) {
+    Promise<Channel> promise = loop.newPromise();
+    ChannelFuture registered =
+        new Bootstrap()
+            .group(loop)
+            .channel(EpollSocketChannel.class)
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+            .handler(new ChannelInboundHandlerAdapter())
+            .register();
+    registered.addListener(
+        f -> {
+          Channel ch = registered.channel();
+          if (!f.isSuccess()) {
+            ch.close();
+            promise.tryFailure(f.cause());
+            return;
+          }
+          // The placeholder handler goes so the caller starts from an empty pipeline.
+          ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
+          IOException unsafe = applySocketOptions(ch);
+          if (unsafe != null) {
+            ch.close();
+            promise.tryFailure(unsafe);
+            return;
+          }
+          ch.connect(remote)
+              .addListener(
+                  c -> {
+                    if (c.isSuccess()) {
+                      promise.trySuccess(ch);
+                    } else {
+                      ch.close();
+                      promise.tryFailure(c.cause());
+                    }
+                  });
+        });
+    return promise;
+  }
+
+  /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
+  Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
+    Promise<Channel> promise = loop.newPromise();
+    ChannelFuture registered =
+        new Bootstrap()
+            .group(loop)
+            .channel(EpollDatagramChannel.class)
+            .option(ChannelOption.AUTO_READ, true)
+            .handler(new ChannelInboundHandlerAdapter())
+            .register();
+    registered.addListener(
+        f -> {
+          Channel ch = registered.channel();
+          if (!f.isSuccess()) {
+            promise.tryFailure(f.cause());
+            return;
+          }
+          ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
+          IOException unsafe = applySocketOptions(ch);
+          if (unsafe != null) {
+            ch.close();
+            promise.tryFailure(unsafe);
+            return;
+          }
+          InetSocketAddress any = new InetSocketAddress(Literals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
+          ch.bind(any)
+              .addListener(
+                  b -> {
+                    if (b.isSuccess()) {
+                      promise.trySuccess(ch);
+                    } else {
+                      ch.close();
+                      promise.tryFailure(b.cause());
+                    }
+                  });
+        });
+    return promise;
+  }
+
+  /** Returns null when the socket is safe to use, or why it is not. */
+  private IOException applySocketOptions(Channel ch) {
+    try {
+      if (routingMark != 0) {
+        ch.config().setOption(SO_MARK, routingMark);
+        Integer actual = ch.config().getOption(SO_MARK);
+        if (actual == null || actual != routingMark) {
+          return new IOException(
+              "cannot set SO_MARK " + routingMark + " (needs CAP_NET_ADMIN); not dialing unmarked");
+        }
+      }
+      if (interfaceName != null) {
+        byte[] name = (interfaceName + "\0").getBytes(StandardCharsets.US_ASCII);
+        RawUnixChannelOption bind =
+            new RawUnixChannelOption("SO_BINDTODEVICE", 1, SO_BINDTODEVICE, name.length);
+        if (!ch.config().setOption(bind, ByteBuffer.wrap(name))) {
+          return new IOException("cannot bind to interface " + interfaceName);
+        }
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return new IOException("cannot set socket options: " + e.getMessage(), e);
+    }
+  }
+}

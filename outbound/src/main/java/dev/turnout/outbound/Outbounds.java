@@ -1,0 +1,137 @@
+package dev.turnout.outbound;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every outbound of one configuration by name: DIRECT, REJECT, REJECT-DROP, the proxies, the groups
+ * and GLOBAL (a select group over all the others). Health checks run between {@link #start()} and
+ * {@link #close()}. Thread-safe.
+ */
+public final class Outbounds implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Outbounds.class);
+  public static final String GLOBAL = "GLOBAL";
+
+  private final Map<String, Outbound> all;
+  private final List<Outbound> proxies;
+  private final List<Group> groups;
+  private final SelectGroup global;
+  private final List<CheckedGroup> checked;
+  private final Scheduler scheduler;
+  private final List<AutoCloseable> running = new ArrayList<>();
+
+  Outbounds(
+      Map<String, Outbound> all,
+      List<Outbound> proxies,
+      List<Group> groups,
+      SelectGroup global,
+      List<CheckedGroup> checked,
+      Scheduler scheduler) {
+    this.all = Collections.unmodifiableMap(new LinkedHashMap<>(all));
+    this.proxies = List.copyOf(proxies);
+    this.groups = List.copyOf(groups);
+    this.global = global;
+    this.checked = List.copyOf(checked);
+    this.scheduler = scheduler;
+  }
+
+  /** The outbound with this name, or null. */
+  public Outbound get(String name) {
+    return all.get(name);
+  }
+
+  /** All outbounds by name, built-ins first, then proxies and groups in file order, GLOBAL last. */
+  public Map<String, Outbound> asMap() {
+    return all;
+  }
+
+  /** The upstream proxies (not the built-ins, not the groups). */
+  public List<Outbound> proxies() {
+    return proxies;
+  }
+
+  /** The groups in dependency order (members before the groups that use them), without GLOBAL. */
+  public List<Group> groups() {
+    return groups;
+  }
+
+  public SelectGroup global() {
+    return global;
+  }
+
+  /** Starts the periodic health checks of url-test, fallback and load-balance groups. */
+  public synchronized void start() {
+    if (!running.isEmpty()) {
+      throw new IllegalStateException("already started");
+    }
+    for (CheckedGroup g : checked) {
+      running.add(g.start(scheduler));
+    }
+  }
+
+  /**
+   * Tries a TCP connection to every proxy server and reports those that do not answer within {@code
+   * timeout} as warnings: an unreachable proxy at start is worth a message, not a refusal.
+   */
+  public CompletionStage<List<ConfigProblem>> checkServers(EventLoopGroup loops, Duration timeout) {
+    List<CompletableFuture<ConfigProblem>> checks = new ArrayList<>();
+    for (int i = 0; i < proxies.size(); i++) {
+      if (!(proxies.get(i) instanceof ProxyOutbound p)) {
+        continue;
+      }
+      CompletableFuture<ConfigProblem> result = new CompletableFuture<>();
+      checks.add(result);
+      var loop = loops.next();
+      var dial = p.dialer.dial(p.server(), null, p.port(), loop);
+      var timer =
+          loop.schedule(
+              () -> dial.cancel(false),
+              timeout.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+      dial.addListener(
+          f -> {
+            timer.cancel(false);
+            if (f.isSuccess()) {
+              ((Channel) f.getNow()).close();
+              result.complete(null);
+            } else {
+              String why = f.isCancelled() ? "no answer within " + timeout : f.cause().toString();
+              result.complete(
+                  new ConfigProblem(
+                      ConfigProblem.Severity.WARNING,
+                      ConfigProblem.Section.PROXIES,
+                      p.configIndex,
+                      p.name(),
+                      "server",
+                      "cannot reach " + p.server() + ":" + p.port() + " now: " + why));
+            }
+          });
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> checks.stream().map(CompletableFuture::join).filter(c -> c != null).toList());
+  }
+
+  /** Stops the health checks. Open connections are not touched. */
+  @Override
+  public synchronized void close() {
+    for (AutoCloseable r : running) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        LOG.debug("stopping a health check", e);
+      }
+    }
+    running.clear();
+  }
+}

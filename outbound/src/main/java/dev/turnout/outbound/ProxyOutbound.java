@@ -1,0 +1,117 @@
+package dev.turnout.outbound;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An upstream proxy server: dials the server through the {@link Dialer}, then lets the protocol
+ * install its handlers and run its handshake. The whole connect, dial plus handshake, is bounded by
+ * the dialer's connect timeout.
+ */
+abstract class ProxyOutbound implements Outbound {
+  static final String HELD = Dialer.HELD;
+
+  final String name;
+  final String server;
+  final int port;
+  final Dialer dialer;
+
+  /** Position in {@code proxies:}, for messages about this proxy; -1 when built by hand. */
+  int configIndex = -1;
+
+  ProxyOutbound(String name, String server, int port, Dialer dialer) {
+    this.name = name;
+    this.server = server;
+    this.port = port;
+    this.dialer = dialer;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  /** Where the proxy server listens, for start-up reachability checks. */
+  final String server() {
+    return server;
+  }
+
+  final int port() {
+    return port;
+  }
+
+  @Override
+  public final Future<Channel> connect(Destination destination, EventLoop loop) {
+    Promise<Channel> promise = loop.newPromise();
+    ScheduledFuture<?> timeout =
+        loop.schedule(
+            () -> {
+              promise.tryFailure(
+                  new TimeoutException(
+                      name
+                          + ": no connection to "
+                          + destination
+                          + " within "
+                          + dialer.connectTimeoutMillis()
+                          + " ms"));
+            },
+            dialer.connectTimeoutMillis(),
+            TimeUnit.MILLISECONDS);
+    promise.addListener(f -> timeout.cancel(false));
+    dialer
+        .dial(server, null, port, loop)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+              }
+              Channel ch = (Channel) f.getNow();
+              if (promise.isDone()) {
+                ch.close();
+                return;
+              }
+              promise.addListener(
+                  p -> {
+                    if (!p.isSuccess()) {
+                      ch.close();
+                    }
+                  });
+              ch.closeFuture()
+                  .addListener(
+                      c ->
+                          promise.tryFailure(
+                              new java.io.IOException(name + ": proxy closed the connection")));
+              try {
+                handshake(ch, destination, promise);
+              } catch (RuntimeException e) {
+                promise.tryFailure(e);
+              }
+            });
+    return promise;
+  }
+
+  /**
+   * Installs the protocol's handlers on the connected channel {@code ch} and completes {@code
+   * promise} with it once the channel carries plaintext to {@code destination}. Runs on the
+   * channel's loop. On failure the channel is closed by the caller.
+   */
+  abstract void handshake(Channel ch, Destination destination, Promise<Channel> promise);
+
+  /** Adds a protocol handler in front of the held-inbound handler. */
+  static void add(Channel ch, io.netty.channel.ChannelHandler handler) {
+    ch.pipeline().addBefore(HELD, null, handler);
+  }
+
+  static InetSocketAddress unresolved(Destination d) {
+    return d.host() != null
+        ? InetSocketAddress.createUnresolved(d.host(), d.port())
+        : new InetSocketAddress(d.address(), d.port());
+  }
+}

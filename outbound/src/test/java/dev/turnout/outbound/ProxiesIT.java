@@ -1,0 +1,489 @@
+package dev.turnout.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every proxy type against the real Debian server in a namespace: a 2 MiB download from nginx
+ * through the outbound with the right SHA-256, and the server's own log showing it carried the
+ * connection. UDP through dante and ss-server against a UDP echo server.
+ */
+class ProxiesIT {
+  private static final String UUID_TEXT = "b831381d-6324-4d53-ad4f-8cda48b30811";
+  private static final List<String> CIPHERS = SsCipher.NAMES;
+  private static Netns ns;
+  private static MultiThreadIoEventLoopGroup loops;
+  private static EventLoop loop;
+  private static byte[] blob;
+  private static Outbounds outbounds;
+  private static boolean userCreated;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    ns = Netns.create();
+    loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    loop = loops.next();
+    Path dir = ns.dir;
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    ns.startNginx();
+    blob = new byte[2 << 20];
+    new SplittableRandom(5).nextBytes(blob);
+    Files.write(dir.resolve("www/blob"), blob);
+    startEcho();
+    startDante();
+    startTinyproxy();
+    for (int i = 0; i < CIPHERS.size(); i++) {
+      ns.start(
+          "ss-" + CIPHERS.get(i) + ".log",
+          "ss-server",
+          "-s",
+          Netns.SERVER,
+          "-p",
+          String.valueOf(8381 + i),
+          "-k",
+          "sspw",
+          "-m",
+          CIPHERS.get(i),
+          "-u",
+          "-v");
+      ns.awaitTcp(8381 + i);
+    }
+    startTrojan();
+    startV2ray();
+    outbounds = load().outbounds();
+  }
+
+  private static void startEcho() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ns.start(
+        "echo.out",
+        java,
+        "-cp",
+        System.getProperty("java.class.path"),
+        UdpEcho.class.getName(),
+        Netns.SERVER,
+        "9999");
+  }
+
+  private static void startDante() throws Exception {
+    String common =
+        "external: "
+            + Netns.SERVER
+            + "\nclientmethod: none\nuser.privileged: root\n"
+            + "user.unprivileged: nobody\n"
+            + "client pass {\n from: 0.0.0.0/0 to: 0.0.0.0/0\n log: connect disconnect\n}\n"
+            + "socks pass {\n from: 0.0.0.0/0 to: 0.0.0.0/0\n"
+            + " command: connect udpassociate udpreply\n log: connect disconnect\n}\n";
+    ns.write(
+        "danted1.conf",
+        "logoutput: "
+            + ns.dir
+            + "/danted1.log\ninternal: "
+            + Netns.SERVER
+            + " port = 1080\nsocksmethod: none\n"
+            + common);
+    Netns.run("sh", "-c", "id tobtest >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin tobtest");
+    userCreated = true;
+    Netns.run("sh", "-c", "echo tobtest:tob-pass | chpasswd");
+    ns.write(
+        "danted2.conf",
+        "logoutput: "
+            + ns.dir
+            + "/danted2.log\ninternal: "
+            + Netns.SERVER
+            + " port = 1081\nsocksmethod: username\n"
+            + common);
+    ns.start("danted1.out", "danted", "-f", ns.dir + "/danted1.conf", "-p", ns.dir + "/d1.pid");
+    ns.start("danted2.out", "danted", "-f", ns.dir + "/danted2.conf", "-p", ns.dir + "/d2.pid");
+    ns.awaitTcp(1080);
+    ns.awaitTcp(1081);
+  }
+
+  private static void startTinyproxy() throws Exception {
+    ns.write(
+        "tinyproxy.conf",
+        "User nobody\nGroup nogroup\nPort 3128\nListen "
+            + Netns.SERVER
+            + "\nTimeout 60\nLogFile \""
+            + ns.dir
+            + "/tinyproxy.log\"\nLogLevel Info\nMaxClients 20\n"
+            + "PidFile \""
+            + ns.dir
+            + "/tinyproxy.pid\"\nBasicAuth tuser tpass\n");
+    ns.start("tinyproxy.out", "tinyproxy", "-d", "-c", ns.dir + "/tinyproxy.conf");
+    ns.awaitTcp(3128);
+  }
+
+  private static void startTrojan() throws Exception {
+    Netns.run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        ns.dir + "/key.pem",
+        "-out",
+        ns.dir + "/cert.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=trojan.test",
+        "-addext",
+        "subjectAltName=DNS:trojan.test");
+    ns.write(
+        "trojan.json",
+        "{\"run_type\":\"server\",\"local_addr\":\""
+            + Netns.SERVER
+            + "\",\"local_port\":4443,\"remote_addr\":\""
+            + Netns.SERVER
+            + "\",\"remote_port\":8080,"
+            + "\"password\":[\"tjpw\"],\"log_level\":1,\"ssl\":{\"cert\":\""
+            + ns.dir
+            + "/cert.pem\",\"key\":\""
+            + ns.dir
+            + "/key.pem\",\"sni\":\"trojan.test\","
+            + "\"alpn\":[\"http/1.1\"]}}");
+    ns.start("trojan.log", "trojan", "-c", ns.dir + "/trojan.json");
+    ns.awaitTcp(4443);
+  }
+
+  private static void startV2ray() throws Exception {
+    ns.write(
+        "v2ray.json",
+        "{\"log\":{\"loglevel\":\"info\",\"access\":\""
+            + ns.dir
+            + "/v2ray-access.log\"},\"inbounds\":[{\"listen\":\""
+            + Netns.SERVER
+            + "\",\"port\":10086,\"protocol\":\"vmess\",\"settings\":{\"clients\":[{\"id\":\""
+            + UUID_TEXT
+            + "\",\"alterId\":0}]}}],\"outbounds\":[{\"protocol\":\"freedom\"}]}");
+    ns.start("v2ray.log", "v2ray", "-config", ns.dir + "/v2ray.json");
+    ns.awaitTcp(10086);
+  }
+
+  private static Map<String, Object> map(Object... kv) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private static OutboundConfig.Result load() {
+    String s = Netns.SERVER;
+    List<Map<String, Object>> proxies = new ArrayList<>();
+    proxies.add(map("name", "dante", "type", "socks5", "server", s, "port", 1080, "udp", true));
+    proxies.add(
+        map(
+            "name",
+            "dante-auth",
+            "type",
+            "socks5",
+            "server",
+            s,
+            "port",
+            1081,
+            "username",
+            "tobtest",
+            "password",
+            "tob-pass"));
+    proxies.add(
+        map(
+            "name",
+            "dante-badauth",
+            "type",
+            "socks5",
+            "server",
+            s,
+            "port",
+            1081,
+            "username",
+            "tobtest",
+            "password",
+            "wrong"));
+    proxies.add(
+        map(
+            "name",
+            "tiny",
+            "type",
+            "http",
+            "server",
+            s,
+            "port",
+            3128,
+            "username",
+            "tuser",
+            "password",
+            "tpass"));
+    proxies.add(map("name", "tiny-noauth", "type", "http", "server", s, "port", 3128));
+    for (int i = 0; i < CIPHERS.size(); i++) {
+      proxies.add(
+          map(
+              "name",
+              "ss-" + CIPHERS.get(i),
+              "type",
+              "ss",
+              "server",
+              s,
+              "port",
+              8381 + i,
+              "cipher",
+              CIPHERS.get(i),
+              "password",
+              "sspw",
+              "udp",
+              true));
+    }
+    proxies.add(
+        map(
+            "name",
+            "trojan",
+            "type",
+            "trojan",
+            "server",
+            s,
+            "port",
+            4443,
+            "password",
+            "tjpw",
+            "sni",
+            "trojan.test",
+            "skip-cert-verify",
+            true));
+    proxies.add(
+        map(
+            "name",
+            "trojan-verify",
+            "type",
+            "trojan",
+            "server",
+            s,
+            "port",
+            4443,
+            "password",
+            "tjpw",
+            "sni",
+            "trojan.test"));
+    proxies.add(
+        map(
+            "name", "vmess", "type", "vmess", "server", s, "port", 10086, "uuid", UUID_TEXT,
+            "alterId", 0, "cipher", "auto"));
+    proxies.add(
+        map(
+            "name",
+            "vmess-chacha",
+            "type",
+            "vmess",
+            "server",
+            s,
+            "port",
+            10086,
+            "uuid",
+            UUID_TEXT,
+            "alterId",
+            0,
+            "cipher",
+            "chacha20-poly1305"));
+    OutboundConfig.Result r =
+        OutboundConfig.load(
+            proxies,
+            List.of(),
+            Channels.testNetDialer(),
+            new SelectionStore(ns.dir),
+            new HttpProber(loops),
+            new EventLoopScheduler(loops),
+            InstantSource.system());
+    assertThat(r.problems()).isEmpty();
+    return r;
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (loops != null) {
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    if (ns != null) {
+      ns.close();
+    }
+    if (userCreated) {
+      Netns.run("sh", "-c", "userdel tobtest || true");
+    }
+  }
+
+  /** GET through the outbound; returns the body after checking the status. */
+  static byte[] fetch(Outbound o, EventLoop loop, String path) throws Exception {
+    Destination d = new Destination(null, InetAddress.getByName(Netns.SERVER), 8080);
+    Channel ch = o.connect(d, loop).get(15, TimeUnit.SECONDS);
+    try {
+      var all = Channels.readAll(ch);
+      ch.writeAndFlush(
+          Unpooled.copiedBuffer(
+              "GET " + path + " HTTP/1.0\r\nHost: " + Netns.SERVER + "\r\n\r\n",
+              StandardCharsets.US_ASCII));
+      byte[] response = all.toCompletableFuture().get(30, TimeUnit.SECONDS);
+      String text =
+          new String(response, 0, Math.min(response.length, 512), StandardCharsets.ISO_8859_1);
+      assertThat(text).startsWith("HTTP/1.1 200");
+      int body = text.indexOf("\r\n\r\n") + 4;
+      return Arrays.copyOfRange(response, body, response.length);
+    } finally {
+      ch.close();
+    }
+  }
+
+  private void downloads(String name, String log, String evidence) throws Exception {
+    byte[] got = fetch(outbounds.get(name), loop, "/blob");
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    assertThat(sha.digest(got))
+        .as(name)
+        .isEqualTo(MessageDigest.getInstance("SHA-256").digest(blob));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!ns.read(log).contains(evidence) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(ns.read(log)).as(log).contains(evidence);
+  }
+
+  @Test
+  void socks5NoAuth() throws Exception {
+    downloads("dante", "danted1.log", Netns.SERVER + ".8080");
+  }
+
+  @Test
+  void socks5UsernamePassword() throws Exception {
+    downloads("dante-auth", "danted2.log", "tobtest");
+    CompletableFuture<Channel> bad = new CompletableFuture<>();
+    outbounds
+        .get("dante-badauth")
+        .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
+        .addListener(f -> bad.complete(null));
+    bad.get(10, TimeUnit.SECONDS);
+    assertThat(
+            outbounds
+                .get("dante-badauth")
+                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
+                .await()
+                .cause())
+        .hasMessageContaining("username/password");
+  }
+
+  @Test
+  void httpConnectWithBasicAuth() throws Exception {
+    downloads("tiny", "tinyproxy.log", "CONNECT");
+    assertThat(
+            outbounds
+                .get("tiny-noauth")
+                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
+                .await()
+                .cause())
+        .hasMessageContaining("407");
+  }
+
+  @Test
+  void shadowsocksEachCipher() throws Exception {
+    for (String c : CIPHERS) {
+      downloads("ss-" + c, "ss-" + c + ".log", "connect to " + Netns.SERVER + ":8080");
+    }
+  }
+
+  @Test
+  void trojanWithSelfSignedCertificate() throws Exception {
+    downloads("trojan", "trojan.log", Netns.SERVER + ":8080");
+    // Without skip-cert-verify the self-signed certificate is refused.
+    assertThat(
+            outbounds
+                .get("trojan-verify")
+                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
+                .await()
+                .cause())
+        .isNotNull();
+  }
+
+  @Test
+  void vmessAead() throws Exception {
+    downloads("vmess", "v2ray-access.log", "accepted tcp:" + Netns.SERVER + ":8080");
+    downloads("vmess-chacha", "v2ray-access.log", "accepted tcp:" + Netns.SERVER + ":8080");
+  }
+
+  private static void udpEcho(String name) throws Exception {
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    DatagramSession session =
+        ((UdpOutbound) outbounds.get(name))
+            .openUdp(
+                loop,
+                (source, payload) -> {
+                  reply.complete(source + " " + payload.toString(StandardCharsets.US_ASCII));
+                  payload.release();
+                })
+            .get(10, TimeUnit.SECONDS);
+    try {
+      Destination echo = new Destination(null, InetAddress.getByName(Netns.SERVER), 9999);
+      // The echo server may still be starting: send until an answer comes.
+      for (int i = 0; i < 50 && !reply.isDone(); i++) {
+        ByteBuf payload = Unpooled.copiedBuffer("ping via " + name, StandardCharsets.US_ASCII);
+        loop.execute(() -> session.send(echo, payload));
+        try {
+          reply.get(200, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // again
+        }
+      }
+      assertThat(reply.get(1, TimeUnit.SECONDS)).isEqualTo(Netns.SERVER + ":9999 ping via " + name);
+    } finally {
+      session.close();
+    }
+  }
+
+  @Test
+  void socks5UdpAssociate() throws Exception {
+    udpEcho("dante");
+    assertThat(ns.read("danted1.log")).contains("udpassociate");
+  }
+
+  @Test
+  void shadowsocksUdpEachCipher() throws Exception {
+    for (String c : CIPHERS) {
+      udpEcho("ss-" + c);
+    }
+  }
+
+  @Test
+  void unreachableServerIsAWarning() throws Exception {
+    List<ConfigProblem> warnings =
+        outbounds
+            .checkServers(loops, java.time.Duration.ofSeconds(3))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    assertThat(warnings).isEmpty();
+  }
+
+  static UUID uuid() {
+    return UUID.fromString(UUID_TEXT);
+  }
+}
