@@ -3,6 +3,9 @@
 #
 #   sandbox.sh up   NAME DIR   create the hosts; files (configs, logs, pids, web root) go to DIR
 #   sandbox.sh down NAME DIR   remove everything `up` created; safe to run twice or after a failure
+#   sandbox.sh dot  NAME DIR   optional, after `up`: DNS over TLS on 203.0.113.1:853 (stunnel in
+#                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1;
+#                              DIR/dot/trust.p12 (password changeit) is a Java trust store for it
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
 #   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
@@ -91,6 +94,36 @@ CONF
   return 1
 }
 
+dot() {
+  mkdir -p "$dir/dot"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=sandbox dot" -addext "subjectAltName=IP:203.0.113.1" \
+    -keyout "$dir/dot/key.pem" -out "$dir/dot/cert.pem" 2>/dev/null
+  rm -f "$dir/dot/trust.p12"
+  keytool -importcert -noprompt -alias dot -file "$dir/dot/cert.pem" -storetype PKCS12 \
+    -keystore "$dir/dot/trust.p12" -storepass changeit >/dev/null
+  cat > "$dir/dot/stunnel.conf" <<CONF
+pid = $dir/dot/stunnel.pid
+foreground = no
+output = $dir/dot/stunnel.log
+[dot]
+accept = 203.0.113.1:853
+connect = 203.0.113.1:53
+cert = $dir/dot/cert.pem
+key = $dir/dot/key.pem
+CONF
+  in_ns "$net" stunnel "$dir/dot/stunnel.conf"
+  for _ in $(seq 1 50); do
+    if in_ns "$net" kdig +tls +timeout=1 +retry=0 +short @203.0.113.1 www.example.test \
+      >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: stunnel (DNS over TLS) did not come up" >&2
+  return 1
+}
+
 down() {
   for ns in "$client" "$net"; do
     if ip netns list | grep -qw "$ns"; then
@@ -113,5 +146,6 @@ down() {
 case "$cmd" in
   up) up ;;
   down) down ;;
-  *) echo "usage: sandbox.sh up|down NAME DIR" >&2; exit 2 ;;
+  dot) dot ;;
+  *) echo "usage: sandbox.sh up|down|dot NAME DIR" >&2; exit 2 ;;
 esac

@@ -1,13 +1,16 @@
 package dev.turnout.fakedns;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -16,9 +19,14 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,26 +37,109 @@ import org.slf4j.LoggerFactory;
  * for {@value #IDLE_SECONDS} s. Malformed input is answered FORMERR when its header is readable,
  * otherwise dropped; either way it is counted and logged once per reason.
  *
- * <p>Thread-safe. {@link #close()} releases both sockets and the event loop threads.
+ * <p>Only this host may query unless {@link Options#allowLan} is set, and remote sources are
+ * rate-limited per address over UDP (see {@link SourceGuard}); refused and limited queries are
+ * dropped and counted. UDP is served by one {@code SO_REUSEPORT} socket per event loop thread.
+ *
+ * <p>Thread-safe. {@link #close()} releases the sockets and the event loop threads.
  */
 public final class DnsServer implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
   static final int IDLE_SECONDS = 10;
+  static final int UDP_RECEIVE = 65_536; // larger than any query: oversized ones are seen whole
 
-  /** Counters since start. {@code malformed} inputs are also included in {@code queries}. */
+  /**
+   * Counters since start. {@code malformed} inputs are also included in {@code queries}; refused
+   * and rate-limited ones are not. {@code localAnswers} come from {@code hosts:} or the PTR table;
+   * {@code poolExhausted} are A/AAAA queries answered SERVFAIL because every address was pinned.
+   */
   public record Stats(
-      long queries, long fakeAnswers, long forwarded, long errors, long malformed) {}
+      long queries,
+      long fakeAnswers,
+      long forwarded,
+      long errors,
+      long malformed,
+      long localAnswers,
+      long poolExhausted,
+      long refused,
+      long rateLimited) {}
+
+  /**
+   * Server settings. {@code allowLan}: answer sources other than this host (Clash's {@code
+   * allow-lan}). {@code rateLimit}/{@code burst}: queries per second and bucket size per remote
+   * source over UDP, 0 for no limit. {@code threads}: event loop threads (and UDP sockets).
+   */
+  public record Options(
+      boolean allowLan,
+      Predicate<InetAddress> trusted,
+      int rateLimit,
+      int burst,
+      int threads,
+      Duration tcpIdle,
+      Ticker ticker) {
+    /** Defaults: this host only; 500 queries/s, burst 1000 per remote source. */
+    public static Options defaults() {
+      return new Options(
+          false,
+          address -> false,
+          500,
+          1000,
+          Math.max(2, Runtime.getRuntime().availableProcessors()),
+          Duration.ofSeconds(IDLE_SECONDS),
+          Ticker.systemTicker());
+    }
+
+    public Options withAllowLan(boolean allow) {
+      return new Options(allow, trusted, rateLimit, burst, threads, tcpIdle, ticker);
+    }
+
+    /**
+     * Sources treated like this host (answered without {@code allowLan}, never rate-limited), e.g.
+     * the NAT session range from which hijacked DNS queries arrive.
+     */
+    public Options withTrusted(Predicate<InetAddress> sources) {
+      return new Options(
+          allowLan, Objects.requireNonNull(sources), rateLimit, burst, threads, tcpIdle, ticker);
+    }
+
+    /**
+     * Per remote source over UDP; 0 turns the limit off.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
+    public Options withRateLimit(int perSecond, int burstSize) {
+      if (perSecond < 0 || burstSize < 0) {
+        throw new IllegalArgumentException("rate limit and burst must not be negative");
+      }
+      return new Options(allowLan, trusted, perSecond, burstSize, threads, tcpIdle, ticker);
+    }
+
+    Options withTcpIdle(Duration idle) {
+      return new Options(allowLan, trusted, rateLimit, burst, threads, idle, ticker);
+    }
+
+    Options withTicker(Ticker t) {
+      return new Options(allowLan, trusted, rateLimit, burst, threads, tcpIdle, t);
+    }
+  }
 
   private final EventLoopGroup group;
-  private final Channel udp;
+  private final List<Channel> udp;
   private final Channel tcp;
   private final QueryProcessor processor;
+  private final SourceGuard guard;
 
-  private DnsServer(EventLoopGroup group, Channel udp, Channel tcp, QueryProcessor processor) {
+  private DnsServer(
+      EventLoopGroup group,
+      List<Channel> udp,
+      Channel tcp,
+      QueryProcessor processor,
+      SourceGuard guard) {
     this.group = group;
     this.udp = udp;
     this.tcp = tcp;
     this.processor = processor;
+    this.guard = guard;
   }
 
   /**
@@ -59,19 +150,39 @@ public final class DnsServer implements Closeable {
    * @throws UnsatisfiedLinkError if Netty's epoll transport is unavailable
    */
   public static DnsServer start(InetSocketAddress listen, FakeDnsHandler handler) {
-    return start(listen, handler, Duration.ofSeconds(IDLE_SECONDS));
+    return start(listen, handler, Options.defaults());
   }
 
   static DnsServer start(InetSocketAddress listen, FakeDnsHandler handler, Duration tcpIdle) {
+    return start(listen, handler, Options.defaults().withTcpIdle(tcpIdle));
+  }
+
+  /** Like {@link #start(InetSocketAddress, FakeDnsHandler)} with explicit {@code options}. */
+  public static DnsServer start(InetSocketAddress listen, FakeDnsHandler handler, Options options) {
     Epoll.ensureAvailability();
     QueryProcessor processor = new QueryProcessor(handler);
+    SourceGuard guard =
+        new SourceGuard(
+            options.allowLan(),
+            options.trusted(),
+            options.rateLimit(),
+            options.burst(),
+            options.ticker());
+    Duration tcpIdle = options.tcpIdle();
+    int threads = Math.max(1, options.threads());
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
-            2, new DefaultThreadFactory("turnout-dns", true), EpollIoHandler.newFactory());
+            threads, new DefaultThreadFactory("turnout-dns", true), EpollIoHandler.newFactory());
     try {
-      UdpQueryHandler udpHandler = new UdpQueryHandler(processor);
+      UdpQueryHandler udpHandler = new UdpQueryHandler(processor, guard);
       Bootstrap udpBoot =
-          new Bootstrap().group(group).channel(EpollDatagramChannel.class).handler(udpHandler);
+          new Bootstrap()
+              .group(group)
+              .channel(EpollDatagramChannel.class)
+              .option(EpollChannelOption.SO_REUSEPORT, true)
+              .option(ChannelOption.SO_RCVBUF, 4 << 20)
+              .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE))
+              .handler(udpHandler);
       ServerBootstrap tcpBoot =
           new ServerBootstrap()
               .group(group)
@@ -81,19 +192,33 @@ public final class DnsServer implements Closeable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                      ch.pipeline().addLast(new TcpQueryHandler(processor, tcpIdle));
+                      ch.pipeline().addLast(new TcpQueryHandler(processor, tcpIdle, guard));
                     }
                   });
       IOException last = null;
       for (int attempt = 0; attempt < (listen.getPort() == 0 ? 10 : 1); attempt++) {
-        Channel udp = bind(udpBoot.bind(listen));
-        InetSocketAddress bound = (InetSocketAddress) udp.localAddress();
+        Channel first = bind(udpBoot.bind(listen));
+        InetSocketAddress bound = (InetSocketAddress) first.localAddress();
+        List<Channel> udp = new ArrayList<>(List.of(first));
         try {
           Channel tcp = bind(tcpBoot.bind(bound));
-          log.info("DNS server listening on {} (udp+tcp)", bound);
-          return new DnsServer(group, udp, tcp, processor);
+          try {
+            for (int i = 1; i < threads; i++) {
+              udp.add(bind(udpBoot.bind(bound)));
+            }
+          } catch (IOException e) {
+            tcp.close().syncUninterruptibly();
+            throw e;
+          }
+          group.scheduleAtFixedRate(guard::refreshLocalAddresses, 5, 5, TimeUnit.SECONDS);
+          log.info(
+              "DNS server listening on {} (udp x{}, tcp){}",
+              bound,
+              udp.size(),
+              options.allowLan() ? "; answering LAN clients" : "; answering this host only");
+          return new DnsServer(group, List.copyOf(udp), tcp, processor, guard);
         } catch (IOException e) {
-          udp.close().syncUninterruptibly();
+          udp.forEach(c -> c.close().syncUninterruptibly());
           last = e;
         }
       }
@@ -118,7 +243,7 @@ public final class DnsServer implements Closeable {
 
   /** The bound address (UDP and TCP share it). */
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) udp.localAddress();
+    return (InetSocketAddress) udp.get(0).localAddress();
   }
 
   /** A snapshot of the counters. */
@@ -129,13 +254,17 @@ public final class DnsServer implements Closeable {
         h.fakeAnswers.sum(),
         h.forwarded.sum(),
         h.errors.sum(),
-        processor.malformed.sum());
+        processor.malformed.sum(),
+        h.local.sum(),
+        h.exhausted.sum(),
+        guard.refused.sum(),
+        guard.rateLimited.sum());
   }
 
   /** Closes both sockets and stops the event loop; in-flight answers are dropped. Idempotent. */
   @Override
   public void close() {
-    udp.close().awaitUninterruptibly();
+    udp.forEach(c -> c.close().awaitUninterruptibly());
     tcp.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
   }

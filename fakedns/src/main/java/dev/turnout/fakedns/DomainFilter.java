@@ -26,6 +26,30 @@ import java.util.Set;
 public final class DomainFilter {
   private static final DomainFilter EMPTY = new DomainFilter(List.of());
 
+  /**
+   * Clash's {@code fake-ip-filter-mode}: with {@code BLACKLIST} (the default) matching names get
+   * real answers; with {@code WHITELIST} only matching names get fake IPs and all others real ones.
+   */
+  public enum Mode {
+    BLACKLIST,
+    WHITELIST;
+
+    /**
+     * Parses {@code blacklist} or {@code whitelist}, case-insensitively.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Mode parse(String text) {
+      for (Mode m : values()) {
+        if (m.name().equalsIgnoreCase(text.strip())) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException(
+          "fake-ip-filter-mode must be blacklist or whitelist, got '" + text + "'");
+    }
+  }
+
   private enum Kind {
     EXACT,
     SELF_AND_SUBDOMAINS,

@@ -1,22 +1,32 @@
 package dev.turnout.fakedns;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
@@ -24,12 +34,17 @@ import org.xbill.DNS.Type;
  * Upstream}).
  *
  * <ul>
- *   <li>{@code IN A} for a name not matched by the filter: a fake address from the pool, TTL 1.
- *   <li>{@code IN HTTPS}/{@code SVCB} for such a name: an empty NOERROR answer, since their IP
- *       hints would hand the client real addresses (DESIGN §5).
- *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else, AAAA included for now: forwarded.
- *   <li>No question, or more than one: FORMERR. Opcode other than QUERY: NOTIMP. Upstream failure:
- *       SERVFAIL.
+ *   <li>{@code hosts:} entries: A/AAAA answered locally (TTL {@value #HOSTS_TTL}), for any name.
+ *   <li>A name gets fake answers when the filter says so: in {@link DomainFilter.Mode#BLACKLIST}
+ *       mode when it does not match, in {@code WHITELIST} mode when it does. For such a name:
+ *       {@code A} is a fake IPv4 address, TTL 1 (SERVFAIL when every pool address is pinned);
+ *       {@code AAAA} a fake IPv6 address when a v6 pool is configured, otherwise an empty NOERROR;
+ *       {@code HTTPS}/{@code SVCB} an empty NOERROR, since their IP hints would hand the client
+ *       real addresses (DESIGN §5).
+ *   <li>{@code PTR} for an address inside a fake pool: the mapped name, or NXDOMAIN if unmapped.
+ *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged.
+ *   <li>No question, or more than one: FORMERR. Opcode other than QUERY: NOTIMP. EDNS version other
+ *       than 0: BADVERS. Upstream failure: SERVFAIL.
  * </ul>
  *
  * Every response copies the query's ID, opcode, RD flag and question, and sets QR and RA. OPT is
@@ -39,32 +54,67 @@ import org.xbill.DNS.Type;
 public final class FakeDnsHandler {
   private static final Logger log = LoggerFactory.getLogger(FakeDnsHandler.class);
   private static final int FAKE_TTL = 1;
-  private static final int EDNS_PAYLOAD = 1232;
+  static final int HOSTS_TTL = 10;
+  static final int EDNS_PAYLOAD = 1232;
+  private static final int BADVERS = 16;
 
   private final FakeIpPool pool;
+  private final FakeIpPool pool6; // null: AAAA for fake names is an empty answer
   private final DomainFilter filter;
+  private final DomainFilter.Mode mode;
+  private final Hosts hosts;
   private final Function<Message, CompletionStage<Message>> upstream;
 
   final LongAdder fakeAnswers = new LongAdder();
   final LongAdder forwarded = new LongAdder();
+  final LongAdder local = new LongAdder();
   final LongAdder errors = new LongAdder();
+  final LongAdder exhausted = new LongAdder();
 
-  /** {@code filter} names get real answers; the upstream serves them and all non-A queries. */
+  /** Blacklist mode, no v6 pool, no hosts: {@code filter} names get real answers. */
   public FakeDnsHandler(FakeIpPool pool, DomainFilter filter, Upstream upstream) {
-    this(pool, filter, Objects.requireNonNull(upstream, "upstream")::query);
+    this(builder(pool, upstream).filter(filter, DomainFilter.Mode.BLACKLIST));
   }
 
   /** For tests: {@code upstream} stands in for {@link Upstream#query}. */
   FakeDnsHandler(
       FakeIpPool pool, DomainFilter filter, Function<Message, CompletionStage<Message>> upstream) {
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.filter = Objects.requireNonNull(filter, "filter");
-    this.upstream = upstream;
+    this(new Builder(pool, upstream).filter(filter, DomainFilter.Mode.BLACKLIST));
   }
 
-  /** The pool this handler allocates from (the relay's reverse lookups use the same one). */
+  private FakeDnsHandler(Builder b) {
+    this.pool = b.pool;
+    this.pool6 = b.pool6;
+    this.filter = b.filter;
+    this.mode = b.mode;
+    this.hosts = b.hosts;
+    this.upstream = b.upstream;
+  }
+
+  /** Starts a handler over an IPv4 {@code pool} answering the rest through {@code upstream}. */
+  public static Builder builder(FakeIpPool pool, Upstream upstream) {
+    return new Builder(pool, Objects.requireNonNull(upstream, "upstream")::query);
+  }
+
+  /** For tests: {@code upstream} stands in for {@link Upstream#query}. */
+  static Builder builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
+    return new Builder(pool, upstream);
+  }
+
+  /** The IPv4 pool this handler allocates from (the relay's reverse lookups use the same one). */
   public FakeIpPool pool() {
     return pool;
+  }
+
+  /** The IPv6 pool, if AAAA queries get fake answers. */
+  public Optional<FakeIpPool> pool6() {
+    return Optional.ofNullable(pool6);
+  }
+
+  /** Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. */
+  public boolean isFaked(String name) {
+    boolean matches = filter.matches(name);
+    return mode == DomainFilter.Mode.BLACKLIST ? !matches : matches;
   }
 
   /** Answers {@code query}; never throws, and the stage never fails. */
@@ -86,25 +136,23 @@ public final class FakeDnsHandler {
     if (question == null || query.getHeader().getCount(Section.QUESTION) != 1) {
       return done(reply(query, Rcode.FORMERR));
     }
+    OPTRecord opt = query.getOPT();
+    if (opt != null && opt.getVersion() != 0) {
+      Message r = reply(query, Rcode.NOERROR);
+      r.removeAllRecords(Section.ADDITIONAL);
+      r.addRecord(new OPTRecord(EDNS_PAYLOAD, BADVERS >> 4, 0), Section.ADDITIONAL);
+      return done(r);
+    }
     int type = question.getType();
     if (type == Type.AXFR || type == Type.IXFR) {
       return done(reply(query, Rcode.REFUSED));
     }
-    boolean fakeable =
-        question.getDClass() == DClass.IN
-            && question.getName().labels() > 1 // not the root
-            && !filter.matches(question.getName().toString(true));
-    if (fakeable && type == Type.A) {
-      Inet4Address address = pool.addressFor(question.getName().toString(true));
-      Message response = reply(query, Rcode.NOERROR);
-      response.addRecord(
-          new ARecord(question.getName(), DClass.IN, FAKE_TTL, address), Section.ANSWER);
-      fakeAnswers.increment();
-      return done(response);
-    }
-    if (fakeable && (type == Type.HTTPS || type == Type.SVCB)) {
-      fakeAnswers.increment();
-      return done(reply(query, Rcode.NOERROR));
+    Name qname = question.getName();
+    if (question.getDClass() == DClass.IN && qname.labels() > 1) { // not the root
+      Message local = answerLocally(query, qname, type);
+      if (local != null) {
+        return done(local);
+      }
     }
     forwarded.increment();
     CompletionStage<Message> pending;
@@ -117,11 +165,83 @@ public final class FakeDnsHandler {
         (answer, error) -> {
           if (error != null) {
             errors.increment();
-            log.debug("upstream failed for {}: {}", question.getName(), error.toString());
+            log.debug("upstream failed for {}: {}", qname, error.toString());
             return reply(query, Rcode.SERVFAIL);
           }
           return fromUpstream(query, answer);
         });
+  }
+
+  /** The answer from hosts, the fake pools or the PTR table; null to forward. */
+  private Message answerLocally(Message query, Name qname, int type) {
+    String name = qname.toString(true);
+    if ((type == Type.A || type == Type.AAAA) && !hosts.isEmpty()) {
+      List<InetAddress> entry = hosts.lookup(name);
+      if (entry != null) {
+        local.increment();
+        Message r = reply(query, Rcode.NOERROR);
+        for (InetAddress a : entry) {
+          if (type == Type.A && a instanceof Inet4Address) {
+            r.addRecord(new ARecord(qname, DClass.IN, HOSTS_TTL, a), Section.ANSWER);
+          } else if (type == Type.AAAA && a instanceof Inet6Address) {
+            r.addRecord(new AAAARecord(qname, DClass.IN, HOSTS_TTL, a), Section.ANSWER);
+          }
+        }
+        return r;
+      }
+    }
+    if (type == Type.PTR) {
+      return reverse(query, qname);
+    }
+    if (type != Type.A && type != Type.AAAA && type != Type.HTTPS && type != Type.SVCB) {
+      return null;
+    }
+    if (!isFaked(name)) {
+      return null;
+    }
+    fakeAnswers.increment();
+    Message r = reply(query, Rcode.NOERROR);
+    if (type == Type.A || (type == Type.AAAA && pool6 != null)) {
+      Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name);
+      if (address.isEmpty()) {
+        exhausted.increment();
+        return reply(query, Rcode.SERVFAIL);
+      }
+      r.addRecord(
+          type == Type.A
+              ? new ARecord(qname, DClass.IN, FAKE_TTL, address.get())
+              : new AAAARecord(qname, DClass.IN, FAKE_TTL, address.get()),
+          Section.ANSWER);
+    }
+    return r; // AAAA without a v6 pool, HTTPS, SVCB: empty NOERROR
+  }
+
+  private Message reverse(Message query, Name qname) {
+    InetAddress address;
+    try {
+      address = ReverseMap.fromName(qname);
+    } catch (UnknownHostException | RuntimeException e) {
+      return null; // not a complete reverse name: the upstream may know it
+    }
+    FakeIpPool owner =
+        pool.contains(address) ? pool : pool6 != null && pool6.contains(address) ? pool6 : null;
+    if (owner == null) {
+      return null;
+    }
+    local.increment();
+    Optional<String> name = owner.nameFor(address);
+    if (name.isEmpty()) {
+      return reply(query, Rcode.NXDOMAIN);
+    }
+    try {
+      Message r = reply(query, Rcode.NOERROR);
+      r.addRecord(
+          new PTRRecord(qname, DClass.IN, FAKE_TTL, Name.fromString(name.get(), Name.root)),
+          Section.ANSWER);
+      return r;
+    } catch (TextParseException e) {
+      return reply(query, Rcode.SERVFAIL); // a stored name that no longer parses: cannot happen
+    }
   }
 
   private static Message fromUpstream(Message query, Message answer) {
@@ -161,5 +281,49 @@ public final class FakeDnsHandler {
 
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);
+  }
+
+  /** Configures a {@link FakeDnsHandler}. Not thread-safe; build once. */
+  public static final class Builder {
+    private final FakeIpPool pool;
+    private final Function<Message, CompletionStage<Message>> upstream;
+    private FakeIpPool pool6;
+    private DomainFilter filter = DomainFilter.empty();
+    private DomainFilter.Mode mode = DomainFilter.Mode.BLACKLIST;
+    private Hosts hosts = Hosts.empty();
+
+    private Builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
+      this.pool = Objects.requireNonNull(pool, "pool");
+      this.upstream = Objects.requireNonNull(upstream, "upstream");
+      if (!(pool.firstAddress() instanceof Inet4Address)) {
+        throw new IllegalArgumentException("the main pool must be IPv4");
+      }
+    }
+
+    /** {@code fake-ip-filter} and {@code fake-ip-filter-mode}; default: empty, blacklist. */
+    public Builder filter(DomainFilter filter, DomainFilter.Mode mode) {
+      this.filter = Objects.requireNonNull(filter, "filter");
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** An IPv6 pool for AAAA ({@code ipv6: true}); default none: AAAA answers are empty. */
+    public Builder ipv6Pool(FakeIpPool pool6) {
+      if (!(pool6.firstAddress() instanceof Inet6Address)) {
+        throw new IllegalArgumentException("the v6 pool must be IPv6");
+      }
+      this.pool6 = pool6;
+      return this;
+    }
+
+    /** {@code hosts:} entries answered locally; default none. */
+    public Builder hosts(Hosts hosts) {
+      this.hosts = Objects.requireNonNull(hosts, "hosts");
+      return this;
+    }
+
+    public FakeDnsHandler build() {
+      return new FakeDnsHandler(this);
+    }
   }
 }

@@ -5,11 +5,36 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
 
-/** One parsed {@code nameserver} entry: a literal address, a port and the transport to use. */
-record Nameserver(InetSocketAddress address, boolean tcp) {
+/**
+ * One parsed {@code nameserver} entry: a literal address, a port, the transport to use and, for DNS
+ * over HTTPS, the request path.
+ */
+record Nameserver(InetSocketAddress address, Protocol protocol, String path) {
   static final String ACCEPTED =
-      "accepted forms: IP, IP:port, [IPv6]:port, udp://IP[:port], tcp://IP[:port]"
-          + " (literal addresses only; DoT/DoH are not supported yet)";
+      "accepted forms: IP, IP:port, [IPv6]:port, udp://IP[:port], tcp://IP[:port],"
+          + " tls://IP[:port] (DNS over TLS, port 853 by default),"
+          + " https://IP[:port][/path] (DNS over HTTPS, /dns-query by default);"
+          + " literal addresses only, and TLS certificates must be valid for that address";
+
+  enum Protocol {
+    UDP("udp", 53),
+    TCP("tcp", 53),
+    TLS("tls", 853),
+    HTTPS("https", 443);
+
+    final String scheme;
+    final int defaultPort;
+
+    Protocol(String scheme, int defaultPort) {
+      this.scheme = scheme;
+      this.defaultPort = defaultPort;
+    }
+  }
+
+  /** Whether queries go over TCP (plain). */
+  boolean tcp() {
+    return protocol == Protocol.TCP;
+  }
 
   /**
    * Parses {@code spec} without any name resolution: host names are rejected, since resolving them
@@ -19,17 +44,32 @@ record Nameserver(InetSocketAddress address, boolean tcp) {
    */
   static Nameserver parse(String spec) {
     String s = spec.strip();
-    boolean tcp = false;
-    if (s.startsWith("tcp://")) {
-      tcp = true;
-      s = s.substring(6);
-    } else if (s.startsWith("udp://")) {
-      s = s.substring(6);
-    } else if (s.contains("://")) {
-      throw invalid(spec);
+    Protocol protocol = Protocol.UDP;
+    int scheme = s.indexOf("://");
+    if (scheme >= 0) {
+      String name = s.substring(0, scheme);
+      protocol = null;
+      for (Protocol p : Protocol.values()) {
+        if (p.scheme.equalsIgnoreCase(name)) {
+          protocol = p;
+        }
+      }
+      if (protocol == null) {
+        throw invalid(spec);
+      }
+      s = s.substring(scheme + 3);
+    }
+    String path = null;
+    if (protocol == Protocol.HTTPS) {
+      int slash = s.indexOf('/');
+      path = slash < 0 ? "/dns-query" : s.substring(slash);
+      s = slash < 0 ? s : s.substring(0, slash);
+      if (!path.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '#')) {
+        throw invalid(spec);
+      }
     }
     String host = s;
-    int port = 53;
+    int port = protocol.defaultPort;
     if (s.startsWith("[")) {
       int close = s.indexOf(']');
       if (close < 0) {
@@ -48,7 +88,7 @@ record Nameserver(InetSocketAddress address, boolean tcp) {
       port = parsePort(s.substring(s.indexOf(':') + 1), spec);
     }
     InetAddress address = parseLiteral(host).orElseThrow(() -> invalid(spec));
-    return new Nameserver(new InetSocketAddress(address, port), tcp);
+    return new Nameserver(new InetSocketAddress(address, port), protocol, path);
   }
 
   /** Parses a dotted-quad IPv4 or a colon-form IPv6 literal; never consults a resolver. */
@@ -101,9 +141,12 @@ record Nameserver(InetSocketAddress address, boolean tcp) {
 
   @Override
   public String toString() {
-    return (tcp ? "tcp://" : "udp://")
-        + address.getAddress().getHostAddress()
+    String host = address.getAddress().getHostAddress();
+    return protocol.scheme
+        + "://"
+        + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
         + ":"
-        + address.getPort();
+        + address.getPort()
+        + (path == null ? "" : path);
   }
 }

@@ -39,6 +39,15 @@ final class TcpClient implements TcpIoClient {
             return t;
           });
 
+  /** Runs a blocking exchange on the shared pool; fails fast when 64 are already in flight. */
+  static CompletableFuture<byte[]> submit(java.util.function.Supplier<byte[]> exchange) {
+    try {
+      return CompletableFuture.supplyAsync(exchange, EXECUTOR);
+    } catch (RuntimeException e) { // pool saturated
+      return CompletableFuture.failedFuture(new IOException("too many TCP DNS queries", e));
+    }
+  }
+
   @Override
   public CompletableFuture<byte[]> sendAndReceiveTcp(
       InetSocketAddress local,
@@ -46,11 +55,7 @@ final class TcpClient implements TcpIoClient {
       Message query,
       byte[] data,
       Duration timeout) {
-    try {
-      return CompletableFuture.supplyAsync(() -> exchange(local, remote, data, timeout), EXECUTOR);
-    } catch (RuntimeException e) { // pool saturated
-      return CompletableFuture.failedFuture(new IOException("too many TCP DNS queries", e));
-    }
+    return submit(() -> exchange(local, remote, data, timeout));
   }
 
   private static byte[] exchange(

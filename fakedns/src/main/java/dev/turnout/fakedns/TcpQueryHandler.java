@@ -3,6 +3,7 @@ package dev.turnout.fakedns;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -22,13 +23,21 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private int pending;
   private long lastActivity;
 
-  TcpQueryHandler(QueryProcessor processor, Duration idleTimeout) {
+  private final SourceGuard guard;
+
+  TcpQueryHandler(QueryProcessor processor, Duration idleTimeout, SourceGuard guard) {
     this.processor = processor;
     this.idleNanos = idleTimeout.toNanos();
+    this.guard = guard;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer
+        && !guard.admitConnection(peer.getAddress())) {
+      ctx.close();
+      return;
+    }
     buffer = ctx.alloc().buffer(512);
     lastActivity = System.nanoTime();
     scheduleIdleCheck(ctx, idleNanos);
@@ -38,6 +47,10 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
+    if (buffer == null) { // refused in channelActive
+      in.release();
+      return;
+    }
     try {
       buffer.writeBytes(in);
     } finally {

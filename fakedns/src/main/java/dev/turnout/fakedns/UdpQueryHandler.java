@@ -13,15 +13,20 @@ import java.net.InetSocketAddress;
 @ChannelHandler.Sharable
 final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
   private final QueryProcessor processor;
+  private final SourceGuard guard;
 
-  UdpQueryHandler(QueryProcessor processor) {
+  UdpQueryHandler(QueryProcessor processor, SourceGuard guard) {
     this.processor = processor;
+    this.guard = guard;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-    byte[] wire = ByteBufUtil.getBytes(packet.content());
     InetSocketAddress sender = packet.sender();
+    if (!guard.admitDatagram(sender.getAddress())) {
+      return;
+    }
+    byte[] wire = ByteBufUtil.getBytes(packet.content());
     Channel channel = ctx.channel();
     processor
         .process(wire, true)

@@ -1,6 +1,7 @@
 package dev.turnout.fakedns;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -8,25 +9,34 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
@@ -43,7 +53,10 @@ import org.xbill.DNS.io.UdpIoClient;
  *
  * <p>{@link #query} tries each server in order with a per-server timeout; an error, a timeout, or a
  * SERVFAIL/REFUSED answer moves on to the next server. A truncated UDP answer is retried over TCP.
- * The upstream query carries a fresh random ID; the answer gets the caller's ID back.
+ * Servers may be plain UDP/TCP, DNS over TLS or DNS over HTTPS; a server inside the forbidden range
+ * (Turnout's own TUN range) is rejected at {@link Builder#build}, so upstream queries never enter
+ * the TUN in fake-IP mode. Answers are cached by TTL (see {@link #query}). The upstream query
+ * carries a fresh random ID; the answer gets the caller's ID back.
  *
  * <p>{@link #resolveIpv4} is for DIRECT dialing: cached by TTL, and it never returns an address in
  * the forbidden range (the fake-IP range), so Turnout never dials into its own TUN.
@@ -57,12 +70,16 @@ public final class Upstream {
   private static final long MAX_CACHE_TTL_SECONDS = 3600;
 
   private final List<Nameserver> servers;
-  private final List<SimpleResolver> resolvers;
+  private final List<Function<Message, CompletableFuture<Message>>> exchanges;
+  private final List<DotClient> dotClients = new ArrayList<>();
   private final Duration timeout;
   private final int forbiddenFirst;
   private final int forbiddenLast;
   private final RandomGenerator random;
+  private final Ticker ticker;
   private final AsyncCache<String, Resolved> cache;
+  private final Cache<AnswerKey, CachedAnswer> answers; // null: no answer cache
+  private final LongAdder cacheHits = new LongAdder();
 
   /** A lookup outcome; failures are values so Caffeine neither logs them nor keeps them. */
   private record Resolved(List<Inet4Address> addresses, long ttlSeconds, Throwable error) {
@@ -71,12 +88,19 @@ public final class Upstream {
     }
   }
 
+  /** What makes two questions share an answer: name, type, class and the DO and CD bits. */
+  private record AnswerKey(String name, int type, int dclass, boolean dnssecOk, boolean cd) {}
+
+  /** An upstream answer as received, when, and for how long it may be served. */
+  private record CachedAnswer(Message message, long storedNanos, long ttlSeconds) {}
+
   private Upstream(Builder b) {
     this.servers = b.servers;
     this.timeout = b.timeout;
     this.forbiddenFirst = b.forbiddenFirst;
     this.forbiddenLast = b.forbiddenLast;
     this.random = b.random;
+    this.ticker = b.ticker;
     UdpIoClient udp = new DefaultIoClientFactory().createOrGetUdpClient();
     TcpIoClient tcp = new TcpClient();
     IoClientFactory io =
@@ -91,15 +115,29 @@ public final class Upstream {
             return udp;
           }
         };
-    List<SimpleResolver> list = new ArrayList<>();
+    List<Function<Message, CompletableFuture<Message>>> list = new ArrayList<>();
     for (Nameserver ns : servers) {
-      SimpleResolver r = new SimpleResolver(ns.address()); // explicit address: no ResolverConfig
-      r.setTCP(ns.tcp());
-      r.setTimeout(timeout);
-      r.setIoClientFactory(io);
-      list.add(r);
+      switch (ns.protocol()) {
+        case UDP, TCP -> {
+          SimpleResolver r =
+              new SimpleResolver(ns.address()); // explicit address: no ResolverConfig
+          r.setTCP(ns.tcp());
+          r.setTimeout(timeout);
+          r.setIoClientFactory(io);
+          list.add(q -> r.sendAsync(q, DIRECT).toCompletableFuture());
+        }
+        case TLS -> {
+          DotClient dot = new DotClient(ns.address(), b.sslContext(), timeout);
+          dotClients.add(dot);
+          list.add(q -> overBytes(q, dot::exchange));
+        }
+        case HTTPS -> {
+          DohClient doh = new DohClient(ns.address(), ns.path(), b.sslContext(), timeout);
+          list.add(q -> overBytes(q, doh::exchange));
+        }
+      }
     }
-    this.resolvers = List.copyOf(list);
+    this.exchanges = List.copyOf(list);
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.cacheSize)
@@ -108,11 +146,44 @@ public final class Upstream {
                 Expiry.<String, Resolved>creating(
                     (name, resolved) -> Duration.ofSeconds(resolved.ttlSeconds())))
             .buildAsync();
+    this.answers =
+        b.cacheSize == 0
+            ? null
+            : Caffeine.newBuilder()
+                .maximumSize(b.cacheSize)
+                .ticker(b.ticker)
+                .expireAfter(
+                    Expiry.<AnswerKey, CachedAnswer>creating(
+                        (key, cached) -> Duration.ofSeconds(cached.ttlSeconds())))
+                .build();
+  }
+
+  /** Sends {@code query} as bytes (DoT, DoH) and checks that the answer belongs to it. */
+  private static CompletableFuture<Message> overBytes(
+      Message query, Function<byte[], CompletableFuture<byte[]>> exchange) {
+    return exchange
+        .apply(query.toWire(Message.MAXLENGTH))
+        .thenApply(
+            bytes -> {
+              Message answer;
+              try {
+                answer = new Message(bytes);
+              } catch (IOException e) {
+                throw new CompletionException(new IOException("malformed upstream answer", e));
+              }
+              if (answer.getHeader().getID() != query.getHeader().getID()
+                  || !Objects.equals(answer.getQuestion(), query.getQuestion())) {
+                throw new CompletionException(
+                    new IOException("upstream answer does not match the query"));
+              }
+              return answer;
+            });
   }
 
   /**
    * Starts a builder for the given {@code nameserver} entries: {@code IP}, {@code IP:port}, {@code
-   * [IPv6]:port}, {@code udp://IP[:port]} or {@code tcp://IP[:port]}.
+   * [IPv6]:port}, {@code udp://IP[:port]}, {@code tcp://IP[:port]}, {@code tls://IP[:port]} (DNS
+   * over TLS) or {@code https://IP[:port][/path]} (DNS over HTTPS).
    *
    * @throws IllegalArgumentException if the list is empty or an entry has another form
    */
@@ -123,22 +194,102 @@ public final class Upstream {
   /**
    * Forwards {@code query} and completes with the upstream's answer, carrying the query's ID. Fails
    * with an {@link IOException} (wrapped as the future's cause) when every server failed.
+   *
+   * <p>NOERROR and NXDOMAIN answers are cached for their smallest TTL (negative answers for the
+   * SOA's, at most an hour) and served from the cache with TTLs counted down; answers without a TTL
+   * to go by, truncated ones and failures are not cached.
    */
   public CompletableFuture<Message> query(Message query) {
     int clientId = query.getHeader().getID();
+    AnswerKey key = answers == null ? null : keyOf(query);
+    if (key != null) {
+      CachedAnswer cached = answers.getIfPresent(key);
+      if (cached != null) {
+        cacheHits.increment();
+        return CompletableFuture.completedFuture(fromCache(cached, clientId));
+      }
+    }
     Message out = query.clone();
     out.getHeader().setID(random.nextInt(0x10000));
     return attempt(out, 0, null, null)
         .thenApply(
             answer -> {
+              if (key != null) {
+                store(key, answer);
+              }
               answer.getHeader().setID(clientId);
               return answer;
             });
   }
 
+  /** Number of {@link #query} calls answered from the cache. */
+  public long cacheHits() {
+    return cacheHits.sum();
+  }
+
+  private static AnswerKey keyOf(Message query) {
+    Record q = query.getQuestion();
+    if (q == null || query.getHeader().getCount(Section.QUESTION) != 1) {
+      return null;
+    }
+    OPTRecord opt = query.getOPT();
+    boolean dnssecOk = opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0;
+    return new AnswerKey(
+        q.getName().toString().toLowerCase(Locale.ROOT),
+        q.getType(),
+        q.getDClass(),
+        dnssecOk,
+        query.getHeader().getFlag(Flags.CD));
+  }
+
+  private void store(AnswerKey key, Message answer) {
+    int rcode = answer.getRcode();
+    if ((rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN)
+        || answer.getHeader().getFlag(Flags.TC)) {
+      return;
+    }
+    long ttl = MAX_CACHE_TTL_SECONDS;
+    boolean any = false;
+    for (int section : new int[] {Section.ANSWER, Section.AUTHORITY}) {
+      for (Record r : answer.getSection(section)) {
+        long t = r.getTTL();
+        if (r instanceof SOARecord soa) {
+          t = Math.min(t, soa.getMinimum());
+        }
+        ttl = Math.min(ttl, t);
+        any = true;
+      }
+    }
+    if (!any || ttl <= 0) {
+      return;
+    }
+    answers.put(key, new CachedAnswer(answer.clone(), ticker.read(), ttl));
+  }
+
+  private Message fromCache(CachedAnswer cached, int id) {
+    long elapsed = Math.max(0, (ticker.read() - cached.storedNanos()) / 1_000_000_000L);
+    Message m = cached.message().clone();
+    m.getHeader().setID(id);
+    if (elapsed > 0) {
+      for (int section : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL}) {
+        List<Record> records = m.getSection(section);
+        m.removeAllRecords(section);
+        for (Record r : records) {
+          m.addRecord(r instanceof OPTRecord ? r : aged(r, elapsed), section);
+        }
+      }
+    }
+    return m;
+  }
+
+  private static Record aged(Record r, long elapsed) {
+    long ttl = Math.max(0, r.getTTL() - elapsed);
+    return Record.newRecord(r.getName(), r.getType(), r.getDClass(), ttl, r.rdataToWireCanonical());
+  }
+
   private CompletableFuture<Message> attempt(
       Message query, int index, Message lastAnswer, Throwable lastError) {
-    if (index >= resolvers.size()) {
+    if (index >= exchanges.size()) {
       if (lastAnswer != null) {
         return CompletableFuture.completedFuture(lastAnswer);
       }
@@ -147,7 +298,7 @@ public final class Upstream {
     }
     CompletableFuture<Message> sent;
     try {
-      sent = resolvers.get(index).sendAsync(query, DIRECT).toCompletableFuture();
+      sent = exchanges.get(index).apply(query);
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
@@ -263,6 +414,11 @@ public final class Upstream {
     return "Upstream" + servers;
   }
 
+  /** Closes kept-alive DNS-over-TLS connections. Queries still work afterwards (reconnecting). */
+  public void closeIdleConnections() {
+    dotClients.forEach(DotClient::close);
+  }
+
   /** Configures an {@link Upstream}. Not thread-safe; build once. */
   public static final class Builder {
     private final List<Nameserver> servers;
@@ -274,6 +430,7 @@ public final class Upstream {
     private Ticker ticker = Ticker.systemTicker();
     private RandomGenerator random = new SecureRandom();
     private long cacheSize = 10_000;
+    private SSLContext sslContext;
 
     private Builder(List<String> nameservers) {
       if (nameservers.isEmpty()) {
@@ -281,6 +438,38 @@ public final class Upstream {
             "at least one nameserver is required; " + Nameserver.ACCEPTED);
       }
       this.servers = nameservers.stream().map(Nameserver::parse).toList();
+    }
+
+    /**
+     * TLS settings for {@code tls://} and {@code https://} servers; default: the JVM's default
+     * context (the JDK trust store, or {@code javax.net.ssl.trustStore}).
+     */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context);
+      return this;
+    }
+
+    private SSLContext sslContext() {
+      if (sslContext == null) {
+        try {
+          sslContext = SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("no default TLS context", e);
+        }
+      }
+      return sslContext;
+    }
+
+    /**
+     * Entries in each of the two caches (answers to forwarded queries, addresses for DIRECT);
+     * default 10,000. Zero turns the answer cache off.
+     */
+    public Builder cacheSize(long entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("cache size must not be negative: " + entries);
+      }
+      this.cacheSize = entries;
+      return this;
     }
 
     /** Total time allowed per server (UDP plus a TCP retry) before trying the next; default 2 s. */
@@ -326,8 +515,25 @@ public final class Upstream {
       return this;
     }
 
-    /** Creates the upstream client. Opens no sockets until the first query. */
+    /**
+     * Creates the upstream client. Opens no sockets until the first query.
+     *
+     * @throws IllegalArgumentException if a server lies inside the forbidden range: its queries
+     *     would be routed into Turnout's own TUN
+     */
     public Upstream build() {
+      for (Nameserver ns : servers) {
+        if (ns.address().getAddress() instanceof Inet4Address v4) {
+          int a = FakeIpPool.toInt(v4);
+          if (Integer.compareUnsigned(a, forbiddenFirst) >= 0
+              && Integer.compareUnsigned(a, forbiddenLast) <= 0) {
+            throw new IllegalArgumentException(
+                "nameserver "
+                    + ns
+                    + " lies inside the fake-IP range: it would loop through the TUN");
+          }
+        }
+      }
       if (soMark.isPresent()) {
         throw new UnsupportedOperationException(
             "SO_MARK on upstream DNS sockets is not implemented yet (capture-all mode needs it)");

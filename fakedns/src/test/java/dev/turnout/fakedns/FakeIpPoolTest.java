@@ -3,7 +3,6 @@ package dev.turnout.fakedns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +21,7 @@ class FakeIpPoolTest {
 
   @Test
   void sameNameSameAddressAndSequentialAllocation() {
-    Inet4Address a = pool.addressFor("www.example.com");
+    InetAddress a = pool.addressFor("www.example.com");
     assertThat(a.getHostAddress()).isEqualTo("198.18.0.2");
     assertThat(pool.addressFor("www.example.com")).isEqualTo(a);
     assertThat(pool.addressFor("other.example.com").getHostAddress()).isEqualTo("198.18.0.3");
@@ -30,14 +29,14 @@ class FakeIpPoolTest {
 
   @Test
   void caseAndTrailingDotDoNotMatter() {
-    Inet4Address a = pool.addressFor("WWW.Example.COM.");
+    InetAddress a = pool.addressFor("WWW.Example.COM.");
     assertThat(pool.addressFor("www.example.com")).isEqualTo(a);
     assertThat(pool.nameFor(a)).contains("www.example.com");
   }
 
   @Test
   void reverseLookup() throws Exception {
-    Inet4Address a = pool.addressFor("a.test");
+    InetAddress a = pool.addressFor("a.test");
     assertThat(pool.nameFor(a)).contains("a.test");
     assertThat(pool.nameFor(InetAddress.getByName("198.18.9.9"))).isEmpty(); // in range, unmapped
     assertThat(pool.nameFor(InetAddress.getByName("10.0.0.1"))).isEmpty();
@@ -50,14 +49,14 @@ class FakeIpPoolTest {
   @Test
   void fullPoolReusesLeastRecentlyUsed() throws Exception {
     FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A00000E); // 10.0.0.1 .. 10.0.0.14, a /28
-    List<Inet4Address> first = new ArrayList<>();
+    List<InetAddress> first = new ArrayList<>();
     for (int i = 0; i < 14; i++) {
       first.add(tiny.addressFor("n" + i + ".test"));
     }
     assertThat(new HashSet<>(first)).hasSize(14);
     tiny.addressFor("n0.test"); // n0 is now recently used; n1 is the oldest
     tiny.nameFor(first.get(2)); // a reverse lookup counts as use too
-    Inet4Address reused = tiny.addressFor("new.test");
+    InetAddress reused = tiny.addressFor("new.test");
     assertThat(reused).isEqualTo(first.get(1));
     assertThat(tiny.nameFor(reused)).contains("new.test");
     assertThat(tiny.addressFor("n0.test")).isEqualTo(first.get(0));
@@ -72,7 +71,7 @@ class FakeIpPoolTest {
   void wrapsManyTimesWithoutDuplicates() {
     FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A000010);
     for (int i = 0; i < 1000; i++) {
-      Inet4Address a = tiny.addressFor("x" + i);
+      InetAddress a = tiny.addressFor("x" + i);
       assertThat(tiny.nameFor(a)).contains("x" + i);
       assertThat(tiny.contains(a)).isTrue();
     }
@@ -82,7 +81,7 @@ class FakeIpPoolTest {
   @Test
   void singleAddressPool() {
     FakeIpPool one = new FakeIpPool(0x0A000001, 0x0A000001);
-    Inet4Address a = one.addressFor("a");
+    InetAddress a = one.addressFor("a");
     assertThat(one.addressFor("b")).isEqualTo(a);
     assertThat(one.nameFor(a)).contains("b");
   }
@@ -110,29 +109,128 @@ class FakeIpPoolTest {
     int names = 5000;
     ExecutorService executor = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<List<Inet4Address>>> results = new ArrayList<>();
+      List<Future<List<InetAddress>>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         results.add(
             executor.submit(
                 () -> {
-                  List<Inet4Address> out = new ArrayList<>();
+                  List<InetAddress> out = new ArrayList<>();
                   for (int i = 0; i < names; i++) {
                     out.add(pool.addressFor("host" + i + ".example"));
                   }
                   return out;
                 }));
       }
-      List<Inet4Address> reference = results.get(0).get();
-      for (Future<List<Inet4Address>> f : results) {
+      List<InetAddress> reference = results.get(0).get();
+      for (Future<List<InetAddress>> f : results) {
         assertThat(f.get()).isEqualTo(reference); // every thread saw the same mapping
       }
-      Set<Inet4Address> distinct = new HashSet<>(reference);
+      Set<InetAddress> distinct = new HashSet<>(reference);
       assertThat(distinct).hasSize(names);
       for (int i = 0; i < names; i++) {
         assertThat(pool.nameFor(reference.get(i))).contains("host" + i + ".example");
       }
     } finally {
       executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void pinnedAddressesSurviveWrapAround() {
+    FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A00000E); // a /28 less network and broadcast
+    InetAddress live = tiny.addressFor("live.test"); // oldest mapping
+    assertThat(tiny.pin(live)).isTrue();
+    assertThat(tiny.pin(live)).isTrue(); // two connections
+    for (int i = 0; i < 200; i++) {
+      InetAddress a = tiny.addressFor("churn" + i + ".test");
+      assertThat(a).isNotEqualTo(live);
+      assertThat(tiny.nameFor(live)).contains("live.test");
+    }
+    assertThat(tiny.unpin(live)).isTrue(); // one connection left: still pinned
+    for (int i = 0; i < 50; i++) {
+      assertThat(tiny.addressFor("more" + i + ".test")).isNotEqualTo(live);
+    }
+    assertThat(tiny.unpin(live)).isTrue();
+    assertThat(tiny.unpin(live)).isFalse(); // unbalanced: ignored
+    assertThat(tiny.pinnedCount()).isZero();
+    // now it is the least recently used one again after enough churn
+    boolean reused = false;
+    for (int i = 0; i < 14 && !reused; i++) {
+      reused = tiny.addressFor("after" + i + ".test").equals(live);
+    }
+    assertThat(reused).isTrue();
+  }
+
+  @Test
+  void everyAddressPinnedMeansExhaustedNotEviction() {
+    FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A00000E);
+    List<InetAddress> all = new ArrayList<>();
+    for (int i = 0; i < 14; i++) {
+      all.add(tiny.addressFor("n" + i + ".test"));
+      tiny.pin(all.get(i));
+    }
+    assertThat(tiny.tryAddressFor("new.test")).isEmpty();
+    assertThat(tiny.tryAddressFor("new2.test")).isEmpty();
+    assertThatThrownBy(() -> tiny.addressFor("new3.test"))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(tiny.exhaustedCount()).isEqualTo(3);
+    for (int i = 0; i < 14; i++) {
+      assertThat(tiny.nameFor(all.get(i))).contains("n" + i + ".test"); // nothing lost
+    }
+    assertThat(tiny.addressFor("n5.test")).isEqualTo(all.get(5)); // known names still answer
+    tiny.unpin(all.get(9));
+    assertThat(tiny.tryAddressFor("new.test")).contains(all.get(9));
+  }
+
+  @Test
+  void pinningOutsideThePoolIsRefused() throws Exception {
+    assertThat(pool.pin(InetAddress.getByName("10.0.0.1"))).isFalse();
+    assertThat(pool.pin(InetAddress.getByName("::1"))).isFalse();
+    assertThat(pool.unpin(InetAddress.getByName("10.0.0.1"))).isFalse();
+  }
+
+  @Test
+  void pinnedUnmappedAddressIsSkippedByTheCursor() throws Exception {
+    FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A000004);
+    tiny.pin(InetAddress.getByName("10.0.0.1")); // e.g. a connection from before a restart
+    assertThat(tiny.addressFor("a.test").getHostAddress()).isEqualTo("10.0.0.2");
+  }
+
+  @Test
+  void ipv6Pool() throws Exception {
+    FakeIpPool v6 = FakeIpPool.of(InetAddress.getByName("fdfe:dcba:9876::2"), 16);
+    InetAddress a = v6.addressFor("www.example.com");
+    assertThat(a.getHostAddress()).isEqualTo("fdfe:dcba:9876:0:0:0:0:2");
+    assertThat(v6.addressFor("b.example.com").getHostAddress())
+        .isEqualTo("fdfe:dcba:9876:0:0:0:0:3");
+    assertThat(v6.nameFor(a)).contains("www.example.com");
+    assertThat(v6.contains(InetAddress.getByName("fdfe:dcba:9876::11"))).isTrue();
+    assertThat(v6.contains(InetAddress.getByName("fdfe:dcba:9876::12"))).isFalse();
+    assertThat(v6.contains(InetAddress.getByName("fdfe:dcba:9877::2"))).isFalse();
+    assertThat(v6.contains(InetAddress.getByName("198.18.0.2"))).isFalse();
+    for (int i = 0; i < 100; i++) {
+      assertThat(v6.contains(v6.addressFor("w" + i))).isTrue();
+    }
+    assertThatThrownBy(
+            () ->
+                FakeIpPool.of(InetAddress.getByName("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0"), 32))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void ofCidr() {
+    FakeIpPool v6 = FakeIpPool.ofCidr("fdfe:dcba:9876::/64");
+    assertThat(v6.firstAddress().getHostAddress()).isEqualTo("fdfe:dcba:9876:0:0:0:0:1");
+    assertThat(v6.capacity()).isEqualTo(1 << 24);
+    FakeIpPool v4 = FakeIpPool.ofCidr("10.1.2.0/28");
+    assertThat(v4.firstAddress().getHostAddress()).isEqualTo("10.1.2.1");
+    assertThat(v4.capacity()).isEqualTo(14);
+    assertThat(FakeIpPool.ofCidr("fd00::ff/120").capacity()).isEqualTo(255);
+    for (String bad :
+        List.of("fd00::/128", "10.0.0.0/31", "fd00::", "x/64", "fd00::/129", "fd00::/z")) {
+      assertThatThrownBy(() -> FakeIpPool.ofCidr(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

@@ -19,6 +19,15 @@ class NameserverTest {
     assertThat(tcp.address().getPort()).isEqualTo(54);
     assertThat(Nameserver.parse("2001:db8::1").address().getPort()).isEqualTo(53);
     assertThat(Nameserver.parse("[2001:db8::1]:5353").address().getPort()).isEqualTo(5353);
+    assertThat(Nameserver.parse("tls://198.51.100.1").toString())
+        .isEqualTo("tls://198.51.100.1:853");
+    assertThat(Nameserver.parse("tls://198.51.100.1:8853").toString())
+        .isEqualTo("tls://198.51.100.1:8853");
+    assertThat(Nameserver.parse("https://198.51.100.1").toString())
+        .isEqualTo("https://198.51.100.1:443/dns-query");
+    assertThat(Nameserver.parse("https://[2001:db8::1]:8443/q").toString())
+        .isEqualTo("https://[2001:db8:0:0:0:0:0:1]:8443/q");
+    assertThat(Nameserver.parse("HTTPS://198.51.100.1/resolve").path()).isEqualTo("/resolve");
   }
 
   @Test
@@ -26,8 +35,9 @@ class NameserverTest {
     for (String bad :
         List.of(
             "dns.google",
-            "tls://1.1.1.1",
-            "https://1.1.1.1/dns-query",
+            "tls://dns.google",
+            "https://dns.google/dns-query",
+            "https://1.1.1.1/dns query",
             "quic://1.1.1.1",
             "1.2.3",
             "1.2.3.256",

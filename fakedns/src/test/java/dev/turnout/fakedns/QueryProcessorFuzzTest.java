@@ -24,8 +24,9 @@ import org.xbill.DNS.Type;
  */
 class QueryProcessorFuzzTest {
   private static final long SEED = 0x7e57_d05L;
-  private static final int RANDOM_CASES = 60_000;
-  private static final int MUTATED_CASES = 120_000;
+  // One million messages in all, within the unit-test budget (about 15 s here).
+  private static final int RANDOM_CASES = 300_000;
+  private static final int MUTATED_CASES = 700_000;
 
   private final SplittableRandom random = new SplittableRandom(SEED);
   private int forwarderCalls;
@@ -51,12 +52,21 @@ class QueryProcessorFuzzTest {
         }
       };
 
-  private final QueryProcessor processor =
-      new QueryProcessor(
-          new FakeDnsHandler(
-              new FakeIpPool(0x0A000001, 0x0A0000FE),
-              DomainFilter.of(List.of("+.lan")),
-              forwarder));
+  private final QueryProcessor processor = new QueryProcessor(handler());
+
+  private FakeDnsHandler handler() {
+    try {
+      FakeIpPool tiny = new FakeIpPool(0x0A000001, 0x0A00000E); // wraps constantly
+      tiny.pin(java.net.InetAddress.getByName("10.0.0.3"));
+      return FakeDnsHandler.builder(tiny, forwarder)
+          .filter(DomainFilter.of(List.of("+.lan")), DomainFilter.Mode.BLACKLIST)
+          .ipv6Pool(FakeIpPool.of(java.net.InetAddress.getByName("fd00::1"), 14))
+          .hosts(Hosts.of(java.util.Map.of("router.lan", List.of("192.168.1.1", "fd00::1"))))
+          .build();
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   @Test
   void randomBytesNeverEscape() {
@@ -92,12 +102,18 @@ class QueryProcessorFuzzTest {
     } catch (Throwable t) {
       throw new AssertionError("case " + caseNo + " (seed " + SEED + ") threw", t);
     }
-    assertThat(result).as("case %d", caseNo).isDone();
+    // plain checks: AssertJ's formatted descriptions would cost more than the case itself
+    if (!result.isDone()) {
+      throw new AssertionError("case " + caseNo + " (seed " + SEED + ") not done");
+    }
     byte[] out = result.join(); // throws if completed exceptionally
     if (out != null) {
-      assertThat(out.length).as("case %d", caseNo).isBetween(12, udp ? 4096 : 65535);
-      assertThat((out[2] & 0x80) != 0).as("QR set, case %d", caseNo).isTrue();
-      assertThat(out[0] == wire[0] && out[1] == wire[1]).as("same ID, case %d", caseNo).isTrue();
+      if (out.length < 12 || out.length > (udp ? 4096 : 65535)) {
+        throw new AssertionError("case " + caseNo + ": answer of " + out.length + " bytes");
+      }
+      if ((out[2] & 0x80) == 0 || out[0] != wire[0] || out[1] != wire[1]) {
+        throw new AssertionError("case " + caseNo + ": QR not set or another ID");
+      }
     }
   }
 
@@ -138,8 +154,19 @@ class QueryProcessorFuzzTest {
 
   private static List<byte[]> seeds() throws Exception {
     List<byte[]> seeds = new ArrayList<>();
-    String[] names = {"www.example.com.", "printer.lan.", "a.", "x.y.z.w.v.example.org.", "."};
-    int[] types = {Type.A, Type.AAAA, Type.TXT, Type.MX, Type.HTTPS, Type.AXFR, Type.ANY};
+    String[] names = {
+      "www.example.com.",
+      "printer.lan.",
+      "router.lan.",
+      "a.",
+      "x.y.z.w.v.example.org.",
+      ".",
+      "3.0.0.10.in-addr.arpa.",
+      "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa."
+    };
+    int[] types = {
+      Type.A, Type.AAAA, Type.TXT, Type.MX, Type.HTTPS, Type.SVCB, Type.PTR, Type.AXFR, Type.ANY
+    };
     for (String n : names) {
       for (int type : types) {
         Message q = Message.newQuery(Record.newRecord(Name.fromString(n), type, DClass.IN));

@@ -220,7 +220,7 @@ class UpstreamTest {
         .hasMessageContaining("accepted forms");
     assertThatThrownBy(() -> Upstream.builder(List.of("https://dns.example/dns-query")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("DoT/DoH");
+        .hasMessageContaining("literal addresses only");
     assertThatThrownBy(() -> builder(first).soMark(0x2a).build())
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("SO_MARK");
@@ -230,5 +230,91 @@ class UpstreamTest {
     return upstream.resolveIpv4(name).get(5, TimeUnit.SECONDS).stream()
         .map(InetAddress::getHostAddress)
         .toList();
+  }
+
+  private int plainPort(FakeUpstream u) {
+    return Integer.parseInt(u.address().substring(u.address().indexOf(':') + 1));
+  }
+
+  @Test
+  void dnsOverTlsAndHttpsWithConnectionReuse(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TlsFronts.Contexts tls = TlsFronts.contexts(dir);
+    try (TlsFronts.Dot dot = new TlsFronts.Dot(tls.server(), plainPort(first));
+        TlsFronts.Doh doh = new TlsFronts.Doh(tls.server(), plainPort(first))) {
+      for (String spec : List.of(dot.spec(), doh.spec())) {
+        Upstream upstream =
+            Upstream.builder(List.of(spec))
+                .timeout(Duration.ofSeconds(5))
+                .sslContext(tls.client())
+                .cacheSize(0)
+                .build();
+        for (int i = 0; i < 5; i++) {
+          Message q = query("txt.test.", Type.TXT);
+          q.getHeader().setID(100 + i);
+          Message answer = upstream.query(q).get(10, TimeUnit.SECONDS);
+          assertThat(answer.getHeader().getID()).isEqualTo(100 + i);
+          assertThat(answer.getSection(Section.ANSWER))
+              .singleElement()
+              .isInstanceOf(TXTRecord.class);
+        }
+        assertThat(upstream.resolveIpv4("www.test").get(10, TimeUnit.SECONDS)).hasSize(2);
+      }
+      assertThat(dot.queries).hasValue(6);
+      assertThat(dot.accepted).hasValue(1); // one kept-alive TLS connection for all six
+      assertThat(doh.queries).hasValue(6);
+    }
+  }
+
+  @Test
+  void tlsToAServerWithAnUntrustedCertificateFailsOverToTheNext(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TlsFronts.Contexts tls = TlsFronts.contexts(dir);
+    try (TlsFronts.Dot dot = new TlsFronts.Dot(tls.server(), plainPort(first))) {
+      // the JDK's default trust store does not know the test certificate
+      Upstream upstream =
+          Upstream.builder(List.of(dot.spec(), second.address()))
+              .timeout(Duration.ofSeconds(5))
+              .build();
+      Message answer = upstream.query(query("txt.test.", Type.TXT)).get(10, TimeUnit.SECONDS);
+      assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+      assertThat(dot.queries).hasValue(0);
+      assertThat(second.queries()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void answersAreCachedWithCountedDownTtlsUntilTheyExpire() throws Exception {
+    Upstream upstream = builder(first).build();
+    Message one = upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(one.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(300);
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(100));
+    Message q = query("TXT.test.", Type.TXT);
+    q.getHeader().setID(999);
+    Message two = upstream.query(q).get(5, TimeUnit.SECONDS);
+    assertThat(two.getHeader().getID()).isEqualTo(999);
+    assertThat(two.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(200);
+    assertThat(first.queries()).isEqualTo(1);
+    assertThat(upstream.cacheHits()).isEqualTo(1);
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(201));
+    upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(first.queries()).isEqualTo(2); // expired: asked again
+    // zero TTL and NXDOMAIN without SOA are not cached; other types have their own entry
+    upstream.query(query("zero.test.", Type.A)).get(5, TimeUnit.SECONDS);
+    upstream.query(query("zero.test.", Type.A)).get(5, TimeUnit.SECONDS);
+    upstream.query(query("nothing.test.", Type.A)).get(5, TimeUnit.SECONDS);
+    upstream.query(query("nothing.test.", Type.A)).get(5, TimeUnit.SECONDS);
+    assertThat(first.queries()).isEqualTo(6);
+  }
+
+  @Test
+  void serverInsideTheFakeRangeIsRejected() {
+    assertThatThrownBy(
+            () ->
+                Upstream.builder(List.of("198.18.0.1"))
+                    .forbiddenRange(FAKE_FIRST, FAKE_LAST)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("loop");
   }
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# DNS benchmark: dnsperf against Turnout's fake-IP answers and against dnsmasq answering the same
+# names, in the same run, with the same dnsperf settings. Each figure is the median of ROUNDS
+# alternating rounds; the script prints both, the ratio, and the lost queries.
+#
+#   sudo bench/dns.sh            (ROUNDS=3 SECONDS_PER_TEST=10 CLIENTS=4 OUTSTANDING=200)
+#   JAR=/path/to/turnout.jar sudo bench/dns.sh
+#
+# Both servers listen on 127.0.0.1 inside a private network namespace (no other host is reachable
+# from it). dnsmasq answers *.bench.test from --address; Turnout (tun disabled) answers the same
+# names with fake IPs and never asks its upstream (that same dnsmasq) for them.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jar=${JAR:-$here/launcher/target/turnout.jar}
+rounds=${ROUNDS:-3}
+secs=${SECONDS_PER_TEST:-10}
+clients=${CLIENTS:-4}
+outstanding=${OUTSTANDING:-200}
+names=${NAMES:-10000}
+ns="tntdns$$"
+dir=$(mktemp -d /tmp/turnout-dnsbench.XXXXXX)
+turnout_pid=""
+
+cleanup() {
+  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
+  if ip netns list | grep -qw "$ns"; then
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -n "$pids" ] && kill $pids 2>/dev/null || true
+    sleep 0.3
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+[ -f "$jar" ] || { echo "no $jar; build: mvn -o -pl launcher -am package -DskipTests" >&2; exit 2; }
+for tool in dnsperf dnsmasq dig; do
+  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }
+done
+
+ip netns add "$ns"
+ip netns exec "$ns" ip link set lo up
+in_ns() { ip netns exec "$ns" "$@"; }
+
+for i in $(seq 1 "$names"); do echo "host$i.bench.test A"; done > "$dir/queries.txt"
+
+in_ns dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll --user=root \
+  --listen-address=127.0.0.1 --bind-interfaces --port=5300 --pid-file="$dir/dnsmasq.pid" \
+  --address=/bench.test/192.0.2.1 --cache-size=10000 --dns-forward-max=10000
+
+cat > "$dir/turnout.yaml" <<CONF
+log-level: warning
+dns:
+  enable: true
+  listen: 127.0.0.1:5301
+  fake-ip-range: 198.18.0.0/15
+  nameserver: [127.0.0.1:5300]
+tun:
+  enable: false
+rules:
+  - MATCH,DIRECT
+CONF
+in_ns java -jar "$jar" run -c "$dir/turnout.yaml" > "$dir/turnout.log" 2>&1 &
+turnout_pid=$!
+for _ in $(seq 1 100); do
+  in_ns dig +time=1 +tries=1 +short -p 5301 @127.0.0.1 warmup.bench.test 2>/dev/null \
+    | grep -q '^198\.18\.' && break
+  sleep 0.2
+done
+in_ns dig +time=1 +tries=1 +short -p 5301 @127.0.0.1 check.bench.test | grep -q '^198\.18\.' \
+  || { echo "Turnout did not answer:"; cat "$dir/turnout.log"; exit 1; }
+
+run_dnsperf() { # port seconds -> "qps lost"
+  local out
+  out=$(in_ns dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries.txt" -l "$2" -c "$clients" \
+    -q "$outstanding" -t 2 2>&1)
+  local qps lost
+  qps=$(awk '/Queries per second:/ {print $4}' <<<"$out")
+  lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
+  echo "${qps:-0} ${lost:-?}"
+}
+
+echo "warm-up (JIT, caches): 5 s each"
+run_dnsperf 5301 5 >/dev/null
+run_dnsperf 5300 5 >/dev/null
+
+t_qps=(); d_qps=(); t_lost=0; d_lost=0
+for r in $(seq 1 "$rounds"); do
+  read -r q l < <(run_dnsperf 5301 "$secs"); t_qps+=("$q"); t_lost=$((t_lost + l))
+  echo "round $r turnout: $q q/s, lost $l"
+  read -r q l < <(run_dnsperf 5300 "$secs"); d_qps+=("$q"); d_lost=$((d_lost + l))
+  echo "round $r dnsmasq: $q q/s, lost $l"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+tm=$(median "${t_qps[@]}")
+dm=$(median "${d_qps[@]}")
+ratio=$(awk -v t="$tm" -v d="$dm" 'BEGIN { printf "%.2f", (d > 0 ? t / d : 0) }')
+echo
+echo "dnsperf -c $clients -q $outstanding -l $secs, $names names, $rounds rounds (median):"
+printf '  turnout (fake-IP answers): %12.0f q/s   lost %s\n' "$tm" "$t_lost"
+printf '  dnsmasq (same names):      %12.0f q/s   lost %s\n' "$dm" "$d_lost"
+echo "  ratio turnout/dnsmasq: ${ratio}x"

@@ -1,0 +1,53 @@
+package dev.turnout.fakedns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class SourceGuardTest {
+  private final AtomicLong nanos = new AtomicLong();
+
+  @Test
+  void withoutAllowLanOnlyThisHostIsAnswered() throws Exception {
+    SourceGuard guard =
+        new SourceGuard(false, a -> a.getHostAddress().startsWith("198.19."), 0, 0, nanos::get);
+    assertThat(guard.admitDatagram(InetAddress.getByName("127.0.0.1"))).isTrue();
+    assertThat(guard.admitDatagram(InetAddress.getByName("::1"))).isTrue();
+    assertThat(guard.admitDatagram(InetAddress.getByName("192.0.2.9"))).isFalse();
+    assertThat(guard.admitConnection(InetAddress.getByName("192.0.2.9"))).isFalse();
+    assertThat(guard.admitDatagram(InetAddress.getByName("198.19.0.9"))).isTrue(); // trusted
+    assertThat(guard.refused.sum()).isEqualTo(2);
+  }
+
+  @Test
+  void remoteSourcesAreRateLimitedPerAddressLocalOnesNever() throws Exception {
+    SourceGuard guard = new SourceGuard(true, a -> false, 10, 5, nanos::get);
+    InetAddress a = InetAddress.getByName("192.0.2.9");
+    InetAddress b = InetAddress.getByName("192.0.2.10");
+    for (int i = 0; i < 5; i++) {
+      assertThat(guard.admitDatagram(a)).isTrue();
+    }
+    assertThat(guard.admitDatagram(a)).isFalse(); // burst spent
+    assertThat(guard.admitDatagram(b)).isTrue(); // per source
+    assertThat(guard.admitConnection(a)).isTrue(); // TCP cannot be spoofed: not limited
+    nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(300)); // 3 tokens back
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      admitted += guard.admitDatagram(a) ? 1 : 0;
+    }
+    assertThat(admitted).isEqualTo(3);
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(60)); // refills to the burst, no more
+    admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      admitted += guard.admitDatagram(a) ? 1 : 0;
+    }
+    assertThat(admitted).isEqualTo(5);
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(guard.admitDatagram(InetAddress.getLoopbackAddress())).isTrue();
+    }
+    assertThat(guard.rateLimited.sum()).isEqualTo(1 + 7 + 5);
+  }
+}
