@@ -3,6 +3,8 @@
 #
 #   sandbox.sh up   NAME DIR   create the hosts; files (configs, logs, pids, web root) go to DIR
 #   sandbox.sh down NAME DIR   remove everything `up` created; safe to run twice or after a failure
+#   sandbox.sh socks NAME DIR  optional, after `up`: dante SOCKS5 server on 203.0.113.1:1080
+#                              (no auth), connections logged to DIR/danted.log
 #   sandbox.sh dot  NAME DIR   optional, after `up`: DNS over TLS on 203.0.113.1:853 (stunnel in
 #                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1;
 #                              DIR/dot/trust.p12 (password changeit) is a Java trust store for it
@@ -42,9 +44,12 @@ up() {
   in_ns "$client" ip link set "$veth_c" up
   in_ns "$net" ip link set "$veth_n" up
 
-  mkdir -p "/etc/netns/$client"
+  mkdir -p "/etc/netns/$client" "/etc/netns/$net"
   echo "nameserver 198.18.0.1" > "/etc/netns/$client/resolv.conf"
   printf '127.0.0.1 localhost\n' > "/etc/netns/$client/hosts"
+  # Servers in the "internet" (dante resolving a name, say) ask its dnsmasq, never the host's.
+  echo "nameserver 203.0.113.1" > "/etc/netns/$net/resolv.conf"
+  printf '127.0.0.1 localhost\n' > "/etc/netns/$net/hosts"
 
   head -c 1024 /dev/urandom > "$dir/www/1k.bin"
   head -c $((10 * 1024 * 1024)) /dev/urandom > "$dir/www/10m.bin"
@@ -124,6 +129,30 @@ CONF
   return 1
 }
 
+socks() {
+  cat > "$dir/danted.conf" <<CONF
+logoutput: $dir/danted.log
+internal: 203.0.113.1 port = 1080
+external: 203.0.113.1
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }
+socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect }
+CONF
+  in_ns "$net" danted -D -f "$dir/danted.conf" -p "$dir/danted.pid"
+  for _ in $(seq 1 50); do
+    if in_ns "$net" curl -sf -o /dev/null --socks5-hostname 203.0.113.1:1080 \
+      http://www.example.test/index.html; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: dante did not come up" >&2
+  return 1
+}
+
 down() {
   for ns in "$client" "$net"; do
     if ip netns list | grep -qw "$ns"; then
@@ -138,7 +167,7 @@ down() {
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
-  rm -rf "/etc/netns/$client"
+  rm -rf "/etc/netns/$client" "/etc/netns/$net"
   # The veth pair disappears with its namespaces; remove it in case a half-built `up` left it here.
   ip link del "$veth_c" 2>/dev/null || true
 }
@@ -147,5 +176,6 @@ case "$cmd" in
   up) up ;;
   down) down ;;
   dot) dot ;;
-  *) echo "usage: sandbox.sh up|down|dot NAME DIR" >&2; exit 2 ;;
+  socks) socks ;;
+  *) echo "usage: sandbox.sh up|down|socks|dot NAME DIR" >&2; exit 2 ;;
 esac

@@ -2,30 +2,90 @@ package dev.turnout.launcher;
 
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.outbound.ConfigProblem;
+import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.OutboundConfig;
+import dev.turnout.outbound.Outbounds;
 import dev.turnout.rules.HostResolver;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleLine;
 import dev.turnout.rules.RulesOptions;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the parts of Turnout that a configuration describes, and checks them without starting. */
 final class Components {
-  static final Set<String> BUILT_IN_POLICIES = Set.of("DIRECT", "REJECT", "REJECT-DROP");
+  private static final Logger log = LoggerFactory.getLogger(Components.class);
 
   private Components() {}
 
   /** Everything {@code turnout check} can verify without touching the system. */
   static void validate(TurnoutConfig config) throws ConfigException {
-    try (RuleEngine ignored = rules(config, HostResolver.NONE)) {
+    try (RuleEngine ignored = rules(config, HostResolver.NONE, policies(config))) {
       // built and thrown away: building is the check
     } catch (java.io.IOException e) {
       throw new ConfigException(List.of(config.file() + ": " + e.getMessage()));
     }
   }
 
-  static RuleEngine rules(TurnoutConfig config, HostResolver resolver) throws ConfigException {
+  /** The names rules may use: built-in policies, proxies, groups. Checks the proxy lists. */
+  static Set<String> policies(TurnoutConfig config) throws ConfigException {
+    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    Dialer nowhere =
+        new Dialer(
+            host -> CompletableFuture.failedFuture(new IOException("not dialing")), a -> true);
+    try (Outbounds outbounds = outbounds(config, nowhere, loops)) {
+      return Set.copyOf(outbounds.asMap().keySet());
+    } finally {
+      loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Proxies and groups, plus DIRECT, REJECT, REJECT-DROP and GLOBAL. Errors name the file and the
+   * line of the entry; warnings (unknown keys, say) are logged.
+   */
+  static Outbounds outbounds(TurnoutConfig config, Dialer dialer, EventLoopGroup loops)
+      throws ConfigException {
+    TurnoutConfig.Proxies proxies = config.proxies();
+    OutboundConfig.Result result =
+        OutboundConfig.load(
+            proxies.proxies(),
+            proxies.groups(),
+            new OutboundConfig.Environment(dialer, config.files().stateDir(), loops));
+    List<String> errors = new ArrayList<>();
+    for (ConfigProblem problem : result.problems()) {
+      List<Integer> lines =
+          problem.section() == ConfigProblem.Section.PROXIES
+              ? proxies.proxyLines()
+              : proxies.groupLines();
+      int line = problem.index() < lines.size() ? lines.get(problem.index()) : 0;
+      String text = config.file() + ":" + line + ": " + problem.section().key() + ": " + problem;
+      if (problem.severity() == ConfigProblem.Severity.ERROR) {
+        errors.add(text);
+      } else {
+        log.warn("{}", text);
+      }
+    }
+    if (!errors.isEmpty()) {
+      result.outbounds().close();
+      throw new ConfigException(errors);
+    }
+    return result.outbounds();
+  }
+
+  static RuleEngine rules(TurnoutConfig config, HostResolver resolver, Set<String> policies)
+      throws ConfigException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
     TurnoutConfig.Files files = config.files();
@@ -33,7 +93,7 @@ final class Components {
       return RuleEngine.builder()
           .rules(lines)
           .providers(config.ruleProviders())
-          .policies(BUILT_IN_POLICIES)
+          .policies(policies)
           .options(
               new RulesOptions(
                   files.geoipDatabase(),

@@ -88,7 +88,7 @@ final class Explain implements Callable<Integer> {
                   spec.commandLine(), "--network must be tcp or udp");
         };
     HostResolver resolver = noResolve ? HostResolver.NONE : upstreamResolver(loaded);
-    try (RuleEngine rules = Components.rules(loaded, resolver)) {
+    try (RuleEngine rules = Components.rules(loaded, resolver, Components.policies(loaded))) {
       ConnectionInfo.Builder connection = ConnectionInfo.builder(net).target(host);
       ConnectionInfo built = connection.build();
       connection.destination(built.destinationAddress(), port);

@@ -22,7 +22,13 @@ import picocli.CommandLine.Option;
       "Answers DNS with fake IPs, captures connections to them through a TUN device and routes"
           + " each one DIRECT, through a proxy or to REJECT by Clash-compatible rules."
     },
-    subcommands = {Main.Run.class, Main.Check.class, Explain.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      Main.Run.class,
+      Main.Check.class,
+      Main.Cleanup.class,
+      Explain.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   static final int EXIT_CONFIG = 1;
   static final int EXIT_FAILURE = 3;
@@ -58,6 +64,59 @@ public final class Main {
         return EXIT_CONFIG;
       }
       return Turnout.runUntilSignalled(loaded);
+    }
+  }
+
+  /**
+   * {@code turnout cleanup [-c FILE | -d DEVICE]}: undoes the host changes (ip rules, routes,
+   * sysctls, resolv.conf) that a Turnout which did not stop cleanly left behind, exactly as its
+   * journal lists them.
+   */
+  @Command(
+      name = "cleanup",
+      mixinStandardHelpOptions = true,
+      description = "Undo host changes left by a Turnout that crashed (from its journal).")
+  static final class Cleanup implements Callable<Integer> {
+    @Option(
+        names = {"-c", "--config"},
+        paramLabel = "FILE",
+        description = "YAML configuration file (for the TUN device name).")
+    Path config;
+
+    @Option(
+        names = {"-d", "--device"},
+        paramLabel = "NAME",
+        description = "TUN device name (default: from the config, else turnout0).")
+    String device;
+
+    @Override
+    public Integer call() {
+      String name = device;
+      if (name == null && config != null) {
+        try {
+          name = ConfigLoader.load(config).tun().device();
+        } catch (ConfigException e) {
+          printProblems(e);
+          return EXIT_CONFIG;
+        }
+      }
+      if (name == null) {
+        name = "turnout0";
+      }
+      Path stateDir = dev.turnout.hostnet.HostChanges.defaultStateDir(name);
+      try {
+        int undone =
+            dev.turnout.hostnet.HostChanges.cleanup(
+                stateDir, dev.turnout.hostnet.ProcessCommands.host());
+        System.out.println(
+            undone == 0
+                ? "nothing to clean up in " + stateDir
+                : "undid " + undone + " host changes listed in " + stateDir + "/journal");
+        return 0;
+      } catch (java.io.IOException e) {
+        System.err.println("cleanup failed: " + e.getMessage());
+        return EXIT_FAILURE;
+      }
     }
   }
 

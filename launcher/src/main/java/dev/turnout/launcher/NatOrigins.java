@@ -1,12 +1,13 @@
 package dev.turnout.launcher;
 
-import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.relay.Origin;
 import dev.turnout.launcher.relay.OriginLookup;
 import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.natrewrite.NatTable;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +19,12 @@ final class NatOrigins implements OriginLookup {
   private static final Logger log = LoggerFactory.getLogger(NatOrigins.class);
 
   private final NatTable nat;
-  private final FakeIpPool pool;
+  private final FlowOrigins origins;
+  private final Map<InetSocketAddress, Origin> live = new ConcurrentHashMap<>();
 
-  NatOrigins(NatTable nat, FakeIpPool pool) {
+  NatOrigins(NatTable nat, FlowOrigins origins) {
     this.nat = nat;
-    this.pool = pool;
+    this.origins = origins;
   }
 
   @Override
@@ -32,29 +34,24 @@ final class NatOrigins implements OriginLookup {
       log.warn("relay: refused {}: not a NAT session", peer);
       return Optional.empty();
     }
-    NatFlow flow = claimed.get();
-    if (!pool.contains(flow.destinationAddress())) {
+    Optional<Origin> origin = origins.of(claimed.get(), false, true);
+    if (origin.isEmpty()) {
       nat.release(peer);
-      log.warn(
-          "relay: {} dialed {}, outside the fake-IP pool; only fake-IP connections are captured",
-          flow.source(),
-          flow.destination());
-      return Optional.empty();
+    } else {
+      Origin previous = live.put(peer, origin.get());
+      if (previous != null) {
+        origins.unpin(previous); // a session address reused without a release: no leaked pin
+      }
     }
-    Optional<String> name = pool.nameFor(flow.destinationAddress());
-    if (name.isEmpty()) {
-      nat.release(peer);
-      log.warn(
-          "relay: {} dialed fake IP {} that no name maps to (an answer from before a restart?)",
-          flow.source(),
-          flow.destination());
-      return Optional.empty();
-    }
-    return Optional.of(new Origin(flow.source(), flow.destination(), name.get(), null));
+    return origin;
   }
 
   @Override
   public void release(InetSocketAddress peer) {
+    Origin origin = live.remove(peer);
+    if (origin != null) {
+      origins.unpin(origin);
+    }
     nat.release(peer);
   }
 }

@@ -20,7 +20,7 @@ final class RuleRouter implements Router {
   @Override
   public Route route(Origin origin) {
     ConnectionInfo connection =
-        ConnectionInfo.builder(Network.TCP)
+        ConnectionInfo.builder(origin.udp() ? Network.UDP : Network.TCP)
             .host(origin.host())
             .destination(origin.realAddress(), origin.port())
             .source(origin.source().getAddress(), origin.source().getPort())

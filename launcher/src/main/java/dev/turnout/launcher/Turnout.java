@@ -5,7 +5,12 @@ import dev.turnout.fakedns.DnsServer;
 import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeDnsHandler;
 import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.fakedns.FakeIpStore;
+import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
+import dev.turnout.hostnet.AutoRoute;
+import dev.turnout.hostnet.HostChanges;
+import dev.turnout.hostnet.ProcessCommands;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.Ipv4Cidr;
@@ -13,13 +18,17 @@ import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.launcher.relay.RelayServer;
 import dev.turnout.launcher.relay.RelaySettings;
 import dev.turnout.launcher.relay.Router;
+import dev.turnout.launcher.udp.DirectUdpOutbound;
+import dev.turnout.launcher.udp.UdpNatOrigins;
+import dev.turnout.launcher.udp.UdpRelay;
+import dev.turnout.natrewrite.Ipv4Range;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunDevice;
 import dev.turnout.natrewrite.TunLoop;
-import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Outbound;
-import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.outbound.Outbounds;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -49,6 +58,7 @@ final class Turnout implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(Turnout.class);
   private static final java.time.Duration PROVIDER_REFRESH_TICK = java.time.Duration.ofSeconds(10);
   private static final int SESSION_PORT_FIRST = 1024;
+  private static final int DIAL_TIMEOUT_MILLIS = 10_000;
   private static final int SESSION_PORT_LAST = 65535;
 
   /** Everything to undo, newest first. */
@@ -94,6 +104,35 @@ final class Turnout implements Closeable {
             .forbiddenRange(plan.range().first(), plan.range().last())
             .build();
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
+    TurnoutConfig.FakeDns fake = config.fakeDns();
+    FakeIpPool pool6 = fake.fakeIpRange6() == null ? null : FakeIpPool.ofCidr(fake.fakeIpRange6());
+    if (fake.storeFakeIp()) {
+      java.nio.file.Path storeFile = config.files().stateDir().resolve("fakeip.cache");
+      List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
+      FakeIpStore store = FakeIpStore.open(storeFile, pools, java.time.Duration.ofSeconds(1));
+      started.push(store); // closed after the DNS server and the relay: a last snapshot
+      log.info("dns: fake-IP mappings kept in {} ({} restored)", storeFile, store.loaded());
+    }
+    dev.turnout.outbound.HostResolver dialResolver =
+        host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf);
+    java.util.function.Predicate<InetAddress> ownRange =
+        address ->
+            address instanceof java.net.Inet4Address
+                && plan.range().contains(Ipv4Cidr.toInt(address));
+    Dialer dialer =
+        new Dialer(
+            dialResolver,
+            ownRange,
+            config.tun().routingMark(),
+            config.proxies().interfaceName(),
+            DIAL_TIMEOUT_MILLIS);
+    EventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(), EpollIoHandler.newFactory());
+    started.push(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+    Outbounds outbounds = Components.outbounds(config, dialer, loops);
+    started.push(outbounds::close);
+    outbounds.start();
     RuleEngine rules =
         Components.rules(
             config,
@@ -107,7 +146,8 @@ final class Turnout implements Closeable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted resolving " + host, e);
               }
-            });
+            },
+            outbounds.asMap().keySet());
     started.push(rules);
     if (!config.ruleProviders().isEmpty()) {
       ScheduledExecutorService refresher =
@@ -116,22 +156,31 @@ final class Turnout implements Closeable {
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
     }
     Router router = new RuleRouter(rules, new ProcessLookup(java.nio.file.Path.of("/proc")));
-    Map<String, Outbound> outbounds =
-        Map.of(
-            "DIRECT",
-            new DirectOutbound(
-                host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf),
-                address -> plan.range().contains(Ipv4Cidr.toInt(address))),
-            "REJECT",
-            new RejectOutbound());
-
     if (config.tun().enable()) {
-      startTun(config, plan, pool, router, outbounds);
+      startTun(config, plan, pool, router, outbounds.asMap(), upstream, loops);
     }
     if (dnsConfig.enable()) {
-      FakeDnsHandler handler =
-          new FakeDnsHandler(pool, DomainFilter.of(dnsConfig.fakeIpFilter()), upstream);
-      DnsServer dns = DnsServer.start(dnsConfig.listen(), handler);
+      FakeDnsHandler.Builder handler =
+          FakeDnsHandler.builder(pool, upstream)
+              .filter(
+                  DomainFilter.of(dnsConfig.fakeIpFilter()),
+                  DomainFilter.Mode.parse(fake.filterMode()))
+              .hosts(Hosts.of(fake.hosts()));
+      if (pool6 != null) {
+        handler.ipv6Pool(pool6);
+      }
+      // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
+      // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
+      DnsServer dns =
+          DnsServer.start(
+              dnsConfig.listen(),
+              handler.build(),
+              DnsServer.Options.defaults()
+                  .withAllowLan(fake.allowLan())
+                  .withTrusted(
+                      a ->
+                          a instanceof java.net.Inet4Address
+                              && plan.range().contains(Ipv4Cidr.toInt(a))));
       started.push(dns);
       log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dnsConfig.listen(), upstream);
     }
@@ -148,9 +197,16 @@ final class Turnout implements Closeable {
       AddressPlan plan,
       FakeIpPool pool,
       Router router,
-      Map<String, Outbound> outbounds)
+      Map<String, Outbound> outbounds,
+      Upstream upstream,
+      EventLoopGroup relayLoops)
       throws IOException, InterruptedException {
     TurnoutConfig.Tun tunConfig = config.tun();
+    java.nio.file.Path hostState = HostChanges.defaultStateDir(tunConfig.device());
+    if (HostChanges.hasJournal(hostState) && !tunConfig.autoRoute()) {
+      log.warn("undoing host changes left by a Turnout that did not stop cleanly");
+      HostChanges.cleanup(hostState, ProcessCommands.host());
+    }
     TunDevice tun =
         TunDevice.open(
             tunConfig.device(),
@@ -166,45 +222,89 @@ final class Turnout implements Closeable {
         tunConfig.mtu(),
         plan.range());
 
-    NatTable nat =
-        new NatTable(
-            plan.natFirst(),
-            plan.natLast(),
-            SESSION_PORT_FIRST,
-            SESSION_PORT_LAST,
-            NatTable.DEFAULT_UNCLAIMED_TIMEOUT,
-            NatTable.DEFAULT_GRACE,
-            dev.turnout.natrewrite.Ticker.system());
+    if (tunConfig.autoRoute()) {
+      applyAutoRoute(tunConfig, tun.name());
+    }
 
-    EventLoopGroup relayLoops =
-        new MultiThreadIoEventLoopGroup(
-            Runtime.getRuntime().availableProcessors(), EpollIoHandler.newFactory());
-    started.push(() -> relayLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+    NatTable nat =
+        NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
+            .udpTimeout(tunConfig.udpTimeout())
+            .build();
+
     ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("turnout-route"));
     started.push(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
+    FlowOrigins flowOrigins = new FlowOrigins(pool);
     RelayServer relay =
         RelayServer.start(
             relayAddress,
             relayLoops,
-            new NatOrigins(nat, pool),
+            new NatOrigins(nat, flowOrigins),
             router,
             outbounds,
             blocking,
             RelaySettings.DEFAULTS);
     started.push(relay);
 
-    PacketRewriter rewriter =
-        new PacketRewriter(
-            plan.tunInetAddress(),
-            tunConfig.relayPort(),
-            plan.range().first(),
-            plan.range().last(),
-            nat);
+    UdpRelay udpRelay =
+        UdpRelay.start(
+            relayAddress,
+            relayLoops,
+            new UdpNatOrigins(nat, flowOrigins),
+            router,
+            Map.of(
+                "DIRECT",
+                new DirectUdpOutbound(
+                    host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf),
+                    address -> plan.range().contains(Ipv4Cidr.toInt(address)),
+                    tunConfig.routingMark())),
+            blocking,
+            tunConfig.udpTimeout(),
+            UdpRelay.DEFAULT_MAX_SESSIONS,
+            System::nanoTime);
+    started.push(udpRelay);
+
+    PacketRewriter.Builder rewriterBuilder =
+        PacketRewriter.builder(plan.tunInetAddress(), tunConfig.relayPort(), nat)
+            .icmpEcho(new Ipv4Range(plan.range().first(), plan.range().last()));
+    if (tunConfig.autoRoute()) {
+      rewriterBuilder.captureAll();
+    } else {
+      rewriterBuilder.captured(plan.range().first(), plan.range().last());
+    }
+    if (tunConfig.dnsHijackUdp() || tunConfig.dnsHijackTcp()) {
+      rewriterBuilder.dnsHijack(
+          config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
+    }
+    PacketRewriter rewriter = rewriterBuilder.build();
     TunLoop loop = TunLoop.start(tun, rewriter);
     started.push(loop);
-    log.info("relay: listening on {}", relayAddress);
+    log.info("relay: listening on {} (tcp, udp)", relayAddress);
+  }
+
+  /** Routes everything into the TUN; every rule and route is journaled and undone on stop. */
+  private void applyAutoRoute(TurnoutConfig.Tun tunConfig, String device) throws IOException {
+    HostChanges changes =
+        HostChanges.open(HostChanges.defaultStateDir(device), ProcessCommands.host());
+    started.push(changes);
+    AutoRoute.Builder route =
+        AutoRoute.builder(device)
+            .mark(tunConfig.routingMark())
+            .dnsHijack(tunConfig.dnsHijackUdp() || tunConfig.dnsHijackTcp())
+            .strictRoute(tunConfig.strictRoute());
+    tunConfig.routeExcludeAddress().forEach(route::excludeAddress);
+    for (String uids : tunConfig.excludeUids()) {
+      String[] range = uids.split("-");
+      route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    }
+    route.build().apply(changes);
+    log.info(
+        "tun: auto-route on: rules {}..{} send everything unmarked to table {} (mark {})",
+        AutoRoute.DEFAULT_PRIORITY,
+        AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
+        AutoRoute.DEFAULT_TABLE,
+        "0x" + Integer.toHexString(tunConfig.routingMark()));
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

@@ -69,6 +69,57 @@ class CommandLineTest {
   }
 
   @Test
+  void aBadProxyEntryNamesFileLineProxyAndField() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
+                "  - name: hk1",
+                "    type: ss",
+                "    server: 192.0.2.10",
+                "    port: 8388",
+                "    cipher: rc4-md5",
+                "    password: x",
+                "proxy-groups:",
+                "  - {name: Proxy, type: select, proxies: [ok, missing]}",
+                "rules:",
+                "  - MATCH,Proxy",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(file + ":5: proxies: proxy \"hk1\": field \"cipher\"")
+        .contains(file + ":12: proxy-groups: ")
+        .contains("missing");
+  }
+
+  @Test
+  void rulesMayNameProxiesAndGroups() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
+                "proxy-groups:",
+                "  - {name: Proxy, type: select, proxies: [ok, DIRECT]}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.com,Proxy",
+                "  - DOMAIN-SUFFIX,example.org,ok",
+                "  - MATCH,GLOBAL",
+                ""));
+    Run run = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("policy:  Proxy");
+  }
+
+  @Test
   void explainNamesRuleSourceAndPolicy() throws Exception {
     Path file =
         config(

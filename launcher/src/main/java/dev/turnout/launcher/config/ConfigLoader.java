@@ -1,6 +1,8 @@
 package dev.turnout.launcher.config;
 
 import dev.turnout.fakedns.DomainFilter;
+import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.rules.ProviderSpec;
 import java.io.IOException;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -19,6 +23,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads a Clash-compatible YAML file into a {@link TurnoutConfig}. Every key is checked: a key
@@ -33,19 +38,14 @@ public final class ConfigLoader {
           "redir-port",
           "tproxy-port",
           "mixed-port",
-          "allow-lan",
           "bind-address",
           "external-controller",
           "external-ui",
           "secret",
-          "interface-name",
-          "routing-mark",
           "proxies",
           "proxy-groups",
           "proxy-providers",
           "rule-providers",
-          "hosts",
-          "profile",
           "experimental",
           "sniffer",
           "tunnels",
@@ -61,7 +61,6 @@ public final class ConfigLoader {
           "listeners");
   private static final Set<String> CLASH_DNS_UNSUPPORTED =
       Set.of(
-          "ipv6",
           "default-nameserver",
           "fallback",
           "fallback-filter",
@@ -71,25 +70,18 @@ public final class ConfigLoader {
           "prefer-h3",
           "respect-rules",
           "proxy-server-nameserver",
-          "fake-ip-filter-mode",
           "cache-algorithm",
           "direct-nameserver");
   private static final Set<String> CLASH_TUN_UNSUPPORTED =
       Set.of(
-          "auto-route",
           "auto-detect-interface",
-          "dns-hijack",
-          "strict-route",
-          "route-exclude-address",
           "route-address",
-          "exclude-uid",
           "include-uid",
           "inet4-address",
           "inet6-address",
           "gso",
           "gso-max-size",
           "endpoint-independent-nat",
-          "udp-timeout",
           "auto-redirect",
           "file-descriptor");
   private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -145,8 +137,10 @@ public final class ConfigLoader {
           dnsSection.value("fake-ip-range").orElse(null), "dns.fake-ip-range", e.getMessage());
       plan = AddressPlan.of(Ipv4Cidr.parse("198.18.0.0/15"));
     }
+    TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, problems); // before dns() checks keys
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan, problems);
-    TurnoutConfig.Tun tun = tun(top.mapping("tun"), problems);
+    int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
+    TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark, problems);
 
     Path home = file.toAbsolutePath().getParent();
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
@@ -158,6 +152,7 @@ public final class ConfigLoader {
     }
     List<ProviderSpec> providers =
         RuleProviders.read(top.mapping("rule-providers"), home, problems);
+    TurnoutConfig.Proxies proxies = proxies(top, text);
     top.rejectUnread(CLASH_TOP_LEVEL_UNSUPPORTED);
     problems.throwIfAny();
     return new TurnoutConfig(
@@ -168,7 +163,46 @@ public final class ConfigLoader {
         plan,
         List.copyOf(rules),
         providers,
-        new TurnoutConfig.Files(stateDir, geoip, asn));
+        new TurnoutConfig.Files(stateDir, geoip, asn),
+        proxies,
+        fakeDns);
+  }
+
+  private static TurnoutConfig.FakeDns fakeDns(
+      YamlMapping top, YamlMapping dns, Problems problems) {
+    String mode = dns.choice("fake-ip-filter-mode", "blacklist", List.of("blacklist", "whitelist"));
+    String range6 = null;
+    if (dns.bool("ipv6", false)) {
+      range6 = dns.string("fake-ip-range6", "fdfe:dcba:9876::/64");
+      try {
+        FakeIpPool.ofCidr(range6);
+      } catch (IllegalArgumentException e) {
+        dns.problem("fake-ip-range6", e.getMessage());
+      }
+    } else if (dns.has("fake-ip-range6")) {
+      dns.problem("fake-ip-range6", "only used with dns.ipv6: true");
+    }
+    Map<String, List<String>> hosts = new LinkedHashMap<>();
+    YamlMapping hostsSection = top.mapping("hosts");
+    for (String name : hostsSection.keys()) {
+      List<String> addresses = new ArrayList<>();
+      if (hostsSection.value(name).orElse(null) instanceof SequenceNode) {
+        hostsSection.scalars(name).forEach(a -> addresses.add(a.text()));
+      } else {
+        addresses.add(hostsSection.string(name, ""));
+      }
+      try {
+        Hosts.of(Map.of(name, addresses));
+        hosts.put(name, List.copyOf(addresses));
+      } catch (IllegalArgumentException e) {
+        hostsSection.problem(name, e.getMessage());
+      }
+    }
+    boolean allowLan = top.bool("allow-lan", false);
+    YamlMapping profile = top.mapping("profile");
+    boolean store = profile.bool("store-fake-ip", false);
+    profile.rejectUnread(Set.of("store-selected"));
+    return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
 
   private static TurnoutConfig.Dns dns(
@@ -215,7 +249,7 @@ public final class ConfigLoader {
         enable, listen, range, List.copyOf(filter), List.copyOf(nameservers));
   }
 
-  private static TurnoutConfig.Tun tun(YamlMapping section, Problems problems) {
+  private static TurnoutConfig.Tun tun(YamlMapping section, int routingMark, Problems problems) {
     boolean enable = section.bool("enable", true);
     section.choice("stack", "system", List.of("system"));
     String device = section.string("device", "turnout0");
@@ -229,8 +263,99 @@ public final class ConfigLoader {
     }
     int mtu = section.integer("mtu", 65535, 576, 65535);
     int relayPort = section.integer("relay-port", DEFAULT_RELAY_PORT, 1, 65535);
+    boolean autoRoute = section.bool("auto-route", false);
+    boolean strictRoute = section.bool("strict-route", false);
+    boolean hijackUdp = false;
+    boolean hijackTcp = false;
+    for (YamlMapping.Scalar target : section.scalars("dns-hijack")) {
+      switch (target.text().trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "any:53", "udp://any:53", "0.0.0.0:53", "udp://0.0.0.0:53" -> hijackUdp = true;
+        case "tcp://any:53", "tcp://0.0.0.0:53" -> hijackTcp = true;
+        default ->
+            problems.add(
+                target.line(),
+                "tun.dns-hijack",
+                "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
+      }
+    }
+    List<String> excludes = new ArrayList<>();
+    for (YamlMapping.Scalar cidr : section.scalars("route-exclude-address")) {
+      try {
+        Ipv4Cidr parsed = Ipv4Cidr.parse(cidr.text().trim());
+        excludes.add(
+            Ipv4Cidr.toAddress(parsed.first()).getHostAddress() + "/" + parsed.prefixLength());
+      } catch (IllegalArgumentException e) {
+        problems.add(cidr.line(), "tun.route-exclude-address", e.getMessage());
+      }
+    }
+    List<String> uids = new ArrayList<>();
+    for (YamlMapping.Scalar uid : section.scalars("exclude-uid")) {
+      try {
+        int value = Integer.parseInt(uid.text().trim());
+        if (value < 0) {
+          throw new NumberFormatException();
+        }
+        uids.add(value + "-" + value);
+      } catch (NumberFormatException e) {
+        problems.add(uid.line(), "tun.exclude-uid", "expected a user id, got " + uid.text());
+      }
+    }
+    int udpTimeout = section.integer("udp-timeout", 60, 1, 86400);
+    if (autoRoute && routingMark == 0) {
+      routingMark = 0x2022;
+    }
     section.rejectUnread(CLASH_TUN_UNSUPPORTED);
-    return new TurnoutConfig.Tun(enable, device, mtu, relayPort);
+    return new TurnoutConfig.Tun(
+        enable,
+        device,
+        mtu,
+        relayPort,
+        autoRoute,
+        strictRoute,
+        hijackUdp,
+        hijackTcp,
+        List.copyOf(excludes),
+        List.copyOf(uids),
+        java.time.Duration.ofSeconds(udpTimeout),
+        routingMark);
+  }
+
+  /**
+   * The proxy lists as plain values (SnakeYAML's own loading of the same text), plus the line of
+   * each entry from the node tree; the outbound module checks the fields.
+   */
+  @SuppressWarnings("unchecked")
+  private static TurnoutConfig.Proxies proxies(YamlMapping top, String text) {
+    List<Integer> proxyLines = lines(top.mappings("proxies"));
+    List<Integer> groupLines = lines(top.mappings("proxy-groups"));
+    String interfaceName = top.string("interface-name", null);
+    if (proxyLines.isEmpty() && groupLines.isEmpty()) {
+      return new TurnoutConfig.Proxies(List.of(), List.of(), List.of(), List.of(), interfaceName);
+    }
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(true);
+    Map<String, Object> plain = new Yaml(options).load(text);
+    return new TurnoutConfig.Proxies(
+        onlyMappings((List<Object>) plain.get("proxies")),
+        proxyLines,
+        onlyMappings((List<Object>) plain.get("proxy-groups")),
+        groupLines,
+        interfaceName);
+  }
+
+  private static List<Integer> lines(List<Node> nodes) {
+    return nodes.stream().map(n -> n.getStartMark().getLine() + 1).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> onlyMappings(List<Object> items) {
+    if (items == null) {
+      return List.of();
+    }
+    return items.stream()
+        .filter(Map.class::isInstance)
+        .map(item -> (Map<String, Object>) item)
+        .toList();
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */

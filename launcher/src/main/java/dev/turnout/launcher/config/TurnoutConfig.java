@@ -4,6 +4,7 @@ import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** A validated configuration. Everything in it has been checked; nothing here can fail later. */
 public record TurnoutConfig(
@@ -14,7 +15,37 @@ public record TurnoutConfig(
     AddressPlan plan,
     List<RuleLine> rules,
     List<ProviderSpec> ruleProviders,
-    Files files) {
+    Files files,
+    Proxies proxies,
+    FakeDns fakeDns) {
+
+  /**
+   * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
+   * {@code dns.fake-ip-range6} (null without {@code ipv6: true}), top-level {@code hosts:} and
+   * {@code allow-lan}, and {@code profile.store-fake-ip} (mappings kept in {@code fakeip.cache} in
+   * the state directory).
+   */
+  public record FakeDns(
+      String filterMode,
+      String fakeIpRange6,
+      Map<String, List<String>> hosts,
+      boolean allowLan,
+      boolean storeFakeIp) {}
+
+  /**
+   * {@code proxies:} and {@code proxy-groups:} as plain YAML values for the outbound module, with
+   * the line of each entry so that its problems can name file and line; and {@code interface-name},
+   * the device DIRECT sockets bind to (null for none).
+   */
+  public record Proxies(
+      List<Map<String, Object>> proxies,
+      List<Integer> proxyLines,
+      List<Map<String, Object>> groups,
+      List<Integer> groupLines,
+      String interfaceName) {
+    public static final Proxies NONE =
+        new Proxies(List.of(), List.of(), List.of(), List.of(), null);
+  }
 
   /**
    * Where Turnout keeps state (provider copies, fake-IP store) and the optional MaxMind databases
@@ -30,8 +61,42 @@ public record TurnoutConfig(
       List<String> fakeIpFilter,
       List<String> nameservers) {}
 
-  /** The {@code tun:} section. {@code relayPort} is the listener port on the TUN address. */
-  public record Tun(boolean enable, String device, int mtu, int relayPort) {}
+  /**
+   * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN
+   * address. {@code routingMark} is the top-level {@code routing-mark} (0 for none; defaults to
+   * 0x2022 with auto-route). {@code excludeUids} holds {@code from-to} ranges.
+   */
+  public record Tun(
+      boolean enable,
+      String device,
+      int mtu,
+      int relayPort,
+      boolean autoRoute,
+      boolean strictRoute,
+      boolean dnsHijackUdp,
+      boolean dnsHijackTcp,
+      List<String> routeExcludeAddress,
+      List<String> excludeUids,
+      java.time.Duration udpTimeout,
+      int routingMark) {
+
+    /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
+    public Tun(boolean enable, String device, int mtu, int relayPort) {
+      this(
+          enable,
+          device,
+          mtu,
+          relayPort,
+          false,
+          false,
+          false,
+          false,
+          List.of(),
+          List.of(),
+          java.time.Duration.ofSeconds(60),
+          0);
+    }
+  }
 
   /** One entry of {@code rules:} with where it was written. */
   public record RuleLine(String text, String file, int line) {}

@@ -160,6 +160,27 @@ final class YamlMapping {
     return out;
   }
 
+  /** The items of a list of mappings, such as {@code proxies:}; other items are reported. */
+  List<Node> mappings(String key) {
+    Optional<Node> value = value(key);
+    if (value.isEmpty()) {
+      return List.of();
+    }
+    if (!(value.get() instanceof SequenceNode sequence)) {
+      problems.add(value.get(), qualified(key), "expected a list");
+      return List.of();
+    }
+    List<Node> out = new ArrayList<>();
+    for (Node item : sequence.getValue()) {
+      if (item instanceof MappingNode) {
+        out.add(item);
+      } else {
+        problems.add(item, qualified(key), "expected a list of mappings (name: ..., type: ...)");
+      }
+    }
+    return out;
+  }
+
   YamlMapping mapping(String key) {
     return new YamlMapping(problems, qualified(key), value(key).orElse(null));
   }

@@ -9,7 +9,11 @@ import java.net.InetSocketAddress;
  * behind a fake IP, or the real address when the application dialed a literal one.
  */
 public record Origin(
-    InetSocketAddress source, InetSocketAddress dialed, String host, InetAddress realAddress) {
+    boolean udp,
+    InetSocketAddress source,
+    InetSocketAddress dialed,
+    String host,
+    InetAddress realAddress) {
 
   public int port() {
     return dialed.getPort();

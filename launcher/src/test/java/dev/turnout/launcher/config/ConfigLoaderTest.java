@@ -61,9 +61,9 @@ class ConfigLoaderTest {
 
   @Test
   void aClashKeyNotYetSupportedSaysSo() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\nproxies: []\n"))
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\nmixed-port: 7890\n"))
         .containsExactly(
-            "test.yaml:3: proxies: not supported by this version of Turnout; remove it");
+            "test.yaml:3: mixed-port: not supported by this version of Turnout; remove it");
   }
 
   @Test

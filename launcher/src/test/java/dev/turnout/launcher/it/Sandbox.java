@@ -61,6 +61,14 @@ final class Sandbox implements AutoCloseable {
     Assumptions.assumeTrue(root, "end-to-end tests need root (network namespaces, TUN)");
   }
 
+  /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
+  void startServer(String which) throws Exception {
+    Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
+    if (result.exit() != 0) {
+      throw new IllegalStateException("sandbox " + which + " failed: " + result);
+    }
+  }
+
   /** Runs a command inside the client namespace, where Turnout and the clients run. */
   Result inClient(Duration timeout, String... command) throws Exception {
     return inNamespace(client, timeout, command);

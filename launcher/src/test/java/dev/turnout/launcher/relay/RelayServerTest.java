@@ -62,7 +62,7 @@ class RelayServerTest {
               return Optional.empty();
             }
             InetSocketAddress dialed = new InetSocketAddress("198.18.3.7", echo.getLocalPort());
-            return Optional.of(new Origin(peer, dialed, null, LOOPBACK));
+            return Optional.of(new Origin(false, peer, dialed, null, LOOPBACK));
           }
 
           @Override

@@ -1,0 +1,76 @@
+package dev.turnout.launcher.udp;
+
+import dev.turnout.launcher.relay.Origin;
+import dev.turnout.natrewrite.NatFlow;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayDeque;
+
+/**
+ * One UDP relay session: the flow it serves, and its outbound session once open. Datagrams that
+ * arrive while the outbound opens are queued (a few; more are dropped and counted). Confined to the
+ * relay's event loop.
+ */
+final class UdpSessionState {
+  private static final int MAX_PENDING = 32;
+
+  final NatFlow flow;
+  final Origin origin;
+  long lastActive;
+  boolean closed;
+  private boolean blackhole;
+  private UdpOutbound.Session outbound;
+  private ArrayDeque<ByteBuf> pending = new ArrayDeque<>(4);
+
+  UdpSessionState(NatFlow flow, Origin origin, long now) {
+    this.flow = flow;
+    this.origin = origin;
+    this.lastActive = now;
+  }
+
+  /** Sends, queues or drops one payload; takes ownership. */
+  void send(ByteBuf payload, UdpRelayStats stats) {
+    if (outbound != null) {
+      outbound.send(payload);
+    } else if (closed || blackhole || pending.size() >= MAX_PENDING) {
+      stats.dropped.increment();
+      payload.release();
+    } else {
+      pending.add(payload);
+    }
+  }
+
+  void opened(UdpOutbound.Session session) {
+    outbound = session;
+    ByteBuf next;
+    while ((next = pending.poll()) != null) {
+      session.send(next);
+    }
+  }
+
+  /** No outbound will come (rejected, or no UDP for the policy): drop everything. */
+  void blackhole(UdpRelayStats stats) {
+    blackhole = true;
+    releasePending(stats);
+  }
+
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (outbound != null) {
+      outbound.close();
+    }
+    releasePending(null);
+  }
+
+  private void releasePending(UdpRelayStats stats) {
+    ByteBuf next;
+    while ((next = pending.poll()) != null) {
+      if (stats != null) {
+        stats.dropped.increment();
+      }
+      next.release();
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fake-IP DNS server end to end: dig and kdig in the client namespace ask Turnout, whose only
+ * upstream is DNS over TLS (stunnel in front of dnsmasq in the "internet" namespace, a certificate
+ * made for the test and trusted through {@code javax.net.ssl.trustStore}). Covers every query type
+ * Turnout answers itself, the filter modes, hosts, persistence across SIGTERM and SIGKILL through a
+ * real TCP connection, and pinning of a live connection's address across pool wrap-around.
+ */
+class FakeDnsIT {
+  private static final Duration T = Duration.ofSeconds(60);
+  private static Sandbox sandbox;
+  private static int configs;
+  private TurnoutProcess turnout;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sandbox = Sandbox.create();
+    Sandbox.Result dot =
+        Sandbox.run(
+            T,
+            Sandbox.ROOT.resolve("sandbox/sandbox.sh").toString(),
+            "dot",
+            sandbox.name,
+            sandbox.dir.toString());
+    assertThat(dot.exit()).as("sandbox dot: %s", dot).isZero();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  @AfterEach
+  void stopTurnout() throws Exception {
+    if (turnout != null) {
+      turnout.kill();
+    }
+  }
+
+  /** Starts Turnout trusting the DoT certificate; the sandbox kills it at the end in any case. */
+  private TurnoutProcess startTurnout(String yaml) throws Exception {
+    int n = configs++;
+    Path config = sandbox.file("dns-config-" + n + ".yaml");
+    Files.writeString(config, yaml);
+    Path log = sandbox.file("dns-turnout-" + n + ".log");
+    Process process =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                sandbox.client,
+                "java",
+                "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "-jar",
+                Sandbox.JAR.toString(),
+                "run",
+                "-c",
+                config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    turnout = new TurnoutProcess(process, log);
+    turnout.awaitLog("Turnout ready", Duration.ofSeconds(30));
+    return turnout;
+  }
+
+  private static String config(String range, String dnsExtra, String topExtra) {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "state-dir: " + sandbox.file("state"),
+        topExtra,
+        "dns:",
+        "  enable: true",
+        "  fake-ip-range: " + range,
+        "  nameserver: [\"tls://203.0.113.1\"]",
+        dnsExtra,
+        "tun:",
+        "  enable: true",
+        "  device: turnout0",
+        "rules:",
+        "  - MATCH,DIRECT",
+        "");
+  }
+
+  private static String dig(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("dig", "+short", "+time=3", "+tries=1", "@198.18.0.1"));
+    command.addAll(List.of(args));
+    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout().trim();
+  }
+
+  private static String status(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of("dig", "+noall", "+comments", "+time=3", "+tries=1", "@198.18.0.1"));
+    command.addAll(List.of(args));
+    String out = sandbox.inClient(T, command.toArray(String[]::new)).stdout();
+    int at = out.indexOf("status: ");
+    assertThat(at).as(out).isPositive();
+    return out.substring(at + 8, out.indexOf(',', at));
+  }
+
+  @Test
+  void everyQueryTypeOverUdpAndTcpWithADnsOverTlsUpstream() throws Exception {
+    startTurnout(
+        config(
+            "198.18.0.0/15",
+            "  fake-ip-filter: [real.example.test]",
+            "hosts:\n  router.lan: 192.168.1.1\n  \"+.dev.test\": [127.0.0.1, \"::1\"]"));
+    String fake = dig("www.example.test");
+    assertThat(fake).startsWith("198.18.");
+    assertThat(dig("+tcp", "www.example.test")).isEqualTo(fake);
+    Sandbox.Result kdig =
+        sandbox.inClient(T, "kdig", "+tcp", "+short", "@198.18.0.1", "www.example.test");
+    assertThat(kdig.stdout().trim()).as("%s", kdig).isEqualTo(fake);
+    // AAAA without ipv6, HTTPS and SVCB: empty NOERROR answers
+    assertThat(dig("www.example.test", "AAAA")).isEmpty();
+    assertThat(status("www.example.test", "AAAA")).isEqualTo("NOERROR");
+    assertThat(dig("www.example.test", "HTTPS")).isEmpty();
+    assertThat(status("www.example.test", "TYPE64")).isEqualTo("NOERROR"); // SVCB
+    // PTR of the fake IP names it
+    assertThat(dig("-x", fake)).isEqualTo("www.example.test.");
+    // real answers through DNS over TLS: a filtered name, other types, over UDP and TCP
+    assertThat(dig("real.example.test")).isEqualTo("203.0.113.10");
+    assertThat(dig("example.test", "MX")).isEqualTo("10 mail.example.test.");
+    assertThat(dig("+tcp", "example.test", "TXT")).isEqualTo("\"turnout sandbox\"");
+    assertThat(status("nothing.nowhere.test", "MX")).isEqualTo("NXDOMAIN");
+    // hosts
+    assertThat(dig("router.lan")).isEqualTo("192.168.1.1");
+    assertThat(dig("a.dev.test", "AAAA")).isEqualTo("::1");
+    assertThat(turnout.log()).contains("tls://203.0.113.1:853").doesNotContain("Exception");
+  }
+
+  @Test
+  void whitelistModeAndAnIpv6Pool() throws Exception {
+    startTurnout(
+        config(
+            "198.18.0.0/15",
+            String.join(
+                "\n",
+                "  fake-ip-filter: [www.example.test]",
+                "  fake-ip-filter-mode: whitelist",
+                "  ipv6: true",
+                "  fake-ip-range6: fdfe:dcba:9876::/64"),
+            ""));
+    assertThat(dig("www.example.test")).startsWith("198.18.");
+    String v6 = dig("www.example.test", "AAAA");
+    assertThat(v6).startsWith("fdfe:dcba:9876::");
+    assertThat(dig("-x", v6)).isEqualTo("www.example.test.");
+    assertThat(dig("real.example.test")).isEqualTo("203.0.113.10"); // not listed: real
+  }
+
+  @Test
+  void mappingsSurviveSigtermAndSigkillThroughARealTcpConnection() throws Exception {
+    String yaml = config("198.18.0.0/15", "", "profile:\n  store-fake-ip: true");
+    startTurnout(yaml);
+    String www = dig("www.example.test");
+    assertThat(turnout.terminate(T)).isIn(0, 143); // 143: the JVM's exit status after SIGTERM
+
+    startTurnout(yaml);
+    assertThat(turnout.log()).contains("restored");
+    // the application cached www's answer before the restart and connects without asking again
+    assertThat(curlResolved("www.example.test", www)).isEqualTo("ok\n");
+
+    String bulk = dig("bulk.example.test");
+    assertThat(bulk).isNotEqualTo(www);
+    Path store = sandbox.file("state/fakeip.cache");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!new String(Files.readAllBytes(store), StandardCharsets.ISO_8859_1)
+        .contains("bulk.example.test")) {
+      assertThat(System.nanoTime()).as("snapshot written within 20 s").isLessThan(deadline);
+      Thread.sleep(100); // the write-behind snapshot, at most one per second
+    }
+    turnout.kill(); // SIGKILL: no shutdown hook, no last snapshot
+    startTurnout(yaml);
+    assertThat(curlResolved("bulk.example.test", bulk)).isEqualTo("ok\n");
+    assertThat(curlResolved("www.example.test", www)).isEqualTo("ok\n");
+    assertThat(dig("www.example.test")).isEqualTo(www);
+  }
+
+  @Test
+  void aLiveConnectionKeepsItsAddressWhileThePoolWrapsAround() throws Exception {
+    // a /24: 126 fake addresses, so 300 names wrap the pool twice
+    startTurnout(config("198.18.0.0/24", "", ""));
+    String www = dig("www.example.test");
+    Path out = sandbox.file("slow.bin");
+    Process slow =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                sandbox.client,
+                "curl",
+                "-sS",
+                "--fail",
+                "--limit-rate",
+                "2M",
+                "-o",
+                out.toString(),
+                "http://www.example.test/10m.bin")
+            .redirectErrorStream(true)
+            .redirectOutput(sandbox.file("slow.log").toFile())
+            .start();
+    try {
+      turnout.awaitLog("-> www.example.test:80", Duration.ofSeconds(20));
+      Path names = sandbox.file("names.txt");
+      StringBuilder batch = new StringBuilder();
+      for (int i = 0; i < 300; i++) {
+        batch.append("name").append(i).append(".example.test A\n");
+      }
+      Files.writeString(names, batch);
+      Sandbox.Result many =
+          sandbox.inClient(
+              T, "dig", "+short", "+time=3", "+tries=1", "@198.18.0.1", "-f", names.toString());
+      assertThat(many.exit()).as("%s", many).isZero();
+      assertThat(many.stdout().lines().distinct().count()).isGreaterThan(100);
+      assertThat(many.stdout().lines()).doesNotContain(www); // pinned: never handed out
+      assertThat(dig("-x", www)).isEqualTo("www.example.test.");
+      assertThat(slow.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(slow.exitValue()).isZero();
+      assertThat(Sandbox.sha256(out)).isEqualTo(Sandbox.sha256(sandbox.file("www/10m.bin")));
+    } finally {
+      slow.destroyForcibly();
+    }
+  }
+
+  private static String curlResolved(String name, String address) throws Exception {
+    Sandbox.Result r =
+        sandbox.inClient(
+            T,
+            "curl",
+            "-sS",
+            "--fail",
+            "--max-time",
+            "10",
+            "--resolve",
+            name + ":80:" + address,
+            "http://" + name + "/index.html");
+    assertThat(r.exit()).as("%s", r).isZero();
+    return r.stdout();
+  }
+}

@@ -1,0 +1,69 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rules choose an upstream proxy: names under bulk.example.test go through a select group whose
+ * member is a real dante SOCKS5 server in the internet namespace; everything else goes DIRECT.
+ * dante's own log shows which connections passed through it.
+ */
+class ProxyPathIT {
+  private static final Duration T = Duration.ofSeconds(60);
+  private static Sandbox sandbox;
+  private static TurnoutProcess turnout;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sandbox = Sandbox.create();
+    sandbox.startServer("socks");
+    turnout =
+        sandbox.startTurnout(
+            Sandbox.config("", "  - DOMAIN-SUFFIX,bulk.example.test,Proxy\n  - MATCH,DIRECT")
+                + "state-dir: "
+                + sandbox.file("state")
+                + "\nproxies:\n"
+                + "  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080}\n"
+                + "proxy-groups:\n"
+                + "  - {name: Proxy, type: select, proxies: [dante, DIRECT]}\n");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  @Test
+  void aRuleSendsTheDownloadThroughTheSocksServerAndTheRestGoesDirect() throws Exception {
+    Path out = sandbox.file("via-socks.bin");
+    Sandbox.Result viaProxy =
+        sandbox.inClient(
+            T, "curl", "-sS", "--fail", "-o", out.toString(), "http://bulk.example.test/10m.bin");
+    assertThat(viaProxy.exit()).as("%s", viaProxy).isZero();
+    assertThat(Sandbox.sha256(out)).isEqualTo(Sandbox.sha256(sandbox.file("www/10m.bin")));
+
+    Sandbox.Result direct =
+        sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");
+    assertThat(direct.stdout()).isEqualTo("ok\n");
+
+    String dante = Files.readString(sandbox.file("danted.log"));
+    // dante resolved the name itself (SOCKS5 with a domain name) and connected to nginx
+    assertThat(dante).contains("203.0.113.10.80");
+    long throughDante = dante.lines().filter(l -> l.contains("pass(1): tcp/connect")).count();
+    turnout.awaitLog("www.example.test:80", Duration.ofSeconds(5));
+    assertThat(turnout.log())
+        .containsPattern(
+            "bulk\\.example\\.test:80 .*rule DOMAIN-SUFFIX,bulk\\.example\\.test .*via Proxy")
+        .containsPattern("www\\.example\\.test:80 .*rule MATCH .*via DIRECT");
+    // the readiness probe of sandbox.sh, and the proxied download: not the direct request
+    assertThat(throughDante).isEqualTo(2);
+  }
+}

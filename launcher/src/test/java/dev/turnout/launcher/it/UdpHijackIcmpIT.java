@@ -1,0 +1,200 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 6 end to end, in the sandbox: UDP through the NAT and the UDP relay to an echo server in
+ * the "internet" namespace, local answers to pings of fake IPs, DNS hijack of queries to another
+ * resolver with auto-route, and auto-route's rules undone after SIGTERM and, after SIGKILL, by
+ * {@code turnout cleanup}. Every socket lives in the sandbox's namespaces.
+ */
+class UdpHijackIcmpIT {
+  private static final Duration T = Duration.ofSeconds(60);
+
+  /** A UDP echo server on 203.0.113.10:7 (one socket, no fork per datagram). */
+  private static final String ECHO_SERVER =
+      String.join(
+          "\n",
+          "import socket",
+          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+          "s.bind(('203.0.113.10', 7))",
+          "while True:",
+          "    data, peer = s.recvfrom(65535)",
+          "    s.sendto(data, peer)");
+
+  /**
+   * Sends 1000 numbered datagrams of 1 to 1200 random bytes to www.example.test:7 with at most 16
+   * in flight, and prints how many came back byte-for-byte intact. Resolves through the system
+   * resolver, which in the client namespace is Turnout's DNS (a fake IP).
+   */
+  private static final String ECHO_CLIENT =
+      String.join(
+          "\n",
+          "import os, socket, struct, sys, time",
+          "addr = socket.gethostbyname('www.example.test')",
+          "print('resolved', addr)",
+          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+          "s.connect((addr, 7))",
+          "s.settimeout(0.5)",
+          "sent = {}",
+          "ok = 0",
+          "bad = 0",
+          "nxt = 0",
+          "deadline = time.time() + 40",
+          "while (nxt < 1000 or sent) and time.time() < deadline:",
+          "    while nxt < 1000 and len(sent) < 16:",
+          "        body = struct.pack('!I', nxt) + os.urandom(1 + nxt % 1200)",
+          "        sent[nxt] = body",
+          "        s.send(body)",
+          "        nxt += 1",
+          "    try:",
+          "        data = s.recv(65535)",
+          "    except socket.timeout:",
+          "        continue",
+          "    n = struct.unpack('!I', data[:4])[0]",
+          "    if sent.get(n) == data:",
+          "        ok += 1",
+          "        del sent[n]",
+          "    else:",
+          "        bad += 1",
+          "print('echoed', ok, 'bad', bad, 'missing', len(sent) + 1000 - nxt)");
+
+  private static String config(String tunExtra) {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "dns:",
+        "  enable: true",
+        "  fake-ip-range: 198.18.0.0/15",
+        "  nameserver: [203.0.113.1]",
+        "tun:",
+        "  enable: true",
+        "  device: turnout0",
+        tunExtra,
+        "rules:",
+        "  - MATCH,DIRECT",
+        "");
+  }
+
+  /** Rules of both families and routes of every table, less kernel-added IPv6 link-local. */
+  private static String routing(Sandbox sandbox) throws Exception {
+    return String.join(
+        "\n----\n",
+        sandbox.inClient(T, "ip", "-4", "rule").stdout(),
+        sandbox.inClient(T, "ip", "-6", "rule").stdout(),
+        sandbox
+            .inClient(T, "ip", "route", "show", "table", "all")
+            .stdout()
+            .lines()
+            .filter(line -> !line.contains("fe80:"))
+            .collect(Collectors.joining("\n")));
+  }
+
+  @Test
+  void thousandDatagramsToANameComeBackIntactAndPingsOfFakeIpsAreAnswered() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      Process echo =
+          new ProcessBuilder("ip", "netns", "exec", sandbox.internet, "python3", "-c", ECHO_SERVER)
+              .redirectErrorStream(true)
+              .redirectOutput(sandbox.file("udp-echo.log").toFile())
+              .start();
+      try {
+        TurnoutProcess turnout = sandbox.startTurnout(config("  udp-timeout: 30"));
+
+        Sandbox.Result result = sandbox.inClient(T, "python3", "-c", ECHO_CLIENT);
+
+        assertThat(result.exit()).as("%s", result).isZero();
+        assertThat(result.stdout()).contains("resolved 198.18.").contains("echoed 1000 bad 0");
+        assertThat(turnout.log())
+            .contains("udp ")
+            .contains("-> www.example.test:7")
+            .contains("via DIRECT");
+
+        String fake =
+            sandbox.inClient(T, "dig", "+short", "@198.18.0.1", "www.example.test").stdout().trim();
+        Sandbox.Result ping = sandbox.inClient(T, "ping", "-c", "3", "-i", "0.2", "-W", "2", fake);
+        assertThat(ping.exit()).as("%s", ping).isZero();
+        assertThat(ping.stdout()).contains("3 received");
+      } finally {
+        echo.destroyForcibly();
+        echo.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void withAutoRouteDnsToAnotherResolverIsAnsweredByTurnoutOverUdpAndTcp() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      String before = routing(sandbox);
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  String.join(
+                      "\n",
+                      "  auto-route: true",
+                      "  strict-route: true",
+                      "  dns-hijack: [any:53, tcp://any:53]")));
+      assertThat(sandbox.inClient(T, "ip", "rule").stdout())
+          .contains("lookup main suppress_prefixlength 0")
+          .contains("ipproto udp dport 53 lookup 2022");
+
+      for (String transport : List.of("+notcp", "+tcp")) {
+        Sandbox.Result dig =
+            sandbox.inClient(
+                T,
+                "dig",
+                transport,
+                "+short",
+                "+time=3",
+                "+tries=1",
+                "@203.0.113.1",
+                "www.example.test");
+        assertThat(dig.exit()).as("%s", dig).isZero();
+        assertThat(dig.stdout().trim())
+            .as("answered by Turnout (a fake IP), not by dnsmasq (203.0.113.10) via %s", transport)
+            .startsWith("198.18.");
+      }
+      String dnsmasqLog = Files.readString(sandbox.file("dnsmasq.log"));
+      assertThat(dnsmasqLog)
+          .as("the real resolver never saw the hijacked queries")
+          .doesNotContain("query[A] www.example.test from 203.0.113.2");
+
+      int exit = turnout.terminate(Duration.ofSeconds(20));
+      assertThat(exit).isIn(0, 143);
+      assertThat(routing(sandbox)).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void afterSigkillTurnoutCleanupRemovesExactlyTheLeftoverRules() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      String before = routing(sandbox);
+      TurnoutProcess turnout = sandbox.startTurnout(config("  auto-route: true"));
+      assertThat(routing(sandbox)).isNotEqualTo(before);
+
+      turnout.kill(); // SIGKILL: no shutdown hook runs
+      assertThat(sandbox.inClient(T, "ip", "rule").stdout())
+          .as("the rules outlive the process")
+          .contains("lookup main suppress_prefixlength 0");
+
+      Sandbox.Result cleanup =
+          sandbox.inClient(
+              T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
+      assertThat(cleanup.exit()).as("%s", cleanup).isZero();
+      assertThat(cleanup.stdout()).contains("undid");
+      assertThat(routing(sandbox)).isEqualTo(before);
+
+      Sandbox.Result again =
+          sandbox.inClient(
+              T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
+      assertThat(again.stdout()).contains("nothing to clean up");
+    }
+  }
+}
