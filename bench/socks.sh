@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Turnout -> dante (SOCKS5) -> nginx/iperf3, against redsocks (iptables REDIRECT) -> the same dante,
+# in the same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
+#
+#   sudo bench/socks.sh          (ROUNDS=3 SECONDS_PER_TEST=5 by default)
+#
+# Turnout: client -- fake IP --> turnout0 --> relay --SOCKS5--> dante (203.0.113.1:1080) --> server
+# redsocks: client -- 203.0.113.10, REDIRECT --> redsocks (127.0.0.1:12345) --SOCKS5--> dante --> server
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rounds=${ROUNDS:-3}
+secs=${SECONDS_PER_TEST:-5}
+name="tnts$$"
+dir=$(mktemp -d /tmp/turnout-bench-socks.XXXXXX)
+client="$name-c"
+net="$name-n"
+turnout_pid=""
+
+cleanup() {
+  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
+  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+[ -f "$here/launcher/target/turnout.jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
+"$here/sandbox/sandbox.sh" up "$name" "$dir"
+"$here/sandbox/sandbox.sh" socks "$name" "$dir"
+for ns in "$client" "$net"; do
+  ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+done
+ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
+# dante logs every connection by default in sandbox.sh; keep the disk out of the measurement
+sed -i 's/ log: connect//' "$dir/danted.conf"
+kill "$(cat "$dir/danted.pid")"; sleep 0.5
+ip netns exec "$net" danted -D -f "$dir/danted.conf" -p "$dir/danted.pid"
+
+cat > "$dir/redsocks.conf" <<CONF
+base { log_debug = off; log_info = off; log = "file:$dir/redsocks.log"; daemon = on; redirector = iptables; }
+redsocks { local_ip = 127.0.0.1; local_port = 12345; ip = 203.0.113.1; port = 1080; type = socks5; }
+CONF
+ip netns exec "$client" redsocks -c "$dir/redsocks.conf" -p "$dir/redsocks.pid"
+ip netns exec "$client" iptables -t nat -A OUTPUT -p tcp -d 203.0.113.10 -j REDIRECT --to-ports 12345
+
+cat > "$dir/config.yaml" <<CONF
+log-level: warning
+state-dir: $dir/state
+dns:
+  fake-ip-range: 198.18.0.0/15
+  nameserver: [203.0.113.1]
+tun:
+  device: turnout0
+proxies:
+  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080}
+rules:
+  - DOMAIN-SUFFIX,example.test,dante
+  - MATCH,DIRECT
+CONF
+ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
+  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
+turnout_pid=$!
+for _ in $(seq 1 150); do grep -q "Turnout ready" "$dir/turnout.log" 2>/dev/null && break; sleep 0.2; done
+
+iperf() { # TARGET -> Gbit/s
+  ip netns exec "$client" iperf3 -c "$1" -t "$secs" -J 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+wrk_rps() { # URL [extra wrk args] -> requests/s
+  local url=$1; shift
+  ip netns exec "$client" wrk -t2 -c32 -d"${secs}s" "$@" "$url" 2>/dev/null \
+    | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "warming up..." >&2
+iperf bulk.example.test >/dev/null || true
+wrk_rps http://www.example.test/1k.bin >/dev/null || true
+wrk_rps http://www.example.test/index.html -H 'Connection: close' >/dev/null || true
+
+for f in tp ka cc; do : > "$dir/$f-redsocks"; : > "$dir/$f-turnout"; done
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds..." >&2
+  iperf 203.0.113.10 >> "$dir/tp-redsocks"
+  iperf bulk.example.test >> "$dir/tp-turnout"
+  wrk_rps http://203.0.113.10/1k.bin >> "$dir/ka-redsocks"
+  wrk_rps http://www.example.test/1k.bin >> "$dir/ka-turnout"
+  wrk_rps http://203.0.113.10/index.html -H 'Connection: close' >> "$dir/cc-redsocks"
+  wrk_rps http://www.example.test/index.html -H 'Connection: close' >> "$dir/cc-turnout"
+done
+
+row() { # LABEL UNIT KEY
+  local base tun
+  base=$(median < "$dir/$3-redsocks"); tun=$(median < "$dir/$3-turnout")
+  printf '%-40s %10s %10s %7s\n' "$1 ($2)" "$base" "$tun" \
+    "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)"
+}
+echo
+echo "Turnout vs redsocks, both through dante: median of $rounds rounds, ${secs}s each ($(nproc) cores)"
+printf '%-40s %10s %10s %7s\n' "figure" "redsocks" "turnout" "ratio"
+row "TCP single stream, iperf3" "Gbit/s" tp
+row "1 KiB keep-alive requests, wrk" "req/s" ka
+row "new connections, wrk Connection: close" "req/s" cc
+grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true
