@@ -1,6 +1,7 @@
 package dev.turnout.rules;
 
 import dev.turnout.rules.Addresses.Prefix;
+import dev.turnout.rules.Matchers.All;
 import dev.turnout.rules.Matchers.Asn;
 import dev.turnout.rules.Matchers.Cidr;
 import dev.turnout.rules.Matchers.Domain;
@@ -35,15 +36,18 @@ final class Compiled {
   private static final int END = Integer.MAX_VALUE;
 
   private final GeoDb geo;
-  private final List<Prefix> fakeRanges;
+  private final Prefix[] fakeRanges;
   private final HostResolver resolver;
-  private final List<Decision> decisions = new ArrayList<>();
+  private final List<Decision> pendingDecisions = new ArrayList<>();
+  private Decision[] decisions = new Decision[0];
   private final DomainIndex domains = new DomainIndex();
   private final KeywordIndex keywords = new KeywordIndex();
   private final CidrIndex dst = new CidrIndex();
   private final CidrIndex src = new CidrIndex();
   private final Map<String, long[]> geoKeys = new HashMap<>();
-  private final Map<Long, long[]> asnKeys = new HashMap<>();
+  private final Map<Long, long[]> pendingAsnKeys = new HashMap<>();
+  private long[] asns = new long[0]; // sorted; asnKeys[i] holds the keys of asns[i]
+  private long[][] asnKeys = new long[0][];
   private final Map<String, Long> processNames = new HashMap<>();
   private final Map<String, Long> processPaths = new HashMap<>();
   private int geoAt = END;
@@ -52,6 +56,8 @@ final class Compiled {
   private int resolveAt = END;
   private long[] linearKeys = new long[0];
   private Matcher[] linear = new Matcher[0];
+  private long matchAllKey = NONE; // the first MATCH: it ends the list, so it is not in linear
+  private int firstStepAt = END; // the lowest order at which the walk in first() has work to do
   private final Map<String, RuleSet> sets = new HashMap<>();
   private final List<Matcher> pendingLinear = new ArrayList<>();
   private final List<Long> pendingLinearKeys = new ArrayList<>();
@@ -78,7 +84,7 @@ final class Compiled {
 
   private Compiled(GeoDb geo, List<Prefix> fakeRanges, HostResolver resolver, int ruleCount) {
     this.geo = geo;
-    this.fakeRanges = fakeRanges;
+    this.fakeRanges = fakeRanges.toArray(new Prefix[0]);
     this.resolver = resolver;
     this.ruleCount = ruleCount;
   }
@@ -146,8 +152,8 @@ final class Compiled {
   }
 
   private void add(int order, Matcher m, Decision d) {
-    long key = (long) order << 32 | decisions.size();
-    decisions.add(d);
+    long key = (long) order << 32 | pendingDecisions.size();
+    pendingDecisions.add(d);
     if (m instanceof Domain dm) {
       domains.add(dm.domain(), dm.mode(), key);
     } else if (m instanceof Keyword k && KeywordIndex.indexable(k.keyword())) {
@@ -158,7 +164,7 @@ final class Compiled {
       geoKeys.merge(g.code(), new long[] {key}, Compiled::concat);
       geoAt = Math.min(geoAt, order);
     } else if (m instanceof Asn a) {
-      asnKeys.merge(a.asn(), new long[] {key}, Compiled::concat);
+      pendingAsnKeys.merge(a.asn(), new long[] {key}, Compiled::concat);
       asnAt = Math.min(asnAt, order);
     } else if (m instanceof Process p) {
       (p.path() ? processPaths : processNames).merge(p.value(), key, Math::min);
@@ -170,16 +176,33 @@ final class Compiled {
   }
 
   private Compiled freeze() {
+    decisions = pendingDecisions.toArray(new Decision[0]);
+    pendingDecisions.clear();
     domains.freeze();
     keywords.freeze();
-    dst.freeze();
-    src.freeze();
+    dst.freeze(resolveAt); // the only floor other than 0 that first() passes
+    src.freeze(END);
     geoKeys.values().forEach(Arrays::sort);
-    asnKeys.values().forEach(Arrays::sort);
-    linear = pendingLinear.toArray(new Matcher[0]); // keys ascend: added in key order
-    linearKeys = pendingLinearKeys.stream().mapToLong(Long::longValue).toArray();
+    asns = pendingAsnKeys.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    asnKeys = new long[asns.length][];
+    for (int i = 0; i < asns.length; i++) {
+      asnKeys[i] = pendingAsnKeys.get(asns[i]);
+      Arrays.sort(asnKeys[i]);
+    }
+    pendingAsnKeys.clear();
+    // Keys ascend: added in key order. Nothing after the first MATCH can win, and MATCH itself
+    // needs no context, so it becomes a constant and the list stops before it.
+    int n = 0;
+    while (n < pendingLinear.size() && !(pendingLinear.get(n) instanceof All)) {
+      n++;
+    }
+    matchAllKey = n < pendingLinear.size() ? pendingLinearKeys.get(n) : NONE;
+    linear = pendingLinear.subList(0, n).toArray(new Matcher[0]);
+    linearKeys = pendingLinearKeys.subList(0, n).stream().mapToLong(Long::longValue).toArray();
     pendingLinear.clear();
     pendingLinearKeys.clear();
+    firstStepAt = Math.min(linear.length > 0 ? order(linearKeys[0]) : END, geoAt);
+    firstStepAt = Math.min(firstStepAt, Math.min(asnAt, processAt));
     return this;
   }
 
@@ -193,11 +216,38 @@ final class Compiled {
     return (int) (key >>> 32);
   }
 
+  /**
+   * Decides {@code conn}. The indexes answer from the connection itself; a {@link Ctx} is created
+   * only if a rule checked in order, a lazy lookup or the resolution comes before their answer, so
+   * a decision made by the indexes (or by MATCH) allocates nothing.
+   */
   Decision decide(ConnectionInfo conn) {
+    String host = conn.host();
+    Ip ip = conn.destination();
+    boolean fake = ip != null && isFakeIp(ip); // Ctx drops (and logs) it
+    long best = indexed(host, conn.source(), fake ? null : ip);
+    boolean pending = (ip == null || fake) && host != null && resolveAt != END;
+    if (Math.min(firstStepAt, pending ? resolveAt : END) >= order(best)) {
+      return decision(best);
+    }
     Ctx c = new Ctx(conn, this);
-    long key = first(c, true);
-    Decision d = key == NONE ? Decision.FALLBACK : decisions.get((int) key);
+    long key = walk(c, true, best);
+    Decision d = decision(key);
     return c.resolved.isEmpty() ? d : d.withResolved(c.resolved);
+  }
+
+  private Decision decision(long key) {
+    return key == NONE ? Decision.FALLBACK : decisions[(int) key];
+  }
+
+  /** The smallest key the indexes and MATCH hold for these fields, with IP floor 0. */
+  private long indexed(String host, Ip source, Ip destination) {
+    long best = matchAllKey;
+    if (host != null) {
+      best = Math.min(best, Math.min(domains.lookup(host), keywords.lookup(host)));
+    }
+    best = Math.min(best, src.lookup(source, 0));
+    return Math.min(best, dst.lookup(destination, 0));
   }
 
   /**
@@ -205,13 +255,16 @@ final class Compiled {
    * rule set inside a logic rule sees the destination IP as the enclosing rule does.
    */
   long first(Ctx c, boolean top) {
-    long best = NONE;
-    if (c.host != null) {
-      best = Math.min(domains.lookup(c.host), keywords.lookup(c.host));
-    }
-    best = Math.min(best, src.lookup(c.conn.source(), 0));
+    long best = indexed(c.host, c.conn.source(), null);
+    return walk(c, top, Math.min(best, dst.lookup(c.dst, top ? c.ipFloor : 0)));
+  }
+
+  /**
+   * Continues {@link #first} from {@code best}, the indexes' answer: runs, in order and while below
+   * the best key, the rules checked one by one, the lazy lookups and the resolution.
+   */
+  private long walk(Ctx c, boolean top, long best) {
     int floor = top ? c.ipFloor : 0;
-    best = Math.min(best, dst.lookup(c.dst, floor));
     boolean pending = top && c.dst == null && c.host != null && resolveAt != END;
     int geoNext = geoAt;
     int asnNext = asnAt;
@@ -277,8 +330,11 @@ final class Compiled {
   }
 
   private long asnLookup(Ctx c, int floor) {
-    long[] keys = c.dst == null ? null : asnKeys.get(c.asn());
-    return keys == null ? NONE : atLeast(keys, floor);
+    if (c.dst == null || asns.length == 0) {
+      return NONE;
+    }
+    int i = Arrays.binarySearch(asns, c.asn());
+    return i < 0 ? NONE : atLeast(asnKeys[i], floor);
   }
 
   private long processLookup(Ctx c) {
@@ -309,7 +365,7 @@ final class Compiled {
   }
 
   boolean isFakeIp(Ip ip) {
-    for (Prefix p : fakeRanges) {
+    for (Prefix p : fakeRanges) { // an array: no iterator
       if (p.contains(ip)) {
         return true;
       }

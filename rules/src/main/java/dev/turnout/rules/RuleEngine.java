@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first matching rule wins; with none, the result is {@link Decision#FALLBACK} (DIRECT), as
  * in Clash. {@link #decide} is thread-safe, never blocks except in the {@link HostResolver} and the
- * process lookup, and does not allocate beyond a small context unless it resolves. It may be called
- * while providers refresh: each refresh compiles a new rule table and swaps it in atomically, so a
- * decision uses one consistent table throughout.
+ * process lookup, and allocates nothing when the domain, keyword or CIDR indexes (or MATCH) decide;
+ * otherwise a small context, plus the answer when it resolves. It may be called while providers
+ * refresh: each refresh compiles a new rule table and swaps it in atomically, so a decision uses
+ * one consistent table throughout.
  *
  * <p>Refreshing is driven by the caller: call {@link #refreshDue()} periodically, or let {@link
  * #scheduleRefresh} do so. Intervals are measured on the injected {@link InstantSource}.

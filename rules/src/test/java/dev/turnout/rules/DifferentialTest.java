@@ -6,6 +6,10 @@ import dev.turnout.rules.Matchers.RuleSetRef;
 import dev.turnout.rules.ProviderSpec.Behavior;
 import dev.turnout.rules.ProviderSpec.Format;
 import dev.turnout.rules.ProviderSpec.Type;
+import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,40 +88,224 @@ class DifferentialTest {
 
     for (int k = 0; k < 60; k++) {
       ConnectionInfo c = connection(rnd);
-      Decision d = engine.decide(c);
-      Ctx ctx = new Ctx(c, compiled);
-      String expected = "fallback DIRECT";
-      boolean triedResolve = false;
-      for (int i = 0; i < rules.size(); i++) {
-        Rule r = rules.get(i);
-        if (!triedResolve
-            && ctx.dst == null
-            && ctx.host != null
-            && r.matcher().needsResolve(compiled)) {
-          triedResolve = true;
-          ctx.resolve(dns, i);
-        }
-        boolean match =
-            r.matcher() instanceof RuleSetRef ref
-                ? sets.get(ref.name()).stream().anyMatch(e -> e.matcher().matches(ctx))
-                : r.matcher().matches(ctx);
-        if (match) {
-          expected = r.source() + " " + r.policy();
-          break;
-        }
+      String context = "round " + round + ", " + c + ", rules:\n" + String.join("\n", lines);
+      assertAgrees(engine, rules, sets, compiled, dns, c, context + "\nproviders: " + sets);
+    }
+  }
+
+  /**
+   * The engine's decision for {@code c} equals the plain evaluation of {@code rules}: in order,
+   * resolving at the first rule that needs an IP, stopping at the first match.
+   */
+  private static void assertAgrees(
+      RuleEngine engine,
+      List<Rule> rules,
+      Map<String, List<Rule>> sets,
+      Compiled compiled,
+      HostResolver dns,
+      ConnectionInfo c,
+      String context) {
+    Decision d = engine.decide(c);
+    Ctx ctx = new Ctx(c, compiled);
+    String expected = "fallback DIRECT";
+    boolean triedResolve = false;
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
+      if (!triedResolve
+          && ctx.dst == null
+          && ctx.host != null
+          && r.matcher().needsResolve(compiled)) {
+        triedResolve = true;
+        ctx.resolve(dns, i);
       }
-      String actual =
-          d.fallback()
-              ? "fallback DIRECT"
-              : (d.ruleSet() != null
-                      ? d.ruleSet().replaceAll(".*\\((config.yaml:\\d+)\\)$", "$1")
-                      : d.source())
-                  + " "
-                  + d.policy();
-      assertThat(actual)
-          .as("round %d, %s, rules:%n%s%nproviders: %s", round, c, String.join("\n", lines), sets)
-          .isEqualTo(expected);
-      assertThat(d.resolved()).as("round %d, %s", round, c).isEqualTo(ctx.resolved);
+      boolean match =
+          r.matcher() instanceof RuleSetRef ref
+              ? sets.get(ref.name()).stream().anyMatch(e -> e.matcher().matches(ctx))
+              : r.matcher().matches(ctx);
+      if (match) {
+        expected = r.source() + " " + r.policy();
+        break;
+      }
+    }
+    String actual =
+        d.fallback()
+            ? "fallback DIRECT"
+            : (d.ruleSet() != null
+                    ? d.ruleSet().replaceAll(".*\\((config.yaml:\\d+)\\)$", "$1")
+                    : d.source())
+                + " "
+                + d.policy();
+    assertThat(actual).as(context).isEqualTo(expected);
+    assertThat(d.resolved()).as(context).isEqualTo(ctx.resolved);
+  }
+
+  /**
+   * A wider vocabulary aimed at the index structures: IPv4 and IPv6 prefixes of every length nested
+   * around a few bases (the ends of the address space among them), destinations and resolved
+   * addresses on the first and last address of listed prefixes and just outside them, and domain
+   * patterns in every form over many names, as config rules and in providers.
+   */
+  @Test
+  void indexesAgreeOnPrefixBoundariesIpv6AndManyNames() throws Exception {
+    SplittableRandom rnd = new SplittableRandom(20250611);
+    for (int round = 0; round < 80; round++) {
+      checkWide(rnd, round);
+    }
+  }
+
+  private static final String[] WIDE_LABELS = {"a", "b", "cdn", "x1", "static", "m-2", "img", "q"};
+  private static final String[] WIDE_TLDS = {"com", "net", "co.uk"};
+  private static final String[] V4_BASES = {"10.0.0.0", "10.1.2.0", "192.0.2.128", "0.0.0.0"};
+  private static final String[] V6_BASES = {"2001:db8::", "::", "2001:db8:0:1::", "fe80::"};
+
+  private void checkWide(SplittableRandom rnd, int round) throws Exception {
+    List<BigInteger[]> prefixes = new ArrayList<>(); // {first, last, bits}
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      names.add(wideName(rnd));
+    }
+    List<String> domainEntries = new ArrayList<>();
+    for (int i = rnd.nextInt(40); i >= 0; i--) {
+      String[] forms = {"", "+.", ".", "*."};
+      domainEntries.add(forms[rnd.nextInt(forms.length)] + pick(rnd, names));
+    }
+    List<String> cidrEntries = new ArrayList<>();
+    for (int i = rnd.nextInt(20); i >= 0; i--) {
+      cidrEntries.add(cidr(rnd, prefixes).replaceFirst("^IP-CIDR6?,", ""));
+    }
+    Map<String, ProviderSpec> specs = new LinkedHashMap<>();
+    specs.put("wdoms", provider("wdoms" + round, Behavior.DOMAIN, domainEntries));
+    specs.put("wips", provider("wips" + round, Behavior.IPCIDR, cidrEntries));
+    List<String> lines = new ArrayList<>();
+    for (int i = 5 + rnd.nextInt(40); i > 0; i--) {
+      String policy = ",P" + (1 + rnd.nextInt(4));
+      String noResolve = rnd.nextInt(3) == 0 ? ",no-resolve" : "";
+      int t = rnd.nextInt(20);
+      if (t < 5) {
+        lines.add((t < 2 ? "DOMAIN," : "DOMAIN-SUFFIX,") + pick(rnd, names) + policy);
+      } else if (t < 12) {
+        lines.add(cidr(rnd, prefixes) + policy + noResolve);
+      } else if (t < 14) {
+        lines.add("SRC-" + cidr(rnd, prefixes).replace("IP-CIDR6", "IP-CIDR") + policy);
+      } else if (t < 16) {
+        lines.add("RULE-SET," + (t == 14 ? "wdoms" : "wips") + policy + noResolve);
+      } else if (t < 18) {
+        lines.add("DOMAIN-KEYWORD," + pick(rnd, WIDE_LABELS) + policy);
+      } else if (t == 18) {
+        lines.add("DST-PORT,22" + policy);
+      } else {
+        lines.add("MATCH" + policy);
+      }
+    }
+    Fixtures.RecordingResolver dns = new Fixtures.RecordingResolver();
+    for (String name : names) {
+      if (rnd.nextInt(5) != 0) {
+        dns.answer(name, address(rnd, prefixes));
+      }
+    }
+    RuleEngine engine =
+        RuleEngine.builder()
+            .rules(Fixtures.lines(lines.toArray(new String[0])))
+            .providers(List.copyOf(specs.values()))
+            .policies(Fixtures.POLICIES)
+            .resolver(dns)
+            .build();
+    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet(), false, false);
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      rules.add(parser.parseRule(lines.get(i), "config.yaml:" + (10 + i)));
+    }
+    Map<String, List<Rule>> sets = new LinkedHashMap<>();
+    for (Map.Entry<String, ProviderSpec> e : specs.entrySet()) {
+      byte[] content = Files.readAllBytes(e.getValue().path());
+      sets.put(e.getKey(), ProviderList.parse(e.getValue(), content, "f", parser).entries());
+    }
+    Compiled compiled = Compiled.build(rules, sets, GeoDb.NONE, List.of(), dns);
+    for (int k = 0; k < 100; k++) {
+      ConnectionInfo.Builder b = ConnectionInfo.builder(Network.TCP);
+      int kind = rnd.nextInt(4);
+      if (kind != 1) {
+        String[] under = {"", "", "www.", "a.b.", "x1"};
+        b.host(pick(rnd, under) + pick(rnd, names));
+      }
+      b.destination(kind == 0 ? null : Fixtures.ip(address(rnd, prefixes)), 443);
+      b.source(rnd.nextBoolean() ? Fixtures.ip(address(rnd, prefixes)) : null, 40000);
+      ConnectionInfo c = b.build();
+      String context = "wide round " + round + ", " + c + ", rules:\n" + String.join("\n", lines);
+      assertAgrees(engine, rules, sets, compiled, dns, c, context + "\nproviders: " + sets);
+    }
+  }
+
+  private static String wideName(SplittableRandom rnd) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = rnd.nextInt(3); i >= 0; i--) {
+      sb.append(pick(rnd, WIDE_LABELS)).append('.');
+    }
+    return sb.append(pick(rnd, WIDE_TLDS)).toString();
+  }
+
+  private static String pick(SplittableRandom rnd, List<String> from) {
+    return from.get(rnd.nextInt(from.size()));
+  }
+
+  private static String pick(SplittableRandom rnd, String[] from) {
+    return from[rnd.nextInt(from.length)];
+  }
+
+  /** A rule text {@code IP-CIDR,a/len} or {@code IP-CIDR6,a/len} near a base; records it. */
+  private static String cidr(SplittableRandom rnd, List<BigInteger[]> prefixes) {
+    boolean v6 = rnd.nextInt(3) == 0;
+    int bits = v6 ? 128 : 32;
+    int len = rnd.nextInt(4) == 0 ? rnd.nextInt(bits + 1) : bits - rnd.nextInt(Math.min(bits, 12));
+    BigInteger base = value(pick(rnd, v6 ? V6_BASES : V4_BASES));
+    BigInteger noise =
+        new BigInteger(bits - len + rnd.nextInt(len + 1), new Random(rnd.nextLong()));
+    BigInteger all = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE);
+    BigInteger host = BigInteger.ONE.shiftLeft(bits - len).subtract(BigInteger.ONE);
+    BigInteger first = base.xor(noise).and(all).andNot(host);
+    prefixes.add(new BigInteger[] {first, first.or(host), BigInteger.valueOf(bits)});
+    return (v6 ? "IP-CIDR6," : "IP-CIDR,") + literal(first, bits) + "/" + len;
+  }
+
+  /** An address on or just beside a recorded prefix's ends, or near a base. */
+  private static String address(SplittableRandom rnd, List<BigInteger[]> prefixes) {
+    if (prefixes.isEmpty() || rnd.nextInt(5) == 0) {
+      boolean v6 = rnd.nextInt(3) == 0;
+      BigInteger noise = BigInteger.valueOf(rnd.nextInt(1 << 12));
+      return literal(value(pick(rnd, v6 ? V6_BASES : V4_BASES)).xor(noise), v6 ? 128 : 32);
+    }
+    BigInteger[] p = prefixes.get(rnd.nextInt(prefixes.size()));
+    int bits = p[2].intValue();
+    BigInteger a =
+        switch (rnd.nextInt(5)) {
+          case 0 -> p[0];
+          case 1 -> p[1];
+          case 2 -> p[0].subtract(BigInteger.ONE);
+          case 3 -> p[1].add(BigInteger.ONE);
+          default -> p[0].add(BigInteger.valueOf(rnd.nextLong() & 0xff)).min(p[1]);
+        };
+    return literal(a.mod(BigInteger.ONE.shiftLeft(bits)), bits);
+  }
+
+  private static BigInteger value(String literal) {
+    return new BigInteger(1, Fixtures.ip(literal).getAddress());
+  }
+
+  /** The literal of {@code a}; an IPv6 value that Java would turn into IPv4 is kept apart. */
+  private static String literal(BigInteger a, int bits) {
+    byte[] b = new byte[bits / 8];
+    byte[] raw = a.toByteArray();
+    for (int i = 0; i < Math.min(b.length, raw.length); i++) {
+      b[b.length - 1 - i] = raw[raw.length - 1 - i];
+    }
+    try {
+      InetAddress addr = InetAddress.getByAddress(b);
+      if (bits == 128 && addr instanceof Inet4Address) {
+        return "2001:db8::1"; // ::ffff:a.b.c.d: not an IPv6 address to Java
+      }
+      return addr.getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.turnout.rules;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -96,24 +98,98 @@ final class SyntheticRules {
     return out;
   }
 
-  /** A mix of connections: subdomains of listed domains, unlisted names, keyword hits, IPs. */
-  List<ConnectionInfo> sample(int n, long seed) {
+  /** The kinds of connection {@link #sample} draws, with their weights in sixteenths. */
+  enum Kind {
+    /** A listed domain itself or a name under it: decided by DOMAIN-SUFFIX. */
+    DOMAIN(8),
+    /** A name containing a keyword: DOMAIN-KEYWORD. */
+    KEYWORD(2),
+    /** An IP literal inside a listed CIDR: IP-CIDR. */
+    CIDR(3),
+    /** An unlisted name: falls through to MATCH. */
+    NAME_MISS(2),
+    /** An IP literal in no listed CIDR: falls through to MATCH. */
+    IP_MISS(1);
+
+    final int weight;
+
+    Kind(int weight) {
+      this.weight = weight;
+    }
+  }
+
+  /**
+   * {@code n} connections of the given kinds in proportion to their weights (all kinds: 8 of 16
+   * domain hits, 2 keyword hits, 3 CIDR hits, 3 misses falling through to MATCH), shuffled. Every
+   * connection is of the kind it claims, by construction: domains are letters only, keywords
+   * contain a digit, and the IPs of {@link Kind#IP_MISS} are checked against every CIDR.
+   */
+  List<ConnectionInfo> sample(int n, long seed, Set<Kind> kinds) {
     Random rnd = new Random(seed);
+    List<Kind> wheel = new ArrayList<>();
+    for (Kind k : kinds) {
+      boolean possible =
+          switch (k) {
+            case DOMAIN -> !domains.isEmpty();
+            case KEYWORD -> !keywords.isEmpty();
+            case CIDR -> !cidrs.isEmpty();
+            default -> true;
+          };
+      for (int i = 0; possible && i < k.weight; i++) {
+        wheel.add(k);
+      }
+    }
+    if (wheel.isEmpty()) {
+      throw new IllegalArgumentException("no connection of kinds " + kinds + " possible");
+    }
+    List<Addresses.Prefix> prefixes = new ArrayList<>();
+    cidrs.forEach(c -> prefixes.add(Addresses.parsePrefix(c)));
     List<ConnectionInfo> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       ConnectionInfo.Builder b = ConnectionInfo.builder(Network.TCP).destination(null, 443);
-      int kind = rnd.nextInt(8);
-      if (kind < 4 && !domains.isEmpty()) {
-        b.host("www." + domains.get(rnd.nextInt(domains.size())));
-      } else if (kind < 6) {
-        b.host("cdn." + label(rnd) + ".example");
-      } else if (kind == 6 && !keywords.isEmpty()) {
-        b.host("a" + keywords.get(rnd.nextInt(keywords.size())) + ".example.com");
-      } else {
-        b.target((rnd.nextInt(223) + 1) + "." + rnd.nextInt(256) + "." + rnd.nextInt(256) + ".1");
+      switch (wheel.get(i % wheel.size())) {
+        case DOMAIN -> {
+          String d = domains.get(rnd.nextInt(domains.size()));
+          String[] under = {"", "www.", "www.", "img.cdn."};
+          b.host(under[rnd.nextInt(under.length)] + d);
+        }
+        case KEYWORD -> b.host("a" + keywords.get(rnd.nextInt(keywords.size())) + ".example.com");
+        case CIDR -> {
+          Addresses.Prefix p = prefixes.get(rnd.nextInt(prefixes.size()));
+          long hostBits = (1L << (32 - p.length())) - 1;
+          b.destination(v4(p.ip().lo | (rnd.nextInt() & hostBits)), 443);
+        }
+        case NAME_MISS -> b.host("cdn." + label(rnd) + ".example");
+        case IP_MISS -> {
+          long a;
+          do {
+            a = rnd.nextInt() & 0xFFFFFFFFL;
+          } while (contains(prefixes, a));
+          b.destination(v4(a), 443);
+        }
       }
       out.add(b.build());
     }
+    java.util.Collections.shuffle(out, rnd);
     return out;
+  }
+
+  private static boolean contains(List<Addresses.Prefix> prefixes, long a) {
+    Ip ip = Ip.of(v4(a));
+    for (Addresses.Prefix p : prefixes) {
+      if (p.contains(ip)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static InetAddress v4(long a) {
+    byte[] b = {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
+    try {
+      return InetAddress.getByAddress(b);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
   }
 }

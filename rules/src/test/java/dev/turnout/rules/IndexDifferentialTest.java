@@ -1,0 +1,198 @@
+package dev.turnout.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.rules.Addresses.Prefix;
+import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.DomainMode;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CidrIndex} and {@link DomainIndex} against a brute-force scan of their patterns, with
+ * enough patterns that hash slots, Bloom words and ranges have many neighbours.
+ */
+class IndexDifferentialTest {
+  private static final String[] LABELS = {"a", "b", "cdn", "x1", "www", "m-2", "img", "q", "z_z"};
+  private static final String[] TLDS = {"com", "net", "co.uk", "io"};
+
+  @Test
+  void cidrIndexAgreesWithBruteForce() {
+    SplittableRandom rnd = new SplittableRandom(7);
+    for (int round = 0; round < 40; round++) {
+      List<Prefix> prefixes = new ArrayList<>();
+      List<Long> keys = new ArrayList<>();
+      CidrIndex index = new CidrIndex();
+      int floor = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(200);
+      for (int i = rnd.nextInt(300); i >= 0; i--) {
+        Prefix p =
+            !prefixes.isEmpty() && rnd.nextInt(8) == 0 ? pick(rnd, prefixes) : randomPrefix(rnd);
+        long key = (long) rnd.nextInt(200) << 32 | i;
+        prefixes.add(p);
+        keys.add(key);
+        index.add(p, key);
+      }
+      index.freeze(floor);
+      for (int q = 0; q < 400; q++) {
+        Ip ip = Ip.of(probe(rnd, pick(rnd, prefixes)));
+        for (int f : new int[] {0, floor}) {
+          long expected = Compiled.NONE;
+          for (int i = 0; i < prefixes.size(); i++) {
+            if (prefixes.get(i).contains(ip) && keys.get(i) >= (long) f << 32) {
+              expected = Math.min(expected, keys.get(i));
+            }
+          }
+          assertThat(index.lookup(ip, f))
+              .as("round %d, %s, floor %d", round, ip, f)
+              .isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @Test
+  void domainIndexAgreesWithBruteForce() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    Compiled empty = Compiled.build(List.of(), Map.of(), GeoDb.NONE, List.of(), HostResolver.NONE);
+    for (int round = 0; round < 20; round++) {
+      List<Domain> patterns = new ArrayList<>();
+      List<Long> keys = new ArrayList<>();
+      DomainIndex index = new DomainIndex();
+      for (int i = rnd.nextInt(3000); i >= 0; i--) {
+        Domain d = new Domain(name(rnd), DomainMode.values()[rnd.nextInt(4)]);
+        long key = (long) rnd.nextInt(1000) << 32 | i;
+        patterns.add(d);
+        keys.add(key);
+        index.add(d.domain(), d.mode(), key);
+      }
+      index.freeze();
+      for (int q = 0; q < 500; q++) {
+        String host = host(rnd, patterns);
+        Ctx c = new Ctx(ConnectionInfo.builder(Network.TCP).host(host).build(), empty);
+        long expected = Compiled.NONE;
+        for (int i = 0; i < patterns.size(); i++) {
+          if (patterns.get(i).matches(c)) {
+            expected = Math.min(expected, keys.get(i));
+          }
+        }
+        assertThat(index.lookup(c.host)).as("round %d, host %s", round, c.host).isEqualTo(expected);
+      }
+    }
+  }
+
+  /** Two names with the same slot, Bloom bits and fingerprint: the characters decide. */
+  @Test
+  void hashCollisionIsVerifiedByCharacters() {
+    Map<Long, String> seen = new HashMap<>();
+    String[] pair = null;
+    for (int i = 0; pair == null; i++) {
+      String name = String.format("n%6s.com", Integer.toString(i, 36)).replace(' ', '0');
+      String other = seen.putIfAbsent(DomainIndex.hash(name) & 0xFFFFFFFF00000003L, name);
+      if (other != null) {
+        pair = new String[] {other, name};
+      }
+    }
+    DomainIndex index = new DomainIndex(); // one pattern: four slots, one Bloom word
+    index.add(pair[0], DomainMode.SUFFIX, 5);
+    index.freeze();
+    assertThat(index.lookup(pair[0])).isEqualTo(5);
+    assertThat(index.lookup("www." + pair[0])).isEqualTo(5);
+    assertThat(index.lookup(pair[1])).isEqualTo(Compiled.NONE);
+    assertThat(index.lookup("www." + pair[1])).isEqualTo(Compiled.NONE);
+  }
+
+  private static String name(SplittableRandom rnd) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = rnd.nextInt(3); i >= 0; i--) {
+      sb.append(pick(rnd, LABELS)).append('.');
+    }
+    return sb.append(pick(rnd, TLDS)).toString();
+  }
+
+  /** A listed name with labels around it, a random name, or a malformed one. */
+  private static String host(SplittableRandom rnd, List<Domain> patterns) {
+    switch (rnd.nextInt(6)) {
+      case 0:
+        return name(rnd);
+      case 1:
+        return pick(rnd, LABELS) + "." + pick(rnd, patterns).domain();
+      case 2:
+        return pick(rnd, LABELS) + "." + pick(rnd, LABELS) + "." + pick(rnd, patterns).domain();
+      case 3:
+        return pick(rnd, new String[] {"a..", ".", "é.", "x", "-", "Ā."})
+            + pick(rnd, patterns).domain();
+      default:
+        return pick(rnd, patterns).domain();
+    }
+  }
+
+  private static Prefix randomPrefix(SplittableRandom rnd) {
+    boolean v6 = rnd.nextInt(4) == 0;
+    byte[] b = new byte[v6 ? 16 : 4];
+    rnd.nextBytes(b);
+    b[0] = (byte) (rnd.nextBoolean() ? 10 : rnd.nextInt(4) == 0 ? 255 : 0); // crowd a few bases
+    if (v6) {
+      b[1] = (byte) 0x20; // never ::ffff:a.b.c.d, which is IPv4
+    }
+    int bits = b.length * 8;
+    int len = rnd.nextInt(3) == 0 ? rnd.nextInt(bits + 1) : bits - rnd.nextInt(Math.min(bits, 24));
+    return Addresses.parsePrefix(address(b).getHostAddress() + "/" + len);
+  }
+
+  /** An address on the ends of {@code p}, just outside them, or anywhere. */
+  private static InetAddress probe(SplittableRandom rnd, Prefix p) {
+    byte[] b = p.ip().address.getAddress();
+    int bits = b.length * 8;
+    switch (rnd.nextInt(5)) {
+      case 0: // first address: b as it is
+        break;
+      case 1: // last
+      case 2: // last + 1
+        for (int i = p.length(); i < bits; i++) {
+          b[i / 8] |= (byte) (0x80 >>> (i % 8));
+        }
+        if (rnd.nextBoolean()) {
+          increment(b, 1);
+        }
+        break;
+      case 3: // first - 1
+        increment(b, -1);
+        break;
+      default:
+        rnd.nextBytes(b);
+    }
+    return address(b);
+  }
+
+  private static void increment(byte[] b, int by) {
+    for (int i = b.length - 1; i >= 0; i--) {
+      int v = (b[i] & 0xff) + by;
+      b[i] = (byte) v;
+      if (v >= 0 && v <= 255) {
+        return;
+      }
+    }
+  }
+
+  private static InetAddress address(byte[] b) {
+    try {
+      return InetAddress.getByAddress(b);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static <T> T pick(SplittableRandom rnd, List<T> from) {
+    return from.get(rnd.nextInt(from.size()));
+  }
+
+  private static String pick(SplittableRandom rnd, String[] from) {
+    return from[rnd.nextInt(from.length)];
+  }
+}
