@@ -34,9 +34,9 @@ final class RuleRouter implements Router {
     return new Route(decision.policy(), decision.rule(), source);
   }
 
-  /** A rule may resolve a name or look up the owning process, both blocking. */
+  /** Only when some rule resolves a name or looks up the owning process. */
   @Override
   public boolean mayBlock() {
-    return true;
+    return rules.mayBlock();
   }
 }

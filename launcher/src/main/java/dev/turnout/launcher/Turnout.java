@@ -157,7 +157,7 @@ final class Turnout implements Closeable {
     }
     Router router = new RuleRouter(rules, new ProcessLookup(java.nio.file.Path.of("/proc")));
     if (config.tun().enable()) {
-      startTun(config, plan, pool, router, outbounds.asMap(), upstream, loops);
+      startTun(config, plan, pool, rules, router, outbounds.asMap(), upstream, loops);
     }
     if (dnsConfig.enable()) {
       FakeDnsHandler.Builder handler =
@@ -196,6 +196,7 @@ final class Turnout implements Closeable {
       TurnoutConfig config,
       AddressPlan plan,
       FakeIpPool pool,
+      RuleEngine rules,
       Router router,
       Map<String, Outbound> outbounds,
       Upstream upstream,
@@ -277,6 +278,7 @@ final class Turnout implements Closeable {
       rewriterBuilder.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
+    rewriterBuilder.flowFilter(new RuleFlowFilter(rules, pool));
     PacketRewriter rewriter = rewriterBuilder.build();
     TunLoop loop = TunLoop.start(tun, rewriter);
     started.push(loop);

@@ -54,6 +54,7 @@ final class Compiled {
   private int asnAt = END;
   private int processAt = END;
   private int resolveAt = END;
+  private boolean mayBlock;
   private long[] linearKeys = new long[0];
   private Matcher[] linear = new Matcher[0];
   private long matchAllKey = NONE; // the first MATCH: it ends the list, so it is not in linear
@@ -137,7 +138,24 @@ final class Compiled {
         c.resolveAt = order;
       }
     }
+    c.mayBlock =
+        c.resolveAt != END
+            || rules.stream().anyMatch(r -> asksProcess(r.matcher()))
+            || sets.values().stream().flatMap(List::stream).anyMatch(r -> asksProcess(r.matcher()));
     return c.freeze();
+  }
+
+  private static boolean asksProcess(Matcher m) {
+    return m instanceof Process
+        || m instanceof Logic logic && logic.rules().stream().anyMatch(Compiled::asksProcess);
+  }
+
+  /**
+   * True if some decision may call the {@link HostResolver} or the process lookup, both of which
+   * may block; false means every decision is pure computation.
+   */
+  boolean mayBlock() {
+    return mayBlock;
   }
 
   private static void collectNestedSets(Matcher m, Set<String> out) {

@@ -93,6 +93,15 @@ public final class RuleEngine implements Closeable {
    * re-read) and swaps in the new rules if any list changed. Failures are logged and keep the old
    * list. Blocks while downloading. Returns the number of providers whose list changed.
    */
+  /**
+   * True if a decision may block: some rule resolves a name (IP rules without {@code no-resolve})
+   * or looks up the owning process. When false, {@link #decide} is pure computation and may run on
+   * an event loop or the TUN reader. May change when a provider refreshes.
+   */
+  public boolean mayBlock() {
+    return compiled.mayBlock();
+  }
+
   public synchronized int refreshDue() {
     Instant now = clock.instant();
     int changed = 0;

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger CONNECTIONS = LoggerFactory.getLogger("turnout.connection");
+  private static final int SILENT_HOLD_SECONDS = 30;
 
   private final OriginLookup origins;
   private final Router router;
@@ -143,6 +145,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         .addListener(
             f -> {
               if (!f.isSuccess()) {
+                if (f.cause() instanceof RejectOutbound.Rejected rejected && rejected.silent()) {
+                  holdSilently(inbound);
+                  return;
+                }
                 if (!(f.cause() instanceof RejectOutbound.Rejected)) {
                   stats.dialFailed.increment();
                   CONNECTIONS.warn(
@@ -176,6 +182,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, traffic, true));
               handOver();
             });
+  }
+
+  /**
+   * REJECT-DROP after the kernel already accepted (the flow filter could not judge it): never
+   * answer, never read; close quietly after a while so the socket and NAT session are not held
+   * forever.
+   */
+  private void holdSilently(Channel inbound) {
+    dropEarly();
+    inbound.eventLoop().schedule(() -> inbound.close(), SILENT_HOLD_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Replays what arrived while dialing into the pipe, then leaves the pipeline. */

@@ -31,7 +31,7 @@ class FakeIpPathIT {
         sandbox.startTurnout(
             Sandbox.config(
                     "  fake-ip-filter: [real.example.test]",
-                    "  - DOMAIN-SUFFIX,blocked.example.test,REJECT\n  - RULE-SET,ads,REJECT\n  - MATCH,DIRECT")
+                    "  - DOMAIN-SUFFIX,blocked.example.test,REJECT\n  - DOMAIN-SUFFIX,dropped.example.test,REJECT-DROP\n  - RULE-SET,ads,REJECT\n  - MATCH,DIRECT")
                 + "rule-providers:\n  ads:\n    type: file\n    behavior: domain\n    format: text\n    path: "
                 + ads
                 + "\n");
@@ -123,11 +123,13 @@ class FakeIpPathIT {
   }
 
   @Test
-  void rejectRulesResetTheConnectionAndSayWhichRuleDecided() throws Exception {
+  void rejectRulesRefuseTheSynAndSayWhichRuleDecided() throws Exception {
     for (String host : List.of("www.blocked.example.test", "x.ads.example.test")) {
       Sandbox.Result result =
           sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
-      assertThat(result.exit()).as("%s", result).isEqualTo(56); // connection reset by peer
+      // the SYN itself is answered with a RST: "connection refused", no socket was ever accepted
+      assertThat(result.exit()).as("%s", result).isEqualTo(7);
+      assertThat(result.stderr()).contains("Couldn't connect to server");
     }
     turnout.awaitLog("x.ads.example.test:80", Duration.ofSeconds(5));
     assertThat(turnout.log())
@@ -135,6 +137,17 @@ class FakeIpPathIT {
             "www\\.blocked\\.example\\.test:80 .*rule DOMAIN-SUFFIX,blocked\\.example\\.test .*via REJECT")
         .containsPattern(
             "x\\.ads\\.example\\.test:80 .*rule \\+\\.ads\\.example\\.test \\[provider ads.*via REJECT");
+  }
+
+  @Test
+  void rejectDropNeverAnswersTheSyn() throws Exception {
+    Sandbox.Result result =
+        sandbox.inClient(
+            T, "curl", "-sS", "--max-time", "3", "http://www.dropped.example.test/index.html");
+    assertThat(result.exit()).as("%s", result).isEqualTo(28); // timed out: no RST, no SYN-ACK
+    turnout.awaitLog("www.dropped.example.test:80", Duration.ofSeconds(5));
+    assertThat(turnout.log())
+        .containsPattern("www\\.dropped\\.example\\.test:80 .*via REJECT-DROP \\(first packet\\)");
   }
 
   @Test
