@@ -2,7 +2,6 @@ package dev.turnout.launcher;
 
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.ConfigException;
-import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
@@ -12,7 +11,6 @@ import dev.turnout.rules.RuleEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +29,7 @@ import picocli.CommandLine.Parameters;
           + " resolved through the configured upstream only if an IP rule needs it."
     })
 final class Explain implements Callable<Integer> {
-  @Option(
-      names = {"-c", "--config"},
-      required = true,
-      paramLabel = "FILE",
-      description = "YAML configuration file.")
-  Path config;
+  @CommandLine.Mixin ConfigFile config;
 
   @Option(
       names = "--network",
@@ -56,11 +49,8 @@ final class Explain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TurnoutConfig loaded;
-    try {
-      loaded = ConfigLoader.load(config);
-    } catch (ConfigException e) {
-      Main.printProblems(e);
+    TurnoutConfig loaded = config.loadOrPrintProblems();
+    if (loaded == null) {
       return Main.EXIT_CONFIG;
     }
     String host = target;

@@ -47,23 +47,12 @@ public final class Main {
       mixinStandardHelpOptions = true,
       description = "Start Turnout and run until SIGINT/SIGTERM.")
   static final class Run implements Callable<Integer> {
-    @Option(
-        names = {"-c", "--config"},
-        required = true,
-        paramLabel = "FILE",
-        description = "YAML configuration file.")
-    Path config;
+    @CommandLine.Mixin ConfigFile config;
 
     @Override
     public Integer call() {
-      TurnoutConfig loaded;
-      try {
-        loaded = ConfigLoader.load(config);
-      } catch (ConfigException e) {
-        printProblems(e);
-        return EXIT_CONFIG;
-      }
-      return Turnout.runUntilSignalled(loaded);
+      TurnoutConfig loaded = config.loadOrPrintProblems();
+      return loaded == null ? EXIT_CONFIG : Turnout.runUntilSignalled(loaded);
     }
   }
 
@@ -126,26 +115,24 @@ public final class Main {
       mixinStandardHelpOptions = true,
       description = "Validate a configuration file and print every problem.")
   static final class Check implements Callable<Integer> {
-    @Option(
-        names = {"-c", "--config"},
-        required = true,
-        paramLabel = "FILE",
-        description = "YAML configuration file.")
-    Path config;
+    @CommandLine.Mixin ConfigFile config;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+      TurnoutConfig loaded = config.loadOrPrintProblems();
+      if (loaded == null) {
+        return EXIT_CONFIG;
+      }
       try {
-        TurnoutConfig loaded = ConfigLoader.load(config);
         Components.validate(loaded);
       } catch (ConfigException e) {
         printProblems(e);
         return EXIT_CONFIG;
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.println(config + ": OK");
+      out.println(config.path + ": OK");
       out.flush();
       return 0;
     }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -103,25 +102,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     inbound.closeFuture().addListener(f -> origins.release(peer));
     Origin origin = claimed.get();
     stats.accepted.increment();
-    if (router.mayBlock()) {
-      CompletableFuture.supplyAsync(() -> router.route(origin), blockingExecutor)
-          .whenComplete(
-              (route, error) ->
-                  inbound
-                      .eventLoop()
-                      .execute(
-                          () -> {
-                            if (error != null) {
-                              CONNECTIONS.warn(
-                                  "{} routing failed: {}", origin.target(), error.toString());
-                              reset(inbound);
-                            } else {
-                              dial(inbound, origin, route);
-                            }
-                          }));
-    } else {
-      dial(inbound, origin, router.route(origin));
-    }
+    router.routeOn(
+        origin,
+        blockingExecutor,
+        inbound.eventLoop(),
+        (route, error) -> {
+          if (error != null) {
+            CONNECTIONS.warn("{} routing failed: {}", origin.target(), error.toString());
+            reset(inbound);
+          } else {
+            dial(inbound, origin, route);
+          }
+        });
   }
 
   private void dial(Channel inbound, Origin origin, Router.Route route) {

@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -202,28 +201,19 @@ public final class UdpRelay implements Closeable {
       UdpSessionState session = new UdpSessionState(flow, origin.get(), now);
       sessions.put(peer, session);
       stats.sessionsOpened.increment();
-      if (router.mayBlock()) {
-        Channel channel = listener;
-        CompletableFuture.supplyAsync(() -> router.route(session.origin), blockingExecutor)
-            .whenComplete(
-                (route, error) ->
-                    channel
-                        .eventLoop()
-                        .execute(
-                            () -> {
-                              if (error != null) {
-                                CONNECTIONS.warn(
-                                    "udp {} routing failed: {}",
-                                    session.origin.target(),
-                                    error.toString());
-                                closeSession(peer, session);
-                              } else {
-                                dial(peer, session, route);
-                              }
-                            }));
-      } else {
-        dial(peer, session, router.route(session.origin));
-      }
+      router.routeOn(
+          session.origin,
+          blockingExecutor,
+          listener.eventLoop(),
+          (route, error) -> {
+            if (error != null) {
+              CONNECTIONS.warn(
+                  "udp {} routing failed: {}", session.origin.target(), error.toString());
+              closeSession(peer, session);
+            } else {
+              dial(peer, session, route);
+            }
+          });
       return session;
     }
 
