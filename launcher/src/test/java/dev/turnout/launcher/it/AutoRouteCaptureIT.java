@@ -1,0 +1,198 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Capture-all ({@code tun.auto-route}) end to end, in the sandbox with {@code sandbox.sh routed}:
+ * the client's only way to 198.51.100.0/24 is its default route, so auto-route sends every
+ * connection there into the TUN — including, unless they are marked, Turnout's own sockets. The
+ * upstream nameserver (198.51.100.53) and the SOCKS5 server (198.51.100.1) live there, and DNS
+ * hijack is on: an unmarked upstream query would come back into Turnout as a hijacked query and
+ * be answered with a fake IP, an unmarked proxy connection would be relayed to itself. Every
+ * socket lives in the sandbox's namespaces; the "internet" namespace has no route out.
+ */
+class AutoRouteCaptureIT {
+  private static final Duration T = Duration.ofSeconds(60);
+
+  private static String config(Sandbox sandbox, String proxies, String rules) {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "dns:",
+        "  enable: true",
+        "  fake-ip-range: 198.18.0.0/15",
+        "  nameserver: [198.51.100.53]",
+        "tun:",
+        "  enable: true",
+        "  device: turnout0",
+        "  auto-route: true",
+        "  dns-hijack: [any:53, tcp://any:53]",
+        "state-dir: " + sandbox.file("state"),
+        "proxies:",
+        proxies,
+        "rules:",
+        rules,
+        "");
+  }
+
+  /** Rules of both families and routes of every table, less kernel-added IPv6 link-local. */
+  private static String routing(Sandbox sandbox) throws Exception {
+    return String.join(
+        "\n----\n",
+        sandbox.inClient(T, "ip", "-4", "rule").stdout(),
+        sandbox.inClient(T, "ip", "-6", "rule").stdout(),
+        sandbox
+            .inClient(T, "ip", "route", "show", "table", "all")
+            .stdout()
+            .lines()
+            .filter(line -> !line.contains("fe80:"))
+            .collect(Collectors.joining("\n")));
+  }
+
+  private static Sandbox routedSandbox() throws Exception {
+    Sandbox sandbox = Sandbox.create();
+    try {
+      sandbox.startServer("routed");
+      sandbox.startServer("socks-routed");
+      return sandbox;
+    } catch (Exception e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  @Test
+  void everythingToARoutedNetworkPassesTheRulesAndTurnoutsOwnSocketsDoNotLoop() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      String before = routing(sandbox);
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  sandbox,
+                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                  String.join(
+                      "\n",
+                      "  - DOMAIN-SUFFIX,bulk.example.test,dante",
+                      "  - IP-CIDR,198.51.100.0/24,DIRECT",
+                      "  - MATCH,DIRECT")));
+      assertThat(sandbox.inClient(T, "ip", "rule").stdout())
+          .contains("fwmark 0x2022 lookup main")
+          .contains("lookup 2022");
+
+      // (a) a literal address, captured by the default route, judged by an IP rule
+      Sandbox.Result literal =
+          sandbox.inClient(
+              T, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/index.html");
+      assertThat(literal.exit()).as("%s", literal).isZero();
+      assertThat(literal.stdout()).isEqualTo("ok\n");
+      turnout.awaitLog("198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24 .*via DIRECT");
+
+      // (b) the client asks the routed resolver itself: hijacked, answered with a fake IP; the
+      // DIRECT dial then resolves the name through the marked upstream socket.
+      Sandbox.Result dig =
+          sandbox.inClient(
+              T, "dig", "+short", "+time=3", "+tries=1", "@198.51.100.53", "routed.example.test");
+      assertThat(dig.exit()).as("%s", dig).isZero();
+      String fake = dig.stdout().trim();
+      assertThat(fake).as("answered by Turnout, not by dnsmasq").startsWith("198.18.");
+      Sandbox.Result byName =
+          sandbox.inClient(
+              T,
+              "curl",
+              "-sS",
+              "--fail",
+              "--max-time",
+              "10",
+              "--resolve",
+              "routed.example.test:80:" + fake,
+              "http://routed.example.test/index.html");
+      assertThat(byName.exit()).as("%s\n%s", byName, turnout.log()).isZero();
+      assertThat(byName.stdout()).isEqualTo("ok\n");
+      assertThat(Files.readString(sandbox.file("dnsmasq-routed.log")))
+          .as("Turnout's upstream query reached the real resolver through the default route")
+          .contains("query[A] routed.example.test from 203.0.113.2");
+
+      // (c) a rule sends a name through the SOCKS5 server, reached through the default route
+      Sandbox.Result viaProxy =
+          sandbox.inClient(
+              T, "curl", "-sS", "--fail", "--max-time", "10", "http://bulk.example.test/index.html");
+      assertThat(viaProxy.exit()).as("%s\n%s", viaProxy, turnout.log()).isZero();
+      assertThat(viaProxy.stdout()).isEqualTo("ok\n");
+      assertThat(Files.readString(sandbox.file("danted-routed.log"))).contains("203.0.113.10.80");
+      turnout.awaitLog("bulk.example.test:80", Duration.ofSeconds(5));
+      String log = turnout.log();
+      assertThat(log)
+          .containsPattern("bulk\\.example\\.test:80 .*rule DOMAIN-SUFFIX,bulk\\.example\\.test")
+          .as("Turnout's own sockets never came back through its TUN")
+          .doesNotContain("198.51.100.1:1080")
+          .doesNotContain("198.51.100.53:53")
+          .doesNotContain("198.51.100.10:80 from 198.18.");
+
+      // (d) SIGTERM undoes every rule and route
+      int exit = turnout.terminate(Duration.ofSeconds(20));
+      assertThat(exit).isIn(0, 143);
+      assertThat(routing(sandbox)).isEqualTo(before);
+    }
+  }
+
+  /**
+   * (e) Loop canary: a proxy pointing at Turnout's own relay (the TUN address) would feed every
+   * connection back into Turnout, each one opening another. The dial is refused; Turnout keeps
+   * serving and does not leak file descriptors.
+   */
+  @Test
+  void aProxyPointingAtTurnoutsOwnRelayIsRefusedWithoutLeaking() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  sandbox,
+                  "  - {name: self, type: socks5, server: 198.18.0.1, port: 7890}",
+                  "  - IP-CIDR,198.51.100.10/32,self\n  - MATCH,DIRECT"));
+      long pid = turnoutPid(sandbox);
+      long fdsBefore = openFiles(pid);
+      for (int i = 0; i < 20; i++) {
+        Sandbox.Result looped =
+            sandbox.inClient(
+                T, "curl", "-sS", "--fail", "--max-time", "5", "http://198.51.100.10/index.html");
+        assertThat(looped.exit()).as("%s", looped).isNotZero();
+      }
+      assertThat(turnout.log()).contains("refusing to dial 198.18.0.1");
+      assertThat(turnout.isAlive()).isTrue();
+      Sandbox.Result still =
+          sandbox.inClient(
+              T, "curl", "-sS", "--fail", "--max-time", "10", "http://www.example.test/index.html");
+      assertThat(still.exit()).as("%s\n%s", still, turnout.log()).isZero();
+      assertThat(openFiles(pid)).as("file descriptors after 20 refused loops").isLessThan(fdsBefore + 16);
+      turnout.terminate(Duration.ofSeconds(20));
+    }
+  }
+
+  /** The one Java process in the client namespace: Turnout ({@code ip netns exec} exec()s it). */
+  private static long turnoutPid(Sandbox sandbox) throws Exception {
+    String pids = Sandbox.run(T, "ip", "netns", "pids", sandbox.client).stdout();
+    return pids.lines()
+        .map(String::trim)
+        .filter(p -> !p.isEmpty())
+        .mapToLong(Long::parseLong)
+        .filter(p -> ProcessHandle.of(p).flatMap(h -> h.info().command()).orElse("").endsWith("java"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static long openFiles(long pid) throws Exception {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.count();
+    }
+  }
+}
