@@ -8,6 +8,19 @@
 #   sandbox.sh dot  NAME DIR   optional, after `up`: DNS over TLS on 203.0.113.1:853 (stunnel in
 #                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1;
 #                              DIR/dot/trust.p12 (password changeit) is a Java trust store for it
+#   sandbox.sh routed NAME DIR optional, after `up`: a second network behind the internet's router,
+#                              reachable from the client only through a default route (so Turnout's
+#                              auto-route captures it): the client gets `default via 203.0.113.1`;
+#                              the internet gets 198.51.100.10 (nginx, same web root) and
+#                              198.51.100.53 (a second dnsmasq, log DIR/dnsmasq-routed.log:
+#                              routed.example.test -> 198.51.100.10, www/bulk.example.test ->
+#                              203.0.113.10) on its lo. The default route leads only into the
+#                              internet namespace, which has none: nothing leaves the machine.
+#   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
+#                              (no auth), connections logged to DIR/danted-routed.log
+#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (192.168.77.2/24, default via
+#                              the client at 192.168.77.1), with IPv4 forwarding on in the client
+#                              namespace only, so the client acts as its gateway; `down` removes it
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
 #   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
@@ -26,6 +39,9 @@ net="$name-n"
 short=$(printf '%s' "$name" | md5sum | cut -c1-8)
 veth_c="tc$short"
 veth_n="tn$short"
+lanhost="$name-l"
+veth_l="tl$short"
+veth_g="tg$short"
 
 in_ns() { ip netns exec "$1" "${@:2}"; }
 
@@ -129,8 +145,8 @@ CONF
   return 1
 }
 
-socks() {
-  cat > "$dir/danted.conf" <<CONF
+socks_conf() {
+  cat <<CONF
 logoutput: $dir/danted.log
 internal: 203.0.113.1 port = 1080
 external: 203.0.113.1
@@ -141,6 +157,10 @@ user.unprivileged: nobody
 client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }
 socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect }
 CONF
+}
+
+socks() {
+  socks_conf > "$dir/danted.conf"
   in_ns "$net" danted -D -f "$dir/danted.conf" -p "$dir/danted.pid"
   for _ in $(seq 1 50); do
     if in_ns "$net" curl -sf -o /dev/null --socks5-hostname 203.0.113.1:1080 \
@@ -153,8 +173,67 @@ CONF
   return 1
 }
 
+routed() {
+  mkdir -p "$dir/nginx-routed"
+  for a in 198.51.100.1 198.51.100.10 198.51.100.53; do
+    in_ns "$net" ip addr add "$a/32" dev lo
+  done
+  in_ns "$client" ip route add default via 203.0.113.1
+  in_ns "$net" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+    --listen-address=198.51.100.53 --bind-interfaces --user=root \
+    --local=/test/ --local-ttl=60 --pid-file="$dir/dnsmasq-routed.pid" --log-queries \
+    --log-facility="$dir/dnsmasq-routed.log" \
+    --host-record=routed.example.test,198.51.100.10 \
+    --host-record=www.example.test,203.0.113.10 \
+    --host-record=bulk.example.test,203.0.113.10
+  sed -e "s|listen 203.0.113.10:80|listen 198.51.100.10:80|" \
+    -e "s|$dir/nginx/|$dir/nginx-routed/|g" "$dir/nginx/nginx.conf" > "$dir/nginx-routed/nginx.conf"
+  in_ns "$net" nginx -c "$dir/nginx-routed/nginx.conf" -p "$dir/nginx-routed"
+  for _ in $(seq 1 50); do
+    if in_ns "$net" dig +time=1 +tries=1 +short @198.51.100.53 routed.example.test >/dev/null 2>&1 \
+      && in_ns "$net" curl -sf -o /dev/null http://198.51.100.10/index.html; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: the routed dnsmasq or nginx did not come up" >&2
+  return 1
+}
+
+socks_routed() {
+  socks_conf | sed -e "s|internal: 203.0.113.1|internal: 198.51.100.1|" \
+    -e "s|danted.log|danted-routed.log|" > "$dir/danted-routed.conf"
+  in_ns "$net" danted -D -f "$dir/danted-routed.conf" -p "$dir/danted-routed.pid"
+  for _ in $(seq 1 50); do
+    if in_ns "$net" curl -sf -o /dev/null --socks5-hostname 198.51.100.1:1080 \
+      http://www.example.test/index.html; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: the routed dante did not come up" >&2
+  return 1
+}
+
+lan() {
+  ip netns add "$lanhost"
+  ip link add "$veth_l" type veth peer name "$veth_g"
+  ip link set "$veth_l" netns "$lanhost"
+  ip link set "$veth_g" netns "$client"
+  in_ns "$lanhost" ip link set lo up
+  in_ns "$lanhost" ip addr add 192.168.77.2/24 dev "$veth_l"
+  in_ns "$client" ip addr add 192.168.77.1/24 dev "$veth_g"
+  in_ns "$lanhost" ip link set "$veth_l" up
+  in_ns "$client" ip link set "$veth_g" up
+  in_ns "$lanhost" ip route add default via 192.168.77.1
+  in_ns "$client" sysctl -qw net.ipv4.ip_forward=1 # the client namespace's own setting
+  mkdir -p "/etc/netns/$lanhost"
+  echo "nameserver 198.51.100.53" > "/etc/netns/$lanhost/resolv.conf"
+  printf '127.0.0.1 localhost\n' > "/etc/netns/$lanhost/hosts"
+}
+
 down() {
-  for ns in "$client" "$net"; do
+  for ns in "$lanhost" "$client" "$net"; do
     if ip netns list | grep -qw "$ns"; then
       pids=$(ip netns pids "$ns" 2>/dev/null || true)
       [ -n "$pids" ] && kill $pids 2>/dev/null || true
@@ -167,9 +246,10 @@ down() {
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
-  rm -rf "/etc/netns/$client" "/etc/netns/$net"
+  rm -rf "/etc/netns/$client" "/etc/netns/$net" "/etc/netns/$lanhost"
   # The veth pair disappears with its namespaces; remove it in case a half-built `up` left it here.
   ip link del "$veth_c" 2>/dev/null || true
+  ip link del "$veth_l" 2>/dev/null || true
 }
 
 case "$cmd" in
@@ -177,5 +257,8 @@ case "$cmd" in
   down) down ;;
   dot) dot ;;
   socks) socks ;;
-  *) echo "usage: sandbox.sh up|down|socks|dot NAME DIR" >&2; exit 2 ;;
+  routed) routed ;;
+  lan) lan ;;
+  socks-routed) socks_routed ;;
+  *) echo "usage: sandbox.sh up|down|socks|dot|routed|socks-routed|lan NAME DIR" >&2; exit 2 ;;
 esac

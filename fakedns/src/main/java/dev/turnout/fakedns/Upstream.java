@@ -16,13 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -41,7 +41,6 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
-import org.xbill.DNS.io.DefaultIoClientFactory;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
@@ -55,16 +54,19 @@ import org.xbill.DNS.io.UdpIoClient;
  * SERVFAIL/REFUSED answer moves on to the next server. A truncated UDP answer is retried over TCP.
  * Servers may be plain UDP/TCP, DNS over TLS or DNS over HTTPS; a server inside the forbidden range
  * (Turnout's own TUN range) is rejected at {@link Builder#build}, so upstream queries never enter
- * the TUN in fake-IP mode. Answers are cached by TTL (see {@link #query}). The upstream query
- * carries a fresh random ID; the answer gets the caller's ID back.
+ * the TUN in fake-IP mode. In capture-all mode every UDP, TCP and TLS socket carries {@link
+ * Builder#soMark} (checked, fail closed), so queries take the main table instead of the TUN.
+ * Answers are cached by TTL (see {@link #query}). The upstream query carries a fresh random ID; the
+ * answer gets the caller's ID back.
  *
  * <p>{@link #resolveIpv4} is for DIRECT dialing: cached by TTL, and it never returns an address in
  * the forbidden range (the fake-IP range), so Turnout never dials into its own TUN.
  *
- * <p>Thread-safe; futures may complete on dnsjava's I/O thread, so callers must not block in
+ * <p>Thread-safe; futures may complete on the DNS I/O thread (one daemon Netty epoll thread,
+ * started by {@link Builder#build}, stopped by {@link #close}), so callers must not block in
  * dependent stages.
  */
-public final class Upstream {
+public final class Upstream implements java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(Upstream.class);
   private static final Executor DIRECT = Runnable::run;
   private static final long MAX_CACHE_TTL_SECONDS = 3600;
@@ -72,6 +74,7 @@ public final class Upstream {
   private final List<Nameserver> servers;
   private final List<Function<Message, CompletableFuture<Message>>> exchanges;
   private final List<DotClient> dotClients = new ArrayList<>();
+  private final MarkedChannels channels;
   private final Duration timeout;
   private final int forbiddenFirst;
   private final int forbiddenLast;
@@ -101,8 +104,9 @@ public final class Upstream {
     this.forbiddenLast = b.forbiddenLast;
     this.random = b.random;
     this.ticker = b.ticker;
-    UdpIoClient udp = new DefaultIoClientFactory().createOrGetUdpClient();
-    TcpIoClient tcp = new TcpClient();
+    this.channels = new MarkedChannels(b.soMark, b.markRead);
+    UdpIoClient udp = new UdpClient(channels);
+    TcpIoClient tcp = new TcpClient(channels);
     IoClientFactory io =
         new IoClientFactory() {
           @Override
@@ -127,7 +131,7 @@ public final class Upstream {
           list.add(q -> r.sendAsync(q, DIRECT).toCompletableFuture());
         }
         case TLS -> {
-          DotClient dot = new DotClient(ns.address(), b.sslContext(), timeout);
+          DotClient dot = new DotClient(channels, ns.address(), b.sslContext(), timeout);
           dotClients.add(dot);
           list.add(q -> overBytes(q, dot::exchange));
         }
@@ -419,6 +423,16 @@ public final class Upstream {
     dotClients.forEach(DotClient::close);
   }
 
+  /**
+   * Closes every connection and stops the I/O thread. Queries made afterwards fail with an {@link
+   * IOException}. Idempotent.
+   */
+  @Override
+  public void close() {
+    closeIdleConnections();
+    channels.close();
+  }
+
   /** Configures an {@link Upstream}. Not thread-safe; build once. */
   public static final class Builder {
     private final List<Nameserver> servers;
@@ -426,7 +440,8 @@ public final class Upstream {
     // Empty range by default: first > last (unsigned) forbids nothing.
     private int forbiddenFirst = -1;
     private int forbiddenLast = 0;
-    private OptionalInt soMark = OptionalInt.empty();
+    private int soMark;
+    private IntConsumer markRead = mark -> {};
     private Ticker ticker = Ticker.systemTicker();
     private RandomGenerator random = new SecureRandom();
     private long cacheSize = 10_000;
@@ -495,13 +510,24 @@ public final class Upstream {
     }
 
     /**
-     * Requests that upstream sockets carry {@code SO_MARK} (capture-all mode, DESIGN §4). <b>Not
-     * implemented yet</b>: {@link #build()} then fails with {@link UnsupportedOperationException}
-     * rather than silently sending unmarked queries that would loop through the TUN. The plan is a
-     * dnsjava {@code IoClientFactory} over marked Netty epoll sockets.
+     * {@code SO_MARK} for every upstream socket (UDP, TCP, DNS over TLS), for capture-all mode
+     * (DESIGN §4): the {@code routing-mark} that an {@code ip rule} sends to the main table, so
+     * upstream queries never re-enter the TUN. Setting it needs {@code CAP_NET_ADMIN}. Fails
+     * closed: the mark is read back from each socket before anything is sent, and a query whose
+     * socket did not take it fails (moving on to the next server) instead of going out unmarked.
+     * Default 0: no mark.
+     *
+     * <p>DNS over HTTPS cannot be marked ({@code java.net.http} gives no access to its sockets), so
+     * {@link #build()} rejects an {@code https://} server together with a mark.
      */
     public Builder soMark(int mark) {
-      this.soMark = OptionalInt.of(mark);
+      this.soMark = mark;
+      return this;
+    }
+
+    /** Test hook: told the {@code SO_MARK} read back from every marked socket. */
+    Builder markRead(IntConsumer observer) {
+      this.markRead = Objects.requireNonNull(observer);
       return this;
     }
 
@@ -516,10 +542,13 @@ public final class Upstream {
     }
 
     /**
-     * Creates the upstream client. Opens no sockets until the first query.
+     * Creates the upstream client and starts its I/O thread. Opens no sockets until the first
+     * query.
      *
-     * @throws IllegalArgumentException if a server lies inside the forbidden range: its queries
-     *     would be routed into Turnout's own TUN
+     * @throws IllegalArgumentException if a server lies inside the forbidden range (its queries
+     *     would be routed into Turnout's own TUN), or is a DNS-over-HTTPS server while a {@link
+     *     #soMark} is set
+     * @throws UnsatisfiedLinkError if Netty's native epoll transport cannot be loaded
      */
     public Upstream build() {
       for (Nameserver ns : servers) {
@@ -534,9 +563,20 @@ public final class Upstream {
           }
         }
       }
-      if (soMark.isPresent()) {
-        throw new UnsupportedOperationException(
-            "SO_MARK on upstream DNS sockets is not implemented yet (capture-all mode needs it)");
+      // A missing native transport fails here, not at the first query.
+      io.netty.channel.epoll.Epoll.ensureAvailability();
+      if (soMark != 0) {
+        for (Nameserver ns : servers) {
+          if (ns.protocol() == Nameserver.Protocol.HTTPS) {
+            throw new IllegalArgumentException(
+                "nameserver "
+                    + ns
+                    + ": DNS over HTTPS cannot carry routing-mark (SO_MARK) and would loop"
+                    + " through the TUN with auto-route; use tls://"
+                    + ns.address().getAddress().getHostAddress()
+                    + " (DNS over TLS) or plain DNS instead");
+          }
+        }
       }
       return new Upstream(this);
     }

@@ -221,9 +221,77 @@ class UpstreamTest {
     assertThatThrownBy(() -> Upstream.builder(List.of("https://dns.example/dns-query")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("literal addresses only");
-    assertThatThrownBy(() -> builder(first).soMark(0x2a).build())
-        .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageContaining("SO_MARK");
+    assertThatThrownBy(
+            () ->
+                Upstream.builder(List.of(first.address(), "https://127.0.0.1"))
+                    .soMark(0x2a)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("DNS over HTTPS cannot carry routing-mark")
+        .hasMessageContaining("tls://127.0.0.1");
+  }
+
+  /** Whether this process may set SO_MARK (CAP_NET_ADMIN); the mark tests need it. */
+  private static boolean canMark() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  @Test
+  void everyUpstreamSocketCarriesTheMarkReadBackFromTheKernel(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(canMark(), "setting SO_MARK needs CAP_NET_ADMIN");
+    TlsFronts.Contexts tls = TlsFronts.contexts(dir);
+    first.mode = FakeUpstream.Mode.TRUNCATE_UDP; // UDP, then a TCP retry
+    try (TlsFronts.Dot dot = new TlsFronts.Dot(tls.server(), plainPort(second))) {
+      java.util.List<Integer> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
+      for (String spec : List.of(first.address(), "tcp://" + second.address(), dot.spec())) {
+        try (Upstream upstream =
+            Upstream.builder(List.of(spec))
+                .timeout(Duration.ofSeconds(5))
+                .sslContext(tls.client())
+                .cacheSize(0)
+                .soMark(0x2022)
+                .markRead(marks::add)
+                .build()) {
+          for (int i = 0; i < 2; i++) {
+            Message answer = upstream.query(query("txt.test.", Type.TXT)).get(10, TimeUnit.SECONDS);
+            assertThat(answer.getSection(Section.ANSWER))
+                .singleElement()
+                .isInstanceOf(TXTRecord.class);
+          }
+        }
+      }
+      assertThat(first.udpQueries).hasValue(2);
+      assertThat(first.tcpQueries).hasValue(2);
+      assertThat(second.tcpQueries).hasValue(2 + 2); // tcp://, and the DoT front forwards over TCP
+      assertThat(dot.queries).hasValue(2);
+      assertThat(dot.accepted).hasValue(1); // the marked TLS connection is kept alive
+      // 2 UDP + 2 TCP retries, 2 tcp://, 1 DoT connection: each socket marked before use
+      assertThat(marks).hasSize(7).containsOnly(0x2022);
+    }
+  }
+
+  @Test
+  void unmarkedUpstreamReadsNoMarkAndStillWorksAfterManyQueries() throws Exception {
+    java.util.List<Integer> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Upstream upstream = builder(first).cacheSize(0).markRead(marks::add).build()) {
+      for (int i = 0; i < 50; i++) {
+        upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(first.udpQueries).hasValue(50);
+    assertThat(marks).isEmpty(); // mark 0: the option is never touched
+  }
+
+  @Test
+  void queriesAfterCloseFailInsteadOfHanging() throws Exception {
+    Upstream upstream = builder(first).build();
+    upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    upstream.close();
+    assertThatThrownBy(() -> upstream.query(query("www.test.", Type.A)).get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(java.io.IOException.class);
   }
 
   private static List<String> hosts(Upstream upstream, String name) throws Exception {

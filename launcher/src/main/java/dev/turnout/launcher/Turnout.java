@@ -99,10 +99,14 @@ final class Turnout implements Closeable {
   void start(TurnoutConfig config) throws Exception {
     AddressPlan plan = config.plan();
     TurnoutConfig.Dns dnsConfig = config.dns();
+    // With auto-route, unmarked upstream queries would enter the TUN and be hijacked back to
+    // Turnout: every upstream socket carries the routing mark, like the dialers' (DESIGN §4).
     Upstream upstream =
         Upstream.builder(dnsConfig.nameservers())
             .forbiddenRange(plan.range().first(), plan.range().last())
+            .soMark(config.tun().routingMark())
             .build();
+    started.push(upstream);
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeIpPool pool6 = fake.fakeIpRange6() == null ? null : FakeIpPool.ofCidr(fake.fakeIpRange6());

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
  * the client's only way to 198.51.100.0/24 is its default route, so auto-route sends every
  * connection there into the TUN — including, unless they are marked, Turnout's own sockets. The
  * upstream nameserver (198.51.100.53) and the SOCKS5 server (198.51.100.1) live there, and DNS
- * hijack is on: an unmarked upstream query would come back into Turnout as a hijacked query and
- * be answered with a fake IP, an unmarked proxy connection would be relayed to itself. Every
- * socket lives in the sandbox's namespaces; the "internet" namespace has no route out.
+ * hijack is on: an unmarked upstream query would come back into Turnout as a hijacked query and be
+ * answered with a fake IP, an unmarked proxy connection would be relayed to itself. Every socket
+ * lives in the sandbox's namespaces; the "internet" namespace has no route out.
  */
 class AutoRouteCaptureIT {
   private static final Duration T = Duration.ofSeconds(60);
@@ -125,7 +125,13 @@ class AutoRouteCaptureIT {
       // (c) a rule sends a name through the SOCKS5 server, reached through the default route
       Sandbox.Result viaProxy =
           sandbox.inClient(
-              T, "curl", "-sS", "--fail", "--max-time", "10", "http://bulk.example.test/index.html");
+              T,
+              "curl",
+              "-sS",
+              "--fail",
+              "--max-time",
+              "10",
+              "http://bulk.example.test/index.html");
       assertThat(viaProxy.exit()).as("%s\n%s", viaProxy, turnout.log()).isZero();
       assertThat(viaProxy.stdout()).isEqualTo("ok\n");
       assertThat(Files.readString(sandbox.file("danted-routed.log"))).contains("203.0.113.10.80");
@@ -134,9 +140,8 @@ class AutoRouteCaptureIT {
       assertThat(log)
           .containsPattern("bulk\\.example\\.test:80 .*rule DOMAIN-SUFFIX,bulk\\.example\\.test")
           .as("Turnout's own sockets never came back through its TUN")
-          .doesNotContain("198.51.100.1:1080")
-          .doesNotContain("198.51.100.53:53")
-          .doesNotContain("198.51.100.10:80 from 198.18.");
+          .doesNotContain("-> 198.51.100.1:1080")
+          .doesNotContain("-> 198.51.100.53:53");
 
       // (d) SIGTERM undoes every rule and route
       int exit = turnout.terminate(Duration.ofSeconds(20));
@@ -173,9 +178,72 @@ class AutoRouteCaptureIT {
           sandbox.inClient(
               T, "curl", "-sS", "--fail", "--max-time", "10", "http://www.example.test/index.html");
       assertThat(still.exit()).as("%s\n%s", still, turnout.log()).isZero();
-      assertThat(openFiles(pid)).as("file descriptors after 20 refused loops").isLessThan(fdsBefore + 16);
+      assertThat(openFiles(pid))
+          .as("file descriptors after 20 refused loops")
+          .isLessThan(fdsBefore + 16);
       turnout.terminate(Duration.ofSeconds(20));
     }
+  }
+
+  /**
+   * Gateway mode: a LAN host whose default route is the client namespace (forwarding on there) is
+   * captured like the client's own connections: a literal address by an IP rule, and a name it
+   * asked its own resolver for (hijacked, a fake IP) dialed DIRECT. The internet has no route back
+   * to the LAN, so an answer at all proves the connection went through Turnout.
+   */
+  @Test
+  void aLanHostRoutedThroughTheClientIsCapturedToo() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      sandbox.startServer("lan");
+      String before = routing(sandbox);
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  sandbox,
+                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                  "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT"));
+
+      Sandbox.Result literal =
+          inLan(sandbox, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/");
+      assertThat(literal.exit()).as("%s\n%s", literal, turnout.log()).isZero();
+      assertThat(literal.stdout()).isEqualTo("ok\n");
+      turnout.awaitLog("198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "192\\.168\\.77\\.2:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
+
+      Sandbox.Result dig =
+          inLan(sandbox, "dig", "+short", "+time=3", "+tries=1", "routed.example.test");
+      assertThat(dig.exit()).as("%s", dig).isZero();
+      String fake = dig.stdout().trim();
+      assertThat(fake).as("hijacked and answered by Turnout").startsWith("198.18.");
+      Sandbox.Result byName =
+          inLan(
+              sandbox,
+              "curl",
+              "-sS",
+              "--fail",
+              "--max-time",
+              "10",
+              "--resolve",
+              "routed.example.test:80:" + fake,
+              "http://routed.example.test/index.html");
+      assertThat(byName.exit()).as("%s\n%s", byName, turnout.log()).isZero();
+      assertThat(byName.stdout()).isEqualTo("ok\n");
+
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+      assertThat(routing(sandbox)).isEqualTo(before);
+    }
+  }
+
+  private static Sandbox.Result inLan(Sandbox sandbox, String... command) throws Exception {
+    String[] full = new String[command.length + 4];
+    full[0] = "ip";
+    full[1] = "netns";
+    full[2] = "exec";
+    full[3] = sandbox.name + "-l";
+    System.arraycopy(command, 0, full, 4, command.length);
+    return Sandbox.run(T, full);
   }
 
   /** The one Java process in the client namespace: Turnout ({@code ip netns exec} exec()s it). */
@@ -185,7 +253,8 @@ class AutoRouteCaptureIT {
         .map(String::trim)
         .filter(p -> !p.isEmpty())
         .mapToLong(Long::parseLong)
-        .filter(p -> ProcessHandle.of(p).flatMap(h -> h.info().command()).orElse("").endsWith("java"))
+        .filter(
+            p -> ProcessHandle.of(p).flatMap(h -> h.info().command()).orElse("").endsWith("java"))
         .findFirst()
         .orElseThrow();
   }
