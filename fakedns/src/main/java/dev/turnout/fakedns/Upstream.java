@@ -85,9 +85,32 @@ public final class Upstream implements java.io.Closeable {
   private final LongAdder cacheHits = new LongAdder();
 
   /** A lookup outcome; failures are values so Caffeine neither logs them nor keeps them. */
-  private record Resolved(List<Inet4Address> addresses, long ttlSeconds, Throwable error) {
+  /**
+   * A lookup's result. {@code receivedNanos} is the ticker when the answer arrived: expiry counts
+   * from then, not from whenever the cache gets to record the completed future.
+   */
+  private record Resolved(
+      List<Inet4Address> addresses, long ttlSeconds, long receivedNanos, Throwable error) {
     static Resolved failed(Throwable error) {
-      return new Resolved(List.of(), 0, error);
+      return new Resolved(List.of(), 0, 0, error);
+    }
+  }
+
+  /** Expires a lookup TTL seconds after its answer arrived. */
+  private static final class FromArrival implements Expiry<String, Resolved> {
+    @Override
+    public long expireAfterCreate(String name, Resolved resolved, long now) {
+      return Math.max(0, resolved.receivedNanos() + resolved.ttlSeconds() * 1_000_000_000L - now);
+    }
+
+    @Override
+    public long expireAfterUpdate(String name, Resolved resolved, long now, long remaining) {
+      return expireAfterCreate(name, resolved, now);
+    }
+
+    @Override
+    public long expireAfterRead(String name, Resolved resolved, long now, long remaining) {
+      return remaining;
     }
   }
 
@@ -146,9 +169,7 @@ public final class Upstream implements java.io.Closeable {
         Caffeine.newBuilder()
             .maximumSize(b.cacheSize)
             .ticker(b.ticker)
-            .expireAfter(
-                Expiry.<String, Resolved>creating(
-                    (name, resolved) -> Duration.ofSeconds(resolved.ttlSeconds())))
+            .expireAfter(new FromArrival())
             .buildAsync();
     this.answers =
         b.cacheSize == 0
@@ -394,7 +415,7 @@ public final class Upstream implements java.io.Closeable {
                       ? ": only addresses inside the fake-IP range"
                       : ": no A record in the answer")));
     }
-    return new Resolved(List.copyOf(addresses), Math.max(1, ttl), null);
+    return new Resolved(List.copyOf(addresses), Math.max(1, ttl), ticker.read(), null);
   }
 
   private boolean forbidden(InetAddress address) {
