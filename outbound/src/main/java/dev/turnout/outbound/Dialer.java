@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -231,17 +232,37 @@ public final class Dialer {
 
   /** Connects one TCP socket, applying and verifying the mark and device before connect. */
   Future<Channel> connect(InetSocketAddress remote, EventLoop loop) {
-    Promise<Channel> promise = loop.newPromise();
-    ChannelFuture registered =
+    Bootstrap tcp =
         new Bootstrap()
             .group(loop)
             .channel(EpollSocketChannel.class)
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-            .handler(new ChannelInboundHandlerAdapter())
-            .register();
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+    return openSafely(tcp, loop, ch -> ch.connect(remote));
+  }
+
+  /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
+  Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
+    Bootstrap udp =
+        new Bootstrap()
+            .group(loop)
+            .channel(EpollDatagramChannel.class)
+            .option(ChannelOption.AUTO_READ, true);
+    InetSocketAddress any = new InetSocketAddress(Literals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
+    return openSafely(udp, loop, ch -> ch.bind(any));
+  }
+
+  /**
+   * Registers a socket, applies and verifies the mark and device, and only then lets {@code use}
+   * connect or bind it: no packet ever leaves an unmarked socket. The caller gets an empty
+   * pipeline; on any failure the socket is closed.
+   */
+  private Future<Channel> openSafely(
+      Bootstrap bootstrap, EventLoop loop, Function<Channel, ChannelFuture> use) {
+    Promise<Channel> promise = loop.newPromise();
+    ChannelFuture registered = bootstrap.handler(new ChannelInboundHandlerAdapter()).register();
     registered.addListener(
         f -> {
           Channel ch = registered.channel();
@@ -258,53 +279,14 @@ public final class Dialer {
             promise.tryFailure(unsafe);
             return;
           }
-          ch.connect(remote)
+          use.apply(ch)
               .addListener(
-                  c -> {
-                    if (c.isSuccess()) {
+                  done -> {
+                    if (done.isSuccess()) {
                       promise.trySuccess(ch);
                     } else {
                       ch.close();
-                      promise.tryFailure(c.cause());
-                    }
-                  });
-        });
-    return promise;
-  }
-
-  /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
-  Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
-    Promise<Channel> promise = loop.newPromise();
-    ChannelFuture registered =
-        new Bootstrap()
-            .group(loop)
-            .channel(EpollDatagramChannel.class)
-            .option(ChannelOption.AUTO_READ, true)
-            .handler(new ChannelInboundHandlerAdapter())
-            .register();
-    registered.addListener(
-        f -> {
-          Channel ch = registered.channel();
-          if (!f.isSuccess()) {
-            promise.tryFailure(f.cause());
-            return;
-          }
-          ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
-          IOException unsafe = applySocketOptions(ch);
-          if (unsafe != null) {
-            ch.close();
-            promise.tryFailure(unsafe);
-            return;
-          }
-          InetSocketAddress any = new InetSocketAddress(Literals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
-          ch.bind(any)
-              .addListener(
-                  b -> {
-                    if (b.isSuccess()) {
-                      promise.trySuccess(ch);
-                    } else {
-                      ch.close();
-                      promise.tryFailure(b.cause());
+                      promise.tryFailure(done.cause());
                     }
                   });
         });
