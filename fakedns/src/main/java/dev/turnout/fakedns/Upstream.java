@@ -65,6 +65,10 @@ import org.xbill.DNS.io.UdpIoClient;
  * <p>Thread-safe; futures may complete on the DNS I/O thread (one daemon Netty epoll thread,
  * started by {@link Builder#build}, stopped by {@link #close}), so callers must not block in
  * dependent stages.
+ *
+ * <p>Longer than our usual file: it is the one place that owns upstream order, fallback, the
+ * truncation retry and both caches; the transports themselves live in UdpClient, TcpClient,
+ * DotClient and DohClient.
  */
 public final class Upstream implements java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(Upstream.class);

@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Over 400 lines because the forward and reverse paths of three protocols share one set of views
  * and probes; splitting them would spread the per-packet state across classes.
+ *
+ * <p>Longer than our usual file: every per-packet decision (direction, NAT lookup, hijack, ICMP,
+ * early verdict, RST) sits in one straight path so the hot loop has no indirection; the byte views
+ * and checksums are in their own classes.
  */
 public final class PacketRewriter {
   private static final Logger log = LoggerFactory.getLogger(PacketRewriter.class);
