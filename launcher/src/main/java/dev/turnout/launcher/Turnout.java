@@ -19,6 +19,7 @@ import dev.turnout.launcher.relay.RelayServer;
 import dev.turnout.launcher.relay.RelaySettings;
 import dev.turnout.launcher.relay.Router;
 import dev.turnout.launcher.udp.DirectUdpOutbound;
+import dev.turnout.launcher.udp.ProxiedUdpOutbound;
 import dev.turnout.launcher.udp.UdpNatOrigins;
 import dev.turnout.launcher.udp.UdpRelay;
 import dev.turnout.natrewrite.Ipv4Range;
@@ -258,8 +259,8 @@ final class Turnout implements Closeable {
             relayLoops,
             new UdpNatOrigins(nat, flowOrigins),
             router,
-            Map.of(
-                "DIRECT",
+            udpOutbounds(
+                outbounds,
                 new DirectUdpOutbound(
                     host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf),
                     address -> plan.range().contains(Ipv4Cidr.toInt(address)),
@@ -287,6 +288,25 @@ final class Turnout implements Closeable {
     TunLoop loop = TunLoop.start(tun, rewriter);
     started.push(loop);
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
+  }
+
+  /**
+   * The UDP side of every policy that can carry datagrams: DIRECT through its own marked sockets,
+   * proxies and groups (SOCKS5 UDP ASSOCIATE, Shadowsocks) through their associations. A policy
+   * missing here (REJECT, a TCP-only proxy) closes the flow, and the relay logs why.
+   */
+  private static Map<String, dev.turnout.launcher.udp.UdpOutbound> udpOutbounds(
+      Map<String, Outbound> outbounds, DirectUdpOutbound direct) {
+    Map<String, dev.turnout.launcher.udp.UdpOutbound> udp = new java.util.HashMap<>();
+    outbounds.forEach(
+        (name, outbound) -> {
+          if (outbound instanceof dev.turnout.outbound.UdpOutbound carrier
+              && !name.equals(direct.name())) {
+            udp.put(name, new ProxiedUdpOutbound(name, carrier));
+          }
+        });
+    udp.put(direct.name(), direct);
+    return Map.copyOf(udp);
   }
 
   /** Routes everything into the TUN; every rule and route is journaled and undone on stop. */

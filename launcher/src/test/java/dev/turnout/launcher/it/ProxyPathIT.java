@@ -29,7 +29,7 @@ class ProxyPathIT {
                 + "state-dir: "
                 + sandbox.file("state")
                 + "\nproxies:\n"
-                + "  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080}\n"
+                + "  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080, udp: true}\n"
                 + "proxy-groups:\n"
                 + "  - {name: Proxy, type: select, proxies: [dante, DIRECT]}\n");
   }
@@ -38,6 +38,26 @@ class ProxyPathIT {
   static void stop() throws Exception {
     if (sandbox != null) {
       sandbox.close();
+    }
+  }
+
+  @Test
+  void thousandDatagramsGoThroughTheSocksServersUdpAssociateIntact() throws Exception {
+    Process echo =
+        new ProcessBuilder("ip", "netns", "exec", sandbox.internet, "python3", "-c", UdpEcho.SERVER)
+            .redirectErrorStream(true)
+            .redirectOutput(sandbox.file("udp-echo.log").toFile())
+            .start();
+    try {
+      Sandbox.Result result =
+          sandbox.inClient(T, "python3", "-c", UdpEcho.client("bulk.example.test"));
+      assertThat(result.exit()).as("%s", result).isZero();
+      assertThat(result.stdout()).contains("echoed 1000 bad 0");
+      turnout.awaitLog("udp ", Duration.ofSeconds(5));
+      assertThat(turnout.log()).containsPattern("udp .*-> bulk\\.example\\.test:7 .*via Proxy");
+      assertThat(Files.readString(sandbox.file("danted.log"))).contains("udpassociate");
+    } finally {
+      echo.destroyForcibly().waitFor();
     }
   }
 

@@ -18,54 +18,6 @@ import org.junit.jupiter.api.Test;
 class UdpHijackIcmpIT {
   private static final Duration T = Duration.ofSeconds(60);
 
-  /** A UDP echo server on 203.0.113.10:7 (one socket, no fork per datagram). */
-  private static final String ECHO_SERVER =
-      String.join(
-          "\n",
-          "import socket",
-          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-          "s.bind(('203.0.113.10', 7))",
-          "while True:",
-          "    data, peer = s.recvfrom(65535)",
-          "    s.sendto(data, peer)");
-
-  /**
-   * Sends 1000 numbered datagrams of 1 to 1200 random bytes to www.example.test:7 with at most 16
-   * in flight, and prints how many came back byte-for-byte intact. Resolves through the system
-   * resolver, which in the client namespace is Turnout's DNS (a fake IP).
-   */
-  private static final String ECHO_CLIENT =
-      String.join(
-          "\n",
-          "import os, socket, struct, sys, time",
-          "addr = socket.gethostbyname('www.example.test')",
-          "print('resolved', addr)",
-          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-          "s.connect((addr, 7))",
-          "s.settimeout(0.5)",
-          "sent = {}",
-          "ok = 0",
-          "bad = 0",
-          "nxt = 0",
-          "deadline = time.time() + 40",
-          "while (nxt < 1000 or sent) and time.time() < deadline:",
-          "    while nxt < 1000 and len(sent) < 16:",
-          "        body = struct.pack('!I', nxt) + os.urandom(1 + nxt % 1200)",
-          "        sent[nxt] = body",
-          "        s.send(body)",
-          "        nxt += 1",
-          "    try:",
-          "        data = s.recv(65535)",
-          "    except socket.timeout:",
-          "        continue",
-          "    n = struct.unpack('!I', data[:4])[0]",
-          "    if sent.get(n) == data:",
-          "        ok += 1",
-          "        del sent[n]",
-          "    else:",
-          "        bad += 1",
-          "print('echoed', ok, 'bad', bad, 'missing', len(sent) + 1000 - nxt)");
-
   private static String config(String tunExtra) {
     return String.join(
         "\n",
@@ -101,14 +53,16 @@ class UdpHijackIcmpIT {
   void thousandDatagramsToANameComeBackIntactAndPingsOfFakeIpsAreAnswered() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
       Process echo =
-          new ProcessBuilder("ip", "netns", "exec", sandbox.internet, "python3", "-c", ECHO_SERVER)
+          new ProcessBuilder(
+                  "ip", "netns", "exec", sandbox.internet, "python3", "-c", UdpEcho.SERVER)
               .redirectErrorStream(true)
               .redirectOutput(sandbox.file("udp-echo.log").toFile())
               .start();
       try {
         TurnoutProcess turnout = sandbox.startTurnout(config("  udp-timeout: 30"));
 
-        Sandbox.Result result = sandbox.inClient(T, "python3", "-c", ECHO_CLIENT);
+        Sandbox.Result result =
+            sandbox.inClient(T, "python3", "-c", UdpEcho.client("www.example.test"));
 
         assertThat(result.exit()).as("%s", result).isZero();
         assertThat(result.stdout()).contains("resolved 198.18.").contains("echoed 1000 bad 0");
