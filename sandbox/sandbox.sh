@@ -226,7 +226,7 @@ lan() {
   in_ns "$lanhost" ip link set "$veth_l" up
   in_ns "$client" ip link set "$veth_g" up
   in_ns "$lanhost" ip route add default via 192.168.77.1
-  in_ns "$client" sysctl -qw net.ipv4.ip_forward=1 # the client namespace's own setting
+  # Forwarding in the client namespace is Turnout's job (allow-lan with auto-route).
   mkdir -p "/etc/netns/$lanhost"
   echo "nameserver 198.51.100.53" > "/etc/netns/$lanhost/resolv.conf"
   printf '127.0.0.1 localhost\n' > "/etc/netns/$lanhost/hosts"

@@ -185,7 +185,13 @@ public final class HostChanges implements Closeable {
    * ({@code ~.}). Does nothing (returns false) if systemd-resolved is not running.
    */
   public synchronized boolean setLinkDns(String link, List<String> servers) throws IOException {
-    if (commands.run(List.of("resolvectl", "status", link)).exit() != 0) {
+    boolean resolved;
+    try {
+      resolved = commands.run(List.of("resolvectl", "status", link)).exit() == 0;
+    } catch (IOException e) {
+      resolved = false; // resolvectl is not installed
+    }
+    if (!resolved) {
       log.info("systemd-resolved is not running (or does not know {}); link DNS not set", link);
       return false;
     }
@@ -349,10 +355,19 @@ public final class HostChanges implements Closeable {
   }
 
   /** Writes {@code content} to a temporary sibling, fsyncs it and renames it over {@code file}. */
+  /**
+   * Atomic rename where possible. A file that is a mount point (Docker and {@code ip netns exec}
+   * bind-mount /etc/resolv.conf) cannot be renamed over, so it is rewritten in place instead.
+   */
   private static void replaceFile(Path file, String content) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".turnout-tmp");
     writeDurably(tmp, content);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.FileSystemException e) {
+      Files.deleteIfExists(tmp);
+      writeDurably(file, content);
+    }
   }
 
   private static void writeDurably(Path path, String content) throws IOException {

@@ -65,6 +65,8 @@ final class Turnout implements Closeable {
   /** Everything to undo, newest first. */
   private final Deque<Closeable> started = new ArrayDeque<>();
 
+  private HostChanges hostChanges;
+
   private Turnout() {}
 
   /** Starts, waits for SIGINT/SIGTERM, stops. Returns the process exit code. */
@@ -188,6 +190,9 @@ final class Turnout implements Closeable {
                               && plan.range().contains(Ipv4Cidr.toInt(a))));
       started.push(dns);
       log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dnsConfig.listen(), upstream);
+      if (dnsConfig.systemResolver()) {
+        pointSystemResolver(config);
+      }
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -229,7 +234,7 @@ final class Turnout implements Closeable {
         plan.range());
 
     if (tunConfig.autoRoute()) {
-      applyAutoRoute(tunConfig, tun.name());
+      applyAutoRoute(tunConfig, tun.name(), config.fakeDns().allowLan());
     }
 
     NatTable nat =
@@ -309,16 +314,53 @@ final class Turnout implements Closeable {
     return Map.copyOf(udp);
   }
 
+  /** The journal of host changes, opened (and its undo scheduled) on first use. */
+  private HostChanges hostChanges(String device) throws IOException {
+    if (hostChanges == null) {
+      hostChanges = HostChanges.open(HostChanges.defaultStateDir(device), ProcessCommands.host());
+      started.push(hostChanges);
+    }
+    return hostChanges;
+  }
+
+  /**
+   * Points the host's resolver at Turnout's DNS: systemd-resolved's DNS for the TUN link when
+   * resolved runs, otherwise /etc/resolv.conf. Journaled; undone before the DNS server stops.
+   */
+  private void pointSystemResolver(TurnoutConfig config) throws IOException {
+    InetSocketAddress listen = config.dns().listen();
+    String server =
+        listen.getAddress().isAnyLocalAddress()
+            ? config.plan().tunInetAddress().getHostAddress()
+            : listen.getAddress().getHostAddress();
+    if (listen.getPort() != 53) {
+      throw new IOException(
+          "dns.system-resolver needs dns.listen on port 53; resolvers cannot use " + listen);
+    }
+    HostChanges changes = hostChanges(config.tun().device());
+    if (changes.setLinkDns(config.tun().device(), List.of(server))) {
+      log.info("dns: systemd-resolved sends every query for this host to {}", server);
+    } else {
+      changes.replaceResolvConf(
+          java.nio.file.Path.of("/etc/resolv.conf"),
+          "# written by Turnout while it runs; the original comes back when it stops\n"
+              + "nameserver "
+              + server
+              + "\n");
+      log.info("dns: /etc/resolv.conf points at {} while Turnout runs", server);
+    }
+  }
+
   /** Routes everything into the TUN; every rule and route is journaled and undone on stop. */
-  private void applyAutoRoute(TurnoutConfig.Tun tunConfig, String device) throws IOException {
-    HostChanges changes =
-        HostChanges.open(HostChanges.defaultStateDir(device), ProcessCommands.host());
-    started.push(changes);
+  private void applyAutoRoute(TurnoutConfig.Tun tunConfig, String device, boolean gateway)
+      throws IOException {
+    HostChanges changes = hostChanges(device);
     AutoRoute.Builder route =
         AutoRoute.builder(device)
             .mark(tunConfig.routingMark())
             .dnsHijack(tunConfig.dnsHijackUdp() || tunConfig.dnsHijackTcp())
-            .strictRoute(tunConfig.strictRoute());
+            .strictRoute(tunConfig.strictRoute())
+            .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
     tunConfig.routeExcludeAddress().forEach(route::excludeAddress);
     for (String uids : tunConfig.excludeUids()) {
       String[] range = uids.split("-");

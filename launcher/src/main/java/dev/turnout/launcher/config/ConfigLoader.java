@@ -244,9 +244,10 @@ public final class ConfigLoader {
           "at least one upstream is needed, e.g. [\"192.0.2.53\"]; the system resolver is never"
               + " used because it points at Turnout itself");
     }
+    boolean systemResolver = section.bool("system-resolver", false);
     section.rejectUnread(CLASH_DNS_UNSUPPORTED);
     return new TurnoutConfig.Dns(
-        enable, listen, range, List.copyOf(filter), List.copyOf(nameservers));
+        enable, listen, range, List.copyOf(filter), List.copyOf(nameservers), systemResolver);
   }
 
   private static TurnoutConfig.Tun tun(YamlMapping section, int routingMark, Problems problems) {

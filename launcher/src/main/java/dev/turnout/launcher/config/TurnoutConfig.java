@@ -53,13 +53,17 @@ public record TurnoutConfig(
    */
   public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {}
 
-  /** The {@code dns:} section. */
+  /**
+   * The {@code dns:} section. {@code systemResolver} (Turnout extension {@code system-resolver})
+   * points the host's resolver at Turnout while it runs.
+   */
   public record Dns(
       boolean enable,
       InetSocketAddress listen,
       Ipv4Cidr fakeIpRange,
       List<String> fakeIpFilter,
-      List<String> nameservers) {}
+      List<String> nameservers,
+      boolean systemResolver) {}
 
   /**
    * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN

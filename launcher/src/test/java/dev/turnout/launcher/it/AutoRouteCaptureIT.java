@@ -186,22 +186,26 @@ class AutoRouteCaptureIT {
   }
 
   /**
-   * Gateway mode: a LAN host whose default route is the client namespace (forwarding on there) is
-   * captured like the client's own connections: a literal address by an IP rule, and a name it
-   * asked its own resolver for (hijacked, a fake IP) dialed DIRECT. The internet has no route back
-   * to the LAN, so an answer at all proves the connection went through Turnout.
+   * Gateway mode: a LAN host whose default route is the client namespace (where allow-lan with
+   * auto-route turns forwarding on, journaled, and off again on exit) is captured like the client's
+   * own connections: a literal address by an IP rule, and a name it asked its own resolver for
+   * (hijacked, a fake IP) dialed DIRECT. The internet has no route back to the LAN, so an answer at
+   * all proves the connection went through Turnout.
    */
   @Test
   void aLanHostRoutedThroughTheClientIsCapturedToo() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
       String before = routing(sandbox);
+      assertThat(forwarding(sandbox)).isEqualTo("0");
       TurnoutProcess turnout =
           sandbox.startTurnout(
-              config(
-                  sandbox,
-                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
-                  "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT"));
+              "allow-lan: true\n"
+                  + config(
+                      sandbox,
+                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                      "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT"));
+      assertThat(forwarding(sandbox)).as("allow-lan with auto-route forwards").isEqualTo("1");
 
       Sandbox.Result literal =
           inLan(sandbox, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/");
@@ -233,7 +237,12 @@ class AutoRouteCaptureIT {
 
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
       assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(forwarding(sandbox)).as("restored on exit").isEqualTo("0");
     }
+  }
+
+  private static String forwarding(Sandbox sandbox) throws Exception {
+    return sandbox.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout().trim();
   }
 
   private static Sandbox.Result inLan(Sandbox sandbox, String... command) throws Exception {
