@@ -19,8 +19,8 @@
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
 #   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (192.168.77.2/24, default via
-#                              the client at 192.168.77.1), with IPv4 forwarding on in the client
-#                              namespace only, so the client acts as its gateway; `down` removes it
+#                              the client at 192.168.77.1); Turnout (allow-lan with auto-route)
+#                              turns forwarding on in the client; `down` removes the LAN host
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
 #   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
