@@ -7,6 +7,7 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.OutboundConfig;
 import dev.turnout.outbound.Outbounds;
 import dev.turnout.rules.HostResolver;
+import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleLine;
@@ -86,11 +87,22 @@ final class Components {
 
   static RuleEngine rules(TurnoutConfig config, HostResolver resolver, Set<String> policies)
       throws ConfigException {
+    return rules(config, resolver, policies, null);
+  }
+
+  /** With {@code fetcher} null, http providers are downloaded with the JDK's HTTP client. */
+  static RuleEngine rules(
+      TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
+      throws ConfigException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
     TurnoutConfig.Files files = config.files();
     try {
-      return RuleEngine.builder()
+      RuleEngine.Builder builder = RuleEngine.builder();
+      if (fetcher != null) {
+        builder.fetcher(fetcher);
+      }
+      return builder
           .rules(lines)
           .providers(config.ruleProviders())
           .policies(policies)

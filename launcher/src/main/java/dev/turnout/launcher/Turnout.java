@@ -154,7 +154,8 @@ final class Turnout implements Closeable {
                 throw new IOException("interrupted resolving " + host, e);
               }
             },
-            outbounds.asMap().keySet());
+            outbounds.asMap().keySet(),
+            new MarkedListFetcher(dialer, loops));
     started.push(rules);
     if (!config.ruleProviders().isEmpty()) {
       ScheduledExecutorService refresher =

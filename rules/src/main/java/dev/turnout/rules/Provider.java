@@ -4,13 +4,9 @@ import dev.turnout.rules.RuleException.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -27,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Provider {
   private static final Logger log = LoggerFactory.getLogger(Provider.class);
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   final ProviderSpec spec;
   final Path file;
@@ -55,7 +50,7 @@ final class Provider {
   }
 
   /** First load. Returns the problems that make it unusable; empty on success. */
-  List<Problem> load(HttpClient http, InstantSource clock, RuleParser parser) {
+  List<Problem> load(ListFetcher http, InstantSource clock, RuleParser parser) {
     Instant now = clock.instant();
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
@@ -104,7 +99,7 @@ final class Provider {
   }
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
-  boolean refresh(HttpClient http, InstantSource clock, RuleParser parser) {
+  boolean refresh(ListFetcher http, InstantSource clock, RuleParser parser) {
     Instant now = clock.instant();
     schedule(now);
     try {
@@ -176,36 +171,15 @@ final class Provider {
   private record Download(byte[] body, String etag, String lastModified) {}
 
   /** GETs the list, conditionally when {@code m} has validators; null means 304 Not Modified. */
-  private Download download(HttpClient http, Properties m, Instant now) throws IOException {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(spec.url()).timeout(TIMEOUT).header("User-Agent", "turnout");
-    String etag = m.getProperty("etag");
-    String lastModified = m.getProperty("last-modified");
-    if (etag != null) {
-      req.header("If-None-Match", etag);
-    }
-    if (lastModified != null) {
-      req.header("If-Modified-Since", lastModified);
-    }
-    HttpResponse<byte[]> rsp;
-    try {
-      rsp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (rsp.statusCode() == 304) {
+  private Download download(ListFetcher fetcher, Properties m, Instant now) throws IOException {
+    ListFetcher.Fetched fetched =
+        fetcher.fetch(spec.url(), m.getProperty("etag"), m.getProperty("last-modified"));
+    if (fetched == null) {
       m.setProperty("fetched", Long.toString(now.toEpochMilli()));
       writeMeta(m);
       return null;
     }
-    if (rsp.statusCode() != 200) {
-      throw new IOException("HTTP " + rsp.statusCode() + " from " + spec.url());
-    }
-    return new Download(
-        rsp.body(),
-        rsp.headers().firstValue("ETag").orElse(null),
-        rsp.headers().firstValue("Last-Modified").orElse(null));
+    return new Download(fetched.body(), fetched.etag(), fetched.lastModified());
   }
 
   /** Keeps a good download: the list atomically replaced, then its validators. */

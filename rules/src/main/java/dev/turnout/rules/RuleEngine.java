@@ -57,7 +57,7 @@ public final class RuleEngine implements Closeable {
   private final GeoDb geo;
   private final List<Prefix> fakeRanges;
   private final HostResolver resolver;
-  private final HttpClient http;
+  private final ListFetcher http;
   private final InstantSource clock;
   private volatile Compiled compiled;
 
@@ -183,7 +183,7 @@ public final class RuleEngine implements Closeable {
     private Set<String> policies = Set.of("DIRECT", "REJECT", "REJECT-DROP");
     private RulesOptions options = RulesOptions.NONE;
     private HostResolver resolver = HostResolver.NONE;
-    private HttpClient http;
+    private ListFetcher http;
     private InstantSource clock = InstantSource.system();
 
     private Builder() {}
@@ -218,11 +218,17 @@ public final class RuleEngine implements Closeable {
     }
 
     /**
-     * The client for http providers (e.g. one whose sockets carry SO_MARK). Default: a client
-     * following redirects, with a 10 s connect timeout.
+     * The client for http providers. Default: a JDK client following redirects, with a 10 s connect
+     * timeout.
      */
     public Builder httpClient(HttpClient http) {
-      this.http = Objects.requireNonNull(http, "http");
+      this.http = ListFetcher.using(Objects.requireNonNull(http, "http"));
+      return this;
+    }
+
+    /** How http providers are downloaded, e.g. through sockets that carry the routing mark. */
+    public Builder fetcher(ListFetcher fetcher) {
+      this.http = Objects.requireNonNull(fetcher, "fetcher");
       return this;
     }
 
@@ -244,10 +250,11 @@ public final class RuleEngine implements Closeable {
     public RuleEngine build() throws RuleException {
       if (http == null) {
         http =
-            HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(10))
-                .build();
+            ListFetcher.using(
+                HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .build());
       }
       List<Prefix> fake = new ArrayList<>();
       for (String r : options.fakeIpRanges()) {

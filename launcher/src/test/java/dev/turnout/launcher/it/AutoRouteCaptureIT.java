@@ -245,6 +245,38 @@ class AutoRouteCaptureIT {
     return sandbox.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout().trim();
   }
 
+  /**
+   * An http rule provider behind the default route is downloaded through Turnout's own marked
+   * socket: the list arrives (its rule rejects), and the download never shows up as a connection
+   * captured by the TUN.
+   */
+  @Test
+  void ruleProviderDownloadsCarryTheMarkAndNeverEnterTheTun() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      java.nio.file.Files.writeString(sandbox.file("www/listed.txt"), "+.listed.example.test\n");
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                      sandbox,
+                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                      "  - RULE-SET,listed,REJECT\n  - MATCH,DIRECT")
+                  + "rule-providers:\n  listed:\n    type: http\n    behavior: domain\n"
+                  + "    format: text\n    url: http://198.51.100.10/listed.txt\n"
+                  + "    interval: 1\n");
+      // The first download ran before the TUN existed; a refresh runs with auto-route in force.
+      java.nio.file.Files.writeString(
+          sandbox.file("www/listed.txt"), "+.listed.example.test\n+.later.example.test\n");
+      turnout.awaitLog("provider listed: 2 entries", Duration.ofSeconds(30));
+
+      for (String host : java.util.List.of("www.listed.example.test", "www.later.example.test")) {
+        Sandbox.Result blocked =
+            sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
+        assertThat(blocked.exit()).as("%s", blocked).isEqualTo(7); // refused by the list
+      }
+      assertThat(turnout.log()).doesNotContain("-> 198.51.100.10:80");
+    }
+  }
+
   private static Sandbox.Result inLan(Sandbox sandbox, String... command) throws Exception {
     String[] full = new String[command.length + 4];
     full[0] = "ip";

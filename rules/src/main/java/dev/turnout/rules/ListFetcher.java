@@ -1,0 +1,60 @@
+package dev.turnout.rules;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Downloads an http rule provider's list. The launcher supplies one whose sockets carry Turnout's
+ * routing mark (the JDK's HTTP client cannot set socket options); {@link #using} adapts a plain
+ * {@link HttpClient}. Called from the thread that loads or refreshes providers; may block.
+ */
+@FunctionalInterface
+public interface ListFetcher {
+  /**
+   * GETs {@code url}, conditionally when {@code etag} or {@code lastModified} is not null.
+   *
+   * @return the new list, or null when the server answered 304 Not Modified
+   * @throws IOException on any failure, including a status other than 200 and 304
+   */
+  Fetched fetch(URI url, String etag, String lastModified) throws IOException;
+
+  /** A downloaded list and the validators for the next conditional GET (each may be null). */
+  record Fetched(byte[] body, String etag, String lastModified) {}
+
+  /** A fetcher on the JDK's HTTP client, with a 30 s timeout per request. */
+  static ListFetcher using(HttpClient http) {
+    return (url, etag, lastModified) -> {
+      HttpRequest.Builder req =
+          HttpRequest.newBuilder(url)
+              .timeout(Duration.ofSeconds(30))
+              .header("User-Agent", "turnout");
+      if (etag != null) {
+        req.header("If-None-Match", etag);
+      }
+      if (lastModified != null) {
+        req.header("If-Modified-Since", lastModified);
+      }
+      HttpResponse<byte[]> rsp;
+      try {
+        rsp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      if (rsp.statusCode() == 304) {
+        return null;
+      }
+      if (rsp.statusCode() != 200) {
+        throw new IOException("HTTP " + rsp.statusCode() + " from " + url);
+      }
+      return new Fetched(
+          rsp.body(),
+          rsp.headers().firstValue("ETag").orElse(null),
+          rsp.headers().firstValue("Last-Modified").orElse(null));
+    };
+  }
+}
