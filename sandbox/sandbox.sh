@@ -184,6 +184,7 @@ routed() {
     --local=/test/ --local-ttl=60 --pid-file="$dir/dnsmasq-routed.pid" --log-queries \
     --log-facility="$dir/dnsmasq-routed.log" \
     --host-record=routed.example.test,198.51.100.10 \
+    --host-record=socks.example.test,198.51.100.1 \
     --host-record=www.example.test,203.0.113.10 \
     --host-record=bulk.example.test,203.0.113.10
   sed -e "s|listen 203.0.113.10:80|listen 198.51.100.10:80|" \

@@ -76,10 +76,13 @@ class AutoRouteCaptureIT {
           sandbox.startTurnout(
               config(
                   sandbox,
-                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}\n"
+                      + "  - {name: dante-by-name, type: socks5, server: socks.example.test,"
+                      + " port: 1080}",
                   String.join(
                       "\n",
                       "  - DOMAIN-SUFFIX,bulk.example.test,dante",
+                      "  - DOMAIN,www.example.test,dante-by-name",
                       "  - IP-CIDR,198.51.100.0/24,DIRECT",
                       "  - MATCH,DIRECT")));
       assertThat(sandbox.inClient(T, "ip", "rule").stdout())
@@ -136,6 +139,16 @@ class AutoRouteCaptureIT {
       assertThat(viaProxy.stdout()).isEqualTo("ok\n");
       assertThat(Files.readString(sandbox.file("danted-routed.log"))).contains("203.0.113.10.80");
       turnout.awaitLog("bulk.example.test:80", Duration.ofSeconds(5));
+
+      // ... and the same server reached by name: Turnout resolves it through its marked upstream
+      Sandbox.Result viaNamedProxy =
+          sandbox.inClient(
+              T, "curl", "-sS", "--fail", "--max-time", "10", "http://www.example.test/index.html");
+      assertThat(viaNamedProxy.exit()).as("%s\n%s", viaNamedProxy, turnout.log()).isZero();
+      assertThat(Files.readString(sandbox.file("dnsmasq-routed.log")))
+          .contains("query[A] socks.example.test from 203.0.113.2");
+      turnout.awaitLog("www.example.test:80", Duration.ofSeconds(5));
+      assertThat(turnout.log()).containsPattern("www\\.example\\.test:80 .*via dante-by-name");
       String log = turnout.log();
       assertThat(log)
           .containsPattern("bulk\\.example\\.test:80 .*rule DOMAIN-SUFFIX,bulk\\.example\\.test")
