@@ -130,10 +130,34 @@ class UdpHijackIcmpIT {
   void afterSigkillTurnoutCleanupRemovesExactlyTheLeftoverRules() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
       String before = routing(sandbox);
+      String linksBefore = sandbox.inClient(T, "ip", "-o", "link").stdout();
       TurnoutProcess turnout = sandbox.startTurnout(config("  auto-route: true"));
       assertThat(routing(sandbox)).isNotEqualTo(before);
+      // a download in flight when the process dies
+      Process download =
+          new ProcessBuilder(
+                  "ip",
+                  "netns",
+                  "exec",
+                  sandbox.client,
+                  "curl",
+                  "-sS",
+                  "--limit-rate",
+                  "512k",
+                  "-o",
+                  "/dev/null",
+                  "http://www.example.test/10m.bin")
+              .redirectErrorStream(true)
+              .redirectOutput(sandbox.file("download.log").toFile())
+              .start();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (!turnout.log().contains("-> www.example.test:80") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(download.isAlive()).as("the download is still running").isTrue();
 
       turnout.kill(); // SIGKILL: no shutdown hook runs
+      download.destroyForcibly().waitFor();
       assertThat(sandbox.inClient(T, "ip", "rule").stdout())
           .as("the rules outlive the process")
           .contains("lookup main suppress_prefixlength 0");
@@ -144,6 +168,7 @@ class UdpHijackIcmpIT {
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
       assertThat(cleanup.stdout()).contains("undid");
       assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(sandbox.inClient(T, "ip", "-o", "link").stdout()).isEqualTo(linksBefore);
 
       Sandbox.Result again =
           sandbox.inClient(
