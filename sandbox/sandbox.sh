@@ -236,6 +236,9 @@ lan() {
 down() {
   for ns in "$lanhost" "$client" "$net"; do
     if ip netns list | grep -qw "$ns"; then
+      # Turnout keeps its host-change lock per network namespace under /run/turnout.
+      inode=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null || true)
+      [ -n "$inode" ] && rm -rf "/run/turnout/netns-$inode"
       pids=$(ip netns pids "$ns" 2>/dev/null || true)
       [ -n "$pids" ] && kill $pids 2>/dev/null || true
       for _ in $(seq 1 30); do
