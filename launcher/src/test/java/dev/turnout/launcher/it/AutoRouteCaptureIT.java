@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -42,20 +41,6 @@ class AutoRouteCaptureIT {
         "");
   }
 
-  /** Rules of both families and routes of every table, less kernel-added IPv6 link-local. */
-  private static String routing(Sandbox sandbox) throws Exception {
-    return String.join(
-        "\n----\n",
-        sandbox.inClient(T, "ip", "-4", "rule").stdout(),
-        sandbox.inClient(T, "ip", "-6", "rule").stdout(),
-        sandbox
-            .inClient(T, "ip", "route", "show", "table", "all")
-            .stdout()
-            .lines()
-            .filter(line -> !line.contains("fe80:"))
-            .collect(Collectors.joining("\n")));
-  }
-
   private static Sandbox routedSandbox() throws Exception {
     Sandbox sandbox = Sandbox.create();
     try {
@@ -71,7 +56,7 @@ class AutoRouteCaptureIT {
   @Test
   void everythingToARoutedNetworkPassesTheRulesAndTurnoutsOwnSocketsDoNotLoop() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
-      String before = routing(sandbox);
+      String before = sandbox.routing();
       TurnoutProcess turnout =
           sandbox.startTurnout(
               config(
@@ -159,7 +144,7 @@ class AutoRouteCaptureIT {
       // (d) SIGTERM undoes every rule and route
       int exit = turnout.terminate(Duration.ofSeconds(20));
       assertThat(exit).isIn(0, 143);
-      assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(sandbox.routing()).isEqualTo(before);
     }
   }
 
@@ -209,7 +194,7 @@ class AutoRouteCaptureIT {
   void aLanHostRoutedThroughTheClientIsCapturedToo() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
-      String before = routing(sandbox);
+      String before = sandbox.routing();
       assertThat(forwarding(sandbox)).isEqualTo("0");
       TurnoutProcess turnout =
           sandbox.startTurnout(
@@ -249,7 +234,7 @@ class AutoRouteCaptureIT {
       assertThat(byName.stdout()).isEqualTo("ok\n");
 
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
-      assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(sandbox.routing()).isEqualTo(before);
       assertThat(forwarding(sandbox)).as("restored on exit").isEqualTo("0");
     }
   }

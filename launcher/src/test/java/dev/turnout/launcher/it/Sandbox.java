@@ -61,6 +61,24 @@ final class Sandbox implements AutoCloseable {
     Assumptions.assumeTrue(root, "end-to-end tests need root (network namespaces, TUN)");
   }
 
+  /**
+   * The client namespace's rules of both families and routes of every table, less the kernel's IPv6
+   * link-local routes (added whenever duplicate address detection finishes): what Turnout must
+   * leave exactly as it found it.
+   */
+  String routing() throws Exception {
+    Duration t = Duration.ofSeconds(30);
+    return String.join(
+        "\n----\n",
+        inClient(t, "ip", "-4", "rule").stdout(),
+        inClient(t, "ip", "-6", "rule").stdout(),
+        inClient(t, "ip", "route", "show", "table", "all")
+            .stdout()
+            .lines()
+            .filter(line -> !line.contains("fe80:"))
+            .collect(java.util.stream.Collectors.joining("\n")));
+  }
+
   /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
   void startServer(String which) throws Exception {
     Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());

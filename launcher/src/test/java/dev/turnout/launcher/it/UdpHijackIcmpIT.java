@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,20 +32,6 @@ class UdpHijackIcmpIT {
         "rules:",
         "  - MATCH,DIRECT",
         "");
-  }
-
-  /** Rules of both families and routes of every table, less kernel-added IPv6 link-local. */
-  private static String routing(Sandbox sandbox) throws Exception {
-    return String.join(
-        "\n----\n",
-        sandbox.inClient(T, "ip", "-4", "rule").stdout(),
-        sandbox.inClient(T, "ip", "-6", "rule").stdout(),
-        sandbox
-            .inClient(T, "ip", "route", "show", "table", "all")
-            .stdout()
-            .lines()
-            .filter(line -> !line.contains("fe80:"))
-            .collect(Collectors.joining("\n")));
   }
 
   @Test
@@ -86,7 +71,7 @@ class UdpHijackIcmpIT {
   @Test
   void withAutoRouteDnsToAnotherResolverIsAnsweredByTurnoutOverUdpAndTcp() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
-      String before = routing(sandbox);
+      String before = sandbox.routing();
       TurnoutProcess turnout =
           sandbox.startTurnout(
               config(
@@ -122,17 +107,17 @@ class UdpHijackIcmpIT {
 
       int exit = turnout.terminate(Duration.ofSeconds(20));
       assertThat(exit).isIn(0, 143);
-      assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(sandbox.routing()).isEqualTo(before);
     }
   }
 
   @Test
   void afterSigkillTurnoutCleanupRemovesExactlyTheLeftoverRules() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
-      String before = routing(sandbox);
+      String before = sandbox.routing();
       String linksBefore = sandbox.inClient(T, "ip", "-o", "link").stdout();
       TurnoutProcess turnout = sandbox.startTurnout(config("  auto-route: true"));
-      assertThat(routing(sandbox)).isNotEqualTo(before);
+      assertThat(sandbox.routing()).isNotEqualTo(before);
       // a download in flight when the process dies
       Process download =
           new ProcessBuilder(
@@ -167,7 +152,7 @@ class UdpHijackIcmpIT {
               T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
       assertThat(cleanup.stdout()).contains("undid");
-      assertThat(routing(sandbox)).isEqualTo(before);
+      assertThat(sandbox.routing()).isEqualTo(before);
       assertThat(sandbox.inClient(T, "ip", "-o", "link").stdout()).isEqualTo(linksBefore);
 
       Sandbox.Result again =
