@@ -3,6 +3,7 @@
 # same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
 #
 #   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 by default)
+#   JAR=/tmp/old.jar sudo bench/run.sh   (another build, e.g. to compare before and after)
 #
 # Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
@@ -24,7 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-[ -f "$here/launcher/target/turnout.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
+jar=${JAR:-$here/launcher/target/turnout.jar}
+[ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
 "$here/sandbox/sandbox.sh" up "$name" "$dir"
 for ns in "$client" "$net"; do
   ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
@@ -41,7 +43,7 @@ tun:
 rules:
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
+ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
   run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
 turnout_pid=$!
 for _ in $(seq 1 100); do

@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-[ -f "$here/launcher/target/turnout.jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
+jar=${JAR:-$here/launcher/target/turnout.jar}
+[ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
 "$here/sandbox/sandbox.sh" up "$name" "$dir"
 "$here/sandbox/sandbox.sh" socks "$name" "$dir"
 for ns in "$client" "$net"; do
@@ -56,7 +57,7 @@ rules:
   - DOMAIN-SUFFIX,example.test,dante
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$here/launcher/target/turnout.jar" \
+ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
   run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
 turnout_pid=$!
 for _ in $(seq 1 150); do grep -q "Turnout ready" "$dir/turnout.log" 2>/dev/null && break; sleep 0.2; done

@@ -224,14 +224,16 @@ final class Turnout implements Closeable {
             tunConfig.device(),
             plan.tunInetAddress(),
             plan.range().prefixLength(),
-            tunConfig.mtu());
+            tunConfig.mtu(),
+            tunConfig.gso());
     started.push(tun);
     log.info(
-        "tun: {} address {}/{} mtu {}; {} routed into it",
+        "tun: {} address {}/{} mtu {}{}; {} routed into it",
         tun.name(),
         plan.tunInetAddress().getHostAddress(),
         plan.range().prefixLength(),
         tunConfig.mtu(),
+        tun.offload() ? ", checksum and segmentation offload" : "",
         plan.range());
 
     if (tunConfig.autoRoute()) {

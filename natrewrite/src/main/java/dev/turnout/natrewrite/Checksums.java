@@ -31,6 +31,15 @@ final class Checksums {
   }
 
   /**
+   * A partial checksum (the pseudo-header sum, stored not inverted, as for {@code
+   * CHECKSUM_PARTIAL}) after a 32-bit field of the pseudo header changed: the same arithmetic as
+   * {@link #update32} on the inverted value.
+   */
+  static int updatePartial32(int partial, int old, int now) {
+    return ~update32(~partial & 0xffff, old, now) & 0xffff;
+  }
+
+  /**
    * One's-complement sum (not yet inverted, unfolded) of {@code length} bytes at {@code offset}.
    */
   static int sum(ByteBuffer buffer, int offset, int length) {

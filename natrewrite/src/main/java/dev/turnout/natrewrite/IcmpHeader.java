@@ -34,6 +34,12 @@ final class IcmpHeader {
     return buffer.getShort(base + 2) & 0xffff;
   }
 
+  /** Computes the checksum over the whole message of {@code length} bytes. */
+  void completeChecksum(int length) {
+    buffer.putShort(base + 2, (short) 0);
+    buffer.putShort(base + 2, (short) Checksums.finish(Checksums.sum(buffer, base, length)));
+  }
+
   /** Turns an echo request into an echo reply in place, patching the checksum incrementally. */
   void toEchoReply() {
     int old = buffer.getShort(base) & 0xffff;

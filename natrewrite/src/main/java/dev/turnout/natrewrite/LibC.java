@@ -31,6 +31,7 @@ final class LibC {
   static final int EAGAIN = 11;
   static final int EACCES = 13;
   static final int EBUSY = 16;
+  static final int EINVAL = 22;
   static final int ENODEV = 19;
   static final int EBADFD = 77;
 
@@ -53,6 +54,9 @@ final class LibC {
   static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
   static native int ioctl(int fd, long request, Pointer argument) throws LastErrorException;
+
+  /** The form of ioctl whose argument is a value, not a pointer (e.g. TUNSETOFFLOAD). */
+  static native int ioctl(int fd, long request, long argument) throws LastErrorException;
 
   static native long read(int fd, long buffer, long count);
 

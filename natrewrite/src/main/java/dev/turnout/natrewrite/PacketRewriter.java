@@ -73,6 +73,7 @@ public final class PacketRewriter {
   private final FlowKey flowProbe = new FlowKey();
   private final SessionKey sessionProbe = new SessionKey();
   private final byte[] quote = new byte[60 + ICMP_QUOTE];
+  private boolean partialChecksum; // of the packet being rewritten
 
   /**
    * A rewriter for the fake range only, without DNS hijack or flow filter.
@@ -134,6 +135,16 @@ public final class PacketRewriter {
    * position; if the buffer's capacity is smaller the packet is dropped instead.
    */
   public Verdict rewrite(ByteBuffer packet) {
+    return rewrite(packet, false);
+  }
+
+  /**
+   * As {@link #rewrite(ByteBuffer)}; with {@code partialChecksum} the TCP or UDP checksum field
+   * holds only the pseudo-header sum, to be completed by the kernel (a TUN with offloads), and a
+   * FORWARD packet keeps it that way. A REPLY always has complete checksums.
+   */
+  public Verdict rewrite(ByteBuffer packet, boolean partialChecksum) {
+    this.partialChecksum = partialChecksum;
     if (packet.order() != ByteOrder.BIG_ENDIAN) {
       throw new IllegalArgumentException("packet buffer must be big-endian");
     }
@@ -287,6 +298,7 @@ public final class PacketRewriter {
     }
     ip.rewriteAddresses(entry.sessionAddress, tunAddress);
     tcp.rewrite(
+        partialChecksum,
         flow.sourceAddress,
         flow.destinationAddress,
         entry.sessionAddress,
@@ -322,6 +334,7 @@ public final class PacketRewriter {
     }
     ip.rewriteAddresses(entry.sessionAddress, tunAddress);
     udp.rewrite(
+        partialChecksum,
         flow.sourceAddress,
         flow.destinationAddress,
         entry.sessionAddress,
@@ -379,6 +392,7 @@ public final class PacketRewriter {
     ip.rewriteAddresses(flow.destinationAddress, flow.sourceAddress);
     if (protocol == Ipv4Header.PROTOCOL_TCP) {
       tcp.rewrite(
+          partialChecksum,
           source,
           destination,
           flow.destinationAddress,
@@ -387,6 +401,7 @@ public final class PacketRewriter {
           flow.sourcePort);
     } else {
       udp.rewrite(
+          partialChecksum,
           source,
           destination,
           flow.destinationAddress,
@@ -410,6 +425,9 @@ public final class PacketRewriter {
         || !echoRange.contains(destination)
         || natTable.inPool(destination)) {
       return counters.drop(DropReason.ICMP, "ICMP other than an echo request to the echo range");
+    }
+    if (partialChecksum) {
+      icmp.completeChecksum(payloadLength); // the reply goes back as a complete packet
     }
     ip.rewriteAddresses(destination, ip.source());
     icmp.toEchoReply();

@@ -54,9 +54,13 @@ final class TcpHeader {
 
   /**
    * Rewrites both endpoints. {@code old*Address}/{@code new*Address} are the IPv4 addresses of the
-   * pseudo header, which the caller changes in the IPv4 header itself.
+   * pseudo header, which the caller changes in the IPv4 header itself. With {@code partialChecksum}
+   * the checksum field holds only the pseudo-header sum (the kernel's {@code CHECKSUM_PARTIAL}):
+   * the addresses are patched into it and the ports are not, since whoever completes the checksum
+   * sums them from the header.
    */
   void rewrite(
+      boolean partialChecksum,
       int oldSourceAddress,
       int oldDestinationAddress,
       int newSourceAddress,
@@ -64,10 +68,15 @@ final class TcpHeader {
       int newDestinationAddress,
       int destinationPort) {
     int checksum = checksum();
-    checksum = Checksums.update32(checksum, oldSourceAddress, newSourceAddress);
-    checksum = Checksums.update32(checksum, oldDestinationAddress, newDestinationAddress);
-    checksum = Checksums.update16(checksum, sourcePort(), sourcePort);
-    checksum = Checksums.update16(checksum, destinationPort(), destinationPort);
+    if (partialChecksum) {
+      checksum = Checksums.updatePartial32(checksum, oldSourceAddress, newSourceAddress);
+      checksum = Checksums.updatePartial32(checksum, oldDestinationAddress, newDestinationAddress);
+    } else {
+      checksum = Checksums.update32(checksum, oldSourceAddress, newSourceAddress);
+      checksum = Checksums.update32(checksum, oldDestinationAddress, newDestinationAddress);
+      checksum = Checksums.update16(checksum, sourcePort(), sourcePort);
+      checksum = Checksums.update16(checksum, destinationPort(), destinationPort);
+    }
     buffer.putShort(base, (short) sourcePort);
     buffer.putShort(base + 2, (short) destinationPort);
     buffer.putShort(base + 16, (short) checksum);

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TunLoop implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(TunLoop.class);
-  private static final int BUFFER_SIZE = 65536;
+  // An IPv4 packet (at most 65,535 bytes, TSO segments included) and room for a virtio header.
+  private static final int BUFFER_SIZE = 65536 + 16;
   private static final int POLL_MILLIS = 250;
   private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -76,6 +77,7 @@ public final class TunLoop implements Closeable {
   private void run() {
     ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
     long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+    int header = device.offload() ? VirtioNetHeader.LENGTH : 0;
     NatTable natTable = rewriter.natTable();
     Counters counters = rewriter.counters();
     Ticker ticker = System::nanoTime;
@@ -93,10 +95,15 @@ public final class TunLoop implements Closeable {
           device.awaitReadable(POLL_MILLIS);
           continue;
         }
-        buffer.clear().limit(n);
+        if (n < header) {
+          counters.drop(DropReason.MALFORMED, "shorter than its virtio header");
+          continue;
+        }
+        buffer.clear().position(header).limit(n);
+        boolean partial = header != 0 && VirtioNetHeader.needsChecksum(buffer, 0);
         Verdict verdict;
         try {
-          verdict = rewriter.rewrite(buffer);
+          verdict = rewriter.rewrite(buffer, partial);
         } catch (RuntimeException e) {
           // A bug, not the network's fault; keep the data path alive.
           log.error("Rewriter failed on a {}-byte packet", n, e);
@@ -106,8 +113,11 @@ public final class TunLoop implements Closeable {
         if (verdict == Verdict.DROP) {
           continue;
         }
+        if (verdict == Verdict.REPLY && header != 0) {
+          VirtioNetHeader.writePlain(buffer, 0); // a generated reply is complete and small
+        }
         try {
-          device.write(address + buffer.position(), buffer.remaining());
+          device.write(address + buffer.position() - header, buffer.remaining() + header);
         } catch (IOException e) {
           counters.drop(DropReason.WRITE_FAILED, e.getMessage());
         }

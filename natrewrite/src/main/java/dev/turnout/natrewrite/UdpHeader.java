@@ -38,9 +38,13 @@ final class UdpHeader {
 
   /**
    * Rewrites both endpoints. {@code old*Address}/{@code new*Address} are the IPv4 addresses of the
-   * pseudo header, which the caller changes in the IPv4 header itself.
+   * pseudo header, which the caller changes in the IPv4 header itself. With {@code partialChecksum}
+   * the checksum field holds only the pseudo-header sum (the kernel's {@code CHECKSUM_PARTIAL}):
+   * the addresses are patched into it and the ports are not, since whoever completes the checksum
+   * sums them from the header.
    */
   void rewrite(
+      boolean partialChecksum,
       int oldSourceAddress,
       int oldDestinationAddress,
       int newSourceAddress,
@@ -48,7 +52,11 @@ final class UdpHeader {
       int newDestinationAddress,
       int destinationPort) {
     int checksum = checksum();
-    if (checksum != 0) {
+    if (partialChecksum) {
+      checksum = Checksums.updatePartial32(checksum, oldSourceAddress, newSourceAddress);
+      checksum = Checksums.updatePartial32(checksum, oldDestinationAddress, newDestinationAddress);
+      buffer.putShort(base + 6, (short) checksum);
+    } else if (checksum != 0) {
       checksum = Checksums.update32(checksum, oldSourceAddress, newSourceAddress);
       checksum = Checksums.update32(checksum, oldDestinationAddress, newDestinationAddress);
       checksum = Checksums.update16(checksum, sourcePort(), sourcePort);

@@ -79,7 +79,6 @@ public final class ConfigLoader {
           "include-uid",
           "inet4-address",
           "inet6-address",
-          "gso",
           "gso-max-size",
           "endpoint-independent-nat",
           "auto-redirect",
@@ -302,6 +301,7 @@ public final class ConfigLoader {
       }
     }
     int udpTimeout = section.integer("udp-timeout", 60, 1, 86400);
+    boolean gso = section.bool("gso", true);
     if (autoRoute && routingMark == 0) {
       routingMark = 0x2022;
     }
@@ -318,7 +318,8 @@ public final class ConfigLoader {
         List.copyOf(excludes),
         List.copyOf(uids),
         java.time.Duration.ofSeconds(udpTimeout),
-        routingMark);
+        routingMark,
+        gso);
   }
 
   /**

@@ -68,7 +68,8 @@ public record TurnoutConfig(
   /**
    * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN
    * address. {@code routingMark} is the top-level {@code routing-mark} (0 for none; defaults to
-   * 0x2022 with auto-route). {@code excludeUids} holds {@code from-to} ranges.
+   * 0x2022 with auto-route). {@code excludeUids} holds {@code from-to} ranges. {@code gso} opens
+   * the TUN with checksum and segmentation offload (mihomo's key; on by default here).
    */
   public record Tun(
       boolean enable,
@@ -82,7 +83,8 @@ public record TurnoutConfig(
       List<String> routeExcludeAddress,
       List<String> excludeUids,
       java.time.Duration udpTimeout,
-      int routingMark) {
+      int routingMark,
+      boolean gso) {
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
     public Tun(boolean enable, String device, int mtu, int relayPort) {
@@ -98,7 +100,8 @@ public record TurnoutConfig(
           List.of(),
           List.of(),
           java.time.Duration.ofSeconds(60),
-          0);
+          0,
+          true);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.turnout.launcher.relay;
 
+import dev.turnout.launcher.relay.splice.SpliceRelay;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
@@ -34,6 +35,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Executor blockingExecutor;
   private final RelayStats stats;
   private final RelaySettings settings;
+  private final SpliceRelay splice; // null: every connection is relayed through Netty
 
   /**
    * Bytes and end-of-input that arrive before the outbound is connected. Epoll may read on a peer's
@@ -50,13 +52,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       Map<String, Outbound> outbounds,
       Executor blockingExecutor,
       RelayStats stats,
-      RelaySettings settings) {
+      RelaySettings settings,
+      SpliceRelay splice) {
     this.origins = origins;
     this.router = router;
     this.outbounds = outbounds;
     this.blockingExecutor = blockingExecutor;
     this.stats = stats;
     this.settings = settings;
+    this.splice = splice;
   }
 
   @Override
@@ -169,6 +173,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                               traffic.up(),
                               traffic.down(),
                               (System.nanoTime() - started) / 1_000_000));
+              if (splice != null && SpliceHandOff.eligible(inbound, upstream)) {
+                stats.spliced.increment();
+                SpliceHandOff.start(
+                    splice,
+                    inbound,
+                    upstream,
+                    early,
+                    () -> earlyInputShutdown,
+                    traffic,
+                    () -> {
+                      early.clear();
+                      context.pipeline().remove(this);
+                    });
+                return;
+              }
               IdleClose idle = new IdleClose(inbound, upstream, settings.idleTimeout());
               upstream.pipeline().addLast(idle.handler(), new Pipe(inbound, traffic, false));
               inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, traffic, true));

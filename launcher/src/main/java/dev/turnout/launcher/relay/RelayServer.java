@@ -1,5 +1,6 @@
 package dev.turnout.launcher.relay;
 
+import dev.turnout.launcher.relay.splice.SpliceRelay;
 import dev.turnout.outbound.Outbound;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,10 +21,12 @@ import java.util.concurrent.Executor;
 public final class RelayServer implements Closeable {
   private final Channel listener;
   private final RelayStats stats;
+  private final SpliceRelay splice;
 
-  private RelayServer(Channel listener, RelayStats stats) {
+  private RelayServer(Channel listener, RelayStats stats, SpliceRelay splice) {
     this.listener = listener;
     this.stats = stats;
+    this.splice = splice;
   }
 
   public static RelayServer start(
@@ -36,29 +39,47 @@ public final class RelayServer implements Closeable {
       RelaySettings settings)
       throws InterruptedException {
     RelayStats stats = new RelayStats();
-    Channel listener =
-        new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerSocketChannel.class)
-            .option(ChannelOption.SO_BACKLOG, 4096)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            new ConnectionHandler(
-                                origins, router, outbounds, blockingExecutor, stats, settings));
-                  }
-                })
-            .bind(listen)
-            .sync()
-            .channel();
-    return new RelayServer(listener, stats);
+    SpliceRelay splice =
+        settings.spliceThreads() > 0
+            ? SpliceRelay.startOrNull(settings.spliceThreads(), settings.idleTimeout())
+            : null;
+    Channel listener;
+    try {
+      listener =
+          new ServerBootstrap()
+              .group(group)
+              .channel(EpollServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(
+                              new ConnectionHandler(
+                                  origins,
+                                  router,
+                                  outbounds,
+                                  blockingExecutor,
+                                  stats,
+                                  settings,
+                                  splice));
+                    }
+                  })
+              .bind(listen)
+              .sync()
+              .channel();
+    } catch (InterruptedException | RuntimeException e) {
+      if (splice != null) {
+        splice.close();
+      }
+      throw e;
+    }
+    return new RelayServer(listener, stats, splice);
   }
 
   /** The bound address (useful when started on port 0). */
@@ -73,5 +94,8 @@ public final class RelayServer implements Closeable {
   @Override
   public void close() {
     listener.close().syncUninterruptibly();
+    if (splice != null) {
+      splice.close();
+    }
   }
 }

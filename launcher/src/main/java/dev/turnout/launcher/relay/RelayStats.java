@@ -7,6 +7,7 @@ public final class RelayStats {
   final LongAdder accepted = new LongAdder();
   final LongAdder notFromNat = new LongAdder();
   final LongAdder dialFailed = new LongAdder();
+  final LongAdder spliced = new LongAdder();
 
   public long accepted() {
     return accepted.sum();
@@ -18,5 +19,10 @@ public final class RelayStats {
 
   public long dialFailed() {
     return dialFailed.sum();
+  }
+
+  /** Connections handed to the splice relay. */
+  public long spliced() {
+    return spliced.sum();
   }
 }

@@ -27,6 +27,7 @@ class ConfigLoaderTest {
     assertThat(config.dns().listen().toString()).isEqualTo("/198.18.0.1:53");
     assertThat(config.tun().device()).isEqualTo("turnout0");
     assertThat(config.tun().mtu()).isEqualTo(65535);
+    assertThat(config.tun().gso()).isTrue();
     assertThat(config.rules())
         .extracting(TurnoutConfig.RuleLine::text)
         .containsExactly("MATCH,DIRECT");
@@ -49,6 +50,16 @@ class ConfigLoaderTest {
         parse("dns:\n  fake-ip-range: 198.18.0.1/16\n  nameserver: [192.0.2.1]\n").plan();
     assertThat(plan.range().toString()).isEqualTo("198.18.0.0/16");
     assertThat(Ipv4Cidr.toAddress(plan.natFirst()).getHostAddress()).isEqualTo("198.18.128.0");
+  }
+
+  @Test
+  void offloadCanBeTurnedOffWithMihomosKey() throws Exception {
+    TurnoutConfig config = parse("dns:\n  nameserver: [192.0.2.1]\ntun:\n  gso: false\n");
+    assertThat(config.tun().gso()).isFalse();
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  gso: maybe\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:4: tun.gso: ");
   }
 
   @Test

@@ -45,6 +45,13 @@ class RelayServerTest {
   private final Set<InetSocketAddress> released = ConcurrentHashMap.newKeySet();
   private volatile String policy = "DIRECT";
   private volatile boolean fromNat = true;
+  private volatile long routeDelayMillis;
+  private volatile int targetPort;
+
+  /** Threads of the splice relay; this class copies through Netty, {@link SplicedRelayTest} not. */
+  int spliceThreads() {
+    return 0;
+  }
 
   @BeforeEach
   void start() throws Exception {
@@ -61,7 +68,8 @@ class RelayServerTest {
             if (!fromNat) {
               return Optional.empty();
             }
-            InetSocketAddress dialed = new InetSocketAddress("198.18.3.7", echo.getLocalPort());
+            int port = targetPort != 0 ? targetPort : echo.getLocalPort();
+            InetSocketAddress dialed = new InetSocketAddress("198.18.3.7", port);
             return Optional.of(new Origin(false, peer, dialed, null, LOOPBACK));
           }
 
@@ -74,6 +82,13 @@ class RelayServerTest {
         new Router() {
           @Override
           public Route route(Origin origin) {
+            if (routeDelayMillis > 0) {
+              try {
+                Thread.sleep(routeDelayMillis); // the client's bytes arrive while "dialing"
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
             return new Route(policy, "MATCH", "test");
           }
 
@@ -100,7 +115,9 @@ class RelayServerTest {
             router,
             outbounds,
             blocking,
-            new RelaySettings(java.time.Duration.ofMillis(2000)));
+            RelaySettings.DEFAULTS
+                .withIdleTimeout(java.time.Duration.ofMillis(2000))
+                .withSpliceThreads(spliceThreads()));
   }
 
   /** Echoes everything, and on end of input writes "bye" and closes: shows half-close works. */
@@ -171,6 +188,7 @@ class RelayServerTest {
       assertThat(new String(received, payload.length, 3)).isEqualTo("bye");
     }
     assertThat(relay.stats().accepted()).isEqualTo(1);
+    assertThat(relay.stats().spliced()).isEqualTo(spliceThreads() > 0 ? 1 : 0);
   }
 
   @Test
@@ -247,5 +265,52 @@ class RelayServerTest {
       t.join(20_000);
     }
     assertThat(ok).hasSize(50);
+  }
+
+  @Test
+  void bytesAndEndOfInputSentWhileDialingArriveInOrder() throws Exception {
+    routeDelayMillis = 300;
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write("early bytes".getBytes());
+      socket.shutdownOutput();
+      assertThat(new String(socket.getInputStream().readAllBytes())).isEqualTo("early bytesbye");
+    }
+  }
+
+  @Test
+  void anUpstreamThatResetsMidStreamClosesTheClientAndNothingElse() throws Exception {
+    try (ServerSocket resetting = new ServerSocket(0, 50, LOOPBACK);
+        Socket healthy = connect()) {
+      healthy.getOutputStream().write("still here".getBytes());
+      assertThat(new String(healthy.getInputStream().readNBytes(10))).isEqualTo("still here");
+      Thread server =
+          new Thread(
+              () -> {
+                try (Socket s = resetting.accept()) {
+                  s.getOutputStream().write(new byte[100_000]);
+                  s.getInputStream().readNBytes(1);
+                  s.setSoLinger(true, 0); // close with RST
+                } catch (IOException ignored) {
+                  // the client's view is what is asserted
+                }
+              });
+      server.start();
+      targetPort = resetting.getLocalPort();
+      try (Socket socket = connect()) {
+        assertThat(socket.getInputStream().readNBytes(100_000)).hasSize(100_000);
+        socket.getOutputStream().write(1);
+        assertThatThrownBy(
+                () -> {
+                  while (socket.getInputStream().read() >= 0) {
+                    // drain until the close arrives
+                  }
+                  throw new SocketException("closed");
+                })
+            .isInstanceOf(SocketException.class);
+      }
+      server.join(5_000);
+      healthy.getOutputStream().write("after".getBytes());
+      assertThat(new String(healthy.getInputStream().readNBytes(5))).isEqualTo("after");
+    }
   }
 }
