@@ -2,13 +2,15 @@
 # Throughput and connection-rate benchmark: Turnout's fake-IP path against the direct path, in the
 # same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
 #
-#   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 by default)
+#   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 WARMUP_ROUNDS=3 by default)
 #   JAR=/tmp/old.jar sudo bench/run.sh   (another build, e.g. to compare before and after)
 #
 # Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/bench/lib.sh"
+programs="turnout nginx wrk iperf3"
 rounds=${ROUNDS:-3}
 tests=${TESTS:-"tp cps"}  # tp: iperf3 throughput, cps: new connections per second
 secs=${SECONDS_PER_TEST:-5}
@@ -60,24 +62,27 @@ conns() { # URL -> requests/s with a new connection per request
   ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' "$1" 2>/dev/null \
     | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# Warm-up, not counted: the JIT compiles Turnout's hot paths during the first seconds.
-echo "warming up..." >&2
-ip netns exec "$client" iperf3 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
-ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
-  http://www.example.test/index.html >/dev/null 2>&1 || true
+# Warm-up, not counted: Turnout is a long-running daemon, so what counts is its steady state once
+# the JIT has compiled each path (on 2 busy cores that takes tens of seconds of traffic).
+for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
+  echo "warming up $w..." >&2
+  ip netns exec "$client" iperf3 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
+  ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
+    http://www.example.test/index.html >/dev/null 2>&1 || true
+done
 
 : > "$dir/tp-direct"; : > "$dir/tp-turnout"; : > "$dir/cps-direct"; : > "$dir/cps-turnout"
+: > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
   if [[ " $tests " == *" tp "* ]]; then
-    iperf 203.0.113.10 >> "$dir/tp-direct"
-    iperf bulk.example.test >> "$dir/tp-turnout"
+    measured "throughput, direct" "$dir/tp-direct" iperf 203.0.113.10
+    measured "throughput, turnout" "$dir/tp-turnout" iperf bulk.example.test
   fi
   if [[ " $tests " == *" cps "* ]]; then
-    conns http://203.0.113.10/index.html >> "$dir/cps-direct"
-    conns http://www.example.test/index.html >> "$dir/cps-turnout"
+    measured "new connections, direct" "$dir/cps-direct" conns http://203.0.113.10/index.html
+    measured "new connections, turnout" "$dir/cps-turnout" conns http://www.example.test/index.html
   fi
 done
 
@@ -92,4 +97,7 @@ echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores
 printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
 [ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
 [ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
+echo
+echo "CPU per program in the last round (% of one core; $(nproc) cores in all):"
+sed 's/^/  /' "$dir/cpu"
 grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true

@@ -2,12 +2,15 @@
 # Turnout -> dante (SOCKS5) -> nginx/iperf3, against redsocks (iptables REDIRECT) -> the same dante,
 # in the same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
 #
-#   sudo bench/socks.sh          (ROUNDS=3 SECONDS_PER_TEST=5 by default)
+#   sudo bench/socks.sh          (ROUNDS=3 SECONDS_PER_TEST=5 WARMUP_ROUNDS=3 by default)
+#   JAR=/tmp/old.jar sudo bench/socks.sh   (another build, e.g. to compare before and after)
 #
 # Turnout: client -- fake IP --> turnout0 --> relay --SOCKS5--> dante (203.0.113.1:1080) --> server
 # redsocks: client -- 203.0.113.10, REDIRECT --> redsocks (127.0.0.1:12345) --SOCKS5--> dante --> server
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/bench/lib.sh"
+programs="turnout redsocks danted nginx wrk iperf3"
 rounds=${ROUNDS:-3}
 secs=${SECONDS_PER_TEST:-5}
 name="tnts$$"
@@ -71,22 +74,29 @@ wrk_rps() { # URL [extra wrk args] -> requests/s
   ip netns exec "$client" wrk -t2 -c32 -d"${secs}s" "$@" "$url" 2>/dev/null \
     | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-echo "warming up..." >&2
-iperf bulk.example.test >/dev/null || true
-wrk_rps http://www.example.test/1k.bin >/dev/null || true
-wrk_rps http://www.example.test/index.html -H 'Connection: close' >/dev/null || true
+# Warm-up, not counted: Turnout is a long-running daemon, so what counts is its steady state once
+# the JIT has compiled each path (on 2 busy cores that takes tens of seconds of traffic).
+for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
+  echo "warming up $w..." >&2
+  iperf bulk.example.test >/dev/null || true
+  wrk_rps http://www.example.test/1k.bin >/dev/null || true
+  wrk_rps http://www.example.test/index.html -H 'Connection: close' >/dev/null || true
+done
 
 for f in tp ka cc; do : > "$dir/$f-redsocks"; : > "$dir/$f-turnout"; done
+: > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
-  iperf 203.0.113.10 >> "$dir/tp-redsocks"
-  iperf bulk.example.test >> "$dir/tp-turnout"
-  wrk_rps http://203.0.113.10/1k.bin >> "$dir/ka-redsocks"
-  wrk_rps http://www.example.test/1k.bin >> "$dir/ka-turnout"
-  wrk_rps http://203.0.113.10/index.html -H 'Connection: close' >> "$dir/cc-redsocks"
-  wrk_rps http://www.example.test/index.html -H 'Connection: close' >> "$dir/cc-turnout"
+  measured "throughput, redsocks" "$dir/tp-redsocks" iperf 203.0.113.10
+  measured "throughput, turnout" "$dir/tp-turnout" iperf bulk.example.test
+  measured "keep-alive, redsocks" "$dir/ka-redsocks" wrk_rps http://203.0.113.10/1k.bin
+  measured "keep-alive, turnout" "$dir/ka-turnout" wrk_rps http://www.example.test/1k.bin
+  measured "new connections, redsocks" "$dir/cc-redsocks" \
+    wrk_rps http://203.0.113.10/index.html -H 'Connection: close'
+  measured "new connections, turnout" "$dir/cc-turnout" \
+    wrk_rps http://www.example.test/index.html -H 'Connection: close'
+
 done
 
 row() { # LABEL UNIT KEY
@@ -101,4 +111,7 @@ printf '%-40s %10s %10s %7s\n' "figure" "redsocks" "turnout" "ratio"
 row "TCP single stream, iperf3" "Gbit/s" tp
 row "1 KiB keep-alive requests, wrk" "req/s" ka
 row "new connections, wrk Connection: close" "req/s" cc
+echo
+echo "CPU per program in the last round (% of one core; $(nproc) cores in all):"
+sed 's/^/  /' "$dir/cpu"
 grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true

@@ -85,9 +85,12 @@ abstract class ProxyOutbound implements Outbound {
                   });
               ch.closeFuture()
                   .addListener(
-                      c ->
+                      c -> {
+                        if (!promise.isDone()) { // no exception (and stack trace) per connection
                           promise.tryFailure(
-                              new java.io.IOException(name + ": proxy closed the connection")));
+                              new java.io.IOException(name + ": proxy closed the connection"));
+                        }
+                      });
               try {
                 handshake(ch, destination, promise);
               } catch (RuntimeException e) {

@@ -157,14 +157,16 @@ final class SpliceLoop implements Closeable {
     try {
       boolean everything = fd < 0 || (ready & (SpliceCalls.EPOLLERR | SpliceCalls.EPOLLHUP)) != 0;
       boolean moved = false;
-      if (everything || (ready & SpliceCalls.EPOLLIN) != 0) {
-        moved |= (fd == pair.upstreamFd ? pair.down : pair.up).pump();
-        if (everything) {
-          moved |= pair.down.pump();
+      if (everything) {
+        moved |= pair.up.pump();
+        moved |= pair.down.pump();
+      } else {
+        if ((ready & SpliceCalls.EPOLLIN) != 0) { // fd has input: the direction reading it
+          moved |= (fd == pair.upstreamFd ? pair.down : pair.up).pump();
         }
-      }
-      if (!everything && (ready & SpliceCalls.EPOLLOUT) != 0) {
-        moved |= (fd == pair.upstreamFd ? pair.up : pair.down).pump();
+        if ((ready & SpliceCalls.EPOLLOUT) != 0) { // fd has room: the direction writing to it
+          moved |= (fd == pair.upstreamFd ? pair.up : pair.down).pump();
+        }
       }
       if (moved) {
         pair.lastActive = System.nanoTime();
