@@ -19,7 +19,6 @@ final class Direction {
   /** At most this much is moved per wake-up, so one busy connection cannot starve the others. */
   private static final long BUDGET = 4L << 20;
 
-  private static final int PIPE_SIZE = 1 << 18;
   private static final int FLAGS = SpliceCalls.SPLICE_F_MOVE | SpliceCalls.SPLICE_F_NONBLOCK;
 
   final int from;
@@ -27,6 +26,8 @@ final class Direction {
   final boolean upstream;
   private final SpliceListener listener;
   private ByteBuffer head; // bytes read before the hand-over, written first
+  private PipePool pipes; // set by the loop that runs this direction
+  private int[] pipe; // {read end, write end} once data has come in
   private int pipeRead = -1;
   private int pipeWrite = -1;
   private long inPipe;
@@ -47,6 +48,11 @@ final class Direction {
     this.head = head != null && head.hasRemaining() ? head : null;
     this.endOfInput = endOfInput;
     this.listener = listener;
+  }
+
+  /** Where this direction gets its pipe from; set once by the loop that adopts it. */
+  void usePipes(PipePool pool) {
+    this.pipes = pool;
   }
 
   /** True while {@code from} should be watched for input. */
@@ -89,7 +95,7 @@ final class Direction {
         return true; // level-triggered: the loop comes back for the rest
       }
       ensurePipe();
-      long n = SpliceCalls.splice(from, 0, pipeWrite, 0, PIPE_SIZE, FLAGS);
+      long n = SpliceCalls.splice(from, 0, pipeWrite, 0, PipePool.PIPE_SIZE, FLAGS);
       if (n > 0) {
         inPipe += n;
         moved += n;
@@ -156,25 +162,18 @@ final class Direction {
   }
 
   private void ensurePipe() throws IOException {
-    if (pipeRead >= 0) {
-      return;
+    if (pipe == null) {
+      pipe = pipes.take();
+      pipeRead = pipe[0];
+      pipeWrite = pipe[1];
     }
-    int[] fds = new int[2];
-    if (SpliceCalls.pipe2(fds, SpliceCalls.O_NONBLOCK | SpliceCalls.O_CLOEXEC) < 0) {
-      throw failure("pipe2");
-    }
-    pipeRead = fds[0];
-    pipeWrite = fds[1];
-    // Bigger than the 64 KiB default so one splice carries several TUN segments; if the per-user
-    // pipe quota says no, the default works too.
-    SpliceCalls.fcntl(pipeWrite, SpliceCalls.F_SETPIPE_SZ, PIPE_SIZE);
   }
 
-  /** Closes the pipe; bytes still in it are lost, which only happens when the connection failed. */
+  /** Returns the pipe; one still holding bytes (the connection failed) is closed, not reused. */
   void close() {
-    if (pipeRead >= 0) {
-      SpliceCalls.close(pipeRead);
-      SpliceCalls.close(pipeWrite);
+    if (pipe != null) {
+      pipes.give(pipe, inPipe == 0);
+      pipe = null;
       pipeRead = pipeWrite = -1;
     }
   }

@@ -35,6 +35,7 @@ final class SpliceLoop implements Closeable {
   private final Queue<SplicedPair> incoming = new ConcurrentLinkedQueue<>();
   private final List<SplicedPair> slots = new ArrayList<>();
   private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+  private final PipePool pipes = new PipePool();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -128,6 +129,7 @@ final class SpliceLoop implements Closeable {
           finish(pair, new IOException("Turnout is stopping"));
         }
       }
+      pipes.clear();
       SpliceCalls.close(wakeFd);
       SpliceCalls.close(epfd);
     }
@@ -145,6 +147,8 @@ final class SpliceLoop implements Closeable {
         slots.add(pair);
       }
       pair.lastActive = System.nanoTime();
+      pair.up.usePipes(pipes);
+      pair.down.usePipes(pipes);
       service(pair, -1, SpliceCalls.EPOLLIN | SpliceCalls.EPOLLOUT);
     }
   }
