@@ -1,14 +1,15 @@
 # Shared by the benchmark scripts; sourced, not run. They set: dir (scratch directory), secs
 # (seconds per test), rounds, r (current round), turnout_pid, programs (names to account CPU to).
 
-# CPU seconds used so far by each program of the path (all its processes and threads), to show
-# where a run's time went: "name=seconds ...".
+# CPU ticks used so far by each long-lived program of the path (all its processes and threads,
+# plus children it has reaped: dante forks), to show where a run's time went: "name=ticks ...".
+# Clients that exit during a test (wrk, the iperf3 client) are not counted.
 cpu_snapshot() {
   for prog in $programs; do
     local ticks=0 pids
     if [ "$prog" = turnout ]; then pids=$turnout_pid; else pids=$(pgrep -x "$prog" 2>/dev/null || true); fi
     for pid in $pids; do
-      ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+      ticks=$((ticks + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
     done
     printf '%s=%s ' "$prog" "$ticks"
   done
