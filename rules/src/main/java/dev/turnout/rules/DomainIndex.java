@@ -6,8 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Exact and suffix domain patterns in one open-addressing hash table keyed by a 64-bit hash of the
- * domain.
+ * Exact and suffix domain patterns in one hash table keyed by a 64-bit hash of the domain.
  *
  * <p>A lookup walks the host once from right to left; the hash of the suffix that starts at each
  * label boundary is extended character by character (the hash is defined right to left for that
@@ -15,18 +14,24 @@ import java.util.Map;
  * per label, whatever the number of patterns. Each pattern holds one {@link Compiled} key per
  * {@link DomainMode} it is written in; a lookup returns the smallest key that matches.
  *
- * <p>Layout, for few cache misses with 100,000s of patterns (most probes miss: {@code com}, {@code
- * www.example.com} when only {@code example.com} is listed):
+ * <p>Layout. With 100,000s of patterns the records take megabytes, several times a core's own
+ * cache, and an uncached read costs ten to twenty times a cached one. A decision's cost is then
+ * mostly how many such reads it makes and whether each has to wait for the one before; and the
+ * fewer cache lines each decision touches, the more of them (and of the connections') stay cached.
+ * Most probes miss ({@code com}, {@code www.example.com} when only {@code example.com} is listed),
+ * and a hit reads the records once:
  *
  * <ul>
  *   <li>a blocked Bloom filter, one 64-bit word per hash with {@value #BLOOM_BITS} bits set, about
- *       ten bits per pattern (128 KiB for 100,000): a probe that misses usually stops here, in a
- *       structure small enough to stay in cache;
- *   <li>the table, one long per slot: the hash's upper 32 bits and the record's offset + 1 (0 is an
- *       empty slot); load at most one half;
- *   <li>the records, one {@code long[]}: per pattern a header (length, and a bit per mode present),
- *       the keys of the modes present, then the ASCII characters packed eight to a long. A hit
- *       reads its keys and verifies the characters in one or two adjacent cache lines.
+ *       ten bits per pattern (128 KiB for 100,000): a probe that misses usually stops here;
+ *   <li>the buckets, one int per bucket and one to two patterns per bucket: where the bucket's
+ *       records start (the next bucket's start ends them);
+ *   <li>the records, one {@code long[]} in bucket order, so that a bucket's records are adjacent:
+ *       per pattern a header (the hash's upper 32 bits, a bit per mode present, the length), the
+ *       keys of the modes present, then the ASCII characters packed eight to a long. A hit reads
+ *       the bucket's headers, its keys and the characters that verify it from one or two adjacent
+ *       cache lines. (A table of fingerprints pointing into the records, as this index had before,
+ *       costs one more uncached read per hit, on which the read of the record waits.)
  * </ul>
  *
  * Build with {@link #add}, then {@link #freeze}; immutable afterwards.
@@ -35,12 +40,14 @@ final class DomainIndex {
   private static final int MODES = DomainMode.values().length;
   private static final int BLOOM_BITS = 4;
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L; // odd: the hash is a polynomial
+  private static final long FINGERPRINT = 0xFFFFFFFF00000000L; // of the hash, in a header
+  private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
 
   private Map<String, long[]> pending = new HashMap<>();
   private long[] filter = {0}; // one empty word: lookups before freeze miss
   private int filterMask;
-  private long[] table = new long[1];
-  private int mask;
+  private int[] buckets = {0, 0}; // bucket b's records: records[buckets[b]..buckets[b + 1])
+  private int bucketMask;
   private long[] records = new long[0];
   private int size;
 
@@ -58,86 +65,109 @@ final class DomainIndex {
 
   DomainIndex freeze() {
     size = pending.size();
-    int cap = Integer.highestOneBit(Math.max(2, size * 2 - 1)) << 1; // load <= 1/2
-    table = new long[cap];
-    mask = cap - 1;
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
-    long[] out = new long[16];
-    int used = 0;
+    int count = Integer.highestOneBit(Math.max(1, size)); // 1 to 2 patterns per bucket
+    bucketMask = count - 1;
+    String[] names = new String[size];
+    long[][] keys = new long[size][];
+    long[] hashes = new long[size];
+    int[] next = new int[count + 1]; // the records' lengths per bucket, then where each goes
+    int n = 0;
     for (Map.Entry<String, long[]> e : pending.entrySet()) {
-      String d = e.getKey();
-      long[] keys = e.getValue();
-      long m = hash(d);
-      filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
-      int slot = (int) m & mask;
-      while (table[slot] != 0) {
-        slot = (slot + 1) & mask;
-      }
-      table[slot] = (m & 0xFFFFFFFF00000000L) | (used + 1L);
-      int modes = 0;
-      for (int k = 0; k < MODES; k++) {
-        if (keys[k] != Compiled.NONE) {
-          modes |= 1 << k;
-        }
-      }
-      int need = 1 + Integer.bitCount(modes) + (d.length() + 7) / 8;
-      if (used + need > out.length) {
-        out = Arrays.copyOf(out, Math.max(out.length * 2, used + need));
-      }
-      out[used++] = d.length() | (long) modes << 8;
-      for (int k = 0; k < MODES; k++) {
-        if (keys[k] != Compiled.NONE) {
-          out[used++] = keys[k];
-        }
-      }
-      for (int i = 0; i < d.length(); i++) {
-        out[used + i / 8] |= (long) d.charAt(i) << (8 * (i % 8));
-      }
-      used += (d.length() + 7) / 8;
+      names[n] = e.getKey();
+      keys[n] = e.getValue();
+      hashes[n] = hash(names[n]);
+      next[bucket(hashes[n]) + 1] += recordLength(names[n].length(), modes(keys[n]));
+      n++;
     }
-    records = Arrays.copyOf(out, used);
+    for (int b = 0; b < count; b++) {
+      next[b + 1] += next[b];
+    }
+    buckets = next.clone();
+    records = new long[next[count]];
+    for (int i = 0; i < size; i++) {
+      long m = hashes[i];
+      filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
+      next[bucket(m)] = write(next[bucket(m)], names[i], keys[i], m);
+    }
     pending = null;
     return this;
   }
 
+  /** Writes the record of {@code d} at {@code r}; returns the offset after it. */
+  private int write(int r, String d, long[] keys, long m) {
+    int modes = modes(keys);
+    records[r++] = (m & FINGERPRINT) | (long) modes << 8 | d.length();
+    for (int k = 0; k < MODES; k++) {
+      if (keys[k] != Compiled.NONE) {
+        records[r++] = keys[k];
+      }
+    }
+    for (int i = 0; i < d.length(); i++) {
+      records[r + i / 8] |= (long) d.charAt(i) << (8 * (i % 8));
+    }
+    return r + (d.length() + 7) / 8;
+  }
+
+  private static int modes(long[] keys) {
+    int modes = 0;
+    for (int k = 0; k < MODES; k++) {
+      if (keys[k] != Compiled.NONE) {
+        modes |= 1 << k;
+      }
+    }
+    return modes;
+  }
+
+  private static int recordLength(int chars, int modes) {
+    return 1 + Integer.bitCount(modes) + (chars + 7) / 8;
+  }
+
   /** The smallest key of a pattern matching {@code host}, or {@link Compiled#NONE}. */
   long lookup(String host) {
-    long best = Compiled.NONE;
-    int oneLabelStart = host.indexOf('.') + 1; // where a *.x pattern's x must start
-    long h = 0;
-    for (int i = host.length() - 1; i >= 0; i--) {
-      h = step(h, host.charAt(i));
-      if (i != 0 && host.charAt(i - 1) != '.') {
-        continue;
-      }
-      long m = mix(h);
-      long bits = bloomBits(m);
-      if ((filter[(int) (m >>> 20) & filterMask] & bits) != bits) {
-        continue;
-      }
-      int r = find(host, i, m);
-      if (r < 0) {
-        continue;
-      }
-      int want; // the modes that match when the host is the pattern or ends in "." + pattern
-      if (i == 0) {
-        want = 1 << DomainMode.EXACT.ordinal() | 1 << DomainMode.SUFFIX.ordinal();
-      } else {
-        want = 1 << DomainMode.SUFFIX.ordinal() | 1 << DomainMode.SUBDOMAINS.ordinal();
-        if (i == oneLabelStart) {
-          want |= 1 << DomainMode.ONE_LABEL.ordinal();
-        }
-      }
-      best = Math.min(best, keyOf(r, want));
+    int n = host.length();
+    if (n == 0) {
+      return Compiled.NONE;
     }
-    return best;
+    long best = Compiled.NONE;
+    long h = 0; // the hash of host[i + 1..]
+    for (int i = n - 1; i >= 0; i--) {
+      char c = host.charAt(i);
+      if (c == '.' && i + 1 < n) { // a label starts at i + 1 (an empty suffix is no pattern)
+        best = Math.min(best, probe(host, i + 1, mix(h)));
+      }
+      h = step(h, c);
+    }
+    return Math.min(best, probe(host, 0, mix(h)));
+  }
+
+  /** The smallest key of the pattern equal to {@code host[from..]}, whose mixed hash is m. */
+  private long probe(String host, int from, long m) {
+    long bits = bloomBits(m);
+    if ((filter[(int) (m >>> 20) & filterMask] & bits) != bits) {
+      return Compiled.NONE;
+    }
+    int r = find(host, from, m);
+    if (r < 0) {
+      return Compiled.NONE;
+    }
+    int want; // the modes that match when the host is the pattern or ends in "." + pattern
+    if (from == 0) {
+      want = 1 << DomainMode.EXACT.ordinal() | 1 << DomainMode.SUFFIX.ordinal();
+    } else {
+      want = 1 << DomainMode.SUFFIX.ordinal() | 1 << DomainMode.SUBDOMAINS.ordinal();
+      if (from == host.indexOf('.') + 1) { // *.x: x starts after the first label
+        want |= 1 << DomainMode.ONE_LABEL.ordinal();
+      }
+    }
+    return keyOf(r, want);
   }
 
   /** The smallest key among the modes in {@code want} of the record at {@code r}. */
   private long keyOf(int r, int want) {
-    int modes = (int) (records[r] >>> 8);
+    int modes = (int) (records[r] >>> 8) & 0xff;
     int hit = modes & want;
     long best = Compiled.NONE;
     while (hit != 0) {
@@ -148,36 +178,35 @@ final class DomainIndex {
     return best;
   }
 
-  /** Offset in {@link #records} of the pattern equal to {@code host[from..]}, or -1. */
+  /** Offset of the record equal to {@code host[from..]}, whose mixed hash is m, or -1. */
   private int find(String host, int from, long m) {
-    long fingerprint = m & 0xFFFFFFFF00000000L;
-    int slot = (int) m & mask;
-    long s;
-    while ((s = table[slot]) != 0) {
-      if ((s & 0xFFFFFFFF00000000L) == fingerprint) {
-        int r = (int) s - 1;
-        if (equal(host, from, r)) {
-          return r;
-        }
+    int b = bucket(m);
+    long want = (m & FINGERPRINT) | (host.length() - from); // no match if longer than 255
+    for (int r = buckets[b], end = buckets[b + 1]; r < end; ) {
+      long header = records[r];
+      int modes = (int) (header >>> 8) & 0xff;
+      int len = (int) header & 0xff;
+      if ((header & FINGERPRINT_AND_LENGTH) == want
+          && equal(host, from, r + 1 + Integer.bitCount(modes), len)) {
+        return r;
       }
-      slot = (slot + 1) & mask;
+      r += recordLength(len, modes);
     }
     return -1;
   }
 
-  private boolean equal(String host, int from, int r) {
-    long header = records[r];
-    int len = (int) header & 0xff;
-    if (len != host.length() - from) {
-      return false;
-    }
-    int chars = r + 1 + Integer.bitCount((int) (header >>> 8));
+  /** Whether the {@code len} characters packed from {@code records[chars]} are host[from..]. */
+  private boolean equal(String host, int from, int chars, int len) {
     for (int j = 0; j < len; j++) {
       if (host.charAt(from + j) != ((records[chars + j / 8] >>> (8 * (j % 8))) & 0xff)) {
         return false;
       }
     }
     return true;
+  }
+
+  private int bucket(long m) {
+    return (int) m & bucketMask;
   }
 
   /** The mixed hash of {@code d}, as {@link #lookup} computes it for a suffix equal to it. */

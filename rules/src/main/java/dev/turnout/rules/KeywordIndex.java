@@ -9,7 +9,10 @@ import java.util.List;
  * DOMAIN-KEYWORD patterns as one Aho-Corasick automaton: a lookup reads each character of the host
  * once and returns the smallest key of any keyword contained in it, whatever the number of
  * keywords. The transition table is dense over the characters that occur in keywords (ASCII only;
- * {@link #indexable} says which keywords qualify). Immutable after {@link #freeze}.
+ * {@link #indexable} says which keywords qualify). Its entries are row offsets rather than state
+ * numbers, complemented (so negative) for states where a keyword ends, so that the step from one
+ * character to the next, which a lookup repeats serially for every character, is an add and a load,
+ * with no multiply and no read of the outputs. Immutable after {@link #freeze}.
  */
 final class KeywordIndex {
   private final List<String> words = new ArrayList<>();
@@ -78,6 +81,10 @@ final class KeywordIndex {
     }
     next = Arrays.copyOf(next, states * classes);
     out = Arrays.copyOf(out, states);
+    for (int i = 0; i < next.length; i++) { // state ids become row offsets, flagged if output
+      int t = next[i];
+      next[i] = out[t] == Compiled.NONE ? t * classes : ~(t * classes);
+    }
     return this;
   }
 
@@ -86,11 +93,14 @@ final class KeywordIndex {
       return Compiled.NONE;
     }
     long best = Compiled.NONE;
-    int s = 0;
+    int row = 0; // the current state's row in next: each step is one add and one load
     for (int i = 0; i < host.length(); i++) {
       char ch = host.charAt(i);
-      s = next[s * classes + (ch < 128 ? classOf[ch] : 0)];
-      best = Math.min(best, out[s]);
+      row = next[row + (ch < 128 ? classOf[ch] : 0)];
+      if (row < 0) { // a state where some keyword ends: rare, so the branch costs nothing
+        row = ~row;
+        best = Math.min(best, out[row / classes]);
+      }
     }
     return best;
   }

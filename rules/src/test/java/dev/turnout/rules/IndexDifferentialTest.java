@@ -15,8 +15,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link CidrIndex} and {@link DomainIndex} against a brute-force scan of their patterns, with
- * enough patterns that hash slots, Bloom words and ranges have many neighbours.
+ * {@link CidrIndex}, {@link DomainIndex} and {@link KeywordIndex} against a brute-force scan of
+ * their patterns, with enough patterns that buckets, Bloom words, ranges and automaton states have
+ * many neighbours.
  */
 class IndexDifferentialTest {
   private static final String[] LABELS = {"a", "b", "cdn", "x1", "www", "m-2", "img", "q", "z_z"};
@@ -56,6 +57,50 @@ class IndexDifferentialTest {
     }
   }
 
+  /**
+   * IPv4 lookups start from a jump table indexed by the address's top bits (as many bits as the
+   * intervals need, up to 16): addresses on and next to its boundaries, and the ends of the address
+   * space, with 1 to 5,000 prefixes so that the table has from 1 to 2^14 entries.
+   */
+  @Test
+  void cidrIndexAgreesOnJumpTableBoundaries() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    for (int count : new int[] {1, 2, 3, 7, 60, 700, 5000}) {
+      List<Prefix> prefixes = new ArrayList<>();
+      CidrIndex index = new CidrIndex();
+      for (int i = 0; i < count; i++) {
+        int len = 1 + rnd.nextInt(32);
+        long a = rnd.nextLong() & 0xFFFFFFFFL & (0xFFFFFFFFL << (32 - len));
+        Prefix p = Addresses.parsePrefix(address(v4Bytes(a)).getHostAddress() + "/" + len);
+        prefixes.add(p);
+        index.add(p, (long) i << 32 | i);
+      }
+      index.freeze(Integer.MAX_VALUE);
+      List<Long> probes = new ArrayList<>(List.of(0L, 0xFFFFFFFFL));
+      for (int bits = 1; bits <= 16; bits++) {
+        for (int k = 0; k < 8; k++) {
+          long boundary = (rnd.nextLong() & ((1L << bits) - 1)) << (32 - bits);
+          probes.addAll(List.of(boundary, (boundary - 1) & 0xFFFFFFFFL, boundary + 1));
+        }
+      }
+      for (Prefix p : prefixes) {
+        long first = p.ip().lo;
+        long last = first | (0xFFFFFFFFL >>> p.length());
+        probes.addAll(List.of(first, last, (first - 1) & 0xFFFFFFFFL, (last + 1) & 0xFFFFFFFFL));
+      }
+      for (long a : probes) {
+        Ip ip = Ip.of(address(v4Bytes(a)));
+        long expected = Compiled.NONE;
+        for (int i = 0; i < prefixes.size() && expected == Compiled.NONE; i++) {
+          if (prefixes.get(i).contains(ip)) {
+            expected = (long) i << 32 | i; // keys ascend with i: the first container wins
+          }
+        }
+        assertThat(index.lookup(ip, 0)).as("%d prefixes, %s", count, ip).isEqualTo(expected);
+      }
+    }
+  }
+
   @Test
   void domainIndexAgreesWithBruteForce() {
     SplittableRandom rnd = new SplittableRandom(11);
@@ -86,7 +131,51 @@ class IndexDifferentialTest {
     }
   }
 
-  /** Two names with the same slot, Bloom bits and fingerprint: the characters decide. */
+  /**
+   * Keywords from a small alphabet, so that they overlap, nest and share prefixes and suffixes (the
+   * automaton's failure links and the outputs they carry), against hosts with characters outside
+   * every keyword and outside ASCII.
+   */
+  @Test
+  void keywordIndexAgreesWithBruteForce() {
+    SplittableRandom rnd = new SplittableRandom(13);
+    String alphabet = "ab.c1";
+    for (int round = 0; round < 40; round++) {
+      List<String> words = new ArrayList<>();
+      List<Long> keys = new ArrayList<>();
+      KeywordIndex index = new KeywordIndex();
+      for (int i = rnd.nextInt(30); i >= 0; i--) {
+        String w = randomString(rnd, alphabet, 1 + rnd.nextInt(5));
+        long key = (long) rnd.nextInt(100) << 32 | i;
+        words.add(w);
+        keys.add(key);
+        index.add(w, key);
+      }
+      index.freeze();
+      for (int q = 0; q < 300; q++) {
+        String host = randomString(rnd, alphabet + "xé中", rnd.nextInt(20));
+        long expected = Compiled.NONE;
+        for (int i = 0; i < words.size(); i++) {
+          if (host.contains(words.get(i))) {
+            expected = Math.min(expected, keys.get(i));
+          }
+        }
+        assertThat(index.lookup(host))
+            .as("round %d, %s in %s", round, host, words)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  private static String randomString(SplittableRandom rnd, String alphabet, int length) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  /** Two names with the same bucket, Bloom bits and fingerprint: the characters decide. */
   @Test
   void hashCollisionIsVerifiedByCharacters() {
     Map<Long, String> seen = new HashMap<>();
@@ -98,7 +187,7 @@ class IndexDifferentialTest {
         pair = new String[] {other, name};
       }
     }
-    DomainIndex index = new DomainIndex(); // one pattern: four slots, one Bloom word
+    DomainIndex index = new DomainIndex(); // one pattern: one bucket, one Bloom word
     index.add(pair[0], DomainMode.SUFFIX, 5);
     index.freeze();
     assertThat(index.lookup(pair[0])).isEqualTo(5);
@@ -115,9 +204,12 @@ class IndexDifferentialTest {
     return sb.append(pick(rnd, TLDS)).toString();
   }
 
-  /** A listed name with labels around it, a random name, or a malformed one. */
+  /**
+   * A listed name, alone or with labels around it (one label longer than a pattern may be), a
+   * random name, or a malformed one.
+   */
   private static String host(SplittableRandom rnd, List<Domain> patterns) {
-    switch (rnd.nextInt(6)) {
+    switch (rnd.nextInt(7)) {
       case 0:
         return name(rnd);
       case 1:
@@ -127,6 +219,8 @@ class IndexDifferentialTest {
       case 3:
         return pick(rnd, new String[] {"a..", ".", "é.", "x", "-", "Ā."})
             + pick(rnd, patterns).domain();
+      case 4:
+        return "x".repeat(250 + rnd.nextInt(20)) + "." + pick(rnd, patterns).domain();
       default:
         return pick(rnd, patterns).domain();
     }
@@ -168,6 +262,10 @@ class IndexDifferentialTest {
         rnd.nextBytes(b);
     }
     return address(b);
+  }
+
+  private static byte[] v4Bytes(long a) {
+    return new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
   }
 
   private static void increment(byte[] b, int by) {
