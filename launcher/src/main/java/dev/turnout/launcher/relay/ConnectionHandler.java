@@ -184,7 +184,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     traffic,
                     () -> {
                       early.clear();
-                      context.pipeline().remove(this);
+                      if (!context.isRemoved()) { // a closed channel's pipeline is already empty
+                        context.pipeline().remove(this);
+                      }
                     });
                 return;
               }

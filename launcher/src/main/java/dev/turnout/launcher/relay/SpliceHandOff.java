@@ -55,14 +55,20 @@ final class SpliceHandOff {
                 b -> {
                   ByteBuffer upHead = drain(early);
                   boolean ended = clientEnded.ended();
-                  caught.run();
-                  if (!a.isSuccess() || !b.isSuccess()) {
-                    closeBoth(inbound, upstream);
-                    return;
-                  }
-                  HeldInbound.Held held = HeldInbound.takeFrom(upstream);
-                  ByteBuffer downHead = drain(List.copyOf(held.bytes()));
                   try {
+                    caught.run();
+                    // Deregistration runs after the rest of the loop's batch, which may have closed
+                    // a channel (a reset): its descriptor number may already be someone else's.
+                    // Here, on the loop, nothing else can close them until adopt has duplicated.
+                    if (!a.isSuccess()
+                        || !b.isSuccess()
+                        || !inbound.isOpen()
+                        || !upstream.isOpen()) {
+                      closeBoth(inbound, upstream);
+                      return;
+                    }
+                    HeldInbound.Held held = HeldInbound.takeFrom(upstream);
+                    ByteBuffer downHead = drain(List.copyOf(held.bytes()));
                     relay.adopt(
                         ((EpollSocketChannel) inbound).fd().intValue(),
                         ((EpollSocketChannel) upstream).fd().intValue(),
@@ -71,8 +77,8 @@ final class SpliceHandOff {
                         downHead,
                         held.inputShutdown(),
                         listener(inbound, upstream, traffic));
-                  } catch (IOException e) {
-                    log.warn("splice hand-over failed: {}", e.getMessage());
+                  } catch (IOException | RuntimeException e) {
+                    log.warn("splice hand-over failed: {}", e.toString());
                     closeBoth(inbound, upstream);
                   }
                 }));

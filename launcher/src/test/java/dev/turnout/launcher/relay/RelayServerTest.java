@@ -278,6 +278,23 @@ class RelayServerTest {
   }
 
   @Test
+  void urgentDataNeitherStallsNorEndsTheStream() throws Exception {
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      out.write("abc".getBytes());
+      assertThat(new String(in.readNBytes(3))).isEqualTo("abc"); // relaying by now
+      socket.setSoTimeout(3_000);
+      socket.sendUrgentData('!'); // a plain read skips the urgent byte; so does the relay
+      out.write("def".getBytes());
+      assertThat(new String(in.readNBytes(3))).isEqualTo("def");
+      socket.sendUrgentData('?');
+      socket.shutdownOutput(); // end of input right behind the urgent mark
+      assertThat(new String(in.readAllBytes())).isEqualTo("bye");
+    }
+  }
+
+  @Test
   void anUpstreamThatResetsMidStreamClosesTheClientAndNothingElse() throws Exception {
     try (ServerSocket resetting = new ServerSocket(0, 50, LOOPBACK);
         Socket healthy = connect()) {

@@ -14,6 +14,10 @@ import java.nio.ByteBuffer;
  * from the pipe into the send queue. Backpressure is the pipe: while it holds bytes that {@code to}
  * cannot take, {@code from} is not read. End of input becomes a shutdown of {@code to}'s output
  * once the pipe is empty, so half-close passes through. Not thread-safe: one {@link SpliceLoop}.
+ *
+ * <p>TCP urgent data needs a plain read: splice(2) stops at the urgent mark and never passes it (it
+ * reports "try again", or end of input if a FIN follows), while read(2) skips the urgent byte as
+ * Netty's relay does. The loop watches for EPOLLPRI and says so through {@link #urgentData}.
  */
 final class Direction {
   /** At most this much is moved per wake-up, so one busy connection cannot starve the others. */
@@ -34,6 +38,8 @@ final class Direction {
   private boolean endOfInput;
   private boolean outputShut;
   private boolean blockedOnWrite;
+  private boolean urgent; // the peer sent urgent data that may stop the next splice at its mark
+  private long delivered; // bytes written to {@code to}, for activity
 
   Direction(
       int from,
@@ -65,6 +71,11 @@ final class Direction {
     return blockedOnWrite;
   }
 
+  /** {@code from} has urgent data pending (EPOLLPRI): read past its mark when splice stops. */
+  void urgentData() {
+    urgent = true;
+  }
+
   /** True once everything is delivered and {@code to}'s output is shut. */
   boolean finished() {
     return outputShut;
@@ -73,10 +84,16 @@ final class Direction {
   /**
    * Moves what can be moved now without blocking.
    *
-   * @return true if any byte moved
+   * @return true if any byte moved in or out
    * @throws IOException on a socket error (reset, broken pipe): the connection is over
    */
   boolean pump() throws IOException {
+    long before = delivered;
+    boolean progress = pumpInput();
+    return progress || delivered != before;
+  }
+
+  private boolean pumpInput() throws IOException {
     long moved = 0;
     while (true) {
       if (!flush()) {
@@ -96,19 +113,47 @@ final class Direction {
       }
       ensurePipe();
       long n = SpliceCalls.splice(from, 0, pipeWrite, 0, PipePool.PIPE_SIZE, FLAGS);
+      int errno = n < 0 ? Native.getLastError() : 0;
       if (n > 0) {
         inPipe += n;
         moved += n;
-      } else if (n == 0) {
-        endOfInput = true;
-      } else {
-        int errno = Native.getLastError();
-        if (errno == EAGAIN) {
+      } else if (urgent && (n == 0 || errno == EAGAIN)) {
+        urgent = false; // if more urgent data waits, EPOLLPRI says so again
+        long read = readPastUrgentMark();
+        if (read > 0) {
+          moved += read; // now the head, written on the next turn
+        } else if (read == 0) {
+          endOfInput = true;
+        } else {
           return moved > 0;
         }
-        if (errno != EINTR) {
-          throw failure(errno, "splice from the socket");
+      } else if (n == 0) {
+        endOfInput = true;
+      } else if (errno == EAGAIN) {
+        return moved > 0;
+      } else if (errno != EINTR) {
+        throw failure(errno, "splice from the socket");
+      }
+    }
+  }
+
+  /**
+   * One read(2) from {@code from} into a new head (the head and pipe are empty here): at the urgent
+   * mark the kernel skips the urgent byte. The bytes read, 0 at end of input, -1 if none yet.
+   */
+  private long readPastUrgentMark() throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16); // rare: no pooling
+    long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+    while (true) {
+      long n = SpliceCalls.read(from, address, buffer.capacity());
+      if (n >= 0) {
+        if (n > 0) {
+          head = buffer.limit((int) n);
         }
+        return n;
+      }
+      if (!retryable(Native.getLastError(), "read at the urgent mark")) {
+        return -1;
       }
     }
   }
@@ -129,6 +174,7 @@ final class Direction {
         continue;
       }
       head.position(head.position() + (int) n);
+      delivered += n;
       listener.transferred(upstream, n);
       if (!head.hasRemaining()) {
         head = null;
@@ -144,6 +190,7 @@ final class Direction {
         continue;
       }
       inPipe -= n;
+      delivered += n;
       listener.transferred(upstream, n);
     }
     blockedOnWrite = false;

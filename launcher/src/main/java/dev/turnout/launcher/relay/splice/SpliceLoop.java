@@ -38,6 +38,10 @@ final class SpliceLoop implements Closeable {
   private final PipePool pipes = new PipePool();
   private final Thread thread;
   private volatile boolean running = true;
+  // Guards closed and every write to wakeFd: once the loop has ended (closed, or failed) no pair
+  // may be queued where nobody will finish it, and nothing may write to the number wakeFd had.
+  private final Object lifecycle = new Object();
+  private boolean closed;
 
   SpliceLoop(String name, long idleNanos) throws IOException {
     this.idleNanos = idleNanos;
@@ -48,6 +52,9 @@ final class SpliceLoop implements Closeable {
     wakeFd = SpliceCalls.eventfd(0, SpliceCalls.O_NONBLOCK | SpliceCalls.O_CLOEXEC);
     if (wakeFd < 0 || control(SpliceCalls.EPOLL_CTL_ADD, wakeFd, SpliceCalls.EPOLLIN, WAKE) < 0) {
       int errno = Native.getLastError();
+      if (wakeFd >= 0) {
+        SpliceCalls.close(wakeFd);
+      }
       SpliceCalls.close(epfd);
       throw new IOException("eventfd: " + SpliceCalls.strerror(errno));
     }
@@ -59,18 +66,30 @@ final class SpliceLoop implements Closeable {
 
   /** Takes over a pair from any thread. */
   void add(SplicedPair pair) {
-    if (!running) {
-      pair.up.close();
-      pair.down.close();
-      SpliceCalls.close(pair.clientFd);
-      SpliceCalls.close(pair.upstreamFd);
-      pair.listener.closed(new IOException("Turnout is stopping"));
-      return;
+    synchronized (lifecycle) {
+      if (!closed) {
+        incoming.add(pair);
+        wakeUp();
+        return;
+      }
     }
-    incoming.add(pair);
-    wakeUp();
+    refuse(pair);
   }
 
+  /** Lets go of a pair that never reached the epoll set. */
+  private static void refuse(SplicedPair pair) {
+    pair.up.close();
+    pair.down.close();
+    SpliceCalls.close(pair.clientFd);
+    SpliceCalls.close(pair.upstreamFd);
+    try {
+      pair.listener.closed(new IOException("splice relay stopped"));
+    } catch (RuntimeException e) {
+      log.warn("splice listener failed", e);
+    }
+  }
+
+  /** Wakes the loop thread; the caller holds {@link #lifecycle} and the loop is not closed. */
   private void wakeUp() {
     SpliceCalls.write(wakeFd, Pointer.nativeValue(one), 8);
   }
@@ -78,8 +97,12 @@ final class SpliceLoop implements Closeable {
   /** Ends every pair (each listener hears of it) and stops the thread. */
   @Override
   public void close() {
-    running = false;
-    wakeUp();
+    synchronized (lifecycle) {
+      running = false;
+      if (!closed) {
+        wakeUp();
+      }
+    }
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {
@@ -123,10 +146,17 @@ final class SpliceLoop implements Closeable {
     } catch (RuntimeException | Error e) {
       log.error("splice relay loop failed", e);
     } finally {
-      adoptIncoming();
-      for (SplicedPair pair : new ArrayList<>(slots)) {
-        if (pair != null) {
-          finish(pair, new IOException("Turnout is stopping"));
+      synchronized (lifecycle) {
+        running = false;
+        closed = true; // from here add() refuses, so incoming only shrinks
+      }
+      SplicedPair pair;
+      while ((pair = incoming.poll()) != null) {
+        refuse(pair);
+      }
+      for (SplicedPair adopted : new ArrayList<>(slots)) {
+        if (adopted != null) {
+          finish(adopted, new IOException("splice relay stopped"));
         }
       }
       pipes.clear();
@@ -160,16 +190,21 @@ final class SpliceLoop implements Closeable {
   private void service(SplicedPair pair, int fd, int ready) {
     try {
       boolean everything = fd < 0 || (ready & (SpliceCalls.EPOLLERR | SpliceCalls.EPOLLHUP)) != 0;
+      Direction reading = fd == pair.upstreamFd ? pair.down : pair.up; // the one reading fd
+      Direction writing = fd == pair.upstreamFd ? pair.up : pair.down;
+      if (fd >= 0 && (ready & SpliceCalls.EPOLLPRI) != 0) {
+        reading.urgentData();
+      }
       boolean moved = false;
       if (everything) {
         moved |= pair.up.pump();
         moved |= pair.down.pump();
       } else {
-        if ((ready & SpliceCalls.EPOLLIN) != 0) { // fd has input: the direction reading it
-          moved |= (fd == pair.upstreamFd ? pair.down : pair.up).pump();
+        if ((ready & (SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI)) != 0) {
+          moved |= reading.pump();
         }
-        if ((ready & SpliceCalls.EPOLLOUT) != 0) { // fd has room: the direction writing to it
-          moved |= (fd == pair.upstreamFd ? pair.up : pair.down).pump();
+        if ((ready & SpliceCalls.EPOLLOUT) != 0) {
+          moved |= writing.pump();
         }
       }
       if (moved) {

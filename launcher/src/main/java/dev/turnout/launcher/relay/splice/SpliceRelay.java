@@ -28,11 +28,11 @@ public final class SpliceRelay implements Closeable {
    * Linux, or the calls fail).
    */
   public static SpliceRelay startOrNull(int threads, Duration idleTimeout) {
-    if (!SpliceCalls.supported()) {
-      return null;
-    }
     SpliceLoop[] loops = new SpliceLoop[threads];
     try {
+      if (!SpliceCalls.supported()) { // in the try: binding the calls may fail to link
+        return null;
+      }
       for (int i = 0; i < threads; i++) {
         loops[i] = new SpliceLoop("turnout-splice-" + i, idleTimeout.toNanos());
       }

@@ -28,7 +28,7 @@ final class SplicedPair {
   int interest(int fd) {
     Direction reading = fd == clientFd ? up : down;
     Direction writing = fd == clientFd ? down : up;
-    return (reading.wantsInput() ? SpliceCalls.EPOLLIN : 0)
+    return (reading.wantsInput() ? SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI : 0)
         | (writing.wantsOutput() ? SpliceCalls.EPOLLOUT : 0);
   }
 
