@@ -190,10 +190,8 @@ final class SpliceLoop implements Closeable {
   private void service(SplicedPair pair, int fd, int ready) {
     try {
       boolean everything = fd < 0 || (ready & (SpliceCalls.EPOLLERR | SpliceCalls.EPOLLHUP)) != 0;
-      Direction reading = fd == pair.upstreamFd ? pair.down : pair.up; // the one reading fd
-      Direction writing = fd == pair.upstreamFd ? pair.up : pair.down;
       if (fd >= 0 && (ready & SpliceCalls.EPOLLPRI) != 0) {
-        reading.urgentData();
+        pair.readerOf(fd).urgentData();
       }
       boolean moved = false;
       if (everything) {
@@ -201,10 +199,10 @@ final class SpliceLoop implements Closeable {
         moved |= pair.down.pump();
       } else {
         if ((ready & (SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI)) != 0) {
-          moved |= reading.pump();
+          moved |= pair.readerOf(fd).pump();
         }
         if ((ready & SpliceCalls.EPOLLOUT) != 0) {
-          moved |= writing.pump();
+          moved |= pair.writerTo(fd).pump();
         }
       }
       if (moved) {

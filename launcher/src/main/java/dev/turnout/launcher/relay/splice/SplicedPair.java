@@ -26,10 +26,18 @@ final class SplicedPair {
 
   /** The epoll events {@code fd} (one of this pair's sockets) must be watched for now. */
   int interest(int fd) {
-    Direction reading = fd == clientFd ? up : down;
-    Direction writing = fd == clientFd ? down : up;
-    return (reading.wantsInput() ? SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI : 0)
-        | (writing.wantsOutput() ? SpliceCalls.EPOLLOUT : 0);
+    return (readerOf(fd).wantsInput() ? SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI : 0)
+        | (writerTo(fd).wantsOutput() ? SpliceCalls.EPOLLOUT : 0);
+  }
+
+  /** The direction that reads {@code fd}, one of this pair's sockets. */
+  Direction readerOf(int fd) {
+    return fd == clientFd ? up : down;
+  }
+
+  /** The direction that writes to {@code fd}, one of this pair's sockets. */
+  Direction writerTo(int fd) {
+    return fd == clientFd ? down : up;
   }
 
   boolean finished() {
