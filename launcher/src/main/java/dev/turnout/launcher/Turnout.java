@@ -15,6 +15,7 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.launcher.relay.HalfCloseSafeEpoll;
 import dev.turnout.launcher.relay.RelayServer;
 import dev.turnout.launcher.relay.RelaySettings;
 import dev.turnout.launcher.relay.Router;
@@ -33,7 +34,6 @@ import dev.turnout.outbound.Outbounds;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -135,7 +135,7 @@ final class Turnout implements Closeable {
             DIAL_TIMEOUT_MILLIS);
     EventLoopGroup loops =
         new MultiThreadIoEventLoopGroup(
-            Runtime.getRuntime().availableProcessors(), EpollIoHandler.newFactory());
+            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
     started.push(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     Outbounds outbounds = Components.outbounds(config, dialer, loops);
     started.push(outbounds::close);

@@ -8,7 +8,6 @@ import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,7 +54,7 @@ class RelayServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    loops = new MultiThreadIoEventLoopGroup(2, HalfCloseSafeEpoll.newFactory());
     blocking = Executors.newCachedThreadPool();
     echo = new ServerSocket(0, 50, LOOPBACK);
     Thread echoThread = new Thread(this::serveEcho, "echo");
@@ -274,6 +273,39 @@ class RelayServerTest {
       socket.getOutputStream().write("early bytes".getBytes());
       socket.shutdownOutput();
       assertThat(new String(socket.getInputStream().readAllBytes())).isEqualTo("early bytesbye");
+    }
+  }
+
+  /**
+   * A client that half-closes first and then reads a large answer slowly: its side of the relay has
+   * input shut and nothing to wait for, then needs to wait for room to write.
+   */
+  @Test
+  void aLargeAnswerAfterTheClientHalfClosesArrivesWhole() throws Exception {
+    byte[] answer = new byte[8 * 1024 * 1024];
+    new Random(2).nextBytes(answer);
+    try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+      Thread serving =
+          new Thread(
+              () -> {
+                try (Socket s = server.accept()) {
+                  s.getInputStream().readAllBytes(); // the request, up to its end
+                  s.getOutputStream().write(answer);
+                } catch (IOException ignored) {
+                  // the client's view is what is asserted
+                }
+              });
+      serving.start();
+      targetPort = server.getLocalPort();
+      try (Socket socket = connect()) {
+        socket.getOutputStream().write("GET".getBytes());
+        socket.shutdownOutput();
+        Thread.sleep(300); // the answer fills every buffer on the way before the first read
+        byte[] received = socket.getInputStream().readAllBytes();
+        assertThat(received.length).isEqualTo(answer.length);
+        assertThat(Arrays.equals(received, answer)).isTrue();
+      }
+      serving.join(5_000);
     }
   }
 

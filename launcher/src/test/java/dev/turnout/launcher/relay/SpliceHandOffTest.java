@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +35,7 @@ class SpliceHandOffTest {
 
   @BeforeEach
   void start() throws Exception {
-    loops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    loops = new MultiThreadIoEventLoopGroup(1, HalfCloseSafeEpoll.newFactory());
     relay = SpliceRelay.startOrNull(1, Duration.ofMinutes(1));
     assertThat(relay).isNotNull();
     servers = new ServerSocket(0, 50, LOOPBACK);
