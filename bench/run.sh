@@ -4,6 +4,7 @@
 #
 #   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 WARMUP_ROUNDS=3 by default)
 #   JAR=/tmp/old.jar sudo bench/run.sh   (another build, e.g. to compare before and after)
+#   FAST_PATH=false sudo bench/run.sh     (every segment through the TUN: tun.fast-path off)
 #
 # Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
@@ -42,6 +43,7 @@ dns:
   nameserver: [203.0.113.1]
 tun:
   device: turnout0
+${FAST_PATH:+  fast-path: $FAST_PATH}
 rules:
   - MATCH,DIRECT
 CONF
@@ -93,7 +95,8 @@ row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
     "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)"
 }
 echo
-echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores, $(uname -r))"
+echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores, $(uname -r))," \
+  "tun.fast-path: ${FAST_PATH:-default}"
 printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
 [ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
 [ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"

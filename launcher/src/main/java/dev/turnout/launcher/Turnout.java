@@ -23,7 +23,9 @@ import dev.turnout.launcher.udp.DirectUdpOutbound;
 import dev.turnout.launcher.udp.ProxiedUdpOutbound;
 import dev.turnout.launcher.udp.UdpNatOrigins;
 import dev.turnout.launcher.udp.UdpRelay;
+import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.natrewrite.Ipv4Range;
+import dev.turnout.natrewrite.KernelFastPath;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunDevice;
@@ -243,6 +245,7 @@ final class Turnout implements Closeable {
     NatTable nat =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
+            .offload(fastPath(tunConfig, tun), plan.tunInetAddress())
             .build();
 
     ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("turnout-route"));
@@ -296,6 +299,36 @@ final class Turnout implements Closeable {
     TunLoop loop = TunLoop.start(tun, rewriter);
     started.push(loop);
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
+  }
+
+  /**
+   * The kernel fast path on the TUN's egress, or {@link FlowOffload#NONE} when it is switched off
+   * or this kernel or process cannot load it (then every packet crosses the TUN, as before).
+   */
+  private FlowOffload fastPath(TurnoutConfig.Tun tunConfig, TunDevice tun) {
+    if (!tunConfig.fastPath()) {
+      log.info("tun: kernel fast path off (tun.fast-path: false)");
+      return FlowOffload.NONE;
+    }
+    try {
+      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), KernelFastPath.DEFAULT_MAX_FLOWS);
+      started.push(() -> closeFastPath(fastPath));
+      log.info(
+          "tun: kernel fast path on {} egress (BPF program id {}): established TCP flows bypass"
+              + " the TUN",
+          tun.name(),
+          fastPath.programId());
+      return fastPath;
+    } catch (IOException e) {
+      log.info("tun: no kernel fast path, every packet crosses the TUN: {}", e.getMessage());
+      return FlowOffload.NONE;
+    }
+  }
+
+  private static void closeFastPath(KernelFastPath fastPath) {
+    long[] carried = fastPath.packetsAndBytes();
+    fastPath.close();
+    log.info("tun: the kernel fast path carried {} segments, {} bytes", carried[0], carried[1]);
   }
 
   /**

@@ -65,4 +65,7 @@ final class LibC {
   static native int poll(long fds, long count, int timeoutMillis);
 
   static native String strerror(int errno);
+
+  /** The index of network device {@code name}, or 0 if there is none. */
+  static native int if_nametoindex(String name);
 }

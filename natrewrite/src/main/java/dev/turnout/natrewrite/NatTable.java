@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.LongAdder;
  * maxIdleEntries} such entries exist; creating one more first evicts the least recently used
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
+ * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry is mirrored into
+ * it, both directions, when created, and withdrawn when freed; the offload is only ever a subset of
+ * the table, so a segment it does not rewrite comes to the TUN and is handled here the same way.
+ *
  * <p>Thread-safety: all public methods are thread-safe. {@link #claim}, {@link #release} and {@link
  * #udpFlow} are meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The
  * package-private lookup methods take a caller-owned probe key so that the per-packet path
@@ -57,6 +61,8 @@ public final class NatTable {
   private final long dnsTimeoutNanos;
   private final int maxIdleEntries;
   private final Ticker ticker;
+  private final FlowOffload offload;
+  private final int tunAddress;
 
   private final ConcurrentHashMap<FlowKey, NatEntry> forward = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
@@ -135,6 +141,8 @@ public final class NatTable {
     this.dnsTimeoutNanos = b.dnsTimeout.toNanos();
     this.maxIdleEntries = b.maxIdleEntries;
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
+    this.offload = b.offload;
+    this.tunAddress = b.tunAddress;
   }
 
   /** A builder; every setting not given keeps its {@code DEFAULT_*} value. */
@@ -264,6 +272,10 @@ public final class NatTable {
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     created.increment();
+    if (offload != FlowOffload.NONE) {
+      offload.add(flowSource(entry), flowDestination(entry), sessionEnd(entry), listenerEnd(entry));
+      offload.add(listenerEnd(entry), sessionEnd(entry), flowDestination(entry), flowSource(entry));
+    }
     return entry;
   }
 
@@ -329,10 +341,34 @@ public final class NatTable {
   }
 
   private void remove(NatEntry entry) {
-    forward.remove(entry.flow, entry);
+    boolean stillForward = forward.remove(entry.flow, entry);
     if (reverse.remove(entry.session, entry) && entry.idleNanos != 0) {
       idleEntries.decrementAndGet();
     }
+    // Only after the table let go, so the kernel never holds a mapping the table no longer has;
+    // the flow's tuple may already be mapped to a newer entry (a reused port), which stays.
+    if (offload != FlowOffload.NONE && entry.idleNanos == 0) {
+      offload.remove(listenerEnd(entry), sessionEnd(entry));
+      if (stillForward) {
+        offload.remove(flowSource(entry), flowDestination(entry));
+      }
+    }
+  }
+
+  private static long flowSource(NatEntry entry) {
+    return FlowOffload.endpoint(entry.flow.sourceAddress, entry.flow.sourcePort);
+  }
+
+  private static long flowDestination(NatEntry entry) {
+    return FlowOffload.endpoint(entry.flow.destinationAddress, entry.flow.destinationPort);
+  }
+
+  private static long sessionEnd(NatEntry entry) {
+    return FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort);
+  }
+
+  private long listenerEnd(NatEntry entry) {
+    return FlowOffload.endpoint(tunAddress, entry.targetPort);
   }
 
   /** A free session address for {@code protocol}, or null (counted) when the pool is exhausted. */
@@ -385,6 +421,8 @@ public final class NatTable {
     private Duration dnsTimeout = DEFAULT_DNS_TIMEOUT;
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
     private Ticker ticker = Ticker.system();
+    private FlowOffload offload = FlowOffload.NONE;
+    private int tunAddress;
 
     private Builder(int poolFirst, int poolLast, int portFirst, int portLast) {
       this.poolFirst = poolFirst;
@@ -420,6 +458,17 @@ public final class NatTable {
     /** Cap on UDP and hijacked-DNS entries; beyond it the least recently used are evicted. */
     public Builder maxIdleEntries(int max) {
       this.maxIdleEntries = max;
+      return this;
+    }
+
+    /**
+     * Hands each relay-owned TCP flow to {@code offload} once mapped, and takes it back when the
+     * entry is freed; {@code tunAddress} is where the relay listens (the forward destination). UDP
+     * and hijacked DNS flows stay on the TUN path: their entries live by their packets.
+     */
+    public Builder offload(FlowOffload offload, Inet4Address tunAddress) {
+      this.offload = Objects.requireNonNull(offload);
+      this.tunAddress = Ipv4Range.toInt(tunAddress);
       return this;
     }
 

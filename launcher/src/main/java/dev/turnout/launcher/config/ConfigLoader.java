@@ -302,6 +302,7 @@ public final class ConfigLoader {
     }
     int udpTimeout = section.integer("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
+    boolean fastPath = section.bool("fast-path", true);
     if (autoRoute && routingMark == 0) {
       routingMark = 0x2022;
     }
@@ -319,7 +320,8 @@ public final class ConfigLoader {
         List.copyOf(uids),
         java.time.Duration.ofSeconds(udpTimeout),
         routingMark,
-        gso);
+        gso,
+        fastPath);
   }
 
   /**

@@ -69,7 +69,9 @@ public record TurnoutConfig(
    * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN
    * address. {@code routingMark} is the top-level {@code routing-mark} (0 for none; defaults to
    * 0x2022 with auto-route). {@code excludeUids} holds {@code from-to} ranges. {@code gso} opens
-   * the TUN with checksum and segmentation offload (mihomo's key; on by default here).
+   * the TUN with checksum and segmentation offload (mihomo's key; on by default here). {@code
+   * fastPath} lets a tc BPF program rewrite established TCP flows in the kernel (Turnout's key; on
+   * by default, and off by itself where the kernel or the process cannot load it).
    */
   public record Tun(
       boolean enable,
@@ -84,7 +86,8 @@ public record TurnoutConfig(
       List<String> excludeUids,
       java.time.Duration udpTimeout,
       int routingMark,
-      boolean gso) {
+      boolean gso,
+      boolean fastPath) {
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
     public Tun(boolean enable, String device, int mtu, int relayPort) {
@@ -101,6 +104,7 @@ public record TurnoutConfig(
           List.of(),
           java.time.Duration.ofSeconds(60),
           0,
+          true,
           true);
     }
   }

@@ -28,6 +28,7 @@ class ConfigLoaderTest {
     assertThat(config.tun().device()).isEqualTo("turnout0");
     assertThat(config.tun().mtu()).isEqualTo(65535);
     assertThat(config.tun().gso()).isTrue();
+    assertThat(config.tun().fastPath()).isTrue();
     assertThat(config.rules())
         .extracting(TurnoutConfig.RuleLine::text)
         .containsExactly("MATCH,DIRECT");
@@ -60,6 +61,16 @@ class ConfigLoaderTest {
         .singleElement()
         .asString()
         .startsWith("test.yaml:4: tun.gso: ");
+  }
+
+  @Test
+  void theKernelFastPathCanBeTurnedOff() throws Exception {
+    TurnoutConfig config = parse("dns:\n  nameserver: [192.0.2.1]\ntun:\n  fast-path: false\n");
+    assertThat(config.tun().fastPath()).isFalse();
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  fast-path: 1\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:4: tun.fast-path: ");
   }
 
   @Test

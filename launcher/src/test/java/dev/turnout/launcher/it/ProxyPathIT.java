@@ -3,7 +3,6 @@ package dev.turnout.launcher.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,12 +62,7 @@ class ProxyPathIT {
 
   @Test
   void aRuleSendsTheDownloadThroughTheSocksServerAndTheRestGoesDirect() throws Exception {
-    Path out = sandbox.file("via-socks.bin");
-    Sandbox.Result viaProxy =
-        sandbox.inClient(
-            T, "curl", "-sS", "--fail", "-o", out.toString(), "http://bulk.example.test/10m.bin");
-    assertThat(viaProxy.exit()).as("%s", viaProxy).isZero();
-    assertThat(Sandbox.sha256(out)).isEqualTo(Sandbox.sha256(sandbox.file("www/10m.bin")));
+    sandbox.assertDownloadIntact("http://bulk.example.test/10m.bin", "10m.bin");
 
     Sandbox.Result direct =
         sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");

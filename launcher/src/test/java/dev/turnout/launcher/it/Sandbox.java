@@ -146,6 +146,95 @@ final class Sandbox implements AutoCloseable {
         "");
   }
 
+  /**
+   * Downloads {@code url} with curl in the client and checks it is byte for byte {@code www/FILE},
+   * the file nginx served.
+   */
+  void assertDownloadIntact(String url, String file) throws Exception {
+    Path out = file("dl-" + ThreadLocalRandom.current().nextInt(1 << 30) + "-" + file);
+    Result result =
+        inClient(Duration.ofSeconds(60), "curl", "-sS", "--fail", "-o", out.toString(), url);
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(sha256(out)).as(url).isEqualTo(sha256(file("www/" + file)));
+  }
+
+  /** {@code count} downloads of {@code url} by one curl at once, each checked as above. */
+  void assertParallelDownloadsIntact(int count, String url, String file) throws Exception {
+    Path dir = Files.createTempDirectory(this.dir, "parallel");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "curl",
+                "-sS",
+                "--fail",
+                "--parallel",
+                "--parallel-immediate",
+                "--parallel-max",
+                Integer.toString(count)));
+    for (int i = 0; i < count; i++) {
+      command.addAll(List.of("-o", dir.resolve("f" + i).toString(), url));
+    }
+    Result result = inClient(Duration.ofSeconds(60), command.toArray(String[]::new));
+    assertThat(result.exit()).as("%s", result).isZero();
+    String expected = sha256(file("www/" + file));
+    for (int i = 0; i < count; i++) {
+      assertThat(sha256(dir.resolve("f" + i))).as("download %d", i).isEqualTo(expected);
+    }
+  }
+
+  /** The id of the fast-path program a running Turnout logged at start. */
+  static int fastPathProgramId(TurnoutProcess turnout) throws IOException {
+    java.util.regex.Matcher id =
+        java.util.regex.Pattern.compile(
+                "kernel fast path on \\S+ egress \\(BPF program id (\\d+)\\)")
+            .matcher(turnout.log());
+    assertThat(id.find()).as("Turnout's log names its fast-path program").isTrue();
+    return Integer.parseInt(id.group(1));
+  }
+
+  /** Whether the kernel has a TCX link (a tc program attached to a device) running {@code id}. */
+  static boolean attachedByLink(int program) throws Exception {
+    Process show = new ProcessBuilder("bpftool", "-j", "link", "show").start();
+    String links = new String(show.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    show.waitFor();
+    // bpftool before 7.3 prints the TCX link type as its number, 11.
+    return java.util.regex.Pattern.compile(
+            "\\{[^}]*\"type\":(11|\"tcx\")[^}]*\"prog_id\":" + program + "[,}]")
+        .matcher(links)
+        .find();
+  }
+
+  /**
+   * Bytes the kernel queued to Turnout through the TUN so far: segments the fast path carries never
+   * get there.
+   */
+  long tunBytesToTurnout() throws Exception {
+    Result result =
+        inClient(Duration.ofSeconds(10), "cat", "/sys/class/net/turnout0/statistics/tx_bytes");
+    return Long.parseLong(result.stdout().trim());
+  }
+
+  /**
+   * Whether a BPF program with this id is loaded anywhere on the machine (programs are global). The
+   * kernel frees a detached program after an RCU grace period, so this waits up to 5 s for it to
+   * go.
+   */
+  static boolean bpfProgramLoaded(int id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      Process show =
+          new ProcessBuilder("bpftool", "prog", "show", "id", Integer.toString(id))
+              .redirectErrorStream(true)
+              .start();
+      show.getInputStream().readAllBytes();
+      boolean loaded = show.waitFor() == 0;
+      if (!loaded || System.nanoTime() > deadline) {
+        return loaded;
+      }
+      Thread.sleep(50);
+    }
+  }
+
   Path file(String relative) {
     return dir.resolve(relative);
   }

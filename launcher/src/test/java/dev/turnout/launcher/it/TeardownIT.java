@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Turnout leaves no TUN device and no route behind when stopped with SIGTERM. */
+/** Turnout leaves no TUN device, no route and no BPF program behind when stopped with SIGTERM. */
 class TeardownIT {
   private static final Duration T = Duration.ofSeconds(30);
 
@@ -39,10 +39,14 @@ class TeardownIT {
                   .stdout())
           .isEqualTo("ok\n");
 
+      int program = Sandbox.fastPathProgramId(turnout);
+      assertThat(Sandbox.attachedByLink(program)).as("BPF program %d attached", program).isTrue();
+
       int exit = turnout.terminate(Duration.ofSeconds(20));
 
       assertThat(exit).isIn(0, 143);
-      assertThat(turnout.log()).contains("stopped");
+      assertThat(turnout.log()).contains("stopped").contains("the kernel fast path carried");
+      assertThat(Sandbox.bpfProgramLoaded(program)).as("BPF program %d", program).isFalse();
       assertThat(sandbox.inClient(T, "ip", "-o", "link").stdout()).isEqualTo(linksBefore);
       assertThat(routes(sandbox)).isEqualTo(routesBefore);
     }

@@ -141,8 +141,12 @@ class UdpHijackIcmpIT {
       }
       assertThat(download.isAlive()).as("the download is still running").isTrue();
 
+      int program = Sandbox.fastPathProgramId(turnout);
       turnout.kill(); // SIGKILL: no shutdown hook runs
       download.destroyForcibly().waitFor();
+      assertThat(Sandbox.bpfProgramLoaded(program))
+          .as("the kernel detaches and frees the fast path with the process")
+          .isFalse();
       assertThat(sandbox.inClient(T, "ip", "rule").stdout())
           .as("the rules outlive the process")
           .contains("lookup main suppress_prefixlength 0");

@@ -1,0 +1,35 @@
+package dev.turnout.natrewrite;
+
+/**
+ * Where the NAT table hands the rewrite of an established TCP flow to the kernel, so that its
+ * segments no longer cross the TUN. It is a cache of the table's mappings: whatever it does not
+ * hold (full, failed, not yet added) the TUN path carries, with the same result.
+ *
+ * <p>An endpoint is an IPv4 address and a port packed by {@link #endpoint}. Thread-safety: the
+ * table calls it under its own lock or from the TUN thread; implementations must be thread-safe.
+ */
+public interface FlowOffload {
+  /** No offload: every segment crosses the TUN. */
+  FlowOffload NONE =
+      new FlowOffload() {
+        @Override
+        public void add(long source, long destination, long newSource, long newDestination) {}
+
+        @Override
+        public void remove(long source, long destination) {}
+      };
+
+  /** {@code address} (as a big-endian int) and {@code port} as one value. */
+  static long endpoint(int address, int port) {
+    return (Integer.toUnsignedLong(address) << 16) | (port & 0xffff);
+  }
+
+  /**
+   * From now on, TCP segments {@code source -> destination} that are not SYNs leave as {@code
+   * newSource -> newDestination}, replacing any earlier rewrite of that tuple.
+   */
+  void add(long source, long destination, long newSource, long newDestination);
+
+  /** Segments {@code source -> destination} take the TUN path again. */
+  void remove(long source, long destination);
+}

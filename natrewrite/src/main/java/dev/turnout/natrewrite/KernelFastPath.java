@@ -1,0 +1,187 @@
+package dev.turnout.natrewrite;
+
+import dev.turnout.natrewrite.bpf.Bpf;
+import dev.turnout.natrewrite.bpf.BpfMap;
+import dev.turnout.natrewrite.bpf.FastPathProgram;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel fast path of a TUN device: {@link FastPathProgram} attached to the device's egress by
+ * a TCX link, and the flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN
+ * has been mapped in user space, its later segments in both directions are rewritten in the kernel
+ * and never reach the TUN queue: no read, no write, no copy.
+ *
+ * <p>Nothing on the host outlives the process: the link, program and maps are held by descriptors
+ * and the kernel detaches them when the last one is closed, by {@link #close} or by the process'
+ * death. Needs Linux 6.6 or later (TCX), CAP_BPF and CAP_NET_ADMIN.
+ *
+ * <p>Thread-safety: all methods are thread-safe.
+ */
+public final class KernelFastPath implements FlowOffload, Closeable {
+  private static final Logger log = LoggerFactory.getLogger(KernelFastPath.class);
+
+  /** Two map elements per flow, one per direction. */
+  public static final int DEFAULT_MAX_FLOWS = 65536;
+
+  private static final String LICENSE = "Dual MIT/GPL";
+
+  private final BpfMap flows;
+  private final BpfMap stats;
+  private final int programFd;
+  private final int linkFd;
+  private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
+  private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
+  private final LongAdder addFailures = new LongAdder();
+  private boolean closed; // guarded by this
+
+  private KernelFastPath(BpfMap flows, BpfMap stats, int programFd, int linkFd) {
+    this.flows = flows;
+    this.stats = stats;
+    this.programFd = programFd;
+    this.linkFd = linkFd;
+  }
+
+  /**
+   * Loads the program and attaches it to the egress of {@code device}.
+   *
+   * @throws IOException if this kernel or process cannot (too old, no capability, seccomp); the
+   *     message says which step failed and why, and nothing is left behind
+   */
+  public static KernelFastPath attach(String device, int maxFlows) throws IOException {
+    int ifindex = LibC.if_nametoindex(device);
+    if (ifindex == 0) {
+      throw new IOException("no network device " + device);
+    }
+    BpfMap flows = null;
+    BpfMap stats = null;
+    int program = -1;
+    try {
+      flows =
+          BpfMap.hash(
+              FastPathProgram.TUPLE_SIZE,
+              FastPathProgram.TUPLE_SIZE,
+              2 * maxFlows,
+              "turnout_flows");
+      stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
+      program =
+          Bpf.loadProgram(
+              Bpf.PROG_TYPE_SCHED_CLS,
+              FastPathProgram.build(0, flows.fd(), stats.fd()),
+              LICENSE,
+              "turnout_fast");
+      int link = Bpf.attachEgress(program, ifindex, device);
+      return new KernelFastPath(flows, stats, program, link);
+    } catch (IOException | RuntimeException | LinkageError e) {
+      Bpf.closeDescriptor(program);
+      if (stats != null) {
+        stats.close();
+      }
+      if (flows != null) {
+        flows.close();
+      }
+      if (e instanceof LinkageError) {
+        throw new IOException("bpf(2) is not reachable through JNA: " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public synchronized void add(long source, long destination, long newSource, long newDestination) {
+    if (closed) {
+      return;
+    }
+    tuple(key, source, destination);
+    tuple(value, newSource, newDestination);
+    int result = flows.put(key, value);
+    if (result != 0) {
+      addFailures.increment();
+      if (addFailures.sum() == 1) {
+        log.warn(
+            "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
+                + " the TUN",
+            Bpf.errnoText(-result));
+      }
+    }
+  }
+
+  @Override
+  public synchronized void remove(long source, long destination) {
+    if (closed) {
+      return;
+    }
+    tuple(key, source, destination);
+    flows.remove(key);
+  }
+
+  /** Segments and bytes rewritten in the kernel so far (sum over CPUs). */
+  public synchronized long[] packetsAndBytes() {
+    if (closed) {
+      return new long[2];
+    }
+    byte[] values = new byte[stats.valueSize()];
+    long[] sums = new long[2];
+    if (stats.get(new byte[4], values)) {
+      ByteBuffer buffer = ByteBuffer.wrap(values).order(java.nio.ByteOrder.nativeOrder());
+      for (int at = 0; at + FastPathProgram.STATS_SIZE <= values.length; at += 16) {
+        sums[0] += buffer.getLong(at);
+        sums[1] += buffer.getLong(at + 8);
+      }
+    }
+    return sums;
+  }
+
+  /** The program's kernel-wide id, for {@code bpftool prog show id N}; -1 if unknown. */
+  public int programId() {
+    try {
+      return Bpf.objectId(programFd);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Tuples (one per direction of a flow) the kernel currently rewrites. */
+  public synchronized int mappedTuples() {
+    return closed ? 0 : flows.size();
+  }
+
+  /** Flows the kernel would not take (map full); those stay on the TUN path. */
+  public long addFailures() {
+    return addFailures.sum();
+  }
+
+  /** Detaches the program and frees the maps. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Bpf.closeDescriptor(linkFd);
+    Bpf.closeDescriptor(programFd);
+    flows.close();
+    stats.close();
+  }
+
+  /** Source address, destination address, source port, destination port, in network order. */
+  private static void tuple(byte[] out, long source, long destination) {
+    putInt(out, 0, (int) (source >>> 16));
+    putInt(out, 4, (int) (destination >>> 16));
+    out[8] = (byte) (source >>> 8);
+    out[9] = (byte) source;
+    out[10] = (byte) (destination >>> 8);
+    out[11] = (byte) destination;
+  }
+
+  private static void putInt(byte[] out, int at, int value) {
+    out[at] = (byte) (value >>> 24);
+    out[at + 1] = (byte) (value >>> 16);
+    out[at + 2] = (byte) (value >>> 8);
+    out[at + 3] = (byte) value;
+  }
+}

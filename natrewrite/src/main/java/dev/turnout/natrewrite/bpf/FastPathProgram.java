@@ -1,0 +1,154 @@
+package dev.turnout.natrewrite.bpf;
+
+import static dev.turnout.natrewrite.bpf.BpfAssembler.B;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.DW;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.H;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.JEQ;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.JGT;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.JNE;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R0;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R1;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R10;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R2;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R3;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R4;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R5;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R6;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.R7;
+import static dev.turnout.natrewrite.bpf.BpfAssembler.W;
+
+/**
+ * The TUN's kernel fast path, as a tc program for the device's egress: a TCP segment the kernel is
+ * about to queue to Turnout whose 4-tuple is in the flow map gets the addresses and ports the map
+ * gives, checksums patched by the kernel's helpers, and is handed straight back to the same
+ * device's ingress, exactly as if Turnout had read, rewritten and written it. Everything else
+ * (SYNs, which user space judges and maps; other protocols; IP options; fragments; unknown flows)
+ * passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a miss is
+ * never wrong.
+ *
+ * <p>Flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without options
+ * followed by its TCP ports — source address, destination address, source port, destination port,
+ * in network byte order — the key as the segment arrives, the value as it must leave. Stats map: a
+ * per-CPU array of one {packets, bytes} pair of 64-bit counters.
+ */
+public final class FastPathProgram {
+  public static final int TUPLE_SIZE = 12;
+  public static final int STATS_SIZE = 16;
+
+  /** Return codes of a tc program. */
+  public static final int PASS = 0;
+
+  public static final int DROP = 2;
+  public static final int REDIRECT = 7;
+
+  private static final int HELPER_MAP_LOOKUP = 1;
+  private static final int HELPER_SKB_STORE_BYTES = 9;
+  private static final int HELPER_L3_CSUM_REPLACE = 10;
+  private static final int HELPER_L4_CSUM_REPLACE = 11;
+  private static final int HELPER_REDIRECT = 23;
+  private static final int F_PSEUDO_HDR = 0x10;
+  private static final int F_INGRESS = 1;
+
+  // struct __sk_buff
+  private static final int SKB_LEN = 0;
+  private static final int SKB_MARK = 8;
+  private static final int SKB_IFINDEX = 40;
+  private static final int SKB_DATA = 76;
+  private static final int SKB_DATA_END = 80;
+
+  // Offsets from the IPv4 header, which has no options here (IHL 5).
+  private static final int IP_FRAGMENT = 6;
+  private static final int IP_PROTOCOL = 9;
+  private static final int IP_CHECKSUM = 10;
+  private static final int IP_ADDRESSES = 12;
+  private static final int TCP = 20;
+  private static final int TCP_FLAGS = TCP + 13;
+  private static final int TCP_CHECKSUM = TCP + 16;
+  private static final int TCP_MIN_END = TCP + 20;
+  private static final int VERSION_4_IHL_5 = 0x45;
+  private static final int PROTOCOL_TCP = 6;
+  private static final int TCP_SYN = 0x02;
+
+  /** MF and the fragment offset, as a little-endian load of the big-endian field sees them. */
+  private static final int FRAGMENT_BITS_LE = 0xff3f;
+
+  // The stack: the segment's own tuple (the lookup key and the old values), and the stats key.
+  private static final int OLD_SOURCE = -16;
+  private static final int OLD_DESTINATION = -12;
+  private static final int OLD_PORTS = -8;
+  private static final int STATS_KEY = -20;
+
+  private FastPathProgram() {}
+
+  /**
+   * The program's instructions.
+   *
+   * @param networkOffset where the IPv4 header starts in the packet: 0 on a TUN, 14 for an Ethernet
+   *     frame (as in a test run)
+   * @param flowMapFd the flow map (hash, 12-byte keys and values)
+   * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
+   */
+  public static byte[] build(int networkOffset, int flowMapFd, int statsMapFd) {
+    int ip = networkOffset;
+    BpfAssembler a = new BpfAssembler();
+    BpfAssembler.Label pass = a.label();
+    BpfAssembler.Label drop = a.label();
+    BpfAssembler.Label redirect = a.label();
+
+    a.movReg(R6, R1);
+    a.load(W, R2, R6, SKB_DATA).load(W, R3, R6, SKB_DATA_END);
+    a.movReg(R1, R2).add(R1, ip + TCP_MIN_END).jumpReg(JGT, R1, R3, pass);
+    a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, pass);
+    a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JNE, R1, PROTOCOL_TCP, pass);
+    a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
+    // A SYN may start a new flow over an old one's tuple: only user space may map it.
+    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+
+    a.load(W, R1, R2, ip + IP_ADDRESSES).store(W, R10, OLD_SOURCE, R1);
+    a.load(W, R1, R2, ip + IP_ADDRESSES + 4).store(W, R10, OLD_DESTINATION, R1);
+    a.load(W, R1, R2, ip + TCP).store(W, R10, OLD_PORTS, R1);
+    a.loadMap(R1, flowMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+
+    // Checksums first, while the old values are known; the helpers handle both a complete
+    // checksum and the pseudo-header sum of a CHECKSUM_PARTIAL segment (TUN offload).
+    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_SOURCE, 0, 4, drop);
+    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_DESTINATION, 4, 4, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_SOURCE, 0, F_PSEUDO_HDR | 4, drop);
+    replace(
+        a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_DESTINATION, 4, F_PSEUDO_HDR | 4, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_PORTS, 8, 4, drop);
+    a.movReg(R1, R6).mov(R2, ip + IP_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE_SIZE).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    // A packet written to the TUN carries no mark; neither may this one (mark-based ip rules).
+    a.mov(R1, 0).store(W, R6, SKB_MARK, R1);
+
+    a.storeImm(W, R10, STATS_KEY, 0);
+    a.loadMap(R1, statsMapFd).movReg(R2, R10).add(R2, STATS_KEY).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, redirect);
+    a.load(DW, R1, R0, 0).add(R1, 1).store(DW, R0, 0, R1);
+    a.load(W, R1, R6, SKB_LEN).load(DW, R2, R0, 8).addReg(R2, R1).store(DW, R0, 8, R2);
+
+    a.bind(redirect);
+    a.load(W, R1, R6, SKB_IFINDEX).mov(R2, F_INGRESS).call(HELPER_REDIRECT).exit();
+    a.bind(pass).mov(R0, PASS).exit();
+    a.bind(drop).mov(R0, DROP).exit();
+    return a.assemble();
+  }
+
+  /**
+   * helper(skb, field, old value from the stack, new value from the map, flags); on error, drop.
+   */
+  private static void replace(
+      BpfAssembler a,
+      int helper,
+      int field,
+      int oldSlot,
+      int newOffset,
+      int flags,
+      BpfAssembler.Label drop) {
+    a.movReg(R1, R6).mov(R2, field).load(W, R3, R10, oldSlot).load(W, R4, R7, newOffset);
+    a.mov(R5, flags).call(helper).jump(JNE, R0, 0, drop);
+  }
+}
