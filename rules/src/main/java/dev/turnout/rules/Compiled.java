@@ -262,7 +262,7 @@ final class Compiled {
   private long indexed(String host, Ip source, Ip destination) {
     long best = matchAllKey;
     if (host != null) {
-      best = Math.min(best, Math.min(domains.lookup(host), keywords.lookup(host)));
+      best = Math.min(best, domains.lookup(host, keywords));
     }
     best = Math.min(best, src.lookup(source, 0));
     return Math.min(best, dst.lookup(destination, 0));

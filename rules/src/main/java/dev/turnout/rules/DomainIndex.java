@@ -42,6 +42,7 @@ final class DomainIndex {
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L; // odd: the hash is a polynomial
   private static final long FINGERPRINT = 0xFFFFFFFF00000000L; // of the hash, in a header
   private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
+  private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
 
   private Map<String, long[]> pending = new HashMap<>();
   private long[] filter = {0}; // one empty word: lookups before freeze miss
@@ -127,18 +128,35 @@ final class DomainIndex {
 
   /** The smallest key of a pattern matching {@code host}, or {@link Compiled#NONE}. */
   long lookup(String host) {
+    return lookup(host, NO_KEYWORDS);
+  }
+
+  /**
+   * The smallest key of a pattern matching {@code host} and of a keyword of {@code keywords}
+   * contained in it, or {@link Compiled#NONE}. Both read the host once, from right to left, in the
+   * same loop: the keyword automaton's chain of dependent loads, one per character, and the hash's
+   * chain of multiplies are independent, so the CPU runs them side by side, and the probes' loads
+   * between them.
+   */
+  long lookup(String host, KeywordIndex keywords) {
     int n = host.length();
     if (n == 0) {
       return Compiled.NONE;
     }
     long best = Compiled.NONE;
     long h = 0; // the hash of host[i + 1..]
+    int row = KeywordIndex.START;
     for (int i = n - 1; i >= 0; i--) {
       char c = host.charAt(i);
       if (c == '.' && i + 1 < n) { // a label starts at i + 1 (an empty suffix is no pattern)
         best = Math.min(best, probe(host, i + 1, mix(h)));
       }
       h = step(h, c);
+      row = keywords.step(row, c);
+      if (row < 0) { // some keyword ends at i: rare
+        row = ~row;
+        best = Math.min(best, keywords.output(row));
+      }
     }
     return Math.min(best, probe(host, 0, mix(h)));
   }

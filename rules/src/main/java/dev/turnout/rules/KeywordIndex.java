@@ -12,15 +12,25 @@ import java.util.List;
  * {@link #indexable} says which keywords qualify). Its entries are row offsets rather than state
  * numbers, complemented (so negative) for states where a keyword ends, so that the step from one
  * character to the next, which a lookup repeats serially for every character, is an add and a load,
- * with no multiply and no read of the outputs. Immutable after {@link #freeze}.
+ * with no multiply and no read of the outputs.
+ *
+ * <p>The automaton is built over the keywords reversed and reads the host from its last character
+ * to its first (a host contains a keyword if and only if the reversed host contains the reversed
+ * keyword), the direction in which {@link DomainIndex} hashes: {@link DomainIndex#lookup(String,
+ * KeywordIndex)} steps both in one loop, so that this chain of loads runs alongside the hash's
+ * chain of multiplies instead of after it. With no keywords the automaton is one state that loops
+ * on every character. Immutable after {@link #freeze}.
  */
 final class KeywordIndex {
+  /** The row of the state before the first (that is, the host's last) character. */
+  static final int START = 0;
+
   private final List<String> words = new ArrayList<>();
   private final List<Long> wordKeys = new ArrayList<>();
   private final byte[] classOf = new byte[128];
   private int classes = 1; // class 0: characters in no keyword
-  private int[] next = new int[0];
-  private long[] out = new long[0];
+  private int[] next = {0}; // one state, one class: lookups before freeze find nothing
+  private long[] out = {Compiled.NONE};
 
   static boolean indexable(String keyword) {
     return !keyword.isEmpty() && keyword.chars().allMatch(c -> c < 128);
@@ -53,7 +63,7 @@ final class KeywordIndex {
     for (int w = 0; w < words.size(); w++) { // the trie; 0 doubles as "no child yet"
       String word = words.get(w);
       int s = 0;
-      for (int i = 0; i < word.length(); i++) {
+      for (int i = word.length() - 1; i >= 0; i--) { // reversed: lookups read right to left
         int t = s * classes + classOf[word.charAt(i)];
         if (next[t] == 0) {
           next[t] = states++;
@@ -88,20 +98,31 @@ final class KeywordIndex {
     return this;
   }
 
+  /** The smallest key of a keyword contained in {@code host}, or {@link Compiled#NONE}. */
   long lookup(String host) {
-    if (words.isEmpty()) {
-      return Compiled.NONE;
-    }
     long best = Compiled.NONE;
-    int row = 0; // the current state's row in next: each step is one add and one load
-    for (int i = 0; i < host.length(); i++) {
-      char ch = host.charAt(i);
-      row = next[row + (ch < 128 ? classOf[ch] : 0)];
+    int row = START;
+    for (int i = host.length() - 1; i >= 0; i--) {
+      row = step(row, host.charAt(i));
       if (row < 0) { // a state where some keyword ends: rare, so the branch costs nothing
         row = ~row;
-        best = Math.min(best, out[row / classes]);
+        best = Math.min(best, output(row));
       }
     }
     return best;
+  }
+
+  /**
+   * The row after reading {@code ch} in {@code row} (one add and one load); complemented, so
+   * negative, if some keyword ends there: then pass {@code ~row} to {@link #output} and go on with
+   * it.
+   */
+  int step(int row, char ch) {
+    return next[row + (ch < 128 ? classOf[ch] : 0)];
+  }
+
+  /** The smallest key of the keywords ending in the state whose row is {@code row}. */
+  long output(int row) {
+    return out[row / classes];
   }
 }

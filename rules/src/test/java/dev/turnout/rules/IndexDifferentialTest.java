@@ -132,6 +132,57 @@ class IndexDifferentialTest {
   }
 
   /**
+   * The one loop that steps the keyword automaton alongside the domain hash: the smaller of the two
+   * brute-force answers, with keywords that overlap labels, dots and patterns.
+   */
+  @Test
+  void domainAndKeywordLookupAgreesWithBruteForce() {
+    SplittableRandom rnd = new SplittableRandom(17);
+    Compiled empty = Compiled.build(List.of(), Map.of(), GeoDb.NONE, List.of(), HostResolver.NONE);
+    for (int round = 0; round < 20; round++) {
+      List<Domain> patterns = new ArrayList<>();
+      List<String> words = new ArrayList<>();
+      List<Long> keys = new ArrayList<>();
+      DomainIndex domains = new DomainIndex();
+      KeywordIndex keywords = new KeywordIndex();
+      for (int i = rnd.nextInt(1000); i >= 0; i--) {
+        long key = (long) rnd.nextInt(1000) << 32 | i;
+        keys.add(key);
+        if (rnd.nextInt(10) == 0) {
+          String w = name(rnd);
+          w = w.substring(rnd.nextInt(w.length()));
+          words.add(w);
+          patterns.add(null);
+          keywords.add(w, key);
+        } else {
+          Domain d = new Domain(name(rnd), DomainMode.values()[rnd.nextInt(4)]);
+          words.add(null);
+          patterns.add(d);
+          domains.add(d.domain(), d.mode(), key);
+        }
+      }
+      domains.freeze();
+      keywords.freeze();
+      List<Domain> listed = patterns.stream().filter(d -> d != null).toList();
+      for (int q = 0; q < 300; q++) {
+        String host = listed.isEmpty() ? name(rnd) : host(rnd, listed);
+        Ctx c = new Ctx(ConnectionInfo.builder(Network.TCP).host(host).build(), empty);
+        long expected = Compiled.NONE;
+        for (int i = 0; i < keys.size(); i++) {
+          boolean hit =
+              patterns.get(i) != null ? patterns.get(i).matches(c) : c.host.contains(words.get(i));
+          if (hit) {
+            expected = Math.min(expected, keys.get(i));
+          }
+        }
+        assertThat(domains.lookup(c.host, keywords))
+            .as("round %d, host %s", round, c.host)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
    * Keywords from a small alphabet, so that they overlap, nest and share prefixes and suffixes (the
    * automaton's failure links and the outputs they carry), against hosts with characters outside
    * every keyword and outside ASCII.
