@@ -196,7 +196,8 @@ final class Compiled {
   private Compiled freeze() {
     decisions = pendingDecisions.toArray(new Decision[0]);
     pendingDecisions.clear();
-    domains.freeze();
+    // a nested set's entries have no decision (null): nothing to read ahead
+    domains.freeze(Arrays.asList(decisions).contains(null) ? null : decisions);
     keywords.freeze();
     dst.freeze(resolveAt); // the only floor other than 0 that first() passes
     src.freeze(END);

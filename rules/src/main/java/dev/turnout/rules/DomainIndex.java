@@ -4,6 +4,7 @@ import dev.turnout.rules.Matchers.DomainMode;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Exact and suffix domain patterns in one hash table keyed by a 64-bit hash of the domain.
@@ -24,8 +25,11 @@ import java.util.Map;
  * <ul>
  *   <li>a blocked Bloom filter, one 64-bit word per hash with {@value #BLOOM_BITS} bits set, about
  *       ten bits per pattern (128 KiB for 100,000): a probe that misses usually stops here;
- *   <li>the buckets, one int per bucket and one to two patterns per bucket: where the bucket's
- *       records start (the next bucket's start ends them);
+ *   <li>the buckets, one long per bucket and one to two patterns per bucket: where the bucket's
+ *       records start (the next bucket's start ends them), and the answer (see {@link
+ *       #freeze(Object[])}) of its first record's smallest key. A probe that passes the filter
+ *       reads that answer while the record is on its way, so that the caller's read of the answer,
+ *       which otherwise waits for the record's key, usually finds it cached;
  *   <li>the records, one {@code long[]} in bucket order, so that a bucket's records are adjacent:
  *       per pattern a header (the hash's upper 32 bits, a bit per mode present, the length), the
  *       keys of the modes present, then the ASCII characters packed eight to a long. A hit reads
@@ -43,11 +47,15 @@ final class DomainIndex {
   private static final long FINGERPRINT = 0xFFFFFFFF00000000L; // of the hash, in a header
   private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
   private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
+  private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
 
   private Map<String, long[]> pending = new HashMap<>();
   private long[] filter = {0}; // one empty word: lookups before freeze miss
   private int filterMask;
-  private int[] buckets = {0, 0}; // bucket b's records: records[buckets[b]..buckets[b + 1])
+  // bucket b's records: records[(int) buckets[b]..(int) buckets[b + 1]); in the upper half of
+  // buckets[b] the index in answers of its first record's smallest key
+  private long[] buckets = {0, 0};
+  private Object[] answers = {NO_ANSWERS};
   private int bucketMask;
   private long[] records = new long[0];
   private int size;
@@ -65,6 +73,16 @@ final class DomainIndex {
   }
 
   DomainIndex freeze() {
+    return freeze(null);
+  }
+
+  /**
+   * Builds the table. {@code answers}, if not null, holds what the caller looks up by a key's lower
+   * 32 bits after a lookup (its decisions), all non-null; the index reads the one most likely
+   * wanted early, so that it is cached by then.
+   */
+  DomainIndex freeze(Object[] answers) {
+    this.answers = answers == null ? new Object[] {NO_ANSWERS} : answers;
     size = pending.size();
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
@@ -86,12 +104,20 @@ final class DomainIndex {
     for (int b = 0; b < count; b++) {
       next[b + 1] += next[b];
     }
-    buckets = next.clone();
+    buckets = new long[count + 1];
+    for (int b = 0; b <= count; b++) {
+      buckets[b] = next[b];
+    }
     records = new long[next[count]];
     for (int i = 0; i < size; i++) {
       long m = hashes[i];
+      int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
-      next[bucket(m)] = write(next[bucket(m)], names[i], keys[i], m);
+      if (next[b] == (int) buckets[b] && answers != null) { // the bucket's first record
+        long first = Arrays.stream(keys[i]).min().getAsLong();
+        buckets[b] |= (long) (int) first << 32;
+      }
+      next[b] = write(next[b], names[i], keys[i], m);
     }
     pending = null;
     return this;
@@ -167,7 +193,11 @@ final class DomainIndex {
     if ((filter[(int) (m >>> 20) & filterMask] & bits) != bits) {
       return Compiled.NONE;
     }
-    int r = find(host, from, m);
+    int b = bucket(m);
+    long bucket = buckets[b];
+    // Java has no prefetch, and a load whose value is unused is removed: the check keeps it.
+    Objects.requireNonNull(answers[(int) (bucket >>> 32)]);
+    int r = find(host, from, m, (int) bucket, (int) buckets[b + 1]);
     if (r < 0) {
       return Compiled.NONE;
     }
@@ -196,11 +226,13 @@ final class DomainIndex {
     return best;
   }
 
-  /** Offset of the record equal to {@code host[from..]}, whose mixed hash is m, or -1. */
-  private int find(String host, int from, long m) {
-    int b = bucket(m);
+  /**
+   * Offset of the record equal to {@code host[from..]}, whose mixed hash is m, among its bucket's
+   * records {@code r} to {@code end}, or -1.
+   */
+  private int find(String host, int from, long m, int r, int end) {
     long want = (m & FINGERPRINT) | (host.length() - from); // no match if longer than 255
-    for (int r = buckets[b], end = buckets[b + 1]; r < end; ) {
+    while (r < end) {
       long header = records[r];
       int modes = (int) (header >>> 8) & 0xff;
       int len = (int) header & 0xff;
