@@ -222,7 +222,7 @@ public final class Bpf {
     String hint =
         switch (errno) {
           case 1 -> " (needs CAP_BPF and CAP_NET_ADMIN, and a seccomp profile that allows bpf)";
-          case 22 -> " (TCX links need Linux 6.6 or later)";
+          case 22 -> " (an older kernel? the fast path needs Linux 6.6 or later for TCX links)";
           default -> "";
         };
     return strerror(errno) + hint;
