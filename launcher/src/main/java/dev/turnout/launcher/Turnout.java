@@ -314,9 +314,10 @@ final class Turnout implements Closeable {
       KernelFastPath fastPath = KernelFastPath.attach(tun.name(), KernelFastPath.DEFAULT_MAX_FLOWS);
       started.push(() -> closeFastPath(fastPath));
       log.info(
-          "tun: kernel fast path on {} egress (BPF program id {}): established TCP flows bypass"
-              + " the TUN",
+          "tun: kernel fast path on {} egress ({}, BPF program id {}): established TCP flows"
+              + " bypass the TUN",
           tun.name(),
+          fastPath.hook().name().toLowerCase(java.util.Locale.ROOT),
           fastPath.programId());
       return fastPath;
     } catch (IOException e) {

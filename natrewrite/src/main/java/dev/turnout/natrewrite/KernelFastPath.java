@@ -2,6 +2,7 @@ package dev.turnout.natrewrite;
 
 import dev.turnout.natrewrite.bpf.Bpf;
 import dev.turnout.natrewrite.bpf.BpfMap;
+import dev.turnout.natrewrite.bpf.ClsactFilter;
 import dev.turnout.natrewrite.bpf.FastPathProgram;
 import java.io.Closeable;
 import java.io.IOException;
@@ -16,9 +17,11 @@ import org.slf4j.LoggerFactory;
  * has been mapped in user space, its later segments in both directions are rewritten in the kernel
  * and never reach the TUN queue: no read, no write, no copy.
  *
- * <p>Nothing on the host outlives the process: the link, program and maps are held by descriptors
- * and the kernel detaches them when the last one is closed, by {@link #close} or by the process'
- * death. Needs Linux 6.6 or later (TCX), CAP_BPF and CAP_NET_ADMIN.
+ * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
+ * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
+ * process' death. Older kernels get a clsact qdisc with a cls_bpf filter instead ({@link
+ * ClsactFilter}), which {@link #close} removes and which goes with the TUN device otherwise. Needs
+ * CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN.
  *
  * <p>Thread-safety: all methods are thread-safe.
  */
@@ -29,21 +32,35 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   public static final int DEFAULT_MAX_FLOWS = 65536;
 
   private static final String LICENSE = "Dual MIT/GPL";
+  private static final String PROGRAM_NAME = "turnout_fast";
+
+  /** How the program hangs on the device's egress. */
+  public enum Hook {
+    /** A TCX link (Linux 6.6+), owned by a descriptor. */
+    TCX,
+    /** A clsact qdisc with a direct-action cls_bpf filter, owned by the device. */
+    CLSACT
+  }
 
   private final BpfMap flows;
   private final BpfMap stats;
   private final int programFd;
-  private final int linkFd;
+  private final Hook hook;
+  private final int linkFd; // TCX only
+  private final ClsactFilter filter; // CLSACT only
   private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
   private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
   private final LongAdder addFailures = new LongAdder();
   private boolean closed; // guarded by this
 
-  private KernelFastPath(BpfMap flows, BpfMap stats, int programFd, int linkFd) {
+  private KernelFastPath(
+      BpfMap flows, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
     this.flows = flows;
     this.stats = stats;
     this.programFd = programFd;
+    this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
     this.linkFd = linkFd;
+    this.filter = filter;
   }
 
   /**
@@ -53,6 +70,14 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    *     message says which step failed and why, and nothing is left behind
    */
   public static KernelFastPath attach(String device, int maxFlows) throws IOException {
+    return attach(device, maxFlows, null);
+  }
+
+  /**
+   * As {@link #attach(String, int)}, on the given hook only, or with {@code hook} null on TCX where
+   * the kernel has it and clsact where not.
+   */
+  public static KernelFastPath attach(String device, int maxFlows, Hook hook) throws IOException {
     int ifindex = LibC.if_nametoindex(device);
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
@@ -73,9 +98,20 @@ public final class KernelFastPath implements FlowOffload, Closeable {
               Bpf.PROG_TYPE_SCHED_CLS,
               FastPathProgram.build(0, flows.fd(), stats.fd()),
               LICENSE,
-              "turnout_fast");
-      int link = Bpf.attachEgress(program, ifindex, device);
-      return new KernelFastPath(flows, stats, program, link);
+              PROGRAM_NAME);
+      if (hook != Hook.CLSACT) {
+        try {
+          int link = Bpf.attachEgress(program, ifindex, device);
+          return new KernelFastPath(flows, stats, program, link, null);
+        } catch (IOException noTcx) {
+          if (hook == Hook.TCX) {
+            throw noTcx;
+          }
+          log.debug("no TCX link ({}); trying a clsact filter", noTcx.getMessage());
+        }
+      }
+      ClsactFilter filter = ClsactFilter.attachEgress(ifindex, program, PROGRAM_NAME, device);
+      return new KernelFastPath(flows, stats, program, -1, filter);
     } catch (IOException | RuntimeException | LinkageError e) {
       Bpf.closeDescriptor(program);
       if (stats != null) {
@@ -136,6 +172,11 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     return sums;
   }
 
+  /** How the program is attached. */
+  public Hook hook() {
+    return hook;
+  }
+
   /** The program's kernel-wide id, for {@code bpftool prog show id N}; -1 if unknown. */
   public int programId() {
     try {
@@ -162,6 +203,13 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       return;
     }
     closed = true;
+    if (filter != null) {
+      try {
+        filter.close();
+      } catch (IOException e) {
+        log.warn("tun: could not remove the fast path's clsact qdisc: {}", e.getMessage());
+      }
+    }
     Bpf.closeDescriptor(linkFd);
     Bpf.closeDescriptor(programFd);
     flows.close();

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Needs root. Creates a fresh network namespace, opens the TUN from a thread that has joined it (so
@@ -197,16 +197,23 @@ class TunDeviceIT {
    * kernel forgets the flow too. With offloads the segments carry partial checksums; without, the
    * receiving stack verifies the patched checksums of every segment.
    */
-  @ParameterizedTest(name = "offload {0}")
-  @ValueSource(booleans = {true, false})
-  void theKernelFastPathCarriesAnEstablishedFlowIntactBothWays(boolean offload) throws Exception {
+  @ParameterizedTest(name = "offload {0}, {1}")
+  @CsvSource({"true, TCX", "false, TCX", "true, CLSACT", "false, CLSACT"})
+  void theKernelFastPathCarriesAnEstablishedFlowIntactBothWays(
+      boolean offload, KernelFastPath.Hook hook) throws Exception {
     FakeTicker ticker = new FakeTicker();
     Inet4Address tunAddress = address("198.18.0.1");
     byte[] payload = new byte[4 << 20];
     new java.util.SplittableRandom(11).nextBytes(payload);
     try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 1500, offload));
         KernelFastPath fastPath =
-            inNamespace(() -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS))) {
+            inNamespace(
+                () -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS, hook))) {
+      assertThat(fastPath.hook()).isEqualTo(hook);
+      if (hook == KernelFastPath.Hook.CLSACT) {
+        assertThat(run("tc", "-n", namespace, "filter", "show", "dev", DEVICE, "egress"))
+            .contains("turnout_fast", "direct-action");
+      }
       NatTable table =
           NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
               .offload(fastPath, tunAddress)
@@ -233,6 +240,9 @@ class TunDeviceIT {
         assertThat(table.expire()).isEqualTo(1);
         assertThat(fastPath.mappedTuples()).isZero();
       }
+      fastPath.close();
+      assertThat(run("tc", "-n", namespace, "qdisc", "show", "dev", DEVICE))
+          .doesNotContain("clsact");
     }
   }
 

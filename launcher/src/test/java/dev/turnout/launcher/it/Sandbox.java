@@ -186,10 +186,10 @@ final class Sandbox implements AutoCloseable {
   static int fastPathProgramId(TurnoutProcess turnout) throws IOException {
     java.util.regex.Matcher id =
         java.util.regex.Pattern.compile(
-                "kernel fast path on \\S+ egress \\(BPF program id (\\d+)\\)")
+                "kernel fast path on \\S+ egress \\((tcx|clsact), BPF program id (\\d+)\\)")
             .matcher(turnout.log());
     assertThat(id.find()).as("Turnout's log names its fast-path program").isTrue();
-    return Integer.parseInt(id.group(1));
+    return Integer.parseInt(id.group(2));
   }
 
   /** Whether the kernel has a TCX link (a tc program attached to a device) running {@code id}. */
