@@ -61,7 +61,7 @@ final class DomainIndex {
   private int size;
 
   void add(String domain, DomainMode mode, long key) {
-    if (domain.isEmpty() || domain.length() > 255 || !domain.chars().allMatch(c -> c < 128)) {
+    if (domain.isEmpty() || domain.length() > 255 || !RuleParser.isAscii(domain)) {
       throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
     }
     long[] v = pending.computeIfAbsent(domain, d -> newValues());
