@@ -42,11 +42,7 @@ class ProxyPathIT {
 
   @Test
   void thousandDatagramsGoThroughTheSocksServersUdpAssociateIntact() throws Exception {
-    Process echo =
-        new ProcessBuilder("ip", "netns", "exec", sandbox.internet, "python3", "-c", UdpEcho.SERVER)
-            .redirectErrorStream(true)
-            .redirectOutput(sandbox.file("udp-echo.log").toFile())
-            .start();
+    Process echo = UdpEcho.startServer(sandbox);
     try {
       Sandbox.Result result =
           sandbox.inClient(T, "python3", "-c", UdpEcho.client("bulk.example.test"));

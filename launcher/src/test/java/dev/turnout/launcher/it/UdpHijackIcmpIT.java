@@ -37,12 +37,7 @@ class UdpHijackIcmpIT {
   @Test
   void thousandDatagramsToANameComeBackIntactAndPingsOfFakeIpsAreAnswered() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
-      Process echo =
-          new ProcessBuilder(
-                  "ip", "netns", "exec", sandbox.internet, "python3", "-c", UdpEcho.SERVER)
-              .redirectErrorStream(true)
-              .redirectOutput(sandbox.file("udp-echo.log").toFile())
-              .start();
+      Process echo = UdpEcho.startServer(sandbox);
       try {
         TurnoutProcess turnout = sandbox.startTurnout(config("  udp-timeout: 30"));
 
