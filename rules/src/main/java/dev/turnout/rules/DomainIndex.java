@@ -25,11 +25,12 @@ import java.util.Objects;
  * <ul>
  *   <li>a blocked Bloom filter, one 64-bit word per hash with {@value #BLOOM_BITS} bits set, about
  *       ten bits per pattern (128 KiB for 100,000): a probe that misses usually stops here;
- *   <li>the buckets, one long per bucket and one to two patterns per bucket: where the bucket's
- *       records start (the next bucket's start ends them), and the answer (see {@link
- *       #freeze(Object[])}) of its first record's smallest key. A probe that passes the filter
- *       reads that answer while the record is on its way, so that the caller's read of the answer,
- *       which otherwise waits for the record's key, usually finds it cached;
+ *   <li>the buckets, one long per bucket and half to one pattern per bucket (1 MiB for 100,000), so
+ *       that a hit's record is usually its bucket's only one: where the bucket's records start (the
+ *       next bucket's start ends them), and the answer (see {@link #freeze(Object[])}) of its first
+ *       record's smallest key. A probe that passes the filter reads that answer while the record is
+ *       on its way, so that the caller's read of the answer, which otherwise waits for the record's
+ *       key, usually finds it cached;
  *   <li>the records, one {@code long[]} in bucket order, so that a bucket's records are adjacent:
  *       per pattern a header (the hash's upper 32 bits, a bit per mode present, the length), the
  *       keys of the modes present, then the ASCII characters packed eight to a long. A hit reads
@@ -87,7 +88,7 @@ final class DomainIndex {
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
-    int count = Integer.highestOneBit(Math.max(1, size)); // 1 to 2 patterns per bucket
+    int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
     bucketMask = count - 1;
     String[] names = new String[size];
     long[][] keys = new long[size][];
