@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kernel fast path of a TUN device: {@link FastPathProgram} attached to the device's egress by
- * a TCX link, and the flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN
- * has been mapped in user space, its later segments in both directions are rewritten in the kernel
- * and never reach the TUN queue: no read, no write, no copy.
+ * The kernel fast path of a TUN device: {@link FastPathProgram} on the device's egress, and the
+ * flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN has been mapped in
+ * user space, its later segments in both directions are rewritten in the kernel and never reach the
+ * TUN queue: no read, no write, no copy.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
 public final class KernelFastPath implements FlowOffload, Closeable {
   private static final Logger log = LoggerFactory.getLogger(KernelFastPath.class);
 
-  /** Two map elements per flow, one per direction. */
+  /**
+   * Flows the kernel holds at once (two map elements each, one per direction); more take the TUN.
+   */
   public static final int DEFAULT_MAX_FLOWS = 65536;
 
   private static final String LICENSE = "Dual MIT/GPL";
@@ -164,7 +166,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     long[] sums = new long[2];
     if (stats.get(new byte[4], values)) {
       ByteBuffer buffer = ByteBuffer.wrap(values).order(java.nio.ByteOrder.nativeOrder());
-      for (int at = 0; at + FastPathProgram.STATS_SIZE <= values.length; at += 16) {
+      for (int at = 0;
+          at + FastPathProgram.STATS_SIZE <= values.length;
+          at += FastPathProgram.STATS_SIZE) {
         sums[0] += buffer.getLong(at);
         sums[1] += buffer.getLong(at + 8);
       }
