@@ -6,8 +6,6 @@ import dev.turnout.natrewrite.bpf.ClsactFilter;
 import dev.turnout.natrewrite.bpf.FastPathProgram;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +50,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final ClsactFilter filter; // CLSACT only
   private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
   private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
-  private final LongAdder addFailures = new LongAdder();
+  private boolean warnedFull; // guarded by this
   private boolean closed; // guarded by this
 
   private KernelFastPath(
@@ -138,8 +136,8 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     tuple(value, newSource, newDestination);
     int result = flows.put(key, value);
     if (result != 0) {
-      addFailures.increment();
-      if (addFailures.sum() == 1) {
+      if (!warnedFull) {
+        warnedFull = true;
         log.warn(
             "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
                 + " the TUN",
@@ -163,17 +161,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       return new long[2];
     }
     byte[] values = new byte[stats.valueSize()];
-    long[] sums = new long[2];
-    if (stats.get(new byte[4], values)) {
-      ByteBuffer buffer = ByteBuffer.wrap(values).order(java.nio.ByteOrder.nativeOrder());
-      for (int at = 0;
-          at + FastPathProgram.STATS_SIZE <= values.length;
-          at += FastPathProgram.STATS_SIZE) {
-        sums[0] += buffer.getLong(at);
-        sums[1] += buffer.getLong(at + 8);
-      }
-    }
-    return sums;
+    return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
   }
 
   /** How the program is attached. */
@@ -193,11 +181,6 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   /** Tuples (one per direction of a flow) the kernel currently rewrites. */
   public synchronized int mappedTuples() {
     return closed ? 0 : flows.size();
-  }
-
-  /** Flows the kernel would not take (map full); those stay on the TUN path. */
-  public long addFailures() {
-    return addFailures.sum();
   }
 
   /** Detaches the program and frees the maps. */

@@ -7,7 +7,6 @@ import dev.turnout.natrewrite.bpf.Bpf;
 import dev.turnout.natrewrite.bpf.BpfMap;
 import dev.turnout.natrewrite.bpf.FastPathProgram;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -156,13 +155,6 @@ class FastPathProgramIT {
   long[] counters() {
     byte[] values = new byte[stats.valueSize()];
     assertThat(stats.get(new byte[4], values)).isTrue();
-    ByteBuffer b = ByteBuffer.wrap(values).order(ByteOrder.nativeOrder());
-    long packets = 0;
-    long bytes = 0;
-    for (int at = 0; at < values.length; at += 16) {
-      packets += b.getLong(at);
-      bytes += b.getLong(at + 8);
-    }
-    return new long[] {packets, bytes};
+    return FastPathProgram.sumStats(values);
   }
 }

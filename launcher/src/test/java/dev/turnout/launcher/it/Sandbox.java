@@ -194,9 +194,7 @@ final class Sandbox implements AutoCloseable {
 
   /** Whether the kernel has a TCX link (a tc program attached to a device) running {@code id}. */
   static boolean attachedByLink(int program) throws Exception {
-    Process show = new ProcessBuilder("bpftool", "-j", "link", "show").start();
-    String links = new String(show.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    show.waitFor();
+    String links = run(Duration.ofSeconds(10), "bpftool", "-j", "link", "show").stdout();
     // bpftool before 7.3 prints the TCX link type as its number, 11.
     return java.util.regex.Pattern.compile(
             "\\{[^}]*\"type\":(11|\"tcx\")[^}]*\"prog_id\":" + program + "[,}]")
@@ -222,12 +220,9 @@ final class Sandbox implements AutoCloseable {
   static boolean bpfProgramLoaded(int id) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
-      Process show =
-          new ProcessBuilder("bpftool", "prog", "show", "id", Integer.toString(id))
-              .redirectErrorStream(true)
-              .start();
-      show.getInputStream().readAllBytes();
-      boolean loaded = show.waitFor() == 0;
+      boolean loaded =
+          run(Duration.ofSeconds(10), "bpftool", "prog", "show", "id", Integer.toString(id)).exit()
+              == 0;
       if (!loaded || System.nanoTime() > deadline) {
         return loaded;
       }

@@ -44,9 +44,9 @@ public final class BpfMap implements Closeable {
    * values of every possible CPU, one after the other, each padded to 8 bytes.
    */
   public static BpfMap perCpuArray(int valueSize, int entries, String name) throws IOException {
+    int allCpus = ((valueSize + 7) & ~7) * Bpf.possibleCpus();
     int fd = Bpf.createMap(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, valueSize, entries, 0, name);
-    int stride = (valueSize + 7) & ~7;
-    return new BpfMap(fd, 4, stride * Bpf.possibleCpus());
+    return new BpfMap(fd, 4, allCpus);
   }
 
   public int fd() {

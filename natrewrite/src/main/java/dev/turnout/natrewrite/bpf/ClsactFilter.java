@@ -81,8 +81,6 @@ public final class ClsactFilter implements Closeable {
   private static native long recv(int fd, Pointer buffer, long length, int flags)
       throws LastErrorException;
 
-  private static native int close(int fd);
-
   /**
    * Adds a clsact qdisc to device {@code ifindex} of the calling thread's network namespace, and
    * {@code programFd} as the direct-action filter of its egress hook. A device that already has a
@@ -124,7 +122,7 @@ public final class ClsactFilter implements Closeable {
       }
       return new ClsactFilter(socket, ifindex);
     } catch (IOException | RuntimeException e) {
-      close(socket);
+      Bpf.closeDescriptor(socket);
       throw e;
     }
   }
@@ -145,7 +143,7 @@ public final class ClsactFilter implements Closeable {
         throw new IOException("remove the clsact qdisc: " + Bpf.errnoText(error));
       }
     } finally {
-      close(socket);
+      Bpf.closeDescriptor(socket);
     }
   }
 

@@ -138,6 +138,21 @@ public final class FastPathProgram {
   }
 
   /**
+   * The stats map's {packets, bytes}, summed over the per-CPU values a lookup of it returns (one
+   * {@value #STATS_SIZE}-byte pair per possible CPU, in native byte order).
+   */
+  public static long[] sumStats(byte[] perCpuValues) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(perCpuValues).order(java.nio.ByteOrder.nativeOrder());
+    long[] sums = new long[2];
+    for (int at = 0; at + STATS_SIZE <= perCpuValues.length; at += STATS_SIZE) {
+      sums[0] += b.getLong(at);
+      sums[1] += b.getLong(at + 8);
+    }
+    return sums;
+  }
+
+  /**
    * helper(skb, field, old value from the stack, new value from the map, flags); on error, drop.
    */
   private static void replace(
