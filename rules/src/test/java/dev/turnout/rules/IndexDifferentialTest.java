@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
  * many neighbours.
  */
 class IndexDifferentialTest {
-  private static final String[] LABELS = {"a", "b", "cdn", "x1", "www", "m-2", "img", "q", "z_z"};
+  // the long label makes some names span several cache lines of DomainIndex's records
+  private static final String[] LABELS = {
+    "a", "b", "cdn", "x1", "www", "m-2", "img", "q", "z_z", "a-label-long-enough-to-spill-out"
+  };
   private static final String[] TLDS = {"com", "net", "co.uk", "io"};
 
   @Test
@@ -245,6 +248,37 @@ class IndexDifferentialTest {
     assertThat(index.lookup("www." + pair[0])).isEqualTo(5);
     assertThat(index.lookup(pair[1])).isEqualTo(Compiled.NONE);
     assertThat(index.lookup("www." + pair[1])).isEqualTo(Compiled.NONE);
+  }
+
+  /**
+   * Names of 23 to 255 characters, whose records span several longs and cache lines, and a name in
+   * two modes: one character less, or a different last one, and the pattern no longer matches.
+   */
+  @Test
+  void longNamesAreVerifiedToTheirLastCharacter() {
+    DomainIndex index = new DomainIndex();
+    List<String> names = new ArrayList<>();
+    for (int len : new int[] {23, 24, 25, 31, 32, 33, 40, 64, 255}) {
+      StringBuilder sb = new StringBuilder();
+      while (sb.length() < len - 4) {
+        sb.append((char) ('a' + sb.length() % 26));
+      }
+      String name = sb.append(".com").substring(sb.length() - len);
+      names.add(name);
+      index.add(name, DomainMode.SUFFIX, len);
+    }
+    index.add("multi.example", DomainMode.EXACT, 7);
+    index.add("multi.example", DomainMode.SUBDOMAINS, 3);
+    index.freeze();
+    for (String name : names) {
+      assertThat(index.lookup(name)).as(name).isEqualTo(name.length());
+      assertThat(index.lookup("x." + name)).as(name).isEqualTo(name.length());
+      String lastChanged = name.substring(0, name.length() - 1) + "n";
+      assertThat(index.lookup(lastChanged)).as(lastChanged).isEqualTo(Compiled.NONE);
+      assertThat(index.lookup(name.substring(1))).as(name).isEqualTo(Compiled.NONE);
+    }
+    assertThat(index.lookup("multi.example")).isEqualTo(7);
+    assertThat(index.lookup("a.multi.example")).isEqualTo(3);
   }
 
   private static String name(SplittableRandom rnd) {
