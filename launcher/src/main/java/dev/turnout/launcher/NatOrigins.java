@@ -1,9 +1,11 @@
 package dev.turnout.launcher;
 
-import dev.turnout.launcher.relay.Origin;
-import dev.turnout.launcher.relay.OriginLookup;
+import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.natrewrite.NatTable;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Origins;
+import dev.turnout.relay.Router;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
@@ -12,35 +14,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Recovers an accepted connection's origin: the NAT table gives the original flow, the fake-IP pool
- * gives the name behind the fake destination.
+ * {@link Origins} from the NAT table and the fake-IP pool: the table gives the flow the application
+ * opened, the pool the name behind a fake destination. Any other destination (capture-all mode)
+ * stays the real address the application dialed.
  */
-final class NatOrigins implements OriginLookup {
+final class NatOrigins implements Origins {
   private static final Logger log = LoggerFactory.getLogger(NatOrigins.class);
 
   private final NatTable nat;
-  private final FlowOrigins origins;
-  private final Map<InetSocketAddress, Origin> live = new ConcurrentHashMap<>();
+  private final FakeIpPool pool;
+  private final Map<InetSocketAddress, Origin> claimed = new ConcurrentHashMap<>();
 
-  NatOrigins(NatTable nat, FlowOrigins origins) {
+  NatOrigins(NatTable nat, FakeIpPool pool) {
     this.nat = nat;
-    this.origins = origins;
+    this.pool = pool;
   }
 
   @Override
   public Optional<Origin> claim(InetSocketAddress peer) {
-    Optional<NatFlow> claimed = nat.claim(peer);
-    if (claimed.isEmpty()) {
+    Optional<NatFlow> flow = nat.claim(peer);
+    if (flow.isEmpty()) {
       log.warn("relay: refused {}: not a NAT session", peer);
       return Optional.empty();
     }
-    Optional<Origin> origin = origins.of(claimed.get(), false, true);
+    Optional<Origin> origin = pinned(flow.get(), false);
     if (origin.isEmpty()) {
       nat.release(peer);
     } else {
-      Origin previous = live.put(peer, origin.get());
+      Origin previous = claimed.put(peer, origin.get());
       if (previous != null) {
-        origins.unpin(previous); // a session address reused without a release: no leaked pin
+        unpin(previous); // a session address reused without a release: no leaked pin
       }
     }
     return origin;
@@ -48,10 +51,58 @@ final class NatOrigins implements OriginLookup {
 
   @Override
   public void release(InetSocketAddress peer) {
-    Origin origin = live.remove(peer);
+    Origin origin = claimed.remove(peer);
     if (origin != null) {
-      origins.unpin(origin);
+      unpin(origin);
     }
     nat.release(peer);
+  }
+
+  @Override
+  public Optional<NatFlow> udpFlow(InetSocketAddress peer) {
+    return nat.udpFlow(peer);
+  }
+
+  @Override
+  public Optional<Origin> udpOrigin(NatFlow flow) {
+    return pinned(flow, true);
+  }
+
+  @Override
+  public void udpClosed(Origin origin) {
+    unpin(origin);
+  }
+
+  /**
+   * What {@code flow} stands for, with a fake destination pinned until {@link #unpin}. Empty, and
+   * logged, for a fake IP that no name maps to (e.g. an answer cached from before a restart).
+   */
+  private Optional<Origin> pinned(NatFlow flow, boolean udp) {
+    RuleFlowFilter.Judged judged = flow.judgement() instanceof RuleFlowFilter.Judged j ? j : null;
+    if (!pool.contains(flow.destinationAddress())) {
+      Router.Route route = judged == null ? null : judged.route();
+      return Optional.of(
+          new Origin(
+              udp, flow.source(), flow.destination(), null, flow.destinationAddress(), route));
+    }
+    pool.pin(flow.destinationAddress()); // before the lookup: no eviction in between
+    Optional<String> name = pool.nameFor(flow.destinationAddress());
+    if (name.isEmpty()) {
+      pool.unpin(flow.destinationAddress());
+      log.warn(
+          "{}: {} dialed fake IP {} that no name maps to (an answer from before a restart?)",
+          udp ? "udp" : "tcp",
+          flow.source(),
+          flow.destination());
+      return Optional.empty();
+    }
+    Router.Route route = judged != null && name.get().equals(judged.host()) ? judged.route() : null;
+    return Optional.of(new Origin(udp, flow.source(), flow.destination(), name.get(), null, route));
+  }
+
+  private void unpin(Origin origin) {
+    if (origin.host() != null) {
+      pool.unpin(origin.dialed().getAddress());
+    }
   }
 }

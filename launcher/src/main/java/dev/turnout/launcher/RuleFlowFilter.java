@@ -3,25 +3,26 @@ package dev.turnout.launcher;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.natrewrite.FlowFilter;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
-import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Judges a flow on its first packet, before the kernel accepts anything: a REJECT rule answers a
- * SYN with a RST (a UDP datagram with ICMP port unreachable) and REJECT-DROP never answers, so a
- * rejected flow costs no socket and no NAT entry. Only when every decision is pure computation (no
- * rule resolves names or looks up processes); otherwise the relay decides, as it does for every
- * flow this filter accepts.
+ * Decides a flow on its first packet, before the kernel accepts anything, whenever every decision
+ * is pure computation (no rule resolves names or looks up processes). A REJECT rule answers a SYN
+ * with a RST (a UDP datagram with ICMP port unreachable) and REJECT-DROP never answers, so a
+ * rejected flow costs no socket and no NAT entry; any other route travels with the NAT entry to the
+ * relay ({@link Judged}), which does not decide again. Otherwise the flow is left undecided and the
+ * relay's {@link RuleRouter} decides.
  */
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
-  private static final Logger CONNECTIONS = LoggerFactory.getLogger("turnout.connection");
 
   private final RuleEngine rules;
   private final FakeIpPool pool;
@@ -31,51 +32,58 @@ final class RuleFlowFilter implements FlowFilter {
     this.pool = pool;
   }
 
+  /**
+   * An accepted flow, the route chosen for it and the name its fake destination stood for then
+   * (null for a real destination): the route holds only while the address still means that name.
+   */
+  record Judged(Router.Route route, String host) implements Judgement {
+    @Override
+    public Action action() {
+      return Action.ACCEPT;
+    }
+  }
+
   @Override
-  public Decision judge(
+  public Judgement judge(
       int protocol,
       Inet4Address source,
       int sourcePort,
       Inet4Address destination,
       int destinationPort) {
     if (rules.mayBlock()) {
-      return Decision.ACCEPT;
+      return Judgement.UNDECIDED;
     }
     ConnectionInfo.Builder connection =
         ConnectionInfo.builder(protocol == UDP ? Network.UDP : Network.TCP)
             .source(source, sourcePort);
+    String host = null;
     if (pool.contains(destination)) {
       Optional<String> name = pool.nameFor(destination);
       if (name.isEmpty()) {
-        return Decision.ACCEPT; // the relay explains in its log why it refuses
+        return Judgement.UNDECIDED; // the relay explains in its log why it refuses
       }
-      connection.host(name.get()).destination(null, destinationPort);
+      host = name.get();
+      connection.host(host).destination(null, destinationPort);
     } else {
       connection.destination(destination, destinationPort);
     }
-    dev.turnout.rules.Decision decision = rules.decide(connection.build());
-    Decision verdict =
-        switch (decision.policy()) {
-          case RejectOutbound.REJECT -> Decision.REJECT;
-          case RejectOutbound.REJECT_DROP -> Decision.DROP;
-          default -> Decision.ACCEPT;
+    Router.Route route = RuleRouter.routeOf(rules.decide(connection.build()));
+    Judgement judgement =
+        switch (route.policy()) {
+          case RejectOutbound.REJECT -> Judgement.REJECT;
+          case RejectOutbound.REJECT_DROP -> Judgement.DROP;
+          default -> new Judged(route, host);
         };
-    if (verdict != Decision.ACCEPT) {
-      ConnectionInfo judged = connection.build();
-      CONNECTIONS.info(
-          "{} {}:{} -> {}:{} ({}) rule {} [{}] via {} (first packet)",
-          protocol == UDP ? "udp" : "tcp",
-          source.getHostAddress(),
-          sourcePort,
-          judged.host() != null ? judged.host() : destination.getHostAddress(),
-          destinationPort,
-          destination.getHostAddress(),
-          decision.rule(),
-          decision.ruleSet() == null
-              ? decision.source()
-              : decision.source() + " via " + decision.ruleSet(),
-          decision.policy());
+    if (judgement.action() != Action.ACCEPT) {
+      Origin origin =
+          new Origin(
+              protocol == UDP,
+              new InetSocketAddress(source, sourcePort),
+              new InetSocketAddress(destination, destinationPort),
+              host,
+              host == null ? destination : null);
+      ConnectionLog.routed(origin, route, true);
     }
-    return verdict;
+    return judgement;
   }
 }

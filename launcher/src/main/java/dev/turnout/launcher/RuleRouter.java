@@ -1,13 +1,16 @@
 package dev.turnout.launcher;
 
-import dev.turnout.launcher.relay.Origin;
-import dev.turnout.launcher.relay.Router;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 
-/** Routes relayed connections with the Clash rule engine. */
+/**
+ * Routes relayed flows with the Clash rule engine: the flows {@link RuleFlowFilter} could not
+ * decide on their first packet because some rule resolves a name or looks up the owning process.
+ */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final ProcessLookup processes;
@@ -26,7 +29,11 @@ final class RuleRouter implements Router {
             .source(origin.source().getAddress(), origin.source().getPort())
             .process(() -> processes.ownerOf(origin.source()))
             .build();
-    Decision decision = rules.decide(connection);
+    return routeOf(rules.decide(connection));
+  }
+
+  /** The relay's view of a rule engine decision. */
+  static Route routeOf(Decision decision) {
     String source =
         decision.ruleSet() == null
             ? decision.source()

@@ -15,14 +15,6 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
-import dev.turnout.launcher.relay.HalfCloseSafeEpoll;
-import dev.turnout.launcher.relay.RelayServer;
-import dev.turnout.launcher.relay.RelaySettings;
-import dev.turnout.launcher.relay.Router;
-import dev.turnout.launcher.udp.DirectUdpOutbound;
-import dev.turnout.launcher.udp.ProxiedUdpOutbound;
-import dev.turnout.launcher.udp.UdpNatOrigins;
-import dev.turnout.launcher.udp.UdpRelay;
 import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.natrewrite.Ipv4Range;
 import dev.turnout.natrewrite.KernelFastPath;
@@ -33,6 +25,11 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.Outbounds;
+import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.RelaySettings;
+import dev.turnout.relay.Router;
+import dev.turnout.relay.tcp.RelayServer;
+import dev.turnout.relay.udp.UdpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -252,30 +249,19 @@ final class Turnout implements Closeable {
     started.push(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
-    FlowOrigins flowOrigins = new FlowOrigins(pool);
+    NatOrigins origins = new NatOrigins(nat, pool);
     RelayServer relay =
         RelayServer.start(
-            relayAddress,
-            relayLoops,
-            new NatOrigins(nat, flowOrigins),
-            router,
-            outbounds,
-            blocking,
-            RelaySettings.DEFAULTS);
+            relayAddress, relayLoops, origins, router, outbounds, blocking, RelaySettings.DEFAULTS);
     started.push(relay);
 
     UdpRelay udpRelay =
         UdpRelay.start(
             relayAddress,
             relayLoops,
-            new UdpNatOrigins(nat, flowOrigins),
+            origins,
             router,
-            udpOutbounds(
-                outbounds,
-                new DirectUdpOutbound(
-                    host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf),
-                    address -> plan.range().contains(Ipv4Cidr.toInt(address)),
-                    tunConfig.routingMark())),
+            outbounds,
             blocking,
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
@@ -330,25 +316,6 @@ final class Turnout implements Closeable {
     long[] carried = fastPath.packetsAndBytes();
     fastPath.close();
     log.info("tun: the kernel fast path carried {} segments, {} bytes", carried[0], carried[1]);
-  }
-
-  /**
-   * The UDP side of every policy that can carry datagrams: DIRECT through its own marked sockets,
-   * proxies and groups (SOCKS5 UDP ASSOCIATE, Shadowsocks) through their associations. A policy
-   * missing here (REJECT, a TCP-only proxy) closes the flow, and the relay logs why.
-   */
-  private static Map<String, dev.turnout.launcher.udp.UdpOutbound> udpOutbounds(
-      Map<String, Outbound> outbounds, DirectUdpOutbound direct) {
-    Map<String, dev.turnout.launcher.udp.UdpOutbound> udp = new java.util.HashMap<>();
-    outbounds.forEach(
-        (name, outbound) -> {
-          if (outbound instanceof dev.turnout.outbound.UdpOutbound carrier
-              && !name.equals(direct.name())) {
-            udp.put(name, new ProxiedUdpOutbound(name, carrier));
-          }
-        });
-    udp.put(direct.name(), direct);
-    return Map.copyOf(udp);
   }
 
   /** The journal of host changes, opened (and its undo scheduled) on first use. */

@@ -3,22 +3,24 @@ package dev.turnout.natrewrite;
 import java.net.Inet4Address;
 
 /**
- * The early verdict on a new flow, consulted on its first packet (a TCP SYN, or a UDP datagram
- * without a NAT entry) before any NAT entry or socket exists. A rejected TCP flow is answered with
- * a RST, a rejected UDP datagram with ICMP port unreachable; a dropped one gets no answer. Flows
- * hijacked to the DNS listener are not judged.
+ * Judges a new flow on its first packet (a TCP SYN, or a UDP datagram without a NAT entry) before
+ * any NAT entry or socket exists. A rejected TCP flow is answered with a RST, a rejected UDP
+ * datagram with ICMP port unreachable; a dropped one gets no answer. An accepted flow's {@link
+ * Judgement} is kept with its NAT entry and handed to the relay with the flow ({@link
+ * NatFlow#judgement}), so a flow is judged once. Flows hijacked to the DNS listener are not judged.
  *
  * <p>Runs on the TUN reader thread for every new flow: implementations must be thread-safe, must
  * not block (no name resolution, no I/O) and should be fast; when a rule needs something slow,
- * answer {@link Decision#ACCEPT} and let the relay decide. An exception counts as ACCEPT.
+ * answer {@link Judgement#UNDECIDED} and let the relay decide. An exception counts as UNDECIDED.
  */
 @FunctionalInterface
 public interface FlowFilter {
-  /** Accepts every flow. */
+  /** Accepts every flow and leaves the decision to the relay. */
   FlowFilter ACCEPT_ALL =
-      (protocol, source, sourcePort, destination, destinationPort) -> Decision.ACCEPT;
+      (protocol, source, sourcePort, destination, destinationPort) -> Judgement.UNDECIDED;
 
-  enum Decision {
+  /** What happens to the first packet. */
+  enum Action {
     /** Create the NAT entry and hand the flow to the relay. */
     ACCEPT,
     /** Answer with a RST (TCP) or ICMP port unreachable (UDP). */
@@ -28,11 +30,27 @@ public interface FlowFilter {
   }
 
   /**
+   * The filter's verdict on a flow. Implementations may carry more for the relay (the route that
+   * was chosen); natrewrite only reads {@link #action} and keeps the object with an accepted flow.
+   * Immutable.
+   */
+  interface Judgement {
+    /** Accepted without a decision: the relay decides. */
+    Judgement UNDECIDED = () -> Action.ACCEPT;
+
+    Judgement REJECT = () -> Action.REJECT;
+
+    Judgement DROP = () -> Action.DROP;
+
+    Action action();
+  }
+
+  /**
    * @param protocol 6 (TCP) or 17 (UDP)
    * @param source the sender (the app's socket, or a LAN host in gateway mode)
    * @param destination the address the sender dialed (a fake IP, or a real one in capture-all mode)
    */
-  Decision judge(
+  Judgement judge(
       int protocol,
       Inet4Address source,
       int sourcePort,

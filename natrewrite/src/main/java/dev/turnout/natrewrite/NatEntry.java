@@ -48,6 +48,9 @@ final class NatEntry {
   /** Idle timeout of an IDLE entry; 0 for relay-owned TCP entries. */
   final long idleNanos;
 
+  /** What the flow filter decided on the first packet; handed to the relay with the flow. */
+  final FlowFilter.Judgement judgement;
+
   private volatile int state;
 
   /** Ticker reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
@@ -59,8 +62,14 @@ final class NatEntry {
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
 
   /** A relay-owned TCP entry, UNCLAIMED until {@code deadline}. */
-  NatEntry(FlowKey flow, SessionKey session, int targetPort, long deadline) {
+  NatEntry(
+      FlowKey flow,
+      SessionKey session,
+      int targetPort,
+      long deadline,
+      FlowFilter.Judgement judgement) {
     this.flow = flow;
+    this.judgement = judgement;
     this.session = session;
     this.sessionAddress = session.address();
     this.sessionPort = session.port();
@@ -71,8 +80,15 @@ final class NatEntry {
   }
 
   /** An IDLE entry, last seen {@code now}. */
-  NatEntry(FlowKey flow, SessionKey session, int targetPort, long now, long idleNanos) {
+  NatEntry(
+      FlowKey flow,
+      SessionKey session,
+      int targetPort,
+      long now,
+      long idleNanos,
+      FlowFilter.Judgement judgement) {
     this.flow = flow;
+    this.judgement = judgement;
     this.session = session;
     this.sessionAddress = session.address();
     this.sessionPort = session.port();
@@ -140,7 +156,8 @@ final class NatEntry {
               Ipv4Range.toAddress(flow.sourceAddress),
               flow.sourcePort,
               Ipv4Range.toAddress(flow.destinationAddress),
-              flow.destinationPort);
+              flow.destinationPort,
+              judgement);
       cachedFlow = result;
     }
     return result;

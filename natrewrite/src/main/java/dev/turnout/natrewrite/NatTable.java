@@ -262,13 +262,19 @@ public final class NatTable {
    *
    * @return the new entry, or null when the pool is exhausted
    */
-  synchronized NatEntry create(FlowKey probe, int targetPort) {
+  NatEntry create(FlowKey probe, int targetPort) {
+    return create(probe, targetPort, FlowFilter.Judgement.UNDECIDED);
+  }
+
+  /** {@link #create(FlowKey, int)} for a flow the filter judged. */
+  synchronized NatEntry create(FlowKey probe, int targetPort, FlowFilter.Judgement judgement) {
     SessionKey session = allocate(probe.protocol);
     if (session == null) {
       return null;
     }
     NatEntry entry =
-        new NatEntry(probe.copy(), session, targetPort, ticker.read() + unclaimedTimeoutNanos);
+        new NatEntry(
+            probe.copy(), session, targetPort, ticker.read() + unclaimedTimeoutNanos, judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     created.increment();
@@ -285,7 +291,12 @@ public final class NatTable {
    *
    * @return the new entry, or null when the pool is exhausted
    */
-  synchronized NatEntry createIdle(FlowKey probe, int targetPort) {
+  NatEntry createIdle(FlowKey probe, int targetPort) {
+    return createIdle(probe, targetPort, FlowFilter.Judgement.UNDECIDED);
+  }
+
+  /** {@link #createIdle(FlowKey, int)} for a flow the filter judged. */
+  synchronized NatEntry createIdle(FlowKey probe, int targetPort, FlowFilter.Judgement judgement) {
     if (idleEntries.get() >= maxIdleEntries) {
       evictLeastRecentlyUsed();
     }
@@ -294,7 +305,8 @@ public final class NatTable {
       return null;
     }
     long idle = probe.destinationPort == DNS_PORT ? dnsTimeoutNanos : udpTimeoutNanos;
-    NatEntry entry = new NatEntry(probe.copy(), session, targetPort, ticker.read(), idle);
+    NatEntry entry =
+        new NatEntry(probe.copy(), session, targetPort, ticker.read(), idle, judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     idleEntries.incrementAndGet();

@@ -270,16 +270,20 @@ public final class PacketRewriter {
       // entry is a new connection from a reused port and gets a fresh session address.
       if (entry == null
           || (entry.state() != NatEntry.UNCLAIMED && entry.state() != NatEntry.IDLE)) {
+        FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
         if (!hijack) {
-          FlowFilter.Decision decision = judge(flow);
-          if (decision == FlowFilter.Decision.REJECT) {
+          judgement = judge(flow);
+          if (judgement.action() == FlowFilter.Action.REJECT) {
             return reset(packet, base, flags, payloadLength);
           }
-          if (decision == FlowFilter.Decision.DROP) {
+          if (judgement.action() == FlowFilter.Action.DROP) {
             return Verdict.DROP;
           }
         }
-        entry = hijack ? natTable.createIdle(flow, dnsPort) : natTable.create(flow, relayPort);
+        entry =
+            hijack
+                ? natTable.createIdle(flow, dnsPort)
+                : natTable.create(flow, relayPort, judgement);
         if (entry == null) {
           return counters.drop(DropReason.POOL_EXHAUSTED, "NAT pool exhausted");
         }
@@ -313,16 +317,17 @@ public final class PacketRewriter {
     FlowKey flow = flowProbe;
     NatEntry entry = natTable.lookup(flow);
     if (entry == null || entry.state() != NatEntry.IDLE) {
+      FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
       if (!hijack) {
-        FlowFilter.Decision decision = judge(flow);
-        if (decision == FlowFilter.Decision.REJECT) {
+        judgement = judge(flow);
+        if (judgement.action() == FlowFilter.Action.REJECT) {
           return portUnreachable(packet, base);
         }
-        if (decision == FlowFilter.Decision.DROP) {
+        if (judgement.action() == FlowFilter.Action.DROP) {
           return Verdict.DROP;
         }
       }
-      entry = natTable.createIdle(flow, hijack ? dnsPort : relayPort);
+      entry = natTable.createIdle(flow, hijack ? dnsPort : relayPort, judgement);
       if (entry == null) {
         return counters.drop(DropReason.POOL_EXHAUSTED, "NAT pool exhausted");
       }
@@ -345,13 +350,13 @@ public final class PacketRewriter {
     return Verdict.FORWARD;
   }
 
-  private FlowFilter.Decision judge(FlowKey flow) {
+  private FlowFilter.Judgement judge(FlowKey flow) {
     if (filter == null) {
-      return FlowFilter.Decision.ACCEPT;
+      return FlowFilter.Judgement.UNDECIDED;
     }
-    FlowFilter.Decision decision;
+    FlowFilter.Judgement judgement;
     try {
-      decision =
+      judgement =
           filter.judge(
               flow.protocol,
               Ipv4Range.toAddress(flow.sourceAddress),
@@ -360,15 +365,15 @@ public final class PacketRewriter {
               flow.destinationPort);
     } catch (RuntimeException e) {
       log.error("Flow filter failed on {}; accepting the flow", flow, e);
-      return FlowFilter.Decision.ACCEPT;
+      return FlowFilter.Judgement.UNDECIDED;
     }
-    if (decision == null) {
-      return FlowFilter.Decision.ACCEPT;
+    if (judgement == null || judgement.action() == null) {
+      return FlowFilter.Judgement.UNDECIDED;
     }
-    if (decision != FlowFilter.Decision.ACCEPT) {
+    if (judgement.action() != FlowFilter.Action.ACCEPT) {
       counters.rejected.increment();
     }
-    return decision;
+    return judgement;
   }
 
   private Verdict reverse(int protocol, int destination, int sourcePort, int destinationPort) {

@@ -138,7 +138,7 @@ class HijackIcmpFilterTest {
             .flowFilter(
                 (protocol, source, sourcePort, destination, destinationPort) -> {
                   judged.add(protocol + " " + destination.getHostAddress() + ":" + destinationPort);
-                  return FlowFilter.Decision.REJECT;
+                  return FlowFilter.Judgement.REJECT;
                 })
             .build();
     ByteBuffer p =
@@ -167,14 +167,14 @@ class HijackIcmpFilterTest {
   @Test
   void aRejectedTcpFlowGetsARstAndADroppedOneNothing() {
     PacketRewriter reject =
-        fakeOnly().flowFilter((p, s, sp, d, dp) -> FlowFilter.Decision.REJECT).build();
+        fakeOnly().flowFilter((p, s, sp, d, dp) -> FlowFilter.Judgement.REJECT).build();
     ByteBuffer syn = Packets.tcp(APP, 40000, FAKE, 443, TcpHeader.SYN);
     assertThat(reject.rewrite(syn)).isEqualTo(Verdict.REPLY);
     assertThat(Packets.flags(syn, 0)).isEqualTo(TcpHeader.RST | TcpHeader.ACK);
     assertThat(Packets.srcAddress(syn, 0)).isEqualTo(FAKE);
 
     PacketRewriter drop =
-        fakeOnly().flowFilter((p, s, sp, d, dp) -> FlowFilter.Decision.DROP).build();
+        fakeOnly().flowFilter((p, s, sp, d, dp) -> FlowFilter.Judgement.DROP).build();
     assertThat(drop.rewrite(Packets.tcp(APP, 40001, FAKE, 443, TcpHeader.SYN)))
         .isEqualTo(Verdict.DROP);
     assertThat(drop.rewrite(Packets.udp(APP, 40001, FAKE, 443, new byte[1], false)))

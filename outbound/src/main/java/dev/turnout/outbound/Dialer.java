@@ -249,7 +249,8 @@ public final class Dialer {
         new Bootstrap()
             .group(loop)
             .channel(EpollDatagramChannel.class)
-            .option(ChannelOption.AUTO_READ, true);
+            .option(ChannelOption.AUTO_READ, true)
+            .option(ChannelOption.SO_RCVBUF, 1 << 20); // bursts of replies, e.g. a download
     InetSocketAddress any = new InetSocketAddress(Literals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
     return openSafely(udp, loop, ch -> ch.bind(any));
   }

@@ -11,13 +11,40 @@ import io.netty.util.concurrent.Promise;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** DIRECT UDP: one IPv4 socket, marked like every Turnout socket; names go through the resolver. */
+/**
+ * DIRECT UDP: one IPv4 socket per session, marked like every Turnout socket; names go through
+ * Turnout's resolver once per session (datagrams that arrive meanwhile wait, a few at most).
+ *
+ * <p>Replies are accepted only from endpoints this session has sent to (port-restricted, as a
+ * connected socket would be for one destination): nobody else can inject datagrams into an
+ * application's flow by guessing the socket's port. Confined to its event loop, except {@link
+ * #send}, which hops onto it.
+ */
 final class DirectDatagramSession implements DatagramSession {
+  private static final Logger LOG = LoggerFactory.getLogger(DirectDatagramSession.class);
+
+  /** Names resolved per session, and endpoints replies are accepted from; oldest go first. */
+  static final int MAX_NAMES = 16;
+
+  static final int MAX_PEERS = 64;
+
+  /** Datagrams held per name while it resolves. */
+  static final int MAX_WAITING = 32;
+
   private final Dialer dialer;
   private final Channel udp;
   private final Promise<Void> closed;
+  private final Map<String, InetAddress> resolved = lru(MAX_NAMES);
+  private final Map<String, ArrayDeque<Waiting>> resolving = new HashMap<>();
+  private final Map<InetSocketAddress, Boolean> peers = lru(MAX_PEERS);
 
   private DirectDatagramSession(Dialer dialer, Channel udp) {
     this.dialer = dialer;
@@ -36,58 +63,85 @@ final class DirectDatagramSession implements DatagramSession {
                 promise.tryFailure(f.cause());
                 return;
               }
-              Channel udp = (Channel) f.getNow();
-              udp.pipeline()
-                  .addLast(
-                      new SimpleChannelInboundHandler<DatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                          InetSocketAddress s = p.sender();
-                          receiver.received(
-                              new Destination(null, s.getAddress(), s.getPort()),
-                              p.content().retain());
-                        }
-                      });
-              promise.trySuccess(new DirectDatagramSession(dialer, udp));
+              DirectDatagramSession session =
+                  new DirectDatagramSession(dialer, (Channel) f.getNow());
+              session.udp.pipeline().addLast(session.new Replies(receiver));
+              if (!promise.trySuccess(session)) {
+                session.close();
+              }
             });
     return promise;
   }
 
   @Override
   public void send(Destination destination, ByteBuf payload) {
+    EventLoop loop = udp.eventLoop();
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> send(destination, payload));
+      return;
+    }
     if (destination.address() != null) {
       sendTo(destination.address(), destination.port(), payload);
       return;
     }
-    dialer
-        .resolve(destination.host(), udp.eventLoop())
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                payload.release();
-                return;
-              }
-              @SuppressWarnings("unchecked")
-              List<InetAddress> addresses = (List<InetAddress>) f.getNow();
-              InetAddress v4 =
-                  addresses.stream()
-                      .filter(a -> !(a instanceof Inet6Address))
-                      .findFirst()
-                      .orElse(null);
-              if (v4 == null) {
-                payload.release();
-              } else {
-                sendTo(v4, destination.port(), payload);
-              }
-            });
-  }
-
-  private void sendTo(InetAddress address, int port, ByteBuf payload) {
-    if (address instanceof Inet6Address || !dialer.allowed(address)) {
+    String host = destination.host();
+    InetAddress known = resolved.get(host);
+    if (known != null) {
+      sendTo(known, destination.port(), payload);
+      return;
+    }
+    ArrayDeque<Waiting> waiting = resolving.get(host);
+    if (waiting != null) {
+      if (waiting.size() < MAX_WAITING) {
+        waiting.add(new Waiting(destination.port(), payload));
+      } else {
+        payload.release();
+      }
+      return;
+    }
+    if (resolving.size() >= MAX_NAMES) {
       payload.release();
       return;
     }
-    udp.writeAndFlush(new DatagramPacket(payload, new InetSocketAddress(address, port)));
+    waiting = new ArrayDeque<>(4);
+    waiting.add(new Waiting(destination.port(), payload));
+    resolving.put(host, waiting);
+    dialer.resolve(host, loop).addListener(f -> resolved(host, f));
+  }
+
+  private void resolved(String host, Future<?> lookup) {
+    ArrayDeque<Waiting> waiting = resolving.remove(host);
+    @SuppressWarnings("unchecked")
+    InetAddress v4 =
+        lookup.isSuccess()
+            ? ((List<InetAddress>) lookup.getNow())
+                .stream().filter(a -> !(a instanceof Inet6Address)).findFirst().orElse(null)
+            : null;
+    if (v4 == null) {
+      LOG.debug(
+          "udp {}: no IPv4 address{}",
+          host,
+          lookup.cause() == null ? "" : ": " + lookup.cause().toString());
+    } else {
+      resolved.put(host, v4);
+    }
+    for (Waiting w : waiting) {
+      if (v4 == null) {
+        w.payload.release();
+      } else {
+        sendTo(v4, w.port, w.payload);
+      }
+    }
+  }
+
+  private void sendTo(InetAddress address, int port, ByteBuf payload) {
+    if (address instanceof Inet6Address || !dialer.allowed(address) || !udp.isActive()) {
+      payload.release();
+      return;
+    }
+    InetSocketAddress peer = new InetSocketAddress(address, port);
+    peers.put(peer, Boolean.TRUE);
+    udp.writeAndFlush(new DatagramPacket(payload, peer), udp.voidPromise());
   }
 
   @Override
@@ -98,5 +152,41 @@ final class DirectDatagramSession implements DatagramSession {
   @Override
   public Future<?> closeFuture() {
     return closed;
+  }
+
+  private static <K, V> Map<K, V> lru(int max) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > max;
+      }
+    };
+  }
+
+  private record Waiting(int port, ByteBuf payload) {}
+
+  /** Hands replies from known peers to the receiver; drops the rest. */
+  private final class Replies extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final Receiver receiver;
+
+    Replies(Receiver receiver) {
+      this.receiver = receiver;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      InetSocketAddress sender = packet.sender();
+      if (peers.get(sender) != null) {
+        receiver.received(
+            new Destination(null, sender.getAddress(), sender.getPort()),
+            packet.content().retain());
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // ICMP errors surface here on some kernels; UDP just loses that datagram.
+      LOG.debug("udp: {}", cause.toString());
+    }
   }
 }

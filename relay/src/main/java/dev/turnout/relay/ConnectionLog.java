@@ -1,0 +1,34 @@
+package dev.turnout.relay;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one line logged per routed flow, on the {@code turnout.connection} logger, e.g. {@code tcp
+ * 198.18.0.1:40001 -> www.example.com:443 (198.18.3.7) rule DOMAIN-SUFFIX,example.com
+ * [config.yaml:42] via Proxy}; a flow decided on its first packet ends with {@code (first packet)}.
+ */
+public final class ConnectionLog {
+  /** The logger of per-connection lines; users raise or lower it on its own. */
+  public static final Logger CONNECTIONS = LoggerFactory.getLogger("turnout.connection");
+
+  private ConnectionLog() {}
+
+  /** Logs the route chosen for {@code origin}. */
+  public static void routed(Origin origin, Router.Route route, boolean firstPacket) {
+    if (!CONNECTIONS.isInfoEnabled()) {
+      return;
+    }
+    CONNECTIONS.info(
+        "{} {}:{} -> {} ({}) rule {} [{}] via {}{}",
+        origin.udp() ? "udp" : "tcp",
+        origin.source().getAddress().getHostAddress(),
+        origin.source().getPort(),
+        origin.target(),
+        origin.dialed().getAddress().getHostAddress(),
+        route.rule(),
+        route.source(),
+        route.policy(),
+        firstPacket ? " (first packet)" : "");
+  }
+}

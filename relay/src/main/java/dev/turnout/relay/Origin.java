@@ -1,0 +1,39 @@
+package dev.turnout.relay;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * What a relayed flow really was before the NAT rewrote it: the application's own socket address,
+ * the address it dialed (often a fake IP), and what that address stands for — the name behind a
+ * fake IP, or the real address when the application dialed a literal one. {@code route} is the
+ * route already chosen on the flow's first packet, or null when the relay must ask its {@link
+ * Router} (a rule needed a lookup that may block).
+ */
+public record Origin(
+    boolean udp,
+    InetSocketAddress source,
+    InetSocketAddress dialed,
+    String host,
+    InetAddress realAddress,
+    Router.Route route) {
+
+  /** An origin whose route is still to be chosen. */
+  public Origin(
+      boolean udp,
+      InetSocketAddress source,
+      InetSocketAddress dialed,
+      String host,
+      InetAddress realAddress) {
+    this(udp, source, dialed, host, realAddress, null);
+  }
+
+  public int port() {
+    return dialed.getPort();
+  }
+
+  /** The destination as people read it: the name when there is one. */
+  public String target() {
+    return (host != null ? host : dialed.getAddress().getHostAddress()) + ":" + port();
+  }
+}

@@ -1,0 +1,44 @@
+package dev.turnout.relay;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+
+/**
+ * Chooses the policy for a connection. {@link #route} may block (a rule may need to resolve a
+ * name), so the relay calls it off its event loops when {@link #mayBlock} says so.
+ */
+public interface Router {
+  Route route(Origin origin);
+
+  boolean mayBlock();
+
+  /**
+   * Calls {@code done} on {@code loop} with the route of {@code origin} or the failure: at once
+   * when the route was chosen on the flow's first packet ({@link Origin#route}) or nothing blocks,
+   * otherwise after {@link #route} ran on {@code blocking}.
+   */
+  default void routeOn(
+      Origin origin, Executor blocking, Executor loop, BiConsumer<Route, Throwable> done) {
+    if (origin.route() != null) {
+      done.accept(origin.route(), null);
+      return;
+    }
+    if (mayBlock()) {
+      CompletableFuture.supplyAsync(() -> route(origin), blocking)
+          .whenComplete((route, error) -> loop.execute(() -> done.accept(route, error)));
+      return;
+    }
+    Route route;
+    try {
+      route = route(origin);
+    } catch (RuntimeException e) {
+      done.accept(null, e);
+      return;
+    }
+    done.accept(route, null);
+  }
+
+  /** The chosen policy and, for the log, the rule that chose it and where that rule was written. */
+  record Route(String policy, String rule, String source) {}
+}

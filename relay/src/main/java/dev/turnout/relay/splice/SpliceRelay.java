@@ -1,0 +1,101 @@
+package dev.turnout.relay.splice;
+
+import com.sun.jna.Native;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays plain TCP byte streams with splice(2), on a few threads of its own: for a connection whose
+ * two sides are ordinary sockets with nothing to transform (DIRECT, and SOCKS5 or HTTP CONNECT
+ * after their handshake), the relay needs no copy through user space. Each adopted connection works
+ * on duplicates of the two descriptors, so whatever the sockets' owner does with its own never
+ * makes the relay touch a reused descriptor number.
+ */
+public final class SpliceRelay implements Closeable {
+  private final SpliceLoop[] loops;
+  private final AtomicInteger next = new AtomicInteger();
+
+  private SpliceRelay(SpliceLoop[] loops) {
+    this.loops = loops;
+  }
+
+  /**
+   * Starts {@code threads} loops; null, with a warning, where splice is not available (not 64-bit
+   * Linux, or the calls fail).
+   */
+  public static SpliceRelay startOrNull(int threads, Duration idleTimeout) {
+    SpliceLoop[] loops = new SpliceLoop[threads];
+    try {
+      if (!SpliceCalls.supported()) { // in the try: binding the calls may fail to link
+        return null;
+      }
+      for (int i = 0; i < threads; i++) {
+        loops[i] = new SpliceLoop("turnout-splice-" + i, idleTimeout.toNanos());
+      }
+      return new SpliceRelay(loops);
+    } catch (IOException | LinkageError e) {
+      for (SpliceLoop loop : loops) {
+        if (loop != null) {
+          loop.close();
+        }
+      }
+      LoggerFactory.getLogger(SpliceRelay.class)
+          .warn("splice relay unavailable, relaying through user space: {}", e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * Takes over relaying between two connected, non-blocking sockets. The caller must have stopped
+   * all I/O on them (deregistered from its event loop) and keeps them open until {@link
+   * SpliceListener#closed} is called.
+   *
+   * @param upHead bytes already read from the client, to send upstream first (may be null)
+   * @param clientEnded the client's end of input was already seen
+   * @param downHead bytes already read from upstream, to send to the client first (may be null)
+   * @param upstreamEnded upstream's end of input was already seen
+   * @throws IOException if the descriptors cannot be duplicated; nothing was taken over
+   */
+  public void adopt(
+      int clientFd,
+      int upstreamFd,
+      ByteBuffer upHead,
+      boolean clientEnded,
+      ByteBuffer downHead,
+      boolean upstreamEnded,
+      SpliceListener listener)
+      throws IOException {
+    int client = duplicate(clientFd);
+    int upstream;
+    try {
+      upstream = duplicate(upstreamFd);
+    } catch (IOException e) {
+      SpliceCalls.close(client);
+      throw e;
+    }
+    Direction up = new Direction(client, upstream, true, upHead, clientEnded, listener);
+    Direction down = new Direction(upstream, client, false, downHead, upstreamEnded, listener);
+    SpliceLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+    loop.add(new SplicedPair(client, upstream, up, down, listener));
+  }
+
+  private static int duplicate(int fd) throws IOException {
+    int copy = SpliceCalls.fcntl(fd, SpliceCalls.F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+      throw new IOException("dup: " + SpliceCalls.strerror(Native.getLastError()));
+    }
+    return copy;
+  }
+
+  /** Ends every spliced connection and stops the threads. */
+  @Override
+  public void close() {
+    for (SpliceLoop loop : loops) {
+      loop.close();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.turnout.relay.tcp;
+
+import dev.turnout.outbound.HeldInbound;
+import dev.turnout.relay.splice.SpliceListener;
+import dev.turnout.relay.splice.SpliceRelay;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves a dialed connection from Netty's event loop to the {@link SpliceRelay} when both sides are
+ * plain sockets. Both channels are first deregistered, so Netty reads nothing more; what it had
+ * already read (the client's bytes while dialing, a proxy's bytes right after its handshake) goes
+ * first, then the relay splices. The channels stay open, owned by Netty, until the relay is done
+ * with them: then they are closed as usual, which releases the NAT session and logs the traffic.
+ */
+final class SpliceHandOff {
+  private static final Logger log = LoggerFactory.getLogger(SpliceHandOff.class);
+
+  private SpliceHandOff() {}
+
+  /** True if the pair can be spliced: two epoll sockets and nothing transforming the stream. */
+  static boolean eligible(Channel inbound, Channel upstream) {
+    return inbound instanceof EpollSocketChannel
+        && upstream instanceof EpollSocketChannel
+        && inbound.eventLoop() == upstream.eventLoop()
+        && HeldInbound.isPlainStream(upstream);
+  }
+
+  /**
+   * Starts the hand-over. The caller keeps catching what the client sends in {@code early} and
+   * {@code clientEnded} until both channels are deregistered; then those are read (and the buffers
+   * released) on the channels' event loop, and {@code caught} tells the caller to stop catching.
+   */
+  static void start(
+      SpliceRelay relay,
+      Channel inbound,
+      Channel upstream,
+      List<Object> early,
+      EarlyEnd clientEnded,
+      Traffic traffic,
+      Runnable caught) {
+    ChannelFuture in = inbound.deregister();
+    ChannelFuture out = upstream.deregister();
+    in.addListener(
+        a ->
+            out.addListener(
+                b -> {
+                  ByteBuffer upHead = drain(early);
+                  boolean ended = clientEnded.ended();
+                  try {
+                    caught.run();
+                    // Deregistration runs after the rest of the loop's batch, which may have closed
+                    // a channel (a reset): its descriptor number may already be someone else's.
+                    // Here, on the loop, nothing else can close them until adopt has duplicated.
+                    if (!a.isSuccess()
+                        || !b.isSuccess()
+                        || !inbound.isOpen()
+                        || !upstream.isOpen()) {
+                      closeBoth(inbound, upstream);
+                      return;
+                    }
+                    HeldInbound.Held held = HeldInbound.takeFrom(upstream);
+                    ByteBuffer downHead = drain(List.copyOf(held.bytes()));
+                    relay.adopt(
+                        ((EpollSocketChannel) inbound).fd().intValue(),
+                        ((EpollSocketChannel) upstream).fd().intValue(),
+                        upHead,
+                        ended,
+                        downHead,
+                        held.inputShutdown(),
+                        listener(inbound, upstream, traffic));
+                  } catch (IOException | RuntimeException e) {
+                    log.warn("splice hand-over failed: {}", e.toString());
+                    closeBoth(inbound, upstream);
+                  }
+                }));
+  }
+
+  /** Whether the client's end of input was seen while dialing. */
+  interface EarlyEnd {
+    boolean ended();
+  }
+
+  private static SpliceListener listener(Channel inbound, Channel upstream, Traffic traffic) {
+    return new SpliceListener() {
+      @Override
+      public void transferred(boolean towardUpstream, long bytes) {
+        traffic.add(towardUpstream, bytes);
+      }
+
+      @Override
+      public void closed(Exception failure) {
+        closeBoth(inbound, upstream);
+      }
+    };
+  }
+
+  private static void closeBoth(Channel inbound, Channel upstream) {
+    inbound.close();
+    upstream.close();
+  }
+
+  /** The bytes of {@code messages} in one direct buffer (null if none); releases them. */
+  private static ByteBuffer drain(List<?> messages) {
+    int total = 0;
+    for (Object msg : messages) {
+      if (msg instanceof ByteBuf buf) {
+        total += buf.readableBytes();
+      }
+    }
+    ByteBuffer head = total == 0 ? null : ByteBuffer.allocateDirect(total);
+    for (Object msg : messages) {
+      if (msg instanceof ByteBuf buf && head != null) {
+        head.put(buf.nioBuffer());
+      }
+      ReferenceCountUtil.release(msg);
+    }
+    if (head != null) {
+      head.flip();
+    }
+    return head;
+  }
+}

@@ -1,0 +1,331 @@
+package dev.turnout.relay.udp;
+
+import dev.turnout.natrewrite.NatFlow;
+import dev.turnout.outbound.DatagramSession;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Origins;
+import dev.turnout.relay.Router;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The UDP listener on the TUN address (same port number as the TCP relay) that the NAT delivers
+ * every captured UDP flow to. Each datagram's sender is a NAT session address; the first datagram
+ * of a session recovers the app's flow, asks the router for a policy and opens a session of that
+ * policy's {@link UdpOutbound} (one {@link DatagramSession} per flow, every datagram addressed to
+ * the flow's destination); its replies are sent from this listener back to the session address,
+ * which the NAT turns into "from the address the app sent to".
+ *
+ * <p>Threading: the listener, every session and every outbound socket live on the listener's one
+ * event loop, so session state needs no locks; only a blocking route decision runs on {@code
+ * blockingExecutor}. Sessions end after {@code idleTimeout} without a datagram in either direction;
+ * at {@code maxSessions} the least recently active one is closed to make room (counted).
+ */
+public final class UdpRelay implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(UdpRelay.class);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final int DEFAULT_MAX_SESSIONS = 16384;
+
+  private final Channel listener;
+  private final UdpRelayStats stats;
+
+  private UdpRelay(Channel listener, UdpRelayStats stats) {
+    this.listener = listener;
+    this.stats = stats;
+  }
+
+  /**
+   * Binds the listener and starts the idle sweep.
+   *
+   * @param listen tunAddress:relayPort
+   * @param group where the listener's event loop comes from
+   * @param origins maps session addresses back to flows
+   * @param router picks a policy per new session
+   * @param outbounds outbounds by policy name; a policy that is not a {@link UdpOutbound} (e.g.
+   *     REJECT, or a TCP-only proxy) drops the session's datagrams, logged once per session
+   * @param blockingExecutor for routers that may block
+   * @param idleTimeout a session with no datagram for this long is closed
+   * @param maxSessions cap on open sessions
+   * @param nanoTime clock for idle tracking ({@code System::nanoTime}; tests pass a fake)
+   */
+  public static UdpRelay start(
+      InetSocketAddress listen,
+      EventLoopGroup group,
+      Origins origins,
+      Router router,
+      Map<String, ? extends Outbound> outbounds,
+      Executor blockingExecutor,
+      Duration idleTimeout,
+      int maxSessions,
+      LongSupplier nanoTime)
+      throws InterruptedException {
+    if (maxSessions < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("bad UDP relay limits");
+    }
+    UdpRelayStats stats = new UdpRelayStats();
+    Handler handler =
+        new Handler(
+            origins,
+            router,
+            Map.copyOf(outbounds),
+            blockingExecutor,
+            idleTimeout.toNanos(),
+            maxSessions,
+            nanoTime,
+            stats);
+    Channel listener =
+        new Bootstrap()
+            .group(group)
+            .channel(EpollDatagramChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(ChannelOption.SO_RCVBUF, 4 << 20)
+            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .handler(handler)
+            .bind(listen)
+            .sync()
+            .channel();
+    long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
+    listener.eventLoop().scheduleAtFixedRate(handler::sweep, period, period, TimeUnit.MILLISECONDS);
+    listener.closeFuture().addListener(f -> handler.closeAll());
+    return new UdpRelay(listener, stats);
+  }
+
+  /** The bound address (useful when started on port 0). */
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) listener.localAddress();
+  }
+
+  public UdpRelayStats stats() {
+    return stats;
+  }
+
+  /** Closes the listener and every session. */
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+  }
+
+  /** Per-listener state; every method runs on the listener's event loop. */
+  static final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final Origins origins;
+    private final Router router;
+    private final Map<String, ? extends Outbound> outbounds;
+    private final Executor blockingExecutor;
+    private final long idleNanos;
+    private final int maxSessions;
+    private final LongSupplier nanoTime;
+    private final UdpRelayStats stats;
+    private final Map<InetSocketAddress, UdpSessionState> sessions = new HashMap<>();
+    private Channel listener;
+
+    Handler(
+        Origins origins,
+        Router router,
+        Map<String, ? extends Outbound> outbounds,
+        Executor blockingExecutor,
+        long idleNanos,
+        int maxSessions,
+        LongSupplier nanoTime,
+        UdpRelayStats stats) {
+      super(false);
+      this.origins = origins;
+      this.router = router;
+      this.outbounds = outbounds;
+      this.blockingExecutor = blockingExecutor;
+      this.idleNanos = idleNanos;
+      this.maxSessions = maxSessions;
+      this.nanoTime = nanoTime;
+      this.stats = stats;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      listener = ctx.channel();
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      InetSocketAddress peer = packet.sender();
+      Optional<NatFlow> flow = origins.udpFlow(peer);
+      if (flow.isEmpty()) {
+        stats.notFromNat.increment();
+        packet.release();
+        return;
+      }
+      stats.datagramsUp.increment();
+      long now = nanoTime.getAsLong();
+      UdpSessionState session = sessions.get(peer);
+      if (session != null && !session.flow.equals(flow.get())) {
+        // The NAT freed this session address and gave it to another flow.
+        closeSession(peer, session);
+        session = null;
+      }
+      if (session == null) {
+        session = openSession(peer, flow.get(), now);
+        if (session == null) {
+          packet.release();
+          return;
+        }
+      }
+      session.lastActive = now;
+      session.send(packet.content(), stats);
+    }
+
+    private UdpSessionState openSession(InetSocketAddress peer, NatFlow flow, long now) {
+      Optional<Origin> origin = origins.udpOrigin(flow);
+      if (origin.isEmpty()) {
+        stats.noOrigin.increment();
+        return null;
+      }
+      if (sessions.size() >= maxSessions) {
+        evictLeastRecentlyActive();
+      }
+      UdpSessionState session = new UdpSessionState(flow, origin.get(), now);
+      sessions.put(peer, session);
+      stats.sessionsOpened.increment();
+      router.routeOn(
+          session.origin,
+          blockingExecutor,
+          listener.eventLoop(),
+          (route, error) -> {
+            if (error != null) {
+              ConnectionLog.CONNECTIONS.warn(
+                  "udp {} routing failed: {}", session.origin.target(), error.toString());
+              closeSession(peer, session);
+            } else {
+              dial(peer, session, route);
+            }
+          });
+      return session;
+    }
+
+    private void dial(InetSocketAddress peer, UdpSessionState session, Router.Route route) {
+      if (session.closed) {
+        return;
+      }
+      Origin origin = session.origin;
+      ConnectionLog.routed(origin, route, false);
+      if (!(outbounds.get(route.policy()) instanceof UdpOutbound outbound)) {
+        if (!"REJECT".equals(route.policy())) {
+          ConnectionLog.CONNECTIONS.warn(
+              "{}: policy {} has no UDP support; dropping", origin.target(), route);
+        }
+        session.blackhole(stats);
+        return;
+      }
+      Channel channel = listener;
+      outbound
+          .openUdp(
+              channel.eventLoop(),
+              (source, payload) -> {
+                // Every reply reaches the app as coming from the address it sent to.
+                if (session.closed || !channel.isActive()) {
+                  payload.release();
+                  return;
+                }
+                session.lastActive = nanoTime.getAsLong();
+                stats.datagramsDown.increment();
+                channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+              })
+          .addListener(
+              f -> {
+                if (!f.isSuccess()) {
+                  stats.openFailed.increment();
+                  ConnectionLog.CONNECTIONS.warn(
+                      "udp {} via {} failed: {}",
+                      origin.target(),
+                      route.policy(),
+                      f.cause().toString());
+                  closeSession(peer, session);
+                  return;
+                }
+                DatagramSession opened = (DatagramSession) f.getNow();
+                if (session.closed) {
+                  opened.close();
+                } else {
+                  session.opened(opened);
+                  // The far side (a proxy's association) may end the session on its own.
+                  opened.closeFuture().addListener(c -> closeSession(peer, session));
+                }
+              });
+    }
+
+    /** Closes sessions idle for the timeout. */
+    void sweep() {
+      long now = nanoTime.getAsLong();
+      Iterator<Map.Entry<InetSocketAddress, UdpSessionState>> it = sessions.entrySet().iterator();
+      while (it.hasNext()) {
+        UdpSessionState session = it.next().getValue();
+        if (now - session.lastActive >= idleNanos) {
+          it.remove();
+          end(session);
+          stats.sessionsExpired.increment();
+        }
+      }
+    }
+
+    private void evictLeastRecentlyActive() {
+      InetSocketAddress oldest = null;
+      long oldestAge = -1;
+      long now = nanoTime.getAsLong();
+      for (Map.Entry<InetSocketAddress, UdpSessionState> e : sessions.entrySet()) {
+        long age = now - e.getValue().lastActive;
+        if (age > oldestAge) {
+          oldestAge = age;
+          oldest = e.getKey();
+        }
+      }
+      if (oldest != null) {
+        closeSession(oldest, sessions.get(oldest));
+        stats.sessionsEvicted.increment();
+      }
+    }
+
+    private void closeSession(InetSocketAddress peer, UdpSessionState session) {
+      sessions.remove(peer, session);
+      end(session);
+    }
+
+    private void end(UdpSessionState session) {
+      if (session.close()) {
+        origins.udpClosed(session.origin);
+      }
+    }
+
+    void closeAll() {
+      sessions.values().forEach(this::end);
+      sessions.clear();
+    }
+
+    int sessionCount() {
+      return sessions.size();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("udp relay listener: {}", cause.toString());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.turnout.relay.udp;
+
+import dev.turnout.natrewrite.NatFlow;
+import dev.turnout.outbound.DatagramSession;
+import dev.turnout.outbound.Destination;
+import dev.turnout.relay.Origin;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayDeque;
+
+/**
+ * One UDP relay session: the flow it serves, and its outbound session once open. Datagrams that
+ * arrive while the outbound opens are queued (a few; more are dropped and counted). Confined to the
+ * relay's event loop.
+ */
+final class UdpSessionState {
+  private static final int MAX_PENDING = 32;
+
+  final NatFlow flow;
+  final Origin origin;
+  private final Destination destination;
+  long lastActive;
+  boolean closed;
+  private boolean blackhole;
+  private DatagramSession outbound;
+  private ArrayDeque<ByteBuf> pending = new ArrayDeque<>(4);
+
+  UdpSessionState(NatFlow flow, Origin origin, long now) {
+    this.flow = flow;
+    this.origin = origin;
+    this.destination = new Destination(origin.host(), origin.realAddress(), origin.port());
+    this.lastActive = now;
+  }
+
+  /** Sends, queues or drops one payload; takes ownership. */
+  void send(ByteBuf payload, UdpRelayStats stats) {
+    if (outbound != null) {
+      outbound.send(destination, payload);
+    } else if (closed || blackhole || pending.size() >= MAX_PENDING) {
+      stats.dropped.increment();
+      payload.release();
+    } else {
+      pending.add(payload);
+    }
+  }
+
+  void opened(DatagramSession session) {
+    outbound = session;
+    ByteBuf next;
+    while ((next = pending.poll()) != null) {
+      session.send(destination, next);
+    }
+  }
+
+  /** No outbound will come (rejected, or no UDP for the policy): drop everything. */
+  void blackhole(UdpRelayStats stats) {
+    blackhole = true;
+    releasePending(stats);
+  }
+
+  /** Closes the outbound session; true the first time only. */
+  boolean close() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    if (outbound != null) {
+      outbound.close();
+    }
+    releasePending(null);
+    return true;
+  }
+
+  private void releasePending(UdpRelayStats stats) {
+    ByteBuf next;
+    while ((next = pending.poll()) != null) {
+      if (stats != null) {
+        stats.dropped.increment();
+      }
+      next.release();
+    }
+  }
+}

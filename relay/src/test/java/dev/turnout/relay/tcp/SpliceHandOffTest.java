@@ -1,0 +1,110 @@
+package dev.turnout.relay.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.splice.SpliceRelay;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The hand-over from Netty to the splice relay when a channel closes while it is under way. */
+class SpliceHandOffTest {
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+  private EventLoopGroup loops;
+  private SpliceRelay relay;
+  private ServerSocket servers;
+
+  @BeforeEach
+  void start() throws Exception {
+    loops = new MultiThreadIoEventLoopGroup(1, HalfCloseSafeEpoll.newFactory());
+    relay = SpliceRelay.startOrNull(1, Duration.ofMinutes(1));
+    assertThat(relay).isNotNull();
+    servers = new ServerSocket(0, 50, LOOPBACK);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    relay.close();
+    servers.close();
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  /**
+   * The client resets while both channels are being deregistered, and its descriptor number is at
+   * once reused by another socket: the relay must not adopt that socket, and the upstream must be
+   * closed rather than left deregistered forever.
+   */
+  @Test
+  void aChannelClosedDuringTheHandOffClosesBothAndAdoptsNothing() throws Exception {
+    EventLoop loop = loops.next();
+    Channel inbound = connect(loop);
+    Socket inboundPeer = servers.accept();
+    Channel upstream = connect(loop);
+    Socket upstreamPeer = servers.accept();
+    AtomicBoolean caught = new AtomicBoolean();
+    CompletableFuture<Socket> victim = new CompletableFuture<>();
+    loop.execute(
+        () -> {
+          SpliceHandOff.start(
+              relay,
+              inbound,
+              upstream,
+              new ArrayList<>(),
+              () -> false,
+              new Traffic(),
+              () -> caught.set(true));
+          inbound.close(); // before the deregistration runs, as a reset in the same batch would
+          try {
+            Socket reuse = new Socket(); // takes the lowest free number: likely inbound's
+            reuse.connect(servers.getLocalSocketAddress(), 2_000);
+            victim.complete(reuse);
+          } catch (Exception e) {
+            victim.completeExceptionally(e);
+          }
+        });
+    try (Socket reused = victim.get(5, TimeUnit.SECONDS);
+        Socket reusedPeer = servers.accept();
+        inboundPeer;
+        upstreamPeer) {
+      assertThat(upstream.closeFuture().await(3, TimeUnit.SECONDS)).isTrue();
+      assertThat(caught).isTrue();
+      upstreamPeer.setSoTimeout(3_000);
+      assertThat(upstreamPeer.getInputStream().read()).isEqualTo(-1); // closed, not relayed
+      reusedPeer.getOutputStream().write("not yours".getBytes());
+      reusedPeer.setSoTimeout(300);
+      assertThatThrownBy(() -> reusedPeer.getInputStream().read())
+          .isInstanceOf(SocketTimeoutException.class); // nobody relayed it back or closed it
+      assertThat(reused.isClosed()).isFalse();
+    }
+  }
+
+  private Channel connect(EventLoop loop) throws InterruptedException {
+    return new Bootstrap()
+        .group(loop)
+        .channel(EpollSocketChannel.class)
+        .handler(new ChannelInboundHandlerAdapter())
+        .connect(new InetSocketAddress(LOOPBACK, servers.getLocalPort()))
+        .sync()
+        .channel();
+  }
+}
