@@ -11,9 +11,7 @@ import dev.turnout.rules.RuleEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,12 +114,6 @@ final class Explain implements Callable<Integer> {
         Upstream.builder(config.dns().nameservers())
             .forbiddenRange(config.plan().range().first(), config.plan().range().last())
             .build();
-    return host -> {
-      try {
-        return List.copyOf(upstream.resolveIpv4(host).get(5, TimeUnit.SECONDS));
-      } catch (Exception e) {
-        throw new IOException("cannot resolve " + host + ": " + e.getMessage(), e);
-      }
-    };
+    return new UpstreamResolver(upstream).forRules();
   }
 }

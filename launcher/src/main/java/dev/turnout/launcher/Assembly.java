@@ -1,0 +1,166 @@
+package dev.turnout.launcher;
+
+import dev.turnout.fakedns.DnsServer;
+import dev.turnout.fakedns.DomainFilter;
+import dev.turnout.fakedns.FakeDnsHandler;
+import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.fakedns.FakeIpStore;
+import dev.turnout.fakedns.Hosts;
+import dev.turnout.fakedns.Upstream;
+import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.launcher.config.Ipv4Cidr;
+import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.Outbounds;
+import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.Router;
+import dev.turnout.rules.RuleEngine;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.Closeable;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a running Turnout from a configuration, in dependency order: upstream DNS, fake-IP pools,
+ * dialer and event loops, outbounds, rules, then the TUN path ({@link TunPath}) and the DNS server.
+ * Every part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half
+ * way is undone exactly as far as it got.
+ */
+final class Assembly {
+  private static final Logger log = LoggerFactory.getLogger(Assembly.class);
+  private static final Duration PROVIDER_REFRESH_TICK = Duration.ofSeconds(10);
+  private static final int DIAL_TIMEOUT_MILLIS = 10_000;
+
+  private final TurnoutConfig config;
+  private final Consumer<Closeable> onStop;
+  private final HostSetup host;
+
+  private Assembly(TurnoutConfig config, Consumer<Closeable> onStop) {
+    this.config = config;
+    this.onStop = onStop;
+    this.host = new HostSetup(config.tun().device(), onStop);
+  }
+
+  static void start(TurnoutConfig config, Consumer<Closeable> onStop) throws Exception {
+    new Assembly(config, onStop).start();
+  }
+
+  private void start() throws Exception {
+    AddressPlan plan = config.plan();
+    // With auto-route, unmarked upstream queries would enter the TUN and be hijacked back to
+    // Turnout: every upstream socket carries the routing mark, like the dialers'.
+    Upstream upstream =
+        Upstream.builder(config.dns().nameservers())
+            .forbiddenRange(plan.range().first(), plan.range().last())
+            .soMark(config.tun().routingMark())
+            .build();
+    onStop.accept(upstream);
+    UpstreamResolver resolver = new UpstreamResolver(upstream);
+    FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
+    String range6 = config.fakeDns().fakeIpRange6();
+    FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
+    if (config.fakeDns().storeFakeIp()) {
+      keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
+    }
+    Dialer dialer =
+        new Dialer(
+            resolver.forDialing(),
+            ownRange(plan),
+            config.tun().routingMark(),
+            config.proxies().interfaceName(),
+            DIAL_TIMEOUT_MILLIS);
+    EventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
+    onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+    Outbounds outbounds = Components.outbounds(config, dialer, loops);
+    onStop.accept(outbounds::close);
+    outbounds.start();
+    RuleEngine rules =
+        Components.rules(
+            config,
+            resolver.forRules(),
+            outbounds.asMap().keySet(),
+            new MarkedListFetcher(dialer, loops));
+    onStop.accept(rules);
+    if (!config.ruleProviders().isEmpty()) {
+      ScheduledExecutorService refresher =
+          Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
+      onStop.accept(refresher::shutdownNow);
+      rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+    }
+    Router router = new RuleRouter(rules, new ProcessLookup(Path.of("/proc")));
+    if (config.tun().enable()) {
+      TunPath.start(config, pool, rules, router, outbounds.asMap(), loops, host, onStop);
+    }
+    if (config.dns().enable()) {
+      startDns(upstream, pool, pool6);
+    }
+    log.info(
+        "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
+        Ipv4Cidr.toAddress(plan.fakeFirst()).getHostAddress(),
+        Ipv4Cidr.toAddress(plan.fakeLast()).getHostAddress(),
+        Ipv4Cidr.toAddress(plan.natFirst()).getHostAddress(),
+        Ipv4Cidr.toAddress(plan.natLast()).getHostAddress());
+  }
+
+  /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
+  private void keepFakeIps(List<FakeIpPool> pools) throws Exception {
+    Path file = config.files().stateDir().resolve("fakeip.cache");
+    FakeIpStore store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    onStop.accept(store); // closed after the DNS server and the relay: a last snapshot
+    log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
+  }
+
+  private void startDns(Upstream upstream, FakeIpPool pool, FakeIpPool pool6) throws Exception {
+    TurnoutConfig.Dns dns = config.dns();
+    TurnoutConfig.FakeDns fake = config.fakeDns();
+    FakeDnsHandler.Builder handler =
+        FakeDnsHandler.builder(pool, upstream)
+            .filter(DomainFilter.of(dns.fakeIpFilter()), DomainFilter.Mode.parse(fake.filterMode()))
+            .hosts(Hosts.of(fake.hosts()));
+    if (pool6 != null) {
+      handler.ipv6Pool(pool6);
+    }
+    // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
+    // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
+    DnsServer server =
+        DnsServer.start(
+            dns.listen(),
+            handler.build(),
+            DnsServer.Options.defaults()
+                .withAllowLan(fake.allowLan())
+                .withTrusted(ownRange(config.plan())));
+    onStop.accept(server);
+    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), upstream);
+    if (dns.systemResolver()) {
+      host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
+    }
+  }
+
+  /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
+  private static Predicate<InetAddress> ownRange(AddressPlan plan) {
+    return address ->
+        address instanceof Inet4Address && plan.range().contains(Ipv4Cidr.toInt(address));
+  }
+
+  static ThreadFactory daemonThreads(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package dev.turnout.launcher;
+
+import dev.turnout.hostnet.AutoRoute;
+import dev.turnout.hostnet.HostChanges;
+import dev.turnout.hostnet.ProcessCommands;
+import dev.turnout.launcher.config.TurnoutConfig;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turnout's changes to the host — auto-route's ip rules and routes, the system resolver — all
+ * through one journal per TUN device, opened on first use; its undo is registered at once, so every
+ * change is undone on stop, and by the next start or {@code turnout cleanup} after a crash.
+ */
+final class HostSetup {
+  private static final Logger log = LoggerFactory.getLogger(HostSetup.class);
+
+  private final String device;
+  private final Consumer<Closeable> onStop;
+  private HostChanges changes;
+
+  HostSetup(String device, Consumer<Closeable> onStop) {
+    this.device = device;
+    this.onStop = onStop;
+  }
+
+  /** Undoes what a Turnout that did not stop cleanly left in this device's journal. */
+  void undoLeftovers() throws IOException {
+    Path state = HostChanges.defaultStateDir(device);
+    if (HostChanges.hasJournal(state)) {
+      log.warn("undoing host changes left by a Turnout that did not stop cleanly");
+      HostChanges.cleanup(state, ProcessCommands.host());
+    }
+  }
+
+  private HostChanges changes() throws IOException {
+    if (changes == null) {
+      changes = HostChanges.open(HostChanges.defaultStateDir(device), ProcessCommands.host());
+      onStop.accept(changes);
+    }
+    return changes;
+  }
+
+  /** Routes everything into the TUN; every rule and route is journaled and undone on stop. */
+  void autoRoute(TurnoutConfig.Tun tun, String name, boolean gateway) throws IOException {
+    AutoRoute.Builder route =
+        AutoRoute.builder(name)
+            .mark(tun.routingMark())
+            .dnsHijack(tun.dnsHijackUdp() || tun.dnsHijackTcp())
+            .strictRoute(tun.strictRoute())
+            .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
+    tun.routeExcludeAddress().forEach(route::excludeAddress);
+    for (String uids : tun.excludeUids()) {
+      String[] range = uids.split("-");
+      route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    }
+    route.build().apply(changes());
+    log.info(
+        "tun: auto-route on: rules {}..{} send everything unmarked to table {} (mark {})",
+        AutoRoute.DEFAULT_PRIORITY,
+        AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
+        AutoRoute.DEFAULT_TABLE,
+        "0x" + Integer.toHexString(tun.routingMark()));
+  }
+
+  /**
+   * Points the host's resolver at Turnout's DNS: systemd-resolved's DNS for the TUN link when
+   * resolved runs, otherwise /etc/resolv.conf. Journaled; undone before the DNS server stops.
+   *
+   * @param listen the DNS listener; on the wildcard address, {@code tunAddress} is named
+   */
+  void pointSystemResolver(InetSocketAddress listen, InetAddress tunAddress) throws IOException {
+    String server =
+        listen.getAddress().isAnyLocalAddress()
+            ? tunAddress.getHostAddress()
+            : listen.getAddress().getHostAddress();
+    if (listen.getPort() != 53) {
+      throw new IOException(
+          "dns.system-resolver needs dns.listen on port 53; resolvers cannot use " + listen);
+    }
+    if (changes().setLinkDns(device, List.of(server))) {
+      log.info("dns: systemd-resolved sends every query for this host to {}", server);
+    } else {
+      changes()
+          .replaceResolvConf(
+              Path.of("/etc/resolv.conf"),
+              "# written by Turnout while it runs; the original comes back when it stops\n"
+                  + "nameserver "
+                  + server
+                  + "\n");
+      log.info("dns: /etc/resolv.conf points at {} while Turnout runs", server);
+    }
+  }
+}
