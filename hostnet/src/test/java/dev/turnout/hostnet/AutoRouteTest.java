@@ -3,10 +3,16 @@ package dev.turnout.hostnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AutoRouteTest {
+  private static final String FORWARDING = "net.ipv4.ip_forward";
+  @TempDir Path dir;
+
   @Test
   void planIsOneTableAndAContiguousRuleBlockInTheDocumentedOrder() {
     List<String> plan =
@@ -39,14 +45,61 @@ class AutoRouteTest {
   }
 
   @Test
-  void gatewayModeTurnsOnForwarding() throws Exception {
+  void gatewayModeTurnsOnForwardingThatWasOffJournalsItAndTurnsItOffAgain() throws IOException {
     RecordingCommands host = new RecordingCommands();
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("autoroute");
+    host.sysctls.put(FORWARDING, "0");
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      AutoRoute.builder("turnout0").gateway(true).build().apply(changes);
-      assertThat(host.sysctls).containsEntry("net.ipv4.ip_forward", "1");
+      gateway().apply(changes);
+      assertThat(host.sysctls).containsEntry(FORWARDING, "1");
+      assertThat(changes.describe()).contains("sysctl net.ipv4.ip_forward 0 1");
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .contains(new Change.Sysctl(FORWARDING, "0", "1"));
     }
-    assertThat(host.sysctls).containsEntry("net.ipv4.ip_forward", "0");
+    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+  }
+
+  /** A Docker host or a router forwards already: nothing to change, journal or undo. */
+  @Test
+  void gatewayModeLeavesForwardingThatIsAlreadyOnAlone() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+      assertThat(changes.describe()).noneMatch(line -> line.startsWith("sysctl"));
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .noneMatch(change -> change instanceof Change.Sysctl);
+    }
+    assertThat(host.sysctls).containsEntry(FORWARDING, "1");
+    assertThat(host.log).noneMatch(line -> line.startsWith("sysctl -q -w"));
+  }
+
+  @Test
+  void afterACrashForwardingThatWasAlreadyOnStaysOn() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1");
+    HostChanges crashed = HostChanges.open(dir, host);
+    gateway().apply(crashed);
+    crashed.abandon();
+
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size());
+    assertThat(host.sysctls).containsEntry(FORWARDING, "1");
+    assertThat(host.log).noneMatch(line -> line.startsWith("sysctl -q -w"));
+  }
+
+  @Test
+  void afterACrashForwardingThatWasOffIsTurnedOffAgain() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "0");
+    HostChanges crashed = HostChanges.open(dir, host);
+    gateway().apply(crashed);
+    crashed.abandon();
+
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + 1);
+    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+  }
+
+  private static AutoRoute gateway() {
+    return AutoRoute.builder("turnout0").mark(0x2022).gateway(true).build();
   }
 
   @Test
