@@ -18,9 +18,10 @@
 #                              internet namespace, which has none: nothing leaves the machine.
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
-#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (192.168.77.2/24, default via
-#                              the client at 192.168.77.1); Turnout (allow-lan with auto-route)
-#                              turns forwarding on in the client; `down` removes the LAN host
+#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28,
+#                              default via the client at 198.51.100.65; a /28 that `routed` does not
+#                              use); Turnout (allow-lan with auto-route) turns forwarding on in the
+#                              client; `down` removes the LAN host
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
 #   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
@@ -222,11 +223,11 @@ lan() {
   ip link set "$veth_l" netns "$lanhost"
   ip link set "$veth_g" netns "$client"
   in_ns "$lanhost" ip link set lo up
-  in_ns "$lanhost" ip addr add 192.168.77.2/24 dev "$veth_l"
-  in_ns "$client" ip addr add 192.168.77.1/24 dev "$veth_g"
+  in_ns "$lanhost" ip addr add 198.51.100.66/28 dev "$veth_l"
+  in_ns "$client" ip addr add 198.51.100.65/28 dev "$veth_g"
   in_ns "$lanhost" ip link set "$veth_l" up
   in_ns "$client" ip link set "$veth_g" up
-  in_ns "$lanhost" ip route add default via 192.168.77.1
+  in_ns "$lanhost" ip route add default via 198.51.100.65
   # Forwarding in the client namespace is Turnout's job (allow-lan with auto-route).
   mkdir -p "/etc/netns/$lanhost"
   echo "nameserver 198.51.100.53" > "/etc/netns/$lanhost/resolv.conf"

@@ -212,7 +212,7 @@ class AutoRouteCaptureIT {
       turnout.awaitLog("198.51.100.10:80", Duration.ofSeconds(5));
       assertThat(turnout.log())
           .containsPattern(
-              "192\\.168\\.77\\.2:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
+              "198\\.51\\.100\\.66:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
 
       Sandbox.Result dig =
           inLan(sandbox, "dig", "+short", "+time=3", "+tries=1", "routed.example.test");
