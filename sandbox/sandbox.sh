@@ -29,6 +29,12 @@
 #   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
 #           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
 #           -> 203.0.113.10 and answers MX/TXT for example.test.
+#
+# A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
+# the default): every Docker host and router forwards, and some distributions filter reverse paths
+# strictly. So that no test depends on the host, every namespace here starts with
+# forwarding off (turning it on is Turnout's job in gateway mode; a test that wants it on sets it)
+# and loose reverse-path filtering, systemd's default (rp_filter=2).
 set -euo pipefail
 
 cmd=${1:?usage: sandbox.sh up|down NAME DIR}
@@ -46,10 +52,18 @@ veth_g="tg$short"
 
 in_ns() { ip netns exec "$1" "${@:2}"; }
 
+# Creates a namespace with the settings the header names, before any interface moves in: a device
+# takes its new namespace's defaults when it moves.
+new_ns() {
+  ip netns add "$1"
+  in_ns "$1" sysctl -q -w net.ipv4.ip_forward=0 \
+    net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
+}
+
 up() {
   mkdir -p "$dir/www" "$dir/nginx"
-  ip netns add "$client"
-  ip netns add "$net"
+  new_ns "$client"
+  new_ns "$net"
   ip link add "$veth_c" type veth peer name "$veth_n"
   ip link set "$veth_c" netns "$client"
   ip link set "$veth_n" netns "$net"
@@ -218,7 +232,7 @@ socks_routed() {
 }
 
 lan() {
-  ip netns add "$lanhost"
+  new_ns "$lanhost"
   ip link add "$veth_l" type veth peer name "$veth_g"
   ip link set "$veth_l" netns "$lanhost"
   ip link set "$veth_g" netns "$client"
