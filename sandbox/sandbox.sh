@@ -60,6 +60,17 @@ new_ns() {
     net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
 }
 
+# The namespace's own name service (`ip netns exec` bind-mounts /etc/netns/NS/* over /etc): a
+# nameserver, no host entries but localhost, and lookups through those two files only, whatever the
+# host's nsswitch.conf says (nss-resolve, say, would ask the host's systemd-resolved instead).
+etc_files() {
+  mkdir -p "/etc/netns/$1"
+  echo "nameserver $2" > "/etc/netns/$1/resolv.conf"
+  printf '127.0.0.1 localhost\n' > "/etc/netns/$1/hosts"
+  { grep -v '^hosts:' /etc/nsswitch.conf 2>/dev/null || true; echo 'hosts: files dns'; } \
+    > "/etc/netns/$1/nsswitch.conf"
+}
+
 up() {
   mkdir -p "$dir/www" "$dir/nginx"
   new_ns "$client"
@@ -75,12 +86,9 @@ up() {
   in_ns "$client" ip link set "$veth_c" up
   in_ns "$net" ip link set "$veth_n" up
 
-  mkdir -p "/etc/netns/$client" "/etc/netns/$net"
-  echo "nameserver 198.18.0.1" > "/etc/netns/$client/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$client/hosts"
+  etc_files "$client" 198.18.0.1
   # Servers in the "internet" (dante resolving a name, say) ask its dnsmasq, never the host's.
-  echo "nameserver 203.0.113.1" > "/etc/netns/$net/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$net/hosts"
+  etc_files "$net" 203.0.113.1
 
   head -c 1024 /dev/urandom > "$dir/www/1k.bin"
   head -c $((10 * 1024 * 1024)) /dev/urandom > "$dir/www/10m.bin"
@@ -243,9 +251,7 @@ lan() {
   in_ns "$client" ip link set "$veth_g" up
   in_ns "$lanhost" ip route add default via 198.51.100.65
   # Forwarding in the client namespace is Turnout's job (allow-lan with auto-route).
-  mkdir -p "/etc/netns/$lanhost"
-  echo "nameserver 198.51.100.53" > "/etc/netns/$lanhost/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$lanhost/hosts"
+  etc_files "$lanhost" 198.51.100.53
 }
 
 down() {
