@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AutoRouteTest {
   private static final String FORWARDING = "net.ipv4.ip_forward";
@@ -73,29 +75,22 @@ class AutoRouteTest {
     assertThat(host.log).noneMatch(line -> line.startsWith("sysctl -q -w"));
   }
 
-  @Test
-  void afterACrashForwardingThatWasAlreadyOnStaysOn() throws IOException {
+  /** After a crash, cleanup undoes forwarding only if Turnout was the one that turned it on. */
+  @ParameterizedTest(name = "ip_forward {0} before")
+  @ValueSource(strings = {"0", "1"})
+  void afterACrashCleanupLeavesForwardingAsItWas(String before) throws IOException {
     RecordingCommands host = new RecordingCommands();
-    host.sysctls.put(FORWARDING, "1");
+    host.sysctls.put(FORWARDING, before);
     HostChanges crashed = HostChanges.open(dir, host);
     gateway().apply(crashed);
     crashed.abandon();
+    host.log.clear();
 
-    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size());
-    assertThat(host.sysctls).containsEntry(FORWARDING, "1");
-    assertThat(host.log).noneMatch(line -> line.startsWith("sysctl -q -w"));
-  }
-
-  @Test
-  void afterACrashForwardingThatWasOffIsTurnedOffAgain() throws IOException {
-    RecordingCommands host = new RecordingCommands();
-    host.sysctls.put(FORWARDING, "0");
-    HostChanges crashed = HostChanges.open(dir, host);
-    gateway().apply(crashed);
-    crashed.abandon();
-
-    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + 1);
-    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+    int sysctls = before.equals("0") ? 1 : 0;
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + sysctls);
+    assertThat(host.sysctls).containsEntry(FORWARDING, before);
+    assertThat(host.log.stream().filter(line -> line.startsWith("sysctl -q -w")).toList())
+        .isEqualTo(before.equals("0") ? List.of("sysctl -q -w net.ipv4.ip_forward=0") : List.of());
   }
 
   private static AutoRoute gateway() {
