@@ -3,13 +3,18 @@ package dev.turnout.outbound;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -22,14 +27,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The test's client side runs in the root namespace, which may already route documentation
  * addresses elsewhere: a Docker network on one, another test run's pair. So the pair is a /31, more
- * specific than any such network, picked at random per JVM, and {@link #create} checks that the
- * root namespace really routes {@link #SERVER} into the pair.
+ * specific than any such network, picked at random per JVM among addresses no interface holds, and
+ * {@link #create} checks that the root namespace really routes {@link #SERVER} into the pair.
  */
 final class Netns implements AutoCloseable {
-  // Above .31: low addresses are the usual gateways, and GroupsIT puts .3 to .10 on the lo inside.
-  private static final int PAIR = 2 * ThreadLocalRandom.current().nextInt(16, 120);
-  static final String HOST = "198.51.100." + PAIR;
-  static final String SERVER = "198.51.100." + (PAIR + 1);
+  static final String HOST;
+  static final String SERVER;
+
+  static {
+    int pair = freePair();
+    HOST = "198.51.100." + pair;
+    SERVER = "198.51.100." + (pair + 1);
+  }
 
   final String name;
   final Path dir;
@@ -71,6 +80,28 @@ final class Netns implements AutoCloseable {
       throw e;
     }
     return n;
+  }
+
+  /**
+   * A random even last octet for the pair, above .31 (GroupsIT puts .3 to .10 on the lo inside),
+   * whose two addresses no interface of the root namespace holds (a Docker bridge's gateway, say).
+   */
+  private static int freePair() {
+    Set<String> local = new HashSet<>();
+    try {
+      NetworkInterface.networkInterfaces()
+          .flatMap(NetworkInterface::inetAddresses)
+          .forEach(a -> local.add(a.getHostAddress()));
+    } catch (SocketException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (int tries = 0; tries < 100; tries++) {
+      int pair = 2 * ThreadLocalRandom.current().nextInt(16, 120);
+      if (!local.contains("198.51.100." + pair) && !local.contains("198.51.100." + (pair + 1))) {
+        return pair;
+      }
+    }
+    throw new IllegalStateException("no free address pair in 198.51.100.0/24: " + local);
   }
 
   /** Runs a command to completion inside the namespace. */
