@@ -18,9 +18,10 @@
 #                              internet namespace, which has none: nothing leaves the machine.
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
-#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (192.168.77.2/24, default via
-#                              the client at 192.168.77.1); Turnout (allow-lan with auto-route)
-#                              turns forwarding on in the client; `down` removes the LAN host
+#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28,
+#                              default via the client at 198.51.100.65; a /28 that `routed` does not
+#                              use); Turnout (allow-lan with auto-route) turns forwarding on in the
+#                              client; `down` removes the LAN host
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
 #   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
@@ -28,6 +29,12 @@
 #   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
 #           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
 #           -> 203.0.113.10 and answers MX/TXT for example.test.
+#
+# A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
+# the default): every Docker host and router forwards, and some distributions filter reverse paths
+# strictly. So that no test depends on the host, every namespace here starts with
+# forwarding off (turning it on is Turnout's job in gateway mode; a test that wants it on sets it)
+# and loose reverse-path filtering, systemd's default (rp_filter=2).
 set -euo pipefail
 
 cmd=${1:?usage: sandbox.sh up|down NAME DIR}
@@ -45,10 +52,29 @@ veth_g="tg$short"
 
 in_ns() { ip netns exec "$1" "${@:2}"; }
 
+# Creates a namespace with the settings the header names, before any interface moves in: a device
+# takes its new namespace's defaults when it moves.
+new_ns() {
+  ip netns add "$1"
+  in_ns "$1" sysctl -q -w net.ipv4.ip_forward=0 \
+    net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
+}
+
+# The namespace's own name service (`ip netns exec` bind-mounts /etc/netns/NS/* over /etc): a
+# nameserver, no host entries but localhost, and lookups through those two files only, whatever the
+# host's nsswitch.conf says (nss-resolve, say, would ask the host's systemd-resolved instead).
+etc_files() {
+  mkdir -p "/etc/netns/$1"
+  echo "nameserver $2" > "/etc/netns/$1/resolv.conf"
+  printf '127.0.0.1 localhost\n' > "/etc/netns/$1/hosts"
+  { grep -v '^hosts:' /etc/nsswitch.conf 2>/dev/null || true; echo 'hosts: files dns'; } \
+    > "/etc/netns/$1/nsswitch.conf"
+}
+
 up() {
   mkdir -p "$dir/www" "$dir/nginx"
-  ip netns add "$client"
-  ip netns add "$net"
+  new_ns "$client"
+  new_ns "$net"
   ip link add "$veth_c" type veth peer name "$veth_n"
   ip link set "$veth_c" netns "$client"
   ip link set "$veth_n" netns "$net"
@@ -60,12 +86,9 @@ up() {
   in_ns "$client" ip link set "$veth_c" up
   in_ns "$net" ip link set "$veth_n" up
 
-  mkdir -p "/etc/netns/$client" "/etc/netns/$net"
-  echo "nameserver 198.18.0.1" > "/etc/netns/$client/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$client/hosts"
+  etc_files "$client" 198.18.0.1
   # Servers in the "internet" (dante resolving a name, say) ask its dnsmasq, never the host's.
-  echo "nameserver 203.0.113.1" > "/etc/netns/$net/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$net/hosts"
+  etc_files "$net" 203.0.113.1
 
   head -c 1024 /dev/urandom > "$dir/www/1k.bin"
   head -c $((10 * 1024 * 1024)) /dev/urandom > "$dir/www/10m.bin"
@@ -217,20 +240,18 @@ socks_routed() {
 }
 
 lan() {
-  ip netns add "$lanhost"
+  new_ns "$lanhost"
   ip link add "$veth_l" type veth peer name "$veth_g"
   ip link set "$veth_l" netns "$lanhost"
   ip link set "$veth_g" netns "$client"
   in_ns "$lanhost" ip link set lo up
-  in_ns "$lanhost" ip addr add 192.168.77.2/24 dev "$veth_l"
-  in_ns "$client" ip addr add 192.168.77.1/24 dev "$veth_g"
+  in_ns "$lanhost" ip addr add 198.51.100.66/28 dev "$veth_l"
+  in_ns "$client" ip addr add 198.51.100.65/28 dev "$veth_g"
   in_ns "$lanhost" ip link set "$veth_l" up
   in_ns "$client" ip link set "$veth_g" up
-  in_ns "$lanhost" ip route add default via 192.168.77.1
+  in_ns "$lanhost" ip route add default via 198.51.100.65
   # Forwarding in the client namespace is Turnout's job (allow-lan with auto-route).
-  mkdir -p "/etc/netns/$lanhost"
-  echo "nameserver 198.51.100.53" > "/etc/netns/$lanhost/resolv.conf"
-  printf '127.0.0.1 localhost\n' > "/etc/netns/$lanhost/hosts"
+  etc_files "$lanhost" 198.51.100.53
 }
 
 down() {

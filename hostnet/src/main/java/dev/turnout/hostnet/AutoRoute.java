@@ -32,8 +32,10 @@ import java.util.Objects;
  * back (source = the remote address) pass, because the reverse route of any remote address is
  * {@code default dev <tun>} in table T for an unmarked lookup. Gateway mode needs {@code
  * net.ipv4.ip_forward=1} ({@link #gateway}); LAN interfaces with strict rp_filter also pass, since
- * LAN sources keep their main-table routes (rule 5). Loose mode (2) is never a problem. Turnout
- * does not change rp_filter.
+ * LAN sources keep their main-table routes (rule 5). Strict mode on the interface of main's default
+ * route does not: a reply to one of Turnout's own marked sockets arrives there unmarked, and its
+ * reverse route is the TUN, so the kernel drops it. Loose mode (2) is never a problem. Turnout does
+ * not change rp_filter.
  *
  * <p>Immutable; build with {@link #builder}.
  */

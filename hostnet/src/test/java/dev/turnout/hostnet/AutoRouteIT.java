@@ -13,15 +13,23 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Needs root. Applies auto-route inside a fresh network namespace (every command runs with {@code
  * ip netns exec}, so the host's own rules, routes and sysctls are never touched), then checks that
  * undo — on close, and from the journal after a simulated crash — leaves the namespace's rules,
  * routes and sysctls exactly as they were.
+ *
+ * <p>A new namespace inherits the host's IPv4 settings ({@code net.core.devconf_inherit_init_net}
+ * 0, the default), {@code ip_forward} included, which is on on every Docker host and router. So
+ * each test sets forwarding in its namespace itself before it starts; gateway mode is tested with
+ * forwarding off (turned on, journaled, undone) and already on (left alone).
  */
 class AutoRouteIT {
   static final String DEVICE = "tnt0";
+  static final String FORWARDING = "net.ipv4.ip_forward";
   final String namespace = "tnh-" + ProcessHandle.current().pid();
   final Commands host = ProcessCommands.host();
   Commands ns;
@@ -32,6 +40,7 @@ class AutoRouteIT {
     assertThat(System.getProperty("user.name")).as("AutoRouteIT needs root").isEqualTo("root");
     host.check(List.of("ip", "netns", "add", namespace));
     ns = ProcessCommands.inNamespace(namespace);
+    setForwarding("0");
     ns.check(List.of("ip", "link", "set", "lo", "up"));
     ns.check(List.of("ip", "tuntap", "add", "mode", "tun", "name", DEVICE));
     ns.check(List.of("ip", "addr", "add", "198.18.0.1/15", "dev", DEVICE));
@@ -58,7 +67,15 @@ class AutoRouteIT {
             .lines()
             .filter(l -> !l.startsWith("local fe80:") && !l.startsWith("fe80:"))
             .collect(Collectors.joining("\n")),
-        ns.check(List.of("sysctl", "-n", "net.ipv4.ip_forward")));
+        forwarding());
+  }
+
+  void setForwarding(String value) throws IOException {
+    ns.check(List.of("sysctl", "-q", "-w", FORWARDING + "=" + value));
+  }
+
+  String forwarding() throws IOException {
+    return ns.check(List.of("sysctl", "-n", FORWARDING)).strip();
   }
 
   static AutoRoute autoRoute() {
@@ -72,8 +89,10 @@ class AutoRouteIT {
         .build();
   }
 
-  @Test
-  void applyThenCloseLeavesTheNamespaceExactlyAsBefore() throws IOException {
+  @ParameterizedTest(name = "ip_forward {0} before")
+  @ValueSource(strings = {"0", "1"})
+  void applyThenCloseLeavesTheNamespaceExactlyAsBefore(String forwardingBefore) throws IOException {
+    setForwarding(forwardingBefore);
     String before = snapshot();
     try (HostChanges changes = HostChanges.open(state, ns)) {
       autoRoute().apply(changes);
@@ -91,7 +110,13 @@ class AutoRouteIT {
       assertThat(ns.check(List.of("ip", "-6", "rule"))).contains("9008:\tfrom all unreachable");
       assertThat(ns.check(List.of("ip", "route", "show", "table", "2022")))
           .contains("default dev " + DEVICE);
-      assertThat(ns.check(List.of("sysctl", "-n", "net.ipv4.ip_forward")).strip()).isEqualTo("1");
+      assertThat(forwarding()).isEqualTo("1");
+      List<String> sysctls =
+          changes.describe().stream().filter(line -> line.startsWith("sysctl")).toList();
+      assertThat(sysctls)
+          .as("journaled only if Turnout turned it on")
+          .isEqualTo(
+              forwardingBefore.equals("0") ? List.of("sysctl net.ipv4.ip_forward 0 1") : List.of());
       // A real route decision: unmarked traffic to the internet goes to the TUN, marked does not.
       assertThat(ns.check(List.of("ip", "route", "get", "192.0.2.7"))).contains("dev " + DEVICE);
       assertThat(ns.run(List.of("ip", "route", "get", "192.0.2.7", "mark", "0x2022")).exit())
@@ -102,8 +127,11 @@ class AutoRouteIT {
     assertThat(HostChanges.hasJournal(state)).isFalse();
   }
 
-  @Test
-  void afterACrashCleanupFromTheJournalRestoresEverything() throws IOException {
+  @ParameterizedTest(name = "ip_forward {0} before")
+  @ValueSource(strings = {"0", "1"})
+  void afterACrashCleanupFromTheJournalRestoresEverything(String forwardingBefore)
+      throws IOException {
+    setForwarding(forwardingBefore);
     String before = snapshot();
     HostChanges crashed = HostChanges.open(state, ns);
     autoRoute().apply(crashed);
@@ -113,8 +141,10 @@ class AutoRouteIT {
 
     int undone = HostChanges.cleanup(state, ProcessCommands.inNamespace(namespace));
 
-    assertThat(undone).isEqualTo(autoRoute().plan().size() + 1);
+    int sysctls = forwardingBefore.equals("0") ? 1 : 0; // forwarding already on is not journaled
+    assertThat(undone).isEqualTo(autoRoute().plan().size() + sysctls);
     assertThat(snapshot()).isEqualTo(before);
+    assertThat(forwarding()).isEqualTo(forwardingBefore);
     assertThat(HostChanges.hasJournal(state)).isFalse();
   }
 

@@ -3,10 +3,18 @@ package dev.turnout.hostnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AutoRouteTest {
+  private static final String FORWARDING = "net.ipv4.ip_forward";
+  @TempDir Path dir;
+
   @Test
   void planIsOneTableAndAContiguousRuleBlockInTheDocumentedOrder() {
     List<String> plan =
@@ -39,14 +47,54 @@ class AutoRouteTest {
   }
 
   @Test
-  void gatewayModeTurnsOnForwarding() throws Exception {
+  void gatewayModeTurnsOnForwardingThatWasOffJournalsItAndTurnsItOffAgain() throws IOException {
     RecordingCommands host = new RecordingCommands();
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("autoroute");
+    host.sysctls.put(FORWARDING, "0");
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      AutoRoute.builder("turnout0").gateway(true).build().apply(changes);
-      assertThat(host.sysctls).containsEntry("net.ipv4.ip_forward", "1");
+      gateway().apply(changes);
+      assertThat(host.sysctls).containsEntry(FORWARDING, "1");
+      assertThat(changes.describe()).contains("sysctl net.ipv4.ip_forward 0 1");
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .contains(new Change.Sysctl(FORWARDING, "0", "1"));
     }
-    assertThat(host.sysctls).containsEntry("net.ipv4.ip_forward", "0");
+    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+  }
+
+  /** A Docker host or a router forwards already: nothing to change, journal or undo. */
+  @Test
+  void gatewayModeLeavesForwardingThatIsAlreadyOnAlone() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+      assertThat(changes.describe()).noneMatch(line -> line.startsWith("sysctl"));
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .noneMatch(change -> change instanceof Change.Sysctl);
+    }
+    assertThat(host.sysctls).containsEntry(FORWARDING, "1");
+    assertThat(host.log).noneMatch(line -> line.startsWith("sysctl -q -w"));
+  }
+
+  /** After a crash, cleanup undoes forwarding only if Turnout was the one that turned it on. */
+  @ParameterizedTest(name = "ip_forward {0} before")
+  @ValueSource(strings = {"0", "1"})
+  void afterACrashCleanupLeavesForwardingAsItWas(String before) throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, before);
+    HostChanges crashed = HostChanges.open(dir, host);
+    gateway().apply(crashed);
+    crashed.abandon();
+    host.log.clear();
+
+    int sysctls = before.equals("0") ? 1 : 0;
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + sysctls);
+    assertThat(host.sysctls).containsEntry(FORWARDING, before);
+    assertThat(host.log.stream().filter(line -> line.startsWith("sysctl -q -w")).toList())
+        .isEqualTo(before.equals("0") ? List.of("sysctl -q -w net.ipv4.ip_forward=0") : List.of());
+  }
+
+  private static AutoRoute gateway() {
+    return AutoRoute.builder("turnout0").mark(0x2022).gateway(true).build();
   }
 
   @Test

@@ -3,26 +3,42 @@ package dev.turnout.outbound;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A network namespace joined to the root namespace by a veth pair: root side {@value #HOST},
- * namespace side {@value #SERVER}, a /24 from TEST-NET-2 and no default route anywhere, so nothing
- * a test dials can leave the machine. Servers run inside with {@code ip netns exec}; {@link
- * #close()} kills them and removes the veth and the namespace. Needs root; outside CI a test
- * without root is skipped, in CI (CI=true) it fails.
+ * A network namespace joined to the root namespace by a veth pair: root side {@link #HOST},
+ * namespace side {@link #SERVER}, a /31 from TEST-NET-2 and no default route anywhere, so nothing a
+ * test dials can leave the machine. Servers run inside with {@code ip netns exec}; {@link #close()}
+ * kills them and removes the veth and the namespace. Needs root; outside CI a test without root is
+ * skipped, in CI (CI=true) it fails.
+ *
+ * <p>The test's client side runs in the root namespace, which may already route documentation
+ * addresses elsewhere: a Docker network on one, another test run's pair. So the pair is a /31, more
+ * specific than any such network, picked at random per JVM among addresses no interface holds, and
+ * {@link #create} checks that the root namespace really routes {@link #SERVER} into the pair.
  */
 final class Netns implements AutoCloseable {
-  static final String HOST = "198.51.100.1";
-  static final String SERVER = "198.51.100.2";
+  static final String HOST;
+  static final String SERVER;
+
+  static {
+    int pair = freePair();
+    HOST = "198.51.100." + pair;
+    SERVER = "198.51.100." + (pair + 1);
+  }
 
   final String name;
   final Path dir;
@@ -46,16 +62,46 @@ final class Netns implements AutoCloseable {
       run("ip", "netns", "add", n.name);
       run("ip", "link", "add", n.veth + "a", "type", "veth", "peer", "name", n.veth + "b");
       run("ip", "link", "set", n.veth + "b", "netns", n.name);
-      run("ip", "addr", "add", HOST + "/24", "dev", n.veth + "a");
+      run("ip", "addr", "add", HOST + "/31", "dev", n.veth + "a");
       run("ip", "link", "set", n.veth + "a", "up");
-      n.in("ip", "addr", "add", SERVER + "/24", "dev", n.veth + "b");
+      n.in("ip", "addr", "add", SERVER + "/31", "dev", n.veth + "b");
       n.in("ip", "link", "set", n.veth + "b", "up");
       n.in("ip", "link", "set", "lo", "up");
+      String route = run("ip", "-4", "route", "get", SERVER);
+      if (!route.contains(" dev " + n.veth + "a ")) {
+        throw new IOException(
+            "the root namespace routes "
+                + SERVER
+                + " elsewhere (in use on this machine?): "
+                + route);
+      }
     } catch (Exception e) {
       n.close();
       throw e;
     }
     return n;
+  }
+
+  /**
+   * A random even last octet for the pair, above .31 (GroupsIT puts .3 to .10 on the lo inside),
+   * whose two addresses no interface of the root namespace holds (a Docker bridge's gateway, say).
+   */
+  private static int freePair() {
+    Set<String> local = new HashSet<>();
+    try {
+      NetworkInterface.networkInterfaces()
+          .flatMap(NetworkInterface::inetAddresses)
+          .forEach(a -> local.add(a.getHostAddress()));
+    } catch (SocketException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (int tries = 0; tries < 100; tries++) {
+      int pair = 2 * ThreadLocalRandom.current().nextInt(16, 120);
+      if (!local.contains("198.51.100." + pair) && !local.contains("198.51.100." + (pair + 1))) {
+        return pair;
+      }
+    }
+    throw new IllegalStateException("no free address pair in 198.51.100.0/24: " + local);
   }
 
   /** Runs a command to completion inside the namespace. */

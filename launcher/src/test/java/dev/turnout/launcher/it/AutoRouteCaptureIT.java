@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Capture-all ({@code tun.auto-route}) end to end, in the sandbox with {@code sandbox.sh routed}:
@@ -184,18 +187,22 @@ class AutoRouteCaptureIT {
   }
 
   /**
-   * Gateway mode: a LAN host whose default route is the client namespace (where allow-lan with
-   * auto-route turns forwarding on, journaled, and off again on exit) is captured like the client's
-   * own connections: a literal address by an IP rule, and a name it asked its own resolver for
-   * (hijacked, a fake IP) dialed DIRECT. The internet has no route back to the LAN, so an answer at
-   * all proves the connection went through Turnout.
+   * Gateway mode: a LAN host whose default route is the client namespace is captured like the
+   * client's own connections: a literal address by an IP rule, and a name it asked its own resolver
+   * for (hijacked, a fake IP) dialed DIRECT. The internet has no route back to the LAN, so an
+   * answer at all proves the connection went through Turnout. The test sets forwarding in the
+   * client before Turnout starts: off, allow-lan with auto-route turns it on, journaled, and off
+   * again on exit; already on (a Docker host, a router), Turnout neither journals nor undoes it.
    */
-  @Test
-  void aLanHostRoutedThroughTheClientIsCapturedToo() throws Exception {
+  @ParameterizedTest(name = "ip_forward {0} before")
+  @ValueSource(strings = {"0", "1"})
+  void aLanHostRoutedThroughTheClientIsCapturedToo(String forwardingBefore) throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
+      Sandbox.Result set =
+          sandbox.inClient(T, "sysctl", "-q", "-w", "net.ipv4.ip_forward=" + forwardingBefore);
+      assertThat(set.exit()).as("%s", set).isZero();
       String before = sandbox.routing();
-      assertThat(forwarding(sandbox)).isEqualTo("0");
       TurnoutProcess turnout =
           sandbox.startTurnout(
               "allow-lan: true\n"
@@ -204,6 +211,10 @@ class AutoRouteCaptureIT {
                       "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
                       "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT"));
       assertThat(forwarding(sandbox)).as("allow-lan with auto-route forwards").isEqualTo("1");
+      assertThat(sandbox.hostJournal().stream().filter(line -> line.startsWith("sysctl ")).toList())
+          .as("forwarding is journaled only if Turnout turned it on")
+          .isEqualTo(
+              forwardingBefore.equals("0") ? List.of("sysctl net.ipv4.ip_forward 0 1") : List.of());
 
       Sandbox.Result literal =
           inLan(sandbox, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/");
@@ -212,7 +223,7 @@ class AutoRouteCaptureIT {
       turnout.awaitLog("198.51.100.10:80", Duration.ofSeconds(5));
       assertThat(turnout.log())
           .containsPattern(
-              "192\\.168\\.77\\.2:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
+              "198\\.51\\.100\\.66:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
 
       Sandbox.Result dig =
           inLan(sandbox, "dig", "+short", "+time=3", "+tries=1", "routed.example.test");
@@ -235,7 +246,7 @@ class AutoRouteCaptureIT {
 
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
       assertThat(sandbox.routing()).isEqualTo(before);
-      assertThat(forwarding(sandbox)).as("restored on exit").isEqualTo("0");
+      assertThat(forwarding(sandbox)).as("as it was before Turnout").isEqualTo(forwardingBefore);
     }
   }
 
@@ -266,7 +277,7 @@ class AutoRouteCaptureIT {
           sandbox.file("www/listed.txt"), "+.listed.example.test\n+.later.example.test\n");
       turnout.awaitLog("provider listed: 2 entries", Duration.ofSeconds(30));
 
-      for (String host : java.util.List.of("www.listed.example.test", "www.later.example.test")) {
+      for (String host : List.of("www.listed.example.test", "www.later.example.test")) {
         Sandbox.Result blocked =
             sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
         assertThat(blocked.exit()).as("%s", blocked).isEqualTo(7); // refused by the list

@@ -79,6 +79,16 @@ final class Sandbox implements AutoCloseable {
             .collect(java.util.stream.Collectors.joining("\n")));
   }
 
+  /**
+   * The lines of the host-change journal of the Turnout running in the client (turnout0): what it
+   * changed and will undo. Its state directory is per network namespace, named by the namespace's
+   * inode (see {@code HostChanges.defaultStateDir}).
+   */
+  List<String> hostJournal() throws IOException {
+    Object inode = Files.getAttribute(Path.of("/run/netns", client), "unix:ino");
+    return Files.readAllLines(Path.of("/run/turnout", "netns-" + inode, "turnout0", "journal"));
+  }
+
   /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
   void startServer(String which) throws Exception {
     Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
