@@ -12,11 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** Test helpers: dialers that stay on loopback, and a tail handler that collects a stream. */
-final class Channels {
+public final class Channels {
   private Channels() {}
 
   /** A dialer that never resolves names and refuses every address outside loopback. */
-  static Dialer loopbackDialer() {
+  public static Dialer loopbackDialer() {
     return new Dialer(
         host -> CompletableFuture.failedFuture(new java.io.IOException("no resolver in tests")),
         a -> !a.isLoopbackAddress(),
@@ -26,7 +26,7 @@ final class Channels {
   }
 
   /** A dialer for namespace tests: only loopback and the test subnet may be dialed. */
-  static Dialer testNetDialer() {
+  public static Dialer testNetDialer() {
     return new Dialer(
         host -> CompletableFuture.failedFuture(new java.io.IOException("no resolver in tests")),
         a -> !(a.isLoopbackAddress() || inTestNet(a)),
@@ -41,7 +41,7 @@ final class Channels {
   }
 
   /** Adds a tail handler reading everything until end of input; completes with the bytes. */
-  static CompletionStage<byte[]> readAll(Channel ch) {
+  public static CompletionStage<byte[]> readAll(Channel ch) {
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ch.pipeline()

@@ -2,6 +2,11 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.group.EventLoopScheduler;
+import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.HttpProber;
+import dev.turnout.outbound.group.SelectGroup;
+import dev.turnout.outbound.group.SelectionStore;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;

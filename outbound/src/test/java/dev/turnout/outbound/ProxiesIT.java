@@ -2,6 +2,10 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.group.EventLoopScheduler;
+import dev.turnout.outbound.group.HttpProber;
+import dev.turnout.outbound.group.SelectionStore;
+import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -33,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProxiesIT {
   private static final String UUID_TEXT = "b831381d-6324-4d53-ad4f-8cda48b30811";
-  private static final List<String> CIPHERS = SsCipher.NAMES;
+  private static final List<String> CIPHERS = ShadowsocksConfig.CIPHERS;
   private static Netns ns;
   private static MultiThreadIoEventLoopGroup loops;
   private static EventLoop loop;

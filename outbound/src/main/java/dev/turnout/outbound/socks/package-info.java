@@ -1,0 +1,6 @@
+/**
+ * SOCKS5 upstream proxies (RFC 1928, RFC 1929): CONNECT for TCP, UDP ASSOCIATE for datagrams, and
+ * the SOCKS5 address encoding that Shadowsocks and Trojan reuse. Codecs turn bytes into messages
+ * and back and own no socket; {@code Socks5Outbound} and the datagram session dial and wire them.
+ */
+package dev.turnout.outbound.socks;
