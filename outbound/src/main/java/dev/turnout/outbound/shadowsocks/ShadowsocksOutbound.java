@@ -1,5 +1,6 @@
 package dev.turnout.outbound.shadowsocks;
 
+import dev.turnout.outbound.ChannelDatagramSession;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
@@ -11,13 +12,19 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
  * A Shadowsocks AEAD server (Clash {@code type: ss}). TCP: the stream codecs stay in the pipeline;
  * the target address (SOCKS5 encoding) is sent as the first chunk right away, so protocols where
- * the server speaks first work. UDP: one sealed packet per datagram, see {@link SsDatagramSession}.
+ * the server speaks first work. UDP: one socket to the server, one sealed packet per datagram (see
+ * {@link SsDatagramCodec}).
  */
 final class ShadowsocksOutbound extends ProxyOutbound implements UdpOutbound {
   private final SsCipher cipher;
@@ -51,35 +58,48 @@ final class ShadowsocksOutbound extends ProxyOutbound implements UdpOutbound {
     add(ch, new SsStreamEncoder(cipher, masterKey, random));
     ByteBuf address = ch.alloc().buffer(SocksAddress.length(destination));
     SocksAddress.write(destination, address);
-    ch.writeAndFlush(address)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                promise.trySuccess(ch);
-              } else {
-                promise.tryFailure(f.cause());
-              }
-            });
+    completeAfter(ch.writeAndFlush(address), ch, promise);
   }
 
   @Override
   public Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
     if (!udp) {
-      return loop.newFailedFuture(
-          new UnsupportedOperationException(name() + ": udp is not enabled for this proxy"));
+      return udpNotEnabled(loop);
     }
-    return SsDatagramSession.open(this, dialer(), loop, receiver);
-  }
-
-  SsCipher cipher() {
-    return cipher;
-  }
-
-  byte[] masterKey() {
-    return masterKey;
-  }
-
-  RandomGenerator random() {
-    return random;
+    Promise<DatagramSession> promise = loop.newPromise();
+    dialer()
+        .resolve(server(), loop)
+        .addListener(
+            r -> {
+              if (!r.isSuccess()) {
+                promise.tryFailure(r.cause());
+                return;
+              }
+              @SuppressWarnings("unchecked")
+              InetAddress address = ((List<InetAddress>) r.getNow()).get(0);
+              if (!dialer().allowed(address)) {
+                promise.tryFailure(new ConnectException("refusing to send to " + address));
+                return;
+              }
+              InetSocketAddress to = new InetSocketAddress(address, port());
+              dialer()
+                  .openDatagram(address instanceof Inet6Address, loop)
+                  .addListener(
+                      u -> {
+                        if (!u.isSuccess()) {
+                          promise.tryFailure(u.cause());
+                          return;
+                        }
+                        SsDatagramCodec codec =
+                            new SsDatagramCodec(name(), cipher, masterKey, random, to);
+                        DatagramSession session =
+                            ChannelDatagramSession.open(
+                                (Channel) u.getNow(), codec, null, receiver);
+                        if (!promise.trySuccess(session)) {
+                          session.close();
+                        }
+                      });
+            });
+    return promise;
   }
 }

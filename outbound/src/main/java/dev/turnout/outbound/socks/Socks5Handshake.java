@@ -135,6 +135,13 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
     send(ctx, request);
   }
 
+  /** UDP ASSOCIATE from 0.0.0.0:0: the client's UDP address is not known before it sends. */
+  static DefaultSocks5CommandRequest udpAssociateRequest() {
+    return new DefaultSocks5CommandRequest(
+        Socks5CommandType.UDP_ASSOCIATE, Socks5AddressType.IPv4, "0.0.0.0", 0);
+  }
+
+  /** A command to {@code d}: by name unless the name is a literal, so the server resolves it. */
   static DefaultSocks5CommandRequest commandRequest(Socks5CommandType type, Destination d) {
     InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
     if (d.host() != null && literal == null) {

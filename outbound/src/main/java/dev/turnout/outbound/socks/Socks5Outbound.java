@@ -7,8 +7,6 @@ import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.UdpOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandRequest;
-import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.Socks5CommandType;
 import io.netty.util.concurrent.Future;
@@ -64,20 +62,16 @@ final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
   /** Runs the SOCKS5 handshake for UDP ASSOCIATE on a fresh control connection. */
   Future<Socks5CommandResponse> associate(Channel control) {
     Promise<Socks5CommandResponse> reply = control.eventLoop().newPromise();
-    // The client's UDP address is not known before its socket sends: 0.0.0.0:0 says so.
-    DefaultSocks5CommandRequest request =
-        new DefaultSocks5CommandRequest(
-            Socks5CommandType.UDP_ASSOCIATE, Socks5AddressType.IPv4, "0.0.0.0", 0);
-    new Socks5Handshake(username, password, request, reply).install(control.pipeline());
+    new Socks5Handshake(username, password, Socks5Handshake.udpAssociateRequest(), reply)
+        .install(control.pipeline());
     return reply;
   }
 
   @Override
   public Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
     if (!udp) {
-      return loop.newFailedFuture(
-          new UnsupportedOperationException(name() + ": udp is not enabled for this proxy"));
+      return udpNotEnabled(loop);
     }
-    return Socks5DatagramSession.open(this, dialer(), loop, receiver);
+    return Socks5UdpAssociation.open(this, dialer(), loop, receiver);
   }
 }

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import java.util.List;
-import javax.crypto.Cipher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,36 +94,21 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   }
 
   private boolean readHeader(ChannelHandlerContext ctx, ByteBuf in) {
-    byte[] key = session.responseKey;
-    byte[] iv = session.responseIv;
     try {
       if (headerLength < 0) {
-        if (in.readableBytes() < 18) {
+        if (in.readableBytes() < VmessHeader.SEALED_LENGTH) {
           return false;
         }
-        byte[] sealed = new byte[18];
+        byte[] sealed = new byte[VmessHeader.SEALED_LENGTH];
         in.readBytes(sealed);
-        byte[] len =
-            VmessSession.gcm(
-                Cipher.DECRYPT_MODE,
-                VmessKdf.kdf16(key, VmessKdf.bytes("AEAD Resp Header Len Key")),
-                VmessKdf.kdf12(iv, VmessKdf.bytes("AEAD Resp Header Len IV")),
-                sealed,
-                null);
-        headerLength = (len[0] & 0xff) << 8 | (len[1] & 0xff);
+        headerLength = VmessHeader.responseLength(session, sealed);
       }
       if (in.readableBytes() < headerLength + Aead.TAG) {
         return false;
       }
       byte[] sealed = new byte[headerLength + Aead.TAG];
       in.readBytes(sealed);
-      byte[] header =
-          VmessSession.gcm(
-              Cipher.DECRYPT_MODE,
-              VmessKdf.kdf16(key, VmessKdf.bytes("AEAD Resp Header Key")),
-              VmessKdf.kdf12(iv, VmessKdf.bytes("AEAD Resp Header IV")),
-              sealed,
-              null);
+      byte[] header = VmessHeader.response(session, sealed);
       if (header.length < 4 || header[0] != session.responseAuth) {
         fail(ctx, in, "response header does not match the request");
         return false;

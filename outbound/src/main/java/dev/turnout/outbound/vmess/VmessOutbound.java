@@ -37,7 +37,7 @@ final class VmessOutbound extends ProxyOutbound {
       Dialer dialer,
       InstantSource clock) {
     super(name, server, port, dialer);
-    this.commandKey = VmessSession.commandKey(uuid);
+    this.commandKey = VmessHeader.commandKey(uuid);
     this.security = security;
     this.clock = clock;
   }
@@ -58,21 +58,13 @@ final class VmessOutbound extends ProxyOutbound {
   protected void handshake(Channel ch, Destination destination, Promise<Channel> promise) {
     VmessSession session = new VmessSession(security, random);
     byte[] sealed =
-        VmessSession.seal(
+        VmessHeader.seal(
             commandKey,
-            session.header(destination, random),
+            VmessHeader.request(session, destination, random),
             clock.instant().getEpochSecond(),
             random);
     add(ch, new VmessCodec(session, sealed));
     // The header goes out now, ahead of any data, so server-first protocols work.
-    ch.writeAndFlush(Unpooled.EMPTY_BUFFER)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                promise.trySuccess(ch);
-              } else {
-                promise.tryFailure(f.cause());
-              }
-            });
+    completeAfter(ch.writeAndFlush(Unpooled.EMPTY_BUFFER), ch, promise);
   }
 }

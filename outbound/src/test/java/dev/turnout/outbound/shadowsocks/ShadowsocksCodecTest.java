@@ -158,11 +158,11 @@ class ShadowsocksCodecTest {
     ByteBuf plain = Unpooled.buffer();
     SocksAddress.write(new Destination("example.org", null, 53), plain);
     plain.writeBytes(new byte[] {1, 2, 3});
-    ByteBuf packet = SsDatagramSession.seal(c, master, fixed((byte) 3), plain);
+    ByteBuf packet = SsDatagramCodec.seal(c, master, fixed((byte) 3), plain);
     ByteBuf copy = packet.copy();
-    ByteBuf opened = SsDatagramSession.open(c, master, packet);
+    ByteBuf opened = SsDatagramCodec.open(c, master, packet);
     assertThat(SocksAddress.read(opened)).isEqualTo(new Destination("example.org", null, 53));
     assertThat(ByteBufUtil.getBytes(opened)).containsExactly(1, 2, 3);
-    assertThat(SsDatagramSession.open(c, c.masterKey("other"), copy)).isNull();
+    assertThat(SsDatagramCodec.open(c, c.masterKey("other"), copy)).isNull();
   }
 }
