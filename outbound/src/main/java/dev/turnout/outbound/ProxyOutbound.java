@@ -1,7 +1,6 @@
 package dev.turnout.outbound;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -116,18 +115,6 @@ public abstract class ProxyOutbound implements Outbound {
   /** Adds a protocol handler in front of the held-inbound handler. */
   protected static void add(Channel ch, io.netty.channel.ChannelHandler handler) {
     ch.pipeline().addBefore(HELD, null, handler);
-  }
-
-  /** Completes {@code promise} with {@code ch} once {@code write} (the handshake's) succeeded. */
-  protected static void completeAfter(ChannelFuture write, Channel ch, Promise<Channel> promise) {
-    write.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            promise.trySuccess(ch);
-          } else {
-            promise.tryFailure(f.cause());
-          }
-        });
   }
 
   /** What {@link UdpOutbound#openUdp} returns for a proxy whose entry did not say {@code udp}. */

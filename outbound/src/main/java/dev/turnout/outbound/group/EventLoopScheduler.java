@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
-/** The production {@link Scheduler}: fixed-rate tasks on a Netty event loop. */
+/**
+ * The production {@link Scheduler}: fixed-rate tasks on a Netty event loop; a task that throws is
+ * logged and runs again at its next time. Thread-safe.
+ */
 public final class EventLoopScheduler implements Scheduler {
   private final EventLoopGroup loops;
 

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
  * The health check: connects to the URL's host through the member, sends a GET (over TLS for
  * https), and succeeds when an HTTP status line comes back, any status. The delay is from starting
  * the connect to the status line. Everything is bounded by the timeout; the channel is closed
- * either way.
+ * either way. Thread-safe; each probe runs on the next loop of the group it was given.
  */
 public final class HttpProber implements Prober {
   private final EventLoopGroup loops;

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@code select}: connections go to the member the user chose (the first member until then). The
  * choice is remembered in the {@link SelectionStore} and restored when the configuration is loaded
- * again, as long as the member still exists. Also the type of {@code GLOBAL}.
+ * again, as long as the member still exists. Also the type of {@code GLOBAL}. Thread-safe.
  */
 public final class SelectGroup implements Group, UdpOutbound {
   private final String name;

@@ -1,11 +1,11 @@
 package dev.turnout.outbound.http;
 
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.ProxyHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
@@ -22,12 +22,13 @@ import java.util.Base64;
  * middle of a read can reorder the tunnel's first bytes, and a CONNECT reply needs no more than a
  * status line and the blank line that ends the head.
  */
-final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
+final class HttpConnectHandshake extends ProxyHandshake {
   private final String request;
   private final Promise<Channel> promise;
   private final HttpReplyHead head = new HttpReplyHead();
 
   HttpConnectHandshake(String request, Promise<Channel> promise) {
+    super(promise, "HTTP proxy closed the connection during CONNECT");
     this.request = request;
     this.promise = promise;
   }
@@ -61,15 +62,7 @@ final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    ctx.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1))
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                ctx.read();
-              } else {
-                fail(ctx, f.cause());
-              }
-            });
+    send(ctx, Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
   }
 
   @Override
@@ -100,23 +93,6 @@ final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (!promise.isDone()) {
       ctx.read();
-    }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    fail(ctx, new IOException("HTTP proxy closed the connection during CONNECT"));
-    ctx.fireChannelInactive();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(ctx, cause);
-  }
-
-  private void fail(ChannelHandlerContext ctx, Throwable cause) {
-    if (promise.tryFailure(cause)) {
-      ctx.close();
     }
   }
 }

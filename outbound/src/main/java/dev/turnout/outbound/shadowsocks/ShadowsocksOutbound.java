@@ -4,6 +4,7 @@ import dev.turnout.outbound.ChannelDatagramSession;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.socks.SocksAddress;
@@ -58,7 +59,7 @@ final class ShadowsocksOutbound extends ProxyOutbound implements UdpOutbound {
     add(ch, new SsStreamEncoder(cipher, masterKey, random));
     ByteBuf address = ch.alloc().buffer(SocksAddress.length(destination));
     SocksAddress.write(destination, address);
-    completeAfter(ch.writeAndFlush(address), ch, promise);
+    ProxyHandshake.completeAfter(ch.writeAndFlush(address), ch, promise);
   }
 
   @Override

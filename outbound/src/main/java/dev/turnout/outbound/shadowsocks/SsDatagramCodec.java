@@ -79,7 +79,9 @@ final class SsDatagramCodec extends MessageToMessageCodec<DatagramPacket, Addres
     out.add(new AddressedDatagram(source, plain));
   }
 
-  /** Seals {@code plain} (address and payload) into a new packet; reads {@code plain} to its end. */
+  /**
+   * Seals {@code plain} (address and payload) into a new packet; reads {@code plain} to its end.
+   */
   static ByteBuf seal(SsCipher cipher, byte[] masterKey, RandomGenerator random, ByteBuf plain) {
     byte[] salt = new byte[cipher.saltSize()];
     random.nextBytes(salt);

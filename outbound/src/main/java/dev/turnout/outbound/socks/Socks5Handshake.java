@@ -2,9 +2,9 @@ package dev.turnout.outbound.socks;
 
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Literals;
+import dev.turnout.outbound.ProxyHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandRequest;
@@ -34,7 +34,7 @@ import java.net.InetAddress;
  * ASSOCIATE. Completes {@code promise} with the server's command reply and removes the codecs and
  * itself; bytes after the reply continue down the pipeline.
  */
-final class Socks5Handshake extends ChannelInboundHandlerAdapter {
+final class Socks5Handshake extends ProxyHandshake {
   private static final String DECODER = "socks5-decoder";
   private static final String ENCODER = "socks5-encoder";
 
@@ -48,6 +48,7 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
       String password,
       DefaultSocks5CommandRequest request,
       Promise<Socks5CommandResponse> promise) {
+    super(promise, "SOCKS5 server closed the connection during the handshake");
     this.username = username;
     this.password = password;
     this.request = request;
@@ -70,18 +71,6 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             ? new Socks5AuthMethod[] {Socks5AuthMethod.NO_AUTH, Socks5AuthMethod.PASSWORD}
             : new Socks5AuthMethod[] {Socks5AuthMethod.NO_AUTH};
     send(ctx, new DefaultSocks5InitialRequest(methods));
-  }
-
-  private void send(ChannelHandlerContext ctx, Object message) {
-    ctx.writeAndFlush(message)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                ctx.read();
-              } else {
-                fail(ctx, f.cause());
-              }
-            });
   }
 
   @Override
@@ -152,22 +141,5 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         literal instanceof Inet4Address ? Socks5AddressType.IPv4 : Socks5AddressType.IPv6,
         literal.getHostAddress(),
         d.port());
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    fail(ctx, new IOException("SOCKS5 server closed the connection during the handshake"));
-    ctx.fireChannelInactive();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(ctx, cause);
-  }
-
-  private void fail(ChannelHandlerContext ctx, Throwable cause) {
-    if (promise.tryFailure(cause)) {
-      ctx.close();
-    }
   }
 }

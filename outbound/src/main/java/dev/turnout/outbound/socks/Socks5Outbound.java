@@ -3,6 +3,7 @@ package dev.turnout.outbound.socks;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.UdpOutbound;
 import io.netty.channel.Channel;
@@ -49,14 +50,7 @@ final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
             Socks5Handshake.commandRequest(Socks5CommandType.CONNECT, destination),
             reply)
         .install(ch.pipeline());
-    reply.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            promise.trySuccess(ch);
-          } else {
-            promise.tryFailure(f.cause());
-          }
-        });
+    ProxyHandshake.completeAfter(reply, ch, promise);
   }
 
   /** Runs the SOCKS5 handshake for UDP ASSOCIATE on a fresh control connection. */

@@ -10,9 +10,9 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The SOCKS5 address encoding (ATYP, address, port) that SOCKS5 UDP headers and Shadowsocks both
+ * The SOCKS5 address encoding (ATYP, address, port) that SOCKS5 UDP headers, Shadowsocks and Trojan
  * use: 1 = IPv4 (4 bytes), 3 = domain (length byte then name), 4 = IPv6 (16 bytes); port
- * big-endian. Parses bytes only.
+ * big-endian. Bytes only, stateless; reads and writes the caller's buffers.
  */
 public final class SocksAddress {
   static final int IPV4 = 1;

@@ -10,7 +10,8 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * TLS towards a proxy server: the JDK's provider, the JDK's trust store, the server name checked
- * against the certificate unless {@code skip-cert-verify} is set.
+ * against the certificate unless {@code skip-cert-verify} is set. Thread-safe: one per proxy, a new
+ * handler per connection.
  */
 public final class Tls {
   private final SslContext context;

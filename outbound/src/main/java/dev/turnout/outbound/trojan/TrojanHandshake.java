@@ -1,9 +1,10 @@
 package dev.turnout.outbound.trojan;
 
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.ProxyHandshake;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 
@@ -13,12 +14,13 @@ import io.netty.util.concurrent.Promise;
  * promise} with the channel. Trojan servers send no reply. A failed TLS handshake fails {@code
  * promise} with its cause.
  */
-final class TrojanHandshake extends ChannelInboundHandlerAdapter {
+final class TrojanHandshake extends ProxyHandshake {
   private final byte[] passwordHash;
   private final Destination destination;
   private final Promise<Channel> promise;
 
   TrojanHandshake(byte[] passwordHash, Destination destination, Promise<Channel> promise) {
+    super(promise, "Trojan server closed the connection during the TLS handshake");
     this.passwordHash = passwordHash;
     this.destination = destination;
     this.promise = promise;
@@ -28,18 +30,17 @@ final class TrojanHandshake extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof SslHandshakeCompletionEvent tls && !promise.isDone()) {
       if (!tls.isSuccess()) {
-        promise.tryFailure(tls.cause());
+        fail(ctx, tls.cause());
       } else {
         Channel ch = ctx.channel();
-        ctx.writeAndFlush(TrojanRequest.connect(ctx.alloc(), passwordHash, destination))
-            .addListener(
-                f -> {
-                  if (f.isSuccess()) {
-                    promise.trySuccess(ch);
-                  } else {
-                    promise.tryFailure(f.cause());
-                  }
-                });
+        ByteBuf request;
+        try {
+          request = TrojanRequest.connect(ctx.alloc(), passwordHash, destination);
+        } catch (IllegalArgumentException e) { // a name too long for the address encoding
+          fail(ctx, e);
+          return;
+        }
+        completeAfter(ctx.writeAndFlush(request), ch, promise);
         ctx.pipeline().remove(this);
       }
     }

@@ -53,6 +53,9 @@ final class VmessHeader {
     InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
+      if (name.length > 255) {
+        throw new IllegalArgumentException("host name longer than 255 bytes: " + d.host());
+      }
       h.writeByte(2).writeByte(name.length).writeBytes(name);
     } else {
       h.writeByte(literal instanceof Inet4Address ? 1 : 3).writeBytes(literal.getAddress());

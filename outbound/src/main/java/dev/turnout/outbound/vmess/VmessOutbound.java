@@ -2,6 +2,7 @@ package dev.turnout.outbound.vmess;
 
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -65,6 +66,6 @@ final class VmessOutbound extends ProxyOutbound {
             random);
     add(ch, new VmessCodec(session, sealed));
     // The header goes out now, ahead of any data, so server-first protocols work.
-    completeAfter(ch.writeAndFlush(Unpooled.EMPTY_BUFFER), ch, promise);
+    ProxyHandshake.completeAfter(ch.writeAndFlush(Unpooled.EMPTY_BUFFER), ch, promise);
   }
 }
