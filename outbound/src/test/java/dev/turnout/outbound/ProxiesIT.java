@@ -2,9 +2,6 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnout.outbound.group.EventLoopScheduler;
-import dev.turnout.outbound.group.HttpProber;
-import dev.turnout.outbound.group.SelectionStore;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -318,11 +314,7 @@ class ProxiesIT {
         OutboundConfig.load(
             proxies,
             List.of(),
-            Channels.testNetDialer(),
-            new SelectionStore(ns.dir),
-            new HttpProber(loops),
-            new EventLoopScheduler(loops),
-            InstantSource.system());
+            new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     assertThat(r.problems()).isEmpty();
     return r;
   }
@@ -361,6 +353,12 @@ class ProxiesIT {
     }
   }
 
+  /** Why a connection through {@code name} to the test server failed, or null. */
+  private static Throwable failureOf(String name) throws Exception {
+    Destination d = new Destination(null, InetAddress.getByName(Netns.SERVER), 8080);
+    return outbounds.get(name).connect(d, loop).await().cause();
+  }
+
   private void downloads(String name, String log, String evidence) throws Exception {
     byte[] got = fetch(outbounds.get(name), loop, "/blob");
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -388,25 +386,13 @@ class ProxiesIT {
         .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
         .addListener(f -> bad.complete(null));
     bad.get(10, TimeUnit.SECONDS);
-    assertThat(
-            outbounds
-                .get("dante-badauth")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .hasMessageContaining("username/password");
+    assertThat(failureOf("dante-badauth")).hasMessageContaining("username/password");
   }
 
   @Test
   void httpConnectWithBasicAuth() throws Exception {
     downloads("tiny", "tinyproxy.log", "CONNECT");
-    assertThat(
-            outbounds
-                .get("tiny-noauth")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .hasMessageContaining("407");
+    assertThat(failureOf("tiny-noauth")).hasMessageContaining("407");
   }
 
   @Test
@@ -420,13 +406,7 @@ class ProxiesIT {
   void trojanWithSelfSignedCertificate() throws Exception {
     downloads("trojan", "trojan.log", Netns.SERVER + ":8080");
     // Without skip-cert-verify the self-signed certificate is refused.
-    assertThat(
-            outbounds
-                .get("trojan-verify")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .isNotNull();
+    assertThat(failureOf("trojan-verify")).isNotNull();
   }
 
   @Test

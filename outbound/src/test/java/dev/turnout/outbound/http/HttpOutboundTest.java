@@ -4,35 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.outbound.Channels;
-import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Outbound;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DuplexChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** HTTP CONNECT handshakes against scripted servers on 127.0.0.1. */
 class HttpOutboundTest {
-  private static final MultiThreadIoEventLoopGroup LOOPS =
-      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-  private static final EventLoop LOOP = LOOPS.next();
-  private static final Destination TARGET = new Destination("example.org", null, 443);
-
-  @AfterAll
-  static void stop() {
-    LOOPS.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-  }
-
-  private static Channel connect(Outbound o) throws Exception {
-    return o.connect(TARGET, LOOP).get(5, TimeUnit.SECONDS);
-  }
-
   @Test
   void httpConnectWithBasicAuthThenStreamAndHalfClose() throws Exception {
     StringBuilder seen = new StringBuilder();
@@ -51,7 +32,7 @@ class HttpOutboundTest {
       Outbound o =
           new HttpOutbound(
               "h", "127.0.0.1", server.port(), "u", "p", null, Channels.loopbackDialer());
-      Channel ch = connect(o);
+      Channel ch = Channels.connect(o);
       var all = Channels.readAll(ch);
       ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(" world", StandardCharsets.US_ASCII))
           .sync();
@@ -78,7 +59,7 @@ class HttpOutboundTest {
       Outbound o =
           new HttpOutbound(
               "h", "127.0.0.1", server.port(), null, null, null, Channels.loopbackDialer());
-      assertThatThrownBy(() -> connect(o)).hasMessageContaining("407");
+      assertThatThrownBy(() -> Channels.connect(o)).hasMessageContaining("407");
     }
   }
 }

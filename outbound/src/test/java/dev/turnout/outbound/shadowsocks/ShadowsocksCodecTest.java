@@ -1,13 +1,19 @@
 package dev.turnout.outbound.shadowsocks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
+import dev.turnout.outbound.AddressedDatagram;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.RecordingAllocator;
 import dev.turnout.outbound.socks.SocksAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
@@ -164,5 +170,85 @@ class ShadowsocksCodecTest {
     assertThat(SocksAddress.read(opened)).isEqualTo(new Destination("example.org", null, 53));
     assertThat(ByteBufUtil.getBytes(opened)).containsExactly(1, 2, 3);
     assertThat(SsDatagramCodec.open(c, c.masterKey("other"), copy)).isNull();
+    for (ByteBuf b : new ByteBuf[] {plain, packet, copy, opened}) {
+      b.release();
+    }
+  }
+
+  private static final InetSocketAddress SERVER = new InetSocketAddress("198.51.100.2", 8388);
+  private static final Destination DNS = new Destination("example.org", null, 53);
+
+  private static byte[] plain(Destination d, byte[] payload) {
+    ByteBuf b = Unpooled.buffer();
+    SocksAddress.write(d, b);
+    b.writeBytes(payload);
+    byte[] out = ByteBufUtil.getBytes(b);
+    b.release();
+    return out;
+  }
+
+  @Test
+  void udpCodecSealsEachDatagramForTheServerAndOpensItsReplies() throws Exception {
+    RecordingAllocator alloc = new RecordingAllocator();
+    for (SsCipher c : SsCipher.values()) {
+      byte[] master = c.masterKey("udp");
+      EmbeddedChannel udp = new EmbeddedChannel();
+      udp.config().setAllocator(alloc);
+      udp.pipeline().addLast(new SsDatagramCodec("ss", c, master, fixed((byte) 4), SERVER));
+      udp.writeOutbound(new AddressedDatagram(DNS, alloc.buffer().writeBytes(new byte[] {7, 8})));
+      DatagramPacket out = udp.readOutbound();
+      assertThat(out.recipient()).isEqualTo(SERVER);
+      byte[] salt = new byte[c.saltSize()];
+      java.util.Arrays.fill(salt, (byte) 4);
+      byte[] subkey = c.subkey(master, salt);
+      assertThat(ByteBufUtil.getBytes(out.content()))
+          .as(c.configName)
+          .isEqualTo(concat(salt, seal(c, subkey, 0, plain(DNS, new byte[] {7, 8}))));
+      out.release();
+
+      Destination source = new Destination(null, InetAddress.getByName("198.51.100.9"), 53);
+      byte[] reply = concat(salt, seal(c, subkey, 0, plain(source, new byte[] {9})));
+      udp.writeInbound(new DatagramPacket(alloc.buffer().writeBytes(reply), null, SERVER));
+      AddressedDatagram in = udp.readInbound();
+      assertThat(in.peer()).isEqualTo(source);
+      assertThat(ByteBufUtil.getBytes(in.content())).containsExactly(9);
+      in.release();
+      assertThatCode(udp::checkException).doesNotThrowAnyException();
+      udp.finishAndReleaseAll();
+    }
+    alloc.assertAllReleased();
+  }
+
+  @Test
+  void udpRepliesFromElsewhereForgedShortOrMalformedAreDroppedAndReleased() throws Exception {
+    RecordingAllocator alloc = new RecordingAllocator();
+    SsCipher c = SsCipher.AES_128_GCM;
+    byte[] master = c.masterKey("udp");
+    EmbeddedChannel udp = new EmbeddedChannel();
+    udp.config().setAllocator(alloc);
+    udp.pipeline().addLast(new SsDatagramCodec("ss", c, master, fixed((byte) 4), SERVER));
+    byte[] salt = new byte[c.saltSize()];
+    byte[] subkey = c.subkey(master, salt);
+    byte[] good = concat(salt, seal(c, subkey, 0, plain(DNS, new byte[] {1})));
+    byte[] forged = good.clone();
+    forged[forged.length - 1] ^= 1;
+    byte[] badAddress = concat(salt, seal(c, subkey, 0, new byte[] {7, 1, 2, 3, 4, 0, 53}));
+    InetSocketAddress stranger = new InetSocketAddress("198.51.100.3", 8388);
+    Object[][] cases = {
+      {good, stranger},
+      {forged, SERVER},
+      {java.util.Arrays.copyOf(good, c.saltSize() + 15), SERVER},
+      {badAddress, SERVER}
+    };
+    for (Object[] k : cases) {
+      ByteBuf bytes = alloc.buffer().writeBytes((byte[]) k[0]);
+      udp.writeInbound(new DatagramPacket(bytes, null, (InetSocketAddress) k[1]));
+      assertThat((Object) udp.readInbound()).isNull();
+      assertThat(bytes.refCnt()).isZero();
+    }
+    assertThat(udp.isOpen()).isTrue();
+    assertThatCode(udp::checkException).doesNotThrowAnyException();
+    udp.finishAndReleaseAll();
+    alloc.assertAllReleased();
   }
 }

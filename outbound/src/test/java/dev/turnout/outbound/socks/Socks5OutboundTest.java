@@ -4,36 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.outbound.Channels;
-import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Outbound;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** SOCKS5 handshakes against scripted servers on 127.0.0.1. */
 class Socks5OutboundTest {
-  private static final MultiThreadIoEventLoopGroup LOOPS =
-      new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-  private static final EventLoop LOOP = LOOPS.next();
-  private static final Destination TARGET = new Destination("example.org", null, 443);
-
-  @AfterAll
-  static void stop() {
-    LOOPS.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-  }
-
-  private static Channel connect(Outbound o) throws Exception {
-    return o.connect(TARGET, LOOP).get(5, TimeUnit.SECONDS);
-  }
-
   @Test
   void socks5WithPasswordSendsTheDomainAndHandsOverBytesThatCameWithTheReply() throws Exception {
     try (FakeServer server =
@@ -58,7 +39,7 @@ class Socks5OutboundTest {
       Outbound o =
           new Socks5Outbound(
               "s", "127.0.0.1", server.port(), "user", "secret", false, Channels.loopbackDialer());
-      Channel ch = connect(o);
+      Channel ch = Channels.connect(o);
       assertThat(ch.config().getOption(ChannelOption.AUTO_READ)).isFalse();
       assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).isTrue();
       assertThat(ch.config().getOption(ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
@@ -83,7 +64,7 @@ class Socks5OutboundTest {
       Outbound o =
           new Socks5Outbound(
               "s", "127.0.0.1", server.port(), null, null, false, Channels.loopbackDialer());
-      assertThatThrownBy(() -> connect(o))
+      assertThatThrownBy(() -> Channels.connect(o))
           .isInstanceOf(ExecutionException.class)
           .hasMessageContaining("refused");
     }
