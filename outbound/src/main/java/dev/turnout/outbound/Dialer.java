@@ -77,7 +77,7 @@ public final class Dialer {
   }
 
   /** False for addresses Turnout must never send to (its own TUN range and listeners). */
-  boolean allowed(InetAddress address) {
+  public boolean allowed(InetAddress address) {
     return !forbidden.test(address);
   }
 
@@ -109,7 +109,7 @@ public final class Dialer {
   /**
    * Resolves a name (or parses a literal) through Turnout's resolver, completing on {@code loop}.
    */
-  Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+  public Future<List<InetAddress>> resolve(String host, EventLoop loop) {
     Promise<List<InetAddress>> promise = loop.newPromise();
     InetAddress literal = Literals.parse(host);
     if (literal != null) {
@@ -244,7 +244,7 @@ public final class Dialer {
   }
 
   /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
-  Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
+  public Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
     Bootstrap udp =
         new Bootstrap()
             .group(loop)

@@ -11,7 +11,7 @@ import java.util.Set;
  * Reads typed fields from one YAML entry (as SnakeYAML gives it), recording a problem naming the
  * entry and the field for each one that is missing or malformed instead of throwing.
  */
-final class Fields {
+public final class Fields {
   final Section section;
   final int index;
   final Map<String, Object> entry;
@@ -29,21 +29,26 @@ final class Fields {
     this.name = n instanceof String s && !s.isBlank() ? s : null;
   }
 
+  /** The entry's name, or null when it has none (or not a non-empty string). */
+  public String name() {
+    return name;
+  }
+
   /** True when an error was recorded for this entry. */
   boolean failed() {
     return failed;
   }
 
-  void error(String field, String message) {
+  public void error(String field, String message) {
     failed = true;
     problems.add(new ConfigProblem(Severity.ERROR, section, index, name, field, message));
   }
 
-  void warn(String field, String message) {
+  public void warn(String field, String message) {
     problems.add(new ConfigProblem(Severity.WARNING, section, index, name, field, message));
   }
 
-  String string(String key, boolean required) {
+  public String string(String key, boolean required) {
     Object v = entry.get(key);
     if (v == null) {
       if (required) {
@@ -77,7 +82,7 @@ final class Fields {
     return p;
   }
 
-  int integer(String key, int fallback, int min, int max) {
+  public int integer(String key, int fallback, int min, int max) {
     Object v = entry.get(key);
     if (v == null) {
       return fallback;
@@ -90,7 +95,7 @@ final class Fields {
     return i;
   }
 
-  boolean bool(String key, boolean fallback) {
+  public boolean bool(String key, boolean fallback) {
     Object v = entry.get(key);
     if (v == null) {
       return fallback;
@@ -105,7 +110,7 @@ final class Fields {
     return fallback;
   }
 
-  String oneOf(String key, List<String> allowed, String fallback) {
+  public String oneOf(String key, List<String> allowed, String fallback) {
     Object v = entry.get(key);
     if (v == null) {
       if (fallback == null) {
@@ -121,7 +126,7 @@ final class Fields {
     return s;
   }
 
-  List<String> strings(String key, boolean required) {
+  public List<String> strings(String key, boolean required) {
     Object v = entry.get(key);
     if (v == null) {
       if (required) {
@@ -145,7 +150,7 @@ final class Fields {
   }
 
   /** Warns about keys this entry has that Turnout does not know for its type. */
-  void unknownKeys(Set<String> known) {
+  public void unknownKeys(Set<String> known) {
     for (String key : entry.keySet()) {
       if (!known.contains(key) && !reported.contains(key)) {
         warn(key, "unknown key, ignored");

@@ -5,11 +5,11 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** Parses IP literals without ever touching the system resolver. */
-final class Literals {
+public final class Literals {
   private Literals() {}
 
   /** Returns the address for an IPv4/IPv6 literal, or null when {@code host} is a name. */
-  static InetAddress parse(String host) {
+  public static InetAddress parse(String host) {
     if (host == null || host.isEmpty()) {
       return null;
     }

@@ -2,10 +2,21 @@ package dev.turnout.outbound;
 
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
+import dev.turnout.outbound.group.EventLoopScheduler;
+import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.GroupConfig;
+import dev.turnout.outbound.group.HttpProber;
+import dev.turnout.outbound.group.Prober;
+import dev.turnout.outbound.group.Scheduler;
+import dev.turnout.outbound.group.SelectGroup;
+import dev.turnout.outbound.group.SelectionStore;
+import dev.turnout.outbound.http.HttpConfig;
+import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
+import dev.turnout.outbound.socks.Socks5Config;
+import dev.turnout.outbound.trojan.TrojanConfig;
+import dev.turnout.outbound.vmess.VmessConfig;
 import io.netty.channel.EventLoopGroup;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,14 +25,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Builds the outbounds from Clash's {@code proxies:} and {@code proxy-groups:} lists, as SnakeYAML
  * parses them. Every problem is collected, not thrown: entries with errors are left out, the rest
  * is built, and the caller decides whether errors stop the start. Nothing is dialed here.
  *
- * <p>This file is long because it is the one place that knows every Clash key Turnout accepts.
+ * <p>This class reads the keys every entry shares and dispatches on {@code type}: each protocol
+ * package reads its own keys (its {@link ProxyType}), and {@link GroupConfig} those of the group
+ * types. Here groups are put in dependency order, with unknown members and cycles reported.
  */
 public final class OutboundConfig {
   /** What the outbounds need from the launcher. */
@@ -42,16 +54,28 @@ public final class OutboundConfig {
           Outbounds.GLOBAL,
           "PASS",
           "COMPATIBLE");
-  static final List<String> PROXY_TYPES = List.of("socks5", "http", "ss", "trojan", "vmess");
-  static final List<String> GROUP_TYPES = List.of("select", "url-test", "fallback", "load-balance");
-  static final List<String> VMESS_CIPHERS = List.of("auto", "aes-128-gcm", "chacha20-poly1305");
-  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(300);
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The proxy types by their {@code type:} value, in the order error messages list them. */
+  private static final Map<String, ProxyType> PROXY_TYPES =
+      byName(
+          new Socks5Config(),
+          new HttpConfig(),
+          new ShadowsocksConfig(),
+          new TrojanConfig(),
+          new VmessConfig());
 
   private static final String PROXY_NAMES_KEY = "\0proxies";
   private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
 
   private OutboundConfig() {}
+
+  private static Map<String, ProxyType> byName(ProxyType... types) {
+    Map<String, ProxyType> m = new LinkedHashMap<>();
+    for (ProxyType t : types) {
+      m.put(t.name(), t);
+    }
+    return m;
+  }
 
   /** Parses both lists with the production scheduler and health check. */
   public static Result load(
@@ -95,22 +119,14 @@ public final class OutboundConfig {
         proxyList.add(o);
       }
     }
-    List<CheckedGroup> checked = new ArrayList<>();
+    GroupConfig groupConfig = new GroupConfig(store, prober, clock);
     List<Group> groupList =
-        groups(
-            groups == null ? List.of() : groups,
-            taken,
-            all,
-            problems,
-            store,
-            prober,
-            clock,
-            checked);
+        groups(groups == null ? List.of() : groups, taken, all, problems, groupConfig);
     List<Outbound> everything = new ArrayList<>(all.values());
-    SelectGroup global = new SelectGroup(Outbounds.GLOBAL, everything, store);
+    SelectGroup global = groupConfig.select(Outbounds.GLOBAL, everything);
     all.put(Outbounds.GLOBAL, global);
     return new Result(
-        new Outbounds(all, proxyList, groupList, global, checked, scheduler),
+        new Outbounds(all, proxyList, groupList, global, groupConfig.healthChecks(scheduler)),
         List.copyOf(problems));
   }
 
@@ -119,15 +135,15 @@ public final class OutboundConfig {
   }
 
   private static boolean checkName(Fields f, Set<String> taken) {
-    if (f.name == null) {
+    if (f.name() == null) {
       f.error("name", "missing; expected a non-empty string");
       return false;
     }
-    if (RESERVED.contains(f.name)) {
-      f.error("name", "\"" + f.name + "\" is a built-in policy; choose another name");
+    if (RESERVED.contains(f.name())) {
+      f.error("name", "\"" + f.name() + "\" is a built-in policy; choose another name");
       return false;
     }
-    if (!taken.add(f.name)) {
+    if (!taken.add(f.name())) {
       f.error("name", "another proxy or group already has this name");
       return false;
     }
@@ -135,8 +151,8 @@ public final class OutboundConfig {
   }
 
   private static Outbound proxy(Fields f, Dialer dialer) {
-    String type = f.oneOf("type", PROXY_TYPES, null);
-    if (type == null) {
+    String typeName = f.oneOf("type", List.copyOf(PROXY_TYPES.keySet()), null);
+    if (typeName == null) {
       return null;
     }
     String server = f.string("server", true);
@@ -150,104 +166,12 @@ public final class OutboundConfig {
     f.unsupported("h2-opts", "only plain TCP transport is supported");
     f.unsupported("reality-opts", "REALITY is not supported");
     String network = f.oneOf("network", List.of("tcp"), "tcp");
-    Outbound o;
-    switch (type) {
-      case "socks5" -> {
-        f.unknownKeys(with("username", "password", "tls", "skip-cert-verify"));
-        if (f.bool("tls", false)) {
-          f.error("tls", "SOCKS5 over TLS is not supported");
-        }
-        String user = f.string("username", false);
-        String pass = f.string("password", false);
-        if (user != null && user.length() > 255 || pass != null && pass.length() > 255) {
-          f.error(user != null && user.length() > 255 ? "username" : "password", "longer than 255");
-        }
-        o = new Socks5Outbound(f.name, server, port, user, pass == null ? "" : pass, udp, dialer);
-      }
-      case "http" -> {
-        f.unknownKeys(with("username", "password", "tls", "skip-cert-verify", "sni"));
-        if (udp) {
-          f.warn("udp", "an HTTP proxy cannot carry UDP; ignored");
-        }
-        boolean tls = f.bool("tls", false);
-        String sni = f.string("sni", false);
-        boolean skip = f.bool("skip-cert-verify", false);
-        String user = f.string("username", false);
-        String pass = f.string("password", false);
-        o =
-            new HttpOutbound(
-                f.name,
-                server,
-                port,
-                user,
-                pass == null ? "" : pass,
-                tls && server != null ? new Tls(sni != null ? sni : server, skip) : null,
-                dialer);
-      }
-      case "ss" -> {
-        f.unknownKeys(with("cipher", "password", "udp-over-tcp"));
-        if (f.bool("udp-over-tcp", false)) {
-          f.error("udp-over-tcp", "UDP over TCP is not supported");
-        }
-        String cipherName = f.oneOf("cipher", SsCipher.NAMES, null);
-        String password = f.string("password", true);
-        if (cipherName == null || password == null) {
-          return null;
-        }
-        o =
-            new ShadowsocksOutbound(
-                f.name, server, port, SsCipher.byName(cipherName), password, udp, dialer);
-      }
-      case "trojan" -> {
-        f.unknownKeys(with("password", "sni", "skip-cert-verify", "network", "alpn"));
-        if (udp) {
-          f.warn("udp", "UDP over Trojan is not supported; UDP through this proxy will fail");
-        }
-        String password = f.string("password", true);
-        String sni = f.string("sni", false);
-        boolean skip = f.bool("skip-cert-verify", false);
-        List<String> alpn = f.strings("alpn", false);
-        if (password == null || server == null) {
-          return null;
-        }
-        Tls tls = new Tls(sni != null ? sni : server, skip, alpn.toArray(String[]::new));
-        o = new TrojanOutbound(f.name, server, port, password, tls, dialer);
-      }
-      case "vmess" -> {
-        f.unknownKeys(with("uuid", "alterId", "cipher", "network", "tls"));
-        if (f.bool("tls", false)) {
-          f.error("tls", "VMess over TLS is not supported");
-        }
-        if (udp) {
-          f.warn("udp", "UDP over VMess is not supported; UDP through this proxy will fail");
-        }
-        String id = f.string("uuid", true);
-        UUID uuid = null;
-        if (id != null) {
-          try {
-            uuid = UUID.fromString(id);
-          } catch (IllegalArgumentException e) {
-            f.error("uuid", "expected a UUID like 3f9e2d1c-..., got \"" + id + "\"");
-          }
-        }
-        if (f.integer("alterId", 0, 0, 65535) != 0) {
-          f.error("alterId", "expected 0 (only VMess AEAD is supported)");
-        }
-        String cipher = f.oneOf("cipher", VMESS_CIPHERS, "auto");
-        if (uuid == null) {
-          return null;
-        }
-        o = new VmessOutbound(f.name, server, port, uuid, VmessOutbound.security(cipher), dialer);
-      }
-      default -> throw new IllegalStateException(type);
-    }
+    ProxyType type = PROXY_TYPES.get(typeName);
+    Set<String> known = new HashSet<>(COMMON);
+    known.addAll(type.keys());
+    f.unknownKeys(known);
+    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
     return "tcp".equals(network) ? o : null;
-  }
-
-  private static Set<String> with(String... keys) {
-    Set<String> s = new HashSet<>(COMMON);
-    s.addAll(List.of(keys));
-    return s;
   }
 
   /** Builds the groups in dependency order; unknown members and cycles are errors. */
@@ -256,10 +180,7 @@ public final class OutboundConfig {
       Set<String> taken,
       Map<String, Outbound> all,
       List<ConfigProblem> problems,
-      SelectionStore store,
-      Prober prober,
-      InstantSource clock,
-      List<CheckedGroup> checked) {
+      GroupConfig config) {
     Map<String, Fields> byName = new LinkedHashMap<>();
     Map<String, List<String>> membersOf = new HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
@@ -274,15 +195,15 @@ public final class OutboundConfig {
       if (members.isEmpty() && !f.failed()) {
         f.error("proxies", "a group needs at least one member");
       }
-      byName.put(f.name, f);
-      membersOf.put(f.name, members);
+      byName.put(f.name(), f);
+      membersOf.put(f.name(), members);
     }
     // Names of proxies that were declared, so a group can tell "has errors" from "does not exist".
     membersOf.put(PROXY_NAMES_KEY, new ArrayList<>(taken));
     List<Group> built = new ArrayList<>();
     Map<String, Integer> state = new HashMap<>(); // 1 = building, 2 = done
     for (String name : byName.keySet()) {
-      build(name, byName, membersOf, all, state, built, store, prober, clock, checked);
+      build(name, byName, membersOf, all, state, built, config);
     }
     return built;
   }
@@ -294,10 +215,7 @@ public final class OutboundConfig {
       Map<String, Outbound> all,
       Map<String, Integer> state,
       List<Group> built,
-      SelectionStore store,
-      Prober prober,
-      InstantSource clock,
-      List<CheckedGroup> checked) {
+      GroupConfig config) {
     Integer s = state.get(name);
     if (s != null) {
       return s == 2 && all.containsKey(name);
@@ -311,7 +229,7 @@ public final class OutboundConfig {
           f.error("proxies", "member \"" + m + "\" leads back to this group (a cycle)");
           continue;
         }
-        if (!build(m, byName, membersOf, all, state, built, store, prober, clock, checked)) {
+        if (!build(m, byName, membersOf, all, state, built, config)) {
           f.error("proxies", "member \"" + m + "\" is a group with errors");
           continue;
         }
@@ -326,87 +244,12 @@ public final class OutboundConfig {
       members.add(all.get(m));
     }
     state.put(name, 2);
-    Group g = group(f, members, store, prober, clock, checked);
+    Group g = config.read(f, members);
     if (g == null || f.failed()) {
       return false;
     }
     all.put(name, g);
     built.add(g);
     return true;
-  }
-
-  private static Group group(
-      Fields f,
-      List<Outbound> members,
-      SelectionStore store,
-      Prober prober,
-      InstantSource clock,
-      List<CheckedGroup> checked) {
-    String type = f.oneOf("type", GROUP_TYPES, null);
-    if (type == null) {
-      return null;
-    }
-    Set<String> known =
-        new HashSet<>(
-            Set.of("name", "type", "proxies", "url", "interval", "tolerance", "lazy", "timeout"));
-    known.add("strategy");
-    known.add("disable-udp");
-    f.unknownKeys(known);
-    if ("select".equals(type)) {
-      return members.isEmpty() ? null : new SelectGroup(f.name, members, store);
-    }
-    boolean needsUrl = !"load-balance".equals(type);
-    String url = f.string("url", needsUrl);
-    URI uri = null;
-    if (url != null) {
-      try {
-        uri = URI.create(url);
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
-            || uri.getHost() == null) {
-          f.error("url", "expected an http:// or https:// URL, got \"" + url + "\"");
-        }
-      } catch (IllegalArgumentException e) {
-        f.error("url", "expected an http:// or https:// URL, got \"" + url + "\"");
-      }
-    }
-    int interval = f.integer("interval", (int) DEFAULT_INTERVAL.toSeconds(), 1, 86_400);
-    int timeout = f.integer("timeout", (int) DEFAULT_TIMEOUT.toMillis(), 1, 60_000);
-    boolean lazy = f.bool("lazy", true);
-    CheckedGroup.Check check =
-        new CheckedGroup.Check(
-            uri,
-            Duration.ofSeconds(interval),
-            Duration.ofMillis(Math.min(timeout, interval * 1000L)),
-            lazy);
-    if (members.isEmpty()) {
-      return null;
-    }
-    CheckedGroup g;
-    switch (type) {
-      case "url-test" -> {
-        int tolerance = f.integer("tolerance", 150, 0, 60_000);
-        g = new UrlTestGroup(f.name, members, check, Duration.ofMillis(tolerance), prober, clock);
-      }
-      case "fallback" -> g = new FallbackGroup(f.name, members, check, prober, clock);
-      case "load-balance" -> {
-        String strategy =
-            f.oneOf("strategy", List.of("consistent-hashing", "round-robin"), "consistent-hashing");
-        g =
-            new LoadBalanceGroup(
-                f.name,
-                members,
-                check,
-                "round-robin".equals(strategy)
-                    ? LoadBalanceGroup.Strategy.ROUND_ROBIN
-                    : LoadBalanceGroup.Strategy.CONSISTENT_HASHING,
-                prober,
-                clock);
-      }
-      default -> throw new IllegalStateException(type);
-    }
-    if (!"load-balance".equals(type) || url != null) {
-      checked.add(g);
-    }
-    return g;
   }
 }

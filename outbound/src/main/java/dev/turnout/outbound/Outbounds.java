@@ -1,5 +1,8 @@
 package dev.turnout.outbound;
 
+import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.HealthChecks;
+import dev.turnout.outbound.group.SelectGroup;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
@@ -10,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Every outbound of one configuration by name: DIRECT, REJECT, REJECT-DROP, the proxies, the groups
@@ -19,30 +20,25 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}. Thread-safe.
  */
 public final class Outbounds implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Outbounds.class);
   public static final String GLOBAL = "GLOBAL";
 
   private final Map<String, Outbound> all;
   private final List<Outbound> proxies;
   private final List<Group> groups;
   private final SelectGroup global;
-  private final List<CheckedGroup> checked;
-  private final Scheduler scheduler;
-  private final List<AutoCloseable> running = new ArrayList<>();
+  private final HealthChecks healthChecks;
 
   Outbounds(
       Map<String, Outbound> all,
       List<Outbound> proxies,
       List<Group> groups,
       SelectGroup global,
-      List<CheckedGroup> checked,
-      Scheduler scheduler) {
+      HealthChecks checks) {
     this.all = Collections.unmodifiableMap(new LinkedHashMap<>(all));
     this.proxies = List.copyOf(proxies);
     this.groups = List.copyOf(groups);
     this.global = global;
-    this.checked = List.copyOf(checked);
-    this.scheduler = scheduler;
+    this.healthChecks = checks;
   }
 
   /** The outbound with this name, or null. */
@@ -70,13 +66,8 @@ public final class Outbounds implements AutoCloseable {
   }
 
   /** Starts the periodic health checks of url-test, fallback and load-balance groups. */
-  public synchronized void start() {
-    if (!running.isEmpty()) {
-      throw new IllegalStateException("already started");
-    }
-    for (CheckedGroup g : checked) {
-      running.add(g.start(scheduler));
-    }
+  public void start() {
+    healthChecks.start();
   }
 
   /**
@@ -92,7 +83,7 @@ public final class Outbounds implements AutoCloseable {
       CompletableFuture<ConfigProblem> result = new CompletableFuture<>();
       checks.add(result);
       var loop = loops.next();
-      var dial = p.dialer.dial(p.server(), null, p.port(), loop);
+      var dial = p.dialer().dial(p.server(), null, p.port(), loop);
       var timer =
           loop.schedule(
               () -> dial.cancel(false),
@@ -124,14 +115,7 @@ public final class Outbounds implements AutoCloseable {
 
   /** Stops the health checks. Open connections are not touched. */
   @Override
-  public synchronized void close() {
-    for (AutoCloseable r : running) {
-      try {
-        r.close();
-      } catch (Exception e) {
-        LOG.debug("stopping a health check", e);
-      }
-    }
-    running.clear();
+  public void close() {
+    healthChecks.close();
   }
 }

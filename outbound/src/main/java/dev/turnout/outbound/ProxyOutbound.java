@@ -5,27 +5,27 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * An upstream proxy server: dials the server through the {@link Dialer}, then lets the protocol
  * install its handlers and run its handshake. The whole connect, dial plus handshake, is bounded by
- * the dialer's connect timeout.
+ * the dialer's connect timeout. Subclasses live in the protocol packages and implement only {@link
+ * #handshake}; their codecs do the framing. Thread-safe.
  */
-abstract class ProxyOutbound implements Outbound {
-  static final String HELD = Dialer.HELD;
+public abstract class ProxyOutbound implements Outbound {
+  private static final String HELD = Dialer.HELD;
 
-  final String name;
-  final String server;
-  final int port;
-  final Dialer dialer;
+  private final String name;
+  private final String server;
+  private final int port;
+  private final Dialer dialer;
 
   /** Position in {@code proxies:}, for messages about this proxy; -1 when built by hand. */
   int configIndex = -1;
 
-  ProxyOutbound(String name, String server, int port, Dialer dialer) {
+  protected ProxyOutbound(String name, String server, int port, Dialer dialer) {
     this.name = name;
     this.server = server;
     this.port = port;
@@ -37,13 +37,18 @@ abstract class ProxyOutbound implements Outbound {
     return name;
   }
 
-  /** Where the proxy server listens, for start-up reachability checks. */
-  final String server() {
+  /** Where the proxy server listens. */
+  public final String server() {
     return server;
   }
 
-  final int port() {
+  public final int port() {
     return port;
+  }
+
+  /** Dials the proxy server, and its UDP sockets for protocols that carry datagrams. */
+  protected final Dialer dialer() {
+    return dialer;
   }
 
   @Override
@@ -105,16 +110,16 @@ abstract class ProxyOutbound implements Outbound {
    * promise} with it once the channel carries plaintext to {@code destination}. Runs on the
    * channel's loop. On failure the channel is closed by the caller.
    */
-  abstract void handshake(Channel ch, Destination destination, Promise<Channel> promise);
+  protected abstract void handshake(Channel ch, Destination destination, Promise<Channel> promise);
 
   /** Adds a protocol handler in front of the held-inbound handler. */
-  static void add(Channel ch, io.netty.channel.ChannelHandler handler) {
+  protected static void add(Channel ch, io.netty.channel.ChannelHandler handler) {
     ch.pipeline().addBefore(HELD, null, handler);
   }
 
-  static InetSocketAddress unresolved(Destination d) {
-    return d.host() != null
-        ? InetSocketAddress.createUnresolved(d.host(), d.port())
-        : new InetSocketAddress(d.address(), d.port());
+  /** What {@link UdpOutbound#openUdp} returns for a proxy whose entry did not say {@code udp}. */
+  protected final Future<DatagramSession> udpNotEnabled(EventLoop loop) {
+    return loop.newFailedFuture(
+        new UnsupportedOperationException(name + ": udp is not enabled for this proxy"));
   }
 }

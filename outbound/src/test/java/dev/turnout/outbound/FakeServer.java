@@ -12,16 +12,16 @@ import java.util.concurrent.CompletableFuture;
  * A one-connection TCP server on 127.0.0.1 that runs a scripted conversation on a thread. Test
  * helper shared by the handshake tests.
  */
-final class FakeServer implements AutoCloseable {
+public final class FakeServer implements AutoCloseable {
   @FunctionalInterface
-  interface Script {
+  public interface Script {
     void run(InputStream in, OutputStream out) throws IOException;
   }
 
   private final ServerSocket socket;
-  final CompletableFuture<Void> done = new CompletableFuture<>();
+  public final CompletableFuture<Void> done = new CompletableFuture<>();
 
-  FakeServer(Script script) throws IOException {
+  public FakeServer(Script script) throws IOException {
     socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     Thread t =
         new Thread(
@@ -44,11 +44,11 @@ final class FakeServer implements AutoCloseable {
     t.start();
   }
 
-  int port() {
+  public int port() {
     return socket.getLocalPort();
   }
 
-  static byte[] readN(InputStream in, int n) throws IOException {
+  public static byte[] readN(InputStream in, int n) throws IOException {
     byte[] b = in.readNBytes(n);
     if (b.length != n) {
       throw new IOException("short read");
@@ -56,7 +56,7 @@ final class FakeServer implements AutoCloseable {
     return b;
   }
 
-  static String readHeaders(InputStream in) throws IOException {
+  public static String readHeaders(InputStream in) throws IOException {
     StringBuilder s = new StringBuilder();
     while (!s.toString().endsWith("\r\n\r\n")) {
       int c = in.read();

@@ -2,12 +2,13 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.SelectGroup;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import java.net.InetAddress;
 import java.nio.file.Files;
-import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -147,11 +148,7 @@ class GroupsIT {
         OutboundConfig.load(
             proxies,
             groups,
-            Channels.testNetDialer(),
-            new SelectionStore(ns.dir),
-            new HttpProber(loops),
-            new EventLoopScheduler(loops),
-            InstantSource.system());
+            new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     assertThat(r.problems()).isEmpty();
     return r.outbounds();
   }

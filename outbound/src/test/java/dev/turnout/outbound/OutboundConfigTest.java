@@ -2,6 +2,9 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.group.Fakes;
+import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.SelectionStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

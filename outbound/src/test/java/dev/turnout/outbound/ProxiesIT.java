@@ -2,6 +2,7 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProxiesIT {
   private static final String UUID_TEXT = "b831381d-6324-4d53-ad4f-8cda48b30811";
-  private static final List<String> CIPHERS = SsCipher.NAMES;
+  private static final List<String> CIPHERS = ShadowsocksConfig.CIPHERS;
   private static Netns ns;
   private static MultiThreadIoEventLoopGroup loops;
   private static EventLoop loop;
@@ -314,11 +314,7 @@ class ProxiesIT {
         OutboundConfig.load(
             proxies,
             List.of(),
-            Channels.testNetDialer(),
-            new SelectionStore(ns.dir),
-            new HttpProber(loops),
-            new EventLoopScheduler(loops),
-            InstantSource.system());
+            new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     assertThat(r.problems()).isEmpty();
     return r;
   }
@@ -357,6 +353,12 @@ class ProxiesIT {
     }
   }
 
+  /** Why a connection through {@code name} to the test server failed, or null. */
+  private static Throwable failureOf(String name) throws Exception {
+    Destination d = new Destination(null, InetAddress.getByName(Netns.SERVER), 8080);
+    return outbounds.get(name).connect(d, loop).await().cause();
+  }
+
   private void downloads(String name, String log, String evidence) throws Exception {
     byte[] got = fetch(outbounds.get(name), loop, "/blob");
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -384,25 +386,13 @@ class ProxiesIT {
         .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
         .addListener(f -> bad.complete(null));
     bad.get(10, TimeUnit.SECONDS);
-    assertThat(
-            outbounds
-                .get("dante-badauth")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .hasMessageContaining("username/password");
+    assertThat(failureOf("dante-badauth")).hasMessageContaining("username/password");
   }
 
   @Test
   void httpConnectWithBasicAuth() throws Exception {
     downloads("tiny", "tinyproxy.log", "CONNECT");
-    assertThat(
-            outbounds
-                .get("tiny-noauth")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .hasMessageContaining("407");
+    assertThat(failureOf("tiny-noauth")).hasMessageContaining("407");
   }
 
   @Test
@@ -416,13 +406,7 @@ class ProxiesIT {
   void trojanWithSelfSignedCertificate() throws Exception {
     downloads("trojan", "trojan.log", Netns.SERVER + ":8080");
     // Without skip-cert-verify the self-signed certificate is refused.
-    assertThat(
-            outbounds
-                .get("trojan-verify")
-                .connect(new Destination(null, InetAddress.getByName(Netns.SERVER), 8080), loop)
-                .await()
-                .cause())
-        .isNotNull();
+    assertThat(failureOf("trojan-verify")).isNotNull();
   }
 
   @Test

@@ -1,9 +1,0 @@
-package dev.turnout.outbound;
-
-import java.time.Duration;
-
-/** Runs periodic tasks; injected so that group health checks are tested without sleeping. */
-interface Scheduler {
-  /** Runs {@code task} now and then every {@code interval} until the returned handle is closed. */
-  AutoCloseable every(Duration interval, Runnable task);
-}

@@ -1,0 +1,35 @@
+package dev.turnout.outbound.group;
+
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Outbound;
+import java.time.InstantSource;
+import java.util.List;
+
+/** {@code fallback}: the first member, in configuration order, that passed its last check. */
+final class FallbackGroup extends CheckedGroup {
+  FallbackGroup(
+      String name, List<Outbound> members, Check check, Prober prober, InstantSource clock) {
+    super(name, members, check, prober, clock);
+  }
+
+  @Override
+  public String type() {
+    return "Fallback";
+  }
+
+  @Override
+  Outbound choose(Destination destination) {
+    for (Outbound m : members) {
+      if (alive(m)) {
+        return m;
+      }
+    }
+    // All dead: the first is as good a guess as any, and fails visibly.
+    return members.get(0);
+  }
+
+  @Override
+  public String now() {
+    return choose(null).name();
+  }
+}

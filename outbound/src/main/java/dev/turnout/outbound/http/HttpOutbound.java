@@ -1,0 +1,52 @@
+package dev.turnout.outbound.http;
+
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.tls.Tls;
+import dev.turnout.outbound.tls.TlsEof;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Promise;
+
+/**
+ * An HTTP proxy (Clash {@code type: http}) reached with CONNECT, optionally over TLS and with basic
+ * authentication. A 2xx reply means the tunnel is open; anything else fails the connect with the
+ * status line. The exchange itself is {@link HttpConnectHandshake}'s.
+ */
+final class HttpOutbound extends ProxyOutbound {
+  private final String authorization;
+  private final Tls tls;
+
+  /**
+   * @param tls TLS to the proxy, or null for plain TCP
+   */
+  HttpOutbound(
+      String name,
+      String server,
+      int port,
+      String username,
+      String password,
+      Tls tls,
+      Dialer dialer) {
+    super(name, server, port, dialer);
+    this.authorization = HttpConnectHandshake.basic(username, password);
+    this.tls = tls;
+  }
+
+  @Override
+  public String type() {
+    return "Http";
+  }
+
+  @Override
+  protected void handshake(Channel ch, Destination destination, Promise<Channel> promise) {
+    if (tls != null) {
+      add(ch, tls.newHandler(ch.alloc(), port()));
+      add(ch, new TlsEof());
+    }
+    add(
+        ch,
+        new HttpConnectHandshake(
+            HttpConnectHandshake.request(destination, authorization), promise));
+  }
+}

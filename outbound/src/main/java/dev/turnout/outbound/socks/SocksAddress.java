@@ -1,0 +1,83 @@
+package dev.turnout.outbound.socks;
+
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Literals;
+import io.netty.buffer.ByteBuf;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The SOCKS5 address encoding (ATYP, address, port) that SOCKS5 UDP headers, Shadowsocks and Trojan
+ * use: 1 = IPv4 (4 bytes), 3 = domain (length byte then name), 4 = IPv6 (16 bytes); port
+ * big-endian. Bytes only, stateless; reads and writes the caller's buffers.
+ */
+public final class SocksAddress {
+  static final int IPV4 = 1;
+  static final int DOMAIN = 3;
+  static final int IPV6 = 4;
+
+  private SocksAddress() {}
+
+  /** Writes {@code d}, preferring the name so the far end resolves it. */
+  public static void write(Destination d, ByteBuf out) {
+    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    if (d.host() != null && literal == null) {
+      byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
+      if (name.length > 255) {
+        throw new IllegalArgumentException("host name longer than 255 bytes: " + d.host());
+      }
+      out.writeByte(DOMAIN).writeByte(name.length).writeBytes(name);
+    } else {
+      out.writeByte(literal instanceof Inet4Address ? IPV4 : IPV6).writeBytes(literal.getAddress());
+    }
+    out.writeShort(d.port());
+  }
+
+  public static int length(Destination d) {
+    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    if (d.host() != null && literal == null) {
+      return 1 + 1 + d.host().length() + 2;
+    }
+    return 1 + (literal instanceof Inet6Address ? 16 : 4) + 2;
+  }
+
+  /**
+   * Reads an address at the reader index and advances past it. Returns null, leaving the index
+   * where it was, when the bytes are incomplete or malformed (port 0 included).
+   */
+  public static Destination read(ByteBuf in) {
+    int start = in.readerIndex();
+    if (!in.isReadable()) {
+      return null;
+    }
+    int type = in.readUnsignedByte();
+    Destination d = null;
+    try {
+      if (type == IPV4 || type == IPV6) {
+        int len = type == IPV4 ? 4 : 16;
+        if (in.readableBytes() >= len + 2) {
+          byte[] a = new byte[len];
+          in.readBytes(a);
+          int port = in.readUnsignedShort();
+          d = port == 0 ? null : new Destination(null, InetAddress.getByAddress(a), port);
+        }
+      } else if (type == DOMAIN && in.isReadable()) {
+        int len = in.readUnsignedByte();
+        if (len > 0 && in.readableBytes() >= len + 2) {
+          String host = in.readCharSequence(len, StandardCharsets.US_ASCII).toString();
+          int port = in.readUnsignedShort();
+          d = port == 0 ? null : new Destination(host, null, port);
+        }
+      }
+    } catch (UnknownHostException e) {
+      d = null;
+    }
+    if (d == null) {
+      in.readerIndex(start);
+    }
+    return d;
+  }
+}

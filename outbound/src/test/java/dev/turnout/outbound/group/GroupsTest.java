@@ -1,0 +1,153 @@
+package dev.turnout.outbound.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.turnout.outbound.Destination;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupsTest {
+  private final Fakes.Clock clock = new Fakes.Clock();
+  private final Fakes.Scheduler scheduler = new Fakes.Scheduler(clock);
+  private final Fakes.Prober prober = new Fakes.Prober();
+  private final Fakes.Member a = new Fakes.Member("a");
+  private final Fakes.Member b = new Fakes.Member("b");
+  private final Fakes.Member c = new Fakes.Member("c");
+  private static final Duration INTERVAL = Duration.ofSeconds(60);
+
+  private CheckedGroup.Check check(boolean lazy) {
+    return new CheckedGroup.Check(
+        URI.create("http://198.51.100.9/"), INTERVAL, Duration.ofSeconds(2), lazy);
+  }
+
+  @Test
+  void fallbackMovesOffADeadMemberWithinOneIntervalAndBack() {
+    FallbackGroup g = new FallbackGroup("fb", List.of(a, b, c), check(false), prober, clock);
+    prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
+    g.start(scheduler);
+    assertThat(g.now()).isEqualTo("a");
+    prober.delays.remove("a");
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("b");
+    prober.delays.put("a", 10L);
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("a");
+  }
+
+  @Test
+  void urlTestPicksTheFastestButKeepsTheCurrentWithinTolerance() {
+    UrlTestGroup g =
+        new UrlTestGroup(
+            "ut", List.of(a, b, c), check(false), Duration.ofMillis(50), prober, clock);
+    prober.delays.putAll(Map.of("a", 300L, "b", 100L, "c", 200L));
+    g.start(scheduler);
+    assertThat(g.now()).isEqualTo("b");
+    prober.delays.put("c", 80L); // faster, but by less than the tolerance
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("b");
+    prober.delays.put("c", 20L);
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("c");
+    prober.delays.remove("c"); // dead: move at once to the fastest alive
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("b");
+  }
+
+  @Test
+  void lazyGroupChecksOnlyWhileUsed() throws Exception {
+    UrlTestGroup g =
+        new UrlTestGroup("ut", List.of(a, b), check(true), Duration.ZERO, prober, clock);
+    g.start(scheduler);
+    assertThat(prober.probed).hasSize(2);
+    scheduler.advance(INTERVAL.multipliedBy(3));
+    assertThat(prober.probed).hasSize(2);
+    g.connect(new Destination("x.test", null, 80), null);
+    scheduler.advance(INTERVAL);
+    assertThat(prober.probed).hasSize(4);
+  }
+
+  @Test
+  void consistentHashingKeepsADestinationOnOneMemberAndSpreadsMany() throws Exception {
+    LoadBalanceGroup g =
+        new LoadBalanceGroup(
+            "lb",
+            List.of(a, b, c),
+            check(false),
+            LoadBalanceGroup.Strategy.CONSISTENT_HASHING,
+            prober,
+            clock);
+    Map<String, String> first = new HashMap<>();
+    Set<String> used = new HashSet<>();
+    for (int i = 0; i < 300; i++) {
+      String host = "host" + i + ".test";
+      String m = g.choose(new Destination(host, null, 443)).name();
+      first.put(host, m);
+      used.add(m);
+      assertThat(g.choose(new Destination(host, null, 80)).name()).isEqualTo(m);
+    }
+    assertThat(used).containsExactlyInAnyOrder("a", "b", "c");
+    // Addresses without names hash too.
+    Destination literal = new Destination(null, InetAddress.getByName("192.0.2.7"), 80);
+    assertThat(g.choose(literal)).isSameAs(g.choose(literal));
+    // b dies: only b's destinations move.
+    prober.delays.putAll(Map.of("a", 1L, "c", 1L));
+    g.start(scheduler);
+    for (var e : first.entrySet()) {
+      String now = g.choose(new Destination(e.getKey(), null, 443)).name();
+      if (!e.getValue().equals("b")) {
+        assertThat(now).isEqualTo(e.getValue());
+      } else {
+        assertThat(now).isIn("a", "c");
+      }
+    }
+  }
+
+  @Test
+  void roundRobinTakesAliveMembersInTurn() {
+    LoadBalanceGroup g =
+        new LoadBalanceGroup(
+            "lb",
+            List.of(a, b, c),
+            check(false),
+            LoadBalanceGroup.Strategy.ROUND_ROBIN,
+            prober,
+            clock);
+    prober.delays.putAll(Map.of("a", 1L, "c", 1L));
+    g.start(scheduler);
+    Destination d = new Destination("same.test", null, 1);
+    assertThat(List.of(g.choose(d).name(), g.choose(d).name(), g.choose(d).name()))
+        .containsExactly("a", "c", "a");
+  }
+
+  @Test
+  void selectRemembersTheChoiceAcrossARestart(@TempDir Path dir) {
+    SelectGroup g = new SelectGroup("sel", List.of(a, b), new SelectionStore(dir));
+    assertThat(g.now()).isEqualTo("a");
+    g.select("b");
+    SelectGroup again = new SelectGroup("sel", List.of(a, b), new SelectionStore(dir));
+    assertThat(again.now()).isEqualTo("b");
+    assertThatThrownBy(() -> again.select("zzz")).isInstanceOf(IllegalArgumentException.class);
+    // A remembered member that no longer exists falls back to the first.
+    assertThat(new SelectGroup("sel", List.of(c, a), new SelectionStore(dir)).now()).isEqualTo("c");
+  }
+
+  @Test
+  void nestedGroupsDelegate() throws Exception {
+    SelectGroup inner = new SelectGroup("inner", List.of(a, b), new SelectionStore(null));
+    FallbackGroup outer =
+        new FallbackGroup("outer", List.of(inner, c), check(false), prober, clock);
+    inner.select("b");
+    outer.connect(new Destination("n.test", null, 1), null);
+    assertThat(b.asked).hasSize(1);
+  }
+}
