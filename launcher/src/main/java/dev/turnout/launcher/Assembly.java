@@ -12,6 +12,8 @@ import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Outbounds;
+import dev.turnout.outbound.group.Group;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.RuleEngine;
@@ -103,7 +105,9 @@ final class Assembly {
     }
     Router router = new RuleRouter(rules, new ProcessLookup(Path.of("/proc")));
     if (config.tun().enable()) {
-      TunPath.start(config, pool, rules, router, outbounds.asMap(), loops, host, onStop);
+      Connections connections = new Connections(policy -> chain(outbounds, policy));
+      TunPath.start(
+          config, pool, rules, router, outbounds.asMap(), connections, loops, host, onStop);
     }
     if (config.dns().enable()) {
       startDns(upstream, pool, pool6);
@@ -148,6 +152,20 @@ final class Assembly {
     if (dns.systemResolver()) {
       host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
     }
+  }
+
+  /**
+   * The outbounds {@code policy} leads through right now: the policy, then each group's current
+   * choice, down to the proxy (or DIRECT) that carries the flow. Bounded against a group cycle.
+   */
+  static List<String> chain(Outbounds outbounds, String policy) {
+    List<String> chain = new java.util.ArrayList<>(4);
+    String name = policy;
+    while (name != null && chain.size() < 16 && !chain.contains(name)) {
+      chain.add(name);
+      name = outbounds.get(name) instanceof Group group ? group.now() : null;
+    }
+    return chain;
   }
 
   /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */

@@ -11,6 +11,7 @@ import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunDevice;
 import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.Router;
 import dev.turnout.relay.tcp.RelayServer;
@@ -46,6 +47,7 @@ final class TunPath {
       RuleEngine rules,
       Router router,
       Map<String, Outbound> outbounds,
+      Connections connections,
       EventLoopGroup loops,
       HostSetup host,
       Consumer<Closeable> onStop)
@@ -88,7 +90,14 @@ final class TunPath {
     NatOrigins origins = new NatOrigins(nat, pool);
     onStop.accept(
         RelayServer.start(
-            relayAddress, loops, origins, router, outbounds, blocking, RelaySettings.DEFAULTS));
+            relayAddress,
+            loops,
+            origins,
+            router,
+            outbounds,
+            blocking,
+            connections,
+            RelaySettings.DEFAULTS));
     onStop.accept(
         UdpRelay.start(
             relayAddress,
@@ -97,6 +106,7 @@ final class TunPath {
             router,
             outbounds,
             blocking,
+            connections,
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
             System::nanoTime));

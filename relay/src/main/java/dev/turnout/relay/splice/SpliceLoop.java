@@ -33,6 +33,7 @@ final class SpliceLoop implements Closeable {
   private final Memory counter = new Memory(8); // what the loop reads from the eventfd
   private final Memory one = new Memory(8); // what add() writes to it, from any thread
   private final Queue<SplicedPair> incoming = new ConcurrentLinkedQueue<>();
+  private final Queue<SplicedPair> aborted = new ConcurrentLinkedQueue<>();
   private final List<SplicedPair> slots = new ArrayList<>();
   private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
   private final PipePool pipes = new PipePool();
@@ -74,6 +75,19 @@ final class SpliceLoop implements Closeable {
       }
     }
     refuse(pair);
+  }
+
+  /**
+   * Ends a pair early, from any thread: it is finished on the loop (its listener hears of it) if it
+   * is still relaying; a pair already finished is left alone.
+   */
+  void abort(SplicedPair pair) {
+    synchronized (lifecycle) {
+      if (!closed) {
+        aborted.add(pair);
+        wakeUp();
+      }
+    }
   }
 
   /** Lets go of a pair that never reached the epoll set. */
@@ -130,6 +144,7 @@ final class SpliceLoop implements Closeable {
           if (data == WAKE) {
             SpliceCalls.read(wakeFd, Pointer.nativeValue(counter), 8);
             adoptIncoming();
+            abortRequested();
           } else {
             SplicedPair pair = slots.get((int) (data >>> 1));
             if (pair != null) {
@@ -180,6 +195,16 @@ final class SpliceLoop implements Closeable {
       pair.up.usePipes(pipes);
       pair.down.usePipes(pipes);
       service(pair, -1, SpliceCalls.EPOLLIN | SpliceCalls.EPOLLOUT);
+    }
+  }
+
+  /** Pairs are queued here only after they were added, so each was adopted by now. */
+  private void abortRequested() {
+    SplicedPair pair;
+    while ((pair = aborted.poll()) != null) {
+      if (pair.slot >= 0 && slots.get(pair.slot) == pair) {
+        finish(pair, new IOException("closed on request"));
+      }
     }
   }
 

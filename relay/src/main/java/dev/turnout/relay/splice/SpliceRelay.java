@@ -58,9 +58,10 @@ public final class SpliceRelay implements Closeable {
    * @param clientEnded the client's end of input was already seen
    * @param downHead bytes already read from upstream, to send to the client first (may be null)
    * @param upstreamEnded upstream's end of input was already seen
+   * @return ends the relaying early, from any thread (the listener then hears {@code closed})
    * @throws IOException if the descriptors cannot be duplicated; nothing was taken over
    */
-  public void adopt(
+  public Runnable adopt(
       int clientFd,
       int upstreamFd,
       ByteBuffer upHead,
@@ -80,7 +81,9 @@ public final class SpliceRelay implements Closeable {
     Direction up = new Direction(client, upstream, true, upHead, clientEnded, listener);
     Direction down = new Direction(upstream, client, false, downHead, upstreamEnded, listener);
     SpliceLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
-    loop.add(new SplicedPair(client, upstream, up, down, listener));
+    SplicedPair pair = new SplicedPair(client, upstream, up, down, listener);
+    loop.add(pair);
+    return () -> loop.abort(pair);
   }
 
   private static int duplicate(int fd) throws IOException {

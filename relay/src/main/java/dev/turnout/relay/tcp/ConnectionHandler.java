@@ -3,7 +3,9 @@ package dev.turnout.relay.tcp;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.RelaySettings;
@@ -36,6 +38,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Map<String, Outbound> outbounds;
   private final Executor blockingExecutor;
   private final RelayStats stats;
+  private final Connections connections;
   private final RelaySettings settings;
   private final SpliceRelay splice; // null: every connection is relayed through Netty
 
@@ -54,6 +57,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       Map<String, Outbound> outbounds,
       Executor blockingExecutor,
       RelayStats stats,
+      Connections connections,
       RelaySettings settings,
       SpliceRelay splice) {
     this.origins = origins;
@@ -61,6 +65,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     this.outbounds = outbounds;
     this.blockingExecutor = blockingExecutor;
     this.stats = stats;
+    this.connections = connections;
     this.settings = settings;
     this.splice = splice;
   }
@@ -157,18 +162,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 upstream.close();
                 return;
               }
-              Traffic traffic = new Traffic();
+              Closer closer = new Closer(inbound, upstream);
+              Connection connection =
+                  connections.open(origin, Connection.Inbound.TUN, route, closer);
               long started = System.nanoTime();
               inbound
                   .closeFuture()
                   .addListener(
-                      c ->
-                          ConnectionLog.CONNECTIONS.debug(
-                              "{} closed: {} bytes up, {} down, {} ms",
-                              origin.target(),
-                              traffic.up(),
-                              traffic.down(),
-                              (System.nanoTime() - started) / 1_000_000));
+                      c -> {
+                        connection.ended();
+                        ConnectionLog.CONNECTIONS.debug(
+                            "{} closed: {} bytes up, {} down, {} ms",
+                            origin.target(),
+                            connection.upload(),
+                            connection.download(),
+                            (System.nanoTime() - started) / 1_000_000);
+                      });
               if (splice != null && SpliceHandOff.eligible(inbound, upstream)) {
                 stats.spliced.increment();
                 SpliceHandOff.start(
@@ -177,7 +186,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     upstream,
                     early,
                     () -> earlyInputShutdown,
-                    traffic,
+                    connection,
+                    closer,
                     () -> {
                       early.clear();
                       if (!context.isRemoved()) { // a closed channel's pipeline is already empty
@@ -187,8 +197,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
               }
               IdleClose idle = new IdleClose(inbound, upstream, settings.idleTimeout());
-              upstream.pipeline().addLast(idle.handler(), new Pipe(inbound, traffic, false));
-              inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, traffic, true));
+              upstream.pipeline().addLast(idle.handler(), new Pipe(inbound, connection, false));
+              inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, connection, true));
               handOver();
             });
   }

@@ -1,5 +1,6 @@
 package dev.turnout.relay.tcp;
 
+import dev.turnout.relay.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -19,12 +20,12 @@ import io.netty.channel.socket.DuplexChannel;
  */
 final class Pipe extends ChannelInboundHandlerAdapter {
   private final Channel peer;
-  private final Traffic traffic;
+  private final Connection connection;
   private final boolean upstream;
 
-  Pipe(Channel peer, Traffic traffic, boolean upstream) {
+  Pipe(Channel peer, Connection connection, boolean upstream) {
     this.peer = peer;
-    this.traffic = traffic;
+    this.connection = connection;
     this.upstream = upstream;
   }
 
@@ -52,7 +53,7 @@ final class Pipe extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof ByteBuf buf) {
-      traffic.add(upstream, buf.readableBytes());
+      connection.transferred(upstream, buf.readableBytes());
     }
     peer.writeAndFlush(msg)
         .addListener(

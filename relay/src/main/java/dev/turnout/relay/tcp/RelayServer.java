@@ -1,6 +1,7 @@
 package dev.turnout.relay.tcp;
 
 import dev.turnout.outbound.Outbound;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.Router;
@@ -39,6 +40,7 @@ public final class RelayServer implements Closeable {
       Router router,
       Map<String, Outbound> outbounds,
       Executor blockingExecutor,
+      Connections connections,
       RelaySettings settings)
       throws InterruptedException {
     RelayStats stats = new RelayStats();
@@ -69,6 +71,7 @@ public final class RelayServer implements Closeable {
                                   outbounds,
                                   blockingExecutor,
                                   stats,
+                                  connections,
                                   settings,
                                   splice));
                     }

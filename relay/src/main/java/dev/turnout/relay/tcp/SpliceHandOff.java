@@ -1,6 +1,7 @@
 package dev.turnout.relay.tcp;
 
 import dev.turnout.outbound.HeldInbound;
+import dev.turnout.relay.Connection;
 import dev.turnout.relay.splice.SpliceListener;
 import dev.turnout.relay.splice.SpliceRelay;
 import io.netty.buffer.ByteBuf;
@@ -45,7 +46,8 @@ final class SpliceHandOff {
       Channel upstream,
       List<Object> early,
       EarlyEnd clientEnded,
-      Traffic traffic,
+      Connection connection,
+      Closer closer,
       Runnable caught) {
     ChannelFuture in = inbound.deregister();
     ChannelFuture out = upstream.deregister();
@@ -64,22 +66,23 @@ final class SpliceHandOff {
                         || !b.isSuccess()
                         || !inbound.isOpen()
                         || !upstream.isOpen()) {
-                      closeBoth(inbound, upstream);
+                      closer.closeBoth();
                       return;
                     }
                     HeldInbound.Held held = HeldInbound.takeFrom(upstream);
                     ByteBuffer downHead = drain(List.copyOf(held.bytes()));
-                    relay.adopt(
-                        ((EpollSocketChannel) inbound).fd().intValue(),
-                        ((EpollSocketChannel) upstream).fd().intValue(),
-                        upHead,
-                        ended,
-                        downHead,
-                        held.inputShutdown(),
-                        listener(inbound, upstream, traffic));
+                    closer.spliced(
+                        relay.adopt(
+                            ((EpollSocketChannel) inbound).fd().intValue(),
+                            ((EpollSocketChannel) upstream).fd().intValue(),
+                            upHead,
+                            ended,
+                            downHead,
+                            held.inputShutdown(),
+                            listener(connection, closer)));
                   } catch (IOException | RuntimeException e) {
                     log.warn("splice hand-over failed: {}", e.toString());
-                    closeBoth(inbound, upstream);
+                    closer.closeBoth();
                   }
                 }));
   }
@@ -89,23 +92,18 @@ final class SpliceHandOff {
     boolean ended();
   }
 
-  private static SpliceListener listener(Channel inbound, Channel upstream, Traffic traffic) {
+  private static SpliceListener listener(Connection connection, Closer closer) {
     return new SpliceListener() {
       @Override
       public void transferred(boolean towardUpstream, long bytes) {
-        traffic.add(towardUpstream, bytes);
+        connection.transferred(towardUpstream, bytes);
       }
 
       @Override
       public void closed(Exception failure) {
-        closeBoth(inbound, upstream);
+        closer.closeBoth();
       }
     };
-  }
-
-  private static void closeBoth(Channel inbound, Channel upstream) {
-    inbound.close();
-    upstream.close();
   }
 
   /** The bytes of {@code messages} in one direct buffer (null if none); releases them. */

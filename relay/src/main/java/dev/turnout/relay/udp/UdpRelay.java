@@ -4,7 +4,9 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.Router;
@@ -65,6 +67,7 @@ public final class UdpRelay implements Closeable {
    * @param outbounds outbounds by policy name; a policy that is not a {@link UdpOutbound} (e.g.
    *     REJECT, or a TCP-only proxy) drops the session's datagrams, logged once per session
    * @param blockingExecutor for routers that may block
+   * @param connections where sessions are listed while open
    * @param idleTimeout a session with no datagram for this long is closed
    * @param maxSessions cap on open sessions
    * @param nanoTime clock for idle tracking ({@code System::nanoTime}; tests pass a fake)
@@ -76,6 +79,7 @@ public final class UdpRelay implements Closeable {
       Router router,
       Map<String, ? extends Outbound> outbounds,
       Executor blockingExecutor,
+      Connections connections,
       Duration idleTimeout,
       int maxSessions,
       LongSupplier nanoTime)
@@ -90,6 +94,7 @@ public final class UdpRelay implements Closeable {
             router,
             Map.copyOf(outbounds),
             blockingExecutor,
+            connections,
             idleTimeout.toNanos(),
             maxSessions,
             nanoTime,
@@ -132,6 +137,7 @@ public final class UdpRelay implements Closeable {
     private final Router router;
     private final Map<String, ? extends Outbound> outbounds;
     private final Executor blockingExecutor;
+    private final Connections connections;
     private final long idleNanos;
     private final int maxSessions;
     private final LongSupplier nanoTime;
@@ -144,6 +150,7 @@ public final class UdpRelay implements Closeable {
         Router router,
         Map<String, ? extends Outbound> outbounds,
         Executor blockingExecutor,
+        Connections connections,
         long idleNanos,
         int maxSessions,
         LongSupplier nanoTime,
@@ -153,6 +160,7 @@ public final class UdpRelay implements Closeable {
       this.router = router;
       this.outbounds = outbounds;
       this.blockingExecutor = blockingExecutor;
+      this.connections = connections;
       this.idleNanos = idleNanos;
       this.maxSessions = maxSessions;
       this.nanoTime = nanoTime;
@@ -247,6 +255,7 @@ public final class UdpRelay implements Closeable {
                 }
                 session.lastActive = nanoTime.getAsLong();
                 stats.datagramsDown.increment();
+                session.received(payload.readableBytes());
                 channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
               })
           .addListener(
@@ -265,7 +274,13 @@ public final class UdpRelay implements Closeable {
                 if (session.closed) {
                   opened.close();
                 } else {
-                  session.opened(opened);
+                  session.opened(
+                      opened,
+                      connections.open(
+                          origin,
+                          Connection.Inbound.TUN,
+                          route,
+                          () -> channel.eventLoop().execute(() -> closeSession(peer, session))));
                   // The far side (a proxy's association) may end the session on its own.
                   opened.closeFuture().addListener(c -> closeSession(peer, session));
                 }

@@ -3,6 +3,7 @@ package dev.turnout.relay.udp;
 import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
+import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
@@ -22,6 +23,7 @@ final class UdpSessionState {
   boolean closed;
   private boolean blackhole;
   private DatagramSession outbound;
+  private Connection connection; // listed while the outbound session is open
   private ArrayDeque<ByteBuf> pending = new ArrayDeque<>(4);
 
   UdpSessionState(NatFlow flow, Origin origin, long now) {
@@ -34,6 +36,7 @@ final class UdpSessionState {
   /** Sends, queues or drops one payload; takes ownership. */
   void send(ByteBuf payload, UdpRelayStats stats) {
     if (outbound != null) {
+      connection.transferred(true, payload.readableBytes());
       outbound.send(destination, payload);
     } else if (closed || blackhole || pending.size() >= MAX_PENDING) {
       stats.dropped.increment();
@@ -43,11 +46,19 @@ final class UdpSessionState {
     }
   }
 
-  void opened(DatagramSession session) {
+  void opened(DatagramSession session, Connection listed) {
     outbound = session;
+    connection = listed;
     ByteBuf next;
     while ((next = pending.poll()) != null) {
-      session.send(destination, next);
+      send(next, null);
+    }
+  }
+
+  /** Counts a reply of {@code bytes} on its way to the application. */
+  void received(int bytes) {
+    if (connection != null) {
+      connection.transferred(false, bytes);
     }
   }
 
@@ -65,6 +76,7 @@ final class UdpSessionState {
     closed = true;
     if (outbound != null) {
       outbound.close();
+      connection.ended();
     }
     releasePending(null);
     return true;

@@ -7,6 +7,8 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.Connection;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
@@ -47,6 +49,7 @@ class RelayServerTest {
   private ExecutorService blocking;
   private ServerSocket echo;
   private RelayServer relay;
+  private final Connections connections = new Connections(policy -> List.of(policy, "leaf"));
   private final Set<InetSocketAddress> released = ConcurrentHashMap.newKeySet();
   private volatile String policy = "DIRECT";
   private volatile boolean fromNat = true;
@@ -133,6 +136,7 @@ class RelayServerTest {
             router,
             outbounds,
             blocking,
+            connections,
             RelaySettings.DEFAULTS
                 .withIdleTimeout(java.time.Duration.ofMillis(2000))
                 .withSpliceThreads(spliceThreads()));
@@ -379,6 +383,71 @@ class RelayServerTest {
       server.join(5_000);
       healthy.getOutputStream().write("after".getBytes());
       assertThat(new String(healthy.getInputStream().readNBytes(5))).isEqualTo("after");
+    }
+  }
+
+  @Test
+  void aLiveConnectionIsListedWithItsBytesAndLeavesTheListWhenItEnds() throws Exception {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(new byte[100_000]);
+      assertThat(socket.getInputStream().readNBytes(100_000)).hasSize(100_000);
+      awaitTrue(() -> connections.count() == 1);
+      Connection listed = connections.snapshot().iterator().next();
+      assertThat(listed.route().policy()).isEqualTo("DIRECT");
+      assertThat(listed.chain()).containsExactly("DIRECT", "leaf");
+      assertThat(listed.inbound()).isEqualTo(Connection.Inbound.TUN);
+      assertThat(listed.origin().dialed().getHostString()).isEqualTo("198.18.3.7");
+      awaitTrue(() -> listed.upload() == 100_000 && listed.download() == 100_000);
+      socket.shutdownOutput();
+      assertThat(new String(socket.getInputStream().readAllBytes())).isEqualTo("bye");
+    }
+    awaitTrue(() -> connections.count() == 0);
+    assertThat(connections.uploadTotal()).isEqualTo(100_000);
+    assertThat(connections.downloadTotal()).isEqualTo(100_003);
+  }
+
+  @Test
+  void closingAConnectionByIdResetsTheApplicationAtOnce() throws Exception {
+    try (Socket socket = connect();
+        Socket other = connect()) {
+      socket.getOutputStream().write("live".getBytes());
+      assertThat(new String(socket.getInputStream().readNBytes(4))).isEqualTo("live");
+      other.getOutputStream().write("also".getBytes());
+      assertThat(new String(other.getInputStream().readNBytes(4))).isEqualTo("also");
+      awaitTrue(() -> connections.count() == 2);
+      InetSocketAddress mine = (InetSocketAddress) socket.getLocalSocketAddress();
+      Connection target =
+          connections.snapshot().stream()
+              .filter(c -> c.origin().source().getPort() == mine.getPort())
+              .findFirst()
+              .orElseThrow();
+      long start = System.nanoTime();
+      assertThat(connections.close(target.id())).isTrue();
+      assertThatThrownBy(
+              () -> {
+                while (socket.getInputStream().read() >= 0) {
+                  // the echo has nothing more to say; only the close can end this
+                }
+                throw new SocketException("ended without a reset");
+              })
+          .isInstanceOf(SocketException.class)
+          .hasMessageContaining("reset");
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      awaitTrue(() -> connections.count() == 1);
+      assertThat(connections.close(target.id())).isFalse();
+      other.getOutputStream().write("untouched".getBytes());
+      assertThat(new String(other.getInputStream().readNBytes(9))).isEqualTo("untouched");
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      Thread.sleep(10);
     }
   }
 }

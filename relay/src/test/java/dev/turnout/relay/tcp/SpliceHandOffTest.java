@@ -3,7 +3,11 @@ package dev.turnout.relay.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.relay.Connection;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
 import dev.turnout.relay.splice.SpliceRelay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -71,7 +75,18 @@ class SpliceHandOffTest {
               upstream,
               new ArrayList<>(),
               () -> false,
-              new Traffic(),
+              new Connections(Connections.POLICY_ONLY)
+                  .open(
+                      new Origin(
+                          false,
+                          new InetSocketAddress(LOOPBACK, 1),
+                          new InetSocketAddress(LOOPBACK, 2),
+                          null,
+                          LOOPBACK),
+                      Connection.Inbound.TUN,
+                      new Router.Route("DIRECT", "MATCH", "test"),
+                      () -> {}),
+              new Closer(inbound, upstream),
               () -> caught.set(true));
           inbound.close(); // before the deregistration runs, as a reset in the same batch would
           try {

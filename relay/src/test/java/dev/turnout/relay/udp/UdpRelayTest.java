@@ -6,6 +6,8 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.Connection;
+import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
@@ -47,6 +49,7 @@ class UdpRelayTest {
   private ExecutorService blocking;
   private DatagramSocket echo;
   private UdpRelay relay;
+  private final Connections connections = new Connections(Connections.POLICY_ONLY);
   private final AtomicLong nanos = new AtomicLong();
   private final Map<InetSocketAddress, NatFlow> flows = new ConcurrentHashMap<>();
   private final List<Origin> closed = new CopyOnWriteArrayList<>();
@@ -117,6 +120,7 @@ class UdpRelayTest {
             router,
             outbounds,
             blocking,
+            connections,
             Duration.ofSeconds(30),
             2,
             nanos::get);
@@ -179,6 +183,23 @@ class UdpRelayTest {
       }
       assertThat(relay.stats().sessionsOpened()).isEqualTo(1);
       assertThat(relay.stats().datagramsDown()).isGreaterThanOrEqualTo(50);
+      Connection listed = connections.snapshot().iterator().next();
+      assertThat(listed.origin().udp()).isTrue();
+      assertThat(listed.chain()).containsExactly("DIRECT");
+      assertThat(listed.upload()).isGreaterThanOrEqualTo(6 * 50);
+      assertThat(listed.download()).isGreaterThanOrEqualTo(6 * 50);
+    }
+  }
+
+  @Test
+  void closingASessionByIdEndsItAndTheNextDatagramOpensAnother() throws Exception {
+    try (DatagramSocket client = client()) {
+      assertThat(roundTrip(client, "first")).isEqualTo("first");
+      assertThat(connections.count()).isEqualTo(1);
+      assertThat(connections.closeAll()).isEqualTo(1);
+      awaitTrue(() -> connections.count() == 0 && closed.size() == 1);
+      assertThat(roundTrip(client, "second")).isEqualTo("second");
+      assertThat(relay.stats().sessionsOpened()).isEqualTo(2);
     }
   }
 
@@ -189,6 +210,7 @@ class UdpRelayTest {
       nanos.addAndGet(Duration.ofSeconds(31).toNanos());
       awaitTrue(() -> relay.stats().sessionsExpired() == 1);
       assertThat(closed).hasSize(1);
+      assertThat(connections.count()).isZero();
       assertThat(roundTrip(client, "two")).isEqualTo("two");
       assertThat(relay.stats().sessionsOpened()).isEqualTo(2);
     }
