@@ -1,5 +1,6 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -137,9 +138,9 @@ final class NatEntry {
     if (result == null) {
       result =
           new NatFlow(
-              Ipv4Range.toAddress(flow.sourceAddress),
+              Ipv4.address(flow.sourceAddress),
               flow.sourcePort,
-              Ipv4Range.toAddress(flow.destinationAddress),
+              Ipv4.address(flow.destinationAddress),
               flow.destinationPort);
       cachedFlow = result;
     }
