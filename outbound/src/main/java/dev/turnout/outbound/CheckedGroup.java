@@ -1,12 +1,12 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +42,12 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   final List<Outbound> members;
   final Check check;
   private final Prober prober;
-  private final InstantSource clock;
+  private final TimeSource clock;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
 
-  CheckedGroup(
-      String name, List<Outbound> members, Check check, Prober prober, InstantSource clock) {
+  CheckedGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("a group needs members");
     }

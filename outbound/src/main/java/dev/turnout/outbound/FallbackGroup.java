@@ -1,12 +1,11 @@
 package dev.turnout.outbound;
 
-import java.time.InstantSource;
+import dev.turnout.netbase.TimeSource;
 import java.util.List;
 
 /** {@code fallback}: the first member, in configuration order, that passed its last check. */
 final class FallbackGroup extends CheckedGroup {
-  FallbackGroup(
-      String name, List<Outbound> members, Check check, Prober prober, InstantSource clock) {
+  FallbackGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
   }
 

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -45,7 +46,7 @@ final class HttpProber implements Prober {
             timeout.toMillis(),
             TimeUnit.MILLISECONDS);
     result.whenComplete((d, e) -> timer.cancel(false));
-    Destination destination = new Destination(host, Literals.parse(host), port);
+    Destination destination = new Destination(host, IpLiterals.parseHostOrNull(host), port);
     member
         .connect(destination, loop)
         .addListener(

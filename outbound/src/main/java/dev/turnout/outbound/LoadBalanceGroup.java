@@ -1,7 +1,7 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import java.nio.charset.StandardCharsets;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,7 +27,7 @@ final class LoadBalanceGroup extends CheckedGroup {
       Check check,
       Strategy strategy,
       Prober prober,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, members, check, prober, clock);
     this.strategy = strategy;
     this.last = members.get(0);

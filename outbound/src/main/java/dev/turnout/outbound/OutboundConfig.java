@@ -1,12 +1,12 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
 import io.netty.channel.EventLoopGroup;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -63,7 +63,7 @@ public final class OutboundConfig {
         new SelectionStore(env.stateDirectory()),
         new HttpProber(env.loops()),
         new EventLoopScheduler(env.loops()),
-        InstantSource.system());
+        TimeSource.SYSTEM);
   }
 
   static Result load(
@@ -73,7 +73,7 @@ public final class OutboundConfig {
       SelectionStore store,
       Prober prober,
       Scheduler scheduler,
-      InstantSource clock) {
+      TimeSource clock) {
     List<ConfigProblem> problems = new ArrayList<>();
     Map<String, Outbound> all = new LinkedHashMap<>();
     all.put(DirectOutbound.NAME, new DirectOutbound(dialer));
@@ -258,7 +258,7 @@ public final class OutboundConfig {
       List<ConfigProblem> problems,
       SelectionStore store,
       Prober prober,
-      InstantSource clock,
+      TimeSource clock,
       List<CheckedGroup> checked) {
     Map<String, Fields> byName = new LinkedHashMap<>();
     Map<String, List<String>> membersOf = new HashMap<>();
@@ -296,7 +296,7 @@ public final class OutboundConfig {
       List<Group> built,
       SelectionStore store,
       Prober prober,
-      InstantSource clock,
+      TimeSource clock,
       List<CheckedGroup> checked) {
     Integer s = state.get(name);
     if (s != null) {
@@ -340,7 +340,7 @@ public final class OutboundConfig {
       List<Outbound> members,
       SelectionStore store,
       Prober prober,
-      InstantSource clock,
+      TimeSource clock,
       List<CheckedGroup> checked) {
     String type = f.oneOf("type", GROUP_TYPES, null);
     if (type == null) {

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -66,7 +67,7 @@ final class Socks5DatagramSession implements DatagramSession {
                         }
                         var reply =
                             (io.netty.handler.codec.socksx.v5.Socks5CommandResponse) a.getNow();
-                        InetAddress bound = Literals.parse(reply.bndAddr());
+                        InetAddress bound = IpLiterals.parseHostOrNull(reply.bndAddr());
                         if (bound == null || bound.isAnyLocalAddress()) {
                           bound = ((InetSocketAddress) control.remoteAddress()).getAddress();
                         }

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -134,7 +135,7 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
   }
 
   static DefaultSocks5CommandRequest commandRequest(Socks5CommandType type, Destination d) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       return new DefaultSocks5CommandRequest(type, Socks5AddressType.DOMAIN, d.host(), d.port());
     }

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -21,7 +22,7 @@ final class SocksAddress {
 
   /** Writes {@code d}, preferring the name so the far end resolves it. */
   static void write(Destination d, ByteBuf out) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
       if (name.length > 255) {
@@ -35,7 +36,7 @@ final class SocksAddress {
   }
 
   static int length(Destination d) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       return 1 + 1 + d.host().length() + 2;
     }

@@ -1,7 +1,7 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
 
 /**
@@ -18,7 +18,7 @@ final class UrlTestGroup extends CheckedGroup {
       Check check,
       Duration tolerance,
       Prober prober,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, members, check, prober, clock);
     this.tolerance = tolerance;
     this.current = members.get(0);

@@ -1,10 +1,10 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 
@@ -19,10 +19,10 @@ final class VmessOutbound extends ProxyOutbound {
   private final byte[] commandKey;
   private final int security;
   private final RandomGenerator random = new SecureRandom();
-  private final InstantSource clock;
+  private final TimeSource clock;
 
   VmessOutbound(String name, String server, int port, UUID uuid, int security, Dialer dialer) {
-    this(name, server, port, uuid, security, dialer, InstantSource.system());
+    this(name, server, port, uuid, security, dialer, TimeSource.SYSTEM);
   }
 
   VmessOutbound(
@@ -32,7 +32,7 @@ final class VmessOutbound extends ProxyOutbound {
       UUID uuid,
       int security,
       Dialer dialer,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, server, port, dialer);
     this.commandKey = VmessSession.commandKey(uuid);
     this.security = security;

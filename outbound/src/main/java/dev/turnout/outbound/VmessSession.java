@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.Inet4Address;
@@ -60,7 +61,7 @@ final class VmessSession {
     int padding = random.nextInt(16);
     h.writeByte(padding << 4 | security).writeByte(0).writeByte(1);
     h.writeShort(d.port());
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
       h.writeByte(2).writeByte(name.length).writeBytes(name);

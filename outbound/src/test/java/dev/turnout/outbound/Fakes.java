@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.ManualTimeSource;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -7,7 +8,6 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,23 +57,23 @@ final class Fakes {
 
   /** Runs periodic tasks when the test advances the clock. */
   static final class Scheduler implements dev.turnout.outbound.Scheduler {
-    final Clock clock;
+    final ManualTimeSource clock;
     final List<Object[]> tasks = new ArrayList<>();
 
-    Scheduler(Clock clock) {
+    Scheduler(ManualTimeSource clock) {
       this.clock = clock;
     }
 
     @Override
     public AutoCloseable every(Duration interval, Runnable task) {
-      Object[] t = {interval, task, clock.now};
+      Object[] t = {interval, task, clock.instant()};
       tasks.add(t);
       task.run();
       return () -> tasks.remove(t);
     }
 
     void advance(Duration d) {
-      Instant end = clock.now.plus(d);
+      Instant end = clock.instant().plus(d);
       while (true) {
         Object[] next = null;
         Instant due = null;
@@ -87,20 +87,11 @@ final class Fakes {
         if (next == null) {
           break;
         }
-        clock.now = due;
+        clock.advanceTo(due);
         next[2] = due;
         ((Runnable) next[1]).run();
       }
-      clock.now = end;
-    }
-  }
-
-  static final class Clock implements InstantSource {
-    Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
+      clock.advanceTo(end);
     }
   }
 }

@@ -2,12 +2,12 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.TimeSource;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import java.net.InetAddress;
 import java.nio.file.Files;
-import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +151,7 @@ class GroupsIT {
             new SelectionStore(ns.dir),
             new HttpProber(loops),
             new EventLoopScheduler(loops),
-            InstantSource.system());
+            TimeSource.SYSTEM);
     assertThat(r.problems()).isEmpty();
     return r.outbounds();
   }

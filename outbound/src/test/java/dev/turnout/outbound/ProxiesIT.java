@@ -2,6 +2,7 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.TimeSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -318,7 +318,7 @@ class ProxiesIT {
             new SelectionStore(ns.dir),
             new HttpProber(loops),
             new EventLoopScheduler(loops),
-            InstantSource.system());
+            TimeSource.SYSTEM);
     assertThat(r.problems()).isEmpty();
     return r;
   }
