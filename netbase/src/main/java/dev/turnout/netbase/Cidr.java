@@ -71,14 +71,17 @@ public final class Cidr {
           "not an IP address: " + IpLiterals.quote(text.substring(0, slash)));
     }
     int length = prefixLength(text.substring(slash + 1));
-    if (length < 0 || length > bytes.length * 8) {
+    if (length < 0) {
       throw new IllegalArgumentException(
-          "prefix length must be 0 to " + bytes.length * 8 + " in " + IpLiterals.quote(text));
+          "bad prefix length: " + IpLiterals.quote(text.substring(slash + 1)));
+    }
+    if (length > bytes.length * 8) {
+      throw new IllegalArgumentException("prefix length out of range 0.." + bytes.length * 8);
     }
     if (isIpv4Mapped(bytes)) {
       if (length < 96) {
         throw new IllegalArgumentException(
-            "an IPv4-mapped prefix must be 96 to 128 long: " + IpLiterals.quote(text));
+            "prefix length out of range 96..128 for an IPv4-mapped address");
       }
       bytes = Arrays.copyOfRange(bytes, 12, 16);
       length -= 96;
@@ -94,7 +97,7 @@ public final class Cidr {
     return new Cidr(network, length);
   }
 
-  /** 0 to 999 for a valid length, -1 otherwise. */
+  /** 0 to 999 for a well-formed length, -1 otherwise. */
   private static int prefixLength(String s) {
     if (s.isEmpty() || s.length() > 3 || (s.length() > 1 && s.charAt(0) == '0')) {
       return -1;
