@@ -3,9 +3,9 @@ package dev.turnout.launcher;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
-import dev.turnout.rules.HostResolver;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,12 +115,6 @@ final class Explain implements Callable<Integer> {
         Upstream.builder(config.dns().nameservers())
             .forbiddenRange(config.plan().range().first(), config.plan().range().last())
             .build();
-    return host -> {
-      try {
-        return List.copyOf(upstream.resolveIpv4(host).get(5, TimeUnit.SECONDS));
-      } catch (Exception e) {
-        throw new IOException("cannot resolve " + host + ": " + e.getMessage(), e);
-      }
-    };
+    return host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf);
   }
 }

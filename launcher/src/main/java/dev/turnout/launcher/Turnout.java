@@ -25,11 +25,11 @@ import dev.turnout.launcher.udp.UdpNatOrigins;
 import dev.turnout.launcher.udp.UdpRelay;
 import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.natrewrite.Ipv4Range;
-import dev.turnout.natrewrite.KernelFastPath;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.natrewrite.PacketRewriter;
-import dev.turnout.natrewrite.TunDevice;
 import dev.turnout.natrewrite.TunLoop;
+import dev.turnout.natrewrite.kernel.KernelFastPath;
+import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.Outbounds;
@@ -122,7 +122,7 @@ final class Turnout implements Closeable {
       started.push(store); // closed after the DNS server and the relay: a last snapshot
       log.info("dns: fake-IP mappings kept in {} ({} restored)", storeFile, store.loaded());
     }
-    dev.turnout.outbound.HostResolver dialResolver =
+    dev.turnout.netbase.HostResolver dialResolver =
         host -> upstream.resolveIpv4(host).thenApply(List::<InetAddress>copyOf);
     java.util.function.Predicate<InetAddress> ownRange =
         address ->
@@ -145,17 +145,7 @@ final class Turnout implements Closeable {
     RuleEngine rules =
         Components.rules(
             config,
-            host -> {
-              try {
-                return List.copyOf(upstream.resolveIpv4(host).get(5, TimeUnit.SECONDS));
-              } catch (java.util.concurrent.ExecutionException
-                  | java.util.concurrent.TimeoutException e) {
-                throw new IOException("cannot resolve " + host + ": " + e.getMessage(), e);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted resolving " + host, e);
-              }
-            },
+            dialResolver, // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
             new MarkedListFetcher(dialer, loops));
     started.push(rules);

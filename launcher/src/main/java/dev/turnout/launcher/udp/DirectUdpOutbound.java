@@ -1,7 +1,7 @@
 package dev.turnout.launcher.udp;
 
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.HostResolver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
