@@ -51,7 +51,7 @@ final class NatEntry {
 
   private volatile int state;
 
-  /** Ticker reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
+  /** Time-source reading (nanos) after which an UNCLAIMED or GRACE entry may be freed; written before state. */
   private volatile long deadline;
 
   /** Last ticker reading at which an IDLE entry carried a packet. */

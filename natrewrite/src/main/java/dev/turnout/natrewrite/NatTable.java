@@ -316,7 +316,7 @@ public final class NatTable {
     if (n == 0) {
       return;
     }
-    // Ticker readings are compared by difference; shift them to be relative to the newest.
+    // Nano readings are compared by difference; shift them to be relative to the newest.
     long newest = seen[0];
     for (int i = 1; i < n; i++) {
       if (seen[i] - newest > 0) {

@@ -35,5 +35,12 @@ class Ipv4RangeTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Ipv4Range.hostsOfCidr("10.0.0.1/31"))
         .isInstanceOf(IllegalArgumentException.class);
+    // Parsed as everywhere else: no leading zeros, no signs, IPv4 only.
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("0001.18.0.0/16"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("198.18.0.0/+16"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("2001:db8::/32"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
