@@ -51,10 +51,10 @@ final class NatEntry {
 
   private volatile int state;
 
-  /** Time-source reading (nanos) after which an UNCLAIMED or GRACE entry may be freed; written before state. */
+  /** Nano reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
   private volatile long deadline;
 
-  /** Last ticker reading at which an IDLE entry carried a packet. */
+  /** Last nano reading at which an IDLE entry carried a packet. */
   private volatile long lastSeen;
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable

@@ -3,6 +3,7 @@ package dev.turnout.netbase;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * The one parser of IP address literals in Turnout. It never consults a resolver, whatever the text
@@ -193,7 +194,7 @@ public final class IpLiterals {
     }
     int tail = 2 * (groups - gap);
     System.arraycopy(out, 2 * gap, out, 16 - tail, tail);
-    java.util.Arrays.fill(out, 2 * gap, 16 - tail, (byte) 0);
+    Arrays.fill(out, 2 * gap, 16 - tail, (byte) 0);
     return out;
   }
 
