@@ -1,6 +1,6 @@
 package dev.turnout.fakedns;
 
-import com.github.benmanes.caffeine.cache.Ticker;
+import dev.turnout.netbase.TimeSource;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -76,7 +76,7 @@ public final class DnsServer implements Closeable {
       int burst,
       int threads,
       Duration tcpIdle,
-      Ticker ticker) {
+      TimeSource timeSource) {
     /** Defaults: this host only; 500 queries/s, burst 1000 per remote source. */
     public static Options defaults() {
       return new Options(
@@ -86,11 +86,11 @@ public final class DnsServer implements Closeable {
           1000,
           Math.max(2, Runtime.getRuntime().availableProcessors()),
           Duration.ofSeconds(IDLE_SECONDS),
-          Ticker.systemTicker());
+          TimeSource.SYSTEM);
     }
 
     public Options withAllowLan(boolean allow) {
-      return new Options(allow, trusted, rateLimit, burst, threads, tcpIdle, ticker);
+      return new Options(allow, trusted, rateLimit, burst, threads, tcpIdle, timeSource);
     }
 
     /**
@@ -99,7 +99,13 @@ public final class DnsServer implements Closeable {
      */
     public Options withTrusted(Predicate<InetAddress> sources) {
       return new Options(
-          allowLan, Objects.requireNonNull(sources), rateLimit, burst, threads, tcpIdle, ticker);
+          allowLan,
+          Objects.requireNonNull(sources),
+          rateLimit,
+          burst,
+          threads,
+          tcpIdle,
+          timeSource);
     }
 
     /**
@@ -111,14 +117,14 @@ public final class DnsServer implements Closeable {
       if (perSecond < 0 || burstSize < 0) {
         throw new IllegalArgumentException("rate limit and burst must not be negative");
       }
-      return new Options(allowLan, trusted, perSecond, burstSize, threads, tcpIdle, ticker);
+      return new Options(allowLan, trusted, perSecond, burstSize, threads, tcpIdle, timeSource);
     }
 
     Options withTcpIdle(Duration idle) {
-      return new Options(allowLan, trusted, rateLimit, burst, threads, idle, ticker);
+      return new Options(allowLan, trusted, rateLimit, burst, threads, idle, timeSource);
     }
 
-    Options withTicker(Ticker t) {
+    Options withTimeSource(TimeSource t) {
       return new Options(allowLan, trusted, rateLimit, burst, threads, tcpIdle, t);
     }
   }
@@ -167,7 +173,7 @@ public final class DnsServer implements Closeable {
             options.trusted(),
             options.rateLimit(),
             options.burst(),
-            options.ticker());
+            options.timeSource());
     Duration tcpIdle = options.tcpIdle();
     int threads = Math.max(1, options.threads());
     EventLoopGroup group =

@@ -1,6 +1,8 @@
 package dev.turnout.fakedns;
 
-import java.net.Inet4Address;
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -66,7 +68,8 @@ public final class FakeIpPool {
    * @throws IllegalArgumentException if the range is empty or larger than 2^24 addresses
    */
   public FakeIpPool(int firstAddress, int lastAddress) {
-    this(toAddress(firstAddress), Integer.toUnsignedLong(lastAddress) - toUnsigned(firstAddress));
+    this(
+        Ipv4.address(firstAddress), Integer.toUnsignedLong(lastAddress) - toUnsigned(firstAddress));
   }
 
   /**
@@ -88,35 +91,24 @@ public final class FakeIpPool {
    *     usable address
    */
   public static FakeIpPool ofCidr(String cidr) {
-    int slash = cidr.indexOf('/');
-    Optional<InetAddress> address =
-        slash < 0 ? Optional.empty() : Nameserver.parseLiteral(cidr.substring(0, slash).strip());
-    int prefix = -1;
+    Cidr block = null;
     try {
-      prefix = slash < 0 ? -1 : Integer.parseInt(cidr.substring(slash + 1).strip());
-    } catch (NumberFormatException e) {
+      block = Cidr.parseMasking(cidr.strip());
+    } catch (IllegalArgumentException e) {
       // reported below
     }
-    int bits = address.map(a -> a.getAddress().length * 8).orElse(0);
-    int hostBits = bits - prefix;
+    int bits = block == null ? 0 : block.addressBits();
+    int hostBits = block == null ? 0 : bits - block.prefixLength();
     long usable = hostBits >= 25 ? MAX_SIZE : (1L << Math.max(0, hostBits)) - (bits == 32 ? 2 : 1);
-    if (address.isEmpty() || prefix < 0 || prefix > bits || usable < 1) {
+    if (block == null || usable < 1) {
       throw new IllegalArgumentException(
           "expected an address block such as 198.18.0.0/16 or fdfe:dcba:9876::/64, got '"
               + cidr
               + "'");
     }
-    byte[] network = address.get().getAddress();
-    for (int i = 0; i < network.length; i++) {
-      int keep = Math.max(0, Math.min(8, prefix - 8 * i));
-      network[i] &= (byte) (0xff << (8 - keep));
-    }
+    byte[] network = block.network().getAddress();
     network[network.length - 1] |= 1; // network address + 1: the low bits are zero after masking
-    try {
-      return of(InetAddress.getByAddress(network), Math.min(usable, MAX_SIZE));
-    } catch (UnknownHostException e) {
-      throw new AssertionError(e);
-    }
+    return of(IpLiterals.toAddress(network), Math.min(usable, MAX_SIZE));
   }
 
   private FakeIpPool(InetAddress first, long lastOffset) {
@@ -405,7 +397,7 @@ public final class FakeIpPool {
     byte[] a = base.clone();
     long value = baseLow + offset;
     if (a.length == 4) {
-      return toAddress((int) value);
+      return Ipv4.address((int) value);
     }
     ByteBuffer.wrap(a).putLong(8, value);
     try {
@@ -422,23 +414,5 @@ public final class FakeIpPool {
 
   private static long toUnsigned(int value) {
     return Integer.toUnsignedLong(value);
-  }
-
-  static int toInt(Inet4Address address) {
-    byte[] b = address.getAddress();
-    return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
-  }
-
-  static Inet4Address toAddress(int value) {
-    byte[] b = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
-    try {
-      return (Inet4Address) InetAddress.getByAddress(b);
-    } catch (UnknownHostException e) {
-      throw new AssertionError(e); // cannot happen for a 4-byte array
-    }
-  }
-
-  static String format(int value) {
-    return toAddress(value).getHostAddress();
   }
 }

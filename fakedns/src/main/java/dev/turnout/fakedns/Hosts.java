@@ -1,5 +1,6 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.IpLiterals;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -39,12 +40,12 @@ public final class Hosts {
     for (Map.Entry<String, List<String>> e : new LinkedHashMap<>(entries).entrySet()) {
       List<InetAddress> addresses = new ArrayList<>();
       for (String text : e.getValue()) {
-        addresses.add(
-            Nameserver.parseLiteral(text.strip())
-                .orElseThrow(
-                    () ->
-                        new IllegalArgumentException(
-                            "hosts entry '" + e.getKey() + "': '" + text + "' is not an IP")));
+        InetAddress address = IpLiterals.parseOrNull(text.strip());
+        if (address == null) {
+          throw new IllegalArgumentException(
+              "hosts entry '" + e.getKey() + "': '" + text + "' is not an IP");
+        }
+        addresses.add(address);
       }
       if (addresses.isEmpty()) {
         throw new IllegalArgumentException("hosts entry '" + e.getKey() + "' has no address");

@@ -1,9 +1,8 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.Optional;
 
 /**
  * One parsed {@code nameserver} entry: a literal address, a port, the transport to use and, for DNS
@@ -87,40 +86,11 @@ record Nameserver(InetSocketAddress address, Protocol protocol, String path) {
       host = s.substring(0, s.indexOf(':'));
       port = parsePort(s.substring(s.indexOf(':') + 1), spec);
     }
-    InetAddress address = parseLiteral(host).orElseThrow(() -> invalid(spec));
-    return new Nameserver(new InetSocketAddress(address, port), protocol, path);
-  }
-
-  /** Parses a dotted-quad IPv4 or a colon-form IPv6 literal; never consults a resolver. */
-  static Optional<InetAddress> parseLiteral(String host) {
-    try {
-      if (host.indexOf(':') >= 0) {
-        if (!host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
-          return Optional.empty();
-        }
-        return Optional.of(InetAddress.getByName(host)); // a ':' makes the JDK parse, not resolve
-      }
-      String[] parts = host.split("\\.", -1);
-      if (parts.length != 4) {
-        return Optional.empty();
-      }
-      byte[] b = new byte[4];
-      for (int i = 0; i < 4; i++) {
-        if (parts[i].isEmpty()
-            || parts[i].length() > 3
-            || !parts[i].chars().allMatch(c -> c >= '0' && c <= '9')) {
-          return Optional.empty();
-        }
-        int v = Integer.parseInt(parts[i]);
-        if (v > 255) {
-          return Optional.empty();
-        }
-        b[i] = (byte) v;
-      }
-      return Optional.of(InetAddress.getByAddress(b));
-    } catch (UnknownHostException e) {
-      return Optional.empty();
+    InetAddress address = IpLiterals.parseOrNull(host);
+    if (address == null) {
+      throw invalid(spec);
     }
+    return new Nameserver(new InetSocketAddress(address, port), protocol, path);
   }
 
   private static int parsePort(String s, String spec) {

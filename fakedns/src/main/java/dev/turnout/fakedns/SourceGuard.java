@@ -1,6 +1,6 @@
 package dev.turnout.fakedns;
 
-import com.github.benmanes.caffeine.cache.Ticker;
+import dev.turnout.netbase.TimeSource;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -35,7 +35,7 @@ final class SourceGuard {
   private final Predicate<InetAddress> trusted;
   private final double ratePerNano;
   private final double burst;
-  private final Ticker ticker;
+  private final TimeSource ticker;
   private volatile Set<InetAddress> local = Set.of();
   private final Map<InetAddress, Bucket> buckets = new ConcurrentHashMap<>();
   private final AtomicLong lastLog = new AtomicLong(Long.MIN_VALUE);
@@ -44,7 +44,11 @@ final class SourceGuard {
 
   /** {@code perSecond} 0 turns rate limiting off; {@code trusted} sources count as this host. */
   SourceGuard(
-      boolean allowLan, Predicate<InetAddress> trusted, int perSecond, int burst, Ticker ticker) {
+      boolean allowLan,
+      Predicate<InetAddress> trusted,
+      int perSecond,
+      int burst,
+      TimeSource ticker) {
     this.allowLan = allowLan;
     this.trusted = trusted;
     this.ratePerNano = perSecond / 1e9;
@@ -92,8 +96,8 @@ final class SourceGuard {
     if (buckets.size() > MAX_BUCKETS) {
       buckets.clear(); // a spray of sources: start over rather than grow without bound
     }
-    Bucket bucket = buckets.computeIfAbsent(source, a -> new Bucket(burst, ticker.read()));
-    if (bucket.take(ticker.read(), ratePerNano, burst)) {
+    Bucket bucket = buckets.computeIfAbsent(source, a -> new Bucket(burst, ticker.nanoTime()));
+    if (bucket.take(ticker.nanoTime(), ratePerNano, burst)) {
       return true;
     }
     rateLimited.increment();
@@ -106,7 +110,7 @@ final class SourceGuard {
   }
 
   private void note(String message, InetAddress source) {
-    long now = ticker.read();
+    long now = ticker.nanoTime();
     long last = lastLog.get();
     if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_NANOS)
         && lastLog.compareAndSet(last, now)) {

@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Ticker;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.TimeSource;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -70,7 +72,7 @@ import org.xbill.DNS.io.UdpIoClient;
  * truncation retry and both caches; the transports themselves live in UdpClient, TcpClient,
  * DotClient and DohClient.
  */
-public final class Upstream implements java.io.Closeable {
+public final class Upstream implements java.io.Closeable, dev.turnout.netbase.HostResolver {
   private static final Logger log = LoggerFactory.getLogger(Upstream.class);
   private static final Executor DIRECT = Runnable::run;
   private static final long MAX_CACHE_TTL_SECONDS = 3600;
@@ -83,7 +85,7 @@ public final class Upstream implements java.io.Closeable {
   private final int forbiddenFirst;
   private final int forbiddenLast;
   private final RandomGenerator random;
-  private final Ticker ticker;
+  private final TimeSource ticker;
   private final AsyncCache<String, Resolved> cache;
   private final Cache<AnswerKey, CachedAnswer> answers; // null: no answer cache
   private final LongAdder cacheHits = new LongAdder();
@@ -172,7 +174,7 @@ public final class Upstream implements java.io.Closeable {
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.cacheSize)
-            .ticker(b.ticker)
+            .ticker(b.ticker::nanoTime)
             .expireAfter(new FromArrival())
             .buildAsync();
     this.answers =
@@ -180,7 +182,7 @@ public final class Upstream implements java.io.Closeable {
             ? null
             : Caffeine.newBuilder()
                 .maximumSize(b.cacheSize)
-                .ticker(b.ticker)
+                .ticker(b.ticker::nanoTime)
                 .expireAfter(
                     Expiry.<AnswerKey, CachedAnswer>creating(
                         (key, cached) -> Duration.ofSeconds(cached.ttlSeconds())))
@@ -292,11 +294,11 @@ public final class Upstream implements java.io.Closeable {
     if (!any || ttl <= 0) {
       return;
     }
-    answers.put(key, new CachedAnswer(answer.clone(), ticker.read(), ttl));
+    answers.put(key, new CachedAnswer(answer.clone(), ticker.nanoTime(), ttl));
   }
 
   private Message fromCache(CachedAnswer cached, int id) {
-    long elapsed = Math.max(0, (ticker.read() - cached.storedNanos()) / 1_000_000_000L);
+    long elapsed = Math.max(0, (ticker.nanoTime() - cached.storedNanos()) / 1_000_000_000L);
     Message m = cached.message().clone();
     m.getHeader().setID(id);
     if (elapsed > 0) {
@@ -348,6 +350,12 @@ public final class Upstream implements java.io.Closeable {
         .thenCompose(f -> f);
   }
 
+  /** {@link #resolveIpv4} as Turnout's {@link dev.turnout.netbase.HostResolver}. */
+  @Override
+  public CompletableFuture<List<java.net.InetAddress>> resolve(String host) {
+    return resolveIpv4(host).thenApply(List::<java.net.InetAddress>copyOf);
+  }
+
   /**
    * Resolves the IPv4 addresses of {@code name} with an A query, for dialing DIRECT. Answers are
    * cached for their TTL (at least 1 s, at most an hour). Addresses in the forbidden range are
@@ -358,8 +366,7 @@ public final class Upstream implements java.io.Closeable {
    */
   public CompletableFuture<List<Inet4Address>> resolveIpv4(String name) {
     String key = Names.normalize(name);
-    var literal = Nameserver.parseLiteral(key);
-    if (literal.isPresent() && literal.get() instanceof Inet4Address a) {
+    if (IpLiterals.parseOrNull(key) instanceof Inet4Address a) {
       return forbidden(a)
           ? CompletableFuture.failedFuture(
               new UnknownHostException(name + " is inside the fake-IP range; refusing to dial it"))
@@ -419,14 +426,14 @@ public final class Upstream implements java.io.Closeable {
                       ? ": only addresses inside the fake-IP range"
                       : ": no A record in the answer")));
     }
-    return new Resolved(List.copyOf(addresses), Math.max(1, ttl), ticker.read(), null);
+    return new Resolved(List.copyOf(addresses), Math.max(1, ttl), ticker.nanoTime(), null);
   }
 
   private boolean forbidden(InetAddress address) {
     if (!(address instanceof Inet4Address v4)) {
       return false;
     }
-    int a = FakeIpPool.toInt(v4);
+    int a = Ipv4.toInt(v4);
     return Integer.compareUnsigned(a, forbiddenFirst) >= 0
         && Integer.compareUnsigned(a, forbiddenLast) <= 0;
   }
@@ -467,7 +474,7 @@ public final class Upstream implements java.io.Closeable {
     private int forbiddenLast = 0;
     private int soMark;
     private IntConsumer markRead = mark -> {};
-    private Ticker ticker = Ticker.systemTicker();
+    private TimeSource ticker = TimeSource.SYSTEM;
     private RandomGenerator random = new SecureRandom();
     private long cacheSize = 10_000;
     private SSLContext sslContext;
@@ -556,7 +563,7 @@ public final class Upstream implements java.io.Closeable {
       return this;
     }
 
-    Builder ticker(Ticker ticker) {
+    Builder timeSource(TimeSource ticker) {
       this.ticker = Objects.requireNonNull(ticker);
       return this;
     }
@@ -578,7 +585,7 @@ public final class Upstream implements java.io.Closeable {
     public Upstream build() {
       for (Nameserver ns : servers) {
         if (ns.address().getAddress() instanceof Inet4Address v4) {
-          int a = FakeIpPool.toInt(v4);
+          int a = Ipv4.toInt(v4);
           if (Integer.compareUnsigned(a, forbiddenFirst) >= 0
               && Integer.compareUnsigned(a, forbiddenLast) <= 0) {
             throw new IllegalArgumentException(

@@ -2,18 +2,18 @@ package dev.turnout.fakedns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetAddress;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class SourceGuardTest {
-  private final AtomicLong nanos = new AtomicLong();
+  private final ManualTimeSource time = new ManualTimeSource();
 
   @Test
   void withoutAllowLanOnlyThisHostIsAnswered() throws Exception {
     SourceGuard guard =
-        new SourceGuard(false, a -> a.getHostAddress().startsWith("198.19."), 0, 0, nanos::get);
+        new SourceGuard(false, a -> a.getHostAddress().startsWith("198.19."), 0, 0, time);
     assertThat(guard.admitDatagram(InetAddress.getByName("127.0.0.1"))).isTrue();
     assertThat(guard.admitDatagram(InetAddress.getByName("::1"))).isTrue();
     assertThat(guard.admitDatagram(InetAddress.getByName("192.0.2.9"))).isFalse();
@@ -24,7 +24,7 @@ class SourceGuardTest {
 
   @Test
   void remoteSourcesAreRateLimitedPerAddressLocalOnesNever() throws Exception {
-    SourceGuard guard = new SourceGuard(true, a -> false, 10, 5, nanos::get);
+    SourceGuard guard = new SourceGuard(true, a -> false, 10, 5, time);
     InetAddress a = InetAddress.getByName("192.0.2.9");
     InetAddress b = InetAddress.getByName("192.0.2.10");
     for (int i = 0; i < 5; i++) {
@@ -33,13 +33,13 @@ class SourceGuardTest {
     assertThat(guard.admitDatagram(a)).isFalse(); // burst spent
     assertThat(guard.admitDatagram(b)).isTrue(); // per source
     assertThat(guard.admitConnection(a)).isTrue(); // TCP cannot be spoofed: not limited
-    nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(300)); // 3 tokens back
+    time.advance(Duration.ofMillis(300)); // 3 tokens back
     int admitted = 0;
     for (int i = 0; i < 10; i++) {
       admitted += guard.admitDatagram(a) ? 1 : 0;
     }
     assertThat(admitted).isEqualTo(3);
-    nanos.addAndGet(TimeUnit.SECONDS.toNanos(60)); // refills to the burst, no more
+    time.advance(Duration.ofSeconds(60)); // refills to the burst, no more
     admitted = 0;
     for (int i = 0; i < 10; i++) {
       admitted += guard.admitDatagram(a) ? 1 : 0;

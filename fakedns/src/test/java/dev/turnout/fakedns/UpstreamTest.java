@@ -3,13 +3,13 @@ package dev.turnout.fakedns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class UpstreamTest {
 
   private FakeUpstream first;
   private FakeUpstream second;
-  private final AtomicLong nanos = new AtomicLong();
+  private final ManualTimeSource time = new ManualTimeSource();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -69,7 +69,7 @@ class UpstreamTest {
     return Upstream.builder(java.util.Arrays.stream(servers).map(FakeUpstream::address).toList())
         .timeout(Duration.ofMillis(300))
         .forbiddenRange(FAKE_FIRST, FAKE_LAST)
-        .ticker(nanos::get);
+        .timeSource(time);
   }
 
   @Test
@@ -161,10 +161,10 @@ class UpstreamTest {
     assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
     assertThat(hosts(upstream, "WWW.test.")).isEqualTo(expected);
     assertThat(first.queries()).isEqualTo(1);
-    nanos.addAndGet(Duration.ofSeconds(59).toNanos());
+    time.advance(Duration.ofSeconds(59));
     assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
     assertThat(first.queries()).isEqualTo(1);
-    nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+    time.advance(Duration.ofSeconds(2));
     assertThat(hosts(upstream, "www.test")).isEqualTo(expected);
     assertThat(first.queries()).isEqualTo(2);
   }
@@ -173,10 +173,10 @@ class UpstreamTest {
   void zeroTtlIsCachedForOneSecond() throws Exception {
     Upstream upstream = builder(first).build();
     hosts(upstream, "zero.test");
-    nanos.addAndGet(Duration.ofMillis(900).toNanos());
+    time.advance(Duration.ofMillis(900));
     hosts(upstream, "zero.test");
     assertThat(first.queries()).isEqualTo(1);
-    nanos.addAndGet(Duration.ofMillis(200).toNanos());
+    time.advance(Duration.ofMillis(200));
     hosts(upstream, "zero.test");
     assertThat(first.queries()).isEqualTo(2);
   }
@@ -356,7 +356,7 @@ class UpstreamTest {
     Upstream upstream = builder(first).build();
     Message one = upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
     assertThat(one.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(300);
-    nanos.addAndGet(TimeUnit.SECONDS.toNanos(100));
+    time.advance(Duration.ofSeconds(100));
     Message q = query("TXT.test.", Type.TXT);
     q.getHeader().setID(999);
     Message two = upstream.query(q).get(5, TimeUnit.SECONDS);
@@ -364,7 +364,7 @@ class UpstreamTest {
     assertThat(two.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(200);
     assertThat(first.queries()).isEqualTo(1);
     assertThat(upstream.cacheHits()).isEqualTo(1);
-    nanos.addAndGet(TimeUnit.SECONDS.toNanos(201));
+    time.advance(Duration.ofSeconds(201));
     upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
     assertThat(first.queries()).isEqualTo(2); // expired: asked again
     // zero TTL and NXDOMAIN without SOA are not cached; other types have their own entry

@@ -1,5 +1,6 @@
 package dev.turnout.hostnet;
 
+import dev.turnout.netbase.Cidr;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -193,9 +194,21 @@ public final class AutoRoute {
       return this;
     }
 
-    /** An IPv4 CIDR that keeps the main table's route ({@code route-exclude-address}). */
+    /**
+     * An IPv4 CIDR that keeps the main table's route ({@code route-exclude-address}); host bits are
+     * allowed, as {@code ip rule} allows them.
+     *
+     * @throws IllegalArgumentException if {@code cidr} is not an IPv4 CIDR as {@link Cidr} reads
+     */
     public Builder excludeAddress(String cidr) {
-      if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+      boolean ipv4;
+      try {
+        ipv4 = Cidr.parseMasking(cidr).isIpv4();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "not an IPv4 CIDR: " + cidr + " (" + e.getMessage() + ")");
+      }
+      if (!ipv4) {
         throw new IllegalArgumentException("not an IPv4 CIDR: " + cidr);
       }
       excludeAddresses.add(cidr);

@@ -105,5 +105,9 @@ class AutoRouteTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("10.0.0.0"))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("999.0.0.0/8"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("2001:db8::/32"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

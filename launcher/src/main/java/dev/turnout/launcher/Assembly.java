@@ -69,7 +69,6 @@ final class Assembly {
             .soMark(config.tun().routingMark())
             .build();
     onStop.accept(upstream);
-    UpstreamResolver resolver = new UpstreamResolver(upstream);
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
     String range6 = config.fakeDns().fakeIpRange6();
     FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
@@ -78,7 +77,7 @@ final class Assembly {
     }
     Dialer dialer =
         new Dialer(
-            resolver.forDialing(),
+            upstream,
             ownRange(plan),
             config.tun().routingMark(),
             config.proxies().interfaceName(),
@@ -93,7 +92,7 @@ final class Assembly {
     RuleEngine rules =
         Components.rules(
             config,
-            resolver.forRules(),
+            upstream, // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
             new MarkedListFetcher(dialer, loops));
     onStop.accept(rules);

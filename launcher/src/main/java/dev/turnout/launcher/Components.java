@@ -2,11 +2,11 @@ package dev.turnout.launcher;
 
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.OutboundConfig;
 import dev.turnout.outbound.Outbounds;
-import dev.turnout.rules.HostResolver;
 import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;

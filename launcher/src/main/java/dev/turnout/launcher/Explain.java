@@ -3,9 +3,9 @@ package dev.turnout.launcher;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
-import dev.turnout.rules.HostResolver;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 import java.io.IOException;
@@ -114,6 +114,6 @@ final class Explain implements Callable<Integer> {
         Upstream.builder(config.dns().nameservers())
             .forbiddenRange(config.plan().range().first(), config.plan().range().last())
             .build();
-    return new UpstreamResolver(upstream).forRules();
+    return upstream;
   }
 }

@@ -1,5 +1,7 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
+
 /**
  * The forward-map key: protocol and both endpoints of a flow as the app sent it. Mutable only so
  * that the TUN thread can look up with one reused probe instance (no allocation per packet); keys
@@ -52,11 +54,11 @@ final class FlowKey {
   public String toString() {
     return protocol
         + " "
-        + Ipv4Range.toAddress(sourceAddress).getHostAddress()
+        + Ipv4.address(sourceAddress).getHostAddress()
         + ":"
         + sourcePort
         + " -> "
-        + Ipv4Range.toAddress(destinationAddress).getHostAddress()
+        + Ipv4.address(destinationAddress).getHostAddress()
         + ":"
         + destinationPort;
   }

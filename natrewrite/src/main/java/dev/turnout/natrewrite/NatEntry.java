@@ -1,5 +1,6 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -53,10 +54,10 @@ final class NatEntry {
 
   private volatile int state;
 
-  /** Ticker reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
+  /** Nano reading after which an UNCLAIMED or GRACE entry may be freed; written before state. */
   private volatile long deadline;
 
-  /** Last ticker reading at which an IDLE entry carried a packet. */
+  /** Last nano reading at which an IDLE entry carried a packet. */
   private volatile long lastSeen;
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
@@ -153,9 +154,9 @@ final class NatEntry {
     if (result == null) {
       result =
           new NatFlow(
-              Ipv4Range.toAddress(flow.sourceAddress),
+              Ipv4.address(flow.sourceAddress),
               flow.sourcePort,
-              Ipv4Range.toAddress(flow.destinationAddress),
+              Ipv4.address(flow.destinationAddress),
               flow.destinationPort,
               judgement);
       cachedFlow = result;

@@ -1,5 +1,7 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.TimeSource;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -60,7 +62,7 @@ public final class NatTable {
   private final long udpTimeoutNanos;
   private final long dnsTimeoutNanos;
   private final int maxIdleEntries;
-  private final Ticker ticker;
+  private final TimeSource ticker;
   private final FlowOffload offload;
   private final int tunAddress;
 
@@ -101,12 +103,12 @@ public final class NatTable {
       int portLast,
       Duration unclaimedTimeout,
       Duration grace,
-      Ticker ticker) {
+      TimeSource ticker) {
     this(
         builder(poolFirst, poolLast, portFirst, portLast)
             .unclaimedTimeout(unclaimedTimeout)
             .grace(grace)
-            .ticker(ticker));
+            .timeSource(ticker));
   }
 
   /** A table with the default timeouts and the system ticker. */
@@ -170,7 +172,7 @@ public final class NatTable {
    */
   public void release(InetSocketAddress sessionPeer) {
     NatEntry entry = entryOf(Ipv4Header.PROTOCOL_TCP, sessionPeer);
-    if (entry != null && entry.release(ticker.read() + graceNanos)) {
+    if (entry != null && entry.release(ticker.nanoTime() + graceNanos)) {
       released.increment();
     }
   }
@@ -197,7 +199,7 @@ public final class NatTable {
    * @return the number of entries freed
    */
   public int expire() {
-    long now = ticker.read();
+    long now = ticker.nanoTime();
     int freed = 0;
     for (NatEntry entry : reverse.values()) {
       int state = entry.state();
@@ -252,7 +254,7 @@ public final class NatTable {
 
   /** Notes a packet of an IDLE entry. */
   void touch(NatEntry entry) {
-    entry.touch(ticker.read());
+    entry.touch(ticker.nanoTime());
   }
 
   /**
@@ -274,7 +276,11 @@ public final class NatTable {
     }
     NatEntry entry =
         new NatEntry(
-            probe.copy(), session, targetPort, ticker.read() + unclaimedTimeoutNanos, judgement);
+            probe.copy(),
+            session,
+            targetPort,
+            ticker.nanoTime() + unclaimedTimeoutNanos,
+            judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     created.increment();
@@ -306,7 +312,7 @@ public final class NatTable {
     }
     long idle = probe.destinationPort == DNS_PORT ? dnsTimeoutNanos : udpTimeoutNanos;
     NatEntry entry =
-        new NatEntry(probe.copy(), session, targetPort, ticker.read(), idle, judgement);
+        new NatEntry(probe.copy(), session, targetPort, ticker.nanoTime(), idle, judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     idleEntries.incrementAndGet();
@@ -326,7 +332,7 @@ public final class NatTable {
     if (n == 0) {
       return;
     }
-    // Ticker readings are compared by difference; shift them to be relative to the newest.
+    // Nano readings are compared by difference; shift them to be relative to the newest.
     long newest = seen[0];
     for (int i = 1; i < n; i++) {
       if (seen[i] - newest > 0) {
@@ -418,7 +424,7 @@ public final class NatTable {
         || peer.getPort() < 1) {
       return null;
     }
-    return reverse.get(new SessionKey().set(protocol, Ipv4Range.toInt(address), peer.getPort()));
+    return reverse.get(new SessionKey().set(protocol, Ipv4.toInt(address), peer.getPort()));
   }
 
   /** Settings of a {@link NatTable}; not thread-safe. */
@@ -432,7 +438,7 @@ public final class NatTable {
     private Duration udpTimeout = DEFAULT_UDP_TIMEOUT;
     private Duration dnsTimeout = DEFAULT_DNS_TIMEOUT;
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
-    private Ticker ticker = Ticker.system();
+    private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
     private int tunAddress;
 
@@ -480,11 +486,11 @@ public final class NatTable {
      */
     public Builder offload(FlowOffload offload, Inet4Address tunAddress) {
       this.offload = Objects.requireNonNull(offload);
-      this.tunAddress = Ipv4Range.toInt(tunAddress);
+      this.tunAddress = Ipv4.toInt(tunAddress);
       return this;
     }
 
-    public Builder ticker(Ticker ticker) {
+    public Builder timeSource(TimeSource ticker) {
       this.ticker = Objects.requireNonNull(ticker);
       return this;
     }

@@ -1,5 +1,6 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -101,7 +102,7 @@ public final class PacketRewriter {
     if (!b.captureAll && b.capturedFirst == null) {
       throw new IllegalArgumentException("no captured range: call captured() or captureAll()");
     }
-    this.tunAddress = Ipv4Range.toInt(b.tunAddress);
+    this.tunAddress = Ipv4.toInt(b.tunAddress);
     if (b.natTable.inPool(this.tunAddress)) {
       throw new IllegalArgumentException("NAT pool contains the TUN address " + b.tunAddress);
     }
@@ -359,9 +360,9 @@ public final class PacketRewriter {
       judgement =
           filter.judge(
               flow.protocol,
-              Ipv4Range.toAddress(flow.sourceAddress),
+              Ipv4.address(flow.sourceAddress),
               flow.sourcePort,
-              Ipv4Range.toAddress(flow.destinationAddress),
+              Ipv4.address(flow.destinationAddress),
               flow.destinationPort);
     } catch (RuntimeException e) {
       log.error("Flow filter failed on {}; accepting the flow", flow, e);

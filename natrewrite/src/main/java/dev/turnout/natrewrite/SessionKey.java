@@ -1,5 +1,7 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Ipv4;
+
 /**
  * The reverse-map key: protocol and session address (IPv4, port) packed in a long, so that a TCP
  * and a UDP session may share an (IP, port) pair without colliding. Mutable only for the TUN
@@ -41,7 +43,7 @@ final class SessionKey {
 
   @Override
   public String toString() {
-    return Ipv4Range.toAddress(address()).getHostAddress()
+    return Ipv4.address(address()).getHostAddress()
         + ":"
         + port()
         + (protocol() == Ipv4Header.PROTOCOL_UDP ? "/udp" : "");

@@ -2,6 +2,8 @@ package dev.turnout.natrewrite;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.turnout.natrewrite.kernel.TunDevice;
+import dev.turnout.netbase.TimeSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,12 +82,12 @@ public final class TunLoop implements Closeable {
     int header = device.offload() ? VirtioNetHeader.LENGTH : 0;
     NatTable natTable = rewriter.natTable();
     Counters counters = rewriter.counters();
-    Ticker ticker = System::nanoTime;
-    long lastSweep = ticker.read();
+    TimeSource ticker = TimeSource.SYSTEM;
+    long lastSweep = ticker.nanoTime();
     log.debug("Reading packets from {}", device.name());
     try {
       while (running) {
-        long now = ticker.read();
+        long now = ticker.nanoTime();
         if (now - lastSweep >= SWEEP_NANOS) {
           lastSweep = now;
           natTable.expire();

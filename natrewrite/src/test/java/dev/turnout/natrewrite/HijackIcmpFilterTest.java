@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,12 +20,14 @@ class HijackIcmpFilterTest {
   static final int RELAY_PORT = 7890;
   static final int DNS_PORT = 1053;
 
-  final FakeTicker ticker = new FakeTicker();
+  final ManualTimeSource ticker = new ManualTimeSource();
   final NatTable table =
-      NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535).ticker(ticker).build();
+      NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+          .timeSource(ticker)
+          .build();
 
   PacketRewriter.Builder fakeOnly() {
-    return PacketRewriter.builder(Ipv4Range.toAddress(TUN), RELAY_PORT, table)
+    return PacketRewriter.builder(Ipv4.address(TUN), RELAY_PORT, table)
         .captured(ip("198.18.0.0"), ip("198.19.255.255"));
   }
 
@@ -83,7 +87,7 @@ class HijackIcmpFilterTest {
     assertThat(
             table.claim(
                 new java.net.InetSocketAddress(
-                    Ipv4Range.toAddress(Packets.srcAddress(syn, 0)), port(syn, 0))))
+                    Ipv4.address(Packets.srcAddress(syn, 0)), port(syn, 0))))
         .as("the relay cannot claim a hijacked flow")
         .isEmpty();
   }
@@ -123,7 +127,7 @@ class HijackIcmpFilterTest {
     reply.put(20, (byte) 0);
     assertThat(r.rewrite(reply)).isEqualTo(Verdict.DROP);
     PacketRewriter all =
-        PacketRewriter.builder(Ipv4Range.toAddress(TUN), RELAY_PORT, table).captureAll().build();
+        PacketRewriter.builder(Ipv4.address(TUN), RELAY_PORT, table).captureAll().build();
     assertThat(all.rewrite(Packets.echoRequest(APP, RESOLVER, 1, 1, new byte[0])))
         .as("capture-all does not claim every host is up")
         .isEqualTo(Verdict.DROP);
@@ -204,17 +208,16 @@ class HijackIcmpFilterTest {
   @Test
   void captureAllNatsRealDestinationsFromAnySourceButNotMulticast() {
     PacketRewriter r =
-        PacketRewriter.builder(Ipv4Range.toAddress(TUN), RELAY_PORT, table).captureAll().build();
+        PacketRewriter.builder(Ipv4.address(TUN), RELAY_PORT, table).captureAll().build();
     int lanHost = ip("192.168.1.5");
     int real = ip("93.184.216.34");
     ByteBuffer syn = Packets.tcp(lanHost, 50000, real, 443, TcpHeader.SYN);
     assertThat(r.rewrite(syn)).isEqualTo(Verdict.FORWARD);
     java.net.InetSocketAddress peer =
-        new java.net.InetSocketAddress(
-            Ipv4Range.toAddress(Packets.srcAddress(syn, 0)), port(syn, 0));
+        new java.net.InetSocketAddress(Ipv4.address(Packets.srcAddress(syn, 0)), port(syn, 0));
     NatFlow flow = table.claim(peer).orElseThrow();
-    assertThat(flow.sourceAddress()).isEqualTo(Ipv4Range.toAddress(lanHost));
-    assertThat(flow.destinationAddress()).isEqualTo(Ipv4Range.toAddress(real));
+    assertThat(flow.sourceAddress()).isEqualTo(Ipv4.address(lanHost));
+    assertThat(flow.destinationAddress()).isEqualTo(Ipv4.address(real));
 
     ByteBuffer u = Packets.udp(lanHost, 50000, real, 443, new byte[1], false);
     assertThat(r.rewrite(u)).isEqualTo(Verdict.FORWARD);

@@ -3,6 +3,7 @@ package dev.turnout.natrewrite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.IpLiterals;
 import org.junit.jupiter.api.Test;
 
 class Ipv4RangeTest {
@@ -17,9 +18,9 @@ class Ipv4RangeTest {
   @Test
   void containsComparesUnsigned() {
     Ipv4Range range = Ipv4Range.ofCidr("198.18.0.0/15");
-    assertThat(range.contains(Ipv4Range.parseLiteral("198.19.255.255"))).isTrue();
-    assertThat(range.contains(Ipv4Range.parseLiteral("198.20.0.0"))).isFalse();
-    assertThat(range.contains(Ipv4Range.parseLiteral("10.0.0.1"))).isFalse();
+    assertThat(range.contains(IpLiterals.parseIpv4("198.19.255.255"))).isTrue();
+    assertThat(range.contains(IpLiterals.parseIpv4("198.20.0.0"))).isFalse();
+    assertThat(range.contains(IpLiterals.parseIpv4("10.0.0.1"))).isFalse();
   }
 
   @Test
@@ -33,6 +34,13 @@ class Ipv4RangeTest {
     assertThatThrownBy(() -> Ipv4Range.ofCidr("example.com/16"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Ipv4Range.hostsOfCidr("10.0.0.1/31"))
+        .isInstanceOf(IllegalArgumentException.class);
+    // Parsed as everywhere else: no leading zeros, no signs, IPv4 only.
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("0001.18.0.0/16"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("198.18.0.0/+16"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Ipv4Range.ofCidr("2001:db8::/32"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -16,14 +18,10 @@ class MalformedPacketTest {
           65535,
           Duration.ofSeconds(30),
           Duration.ofSeconds(5),
-          new FakeTicker());
+          new ManualTimeSource());
   final PacketRewriter rewriter =
       new PacketRewriter(
-          Ipv4Range.toAddress(ip("198.18.0.1")),
-          7890,
-          ip("198.18.0.0"),
-          ip("198.19.255.255"),
-          table);
+          Ipv4.address(ip("198.18.0.1")), 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
 
   ByteBuffer syn() {
     return Packets.tcp(ip("198.18.0.1"), 40001, ip("198.18.3.7"), 443, TcpHeader.SYN);

@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,12 +16,12 @@ class NatTableOffloadTest {
   static final int APP = ip("198.18.0.1");
   static final int FAKE = ip("198.18.3.7");
 
-  final FakeTicker ticker = new FakeTicker();
+  final ManualTimeSource ticker = new ManualTimeSource();
   final RecordingOffload kernel = new RecordingOffload();
   final NatTable table =
       NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
-          .offload(kernel, Ipv4Range.toAddress(APP))
-          .ticker(ticker)
+          .offload(kernel, Ipv4.address(APP))
+          .timeSource(ticker)
           .build();
 
   /** The kernel's flow map, as "source -> destination" to "new source -> new destination". */
@@ -41,7 +43,7 @@ class NatTableOffloadTest {
     }
 
     static String endpoint(long packed) {
-      return Ipv4Range.toAddress((int) (packed >>> 16)).getHostAddress() + ":" + (packed & 0xffff);
+      return Ipv4.address((int) (packed >>> 16)).getHostAddress() + ":" + (packed & 0xffff);
     }
   }
 
@@ -50,7 +52,7 @@ class NatTableOffloadTest {
   }
 
   static InetSocketAddress peer(NatEntry entry) {
-    return new InetSocketAddress(Ipv4Range.toAddress(entry.sessionAddress), entry.sessionPort);
+    return new InetSocketAddress(Ipv4.address(entry.sessionAddress), entry.sessionPort);
   }
 
   @Test

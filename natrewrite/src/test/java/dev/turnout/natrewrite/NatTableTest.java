@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +24,7 @@ class NatTableTest {
   static final int APP = ip("198.18.0.1");
   static final int FAKE = ip("198.18.3.7");
 
-  final FakeTicker ticker = new FakeTicker();
+  final ManualTimeSource ticker = new ManualTimeSource();
 
   NatTable table(String first, String last, int firstPort, int lastPort) {
     return new NatTable(
@@ -44,7 +46,7 @@ class NatTableTest {
   }
 
   static InetSocketAddress peer(NatEntry entry) {
-    return new InetSocketAddress(Ipv4Range.toAddress(entry.sessionAddress), entry.sessionPort);
+    return new InetSocketAddress(Ipv4.address(entry.sessionAddress), entry.sessionPort);
   }
 
   @Test

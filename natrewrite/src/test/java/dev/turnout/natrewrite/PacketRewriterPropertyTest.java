@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ class PacketRewriterPropertyTest {
 
   static PacketRewriter rewriter(NatTable table) {
     return new PacketRewriter(
-        Ipv4Range.toAddress(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
+        Ipv4.address(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
   }
 
   static NatTable table(int firstPort) {
@@ -32,7 +34,7 @@ class PacketRewriterPropertyTest {
         65535,
         Duration.ofSeconds(30),
         Duration.ofSeconds(5),
-        new FakeTicker());
+        new ManualTimeSource());
   }
 
   private static byte[] bytes(SplittableRandom random, int min, int max) {

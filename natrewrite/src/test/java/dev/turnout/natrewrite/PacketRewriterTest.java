@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -17,7 +19,7 @@ class PacketRewriterTest {
   static final int ACK = TcpHeader.ACK;
   static final int RST = TcpHeader.RST;
 
-  final FakeTicker ticker = new FakeTicker();
+  final ManualTimeSource ticker = new ManualTimeSource();
   final NatTable table =
       new NatTable(
           ip("198.19.0.1"),
@@ -29,7 +31,7 @@ class PacketRewriterTest {
           ticker);
   final PacketRewriter rewriter =
       new PacketRewriter(
-          Ipv4Range.toAddress(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
+          Ipv4.address(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
 
   @Test
   void synIsRewrittenToTheRelayFromTheFirstSessionAddress() {
@@ -198,7 +200,7 @@ class PacketRewriterTest {
             ticker);
     PacketRewriter r =
         new PacketRewriter(
-            Ipv4Range.toAddress(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), tiny);
+            Ipv4.address(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), tiny);
     assertThat(r.rewrite(Packets.tcp(TUN, 1, FAKE, 443, SYN))).isEqualTo(Verdict.FORWARD);
 
     assertThat(r.rewrite(Packets.tcp(TUN, 2, FAKE, 443, SYN))).isEqualTo(Verdict.DROP);
@@ -212,7 +214,7 @@ class PacketRewriterTest {
 
   static InetSocketAddress sessionOf(ByteBuffer forwarded) {
     return new InetSocketAddress(
-        Ipv4Range.toAddress(forwarded.getInt(forwarded.position() + 12)),
+        Ipv4.address(forwarded.getInt(forwarded.position() + 12)),
         Packets.srcPort(forwarded, forwarded.position()));
   }
 

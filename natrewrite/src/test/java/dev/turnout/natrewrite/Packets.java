@@ -1,20 +1,25 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import java.nio.ByteBuffer;
 
-/** Hand-built IPv4 packets and an independent full checksum computation, for tests. */
-final class Packets {
+/**
+ * Hand-built IPv4 packets and an independent full checksum computation, for tests; public for the
+ * kernel package's tests.
+ */
+public final class Packets {
   static final int ICMP = 1;
   static final int TCP = 6;
   static final int UDP = 17;
 
   private Packets() {}
 
-  static int ip(String dotted) {
-    return Ipv4Range.toInt(Ipv4Range.parseLiteral(dotted));
+  public static int ip(String dotted) {
+    return Ipv4.toInt(IpLiterals.parseIpv4(dotted));
   }
 
-  static ByteBuffer tcp(int src, int sport, int dst, int dport, int flags) {
+  public static ByteBuffer tcp(int src, int sport, int dst, int dport, int flags) {
     return tcp(src, sport, dst, dport, flags, 1000, 0, new byte[0], 0);
   }
 
@@ -22,7 +27,7 @@ final class Packets {
    * An IPv4/TCP packet with correct checksums, {@code ipOptionWords} 32-bit words of IP options
    * (NOPs) and an MSS-like 4-byte TCP option.
    */
-  static ByteBuffer tcp(
+  public static ByteBuffer tcp(
       int src,
       int sport,
       int dst,
@@ -67,7 +72,7 @@ final class Packets {
    * An IPv4/UDP datagram with a correct IPv4 checksum and, unless {@code zeroChecksum}, a correct
    * UDP checksum; the buffer has 128 spare bytes of capacity after the packet (room for replies).
    */
-  static ByteBuffer udp(
+  public static ByteBuffer udp(
       int src, int sport, int dst, int dport, byte[] payload, boolean zeroChecksum) {
     int total = 20 + 8 + payload.length;
     ByteBuffer b = ByteBuffer.allocate(total + 128);
@@ -94,7 +99,7 @@ final class Packets {
   }
 
   /** An ICMP echo request with a correct checksum. */
-  static ByteBuffer echoRequest(int src, int dst, int id, int seq, byte[] payload) {
+  public static ByteBuffer echoRequest(int src, int dst, int id, int seq, byte[] payload) {
     int total = 20 + 8 + payload.length;
     ByteBuffer b = ByteBuffer.allocate(total);
     b.put(0, (byte) 0x45);
@@ -115,7 +120,7 @@ final class Packets {
   }
 
   /** The ICMP checksum computed from scratch over the message. */
-  static int icmpChecksum(ByteBuffer b, int base) {
+  public static int icmpChecksum(ByteBuffer b, int base) {
     int ihl = ihl(b, base);
     int length = (b.getShort(base + 2) & 0xffff) - ihl;
     long sum = 0;
@@ -130,11 +135,11 @@ final class Packets {
   }
 
   /** The UDP checksum computed from scratch over pseudo header, header and payload. */
-  static int udpChecksum(ByteBuffer b, int base) {
+  public static int udpChecksum(ByteBuffer b, int base) {
     return l4Checksum(b, base, UDP, 6);
   }
 
-  static int storedUdpChecksum(ByteBuffer b, int base) {
+  public static int storedUdpChecksum(ByteBuffer b, int base) {
     return b.getShort(base + ihl(b, base) + 6) & 0xffff;
   }
 
@@ -158,20 +163,20 @@ final class Packets {
     return complement(sum);
   }
 
-  static int srcAddress(ByteBuffer b, int base) {
+  public static int srcAddress(ByteBuffer b, int base) {
     return b.getInt(base + 12);
   }
 
-  static int dstAddress(ByteBuffer b, int base) {
+  public static int dstAddress(ByteBuffer b, int base) {
     return b.getInt(base + 16);
   }
 
-  static int ihl(ByteBuffer b, int base) {
+  public static int ihl(ByteBuffer b, int base) {
     return (b.get(base) & 0x0f) * 4;
   }
 
   /** The IPv4 header checksum computed from scratch (the stored field treated as zero). */
-  static int ipChecksum(ByteBuffer b, int base) {
+  public static int ipChecksum(ByteBuffer b, int base) {
     long sum = 0;
     for (int i = 0; i < ihl(b, base); i += 2) {
       if (i != 10) {
@@ -182,7 +187,7 @@ final class Packets {
   }
 
   /** The TCP checksum computed from scratch over pseudo header, header and payload. */
-  static int tcpChecksum(ByteBuffer b, int base) {
+  public static int tcpChecksum(ByteBuffer b, int base) {
     int ihl = ihl(b, base);
     int total = b.getShort(base + 2) & 0xffff;
     int tcpLength = total - ihl;
@@ -202,23 +207,23 @@ final class Packets {
     return complement(sum);
   }
 
-  static int storedIpChecksum(ByteBuffer b, int base) {
+  public static int storedIpChecksum(ByteBuffer b, int base) {
     return b.getShort(base + 10) & 0xffff;
   }
 
-  static int storedTcpChecksum(ByteBuffer b, int base) {
+  public static int storedTcpChecksum(ByteBuffer b, int base) {
     return b.getShort(base + ihl(b, base) + 16) & 0xffff;
   }
 
-  static int srcPort(ByteBuffer b, int base) {
+  public static int srcPort(ByteBuffer b, int base) {
     return b.getShort(base + ihl(b, base)) & 0xffff;
   }
 
-  static int dstPort(ByteBuffer b, int base) {
+  public static int dstPort(ByteBuffer b, int base) {
     return b.getShort(base + ihl(b, base) + 2) & 0xffff;
   }
 
-  static int flags(ByteBuffer b, int base) {
+  public static int flags(ByteBuffer b, int base) {
     return b.get(base + ihl(b, base) + 13) & 0xff;
   }
 

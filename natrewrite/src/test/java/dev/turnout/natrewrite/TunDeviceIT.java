@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import dev.turnout.natrewrite.kernel.KernelFastPath;
+import dev.turnout.natrewrite.kernel.TunDevice;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.ManualTimeSource;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -201,7 +205,7 @@ class TunDeviceIT {
   @CsvSource({"true, TCX", "false, TCX", "true, CLSACT", "false, CLSACT"})
   void theKernelFastPathCarriesAnEstablishedFlowIntactBothWays(
       boolean offload, KernelFastPath.Hook hook) throws Exception {
-    FakeTicker ticker = new FakeTicker();
+    ManualTimeSource ticker = new ManualTimeSource();
     Inet4Address tunAddress = address("198.18.0.1");
     byte[] payload = new byte[4 << 20];
     new java.util.SplittableRandom(11).nextBytes(payload);
@@ -217,7 +221,7 @@ class TunDeviceIT {
       NatTable table =
           NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
               .offload(fastPath, tunAddress)
-              .ticker(ticker)
+              .timeSource(ticker)
               .build();
       PacketRewriter rewriter =
           new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
@@ -248,7 +252,7 @@ class TunDeviceIT {
 
   @Test
   void connectionThatTheRelayDoesNotClaimStillExpires() throws Exception {
-    FakeTicker ticker = new FakeTicker();
+    ManualTimeSource ticker = new ManualTimeSource();
     Inet4Address tunAddress = address("198.18.0.1");
     NatTable table =
         new NatTable(
@@ -353,7 +357,7 @@ class TunDeviceIT {
   }
 
   static Inet4Address address(String dotted) {
-    return Ipv4Range.parseLiteral(dotted);
+    return IpLiterals.parseIpv4(dotted);
   }
 
   static String readLine(InputStream in) throws IOException {

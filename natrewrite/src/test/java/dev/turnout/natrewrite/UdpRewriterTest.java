@@ -3,6 +3,8 @@ package dev.turnout.natrewrite;
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -19,20 +21,20 @@ class UdpRewriterTest {
   static final int FAKE = ip("198.18.3.7");
   static final int RELAY_PORT = 7890;
 
-  final FakeTicker ticker = new FakeTicker();
+  final ManualTimeSource ticker = new ManualTimeSource();
 
   NatTable table(int maxIdle) {
     return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
         .udpTimeout(Duration.ofSeconds(60))
         .dnsTimeout(Duration.ofSeconds(10))
         .maxIdleEntries(maxIdle)
-        .ticker(ticker)
+        .timeSource(ticker)
         .build();
   }
 
   static PacketRewriter rewriter(NatTable table) {
     return new PacketRewriter(
-        Ipv4Range.toAddress(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
+        Ipv4.address(TUN), RELAY_PORT, ip("198.18.0.0"), ip("198.19.255.255"), table);
   }
 
   static int udpPort(ByteBuffer b, int offset) {
@@ -66,11 +68,10 @@ class UdpRewriterTest {
     assertThat(Packets.dstAddress(p, 0)).isEqualTo(TUN);
     assertThat(udpPort(p, 2)).isEqualTo(RELAY_PORT);
     assertChecksumsValid(p);
-    InetSocketAddress peer = new InetSocketAddress(Ipv4Range.toAddress(session), sessionPort);
+    InetSocketAddress peer = new InetSocketAddress(Ipv4.address(session), sessionPort);
     NatFlow flow = t.udpFlow(peer).orElseThrow();
-    assertThat(flow.source()).isEqualTo(new InetSocketAddress(Ipv4Range.toAddress(APP), 40000));
-    assertThat(flow.destination())
-        .isEqualTo(new InetSocketAddress(Ipv4Range.toAddress(FAKE), 5353));
+    assertThat(flow.source()).isEqualTo(new InetSocketAddress(Ipv4.address(APP), 40000));
+    assertThat(flow.destination()).isEqualTo(new InetSocketAddress(Ipv4.address(FAKE), 5353));
     assertThat(t.claim(peer)).as("a UDP session is not a TCP one").isEmpty();
 
     ByteBuffer reply = datagram(TUN, RELAY_PORT, session, sessionPort, "world!");
@@ -159,7 +160,7 @@ class UdpRewriterTest {
     r.rewrite(dns);
     r.rewrite(game);
     InetSocketAddress gamePeer =
-        new InetSocketAddress(Ipv4Range.toAddress(Packets.srcAddress(game, 0)), udpPort(game, 0));
+        new InetSocketAddress(Ipv4.address(Packets.srcAddress(game, 0)), udpPort(game, 0));
 
     ticker.advance(Duration.ofSeconds(9));
     assertThat(t.expire()).isZero();
@@ -219,7 +220,7 @@ class UdpRewriterTest {
   private static Optional<NatFlow> flowOf(NatTable t, ByteBuffer rewritten) {
     return t.udpFlow(
         new InetSocketAddress(
-            Ipv4Range.toAddress(Packets.srcAddress(rewritten, 0)), udpPort(rewritten, 0)));
+            Ipv4.address(Packets.srcAddress(rewritten, 0)), udpPort(rewritten, 0)));
   }
 
   @Test

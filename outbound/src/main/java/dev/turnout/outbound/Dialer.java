@@ -1,5 +1,8 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.HostResolver;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.MarkedSockets;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -8,8 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.unix.IntegerUnixChannelOption;
-import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -18,8 +19,6 @@ import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +31,8 @@ import java.util.function.Predicate;
  * Happy-Eyeballs style (families interleaved, a new attempt every {@value #STAGGER_MILLIS} ms until
  * one connects). Addresses {@code forbidden} accepts (Turnout's TUN range, its own listeners) are
  * never dialed. When a routing mark or interface is configured, each socket gets it before connect
- * and the mark is read back: a socket that does not carry it is closed and the dial fails (Netty
- * would only log a warning), so marked traffic can never leak onto Turnout's own routes.
+ * through {@link MarkedSockets}, which reads the mark back: a socket that does not carry it is
+ * closed and the dial fails, so marked traffic can never leak onto Turnout's own routes.
  *
  * <p>Channels are returned connected, with auto-read off, TCP_NODELAY and half-closure on, and a
  * pipeline holding only a {@link HeldInbound} (named {@value #HELD}) that keeps anything read
@@ -42,14 +41,10 @@ import java.util.function.Predicate;
 public final class Dialer {
   static final int STAGGER_MILLIS = 250;
   static final String HELD = "held-inbound";
-  private static final IntegerUnixChannelOption SO_MARK =
-      new IntegerUnixChannelOption("SO_MARK", 1, 36);
-  private static final int SO_BINDTODEVICE = 25;
 
   private final HostResolver resolver;
   private final Predicate<InetAddress> forbidden;
-  private final int routingMark;
-  private final String interfaceName;
+  private final MarkedSockets marking;
   private final int connectTimeoutMillis;
 
   /**
@@ -67,8 +62,7 @@ public final class Dialer {
     }
     this.resolver = resolver;
     this.forbidden = forbidden;
-    this.routingMark = routingMark;
-    this.interfaceName = interfaceName;
+    this.marking = new MarkedSockets(routingMark, interfaceName);
     this.connectTimeoutMillis = connectTimeoutMillis;
   }
 
@@ -111,7 +105,7 @@ public final class Dialer {
    */
   public Future<List<InetAddress>> resolve(String host, EventLoop loop) {
     Promise<List<InetAddress>> promise = loop.newPromise();
-    InetAddress literal = Literals.parse(host);
+    InetAddress literal = IpLiterals.parseHostOrNull(host);
     if (literal != null) {
       return promise.setSuccess(List.of(literal));
     }
@@ -240,7 +234,7 @@ public final class Dialer {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
-    return openSafely(tcp, loop, ch -> ch.connect(remote));
+    return openSafely(tcp, ch -> ch.connect(remote));
   }
 
   /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
@@ -251,71 +245,22 @@ public final class Dialer {
             .channel(EpollDatagramChannel.class)
             .option(ChannelOption.AUTO_READ, true)
             .option(ChannelOption.SO_RCVBUF, 1 << 20); // bursts of replies, e.g. a download
-    InetSocketAddress any = new InetSocketAddress(Literals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
-    return openSafely(udp, loop, ch -> ch.bind(any));
+    InetSocketAddress any = new InetSocketAddress(IpLiterals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
+    return openSafely(udp, ch -> ch.bind(any));
   }
 
   /**
-   * Registers a socket, applies and verifies the mark and device, and only then lets {@code use}
-   * connect or bind it: no packet ever leaves an unmarked socket. The caller gets an empty
-   * pipeline; on any failure the socket is closed.
+   * Registers a socket, gives it the mark and device and checks them ({@link MarkedSockets}), and
+   * only then lets {@code use} connect or bind it: no packet ever leaves an unmarked socket. The
+   * caller gets an empty pipeline; on any failure the socket is closed.
    */
-  private Future<Channel> openSafely(
-      Bootstrap bootstrap, EventLoop loop, Function<Channel, ChannelFuture> use) {
-    Promise<Channel> promise = loop.newPromise();
-    ChannelFuture registered = bootstrap.handler(new ChannelInboundHandlerAdapter()).register();
-    registered.addListener(
-        f -> {
-          Channel ch = registered.channel();
-          if (!f.isSuccess()) {
-            ch.close();
-            promise.tryFailure(f.cause());
-            return;
-          }
+  private Future<Channel> openSafely(Bootstrap bootstrap, Function<Channel, ChannelFuture> use) {
+    return marking.open(
+        bootstrap.handler(new ChannelInboundHandlerAdapter()),
+        ch -> {
           // The placeholder handler goes so the caller starts from an empty pipeline.
           ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
-          IOException unsafe = applySocketOptions(ch);
-          if (unsafe != null) {
-            ch.close();
-            promise.tryFailure(unsafe);
-            return;
-          }
-          use.apply(ch)
-              .addListener(
-                  done -> {
-                    if (done.isSuccess()) {
-                      promise.trySuccess(ch);
-                    } else {
-                      ch.close();
-                      promise.tryFailure(done.cause());
-                    }
-                  });
+          return use.apply(ch);
         });
-    return promise;
-  }
-
-  /** Returns null when the socket is safe to use, or why it is not. */
-  private IOException applySocketOptions(Channel ch) {
-    try {
-      if (routingMark != 0) {
-        ch.config().setOption(SO_MARK, routingMark);
-        Integer actual = ch.config().getOption(SO_MARK);
-        if (actual == null || actual != routingMark) {
-          return new IOException(
-              "cannot set SO_MARK " + routingMark + " (needs CAP_NET_ADMIN); not dialing unmarked");
-        }
-      }
-      if (interfaceName != null) {
-        byte[] name = (interfaceName + "\0").getBytes(StandardCharsets.US_ASCII);
-        RawUnixChannelOption bind =
-            new RawUnixChannelOption("SO_BINDTODEVICE", 1, SO_BINDTODEVICE, name.length);
-        if (!ch.config().setOption(bind, ByteBuffer.wrap(name))) {
-          return new IOException("cannot bind to interface " + interfaceName);
-        }
-      }
-      return null;
-    } catch (RuntimeException e) {
-      return new IOException("cannot set socket options: " + e.getMessage(), e);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
 import dev.turnout.outbound.group.EventLoopScheduler;
@@ -17,7 +18,6 @@ import dev.turnout.outbound.trojan.TrojanConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -87,7 +87,7 @@ public final class OutboundConfig {
         new SelectionStore(env.stateDirectory()),
         new HttpProber(env.loops()),
         new EventLoopScheduler(env.loops()),
-        InstantSource.system());
+        TimeSource.SYSTEM);
   }
 
   static Result load(
@@ -97,7 +97,7 @@ public final class OutboundConfig {
       SelectionStore store,
       Prober prober,
       Scheduler scheduler,
-      InstantSource clock) {
+      TimeSource clock) {
     List<ConfigProblem> problems = new ArrayList<>();
     Map<String, Outbound> all = new LinkedHashMap<>();
     all.put(DirectOutbound.NAME, new DirectOutbound(dialer));

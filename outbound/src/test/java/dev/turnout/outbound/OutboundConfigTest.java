@@ -2,6 +2,7 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OutboundConfigTest {
-  private final Fakes.Clock clock = new Fakes.Clock();
+  private final ManualTimeSource clock = new ManualTimeSource();
 
   private static Map<String, Object> map(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.Addresses.Prefix;
 import dev.turnout.rules.Matchers.All;
 import dev.turnout.rules.Matchers.Asn;

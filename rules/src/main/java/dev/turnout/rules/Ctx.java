@@ -1,7 +1,9 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.HostResolver;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +15,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Ctx {
   private static final Logger log = LoggerFactory.getLogger(Ctx.class);
+
+  /** How long a decision waits for the resolver before IP rules go on without an IP. */
+  static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(5);
 
   final ConnectionInfo conn;
   final String host;
@@ -48,7 +53,7 @@ final class Ctx {
   void resolve(HostResolver resolver, int floor) {
     ipFloor = floor;
     try {
-      List<InetAddress> answer = resolver.resolve(host);
+      List<InetAddress> answer = resolver.resolveBlocking(host, RESOLVE_TIMEOUT);
       if (answer == null || answer.isEmpty()) {
         return;
       }

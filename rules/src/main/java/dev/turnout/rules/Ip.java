@@ -1,7 +1,7 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.Ipv4;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * An address as bits for the prefix tries: IPv4 in the low 32 bits of {@code lo}, IPv6 in {@code
@@ -27,17 +27,12 @@ final class Ip {
     }
     byte[] b = a.getAddress();
     if (b.length == 4) {
-      return new Ip(false, 0, Integer.toUnsignedLong(int32(b, 0)), a);
+      return new Ip(false, 0, Integer.toUnsignedLong(Ipv4.toInt(b, 0)), a);
     }
     long hi = long64(b, 0);
     long lo = long64(b, 8);
     if (hi == 0 && (lo >>> 32) == 0xffffL) {
-      try {
-        InetAddress v4 = InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-        return new Ip(false, 0, lo & 0xffffffffL, v4);
-      } catch (UnknownHostException e) {
-        throw new AssertionError(e); // four bytes are always a valid address
-      }
+      return new Ip(false, 0, lo & 0xffffffffL, Ipv4.address((int) lo));
     }
     return new Ip(true, hi, lo, a);
   }
@@ -69,15 +64,9 @@ final class Ip {
     return (hi >>> 57) == (0xfcL >>> 1); // fc00::/7
   }
 
-  private static int int32(byte[] b, int off) {
-    return (b[off] & 0xff) << 24
-        | (b[off + 1] & 0xff) << 16
-        | (b[off + 2] & 0xff) << 8
-        | b[off + 3] & 0xff;
-  }
-
   private static long long64(byte[] b, int off) {
-    return Integer.toUnsignedLong(int32(b, off)) << 32 | Integer.toUnsignedLong(int32(b, off + 4));
+    return Integer.toUnsignedLong(Ipv4.toInt(b, off)) << 32
+        | Integer.toUnsignedLong(Ipv4.toInt(b, off + 4));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.RuleException.Problem;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -50,7 +50,7 @@ final class Provider {
   }
 
   /** First load. Returns the problems that make it unusable; empty on success. */
-  List<Problem> load(ListFetcher http, InstantSource clock, RuleParser parser) {
+  List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser) {
     Instant now = clock.instant();
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
@@ -99,7 +99,7 @@ final class Provider {
   }
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
-  boolean refresh(ListFetcher http, InstantSource clock, RuleParser parser) {
+  boolean refresh(ListFetcher http, TimeSource clock, RuleParser parser) {
     Instant now = clock.instant();
     schedule(now);
     try {

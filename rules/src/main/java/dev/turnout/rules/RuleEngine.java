@@ -1,5 +1,7 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.HostResolver;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.Addresses.Prefix;
 import dev.turnout.rules.RuleException.Problem;
 import dev.turnout.rules.RuleParser.BadRule;
@@ -9,7 +11,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * one consistent table throughout.
  *
  * <p>Refreshing is driven by the caller: call {@link #refreshDue()} periodically, or let {@link
- * #scheduleRefresh} do so. Intervals are measured on the injected {@link InstantSource}.
+ * #scheduleRefresh} do so. Intervals are measured on the injected {@link TimeSource}.
  */
 public final class RuleEngine implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
@@ -58,7 +59,7 @@ public final class RuleEngine implements Closeable {
   private final List<Prefix> fakeRanges;
   private final HostResolver resolver;
   private final ListFetcher http;
-  private final InstantSource clock;
+  private final TimeSource clock;
   private volatile Compiled compiled;
 
   private RuleEngine(
@@ -184,7 +185,7 @@ public final class RuleEngine implements Closeable {
     private RulesOptions options = RulesOptions.NONE;
     private HostResolver resolver = HostResolver.NONE;
     private ListFetcher http;
-    private InstantSource clock = InstantSource.system();
+    private TimeSource clock = TimeSource.SYSTEM;
 
     private Builder() {}
 
@@ -211,7 +212,10 @@ public final class RuleEngine implements Closeable {
       return this;
     }
 
-    /** Default {@link HostResolver#NONE}. */
+    /**
+     * Default {@link HostResolver#NONE}. A decision that needs an IP waits for its answer on the
+     * calling thread, at most 5 s; a failure or a timeout counts as no address.
+     */
     public Builder resolver(HostResolver resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
@@ -233,7 +237,7 @@ public final class RuleEngine implements Closeable {
     }
 
     /** Clock for provider intervals; default the system clock. */
-    public Builder clock(InstantSource clock) {
+    public Builder clock(TimeSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }

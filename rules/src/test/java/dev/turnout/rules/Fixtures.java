@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.HostResolver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -7,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** Shared test helpers: engines from rule text, connections, a recording resolver. */
 final class Fixtures {
@@ -66,13 +69,13 @@ final class Fixtures {
     }
 
     @Override
-    public synchronized List<InetAddress> resolve(String host) throws UnknownHostException {
+    public synchronized CompletionStage<List<InetAddress>> resolve(String host) {
       calls.add(host);
       List<InetAddress> a = answers.get(host);
       if (a == null) {
-        throw new UnknownHostException(host);
+        return CompletableFuture.failedFuture(new UnknownHostException(host));
       }
-      return a;
+      return CompletableFuture.completedFuture(a);
     }
   }
 }

@@ -4,6 +4,7 @@ import static dev.turnout.rules.Fixtures.host;
 import static dev.turnout.rules.Fixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.Fixtures.RecordingResolver;
 import java.nio.file.Path;
 import java.util.List;

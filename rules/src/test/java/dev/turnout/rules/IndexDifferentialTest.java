@@ -2,6 +2,7 @@ package dev.turnout.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.Addresses.Prefix;
 import dev.turnout.rules.Matchers.Domain;
 import dev.turnout.rules.Matchers.DomainMode;

@@ -5,14 +5,13 @@ import static dev.turnout.rules.Fixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.rules.ProviderSpec.Behavior;
 import dev.turnout.rules.ProviderSpec.Format;
 import dev.turnout.rules.ProviderSpec.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -25,17 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ProviderTest {
   @TempDir Path dir;
 
-  /** A clock the test moves by hand. */
-  static final class FakeClock implements InstantSource {
-    Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  private final FakeClock clock = new FakeClock();
+  private final ManualTimeSource clock = new ManualTimeSource();
 
   private ProviderSpec file(String name, Behavior b, Format f, String content) throws Exception {
     Path p = dir.resolve(name + (f == Format.YAML ? ".yaml" : ".txt"));
@@ -172,18 +161,18 @@ class ProviderTest {
       assertThat(Files.readString(dir.resolve("cache/remote.yaml"))).isEqualTo(server.body);
       assertThat(server.ifNoneMatch).containsExactly("null");
 
-      clock.now = clock.now.plus(Duration.ofMinutes(59));
+      clock.advance(Duration.ofMinutes(59));
       assertThat(e.refreshDue()).isZero();
       assertThat(server.requests()).isEqualTo(1);
 
-      clock.now = clock.now.plus(Duration.ofMinutes(2));
+      clock.advance(Duration.ofMinutes(2));
       assertThat(e.refreshDue()).isZero(); // 304
       assertThat(server.ifNoneMatch).containsExactly("null", "\"v1\"");
 
       Decision before = e.decide(host("a.one.com"));
       server.body = "payload:\n  - '+.two.com'\n";
       server.etag = "\"v2\"";
-      clock.now = clock.now.plus(Duration.ofHours(1));
+      clock.advance(Duration.ofHours(1));
       assertThat(e.refreshDue()).isEqualTo(1);
       assertThat(e.decide(host("a.two.com")).policy()).isEqualTo("P1");
       assertThat(e.decide(host("a.one.com")).policy()).isEqualTo("P2");
@@ -191,7 +180,7 @@ class ProviderTest {
       assertThat(Files.readString(dir.resolve("cache/remote.yaml.meta"))).contains("v2");
 
       server.status = 500;
-      clock.now = clock.now.plus(Duration.ofHours(1));
+      clock.advance(Duration.ofHours(1));
       assertThat(e.refreshDue()).isZero();
       assertThat(e.decide(host("a.two.com")).policy()).isEqualTo("P1");
 
@@ -215,7 +204,7 @@ class ProviderTest {
       engine(List.of(spec), "RULE-SET,remote,P1"); // fresh: no request
       assertThat(server.requests()).isEqualTo(1);
     }
-    clock.now = clock.now.plus(Duration.ofDays(2)); // stale, and the server is gone
+    clock.advance(Duration.ofDays(2)); // stale, and the server is gone
     RuleEngine e = engine(List.of(spec), "RULE-SET,remote,P1");
     assertThat(e.decide(host("x.cached.com")).policy()).isEqualTo("P1");
   }
@@ -248,7 +237,7 @@ class ProviderTest {
     RuleEngine e = engine(List.of(spec), "RULE-SET,local,P1");
     Files.writeString(f.path(), "b.com\n");
     assertThat(e.refreshDue()).isZero();
-    clock.now = clock.now.plus(Duration.ofMinutes(5));
+    clock.advance(Duration.ofMinutes(5));
     assertThat(e.refreshDue()).isEqualTo(1);
     assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
     assertThat(e.providerSizes()).containsEntry("local", 1);

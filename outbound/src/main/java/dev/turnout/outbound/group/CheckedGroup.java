@@ -1,5 +1,6 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
@@ -10,7 +11,6 @@ import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,13 +46,12 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   final List<Outbound> members;
   final Check check;
   private final Prober prober;
-  private final InstantSource clock;
+  private final TimeSource clock;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
 
-  CheckedGroup(
-      String name, List<Outbound> members, Check check, Prober prober, InstantSource clock) {
+  CheckedGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("a group needs members");
     }

@@ -1,14 +1,13 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
-import java.time.InstantSource;
 import java.util.List;
 
 /** {@code fallback}: the first member, in configuration order, that passed its last check. */
 final class FallbackGroup extends CheckedGroup {
-  FallbackGroup(
-      String name, List<Outbound> members, Check check, Prober prober, InstantSource clock) {
+  FallbackGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
   }
 

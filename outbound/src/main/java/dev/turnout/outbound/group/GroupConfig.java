@@ -1,10 +1,10 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import java.net.URI;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,10 +33,10 @@ public final class GroupConfig {
 
   private final SelectionStore store;
   private final Prober prober;
-  private final InstantSource clock;
+  private final TimeSource clock;
   private final List<CheckedGroup> checked = new ArrayList<>();
 
-  public GroupConfig(SelectionStore store, Prober prober, InstantSource clock) {
+  public GroupConfig(SelectionStore store, Prober prober, TimeSource clock) {
     this.store = store;
     this.prober = prober;
     this.clock = clock;

@@ -1,7 +1,7 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Literals;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.tls.Tls;
 import io.netty.buffer.ByteBuf;
@@ -49,7 +49,7 @@ public final class HttpProber implements Prober {
             timeout.toMillis(),
             TimeUnit.MILLISECONDS);
     result.whenComplete((d, e) -> timer.cancel(false));
-    Destination destination = new Destination(host, Literals.parse(host), port);
+    Destination destination = new Destination(host, IpLiterals.parseHostOrNull(host), port);
     member
         .connect(destination, loop)
         .addListener(

@@ -1,9 +1,9 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import java.nio.charset.StandardCharsets;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,7 +29,7 @@ final class LoadBalanceGroup extends CheckedGroup {
       Check check,
       Strategy strategy,
       Prober prober,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, members, check, prober, clock);
     this.strategy = strategy;
     this.last = members.get(0);

@@ -1,9 +1,9 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
 
 /**
@@ -20,7 +20,7 @@ final class UrlTestGroup extends CheckedGroup {
       Check check,
       Duration tolerance,
       Prober prober,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, members, check, prober, clock);
     this.tolerance = tolerance;
     this.current = members.get(0);

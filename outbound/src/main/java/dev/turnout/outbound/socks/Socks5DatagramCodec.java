@@ -1,8 +1,8 @@
 package dev.turnout.outbound.socks;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.AddressedDatagram;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Literals;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
@@ -38,7 +38,7 @@ final class Socks5DatagramCodec extends MessageToMessageCodec<DatagramPacket, Ad
    * own address.
    */
   static InetSocketAddress relay(Socks5CommandResponse reply, InetAddress server) {
-    InetAddress bound = Literals.parse(reply.bndAddr());
+    InetAddress bound = IpLiterals.parseHostOrNull(reply.bndAddr());
     if (bound == null || bound.isAnyLocalAddress()) {
       bound = server;
     }

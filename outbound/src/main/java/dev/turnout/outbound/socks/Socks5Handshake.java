@@ -1,7 +1,7 @@
 package dev.turnout.outbound.socks;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Literals;
 import dev.turnout.outbound.ProxyHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -132,7 +132,7 @@ final class Socks5Handshake extends ProxyHandshake {
 
   /** A command to {@code d}: by name unless the name is a literal, so the server resolves it. */
   static DefaultSocks5CommandRequest commandRequest(Socks5CommandType type, Destination d) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       return new DefaultSocks5CommandRequest(type, Socks5AddressType.DOMAIN, d.host(), d.port());
     }

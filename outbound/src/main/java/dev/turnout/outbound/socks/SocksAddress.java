@@ -1,7 +1,7 @@
 package dev.turnout.outbound.socks;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Literals;
 import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -23,7 +23,7 @@ public final class SocksAddress {
 
   /** Writes {@code d}, preferring the name so the far end resolves it. */
   public static void write(Destination d, ByteBuf out) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
       if (name.length > 255) {
@@ -37,7 +37,7 @@ public final class SocksAddress {
   }
 
   public static int length(Destination d) {
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       return 1 + 1 + d.host().length() + 2;
     }

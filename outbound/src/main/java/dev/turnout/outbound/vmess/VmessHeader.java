@@ -1,7 +1,7 @@
 package dev.turnout.outbound.vmess;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Literals;
 import dev.turnout.outbound.crypto.Aead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -50,7 +50,7 @@ final class VmessHeader {
     int padding = random.nextInt(16);
     h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(COMMAND_TCP);
     h.writeShort(d.port());
-    InetAddress literal = d.host() != null ? Literals.parse(d.host()) : d.address();
+    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
       byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
       if (name.length > 255) {

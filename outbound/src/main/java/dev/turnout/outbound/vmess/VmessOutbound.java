@@ -1,5 +1,6 @@
 package dev.turnout.outbound.vmess;
 
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyHandshake;
@@ -8,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
 import java.security.SecureRandom;
-import java.time.InstantSource;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 
@@ -23,10 +23,10 @@ final class VmessOutbound extends ProxyOutbound {
   private final byte[] commandKey;
   private final int security;
   private final RandomGenerator random = new SecureRandom();
-  private final InstantSource clock;
+  private final TimeSource clock;
 
   VmessOutbound(String name, String server, int port, UUID uuid, int security, Dialer dialer) {
-    this(name, server, port, uuid, security, dialer, InstantSource.system());
+    this(name, server, port, uuid, security, dialer, TimeSource.SYSTEM);
   }
 
   VmessOutbound(
@@ -36,7 +36,7 @@ final class VmessOutbound extends ProxyOutbound {
       UUID uuid,
       int security,
       Dialer dialer,
-      InstantSource clock) {
+      TimeSource clock) {
     super(name, server, port, dialer);
     this.commandKey = VmessHeader.commandKey(uuid);
     this.security = security;

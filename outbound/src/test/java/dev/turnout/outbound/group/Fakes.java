@@ -1,5 +1,6 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import io.netty.channel.Channel;
@@ -9,7 +10,6 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,23 +59,23 @@ public final class Fakes {
 
   /** Runs periodic tasks when the test advances the clock. */
   public static final class Scheduler implements dev.turnout.outbound.group.Scheduler {
-    final Clock clock;
+    final ManualTimeSource clock;
     final List<Object[]> tasks = new ArrayList<>();
 
-    public Scheduler(Clock clock) {
+    public Scheduler(ManualTimeSource clock) {
       this.clock = clock;
     }
 
     @Override
     public AutoCloseable every(Duration interval, Runnable task) {
-      Object[] t = {interval, task, clock.now};
+      Object[] t = {interval, task, clock.instant()};
       tasks.add(t);
       task.run();
       return () -> tasks.remove(t);
     }
 
     void advance(Duration d) {
-      Instant end = clock.now.plus(d);
+      Instant end = clock.instant().plus(d);
       while (true) {
         Object[] next = null;
         Instant due = null;
@@ -89,20 +89,11 @@ public final class Fakes {
         if (next == null) {
           break;
         }
-        clock.now = due;
+        clock.advanceTo(due);
         next[2] = due;
         ((Runnable) next[1]).run();
       }
-      clock.now = end;
-    }
-  }
-
-  public static final class Clock implements InstantSource {
-    Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
+      clock.advanceTo(end);
     }
   }
 }

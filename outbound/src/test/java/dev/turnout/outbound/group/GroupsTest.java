@@ -3,6 +3,7 @@ package dev.turnout.outbound.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Destination;
 import java.net.InetAddress;
 import java.net.URI;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GroupsTest {
-  private final Fakes.Clock clock = new Fakes.Clock();
+  private final ManualTimeSource clock = new ManualTimeSource();
   private final Fakes.Scheduler scheduler = new Fakes.Scheduler(clock);
   private final Fakes.Prober prober = new Fakes.Prober();
   private final Fakes.Member a = new Fakes.Member("a");

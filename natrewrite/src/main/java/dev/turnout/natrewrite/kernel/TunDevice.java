@@ -1,9 +1,10 @@
-package dev.turnout.natrewrite;
+package dev.turnout.natrewrite.kernel;
 
-import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.turnout.netbase.ErrnoException;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -73,11 +74,12 @@ public final class TunDevice implements Closeable {
 
   /**
    * As {@link #open(String, Inet4Address, int, int)}; with {@code offload}, every packet carries a
-   * {@link VirtioNetHeader} and the kernel hands over TCP segments of up to 64 KiB whose checksum
-   * it has not computed (TSO and checksum offload, as for a virtio NIC), and accepts them back the
-   * same way. That spares the kernel one pass over every byte in each direction (checksumming on
-   * the way into the TUN, verifying on the way out). If the kernel refuses the offloads the device
-   * still works, with headers that never ask for anything; {@link #offload()} says which.
+   * virtio-net header ({@code VirtioNetHeader}) and the kernel hands over TCP segments of up to 64
+   * KiB whose checksum it has not computed (TSO and checksum offload, as for a virtio NIC), and
+   * accepts them back the same way. That spares the kernel one pass over every byte in each
+   * direction (checksumming on the way into the TUN, verifying on the way out). If the kernel
+   * refuses the offloads the device still works, with headers that never ask for anything; {@link
+   * #offload()} says which.
    */
   public static TunDevice open(
       String name, Inet4Address address, int prefixLength, int mtu, boolean offload)
@@ -92,12 +94,10 @@ public final class TunDevice implements Closeable {
     if (mtu < 68 || mtu > 65535) {
       throw new IllegalArgumentException("bad MTU " + mtu);
     }
-    LibC.checkPlatform();
-    int fd;
-    try {
-      fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-    } catch (LastErrorException e) {
-      throw openFailure(e.getErrorCode());
+    LibC.checkPlatform("the TUN device");
+    int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+    if (fd < 0) {
+      throw openFailure(LibC.errno());
     }
     try {
       Memory ifr = new Memory(IFREQ_SIZE);
@@ -110,7 +110,7 @@ public final class TunDevice implements Closeable {
       if (offload) {
         enableOffloads(fd, actualName);
       }
-      configure(actualName, Ipv4Range.toInt(address), prefixLength, mtu);
+      configure(actualName, Ipv4.toInt(address), prefixLength, mtu);
       return new TunDevice(fd, actualName, mtu, offload);
     } catch (IOException | RuntimeException e) {
       LibC.close(fd);
@@ -123,15 +123,13 @@ public final class TunDevice implements Closeable {
    * are still there but then never ask for anything.
    */
   private static void enableOffloads(int fd, String name) {
-    try {
-      LibC.ioctl(fd, TUNSETOFFLOAD, (long) (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN));
-    } catch (LastErrorException e) {
+    if (LibC.ioctl(fd, TUNSETOFFLOAD, (long) (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN)) < 0) {
       LoggerFactory.getLogger(TunDevice.class)
           .warn(
               "TUN {}: the kernel refused checksum and segmentation offload ({}); continuing"
                   + " without",
               name,
-              LibC.strerror(e.getErrorCode()));
+              LibC.strerror(LibC.errno()));
     }
   }
 
@@ -144,7 +142,9 @@ public final class TunDevice implements Closeable {
     return mtu;
   }
 
-  /** True if every packet read or written starts with a {@link VirtioNetHeader}. */
+  /**
+   * True if every packet read or written starts with a virtio-net header ({@code VirtioNetHeader}).
+   */
   public boolean offload() {
     return offload;
   }
@@ -162,13 +162,13 @@ public final class TunDevice implements Closeable {
    *
    * @return the packet length, or -1 if none is pending
    */
-  int read(long address, int capacity) throws IOException {
+  public int read(long address, int capacity) throws IOException {
     while (true) {
       long n = LibC.read(fd, address, capacity);
       if (n >= 0) {
         return (int) n;
       }
-      int errno = Native.getLastError();
+      int errno = LibC.errno();
       if (errno == LibC.EAGAIN) {
         return -1;
       }
@@ -179,13 +179,13 @@ public final class TunDevice implements Closeable {
   }
 
   /** Writes one packet from native memory. */
-  void write(long address, int length) throws IOException {
+  public void write(long address, int length) throws IOException {
     while (true) {
       long n = LibC.write(fd, address, length);
       if (n >= 0) {
         return;
       }
-      int errno = Native.getLastError();
+      int errno = LibC.errno();
       if (errno != LibC.EINTR) {
         throw new IOException("write to " + name + ": " + LibC.strerror(errno));
       }
@@ -197,11 +197,11 @@ public final class TunDevice implements Closeable {
    *
    * @throws IOException if the fd is closed or in error
    */
-  void awaitReadable(int timeoutMillis) throws IOException {
+  public void awaitReadable(int timeoutMillis) throws IOException {
     pollFd.setShort(6, (short) 0);
     int n = LibC.poll(pollFdAddress, 1, timeoutMillis);
     if (n < 0) {
-      int errno = Native.getLastError();
+      int errno = LibC.errno();
       if (errno != LibC.EINTR) {
         throw new IOException("poll on " + name + ": " + LibC.strerror(errno));
       }
@@ -216,12 +216,10 @@ public final class TunDevice implements Closeable {
 
   private static void configure(String name, int address, int prefixLength, int mtu)
       throws IOException {
-    int socket;
-    try {
-      socket = LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-    } catch (LastErrorException e) {
-      throw new IOException("socket(AF_INET) for configuring " + name + ": " + e.getMessage(), e);
-    }
+    int socket =
+        LibC.check(
+            LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0),
+            "socket(AF_INET) for configuring " + name);
     try {
       Memory ifr = new Memory(IFREQ_SIZE);
       int netmask = -1 << (32 - prefixLength);
@@ -258,10 +256,8 @@ public final class TunDevice implements Closeable {
   }
 
   private static void ioctl(int fd, long request, Memory ifr, String what) throws IOException {
-    try {
-      LibC.ioctl(fd, request, ifr);
-    } catch (LastErrorException e) {
-      int errno = e.getErrorCode();
+    if (LibC.ioctl(fd, request, ifr) < 0) {
+      int errno = LibC.errno();
       String reason =
           switch (errno) {
             case LibC.EPERM, LibC.EACCES ->
@@ -270,7 +266,7 @@ public final class TunDevice implements Closeable {
             case LibC.EBUSY -> "the interface name is in use by another device or process";
             default -> LibC.strerror(errno);
           };
-      throw new IOException("Cannot " + what + ": " + reason, e);
+      throw new IOException("Cannot " + what + ": " + reason, new ErrnoException(what, errno));
     }
   }
 

@@ -1,10 +1,9 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
-import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import dev.turnout.netbase.LibC;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,11 +17,11 @@ import java.nio.file.Path;
  *
  * <p>Thread-safety: every method is a single system call on its own attribute block.
  */
-public final class Bpf {
+final class Bpf {
   static final int MAP_TYPE_HASH = 1;
   static final int MAP_TYPE_PERCPU_ARRAY = 6;
   static final int F_NO_PREALLOC = 1;
-  public static final int PROG_TYPE_SCHED_CLS = 3;
+  static final int PROG_TYPE_SCHED_CLS = 3;
   static final int TCX_EGRESS = 47;
 
   private static final int MAP_CREATE = 0;
@@ -43,18 +42,7 @@ public final class Bpf {
 
   private static final long SYS_BPF = systemCallNumber();
 
-  static {
-    Native.register(Bpf.class, Platform.C_LIBRARY_NAME);
-  }
-
   private Bpf() {}
-
-  private static native long syscall(long number, long command, Pointer attr, long size)
-      throws LastErrorException;
-
-  private static native int close(int fd);
-
-  private static native String strerror(int errno);
 
   /** x86-64 and arm64 only; elsewhere every call fails with a clear message. */
   private static long systemCallNumber() {
@@ -72,11 +60,11 @@ public final class Bpf {
     if (SYS_BPF < 0) {
       throw new IOException(what + ": bpf(2) is not supported on " + Platform.ARCH);
     }
-    try {
-      return (int) syscall(SYS_BPF, command, attr, ATTR_SIZE);
-    } catch (LastErrorException e) {
-      throw new IOException(what + ": " + errnoText(e.getErrorCode()), e);
+    long result = LibC.syscall(SYS_BPF, command, attr, ATTR_SIZE);
+    if (result < 0) {
+      throw new IOException(what + ": " + errnoText(LibC.errno()));
     }
+    return (int) result;
   }
 
   /**
@@ -87,11 +75,8 @@ public final class Bpf {
     if (SYS_BPF < 0) {
       return -1;
     }
-    try {
-      return (int) syscall(SYS_BPF, command, attr, ATTR_SIZE);
-    } catch (LastErrorException e) {
-      return -e.getErrorCode();
-    }
+    long result = LibC.syscall(SYS_BPF, command, attr, ATTR_SIZE);
+    return result < 0 ? -LibC.errno() : (int) result;
   }
 
   /** Creates a map; returns its descriptor. */
@@ -111,7 +96,7 @@ public final class Bpf {
    * Loads a program of {@code type}; returns its descriptor. When the verifier refuses it, the
    * exception's message ends with the verifier's log.
    */
-  public static int loadProgram(int type, byte[] instructions, String license, String name)
+  static int loadProgram(int type, byte[] instructions, String license, String name)
       throws IOException {
     Memory code = new Memory(instructions.length);
     code.write(0, instructions, 0, instructions.length);
@@ -147,7 +132,7 @@ public final class Bpf {
   }
 
   /** Attaches {@code programFd} at the egress of device {@code ifindex}; returns the link's fd. */
-  public static int attachEgress(int programFd, int ifindex, String device) throws IOException {
+  static int attachEgress(int programFd, int ifindex, String device) throws IOException {
     Memory attr = attr();
     attr.setInt(0, programFd);
     attr.setInt(4, ifindex);
@@ -160,7 +145,7 @@ public final class Bpf {
    * kernel expects for that type) without attaching it, and copies the packet it leaves into {@code
    * packet}. Returns the program's return value.
    */
-  public static int testRun(int programFd, byte[] packet) throws IOException {
+  static int testRun(int programFd, byte[] packet) throws IOException {
     try (Memory in = new Memory(packet.length);
         Memory out = new Memory(packet.length + 256)) {
       in.write(0, packet, 0, packet.length);
@@ -179,7 +164,7 @@ public final class Bpf {
   }
 
   /** The kernel-wide id of a program or map (what {@code bpftool prog show id N} takes). */
-  public static int objectId(int fd) throws IOException {
+  static int objectId(int fd) throws IOException {
     try (Memory info = new Memory(8)) {
       info.clear();
       Memory attr = attr();
@@ -192,9 +177,9 @@ public final class Bpf {
   }
 
   /** Closes a descriptor returned here; -1 is ignored. */
-  public static void closeDescriptor(int fd) {
+  static void closeDescriptor(int fd) {
     if (fd >= 0) {
-      close(fd);
+      LibC.close(fd);
     }
   }
 
@@ -218,14 +203,14 @@ public final class Bpf {
   }
 
   /** strerror(errno), with a hint where the usual cause is the kernel or the sandbox. */
-  public static String errnoText(int errno) {
+  static String errnoText(int errno) {
     String hint =
         switch (errno) {
           case 1 -> " (needs CAP_BPF and CAP_NET_ADMIN, and a seccomp profile that allows bpf)";
           case 22 -> " (an older kernel? the fast path needs Linux 6.6 or later for TCX links)";
           default -> "";
         };
-    return strerror(errno) + hint;
+    return LibC.strerror(errno) + hint;
   }
 
   private static void writeName(Memory attr, int offset, String name) {

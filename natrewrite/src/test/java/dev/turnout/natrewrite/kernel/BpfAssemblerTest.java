@@ -1,14 +1,14 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
-import static dev.turnout.natrewrite.bpf.BpfAssembler.JGT;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.JNE;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R0;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R1;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R10;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R2;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R3;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R6;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.W;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.JGT;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.JNE;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R0;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R1;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R10;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R2;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R3;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R6;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

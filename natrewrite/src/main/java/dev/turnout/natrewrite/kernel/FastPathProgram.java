@@ -1,21 +1,21 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
-import static dev.turnout.natrewrite.bpf.BpfAssembler.B;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.DW;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.H;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.JEQ;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.JGT;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.JNE;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R0;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R1;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R10;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R2;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R3;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R4;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R5;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R6;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.R7;
-import static dev.turnout.natrewrite.bpf.BpfAssembler.W;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.B;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.DW;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.H;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.JEQ;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.JGT;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.JNE;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R0;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R1;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R10;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R2;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R3;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R4;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R5;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R6;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R7;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 
 /**
  * The TUN's kernel fast path, as a tc program for the device's egress: a TCP segment the kernel is
@@ -31,7 +31,7 @@ import static dev.turnout.natrewrite.bpf.BpfAssembler.W;
  * in network byte order — the key as the segment arrives, the value as it must leave. Stats map: a
  * per-CPU array of one {packets, bytes} pair of 64-bit counters.
  */
-public final class FastPathProgram {
+final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
   public static final int STATS_SIZE = 16;
 

@@ -1,4 +1,4 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -10,7 +10,7 @@ import java.util.List;
  * Only what Turnout's programs use: 64-bit moves and arithmetic, loads and stores, conditional
  * jumps, helper calls and map descriptors. Pure: no system calls; not thread-safe.
  */
-public final class BpfAssembler {
+final class BpfAssembler {
   public static final int INSTRUCTION_SIZE = 8;
 
   public static final int R0 = 0;

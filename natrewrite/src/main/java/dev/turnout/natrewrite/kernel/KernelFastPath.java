@@ -1,9 +1,7 @@
-package dev.turnout.natrewrite;
+package dev.turnout.natrewrite.kernel;
 
-import dev.turnout.natrewrite.bpf.Bpf;
-import dev.turnout.natrewrite.bpf.BpfMap;
-import dev.turnout.natrewrite.bpf.ClsactFilter;
-import dev.turnout.natrewrite.bpf.FastPathProgram;
+import dev.turnout.natrewrite.FlowOffload;
+import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import org.slf4j.Logger;

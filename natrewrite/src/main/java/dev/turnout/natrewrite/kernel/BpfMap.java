@@ -1,4 +1,4 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
@@ -13,7 +13,7 @@ import java.io.IOException;
  * <p>Thread-safety: the element methods are synchronized; they reuse one native attribute block,
  * key and value buffer, so a call allocates nothing.
  */
-public final class BpfMap implements Closeable {
+final class BpfMap implements Closeable {
   private final int fd;
   private final int keySize;
   private final int valueSize;

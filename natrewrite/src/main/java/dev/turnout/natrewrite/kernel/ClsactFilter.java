@@ -1,10 +1,7 @@
-package dev.turnout.natrewrite.bpf;
+package dev.turnout.natrewrite.kernel;
 
-import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,10 +20,7 @@ import java.nio.charset.StandardCharsets;
  * namespace it was made in, so the removal reaches the same device whichever thread closes.
  * Thread-safety: {@link #close} is synchronized.
  */
-public final class ClsactFilter implements Closeable {
-  private static final int AF_NETLINK = 16;
-  private static final int SOCK_RAW = 3;
-  private static final int SOCK_CLOEXEC = 0x80000;
+final class ClsactFilter implements Closeable {
   private static final int NETLINK_ROUTE = 0;
   private static final short RTM_NEWQDISC = 36;
   private static final short RTM_DELQDISC = 37;
@@ -47,10 +41,6 @@ public final class ClsactFilter implements Closeable {
   private static final int TCA_BPF_FLAG_ACT_DIRECT = 1;
   private static final int ETH_P_ALL_NETWORK_ORDER = 0x0300;
   private static final int PRIORITY = 1;
-  private static final int ENOENT = 2;
-  private static final int EEXIST = 17;
-  private static final int ENODEV = 19;
-  private static final int EINVAL = 22;
 
   // struct nlmsghdr (16 bytes), then struct tcmsg (20 bytes)
   private static final int HEADER = 16;
@@ -59,10 +49,6 @@ public final class ClsactFilter implements Closeable {
   private static final int TCMSG_PARENT = HEADER + 12;
   private static final int TCMSG_INFO = HEADER + 16;
   private static final int TCMSG_END = HEADER + 20;
-
-  static {
-    Native.register(ClsactFilter.class, Platform.C_LIBRARY_NAME);
-  }
 
   private final int socket;
   private final int ifindex;
@@ -73,32 +59,22 @@ public final class ClsactFilter implements Closeable {
     this.ifindex = ifindex;
   }
 
-  private static native int socket(int domain, int type, int protocol) throws LastErrorException;
-
-  private static native long send(int fd, Pointer buffer, long length, int flags)
-      throws LastErrorException;
-
-  private static native long recv(int fd, Pointer buffer, long length, int flags)
-      throws LastErrorException;
-
   /**
    * Adds a clsact qdisc to device {@code ifindex} of the calling thread's network namespace, and
    * {@code programFd} as the direct-action filter of its egress hook. A device that already has a
    * clsact qdisc is refused.
    */
-  public static ClsactFilter attachEgress(int ifindex, int programFd, String name, String device)
+  static ClsactFilter attachEgress(int ifindex, int programFd, String name, String device)
       throws IOException {
-    int socket;
-    try {
-      socket = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    } catch (LastErrorException e) {
-      throw new IOException("open an rtnetlink socket: " + Bpf.errnoText(e.getErrorCode()), e);
+    int socket = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (socket < 0) {
+      throw new IOException("open an rtnetlink socket: " + Bpf.errnoText(LibC.errno()));
     }
     try {
       ByteBuffer qdisc = clsactMessage(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex);
       attribute(qdisc, TCA_KIND, cString("clsact"));
       int error = exchange(socket, qdisc);
-      if (error == EEXIST) {
+      if (error == LibC.EEXIST) {
         // Someone else's: removing it on close would take their filters along.
         throw new IOException(device + " already has a clsact qdisc that Turnout did not make");
       }
@@ -139,7 +115,7 @@ public final class ClsactFilter implements Closeable {
     closed = true;
     try {
       int error = exchange(socket, clsactMessage(RTM_DELQDISC, 0, ifindex));
-      if (error != 0 && error != ENODEV && error != ENOENT && error != EINVAL) {
+      if (error != 0 && error != LibC.ENODEV && error != LibC.ENOENT && error != LibC.EINVAL) {
         throw new IOException("remove the clsact qdisc: " + Bpf.errnoText(error));
       }
     } finally {
@@ -174,14 +150,17 @@ public final class ClsactFilter implements Closeable {
     request.putInt(0, length);
     try (Memory buffer = new Memory(8192)) {
       buffer.write(0, request.array(), 0, length);
-      send(socket, buffer, length, 0);
-      long received = recv(socket, buffer, buffer.size(), 0);
+      if (LibC.send(socket, buffer, length, 0) < 0) {
+        throw new IOException("rtnetlink: " + Bpf.errnoText(LibC.errno()));
+      }
+      long received = LibC.recv(socket, buffer, buffer.size(), 0);
+      if (received < 0) {
+        throw new IOException("rtnetlink: " + Bpf.errnoText(LibC.errno()));
+      }
       if (received < HEADER + 4 || buffer.getShort(4) != NLMSG_ERROR) {
         throw new IOException("unexpected rtnetlink answer");
       }
       return -buffer.getInt(HEADER);
-    } catch (LastErrorException e) {
-      throw new IOException("rtnetlink: " + Bpf.errnoText(e.getErrorCode()), e);
     }
   }
 

@@ -1,11 +1,9 @@
-package dev.turnout.natrewrite;
+package dev.turnout.natrewrite.kernel;
 
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnout.natrewrite.bpf.Bpf;
-import dev.turnout.natrewrite.bpf.BpfMap;
-import dev.turnout.natrewrite.bpf.FastPathProgram;
+import dev.turnout.natrewrite.Packets;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
