@@ -10,6 +10,7 @@ import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.RelaySettings;
@@ -109,7 +110,7 @@ final class TunPath {
             connections,
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
-            System::nanoTime));
+            TimeSource.SYSTEM));
 
     PacketRewriter.Builder rewriter =
         PacketRewriter.builder(plan.tunInetAddress(), tunConfig.relayPort(), nat)

@@ -1,10 +1,11 @@
 package dev.turnout.relay.splice;
 
-import static dev.turnout.relay.splice.SpliceCalls.EAGAIN;
-import static dev.turnout.relay.splice.SpliceCalls.EINTR;
+import static dev.turnout.netbase.LibC.EAGAIN;
+import static dev.turnout.netbase.LibC.EINTR;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.turnout.netbase.LibC;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -23,7 +24,7 @@ final class Direction {
   /** At most this much is moved per wake-up, so one busy connection cannot starve the others. */
   private static final long BUDGET = 4L << 20;
 
-  private static final int FLAGS = SpliceCalls.SPLICE_F_MOVE | SpliceCalls.SPLICE_F_NONBLOCK;
+  private static final int FLAGS = LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK;
 
   final int from;
   final int to;
@@ -102,7 +103,7 @@ final class Direction {
       if (endOfInput) {
         if (!outputShut) {
           outputShut = true;
-          if (SpliceCalls.shutdown(to, SpliceCalls.SHUT_WR) < 0) {
+          if (LibC.shutdown(to, LibC.SHUT_WR) < 0) {
             throw failure("shutdown");
           }
         }
@@ -112,7 +113,7 @@ final class Direction {
         return true; // level-triggered: the loop comes back for the rest
       }
       ensurePipe();
-      long n = SpliceCalls.splice(from, 0, pipeWrite, 0, PipePool.PIPE_SIZE, FLAGS);
+      long n = LibC.splice(from, 0, pipeWrite, 0, PipePool.PIPE_SIZE, FLAGS);
       int errno = n < 0 ? Native.getLastError() : 0;
       if (n > 0) {
         inPipe += n;
@@ -145,7 +146,7 @@ final class Direction {
     ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16); // rare: no pooling
     long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
     while (true) {
-      long n = SpliceCalls.read(from, address, buffer.capacity());
+      long n = LibC.read(from, address, buffer.capacity());
       if (n >= 0) {
         if (n > 0) {
           head = buffer.limit((int) n);
@@ -162,7 +163,7 @@ final class Direction {
   private boolean flush() throws IOException {
     while (head != null) {
       long n =
-          SpliceCalls.write(
+          LibC.write(
               to,
               Pointer.nativeValue(Native.getDirectBufferPointer(head)) + head.position(),
               head.remaining());
@@ -181,7 +182,7 @@ final class Direction {
       }
     }
     while (inPipe > 0) {
-      long n = SpliceCalls.splice(pipeRead, 0, to, 0, inPipe, FLAGS);
+      long n = LibC.splice(pipeRead, 0, to, 0, inPipe, FLAGS);
       if (n < 0) {
         if (!retryable(Native.getLastError(), "splice to the socket")) {
           blockedOnWrite = true;
@@ -230,6 +231,6 @@ final class Direction {
   }
 
   private static IOException failure(int errno, String what) {
-    return new IOException(what + ": " + SpliceCalls.strerror(errno));
+    return new IOException(what + ": " + LibC.strerror(errno));
   }
 }

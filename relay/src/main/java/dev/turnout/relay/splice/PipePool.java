@@ -1,6 +1,7 @@
 package dev.turnout.relay.splice;
 
 import com.sun.jna.Native;
+import dev.turnout.netbase.LibC;
 import java.io.IOException;
 import java.util.ArrayDeque;
 
@@ -22,12 +23,12 @@ final class PipePool {
       return pipe;
     }
     pipe = new int[2];
-    if (SpliceCalls.pipe2(pipe, SpliceCalls.O_NONBLOCK | SpliceCalls.O_CLOEXEC) < 0) {
-      throw new IOException("pipe2: " + SpliceCalls.strerror(Native.getLastError()));
+    if (LibC.pipe2(pipe, LibC.O_NONBLOCK | LibC.O_CLOEXEC) < 0) {
+      throw new IOException("pipe2: " + LibC.strerror(Native.getLastError()));
     }
     // Bigger than the 64 KiB default so one splice carries several TUN segments; if the per-user
     // pipe quota says no, the default works too.
-    SpliceCalls.fcntl(pipe[1], SpliceCalls.F_SETPIPE_SZ, PIPE_SIZE);
+    LibC.fcntl(pipe[1], LibC.F_SETPIPE_SZ, PIPE_SIZE);
     return pipe;
   }
 
@@ -49,7 +50,7 @@ final class PipePool {
   }
 
   private static void close(int[] pipe) {
-    SpliceCalls.close(pipe[0]);
-    SpliceCalls.close(pipe[1]);
+    LibC.close(pipe[0]);
+    LibC.close(pipe[1]);
   }
 }

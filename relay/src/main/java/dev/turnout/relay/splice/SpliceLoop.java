@@ -3,6 +3,7 @@ package dev.turnout.relay.splice;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -46,18 +47,18 @@ final class SpliceLoop implements Closeable {
 
   SpliceLoop(String name, long idleNanos) throws IOException {
     this.idleNanos = idleNanos;
-    epfd = SpliceCalls.epoll_create1(SpliceCalls.O_CLOEXEC);
+    epfd = LibC.epoll_create1(LibC.O_CLOEXEC);
     if (epfd < 0) {
-      throw new IOException("epoll_create1: " + SpliceCalls.strerror(Native.getLastError()));
+      throw new IOException("epoll_create1: " + LibC.strerror(Native.getLastError()));
     }
-    wakeFd = SpliceCalls.eventfd(0, SpliceCalls.O_NONBLOCK | SpliceCalls.O_CLOEXEC);
-    if (wakeFd < 0 || control(SpliceCalls.EPOLL_CTL_ADD, wakeFd, SpliceCalls.EPOLLIN, WAKE) < 0) {
+    wakeFd = LibC.eventfd(0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+    if (wakeFd < 0 || control(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE) < 0) {
       int errno = Native.getLastError();
       if (wakeFd >= 0) {
-        SpliceCalls.close(wakeFd);
+        LibC.close(wakeFd);
       }
-      SpliceCalls.close(epfd);
-      throw new IOException("eventfd: " + SpliceCalls.strerror(errno));
+      LibC.close(epfd);
+      throw new IOException("eventfd: " + LibC.strerror(errno));
     }
     one.setLong(0, 1);
     thread = new Thread(this::run, name);
@@ -94,8 +95,8 @@ final class SpliceLoop implements Closeable {
   private static void refuse(SplicedPair pair) {
     pair.up.close();
     pair.down.close();
-    SpliceCalls.close(pair.clientFd);
-    SpliceCalls.close(pair.upstreamFd);
+    LibC.close(pair.clientFd);
+    LibC.close(pair.upstreamFd);
     try {
       pair.listener.closed(new IOException("splice relay stopped"));
     } catch (RuntimeException e) {
@@ -105,7 +106,7 @@ final class SpliceLoop implements Closeable {
 
   /** Wakes the loop thread; the caller holds {@link #lifecycle} and the loop is not closed. */
   private void wakeUp() {
-    SpliceCalls.write(wakeFd, Pointer.nativeValue(one), 8);
+    LibC.write(wakeFd, Pointer.nativeValue(one), 8);
   }
 
   /** Ends every pair (each listener hears of it) and stops the thread. */
@@ -128,13 +129,13 @@ final class SpliceLoop implements Closeable {
     long lastSweep = System.nanoTime();
     try {
       while (running) {
-        int n = SpliceCalls.epoll_wait(epfd, Pointer.nativeValue(events), MAX_EVENTS, 1000);
+        int n = LibC.epoll_wait(epfd, Pointer.nativeValue(events), MAX_EVENTS, 1000);
         if (n < 0) {
           int errno = Native.getLastError();
-          if (errno == SpliceCalls.EINTR) {
+          if (errno == LibC.EINTR) {
             continue;
           }
-          log.error("epoll_wait failed: {}; splice relay stops", SpliceCalls.strerror(errno));
+          log.error("epoll_wait failed: {}; splice relay stops", LibC.strerror(errno));
           break;
         }
         for (int i = 0; i < n; i++) {
@@ -142,7 +143,7 @@ final class SpliceLoop implements Closeable {
           int ready = events.getInt(offset);
           long data = events.getLong(offset + SpliceCalls.EVENT_DATA_OFFSET);
           if (data == WAKE) {
-            SpliceCalls.read(wakeFd, Pointer.nativeValue(counter), 8);
+            LibC.read(wakeFd, Pointer.nativeValue(counter), 8);
             adoptIncoming();
             abortRequested();
           } else {
@@ -175,8 +176,8 @@ final class SpliceLoop implements Closeable {
         }
       }
       pipes.clear();
-      SpliceCalls.close(wakeFd);
-      SpliceCalls.close(epfd);
+      LibC.close(wakeFd);
+      LibC.close(epfd);
     }
   }
 
@@ -194,7 +195,7 @@ final class SpliceLoop implements Closeable {
       pair.lastActive = System.nanoTime();
       pair.up.usePipes(pipes);
       pair.down.usePipes(pipes);
-      service(pair, -1, SpliceCalls.EPOLLIN | SpliceCalls.EPOLLOUT);
+      service(pair, -1, LibC.EPOLLIN | LibC.EPOLLOUT);
     }
   }
 
@@ -214,8 +215,8 @@ final class SpliceLoop implements Closeable {
    */
   private void service(SplicedPair pair, int fd, int ready) {
     try {
-      boolean everything = fd < 0 || (ready & (SpliceCalls.EPOLLERR | SpliceCalls.EPOLLHUP)) != 0;
-      if (fd >= 0 && (ready & SpliceCalls.EPOLLPRI) != 0) {
+      boolean everything = fd < 0 || (ready & (LibC.EPOLLERR | LibC.EPOLLHUP)) != 0;
+      if (fd >= 0 && (ready & LibC.EPOLLPRI) != 0) {
         pair.readerOf(fd).urgentData();
       }
       boolean moved = false;
@@ -223,10 +224,10 @@ final class SpliceLoop implements Closeable {
         moved |= pair.up.pump();
         moved |= pair.down.pump();
       } else {
-        if ((ready & (SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI)) != 0) {
+        if ((ready & (LibC.EPOLLIN | LibC.EPOLLPRI)) != 0) {
           moved |= pair.readerOf(fd).pump();
         }
-        if ((ready & SpliceCalls.EPOLLOUT) != 0) {
+        if ((ready & LibC.EPOLLOUT) != 0) {
           moved |= pair.writerTo(fd).pump();
         }
       }
@@ -251,11 +252,9 @@ final class SpliceLoop implements Closeable {
       return current;
     }
     int op =
-        wanted == 0
-            ? SpliceCalls.EPOLL_CTL_DEL
-            : current == 0 ? SpliceCalls.EPOLL_CTL_ADD : SpliceCalls.EPOLL_CTL_MOD;
+        wanted == 0 ? LibC.EPOLL_CTL_DEL : current == 0 ? LibC.EPOLL_CTL_ADD : LibC.EPOLL_CTL_MOD;
     if (control(op, fd, wanted, (long) pair.slot << 1 | side) < 0) {
-      throw new IOException("epoll_ctl: " + SpliceCalls.strerror(Native.getLastError()));
+      throw new IOException("epoll_ctl: " + LibC.strerror(Native.getLastError()));
     }
     return wanted;
   }
@@ -263,7 +262,7 @@ final class SpliceLoop implements Closeable {
   private int control(int op, int fd, int interest, long data) {
     event.setInt(0, interest);
     event.setLong(SpliceCalls.EVENT_DATA_OFFSET, data);
-    return SpliceCalls.epoll_ctl(epfd, op, fd, Pointer.nativeValue(event));
+    return LibC.epoll_ctl(epfd, op, fd, Pointer.nativeValue(event));
   }
 
   private void closeIdle(long now) {
@@ -277,15 +276,15 @@ final class SpliceLoop implements Closeable {
   /** Lets go of the pair: out of the set, pipes and duplicate descriptors closed, listener told. */
   private void finish(SplicedPair pair, Exception failure) {
     if (pair.clientInterest != 0) {
-      control(SpliceCalls.EPOLL_CTL_DEL, pair.clientFd, 0, 0);
+      control(LibC.EPOLL_CTL_DEL, pair.clientFd, 0, 0);
     }
     if (pair.upstreamInterest != 0) {
-      control(SpliceCalls.EPOLL_CTL_DEL, pair.upstreamFd, 0, 0);
+      control(LibC.EPOLL_CTL_DEL, pair.upstreamFd, 0, 0);
     }
     pair.up.close();
     pair.down.close();
-    SpliceCalls.close(pair.clientFd);
-    SpliceCalls.close(pair.upstreamFd);
+    LibC.close(pair.clientFd);
+    LibC.close(pair.upstreamFd);
     slots.set(pair.slot, null);
     freeSlots.add(pair.slot);
     try {

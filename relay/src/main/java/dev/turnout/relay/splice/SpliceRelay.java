@@ -1,6 +1,7 @@
 package dev.turnout.relay.splice;
 
 import com.sun.jna.Native;
+import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -75,7 +76,7 @@ public final class SpliceRelay implements Closeable {
     try {
       upstream = duplicate(upstreamFd);
     } catch (IOException e) {
-      SpliceCalls.close(client);
+      LibC.close(client);
       throw e;
     }
     Direction up = new Direction(client, upstream, true, upHead, clientEnded, listener);
@@ -87,9 +88,9 @@ public final class SpliceRelay implements Closeable {
   }
 
   private static int duplicate(int fd) throws IOException {
-    int copy = SpliceCalls.fcntl(fd, SpliceCalls.F_DUPFD_CLOEXEC, 0);
+    int copy = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
     if (copy < 0) {
-      throw new IOException("dup: " + SpliceCalls.strerror(Native.getLastError()));
+      throw new IOException("dup: " + LibC.strerror(Native.getLastError()));
     }
     return copy;
   }

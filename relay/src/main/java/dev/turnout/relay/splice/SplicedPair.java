@@ -1,5 +1,7 @@
 package dev.turnout.relay.splice;
 
+import dev.turnout.netbase.LibC;
+
 /**
  * A relayed connection handed to a {@link SpliceLoop}: the client-side socket, the upstream socket
  * (both duplicates owned by the loop) and the two {@link Direction}s between them, plus the epoll
@@ -26,8 +28,8 @@ final class SplicedPair {
 
   /** The epoll events {@code fd} (one of this pair's sockets) must be watched for now. */
   int interest(int fd) {
-    return (readerOf(fd).wantsInput() ? SpliceCalls.EPOLLIN | SpliceCalls.EPOLLPRI : 0)
-        | (writerTo(fd).wantsOutput() ? SpliceCalls.EPOLLOUT : 0);
+    return (readerOf(fd).wantsInput() ? LibC.EPOLLIN | LibC.EPOLLPRI : 0)
+        | (writerTo(fd).wantsOutput() ? LibC.EPOLLOUT : 0);
   }
 
   /** The direction that reads {@code fd}, one of this pair's sockets. */

@@ -1,6 +1,7 @@
 package dev.turnout.relay.udp;
 
 import dev.turnout.natrewrite.NatFlow;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,7 @@ public final class UdpRelay implements Closeable {
    * @param connections where sessions are listed while open
    * @param idleTimeout a session with no datagram for this long is closed
    * @param maxSessions cap on open sessions
-   * @param nanoTime clock for idle tracking ({@code System::nanoTime}; tests pass a fake)
+   * @param clock for idle tracking ({@link TimeSource#SYSTEM}; tests pass a manual one)
    */
   public static UdpRelay start(
       InetSocketAddress listen,
@@ -82,7 +82,7 @@ public final class UdpRelay implements Closeable {
       Connections connections,
       Duration idleTimeout,
       int maxSessions,
-      LongSupplier nanoTime)
+      TimeSource clock)
       throws InterruptedException {
     if (maxSessions < 1 || idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("bad UDP relay limits");
@@ -97,7 +97,7 @@ public final class UdpRelay implements Closeable {
             connections,
             idleTimeout.toNanos(),
             maxSessions,
-            nanoTime,
+            clock,
             stats);
     Channel listener =
         new Bootstrap()
@@ -140,7 +140,7 @@ public final class UdpRelay implements Closeable {
     private final Connections connections;
     private final long idleNanos;
     private final int maxSessions;
-    private final LongSupplier nanoTime;
+    private final TimeSource clock;
     private final UdpRelayStats stats;
     private final Map<InetSocketAddress, UdpSessionState> sessions = new HashMap<>();
     private Channel listener;
@@ -153,7 +153,7 @@ public final class UdpRelay implements Closeable {
         Connections connections,
         long idleNanos,
         int maxSessions,
-        LongSupplier nanoTime,
+        TimeSource clock,
         UdpRelayStats stats) {
       super(false);
       this.origins = origins;
@@ -163,7 +163,7 @@ public final class UdpRelay implements Closeable {
       this.connections = connections;
       this.idleNanos = idleNanos;
       this.maxSessions = maxSessions;
-      this.nanoTime = nanoTime;
+      this.clock = clock;
       this.stats = stats;
     }
 
@@ -183,7 +183,7 @@ public final class UdpRelay implements Closeable {
         return;
       }
       stats.datagramsUp.increment();
-      long now = nanoTime.getAsLong();
+      long now = clock.nanoTime();
       UdpSessionState session = sessions.get(peer);
       if (session != null && !session.flow.equals(flow.get())) {
         // The NAT freed this session address and gave it to another flow.
@@ -253,7 +253,7 @@ public final class UdpRelay implements Closeable {
                   payload.release();
                   return;
                 }
-                session.lastActive = nanoTime.getAsLong();
+                session.lastActive = clock.nanoTime();
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
                 channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
@@ -289,7 +289,7 @@ public final class UdpRelay implements Closeable {
 
     /** Closes sessions idle for the timeout. */
     void sweep() {
-      long now = nanoTime.getAsLong();
+      long now = clock.nanoTime();
       Iterator<Map.Entry<InetSocketAddress, UdpSessionState>> it = sessions.entrySet().iterator();
       while (it.hasNext()) {
         UdpSessionState session = it.next().getValue();
@@ -304,7 +304,7 @@ public final class UdpRelay implements Closeable {
     private void evictLeastRecentlyActive() {
       InetSocketAddress oldest = null;
       long oldestAge = -1;
-      long now = nanoTime.getAsLong();
+      long now = clock.nanoTime();
       for (Map.Entry<InetSocketAddress, UdpSessionState> e : sessions.entrySet()) {
         long age = now - e.getValue().lastActive;
         if (age > oldestAge) {

@@ -3,6 +3,7 @@ package dev.turnout.relay.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.natrewrite.NatFlow;
+import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
@@ -30,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +50,7 @@ class UdpRelayTest {
   private DatagramSocket echo;
   private UdpRelay relay;
   private final Connections connections = new Connections(Connections.POLICY_ONLY);
-  private final AtomicLong nanos = new AtomicLong();
+  private final ManualTimeSource clock = new ManualTimeSource();
   private final Map<InetSocketAddress, NatFlow> flows = new ConcurrentHashMap<>();
   private final List<Origin> closed = new CopyOnWriteArrayList<>();
   private volatile String policy = "DIRECT";
@@ -123,7 +123,7 @@ class UdpRelayTest {
             connections,
             Duration.ofSeconds(30),
             2,
-            nanos::get);
+            clock);
   }
 
   private NatFlow flowOf(InetSocketAddress peer) {
@@ -207,7 +207,7 @@ class UdpRelayTest {
   void anIdleSessionIsClosedAndItsOriginReleased() throws Exception {
     try (DatagramSocket client = client()) {
       assertThat(roundTrip(client, "one")).isEqualTo("one");
-      nanos.addAndGet(Duration.ofSeconds(31).toNanos());
+      clock.advance(Duration.ofSeconds(31));
       awaitTrue(() -> relay.stats().sessionsExpired() == 1);
       assertThat(closed).hasSize(1);
       assertThat(connections.count()).isZero();
@@ -222,9 +222,9 @@ class UdpRelayTest {
         DatagramSocket b = client();
         DatagramSocket c = client()) {
       assertThat(roundTrip(a, "a")).isEqualTo("a");
-      nanos.addAndGet(1_000);
+      clock.advance(Duration.ofNanos(1_000));
       assertThat(roundTrip(b, "b")).isEqualTo("b");
-      nanos.addAndGet(1_000);
+      clock.advance(Duration.ofNanos(1_000));
       assertThat(roundTrip(c, "c")).isEqualTo("c");
       assertThat(relay.stats().sessionsEvicted()).isEqualTo(1);
       assertThat(closed).extracting(o -> o.source().getPort()).containsExactly(a.getLocalPort());
