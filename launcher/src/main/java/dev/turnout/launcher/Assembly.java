@@ -15,7 +15,6 @@ import dev.turnout.outbound.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
-import dev.turnout.relay.Router;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -102,11 +101,11 @@ final class Assembly {
       onStop.accept(refresher::shutdownNow);
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
     }
-    Router router = new RuleRouter(rules, new ProcessLookup(Path.of("/proc")));
+    RuleRouter router =
+        new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
     if (config.tun().enable()) {
       Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(
-          config, pool, rules, router, outbounds.asMap(), connections, loops, host, onStop);
+      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
     }
     if (config.dns().enable()) {
       startDns(upstream, pool, pool6);

@@ -25,10 +25,12 @@ final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
 
   private final RuleEngine rules;
+  private final RuleRouter router;
   private final FakeIpPool pool;
 
-  RuleFlowFilter(RuleEngine rules, FakeIpPool pool) {
+  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakeIpPool pool) {
     this.rules = rules;
+    this.router = router;
     this.pool = pool;
   }
 
@@ -67,7 +69,7 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = RuleRouter.routeOf(rules.decide(connection.build()));
+    Router.Route route = router.routeOf(rules.decide(connection.build()));
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

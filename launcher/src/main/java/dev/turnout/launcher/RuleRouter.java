@@ -1,11 +1,13 @@
 package dev.turnout.launcher;
 
+import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
+import java.util.Map;
 
 /**
  * Routes relayed flows with the Clash rule engine: the flows {@link RuleFlowFilter} could not
@@ -13,10 +15,12 @@ import dev.turnout.rules.RuleEngine;
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
+  private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
 
-  RuleRouter(RuleEngine rules, ProcessLookup processes) {
+  RuleRouter(RuleEngine rules, Map<String, Outbound> outbounds, ProcessLookup processes) {
     this.rules = rules;
+    this.outbounds = outbounds;
     this.processes = processes;
   }
 
@@ -33,12 +37,12 @@ final class RuleRouter implements Router {
   }
 
   /** The relay's view of a rule engine decision. */
-  static Route routeOf(Decision decision) {
+  Route routeOf(Decision decision) {
     String source =
         decision.ruleSet() == null
             ? decision.source()
             : decision.source() + " via " + decision.ruleSet();
-    return new Route(decision.policy(), decision.rule(), source);
+    return new Route(decision.policy(), decision.rule(), source, outbounds.get(decision.policy()));
   }
 
   /** Only when some rule resolves a name or looks up the owning process. */

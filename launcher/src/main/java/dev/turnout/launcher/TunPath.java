@@ -11,11 +11,10 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.RelaySettings;
-import dev.turnout.relay.Router;
 import dev.turnout.relay.tcp.RelayServer;
+import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
@@ -23,7 +22,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -46,8 +44,7 @@ final class TunPath {
       TurnoutConfig config,
       FakeIpPool pool,
       RuleEngine rules,
-      Router router,
-      Map<String, Outbound> outbounds,
+      RuleRouter router,
       Connections connections,
       EventLoopGroup loops,
       HostSetup host,
@@ -89,23 +86,15 @@ final class TunPath {
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    onStop.accept(
-        RelayServer.start(
-            relayAddress,
-            loops,
-            origins,
-            router,
-            outbounds,
-            blocking,
-            connections,
-            RelaySettings.DEFAULTS));
+    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
+    onStop.accept(tcp);
+    onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
     onStop.accept(
         UdpRelay.start(
             relayAddress,
             loops,
             origins,
             router,
-            outbounds,
             blocking,
             connections,
             tunConfig.udpTimeout(),
@@ -124,7 +113,7 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, pool));
+    rewriter.flowFilter(new RuleFlowFilter(rules, router, pool));
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
   }

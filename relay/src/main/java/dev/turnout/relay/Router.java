@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.outbound.Outbound;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -39,6 +40,10 @@ public interface Router {
     done.accept(route, null);
   }
 
-  /** The chosen policy and, for the log, the rule that chose it and where that rule was written. */
-  record Route(String policy, String rule, String source) {}
+  /**
+   * The chosen policy and the outbound it names (null if none has that name), and, for the log and
+   * the controller, the rule that chose it and where that rule was written. The outbound is the one
+   * of the configuration that decided, so a reload never pairs a rule with another file's proxy.
+   */
+  record Route(String policy, String rule, String source, Outbound outbound) {}
 }

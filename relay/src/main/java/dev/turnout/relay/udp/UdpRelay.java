@@ -3,7 +3,6 @@ package dev.turnout.relay.udp;
 import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
-import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The UDP listener on the TUN address (same port number as the TCP relay) that the NAT delivers
  * every captured UDP flow to. Each datagram's sender is a NAT session address; the first datagram
  * of a session recovers the app's flow, asks the router for a policy and opens a session of that
- * policy's {@link UdpOutbound} (one {@link DatagramSession} per flow, every datagram addressed to
+ * route's {@link UdpOutbound} (one {@link DatagramSession} per flow, every datagram addressed to
  * the flow's destination); its replies are sent from this listener back to the session address,
  * which the NAT turns into "from the address the app sent to".
  *
@@ -63,9 +62,8 @@ public final class UdpRelay implements Closeable {
    * @param listen tunAddress:relayPort
    * @param group where the listener's event loop comes from
    * @param origins maps session addresses back to flows
-   * @param router picks a policy per new session
-   * @param outbounds outbounds by policy name; a policy that is not a {@link UdpOutbound} (e.g.
-   *     REJECT, or a TCP-only proxy) drops the session's datagrams, logged once per session
+   * @param router picks a route per new session; a route whose outbound is not a {@link
+   *     UdpOutbound} (e.g. REJECT, or a TCP-only proxy) drops the session's datagrams, logged once
    * @param blockingExecutor for routers that may block
    * @param connections where sessions are listed while open
    * @param idleTimeout a session with no datagram for this long is closed
@@ -77,7 +75,6 @@ public final class UdpRelay implements Closeable {
       EventLoopGroup group,
       Origins origins,
       Router router,
-      Map<String, ? extends Outbound> outbounds,
       Executor blockingExecutor,
       Connections connections,
       Duration idleTimeout,
@@ -92,7 +89,6 @@ public final class UdpRelay implements Closeable {
         new Handler(
             origins,
             router,
-            Map.copyOf(outbounds),
             blockingExecutor,
             connections,
             idleTimeout.toNanos(),
@@ -135,7 +131,6 @@ public final class UdpRelay implements Closeable {
   static final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final Origins origins;
     private final Router router;
-    private final Map<String, ? extends Outbound> outbounds;
     private final Executor blockingExecutor;
     private final Connections connections;
     private final long idleNanos;
@@ -148,7 +143,6 @@ public final class UdpRelay implements Closeable {
     Handler(
         Origins origins,
         Router router,
-        Map<String, ? extends Outbound> outbounds,
         Executor blockingExecutor,
         Connections connections,
         long idleNanos,
@@ -158,7 +152,6 @@ public final class UdpRelay implements Closeable {
       super(false);
       this.origins = origins;
       this.router = router;
-      this.outbounds = outbounds;
       this.blockingExecutor = blockingExecutor;
       this.connections = connections;
       this.idleNanos = idleNanos;
@@ -235,7 +228,7 @@ public final class UdpRelay implements Closeable {
       }
       Origin origin = session.origin;
       ConnectionLog.routed(origin, route, false);
-      if (!(outbounds.get(route.policy()) instanceof UdpOutbound outbound)) {
+      if (!(route.outbound() instanceof UdpOutbound outbound)) {
         if (!"REJECT".equals(route.policy())) {
           ConnectionLog.CONNECTIONS.warn(
               "{}: policy {} has no UDP support; dropping", origin.target(), route);

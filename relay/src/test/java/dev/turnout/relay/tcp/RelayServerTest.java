@@ -49,6 +49,7 @@ class RelayServerTest {
   private ExecutorService blocking;
   private ServerSocket echo;
   private RelayServer relay;
+  private TcpRelay tcpRelay;
   private final Connections connections = new Connections(policy -> List.of(policy, "leaf"));
   private final Set<InetSocketAddress> released = ConcurrentHashMap.newKeySet();
   private volatile String policy = "DIRECT";
@@ -99,6 +100,16 @@ class RelayServerTest {
           @Override
           public void udpClosed(Origin origin) {}
         };
+    Map<String, Outbound> outbounds =
+        Map.of(
+            "DIRECT",
+            new DirectOutbound(
+                host -> {
+                  throw new AssertionError("no names here");
+                },
+                a -> false),
+            "REJECT",
+            new RejectOutbound());
     Router router =
         new Router() {
           @Override
@@ -110,7 +121,7 @@ class RelayServerTest {
                 Thread.currentThread().interrupt();
               }
             }
-            return new Route(policy, "MATCH", "test");
+            return new Route(policy, "MATCH", "test", outbounds.get(policy));
           }
 
           @Override
@@ -118,28 +129,15 @@ class RelayServerTest {
             return true;
           }
         };
-    Map<String, Outbound> outbounds =
-        Map.of(
-            "DIRECT",
-            new DirectOutbound(
-                host -> {
-                  throw new AssertionError("no names here");
-                },
-                a -> false),
-            "REJECT",
-            new RejectOutbound());
-    relay =
-        RelayServer.start(
-            new InetSocketAddress(LOOPBACK, 0),
-            loops,
-            origins,
+    tcpRelay =
+        new TcpRelay(
             router,
-            outbounds,
             blocking,
             connections,
             RelaySettings.DEFAULTS
                 .withIdleTimeout(java.time.Duration.ofMillis(2000))
                 .withSpliceThreads(spliceThreads()));
+    relay = RelayServer.start(new InetSocketAddress(LOOPBACK, 0), loops, origins, tcpRelay);
   }
 
   /** Echoes everything, and on end of input writes "bye" and closes: shows half-close works. */
@@ -171,6 +169,7 @@ class RelayServerTest {
   @AfterEach
   void stop() throws Exception {
     relay.close();
+    tcpRelay.close();
     echo.close();
     blocking.shutdownNow();
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -209,8 +208,8 @@ class RelayServerTest {
       assertThat(Arrays.equals(received, 0, payload.length, payload, 0, payload.length)).isTrue();
       assertThat(new String(received, payload.length, 3)).isEqualTo("bye");
     }
-    assertThat(relay.stats().accepted()).isEqualTo(1);
-    assertThat(relay.stats().spliced()).isEqualTo(spliceThreads() > 0 ? 1 : 0);
+    assertThat(tcpRelay.stats().accepted()).isEqualTo(1);
+    assertThat(tcpRelay.stats().spliced()).isEqualTo(spliceThreads() > 0 ? 1 : 0);
   }
 
   @Test
@@ -255,8 +254,8 @@ class RelayServerTest {
     try (Socket socket = connect()) {
       assertThatThrownBy(() -> socket.getInputStream().read()).isInstanceOf(SocketException.class);
     }
-    assertThat(relay.stats().notFromNat()).isEqualTo(1);
-    assertThat(relay.stats().accepted()).isZero();
+    assertThat(tcpRelay.stats().notFromNat()).isEqualTo(1);
+    assertThat(tcpRelay.stats().accepted()).isZero();
   }
 
   @Test

@@ -84,7 +84,7 @@ class SpliceHandOffTest {
                           null,
                           LOOPBACK),
                       Connection.Inbound.TUN,
-                      new Router.Route("DIRECT", "MATCH", "test"),
+                      new Router.Route("DIRECT", "MATCH", "test", null),
                       () -> {}),
               new Closer(inbound, upstream),
               () -> caught.set(true));

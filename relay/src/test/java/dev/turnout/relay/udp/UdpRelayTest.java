@@ -90,18 +90,6 @@ class UdpRelayTest {
             closed.add(origin);
           }
         };
-    Router router =
-        new Router() {
-          @Override
-          public Route route(Origin origin) {
-            return new Route(policy, "MATCH", "test");
-          }
-
-          @Override
-          public boolean mayBlock() {
-            return false;
-          }
-        };
     Map<String, Outbound> outbounds =
         Map.of(
             "DIRECT",
@@ -112,13 +100,24 @@ class UdpRelayTest {
                 a -> false),
             "REJECT",
             new RejectOutbound());
+    Router router =
+        new Router() {
+          @Override
+          public Route route(Origin origin) {
+            return new Route(policy, "MATCH", "test", outbounds.get(policy));
+          }
+
+          @Override
+          public boolean mayBlock() {
+            return false;
+          }
+        };
     relay =
         UdpRelay.start(
             new InetSocketAddress(LOOPBACK, 0),
             loops,
             origins,
             router,
-            outbounds,
             blocking,
             connections,
             Duration.ofSeconds(30),

@@ -1,0 +1,214 @@
+package dev.turnout.relay.tcp;
+
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.Connection;
+import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Relays one connection for a {@link TcpRelay}: routes its origin, has the route's outbound
+ * connect, lets the inbound side reply to its client, then pipes bytes both ways (or hands the pair
+ * to the splice relay) and leaves the pipeline. Runs on the inbound channel's event loop; only a
+ * blocking route decision moves to the relay's blocking executor.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+  private static final int SILENT_HOLD_SECONDS = 30;
+
+  private final TcpRelay relay;
+  private final Origin origin;
+  private final Connection.Inbound kind;
+  private final TcpRelay.Handshake handshake;
+
+  /**
+   * Bytes and end-of-input that arrive before the outbound is connected. Epoll may read on a peer's
+   * half-close even with auto-read off, so nothing may be dropped while dialing.
+   */
+  private final List<Object> early = new ArrayList<>(1);
+
+  private boolean earlyInputShutdown;
+  private ChannelHandlerContext context;
+
+  RelayHandler(
+      TcpRelay relay, Origin origin, Connection.Inbound kind, TcpRelay.Handshake handshake) {
+    this.relay = relay;
+    this.origin = origin;
+    this.kind = kind;
+    this.handshake = handshake;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    context = ctx;
+    Channel inbound = ctx.channel();
+    relay.router.routeOn(
+        origin,
+        relay.blockingExecutor,
+        inbound.eventLoop(),
+        (route, error) -> {
+          if (error != null) {
+            ConnectionLog.CONNECTIONS.warn(
+                "{} routing failed: {}", origin.target(), error.toString());
+            fail(inbound, error);
+          } else {
+            dial(inbound, route);
+          }
+        });
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    early.add(msg);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent) {
+      earlyInputShutdown = true;
+    } else {
+      ctx.fireUserEventTriggered(event);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    dropEarly();
+    ctx.fireChannelInactive();
+  }
+
+  private void dropEarly() {
+    early.forEach(ReferenceCountUtil::release);
+    early.clear();
+  }
+
+  private void dial(Channel inbound, Router.Route route) {
+    ConnectionLog.routed(origin, route, false);
+    if (route.outbound() == null) {
+      ConnectionLog.CONNECTIONS.error("{}: no outbound named {}", origin.target(), route.policy());
+      fail(inbound, new IllegalStateException("no outbound named " + route.policy()));
+      return;
+    }
+    Destination destination = new Destination(origin.host(), origin.realAddress(), origin.port());
+    route
+        .outbound()
+        .connect(destination, inbound.eventLoop())
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                if (f.cause() instanceof RejectOutbound.Rejected rejected && rejected.silent()) {
+                  holdSilently(inbound);
+                  return;
+                }
+                if (!(f.cause() instanceof RejectOutbound.Rejected)) {
+                  relay.stats.dialFailed.increment();
+                  ConnectionLog.CONNECTIONS.warn(
+                      "{} via {} failed: {}",
+                      origin.target(),
+                      route.policy(),
+                      f.cause().toString());
+                }
+                fail(inbound, f.cause());
+                return;
+              }
+              Channel upstream = (Channel) f.getNow();
+              if (!inbound.isActive()) {
+                upstream.close();
+                return;
+              }
+              handshake
+                  .connected(inbound, upstream)
+                  .addListener(
+                      replied -> {
+                        if (replied.isSuccess() && inbound.isActive()) {
+                          relayBytes(inbound, upstream, route);
+                        } else {
+                          dropEarly();
+                          inbound.close();
+                          upstream.close();
+                        }
+                      });
+            });
+  }
+
+  /** Lists the connection, then moves its bytes: spliced when both sides are plain sockets. */
+  private void relayBytes(Channel inbound, Channel upstream, Router.Route route) {
+    Closer closer = new Closer(inbound, upstream);
+    Connection connection = relay.connections.open(origin, kind, route, closer);
+    long started = System.nanoTime();
+    inbound
+        .closeFuture()
+        .addListener(
+            c -> {
+              connection.ended();
+              ConnectionLog.CONNECTIONS.debug(
+                  "{} closed: {} bytes up, {} down, {} ms",
+                  origin.target(),
+                  connection.upload(),
+                  connection.download(),
+                  (System.nanoTime() - started) / 1_000_000);
+            });
+    if (relay.splice != null && SpliceHandOff.eligible(inbound, upstream)) {
+      relay.stats.spliced.increment();
+      SpliceHandOff.start(
+          relay.splice,
+          inbound,
+          upstream,
+          early,
+          () -> earlyInputShutdown,
+          connection,
+          closer,
+          () -> {
+            early.clear();
+            if (!context.isRemoved()) { // a closed channel's pipeline is already empty
+              context.pipeline().remove(this);
+            }
+          });
+      return;
+    }
+    IdleClose idle = new IdleClose(inbound, upstream, relay.settings.idleTimeout());
+    upstream.pipeline().addLast(idle.handler(), new Pipe(inbound, connection, false));
+    inbound.pipeline().addLast(idle.handler(), new Pipe(upstream, connection, true));
+    handOver();
+  }
+
+  /**
+   * REJECT-DROP after the connection was already accepted (the flow filter could not judge it, or a
+   * proxy client): never answer, never read; close quietly after a while so the socket (and a NAT
+   * session) are not held forever.
+   */
+  private void holdSilently(Channel inbound) {
+    dropEarly();
+    inbound.eventLoop().schedule(() -> inbound.close(), SILENT_HOLD_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Replays what arrived while dialing into the pipe, then leaves the pipeline. */
+  private void handOver() {
+    for (Object msg : early) {
+      context.fireChannelRead(msg);
+    }
+    early.clear();
+    if (earlyInputShutdown) {
+      context.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    }
+    context.pipeline().remove(this);
+  }
+
+  private void fail(Channel inbound, Throwable cause) {
+    dropEarly();
+    handshake.failed(inbound, cause);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}
