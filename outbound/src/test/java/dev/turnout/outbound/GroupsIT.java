@@ -145,8 +145,8 @@ class GroupsIT {
             map("name", "sel", "type", "select", "proxies", List.of("fb", "lb", "d2")));
     OutboundConfig.Result r =
         OutboundConfig.load(
-            proxies,
-            groups,
+            Entries.of(proxies),
+            Entries.of(groups),
             Channels.testNetDialer(),
             new SelectionStore(ns.dir),
             new HttpProber(loops),
