@@ -176,25 +176,21 @@ public final class MappingReader {
 
   /** A list of plain values, each with its line; other items are reported and left out. */
   public List<YamlScalar> scalars(String key) {
-    List<YamlScalar> out = new ArrayList<>();
-    for (YamlNode item : items(key)) {
-      if (item instanceof YamlScalar s) {
-        out.add(s);
-      } else {
-        problems.error(item, qualified(key), "expected a list of plain values");
-      }
-    }
-    return out;
+    return items(key, YamlScalar.class, "expected a list of plain values");
   }
 
   /** A list of mappings, such as {@code proxies:}; other items are reported and left out. */
   public List<YamlMapping> mappings(String key) {
-    List<YamlMapping> out = new ArrayList<>();
+    return items(key, YamlMapping.class, "expected a list of mappings");
+  }
+
+  private <T extends YamlNode> List<T> items(String key, Class<T> type, String message) {
+    List<T> out = new ArrayList<>();
     for (YamlNode item : items(key)) {
-      if (item instanceof YamlMapping m) {
-        out.add(m);
+      if (type.isInstance(item)) {
+        out.add(type.cast(item));
       } else {
-        problems.error(item, qualified(key), "expected a list of mappings");
+        problems.error(item, qualified(key), message);
       }
     }
     return out;
