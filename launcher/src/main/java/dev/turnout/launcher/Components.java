@@ -1,5 +1,8 @@
 package dev.turnout.launcher;
 
+import dev.turnout.config.Problems;
+import dev.turnout.config.Severity;
+import dev.turnout.config.YamlMapping;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
@@ -16,7 +19,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,57 +33,80 @@ final class Components {
 
   private Components() {}
 
-  /** Everything {@code turnout check} can verify without touching the system. */
-  static void validate(TurnoutConfig config) throws ConfigException {
-    try (RuleEngine ignored = rules(config, HostResolver.NONE, policies(config))) {
+  /**
+   * Everything {@code turnout check} can verify without touching the system, beyond what {@link
+   * dev.turnout.launcher.config.ConfigLoader#read} found: the proxies and groups, then the rules
+   * and their providers. Every problem goes to {@code problems}, so that one run shows them all;
+   * rules may name a proxy that has errors (its errors are shown once, at the proxy).
+   */
+  static void validate(TurnoutConfig config, Problems problems) {
+    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    Set<String> policies = new HashSet<>();
+    try (Outbounds outbounds = outbounds(config, nowhere(), loops, problems)) {
+      policies.addAll(outbounds.asMap().keySet());
+    } finally {
+      loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+    for (List<YamlMapping> entries :
+        List.of(config.proxies().proxies(), config.proxies().groups())) {
+      entries.forEach(e -> e.text("name").ifPresent(policies::add));
+    }
+    try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
       // built and thrown away: building is the check
-    } catch (java.io.IOException e) {
-      throw new ConfigException(List.of(config.file() + ": " + e.getMessage()));
+    } catch (RuleException e) {
+      add(e, config, problems);
+    } catch (IOException e) {
+      problems.add(Severity.ERROR, config.file().toString(), 0, "", e.getMessage());
     }
   }
 
   /** The names rules may use: built-in policies, proxies, groups. Checks the proxy lists. */
   static Set<String> policies(TurnoutConfig config) throws ConfigException {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    Dialer nowhere =
-        new Dialer(
-            host -> CompletableFuture.failedFuture(new IOException("not dialing")), a -> true);
-    try (Outbounds outbounds = outbounds(config, nowhere, loops)) {
+    try (Outbounds outbounds = outbounds(config, nowhere(), loops)) {
       return Set.copyOf(outbounds.asMap().keySet());
     } finally {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
   }
 
+  private static Dialer nowhere() {
+    return new Dialer(
+        host -> CompletableFuture.failedFuture(new IOException("not dialing")), a -> true);
+  }
+
   /**
    * Proxies and groups, plus DIRECT, REJECT, REJECT-DROP and GLOBAL. Errors name the file and the
-   * line of the entry; warnings (unknown keys, say) are logged.
+   * line of the offending key; warnings (unknown keys, say) are logged.
    */
   static Outbounds outbounds(TurnoutConfig config, Dialer dialer, EventLoopGroup loops)
       throws ConfigException {
+    Problems problems = new Problems(config.file().toString());
+    Outbounds outbounds = outbounds(config, dialer, loops, problems);
+    if (problems.hasErrors()) {
+      outbounds.close();
+      throw ConfigException.of(problems);
+    }
+    problems.sorted().forEach(p -> log.warn("{}", p));
+    return outbounds;
+  }
+
+  /** Builds what has no errors; every problem goes to {@code problems}. */
+  private static Outbounds outbounds(
+      TurnoutConfig config, Dialer dialer, EventLoopGroup loops, Problems problems) {
     TurnoutConfig.Proxies proxies = config.proxies();
     OutboundConfig.Result result =
         OutboundConfig.load(
             proxies.proxies(),
             proxies.groups(),
             new OutboundConfig.Environment(dialer, config.files().stateDir(), loops));
-    List<String> errors = new ArrayList<>();
-    for (ConfigProblem problem : result.problems()) {
-      List<Integer> lines =
-          problem.section() == ConfigProblem.Section.PROXIES
-              ? proxies.proxyLines()
-              : proxies.groupLines();
-      int line = problem.index() < lines.size() ? lines.get(problem.index()) : 0;
-      String text = config.file() + ":" + line + ": " + problem.section().key() + ": " + problem;
-      if (problem.severity() == ConfigProblem.Severity.ERROR) {
-        errors.add(text);
-      } else {
-        log.warn("{}", text);
-      }
-    }
-    if (!errors.isEmpty()) {
-      result.outbounds().close();
-      throw new ConfigException(errors);
+    for (ConfigProblem p : result.problems()) {
+      problems.add(
+          Severity.valueOf(p.severity().name()),
+          p.file() == null ? config.file().toString() : p.file(),
+          p.line(),
+          p.section().key(),
+          p.toString());
     }
     return result.outbounds();
   }
@@ -94,31 +120,49 @@ final class Components {
   static RuleEngine rules(
       TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
       throws ConfigException {
+    try {
+      return build(config, resolver, policies, fetcher);
+    } catch (RuleException e) {
+      Problems problems = new Problems(config.file().toString());
+      add(e, config, problems);
+      throw ConfigException.of(problems);
+    }
+  }
+
+  private static RuleEngine build(
+      TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
+      throws RuleException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
     TurnoutConfig.Files files = config.files();
-    try {
-      RuleEngine.Builder builder = RuleEngine.builder();
-      if (fetcher != null) {
-        builder.fetcher(fetcher);
-      }
-      return builder
-          .rules(lines)
-          .providers(config.ruleProviders())
-          .policies(policies)
-          .options(
-              new RulesOptions(
-                  files.geoipDatabase(),
-                  files.asnDatabase(),
-                  files.stateDir().resolve("providers"),
-                  List.of(config.plan().range().toString())))
-          .resolver(resolver)
-          .build();
-    } catch (RuleException e) {
-      throw new ConfigException(
-          e.problems().stream()
-              .map(p -> p.where() + ": " + p.message() + ": " + p.text())
-              .toList());
+    RuleEngine.Builder builder = RuleEngine.builder();
+    if (fetcher != null) {
+      builder.fetcher(fetcher);
+    }
+    return builder
+        .rules(lines)
+        .providers(config.ruleProviders())
+        .policies(policies)
+        .options(
+            new RulesOptions(
+                files.geoipDatabase(),
+                files.asnDatabase(),
+                files.stateDir().resolve("providers"),
+                List.of(config.plan().range().toString())))
+        .resolver(resolver)
+        .build();
+  }
+
+  /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */
+  private static void add(RuleException e, TurnoutConfig config, Problems problems) {
+    for (RuleException.Problem p : e.problems()) {
+      String message = p.text().isEmpty() ? p.message() : p.message() + ": " + p.text();
+      problems.add(
+          Severity.ERROR,
+          p.file() == null ? config.file().toString() : p.file(),
+          p.line(),
+          p.subject() == null ? "" : p.subject(),
+          message);
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.turnout.launcher;
 
+import dev.turnout.config.Problem;
+import dev.turnout.config.Problems;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
@@ -119,16 +121,24 @@ public final class Main {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Prints every problem of the file, its providers, proxies and rules at once, sorted by file
+     * and line, then how many there are.
+     */
     @Override
     public Integer call() {
-      TurnoutConfig loaded = config.loadOrPrintProblems();
-      if (loaded == null) {
-        return EXIT_CONFIG;
+      Problems problems = new Problems(config.path.toString());
+      TurnoutConfig loaded = ConfigLoader.read(config.path, problems);
+      if (loaded != null) {
+        Components.validate(loaded, problems);
       }
-      try {
-        Components.validate(loaded);
-      } catch (ConfigException e) {
-        printProblems(e);
+      for (Problem problem : problems.sorted()) {
+        System.err.println(problem);
+      }
+      if (!problems.isEmpty()) {
+        System.err.println(problems.summary());
+      }
+      if (problems.hasErrors()) {
         return EXIT_CONFIG;
       }
       PrintWriter out = spec.commandLine().getOut();

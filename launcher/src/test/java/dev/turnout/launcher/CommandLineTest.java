@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -92,9 +93,86 @@ class CommandLineTest {
     Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())
-        .contains(file + ":5: proxies: proxy \"hk1\": field \"cipher\"")
+        .contains(file + ":9: proxies: proxy \"hk1\": field \"cipher\"") // the cipher's line
         .contains(file + ":12: proxy-groups: ")
         .contains("missing");
+  }
+
+  @Test
+  void checkReportsEveryProblemOfAFileInOneRunSortedByLineWithACount() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "log-level: loud", // 1: top level
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "  listne: 1.2.3.4:53", // 4: dns
+                "tun:",
+                "  mtu: 70000", // 6: tun
+                "proxies:",
+                "  - name: hk1",
+                "    type: ss",
+                "    server: 192.0.2.10",
+                "    port: 8388",
+                "    cipher: rc4-md5", // 12: a proxy field
+                "    password: x",
+                "    mystery: 1", // 14: an unknown proxy key, a warning
+                "proxy-groups:",
+                "  - name: Proxy",
+                "    type: url-test",
+                "    proxies: [DIRECT]",
+                "    url: http://198.51.100.1/",
+                "    interval: soon", // 20: a group field
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.com,Nowhere", // 22: a rule
+                "  - DOMAIN-SUFFIX,example.org,hk1", // fine: hk1's own errors are shown above
+                "  - MATCH,Proxy",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    List<String> lines =
+        run.err()
+            .lines()
+            .filter(l -> l.startsWith(file.toString()) || l.contains("errors"))
+            .toList();
+    assertThat(lines)
+        .containsExactly(
+            file
+                + ":1: log-level: expected one of silent, error, warning, info, debug, got \"loud\"",
+            file
+                + ":4: dns.listne: unknown key; expected one of enable, enhanced-mode,"
+                + " fake-ip-filter, fake-ip-filter-mode, fake-ip-range, ipv6, listen,"
+                + " nameserver, system-resolver",
+            file + ":6: tun.mtu: expected an integer from 576 to 65535, got \"70000\"",
+            file
+                + ":12: proxies: proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm,"
+                + " aes-256-gcm, chacha20-ietf-poly1305, got \"rc4-md5\"",
+            file + ":14: warning: proxies: proxy \"hk1\": field \"mystery\": unknown key, ignored",
+            file
+                + ":20: proxy-groups: proxy-group \"Proxy\": field \"interval\": expected a whole"
+                + " number from 1 to 86400, got \"soon\"",
+            file + ":22: unknown policy 'Nowhere': DOMAIN-SUFFIX,example.com,Nowhere",
+            "6 errors, 1 warning");
+  }
+
+  @Test
+  void aFileWithOnlyWarningsPassesAndShowsThem() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080, colour: blue}",
+                "rules:",
+                "  - MATCH,ok",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.err()).contains(file + ":4: warning: proxies: ").contains("0 errors, 1 warning");
+    assertThat(run.out()).contains("OK");
   }
 
   @Test

@@ -2,12 +2,25 @@ package dev.turnout.outbound;
 
 /**
  * One problem found in {@code proxies:} or {@code proxy-groups:}. {@code index} is the position of
- * the entry in its list (the launcher maps it to file and line); {@code name} is the entry's name
- * when it has one; {@code field} is the key at fault, or null when the problem is the entry as a
- * whole.
+ * the entry in its list; {@code name} is the entry's name when it has one; {@code field} is the key
+ * at fault, or null when the problem is the entry as a whole. {@code file} and {@code line} say
+ * where the offending value (else key, else entry) is written; null and 0 when unknown.
  */
 public record ConfigProblem(
-    Severity severity, Section section, int index, String name, String field, String message) {
+    Severity severity,
+    Section section,
+    int index,
+    String name,
+    String field,
+    String message,
+    String file,
+    int line) {
+  /** A problem not tied to a place in a file, such as a server that does not answer. */
+  public ConfigProblem(
+      Severity severity, Section section, int index, String name, String field, String message) {
+    this(severity, section, index, name, field, message, null, 0);
+  }
+
   public enum Severity {
     ERROR,
     WARNING

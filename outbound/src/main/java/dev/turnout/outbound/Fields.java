@@ -1,32 +1,39 @@
 package dev.turnout.outbound;
 
+import dev.turnout.config.KeyPolicy;
+import dev.turnout.config.Severity;
+import dev.turnout.config.YamlMapping;
+import dev.turnout.config.YamlNode;
+import dev.turnout.config.YamlScalar;
+import dev.turnout.config.YamlSequence;
 import dev.turnout.outbound.ConfigProblem.Section;
-import dev.turnout.outbound.ConfigProblem.Severity;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Reads typed fields from one YAML entry (as SnakeYAML gives it), recording a problem naming the
- * entry and the field for each one that is missing or malformed instead of throwing.
+ * Reads typed fields from one entry of {@code proxies:} or {@code proxy-groups:}, recording a
+ * problem that names the entry, the field and the line of the offending value for each one that is
+ * missing or malformed, instead of throwing. Values are read as Clash reads them: the text as
+ * written for strings ({@code password: off} is "off"), yaml.v3's rules for numbers and booleans.
  */
 public final class Fields {
   final Section section;
   final int index;
-  final Map<String, Object> entry;
+  final YamlMapping entry;
   final String name;
   private final List<ConfigProblem> problems;
   private boolean failed;
-  private final java.util.Set<String> reported = new java.util.HashSet<>();
+  private final Set<String> reported = new HashSet<>();
 
-  Fields(Section section, int index, Map<String, Object> entry, List<ConfigProblem> problems) {
+  Fields(Section section, int index, YamlMapping entry, List<ConfigProblem> problems) {
     this.section = section;
     this.index = index;
     this.entry = entry;
     this.problems = problems;
-    Object n = entry.get("name");
-    this.name = n instanceof String s && !s.isBlank() ? s : null;
+    this.name = entry.text("name").filter(s -> !s.isBlank()).orElse(null);
   }
 
   /** The entry's name, or null when it has none (or not a non-empty string). */
@@ -41,158 +48,150 @@ public final class Fields {
 
   public void error(String field, String message) {
     failed = true;
-    problems.add(new ConfigProblem(Severity.ERROR, section, index, name, field, message));
+    add(ConfigProblem.Severity.ERROR, field, message);
   }
 
   public void warn(String field, String message) {
-    problems.add(new ConfigProblem(Severity.WARNING, section, index, name, field, message));
+    add(ConfigProblem.Severity.WARNING, field, message);
+  }
+
+  private void add(ConfigProblem.Severity severity, String field, String message) {
+    YamlNode at = field == null ? entry : entry.get(field).orElse(entry);
+    problems.add(
+        new ConfigProblem(severity, section, index, name, field, message, at.file(), at.line()));
+  }
+
+  /** The value of {@code key}; null when absent or written without a value. */
+  private YamlNode value(String key) {
+    YamlNode v = entry.get(key).orElse(null);
+    return v instanceof YamlScalar s && s.isNull() ? null : v;
   }
 
   public String string(String key, boolean required) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       if (required) {
         error(key, "missing; expected a string");
       }
       return null;
     }
-    if (v instanceof String || v instanceof Number || v instanceof Boolean) {
-      String s = v.toString();
-      if (required && s.isEmpty()) {
+    if (v instanceof YamlScalar s) {
+      if (required && s.text().isEmpty()) {
         error(key, "must not be empty");
         return null;
       }
-      return s;
+      return s.text();
     }
-    error(key, "expected a string, got " + describe(v));
+    error(key, "expected a string, got " + v.describe());
     return null;
   }
 
   int port(String key) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       error(key, "missing; expected a port number 1-65535");
       return 0;
     }
-    Integer p = integer(v);
-    if (p == null || p < 1 || p > 65535) {
-      error(key, "expected a port number 1-65535, got " + describe(v));
+    long p = whole(v);
+    if (p < 1 || p > 65535) {
+      error(key, "expected a port number 1-65535, got " + v.describe());
       return 0;
     }
-    return p;
+    return (int) p;
   }
 
   public int integer(String key, int fallback, int min, int max) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       return fallback;
     }
-    Integer i = integer(v);
-    if (i == null || i < min || i > max) {
-      error(key, "expected a whole number from " + min + " to " + max + ", got " + describe(v));
+    long i = whole(v);
+    if (i < min || i > max) {
+      error(key, "expected a whole number from " + min + " to " + max + ", got " + v.describe());
       return fallback;
     }
-    return i;
+    return (int) i;
+  }
+
+  /** The number, or {@code Long.MIN_VALUE} when {@code v} is not a whole number. */
+  private static long whole(YamlNode v) {
+    OptionalLong n = v instanceof YamlScalar s ? s.asLong() : OptionalLong.empty();
+    return n.orElse(Long.MIN_VALUE);
   }
 
   public boolean bool(String key, boolean fallback) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       return fallback;
     }
-    if (v instanceof Boolean b) {
-      return b;
+    if (v instanceof YamlScalar s && s.asBoolean().isPresent()) {
+      return s.asBoolean().get();
     }
-    if ("true".equals(v) || "false".equals(v)) {
-      return Boolean.parseBoolean((String) v);
-    }
-    error(key, "expected true or false, got " + describe(v));
+    error(key, "expected true or false, got " + v.describe());
     return fallback;
   }
 
   public String oneOf(String key, List<String> allowed, String fallback) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       if (fallback == null) {
         error(key, "missing; expected one of " + String.join(", ", allowed));
       }
       return fallback;
     }
-    String s = v.toString();
-    if (!allowed.contains(s)) {
-      error(key, "expected one of " + String.join(", ", allowed) + ", got " + describe(v));
+    if (!(v instanceof YamlScalar s) || !allowed.contains(s.text())) {
+      error(key, "expected one of " + String.join(", ", allowed) + ", got " + v.describe());
       return fallback;
     }
-    return s;
+    return s.text();
   }
 
   public List<String> strings(String key, boolean required) {
-    Object v = entry.get(key);
+    YamlNode v = value(key);
     if (v == null) {
       if (required) {
         error(key, "missing; expected a list of names");
       }
       return List.of();
     }
-    if (!(v instanceof List<?> list)) {
-      error(key, "expected a list of names, got " + describe(v));
+    if (!(v instanceof YamlSequence list)) {
+      error(key, "expected a list of names, got " + v.describe());
       return List.of();
     }
     List<String> out = new ArrayList<>();
-    for (Object o : list) {
-      if (o instanceof String || o instanceof Number) {
-        out.add(o.toString());
+    for (YamlNode item : list.items()) {
+      if (item instanceof YamlScalar s && !s.isNull()) {
+        out.add(s.text());
       } else {
-        error(key, "expected a list of names, found " + describe(o));
+        error(key, "expected a list of names, found " + item.describe());
       }
     }
     return out;
   }
 
-  /** Warns about keys this entry has that Turnout does not know for its type. */
+  /**
+   * Reports keys this entry has that Turnout does not know for its type, as {@link KeyPolicy} says
+   * for proxies and groups.
+   */
   public void unknownKeys(Set<String> known) {
-    for (String key : entry.keySet()) {
+    KeyPolicy policy = section == Section.PROXIES ? KeyPolicy.PROXY : KeyPolicy.PROXY_GROUP;
+    for (String key : entry.keys()) {
       if (!known.contains(key) && !reported.contains(key)) {
-        warn(key, "unknown key, ignored");
+        String message = policy.message(key, new java.util.TreeSet<>(known));
+        if (policy.unknownKeys() == Severity.ERROR) {
+          error(key, message);
+        } else {
+          warn(key, message);
+        }
       }
     }
   }
 
   /** Errors for keys that would change behaviour in ways Turnout does not implement. */
   void unsupported(String key, String why) {
-    if (entry.containsKey(key)) {
+    if (entry.has(key)) {
       reported.add(key);
       error(key, why);
     }
-  }
-
-  private static Integer integer(Object v) {
-    if (v instanceof Integer i) {
-      return i;
-    }
-    if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
-      return l.intValue();
-    }
-    if (v instanceof String s) {
-      try {
-        return Integer.parseInt(s.trim());
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-    return null;
-  }
-
-  static String describe(Object v) {
-    if (v instanceof String s) {
-      return "\"" + s + "\"";
-    }
-    if (v instanceof Map) {
-      return "a mapping";
-    }
-    if (v instanceof List) {
-      return "a list";
-    }
-    return String.valueOf(v);
   }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
@@ -27,9 +28,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds the outbounds from Clash's {@code proxies:} and {@code proxy-groups:} lists, as SnakeYAML
- * parses them. Every problem is collected, not thrown: entries with errors are left out, the rest
- * is built, and the caller decides whether errors stop the start. Nothing is dialed here.
+ * Builds the outbounds from Clash's {@code proxies:} and {@code proxy-groups:} lists, as the config
+ * reader parses them (each entry with the line of every key). Every problem is collected, not
+ * thrown: entries with errors are left out, the rest is built, and the caller decides whether
+ * errors stop the start. Nothing is dialed here.
  *
  * <p>This class reads the keys every entry shares and dispatches on {@code type}: each protocol
  * package reads its own keys (its {@link ProxyType}), and {@link GroupConfig} those of the group
@@ -78,8 +80,7 @@ public final class OutboundConfig {
   }
 
   /** Parses both lists with the production scheduler and health check. */
-  public static Result load(
-      List<Map<String, Object>> proxies, List<Map<String, Object>> groups, Environment env) {
+  public static Result load(List<YamlMapping> proxies, List<YamlMapping> groups, Environment env) {
     return load(
         proxies,
         groups,
@@ -91,8 +92,8 @@ public final class OutboundConfig {
   }
 
   static Result load(
-      List<Map<String, Object>> proxies,
-      List<Map<String, Object>> groups,
+      List<YamlMapping> proxies,
+      List<YamlMapping> groups,
       Dialer dialer,
       SelectionStore store,
       Prober prober,
@@ -106,7 +107,7 @@ public final class OutboundConfig {
     List<Outbound> proxyList = new ArrayList<>();
     Set<String> taken = new HashSet<>();
     for (int i = 0; i < (proxies == null ? 0 : proxies.size()); i++) {
-      Fields f = new Fields(Section.PROXIES, i, safe(proxies.get(i)), problems);
+      Fields f = new Fields(Section.PROXIES, i, proxies.get(i), problems);
       if (!checkName(f, taken)) {
         continue;
       }
@@ -128,10 +129,6 @@ public final class OutboundConfig {
     return new Result(
         new Outbounds(all, proxyList, groupList, global, groupConfig.healthChecks(scheduler)),
         List.copyOf(problems));
-  }
-
-  private static Map<String, Object> safe(Map<String, Object> m) {
-    return m == null ? Map.of() : m;
   }
 
   private static boolean checkName(Fields f, Set<String> taken) {
@@ -176,7 +173,7 @@ public final class OutboundConfig {
 
   /** Builds the groups in dependency order; unknown members and cycles are errors. */
   private static List<Group> groups(
-      List<Map<String, Object>> entries,
+      List<YamlMapping> entries,
       Set<String> taken,
       Map<String, Outbound> all,
       List<ConfigProblem> problems,
@@ -184,7 +181,7 @@ public final class OutboundConfig {
     Map<String, Fields> byName = new LinkedHashMap<>();
     Map<String, List<String>> membersOf = new HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
-      Fields f = new Fields(Section.PROXY_GROUPS, i, safe(entries.get(i)), problems);
+      Fields f = new Fields(Section.PROXY_GROUPS, i, entries.get(i), problems);
       if (!checkName(f, taken)) {
         continue;
       }

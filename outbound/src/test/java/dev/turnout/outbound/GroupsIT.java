@@ -146,8 +146,8 @@ class GroupsIT {
             map("name", "sel", "type", "select", "proxies", List.of("fb", "lb", "d2")));
     OutboundConfig.Result r =
         OutboundConfig.load(
-            proxies,
-            groups,
+            Entries.of(proxies),
+            Entries.of(groups),
             new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     assertThat(r.problems()).isEmpty();
     return r.outbounds();

@@ -2,34 +2,23 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OutboundConfigTest {
   private final ManualTimeSource clock = new ManualTimeSource();
 
-  private static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
-  }
-
-  private OutboundConfig.Result load(
-      List<Map<String, Object>> proxies, List<Map<String, Object>> groups, Path dir) {
+  private OutboundConfig.Result load(String... yaml) {
     return OutboundConfig.load(
-        proxies,
-        groups,
+        Entries.parse("proxies", yaml),
+        Entries.parse("proxy-groups", yaml),
         Channels.loopbackDialer(),
         new SelectionStore(dir),
         new Fakes.Prober(),
@@ -37,99 +26,50 @@ class OutboundConfigTest {
         clock);
   }
 
+  @TempDir Path dir;
+
   private static List<String> messages(OutboundConfig.Result r) {
     return r.problems().stream().map(ConfigProblem::toString).toList();
   }
 
   @Test
-  void validConfigBuildsEveryTypeAndGlobal(@TempDir Path dir) {
-    List<Map<String, Object>> proxies =
-        List.of(
-            map("name", "s5", "type", "socks5", "server", "127.0.0.1", "port", 1080, "udp", true),
-            map(
-                "name",
-                "h",
-                "type",
-                "http",
-                "server",
-                "127.0.0.1",
-                "port",
-                "3128",
-                "username",
-                "u",
-                "password",
-                "p",
-                "tls",
-                true,
-                "skip-cert-verify",
-                true),
-            map(
-                "name",
-                "ss",
-                "type",
-                "ss",
-                "server",
-                "127.0.0.1",
-                "port",
-                8388,
-                "cipher",
-                "chacha20-ietf-poly1305",
-                "password",
-                "pw"),
-            map(
-                "name",
-                "tj",
-                "type",
-                "trojan",
-                "server",
-                "127.0.0.1",
-                "port",
-                443,
-                "password",
-                "pw",
-                "sni",
-                "example.org"),
-            map(
-                "name",
-                "vm",
-                "type",
-                "vmess",
-                "server",
-                "127.0.0.1",
-                "port",
-                10086,
-                "uuid",
-                "b831381d-6324-4d53-ad4f-8cda48b30811",
-                "alterId",
-                0,
-                "cipher",
-                "auto"));
-    List<Map<String, Object>> groups =
-        List.of(
-            map(
-                "name",
-                "auto",
-                "type",
-                "url-test",
-                "proxies",
-                List.of("s5", "h"),
-                "url",
-                "http://198.51.100.2/",
-                "interval",
-                30,
-                "tolerance",
-                50),
-            map("name", "Proxy", "type", "select", "proxies", List.of("auto", "lb", "DIRECT")),
-            map(
-                "name",
-                "lb",
-                "type",
-                "load-balance",
-                "proxies",
-                List.of("ss", "tj", "vm"),
-                "strategy",
-                "round-robin"));
-    OutboundConfig.Result r = load(proxies, groups, dir);
+  void validConfigBuildsEveryTypeAndGlobal() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: s5, type: socks5, server: 127.0.0.1, port: 1080, udp: true}",
+            "  - name: h",
+            "    type: http",
+            "    server: 127.0.0.1",
+            "    port: '3128'",
+            "    username: u",
+            "    password: p",
+            "    tls: true",
+            "    skip-cert-verify: true",
+            "  - name: ss",
+            "    type: ss",
+            "    server: 127.0.0.1",
+            "    port: 8388",
+            "    cipher: chacha20-ietf-poly1305",
+            "    password: pw",
+            "  - {name: tj, type: trojan, server: 127.0.0.1, port: 443, password: pw,"
+                + " sni: example.org}",
+            "  - name: vm",
+            "    type: vmess",
+            "    server: 127.0.0.1",
+            "    port: 10086",
+            "    uuid: b831381d-6324-4d53-ad4f-8cda48b30811",
+            "    alterId: 0",
+            "    cipher: auto",
+            "proxy-groups:",
+            "  - name: auto",
+            "    type: url-test",
+            "    proxies: [s5, h]",
+            "    url: http://198.51.100.2/",
+            "    interval: 30",
+            "    tolerance: 50",
+            "  - {name: Proxy, type: select, proxies: [auto, lb, DIRECT]}",
+            "  - {name: lb, type: load-balance, proxies: [ss, tj, vm], strategy: round-robin}");
     assertThat(messages(r)).isEmpty();
     Outbounds o = r.outbounds();
     assertThat(o.asMap().keySet())
@@ -151,53 +91,25 @@ class OutboundConfigTest {
   }
 
   @Test
-  void problemsNameTheEntryAndTheField(@TempDir Path dir) {
-    List<Map<String, Object>> proxies = new ArrayList<>();
-    proxies.add(
-        map(
-            "name",
-            "hk1",
-            "type",
-            "ss",
-            "server",
-            "1.2.3.4",
-            "port",
-            8388,
-            "cipher",
-            "rc4-md5",
-            "password",
-            "x"));
-    proxies.add(map("name", "p2", "type", "wireguard", "server", "a", "port", 1));
-    proxies.add(map("type", "socks5", "server", "a", "port", 1));
-    proxies.add(map("name", "p4", "type", "socks5", "server", "a", "port", 70000));
-    proxies.add(map("name", "DIRECT", "type", "socks5", "server", "a", "port", 1));
-    proxies.add(
-        map("name", "v", "type", "vmess", "server", "a", "port", 1, "uuid", "nope", "alterId", 64));
-    proxies.add(
-        map(
-            "name",
-            "o",
-            "type",
-            "ss",
-            "server",
-            "a",
-            "port",
-            1,
-            "cipher",
-            "aes-128-gcm",
-            "password",
-            "x",
-            "plugin",
-            "obfs",
-            "mystery",
-            1));
-    List<Map<String, Object>> groups =
-        List.of(
-            map("name", "g1", "type", "select", "proxies", List.of("g2")),
-            map("name", "g2", "type", "fallback", "proxies", List.of("g1"), "url", "http://x/"),
-            map("name", "g3", "type", "url-test", "proxies", List.of("nothere")),
-            map("name", "g4", "type", "select", "proxies", List.of("hk1")));
-    List<String> m = messages(load(proxies, groups, dir));
+  void problemsNameTheEntryAndTheField() {
+    List<String> m =
+        messages(
+            load(
+                "proxies:",
+                "  - {name: hk1, type: ss, server: 1.2.3.4, port: 8388, cipher: rc4-md5,"
+                    + " password: x}",
+                "  - {name: p2, type: wireguard, server: a, port: 1}",
+                "  - {type: socks5, server: a, port: 1}",
+                "  - {name: p4, type: socks5, server: a, port: 70000}",
+                "  - {name: DIRECT, type: socks5, server: a, port: 1}",
+                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64}",
+                "  - {name: o, type: ss, server: a, port: 1, cipher: aes-128-gcm, password: x,"
+                    + " plugin: obfs, mystery: 1}",
+                "proxy-groups:",
+                "  - {name: g1, type: select, proxies: [g2]}",
+                "  - {name: g2, type: fallback, proxies: [g1], url: 'http://x/'}",
+                "  - {name: g3, type: url-test, proxies: [nothere]}",
+                "  - {name: g4, type: select, proxies: [hk1]}"));
     assertThat(m)
         .contains(
             "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-256-gcm,"
@@ -218,12 +130,95 @@ class OutboundConfigTest {
   }
 
   @Test
-  void problemsCarryTheIndexForTheLauncher(@TempDir Path dir) {
-    var r = load(List.of(map("name", "x", "type", "socks5", "port", 1)), List.of(), dir);
+  void problemsCarryTheIndexForTheLauncher() {
+    var r = load("proxies:", "  - {name: x, type: socks5, port: 1}");
     assertThat(r.hasErrors()).isTrue();
     ConfigProblem p = r.problems().get(0);
     assertThat(p.index()).isZero();
     assertThat(p.section().key()).isEqualTo("proxies");
     assertThat(p.field()).isEqualTo("server");
+  }
+
+  @Test
+  void problemsNameTheLineOfTheOffendingKeyNotOfTheEntry() {
+    var r =
+        load(
+            "proxies:",
+            "  - name: hk1",
+            "    type: ss",
+            "    server: 192.0.2.10",
+            "    port: 8388",
+            "    cipher: rc4-md5",
+            "    password: x",
+            "  - name: missing-server",
+            "    type: socks5",
+            "    port: 1080");
+    assertThat(r.problems())
+        .extracting(p -> p.field() + "@" + p.file() + ":" + p.line())
+        .containsExactly("cipher@test.yaml:6", "server@test.yaml:8");
+  }
+
+  @Test
+  void namesAndPasswordsAreTheTextWrittenAsClashReadsThem() {
+    var r =
+        load(
+            "proxies:",
+            "  - {name: NO, type: socks5, server: 192.0.2.1, port: 1080, username: on,"
+                + " password: off}",
+            "  - {name: 0755, type: socks5, server: 192.0.2.1, port: 0x438}",
+            "proxy-groups:",
+            "  - {name: yes, type: select, proxies: [NO, 0755]}");
+    assertThat(messages(r)).isEmpty();
+    assertThat(r.outbounds().asMap()).containsKeys("NO", "0755", "yes");
+    Fields no =
+        new Fields(
+            ConfigProblem.Section.PROXIES,
+            0,
+            Entries.parse("proxies", "proxies:", "  - {name: NO, username: on, password: off}")
+                .get(0),
+            new java.util.ArrayList<>());
+    assertThat(no.name).isEqualTo("NO");
+    assertThat(no.string("username", false)).isEqualTo("on");
+    assertThat(no.string("password", false)).isEqualTo("off"); // not "false", as YAML 1.1 made it
+  }
+
+  @Test
+  void mergeKeysFillEntriesAndTheirProblemsNameTheAnchoredLine() {
+    var r =
+        load(
+            "base: &base",
+            "  type: ss",
+            "  server: 192.0.2.1",
+            "  cipher: rc4-md5",
+            "  password: pw",
+            "proxies:",
+            "  - {<<: *base, name: a, port: 8388, cipher: aes-128-gcm}",
+            "  - {<<: *base, name: b, port: 8389}");
+    assertThat(r.outbounds().asMap()).containsKey("a").doesNotContainKey("b");
+    assertThat(r.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.name()).isEqualTo("b");
+              assertThat(p.field()).isEqualTo("cipher");
+              assertThat(p.line()).isEqualTo(4);
+            });
+  }
+
+  @Test
+  void entriesOfAnyShapeBuildNothingAndSayWhy() {
+    List<YamlMapping> none = List.of();
+    var r =
+        OutboundConfig.load(
+            Entries.parse(
+                "proxies", "proxies:", "  - {name: a, type: socks5, server: s, port: [1]}"),
+            none,
+            Channels.loopbackDialer(),
+            new SelectionStore(dir),
+            new Fakes.Prober(),
+            new Fakes.Scheduler(clock),
+            clock);
+    assertThat(messages(r))
+        .containsExactly("proxy \"a\": field \"port\": expected a port number 1-65535, got a list");
   }
 }

@@ -312,7 +312,7 @@ class ProxiesIT {
             "chacha20-poly1305"));
     OutboundConfig.Result r =
         OutboundConfig.load(
-            proxies,
+            Entries.of(proxies),
             List.of(),
             new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     assertThat(r.problems()).isEmpty();

@@ -223,6 +223,6 @@ final class Provider {
   }
 
   private Problem problem(String message) {
-    return new Problem("provider " + spec.name() + " (" + spec.position() + ")", "", message);
+    return new Problem(spec.file(), spec.line(), "provider " + spec.name(), "", message);
   }
 }

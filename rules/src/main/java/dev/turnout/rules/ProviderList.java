@@ -1,20 +1,17 @@
 package dev.turnout.rules;
 
+import dev.turnout.config.Problems;
+import dev.turnout.config.YamlFile;
+import dev.turnout.config.YamlMapping;
+import dev.turnout.config.YamlNode;
+import dev.turnout.config.YamlScalar;
+import dev.turnout.config.YamlSequence;
 import dev.turnout.rules.RuleException.Problem;
 import dev.turnout.rules.RuleParser.BadRule;
-import java.io.ByteArrayInputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
+import java.util.Optional;
 
 /**
  * Parses the bytes of a rule provider's list (YAML {@code payload:} or text) into entries, each
@@ -39,8 +36,8 @@ final class ProviderList {
     int bad = 0;
     for (int i = 0; i < items.size(); i++) {
       Item item = items.get(i);
-      String source =
-          "provider " + spec.name() + ": entry " + (i + 1) + " (" + file + ":" + item.line + ")";
+      String subject = "provider " + spec.name() + ": entry " + (i + 1);
+      String source = subject + " (" + file + ":" + item.line + ")";
       try {
         Matcher m =
             switch (spec.behavior()) {
@@ -51,14 +48,18 @@ final class ProviderList {
         entries.add(new Rule(m, null, item.text, item.text, source));
       } catch (BadRule e) {
         if (++bad <= MAX_PROBLEMS) {
-          problems.add(new Problem(source, item.text, e.getMessage()));
+          problems.add(new Problem(file, item.line, subject, item.text, e.getMessage()));
         }
       }
     }
     if (bad > MAX_PROBLEMS) {
       problems.add(
           new Problem(
-              "provider " + spec.name(), "", (bad - MAX_PROBLEMS) + " more bad entries not shown"));
+              file,
+              0,
+              "provider " + spec.name(),
+              "",
+              (bad - MAX_PROBLEMS) + " more bad entries not shown"));
     }
     return new Parsed(entries, problems);
   }
@@ -81,44 +82,34 @@ final class ProviderList {
 
   private static List<Item> yamlItems(
       ProviderSpec spec, byte[] content, String file, List<Problem> problems) {
-    LoaderOptions options = new LoaderOptions();
-    options.setCodePointLimit(Integer.MAX_VALUE);
     List<Item> items = new ArrayList<>();
-    Node root;
-    try {
-      root =
-          new Yaml(options)
-              .compose(
-                  new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8));
-    } catch (YAMLException e) {
-      problems.add(new Problem(file, "", "not valid YAML: " + e.getMessage()));
+    Problems yaml = new Problems(file);
+    String text = new String(content, StandardCharsets.UTF_8);
+    Optional<YamlNode> root = YamlFile.parse(file, text, yaml);
+    for (dev.turnout.config.Problem p : yaml.sorted()) {
+      problems.add(Problem.at(file, p.line(), "", "not valid YAML: " + p.message()));
+    }
+    if (root.isEmpty()) {
       return items;
     }
-    Node payload = null;
-    if (root instanceof MappingNode map) {
-      for (NodeTuple t : map.getValue()) {
-        if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("payload")) {
-          payload = t.getValueNode();
-        }
-      }
-    }
+    YamlNode payload =
+        root.get() instanceof YamlMapping map ? map.get("payload").orElse(null) : null;
     if (payload == null) {
-      problems.add(new Problem(file, "", "no 'payload:' list in provider " + spec.name()));
+      problems.add(Problem.at(file, 0, "", "no 'payload:' list in provider " + spec.name()));
       return items;
     }
-    if (payload instanceof ScalarNode s && s.getValue().isEmpty()) {
+    if (payload instanceof YamlScalar s && (s.isNull() || s.text().isEmpty())) {
       return items; // "payload:" with nothing: an empty list
     }
-    if (!(payload instanceof SequenceNode seq)) {
-      problems.add(new Problem(file, "", "'payload:' is not a list"));
+    if (!(payload instanceof YamlSequence seq)) {
+      problems.add(Problem.at(file, payload.line(), "", "'payload:' is not a list"));
       return items;
     }
-    for (Node n : seq.getValue()) {
-      int line = n.getStartMark().getLine() + 1;
-      if (n instanceof ScalarNode s) {
-        items.add(new Item(s.getValue().strip(), line));
+    for (YamlNode n : seq.items()) {
+      if (n instanceof YamlScalar s) {
+        items.add(new Item(s.text().strip(), n.line()));
       } else {
-        problems.add(new Problem(file + ":" + line, "", "a payload entry must be a string"));
+        problems.add(Problem.at(file, n.line(), "", "a payload entry must be a string"));
       }
     }
     return items;

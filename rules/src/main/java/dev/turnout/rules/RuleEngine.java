@@ -283,7 +283,7 @@ public final class RuleEngine implements Closeable {
         try {
           rules.add(parser.parseRule(l.text(), l.position()));
         } catch (BadRule e) {
-          problems.add(new Problem(l.position(), l.text().strip(), e.getMessage()));
+          problems.add(Problem.at(l.file(), l.line(), l.text().strip(), e.getMessage()));
         }
       }
       for (Provider p : providers.values()) {
@@ -307,7 +307,7 @@ public final class RuleEngine implements Closeable {
       try {
         return GeoDb.open(country, asn);
       } catch (IOException e) {
-        problems.add(new Problem("geoip databases", "", "cannot open " + e.getMessage()));
+        problems.add(new Problem(null, 0, "geoip databases", "", "cannot open " + e.getMessage()));
         return GeoDb.NONE;
       }
     }

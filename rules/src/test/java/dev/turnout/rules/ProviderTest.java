@@ -134,6 +134,28 @@ class ProviderTest {
   }
 
   @Test
+  void yamlPayloadProblemsCarryTheirFileAndLine() throws Exception {
+    ProviderSpec ads =
+        file(
+            "ads",
+            Behavior.DOMAIN,
+            Format.YAML,
+            "payload:\n  - NO.example\n  - {not: a string}\n  - 'bad domain'\n");
+    assertThatThrownBy(() -> engine(List.of(ads), "RULE-SET,ads,P1"))
+        .isInstanceOf(RuleException.class)
+        .satisfies(
+            ex -> {
+              List<RuleException.Problem> p = ((RuleException) ex).problems();
+              String file = dir.resolve("ads.yaml").toString();
+              assertThat(p)
+                  .extracting(x -> x.file() + ":" + x.line() + " " + x.subject())
+                  .containsExactly(file + ":3 null", file + ":4 provider ads: entry 2");
+              assertThat(p.get(0).where()).isEqualTo(file + ":3");
+              assertThat(p.get(0).message()).isEqualTo("a payload entry must be a string");
+            });
+  }
+
+  @Test
   void missingFileIsAnError() {
     ProviderSpec spec =
         new ProviderSpec(

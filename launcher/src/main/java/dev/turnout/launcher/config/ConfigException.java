@@ -1,5 +1,7 @@
 package dev.turnout.launcher.config;
 
+import dev.turnout.config.Problem;
+import dev.turnout.config.Problems;
 import java.util.List;
 
 /**
@@ -12,6 +14,11 @@ public final class ConfigException extends Exception {
   public ConfigException(List<String> problems) {
     super(String.join("\n", problems));
     this.problems = List.copyOf(problems);
+  }
+
+  /** The errors among {@code problems}, sorted by file and line. */
+  public static ConfigException of(Problems problems) {
+    return new ConfigException(problems.errors().stream().map(Problem::toString).toList());
   }
 
   public List<String> problems() {

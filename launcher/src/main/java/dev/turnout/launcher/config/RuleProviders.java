@@ -1,5 +1,7 @@
 package dev.turnout.launcher.config;
 
+import dev.turnout.config.KeyPolicy;
+import dev.turnout.config.MappingReader;
 import dev.turnout.rules.ProviderSpec;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -8,24 +10,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /** Reads {@code rule-providers:}, a map from provider name to its fields. */
 final class RuleProviders {
   private RuleProviders() {}
 
-  static List<ProviderSpec> read(YamlMapping section, Path home, Problems problems) {
+  static List<ProviderSpec> read(MappingReader section, Path home) {
     List<ProviderSpec> specs = new ArrayList<>();
     for (String name : section.keys()) {
-      YamlMapping entry = section.mapping(name);
-      int line = section.keyNode(name).getStartMark().getLine() + 1;
+      MappingReader entry = section.mapping(name);
+      int line = section.keyAt(name).line();
       String type = entry.choice("type", null, List.of("file", "http"));
       String behavior = entry.choice("behavior", null, List.of("domain", "ipcidr", "classical"));
       String format = entry.choice("format", "yaml", List.of("yaml", "text"));
       String pathText = entry.string("path", null);
       String urlText = entry.string("url", null);
-      int interval = entry.integer("interval", 0, 0, Integer.MAX_VALUE);
-      entry.rejectUnread(Set.of("proxy", "size-limit"));
+      Duration interval = entry.seconds("interval", 0, 0, Integer.MAX_VALUE);
+      entry.reportUnread(KeyPolicy.RULE_PROVIDER);
       if (type == null) {
         entry.problem("type", "required: file or http");
         continue;
@@ -65,8 +66,8 @@ final class RuleProviders {
               ProviderSpec.Format.valueOf(format.toUpperCase(Locale.ROOT)),
               pathText == null ? null : home.resolve(pathText).normalize(),
               url,
-              Duration.ofSeconds(interval),
-              problems.file(),
+              interval,
+              section.problems().file(),
               line));
     }
     return List.copyOf(specs);

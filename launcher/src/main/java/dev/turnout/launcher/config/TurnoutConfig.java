@@ -1,5 +1,6 @@
 package dev.turnout.launcher.config;
 
+import dev.turnout.config.YamlMapping;
 import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -33,18 +34,17 @@ public record TurnoutConfig(
       boolean storeFakeIp) {}
 
   /**
-   * {@code proxies:} and {@code proxy-groups:} as plain YAML values for the outbound module, with
-   * the line of each entry so that its problems can name file and line; and {@code interface-name},
-   * the device DIRECT sockets bind to (null for none).
+   * The entries of {@code proxies:} and {@code proxy-groups:} as read from the file (immutable,
+   * with the line of every key) for the outbound module to check and build; and {@code
+   * interface-name}, the device DIRECT sockets bind to (null for none).
    */
-  public record Proxies(
-      List<Map<String, Object>> proxies,
-      List<Integer> proxyLines,
-      List<Map<String, Object>> groups,
-      List<Integer> groupLines,
-      String interfaceName) {
-    public static final Proxies NONE =
-        new Proxies(List.of(), List.of(), List.of(), List.of(), null);
+  public record Proxies(List<YamlMapping> proxies, List<YamlMapping> groups, String interfaceName) {
+    public static final Proxies NONE = new Proxies(List.of(), List.of(), null);
+
+    public Proxies {
+      proxies = List.copyOf(proxies);
+      groups = List.copyOf(groups);
+    }
   }
 
   /**

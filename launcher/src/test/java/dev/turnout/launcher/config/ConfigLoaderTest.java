@@ -161,4 +161,41 @@ class ConfigLoaderTest {
   void anEmptyFileIsAnError() {
     assertThat(problems("")).containsExactly("test.yaml:1: the file is empty");
   }
+
+  @Test
+  void aDuplicateProxiesKeyIsReportedWithItsLine() {
+    assertThat(
+            problems(
+                String.join(
+                    "\n",
+                    "dns:",
+                    "  nameserver: [192.0.2.1]",
+                    "proxies:",
+                    "  - {name: a, type: socks5, server: 192.0.2.9, port: 1080}",
+                    "proxies:",
+                    "  - {name: b, type: socks5, server: 192.0.2.9, port: 1080}",
+                    "")))
+        .containsExactly("test.yaml:5: proxies: duplicate key");
+  }
+
+  @Test
+  void proxyEntriesKeepWhatWasWrittenAsClashReadsIt() throws Exception {
+    TurnoutConfig config =
+        parse(
+            String.join(
+                "\n",
+                "allow-lan: yes",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - &base {name: a, type: ss, server: 192.0.2.9, port: 8388, cipher: aes-128-gcm}",
+                "  - {<<: *base, name: NO, password: off}",
+                ""));
+    assertThat(config.fakeDns().allowLan()).isTrue();
+    var entry = config.proxies().proxies().get(1);
+    assertThat(entry.text("name")).contains("NO");
+    assertThat(entry.text("password")).contains("off");
+    assertThat(entry.text("cipher")).contains("aes-128-gcm");
+    assertThat(entry.get("cipher").get().line()).isEqualTo(5); // where the anchor wrote it
+  }
 }
