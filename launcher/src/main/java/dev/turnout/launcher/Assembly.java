@@ -11,7 +11,7 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Dialer;
-import dev.turnout.outbound.Outbounds;
+import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;

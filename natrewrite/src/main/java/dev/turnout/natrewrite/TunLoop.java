@@ -2,7 +2,6 @@ package dev.turnout.natrewrite;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,12 +26,12 @@ public final class TunLoop implements Closeable {
   private static final int POLL_MILLIS = 250;
   private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private final TunDevice device;
+  private final PacketDevice device;
   private final PacketRewriter rewriter;
   private final Thread thread;
   private volatile boolean running = true;
 
-  private TunLoop(TunDevice device, PacketRewriter rewriter) {
+  private TunLoop(PacketDevice device, PacketRewriter rewriter) {
     this.device = device;
     this.rewriter = rewriter;
     this.thread = new Thread(this::run, "turnout-tun-" + device.name());
@@ -43,7 +42,7 @@ public final class TunLoop implements Closeable {
    * Starts the reader thread. The caller keeps ownership of {@code device} and closes it after this
    * loop. {@code rewriter} must not be used by another thread.
    */
-  public static TunLoop start(TunDevice device, PacketRewriter rewriter) {
+  public static TunLoop start(PacketDevice device, PacketRewriter rewriter) {
     TunLoop loop = new TunLoop(device, rewriter);
     loop.thread.start();
     return loop;

@@ -28,7 +28,7 @@ public final class Fields {
   private boolean failed;
   private final Set<String> reported = new HashSet<>();
 
-  Fields(Section section, int index, YamlMapping entry, List<ConfigProblem> problems) {
+  public Fields(Section section, int index, YamlMapping entry, List<ConfigProblem> problems) {
     this.section = section;
     this.index = index;
     this.entry = entry;
@@ -42,7 +42,7 @@ public final class Fields {
   }
 
   /** True when an error was recorded for this entry. */
-  boolean failed() {
+  public boolean failed() {
     return failed;
   }
 
@@ -86,7 +86,7 @@ public final class Fields {
     return null;
   }
 
-  int port(String key) {
+  public int port(String key) {
     YamlNode v = value(key);
     if (v == null) {
       error(key, "missing; expected a port number 1-65535");
@@ -188,7 +188,7 @@ public final class Fields {
   }
 
   /** Errors for keys that would change behaviour in ways Turnout does not implement. */
-  void unsupported(String key, String why) {
+  public void unsupported(String key, String why) {
     if (entry.has(key)) {
       reported.add(key);
       error(key, why);

@@ -23,7 +23,7 @@ public abstract class ProxyOutbound implements Outbound {
   private final Dialer dialer;
 
   /** Position in {@code proxies:}, for messages about this proxy; -1 when built by hand. */
-  int configIndex = -1;
+  private int configIndex = -1;
 
   protected ProxyOutbound(String name, String server, int port, Dialer dialer) {
     this.name = name;
@@ -47,6 +47,22 @@ public abstract class ProxyOutbound implements Outbound {
   }
 
   /** Dials the proxy server, and its UDP sockets for protocols that carry datagrams. */
+  /** The position of this proxy in {@code proxies:}, for problems found after loading. */
+  public final int configIndex() {
+    return configIndex;
+  }
+
+  /** Set once by the loader. */
+  public final void configIndex(int index) {
+    configIndex = index;
+  }
+
+  /** Opens a plain TCP connection to the proxy server, as every connection through it starts. */
+  public final io.netty.util.concurrent.Future<io.netty.channel.Channel> dialServer(
+      io.netty.channel.EventLoop loop) {
+    return dialer.dial(server, null, port, loop);
+  }
+
   protected final Dialer dialer() {
     return dialer;
   }

@@ -4,8 +4,8 @@
  * dev.turnout.outbound.UdpOutbound} are the API the relay uses; {@link dev.turnout.outbound.Dialer}
  * opens every socket (resolver, Happy Eyeballs, routing mark, forbidden ranges); {@link
  * dev.turnout.outbound.ProxyOutbound} dials a proxy server and lets its protocol package run the
- * handshake; {@link dev.turnout.outbound.OutboundConfig} reads Clash's {@code proxies:} and {@code
- * proxy-groups:} and dispatches each entry to its protocol's {@link
+ * handshake; {@link dev.turnout.outbound.config.OutboundConfig} reads Clash's {@code proxies:} and
+ * {@code proxy-groups:} and dispatches each entry to its protocol's {@link
  * dev.turnout.outbound.ProxyType}. Each protocol lives in a subpackage built on this one; here only
  * OutboundConfig and Outbounds, which assemble them, import the subpackages.
  */

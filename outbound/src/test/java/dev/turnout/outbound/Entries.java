@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Proxy and group entries for tests, read by the real config reader from YAML text. */
-final class Entries {
+public final class Entries {
   static final String FILE = "test.yaml";
 
   private Entries() {}
 
   /** The entries of the list under {@code key} in the YAML {@code lines}. */
-  static List<YamlMapping> parse(String key, String... lines) {
+  public static List<YamlMapping> parse(String key, String... lines) {
     Problems problems = new Problems(FILE);
     MappingReader top =
         MappingReader.of(
@@ -32,7 +32,7 @@ final class Entries {
    * Entries built in code, one per line, each written as JSON (which is YAML): strings, numbers,
    * booleans and lists of those.
    */
-  static List<YamlMapping> of(List<Map<String, Object>> maps) {
+  public static List<YamlMapping> of(List<Map<String, Object>> maps) {
     String yaml =
         maps.stream().map(m -> "  - " + json(m)).collect(Collectors.joining("\n", "x:\n", "\n"));
     return parse("x", yaml);

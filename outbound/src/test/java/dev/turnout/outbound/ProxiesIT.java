@@ -2,6 +2,8 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.outbound.config.OutboundConfig;
+import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -2,6 +2,7 @@ package dev.turnout.natrewrite.kernel;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import dev.turnout.natrewrite.PacketDevice;
 import dev.turnout.netbase.ErrnoException;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LibC;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: packet I/O is for one reader thread (a {@link TunLoop}); close the loop before
  * the device, since a closed fd number may be reused by the process.
  */
-public final class TunDevice implements Closeable {
+public final class TunDevice implements Closeable, PacketDevice {
   public static final int DEFAULT_MTU = 65535;
 
   private static final String CLONE_DEVICE = "/dev/net/tun";
@@ -134,6 +135,7 @@ public final class TunDevice implements Closeable {
   }
 
   /** The interface name the kernel assigned. */
+  @Override
   public String name() {
     return name;
   }
@@ -145,6 +147,7 @@ public final class TunDevice implements Closeable {
   /**
    * True if every packet read or written starts with a virtio-net header ({@code VirtioNetHeader}).
    */
+  @Override
   public boolean offload() {
     return offload;
   }
@@ -162,6 +165,7 @@ public final class TunDevice implements Closeable {
    *
    * @return the packet length, or -1 if none is pending
    */
+  @Override
   public int read(long address, int capacity) throws IOException {
     while (true) {
       long n = LibC.read(fd, address, capacity);
@@ -179,6 +183,7 @@ public final class TunDevice implements Closeable {
   }
 
   /** Writes one packet from native memory. */
+  @Override
   public void write(long address, int length) throws IOException {
     while (true) {
       long n = LibC.write(fd, address, length);
@@ -197,6 +202,7 @@ public final class TunDevice implements Closeable {
    *
    * @throws IOException if the fd is closed or in error
    */
+  @Override
   public void awaitReadable(int timeoutMillis) throws IOException {
     pollFd.setShort(6, (short) 0);
     int n = LibC.poll(pollFdAddress, 1, timeoutMillis);

@@ -1,9 +1,17 @@
-package dev.turnout.outbound;
+package dev.turnout.outbound.config;
 
 import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
+import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.Fields;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.ProxyType;
+import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.outbound.group.EventLoopScheduler;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupConfig;
@@ -114,7 +122,7 @@ public final class OutboundConfig {
       Outbound o = proxy(f, dialer);
       if (o != null && !f.failed()) {
         if (o instanceof ProxyOutbound p) {
-          p.configIndex = i;
+          p.configIndex(i);
         }
         all.put(o.name(), o);
         proxyList.add(o);

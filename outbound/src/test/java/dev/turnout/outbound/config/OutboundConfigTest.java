@@ -1,9 +1,13 @@
-package dev.turnout.outbound;
+package dev.turnout.outbound.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.outbound.Channels;
+import dev.turnout.outbound.ConfigProblem;
+import dev.turnout.outbound.Entries;
+import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
@@ -177,7 +181,7 @@ class OutboundConfigTest {
             Entries.parse("proxies", "proxies:", "  - {name: NO, username: on, password: off}")
                 .get(0),
             new java.util.ArrayList<>());
-    assertThat(no.name).isEqualTo("NO");
+    assertThat(no.name()).isEqualTo("NO");
     assertThat(no.string("username", false)).isEqualTo("on");
     assertThat(no.string("password", false)).isEqualTo("off"); // not "false", as YAML 1.1 made it
   }

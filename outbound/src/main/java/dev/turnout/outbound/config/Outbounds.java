@@ -1,5 +1,8 @@
-package dev.turnout.outbound;
+package dev.turnout.outbound.config;
 
+import dev.turnout.outbound.ConfigProblem;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.HealthChecks;
 import dev.turnout.outbound.group.SelectGroup;
@@ -83,7 +86,7 @@ public final class Outbounds implements AutoCloseable {
       CompletableFuture<ConfigProblem> result = new CompletableFuture<>();
       checks.add(result);
       var loop = loops.next();
-      var dial = p.dialer().dial(p.server(), null, p.port(), loop);
+      var dial = p.dialServer(loop);
       var timer =
           loop.schedule(
               () -> dial.cancel(false),
@@ -101,7 +104,7 @@ public final class Outbounds implements AutoCloseable {
                   new ConfigProblem(
                       ConfigProblem.Severity.WARNING,
                       ConfigProblem.Section.PROXIES,
-                      p.configIndex,
+                      p.configIndex(),
                       p.name(),
                       "server",
                       "cannot reach " + p.server() + ":" + p.port() + " now: " + why));
