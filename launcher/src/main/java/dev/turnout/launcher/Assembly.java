@@ -8,8 +8,8 @@ import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.AddressPlan;
-import dev.turnout.launcher.config.Ipv4Cidr;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
@@ -64,7 +64,7 @@ final class Assembly {
     // Turnout: every upstream socket carries the routing mark, like the dialers'.
     Upstream upstream =
         Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(plan.range().first(), plan.range().last())
+            .forbiddenRange(plan.range().firstIpv4(), plan.range().lastIpv4())
             .soMark(config.tun().routingMark())
             .build();
     onStop.accept(upstream);
@@ -112,10 +112,10 @@ final class Assembly {
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
-        Ipv4Cidr.toAddress(plan.fakeFirst()).getHostAddress(),
-        Ipv4Cidr.toAddress(plan.fakeLast()).getHostAddress(),
-        Ipv4Cidr.toAddress(plan.natFirst()).getHostAddress(),
-        Ipv4Cidr.toAddress(plan.natLast()).getHostAddress());
+        Ipv4.address(plan.fakeFirst()).getHostAddress(),
+        Ipv4.address(plan.fakeLast()).getHostAddress(),
+        Ipv4.address(plan.natFirst()).getHostAddress(),
+        Ipv4.address(plan.natLast()).getHostAddress());
   }
 
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
@@ -168,8 +168,7 @@ final class Assembly {
 
   /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
   private static Predicate<InetAddress> ownRange(AddressPlan plan) {
-    return address ->
-        address instanceof Inet4Address && plan.range().contains(Ipv4Cidr.toInt(address));
+    return address -> address instanceof Inet4Address && plan.range().contains(Ipv4.toInt(address));
   }
 
   static ThreadFactory daemonThreads(String name) {

@@ -112,7 +112,7 @@ final class Explain implements Callable<Integer> {
     }
     Upstream upstream =
         Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(config.plan().range().first(), config.plan().range().last())
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4())
             .build();
     return upstream;
   }

@@ -103,11 +103,11 @@ final class TunPath {
 
     PacketRewriter.Builder rewriter =
         PacketRewriter.builder(plan.tunInetAddress(), tunConfig.relayPort(), nat)
-            .icmpEcho(new Ipv4Range(plan.range().first(), plan.range().last()));
+            .icmpEcho(new Ipv4Range(plan.range().firstIpv4(), plan.range().lastIpv4()));
     if (tunConfig.autoRoute()) {
       rewriter.captureAll();
     } else {
-      rewriter.captured(plan.range().first(), plan.range().last());
+      rewriter.captured(plan.range().firstIpv4(), plan.range().lastIpv4());
     }
     if (tunConfig.dnsHijackUdp() || tunConfig.dnsHijackTcp()) {
       rewriter.dnsHijack(

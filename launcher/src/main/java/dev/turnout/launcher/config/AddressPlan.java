@@ -1,5 +1,7 @@
 package dev.turnout.launcher.config;
 
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.Ipv4;
 import java.net.Inet4Address;
 
 /**
@@ -9,23 +11,33 @@ import java.net.Inet4Address;
  * disjoint means a fake IP can never be mistaken for a session address.
  */
 public record AddressPlan(
-    Ipv4Cidr range, int tunAddress, int fakeFirst, int fakeLast, int natFirst, int natLast) {
+    Cidr range, int tunAddress, int fakeFirst, int fakeLast, int natFirst, int natLast) {
 
   /** The smallest range that still leaves both pools usable. */
   public static final int LONGEST_PREFIX = 24;
 
-  public static AddressPlan of(Ipv4Cidr range) {
+  /** An IPv4 range such as {@code 198.18.0.0/15}; host bits in the text are ignored. */
+  public static Cidr ipv4Range(String text) {
+    Cidr range = Cidr.parseMasking(text);
+    if (!range.isIpv4()) {
+      throw new IllegalArgumentException("expected an IPv4 range such as 198.18.0.0/15");
+    }
+    return range;
+  }
+
+  public static AddressPlan of(Cidr range) {
     if (range.prefixLength() > LONGEST_PREFIX) {
       throw new IllegalArgumentException(
           "the range must be /" + LONGEST_PREFIX + " or larger to hold fake IPs and NAT sessions");
     }
     int half = (int) (range.size() / 2);
-    int tun = range.first() + 1;
+    int first = range.firstIpv4();
+    int tun = first + 1;
     return new AddressPlan(
-        range, tun, tun + 1, range.first() + half - 1, range.first() + half, range.last() - 1);
+        range, tun, tun + 1, first + half - 1, first + half, range.lastIpv4() - 1);
   }
 
   public Inet4Address tunInetAddress() {
-    return Ipv4Cidr.toAddress(tunAddress);
+    return Ipv4.address(tunAddress);
   }
 }

@@ -12,6 +12,9 @@ import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import dev.turnout.rules.ProviderSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -101,13 +104,13 @@ public final class ConfigLoader {
     }
 
     MappingReader dnsSection = top.mapping("dns");
-    Ipv4Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
+    Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
     AddressPlan plan;
     try {
       plan = AddressPlan.of(range);
     } catch (IllegalArgumentException e) {
       dnsSection.problem("fake-ip-range", e.getMessage());
-      plan = AddressPlan.of(Ipv4Cidr.parse("198.18.0.0/15"));
+      plan = AddressPlan.of(AddressPlan.ipv4Range("198.18.0.0/15"));
     }
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection); // before dns() checks keys
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan);
@@ -178,7 +181,7 @@ public final class ConfigLoader {
     return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
 
-  private static TurnoutConfig.Dns dns(MappingReader section, Ipv4Cidr range, AddressPlan plan) {
+  private static TurnoutConfig.Dns dns(MappingReader section, Cidr range, AddressPlan plan) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
     section.choice("enhanced-mode", "fake-ip", List.of("fake-ip"));
@@ -255,9 +258,8 @@ public final class ConfigLoader {
     List<String> excludes = new ArrayList<>();
     for (YamlScalar cidr : section.scalars("route-exclude-address")) {
       try {
-        Ipv4Cidr parsed = Ipv4Cidr.parse(cidr.text().trim());
-        excludes.add(
-            Ipv4Cidr.toAddress(parsed.first()).getHostAddress() + "/" + parsed.prefixLength());
+        Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
+        excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {
         problems.error(cidr, "tun.route-exclude-address", e.getMessage());
       }
@@ -309,13 +311,13 @@ public final class ConfigLoader {
     }
   }
 
-  private static Ipv4Cidr cidr(MappingReader section, String key, String fallback) {
+  private static Cidr cidr(MappingReader section, String key, String fallback) {
     String text = section.string(key, fallback);
     try {
-      return Ipv4Cidr.parse(text);
+      return AddressPlan.ipv4Range(text);
     } catch (IllegalArgumentException e) {
       section.problem(key, e.getMessage());
-      return Ipv4Cidr.parse(fallback);
+      return AddressPlan.ipv4Range(fallback);
     }
   }
 
@@ -336,6 +338,6 @@ public final class ConfigLoader {
     }
     String host = text.substring(0, colon);
     return new InetSocketAddress(
-        host.isEmpty() ? Ipv4Cidr.toAddress(0) : Ipv4Cidr.parseLiteral(host), port);
+        host.isEmpty() ? Ipv4.address(0) : IpLiterals.parseIpv4(host), port);
   }
 }

@@ -1,6 +1,7 @@
 package dev.turnout.launcher.config;
 
 import dev.turnout.config.YamlMapping;
+import dev.turnout.netbase.Cidr;
 import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ public record TurnoutConfig(
   public record Dns(
       boolean enable,
       InetSocketAddress listen,
-      Ipv4Cidr fakeIpRange,
+      Cidr fakeIpRange,
       List<String> fakeIpFilter,
       List<String> nameservers,
       boolean systemResolver) {}

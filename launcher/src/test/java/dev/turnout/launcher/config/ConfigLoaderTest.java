@@ -3,6 +3,7 @@ package dev.turnout.launcher.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.Ipv4;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,11 +39,11 @@ class ConfigLoaderTest {
   @Test
   void theRangeIsSplitIntoTunAddressFakePoolAndNatPool() throws Exception {
     AddressPlan plan = parse("dns:\n  nameserver: [192.0.2.1]\n").plan();
-    assertThat(Ipv4Cidr.toAddress(plan.tunAddress()).getHostAddress()).isEqualTo("198.18.0.1");
-    assertThat(Ipv4Cidr.toAddress(plan.fakeFirst()).getHostAddress()).isEqualTo("198.18.0.2");
-    assertThat(Ipv4Cidr.toAddress(plan.fakeLast()).getHostAddress()).isEqualTo("198.18.255.255");
-    assertThat(Ipv4Cidr.toAddress(plan.natFirst()).getHostAddress()).isEqualTo("198.19.0.0");
-    assertThat(Ipv4Cidr.toAddress(plan.natLast()).getHostAddress()).isEqualTo("198.19.255.254");
+    assertThat(Ipv4.address(plan.tunAddress()).getHostAddress()).isEqualTo("198.18.0.1");
+    assertThat(Ipv4.address(plan.fakeFirst()).getHostAddress()).isEqualTo("198.18.0.2");
+    assertThat(Ipv4.address(plan.fakeLast()).getHostAddress()).isEqualTo("198.18.255.255");
+    assertThat(Ipv4.address(plan.natFirst()).getHostAddress()).isEqualTo("198.19.0.0");
+    assertThat(Ipv4.address(plan.natLast()).getHostAddress()).isEqualTo("198.19.255.254");
   }
 
   @Test
@@ -50,7 +51,7 @@ class ConfigLoaderTest {
     AddressPlan plan =
         parse("dns:\n  fake-ip-range: 198.18.0.1/16\n  nameserver: [192.0.2.1]\n").plan();
     assertThat(plan.range().toString()).isEqualTo("198.18.0.0/16");
-    assertThat(Ipv4Cidr.toAddress(plan.natFirst()).getHostAddress()).isEqualTo("198.18.128.0");
+    assertThat(Ipv4.address(plan.natFirst()).getHostAddress()).isEqualTo("198.18.128.0");
   }
 
   @Test
@@ -107,7 +108,7 @@ class ConfigLoaderTest {
     assertThat(problems)
         .anyMatch(p -> p.startsWith("test.yaml:1: log-level: expected one of silent, error"))
         .anyMatch(
-            p -> p.startsWith("test.yaml:3: dns.fake-ip-range: prefix length must be 0 to 32"))
+            p -> p.startsWith("test.yaml:3: dns.fake-ip-range: prefix length out of range 0..32"))
         .anyMatch(p -> p.startsWith("test.yaml:4: dns.nameserver: "))
         .anyMatch(p -> p.startsWith("test.yaml:7: tun.mtu: expected an integer from 576 to 65535"))
         .anyMatch(p -> p.startsWith("test.yaml:8: tun.device: expected an interface name"))

@@ -2,7 +2,10 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnout.launcher.config.Ipv4Cidr;
+import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,9 +62,9 @@ class FakeIpPathIT {
     String other = dig("@198.18.0.1", "bulk.example.test");
     assertThat(first).isEqualTo(second);
     assertThat(other).isNotEqualTo(first);
-    Ipv4Cidr fakeRange = Ipv4Cidr.parse("198.18.0.0/16");
-    assertThat(fakeRange.contains(Ipv4Cidr.toInt(Ipv4Cidr.parseLiteral(first)))).isTrue();
-    assertThat(fakeRange.contains(Ipv4Cidr.toInt(Ipv4Cidr.parseLiteral(other)))).isTrue();
+    Cidr fakeRange = AddressPlan.ipv4Range("198.18.0.0/16");
+    assertThat(fakeRange.contains(Ipv4.toInt(IpLiterals.parseIpv4(first)))).isTrue();
+    assertThat(fakeRange.contains(Ipv4.toInt(IpLiterals.parseIpv4(other)))).isTrue();
   }
 
   @Test
