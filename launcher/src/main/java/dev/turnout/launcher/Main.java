@@ -77,7 +77,9 @@ public final class Main {
     @Option(
         names = {"-d", "--device"},
         paramLabel = "NAME",
-        description = "TUN device name (default: from the config, else turnout0).")
+        description =
+            "TUN device name (default: from the config, else every journal of this network"
+                + " namespace).")
     String device;
 
     @Override
@@ -91,11 +93,22 @@ public final class Main {
           return EXIT_CONFIG;
         }
       }
-      if (name == null) {
-        name = "turnout0";
-      }
-      Path stateDir = dev.turnout.hostnet.HostChanges.defaultStateDir(name);
       try {
+        if (name == null) {
+          // No device named: every journal of this network namespace, whatever the device.
+          java.util.Map<Path, Integer> cleaned =
+              dev.turnout.hostnet.HostChanges.cleanupAll(
+                  dev.turnout.hostnet.ProcessCommands.host());
+          if (cleaned.isEmpty()) {
+            System.out.println("nothing to clean up: no journal left in this network namespace");
+          }
+          cleaned.forEach(
+              (dir, undone) ->
+                  System.out.println(
+                      "undid " + undone + " host changes listed in " + dir + "/journal"));
+          return 0;
+        }
+        Path stateDir = dev.turnout.hostnet.HostChanges.defaultStateDir(name);
         int undone =
             dev.turnout.hostnet.HostChanges.cleanup(
                 stateDir, dev.turnout.hostnet.ProcessCommands.host());
@@ -104,6 +117,9 @@ public final class Main {
                 ? "nothing to clean up in " + stateDir
                 : "undid " + undone + " host changes listed in " + stateDir + "/journal");
         return 0;
+      } catch (IllegalArgumentException e) {
+        System.err.println("cleanup: " + e.getMessage());
+        return 2;
       } catch (java.io.IOException e) {
         System.err.println("cleanup failed: " + e.getMessage());
         return EXIT_FAILURE;
