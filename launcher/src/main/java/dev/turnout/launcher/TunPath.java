@@ -22,8 +22,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,8 @@ final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
   private static final int SESSION_PORT_FIRST = 1024;
   private static final int SESSION_PORT_LAST = 65535;
+  private static final int ROUTE_THREADS = 32;
+  private static final int ROUTE_QUEUE = 4096;
 
   private TunPath() {}
 
@@ -80,8 +83,17 @@ final class TunPath {
             .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress())
             .build();
 
-    ExecutorService blocking =
-        Executors.newCachedThreadPool(Assembly.daemonThreads("turnout-route"));
+    // Rules that resolve names or look up processes run here: bounded in threads and queue, so a
+    // flood of new flows cannot grow either; a flow that finds it full is refused (and counted).
+    ThreadPoolExecutor blocking =
+        new ThreadPoolExecutor(
+            ROUTE_THREADS,
+            ROUTE_THREADS,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(ROUTE_QUEUE),
+            Assembly.daemonThreads("turnout-route"));
+    blocking.allowCoreThreadTimeOut(true); // no idle threads kept
     onStop.accept(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());

@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.netbase.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,22 @@ public final class ConnectionLog {
   /** The logger of per-connection lines; users raise or lower it on its own. */
   public static final Logger CONNECTIONS = LoggerFactory.getLogger("turnout.connection");
 
+  // Failures can come per connection by the thousand (a proxy down, a flood): rate-limited.
+  private static final LogLimiter PROBLEMS = new LogLimiter(20, 100);
+
   private ConnectionLog() {}
+
+  /** A warning about one flow, at most about 20 a second; the rest are counted and summed up. */
+  public static void problem(String format, Object... arguments) {
+    if (!PROBLEMS.allow()) {
+      return;
+    }
+    long suppressed = PROBLEMS.takeSuppressed();
+    if (suppressed > 0) {
+      CONNECTIONS.warn("({} similar lines not logged)", suppressed);
+    }
+    CONNECTIONS.warn(format, arguments);
+  }
 
   /** Logs the route chosen for {@code origin}. */
   public static void routed(Origin origin, Router.Route route, boolean firstPacket) {

@@ -215,7 +215,7 @@ class FakeDnsIT {
                 "-sS",
                 "--fail",
                 "--limit-rate",
-                "2M",
+                "1M",
                 "-o",
                 out.toString(),
                 "http://www.example.test/10m.bin")
@@ -234,6 +234,8 @@ class FakeDnsIT {
           sandbox.inClient(
               T, "dig", "+short", "+time=3", "+tries=1", "@198.18.0.1", "-f", names.toString());
       assertThat(many.exit()).as("%s", many).isZero();
+      // Only meaningful while the download still holds its pin (about 10 s at 1 MB/s).
+      assertThat(slow.isAlive()).as("the download outlasts the lookups").isTrue();
       assertThat(many.stdout().lines().distinct().count()).isGreaterThan(100);
       assertThat(many.stdout().lines()).doesNotContain(www); // pinned: never handed out
       assertThat(dig("-x", www)).isEqualTo("www.example.test.");

@@ -56,8 +56,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         inbound.eventLoop(),
         (route, error) -> {
           if (error != null) {
-            ConnectionLog.CONNECTIONS.warn(
-                "{} routing failed: {}", origin.target(), error.toString());
+            ConnectionLog.problem("{} routing failed: {}", origin.target(), error.toString());
             fail(inbound, error);
           } else {
             dial(inbound, route);
@@ -110,7 +109,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 }
                 if (!(f.cause() instanceof RejectOutbound.Rejected)) {
                   relay.stats.dialFailed.increment();
-                  ConnectionLog.CONNECTIONS.warn(
+                  ConnectionLog.problem(
                       "{} via {} failed: {}",
                       origin.target(),
                       route.policy(),
