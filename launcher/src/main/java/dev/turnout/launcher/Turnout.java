@@ -71,9 +71,12 @@ final class Turnout implements Closeable {
 
   private Turnout() {}
 
-  /** Starts, waits for SIGINT/SIGTERM, stops. Returns the process exit code. */
-  static int runUntilSignalled(TurnoutConfig config) {
-    setLogLevel(config.logLevel());
+  /**
+   * Starts, logging at {@code logLevel} (the file's or the command line's), waits for
+   * SIGINT/SIGTERM, stops. Returns the process exit code.
+   */
+  static int runUntilSignalled(TurnoutConfig config, String logLevel) {
+    setLogLevel(logLevel);
     Turnout turnout = new Turnout();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
