@@ -7,6 +7,7 @@ import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,10 +52,27 @@ public final class Main {
   static final class Run implements Callable<Integer> {
     @CommandLine.Mixin ConfigFile config;
 
+    @Option(
+        names = "--log-level",
+        defaultValue = "${TURNOUT_LOG_LEVEL}",
+        paramLabel = "LEVEL",
+        description =
+            "silent, error, warning, info or debug: overrides log-level in the file"
+                + " (default: $TURNOUT_LOG_LEVEL).")
+    String logLevel;
+
     @Override
     public Integer call() {
       TurnoutConfig loaded = config.loadOrPrintProblems();
-      return loaded == null ? EXIT_CONFIG : Turnout.runUntilSignalled(loaded);
+      if (loaded == null) {
+        return EXIT_CONFIG;
+      }
+      String level = logLevel == null || logLevel.isEmpty() ? loaded.logLevel() : logLevel;
+      if (!List.of("silent", "error", "warning", "info", "debug").contains(level)) {
+        System.err.println("--log-level: " + level + " is not silent|error|warning|info|debug");
+        return EXIT_CONFIG;
+      }
+      return Turnout.runUntilSignalled(loaded, level);
     }
   }
 

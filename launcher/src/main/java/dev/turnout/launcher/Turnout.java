@@ -22,9 +22,12 @@ final class Turnout implements Closeable {
 
   private Turnout() {}
 
-  /** Starts, waits for SIGINT/SIGTERM, stops. Returns the process exit code. */
-  static int runUntilSignalled(TurnoutConfig config) {
-    Logging.setLevel(config.logLevel());
+  /**
+   * Starts, logging at {@code logLevel} (the file's or the command line's), waits for
+   * SIGINT/SIGTERM, stops. Returns the process exit code.
+   */
+  static int runUntilSignalled(TurnoutConfig config, String logLevel) {
+    Logging.setLevel(logLevel);
     Turnout turnout = new Turnout();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

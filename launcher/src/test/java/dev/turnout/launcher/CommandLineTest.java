@@ -1,6 +1,7 @@
 package dev.turnout.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -235,6 +236,38 @@ class CommandLineTest {
     Run run = run("check", "-c", dir.resolve("absent.yaml").toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err()).contains("absent.yaml: no such file");
+  }
+
+  @Test
+  void theConfigFileComesFromTurnoutConfigWhenNoOptionNamesIt() throws Exception {
+    // picocli reads ${TURNOUT_CONFIG} from a system property before the environment variable.
+    Path file = config("dns:\n  nameserver: [192.0.2.1]\nrules:\n  - MATCH,DIRECT\n");
+    System.setProperty("TURNOUT_CONFIG", file.toString());
+    try {
+      Run run = run("check");
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).contains(file + ": OK");
+      Run other = run("check", "-c", dir.resolve("absent.yaml").toString());
+      assertThat(other.err()).as("-c wins").contains("absent.yaml: no such file");
+    } finally {
+      System.clearProperty("TURNOUT_CONFIG");
+    }
+  }
+
+  @Test
+  void withoutTurnoutConfigTheOptionIsRequired() {
+    assumeTrue(System.getenv("TURNOUT_CONFIG") == null, "TURNOUT_CONFIG is set here");
+    Run run = run("check");
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("--config");
+  }
+
+  @Test
+  void anUnknownLogLevelStopsRunBeforeAnythingStarts() throws Exception {
+    Path file = config("dns:\n  nameserver: [192.0.2.1]\nrules:\n  - MATCH,DIRECT\n");
+    Run run = run("run", "-c", file.toString(), "--log-level", "loud");
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("--log-level: loud is not silent|error|warning|info|debug");
   }
 
   @Test
