@@ -3,9 +3,9 @@ package dev.turnout.hostnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.testing.Directories;
 import dev.turnout.testing.Netns;
 import dev.turnout.testing.Root;
-import dev.turnout.testing.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ class AutoRouteIT {
       netns.close();
     }
     if (state != null) {
-      TempDir.delete(state);
+      Directories.deleteTree(state);
     }
   }
 

@@ -239,7 +239,7 @@ public final class Netns implements AutoCloseable {
     if (!quietly("ip", "netns", "del", name)) {
       System.err.println("cannot delete namespace " + name);
     }
-    TempDir.delete(dir);
+    Directories.deleteTree(dir);
   }
 
   private static boolean quietly(String... command) {

@@ -249,7 +249,7 @@ public final class Sandbox implements AutoCloseable {
     }
     Command.Result down = run(Duration.ofSeconds(30), script(), "down", name, dir.toString());
     assertThat(down.exit()).as("sandbox down: %s", down).isZero();
-    TempDir.delete(dir);
+    Directories.deleteTree(dir);
   }
 
   private static String script() {

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removes a test's temporary directory with everything in it. */
-public final class TempDir {
-  private TempDir() {}
+/** Directories a test made: removed with everything in them. */
+public final class Directories {
+  private Directories() {}
 
   /** Deletes {@code dir} and everything below it; a directory already gone is fine. */
-  public static void delete(Path dir) {
+  public static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }
