@@ -18,10 +18,11 @@ import java.util.function.IntConsumer;
 
 /**
  * Opens the sockets of the upstream DNS clients: Netty epoll channels on one small event loop, each
- * carrying {@code SO_MARK} when a mark is configured. In capture-all mode (DESIGN §4) an unmarked
- * upstream query would be routed into Turnout's own TUN and hijacked back to Turnout, so this fails
- * closed through {@link MarkedSockets}: the mark is set before the socket is bound or connected,
- * read back from the kernel, and a socket on which it did not stick is closed and its query failed.
+ * carrying {@code SO_MARK} when a mark is configured. In capture-all mode (docs/design.md, "Host
+ * changes") an unmarked upstream query would be routed into Turnout's own TUN and hijacked back to
+ * Turnout, so this fails closed through {@link MarkedSockets}: the mark is set before the socket is
+ * bound or connected, read back from the kernel, and a socket on which it did not stick is closed
+ * and its query failed.
  *
  * <p>The event loop (one daemon thread) starts with the first socket and stops at {@link #close}.
  * Thread-safe.

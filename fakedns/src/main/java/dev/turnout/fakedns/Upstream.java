@@ -543,11 +543,11 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
     /**
      * {@code SO_MARK} for every upstream socket (UDP, TCP, DNS over TLS), for capture-all mode
-     * (DESIGN §4): the {@code routing-mark} that an {@code ip rule} sends to the main table, so
-     * upstream queries never re-enter the TUN. Setting it needs {@code CAP_NET_ADMIN}. Fails
-     * closed: the mark is read back from each socket before anything is sent, and a query whose
-     * socket did not take it fails (moving on to the next server) instead of going out unmarked.
-     * Default 0: no mark.
+     * (docs/design.md, "Host changes"): the {@code routing-mark} that an {@code ip rule} sends to
+     * the main table, so upstream queries never re-enter the TUN. Setting it needs {@code
+     * CAP_NET_ADMIN}. Fails closed: the mark is read back from each socket before anything is sent,
+     * and a query whose socket did not take it fails (moving on to the next server) instead of
+     * going out unmarked. Default 0: no mark.
      *
      * <p>DNS over HTTPS cannot be marked ({@code java.net.http} gives no access to its sockets), so
      * {@link #build()} rejects an {@code https://} server together with a mark.

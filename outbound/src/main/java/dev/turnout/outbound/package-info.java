@@ -6,7 +6,7 @@
  * dev.turnout.outbound.ProxyOutbound} dials a proxy server and lets its protocol package run the
  * handshake; {@link dev.turnout.outbound.config.OutboundConfig} reads Clash's {@code proxies:} and
  * {@code proxy-groups:} and dispatches each entry to its protocol's {@link
- * dev.turnout.outbound.ProxyType}. Each protocol lives in a subpackage built on this one; here only
- * OutboundConfig and Outbounds, which assemble them, import the subpackages.
+ * dev.turnout.outbound.ProxyType}. Each protocol lives in a subpackage built on this one; only
+ * {@code outbound.config}, which assembles them, imports the protocol packages.
  */
 package dev.turnout.outbound;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
+import dev.turnout.testing.Netns;
+import dev.turnout.testing.UdpEcho;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -80,15 +82,7 @@ class ProxiesIT {
   }
 
   private static void startEcho() throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    ns.start(
-        "echo.out",
-        java,
-        "-cp",
-        System.getProperty("java.class.path"),
-        UdpEcho.class.getName(),
-        Netns.SERVER,
-        "9999");
+    ns.start("echo.out", UdpEcho.command(Netns.SERVER, 9999).toArray(String[]::new));
   }
 
   private static void startDante() throws Exception {

@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +40,13 @@ class CleanupIT {
           .as("the rules outlive the process")
           .contains("lookup main suppress_prefixlength 0");
 
-      Sandbox.Result cleanup =
+      Command.Result cleanup =
           sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
       assertThat(cleanup.stdout()).contains("undid").contains("cbtun0");
       assertThat(sandbox.routing()).isEqualTo(before);
 
-      Sandbox.Result again = sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
+      Command.Result again = sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
       assertThat(again.exit()).isZero();
       assertThat(again.stdout()).contains("nothing to clean up");
     }

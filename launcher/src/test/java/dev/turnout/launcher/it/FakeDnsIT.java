@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +33,7 @@ class FakeDnsIT {
   @BeforeAll
   static void start() throws Exception {
     sandbox = Sandbox.create();
-    Sandbox.Result dot =
+    Command.Result dot =
         Sandbox.run(
             T,
             Sandbox.ROOT.resolve("sandbox/sandbox.sh").toString(),
@@ -60,25 +63,14 @@ class FakeDnsIT {
     Path config = sandbox.file("dns-config-" + n + ".yaml");
     Files.writeString(config, yaml);
     Path log = sandbox.file("dns-turnout-" + n + ".log");
-    Process process =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                sandbox.client,
-                "java",
-                "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
-                "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-jar",
-                Sandbox.JAR.toString(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    turnout = new TurnoutProcess(process, log);
-    turnout.awaitLog("Turnout ready", Duration.ofSeconds(30));
+    turnout =
+        TurnoutProcess.start(
+            Sandbox.JAR,
+            sandbox.client,
+            config,
+            log,
+            "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
+            "-Djavax.net.ssl.trustStorePassword=changeit");
     return turnout;
   }
 
@@ -105,7 +97,7 @@ class FakeDnsIT {
     List<String> command =
         new ArrayList<>(List.of("dig", "+short", "+time=3", "+tries=1", "@198.18.0.1"));
     command.addAll(List.of(args));
-    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    Command.Result result = sandbox.inClient(T, command.toArray(String[]::new));
     assertThat(result.exit()).as("%s", result).isZero();
     return result.stdout().trim();
   }
@@ -131,7 +123,7 @@ class FakeDnsIT {
     String fake = dig("www.example.test");
     assertThat(fake).startsWith("198.18.");
     assertThat(dig("+tcp", "www.example.test")).isEqualTo(fake);
-    Sandbox.Result kdig =
+    Command.Result kdig =
         sandbox.inClient(T, "kdig", "+tcp", "+short", "@198.18.0.1", "www.example.test");
     assertThat(kdig.stdout().trim()).as("%s", kdig).isEqualTo(fake);
     // AAAA without ipv6, HTTPS and SVCB: empty NOERROR answers
@@ -230,7 +222,7 @@ class FakeDnsIT {
         batch.append("name").append(i).append(".example.test A\n");
       }
       Files.writeString(names, batch);
-      Sandbox.Result many =
+      Command.Result many =
           sandbox.inClient(
               T, "dig", "+short", "+time=3", "+tries=1", "@198.18.0.1", "-f", names.toString());
       assertThat(many.exit()).as("%s", many).isZero();
@@ -248,7 +240,7 @@ class FakeDnsIT {
   }
 
   private static String curlResolved(String name, String address) throws Exception {
-    Sandbox.Result r =
+    Command.Result r =
         sandbox.inClient(
             T,
             "curl",

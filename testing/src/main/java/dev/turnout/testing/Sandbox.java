@@ -1,9 +1,8 @@
-package dev.turnout.launcher.it;
+package dev.turnout.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -14,21 +13,35 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Test hosts in network namespaces, built by {@code sandbox/sandbox.sh} (see its header for the
- * layout). One sandbox per test class; {@link #close} removes every namespace, process and file,
- * also after a failed test.
+ * layout): a "client" namespace where Turnout and the clients run, an "internet" namespace with the
+ * servers. One sandbox per test class; {@link #close} removes every namespace, process and file,
+ * also after a failed test. Needs root ({@link Root#requireRoot}). Not thread-safe.
  */
-final class Sandbox implements AutoCloseable {
-  static final Path ROOT = findRepositoryRoot();
-  static final Path JAR = ROOT.resolve("launcher/target/turnout.jar");
+public final class Sandbox implements AutoCloseable {
+  /** The repository's root directory: the first directory above this JVM's that has sandbox/. */
+  public static final Path ROOT = findRepositoryRoot();
 
-  final String name;
-  final String client;
-  final String internet;
-  final Path dir;
+  /** Turnout's shaded jar, as {@code mvn package} leaves it. */
+  public static final Path JAR = ROOT.resolve("launcher/target/turnout.jar");
+
+  /** What sandbox.sh was given as NAME; the namespaces are NAME-c, NAME-n (and NAME-l). */
+  public final String name;
+
+  /** The client namespace. */
+  public final String client;
+
+  /** The internet namespace. */
+  public final String internet;
+
+  /** The sandbox's files: configs, logs, the web root {@code www}. */
+  public final Path dir;
+
   private final List<TurnoutProcess> started = new ArrayList<>();
 
   private Sandbox(String name, Path dir) {
@@ -38,13 +51,13 @@ final class Sandbox implements AutoCloseable {
     this.dir = dir;
   }
 
-  static Sandbox create() throws Exception {
-    requireRoot();
-    String name =
-        "tnt" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+  /** Runs {@code sandbox.sh up}: the two namespaces with dnsmasq and nginx ready. */
+  public static Sandbox create() throws Exception {
+    Root.requireRoot();
+    String name = Names.unique("tnt");
     Path dir = Files.createTempDirectory("turnout-it-");
     Sandbox sandbox = new Sandbox(name, dir);
-    Result up = run(Duration.ofSeconds(30), script(), "up", name, dir.toString());
+    Command.Result up = run(Duration.ofSeconds(30), script(), "up", name, dir.toString());
     if (up.exit() != 0) {
       sandbox.close();
       throw new IllegalStateException("sandbox up failed: " + up);
@@ -52,13 +65,9 @@ final class Sandbox implements AutoCloseable {
     return sandbox;
   }
 
-  /** In CI (root) end-to-end tests must run; elsewhere, without root, they are skipped. */
-  static void requireRoot() throws Exception {
-    boolean root = "0".equals(run(Duration.ofSeconds(5), "id", "-u").stdout().trim());
-    if (!root && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("end-to-end tests need root in CI");
-    }
-    Assumptions.assumeTrue(root, "end-to-end tests need root (network namespaces, TUN)");
+  /** {@link Root#requireRoot}. */
+  public static void requireRoot() {
+    Root.requireRoot();
   }
 
   /**
@@ -66,7 +75,7 @@ final class Sandbox implements AutoCloseable {
    * link-local routes (added whenever duplicate address detection finishes): what Turnout must
    * leave exactly as it found it.
    */
-  String routing() throws Exception {
+  public String routing() throws Exception {
     Duration t = Duration.ofSeconds(30);
     return String.join(
         "\n----\n",
@@ -76,7 +85,7 @@ final class Sandbox implements AutoCloseable {
             .stdout()
             .lines()
             .filter(line -> !line.contains("fe80:"))
-            .collect(java.util.stream.Collectors.joining("\n")));
+            .collect(Collectors.joining("\n")));
   }
 
   /**
@@ -84,62 +93,46 @@ final class Sandbox implements AutoCloseable {
    * changed and will undo. Its state directory is per network namespace, named by the namespace's
    * inode (see {@code HostChanges.defaultStateDir}).
    */
-  List<String> hostJournal() throws IOException {
+  public List<String> hostJournal() throws IOException {
     Object inode = Files.getAttribute(Path.of("/run/netns", client), "unix:ino");
     return Files.readAllLines(Path.of("/run/turnout", "netns-" + inode, "turnout0", "journal"));
   }
 
   /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
-  void startServer(String which) throws Exception {
-    Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
+  public void startServer(String which) throws Exception {
+    Command.Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
     if (result.exit() != 0) {
       throw new IllegalStateException("sandbox " + which + " failed: " + result);
     }
   }
 
   /** Runs a command inside the client namespace, where Turnout and the clients run. */
-  Result inClient(Duration timeout, String... command) throws Exception {
+  public Command.Result inClient(Duration timeout, String... command) throws Exception {
     return inNamespace(client, timeout, command);
   }
 
-  Result inInternet(Duration timeout, String... command) throws Exception {
+  /** Runs a command inside the internet namespace, where the servers run. */
+  public Command.Result inInternet(Duration timeout, String... command) throws Exception {
     return inNamespace(internet, timeout, command);
   }
 
-  private static Result inNamespace(String ns, Duration timeout, String... command)
+  private static Command.Result inNamespace(String ns, Duration timeout, String... command)
       throws Exception {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-    full.addAll(List.of(command));
-    return run(timeout, full.toArray(String[]::new));
+    return Command.run(timeout, Daemon.inNamespace(ns, List.of(command)));
   }
 
   /** Starts Turnout in the client namespace with this YAML and waits until it is ready. */
-  TurnoutProcess startTurnout(String yaml) throws Exception {
+  public TurnoutProcess startTurnout(String yaml) throws Exception {
     Path config = dir.resolve("config-" + started.size() + ".yaml");
     Files.writeString(config, yaml);
     Path log = dir.resolve("turnout-" + started.size() + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                client,
-                "java",
-                "-jar",
-                JAR.toString(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    TurnoutProcess process = new TurnoutProcess(builder.start(), log);
+    TurnoutProcess process = TurnoutProcess.start(JAR, client, config, log);
     started.add(process);
-    process.awaitLog("Turnout ready", Duration.ofSeconds(30));
     return process;
   }
 
   /** A config for the sandbox: fake-IP DNS with dnsmasq upstream, TUN, and the given rules. */
-  static String config(String extraDns, String rules) {
+  public static String config(String extraDns, String rules) {
     return String.join(
         "\n",
         "log-level: info",
@@ -160,16 +153,16 @@ final class Sandbox implements AutoCloseable {
    * Downloads {@code url} with curl in the client and checks it is byte for byte {@code www/FILE},
    * the file nginx served.
    */
-  void assertDownloadIntact(String url, String file) throws Exception {
+  public void assertDownloadIntact(String url, String file) throws Exception {
     Path out = file("dl-" + ThreadLocalRandom.current().nextInt(1 << 30) + "-" + file);
-    Result result =
+    Command.Result result =
         inClient(Duration.ofSeconds(60), "curl", "-sS", "--fail", "-o", out.toString(), url);
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(sha256(out)).as(url).isEqualTo(sha256(file("www/" + file)));
   }
 
   /** {@code count} downloads of {@code url} by one curl at once, each checked as above. */
-  void assertParallelDownloadsIntact(int count, String url, String file) throws Exception {
+  public void assertParallelDownloadsIntact(int count, String url, String file) throws Exception {
     Path dir = Files.createTempDirectory(this.dir, "parallel");
     List<String> command =
         new ArrayList<>(
@@ -184,7 +177,7 @@ final class Sandbox implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       command.addAll(List.of("-o", dir.resolve("f" + i).toString(), url));
     }
-    Result result = inClient(Duration.ofSeconds(60), command.toArray(String[]::new));
+    Command.Result result = inClient(Duration.ofSeconds(60), command.toArray(String[]::new));
     assertThat(result.exit()).as("%s", result).isZero();
     String expected = sha256(file("www/" + file));
     for (int i = 0; i < count; i++) {
@@ -193,21 +186,19 @@ final class Sandbox implements AutoCloseable {
   }
 
   /** The id of the fast-path program a running Turnout logged at start. */
-  static int fastPathProgramId(TurnoutProcess turnout) throws IOException {
-    java.util.regex.Matcher id =
-        java.util.regex.Pattern.compile(
-                "kernel fast path on \\S+ egress \\((tcx|clsact), BPF program id (\\d+)\\)")
+  public static int fastPathProgramId(TurnoutProcess turnout) throws IOException {
+    Matcher id =
+        Pattern.compile("kernel fast path on \\S+ egress \\((tcx|clsact), BPF program id (\\d+)\\)")
             .matcher(turnout.log());
     assertThat(id.find()).as("Turnout's log names its fast-path program").isTrue();
     return Integer.parseInt(id.group(2));
   }
 
   /** Whether the kernel has a TCX link (a tc program attached to a device) running {@code id}. */
-  static boolean attachedByLink(int program) throws Exception {
+  public static boolean attachedByLink(int program) throws Exception {
     String links = run(Duration.ofSeconds(10), "bpftool", "-j", "link", "show").stdout();
     // bpftool before 7.3 prints the TCX link type as its number, 11.
-    return java.util.regex.Pattern.compile(
-            "\\{[^}]*\"type\":(11|\"tcx\")[^}]*\"prog_id\":" + program + "[,}]")
+    return Pattern.compile("\\{[^}]*\"type\":(11|\"tcx\")[^}]*\"prog_id\":" + program + "[,}]")
         .matcher(links)
         .find();
   }
@@ -216,8 +207,8 @@ final class Sandbox implements AutoCloseable {
    * Bytes the kernel queued to Turnout through the TUN so far: segments the fast path carries never
    * get there.
    */
-  long tunBytesToTurnout() throws Exception {
-    Result result =
+  public long tunBytesToTurnout() throws Exception {
+    Command.Result result =
         inClient(Duration.ofSeconds(10), "cat", "/sys/class/net/turnout0/statistics/tx_bytes");
     return Long.parseLong(result.stdout().trim());
   }
@@ -227,7 +218,7 @@ final class Sandbox implements AutoCloseable {
    * kernel frees a detached program after an RCU grace period, so this waits up to 5 s for it to
    * go.
    */
-  static boolean bpfProgramLoaded(int id) throws Exception {
+  public static boolean bpfProgramLoaded(int id) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
       boolean loaded =
@@ -240,11 +231,13 @@ final class Sandbox implements AutoCloseable {
     }
   }
 
-  Path file(String relative) {
+  /** A file in {@link #dir}. */
+  public Path file(String relative) {
     return dir.resolve(relative);
   }
 
-  static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
+  /** The SHA-256 of a file's bytes, in hex. */
+  public static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
     return HexFormat.of().formatHex(digest.digest(Files.readAllBytes(file)));
   }
@@ -254,41 +247,18 @@ final class Sandbox implements AutoCloseable {
     for (TurnoutProcess process : started) {
       process.kill();
     }
-    Result down = run(Duration.ofSeconds(30), script(), "down", name, dir.toString());
+    Command.Result down = run(Duration.ofSeconds(30), script(), "down", name, dir.toString());
     assertThat(down.exit()).as("sandbox down: %s", down).isZero();
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    Directories.deleteTree(dir);
   }
 
   private static String script() {
     return ROOT.resolve("sandbox/sandbox.sh").toString();
   }
 
-  static Result run(Duration timeout, String... command) throws Exception {
-    Path out = Files.createTempFile("turnout-it-out", ".txt");
-    Path err = Files.createTempFile("turnout-it-err", ".txt");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .start();
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor();
-        throw new IllegalStateException(
-            "timed out after " + timeout + ": " + String.join(" ", command));
-      }
-      return new Result(
-          process.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+  /** {@link Command#run(Duration, String...)}. */
+  public static Command.Result run(Duration timeout, String... command) throws Exception {
+    return Command.run(timeout, command);
   }
 
   private static Path findRepositoryRoot() {
@@ -299,12 +269,5 @@ final class Sandbox implements AutoCloseable {
       }
     }
     throw new IllegalStateException("sandbox/sandbox.sh not found above " + here);
-  }
-
-  record Result(int exit, String stdout, String stderr) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\nstdout: " + stdout + "\nstderr: " + stderr;
-    }
   }
 }
