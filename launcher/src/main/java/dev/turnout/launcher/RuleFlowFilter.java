@@ -10,7 +10,7 @@ import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
-import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
@@ -59,9 +59,9 @@ final class RuleFlowFilter implements FlowFilter {
   @Override
   public Judgement judge(
       int protocol,
-      Inet4Address source,
+      InetAddress source,
       int sourcePort,
-      Inet4Address destination,
+      InetAddress destination,
       int destinationPort) {
     if (rules.mayBlock()) {
       return Judgement.UNDECIDED;
@@ -111,7 +111,7 @@ final class RuleFlowFilter implements FlowFilter {
    * retransmitted SYN or datagram is judged again, and would be logged again.
    */
   private boolean firstSighting(
-      int protocol, Inet4Address source, int sourcePort, Inet4Address destination, int port) {
+      int protocol, InetAddress source, int sourcePort, InetAddress destination, int port) {
     long key =
         ((long) source.hashCode() << 32 | destination.hashCode() & 0xffffffffL)
             ^ ((long) protocol << 56 | (long) sourcePort << 16 | port);
