@@ -1,5 +1,6 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.Ipv6;
 import java.net.InetAddress;
@@ -120,8 +121,7 @@ final class FlowKey {
         + endpoint(destinationInetAddress(), destinationPort);
   }
 
-  private String endpoint(InetAddress address, int port) {
-    String text = address.getHostAddress();
-    return (ipv6 ? "[" + text + "]" : text) + ":" + port;
+  private static String endpoint(InetAddress address, int port) {
+    return IpLiterals.format(address, port);
   }
 }

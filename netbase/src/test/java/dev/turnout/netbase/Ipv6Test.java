@@ -42,6 +42,41 @@ class Ipv6Test {
   }
 
   @Test
+  void addressesAreWrittenAsRfc5952Says() {
+    String[][] cases = {
+      {"2001:db8:0:0:0:0:0:1", "2001:db8::1"},
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+      {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},
+      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
+      {"0:0:0:0:0:0:0:0", "::"},
+      {"0:0:0:0:0:0:0:1", "::1"},
+      {"fe80:0:0:0:0:0:0:0", "fe80::"},
+      {"FDFE:DCBA:9876::ABCD", "fdfe:dcba:9876::abcd"},
+      {"198.51.100.7", "198.51.100.7"},
+    };
+    for (String[] c : cases) {
+      assertThat(IpLiterals.format(IpLiterals.parse(c[0]))).as(c[0]).isEqualTo(c[1]);
+    }
+    assertThat(IpLiterals.format(IpLiterals.parse("2001:db8::80"), 80))
+        .isEqualTo("[2001:db8::80]:80");
+    assertThat(IpLiterals.format(IpLiterals.parse("203.0.113.10"), 80))
+        .isEqualTo("203.0.113.10:80");
+  }
+
+  @Test
+  void formattedAddressesParseBackForRandomValues() {
+    SplittableRandom random = new SplittableRandom(5952);
+    for (int i = 0; i < 10_000; i++) {
+      long high = random.nextLong() & (random.nextBoolean() ? 0xffff0000ffffffffL : -1L);
+      long low = random.nextLong() & (random.nextBoolean() ? 0xffffffff0000L : -1L);
+      Inet6Address address = Ipv6.address(high, low);
+      String text = IpLiterals.format(address);
+      assertThat(IpLiterals.parseBytes(text)).as(text).isEqualTo(address.getAddress());
+      assertThat(text).doesNotContain(":::");
+    }
+  }
+
+  @Test
   void anIpv4AddressHasNoHalves() {
     assertThatThrownBy(() -> Ipv6.high(IpLiterals.parse("198.18.0.1")))
         .isInstanceOf(IllegalArgumentException.class);

@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 
 /**
@@ -19,6 +20,6 @@ public record Destination(String host, InetAddress address, int port) {
 
   @Override
   public String toString() {
-    return (host != null ? host : address.getHostAddress()) + ":" + port;
+    return host != null ? host + ":" + port : IpLiterals.format(address, port);
   }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +37,11 @@ public final class ConnectionLog {
       return;
     }
     CONNECTIONS.info(
-        "{} {}:{} -> {} ({}) rule {} [{}] via {}{}",
+        "{} {} -> {} ({}) rule {} [{}] via {}{}",
         origin.udp() ? "udp" : "tcp",
-        origin.source().getAddress().getHostAddress(),
-        origin.source().getPort(),
+        IpLiterals.format(origin.source().getAddress(), origin.source().getPort()),
         origin.target(),
-        origin.dialed().getAddress().getHostAddress(),
+        IpLiterals.format(origin.dialed().getAddress()),
         route.rule(),
         route.source(),
         route.policy(),
