@@ -1,0 +1,101 @@
+package dev.turnout.fakedns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Type;
+
+/** A and AAAA for DIRECT with IPv6 on, against a real (in-process) DNS server. */
+class DualStackResolverTest {
+  private static final Cidr OWN6 = Cidr.parseMasking("fdfe:dcba:9876::/64");
+
+  private FakeUpstream server;
+  private Upstream upstream;
+  private DualStackResolver resolver;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server = new FakeUpstream();
+    server
+        .add(UpstreamTest.a("both.test.", 60, "203.0.113.10"))
+        .add(aaaa("both.test.", "2001:db8::10"))
+        .add(aaaa("both.test.", "2001:db8::11"))
+        .add(aaaa("v6only.test.", "2001:db8::80"))
+        .add(UpstreamTest.a("v4only.test.", 60, "203.0.113.20"))
+        .add(aaaa("loop6.test.", "fdfe:dcba:9876::5"))
+        .add(aaaa("loop6.test.", "2001:db8::5"));
+    upstream =
+        Upstream.builder(List.of(server.address()))
+            .timeout(Duration.ofMillis(2000))
+            .forbiddenRange(0xC6120000, 0xC613FFFF)
+            .build();
+    resolver = new DualStackResolver(upstream, OWN6::contains);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    upstream.close();
+    server.close();
+  }
+
+  static AAAARecord aaaa(String name, String address) throws Exception {
+    return new AAAARecord(UpstreamTest.name(name), DClass.IN, 60, IpLiterals.parse(address));
+  }
+
+  private List<String> resolve(String host) throws Exception {
+    return resolver.resolve(host).get(5, TimeUnit.SECONDS).stream()
+        .map(IpLiterals::format)
+        .toList();
+  }
+
+  @Test
+  void ipv4ComesFirstThenIpv6() throws Exception {
+    assertThat(resolve("both.test"))
+        .containsExactly("203.0.113.10", "2001:db8::10", "2001:db8::11");
+  }
+
+  @Test
+  void aNameWithOnlyAaaaIsReachedOverIpv6AndOneWithOnlyAOverIpv4() throws Exception {
+    assertThat(resolve("v6only.test")).containsExactly("2001:db8::80");
+    assertThat(resolve("v4only.test")).containsExactly("203.0.113.20");
+  }
+
+  @Test
+  void addressesInsideTurnoutsOwnIpv6RangeAreDropped() throws Exception {
+    assertThat(resolve("loop6.test")).containsExactly("2001:db8::5");
+    assertThatThrownBy(() -> resolver.resolve("fdfe:dcba:9876::7").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class);
+    assertThat(resolve("2001:db8::99")).containsExactly("2001:db8::99");
+  }
+
+  @Test
+  void aNameWithNeitherFailsWithTheUpstreamsReason() {
+    assertThatThrownBy(() -> resolver.resolve("nope.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("NXDOMAIN");
+  }
+
+  @Test
+  void aSilentAaaaDoesNotHoldUpAnAnswerIpv4CanServe() throws Exception {
+    server.silentType = Type.AAAA;
+    long start = System.nanoTime();
+    List<InetAddress> addresses = resolver.resolve("both.test").get(5, TimeUnit.SECONDS);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(addresses).containsExactly(IpLiterals.parse("203.0.113.10"));
+    assertThat(millis).as("well before the 2 s upstream timeout").isLessThan(1500);
+  }
+}
