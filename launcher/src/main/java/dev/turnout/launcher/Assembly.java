@@ -8,7 +8,9 @@ import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.config.Outbounds;
@@ -19,8 +21,8 @@ import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
-import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -69,14 +71,14 @@ final class Assembly {
             .build();
     onStop.accept(upstream);
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
-    String range6 = config.fakeDns().fakeIpRange6();
-    FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
+    FakeIpPool pool6 = Ipv6Parts.fakePool6(config);
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
+    HostResolver resolver = Ipv6Parts.resolver(config, upstream);
     Dialer dialer =
         new Dialer(
-            upstream,
+            resolver,
             ownRange(plan),
             config.tun().routingMark(),
             config.proxies().interfaceName(),
@@ -91,7 +93,7 @@ final class Assembly {
     RuleEngine rules =
         Components.rules(
             config,
-            upstream, // the engine waits for it at most 5 s
+            resolver, // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
             new MarkedListFetcher(dialer, loops));
     onStop.accept(rules);
@@ -103,12 +105,15 @@ final class Assembly {
     }
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+    AddressPlan6 tun6 = null; // IPv6 on the TUN, when it got it
     if (config.tun().enable()) {
       Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
+      FakePools pools = new FakePools(pool, pool6);
+      tun6 = TunPath.start(config, pools, rules, router, connections, loops, host, onStop);
     }
     if (config.dns().enable()) {
-      startDns(upstream, pool, pool6);
+      boolean v6 = tun6 != null || !config.tun().enable(); // no fake AAAA the TUN cannot route
+      startDns(upstream, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6));
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -126,7 +131,9 @@ final class Assembly {
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(Upstream upstream, FakeIpPool pool, FakeIpPool pool6) throws Exception {
+  private void startDns(
+      Upstream upstream, FakeIpPool pool, FakeIpPool pool6, InetSocketAddress listen6)
+      throws Exception {
     TurnoutConfig.Dns dns = config.dns();
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
@@ -138,15 +145,17 @@ final class Assembly {
     }
     // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
     // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
-    DnsServer server =
-        DnsServer.start(
-            dns.listen(),
-            handler.build(),
-            DnsServer.Options.defaults()
-                .withAllowLan(fake.allowLan())
-                .withTrusted(ownRange(config.plan())));
-    onStop.accept(server);
+    FakeDnsHandler answers = handler.build();
+    DnsServer.Options options =
+        DnsServer.Options.defaults()
+            .withAllowLan(fake.allowLan())
+            .withTrusted(ownRange(config.plan()));
+    onStop.accept(DnsServer.start(dns.listen(), answers, options));
     log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), upstream);
+    if (listen6 != null) {
+      onStop.accept(DnsServer.start(listen6, answers, options)); // hijacked IPv6 queries
+      log.info("dns: also on {} (udp, tcp)", listen6);
+    }
     if (dns.systemResolver()) {
       host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
     }
@@ -166,9 +175,9 @@ final class Assembly {
     return chain;
   }
 
-  /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
+  /** Turnout's own ranges: never dialed, and trusted as DNS clients (hijacked queries). */
   private static Predicate<InetAddress> ownRange(AddressPlan plan) {
-    return address -> address instanceof Inet4Address && plan.range().contains(Ipv4.toInt(address));
+    return Ipv6Parts.ownRange(plan);
   }
 
   static ThreadFactory daemonThreads(String name) {

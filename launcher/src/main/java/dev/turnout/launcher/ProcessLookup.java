@@ -3,6 +3,7 @@ package dev.turnout.launcher;
 import dev.turnout.rules.ProcessInfo;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,9 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the process that owns a local TCP socket, for PROCESS-NAME and PROCESS-PATH rules. With the
  * NAT design the original source address and port of every captured connection are known, so the
- * socket can be found in {@code /proc/net/tcp} and its inode in some process's {@code fd}
- * directory. This walks /proc and is slow; the rule engine calls it only when such a rule is
- * reached.
+ * socket can be found in {@code /proc/net/tcp} (or {@code tcp6}) and its inode in some process's
+ * {@code fd} directory. This walks /proc and is slow; the rule engine calls it only when such a
+ * rule is reached.
  */
 final class ProcessLookup {
   private static final Logger log = LoggerFactory.getLogger(ProcessLookup.class);
@@ -40,11 +41,9 @@ final class ProcessLookup {
   }
 
   private String socketInode(InetSocketAddress local) throws IOException {
-    if (!(local.getAddress() instanceof Inet4Address address)) {
-      return null;
-    }
-    String wanted = procAddress(address, local.getPort());
-    List<String> lines = Files.readAllLines(proc.resolve("net/tcp"));
+    String wanted = procAddress(local.getAddress(), local.getPort());
+    boolean v6 = !(local.getAddress() instanceof Inet4Address);
+    List<String> lines = Files.readAllLines(proc.resolve(v6 ? "net/tcp6" : "net/tcp"));
     for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
       String[] fields = line.trim().split("\\s+");
       if (fields.length > 9 && fields[1].equals(wanted)) {
@@ -54,17 +53,19 @@ final class ProcessLookup {
     return null;
   }
 
-  /** {@code /proc/net/tcp} writes the address as the host-order word of the network bytes. */
-  static String procAddress(Inet4Address address, int port) {
+  /**
+   * {@code /proc/net/tcp} and {@code tcp6} write an address as the host-order (little-endian here)
+   * words of its network bytes, one word for IPv4, four for IPv6.
+   */
+  static String procAddress(InetAddress address, int port) {
     byte[] b = address.getAddress();
-    return String.format(
-        Locale.ROOT,
-        "%02X%02X%02X%02X:%04X",
-        b[3] & 0xff,
-        b[2] & 0xff,
-        b[1] & 0xff,
-        b[0] & 0xff,
-        port);
+    StringBuilder text = new StringBuilder(b.length * 2 + 5);
+    for (int word = 0; word < b.length; word += 4) {
+      for (int i = word + 3; i >= word; i--) {
+        text.append(String.format(Locale.ROOT, "%02X", b[i] & 0xff));
+      }
+    }
+    return text.append(String.format(Locale.ROOT, ":%04X", port)).toString();
   }
 
   private ProcessInfo processWithSocket(String link) throws IOException {

@@ -32,17 +32,17 @@ final class RuleFlowFilter implements FlowFilter {
 
   private final RuleEngine rules;
   private final RuleRouter router;
-  private final FakeIpPool pool;
+  private final FakePools pools;
   // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
   private final long[] recentKeys = new long[RECENT];
   private final long[] recentTimes = new long[RECENT];
   // Many distinct rejected flows (a scan, a flood) are logged at this rate at most.
   private final LogLimiter rejections = new LogLimiter(50, 200);
 
-  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakeIpPool pool) {
+  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakePools pools) {
     this.rules = rules;
     this.router = router;
-    this.pool = pool;
+    this.pools = pools;
   }
 
   /**
@@ -70,7 +70,8 @@ final class RuleFlowFilter implements FlowFilter {
         ConnectionInfo.builder(protocol == UDP ? Network.UDP : Network.TCP)
             .source(source, sourcePort);
     String host = null;
-    if (pool.contains(destination)) {
+    FakeIpPool pool = pools.owner(destination);
+    if (pool != null) {
       Optional<String> name = pool.nameFor(destination);
       if (name.isEmpty()) {
         return Judgement.UNDECIDED; // the relay explains in its log why it refuses

@@ -143,7 +143,7 @@ class CommandLineTest {
                 + ":1: log-level: expected one of silent, error, warning, info, debug, got \"loud\"",
             file
                 + ":4: dns.listne: unknown key; expected one of enable, enhanced-mode,"
-                + " fake-ip-filter, fake-ip-filter-mode, fake-ip-range, ipv6, listen,"
+                + " fake-ip-filter, fake-ip-filter-mode, fake-ip-range, fake-ip-range6, ipv6, listen,"
                 + " nameserver, system-resolver",
             file + ":6: tun.mtu: expected an integer from 576 to 65535, got \"70000\"",
             file

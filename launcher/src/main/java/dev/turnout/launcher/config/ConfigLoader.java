@@ -9,7 +9,6 @@ import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.fakedns.DomainFilter;
-import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.netbase.Cidr;
@@ -99,10 +98,6 @@ public final class ConfigLoader {
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
     top.choice("mode", "rule", List.of("rule"));
-    if (top.bool("ipv6", false)) {
-      problems.error(top.keyAt("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
-    }
-
     MappingReader dnsSection = top.mapping("dns");
     Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
     AddressPlan plan;
@@ -112,10 +107,14 @@ public final class ConfigLoader {
       dnsSection.problem("fake-ip-range", e.getMessage());
       plan = AddressPlan.of(AddressPlan.ipv4Range("198.18.0.0/15"));
     }
-    TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection); // before dns() checks keys
-    TurnoutConfig.Dns dns = dns(dnsSection, range, plan);
     int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
+    Ipv6Config ipv6 = Ipv6Config.read(top, dnsSection, tun.mtu()); // before dns() checks keys
+    if (ipv6.plan() != null) {
+      plan = plan.withIpv6(ipv6.plan());
+    }
+    TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan);
 
     Path home = file.toAbsolutePath().getParent();
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
@@ -145,19 +144,10 @@ public final class ConfigLoader {
         fakeDns);
   }
 
-  private static TurnoutConfig.FakeDns fakeDns(MappingReader top, MappingReader dns) {
+  private static TurnoutConfig.FakeDns fakeDns(
+      MappingReader top, MappingReader dns, Ipv6Config ipv6) {
     String mode = dns.choice("fake-ip-filter-mode", "blacklist", List.of("blacklist", "whitelist"));
-    String range6 = null;
-    if (dns.bool("ipv6", false)) {
-      range6 = dns.string("fake-ip-range6", "fdfe:dcba:9876::/64");
-      try {
-        FakeIpPool.ofCidr(range6);
-      } catch (IllegalArgumentException e) {
-        dns.problem("fake-ip-range6", e.getMessage());
-      }
-    } else if (dns.has("fake-ip-range6")) {
-      dns.problem("fake-ip-range6", "only used with dns.ipv6: true");
-    }
+    String range6 = ipv6.fakeAaaa() ? ipv6.plan().range().toString() : null;
     Map<String, List<String>> hosts = new LinkedHashMap<>();
     MappingReader hostsSection = top.mapping("hosts");
     for (String name : hostsSection.keys()) {
@@ -258,8 +248,8 @@ public final class ConfigLoader {
     List<String> excludes = new ArrayList<>();
     for (YamlScalar cidr : section.scalars("route-exclude-address")) {
       try {
-        Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
-        excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
+        Cidr parsed = Cidr.parseMasking(cidr.text().trim()); // IPv4, or IPv6 (with ipv6 on)
+        excludes.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {
         problems.error(cidr, "tun.route-exclude-address", e.getMessage());
       }
