@@ -91,7 +91,7 @@ final class TunPath {
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
-            .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress());
+            .offload(fastPath(tunConfig, tun, plan6 != null, onStop), plan.tunInetAddress());
     if (plan6 != null) {
       natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());
     }
@@ -184,13 +184,14 @@ final class TunPath {
    * or this kernel or process cannot load it (then every packet crosses the TUN).
    */
   private static FlowOffload fastPath(
-      TurnoutConfig.Tun tunConfig, TunDevice tun, Consumer<Closeable> onStop) {
+      TurnoutConfig.Tun tunConfig, TunDevice tun, boolean ipv6, Consumer<Closeable> onStop) {
     if (!tunConfig.fastPath()) {
       log.info("tun: kernel fast path off (tun.fast-path: false)");
       return FlowOffload.NONE;
     }
     try {
-      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), KernelFastPath.DEFAULT_MAX_FLOWS);
+      int flows = KernelFastPath.DEFAULT_MAX_FLOWS;
+      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), flows, ipv6 ? flows : 1, null);
       onStop.accept(() -> closeFastPath(fastPath));
       log.info(
           "tun: kernel fast path on {} egress ({}, BPF program id {}): established TCP flows"

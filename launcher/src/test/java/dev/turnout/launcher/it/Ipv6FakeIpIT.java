@@ -76,7 +76,22 @@ class Ipv6FakeIpIT {
       // ... and from the IPv4 fake address of the same name.
       assertThat(curl(sandbox, "-4", "http://v6.example.test/index.html").stdout())
           .isEqualTo("ok\n");
-      sandbox.assertDownloadIntact("http://v6.example.test/10m.bin", "10m.bin");
+
+      // 10 MiB over IPv6: intact, and, with the kernel fast path, almost none of it on the TUN.
+      long tunBytesBefore = sandbox.tunBytesToTurnout();
+      Command.Result download =
+          curl(
+              sandbox,
+              "-6",
+              "-o",
+              sandbox.file("v6-10m.bin").toString(),
+              "http://v6.example.test/10m.bin");
+      assertThat(download.exit()).as("%s", download).isZero();
+      assertThat(Sandbox.sha256(sandbox.file("v6-10m.bin")))
+          .isEqualTo(Sandbox.sha256(sandbox.file("www/10m.bin")));
+      assertThat(sandbox.tunBytesToTurnout() - tunBytesBefore)
+          .as("bytes through the TUN")
+          .isLessThan(1L << 20);
 
       // A dual-stack name: either family, and curl's Happy Eyeballs.
       for (String[] family :

@@ -26,13 +26,18 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a miss is
  * never wrong.
  *
- * <p>Flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without options
- * followed by its TCP ports — source address, destination address, source port, destination port,
- * in network byte order — the key as the segment arrives, the value as it must leave. Stats map: a
- * per-CPU array of one {packets, bytes} pair of 64-bit counters.
+ * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
+ * options followed by its TCP ports — source address, destination address, source port, destination
+ * port, in network byte order — the key as the segment arrives, the value as it must leave. IPv6
+ * flow map: the same for the 36 bytes at offset 8 of an IPv6 header directly followed by TCP (no
+ * extension headers, which pass): 16-byte addresses, then the ports. IPv6 has no header checksum;
+ * the TCP checksum takes the 32 bytes of address change as one {@code bpf_csum_diff} applied to the
+ * pseudo header, then the ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit
+ * counters, for both families.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
+  public static final int TUPLE6_SIZE = 36;
   public static final int STATS_SIZE = 16;
 
   /** Return codes of a tc program. */
@@ -46,6 +51,7 @@ final class FastPathProgram {
   private static final int HELPER_L3_CSUM_REPLACE = 10;
   private static final int HELPER_L4_CSUM_REPLACE = 11;
   private static final int HELPER_REDIRECT = 23;
+  private static final int HELPER_CSUM_DIFF = 28;
   private static final int F_PSEUDO_HDR = 0x10;
   private static final int F_INGRESS = 1;
 
@@ -77,6 +83,18 @@ final class FastPathProgram {
   private static final int OLD_DESTINATION = -12;
   private static final int OLD_PORTS = -8;
   private static final int STATS_KEY = -20;
+  private static final int OLD_TUPLE6 = -60; // 36 bytes: addresses, then ports at -28
+  private static final int OLD_PORTS6 = OLD_TUPLE6 + 32;
+
+  // Offsets from the IPv6 header, which TCP follows directly here.
+  private static final int IP6_NEXT_HEADER = 6;
+  private static final int IP6_ADDRESSES = 8;
+  private static final int TCP6 = 40;
+  private static final int TCP6_FLAGS = TCP6 + 13;
+  private static final int TCP6_CHECKSUM = TCP6 + 16;
+  private static final int TCP6_MIN_END = TCP6 + 20;
+  private static final int VERSION_MASK = 0xf0;
+  private static final int VERSION_6 = 0x60;
 
   private FastPathProgram() {}
 
@@ -85,20 +103,23 @@ final class FastPathProgram {
    *
    * @param networkOffset where the IPv4 header starts in the packet: 0 on a TUN, 14 for an Ethernet
    *     frame (as in a test run)
-   * @param flowMapFd the flow map (hash, 12-byte keys and values)
+   * @param flowMapFd the IPv4 flow map (hash, 12-byte keys and values)
+   * @param flow6MapFd the IPv6 flow map (hash, 36-byte keys and values)
    * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
    */
-  public static byte[] build(int networkOffset, int flowMapFd, int statsMapFd) {
+  public static byte[] build(int networkOffset, int flowMapFd, int flow6MapFd, int statsMapFd) {
     int ip = networkOffset;
     BpfAssembler a = new BpfAssembler();
     BpfAssembler.Label pass = a.label();
     BpfAssembler.Label drop = a.label();
     BpfAssembler.Label redirect = a.label();
+    BpfAssembler.Label rewritten = a.label();
+    BpfAssembler.Label ipv6 = a.label();
 
     a.movReg(R6, R1);
     a.load(W, R2, R6, SKB_DATA).load(W, R3, R6, SKB_DATA_END);
     a.movReg(R1, R2).add(R1, ip + TCP_MIN_END).jumpReg(JGT, R1, R3, pass);
-    a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, pass);
+    a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, ipv6);
     a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JNE, R1, PROTOCOL_TCP, pass);
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
     // A SYN may start a new flow over an old one's tuple: only user space may map it.
@@ -121,7 +142,9 @@ final class FastPathProgram {
     replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_PORTS, 8, 4, drop);
     a.movReg(R1, R6).mov(R2, ip + IP_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE_SIZE).mov(R5, 0);
     a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+
     // A packet written to the TUN carries no mark; neither may this one (mark-based ip rules).
+    a.bind(rewritten);
     a.mov(R1, 0).store(W, R6, SKB_MARK, R1);
 
     a.storeImm(W, R10, STATS_KEY, 0);
@@ -132,6 +155,29 @@ final class FastPathProgram {
 
     a.bind(redirect);
     a.load(W, R1, R6, SKB_IFINDEX).mov(R2, F_INGRESS).call(HELPER_REDIRECT).exit();
+
+    // IPv6: R1 holds the first byte, R2 and R3 the packet bounds.
+    a.bind(ipv6);
+    a.and(R1, VERSION_MASK).jump(JNE, R1, VERSION_6, pass);
+    a.movReg(R1, R2).add(R1, ip + TCP6_MIN_END).jumpReg(JGT, R1, R3, pass);
+    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JNE, R1, PROTOCOL_TCP, pass);
+    a.load(B, R1, R2, ip + TCP6_FLAGS).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    for (int i = 0; i < TUPLE6_SIZE; i += 4) {
+      a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
+    }
+    a.loadMap(R1, flow6MapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+    // The 32 address bytes' change as one sum, applied to the pseudo header; then the ports.
+    a.movReg(R1, R10).add(R1, OLD_TUPLE6).mov(R2, 32).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
+    a.call(HELPER_CSUM_DIFF);
+    a.movReg(R4, R0).movReg(R1, R6).mov(R2, ip + TCP6_CHECKSUM).mov(R3, 0).mov(R5, F_PSEUDO_HDR);
+    a.call(HELPER_L4_CSUM_REPLACE).jump(JNE, R0, 0, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP6_CHECKSUM, OLD_PORTS6, 32, 4, drop);
+    a.movReg(R1, R6).mov(R2, ip + IP6_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE6_SIZE).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.jump(rewritten);
+
     a.bind(pass).mov(R0, PASS).exit();
     a.bind(drop).mov(R0, DROP).exit();
     return a.assemble();
