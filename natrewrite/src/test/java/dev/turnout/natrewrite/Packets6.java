@@ -163,7 +163,7 @@ public final class Packets6 {
    */
   public static int transportChecksum(ByteBuffer b, int base) {
     int start = l4(b, base);
-    int end = base + 40 + (b.getShort(base + 4) & 0xffff);
+    int end = end(b, base);
     int length = end - start;
     int skip = checksumOffset(b, base) - start;
     long sum = 0;
@@ -186,7 +186,7 @@ public final class Packets6 {
 
   /** The pseudo-header sum a partial (offloaded) checksum field holds, not inverted. */
   public static int partialChecksum(ByteBuffer b, int base) {
-    int length = base + 40 + (b.getShort(base + 4) & 0xffff) - l4(b, base);
+    int length = end(b, base) - l4(b, base);
     long sum = 0;
     for (int i = 8; i < 40; i += 2) {
       sum += b.getShort(base + i) & 0xffff;
@@ -196,6 +196,35 @@ public final class Packets6 {
       sum = (sum & 0xffff) + (sum >>> 16);
     }
     return (int) sum;
+  }
+
+  /**
+   * A jumbogram of the segment (as the kernel's BIG TCP hands a device one): an 8-byte hop-by-hop
+   * header with the jumbo payload option in front of the TCP header, and payload length 0.
+   */
+  public static ByteBuffer jumbo(ByteBuffer segment) {
+    int upper = segment.limit() - 40;
+    ByteBuffer b = ByteBuffer.allocate(segment.limit() + 8);
+    for (int i = 0; i < 40; i++) {
+      b.put(i, segment.get(i));
+    }
+    b.putShort(4, (short) 0);
+    b.put(6, (byte) 0);
+    b.put(40, (byte) TCP);
+    b.put(41, (byte) 0);
+    b.put(42, (byte) 0xc2); // jumbo payload
+    b.put(43, (byte) 4);
+    b.putInt(44, upper + 8);
+    for (int i = 0; i < upper; i++) {
+      b.put(48 + i, segment.get(40 + i));
+    }
+    return b;
+  }
+
+  /** Where the packet ends: by its payload length, or for a jumbogram by the buffer's limit. */
+  static int end(ByteBuffer b, int base) {
+    int payload = b.getShort(base + 4) & 0xffff;
+    return payload == 0 ? b.limit() : base + 40 + payload;
   }
 
   /** True if the stored transport checksum is what a full recomputation gives. */

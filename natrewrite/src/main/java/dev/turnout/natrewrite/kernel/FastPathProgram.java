@@ -29,11 +29,12 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
  * options followed by its TCP ports — source address, destination address, source port, destination
  * port, in network byte order — the key as the segment arrives, the value as it must leave. IPv6
- * flow map: the same for the 36 bytes at offset 8 of an IPv6 header directly followed by TCP (no
- * extension headers, which pass): 16-byte addresses, then the ports. IPv6 has no header checksum;
- * the TCP checksum takes the 32 bytes of address change as one {@code bpf_csum_diff} applied to the
- * pseudo header, then the ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit
- * counters, for both families.
+ * flow map: the same for the 36 bytes of 16-byte addresses (offset 8 of the IPv6 header) and TCP
+ * ports, where TCP follows the IPv6 header directly or after the 8-byte hop-by-hop header of a
+ * jumbogram (other extension headers pass). IPv6 has no header checksum; the TCP checksum takes the
+ * 32 bytes of address change as one {@code bpf_csum_diff} applied to the pseudo header, then the
+ * ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit counters, for both
+ * families.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
@@ -86,13 +87,15 @@ final class FastPathProgram {
   private static final int OLD_TUPLE6 = -60; // 36 bytes: addresses, then ports at -28
   private static final int OLD_PORTS6 = OLD_TUPLE6 + 32;
 
-  // Offsets from the IPv6 header, which TCP follows directly here.
+  // Offsets from the IPv6 header, and within a TCP header.
   private static final int IP6_NEXT_HEADER = 6;
   private static final int IP6_ADDRESSES = 8;
   private static final int TCP6 = 40;
-  private static final int TCP6_FLAGS = TCP6 + 13;
-  private static final int TCP6_CHECKSUM = TCP6 + 16;
-  private static final int TCP6_MIN_END = TCP6 + 20;
+  private static final int JUMBO_HEADER = 8; // hop-by-hop: next header, length 0, jumbo option
+  private static final int HOP_BY_HOP = 0;
+  private static final int TCP_FLAGS_OFFSET = 13;
+  private static final int TCP_CHECKSUM_OFFSET = 16;
+  private static final int TCP_MIN_LENGTH = 20;
   private static final int VERSION_MASK = 0xf0;
   private static final int VERSION_6 = 0x60;
 
@@ -156,31 +159,59 @@ final class FastPathProgram {
     a.bind(redirect);
     a.load(W, R1, R6, SKB_IFINDEX).mov(R2, F_INGRESS).call(HELPER_REDIRECT).exit();
 
-    // IPv6: R1 holds the first byte, R2 and R3 the packet bounds.
+    // IPv6: R1 holds the first byte, R2 and R3 the packet bounds. TCP follows the IPv6 header,
+    // or the 8-byte hop-by-hop header of a jumbogram: the kernel's TCP hands the device GSO
+    // segments of more than 64 KiB that way (BIG TCP) when it may.
+    BpfAssembler.Label jumbo = a.label();
     a.bind(ipv6);
     a.and(R1, VERSION_MASK).jump(JNE, R1, VERSION_6, pass);
-    a.movReg(R1, R2).add(R1, ip + TCP6_MIN_END).jumpReg(JGT, R1, R3, pass);
-    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JNE, R1, PROTOCOL_TCP, pass);
-    a.load(B, R1, R2, ip + TCP6_FLAGS).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
-    for (int i = 0; i < TUPLE6_SIZE; i += 4) {
-      a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
-    }
-    a.loadMap(R1, flow6MapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
-    a.jump(JEQ, R0, 0, pass);
-    a.movReg(R7, R0);
-    // The 32 address bytes' change as one sum, applied to the pseudo header; then the ports.
-    a.movReg(R1, R10).add(R1, OLD_TUPLE6).mov(R2, 32).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
-    a.call(HELPER_CSUM_DIFF);
-    a.movReg(R4, R0).movReg(R1, R6).mov(R2, ip + TCP6_CHECKSUM).mov(R3, 0).mov(R5, F_PSEUDO_HDR);
-    a.call(HELPER_L4_CSUM_REPLACE).jump(JNE, R0, 0, drop);
-    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP6_CHECKSUM, OLD_PORTS6, 32, 4, drop);
-    a.movReg(R1, R6).mov(R2, ip + IP6_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE6_SIZE).mov(R5, 0);
-    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
-    a.jump(rewritten);
+    a.movReg(R1, R2).add(R1, ip + TCP6 + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
+    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JNE, R1, PROTOCOL_TCP, jumbo);
+    ipv6Tcp(a, ip, ip + TCP6, flow6MapFd, pass, drop, rewritten);
+    a.bind(jumbo).jump(JNE, R1, HOP_BY_HOP, pass);
+    int tcp = ip + TCP6 + JUMBO_HEADER;
+    a.movReg(R1, R2).add(R1, tcp + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
+    a.load(H, R1, R2, ip + TCP6).jump(JNE, R1, PROTOCOL_TCP, pass); // next TCP, length 0 (LE)
+    ipv6Tcp(a, ip, tcp, flow6MapFd, pass, drop, rewritten);
 
     a.bind(pass).mov(R0, PASS).exit();
     a.bind(drop).mov(R0, DROP).exit();
     return a.assemble();
+  }
+
+  /**
+   * The IPv6 rewrite of a TCP segment whose header is at {@code tcp}: look its tuple up, patch the
+   * checksum with the addresses' change (one {@code bpf_csum_diff}, to the pseudo header) and the
+   * ports', write the new tuple and go to {@code rewritten}. R2 and R3 hold the packet bounds,
+   * checked up to the end of a minimal TCP header.
+   */
+  private static void ipv6Tcp(
+      BpfAssembler a,
+      int ip,
+      int tcp,
+      int flow6MapFd,
+      BpfAssembler.Label pass,
+      BpfAssembler.Label drop,
+      BpfAssembler.Label rewritten) {
+    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    for (int i = 0; i < 32; i += 4) {
+      a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
+    }
+    a.load(W, R1, R2, tcp).store(W, R10, OLD_PORTS6, R1);
+    a.loadMap(R1, flow6MapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+    a.movReg(R1, R10).add(R1, OLD_TUPLE6).mov(R2, 32).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
+    a.call(HELPER_CSUM_DIFF);
+    int checksum = tcp + TCP_CHECKSUM_OFFSET;
+    a.movReg(R4, R0).movReg(R1, R6).mov(R2, checksum).mov(R3, 0).mov(R5, F_PSEUDO_HDR);
+    a.call(HELPER_L4_CSUM_REPLACE).jump(JNE, R0, 0, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, checksum, OLD_PORTS6, 32, 4, drop);
+    a.movReg(R1, R6).mov(R2, ip + IP6_ADDRESSES).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.movReg(R1, R6).mov(R2, tcp).movReg(R3, R7).add(R3, 32).mov(R4, 4).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.jump(rewritten);
   }
 
   /**

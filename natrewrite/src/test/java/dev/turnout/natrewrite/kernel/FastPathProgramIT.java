@@ -168,6 +168,28 @@ class FastPathProgramIT {
     }
   }
 
+  /** A BIG TCP segment: TCP after a hop-by-hop jumbo header, rewritten all the same. */
+  @Test
+  void anIpv6JumbogramIsRewrittenToo() throws Exception {
+    map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
+    byte[] payload = new byte[1200];
+    new SplittableRandom(5).nextBytes(payload);
+    ByteBuffer jumbo =
+        Packets6.jumbo(Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, 7, 8, payload, 0));
+    assertThat(Packets6.checksumValid(jumbo, 0)).isTrue();
+
+    byte[] frame = frame(jumbo);
+    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
+
+    ByteBuffer out = ipPart(frame);
+    assertThat(out.get(6)).as("still a jumbogram").isZero();
+    assertThat(Packets6.src(out, 0)).containsExactly(SESSION6);
+    assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
+    assertThat(Packets6.srcPort(out, 0)).isEqualTo(5012);
+    assertThat(Packets6.dstPort(out, 0)).isEqualTo(7890);
+    assertThat(Packets6.checksumValid(out, 0)).isTrue();
+  }
+
   @Test
   void ipv6ThatTheProgramMustNotTouchPassesUnchanged() throws Exception {
     map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
