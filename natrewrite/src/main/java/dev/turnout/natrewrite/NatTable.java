@@ -40,13 +40,17 @@ import java.util.concurrent.atomic.LongAdder;
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
  * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry is mirrored into
- * it, both directions, when created, and withdrawn when freed; the offload is only ever a subset of
- * the table, so a segment it does not rewrite comes to the TUN and is handled here the same way.
+ * it ({@link OffloadMirror}), both directions, when created, and withdrawn when freed; the offload
+ * is only ever a subset of the table, so a segment it does not rewrite comes to the TUN and is
+ * handled here the same way.
  *
  * <p>Thread-safety: all public methods are thread-safe. {@link #claim}, {@link #release} and {@link
  * #udpFlow} are meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The
  * package-private lookup methods take a caller-owned probe key so that the per-packet path
  * allocates nothing; each reader thread must own its probes.
+ *
+ * <p>Longer than our usual file: allocation, the two families' pools and the lifecycle share one
+ * lock and one pair of maps, so they stay together; the kernel mirror is {@link OffloadMirror}.
  */
 public final class NatTable {
   public static final Duration DEFAULT_UNCLAIMED_TIMEOUT = Duration.ofSeconds(30);
@@ -72,14 +76,11 @@ public final class NatTable {
   private final int maxIdleEntries;
   private final int maxUnclaimed;
   private final TimeSource ticker;
-  private final FlowOffload offload;
-  private final int tunAddress;
+  private final OffloadMirror offload;
   private final long pool6High; // the v6 pool: pool6Size addresses from (pool6High, pool6Low)
   private final long pool6Low;
   private final int pool6Size; // 0: no IPv6
   private final long capacity6;
-  private final long tun6High;
-  private final long tun6Low;
 
   private final ConcurrentHashMap<FlowKey, NatEntry> forward = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
@@ -163,14 +164,14 @@ public final class NatTable {
     this.maxIdleEntries = b.maxIdleEntries;
     this.maxUnclaimed = b.maxUnclaimed;
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
-    this.offload = b.offload;
-    this.tunAddress = b.tunAddress;
     this.pool6Size = b.pool6Size;
+    long tun6High = 0;
+    long tun6Low = 0;
     if (pool6Size > 0) {
       this.pool6High = Ipv6.high(b.pool6First);
       this.pool6Low = Ipv6.low(b.pool6First);
-      this.tun6High = Ipv6.high(b.tunAddress6);
-      this.tun6Low = Ipv6.low(b.tunAddress6);
+      tun6High = Ipv6.high(b.tunAddress6);
+      tun6Low = Ipv6.low(b.tunAddress6);
       if (Long.compareUnsigned(pool6Low, -1L - (pool6Size - 1)) > 0) {
         throw new IllegalArgumentException("the IPv6 NAT pool must lie within one /64");
       }
@@ -180,10 +181,9 @@ public final class NatTable {
     } else {
       this.pool6High = 0;
       this.pool6Low = 0;
-      this.tun6High = 0;
-      this.tun6Low = 0;
     }
     this.capacity6 = (long) pool6Size * portCount;
+    this.offload = new OffloadMirror(b.offload, b.tunAddress, tun6High, tun6Low);
   }
 
   /** A builder; every setting not given keeps its {@code DEFAULT_*} value. */
@@ -365,17 +365,7 @@ public final class NatTable {
     forward.put(entry.flow, entry);
     unclaimedEntries.incrementAndGet();
     created.increment();
-    if (offload != FlowOffload.NONE) {
-      if (entry.flow.ipv6) {
-        offload.add6(source6(entry), destination6(entry), session6(entry), listener6(entry));
-        offload.add6(listener6(entry), session6(entry), destination6(entry), source6(entry));
-      } else {
-        offload.add(
-            flowSource(entry), flowDestination(entry), sessionEnd(entry), listenerEnd(entry));
-        offload.add(
-            listenerEnd(entry), sessionEnd(entry), flowDestination(entry), flowSource(entry));
-      }
-    }
+    offload.add(entry);
     return entry;
   }
 
@@ -461,54 +451,9 @@ public final class NatTable {
     }
     // Only after the table let go, so the kernel never holds a mapping the table no longer has;
     // the flow's tuple may already be mapped to a newer entry (a reused port), which stays.
-    if (offload != FlowOffload.NONE && entry.idleNanos == 0) {
-      if (entry.flow.ipv6) {
-        offload.remove6(listener6(entry), session6(entry));
-        if (stillForward) {
-          offload.remove6(source6(entry), destination6(entry));
-        }
-      } else {
-        offload.remove(listenerEnd(entry), sessionEnd(entry));
-        if (stillForward) {
-          offload.remove(flowSource(entry), flowDestination(entry));
-        }
-      }
+    if (entry.idleNanos == 0) {
+      offload.remove(entry, stillForward);
     }
-  }
-
-  private static long flowSource(NatEntry entry) {
-    return FlowOffload.endpoint(entry.flow.sourceAddress, entry.flow.sourcePort);
-  }
-
-  private static long flowDestination(NatEntry entry) {
-    return FlowOffload.endpoint(entry.flow.destinationAddress, entry.flow.destinationPort);
-  }
-
-  private static long sessionEnd(NatEntry entry) {
-    return FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort);
-  }
-
-  private long listenerEnd(NatEntry entry) {
-    return FlowOffload.endpoint(tunAddress, entry.targetPort);
-  }
-
-  private static FlowOffload.Endpoint6 source6(NatEntry entry) {
-    FlowKey flow = entry.flow;
-    return new FlowOffload.Endpoint6(flow.sourceHigh, flow.sourceLow, flow.sourcePort);
-  }
-
-  private static FlowOffload.Endpoint6 destination6(NatEntry entry) {
-    FlowKey flow = entry.flow;
-    return new FlowOffload.Endpoint6(
-        flow.destinationHigh, flow.destinationLow, flow.destinationPort);
-  }
-
-  private static FlowOffload.Endpoint6 session6(NatEntry entry) {
-    return new FlowOffload.Endpoint6(entry.sessionHigh, entry.sessionLow, entry.sessionPort);
-  }
-
-  private FlowOffload.Endpoint6 listener6(NatEntry entry) {
-    return new FlowOffload.Endpoint6(tun6High, tun6Low, entry.targetPort);
   }
 
   private long session6High(SessionKey session) {
