@@ -1,26 +1,30 @@
 package dev.turnout.fakedns;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.IpLiterals;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
+import dev.turnout.netbase.TimeSource;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -33,35 +37,55 @@ import org.xbill.DNS.Type;
  *
  * <p>Once the A answer has addresses, the AAAA answer is awaited for at most {@value
  * #RESOLUTION_DELAY_MILLIS} ms more (RFC 8305's resolution delay), so a slow or silent AAAA never
- * holds up a dial that IPv4 can serve. A failed AAAA lookup is the same as no AAAA record. AAAA
- * answers come from {@link Upstream#query}, cached for their TTL there; an address {@code
- * forbidden} accepts (Turnout's own IPv6 range) is dropped, as the upstream drops IPv4 ones in its
- * own range.
+ * holds up a dial that IPv4 can serve. Each family's result is cached: addresses for their TTL (1 s
+ * to an hour), "none" for the SOA's negative TTL, or {@value #NEGATIVE_TTL_SECONDS} s when the
+ * answer has no SOA (local resolvers often give none), a failure for {@value #FAILURE_TTL_SECONDS}
+ * s: otherwise every dial of a name without AAAA (or A) records would cost a query. An address
+ * {@code forbidden} accepts (Turnout's own ranges) is dropped, so Turnout never dials into its TUN.
  *
- * <p>Thread-safe; stages complete on the DNS I/O thread or a timer thread.
+ * <p>Thread-safe; stages complete on the DNS I/O thread, a timer thread or the caller's.
  */
 public final class DualStackResolver implements HostResolver {
   private static final Logger log = LoggerFactory.getLogger(DualStackResolver.class);
   static final long RESOLUTION_DELAY_MILLIS = 50;
+  static final long NEGATIVE_TTL_SECONDS = 60;
+  static final long FAILURE_TTL_SECONDS = 5;
+  private static final long MAX_TTL_SECONDS = 3600;
+  private static final int CACHE_SIZE = 10_000;
 
   private final Upstream upstream;
   private final Predicate<InetAddress> forbidden;
+  private final AsyncCache<Key, Answer> cache;
+
+  private record Key(String name, int type) {}
+
+  /** A name's addresses of one family, how long that holds, and why there are none. */
+  private record Answer(List<InetAddress> addresses, long ttlSeconds, String problem) {}
 
   /**
-   * @param forbidden addresses never returned (Turnout's own IPv6 range)
+   * @param forbidden addresses never returned (Turnout's own ranges, both families)
    */
   public DualStackResolver(Upstream upstream, Predicate<InetAddress> forbidden) {
+    this(upstream, forbidden, TimeSource.SYSTEM);
+  }
+
+  DualStackResolver(Upstream upstream, Predicate<InetAddress> forbidden, TimeSource ticker) {
     this.upstream = Objects.requireNonNull(upstream, "upstream");
     this.forbidden = Objects.requireNonNull(forbidden, "forbidden");
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumSize(CACHE_SIZE)
+            .ticker(ticker::nanoTime)
+            .expireAfter(
+                Expiry.<Key, Answer>creating(
+                    (key, answer) -> Duration.ofSeconds(answer.ttlSeconds())))
+            .buildAsync();
   }
 
   @Override
   public CompletableFuture<List<InetAddress>> resolve(String host) {
     String name = Names.normalize(host);
     InetAddress literal = IpLiterals.parseOrNull(name);
-    if (literal instanceof Inet4Address) {
-      return upstream.resolve(name);
-    }
     if (literal != null) {
       return forbidden.test(literal)
           ? CompletableFuture.failedFuture(
@@ -69,75 +93,100 @@ public final class DualStackResolver implements HostResolver {
                   host + " is inside Turnout's own range; refusing to dial it"))
           : CompletableFuture.completedFuture(List.of(literal));
     }
-    CompletableFuture<List<Inet6Address>> aaaa = resolveIpv6(name);
-    return upstream
-        .resolveIpv4(name)
-        .handle(
-            (v4, error) -> {
-              if (error == null && !v4.isEmpty()) {
-                return aaaa.copy()
-                    .completeOnTimeout(List.of(), RESOLUTION_DELAY_MILLIS, TimeUnit.MILLISECONDS)
-                    .thenApply(v6 -> join(v4, v6));
+    CompletableFuture<Answer> aaaa = lookup(name, Type.AAAA);
+    return lookup(name, Type.A)
+        .thenCompose(
+            a -> {
+              if (!a.addresses().isEmpty()) {
+                CompletableFuture<Answer> waited =
+                    aaaa.isDone()
+                        ? aaaa
+                        : aaaa.copy()
+                            .completeOnTimeout(
+                                new Answer(List.of(), 0, "no answer yet"),
+                                RESOLUTION_DELAY_MILLIS,
+                                TimeUnit.MILLISECONDS);
+                return waited.thenApply(v6 -> join(a.addresses(), v6.addresses()));
               }
               return aaaa.thenCompose(
                   v6 ->
-                      v6.isEmpty()
-                          ? CompletableFuture.<List<InetAddress>>failedFuture(
-                              error != null ? unwrap(error) : noAddress(host))
-                          : CompletableFuture.completedFuture(List.<InetAddress>copyOf(v6)));
-            })
-        .thenCompose(f -> f);
+                      v6.addresses().isEmpty()
+                          ? CompletableFuture.failedFuture(
+                              new UnknownHostException(host + ": " + a.problem()))
+                          : CompletableFuture.completedFuture(v6.addresses()));
+            });
   }
 
-  /**
-   * The IPv6 addresses of {@code name} (normalized), without forbidden ones; an empty list when it
-   * has none or the lookup failed.
-   */
-  CompletableFuture<List<Inet6Address>> resolveIpv6(String name) {
+  /** The addresses of one family ({@code Type.A} or {@code AAAA}) of a normalized name, cached. */
+  private CompletableFuture<Answer> lookup(String name, int type) {
+    return cache.get(new Key(name, type), (key, executor) -> query(key));
+  }
+
+  private CompletableFuture<Answer> query(Key key) {
     Message query;
     try {
       query =
           Message.newQuery(
-              Record.newRecord(Name.fromString(name, Name.root), Type.AAAA, DClass.IN));
+              Record.newRecord(Name.fromString(key.name(), Name.root), key.type(), DClass.IN));
     } catch (TextParseException e) {
-      return CompletableFuture.completedFuture(List.of());
+      return CompletableFuture.completedFuture(
+          new Answer(List.of(), MAX_TTL_SECONDS, "invalid name"));
     }
     return upstream
         .query(query)
         .handle(
-            (answer, error) -> {
-              if (error != null || answer.getRcode() != Rcode.NOERROR) {
-                return List.<Inet6Address>of();
-              }
-              List<Inet6Address> addresses = new ArrayList<>();
-              for (Record r : answer.getSection(Section.ANSWER)) {
-                if (r instanceof AAAARecord aaaa && aaaa.getAddress() instanceof Inet6Address v6) {
-                  if (forbidden.test(v6)) {
-                    log.warn("dropped {} of {}: inside Turnout's own range", v6, name);
-                  } else {
-                    addresses.add(v6);
-                  }
-                }
-              }
-              return List.copyOf(addresses);
-            });
+            (answer, error) ->
+                error != null
+                    ? new Answer(List.of(), FAILURE_TTL_SECONDS, "no upstream answered")
+                    : toAnswer(key, answer));
   }
 
-  private static List<InetAddress> join(List<? extends InetAddress> v4, List<Inet6Address> v6) {
+  private Answer toAnswer(Key key, Message answer) {
+    int rcode = answer.getRcode();
+    if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+      return new Answer(List.of(), FAILURE_TTL_SECONDS, "upstream answered " + Rcode.string(rcode));
+    }
+    List<InetAddress> addresses = new ArrayList<>();
+    long ttl = MAX_TTL_SECONDS;
+    int dropped = 0;
+    for (Record r : answer.getSection(Section.ANSWER)) {
+      InetAddress address =
+          r instanceof ARecord a && key.type() == Type.A
+              ? a.getAddress()
+              : r instanceof AAAARecord aaaa && key.type() == Type.AAAA ? aaaa.getAddress() : null;
+      if (address == null) {
+        continue;
+      }
+      if (forbidden.test(address)) {
+        dropped++;
+      } else {
+        addresses.add(address);
+        ttl = Math.min(ttl, r.getTTL());
+      }
+    }
+    if (dropped > 0) {
+      log.warn("dropped {} address(es) of {} inside Turnout's own range", dropped, key.name());
+    }
+    if (!addresses.isEmpty()) {
+      return new Answer(List.copyOf(addresses), Math.max(1, ttl), null);
+    }
+    ttl = NEGATIVE_TTL_SECONDS;
+    for (Record r : answer.getSection(Section.AUTHORITY)) {
+      if (r instanceof SOARecord soa) {
+        ttl = Math.max(1, Math.min(Math.min(soa.getTTL(), soa.getMinimum()), MAX_TTL_SECONDS));
+      }
+    }
+    String problem =
+        rcode == Rcode.NXDOMAIN
+            ? "upstream answered NXDOMAIN"
+            : dropped > 0 ? "only addresses inside Turnout's own range" : "no A or AAAA record";
+    return new Answer(List.of(), ttl, problem);
+  }
+
+  private static List<InetAddress> join(List<InetAddress> v4, List<InetAddress> v6) {
     List<InetAddress> all = new ArrayList<>(v4.size() + v6.size());
     all.addAll(v4);
     all.addAll(v6);
     return List.copyOf(all);
-  }
-
-  private static UnknownHostException noAddress(String host) {
-    return new UnknownHostException(host + ": no A or AAAA record in the answer");
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -20,7 +21,9 @@ import org.xbill.DNS.Type;
 /** A and AAAA for DIRECT with IPv6 on, against a real (in-process) DNS server. */
 class DualStackResolverTest {
   private static final Cidr OWN6 = Cidr.parseMasking("fdfe:dcba:9876::/64");
+  private static final Cidr OWN4 = Cidr.parseMasking("198.18.0.0/15");
 
+  private final ManualTimeSource time = new ManualTimeSource();
   private FakeUpstream server;
   private Upstream upstream;
   private DualStackResolver resolver;
@@ -35,13 +38,14 @@ class DualStackResolverTest {
         .add(aaaa("v6only.test.", "2001:db8::80"))
         .add(UpstreamTest.a("v4only.test.", 60, "203.0.113.20"))
         .add(aaaa("loop6.test.", "fdfe:dcba:9876::5"))
-        .add(aaaa("loop6.test.", "2001:db8::5"));
+        .add(aaaa("loop6.test.", "2001:db8::5"))
+        .add(UpstreamTest.a("loop4.test.", 60, "198.18.0.9"));
     upstream =
         Upstream.builder(List.of(server.address()))
             .timeout(Duration.ofMillis(2000))
-            .forbiddenRange(0xC6120000, 0xC613FFFF)
+            .timeSource(time)
             .build();
-    resolver = new DualStackResolver(upstream, OWN6::contains);
+    resolver = new DualStackResolver(upstream, a -> OWN4.contains(a) || OWN6.contains(a), time);
   }
 
   @AfterEach
@@ -73,8 +77,12 @@ class DualStackResolverTest {
   }
 
   @Test
-  void addressesInsideTurnoutsOwnIpv6RangeAreDropped() throws Exception {
+  void addressesInsideTurnoutsOwnRangesAreDropped() throws Exception {
     assertThat(resolve("loop6.test")).containsExactly("2001:db8::5");
+    assertThatThrownBy(() -> resolver.resolve("loop4.test").get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("own range");
     assertThatThrownBy(() -> resolver.resolve("fdfe:dcba:9876::7").get(5, TimeUnit.SECONDS))
         .cause()
         .isInstanceOf(UnknownHostException.class);
@@ -87,6 +95,26 @@ class DualStackResolverTest {
         .cause()
         .isInstanceOf(UnknownHostException.class)
         .hasMessageContaining("NXDOMAIN");
+  }
+
+  /**
+   * A name without AAAA (or A) records is not asked again for every dial: a negative answer without
+   * SOA holds for a minute, a positive one for its TTL.
+   */
+  @Test
+  void answersAndTheirAbsenceAreCachedForTheirTime() throws Exception {
+    assertThat(resolve("v4only.test")).containsExactly("203.0.113.20");
+    assertThat(resolve("v6only.test")).containsExactly("2001:db8::80");
+    int asked = server.queries();
+    time.advance(Duration.ofSeconds(59));
+    resolve("v4only.test");
+    resolve("v6only.test");
+    assertThat(server.queries()).as("all four answers cached").isEqualTo(asked);
+    time.advance(Duration.ofSeconds(2));
+    resolve("v4only.test");
+    assertThat(server.queries())
+        .as("the A record's TTL of 60 s and the negative AAAA ran out")
+        .isGreaterThan(asked);
   }
 
   @Test

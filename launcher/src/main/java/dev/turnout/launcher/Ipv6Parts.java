@@ -36,9 +36,7 @@ final class Ipv6Parts {
    */
   static HostResolver resolver(TurnoutConfig config, Upstream upstream) {
     AddressPlan plan = config.plan();
-    return plan.ipv6() == null
-        ? upstream
-        : new DualStackResolver(upstream, address -> plan.ipv6().range().contains(address));
+    return plan.ipv6() == null ? upstream : new DualStackResolver(upstream, ownRange(plan));
   }
 
   /** Turnout's own ranges, IPv4 and IPv6: never dialed, and trusted as DNS clients. */
