@@ -65,6 +65,23 @@ public final class Sandbox implements AutoCloseable {
     return sandbox;
   }
 
+  /**
+   * {@link #create()}, then the optional servers of sandbox.sh in this order ({@code routed},
+   * {@code lan}, {@code socks} ...); everything is removed again if one of them fails.
+   */
+  public static Sandbox create(String... servers) throws Exception {
+    Sandbox sandbox = create();
+    try {
+      for (String server : servers) {
+        sandbox.startServer(server);
+      }
+      return sandbox;
+    } catch (Exception | Error e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
   /** {@link Root#requireRoot}. */
   public static void requireRoot() {
     Root.requireRoot();

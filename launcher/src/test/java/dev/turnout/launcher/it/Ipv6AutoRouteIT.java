@@ -41,21 +41,10 @@ class Ipv6AutoRouteIT {
         "");
   }
 
-  private static Sandbox routedSandbox() throws Exception {
-    Sandbox sandbox = Sandbox.create();
-    try {
-      sandbox.startServer("routed");
-      return sandbox;
-    } catch (Exception e) {
-      sandbox.close();
-      throw e;
-    }
-  }
-
   @Test
   void literalIpv6IsCapturedJudgedAndRejectedAtOnceAndCleanupRestoresBothFamilies()
       throws Exception {
-    try (Sandbox sandbox = routedSandbox()) {
+    try (Sandbox sandbox = Sandbox.create("routed")) {
       String before = sandbox.routing();
       TurnoutProcess turnout = sandbox.startTurnout(config(sandbox, ""));
       assertThat(sandbox.inClient(T, "ip", "-6", "rule").stdout())
@@ -135,8 +124,7 @@ class Ipv6AutoRouteIT {
    */
   @Test
   void aLanHostIsServedOverIpv6AndPacketTooBigReachesTheRelay() throws Exception {
-    try (Sandbox sandbox = routedSandbox()) {
-      sandbox.startServer("lan");
+    try (Sandbox sandbox = Sandbox.create("routed", "lan")) {
       String lanSide =
           sandbox
               .inClient(T, "sh", "-c", "ip -o -6 addr show to 2001:db8:66::65 | cut -d' ' -f2")

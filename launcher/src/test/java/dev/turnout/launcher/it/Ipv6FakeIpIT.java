@@ -145,6 +145,25 @@ class Ipv6FakeIpIT {
     }
   }
 
+  /**
+   * A host (or container) with IPv6 disabled for new devices: the TUN gets no IPv6 address, Turnout
+   * says so and runs IPv4 only, and AAAA answers stay empty rather than pointing nowhere.
+   */
+  @Test
+  void aHostWithoutIpv6RunsIpv4OnlyAndAnswersNoFakeAaaa() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      Command.Result off =
+          sandbox.inClient(T, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      assertThat(off.exit()).as("%s", off).isZero();
+      TurnoutProcess turnout = sandbox.startTurnout(config(true));
+      assertThat(turnout.log()).contains("running without IPv6");
+      Command.Result aaaa = sandbox.inClient(T, "dig", "AAAA", "dual.example.test");
+      assertThat(aaaa.stdout()).contains("status: NOERROR").contains("ANSWER: 0");
+      Command.Result dual = curl(sandbox, "http://dual.example.test/index.html");
+      assertThat(dual.stdout()).as("%s\n%s", dual, turnout.log()).isEqualTo("ok\n");
+    }
+  }
+
   /** An IPv6 UDP echo server, bound to nginx's address; prints ready once bound. */
   private static final String ECHO_SERVER =
       String.join(
