@@ -6,28 +6,23 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
+import java.util.function.Supplier;
 
 /**
  * One TCP connection (plain, or TLS for DNS over TLS) carrying 2-byte length-framed DNS messages,
- * one exchange at a time (RFC 7766 framing). The socket comes from {@link MarkedChannels}, so it
- * carries {@code SO_MARK} from before its SYN. A timeout, an error or the peer closing fails the
- * exchange in flight and closes the connection. Thread-safe: state is touched on the channel's
- * event loop only.
+ * one exchange at a time (RFC 7766 framing), on a channel from {@link Connector} (a marked socket,
+ * or a connection through an outbound). A timeout, an error or the peer closing fails the exchange
+ * in flight and closes the connection. Thread-safe: state is touched on the channel's event loop
+ * only.
  */
 final class FramedConnection extends ChannelInboundHandlerAdapter {
   private static final int MAX_FRAME = 65535;
@@ -41,61 +36,35 @@ final class FramedConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Connects to {@code remote} (from {@code local} if not null), through TLS when {@code ssl} is
-   * not null: the server's certificate must then be valid for its IP address.
+   * Starts framing on {@code connected} (from {@link Connector}), through TLS when {@code tls} is
+   * not null. Completes once the handlers are in place; the TLS handshake runs with the first
+   * exchange. Closes the channel when it fails.
    */
-  static CompletableFuture<FramedConnection> connect(
-      MarkedChannels channels,
-      InetSocketAddress remote,
-      InetSocketAddress local,
-      SSLContext ssl,
-      Duration timeout) {
-    FramedConnection[] made = new FramedConnection[1];
-    ChannelInitializer<Channel> init =
-        new ChannelInitializer<>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if (ssl != null) {
-              String host = remote.getAddress().getHostAddress();
-              SSLEngine engine = ssl.createSSLEngine(host, remote.getPort());
-              engine.setUseClientMode(true);
-              SSLParameters params = engine.getSSLParameters();
-              params.setEndpointIdentificationAlgorithm(
-                  "HTTPS"); // the certificate must name the IP
-              engine.setSSLParameters(params);
-              SslHandler handler = new SslHandler(engine);
-              handler.setHandshakeTimeoutMillis(timeout.toMillis());
-              ch.pipeline().addLast(handler);
-            }
-            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME + 2, 0, 2, 0, 2));
-            made[0] = new FramedConnection(ch);
-            ch.pipeline().addLast(made[0]);
-          }
-        };
-    CompletableFuture<FramedConnection> result = new CompletableFuture<>();
-    channels
-        .open(EpollSocketChannel.class, init)
-        .whenComplete(
-            (ch, error) -> {
-              if (error != null) {
-                result.completeExceptionally(error);
-                return;
-              }
-              ch.config()
-                  .setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-              (local == null ? ch.connect(remote) : ch.connect(remote, local))
-                  .addListener(
-                      f -> {
-                        if (f.isSuccess()) {
-                          result.complete(made[0]);
-                        } else {
-                          ch.close();
-                          result.completeExceptionally(
-                              new IOException("cannot connect to " + remote, f.cause()));
-                        }
-                      });
-            });
-    return result;
+  static CompletableFuture<FramedConnection> over(
+      CompletableFuture<Channel> connected, Supplier<SslHandler> tls) {
+    return connected.thenCompose(
+        ch -> {
+          CompletableFuture<FramedConnection> result = new CompletableFuture<>();
+          ch.eventLoop()
+              .execute(
+                  () -> {
+                    try {
+                      if (tls != null) {
+                        ch.pipeline().addLast(tls.get());
+                      }
+                      ch.pipeline()
+                          .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME + 2, 0, 2, 0, 2));
+                      FramedConnection connection = new FramedConnection(ch);
+                      ch.pipeline().addLast(connection);
+                      ch.config().setAutoRead(true);
+                      result.complete(connection);
+                    } catch (RuntimeException e) {
+                      ch.close();
+                      result.completeExceptionally(e);
+                    }
+                  });
+          return result;
+        });
   }
 
   boolean isOpen() {
