@@ -40,8 +40,14 @@ public final class FallbackFilter {
     this.domains = domains;
   }
 
+  /** A filter without {@code geosite} categories. */
   public static Builder builder() {
-    return new Builder();
+    return new Builder(DomainSets.NONE);
+  }
+
+  /** A filter whose {@code geosite} categories are found through {@code sets}. */
+  public static Builder builder(DomainSets sets) {
+    return new Builder(sets);
   }
 
   /** Whether {@code name} is asked of the fallback servers only. */
@@ -78,9 +84,11 @@ public final class FallbackFilter {
     private GeoIp geoip = GeoIp.NONE;
     private final List<Cidr> ranges = new ArrayList<>();
     private final List<String> domains = new ArrayList<>();
-    private DomainSets sets = DomainSets.NONE;
+    private final DomainSets sets;
 
-    private Builder() {}
+    private Builder(DomainSets sets) {
+      this.sets = Objects.requireNonNull(sets);
+    }
 
     /** {@code geoip: true} with {@code geoip-code}; {@code lookup} knows the countries. */
     public Builder geoip(String countryCode, GeoIp lookup) {
@@ -110,9 +118,8 @@ public final class FallbackFilter {
       return this;
     }
 
-    /** One {@code geosite} category, found through {@code sets}. */
-    public Builder geosite(String category, DomainSets sets) {
-      this.sets = Objects.requireNonNull(sets);
+    /** One {@code geosite} category, found through the builder's sets at {@link #build}. */
+    public Builder geosite(String category) {
       domains.add("geosite:" + category.strip());
       return this;
     }

@@ -32,6 +32,19 @@ public final class NameserverPolicy {
     this.steps = steps;
   }
 
+  /**
+   * Checks the syntax of one key as written, without resolving its sets.
+   *
+   * @throws IllegalArgumentException naming the part that is not a domain pattern or set reference
+   */
+  public static void checkKey(String key) {
+    if (SetReference.parse(key) == null) {
+      for (String part : key.split(",")) {
+        new DomainTrie<Boolean>().put(part, Boolean.TRUE);
+      }
+    }
+  }
+
   public static Builder builder(DomainSets sets) {
     return new Builder(sets);
   }
