@@ -47,6 +47,7 @@ final class DnsAssembly {
   private final DnsSettings settings;
   private final DnsTransport transport;
   private final Upstream bootstrap;
+  private final List<Upstream> lists = new ArrayList<>(); // nameserver, fallback, proxy, direct
   private final DnsResolver main;
   private final DnsResolver proxyServers;
   private final DnsResolver direct;
@@ -75,16 +76,16 @@ final class DnsAssembly {
         Hosts.of(merged(system, settings.useHosts() ? config.fakeDns().hosts() : Map.of()));
     NameserverPolicy policy = policy(settings.nameserverPolicy(), sets, via);
     DnsResolver.Builder mainBuilder =
-        resolver(group(config.dns().nameservers(), via), policy, dialingHosts);
+        resolver(listed(group(config.dns().nameservers(), via)), policy, dialingHosts);
     if (!settings.fallback().isEmpty()) {
-      mainBuilder.fallback(group(settings.fallback(), via), filter(sets, geoip));
+      mainBuilder.fallback(listed(group(settings.fallback(), via)), filter(sets, geoip));
     }
     this.main = mainBuilder.build();
     this.proxyServers =
         settings.proxyServerNameservers().isEmpty()
             ? main
             : resolver(
-                    group(settings.proxyServerNameservers(), null),
+                    listed(group(settings.proxyServerNameservers(), null)),
                     policy(settings.proxyServerPolicy(), sets, null),
                     dialingHosts)
                 .build();
@@ -92,7 +93,7 @@ final class DnsAssembly {
         settings.directNameservers().isEmpty()
             ? main
             : resolver(
-                    group(settings.directNameservers(), null),
+                    listed(group(settings.directNameservers(), null)),
                     settings.directFollowPolicy() ? policy : NameserverPolicy.NONE,
                     dialingHosts)
                 .build();
@@ -124,6 +125,11 @@ final class DnsAssembly {
       onStop.accept(part);
       return part;
     }
+  }
+
+  private Upstream listed(Upstream group) {
+    lists.add(group);
+    return group;
   }
 
   private Upstream group(List<String> servers, String via) {
@@ -255,15 +261,16 @@ final class DnsAssembly {
     return fakeIpFilter;
   }
 
-  /** One line for the log: which lists are in use. */
+  /** One line for the log: which lists are in use, with their servers as understood. */
   String describe() {
     List<String> parts = new ArrayList<>();
-    parts.add("nameserver " + config.dns().nameservers());
+    int next = 0;
+    parts.add("nameserver " + lists.get(next++));
     if (!settings.fallback().isEmpty()) {
       DnsSettings.Fallback f = settings.fallbackFilter();
       parts.add(
           "fallback "
-              + settings.fallback()
+              + lists.get(next++)
               + " (filter: "
               + (f.geoip() ? "geoip " + f.geoipCode() + ", " : "")
               + f.ipcidr().size()
@@ -275,16 +282,18 @@ final class DnsAssembly {
       parts.add(settings.nameserverPolicy().size() + " nameserver-policy keys");
     }
     if (proxyServers != main) {
-      parts.add("proxy-server-nameserver " + settings.proxyServerNameservers());
+      parts.add("proxy-server-nameserver " + lists.get(next++));
     }
     if (direct != main) {
-      parts.add("direct-nameserver " + settings.directNameservers());
+      parts.add("direct-nameserver " + lists.get(next));
     }
-    if (!settings.defaultNameservers().isEmpty()) {
-      parts.add("default-nameserver " + settings.defaultNameservers());
+    if (bootstrap != null) {
+      parts.add("default-nameserver " + bootstrap);
     }
     if (settings.respectRules()) {
-      parts.add("respect-rules");
+      parts.add(
+          "respect-rules (TCP, DNS over TLS and HTTPS follow the rules; plain servers are asked"
+              + " over TCP through the outbound the rules pick)");
     }
     return String.join(", ", parts);
   }

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 class FakeDnsIT {
   private static final Duration T = Duration.ofSeconds(60);
   private static Sandbox sandbox;
-  private static int configs;
   private TurnoutProcess turnout;
 
   @BeforeAll
@@ -56,29 +55,7 @@ class FakeDnsIT {
 
   /** Starts Turnout trusting the DoT certificate; the sandbox kills it at the end in any case. */
   private TurnoutProcess startTurnout(String yaml) throws Exception {
-    int n = configs++;
-    Path config = sandbox.file("dns-config-" + n + ".yaml");
-    Files.writeString(config, yaml);
-    Path log = sandbox.file("dns-turnout-" + n + ".log");
-    Process process =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                sandbox.client,
-                "java",
-                "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
-                "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-jar",
-                Sandbox.JAR.toString(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    turnout = new TurnoutProcess(process, log);
-    turnout.awaitLog("Turnout ready", Duration.ofSeconds(30));
+    turnout = sandbox.startTurnout(yaml, sandbox.trustingSandboxTls());
     return turnout;
   }
 

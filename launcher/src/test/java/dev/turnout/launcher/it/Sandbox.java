@@ -115,27 +115,33 @@ final class Sandbox implements AutoCloseable {
 
   /** Starts Turnout in the client namespace with this YAML and waits until it is ready. */
   TurnoutProcess startTurnout(String yaml) throws Exception {
+    return startTurnout(yaml, List.of());
+  }
+
+  /**
+   * Like {@link #startTurnout(String)}, with options for the JVM such as a trust store for the
+   * sandbox's TLS servers ({@link #trustingSandboxTls}).
+   */
+  TurnoutProcess startTurnout(String yaml, List<String> jvmOptions) throws Exception {
     Path config = dir.resolve("config-" + started.size() + ".yaml");
     Files.writeString(config, yaml);
     Path log = dir.resolve("turnout-" + started.size() + ".log");
+    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", client, "java"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toString(), "run", "-c", config.toString()));
     ProcessBuilder builder =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                client,
-                "java",
-                "-jar",
-                JAR.toString(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     TurnoutProcess process = new TurnoutProcess(builder.start(), log);
     started.add(process);
     process.awaitLog("Turnout ready", Duration.ofSeconds(30));
     return process;
+  }
+
+  /** JVM options trusting the certificate of {@code sandbox.sh dot} (and {@code doh}). */
+  List<String> trustingSandboxTls() {
+    return List.of(
+        "-Djavax.net.ssl.trustStore=" + file("dot/trust.p12"),
+        "-Djavax.net.ssl.trustStorePassword=changeit");
   }
 
   /** A config for the sandbox: fake-IP DNS with dnsmasq upstream, TUN, and the given rules. */
