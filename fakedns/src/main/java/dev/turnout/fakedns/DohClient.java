@@ -39,6 +39,7 @@ final class DohClient implements ServerClient {
   private final SSLContext ssl;
   private final Duration timeout;
   private final String authority;
+  private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
 
   /** Connections opened so far that negotiated HTTP/2, and HTTP/1.1; for tests and logs. */
@@ -59,6 +60,18 @@ final class DohClient implements ServerClient {
       ServerAddress address,
       SSLContext ssl,
       Duration timeout) {
+    this(connector, server, address, ssl, timeout, MAX_IN_FLIGHT);
+  }
+
+  /** With another bound on queries in flight; for tests. */
+  DohClient(
+      Connector connector,
+      Nameserver server,
+      ServerAddress address,
+      SSLContext ssl,
+      Duration timeout,
+      int maxInFlight) {
+    this.maxInFlight = maxInFlight;
     this.connector = connector;
     this.server = server;
     this.address = address;
@@ -73,10 +86,10 @@ final class DohClient implements ServerClient {
   }
 
   private CompletableFuture<byte[]> exchange(byte[] query) {
-    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+    if (inFlight.incrementAndGet() > maxInFlight) {
       inFlight.decrementAndGet();
       return CompletableFuture.failedFuture(
-          new IOException(MAX_IN_FLIGHT + " queries already in flight to " + server));
+          new IOException(maxInFlight + " queries already in flight to " + server));
     }
     CompletableFuture<byte[]> result =
         lease()
