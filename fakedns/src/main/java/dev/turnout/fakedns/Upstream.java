@@ -77,16 +77,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     this.random = b.random;
     this.ticker = b.ticker;
     this.ownsTransport = b.transport == null;
-    if (ownsTransport) {
-      DnsTransport.Builder own =
-          DnsTransport.builder().soMark(b.soMark).markRead(b.markRead).timeout(b.timeout);
-      if (b.sslContext != null) {
-        own.sslContext(b.sslContext);
-      }
-      this.transport = own.build();
-    } else {
-      this.transport = b.transport;
-    }
+    this.transport = ownsTransport ? b.own.build() : b.transport;
     this.timeout = transport.timeout();
     List<ServerClient> list = new ArrayList<>();
     for (Nameserver ns : servers) {
@@ -317,14 +308,11 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
   /** Configures an {@link Upstream}. Not thread-safe; build once. */
   public static final class Builder {
     private List<Nameserver> servers;
-    private Duration timeout = Duration.ofSeconds(2);
+    private final DnsTransport.Builder own = DnsTransport.builder(); // unless one is shared
     private ForbiddenRange forbidden = ForbiddenRange.NONE;
-    private int soMark;
-    private IntConsumer markRead = mark -> {};
     private TimeSource ticker = TimeSource.SYSTEM;
     private RandomGenerator random = new SecureRandom();
     private long cacheSize = 10_000;
-    private SSLContext sslContext;
     private DnsTransport transport;
     private Upstream bootstrap;
 
@@ -370,7 +358,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
      * context (the JDK trust store, or {@code javax.net.ssl.trustStore}).
      */
     public Builder sslContext(SSLContext context) {
-      this.sslContext = Objects.requireNonNull(context);
+      own.sslContext(context);
       return this;
     }
 
@@ -388,10 +376,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
     /** Total time allowed per server (UDP plus a TCP retry) before trying the next; default 2 s. */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive: " + timeout);
-      }
-      this.timeout = timeout;
+      own.timeout(timeout);
       return this;
     }
 
@@ -412,13 +397,13 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
      * DnsTransport.Builder#soMark}). Default 0: no mark.
      */
     public Builder soMark(int mark) {
-      this.soMark = mark;
+      own.soMark(mark);
       return this;
     }
 
     /** Test hook: told the {@code SO_MARK} read back from every marked socket. */
     Builder markRead(IntConsumer observer) {
-      this.markRead = Objects.requireNonNull(observer);
+      own.markRead(observer);
       return this;
     }
 

@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real DNS-over-HTTPS server: dnsdist (h2o inside, HTTP/2 and HTTP/1.1 by ALPN) on 127.0.0.1 in
@@ -56,11 +55,6 @@ final class Dnsdist implements Closeable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      process.waitFor(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Dnsmasq.stop(process);
   }
 }

@@ -91,6 +91,11 @@ final class Dnsmasq implements Closeable {
 
   @Override
   public void close() {
+    stop(process);
+  }
+
+  /** Stops a server process this test started, waiting for it at most 5 s. */
+  static void stop(Process process) {
     process.destroy();
     try {
       process.waitFor(5, TimeUnit.SECONDS);

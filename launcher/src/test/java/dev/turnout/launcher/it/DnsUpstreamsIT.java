@@ -48,25 +48,29 @@ class DnsUpstreamsIT {
     }
   }
 
+  /** Starts Turnout in fake-IP mode with real answers for *.example.test, to see whose they are. */
   private void startTurnout(String top, String... dns) throws Exception {
-    String yaml =
-        String.join(
-            "\n",
-            "log-level: info",
-            "state-dir: " + sandbox.file("state"),
-            top,
-            "dns:",
-            "  enable: true",
-            "  fake-ip-range: 198.18.0.0/15",
-            "  fake-ip-filter: ['+.example.test']", // real answers, to see whose they are
-            "  " + String.join("\n  ", dns),
-            "tun:",
-            "  enable: true",
-            "  device: turnout0",
-            "rules:",
-            "  - MATCH,DIRECT",
-            "");
-    turnout = sandbox.startTurnout(yaml, sandbox.trustingSandboxTls());
+    List<String> keys = new ArrayList<>(List.of("fake-ip-filter: ['+.example.test']"));
+    keys.addAll(List.of(dns));
+    turnout =
+        sandbox.startTurnout(
+            yaml(top, keys, List.of(), "MATCH,DIRECT"), sandbox.trustingSandboxTls());
+  }
+
+  private static String yaml(String top, List<String> dns, List<String> tun, String... rules) {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "state-dir: " + sandbox.file("state"),
+        top,
+        "dns:",
+        "  " + String.join("\n  ", dns),
+        "tun:",
+        "  device: turnout0",
+        tun.isEmpty() ? "" : "  " + String.join("\n  ", tun),
+        "rules:",
+        "  - " + String.join("\n  - ", rules),
+        "");
   }
 
   private static String dig(String name) throws Exception {
@@ -118,18 +122,13 @@ class DnsUpstreamsIT {
   void aDirectConnectionResolvesThroughThePolicyServer() throws Exception {
     // fake-IP answers for routed.example.test (no filter here), so Turnout dials it by name
     String yaml =
-        String.join(
-            "\n",
-            "log-level: info",
-            "state-dir: " + sandbox.file("state"),
-            "dns:",
-            "  nameserver: [203.0.113.1]",
-            "  nameserver-policy: {'routed.example.test': 198.51.100.53}",
-            "tun:",
-            "  device: turnout0",
-            "rules:",
-            "  - MATCH,DIRECT",
-            "");
+        yaml(
+            "",
+            List.of(
+                "nameserver: [203.0.113.1]",
+                "nameserver-policy: {'routed.example.test': 198.51.100.53}"),
+            List.of(),
+            "MATCH,DIRECT");
     long main = asked("dnsmasq.log", "routed.example.test");
     long routed = asked("dnsmasq-routed.log", "routed.example.test");
     turnout = sandbox.startTurnout(yaml);
@@ -183,21 +182,14 @@ class DnsUpstreamsIT {
   void dnsOverHttpsByNameWorksUnderAutoRoute() throws Exception {
     // With auto-route an unmarked DoH socket would be captured by the TUN and loop back here.
     String yaml =
-        String.join(
-            "\n",
-            "log-level: info",
-            "state-dir: " + sandbox.file("state"),
-            "dns:",
-            "  fake-ip-filter: ['+.example.test']",
-            "  default-nameserver: [203.0.113.1]",
-            "  nameserver: ['https://doh.example.test/dns-query']",
-            "tun:",
-            "  device: turnout0",
-            "  auto-route: true",
-            "  dns-hijack: [any:53]",
-            "rules:",
-            "  - MATCH,DIRECT",
-            "");
+        yaml(
+            "",
+            List.of(
+                "fake-ip-filter: ['+.example.test']",
+                "default-nameserver: [203.0.113.1]",
+                "nameserver: ['https://doh.example.test/dns-query']"),
+            List.of("auto-route: true", "dns-hijack: [any:53]"),
+            "MATCH,DIRECT");
     turnout = sandbox.startTurnout(yaml, sandbox.trustingSandboxTls());
     for (String name : List.of("real.example.test", "www.example.test", "bulk.example.test")) {
       assertThat(dig(name)).isEqualTo("203.0.113.10");
@@ -214,23 +206,16 @@ class DnsUpstreamsIT {
   void respectRulesCarriesUpstreamConnectionsThroughTheProxyTheRulesPick() throws Exception {
     List<String> before = danteConnections();
     String yaml =
-        String.join(
-            "\n",
-            "log-level: info",
-            "state-dir: " + sandbox.file("state"),
-            "proxies:",
-            "  - {name: Socks, type: socks5, server: 198.51.100.1, port: 1080}",
-            "dns:",
-            "  fake-ip-filter: ['+.example.test']",
-            "  respect-rules: true",
-            "  nameserver: [198.51.100.53]",
-            "  proxy-server-nameserver: [203.0.113.1]",
-            "tun:",
-            "  device: turnout0",
-            "rules:",
-            "  - IP-CIDR,198.51.100.53/32,Socks",
-            "  - MATCH,DIRECT",
-            "");
+        yaml(
+            "proxies:\n  - {name: Socks, type: socks5, server: 198.51.100.1, port: 1080}",
+            List.of(
+                "fake-ip-filter: ['+.example.test']",
+                "respect-rules: true",
+                "nameserver: [198.51.100.53]",
+                "proxy-server-nameserver: [203.0.113.1]"),
+            List.of(),
+            "IP-CIDR,198.51.100.53/32,Socks",
+            "MATCH,DIRECT");
     turnout = sandbox.startTurnout(yaml);
     assertThat(dig("routed.example.test")).isEqualTo("198.51.100.10");
     List<String> after = danteConnections();
