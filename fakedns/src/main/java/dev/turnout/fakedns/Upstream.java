@@ -99,11 +99,12 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
   }
 
   /**
-   * Starts a builder for the given {@code nameserver} entries: {@code IP}, {@code IP:port}, {@code
-   * [IPv6]:port}, {@code udp://IP[:port]}, {@code tcp://IP[:port]}, {@code tls://IP[:port]} (DNS
-   * over TLS) or {@code https://IP[:port][/path]} (DNS over HTTPS).
+   * Starts a builder for the given {@code nameserver} entries, as Clash and mihomo write them: an
+   * address or a name, with {@code udp://}, {@code tcp://}, {@code tls://} (DNS over TLS), {@code
+   * https://...[/path]} (DNS over HTTPS) or {@code rcode://}, and {@code #PROXY}.
    *
-   * @throws IllegalArgumentException if the list is empty or an entry has another form
+   * @throws IllegalArgumentException if the list is empty or an entry cannot be used (the reason:
+   *     another form, DNS over QUIC, DHCP, the system resolver)
    */
   public static Builder builder(List<String> nameservers) {
     return new Builder(nameservers);
