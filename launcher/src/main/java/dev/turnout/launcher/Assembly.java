@@ -5,8 +5,7 @@ import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeDnsHandler;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.FakeIpStore;
-import dev.turnout.fakedns.Hosts;
-import dev.turnout.fakedns.Upstream;
+import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.Ipv4;
@@ -34,10 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds a running Turnout from a configuration, in dependency order: upstream DNS, fake-IP pools,
- * dialer and event loops, outbounds, rules, then the TUN path ({@link TunPath}) and the DNS server.
- * Every part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half
- * way is undone exactly as far as it got.
+ * Builds a running Turnout from a configuration, in dependency order: event loops, upstream DNS
+ * ({@link DnsAssembly}), fake-IP pools, dialer, outbounds, rules, then the TUN path ({@link
+ * TunPath}) and the DNS server. Every part's undo goes to {@code onStop} as soon as the part
+ * exists, so a start that fails half way is undone exactly as far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
@@ -60,14 +59,17 @@ final class Assembly {
 
   private void start() throws Exception {
     AddressPlan plan = config.plan();
+    EventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
+    onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     // With auto-route, unmarked upstream queries would enter the TUN and be hijacked back to
     // Turnout: every upstream socket carries the routing mark, like the dialers'.
-    Upstream upstream =
-        Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(plan.range().firstIpv4(), plan.range().lastIpv4())
-            .soMark(config.tun().routingMark())
-            .build();
-    onStop.accept(upstream);
+    RuleSets ruleSets = new RuleSets(config);
+    onStop.accept(ruleSets);
+    DnsOutbounds dnsOutbounds = new DnsOutbounds(loops);
+    DnsAssembly dns = DnsAssembly.create(config, ruleSets, geoIp(ruleSets), dnsOutbounds, onStop);
+    log.info("dns: {}", dns.describe());
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
     String range6 = config.fakeDns().fakeIpRange6();
     FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
@@ -76,30 +78,32 @@ final class Assembly {
     }
     Dialer dialer =
         new Dialer(
-            upstream,
+            dns.dialing(),
             ownRange(plan),
             config.tun().routingMark(),
             config.proxies().interfaceName(),
             DIAL_TIMEOUT_MILLIS);
-    EventLoopGroup loops =
-        new MultiThreadIoEventLoopGroup(
-            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
-    onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     Outbounds outbounds = Components.outbounds(config, dialer, loops);
     onStop.accept(outbounds::close);
     outbounds.start();
+    dns.dialing().useOutbounds(outbounds.asMap());
+    dnsOutbounds.useOutbounds(outbounds.asMap());
+    MarkedListFetcher fetcher = new MarkedListFetcher(dialer, loops);
     RuleEngine rules =
         Components.rules(
             config,
-            upstream, // the engine waits for it at most 5 s
+            dns.main(), // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
-            new MarkedListFetcher(dialer, loops));
+            fetcher);
     onStop.accept(rules);
+    ruleSets.load(fetcher);
+    dnsOutbounds.useRules(rules);
     if (!config.ruleProviders().isEmpty()) {
       ScheduledExecutorService refresher =
           Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
       onStop.accept(refresher::shutdownNow);
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+      ruleSets.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
     }
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
@@ -108,7 +112,7 @@ final class Assembly {
       TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
     }
     if (config.dns().enable()) {
-      startDns(upstream, pool, pool6);
+      startDns(dns, pool, pool6);
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -126,30 +130,35 @@ final class Assembly {
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(Upstream upstream, FakeIpPool pool, FakeIpPool pool6) throws Exception {
-    TurnoutConfig.Dns dns = config.dns();
+  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6) throws Exception {
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
-        FakeDnsHandler.builder(pool, upstream)
-            .filter(DomainFilter.of(dns.fakeIpFilter()), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(Hosts.of(fake.hosts()));
+        FakeDnsHandler.builder(pool, dns.main())
+            .filter(dns.fakeIpFilter(), DomainFilter.Mode.parse(fake.filterMode()))
+            .hosts(dns.answerHosts());
     if (pool6 != null) {
       handler.ipv6Pool(pool6);
     }
     // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
     // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
+    TurnoutConfig.Dns settings = config.dns();
     DnsServer server =
         DnsServer.start(
-            dns.listen(),
+            settings.listen(),
             handler.build(),
             DnsServer.Options.defaults()
                 .withAllowLan(fake.allowLan())
                 .withTrusted(ownRange(config.plan())));
     onStop.accept(server);
-    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), upstream);
-    if (dns.systemResolver()) {
-      host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
+    log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());
+    if (settings.systemResolver()) {
+      host.pointSystemResolver(settings.listen(), config.plan().tunInetAddress());
     }
+  }
+
+  /** The country database for {@code fallback-filter.geoip}, when {@code geoip-database} is set. */
+  private GeoIp geoIp(RuleSets ruleSets) {
+    return config.files().geoipDatabase() == null ? GeoIp.NONE : ruleSets;
   }
 
   /**

@@ -51,6 +51,7 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
+    DnsAssembly.check(config, policies, problems);
     try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
       // built and thrown away: building is the check
     } catch (RuleException e) {
@@ -134,7 +135,6 @@ final class Components {
       throws RuleException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
-    TurnoutConfig.Files files = config.files();
     RuleEngine.Builder builder = RuleEngine.builder();
     if (fetcher != null) {
       builder.fetcher(fetcher);
@@ -143,14 +143,19 @@ final class Components {
         .rules(lines)
         .providers(config.ruleProviders())
         .policies(policies)
-        .options(
-            new RulesOptions(
-                files.geoipDatabase(),
-                files.asnDatabase(),
-                files.stateDir().resolve("providers"),
-                List.of(config.plan().range().toString())))
+        .options(options(config))
         .resolver(resolver)
         .build();
+  }
+
+  /** The files the rule engines read: databases, provider copies, the fake-IP range. */
+  static RulesOptions options(TurnoutConfig config) {
+    TurnoutConfig.Files files = config.files();
+    return new RulesOptions(
+        files.geoipDatabase(),
+        files.asnDatabase(),
+        files.stateDir().resolve("providers"),
+        List.of(config.plan().range().toString()));
   }
 
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */

@@ -142,9 +142,13 @@ class CommandLineTest {
             file
                 + ":1: log-level: expected one of silent, error, warning, info, debug, got \"loud\"",
             file
-                + ":4: dns.listne: unknown key; expected one of enable, enhanced-mode,"
-                + " fake-ip-filter, fake-ip-filter-mode, fake-ip-range, ipv6, listen,"
-                + " nameserver, system-resolver",
+                + ":4: dns.listne: unknown key; expected one of cache-algorithm,"
+                + " default-nameserver, direct-nameserver, direct-nameserver-follow-policy,"
+                + " enable, enhanced-mode, fake-ip-filter, fake-ip-filter-mode, fake-ip-range,"
+                + " fake-ip-ttl, fallback, fallback-filter, ipv6, listen, nameserver,"
+                + " nameserver-policy, prefer-h3, proxy-server-nameserver,"
+                + " proxy-server-nameserver-policy, respect-rules, system-resolver, use-hosts,"
+                + " use-system-hosts",
             file + ":6: tun.mtu: expected an integer from 576 to 65535, got \"70000\"",
             file
                 + ":12: proxies: proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm,"

@@ -8,10 +8,8 @@ import dev.turnout.config.YamlFile;
 import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
-import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.Hosts;
-import dev.turnout.fakedns.Upstream;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
@@ -113,7 +111,7 @@ public final class ConfigLoader {
       plan = AddressPlan.of(AddressPlan.ipv4Range("198.18.0.0/15"));
     }
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection); // before dns() checks keys
-    TurnoutConfig.Dns dns = dns(dnsSection, range, plan);
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
 
@@ -181,7 +179,8 @@ public final class ConfigLoader {
     return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
 
-  private static TurnoutConfig.Dns dns(MappingReader section, Cidr range, AddressPlan plan) {
+  private static TurnoutConfig.Dns dns(
+      MappingReader section, Cidr range, AddressPlan plan, boolean geoipDatabase) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
     section.choice("enhanced-mode", "fake-ip", List.of("fake-ip"));
@@ -194,26 +193,12 @@ public final class ConfigLoader {
         section.problem("listen", e.getMessage());
       }
     }
-    List<String> filter = new ArrayList<>();
-    for (YamlScalar pattern : section.scalars("fake-ip-filter")) {
-      try {
-        DomainFilter.of(List.of(pattern.text()));
-        filter.add(pattern.text());
-      } catch (IllegalArgumentException e) {
-        problems.error(pattern, "dns.fake-ip-filter", e.getMessage());
-      }
-    }
-    List<String> nameservers = new ArrayList<>();
-    List<YamlScalar> servers = section.scalars("nameserver");
-    for (YamlScalar server : servers) {
-      try {
-        Upstream.builder(List.of(server.text())).build();
-        nameservers.add(server.text());
-      } catch (IllegalArgumentException e) {
-        problems.error(server, "dns.nameserver", e.getMessage());
-      }
-    }
-    if (enable && servers.isEmpty()) {
+    List<String> filter = DnsSettings.domains(section, "fake-ip-filter");
+    List<String> nameservers = DnsSettings.servers(section, "nameserver", true);
+    boolean written =
+        section.value("nameserver").orElse(null) instanceof YamlSequence list
+            && !list.items().isEmpty();
+    if (enable && !written) {
       problems.error(
           section.keyAt("nameserver"),
           "dns.nameserver",
@@ -221,9 +206,10 @@ public final class ConfigLoader {
               + " used because it points at Turnout itself");
     }
     boolean systemResolver = section.bool("system-resolver", false);
+    DnsSettings settings = DnsSettings.read(section, geoipDatabase, nameservers);
     section.reportUnread(KeyPolicy.DNS);
     return new TurnoutConfig.Dns(
-        enable, listen, range, List.copyOf(filter), List.copyOf(nameservers), systemResolver);
+        enable, listen, range, filter, nameservers, systemResolver, settings);
   }
 
   private static TurnoutConfig.Tun tun(MappingReader section, int routingMark) {

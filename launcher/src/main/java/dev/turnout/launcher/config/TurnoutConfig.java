@@ -56,7 +56,8 @@ public record TurnoutConfig(
 
   /**
    * The {@code dns:} section. {@code systemResolver} (Turnout extension {@code system-resolver})
-   * points the host's resolver at Turnout while it runs.
+   * points the host's resolver at Turnout while it runs; {@code settings} holds the keys that
+   * decide which servers answer ({@link DnsSettings}).
    */
   public record Dns(
       boolean enable,
@@ -64,7 +65,8 @@ public record TurnoutConfig(
       Cidr fakeIpRange,
       List<String> fakeIpFilter,
       List<String> nameservers,
-      boolean systemResolver) {}
+      boolean systemResolver,
+      DnsSettings settings) {}
 
   /**
    * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN
