@@ -24,6 +24,7 @@ import dev.turnout.outbound.http.HttpConfig;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import dev.turnout.outbound.socks.Socks5Config;
 import dev.turnout.outbound.trojan.TrojanConfig;
+import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
@@ -72,7 +73,8 @@ public final class OutboundConfig {
           new HttpConfig(),
           new ShadowsocksConfig(),
           new TrojanConfig(),
-          new VmessConfig());
+          new VmessConfig(),
+          new VlessConfig());
 
   private static final String PROXY_NAMES_KEY = "\0proxies";
   private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
@@ -164,19 +166,12 @@ public final class OutboundConfig {
     int port = f.port("port");
     boolean udp = f.bool("udp", false);
     f.unsupported("dialer-proxy", "chained proxies are not supported");
-    f.unsupported("plugin", "Shadowsocks plugins are not supported");
-    f.unsupported("plugin-opts", "Shadowsocks plugins are not supported");
-    f.unsupported("ws-opts", "only plain TCP transport is supported");
-    f.unsupported("grpc-opts", "only plain TCP transport is supported");
-    f.unsupported("h2-opts", "only plain TCP transport is supported");
     f.unsupported("reality-opts", "REALITY is not supported");
-    String network = f.oneOf("network", List.of("tcp"), "tcp");
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
-    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
-    return "tcp".equals(network) ? o : null;
+    return type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
   }
 
   /** Builds the groups in dependency order; unknown members and cycles are errors. */

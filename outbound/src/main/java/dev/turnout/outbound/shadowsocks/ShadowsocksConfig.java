@@ -24,6 +24,8 @@ public final class ShadowsocksConfig implements ProxyType {
 
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
+    f.unsupported("plugin", "Shadowsocks plugins are not supported");
+    f.unsupported("plugin-opts", "Shadowsocks plugins are not supported");
     if (f.bool("udp-over-tcp", false)) {
       f.error("udp-over-tcp", "UDP over TCP is not supported");
     }

@@ -4,11 +4,13 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyType;
+import dev.turnout.outbound.Transport;
+import dev.turnout.outbound.transport.TransportConfig;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** Clash {@code type: vmess}: a UUID, {@code alterId: 0} (AEAD only) and a cipher; no TLS. */
+/** Clash {@code type: vmess}: a UUID, {@code alterId}, a cipher, and any transport. */
 public final class VmessConfig implements ProxyType {
   static final List<String> CIPHERS = List.of("auto", "aes-128-gcm", "chacha20-poly1305");
 
@@ -17,16 +19,15 @@ public final class VmessConfig implements ProxyType {
     return "vmess";
   }
 
+  private static final Set<String> KEYS = TransportConfig.keysWith("uuid", "alterId", "cipher");
+
   @Override
   public Set<String> keys() {
-    return Set.of("uuid", "alterId", "cipher", "network", "tls");
+    return KEYS;
   }
 
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
-    if (f.bool("tls", false)) {
-      f.error("tls", "VMess over TLS is not supported");
-    }
     if (common.udp()) {
       f.warn("udp", "UDP over VMess is not supported; UDP through this proxy will fail");
     }
@@ -43,7 +44,8 @@ public final class VmessConfig implements ProxyType {
       f.error("alterId", "expected 0 (only VMess AEAD is supported)");
     }
     String cipher = f.oneOf("cipher", CIPHERS, "auto");
-    if (uuid == null) {
+    Transport transport = TransportConfig.read(f, common, false, TransportConfig.NETWORKS);
+    if (uuid == null || transport == null) {
       return null;
     }
     return new VmessOutbound(
@@ -52,6 +54,7 @@ public final class VmessConfig implements ProxyType {
         common.port(),
         uuid,
         VmessOutbound.security(cipher),
+        transport,
         dialer);
   }
 }

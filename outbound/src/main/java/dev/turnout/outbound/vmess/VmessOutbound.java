@@ -5,6 +5,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
@@ -25,8 +26,15 @@ final class VmessOutbound extends ProxyOutbound {
   private final RandomGenerator random = new SecureRandom();
   private final TimeSource clock;
 
-  VmessOutbound(String name, String server, int port, UUID uuid, int security, Dialer dialer) {
-    this(name, server, port, uuid, security, dialer, TimeSource.SYSTEM);
+  VmessOutbound(
+      String name,
+      String server,
+      int port,
+      UUID uuid,
+      int security,
+      Transport transport,
+      Dialer dialer) {
+    this(name, server, port, uuid, security, transport, dialer, TimeSource.SYSTEM);
   }
 
   VmessOutbound(
@@ -35,9 +43,10 @@ final class VmessOutbound extends ProxyOutbound {
       int port,
       UUID uuid,
       int security,
+      Transport transport,
       Dialer dialer,
       TimeSource clock) {
-    super(name, server, port, dialer);
+    super(name, server, port, dialer, transport);
     this.commandKey = VmessHeader.commandKey(uuid);
     this.security = security;
     this.clock = clock;

@@ -74,7 +74,8 @@ class OutboundConfigTest {
             "    tolerance: 50",
             "  - {name: Proxy, type: select, proxies: [auto, lb, DIRECT]}",
             "  - {name: lb, type: load-balance, proxies: [ss, tj, vm], strategy: round-robin}");
-    assertThat(messages(r)).isEmpty();
+    // The one warning: skip-cert-verify is on for h.
+    assertThat(messages(r)).singleElement().asString().contains("skip-cert-verify is on");
     Outbounds o = r.outbounds();
     assertThat(o.asMap().keySet())
         .containsExactly(
@@ -118,7 +119,7 @@ class OutboundConfigTest {
         .contains(
             "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-256-gcm,"
                 + " chacha20-ietf-poly1305, got \"rc4-md5\"",
-            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, got"
+            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
                 + " \"wireguard\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
