@@ -57,6 +57,7 @@ class TransportsIT {
             20013,
             20014,
             20015,
+            20016,
             20021,
             20022,
             20031,
@@ -128,6 +129,15 @@ class TransportsIT {
   void vmessOverTlsWebSocketH2AndHttp() throws Exception {
     for (String t : List.of("tls", "ws-tls", "h2", "http")) {
       carries("vmess-" + t, "vmess-" + t);
+    }
+  }
+
+  @Test
+  void vmessLegacyHeaderCiphersMaskingAndPadding() throws Exception {
+    carries("vmess-legacy", "vmess-legacy");
+    carries("vmess-legacy-padded", "vmess-legacy");
+    for (String c : List.of("none", "zero", "padded")) {
+      carries("vmess-" + c, "vmess-tcp");
     }
   }
 

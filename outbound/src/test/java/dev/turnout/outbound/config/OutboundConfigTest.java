@@ -107,7 +107,8 @@ class OutboundConfigTest {
                 "  - {type: socks5, server: a, port: 1}",
                 "  - {name: p4, type: socks5, server: a, port: 70000}",
                 "  - {name: DIRECT, type: socks5, server: a, port: 1}",
-                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64}",
+                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64,"
+                    + " authenticated-length: true}",
                 "  - {name: o, type: ss, server: a, port: 1, cipher: aes-128-gcm, password: x,"
                     + " plugin: obfs, mystery: 1}",
                 "proxy-groups:",
@@ -124,7 +125,8 @@ class OutboundConfigTest {
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",
-            "proxy \"v\": field \"alterId\": expected 0 (only VMess AEAD is supported)",
+            "proxy \"v\": field \"authenticated-length\": authenticated chunk lengths are not"
+                + " supported",
             "proxy \"o\": field \"plugin\": Shadowsocks plugins are not supported",
             "proxy \"o\": field \"mystery\": unknown key, ignored",
             "proxy-group \"g3\": field \"url\": missing; expected a string",
