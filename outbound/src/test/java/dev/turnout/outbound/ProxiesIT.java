@@ -76,6 +76,7 @@ class ProxiesIT {
     }
     startTrojan();
     startV2ray();
+    startPlugins();
     outbounds = load().outbounds();
   }
 
@@ -138,6 +139,44 @@ class ProxiesIT {
             + "/tinyproxy.pid\"\nBasicAuth tuser tpass\n");
     ns.start("tinyproxy.out", "tinyproxy", "-d", "-c", ns.dir + "/tinyproxy.conf");
     ns.awaitTcp(3128);
+  }
+
+  /**
+   * The plugin name, its server (Debian's binaries), its server options and the port of each
+   * Shadowsocks plugin server.
+   */
+  private static final List<String[]> PLUGINS =
+      List.of(
+          new String[] {"obfs-http", "obfs-server", "obfs=http", "8391"},
+          new String[] {"obfs-tls", "obfs-server", "obfs=tls", "8392"},
+          new String[] {"v2ray-ws", "ss-v2ray-plugin", "server", "8393"},
+          new String[] {"v2ray-ws-tls", "ss-v2ray-plugin", "server;tls;host=proxy.test", "8394"});
+
+  private static void startPlugins() throws Exception {
+    V2rayServer.Certificate.ensure(ns);
+    for (String[] p : PLUGINS) {
+      String opts =
+          p[0].equals("v2ray-ws-tls")
+              ? p[2] + ";cert=" + ns.dir + "/cert.pem;key=" + ns.dir + "/key.pem"
+              : p[2];
+      ns.start(
+          "ss-" + p[0] + ".log",
+          "ss-server",
+          "-s",
+          Netns.SERVER,
+          "-p",
+          p[3],
+          "-k",
+          "sspw",
+          "-m",
+          "aes-256-gcm",
+          "--plugin",
+          p[1],
+          "--plugin-opts",
+          opts,
+          "-v");
+      ns.awaitTcp(Integer.parseInt(p[3]));
+    }
   }
 
   private static void startTrojan() throws Exception {
@@ -262,6 +301,58 @@ class ProxiesIT {
               "udp",
               true));
     }
+    for (String[] p : PLUGINS) {
+      Map<String, Object> opts =
+          p[1].equals("obfs-server")
+              ? map("mode", p[2].substring("obfs=".length()), "host", "www.example.test")
+              : p[0].equals("v2ray-ws")
+                  ? map("mode", "websocket", "path", "/")
+                  : map(
+                      "mode",
+                      "websocket",
+                      "tls",
+                      true,
+                      "host",
+                      "proxy.test",
+                      "skip-cert-verify",
+                      true);
+      proxies.add(
+          map(
+              "name",
+              "ss-" + p[0],
+              "type",
+              "ss",
+              "server",
+              s,
+              "port",
+              Integer.parseInt(p[3]),
+              "cipher",
+              "aes-256-gcm",
+              "password",
+              "sspw",
+              "plugin",
+              p[1].equals("obfs-server") ? "obfs" : "v2ray-plugin",
+              "plugin-opts",
+              opts));
+    }
+    proxies.add(
+        map(
+            "name",
+            "ss-v2ray-ws-mux",
+            "type",
+            "ss",
+            "server",
+            s,
+            "port",
+            8393,
+            "cipher",
+            "aes-256-gcm",
+            "password",
+            "sspw",
+            "plugin",
+            "v2ray-plugin",
+            "plugin-opts",
+            map("mode", "websocket", "mux", true)));
     proxies.add(
         map(
             "name",
@@ -405,6 +496,24 @@ class ProxiesIT {
     for (String c : CIPHERS) {
       downloads("ss-" + c, "ss-" + c + ".log", "connect to " + Netns.SERVER + ":8080");
     }
+  }
+
+  @Test
+  void shadowsocksPlugins() throws Exception {
+    List<String> failed = new ArrayList<>();
+    for (String[] p : PLUGINS) {
+      try {
+        downloads("ss-" + p[0], "ss-" + p[0] + ".log", "connect to " + Netns.SERVER + ":8080");
+      } catch (Exception | AssertionError e) {
+        failed.add(p[0] + ": " + e + "\n" + ns.read("ss-" + p[0] + ".log"));
+      }
+    }
+    try {
+      downloads("ss-v2ray-ws-mux", "ss-v2ray-ws.log", "connect to " + Netns.SERVER + ":8080");
+    } catch (Exception | AssertionError e) {
+      failed.add("mux written out: " + e);
+    }
+    assertThat(failed).isEmpty();
   }
 
   @Test

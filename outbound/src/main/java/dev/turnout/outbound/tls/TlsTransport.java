@@ -42,8 +42,9 @@ public final class TlsTransport implements Transport {
   }
 
   /**
-   * Completes {@code ready} when the TLS handshake ends and leaves the pipeline. Package-private
-   * for its EmbeddedChannel test.
+   * Completes {@code ready} when the TLS handshake ends: leaves the pipeline on success; on failure
+   * closes the channel and stays to absorb the exception the TLS handler fires as well.
+   * Package-private for its EmbeddedChannel test.
    */
   static final class Ready extends ChannelInboundHandlerAdapter {
     private final String serverName;
@@ -57,10 +58,11 @@ public final class TlsTransport implements Transport {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof SslHandshakeCompletionEvent done) {
-        ctx.pipeline().remove(this);
         if (done.isSuccess()) {
+          ctx.pipeline().remove(this);
           ready.trySuccess(null);
         } else {
+          // Stays, to take the same failure as an exception too (the TLS handler fires both).
           ready.tryFailure(
               new IOException(
                   "TLS handshake with " + serverName + " failed: " + message(done.cause()),
@@ -79,14 +81,11 @@ public final class TlsTransport implements Transport {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (!ready.isDone()) {
-        ready.tryFailure(
-            new IOException(
-                "TLS handshake with " + serverName + " failed: " + message(cause), cause));
-        ctx.close();
-      } else {
-        ctx.fireExceptionCaught(cause);
-      }
+      // Until removed on success, every exception is the handshake's: the open fails with it.
+      ready.tryFailure(
+          new IOException(
+              "TLS handshake with " + serverName + " failed: " + message(cause), cause));
+      ctx.close();
     }
 
     private static String message(Throwable t) {

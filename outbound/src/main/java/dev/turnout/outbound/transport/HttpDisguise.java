@@ -8,7 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,16 +23,16 @@ public final class HttpDisguise extends ChannelDuplexHandler {
   private static final Logger LOG = LoggerFactory.getLogger(HttpDisguise.class);
   static final int MAX_HEAD = 8192;
 
-  private final Supplier<String> requestHead;
+  private final IntFunction<String> requestHead;
   private boolean sent;
   private ByteBuf head;
   private boolean through;
 
   /**
    * @param requestHead the request head (request line and headers, ending in a blank line) sent in
-   *     front of the first chunk; called once
+   *     front of the first chunk, given that chunk's length; called once
    */
-  public HttpDisguise(Supplier<String> requestHead) {
+  public HttpDisguise(IntFunction<String> requestHead) {
     this.requestHead = requestHead;
   }
 
@@ -40,7 +40,7 @@ public final class HttpDisguise extends ChannelDuplexHandler {
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (!sent && msg instanceof ByteBuf buf) {
       sent = true;
-      ByteBuf prefix = ByteBufUtil.writeAscii(ctx.alloc(), requestHead.get());
+      ByteBuf prefix = ByteBufUtil.writeAscii(ctx.alloc(), requestHead.apply(buf.readableBytes()));
       CompositeByteBuf both = ctx.alloc().compositeBuffer(2);
       both.addComponents(true, prefix, buf);
       ctx.write(both, promise);

@@ -45,7 +45,7 @@ public final class TransportConfig {
   /** Every value of {@code network} Turnout carries. */
   public static final List<String> NETWORKS = List.of("tcp", "ws", "h2", "grpc", "http");
 
-  static final String SKIP_VERIFY =
+  public static final String SKIP_VERIFY =
       "skip-cert-verify is on: the server's certificate is not checked, so anyone on the path can"
           + " read and change the traffic (shown once for every proxy that sets it)";
   static final String CLIENT_FINGERPRINT =
@@ -119,7 +119,8 @@ public final class TransportConfig {
     return new Tls.Options(serverName, skip, alpn, pin);
   }
 
-  static byte[] pin(String text) {
+  /** A certificate pin from its hex form (pairs may be colon-separated), or null. */
+  public static byte[] pin(String text) {
     String hex = text.replace(":", "").trim();
     if (hex.length() != 64) {
       return null;
@@ -207,6 +208,16 @@ public final class TransportConfig {
     }
   }
 
+  /**
+   * A WebSocket to {@code path} with {@code Host: host}, over TLS with {@code tls} when not null,
+   * for protocols that configure it their own way (Shadowsocks' v2ray-plugin).
+   */
+  public static Transport webSocket(
+      Tls tls, String host, int port, String path, Map<String, String> headers) {
+    Transport ws = new WsTransport(host, port, path, headers, tls != null);
+    return tls == null ? ws : new TlsTransport(tls, port).then(ws);
+  }
+
   /** v2ray's TCP "http" header: a GET to one of {@code paths} in front of the first chunk. */
   static Transport httpDisguise(
       String method, List<String> paths, Map<String, String> headers, String server) {
@@ -224,7 +235,7 @@ public final class TransportConfig {
       dev.turnout.outbound.HeldInbound.addBefore(
           ch,
           new HttpDisguise(
-              () -> {
+              length -> {
                 StringBuilder s = new StringBuilder(method).append(' ');
                 s.append(paths.get(ThreadLocalRandom.current().nextInt(paths.size())));
                 s.append(" HTTP/1.1\r\n");

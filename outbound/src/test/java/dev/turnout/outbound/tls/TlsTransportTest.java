@@ -68,6 +68,14 @@ class TlsTransportTest {
   }
 
   @Test
+  void anExceptionDuringTheHandshakeFailsTheOpenAndStopsThere() {
+    install();
+    ch.pipeline().fireExceptionCaught(new SSLHandshakeException("no cipher in common"));
+    assertThat(ready.cause()).hasMessageContaining("no cipher in common");
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
   void otherEventsPassThrough() {
     install();
     ch.pipeline().fireUserEventTriggered("something else");

@@ -108,11 +108,13 @@ class TransportCodecTest {
 
   @Test
   void theHttpDisguisePrefixesTheFirstChunkOnlyAndStripsTheReplyHead() {
-    EmbeddedChannel ch = new EmbeddedChannel(new HttpDisguise(() -> "GET / HTTP/1.1\r\n\r\n"));
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new HttpDisguise(n -> "GET / HTTP/1.1\r\nContent-Length: " + n + "\r\n\r\n"));
     ch.writeOutbound(ascii("one"));
     ch.writeOutbound(ascii("two"));
     assertThat(new String(HexFormat.of().parseHex(Channels.sentHex(ch)), StandardCharsets.US_ASCII))
-        .isEqualTo("GET / HTTP/1.1\r\n\r\nonetwo");
+        .isEqualTo("GET / HTTP/1.1\r\nContent-Length: 3\r\n\r\nonetwo");
     ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Type: app"));
     assertThat(read(ch)).isEmpty();
     ch.writeInbound(ascii("lication/octet-stream\r\n\r\nhello"));
@@ -123,11 +125,11 @@ class TransportCodecTest {
 
   @Test
   void theHttpDisguiseClosesOnAHeadTooLongOrNotHttp() {
-    EmbeddedChannel ch = new EmbeddedChannel(new HttpDisguise(() -> ""));
+    EmbeddedChannel ch = new EmbeddedChannel(new HttpDisguise(n -> ""));
     ch.writeInbound(Unpooled.wrappedBuffer(new byte[HttpDisguise.MAX_HEAD + 1]));
     assertThat(ch.isOpen()).isFalse();
     ch.finishAndReleaseAll();
-    EmbeddedChannel other = new EmbeddedChannel(new HttpDisguise(() -> ""));
+    EmbeddedChannel other = new EmbeddedChannel(new HttpDisguise(n -> ""));
     other.writeInbound(ascii("SSH-2.0-x\r\n\r\n"));
     assertThat(other.isOpen()).isFalse();
     assertThat(read(other)).isEmpty();
