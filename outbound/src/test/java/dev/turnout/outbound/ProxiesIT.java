@@ -405,10 +405,45 @@ class ProxiesIT {
             0,
             "cipher",
             "chacha20-poly1305"));
+    proxies.add(
+        map(
+            "name",
+            "trojan-via-dante",
+            "type",
+            "trojan",
+            "server",
+            s,
+            "port",
+            4443,
+            "password",
+            "tjpw",
+            "sni",
+            "trojan.test",
+            "skip-cert-verify",
+            true,
+            "dialer-proxy",
+            "dante"));
+    List<Map<String, Object>> groups =
+        List.of(
+            map("name", "dante-ss", "type", "relay", "proxies", List.of("dante", "ss-aes-256-gcm")),
+            map(
+                "name",
+                "ss-trojan",
+                "type",
+                "relay",
+                "proxies",
+                List.of("ss-aes-128-gcm", "trojan")),
+            map(
+                "name",
+                "three",
+                "type",
+                "relay",
+                "proxies",
+                List.of("dante", "ss-xchacha20-ietf-poly1305", "vmess")));
     OutboundConfig.Result r =
         OutboundConfig.load(
             Entries.of(proxies),
-            List.of(),
+            Entries.of(groups),
             new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     // The one warning: skip-cert-verify on the trojan entry.
     assertThat(r.problems()).singleElement().asString().contains("skip-cert-verify is on");
@@ -514,6 +549,22 @@ class ProxiesIT {
       failed.add("mux written out: " + e);
     }
     assertThat(failed).isEmpty();
+  }
+
+  @Test
+  void relayChainsThroughTwoAndThreeRealServers() throws Exception {
+    // Turnout -> dante -> ss-server -> nginx: dante logs the hop to ss-server, ss-server the
+    // target.
+    downloads("dante-ss", "danted1.log", Netns.SERVER + ".8383");
+    downloads("dante-ss", "ss-aes-256-gcm.log", "connect to " + Netns.SERVER + ":8080");
+    // Turnout -> ss-server -> trojan (TLS inside Shadowsocks) -> nginx.
+    downloads("ss-trojan", "ss-aes-128-gcm.log", "connect to " + Netns.SERVER + ":4443");
+    downloads("three", "ss-xchacha20-ietf-poly1305.log", "connect to " + Netns.SERVER + ":10086");
+  }
+
+  @Test
+  void dialerProxyReachesTheServerThroughAnotherProxy() throws Exception {
+    downloads("trojan-via-dante", "danted1.log", Netns.SERVER + ".4443");
   }
 
   @Test

@@ -77,7 +77,8 @@ public final class OutboundConfig {
           new VlessConfig());
 
   private static final String PROXY_NAMES_KEY = "\0proxies";
-  private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
+  private static final Set<String> COMMON =
+      Set.of("name", "type", "server", "port", "udp", "dialer-proxy");
 
   private OutboundConfig() {}
 
@@ -116,12 +117,14 @@ public final class OutboundConfig {
     all.put(RejectOutbound.REJECT_DROP, RejectOutbound.drop());
     List<Outbound> proxyList = new ArrayList<>();
     Set<String> taken = new HashSet<>();
+    DialerProxies dialerProxies = new DialerProxies();
     for (int i = 0; i < (proxies == null ? 0 : proxies.size()); i++) {
       Fields f = new Fields(Section.PROXIES, i, proxies.get(i), problems);
       if (!checkName(f, taken)) {
         continue;
       }
       Outbound o = proxy(f, dialer);
+      dialerProxies.read(f);
       if (o != null && !f.failed()) {
         if (o instanceof ProxyOutbound p) {
           p.configIndex(i);
@@ -133,6 +136,9 @@ public final class OutboundConfig {
     GroupConfig groupConfig = new GroupConfig(store, prober, clock);
     List<Group> groupList =
         groups(groups == null ? List.of() : groups, taken, all, problems, groupConfig);
+    for (String wrong : dialerProxies.resolve(all)) {
+      proxyList.remove(all.remove(wrong)); // groups holding it keep it, unusable; the error stops
+    }
     List<Outbound> everything = new ArrayList<>(all.values());
     SelectGroup global = groupConfig.select(Outbounds.GLOBAL, everything);
     all.put(Outbounds.GLOBAL, global);
@@ -165,7 +171,6 @@ public final class OutboundConfig {
     String server = f.string("server", true);
     int port = f.port("port");
     boolean udp = f.bool("udp", false);
-    f.unsupported("dialer-proxy", "chained proxies are not supported");
     f.unsupported("reality-opts", "REALITY is not supported");
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
