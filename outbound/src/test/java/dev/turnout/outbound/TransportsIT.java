@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -156,8 +157,21 @@ class TransportsIT {
   }
 
   @Test
-  void trojanUdpThroughV2ray() throws Exception {
-    ProxiesIT.udpEcho(outbounds.get("trojan-tls"), loop);
+  void udpThroughTrojanVlessAndVmess() throws Exception {
+    Map<String, String> inboundOf =
+        Map.of(
+            "trojan-tls", "trojan-tls",
+            "vless-udp", "vless-tcp",
+            "vless-ws-udp", "vless-ws",
+            "vmess-udp", "vmess-tcp",
+            "vmess-legacy-udp", "vmess-legacy");
+    for (Map.Entry<String, String> e : inboundOf.entrySet()) {
+      long before = v2ray.downlink().getOrDefault(e.getValue(), 0L);
+      ProxiesIT.udpEcho(outbounds.get(e.getKey()), loop);
+      assertThat(v2ray.downlink().getOrDefault(e.getValue(), 0L))
+          .as("v2ray's %s inbound carried the echo of %s", e.getValue(), e.getKey())
+          .isGreaterThan(before);
+    }
     assertThat(ns.read("v2ray-access.log")).contains("accepted udp:" + Netns.SERVER + ":9999");
   }
 

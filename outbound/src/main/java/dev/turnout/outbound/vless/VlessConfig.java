@@ -45,15 +45,12 @@ public final class VlessConfig implements ProxyType {
     }
     f.string("packet-encoding", false);
     f.bool("xudp", false);
-    if (common.udp()) {
-      f.warn("udp", "UDP over VLESS is not supported; UDP through this proxy will fail");
-    }
     Transport transport = TransportConfig.read(f, common, false, TransportConfig.NETWORKS);
     if (uuid == null || transport == null) {
       return null;
     }
     return new VlessOutbound(
-        common.name(), common.server(), common.port(), uuid, transport, dialer);
+        common.name(), common.server(), common.port(), uuid, common.udp(), transport, dialer);
   }
 
   /** The {@code uuid} key as a UUID, or null with an error recorded. */

@@ -38,9 +38,6 @@ public final class VmessConfig implements ProxyType {
 
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
-    if (common.udp()) {
-      f.warn("udp", "UDP over VMess is not supported; UDP through this proxy will fail");
-    }
     String id = f.string("uuid", true);
     UUID uuid = null;
     if (id != null) {
@@ -71,6 +68,7 @@ public final class VmessConfig implements ProxyType {
         common.server(),
         common.port(),
         new VmessOutbound.Settings(uuid, VmessOutbound.security(cipher), options, legacy),
+        common.udp(),
         transport,
         dialer);
   }

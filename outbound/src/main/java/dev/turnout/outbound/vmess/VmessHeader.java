@@ -29,7 +29,8 @@ final class VmessHeader {
   /** Bytes of the sealed length in front of the response header. */
   static final int SEALED_LENGTH = 2 + Aead.TAG;
 
-  private static final int COMMAND_TCP = 1;
+  static final int COMMAND_TCP = 1;
+  static final int COMMAND_UDP = 2;
 
   private VmessHeader() {}
 
@@ -43,11 +44,16 @@ final class VmessHeader {
 
   /** The plaintext request header of {@code session} to {@code d}. */
   static byte[] request(VmessSession session, Destination d, RandomGenerator random) {
+    return request(session, d, COMMAND_TCP, random);
+  }
+
+  /** The plaintext request header for {@code command} (TCP or UDP) to {@code d}. */
+  static byte[] request(VmessSession session, Destination d, int command, RandomGenerator random) {
     ByteBuf h = Unpooled.buffer(64);
     h.writeByte(1).writeBytes(session.requestIv).writeBytes(session.requestKey);
     h.writeByte(session.responseAuth).writeByte(session.options);
     int padding = random.nextInt(16);
-    h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(COMMAND_TCP);
+    h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(command);
     h.writeShort(d.port());
     InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {

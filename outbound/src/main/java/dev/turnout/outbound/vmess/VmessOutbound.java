@@ -1,13 +1,19 @@
 package dev.turnout.outbound.vmess;
 
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.StreamDatagramSession;
 import dev.turnout.outbound.Transport;
+import dev.turnout.outbound.UdpOutbound;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.security.SecureRandom;
 import java.util.UUID;
@@ -22,9 +28,11 @@ import java.util.random.RandomGenerator;
  * <p>Half-close: the relay's {@code shutdownOutput()} bypasses the pipeline, so the empty chunk
  * that ends a VMess stream is not sent; servers see a plain TCP EOF instead.
  */
-final class VmessOutbound extends ProxyOutbound {
+final class VmessOutbound extends ProxyOutbound implements UdpOutbound {
   /** What one proxy entry chose. */
   record Settings(UUID uuid, int security, int options, boolean legacy) {}
+
+  private final boolean udp;
 
   private final UUID uuid;
   private final byte[] commandKey;
@@ -33,8 +41,14 @@ final class VmessOutbound extends ProxyOutbound {
   private final TimeSource clock;
 
   VmessOutbound(
-      String name, String server, int port, Settings settings, Transport transport, Dialer dialer) {
-    this(name, server, port, settings, transport, dialer, TimeSource.SYSTEM);
+      String name,
+      String server,
+      int port,
+      Settings settings,
+      boolean udp,
+      Transport transport,
+      Dialer dialer) {
+    this(name, server, port, settings, udp, transport, dialer, TimeSource.SYSTEM);
   }
 
   VmessOutbound(
@@ -42,10 +56,12 @@ final class VmessOutbound extends ProxyOutbound {
       String server,
       int port,
       Settings settings,
+      boolean udp,
       Transport transport,
       Dialer dialer,
       TimeSource clock) {
     super(name, server, port, dialer, transport);
+    this.udp = udp;
     this.uuid = settings.uuid();
     this.commandKey = VmessHeader.commandKey(uuid);
     this.settings = settings;
@@ -68,9 +84,50 @@ final class VmessOutbound extends ProxyOutbound {
 
   @Override
   protected void handshake(Channel ch, Destination destination, Promise<Channel> promise) {
+    ProxyHandshake.completeAfter(start(ch, destination, VmessHeader.COMMAND_TCP), ch, promise);
+  }
+
+  /** UDP: one VMess connection per destination, each chunk one datagram. */
+  @Override
+  public Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
+    if (!udp) {
+      return udpNotEnabled(loop);
+    }
+    if (settings.options() == 0) {
+      return loop.newFailedFuture(
+          new UnsupportedOperationException(
+              name() + ": cipher zero has no chunks to keep datagrams apart; UDP is not carried"));
+    }
+    return loop.newSucceededFuture(
+        new StreamDatagramSession(loop, d -> udpFlow(d, loop), receiver));
+  }
+
+  private Future<Channel> udpFlow(Destination destination, EventLoop loop) {
+    Promise<Channel> promise = loop.newPromise();
+    openTransport(loop)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+              }
+              Channel ch = (Channel) f.getNow();
+              try {
+                ProxyHandshake.completeAfter(
+                    start(ch, destination, VmessHeader.COMMAND_UDP), ch, promise);
+              } catch (RuntimeException e) {
+                ch.close();
+                promise.tryFailure(e);
+              }
+            });
+    return promise;
+  }
+
+  /** Installs the codec and sends the request header for {@code command} to {@code destination}. */
+  private ChannelFuture start(Channel ch, Destination destination, int command) {
     VmessSession session =
         new VmessSession(settings.security(), settings.options(), settings.legacy(), random);
-    byte[] header = VmessHeader.request(session, destination, random);
+    byte[] header = VmessHeader.request(session, destination, command, random);
     long now = clock.instant().getEpochSecond();
     byte[] sealed =
         settings.legacy()
@@ -79,6 +136,6 @@ final class VmessOutbound extends ProxyOutbound {
             : VmessHeader.seal(commandKey, header, now, random);
     add(ch, new VmessCodec(session, sealed, random));
     // The header goes out now, ahead of any data, so server-first protocols work.
-    ProxyHandshake.completeAfter(ch.writeAndFlush(Unpooled.EMPTY_BUFFER), ch, promise);
+    return ch.writeAndFlush(Unpooled.EMPTY_BUFFER);
   }
 }
