@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * An upstream proxy server: reaches the server (through the {@link Dialer}, or through another
@@ -103,6 +104,20 @@ public abstract class ProxyOutbound implements Outbound {
    */
   public final Future<Channel> openTransport(EventLoop loop) {
     return reach(loop, dialerProxy, "udp", (ch, p) -> p.trySuccess(ch));
+  }
+
+  /**
+   * A connection with the transport open and {@code start} run on it (the protocol's handshake for
+   * another command, as UDP needs), ready once the future {@code start} returns succeeds. Bounded
+   * by the connect timeout; the caller owns the channel.
+   */
+  protected final Future<Channel> openWith(
+      Destination destination, EventLoop loop, Function<Channel, Future<?>> start) {
+    return reach(
+        loop,
+        dialerProxy,
+        destination.toString(),
+        (ch, p) -> ProxyHandshake.completeAfter(start.apply(ch), ch, p));
   }
 
   private Future<Channel> reach(

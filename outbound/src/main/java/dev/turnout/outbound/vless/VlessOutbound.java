@@ -64,29 +64,17 @@ final class VlessOutbound extends ProxyOutbound implements UdpOutbound {
   }
 
   private Future<Channel> udpFlow(Destination destination, EventLoop loop) {
-    Promise<Channel> promise = loop.newPromise();
-    openTransport(loop)
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-              }
-              Channel ch = (Channel) f.getNow();
-              try {
-                add(ch, new VlessResponseDecoder());
-                // The header goes through the pipeline now, before the length codec is there.
-                var sent =
-                    ch.writeAndFlush(
-                        VlessRequest.header(ch.alloc(), id, VlessRequest.UDP, destination));
-                add(ch, new LengthFieldBasedFrameDecoder(0xffff + 2, 0, 2, 0, 2));
-                add(ch, new LengthFieldPrepender(2));
-                ProxyHandshake.completeAfter(sent, ch, promise);
-              } catch (RuntimeException e) {
-                ch.close();
-                promise.tryFailure(e);
-              }
-            });
-    return promise;
+    return openWith(
+        destination,
+        loop,
+        ch -> {
+          add(ch, new VlessResponseDecoder());
+          // The header goes through the pipeline now, before the length codec is there.
+          Future<?> sent =
+              ch.writeAndFlush(VlessRequest.header(ch.alloc(), id, VlessRequest.UDP, destination));
+          add(ch, new LengthFieldBasedFrameDecoder(0xffff + 2, 0, 2, 0, 2));
+          add(ch, new LengthFieldPrepender(2));
+          return sent;
+        });
   }
 }

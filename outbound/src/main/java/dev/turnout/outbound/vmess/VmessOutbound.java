@@ -103,24 +103,7 @@ final class VmessOutbound extends ProxyOutbound implements UdpOutbound {
   }
 
   private Future<Channel> udpFlow(Destination destination, EventLoop loop) {
-    Promise<Channel> promise = loop.newPromise();
-    openTransport(loop)
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-              }
-              Channel ch = (Channel) f.getNow();
-              try {
-                ProxyHandshake.completeAfter(
-                    start(ch, destination, VmessHeader.COMMAND_UDP), ch, promise);
-              } catch (RuntimeException e) {
-                ch.close();
-                promise.tryFailure(e);
-              }
-            });
-    return promise;
+    return openWith(destination, loop, ch -> start(ch, destination, VmessHeader.COMMAND_UDP));
   }
 
   /** Installs the codec and sends the request header for {@code command} to {@code destination}. */
