@@ -55,7 +55,7 @@ class ProxiesIT {
     blob = new byte[10 << 20];
     new SplittableRandom(5).nextBytes(blob);
     Files.write(dir.resolve("www/blob"), blob);
-    startEcho(ns);
+    startEcho();
     startDante();
     startTinyproxy();
     for (int i = 0; i < CIPHERS.size(); i++) {
@@ -80,7 +80,7 @@ class ProxiesIT {
     outbounds = load().outbounds();
   }
 
-  static void startEcho(Netns ns) throws Exception {
+  private static void startEcho() throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     ns.start(
         "echo.out",

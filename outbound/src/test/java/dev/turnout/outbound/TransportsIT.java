@@ -79,7 +79,14 @@ class TransportsIT {
         "vmessgun=20015",
         "trojangun=20041");
     ns.awaitTcp(20050);
-    ProxiesIT.startEcho(ns);
+    ns.start(
+        "echo.out",
+        ProcessHandle.current().info().command().orElse("java"),
+        "-cp",
+        System.getProperty("java.class.path"),
+        UdpEcho.class.getName(),
+        Netns.SERVER,
+        "9999");
     String yaml =
         V2rayServer.resource("transports.yaml")
             .replace("${SERVER}", Netns.SERVER)
