@@ -27,17 +27,24 @@ public final class StreamDatagramSession implements DatagramSession {
   static final int MAX_PENDING = 16;
 
   private final EventLoop loop;
+  private final int maxDatagram;
   private final Function<Destination, Future<Channel>> open;
   private final Receiver receiver;
   private final Map<Destination, Flow> flows = new HashMap<>();
   private final Promise<Void> closed;
 
   /**
+   * @param maxDatagram the longest payload the protocol's framing carries whole; longer ones are
+   *     dropped
    * @param open opens the connection that carries datagrams to one destination
    */
   public StreamDatagramSession(
-      EventLoop loop, Function<Destination, Future<Channel>> open, Receiver receiver) {
+      EventLoop loop,
+      int maxDatagram,
+      Function<Destination, Future<Channel>> open,
+      Receiver receiver) {
     this.loop = loop;
+    this.maxDatagram = maxDatagram;
     this.open = open;
     this.receiver = receiver;
     this.closed = loop.newPromise();
@@ -60,7 +67,7 @@ public final class StreamDatagramSession implements DatagramSession {
       loop.execute(() -> send(destination, payload));
       return;
     }
-    if (closed.isDone()) {
+    if (closed.isDone() || payload.readableBytes() > maxDatagram) {
       payload.release();
       return;
     }

@@ -24,6 +24,7 @@ class StreamDatagramSessionTest {
   private StreamDatagramSession session() {
     return new StreamDatagramSession(
         loop,
+        100,
         d -> {
           EmbeddedChannel ch = new EmbeddedChannel();
           ch.config().setAutoRead(false);
@@ -55,6 +56,16 @@ class StreamDatagramSessionTest {
     s.close();
     assertThat(opened.get(a).isOpen()).isFalse();
     assertThat(s.closeFuture().isDone()).isTrue();
+  }
+
+  @Test
+  void datagramsLongerThanTheFramingCarriesAreDropped() {
+    StreamDatagramSession s = session();
+    ByteBuf big = Unpooled.wrappedBuffer(new byte[101]);
+    s.send(new Destination("a.example", null, 53), big);
+    assertThat(opened).isEmpty();
+    assertThat(big.refCnt()).isZero();
+    s.close();
   }
 
   @Test

@@ -60,7 +60,7 @@ final class VlessOutbound extends ProxyOutbound implements UdpOutbound {
       return udpNotEnabled(loop);
     }
     return loop.newSucceededFuture(
-        new StreamDatagramSession(loop, d -> udpFlow(d, loop), receiver));
+        new StreamDatagramSession(loop, 0xffff, d -> udpFlow(d, loop), receiver));
   }
 
   private Future<Channel> udpFlow(Destination destination, EventLoop loop) {
