@@ -47,7 +47,7 @@ public final class TransportConfig {
 
   public static final String SKIP_VERIFY =
       "skip-cert-verify is on: the server's certificate is not checked, so anyone on the path can"
-          + " read and change the traffic (shown once for every proxy that sets it)";
+          + " read and change the traffic (shown once for all proxies that set it)";
   static final String CLIENT_FINGERPRINT =
       "client-fingerprint is accepted but not imitated: the TLS hello is the JDK's, not a"
           + " browser's (uTLS); servers that check it will refuse (shown once)";
