@@ -199,7 +199,10 @@ class TransportsIT {
             + "\"}\n  - {name: untrusted, type: vless, server: "
             + Netns.SERVER
             + ", port: 20002, uuid: b831381d-6324-4d53-ad4f-8cda48b30811, tls: true,"
-            + " servername: proxy.test}";
+            + " servername: proxy.test}\n  - {name: wrongpath, type: vless, server: "
+            + Netns.SERVER
+            + ", port: 20003, uuid: b831381d-6324-4d53-ad4f-8cda48b30811, network: ws,"
+            + " ws-opts: {path: /nothing-here}}";
     Outbounds o =
         OutboundConfig.load(
                 Entries.parse("proxies", yaml.split("\n")),
@@ -212,5 +215,7 @@ class TransportsIT {
     assertThat(pinned).hasMessageContaining("pinned fingerprint");
     Throwable untrusted = o.get("untrusted").connect(d, loop).await().cause();
     assertThat(untrusted).hasMessageContaining("TLS handshake with proxy.test failed");
+    Throwable refused = o.get("wrongpath").connect(d, loop).await().cause();
+    assertThat(refused).hasMessageContaining("wrongpath: WebSocket upgrade refused: HTTP 404");
   }
 }
