@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -53,6 +54,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private Exchange exchange;
   private Origin tunnel; // a CONNECT accepted: handed over when its (empty) body has been read
   private String user; // who the client authenticated as, if it had to
+  private boolean clientEnded; // the client shut its output: no request after those queued
   private boolean closed;
   private int idleTicks;
 
@@ -108,6 +110,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   void readIfWanted() {
     if (!closed
+        && !clientEnded
         && tunnel == null
         && queued.isEmpty()
         && (exchange == null || exchange.wantsBody())) {
@@ -290,7 +293,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** The exchange is over; the client may send the next request, or is closed. */
   void exchangeDone(boolean closeClient) {
     exchange = null;
-    if (closeClient) {
+    if (closeClient || (clientEnded && queued.isEmpty())) {
       closeClient();
     } else {
       drain();
@@ -349,7 +352,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent) {
+    if (event instanceof ChannelInputShutdownEvent) {
+      // The client sent all it will: answer what it asked for, then close.
+      clientEnded = true;
+      if (exchange == null && tunnel == null) {
+        ctx.close();
+      }
+    } else if (event instanceof IdleStateEvent) {
       // Idle between requests: a kept connection ends. Within an exchange the upstream is slow;
       // it may stay quiet a while longer (long polls), then the client is cut too.
       if (exchange == null || ++idleTicks >= IDLE_TICKS_IN_EXCHANGE) {

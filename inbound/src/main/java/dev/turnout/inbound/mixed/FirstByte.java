@@ -8,6 +8,7 @@ import dev.turnout.inbound.socks.UdpAssociations;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
@@ -59,5 +60,13 @@ public final class FirstByte extends ByteToMessageDecoder {
       return;
     }
     ctx.pipeline().remove(this); // what was read goes to the handlers just added
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    super.userEventTriggered(ctx, event); // decodes what is left, which may choose a protocol
+    if (event instanceof ChannelInputShutdownEvent && !ctx.isRemoved()) {
+      ctx.close(); // the client left without a byte
+    }
   }
 }

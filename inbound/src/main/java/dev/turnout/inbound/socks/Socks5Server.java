@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
@@ -222,6 +223,15 @@ final class Socks5Server extends ChannelInboundHandlerAdapter {
 
   private static InetAddress clientAddress(ChannelHandlerContext ctx) {
     return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent) {
+      ctx.close(); // the client gave up before its request was complete
+    } else {
+      ctx.fireUserEventTriggered(event);
+    }
   }
 
   @Override
