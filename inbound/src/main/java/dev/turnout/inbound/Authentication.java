@@ -36,6 +36,11 @@ public final class Authentication {
     return new Authentication(Map.copyOf(copy), List.copyOf(skip));
   }
 
+  /** The client prefixes that need no credentials. */
+  public List<Cidr> skipPrefixes() {
+    return skip;
+  }
+
   /** Whether any credentials are configured at all. */
   public boolean enabled() {
     return !users.isEmpty();

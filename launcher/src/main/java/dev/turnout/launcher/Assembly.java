@@ -15,6 +15,8 @@ import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.RelaySettings;
+import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -24,6 +26,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -35,9 +38,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds a running Turnout from a configuration, in dependency order: upstream DNS, fake-IP pools,
- * dialer and event loops, outbounds, rules, then the TUN path ({@link TunPath}) and the DNS server.
- * Every part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half
- * way is undone exactly as far as it got.
+ * dialer and event loops, outbounds, rules, the relay, then the TUN path ({@link TunPath}), the
+ * local proxy listeners ({@link InboundAssembly}) and the DNS server. Every part's undo goes to
+ * {@code onStop} as soon as the part exists, so a start that fails half way is undone exactly as
+ * far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
@@ -103,10 +107,16 @@ final class Assembly {
     }
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+    Connections connections = new Connections(policy -> chain(outbounds, policy));
+    ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("turnout-route"));
+    onStop.accept(blocking::shutdownNow);
+    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
+    onStop.accept(tcp);
     if (config.tun().enable()) {
-      Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
+      TunPath.start(config, pool, rules, router, tcp, blocking, loops, host, onStop);
     }
+    List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
+    InboundAssembly.start(config, tcp, router, blocking, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
       startDns(upstream, pool, pool6);
     }

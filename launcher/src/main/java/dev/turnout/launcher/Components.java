@@ -51,6 +51,7 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
+    InboundAssembly.check(config, policies, problems);
     try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
       // built and thrown away: building is the check
     } catch (RuleException e) {

@@ -11,8 +11,6 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.relay.Connections;
-import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
@@ -23,7 +21,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +42,8 @@ final class TunPath {
       FakeIpPool pool,
       RuleEngine rules,
       RuleRouter router,
-      Connections connections,
+      TcpRelay tcp,
+      ExecutorService blocking,
       EventLoopGroup loops,
       HostSetup host,
       Consumer<Closeable> onStop)
@@ -80,14 +78,9 @@ final class TunPath {
             .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress())
             .build();
 
-    ExecutorService blocking =
-        Executors.newCachedThreadPool(Assembly.daemonThreads("turnout-route"));
-    onStop.accept(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
-    onStop.accept(tcp);
     onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
     onStop.accept(
         UdpRelay.start(
@@ -96,7 +89,7 @@ final class TunPath {
             origins,
             router,
             blocking,
-            connections,
+            tcp.connections(),
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
             TimeSource.SYSTEM));
