@@ -107,8 +107,7 @@ public final class Listeners implements Closeable {
     for (ProxyListener listener : started) {
       ListenerSpec spec = listener.spec();
       log.info(
-          "inbound: {} listening on {}{}{}",
-          spec.name(),
+          "inbound: {}{}{}",
           listener,
           spec.authentication().enabled() ? ", " + spec.authentication() : "",
           spec.proxy() != null ? ", every connection via " + spec.proxy() : "");

@@ -111,8 +111,18 @@ public final class ProxyListener implements Closeable {
     }
   }
 
+  /** {@code DEFAULT-MIXED (mixed) on 127.0.0.1:7890, tcp and udp}. */
   @Override
   public String toString() {
-    return spec.name() + " on " + localAddress() + (udp != null ? " (tcp, udp)" : " (tcp)");
+    InetSocketAddress bound = localAddress();
+    String host = bound.getAddress().getHostAddress();
+    return spec.name()
+        + " ("
+        + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
+        + ") on "
+        + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+        + ":"
+        + bound.getPort()
+        + (udp != null ? ", tcp and udp" : ", tcp");
   }
 }
