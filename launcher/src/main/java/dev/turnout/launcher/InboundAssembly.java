@@ -79,7 +79,7 @@ final class InboundAssembly {
             Severity.ERROR,
             ref.file(),
             ref.line(),
-            "listeners.proxy",
+            ref.path(),
             "listener " + ref.listener() + ": no proxy or group named " + ref.proxy());
       }
     }

@@ -45,7 +45,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   }
 
   /** A listener's {@code proxy}, where it is written: checked once the policies are known. */
-  public record ProxyRef(String listener, String proxy, String file, int line) {}
+  public record ProxyRef(String listener, String proxy, String file, int line, String path) {}
 
   /** Reads the inbound keys of the top level; every problem goes to {@code top}'s problems. */
   static InboundSettings read(MappingReader top) {
@@ -99,7 +99,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         if (!specs.isEmpty() && specs.get(0).proxy() != null) {
           YamlNode at = entry.get("proxy").orElse(entry);
           proxies.add(
-              new ProxyRef(specs.get(0).name(), specs.get(0).proxy(), at.file(), at.line()));
+              new ProxyRef(
+                  specs.get(0).name(), specs.get(0).proxy(), at.file(), at.line(), at.path()));
         }
       }
     }

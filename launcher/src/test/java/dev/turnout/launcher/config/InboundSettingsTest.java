@@ -162,7 +162,8 @@ class InboundSettingsTest {
     TurnoutConfig config =
         read("listeners:\n  - name: in\n    type: mixed\n    port: 7892\n    proxy: nowhere\n");
     assertThat(config.inbound().proxies())
-        .containsExactly(new InboundSettings.ProxyRef("in", "nowhere", "test.yaml", 7));
+        .containsExactly(
+            new InboundSettings.ProxyRef("in", "nowhere", "test.yaml", 7, "listeners[0].proxy"));
   }
 
   @Test
