@@ -3,6 +3,7 @@ package dev.turnout.inbound.socks;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -13,6 +14,10 @@ import io.netty.util.ReferenceCountUtil;
 final class AssociationControl extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
+    if (!ctx.channel().isActive() || ((DuplexChannel) ctx.channel()).isInputShutdown()) {
+      ctx.close(); // the client left while the association was being set up
+      return;
+    }
     ctx.read();
   }
 
