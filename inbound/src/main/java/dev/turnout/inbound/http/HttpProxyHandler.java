@@ -1,5 +1,6 @@
 package dev.turnout.inbound.http;
 
+import dev.turnout.inbound.ClientHandler;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.HandshakeDeadline;
@@ -12,8 +13,6 @@ import dev.turnout.relay.Router;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -43,7 +42,7 @@ import java.util.Map;
  * body write to the upstream was flushed, and not at all while a response is under way (requests
  * that arrived together wait in order). Runs on the client's event loop, as do its upstreams.
  */
-final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+final class HttpProxyHandler extends ClientHandler {
   static final int MAX_IDLE_UPSTREAMS = 8;
   private static final int IDLE_TICKS_IN_EXCHANGE = 5;
 
@@ -350,27 +349,23 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     all.forEach(Upstream::close);
   }
 
+  /** The client sent all it will: what it asked for is answered, then the connection closes. */
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent) {
-      // The client sent all it will: answer what it asked for, then close.
-      clientEnded = true;
-      if (exchange == null && tunnel == null) {
-        ctx.close();
-      }
-    } else if (event instanceof IdleStateEvent) {
-      // Idle between requests: a kept connection ends. Within an exchange the upstream is slow;
-      // it may stay quiet a while longer (long polls), then the client is cut too.
-      if (exchange == null || ++idleTicks >= IDLE_TICKS_IN_EXCHANGE) {
-        ctx.close();
-      }
-    } else {
-      ctx.fireUserEventTriggered(event);
+  protected void inputShutdown(ChannelHandlerContext ctx) {
+    clientEnded = true;
+    if (exchange == null && tunnel == null) {
+      ctx.close();
     }
   }
 
+  /**
+   * Idle between requests: a kept connection ends. Within an exchange the upstream is slow; it may
+   * stay quiet a while longer (long polls), then the client is cut too.
+   */
   @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+  protected void idle(ChannelHandlerContext ctx, IdleStateEvent event) {
+    if (exchange == null || ++idleTicks >= IDLE_TICKS_IN_EXCHANGE) {
+      ctx.close();
+    }
   }
 }

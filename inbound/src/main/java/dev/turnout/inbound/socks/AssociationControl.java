@@ -1,8 +1,7 @@
 package dev.turnout.inbound.socks;
 
+import dev.turnout.inbound.ClientHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 
@@ -11,7 +10,7 @@ import io.netty.util.ReferenceCountUtil;
  * the client sends is read and discarded (reading is how its end is seen), and its end of input
  * closes it, which ends the association.
  */
-final class AssociationControl extends ChannelInboundHandlerAdapter {
+final class AssociationControl extends ClientHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     if (!ctx.channel().isActive() || ((DuplexChannel) ctx.channel()).isInputShutdown()) {
@@ -29,19 +28,5 @@ final class AssociationControl extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     ctx.read();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent) {
-      ctx.close();
-    } else {
-      ctx.fireUserEventTriggered(event);
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
   }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.inbound.socks;
 
+import dev.turnout.inbound.ClientHandler;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.HandshakeDeadline;
@@ -12,9 +13,7 @@ import dev.turnout.relay.tcp.TcpRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
 import io.netty.handler.codec.socksx.v4.Socks4CommandStatus;
@@ -32,7 +31,7 @@ import java.net.InetSocketAddress;
  * that must authenticate is refused and counted. BIND is refused. Runs on the client's event loop,
  * with auto-read off.
  */
-final class Socks4Server extends ChannelInboundHandlerAdapter {
+final class Socks4Server extends ClientHandler {
   static final String ENCODER = "socks4-encoder";
   static final String DECODER = "socks4-decoder";
 
@@ -147,19 +146,5 @@ final class Socks4Server extends ChannelInboundHandlerAdapter {
             .addListener(ChannelFutureListener.CLOSE);
       }
     }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent) {
-      ctx.close(); // the client gave up before its request was complete
-    } else {
-      ctx.fireUserEventTriggered(event);
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
   }
 }

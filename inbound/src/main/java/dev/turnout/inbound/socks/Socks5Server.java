@@ -1,5 +1,6 @@
 package dev.turnout.inbound.socks;
 
+import dev.turnout.inbound.ClientHandler;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.HandshakeDeadline;
@@ -11,9 +12,7 @@ import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
@@ -41,7 +40,7 @@ import java.net.InetSocketAddress;
  * credentials are counted and close the connection. Parses and replies only: the dispatch owns
  * routing and dialing. Runs on the client's event loop, with auto-read off.
  */
-final class Socks5Server extends ChannelInboundHandlerAdapter {
+final class Socks5Server extends ClientHandler {
   static final String ENCODER = "socks5-encoder";
   static final String DECODER = "socks5-decoder";
 
@@ -223,19 +222,5 @@ final class Socks5Server extends ChannelInboundHandlerAdapter {
 
   private static InetAddress clientAddress(ChannelHandlerContext ctx) {
     return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent) {
-      ctx.close(); // the client gave up before its request was complete
-    } else {
-      ctx.fireUserEventTriggered(event);
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
   }
 }

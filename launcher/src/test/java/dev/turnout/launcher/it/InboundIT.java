@@ -103,34 +103,9 @@ class InboundIT {
           .isEqualTo("ok\n");
       assertThat(ok(curl("--socks5-hostname", "alice:secret@127.0.0.1:7891", page)))
           .isEqualTo("ok\n");
-      Sandbox.Result wrong =
-          sandbox.inClient(
-              T,
-              "curl",
-              "-s",
-              "-o",
-              "/dev/null",
-              "-w",
-              "%{http_code}",
-              "-U",
-              "alice:wrong",
-              "-x",
-              "http://127.0.0.1:7891",
-              page);
-      assertThat(wrong.stdout()).as("%s", wrong).isEqualTo("407");
-      Sandbox.Result none =
-          sandbox.inClient(
-              T,
-              "curl",
-              "-s",
-              "-o",
-              "/dev/null",
-              "-w",
-              "%{http_code}",
-              "-x",
-              "http://127.0.0.1:7891",
-              page);
-      assertThat(none.stdout()).as("%s", none).isEqualTo("407");
+      assertThat(httpCode("-U", "alice:wrong", "-x", "http://127.0.0.1:7891", page))
+          .isEqualTo("407");
+      assertThat(httpCode("-x", "http://127.0.0.1:7891", page)).isEqualTo("407");
       Sandbox.Result wrongSocks = curl("--socks5-hostname", "alice:wrong@127.0.0.1:7891", page);
       assertThat(wrongSocks.exit()).as("%s", wrongSocks).isNotZero();
       assertThat(wrongSocks.stdout()).isEmpty();
@@ -224,6 +199,15 @@ class InboundIT {
     List<String> command = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "20"));
     command.addAll(List.of(args));
     return sandbox.inClient(T, command.toArray(String[]::new));
+  }
+
+  /** The status code curl got (no --fail), e.g. {@code 407}. */
+  private static String httpCode(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"));
+    command.addAll(List.of(args));
+    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    return result.stdout();
   }
 
   private static String ok(Sandbox.Result result) {
