@@ -20,10 +20,8 @@ import io.netty.channel.socket.DatagramPacket;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -324,10 +322,8 @@ public final class UdpRelay implements Closeable {
     }
 
     void closeAll() {
-      // Ending a session may remove it from the map (its outbound's close listener): copy first.
-      List<UdpSessionState> all = new ArrayList<>(sessions.values());
+      sessions.values().forEach(this::end);
       sessions.clear();
-      all.forEach(this::end);
     }
 
     int sessionCount() {
