@@ -15,8 +15,6 @@ import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
-import dev.turnout.relay.RelaySettings;
-import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,7 +24,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -108,15 +105,12 @@ final class Assembly {
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
     Connections connections = new Connections(policy -> chain(outbounds, policy));
-    ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("turnout-route"));
-    onStop.accept(blocking::shutdownNow);
-    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
-    onStop.accept(tcp);
+    SharedRelay relay = SharedRelay.start(router, connections, onStop);
     if (config.tun().enable()) {
-      TunPath.start(config, pool, rules, router, tcp, blocking, loops, host, onStop);
+      TunPath.start(config, pool, rules, router, relay, loops, host, onStop);
     }
     List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
-    InboundAssembly.start(config, tcp, router, blocking, outbounds, pools, loops, onStop);
+    InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
       startDns(upstream, pool, pool6);
     }

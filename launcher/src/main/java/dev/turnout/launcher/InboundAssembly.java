@@ -11,14 +11,12 @@ import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.relay.Router;
-import dev.turnout.relay.tcp.TcpRelay;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -31,9 +29,8 @@ final class InboundAssembly {
 
   static void start(
       TurnoutConfig config,
-      TcpRelay tcp,
+      SharedRelay relay,
       Router router,
-      Executor blocking,
       Outbounds outbounds,
       List<FakeIpPool> pools,
       EventLoopGroup loops,
@@ -47,7 +44,13 @@ final class InboundAssembly {
         Listeners.start(
             specs,
             new Listeners.Environment(
-                tcp, router, blocking, fakes(pools), outbounds::get, loops, TimeSource.SYSTEM));
+                relay.tcp(),
+                router,
+                relay.routing(),
+                fakes(pools),
+                outbounds::get,
+                loops,
+                TimeSource.SYSTEM));
     onStop.accept(listeners);
   }
 

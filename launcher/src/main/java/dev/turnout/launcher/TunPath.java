@@ -12,7 +12,6 @@ import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
-import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
@@ -20,7 +19,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +40,7 @@ final class TunPath {
       FakeIpPool pool,
       RuleEngine rules,
       RuleRouter router,
-      TcpRelay tcp,
-      ExecutorService blocking,
+      SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
       Consumer<Closeable> onStop)
@@ -81,15 +78,15 @@ final class TunPath {
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
+    onStop.accept(RelayServer.start(relayAddress, loops, origins, relay.tcp()));
     onStop.accept(
         UdpRelay.start(
             relayAddress,
             loops,
             origins,
             router,
-            blocking,
-            tcp.connections(),
+            relay.routing(),
+            relay.tcp().connections(),
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
             TimeSource.SYSTEM));

@@ -106,7 +106,7 @@ class InboundIT {
       assertThat(httpCode("-U", "alice:wrong", "-x", "http://127.0.0.1:7891", page))
           .isEqualTo("407");
       assertThat(httpCode("-x", "http://127.0.0.1:7891", page)).isEqualTo("407");
-      Sandbox.Result wrongSocks = curl("--socks5-hostname", "alice:wrong@127.0.0.1:7891", page);
+      Outcome wrongSocks = curl("--socks5-hostname", "alice:wrong@127.0.0.1:7891", page);
       assertThat(wrongSocks.exit()).as("%s", wrongSocks).isNotZero();
       assertThat(wrongSocks.stdout()).isEmpty();
       // Bad credentials are logged at most once per 10 s (and counted): the first one shows.
@@ -121,9 +121,8 @@ class InboundIT {
     Process echo = UdpEcho.startServer(sandbox);
     TurnoutProcess turnout = turnout(LOCAL);
     try {
-      Sandbox.Result result =
-          sandbox.inClient(
-              T,
+      Outcome result =
+          inClient(
               "python3",
               "-c",
               SocksUdpClient.SCRIPT,
@@ -156,7 +155,7 @@ class InboundIT {
 
     TurnoutProcess loopbackOnly = turnout("mixed-port: 7890\n");
     try {
-      Sandbox.Result refused = lanCurl(lanProxy, page);
+      Outcome refused = lanCurl(lanProxy, page);
       assertThat(refused.exit()).as("bound to 127.0.0.1: %s", refused).isEqualTo(7);
     } finally {
       loopbackOnly.terminate(T);
@@ -178,7 +177,7 @@ class InboundIT {
     TurnoutProcess listed =
         turnout("allow-lan: true\nmixed-port: 7890\nlan-disallowed-ips: [" + LAN_CLIENT + "/32]\n");
     try {
-      Sandbox.Result refused = lanCurl(lanProxy, page);
+      Outcome refused = lanCurl(lanProxy, page);
       assertThat(refused.exit()).as("%s", refused).isNotZero();
       assertThat(refused.stdout()).isEmpty();
       listed.awaitLog("refused /" + LAN_CLIENT, Duration.ofSeconds(5));
@@ -190,15 +189,35 @@ class InboundIT {
     }
   }
 
-  private static Sandbox.Result lanCurl(String proxy, String url) throws Exception {
-    return sandbox.inLan(
-        T, "curl", "-sS", "--fail", "--max-time", "10", "--socks5-hostname", proxy, url);
+  /** What a command run in a namespace did: its exit status, output, and all of it for messages. */
+  private record Outcome(int exit, String stdout, String all) {
+    @Override
+    public String toString() {
+      return all;
+    }
   }
 
-  private static Sandbox.Result curl(String... args) throws Exception {
+  private static Outcome inClient(String... command) throws Exception {
+    var result = sandbox.inClient(T, command);
+    return new Outcome(result.exit(), result.stdout(), result.toString());
+  }
+
+  /** Runs {@code command} on the LAN host. */
+  private static Outcome inLan(String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", sandbox.name + "-l"));
+    full.addAll(List.of(command));
+    var result = Sandbox.run(T, full.toArray(String[]::new));
+    return new Outcome(result.exit(), result.stdout(), result.toString());
+  }
+
+  private static Outcome lanCurl(String proxy, String url) throws Exception {
+    return inLan("curl", "-sS", "--fail", "--max-time", "10", "--socks5-hostname", proxy, url);
+  }
+
+  private static Outcome curl(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "20"));
     command.addAll(List.of(args));
-    return sandbox.inClient(T, command.toArray(String[]::new));
+    return inClient(command.toArray(String[]::new));
   }
 
   /** The status code curl got (no --fail), e.g. {@code 407}. */
@@ -206,11 +225,10 @@ class InboundIT {
     List<String> command =
         new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"));
     command.addAll(List.of(args));
-    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
-    return result.stdout();
+    return inClient(command.toArray(String[]::new)).stdout();
   }
 
-  private static String ok(Sandbox.Result result) {
+  private static String ok(Outcome result) {
     assertThat(result.exit()).as("%s", result).isZero();
     return result.stdout();
   }

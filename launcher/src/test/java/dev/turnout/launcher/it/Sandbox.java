@@ -106,11 +106,6 @@ final class Sandbox implements AutoCloseable {
     return inNamespace(internet, timeout, command);
   }
 
-  /** Runs a command on the LAN host ({@code startServer("lan")} first). */
-  Result inLan(Duration timeout, String... command) throws Exception {
-    return inNamespace(name + "-l", timeout, command);
-  }
-
   private static Result inNamespace(String ns, Duration timeout, String... command)
       throws Exception {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
