@@ -102,10 +102,11 @@ final class Assembly {
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
     }
     RuleRouter router =
-        new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+        new RuleRouter(
+            rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")), config.mode());
     if (config.tun().enable()) {
       Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
+      TunPath.start(config, pool, router, connections, loops, host, onStop);
     }
     if (config.dns().enable()) {
       startDns(upstream, pool, pool6);

@@ -16,7 +16,6 @@ import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
@@ -43,7 +42,6 @@ final class TunPath {
   static void start(
       TurnoutConfig config,
       FakeIpPool pool,
-      RuleEngine rules,
       RuleRouter router,
       Connections connections,
       EventLoopGroup loops,
@@ -113,7 +111,7 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, router, pool));
+    rewriter.flowFilter(new RuleFlowFilter(router, pool));
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
   }

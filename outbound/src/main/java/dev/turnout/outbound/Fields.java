@@ -174,11 +174,11 @@ public final class Fields {
    * for proxies and groups.
    */
   public void unknownKeys(Set<String> known) {
-    KeyPolicy policy = section == Section.PROXIES ? KeyPolicy.PROXY : KeyPolicy.PROXY_GROUP;
+    KeyPolicy policy = section == Section.PROXY_GROUPS ? KeyPolicy.PROXY_GROUP : KeyPolicy.PROXY;
     for (String key : entry.keys()) {
       if (!known.contains(key) && !reported.contains(key)) {
         String message = policy.message(key, new java.util.TreeSet<>(known));
-        if (policy.unknownKeys() == Severity.ERROR) {
+        if (policy.severity(key) == Severity.ERROR) {
           error(key, message);
         } else {
           warn(key, message);

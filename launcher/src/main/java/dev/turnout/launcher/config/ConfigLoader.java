@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a Clash-compatible YAML file into a {@link TurnoutConfig}. Every key is checked, and what a
- * key Turnout does not read means is decided per section by {@link KeyPolicy}: today an error,
- * because silently ignoring a key that changes behaviour (say, {@code proxies:}) would route
- * traffic other than the way the user wrote.
+ * key Turnout does not read means is decided per section by {@link KeyPolicy}: a warning with its
+ * reason, as mihomo loads such files, unless ignoring the key would route traffic other than the
+ * way the user wrote (then an error that says why).
  */
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
@@ -98,10 +98,9 @@ public final class ConfigLoader {
     MappingReader top = MappingReader.of(root.get(), problems);
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
-    top.choice("mode", "rule", List.of("rule"));
-    if (top.bool("ipv6", false)) {
-      problems.error(top.keyAt("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
-    }
+    TurnoutConfig.Mode mode = GeneralKeys.mode(top);
+    GeneralKeys.acceptIpv6(top);
+    GeneralKeys.findProcessMode(top);
 
     MappingReader dnsSection = top.mapping("dns");
     Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
@@ -135,6 +134,7 @@ public final class ConfigLoader {
     return new TurnoutConfig(
         file,
         logLevel,
+        mode,
         dns,
         tun,
         plan,
@@ -177,6 +177,7 @@ public final class ConfigLoader {
     boolean allowLan = top.bool("allow-lan", false);
     MappingReader profile = top.mapping("profile");
     boolean store = profile.bool("store-fake-ip", false);
+    GeneralKeys.storeSelected(profile);
     profile.reportUnread(KeyPolicy.PROFILE);
     return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
@@ -229,7 +230,7 @@ public final class ConfigLoader {
   private static TurnoutConfig.Tun tun(MappingReader section, int routingMark) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
-    section.choice("stack", "system", List.of("system"));
+    GeneralKeys.stack(section);
     String device = section.string("device", "turnout0");
     if (!DEVICE_NAME.matcher(device).matches()) {
       section.problem(
@@ -256,7 +257,9 @@ public final class ConfigLoader {
       }
     }
     List<String> excludes = new ArrayList<>();
-    for (YamlScalar cidr : section.scalars("route-exclude-address")) {
+    List<YamlScalar> excluded = new ArrayList<>(section.scalars("route-exclude-address"));
+    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older name
+    for (YamlScalar cidr : excluded) {
       try {
         Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
         excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
@@ -273,6 +276,7 @@ public final class ConfigLoader {
         problems.error(uid, "tun.exclude-uid", "expected a user id, got " + uid.text());
       }
     }
+    uids.addAll(GeneralKeys.uidRanges(section, "exclude-uid-range"));
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);

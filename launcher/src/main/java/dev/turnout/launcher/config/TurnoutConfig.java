@@ -12,6 +12,7 @@ import java.util.Map;
 public record TurnoutConfig(
     Path file,
     String logLevel,
+    Mode mode,
     Dns dns,
     Tun tun,
     AddressPlan plan,
@@ -20,6 +21,16 @@ public record TurnoutConfig(
     Files files,
     Proxies proxies,
     FakeDns fakeDns) {
+
+  /**
+   * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything
+   * to the GLOBAL group, DIRECT sends everything directly. The mode Turnout starts in.
+   */
+  public enum Mode {
+    RULE,
+    GLOBAL,
+    DIRECT
+  }
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with

@@ -3,6 +3,7 @@ package dev.turnout.launcher.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.config.Problems;
 import dev.turnout.netbase.Ipv4;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,10 +84,95 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void aClashKeyNotYetSupportedSaysSo() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\nmixed-port: 7890\n"))
+  void aClashKeyTurnoutDoesNotUseIsAWarningWithItsReasonAndTheFileLoads() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            "dns:\n  nameserver: [192.0.2.1]\nmixed-port: 7890\nexternal-controller: :9090\n",
+            problems);
+    assertThat(config).isNotNull();
+    assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
         .containsExactly(
-            "test.yaml:3: mixed-port: not supported by this version of Turnout; remove it");
+            "test.yaml:3: warning: mixed-port: accepted and ignored: no local proxy listener in"
+                + " this version: programs set to use it get \"connection refused\"; traffic"
+                + " captured by the TUN is not affected",
+            "test.yaml:4: warning: external-controller: accepted and ignored: no controller API in"
+                + " this version: dashboards cannot connect; routing is not affected");
+  }
+
+  @Test
+  void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address: [0.0.0.0/1]\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:4: tun.route-address: not supported: auto-route captures every");
+  }
+
+  @Test
+  void modeIsReadInAnyLetterCase() throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\n";
+    assertThat(parse(dns).mode()).isEqualTo(TurnoutConfig.Mode.RULE);
+    assertThat(parse(dns + "mode: Rule\n").mode()).isEqualTo(TurnoutConfig.Mode.RULE);
+    assertThat(parse(dns + "mode: global\n").mode()).isEqualTo(TurnoutConfig.Mode.GLOBAL);
+    assertThat(parse(dns + "mode: DIRECT\n").mode()).isEqualTo(TurnoutConfig.Mode.DIRECT);
+    assertThat(problems(dns + "mode: script\n"))
+        .containsExactly(
+            "test.yaml:3: mode: script mode (Clash Premium) is not supported; use Rule");
+    assertThat(problems(dns + "mode: rules\n"))
+        .containsExactly("test.yaml:3: mode: expected Rule, Global or Direct, got \"rules\"");
+  }
+
+  @Test
+  void mihomosEverydayValuesLoadWithWarnings() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            String.join(
+                "\n",
+                "ipv6: true",
+                "find-process-mode: strict",
+                "profile: {store-selected: true, store-fake-ip: true}",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "tun:",
+                "  stack: mixed",
+                "  exclude-uid-range: ['1000:1099']",
+                "  inet4-route-exclude-address: [192.0.2.0/24]",
+                "  auto-detect-interface: true",
+                ""),
+            problems);
+    assertThat(problems.hasErrors()).as("%s", problems.sorted()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(p -> p.line() + " " + p.path())
+        .containsExactly("1 ipv6", "7 tun.stack", "10 tun.auto-detect-interface");
+    assertThat(config.tun().excludeUids()).containsExactly("1000-1099");
+    assertThat(config.tun().routeExcludeAddress()).containsExactly("192.0.2.0/24");
+    assertThat(config.fakeDns().storeFakeIp()).isTrue();
+  }
+
+  @Test
+  void findProcessModeOffIsRefusedOnlyWhenProcessRulesWouldMatchHereAndNotInMihomo()
+      throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\nfind-process-mode: off\n";
+    parse(dns + "rules:\n  - MATCH,DIRECT\n");
+    assertThat(problems(dns + "rules:\n  - PROCESS-NAME,curl,REJECT\n  - MATCH,DIRECT\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:3: find-process-mode: with off, mihomo never matches");
+  }
+
+  @Test
+  void badUidRangesAreNamed() {
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-uid-range: ['9:1']\n"))
+        .containsExactly(
+            "test.yaml:4: tun.exclude-uid-range: expected FIRST:LAST user ids such as 1000:1099,"
+                + " got \"9:1\"");
   }
 
   @Test
@@ -103,7 +189,7 @@ class ConfigLoaderTest {
                 "tun:",
                 "  mtu: 70000",
                 "  device: this-name-is-far-too-long",
-                "  stack: gvisor",
+                "  stack: lwip",
                 ""));
     assertThat(problems)
         .anyMatch(p -> p.startsWith("test.yaml:1: log-level: expected one of silent, error"))
@@ -112,7 +198,7 @@ class ConfigLoaderTest {
         .anyMatch(p -> p.startsWith("test.yaml:4: dns.nameserver: "))
         .anyMatch(p -> p.startsWith("test.yaml:7: tun.mtu: expected an integer from 576 to 65535"))
         .anyMatch(p -> p.startsWith("test.yaml:8: tun.device: expected an interface name"))
-        .anyMatch(p -> p.startsWith("test.yaml:9: tun.stack: expected one of system"));
+        .anyMatch(p -> p.startsWith("test.yaml:9: tun.stack: expected one of system, gvisor"));
   }
 
   @Test
