@@ -26,6 +26,7 @@ public final class Fields {
   final String name;
   private final List<ConfigProblem> problems;
   private boolean failed;
+  private String unavailable;
   private final Set<String> reported = new HashSet<>();
 
   public Fields(Section section, int index, YamlMapping entry, List<ConfigProblem> problems) {
@@ -187,11 +188,23 @@ public final class Fields {
     }
   }
 
-  /** Errors for keys that would change behaviour in ways Turnout does not implement. */
+  /**
+   * When the entry has {@code key}: a proxy with this feature cannot be carried by Turnout (a
+   * plugin, a transport, a type), so it is loaded as an unavailable member that groups skip. Only
+   * the first such key of an entry is warned about: one warning per proxy.
+   */
   public void unsupported(String key, String why) {
     if (entry.has(key)) {
       reported.add(key);
-      error(key, why);
+      if (unavailable == null) {
+        unavailable = why;
+        warn(key, "unavailable: " + why + "; groups skip this proxy");
+      }
     }
+  }
+
+  /** Why the entry cannot be carried, after {@link #unsupported}; null when it can. */
+  public String unavailable() {
+    return unavailable;
   }
 }

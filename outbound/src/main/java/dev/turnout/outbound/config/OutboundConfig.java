@@ -12,6 +12,7 @@ import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.ProxyType;
 import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.EventLoopScheduler;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupConfig;
@@ -73,6 +74,26 @@ public final class OutboundConfig {
           new ShadowsocksConfig(),
           new TrojanConfig(),
           new VmessConfig());
+
+  /**
+   * Clash and mihomo proxy types Turnout does not speak (those in {@link #PROXY_TYPES} excepted):
+   * loaded as unavailable members, with a warning, so that the groups and rules that name them
+   * still load.
+   */
+  static final Set<String> OTHER_TYPES =
+      Set.of(
+          "ssr",
+          "snell",
+          "vless",
+          "hysteria",
+          "hysteria2",
+          "tuic",
+          "wireguard",
+          "ssh",
+          "mieru",
+          "anytls",
+          "direct",
+          "dns");
 
   private static final String PROXY_NAMES_KEY = "\0proxies";
   private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
@@ -156,6 +177,11 @@ public final class OutboundConfig {
   }
 
   private static Outbound proxy(Fields f, Dialer dialer) {
+    String written = f.string("type", false);
+    if (written != null && !PROXY_TYPES.containsKey(written) && OTHER_TYPES.contains(written)) {
+      f.unsupported("type", written + " is not supported by this version of Turnout");
+      return new UnavailableOutbound(f.name(), written, f.unavailable());
+    }
     String typeName = f.oneOf("type", List.copyOf(PROXY_TYPES.keySet()), null);
     if (typeName == null) {
       return null;
@@ -170,13 +196,18 @@ public final class OutboundConfig {
     f.unsupported("grpc-opts", "only plain TCP transport is supported");
     f.unsupported("h2-opts", "only plain TCP transport is supported");
     f.unsupported("reality-opts", "REALITY is not supported");
-    String network = f.oneOf("network", List.of("tcp"), "tcp");
+    String network = f.string("network", false);
+    if (network != null && !network.equals("tcp")) {
+      f.unsupported("network", "only plain TCP transport is supported, not " + network);
+    }
+    if (f.unavailable() != null) {
+      return new UnavailableOutbound(f.name(), typeName, f.unavailable());
+    }
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
-    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
-    return "tcp".equals(network) ? o : null;
+    return type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
   }
 
   /** Builds the groups in dependency order; unknown members and cycles are errors. */

@@ -5,6 +5,7 @@ import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -21,9 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A group whose members are health-checked: every {@code interval} each member fetches {@code url}
  * through itself within {@code timeout}. A member whose last check failed is dead and skipped; a
- * member never checked yet counts as alive. With {@code lazy}, checks after the first run only
- * while the group has carried a connection within the last interval. Subclasses choose among the
- * alive members. Thread-safe: results arrive on probe threads, choices are read on event loops.
+ * member never checked yet counts as alive; an {@link UnavailableOutbound} is never checked and
+ * counts as dead. With {@code lazy}, checks after the first run only while the group has carried a
+ * connection within the last interval. Subclasses choose among the alive members. Thread-safe:
+ * results arrive on probe threads, choices are read on event loops.
  */
 abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
@@ -88,6 +90,9 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     }
     lastCheck = now;
     for (Outbound m : members) {
+      if (UnavailableOutbound.is(m)) {
+        continue;
+      }
       prober
           .probe(m, check.url(), check.timeout())
           .whenComplete(
@@ -109,9 +114,10 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   /** Called after each health result; subclasses re-evaluate their choice. */
   void updated() {}
 
+  /** Not known dead, and not a proxy Turnout cannot speak. */
   final boolean alive(Outbound m) {
     Health h = health.get(m.name());
-    return h == null || h.alive();
+    return (h == null || h.alive()) && !UnavailableOutbound.is(m);
   }
 
   /** Measured delay, or null when unknown or dead. */

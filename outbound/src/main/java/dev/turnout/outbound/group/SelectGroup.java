@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code select}: connections go to the member the user chose (the first member until then). The
- * choice is remembered in the {@link SelectionStore} and restored when the configuration is loaded
- * again, as long as the member still exists. Also the type of {@code GLOBAL}. Thread-safe.
+ * {@code select}: connections go to the member the user chose (until then the first member Turnout
+ * can speak). The choice is remembered in the {@link SelectionStore} and restored when the
+ * configuration is loaded again, as long as the member still exists. Also the type of {@code
+ * GLOBAL}. Thread-safe.
  */
 public final class SelectGroup implements Group, UdpOutbound {
   private final String name;
@@ -32,7 +33,7 @@ public final class SelectGroup implements Group, UdpOutbound {
     members.forEach(m -> this.members.put(m.name(), m));
     this.store = store;
     String remembered = store.get(name);
-    this.selected = this.members.getOrDefault(remembered, members.get(0));
+    this.selected = this.members.getOrDefault(remembered, Groups.firstAvailable(members));
   }
 
   @Override

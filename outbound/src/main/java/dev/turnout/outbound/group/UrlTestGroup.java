@@ -23,7 +23,7 @@ final class UrlTestGroup extends CheckedGroup {
       TimeSource clock) {
     super(name, members, check, prober, clock);
     this.tolerance = tolerance;
-    this.current = members.get(0);
+    this.current = Groups.firstAvailable(members);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.UnavailableOutbound;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -43,6 +44,26 @@ class GroupsTest {
     prober.delays.put("a", 10L);
     scheduler.advance(INTERVAL);
     assertThat(g.now()).isEqualTo("a");
+  }
+
+  @Test
+  void groupsSkipAMemberTurnoutCannotSpeakAsIfItWereDeadAndNeverProbeIt(@TempDir Path dir) {
+    UnavailableOutbound hy = new UnavailableOutbound("hy", "hysteria2", "not supported");
+    prober.delays.putAll(Map.of("hy", 1L, "a", 50L, "b", 20L));
+    FallbackGroup fallback =
+        new FallbackGroup("fb", List.of(hy, a, b), check(false), prober, clock);
+    UrlTestGroup urlTest =
+        new UrlTestGroup("ut", List.of(hy, a, b), check(false), Duration.ZERO, prober, clock);
+    assertThat(urlTest.now()).as("before any check").isEqualTo("a");
+    fallback.start(scheduler);
+    urlTest.start(scheduler);
+    assertThat(fallback.now()).isEqualTo("a");
+    assertThat(urlTest.now()).isEqualTo("b");
+    assertThat(prober.probed).doesNotContain("hy");
+    SelectGroup select = new SelectGroup("s", List.of(hy, b), new SelectionStore(dir));
+    assertThat(select.now()).isEqualTo("b");
+    select.select("hy"); // a user may still choose it, and then sees it fail
+    assertThat(select.now()).isEqualTo("hy");
   }
 
   @Test
