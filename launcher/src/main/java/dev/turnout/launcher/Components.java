@@ -8,6 +8,7 @@ import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.rules.ListFetcher;
@@ -19,8 +20,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,13 +40,18 @@ final class Components {
    * Everything {@code turnout check} can verify without touching the system, beyond what {@link
    * dev.turnout.launcher.config.ConfigLoader#read} found: the proxies and groups, then the rules
    * and their providers. Every problem goes to {@code problems}, so that one run shows them all;
-   * rules may name a proxy that has errors (its errors are shown once, at the proxy).
+   * rules may name a proxy that has errors (its errors are shown once, at the proxy). Nothing is
+   * downloaded or written. Returns what was found, counted.
    */
-  static void validate(TurnoutConfig config, Problems problems) {
+  static CheckSummary validate(TurnoutConfig config, Problems problems) {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     Set<String> policies = new HashSet<>();
+    List<Outbound> proxies = new ArrayList<>();
+    int groups;
     try (Outbounds outbounds = outbounds(config, nowhere(), loops, problems)) {
       policies.addAll(outbounds.asMap().keySet());
+      proxies.addAll(outbounds.proxies());
+      groups = outbounds.groups().size();
     } finally {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
@@ -51,13 +59,30 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
-    try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
-      // built and thrown away: building is the check
+    int providerEntries = 0;
+    Set<String> notDownloaded = Set.of();
+    try (RuleEngine engine = build(config, HostResolver.NONE, policies, null, true)) {
+      add(engine.warnings(), Severity.WARNING, config, problems);
+      providerEntries = engine.providerSizes().values().stream().mapToInt(i -> i).sum();
+      notDownloaded = engine.notDownloaded();
     } catch (RuleException e) {
       add(e, config, problems);
     } catch (IOException e) {
       problems.add(Severity.ERROR, config.file().toString(), 0, "", e.getMessage());
     }
+    Map<String, Integer> unsupported = CheckSummary.unsupportedByType(proxies);
+    int unsupportedCount = unsupported.values().stream().mapToInt(i -> i).sum();
+    return new CheckSummary(
+        proxies.size() - unsupportedCount,
+        unsupported,
+        groups,
+        config.rules().size(),
+        config.ruleProviders().size(),
+        providerEntries,
+        notDownloaded,
+        0,
+        0,
+        Set.of());
   }
 
   /** The names rules may use: built-in policies, proxies, groups. Checks the proxy lists. */
@@ -111,17 +136,31 @@ final class Components {
     return result.outbounds();
   }
 
+  /**
+   * The rules as {@code turnout explain} uses them: providers from their copies only, nothing
+   * downloaded or written (see {@link RuleEngine#warnings()} for those not downloaded yet).
+   */
   static RuleEngine rules(TurnoutConfig config, HostResolver resolver, Set<String> policies)
       throws ConfigException {
-    return rules(config, resolver, policies, null);
+    return rules(config, resolver, policies, null, true);
   }
 
-  /** With {@code fetcher} null, http providers are downloaded with the JDK's HTTP client. */
+  /** The rules of a running Turnout: http providers are downloaded by {@code fetcher}. */
   static RuleEngine rules(
       TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
       throws ConfigException {
+    return rules(config, resolver, policies, fetcher, false);
+  }
+
+  private static RuleEngine rules(
+      TurnoutConfig config,
+      HostResolver resolver,
+      Set<String> policies,
+      ListFetcher fetcher,
+      boolean offline)
+      throws ConfigException {
     try {
-      return build(config, resolver, policies, fetcher);
+      return build(config, resolver, policies, fetcher, offline);
     } catch (RuleException e) {
       Problems problems = new Problems(config.file().toString());
       add(e, config, problems);
@@ -130,7 +169,11 @@ final class Components {
   }
 
   private static RuleEngine build(
-      TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
+      TurnoutConfig config,
+      HostResolver resolver,
+      Set<String> policies,
+      ListFetcher fetcher,
+      boolean offline)
       throws RuleException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
@@ -138,6 +181,9 @@ final class Components {
     RuleEngine.Builder builder = RuleEngine.builder();
     if (fetcher != null) {
       builder.fetcher(fetcher);
+    }
+    if (offline) {
+      builder.offline();
     }
     return builder
         .rules(lines)
@@ -155,10 +201,18 @@ final class Components {
 
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */
   private static void add(RuleException e, TurnoutConfig config, Problems problems) {
-    for (RuleException.Problem p : e.problems()) {
+    add(e.problems(), Severity.ERROR, config, problems);
+  }
+
+  private static void add(
+      List<RuleException.Problem> found,
+      Severity severity,
+      TurnoutConfig config,
+      Problems problems) {
+    for (RuleException.Problem p : found) {
       String message = p.text().isEmpty() ? p.message() : p.message() + ": " + p.text();
       problems.add(
-          Severity.ERROR,
+          severity,
           p.file() == null ? config.file().toString() : p.file(),
           p.line(),
           p.subject() == null ? "" : p.subject(),

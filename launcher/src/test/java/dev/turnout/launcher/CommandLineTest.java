@@ -231,6 +231,92 @@ class CommandLineTest {
   }
 
   @Test
+  void checkEndsWithASummaryOfWhatTurnoutWillUse() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "mode: Rule",
+                "mixed-port: 7890",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - {name: a, type: socks5, server: 192.0.2.9, port: 1080}",
+                "  - {name: b, type: hysteria2, server: 192.0.2.9, port: 443, password: x}",
+                "  - {name: c, type: tuic, server: 192.0.2.9, port: 443, uuid: x, password: y}",
+                "  - {name: d, type: hysteria2, server: 192.0.2.9, port: 443, password: x}",
+                "proxy-groups:",
+                "  - {name: Proxy, type: select, proxies: [b, c, d, a]}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.com,Proxy",
+                "  - MATCH,DIRECT",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out().lines())
+        .containsSubsequence(
+            "proxies:         1 usable, 3 unsupported (hysteria2 2, tuic 1)",
+            "groups:          1",
+            "rules:           2 in the file, 0 in rule providers",
+            "rule providers:  none",
+            "proxy providers: none",
+            "problems:        0 errors, 4 warnings",
+            file + ": OK");
+    assertThat(run.err())
+        .contains(file + ":2: warning: mixed-port: accepted and ignored")
+        .contains(file + ":7: warning: proxies: proxy \"b\": field \"type\": unavailable");
+    Run explain = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
+    assertThat(explain.out()).contains("policy:  Proxy");
+  }
+
+  @Test
+  void checkAndExplainNeitherDownloadNorWrite() throws Exception {
+    try (java.net.ServerSocket listener =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.atomic.AtomicInteger connections =
+          new java.util.concurrent.atomic.AtomicInteger();
+      Thread recorder =
+          new Thread(
+              () -> {
+                while (!listener.isClosed()) {
+                  try (java.net.Socket s = listener.accept()) {
+                    connections.incrementAndGet();
+                  } catch (java.io.IOException e) {
+                    return;
+                  }
+                }
+              });
+      recorder.setDaemon(true);
+      recorder.start();
+      String url = "http://127.0.0.1:" + listener.getLocalPort();
+      Path state = dir.resolve("state");
+      Path file =
+          config(
+              String.join(
+                  "\n",
+                  "state-dir: " + state,
+                  "dns:",
+                  "  nameserver: [192.0.2.1]",
+                  "rule-providers:",
+                  "  ads: {type: http, behavior: domain, url: '" + url + "/ads.list'}",
+                  "rules:",
+                  "  - RULE-SET,ads,REJECT",
+                  "  - MATCH,DIRECT",
+                  ""));
+      Run run = run("check", "-c", file.toString());
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).contains("rule providers:  1 (0 read, 1 not checked: not downloaded");
+      assertThat(run.err()).contains(file + ":5: warning: provider ads: not checked");
+      Run explain = run("explain", "-c", file.toString(), "--no-resolve", "x.ads.example");
+      assertThat(explain.exit()).as(explain.err()).isZero();
+      assertThat(explain.err()).contains("warning: provider ads");
+      assertThat(explain.out()).contains("policy:  DIRECT");
+      assertThat(connections.get()).as("connections to the provider's server").isZero();
+      assertThat(state).doesNotExist();
+    }
+  }
+
+  @Test
   void aMissingFileIsAConfigError() {
     Run run = run("check", "-c", dir.resolve("absent.yaml").toString());
     assertThat(run.exit()).isEqualTo(1);

@@ -168,6 +168,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void textListsReferencedWithoutAFormatAreReadAsText() throws Exception {
+    TurnoutConfig config =
+        parse(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "rule-providers:",
+                "  acl: {type: http, behavior: classical, url: 'https://x.example/Ban.list?raw=1'}",
+                "  geo: {type: http, behavior: domain, url: 'https://x.example/cn.txt'}",
+                "  yml: {type: http, behavior: domain, url: 'https://x.example/list.yaml'}",
+                "  own: {type: file, behavior: domain, path: ./own.list, format: yaml}",
+                "  dl: {type: http, behavior: domain, url: 'https://x.example/a', proxy: DIRECT}",
+                ""));
+    assertThat(config.ruleProviders())
+        .extracting(p -> p.name() + " " + p.format())
+        .containsExactly("acl TEXT", "geo TEXT", "yml YAML", "own YAML", "dl YAML");
+  }
+
+  @Test
+  void ruleListsAreDownloadedDirectlyWhateverProxyIsNamed() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    ConfigLoader.read(
+        "test.yaml",
+        Path.of("test.yaml"),
+        "dns:\n  nameserver: [192.0.2.1]\nrule-providers:\n"
+            + "  a: {type: http, behavior: domain, url: 'https://x.example/a', proxy: Proxy}\n",
+        problems);
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
+        .containsExactly(
+            "test.yaml:4: warning: rule-providers.a.proxy: accepted and ignored: rule lists are"
+                + " downloaded directly, not through Proxy");
+  }
+
+  @Test
   void badUidRangesAreNamed() {
     assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-uid-range: ['9:1']\n"))
         .containsExactly(
