@@ -11,7 +11,9 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
@@ -93,7 +95,7 @@ final class Assembly {
             config,
             upstream, // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
-            new MarkedListFetcher(dialer, loops));
+            Components.ruleLists(new HttpFetcher(loops), outbounds.get(DirectOutbound.NAME)));
     onStop.accept(rules);
     if (!config.ruleProviders().isEmpty()) {
       ScheduledExecutorService refresher =

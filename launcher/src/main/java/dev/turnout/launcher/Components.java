@@ -11,6 +11,7 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;
@@ -197,6 +198,14 @@ final class Components {
                 List.of(config.plan().range().toString())))
         .resolver(resolver)
         .build();
+  }
+
+  /** Rule lists downloaded DIRECT through Turnout's marked sockets. */
+  static ListFetcher ruleLists(HttpFetcher fetcher, Outbound direct) {
+    return (url, etag, lastModified) -> {
+      HttpFetcher.Response r = fetcher.get(url, direct, Map.of(), etag, lastModified);
+      return r == null ? null : new ListFetcher.Fetched(r.body(), r.etag(), r.lastModified());
+    };
   }
 
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */
