@@ -15,6 +15,7 @@ import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.provider.ProviderLoader;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.rules.RuleEngine;
@@ -89,19 +90,24 @@ final class Assembly {
     onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     Outbounds outbounds = Components.outbounds(config, dialer, loops);
     onStop.accept(outbounds::close);
+    HttpFetcher fetcher = new HttpFetcher(loops);
+    ProviderLoader.Fetch subscriptions = Components.subscriptions(fetcher, outbounds);
+    outbounds.providers().refreshDue(subscriptions); // Turnout starts whatever they give
     outbounds.start();
     RuleEngine rules =
         Components.rules(
             config,
             upstream, // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
-            Components.ruleLists(new HttpFetcher(loops), outbounds.get(DirectOutbound.NAME)));
+            Components.ruleLists(fetcher, outbounds.get(DirectOutbound.NAME)));
     onStop.accept(rules);
-    if (!config.ruleProviders().isEmpty()) {
+    if (!config.ruleProviders().isEmpty() || !outbounds.providers().list().isEmpty()) {
       ScheduledExecutorService refresher =
           Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
       onStop.accept(refresher::shutdownNow);
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+      Components.scheduleRefresh(
+          refresher, PROVIDER_REFRESH_TICK, () -> outbounds.providers().refreshDue(subscriptions));
     }
     RuleRouter router =
         new RuleRouter(

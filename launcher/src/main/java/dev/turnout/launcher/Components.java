@@ -6,12 +6,15 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
-import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.fetch.HttpFetcher;
+import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyProvider;
+import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;
@@ -21,12 +24,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +54,19 @@ final class Components {
     Set<String> policies = new HashSet<>();
     List<Outbound> proxies = new ArrayList<>();
     int groups;
+    int providerProxies = 0;
+    Set<String> notDownloadedProxies = new java.util.TreeSet<>();
     try (Outbounds outbounds = outbounds(config, nowhere(), loops, problems)) {
       policies.addAll(outbounds.asMap().keySet());
       proxies.addAll(outbounds.proxies());
       groups = outbounds.groups().size();
+      for (ProxyProvider p : outbounds.providers().list()) {
+        proxies.addAll(p.proxies());
+        providerProxies += p.proxies().size();
+        if (p.spec().type() == ProxyProviderSpec.Type.HTTP && p.updated() == null) {
+          notDownloadedProxies.add(p.name());
+        }
+      }
     } finally {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
@@ -81,9 +95,9 @@ final class Components {
         config.ruleProviders().size(),
         providerEntries,
         notDownloaded,
-        0,
-        0,
-        Set.of());
+        config.proxies().providers().size(),
+        providerProxies,
+        notDownloadedProxies);
   }
 
   /** The names rules may use: built-in policies, proxies, groups. Checks the proxy lists. */
@@ -125,15 +139,9 @@ final class Components {
         OutboundConfig.load(
             proxies.proxies(),
             proxies.groups(),
+            proxies.providers(),
             new OutboundConfig.Environment(dialer, config.files().stateDir(), loops));
-    for (ConfigProblem p : result.problems()) {
-      problems.add(
-          Severity.valueOf(p.severity().name()),
-          p.file() == null ? config.file().toString() : p.file(),
-          p.line(),
-          p.section().key(),
-          p.toString());
-    }
+    OutboundProblems.add(result.problems(), config.file().toString(), problems);
     return result.outbounds();
   }
 
@@ -198,6 +206,35 @@ final class Components {
                 List.of(config.plan().range().toString())))
         .resolver(resolver)
         .build();
+  }
+
+  /**
+   * Subscriptions downloaded through the outbound their provider names in {@code proxy:} (DIRECT,
+   * on Turnout's marked sockets, when none), with the provider's headers.
+   */
+  static ProviderLoader.Fetch subscriptions(HttpFetcher fetcher, Outbounds outbounds) {
+    return (spec, etag, lastModified) -> {
+      Outbound via = outbounds.get(spec.proxy() == null ? DirectOutbound.NAME : spec.proxy());
+      if (via == null) {
+        throw new IOException("no proxy or group named " + spec.proxy() + " to download through");
+      }
+      return fetcher.get(spec.url(), via, spec.headers(), etag, lastModified);
+    };
+  }
+
+  /** Runs {@code refresh} every {@code tick}; a failure is logged and the next tick runs. */
+  static void scheduleRefresh(ScheduledExecutorService scheduler, Duration tick, Runnable refresh) {
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            refresh.run();
+          } catch (RuntimeException e) {
+            log.warn("proxy provider refresh failed", e);
+          }
+        },
+        tick.toMillis(),
+        tick.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** Rule lists downloaded DIRECT through Turnout's marked sockets. */

@@ -299,21 +299,80 @@ class CommandLineTest {
                   "  nameserver: [192.0.2.1]",
                   "rule-providers:",
                   "  ads: {type: http, behavior: domain, url: '" + url + "/ads.list'}",
+                  "proxy-providers:",
+                  "  sub: {type: http, url: '" + url + "/sub', interval: 60}",
+                  "proxy-groups:",
+                  "  - {name: Proxy, type: select, use: [sub]}",
                   "rules:",
                   "  - RULE-SET,ads,REJECT",
-                  "  - MATCH,DIRECT",
+                  "  - MATCH,Proxy",
                   ""));
       Run run = run("check", "-c", file.toString());
       assertThat(run.exit()).as(run.err()).isZero();
-      assertThat(run.out()).contains("rule providers:  1 (0 read, 1 not checked: not downloaded");
-      assertThat(run.err()).contains(file + ":5: warning: provider ads: not checked");
+      assertThat(run.out())
+          .contains("rule providers:  1 (0 read, 1 not checked: not downloaded yet: ads)")
+          .contains("proxy providers: 1 (0 read, 1 not checked: not downloaded yet: sub)");
+      assertThat(run.err())
+          .contains(file + ":5: warning: provider ads: not checked")
+          .contains(file + ":7: warning: proxy-providers: proxy-provider \"sub\": not checked");
       Run explain = run("explain", "-c", file.toString(), "--no-resolve", "x.ads.example");
       assertThat(explain.exit()).as(explain.err()).isZero();
       assertThat(explain.err()).contains("warning: provider ads");
-      assertThat(explain.out()).contains("policy:  DIRECT");
-      assertThat(connections.get()).as("connections to the provider's server").isZero();
+      assertThat(explain.out()).contains("policy:  Proxy");
+      assertThat(connections.get()).as("connections to the providers' server").isZero();
       assertThat(state).doesNotExist();
     }
+  }
+
+  @Test
+  void checkReadsTheCopyARunningTurnoutKeptAndCountsWhatItServes() throws Exception {
+    Path state = dir.resolve("state");
+    Path copies = Files.createDirectories(state.resolve("proxy-providers"));
+    String url = "https://sub.example/api/clash";
+    Files.writeString(copies.resolve("sub.meta"), "url=" + url + "\nfetched=1\n");
+    String links =
+        String.join(
+            "\n",
+            "trojan://pw@192.0.2.1:443?sni=a.example#HK 01",
+            "trojan://pw@192.0.2.2:443?sni=a.example#SG 01",
+            "hysteria2://pw@192.0.2.3:443#HK hy2",
+            "tuic://x:y@192.0.2.4:443#JP tuic",
+            "");
+    Files.writeString(
+        copies.resolve("sub.body"),
+        java.util.Base64.getEncoder().encodeToString(links.getBytes()) + "\n");
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "state-dir: " + state,
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxies:",
+                "  - {name: home, type: socks5, server: 192.0.2.9, port: 1080}",
+                "proxy-providers:",
+                "  sub:",
+                "    type: http",
+                "    url: " + url,
+                "    health-check: {enable: true, url: 'http://192.0.2.80/generate_204'}",
+                "proxy-groups:",
+                "  - {name: HK, type: url-test, use: [sub], filter: HK}",
+                "  - {name: Proxy, type: select, proxies: [HK, home], use: [sub]}",
+                "rules:",
+                "  - MATCH,Proxy",
+                ""));
+    Run run = run("check", "-c", file.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out().lines())
+        .containsSubsequence(
+            "proxies:         3 usable, 2 unsupported (hysteria2 1, tuic 1)",
+            "groups:          2",
+            "rules:           1 in the file, 0 in rule providers",
+            "rule providers:  none",
+            "proxy providers: 1 (1 read), 4 proxies",
+            "problems:        0 errors, 2 warnings");
+    assertThat(run.err())
+        .contains("sub.body (decoded):3: warning: proxy-providers: proxy \"HK hy2\"");
   }
 
   @Test

@@ -62,6 +62,11 @@ public final class Fields {
         new ConfigProblem(severity, section, index, name, field, message, at.file(), at.line()));
   }
 
+  /** True when the entry has {@code key}, with or without a value. */
+  public boolean has(String key) {
+    return entry.has(key);
+  }
+
   /** The value of {@code key}; null when absent or written without a value. */
   private YamlNode value(String key) {
     YamlNode v = entry.get(key).orElse(null);

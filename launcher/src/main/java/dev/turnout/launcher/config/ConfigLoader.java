@@ -129,7 +129,8 @@ public final class ConfigLoader {
         new TurnoutConfig.Proxies(
             top.mappings("proxies"),
             top.mappings("proxy-groups"),
-            top.string("interface-name", null));
+            top.string("interface-name", null),
+            ProxyProviderSpecs.read(top.mapping("proxy-providers"), home));
     top.reportUnread(KeyPolicy.TOP_LEVEL);
     return new TurnoutConfig(
         file,

@@ -204,6 +204,106 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void proxyProvidersAreReadWithEveryKey() throws Exception {
+    TurnoutConfig config =
+        parse(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxy-providers:",
+                "  sub:",
+                "    type: http",
+                "    url: https://sub.example/api?token=x",
+                "    path: ./proxy_providers/sub.yaml",
+                "    interval: 3600",
+                "    proxy: DIRECT",
+                "    size-limit: 0",
+                "    header: {User-Agent: [clash.meta, mihomo], Authorization: token}",
+                "    filter: 'HK|SG'",
+                "    exclude-filter: expire",
+                "    exclude-type: ss|http",
+                "    health-check:",
+                "      enable: true",
+                "      url: https://cp.example/generate_204",
+                "      interval: 300",
+                "      lazy: false",
+                "      timeout: 3000",
+                "      expected-status: 204",
+                "    override:",
+                "      udp: true",
+                "      skip-cert-verify: true",
+                "      additional-prefix: '[sub] '",
+                "      proxy-name: [{pattern: '香港', target: HK}]",
+                "  local: {type: file, path: ./local.yaml}",
+                "  mine:",
+                "    type: inline",
+                "    payload:",
+                "      - {name: own, type: socks5, server: 192.0.2.8, port: 1080}",
+                ""));
+    var providers = config.proxies().providers();
+    assertThat(providers)
+        .extracting(p -> p.name() + " " + p.type())
+        .containsExactly("sub HTTP", "local FILE", "mine INLINE");
+    var sub = providers.get(0);
+    assertThat(sub.url()).hasToString("https://sub.example/api?token=x");
+    assertThat(sub.interval()).hasSeconds(3600);
+    assertThat(sub.proxy()).isEqualTo("DIRECT");
+    assertThat(sub.headers())
+        .containsEntry("User-Agent", List.of("clash.meta", "mihomo"))
+        .containsEntry("Authorization", List.of("token"));
+    assertThat(sub.filter().accepts("HK 01", "vmess")).isTrue();
+    assertThat(sub.filter().accepts("HK 01", "Shadowsocks")).isFalse();
+    assertThat(sub.filter().accepts("HK expire", "vmess")).isFalse();
+    assertThat(sub.healthCheck().url()).hasToString("https://cp.example/generate_204");
+    assertThat(sub.healthCheck().lazy()).isFalse();
+    assertThat(sub.healthCheck().timeout()).hasMillis(3000);
+    assertThat(sub.healthCheck().expected().test(204)).isTrue();
+    assertThat(sub.healthCheck().expected().test(200)).isFalse();
+    assertThat(sub.override().values()).containsOnlyKeys("udp", "skip-cert-verify");
+    assertThat(sub.override().name("香港 01")).isEqualTo("[sub] HK 01");
+    assertThat(providers.get(1).path())
+        .isEqualTo(Path.of("test.yaml").toAbsolutePath().resolveSibling("local.yaml"));
+    assertThat(providers.get(2).payload()).hasSize(1);
+  }
+
+  @Test
+  void proxyProviderMistakesAreNamedAndHarmlessKeysWarned() {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxy-providers:",
+                "  a: {type: http}",
+                "  b: {type: ftp, url: 'ftp://x'}",
+                "  c: {type: http, url: 'https://x.example/', filter: '(', colour: red}",
+                "  d: {type: http, url: 'https://x.example/d', override: {tfo: true}}",
+                "  e: {type: http, url: 'https://x.example/e', health-check: {enable: true}}",
+                ""),
+            problems);
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
+        .containsExactly(
+            "test.yaml:4: proxy-providers.a.url: required for type: http",
+            "test.yaml:5: proxy-providers.b.type: expected one of http, file, inline, got \"ftp\"",
+            "test.yaml:5: proxy-providers.b.url: expected an http:// or https:// URL, got"
+                + " \"ftp://x\"",
+            "test.yaml:6: proxy-providers.c.filter: not a valid regular expression: Unclosed group:"
+                + " (",
+            "test.yaml:6: warning: proxy-providers.c.colour: unknown key, ignored",
+            "test.yaml:7: warning: proxy-providers.d.override.tfo: accepted and ignored: TCP Fast"
+                + " Open is not used",
+            "test.yaml:8: proxy-providers.e.health-check.url: required with enable: true; Turnout"
+                + " never probes a built-in address for you");
+    assertThat(config.proxies().providers()).extracting(p -> p.name()).containsExactly("d");
+  }
+
+  @Test
   void badUidRangesAreNamed() {
     assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-uid-range: ['9:1']\n"))
         .containsExactly(

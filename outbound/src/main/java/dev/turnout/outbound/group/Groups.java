@@ -10,7 +10,24 @@ import java.util.List;
 
 /** Small helpers shared by the group types. */
 final class Groups {
+  /** What a group with no members (its providers have none) connects to: nothing, as mihomo. */
+  static final Outbound NO_MEMBERS =
+      new UnavailableOutbound("COMPATIBLE", "Compatible", "the group has no members");
+
   private Groups() {}
+
+  /** The member called {@code name}, or null (also for a null name). */
+  static Outbound byName(List<Outbound> members, String name) {
+    if (name == null) {
+      return null;
+    }
+    for (Outbound m : members) {
+      if (m.name().equals(name)) {
+        return m;
+      }
+    }
+    return null;
+  }
 
   /** The first member Turnout can speak, else the first member: the default choice of a group. */
   static Outbound firstAvailable(List<Outbound> members) {

@@ -25,7 +25,7 @@ public final class ShadowsocksConfig implements ProxyType {
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
     if (f.bool("udp-over-tcp", false)) {
-      f.error("udp-over-tcp", "UDP over TCP is not supported");
+      f.unsupported("udp-over-tcp", "UDP over TCP is not supported");
     }
     String cipherName = f.oneOf("cipher", CIPHERS, null);
     String password = f.string("password", true);

@@ -21,7 +21,7 @@ public final class Socks5Config implements ProxyType {
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
     if (f.bool("tls", false)) {
-      f.error("tls", "SOCKS5 over TLS is not supported");
+      f.unsupported("tls", "SOCKS5 over TLS is not supported");
     }
     String user = f.string("username", false);
     String pass = f.string("password", false);

@@ -25,7 +25,7 @@ public final class VmessConfig implements ProxyType {
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
     if (f.bool("tls", false)) {
-      f.error("tls", "VMess over TLS is not supported");
+      f.unsupported("tls", "VMess over TLS is not supported");
     }
     if (common.udp()) {
       f.warn("udp", "UDP over VMess is not supported; UDP through this proxy will fail");
