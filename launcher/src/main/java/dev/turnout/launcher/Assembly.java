@@ -16,6 +16,7 @@ import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyProvider;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.rules.RuleEngine;
@@ -93,6 +94,10 @@ final class Assembly {
     HttpFetcher fetcher = new HttpFetcher(loops);
     ProviderLoader.Fetch subscriptions = Components.subscriptions(fetcher, outbounds);
     outbounds.providers().refreshDue(subscriptions); // Turnout starts whatever they give
+    for (ProxyProvider p : outbounds.providers().list()) {
+      log.info(
+          "proxy provider {}: {} proxies, from the {}", p.name(), p.proxies().size(), p.origin());
+    }
     outbounds.start();
     RuleEngine rules =
         Components.rules(

@@ -203,7 +203,13 @@ public final class Fields {
       reported.add(key);
       if (unavailable == null) {
         unavailable = why;
-        warn(key, "unavailable: " + why + "; groups skip this proxy");
+        warn(
+            key,
+            "unavailable: "
+                + why
+                + (section == Section.PROXY_GROUPS
+                    ? "; groups skip it"
+                    : "; groups skip this proxy"));
       }
     }
   }

@@ -5,6 +5,7 @@ import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupConfig;
 import dev.turnout.outbound.group.HealthCheck;
@@ -147,6 +148,14 @@ final class GroupGraph {
       }
     }
     state.put(name, 2);
+    if ("relay".equals(f.string("type", false))) { // Clash Premium's chain of proxies
+      f.unsupported("type", "relay groups (chains of proxies) are not supported");
+      if (f.failed()) {
+        return false;
+      }
+      all.put(name, new UnavailableOutbound(name, "relay", f.unavailable()));
+      return true;
+    }
     GroupMembers members = new GroupMembers(fixed, w.providers(), w.filter());
     Group g = config.read(f, members.members(), lentCheck(w.providers()));
     if (g == null || f.failed()) {

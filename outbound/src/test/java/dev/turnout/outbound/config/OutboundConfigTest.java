@@ -176,6 +176,23 @@ class OutboundConfigTest {
   }
 
   @Test
+  void aRelayGroupIsAnUnavailableMemberOfTheGroupsThatNameIt() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}",
+            "proxy-groups:",
+            "  - {name: Chain, type: relay, proxies: [a, DIRECT]}",
+            "  - {name: Proxy, type: select, proxies: [Chain, a]}");
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy-group \"Chain\": field \"type\": unavailable: relay groups (chains of proxies)"
+                + " are not supported; groups skip it");
+    assertThat(r.outbounds().get("Chain")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(((Group) r.outbounds().get("Proxy")).now()).isEqualTo("a");
+  }
+
+  @Test
   void problemsCarryTheIndexForTheLauncher() {
     var r = load("proxies:", "  - {name: x, type: socks5, port: 1}");
     assertThat(r.hasErrors()).isTrue();
