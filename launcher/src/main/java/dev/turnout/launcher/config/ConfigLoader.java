@@ -246,15 +246,21 @@ public final class ConfigLoader {
     boolean strictRoute = section.bool("strict-route", false);
     boolean hijackUdp = false;
     boolean hijackTcp = false;
+    List<YamlScalar> oneAddress = new ArrayList<>();
     for (YamlScalar target : section.scalars("dns-hijack")) {
       switch (target.text().trim().toLowerCase(java.util.Locale.ROOT)) {
         case "any:53", "udp://any:53", "0.0.0.0:53", "udp://0.0.0.0:53" -> hijackUdp = true;
         case "tcp://any:53", "tcp://0.0.0.0:53" -> hijackTcp = true;
-        default ->
-            problems.error(
-                target,
-                "tun.dns-hijack",
-                "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
+        default -> oneAddress.add(target);
+      }
+    }
+    for (YamlScalar target : oneAddress) { // within any:53 of its protocol, it asks for no more
+      boolean tcp = target.text().trim().toLowerCase(java.util.Locale.ROOT).startsWith("tcp://");
+      if (!(tcp ? hijackTcp : hijackUdp) || !target.text().trim().endsWith(":53")) {
+        problems.error(
+            target,
+            "tun.dns-hijack",
+            "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
       }
     }
     List<String> excludes = new ArrayList<>();

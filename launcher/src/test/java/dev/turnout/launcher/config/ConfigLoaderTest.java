@@ -304,6 +304,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hijackingOneResolverIsAcceptedOnlyWithinAny53() throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\n";
+    TurnoutConfig config =
+        parse(
+            dns
+                + "tun:\n  dns-hijack: [192.0.2.53:53, any:53, tcp://192.0.2.53:53, tcp://any:53]\n");
+    assertThat(config.tun().dnsHijackUdp()).isTrue();
+    assertThat(config.tun().dnsHijackTcp()).isTrue();
+    assertThat(problems(dns + "tun:\n  dns-hijack: [any:53, tcp://192.0.2.53:53]\n"))
+        .containsExactly(
+            "test.yaml:4: tun.dns-hijack: only any:53 and tcp://any:53 are supported, got"
+                + " \"tcp://192.0.2.53:53\"");
+  }
+
+  @Test
   void badUidRangesAreNamed() {
     assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-uid-range: ['9:1']\n"))
         .containsExactly(

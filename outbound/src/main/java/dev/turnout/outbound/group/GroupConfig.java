@@ -121,7 +121,16 @@ public final class GroupConfig {
       }
       case "load-balance" -> {
         String strategy =
-            f.oneOf("strategy", List.of("consistent-hashing", "round-robin"), "consistent-hashing");
+            f.oneOf(
+                "strategy",
+                List.of("consistent-hashing", "round-robin", "sticky-sessions"),
+                "consistent-hashing");
+        if ("sticky-sessions".equals(strategy)) { // mihomo's: a source and destination stay put
+          f.warn(
+              "strategy",
+              "sticky-sessions is served by consistent-hashing: each destination stays on one"
+                  + " member");
+        }
         return new LoadBalanceGroup(
             f.name(),
             members,

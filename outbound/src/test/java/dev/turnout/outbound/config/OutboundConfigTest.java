@@ -193,6 +193,21 @@ class OutboundConfigTest {
   }
 
   @Test
+  void stickySessionsLoadBalanceByDestination() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}",
+            "proxy-groups:",
+            "  - {name: LB, type: load-balance, proxies: [a, DIRECT], strategy: sticky-sessions}");
+    assertThat(r.hasErrors()).isFalse();
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy-group \"LB\": field \"strategy\": sticky-sessions is served by"
+                + " consistent-hashing: each destination stays on one member");
+  }
+
+  @Test
   void problemsCarryTheIndexForTheLauncher() {
     var r = load("proxies:", "  - {name: x, type: socks5, port: 1}");
     assertThat(r.hasErrors()).isTrue();
