@@ -57,7 +57,7 @@ final class ProviderList {
     List<Problem> problems = new ArrayList<>();
     List<Problem> skipped = new ArrayList<>();
     List<Item> items =
-        spec.format() == ProviderSpec.Format.YAML
+        spec.format() == ProviderSpec.Format.YAML && hasPayload(content)
             ? yamlItems(spec, content, file, problems, skipped)
             : textItems(content);
     List<Rule> entries = new ArrayList<>(items.size());
@@ -92,6 +92,17 @@ final class ProviderList {
               "none of its " + bad + " entries can be read; the first: " + first.message()));
     }
     return new Parsed(entries, problems, List.copyOf(skipped), bad);
+  }
+
+  /**
+   * Whether a list has YAML's {@code payload:} head. One without it is read as text, one entry per
+   * line, whatever its format says: ACL4SSR's {@code .list} files are referenced without {@code
+   * format:}, and Loyalsoldier's YAML lists are named {@code .txt}; mihomo's reader looks for the
+   * head too.
+   */
+  static boolean hasPayload(byte[] content) {
+    String s = new String(content, StandardCharsets.UTF_8);
+    return s.lines().anyMatch(l -> l.startsWith("payload:") || l.startsWith("\uFEFFpayload:"));
   }
 
   private static List<Item> textItems(byte[] content) {

@@ -107,6 +107,28 @@ class ProviderTest {
   }
 
   @Test
+  void aListWithoutAPayloadHeadIsReadAsTextWhateverItsFormatSays() throws Exception {
+    // ACL4SSR's .list files, referenced without format: (YAML by default)
+    ProviderSpec acl =
+        file(
+            "acl",
+            Behavior.CLASSICAL,
+            Format.YAML,
+            "# ACL4SSR\nDOMAIN-SUFFIX,ads.example\nIP-CIDR,192.0.2.0/24,no-resolve\n");
+    // Loyalsoldier's YAML lists, named .txt and written with format: text
+    Path loyal = dir.resolve("reject.txt");
+    Files.writeString(loyal, "payload:\n  - '+.tracker.example'\n");
+    ProviderSpec yamlNamedTxt =
+        new ProviderSpec(
+            "loyal", Type.FILE, Behavior.DOMAIN, Format.YAML, loyal, null, Duration.ZERO, "c", 1);
+    RuleEngine e = engine(List.of(acl, yamlNamedTxt), "RULE-SET,acl,P1", "RULE-SET,loyal,P2");
+    assertThat(e.decide(host("x.ads.example")).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("192.0.2.9", 80)).policy()).isEqualTo("P1");
+    assertThat(e.decide(host("a.tracker.example")).policy()).isEqualTo("P2");
+    assertThat(e.warnings()).isEmpty();
+  }
+
+  @Test
   void ruleSetInsideLogic() throws Exception {
     ProviderSpec ads = file("ads", Behavior.DOMAIN, Format.TEXT, "+.ads.com\n");
     RuleEngine e = engine(List.of(ads), "AND,((RULE-SET,ads),(DST-PORT,443)),P1", "MATCH,P2");

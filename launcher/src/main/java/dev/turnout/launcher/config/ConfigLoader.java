@@ -268,6 +268,9 @@ public final class ConfigLoader {
     excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older name
     for (YamlScalar cidr : excluded) {
       try {
+        if (!Cidr.parseMasking(cidr.text().trim()).isIpv4()) {
+          continue; // IPv6 is not captured, so there is nothing to exclude
+        }
         Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
         excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {

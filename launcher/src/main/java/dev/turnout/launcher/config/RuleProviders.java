@@ -27,8 +27,7 @@ final class RuleProviders {
       String behavior = entry.choice("behavior", null, List.of("domain", "ipcidr", "classical"));
       String pathText = entry.string("path", null);
       String urlText = entry.string("url", null);
-      String format =
-          entry.choice("format", defaultFormat(pathText, urlText), List.of("yaml", "text"));
+      String format = entry.choice("format", "yaml", List.of("yaml", "text"));
       String proxy = entry.string("proxy", "DIRECT");
       if (!proxy.equals("DIRECT")) {
         entry.warning(
@@ -81,26 +80,5 @@ final class RuleProviders {
               line));
     }
     return List.copyOf(specs);
-  }
-
-  /**
-   * Without {@code format:}, a list named {@code .list}, {@code .txt} or {@code .conf} (ACL4SSR's
-   * and Loyalsoldier's text lists, which configs reference without a format) is text; anything else
-   * YAML, as in Clash.
-   */
-  static String defaultFormat(String path, String url) {
-    String name = url != null ? url : path;
-    if (name == null) {
-      return "yaml";
-    }
-    int end = name.length();
-    for (char c : new char[] {'?', '#'}) {
-      int at = name.indexOf(c);
-      end = at >= 0 && url != null ? Math.min(end, at) : end;
-    }
-    String base = name.substring(0, end).toLowerCase(Locale.ROOT);
-    return base.endsWith(".list") || base.endsWith(".txt") || base.endsWith(".conf")
-        ? "text"
-        : "yaml";
   }
 }

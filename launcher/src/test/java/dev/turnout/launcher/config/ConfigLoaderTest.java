@@ -144,13 +144,14 @@ class ConfigLoaderTest {
                 "  stack: mixed",
                 "  exclude-uid-range: ['1000:1099']",
                 "  inet4-route-exclude-address: [192.0.2.0/24]",
+                "  route-exclude-address: [fc00::/7]",
                 "  auto-detect-interface: true",
                 ""),
             problems);
     assertThat(problems.hasErrors()).as("%s", problems.sorted()).isFalse();
     assertThat(problems.sorted())
         .extracting(p -> p.line() + " " + p.path())
-        .containsExactly("1 ipv6", "7 tun.stack", "10 tun.auto-detect-interface");
+        .containsExactly("1 ipv6", "7 tun.stack", "11 tun.auto-detect-interface");
     assertThat(config.tun().excludeUids()).containsExactly("1000-1099");
     assertThat(config.tun().routeExcludeAddress()).containsExactly("192.0.2.0/24");
     assertThat(config.fakeDns().storeFakeIp()).isTrue();
@@ -165,26 +166,6 @@ class ConfigLoaderTest {
         .singleElement()
         .asString()
         .startsWith("test.yaml:3: find-process-mode: with off, mihomo never matches");
-  }
-
-  @Test
-  void textListsReferencedWithoutAFormatAreReadAsText() throws Exception {
-    TurnoutConfig config =
-        parse(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "rule-providers:",
-                "  acl: {type: http, behavior: classical, url: 'https://x.example/Ban.list?raw=1'}",
-                "  geo: {type: http, behavior: domain, url: 'https://x.example/cn.txt'}",
-                "  yml: {type: http, behavior: domain, url: 'https://x.example/list.yaml'}",
-                "  own: {type: file, behavior: domain, path: ./own.list, format: yaml}",
-                "  dl: {type: http, behavior: domain, url: 'https://x.example/a', proxy: DIRECT}",
-                ""));
-    assertThat(config.ruleProviders())
-        .extracting(p -> p.name() + " " + p.format())
-        .containsExactly("acl TEXT", "geo TEXT", "yml YAML", "own YAML", "dl YAML");
   }
 
   @Test
