@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
  *
  * @param usable proxies Turnout can carry traffic through, from {@code proxies:} and providers
  * @param unsupported proxies it cannot speak, counted by their {@code type:}
+ * @param rulesRead false when the rules have errors, so that their providers were not read
  * @param ruleProviderEntries entries read from rule providers, all together
  * @param proxyProviderProxies proxies read from proxy providers, all together
  */
@@ -26,6 +27,7 @@ record CheckSummary(
     Map<String, Integer> unsupported,
     int groups,
     int rules,
+    boolean rulesRead,
     int ruleProviders,
     int ruleProviderEntries,
     Set<String> ruleProvidersNotDownloaded,
@@ -33,12 +35,15 @@ record CheckSummary(
     int proxyProviderProxies,
     Set<String> proxyProvidersNotDownloaded) {
 
-  /** The proxies among {@code proxies} that Turnout cannot speak, counted by type. */
+  /**
+   * The proxies among {@code proxies} that Turnout cannot speak, counted by type, or by type and
+   * the key that asks for what Turnout lacks ({@code vmess with ws-opts}).
+   */
   static Map<String, Integer> unsupportedByType(Collection<? extends Outbound> proxies) {
     Map<String, Integer> byType = new TreeMap<>();
     for (Outbound p : proxies) {
-      if (p instanceof UnavailableOutbound) {
-        byType.merge(p.type(), 1, Integer::sum);
+      if (p instanceof UnavailableOutbound u) {
+        byType.merge(u.lacks(), 1, Integer::sum);
       }
     }
     return byType;
@@ -57,8 +62,14 @@ record CheckSummary(
     }
     lines.add(line("proxies", proxies));
     lines.add(line("groups", Integer.toString(groups)));
-    lines.add(line("rules", rules + " in the file, " + ruleProviderEntries + " in rule providers"));
-    lines.add(line("rule providers", providers(ruleProviders, ruleProvidersNotDownloaded)));
+    if (rulesRead) {
+      lines.add(
+          line("rules", rules + " in the file, " + ruleProviderEntries + " in rule providers"));
+      lines.add(line("rule providers", providers(ruleProviders, ruleProvidersNotDownloaded)));
+    } else {
+      lines.add(line("rules", rules + " in the file, with errors"));
+      lines.add(line("rule providers", ruleProviders + " (not read: the rules have errors)"));
+    }
     lines.add(
         line(
             "proxy providers",

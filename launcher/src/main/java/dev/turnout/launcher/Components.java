@@ -75,11 +75,13 @@ final class Components {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
     int providerEntries = 0;
+    boolean rulesRead = false;
     Set<String> notDownloaded = Set.of();
     try (RuleEngine engine = build(config, HostResolver.NONE, policies, null, true)) {
       add(engine.warnings(), Severity.WARNING, config, problems);
       providerEntries = engine.providerSizes().values().stream().mapToInt(i -> i).sum();
       notDownloaded = engine.notDownloaded();
+      rulesRead = true;
     } catch (RuleException e) {
       add(e, config, problems);
     } catch (IOException e) {
@@ -92,6 +94,7 @@ final class Components {
         unsupported,
         groups,
         config.rules().size(),
+        rulesRead,
         config.ruleProviders().size(),
         providerEntries,
         notDownloaded,

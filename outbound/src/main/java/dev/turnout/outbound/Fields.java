@@ -27,6 +27,7 @@ public final class Fields {
   private final List<ConfigProblem> problems;
   private boolean failed;
   private String unavailable;
+  private String unavailableKey;
   private final Set<String> reported = new HashSet<>();
 
   public Fields(Section section, int index, YamlMapping entry, List<ConfigProblem> problems) {
@@ -203,6 +204,7 @@ public final class Fields {
       reported.add(key);
       if (unavailable == null) {
         unavailable = why;
+        unavailableKey = key;
         warn(
             key,
             "unavailable: "
@@ -217,5 +219,10 @@ public final class Fields {
   /** Why the entry cannot be carried, after {@link #unsupported}; null when it can. */
   public String unavailable() {
     return unavailable;
+  }
+
+  /** The entry as an unavailable member of type {@code type}, after {@link #unsupported}. */
+  public UnavailableOutbound asUnavailable(String type) {
+    return new UnavailableOutbound(name, type, unavailableKey, unavailable);
   }
 }

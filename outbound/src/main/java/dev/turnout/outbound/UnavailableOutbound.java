@@ -14,6 +14,7 @@ import java.io.IOException;
 public final class UnavailableOutbound implements Outbound {
   private final String name;
   private final String clashType;
+  private final String feature;
   private final String reason;
 
   /**
@@ -21,8 +22,17 @@ public final class UnavailableOutbound implements Outbound {
    * @param reason why Turnout cannot carry it, for messages
    */
   public UnavailableOutbound(String name, String clashType, String reason) {
+    this(name, clashType, null, reason);
+  }
+
+  /**
+   * @param feature the key that asks for what Turnout lacks ({@code plugin}, {@code ws-opts}), or
+   *     null when it is the type itself
+   */
+  public UnavailableOutbound(String name, String clashType, String feature, String reason) {
     this.name = name;
     this.clashType = clashType;
+    this.feature = feature;
     this.reason = reason;
   }
 
@@ -44,6 +54,11 @@ public final class UnavailableOutbound implements Outbound {
 
   public String reason() {
     return reason;
+  }
+
+  /** What Turnout lacks for it, for counts: {@code hysteria2}, {@code ss with plugin}. */
+  public String lacks() {
+    return feature == null || feature.equals("type") ? clashType : clashType + " with " + feature;
   }
 
   @Override

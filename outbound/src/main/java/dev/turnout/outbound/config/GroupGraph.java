@@ -5,7 +5,6 @@ import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
-import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupConfig;
 import dev.turnout.outbound.group.HealthCheck;
@@ -153,7 +152,7 @@ final class GroupGraph {
       if (f.failed()) {
         return false;
       }
-      all.put(name, new UnavailableOutbound(name, "relay", f.unavailable()));
+      all.put(name, f.asUnavailable("relay"));
       return true;
     }
     GroupMembers members = new GroupMembers(fixed, w.providers(), w.filter());

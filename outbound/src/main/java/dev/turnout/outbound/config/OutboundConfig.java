@@ -12,7 +12,6 @@ import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.ProxyType;
 import dev.turnout.outbound.RejectOutbound;
-import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.EventLoopScheduler;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupConfig;
@@ -242,7 +241,7 @@ public final class OutboundConfig {
     String written = f.string("type", false);
     if (written != null && !PROXY_TYPES.containsKey(written) && OTHER_TYPES.contains(written)) {
       f.unsupported("type", written + " is not supported by this version of Turnout");
-      return new UnavailableOutbound(f.name(), written, f.unavailable());
+      return f.asUnavailable(written);
     }
     String typeName = f.oneOf("type", List.copyOf(PROXY_TYPES.keySet()), null);
     if (typeName == null) {
@@ -263,15 +262,13 @@ public final class OutboundConfig {
       f.unsupported("network", "only plain TCP transport is supported, not " + network);
     }
     if (f.unavailable() != null) {
-      return new UnavailableOutbound(f.name(), typeName, f.unavailable());
+      return f.asUnavailable(typeName);
     }
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
     Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
-    return f.unavailable() == null
-        ? o
-        : new UnavailableOutbound(f.name(), typeName, f.unavailable());
+    return f.unavailable() == null ? o : f.asUnavailable(typeName);
   }
 }
