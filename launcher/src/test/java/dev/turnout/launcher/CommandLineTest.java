@@ -2,36 +2,18 @@ package dev.turnout.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI as people script against it: exit codes and what check/explain print. */
 class CommandLineTest {
   @TempDir Path dir;
 
-  private record Run(int exit, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream saved = System.err;
-    System.setErr(new PrintStream(err, true));
-    try {
-      int exit = cli.execute(args);
-      return new Run(exit, out.toString(), err.toString());
-    } finally {
-      System.setErr(saved);
-    }
+  private static Cli.Run run(String... args) {
+    return Cli.run(args);
   }
 
   private Path config(String yaml) throws Exception {
@@ -42,7 +24,7 @@ class CommandLineTest {
 
   @Test
   void checkAcceptsTheExampleConfig() {
-    Run run = run("check", "-c", "../config.yaml.example");
+    Cli.Run run = run("check", "-c", "../config.yaml.example");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).contains("OK");
   }
@@ -60,7 +42,7 @@ class CommandLineTest {
                 "  - IP-CIDR,300.0.0.0/8,DIRECT",
                 "  - MATCH,DIRECT",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())
         .contains(file + ":4")
@@ -90,7 +72,7 @@ class CommandLineTest {
                 "rules:",
                 "  - MATCH,Proxy",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())
         .contains(file + ":9: proxies: proxy \"hk1\": field \"cipher\"") // the cipher's line
@@ -129,7 +111,7 @@ class CommandLineTest {
                 "  - DOMAIN-SUFFIX,example.org,hk1", // fine: hk1's own errors are shown above
                 "  - MATCH,Proxy",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     List<String> lines =
         run.err()
@@ -169,7 +151,7 @@ class CommandLineTest {
                 "rules:",
                 "  - MATCH,ok",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).contains(file + ":4: warning: proxies: ").contains("0 errors, 1 warning");
     assertThat(run.out()).contains("OK");
@@ -192,7 +174,7 @@ class CommandLineTest {
                 "  - DOMAIN-SUFFIX,example.org,ok",
                 "  - MATCH,GLOBAL",
                 ""));
-    Run run = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
+    Cli.Run run = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).contains("policy:  Proxy");
   }
@@ -211,22 +193,22 @@ class CommandLineTest {
                 "  - DST-PORT,22,REJECT",
                 "  - MATCH,DIRECT",
                 ""));
-    Run byName = run("explain", "-c", file.toString(), "www.Example.com.");
+    Cli.Run byName = run("explain", "-c", file.toString(), "www.Example.com.");
     assertThat(byName.exit()).isZero();
     assertThat(byName.out())
         .contains("policy:  REJECT")
         .contains("rule:    DOMAIN-SUFFIX,example.com")
         .contains("source:  " + file + ":4");
-    Run byIp = run("explain", "-c", file.toString(), "10.1.2.3:22");
+    Cli.Run byIp = run("explain", "-c", file.toString(), "10.1.2.3:22");
     assertThat(byIp.out()).contains("policy:  DIRECT").contains(file + ":5");
-    Run byPort = run("explain", "-c", file.toString(), "--no-resolve", "other.org:22");
+    Cli.Run byPort = run("explain", "-c", file.toString(), "--no-resolve", "other.org:22");
     assertThat(byPort.out()).contains("policy:  REJECT").contains("rule:    DST-PORT,22");
   }
 
   @Test
   void explainWithoutAnyMatchingRuleSaysSo() throws Exception {
     Path file = config("dns:\n  nameserver: [192.0.2.1]\nrules:\n  - DOMAIN,a.test,REJECT\n");
-    Run run = run("explain", "-c", file.toString(), "--no-resolve", "b.test");
+    Cli.Run run = run("explain", "-c", file.toString(), "--no-resolve", "b.test");
     assertThat(run.out()).contains("policy:  DIRECT").contains("(no rule matched)");
   }
 
@@ -251,7 +233,7 @@ class CommandLineTest {
                 "  - DOMAIN-SUFFIX,example.com,Proxy",
                 "  - MATCH,DIRECT",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out().lines())
         .containsSubsequence(
@@ -265,7 +247,7 @@ class CommandLineTest {
     assertThat(run.err())
         .contains(file + ":2: warning: mixed-port: accepted and ignored")
         .contains(file + ":7: warning: proxies: proxy \"b\": field \"type\": unavailable");
-    Run explain = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
+    Cli.Run explain = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
     assertThat(explain.out()).contains("policy:  Proxy");
   }
 
@@ -307,7 +289,7 @@ class CommandLineTest {
                   "  - RULE-SET,ads,REJECT",
                   "  - MATCH,Proxy",
                   ""));
-      Run run = run("check", "-c", file.toString());
+      Cli.Run run = run("check", "-c", file.toString());
       assertThat(run.exit()).as(run.err()).isZero();
       assertThat(run.out())
           .contains("rule providers:  1 (0 read, 1 not checked: not downloaded yet: ads)")
@@ -315,7 +297,7 @@ class CommandLineTest {
       assertThat(run.err())
           .contains(file + ":5: warning: provider ads: not checked")
           .contains(file + ":7: warning: proxy-providers: proxy-provider \"sub\": not checked");
-      Run explain = run("explain", "-c", file.toString(), "--no-resolve", "x.ads.example");
+      Cli.Run explain = run("explain", "-c", file.toString(), "--no-resolve", "x.ads.example");
       assertThat(explain.exit()).as(explain.err()).isZero();
       assertThat(explain.err()).contains("warning: provider ads");
       assertThat(explain.out()).contains("policy:  Proxy");
@@ -361,7 +343,7 @@ class CommandLineTest {
                 "rules:",
                 "  - MATCH,Proxy",
                 ""));
-    Run run = run("check", "-c", file.toString());
+    Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out().lines())
         .containsSubsequence(
@@ -377,14 +359,14 @@ class CommandLineTest {
 
   @Test
   void aMissingFileIsAConfigError() {
-    Run run = run("check", "-c", dir.resolve("absent.yaml").toString());
+    Cli.Run run = run("check", "-c", dir.resolve("absent.yaml").toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err()).contains("absent.yaml: no such file");
   }
 
   @Test
   void helpListsTheCommands() {
-    Run run = run("--help");
+    Cli.Run run = run("--help");
     assertThat(run.exit()).isZero();
     assertThat(run.out()).contains("run").contains("check").contains("explain");
   }
