@@ -97,6 +97,9 @@ final class ClashKeys {
               "global-client-fingerprint",
               "TLS client fingerprints are not imitated; Turnout's TLS is the JDK's"),
           entry("etag-support", "downloads always revalidate with ETag and Last-Modified"),
+          entry(
+              "global-ua",
+              "downloads send User-Agent: clash.meta (turnout), or a proxy provider's header:"),
           entry("keep-alive-idle", KEEP_ALIVE),
           entry("keep-alive-interval", KEEP_ALIVE),
           entry("disable-keep-alive", KEEP_ALIVE),
