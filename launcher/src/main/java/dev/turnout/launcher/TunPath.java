@@ -13,7 +13,6 @@ import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.udp.UdpRelay;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
@@ -38,7 +37,6 @@ final class TunPath {
   static void start(
       TurnoutConfig config,
       FakeIpPool pool,
-      RuleEngine rules,
       RuleRouter router,
       SharedRelay relay,
       EventLoopGroup loops,
@@ -103,7 +101,7 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, router, pool));
+    rewriter.flowFilter(new RuleFlowFilter(router, pool));
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
   }
