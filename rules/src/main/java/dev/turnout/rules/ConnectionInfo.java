@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  *     .host("www.example.com")          // from the fake-IP pool, SNI, or null
  *     .destination(null, 443)           // never a fake IP: pass null instead
  *     .source(clientIp, 40001)
- *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* rule is reached
+ *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* or UID rule is reached
+ *     .inbound(ConnectionInfo.TUN_TYPE, ConnectionInfo.TUN_NAME, 0) // for IN-TYPE/IN-NAME/IN-PORT
  *     .build();
  * }</pre>
  *
@@ -20,6 +21,12 @@ import java.util.function.Supplier;
  * takes a name or an IP literal, as typed on the {@code explain} command line.
  */
 public final class ConnectionInfo {
+  /** The inbound type of flows captured by the TUN device, as mihomo names it. */
+  public static final String TUN_TYPE = "Tun";
+
+  /** The inbound name of flows captured by the TUN device, as mihomo names it. */
+  public static final String TUN_NAME = "DEFAULT-TUN";
+
   private final Network network;
   private final String host;
   private final Ip destination;
@@ -27,6 +34,10 @@ public final class ConnectionInfo {
   private final Ip source;
   private final int sourcePort;
   private final Supplier<ProcessInfo> process;
+  private final String inboundType;
+  private final String inboundName;
+  private final int inboundPort;
+  private final String inboundUser;
 
   private ConnectionInfo(Builder b) {
     network = b.network;
@@ -36,6 +47,10 @@ public final class ConnectionInfo {
     source = Ip.of(b.source);
     sourcePort = b.sourcePort;
     process = b.process;
+    inboundType = b.inboundType;
+    inboundName = b.inboundName;
+    inboundPort = b.inboundPort;
+    inboundUser = b.inboundUser;
   }
 
   public static Builder builder(Network network) {
@@ -69,6 +84,30 @@ public final class ConnectionInfo {
     return sourcePort;
   }
 
+  /**
+   * How the connection reached Turnout, as {@code IN-TYPE} matches it: {@link #TUN_TYPE} for
+   * captured flows, {@code HTTP}, {@code HTTPS}, {@code Socks5}... for local listeners (any case);
+   * null if not told.
+   */
+  public String inboundType() {
+    return inboundType;
+  }
+
+  /** The inbound's name ({@code IN-NAME}), e.g. {@link #TUN_NAME}; null if not told. */
+  public String inboundName() {
+    return inboundName;
+  }
+
+  /** The local port the connection arrived on ({@code IN-PORT}); 0 if not told. */
+  public int inboundPort() {
+    return inboundPort;
+  }
+
+  /** The user the inbound authenticated ({@code IN-USER}); null for none. */
+  public String inboundUser() {
+    return inboundUser;
+  }
+
   Ip destination() {
     return destination;
   }
@@ -97,6 +136,10 @@ public final class ConnectionInfo {
     private InetAddress source;
     private int sourcePort;
     private Supplier<ProcessInfo> process = () -> null;
+    private String inboundType;
+    private String inboundName;
+    private int inboundPort;
+    private String inboundUser;
 
     private Builder(Network network) {
       this.network = Objects.requireNonNull(network, "network");
@@ -139,11 +182,29 @@ public final class ConnectionInfo {
     }
 
     /**
-     * How to find the owning process; called at most once per decision and only if a PROCESS-NAME
-     * or PROCESS-PATH rule is reached. It may return null when the owner is unknown.
+     * How to find the owning process and user; called at most once per decision and only if a
+     * PROCESS-* or UID rule is reached. It may return null when the owner is unknown.
      */
     public Builder process(Supplier<ProcessInfo> lookup) {
       process = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
+     * The inbound the connection came through: its type (e.g. {@link #TUN_TYPE}, {@code HTTP},
+     * {@code Socks5}), name (e.g. {@link #TUN_NAME}) and local port (0 if none).
+     */
+    public Builder inbound(String type, String name, int port) {
+      checkPort(port);
+      inboundType = type;
+      inboundName = name;
+      inboundPort = port;
+      return this;
+    }
+
+    /** The user the inbound authenticated, for {@code IN-USER}; null for none. */
+    public Builder inboundUser(String user) {
+      inboundUser = user;
       return this;
     }
 

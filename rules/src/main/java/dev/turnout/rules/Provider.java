@@ -27,16 +27,27 @@ final class Provider {
   final ProviderSpec spec;
   final Path file;
   private final Path meta;
-  private List<Rule> entries = List.of();
+  private volatile List<Rule> entries = List.of(); // read by domain sets without the lock
+  private List<Problem> warnings = List.of();
   private byte[] content;
   private Instant nextDue = Instant.MAX;
 
   Provider(ProviderSpec spec, Path cacheDir) {
     this.spec = spec;
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      file = null;
+      meta = null;
+      return;
+    }
     if (spec.path() != null) {
       file = spec.path();
     } else if (cacheDir != null) {
-      String ext = spec.format() == ProviderSpec.Format.YAML ? ".yaml" : ".txt";
+      String ext =
+          switch (spec.format()) {
+            case YAML -> ".yaml";
+            case MRS -> ".mrs";
+            default -> ".txt";
+          };
       file = cacheDir.resolve(spec.name() + ext);
     } else {
       throw new IllegalArgumentException(
@@ -49,9 +60,22 @@ final class Provider {
     return entries;
   }
 
+  /** The entries the current list skipped (see {@link ProviderList}); empty if none. */
+  List<Problem> warnings() {
+    return warnings;
+  }
+
   /** First load. Returns the problems that make it unusable; empty on success. */
   List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser) {
     Instant now = clock.instant();
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      ProviderList.Parsed parsed = ProviderList.inline(spec, parser);
+      if (parsed.problems().isEmpty()) {
+        entries = List.copyOf(parsed.entries());
+        warnings = parsed.warnings();
+      }
+      return parsed.problems();
+    }
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
       try {
@@ -100,6 +124,9 @@ final class Provider {
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
   boolean refresh(ListFetcher http, TimeSource clock, RuleParser parser) {
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      return false; // written in the config: it changes only with the config
+    }
     Instant now = clock.instant();
     schedule(now);
     try {
@@ -163,7 +190,11 @@ final class Provider {
     ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
     if (parsed.problems().isEmpty()) {
       entries = List.copyOf(parsed.entries());
+      warnings = parsed.warnings();
       content = body;
+      if (!warnings.isEmpty()) {
+        log.warn("provider {}: {}", spec.name(), warnings.get(warnings.size() - 1).message());
+      }
     }
     return parsed.problems();
   }

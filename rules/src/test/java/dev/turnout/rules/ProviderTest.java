@@ -115,21 +115,32 @@ class ProviderTest {
   }
 
   @Test
-  void badEntriesAreReportedWithProviderEntryAndLine() throws Exception {
+  void badEntriesAreSkippedWithCountedWarningsCarryingProviderEntryAndLine() throws Exception {
     ProviderSpec bad =
         file("bad", Behavior.CLASSICAL, Format.TEXT, "DOMAIN,ok.com\nDOMAIN,a.com,Proxy\nFOO,x\n");
+    RuleEngine e = engine(List.of(bad), "RULE-SET,bad,P1");
+    assertThat(e.decide(host("ok.com")).policy()).isEqualTo("P1");
+    List<RuleException.Problem> w = e.warnings();
+    assertThat(w).hasSize(3);
+    assertThat(w.get(0).where())
+        .isEqualTo("provider bad: entry 2 (" + dir.resolve("bad.txt") + ":2)");
+    assertThat(w.get(0).message()).startsWith("unexpected field 'Proxy'");
+    assertThat(w.get(1).message()).isEqualTo("unknown rule type 'FOO'");
+    assertThat(w.get(2).where()).isEqualTo("provider bad (config.yaml:3)");
+    assertThat(w.get(2).message()).isEqualTo("2 of 3 entries skipped");
+  }
+
+  @Test
+  void aListWithNoUsableEntryIsAnError() throws Exception {
     ProviderSpec ips = file("ips", Behavior.IPCIDR, Format.YAML, "payload:\n  - 300.0.0.0/8\n");
-    assertThatThrownBy(() -> engine(List.of(bad, ips), "RULE-SET,bad,P1"))
+    assertThatThrownBy(() -> engine(List.of(ips), "RULE-SET,ips,P1"))
         .isInstanceOf(RuleException.class)
         .satisfies(
             ex -> {
               List<RuleException.Problem> p = ((RuleException) ex).problems();
-              assertThat(p).hasSize(3);
-              assertThat(p.get(0).where())
-                  .isEqualTo("provider bad: entry 2 (" + dir.resolve("bad.txt") + ":2)");
-              assertThat(p.get(0).message()).startsWith("unexpected field 'Proxy'");
-              assertThat(p.get(1).message()).isEqualTo("unknown rule type 'FOO'");
-              assertThat(p.get(2).where()).endsWith("ips.yaml:2)");
+              assertThat(p).hasSize(2);
+              assertThat(p.get(0).where()).endsWith("ips.yaml:2)");
+              assertThat(p.get(1).message()).startsWith("none of its 1 entries can be used");
             });
   }
 
@@ -149,10 +160,16 @@ class ProviderTest {
               String file = dir.resolve("ads.yaml").toString();
               assertThat(p)
                   .extracting(x -> x.file() + ":" + x.line() + " " + x.subject())
-                  .containsExactly(file + ":3 null", file + ":4 provider ads: entry 2");
+                  .containsExactly(file + ":3 null");
               assertThat(p.get(0).where()).isEqualTo(file + ":3");
               assertThat(p.get(0).message()).isEqualTo("a payload entry must be a string");
             });
+    ProviderSpec skipped =
+        file("skip", Behavior.DOMAIN, Format.YAML, "payload:\n  - NO.example\n  - 'bad domain'\n");
+    RuleEngine e = engine(List.of(skipped), "RULE-SET,skip,P1");
+    String file = dir.resolve("skip.yaml").toString();
+    assertThat(e.warnings().get(0).where()).isEqualTo("provider skip: entry 2 (" + file + ":3)");
+    assertThat(e.decide(host("no.example")).policy()).isEqualTo("P1");
   }
 
   @Test
