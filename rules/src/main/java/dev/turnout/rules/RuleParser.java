@@ -557,10 +557,11 @@ final class RuleParser {
       if (close < 0) {
         throw new BadRule("unbalanced parentheses");
       }
-      Parts p = split(list.substring(i + 1, close).strip(), false);
-      if (p.type.equals("SUB-RULE")) {
+      String text = list.substring(i + 1, close).strip();
+      if (text.toUpperCase(Locale.ROOT).startsWith("SUB-RULE,")) {
         throw new BadRule("SUB-RULE is not allowed inside a logic rule");
       }
+      Parts p = split(text, false);
       subs.add(matcher(p, inner));
       i = close + 1;
       while (i < list.length() && (list.charAt(i) == ' ' || list.charAt(i) == ',')) {
