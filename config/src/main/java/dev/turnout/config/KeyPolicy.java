@@ -31,8 +31,6 @@ public enum KeyPolicy {
           "sniffer",
           "tunnels",
           "find-process-mode",
-          "geodata-mode",
-          "geox-url",
           "unified-delay",
           "tcp-concurrent",
           "global-client-fingerprint",

@@ -20,7 +20,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +53,8 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
-    try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
-      // built and thrown away: building is the check
+    try (RuleEngine built = build(config, HostResolver.NONE, policies, null)) {
+      add(built.warnings(), Severity.WARNING, config, problems); // building is the check
     } catch (RuleException e) {
       add(e, config, problems);
     } catch (IOException e) {
@@ -132,15 +134,17 @@ final class Components {
   private static RuleEngine build(
       TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
       throws RuleException {
-    List<RuleLine> lines =
-        config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
+    List<RuleLine> lines = ruleLines(config.rules());
     TurnoutConfig.Files files = config.files();
     RuleEngine.Builder builder = RuleEngine.builder();
     if (fetcher != null) {
       builder.fetcher(fetcher);
     }
+    Map<String, List<RuleLine>> subRules = new LinkedHashMap<>();
+    config.subRules().forEach((name, list) -> subRules.put(name, ruleLines(list)));
     return builder
         .rules(lines)
+        .subRules(subRules)
         .providers(config.ruleProviders())
         .policies(policies)
         .options(
@@ -148,17 +152,30 @@ final class Components {
                 files.geoipDatabase(),
                 files.asnDatabase(),
                 files.stateDir().resolve("providers"),
-                List.of(config.plan().range().toString())))
+                List.of(config.plan().range().toString()),
+                files.geositeDatabase()))
         .resolver(resolver)
         .build();
   }
 
+  private static List<RuleLine> ruleLines(List<TurnoutConfig.RuleLine> rules) {
+    return rules.stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
+  }
+
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */
   private static void add(RuleException e, TurnoutConfig config, Problems problems) {
-    for (RuleException.Problem p : e.problems()) {
+    add(e.problems(), Severity.ERROR, config, problems);
+  }
+
+  private static void add(
+      List<RuleException.Problem> found,
+      Severity severity,
+      TurnoutConfig config,
+      Problems problems) {
+    for (RuleException.Problem p : found) {
       String message = p.text().isEmpty() ? p.message() : p.message() + ": " + p.text();
       problems.add(
-          Severity.ERROR,
+          severity,
           p.file() == null ? config.file().toString() : p.file(),
           p.line(),
           p.subject() == null ? "" : p.subject(),

@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  * the address it dialed (often a fake IP), and what that address stands for — the name behind a
  * fake IP, or the real address when the application dialed a literal one. {@code route} is the
  * route already chosen on the flow's first packet, or null when the relay must ask its {@link
- * Router} (a rule needed a lookup that may block).
+ * Router} (a rule needed a lookup that may block). {@code inbound} says how it reached Turnout.
  */
 public record Origin(
     boolean udp,
@@ -16,7 +16,19 @@ public record Origin(
     InetSocketAddress dialed,
     String host,
     InetAddress realAddress,
-    Router.Route route) {
+    Router.Route route,
+    Inbound inbound) {
+
+  /** A flow the TUN device captured. */
+  public Origin(
+      boolean udp,
+      InetSocketAddress source,
+      InetSocketAddress dialed,
+      String host,
+      InetAddress realAddress,
+      Router.Route route) {
+    this(udp, source, dialed, host, realAddress, route, Inbound.TUN);
+  }
 
   /** An origin whose route is still to be chosen. */
   public Origin(

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  *     .destination(null, 443)           // never a fake IP: pass null instead
  *     .source(clientIp, 40001)
  *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* or UID rule is reached
- *     .inbound(ConnectionInfo.TUN_TYPE, ConnectionInfo.TUN_NAME, 0) // for IN-TYPE/IN-NAME/IN-PORT
+ *     .inbound("Tun", "DEFAULT-TUN", 0) // for IN-TYPE/IN-NAME/IN-PORT, as mihomo names its TUN
  *     .build();
  * }</pre>
  *
@@ -21,12 +21,6 @@ import java.util.function.Supplier;
  * takes a name or an IP literal, as typed on the {@code explain} command line.
  */
 public final class ConnectionInfo {
-  /** The inbound type of flows captured by the TUN device, as mihomo names it. */
-  public static final String TUN_TYPE = "Tun";
-
-  /** The inbound name of flows captured by the TUN device, as mihomo names it. */
-  public static final String TUN_NAME = "DEFAULT-TUN";
-
   private final Network network;
   private final String host;
   private final Ip destination;
@@ -85,15 +79,19 @@ public final class ConnectionInfo {
   }
 
   /**
-   * How the connection reached Turnout, as {@code IN-TYPE} matches it: {@link #TUN_TYPE} for
-   * captured flows, {@code HTTP}, {@code HTTPS}, {@code Socks5}... for local listeners (any case);
-   * null if not told.
+   * How the connection reached Turnout, as {@code IN-TYPE} matches it (any case), in mihomo's
+   * names: {@code Tun} for captured flows; for local listeners the protocol the client spoke:
+   * {@code HTTP} (plain proxy request), {@code HTTPS} (CONNECT), {@code Socks4}, {@code Socks5} (a
+   * mixed port too reports the protocol it detected); null if not told.
    */
   public String inboundType() {
     return inboundType;
   }
 
-  /** The inbound's name ({@code IN-NAME}), e.g. {@link #TUN_NAME}; null if not told. */
+  /**
+   * The inbound's name ({@code IN-NAME}): {@code DEFAULT-TUN} for captured flows, as in mihomo, or
+   * a listener's name; null if not told.
+   */
   public String inboundName() {
     return inboundName;
   }
@@ -191,8 +189,8 @@ public final class ConnectionInfo {
     }
 
     /**
-     * The inbound the connection came through: its type (e.g. {@link #TUN_TYPE}, {@code HTTP},
-     * {@code Socks5}), name (e.g. {@link #TUN_NAME}) and local port (0 if none).
+     * The inbound the connection came through: its type (e.g. {@code Tun}, {@code HTTP}, {@code
+     * Socks5}), name (e.g. {@code DEFAULT-TUN}) and local port (0 if none).
      */
     public Builder inbound(String type, String name, int port) {
       checkPort(port);

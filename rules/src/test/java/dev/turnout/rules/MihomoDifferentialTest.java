@@ -223,7 +223,7 @@ class MihomoDifferentialTest {
     b.destination(ip == null ? null : Fixtures.ip(ip), rnd.nextBoolean() ? 443 : 22);
     b.source(Fixtures.ip(rnd.nextBoolean() ? "192.168.1.2" : "10.0.0.2"), 40000 + rnd.nextInt(10));
     switch (rnd.nextInt(4)) {
-      case 0 -> b.inbound(ConnectionInfo.TUN_TYPE, ConnectionInfo.TUN_NAME, 0);
+      case 0 -> b.inbound("Tun", "DEFAULT-TUN", 0);
       case 1 -> b.inbound("Socks5", "mixed", 7890).inboundUser(rnd.nextBoolean() ? "alice" : null);
       case 2 -> b.inbound("HTTP", "http-in", 8080);
       default -> {}

@@ -74,8 +74,7 @@ class MihomoRuleTypesTest {
             "IN-TYPE,socks,P2",
             "IN-NAME,DEFAULT-TUN,P3",
             "IN-TYPE,Tun/HTTP,P4");
-    ConnectionInfo tun =
-        conn("a.com", 443).inbound(ConnectionInfo.TUN_TYPE, ConnectionInfo.TUN_NAME, 0).build();
+    ConnectionInfo tun = conn("a.com", 443).inbound("Tun", "DEFAULT-TUN", 0).build();
     assertThat(e.decide(tun).policy()).isEqualTo("P3");
     ConnectionInfo socks = conn("a.com", 443).inbound("Socks5", "socks-in", 7891).build();
     assertThat(e.decide(socks).policy()).isEqualTo("P2");

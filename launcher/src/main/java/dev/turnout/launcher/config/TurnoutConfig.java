@@ -19,7 +19,23 @@ public record TurnoutConfig(
     List<ProviderSpec> ruleProviders,
     Files files,
     Proxies proxies,
-    FakeDns fakeDns) {
+    FakeDns fakeDns,
+    Map<String, List<RuleLine>> subRules) {
+
+  /** Without {@code sub-rules:}. */
+  public TurnoutConfig(
+      Path file,
+      String logLevel,
+      Dns dns,
+      Tun tun,
+      AddressPlan plan,
+      List<RuleLine> rules,
+      List<ProviderSpec> ruleProviders,
+      Files files,
+      Proxies proxies,
+      FakeDns fakeDns) {
+    this(file, logLevel, dns, tun, plan, rules, ruleProviders, files, proxies, fakeDns, Map.of());
+  }
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
@@ -49,10 +65,14 @@ public record TurnoutConfig(
   }
 
   /**
-   * Where Turnout keeps state (provider copies, fake-IP store) and the optional MaxMind databases
-   * for GEOIP and IP-ASN rules (null when not configured).
+   * Where Turnout keeps state (provider copies, fake-IP store), the optional MaxMind databases for
+   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found).
    */
-  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {}
+  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
+    public Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {
+      this(stateDir, geoipDatabase, asnDatabase, null);
+    }
+  }
 
   /**
    * The {@code dns:} section. {@code systemResolver} (Turnout extension {@code system-resolver})
