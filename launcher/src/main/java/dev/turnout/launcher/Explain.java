@@ -43,6 +43,8 @@ final class Explain implements Callable<Integer> {
   @Parameters(paramLabel = "TARGET", description = "HOST[:PORT] or IP[:PORT]; port 443 if absent.")
   String target;
 
+  @CommandLine.Mixin ExplainInbound inbound;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -80,6 +82,7 @@ final class Explain implements Callable<Integer> {
       ConnectionInfo.Builder connection = ConnectionInfo.builder(net).target(host);
       ConnectionInfo built = connection.build();
       connection.destination(built.destinationAddress(), port);
+      inbound.apply(connection);
       Decision decision = rules.decide(connection.build());
       PrintWriter out = spec.commandLine().getOut();
       out.println("target:  " + host + ":" + port + " (" + network + ")");

@@ -150,6 +150,7 @@ final class Provider {
         save(d, now);
       }
       log.info("provider {}: {} entries", spec.name(), entries.size());
+      warnings.forEach(w -> log.warn("{}", w));
       return true;
     } catch (IOException e) {
       log.warn("provider {}: refresh failed, keeping the old list: {}", spec.name(), e.toString());
@@ -192,9 +193,6 @@ final class Provider {
       entries = List.copyOf(parsed.entries());
       warnings = parsed.warnings();
       content = body;
-      if (!warnings.isEmpty()) {
-        log.warn("provider {}: {}", spec.name(), warnings.get(warnings.size() - 1).message());
-      }
     }
     return parsed.problems();
   }

@@ -109,6 +109,22 @@ final class RuleParser {
           "ANYTLS",
           "INNER");
 
+  /** Rule types of mihomo and Surge that Turnout does not implement, named so in errors. */
+  private static final Set<String> ELSEWHERE =
+      Set.of(
+          "SRC-MAC",
+          "DSCP",
+          "SCHEDULE",
+          "IN-USER-AGENT",
+          "USER-AGENT",
+          "URL-REGEX",
+          "PROCESS-NAME-WILDCARD",
+          "PROTOCOL",
+          "SUBNET",
+          "DEVICE-NAME",
+          "CELLULAR-RADIO",
+          "SSID");
+
   private static final String NO_RESOLVE = "no-resolve";
   private static final String SRC = "src";
 
@@ -145,7 +161,18 @@ final class RuleParser {
   /** A config rule, with its policy. */
   Rule parseRule(String text, String source) throws BadRule {
     String line = text.strip();
-    Parts p = split(line, true);
+    Parts p;
+    try {
+      p = split(line, true);
+    } catch (BadRule e) {
+      if (e.getMessage().startsWith("unknown rule type")) {
+        throw new BadRule(
+            e.getMessage()
+                + "; a rule Turnout cannot evaluate is an error, not skipped: skipping it would"
+                + " route differently from what is written");
+      }
+      throw e;
+    }
     if (p.type.equals("SUB-RULE")) {
       if (!subRules.contains(p.policy)) {
         throw new BadRule("no sub-rules list named '" + p.policy + "' in sub-rules:");
@@ -222,7 +249,13 @@ final class RuleParser {
       type = "MATCH";
     }
     if (!TYPES.contains(type)) {
-      throw new BadRule("unknown rule type '" + type + "'");
+      throw new BadRule(
+          "unknown rule type '"
+              + type
+              + "'"
+              + (ELSEWHERE.contains(type)
+                  ? " (a mihomo or Surge rule type that Turnout does not implement)"
+                  : ""));
     }
     String rest = comma < 0 ? null : line.substring(comma + 1);
     String payload;

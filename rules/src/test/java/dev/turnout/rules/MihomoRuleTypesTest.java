@@ -139,6 +139,7 @@ class MihomoRuleTypesTest {
     assertThatThrownBy(() -> Fixtures.engine("SRC-MAC,00:11:22:33:44:55,P1"))
         .isInstanceOf(RuleException.class)
         .hasMessageContaining("config.yaml:10")
-        .hasMessageContaining("unknown rule type 'SRC-MAC'");
+        .hasMessageContaining("unknown rule type 'SRC-MAC'")
+        .hasMessageContaining("would route differently");
   }
 }

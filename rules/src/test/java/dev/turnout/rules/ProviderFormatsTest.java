@@ -51,7 +51,10 @@ class ProviderFormatsTest {
     Decision d = e.decide(tcp("mail.example", 25));
     assertThat(d.source()).isEqualTo("provider mine: entry 3 (config.yaml:32)");
     assertThat(e.warnings().get(0).where()).isEqualTo("provider mine: entry 2 (config.yaml:31)");
-    assertThat(e.warnings().get(0).message()).isEqualTo("unknown rule type 'USER-AGENT'");
+    assertThat(e.warnings().get(0).message())
+        .isEqualTo(
+            "unknown rule type 'USER-AGENT' (a mihomo or Surge rule type that Turnout does not"
+                + " implement)");
     assertThat(e.refresh("mine")).isFalse();
   }
 

@@ -34,6 +34,15 @@ final class RuleProviders {
       String pathText = entry.string("path", null);
       String urlText = entry.string("url", null);
       Duration interval = entry.seconds("interval", 0, 0, Integer.MAX_VALUE);
+      String proxy = entry.string("proxy", null);
+      if (proxy != null && !proxy.equals("DIRECT")) {
+        entry.warning(
+            "proxy", "downloaded directly (through Turnout's marked sockets), not via " + proxy);
+      }
+      if (entry.has("size-limit")) {
+        entry.string("size-limit", null);
+        entry.warning("size-limit", "not enforced; ignored");
+      }
       List<RuleLine> payload = "inline".equals(type) ? payload(entry, section) : null;
       if (payload == null && entry.has("payload")) {
         entry.value("payload");

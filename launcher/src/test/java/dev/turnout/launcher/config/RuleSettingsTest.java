@@ -105,6 +105,21 @@ class RuleSettingsTest {
   }
 
   @Test
+  void providerProxyAndSizeLimitAreAcceptedAndSaySo() {
+    Problems problems = new Problems("test.yaml");
+    read(
+        "dns:\n  nameserver: [192.0.2.1]\n"
+            + "rule-providers:\n  x:\n    type: http\n    behavior: domain\n"
+            + "    url: https://example.invalid/x.yaml\n    proxy: Proxy\n    size-limit: 1000\n",
+        problems);
+    assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(Problem::toString)
+        .anyMatch(p -> p.contains("proxy") && p.contains("downloaded directly"))
+        .anyMatch(p -> p.contains("size-limit"));
+  }
+
+  @Test
   void mrsOfClassicalIsRefused() {
     Problems problems = new Problems("test.yaml");
     read(
