@@ -28,10 +28,11 @@ public final class ConnectionInfo {
   private final Ip source;
   private final int sourcePort;
   private final Supplier<ProcessInfo> process;
-  private final String inboundType;
-  private final String inboundName;
-  private final int inboundPort;
-  private final String inboundUser;
+  private final Inbound inbound; // one field: the indexes' decisions never read it
+
+  private record Inbound(String type, String name, int port, String user) {
+    static final Inbound NONE = new Inbound(null, null, 0, null);
+  }
 
   private ConnectionInfo(Builder b) {
     network = b.network;
@@ -41,10 +42,13 @@ public final class ConnectionInfo {
     source = Ip.of(b.source);
     sourcePort = b.sourcePort;
     process = b.process;
-    inboundType = b.inboundType;
-    inboundName = b.inboundName;
-    inboundPort = b.inboundPort;
-    inboundUser = b.inboundUser;
+    inbound =
+        b.inboundType == null
+                && b.inboundName == null
+                && b.inboundPort == 0
+                && b.inboundUser == null
+            ? Inbound.NONE
+            : new Inbound(b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
   }
 
   public static Builder builder(Network network) {
@@ -85,7 +89,7 @@ public final class ConnectionInfo {
    * mixed port too reports the protocol it detected); null if not told.
    */
   public String inboundType() {
-    return inboundType;
+    return inbound.type;
   }
 
   /**
@@ -93,17 +97,17 @@ public final class ConnectionInfo {
    * a listener's name; null if not told.
    */
   public String inboundName() {
-    return inboundName;
+    return inbound.name;
   }
 
   /** The local port the connection arrived on ({@code IN-PORT}); 0 if not told. */
   public int inboundPort() {
-    return inboundPort;
+    return inbound.port;
   }
 
   /** The user the inbound authenticated ({@code IN-USER}); null for none. */
   public String inboundUser() {
-    return inboundUser;
+    return inbound.user;
   }
 
   Ip destination() {

@@ -63,10 +63,7 @@ class MihomoRulesIT {
     Sandbox.Result ok =
         sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");
     assertThat(ok.stdout()).as("%s", ok).isEqualTo("ok\n");
-    Sandbox.Result refused =
-        sandbox.inClient(
-            T, "curl", "-sS", "--max-time", "5", "http://bulk.example.test/index.html");
-    assertThat(refused.exit()).as("%s", refused).isNotZero();
+    assertRefused("curl", "http://bulk.example.test/index.html");
     turnout.awaitLog("bulk.example.test:80", Duration.ofSeconds(5));
     assertThat(turnout.log())
         .containsPattern(
@@ -77,10 +74,7 @@ class MihomoRulesIT {
 
   @Test
   void aTopLevelGeositeRuleRejects() throws Exception {
-    Sandbox.Result refused =
-        sandbox.inClient(
-            T, "curl", "-sS", "--max-time", "5", "http://real.example.test/index.html");
-    assertThat(refused.exit()).as("%s", refused).isNotZero();
+    assertRefused("curl", "http://real.example.test/index.html");
     turnout.awaitLog("real.example.test:80", Duration.ofSeconds(5));
     assertThat(turnout.log())
         .containsPattern(
@@ -89,15 +83,7 @@ class MihomoRulesIT {
 
   @Test
   void processNameMatchesTheWholeExecutableName() throws Exception {
-    Sandbox.Result refused =
-        sandbox.inClient(
-            T,
-            sandbox.file(LONG_CURL).toString(),
-            "-sS",
-            "--max-time",
-            "5",
-            "http://www.example.test/index.html");
-    assertThat(refused.stdout()).as("%s", refused).doesNotContain("ok");
+    assertRefused(sandbox.file(LONG_CURL).toString(), "http://www.example.test/index.html");
     turnout.awaitLog("PROCESS-NAME," + LONG_CURL, Duration.ofSeconds(5));
     assertThat(turnout.log())
         .containsPattern(
@@ -120,6 +106,13 @@ class MihomoRulesIT {
         .contains("source:  geosite banned: entry 1 (" + sandbox.file("geosite.dat") + ")")
         .containsPattern("via:     GEOSITE,banned,REJECT \\(.*config-0\\.yaml:\\d+\\)");
     assertThat(explain("www.example.test:8080")).contains("rule:    MATCH");
+  }
+
+  /** {@code curl} (or a copy) gets nothing from {@code url}: the rules rejected it. */
+  private static void assertRefused(String curl, String url) throws Exception {
+    Sandbox.Result r = sandbox.inClient(T, curl, "-sS", "--max-time", "5", url);
+    assertThat(r.exit()).as("%s", r).isNotZero();
+    assertThat(r.stdout()).as("%s", r).doesNotContain("ok");
   }
 
   private static String explain(String target) throws Exception {
