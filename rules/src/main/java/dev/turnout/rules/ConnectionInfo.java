@@ -27,11 +27,13 @@ public final class ConnectionInfo {
   private final int destinationPort;
   private final Ip source;
   private final int sourcePort;
-  private final Supplier<ProcessInfo> process;
-  private final Inbound inbound; // one field: the indexes' decisions never read it
+  private final Extras extras; // one field: a decision by the indexes never reads it
 
-  private record Inbound(String type, String name, int port, String user) {
-    static final Inbound NONE = new Inbound(null, null, 0, null);
+  /** The owner lookup and the inbound: what only some rules read. */
+  private record Extras(
+      Supplier<ProcessInfo> process, String type, String name, int port, String user) {
+    static final Supplier<ProcessInfo> NO_PROCESS = () -> null;
+    static final Extras NONE = new Extras(NO_PROCESS, null, null, 0, null);
   }
 
   private ConnectionInfo(Builder b) {
@@ -41,14 +43,16 @@ public final class ConnectionInfo {
     destinationPort = b.destinationPort;
     source = Ip.of(b.source);
     sourcePort = b.sourcePort;
-    process = b.process;
-    inbound =
-        b.inboundType == null
-                && b.inboundName == null
-                && b.inboundPort == 0
-                && b.inboundUser == null
-            ? Inbound.NONE
-            : new Inbound(b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
+    boolean none =
+        b.process == Extras.NO_PROCESS
+            && b.inboundType == null
+            && b.inboundName == null
+            && b.inboundPort == 0
+            && b.inboundUser == null;
+    extras =
+        none
+            ? Extras.NONE
+            : new Extras(b.process, b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
   }
 
   public static Builder builder(Network network) {
@@ -89,7 +93,7 @@ public final class ConnectionInfo {
    * mixed port too reports the protocol it detected); null if not told.
    */
   public String inboundType() {
-    return inbound.type;
+    return extras.type;
   }
 
   /**
@@ -97,17 +101,17 @@ public final class ConnectionInfo {
    * a listener's name; null if not told.
    */
   public String inboundName() {
-    return inbound.name;
+    return extras.name;
   }
 
   /** The local port the connection arrived on ({@code IN-PORT}); 0 if not told. */
   public int inboundPort() {
-    return inbound.port;
+    return extras.port;
   }
 
   /** The user the inbound authenticated ({@code IN-USER}); null for none. */
   public String inboundUser() {
-    return inbound.user;
+    return extras.user;
   }
 
   Ip destination() {
@@ -119,7 +123,7 @@ public final class ConnectionInfo {
   }
 
   Supplier<ProcessInfo> process() {
-    return process;
+    return extras.process;
   }
 
   @Override
@@ -137,7 +141,7 @@ public final class ConnectionInfo {
     private int destinationPort;
     private InetAddress source;
     private int sourcePort;
-    private Supplier<ProcessInfo> process = () -> null;
+    private Supplier<ProcessInfo> process = Extras.NO_PROCESS;
     private String inboundType;
     private String inboundName;
     private int inboundPort;
