@@ -134,8 +134,8 @@ final class Components {
   private static RuleEngine build(
       TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
       throws RuleException {
-    List<RuleLine> lines = ruleLines(config.rules());
-    TurnoutConfig.Files files = config.files();
+    List<RuleLine> lines =
+        config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
     RuleEngine.Builder builder = RuleEngine.builder();
     if (fetcher != null) {
       builder.fetcher(fetcher);
@@ -147,15 +147,20 @@ final class Components {
         .subRules(subRules)
         .providers(config.ruleProviders())
         .policies(policies)
-        .options(
-            new RulesOptions(
-                files.geoipDatabase(),
-                files.asnDatabase(),
-                files.stateDir().resolve("providers"),
-                List.of(config.plan().range().toString()),
-                files.geositeDatabase()))
+        .options(options(config))
         .resolver(resolver)
         .build();
+  }
+
+  /** The files the rule engines read: databases, provider copies, the fake-IP range. */
+  static RulesOptions options(TurnoutConfig config) {
+    TurnoutConfig.Files files = config.files();
+    return new RulesOptions(
+        files.geoipDatabase(),
+        files.asnDatabase(),
+        files.stateDir().resolve("providers"),
+        List.of(config.plan().range().toString()),
+        files.geositeDatabase());
   }
 
   private static List<RuleLine> ruleLines(List<TurnoutConfig.RuleLine> rules) {
