@@ -53,8 +53,9 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
-    try (RuleEngine built = build(config, HostResolver.NONE, policies, null)) {
-      add(built.warnings(), Severity.WARNING, config, problems); // building is the check
+    try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
+      // built and thrown away: building is the check
+      add(ignored.warnings(), Severity.WARNING, config, problems); // entries it skipped
     } catch (RuleException e) {
       add(e, config, problems);
     } catch (IOException e) {
