@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +31,12 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * Turnout's resolver with IPv6 on ({@code ipv6: true}): A and AAAA at once through the same {@link
- * Upstream}, IPv4 addresses first, then IPv6 ones. The dialer races them in that order, a new
- * family every 250 ms (Happy Eyeballs with IPv4 preferred, as mihomo's DIRECT dials), so a host
- * whose IPv6 is broken loses nothing and a name with only AAAA records is reached over IPv6.
+ * Turnout's resolver with IPv6 on ({@code ipv6: true}): A and AAAA at once through the same query
+ * function (the {@link DnsResolver} that owns it, so nameserver-policy and fallback decide both),
+ * IPv4 addresses first, then IPv6 ones; a {@code hosts} entry, both families, before asking. The
+ * dialer races them in that order, a new family every 250 ms (Happy Eyeballs with IPv4 preferred,
+ * as mihomo's DIRECT dials), so a host whose IPv6 is broken loses nothing and a name with only AAAA
+ * records is reached over IPv6.
  *
  * <p>Once the A answer has addresses, the AAAA answer is awaited for at most {@value
  * #RESOLUTION_DELAY_MILLIS} ms more (RFC 8305's resolution delay), so a slow or silent AAAA never
@@ -45,7 +48,7 @@ import org.xbill.DNS.Type;
  *
  * <p>Thread-safe; stages complete on the DNS I/O thread, a timer thread or the caller's.
  */
-public final class DualStackResolver implements HostResolver {
+final class DualStackResolver implements HostResolver {
   private static final Logger log = LoggerFactory.getLogger(DualStackResolver.class);
   static final long RESOLUTION_DELAY_MILLIS = 50;
   static final long NEGATIVE_TTL_SECONDS = 60;
@@ -53,7 +56,8 @@ public final class DualStackResolver implements HostResolver {
   private static final long MAX_TTL_SECONDS = 3600;
   private static final int CACHE_SIZE = 10_000;
 
-  private final Upstream upstream;
+  private final Function<Message, CompletableFuture<Message>> query;
+  private final Hosts hosts;
   private final Predicate<InetAddress> forbidden;
   private final AsyncCache<Key, Answer> cache;
 
@@ -63,14 +67,17 @@ public final class DualStackResolver implements HostResolver {
   private record Answer(List<InetAddress> addresses, long ttlSeconds, String problem) {}
 
   /**
+   * @param query answers an A or AAAA query (the owning resolver's decision, or one group)
+   * @param hosts entries answered without asking
    * @param forbidden addresses never returned (Turnout's own ranges, both families)
    */
-  public DualStackResolver(Upstream upstream, Predicate<InetAddress> forbidden) {
-    this(upstream, forbidden, TimeSource.SYSTEM);
-  }
-
-  DualStackResolver(Upstream upstream, Predicate<InetAddress> forbidden, TimeSource ticker) {
-    this.upstream = Objects.requireNonNull(upstream, "upstream");
+  DualStackResolver(
+      Function<Message, CompletableFuture<Message>> query,
+      Hosts hosts,
+      Predicate<InetAddress> forbidden,
+      TimeSource ticker) {
+    this.query = Objects.requireNonNull(query, "query");
+    this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.forbidden = Objects.requireNonNull(forbidden, "forbidden");
     this.cache =
         Caffeine.newBuilder()
@@ -92,6 +99,19 @@ public final class DualStackResolver implements HostResolver {
               new UnknownHostException(
                   host + " is inside Turnout's own range; refusing to dial it"))
           : CompletableFuture.completedFuture(List.of(literal));
+    }
+    List<InetAddress> entry = hosts.isEmpty() ? null : hosts.lookup(name);
+    if (entry != null) {
+      List<InetAddress> v4 = new ArrayList<>();
+      List<InetAddress> v6 = new ArrayList<>();
+      for (InetAddress a : entry) {
+        if (!forbidden.test(a)) {
+          (Hosts.isV4(a) ? v4 : v6).add(a);
+        }
+      }
+      if (!v4.isEmpty() || !v6.isEmpty()) {
+        return CompletableFuture.completedFuture(join(v4, v6));
+      }
     }
     CompletableFuture<Answer> aaaa = lookup(name, Type.AAAA);
     return lookup(name, Type.A)
@@ -119,26 +139,30 @@ public final class DualStackResolver implements HostResolver {
 
   /** The addresses of one family ({@code Type.A} or {@code AAAA}) of a normalized name, cached. */
   private CompletableFuture<Answer> lookup(String name, int type) {
-    return cache.get(new Key(name, type), (key, executor) -> query(key));
+    return cache.get(new Key(name, type), (key, executor) -> ask(key));
   }
 
-  private CompletableFuture<Answer> query(Key key) {
-    Message query;
+  private CompletableFuture<Answer> ask(Key key) {
+    Message question;
     try {
-      query =
+      question =
           Message.newQuery(
               Record.newRecord(Name.fromString(key.name(), Name.root), key.type(), DClass.IN));
     } catch (TextParseException e) {
       return CompletableFuture.completedFuture(
           new Answer(List.of(), MAX_TTL_SECONDS, "invalid name"));
     }
-    return upstream
-        .query(query)
-        .handle(
-            (answer, error) ->
-                error != null
-                    ? new Answer(List.of(), FAILURE_TTL_SECONDS, "no upstream answered")
-                    : toAnswer(key, answer));
+    CompletableFuture<Message> sent;
+    try {
+      sent = query.apply(question);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.handle(
+        (answer, error) ->
+            error != null
+                ? new Answer(List.of(), FAILURE_TTL_SECONDS, "no upstream answered")
+                : toAnswer(key, answer));
   }
 
   private Answer toAnswer(Key key, Message answer) {

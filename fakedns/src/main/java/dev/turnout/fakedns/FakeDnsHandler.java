@@ -96,6 +96,14 @@ public final class FakeDnsHandler {
     return new Builder(pool, Objects.requireNonNull(upstream, "upstream")::query);
   }
 
+  /**
+   * Starts a handler over an IPv4 {@code pool} answering the rest through {@code resolver} ({@code
+   * nameserver-policy}, {@code fallback}).
+   */
+  public static Builder builder(FakeIpPool pool, DnsResolver resolver) {
+    return new Builder(pool, Objects.requireNonNull(resolver, "resolver")::query);
+  }
+
   /** For tests: {@code upstream} stands in for {@link Upstream#query}. */
   static Builder builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
     return new Builder(pool, upstream);

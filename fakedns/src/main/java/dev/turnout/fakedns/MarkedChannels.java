@@ -5,12 +5,16 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,6 +99,40 @@ final class MarkedChannels {
           }
           result.complete(ch);
         });
+    return result;
+  }
+
+  /**
+   * Opens a TCP socket (marked and checked as above) and connects it to {@code remote} within
+   * {@code timeout}. Completes with the connected channel, auto-read off and an empty pipeline, for
+   * the caller to add its handlers to and then turn auto-read on; fails (the socket closed) when
+   * the mark did not stick or the connection failed.
+   */
+  CompletableFuture<Channel> connect(InetSocketAddress remote, Duration timeout) {
+    CompletableFuture<Channel> result = new CompletableFuture<>();
+    open(EpollSocketChannel.class, new ChannelInboundHandlerAdapter())
+        .whenComplete(
+            (ch, error) -> {
+              if (error != null) {
+                result.completeExceptionally(error);
+                return;
+              }
+              ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
+              ch.config().setAutoRead(false);
+              ch.config()
+                  .setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+              ch.connect(remote)
+                  .addListener(
+                      f -> {
+                        if (f.isSuccess()) {
+                          result.complete(ch);
+                        } else {
+                          ch.close();
+                          result.completeExceptionally(
+                              new IOException("cannot connect to " + remote, f.cause()));
+                        }
+                      });
+            });
     return result;
   }
 

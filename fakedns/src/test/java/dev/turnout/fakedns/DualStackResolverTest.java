@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +19,10 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Type;
 
-/** A and AAAA for DIRECT with IPv6 on, against a real (in-process) DNS server. */
+/**
+ * A and AAAA for DIRECT with IPv6 on, through {@link DnsResolver} as Turnout builds it, against a
+ * real (in-process) DNS server.
+ */
 class DualStackResolverTest {
   private static final Cidr OWN6 = Cidr.parseMasking("fdfe:dcba:9876::/64");
   private static final Cidr OWN4 = Cidr.parseMasking("198.18.0.0/15");
@@ -26,7 +30,7 @@ class DualStackResolverTest {
   private final ManualTimeSource time = new ManualTimeSource();
   private FakeUpstream server;
   private Upstream upstream;
-  private DualStackResolver resolver;
+  private DnsResolver resolver;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -45,7 +49,13 @@ class DualStackResolverTest {
             .timeout(Duration.ofMillis(2000))
             .timeSource(time)
             .build();
-    resolver = new DualStackResolver(upstream, a -> OWN4.contains(a) || OWN6.contains(a), time);
+    resolver =
+        DnsResolver.builder(upstream)
+            .forbiddenRange(OWN4.firstIpv4(), OWN4.lastIpv4())
+            .ipv6(OWN6::contains)
+            .hosts(Hosts.of(Map.of("pinned.test", List.of("2001:db8::7", "203.0.113.7"))))
+            .timeSource(time)
+            .build();
   }
 
   @AfterEach
@@ -68,6 +78,22 @@ class DualStackResolverTest {
   void ipv4ComesFirstThenIpv6() throws Exception {
     assertThat(resolve("both.test"))
         .containsExactly("203.0.113.10", "2001:db8::10", "2001:db8::11");
+  }
+
+  @Test
+  void withoutIpv6OnlyIpv4IsResolvedAsBefore() throws Exception {
+    DnsResolver ipv4Only =
+        DnsResolver.builder(upstream).forbiddenRange(OWN4.firstIpv4(), OWN4.lastIpv4()).build();
+    assertThat(ipv4Only.resolve("both.test").get(5, TimeUnit.SECONDS))
+        .containsExactly(IpLiterals.parse("203.0.113.10"));
+  }
+
+  /** A hosts entry answers without a query, both families, IPv4 first. */
+  @Test
+  void aHostsEntryGivesBothFamiliesWithoutAsking() throws Exception {
+    int asked = server.queries();
+    assertThat(resolve("pinned.test")).containsExactly("203.0.113.7", "2001:db8::7");
+    assertThat(server.queries()).isEqualTo(asked);
   }
 
   @Test

@@ -5,18 +5,21 @@ import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeDnsHandler;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.FakeIpStore;
-import dev.turnout.fakedns.Hosts;
-import dev.turnout.fakedns.Upstream;
+import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
-import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyProvider;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -36,10 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds a running Turnout from a configuration, in dependency order: upstream DNS, fake-IP pools,
- * dialer and event loops, outbounds, rules, then the TUN path ({@link TunPath}) and the DNS server.
- * Every part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half
- * way is undone exactly as far as it got.
+ * Builds a running Turnout from a configuration, in dependency order: event loops, upstream DNS
+ * ({@link DnsAssembly}), fake-IP pools, dialer, outbounds, rules, the relay, then the TUN path
+ * ({@link TunPath}), the local proxy listeners ({@link InboundAssembly}) and the DNS server. Every
+ * part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half way is
+ * undone exactly as far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
@@ -62,58 +66,75 @@ final class Assembly {
 
   private void start() throws Exception {
     AddressPlan plan = config.plan();
+    EventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
+    onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     // With auto-route, unmarked upstream queries would enter the TUN and be hijacked back to
     // Turnout: every upstream socket carries the routing mark, like the dialers'.
-    Upstream upstream =
-        Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(plan.range().firstIpv4(), plan.range().lastIpv4())
-            .soMark(config.tun().routingMark())
-            .build();
-    onStop.accept(upstream);
+    RuleSets ruleSets = new RuleSets(config);
+    onStop.accept(ruleSets);
+    DnsOutbounds dnsOutbounds = new DnsOutbounds(loops);
+    DnsAssembly dns = DnsAssembly.create(config, ruleSets, geoIp(ruleSets), dnsOutbounds, onStop);
+    log.info("dns: {}", dns.describe());
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
     FakeIpPool pool6 = Ipv6Parts.fakePool6(config);
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
-    HostResolver resolver = Ipv6Parts.resolver(config, upstream);
     Dialer dialer =
         new Dialer(
-            resolver,
+            dns.dialing(),
             ownRange(plan),
             config.tun().routingMark(),
             config.proxies().interfaceName(),
             DIAL_TIMEOUT_MILLIS);
-    EventLoopGroup loops =
-        new MultiThreadIoEventLoopGroup(
-            Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
-    onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
     Outbounds outbounds = Components.outbounds(config, dialer, loops);
     onStop.accept(outbounds::close);
+    HttpFetcher fetcher = new HttpFetcher(loops);
+    ProviderLoader.Fetch subscriptions = Components.subscriptions(fetcher, outbounds);
+    outbounds.providers().refreshDue(subscriptions); // Turnout starts whatever they give
+    for (ProxyProvider p : outbounds.providers().list()) {
+      log.info(
+          "proxy provider {}: {} proxies, from the {}", p.name(), p.proxies().size(), p.origin());
+    }
     outbounds.start();
+    dns.dialing().useOutbounds(outbounds.asMap());
+    dnsOutbounds.useOutbounds(outbounds.asMap());
+    ListFetcher ruleLists = Components.ruleLists(fetcher, outbounds.get(DirectOutbound.NAME));
     RuleEngine rules =
         Components.rules(
             config,
-            resolver, // the engine waits for it at most 5 s
+            dns.main(), // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
-            new MarkedListFetcher(dialer, loops));
+            ruleLists);
     onStop.accept(rules);
-    if (!config.ruleProviders().isEmpty()) {
+    ruleSets.load(ruleLists);
+    dnsOutbounds.useRules(rules);
+    if (!config.ruleProviders().isEmpty() || !outbounds.providers().list().isEmpty()) {
       ScheduledExecutorService refresher =
           Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
       onStop.accept(refresher::shutdownNow);
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+      ruleSets.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+      Components.scheduleRefresh(
+          refresher, PROVIDER_REFRESH_TICK, () -> outbounds.providers().refreshDue(subscriptions));
     }
     RuleRouter router =
-        new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+        new RuleRouter(
+            rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")), config.mode());
+    Connections connections = new Connections(policy -> chain(outbounds, policy));
+    SharedRelay relay = SharedRelay.start(router, connections, onStop);
     AddressPlan6 tun6 = null; // IPv6 on the TUN, when it got it
     if (config.tun().enable()) {
-      Connections connections = new Connections(policy -> chain(outbounds, policy));
-      FakePools pools = new FakePools(pool, pool6);
-      tun6 = TunPath.start(config, pools, rules, router, connections, loops, host, onStop);
+      FakePools fakePools = new FakePools(pool, pool6);
+      tun6 = TunPath.start(config, fakePools, router, relay, loops, host, onStop);
     }
+    List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
+    InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
       boolean v6 = tun6 != null || !config.tun().enable(); // no fake AAAA the TUN cannot route
-      startDns(upstream, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6));
+      startDns(dns, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6));
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -132,14 +153,13 @@ final class Assembly {
   }
 
   private void startDns(
-      Upstream upstream, FakeIpPool pool, FakeIpPool pool6, InetSocketAddress listen6)
+      DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6, InetSocketAddress listen6)
       throws Exception {
-    TurnoutConfig.Dns dns = config.dns();
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
-        FakeDnsHandler.builder(pool, upstream)
-            .filter(DomainFilter.of(dns.fakeIpFilter()), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(Hosts.of(fake.hosts()));
+        FakeDnsHandler.builder(pool, dns.main())
+            .filter(dns.fakeIpFilter(), DomainFilter.Mode.parse(fake.filterMode()))
+            .hosts(dns.answerHosts());
     if (pool6 != null) {
       handler.ipv6Pool(pool6);
     }
@@ -150,15 +170,21 @@ final class Assembly {
         DnsServer.Options.defaults()
             .withAllowLan(fake.allowLan())
             .withTrusted(ownRange(config.plan()));
-    onStop.accept(DnsServer.start(dns.listen(), answers, options));
-    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), upstream);
+    TurnoutConfig.Dns settings = config.dns();
+    onStop.accept(DnsServer.start(settings.listen(), answers, options));
+    log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());
     if (listen6 != null) {
       onStop.accept(DnsServer.start(listen6, answers, options)); // hijacked IPv6 queries
       log.info("dns: also on {} (udp, tcp)", listen6);
     }
-    if (dns.systemResolver()) {
-      host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
+    if (settings.systemResolver()) {
+      host.pointSystemResolver(settings.listen(), config.plan().tunInetAddress());
     }
+  }
+
+  /** The country database for {@code fallback-filter.geoip}, when {@code geoip-database} is set. */
+  private GeoIp geoIp(RuleSets ruleSets) {
+    return config.files().geoipDatabase() == null ? GeoIp.NONE : ruleSets;
   }
 
   /**

@@ -1,12 +1,10 @@
 package dev.turnout.launcher;
 
-import dev.turnout.fakedns.DualStackResolver;
+import dev.turnout.fakedns.DnsResolver;
 import dev.turnout.fakedns.FakeIpPool;
-import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
-import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.Ipv4;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -14,9 +12,9 @@ import java.net.InetSocketAddress;
 import java.util.function.Predicate;
 
 /**
- * The IPv6 decisions of the assembly, in one place: the fake IPv6 pool for AAAA answers, DIRECT's
- * resolver (A and AAAA with IPv6 on, A only without), Turnout's own ranges, and where the DNS
- * server listens for IPv6 queries hijacked from the TUN.
+ * The IPv6 decisions of the assembly, in one place: the fake IPv6 pool for AAAA answers, how DIRECT
+ * and the rules resolve (A and AAAA with IPv6 on, A only without), Turnout's own ranges, and where
+ * the DNS server listens for IPv6 queries hijacked from the TUN.
  */
 final class Ipv6Parts {
   private Ipv6Parts() {}
@@ -31,12 +29,11 @@ final class Ipv6Parts {
   }
 
   /**
-   * What DIRECT and IP rules resolve names with: with IPv6 on, A and AAAA ({@link
-   * DualStackResolver}, IPv4 first); otherwise the upstream's A lookups only.
+   * What DIRECT and IP rules resolve names with: with IPv6 on, A and AAAA (IPv4 first), never an
+   * address of Turnout's own ranges; otherwise A only, as {@code builder} was.
    */
-  static HostResolver resolver(TurnoutConfig config, Upstream upstream) {
-    AddressPlan plan = config.plan();
-    return plan.ipv6() == null ? upstream : new DualStackResolver(upstream, ownRange(plan));
+  static DnsResolver.Builder resolving(AddressPlan plan, DnsResolver.Builder builder) {
+    return plan.ipv6() == null ? builder : builder.ipv6(ownRange(plan));
   }
 
   /** Turnout's own ranges, IPv4 and IPv6: never dialed, and trusted as DNS clients. */

@@ -5,11 +5,11 @@ import dev.turnout.natrewrite.FlowFilter;
 import dev.turnout.netbase.LogLimiter;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Network;
-import dev.turnout.rules.RuleEngine;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -30,7 +30,6 @@ final class RuleFlowFilter implements FlowFilter {
 
   private static final int RECENT = 1024; // a power of two
 
-  private final RuleEngine rules;
   private final RuleRouter router;
   private final FakePools pools;
   // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
@@ -39,8 +38,7 @@ final class RuleFlowFilter implements FlowFilter {
   // Many distinct rejected flows (a scan, a flood) are logged at this rate at most.
   private final LogLimiter rejections = new LogLimiter(50, 200);
 
-  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakePools pools) {
-    this.rules = rules;
+  RuleFlowFilter(RuleRouter router, FakePools pools) {
     this.router = router;
     this.pools = pools;
   }
@@ -63,12 +61,13 @@ final class RuleFlowFilter implements FlowFilter {
       int sourcePort,
       InetAddress destination,
       int destinationPort) {
-    if (rules.mayBlock()) {
+    if (router.mayBlock()) {
       return Judgement.UNDECIDED;
     }
     ConnectionInfo.Builder connection =
         ConnectionInfo.builder(protocol == UDP ? Network.UDP : Network.TCP)
-            .source(source, sourcePort);
+            .source(source, sourcePort)
+            .inbound(Inbound.TUN.type(), Inbound.TUN.name(), Inbound.TUN.port());
     String host = null;
     FakeIpPool pool = pools.owner(destination);
     if (pool != null) {
@@ -81,7 +80,7 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = router.routeOf(rules.decide(connection.build()));
+    Router.Route route = router.decide(connection.build());
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

@@ -12,12 +12,8 @@ import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.relay.Connections;
-import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
-import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,9 +21,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +36,6 @@ final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
   private static final int SESSION_PORT_FIRST = 1024;
   private static final int SESSION_PORT_LAST = 65535;
-  private static final int ROUTE_THREADS = 32;
-  private static final int ROUTE_QUEUE = 4096;
 
   private TunPath() {}
 
@@ -56,9 +47,8 @@ final class TunPath {
   static AddressPlan6 start(
       TurnoutConfig config,
       FakePools pools,
-      RuleEngine rules,
       RuleRouter router,
-      Connections connections,
+      SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
       Consumer<Closeable> onStop)
@@ -97,37 +87,23 @@ final class TunPath {
     }
     NatTable nat = natTable.build();
 
-    // Rules that resolve names or look up processes run here: bounded in threads and queue, so a
-    // flood of new flows cannot grow either; a flow that finds it full is refused (and counted).
-    ThreadPoolExecutor blocking =
-        new ThreadPoolExecutor(
-            ROUTE_THREADS,
-            ROUTE_THREADS,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(ROUTE_QUEUE),
-            Assembly.daemonThreads("turnout-route"));
-    blocking.allowCoreThreadTimeOut(true); // no idle threads kept
-    onStop.accept(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pools);
-    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
-    onStop.accept(tcp);
     List<InetSocketAddress> listeners = new ArrayList<>(List.of(relayAddress));
     if (plan6 != null) {
       listeners.add(new InetSocketAddress(plan6.tunAddress(), tunConfig.relayPort()));
     }
     for (InetSocketAddress listen : listeners) {
-      onStop.accept(RelayServer.start(listen, loops, origins, tcp));
+      onStop.accept(RelayServer.start(listen, loops, origins, relay.tcp()));
       onStop.accept(
           UdpRelay.start(
               listen,
               loops,
               origins,
               router,
-              blocking,
-              connections,
+              relay.routing(),
+              relay.tcp().connections(),
               tunConfig.udpTimeout(),
               UdpRelay.DEFAULT_MAX_SESSIONS,
               TimeSource.SYSTEM));
@@ -148,7 +124,7 @@ final class TunPath {
     if (plan6 != null) {
       rewriter.ipv6(plan6.tunAddress(), plan6.range()).icmpEcho6(plan6.range());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, router, pools));
+    rewriter.flowFilter(new RuleFlowFilter(router, pools));
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", listeners);
     return plan6;

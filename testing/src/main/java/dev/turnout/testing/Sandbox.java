@@ -141,12 +141,28 @@ public final class Sandbox implements AutoCloseable {
 
   /** Starts Turnout in the client namespace with this YAML and waits until it is ready. */
   public TurnoutProcess startTurnout(String yaml) throws Exception {
+    return startTurnout(yaml, List.of());
+  }
+
+  /**
+   * Like {@link #startTurnout(String)}, with options for the JVM such as a trust store for the
+   * sandbox's TLS servers ({@link #trustingSandboxTls}).
+   */
+  public TurnoutProcess startTurnout(String yaml, List<String> jvmOptions) throws Exception {
     Path config = dir.resolve("config-" + started.size() + ".yaml");
     Files.writeString(config, yaml);
     Path log = dir.resolve("turnout-" + started.size() + ".log");
-    TurnoutProcess process = TurnoutProcess.start(JAR, client, config, log);
+    TurnoutProcess process =
+        TurnoutProcess.start(JAR, client, config, log, jvmOptions.toArray(String[]::new));
     started.add(process);
     return process;
+  }
+
+  /** JVM options trusting the certificate of {@code sandbox.sh dot} (and {@code doh}). */
+  public List<String> trustingSandboxTls() {
+    return List.of(
+        "-Djavax.net.ssl.trustStore=" + file("dot/trust.p12"),
+        "-Djavax.net.ssl.trustStorePassword=changeit");
   }
 
   /** A config for the sandbox: fake-IP DNS with dnsmasq upstream, TUN, and the given rules. */

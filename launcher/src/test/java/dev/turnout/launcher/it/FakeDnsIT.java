@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
 class FakeDnsIT {
   private static final Duration T = Duration.ofSeconds(60);
   private static Sandbox sandbox;
-  private static int configs;
   private TurnoutProcess turnout;
 
   @BeforeAll
@@ -59,18 +58,7 @@ class FakeDnsIT {
 
   /** Starts Turnout trusting the DoT certificate; the sandbox kills it at the end in any case. */
   private TurnoutProcess startTurnout(String yaml) throws Exception {
-    int n = configs++;
-    Path config = sandbox.file("dns-config-" + n + ".yaml");
-    Files.writeString(config, yaml);
-    Path log = sandbox.file("dns-turnout-" + n + ".log");
-    turnout =
-        TurnoutProcess.start(
-            Sandbox.JAR,
-            sandbox.client,
-            config,
-            log,
-            "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
-            "-Djavax.net.ssl.trustStorePassword=changeit");
+    turnout = sandbox.startTurnout(yaml, sandbox.trustingSandboxTls());
     return turnout;
   }
 
@@ -163,6 +151,18 @@ class FakeDnsIT {
     assertThat(dig("real.example.test")).isEqualTo("203.0.113.10"); // not listed: real
   }
 
+  /**
+   * The store's text; empty while a snapshot is being swapped in (the old file is renamed to the
+   * backup just before the new one takes its name).
+   */
+  private static String snapshot(Path store) throws java.io.IOException {
+    try {
+      return new String(Files.readAllBytes(store), StandardCharsets.ISO_8859_1);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return "";
+    }
+  }
+
   @Test
   void mappingsSurviveSigtermAndSigkillThroughARealTcpConnection() throws Exception {
     String yaml = config("198.18.0.0/15", "", "profile:\n  store-fake-ip: true");
@@ -179,8 +179,7 @@ class FakeDnsIT {
     assertThat(bulk).isNotEqualTo(www);
     Path store = sandbox.file("state/fakeip.cache");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!new String(Files.readAllBytes(store), StandardCharsets.ISO_8859_1)
-        .contains("bulk.example.test")) {
+    while (!snapshot(store).contains("bulk.example.test")) {
       assertThat(System.nanoTime()).as("snapshot written within 20 s").isLessThan(deadline);
       Thread.sleep(100); // the write-behind snapshot, at most one per second
     }
