@@ -134,7 +134,8 @@ final class TunPath {
    * Gives the TUN its IPv6 address, whose prefix (the IPv6 range) the kernel then routes into it.
    * Null, and logged, when IPv6 is off or this host has none.
    */
-  private static AddressPlan6 startIpv6(TunDevice tun, AddressPlan6 plan6) {
+  private static AddressPlan6 startIpv6(TunDevice tun, AddressPlan6 plan6)
+      throws InterruptedException {
     if (plan6 == null) {
       return null;
     }

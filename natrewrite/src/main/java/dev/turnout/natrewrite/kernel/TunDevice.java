@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class TunDevice implements Closeable, PacketDevice {
   public static final int DEFAULT_MTU = 65535;
 
+  // How long a new IPv6 address may stay tentative (a kernel work item; late on a busy host).
+  private static final Duration USABLE_TIMEOUT = Duration.ofSeconds(5);
   private static final String CLONE_DEVICE = "/dev/net/tun";
   private static final long TUNSETIFF = 0x400454caL;
   private static final long SIOCGIFFLAGS = 0x8913;
@@ -141,13 +144,16 @@ public final class TunDevice implements Closeable, PacketDevice {
   /**
    * Gives the device an IPv6 address with {@code prefixLength}, so the kernel routes that prefix
    * into it, as {@link #open} does for IPv4. A TUN has no link layer: the kernel keeps no neighbour
-   * state for it and sends it no neighbour solicitations, and skips duplicate address detection, so
-   * the address is usable at once.
+   * state for it and sends it no neighbour solicitations, and skips duplicate address detection;
+   * this returns once the kernel has done so and sockets can bind the address ({@link
+   * TentativeAddress}).
    *
    * @throws IOException if the host has no IPv6 (the ipv6 module absent, or {@code disable_ipv6}
-   *     set for new devices), or the MTU is below 1280; the message says which
+   *     set for new devices), or the MTU is below 1280, or the address stays unusable; the message
+   *     says which
    */
-  public void addIpv6Address(Inet6Address address, int prefixLength) throws IOException {
+  public void addIpv6Address(Inet6Address address, int prefixLength)
+      throws IOException, InterruptedException {
     if (prefixLength < 1 || prefixLength > 128) {
       throw new IllegalArgumentException("bad prefix length " + prefixLength);
     }
@@ -189,6 +195,7 @@ public final class TunDevice implements Closeable, PacketDevice {
     } finally {
       LibC.close(socket);
     }
+    TentativeAddress.await(TentativeAddress.IF_INET6, name, address, USABLE_TIMEOUT);
   }
 
   /** The interface name the kernel assigned. */
