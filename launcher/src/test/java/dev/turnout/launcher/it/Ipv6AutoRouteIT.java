@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
  * 2001:db8::/64 only through its IPv6 default route, so auto-route sends literal IPv6 connections
  * into the TUN, where the rules judge them; REJECT answers the first packet; DNS to an IPv6
  * resolver is hijacked; a LAN host is served over IPv6 in gateway mode, a path MTU smaller than its
- * own included; SIGKILL and {@code turnout cleanup} leave the IPv4 and IPv6 rules and routes
- * exactly as they were. Every socket lives in the sandbox's namespaces.
+ * own included; SIGKILL and {@code turnout cleanup} leave the IPv4 and IPv6 rules, routes and
+ * forwarding switches exactly as they were. Every socket lives in the sandbox's namespaces.
  */
 class Ipv6AutoRouteIT {
   private static final Duration T = Duration.ofSeconds(60);
@@ -45,8 +45,10 @@ class Ipv6AutoRouteIT {
   void literalIpv6IsCapturedJudgedAndRejectedAtOnceAndCleanupRestoresBothFamilies()
       throws Exception {
     try (Sandbox sandbox = Sandbox.create("routed")) {
-      String before = sandbox.routing();
-      TurnoutProcess turnout = sandbox.startTurnout(config(sandbox, ""));
+      String before = hostState(sandbox);
+      // Gateway mode, so that forwarding of both families is changed too and must come back.
+      TurnoutProcess turnout = sandbox.startTurnout(config(sandbox, "allow-lan: true"));
+      assertThat(forwarding6(sandbox)).isEqualTo("1");
       assertThat(sandbox.inClient(T, "ip", "-6", "rule").stdout())
           .contains("fwmark 0x2022 lookup main")
           .contains("lookup 2022");
@@ -110,7 +112,7 @@ class Ipv6AutoRouteIT {
       Command.Result cleanup =
           sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
-      assertThat(sandbox.routing()).isEqualTo(before);
+      assertThat(hostState(sandbox)).isEqualTo(before);
     }
   }
 
@@ -164,6 +166,18 @@ class Ipv6AutoRouteIT {
       assertThat(forwarding6(sandbox)).isEqualTo("0");
       assertThat(withoutRouteCache(sandbox.routing())).isEqualTo(withoutRouteCache(before));
     }
+  }
+
+  /** The rules and routes of both families, and every forwarding switch of both. */
+  private static String hostState(Sandbox sandbox) throws Exception {
+    Command.Result forwarding =
+        sandbox.inClient(
+            T,
+            "sh",
+            "-c",
+            "sysctl -a 2>/dev/null | grep -E '[._]forwarding =|ip_forward =' | grep -v mc_");
+    assertThat(forwarding.stdout()).contains("net.ipv6.conf.all.forwarding");
+    return sandbox.routing() + "\n----\n" + forwarding.stdout();
   }
 
   private static String forwarding6(Sandbox sandbox) throws Exception {
