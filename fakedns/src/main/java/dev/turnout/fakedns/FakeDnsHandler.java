@@ -1,5 +1,7 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.LogLimiter;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -42,7 +44,9 @@ import org.xbill.DNS.Type;
  *       {@code HTTPS}/{@code SVCB} an empty NOERROR, since their IP hints would hand the client
  *       real addresses (docs/design.md, "Fake IPs").
  *   <li>{@code PTR} for an address inside a fake pool: the mapped name, or NXDOMAIN if unmapped.
- *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged.
+ *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged, except
+ *       that answer records inside Turnout's own range are removed. An IP literal typed as a name
+ *       never gets a fake address.
  *   <li>No question, or more than one: FORMERR. Opcode other than QUERY: NOTIMP. EDNS version other
  *       than 0: BADVERS. Upstream failure: SERVFAIL.
  * </ul>
@@ -63,6 +67,7 @@ public final class FakeDnsHandler {
   private final DomainFilter filter;
   private final DomainFilter.Mode mode;
   private final Hosts hosts;
+  private final ForbiddenRange forbidden;
   private final Function<Message, CompletionStage<Message>> upstream;
 
   final LongAdder fakeAnswers = new LongAdder();
@@ -70,6 +75,8 @@ public final class FakeDnsHandler {
   final LongAdder local = new LongAdder();
   final LongAdder errors = new LongAdder();
   final LongAdder exhausted = new LongAdder();
+  final LongAdder strippedAnswers = new LongAdder();
+  private final LogLimiter strippedLog = new LogLimiter(1, 5);
 
   /** Blacklist mode, no v6 pool, no hosts: {@code filter} names get real answers. */
   public FakeDnsHandler(FakeIpPool pool, DomainFilter filter, Upstream upstream) {
@@ -88,6 +95,7 @@ public final class FakeDnsHandler {
     this.filter = b.filter;
     this.mode = b.mode;
     this.hosts = b.hosts;
+    this.forbidden = b.forbidden;
     this.upstream = b.upstream;
   }
 
@@ -119,8 +127,15 @@ public final class FakeDnsHandler {
     return Optional.ofNullable(pool6);
   }
 
-  /** Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. */
+  /**
+   * Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. Never
+   * an IP literal typed as a name ({@code 127.0.0.1.}): that would let whoever asks make Turnout
+   * dial the address, loopback included; upstream answers it as any other name (NXDOMAIN).
+   */
   public boolean isFaked(String name) {
+    if (IpLiterals.parseOrNull(name) != null) {
+      return false;
+    }
     boolean matches = filter.matches(name);
     return mode == DomainFilter.Mode.BLACKLIST ? !matches : matches;
   }
@@ -252,7 +267,8 @@ public final class FakeDnsHandler {
     }
   }
 
-  private static Message fromUpstream(Message query, Message answer) {
+  private Message fromUpstream(Message query, Message answer) {
+    stripOwnRange(answer);
     answer.getHeader().setID(query.getHeader().getID());
     answer.getHeader().setFlag(Flags.QR);
     answer.getHeader().setFlag(Flags.RA);
@@ -266,6 +282,41 @@ public final class FakeDnsHandler {
       answer.removeRecord(opt, Section.ADDITIONAL); // the client did not speak EDNS
     }
     return answer;
+  }
+
+  /**
+   * Removes answer records that point into Turnout's own range (the fake IPs and NAT sessions): an
+   * upstream that hands those out, by mistake or on purpose, would send clients into the TUN as if
+   * Turnout had mapped the name. Counted, and logged at a limited rate.
+   */
+  private void stripOwnRange(Message answer) {
+    int stripped = 0;
+    for (Record r : List.copyOf(answer.getSection(Section.ANSWER))) {
+      InetAddress address =
+          r instanceof ARecord a
+              ? a.getAddress()
+              : r instanceof AAAARecord a ? a.getAddress() : null;
+      if (address != null && ownRange(address)) {
+        answer.removeRecord(r, Section.ANSWER);
+        stripped++;
+      }
+    }
+    if (stripped > 0) {
+      strippedAnswers.add(stripped);
+      if (strippedLog.allow()) {
+        log.warn(
+            "upstream answered {} with address(es) inside Turnout's own range; removed them ({}"
+                + " more such answers not logged)",
+            answer.getQuestion() == null ? "?" : answer.getQuestion().getName(),
+            strippedLog.takeSuppressed());
+      }
+    }
+  }
+
+  private boolean ownRange(InetAddress address) {
+    return forbidden.contains(address)
+        || pool.contains(address)
+        || (pool6 != null && pool6.contains(address));
   }
 
   /** An empty response to {@code query} with {@code rcode}; works on any parsed message. */
@@ -299,6 +350,7 @@ public final class FakeDnsHandler {
     private DomainFilter filter = DomainFilter.empty();
     private DomainFilter.Mode mode = DomainFilter.Mode.BLACKLIST;
     private Hosts hosts = Hosts.empty();
+    private ForbiddenRange forbidden = ForbiddenRange.NONE;
 
     private Builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -327,6 +379,15 @@ public final class FakeDnsHandler {
     /** {@code hosts:} entries answered locally; default none. */
     public Builder hosts(Hosts hosts) {
       this.hosts = Objects.requireNonNull(hosts, "hosts");
+      return this;
+    }
+
+    /**
+     * Turnout's whole IPv4 range (fake IPs and NAT sessions): upstream answers inside it are
+     * removed. Default: the pools' own ranges only.
+     */
+    public Builder forbiddenRange(int firstAddress, int lastAddress) {
+      this.forbidden = new ForbiddenRange(firstAddress, lastAddress);
       return this;
     }
 

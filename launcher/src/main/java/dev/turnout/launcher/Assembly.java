@@ -9,6 +9,7 @@ import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
@@ -76,10 +77,12 @@ final class Assembly {
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
+    LocalAddresses local = LocalAddressWatch.start(onStop);
     Dialer dialer =
         new Dialer(
             dns.dialing(),
             ownRange(plan),
+            local, // DIRECT reaches this host only where a rule names it
             config.tun().routingMark(),
             config.proxies().interfaceName(),
             DIAL_TIMEOUT_MILLIS);
@@ -135,7 +138,8 @@ final class Assembly {
     FakeDnsHandler.Builder handler =
         FakeDnsHandler.builder(pool, dns.main())
             .filter(dns.fakeIpFilter(), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(dns.answerHosts());
+            .hosts(dns.answerHosts())
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4());
     if (pool6 != null) {
       handler.ipv6Pool(pool6);
     }

@@ -279,7 +279,8 @@ public final class UdpRelay implements Closeable {
                           origin,
                           Connection.Inbound.TUN,
                           route,
-                          () -> channel.eventLoop().execute(() -> closeSession(peer, session))));
+                          () -> channel.eventLoop().execute(() -> closeSession(peer, session))),
+                      route);
                   // The far side (a proxy's association) may end the session on its own.
                   opened.closeFuture().addListener(c -> closeSession(peer, session));
                 }
