@@ -2,6 +2,7 @@ package dev.turnout.fakedns;
 
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.LogLimiter;
+import dev.turnout.netbase.TimeSource;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +70,7 @@ public final class FakeDnsHandler {
   private final DomainFilter.Mode mode;
   private final Hosts hosts;
   private final ForbiddenRange forbidden;
+  private final AllocationQuota quota; // null: none
   private final Function<Message, CompletionStage<Message>> upstream;
 
   final LongAdder fakeAnswers = new LongAdder();
@@ -96,6 +99,7 @@ public final class FakeDnsHandler {
     this.mode = b.mode;
     this.hosts = b.hosts;
     this.forbidden = b.forbidden;
+    this.quota = b.quota;
     this.upstream = b.upstream;
   }
 
@@ -140,10 +144,18 @@ public final class FakeDnsHandler {
     return mode == DomainFilter.Mode.BLACKLIST ? !matches : matches;
   }
 
-  /** Answers {@code query}; never throws, and the stage never fails. */
+  /** Answers {@code query} from an unknown client (no quota); never throws, never fails. */
   public CompletionStage<Message> handle(Message query) {
+    return handle(query, null);
+  }
+
+  /**
+   * Answers {@code query} from {@code client}, whose new fake-IP mappings count against its quota
+   * (null: none); never throws, and the stage never fails.
+   */
+  public CompletionStage<Message> handle(Message query, InetAddress client) {
     try {
-      return answer(query);
+      return answer(query, client);
     } catch (RuntimeException e) {
       errors.increment();
       log.warn("internal error answering a query; sending SERVFAIL", e);
@@ -151,7 +163,7 @@ public final class FakeDnsHandler {
     }
   }
 
-  private CompletionStage<Message> answer(Message query) {
+  private CompletionStage<Message> answer(Message query, InetAddress client) {
     if (query.getHeader().getOpcode() != Opcode.QUERY) {
       return done(reply(query, Rcode.NOTIMP));
     }
@@ -172,7 +184,7 @@ public final class FakeDnsHandler {
     }
     Name qname = question.getName();
     if (question.getDClass() == DClass.IN && qname.labels() > 1) { // not the root
-      Message local = answerLocally(query, qname, type);
+      Message local = answerLocally(query, qname, type, client);
       if (local != null) {
         return done(local);
       }
@@ -196,7 +208,7 @@ public final class FakeDnsHandler {
   }
 
   /** The answer from hosts, the fake pools or the PTR table; null to forward. */
-  private Message answerLocally(Message query, Name qname, int type) {
+  private Message answerLocally(Message query, Name qname, int type, InetAddress client) {
     String name = qname.toString(true);
     if ((type == Type.A || type == Type.AAAA) && !hosts.isEmpty()) {
       List<InetAddress> entry = hosts.lookup(name);
@@ -225,9 +237,12 @@ public final class FakeDnsHandler {
     fakeAnswers.increment();
     Message r = reply(query, Rcode.NOERROR);
     if (type == Type.A || (type == Type.AAAA && pool6 != null)) {
-      Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name);
+      Budget budget = new Budget(client == null ? null : quota, client, name);
+      Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name, budget);
       if (address.isEmpty()) {
-        exhausted.increment();
+        if (!budget.refused) { // the quota counts its own refusals
+          exhausted.increment();
+        }
         return reply(query, Rcode.SERVFAIL);
       }
       r.addRecord(
@@ -338,6 +353,26 @@ public final class FakeDnsHandler {
     return response;
   }
 
+  /** Asks the client's quota when the pool needs a new mapping, and remembers a refusal. */
+  private static final class Budget implements BooleanSupplier {
+    private final AllocationQuota quota; // null: no quota
+    private final InetAddress client;
+    private final String name;
+    boolean refused;
+
+    Budget(AllocationQuota quota, InetAddress client, String name) {
+      this.quota = quota;
+      this.client = client;
+      this.name = name;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      refused = quota != null && !quota.allow(client, name);
+      return !refused;
+    }
+  }
+
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);
   }
@@ -351,6 +386,7 @@ public final class FakeDnsHandler {
     private DomainFilter.Mode mode = DomainFilter.Mode.BLACKLIST;
     private Hosts hosts = Hosts.empty();
     private ForbiddenRange forbidden = ForbiddenRange.NONE;
+    private AllocationQuota quota = AllocationQuota.defaults();
 
     private Builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -388,6 +424,21 @@ public final class FakeDnsHandler {
      */
     public Builder forbiddenRange(int firstAddress, int lastAddress) {
       this.forbidden = new ForbiddenRange(firstAddress, lastAddress);
+      return this;
+    }
+
+    /**
+     * New fake-IP mappings each client may cause: {@code perSecond} with bursts of {@code burst};
+     * default {@value AllocationQuota#PER_SECOND} a second, bursts of {@value
+     * AllocationQuota#BURST}. Zero turns the quota off.
+     */
+    public Builder allocationQuota(double perSecond, int burst) {
+      this.quota = perSecond == 0 ? null : new AllocationQuota(perSecond, burst, TimeSource.SYSTEM);
+      return this;
+    }
+
+    Builder allocationQuota(AllocationQuota quota) {
+      this.quota = quota;
       return this;
     }
 

@@ -8,6 +8,7 @@ import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Dialer;
@@ -110,12 +111,13 @@ final class Assembly {
     }
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+    NatTable nat = null;
     if (config.tun().enable()) {
       Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
+      nat = TunPath.start(config, pool, rules, router, connections, loops, host, local, onStop);
     }
     if (config.dns().enable()) {
-      startDns(dns, pool, pool6);
+      startDns(dns, pool, pool6, new DnsClients(ownRange(plan), plan.tunInetAddress(), nat));
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -133,7 +135,8 @@ final class Assembly {
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6) throws Exception {
+  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6, DnsClients clients)
+      throws Exception {
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
         FakeDnsHandler.builder(pool, dns.main())
@@ -152,7 +155,8 @@ final class Assembly {
             handler.build(),
             DnsServer.Options.defaults()
                 .withAllowLan(fake.allowLan())
-                .withTrusted(ownRange(config.plan())));
+                .withTrusted(ownRange(config.plan()))
+                .withClients(clients));
     onStop.accept(server);
     log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());
     if (settings.systemResolver()) {
