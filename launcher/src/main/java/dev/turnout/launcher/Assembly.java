@@ -20,6 +20,7 @@ import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -130,7 +131,16 @@ final class Assembly {
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
   private void keepFakeIps(List<FakeIpPool> pools) throws Exception {
     Path file = config.files().stateDir().resolve("fakeip.cache");
-    FakeIpStore store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    FakeIpStore store;
+    try {
+      store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    } catch (IOException e) { // a read-only or full disk: run, and say what is not kept
+      log.warn(
+          "dns: cannot keep fake-IP mappings in {} ({}): they live in memory only",
+          file,
+          e.toString());
+      return;
+    }
     onStop.accept(store); // closed after the DNS server and the relay: a last snapshot
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
