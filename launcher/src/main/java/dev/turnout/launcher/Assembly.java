@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds a running Turnout from a configuration, in dependency order: event loops, upstream DNS
- * ({@link DnsAssembly}), fake-IP pools, dialer, outbounds, rules, then the TUN path ({@link
- * TunPath}) and the DNS server. Every part's undo goes to {@code onStop} as soon as the part
- * exists, so a start that fails half way is undone exactly as far as it got.
+ * ({@link DnsAssembly}), fake-IP pools, dialer, outbounds, rules, the relay, then the TUN path
+ * ({@link TunPath}), the local proxy listeners ({@link InboundAssembly}) and the DNS server. Every
+ * part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half way is
+ * undone exactly as far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
@@ -112,11 +113,14 @@ final class Assembly {
     }
     RuleRouter router =
         new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+    Connections connections = new Connections(policy -> chain(outbounds, policy));
+    SharedRelay relay = SharedRelay.start(router, connections, onStop);
     NatTable nat = null;
     if (config.tun().enable()) {
-      Connections connections = new Connections(policy -> chain(outbounds, policy));
-      nat = TunPath.start(config, pool, rules, router, connections, loops, host, local, onStop);
+      nat = TunPath.start(config, pool, rules, router, relay, loops, host, local, onStop);
     }
+    List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
+    InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
       startDns(dns, pool, pool6, new DnsClients(ownRange(plan), plan.tunInetAddress(), nat));
     }

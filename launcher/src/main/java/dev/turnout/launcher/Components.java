@@ -52,6 +52,7 @@ final class Components {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
     DnsAssembly.check(config, policies, problems);
+    InboundAssembly.check(config, policies, problems);
     try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
       // built and thrown away: building is the check
     } catch (RuleException e) {

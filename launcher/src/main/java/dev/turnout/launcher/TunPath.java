@@ -12,10 +12,7 @@ import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.relay.Connections;
-import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
-import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
@@ -23,9 +20,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +33,6 @@ final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
   private static final int SESSION_PORT_FIRST = 1024;
   private static final int SESSION_PORT_LAST = 65535;
-  private static final int ROUTE_THREADS = 32;
-  private static final int ROUTE_QUEUE = 4096;
 
   private TunPath() {}
 
@@ -54,7 +46,7 @@ final class TunPath {
       FakeIpPool pool,
       RuleEngine rules,
       RuleRouter router,
-      Connections connections,
+      SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
       LocalAddresses local,
@@ -90,32 +82,18 @@ final class TunPath {
             .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress())
             .build();
 
-    // Rules that resolve names or look up processes run here: bounded in threads and queue, so a
-    // flood of new flows cannot grow either; a flow that finds it full is refused (and counted).
-    ThreadPoolExecutor blocking =
-        new ThreadPoolExecutor(
-            ROUTE_THREADS,
-            ROUTE_THREADS,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(ROUTE_QUEUE),
-            Assembly.daemonThreads("turnout-route"));
-    blocking.allowCoreThreadTimeOut(true); // no idle threads kept
-    onStop.accept(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
-    onStop.accept(tcp);
-    onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
+    onStop.accept(RelayServer.start(relayAddress, loops, origins, relay.tcp()));
     onStop.accept(
         UdpRelay.start(
             relayAddress,
             loops,
             origins,
             router,
-            blocking,
-            connections,
+            relay.routing(),
+            relay.tcp().connections(),
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
             TimeSource.SYSTEM));

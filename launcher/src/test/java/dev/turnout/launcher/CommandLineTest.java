@@ -49,6 +49,21 @@ class CommandLineTest {
   }
 
   @Test
+  void checkAcceptsEveryProxyTypeAndTransportOfASubscription() {
+    Run run = run("check", "-c", "src/test/resources/subscription.yaml");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).contains("OK");
+    // Only the notes shown once per load: no certificate check, no browser hello, no early data.
+    assertThat(run.err())
+        .contains("skip-cert-verify is on")
+        .contains("client-fingerprint is accepted but not imitated")
+        .contains("no early data is sent");
+    assertThat(run.err().lines().filter(l -> l.startsWith("src/test/resources/subscription.yaml:")))
+        .hasSize(3)
+        .allMatch(l -> l.contains(": warning: "));
+  }
+
+  @Test
   void checkPrintsEveryProblemWithFileAndLine() throws Exception {
     Path file =
         config(
@@ -152,7 +167,8 @@ class CommandLineTest {
             file + ":6: tun.mtu: expected an integer from 576 to 65535, got \"70000\"",
             file
                 + ":12: proxies: proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm,"
-                + " aes-256-gcm, chacha20-ietf-poly1305, got \"rc4-md5\"",
+                + " aes-192-gcm, aes-256-gcm, chacha20-ietf-poly1305, xchacha20-ietf-poly1305,"
+                + " got \"rc4-md5\"",
             file + ":14: warning: proxies: proxy \"hk1\": field \"mystery\": unknown key, ignored",
             file
                 + ":20: proxy-groups: proxy-group \"Proxy\": field \"interval\": expected a whole"

@@ -30,9 +30,20 @@ public final class Connection {
     }
   }
 
-  /** Where a flow entered Turnout: the TUN, or a local proxy listener by type and name. */
-  public record Inbound(String type, String name) {
+  /**
+   * Where a flow entered Turnout: the TUN, or a local proxy listener. {@code type} is mihomo's name
+   * for the protocol the client spoke ({@code Tun}, {@code HTTP}, {@code HTTPS} for HTTP CONNECT,
+   * {@code Socks4}, {@code Socks5}); {@code name} the listener's ({@code tun}, {@code
+   * DEFAULT-MIXED}, a {@code listeners:} entry's name); {@code port} the port the listener is bound
+   * to (0 for the TUN); {@code user} the name the client authenticated with, or null.
+   */
+  public record Inbound(String type, String name, int port, String user) {
     public static final Inbound TUN = new Inbound("Tun", "tun");
+
+    /** A listener without a port or a user. */
+    public Inbound(String type, String name) {
+      this(type, name, 0, null);
+    }
   }
 
   private final String id;

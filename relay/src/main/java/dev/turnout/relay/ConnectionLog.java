@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
  * The one line logged per routed flow, on the {@code turnout.connection} logger, e.g. {@code tcp
  * 198.18.0.1:40001 -> www.example.com:443 (198.18.3.7) rule DOMAIN-SUFFIX,example.com
  * [config.yaml:42] via Proxy}; a flow decided on its first packet ends with {@code (first packet)}.
+ * The parenthesis holds the address the application dialed for a captured flow, the listener and
+ * the protocol for a local proxy client ({@code (DEFAULT-MIXED Socks5)}).
  */
 public final class ConnectionLog {
   /** The logger of per-connection lines; users raise or lower it on its own. */
@@ -41,10 +43,18 @@ public final class ConnectionLog {
         origin.source().getAddress().getHostAddress(),
         origin.source().getPort(),
         origin.target(),
-        origin.dialed().getAddress().getHostAddress(),
+        via(origin),
         route.rule(),
         route.source(),
         route.policy(),
         firstPacket ? " (first packet)" : "");
+  }
+
+  private static String via(Origin origin) {
+    Connection.Inbound inbound = origin.inbound();
+    if (inbound.equals(Connection.Inbound.TUN)) {
+      return origin.dialed().getAddress().getHostAddress();
+    }
+    return inbound.name() + " " + inbound.type();
   }
 }

@@ -114,6 +114,8 @@ public final class ConfigLoader {
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
+    InboundSettings inbound = InboundSettings.read(top);
+    tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
     Path home = file.toAbsolutePath().getParent();
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
@@ -140,7 +142,8 @@ public final class ConfigLoader {
         providers,
         new TurnoutConfig.Files(stateDir, geoip, asn),
         proxies,
-        fakeDns);
+        fakeDns,
+        inbound);
   }
 
   private static TurnoutConfig.FakeDns fakeDns(MappingReader top, MappingReader dns) {

@@ -19,7 +19,8 @@ public record TurnoutConfig(
     List<ProviderSpec> ruleProviders,
     Files files,
     Proxies proxies,
-    FakeDns fakeDns) {
+    FakeDns fakeDns,
+    InboundSettings inbound) {
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
@@ -91,6 +92,25 @@ public record TurnoutConfig(
       int routingMark,
       boolean gso,
       boolean fastPath) {
+
+    /** This TUN with its relay listener on {@code port}. */
+    public Tun withRelayPort(int port) {
+      return new Tun(
+          enable,
+          device,
+          mtu,
+          port,
+          autoRoute,
+          strictRoute,
+          dnsHijackUdp,
+          dnsHijackTcp,
+          routeExcludeAddress,
+          excludeUids,
+          udpTimeout,
+          routingMark,
+          gso,
+          fastPath);
+    }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
     public Tun(boolean enable, String device, int mtu, int relayPort) {

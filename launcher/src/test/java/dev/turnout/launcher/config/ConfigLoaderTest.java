@@ -84,9 +84,9 @@ class ConfigLoaderTest {
 
   @Test
   void aClashKeyNotYetSupportedSaysSo() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\nmixed-port: 7890\n"))
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntcp-concurrent: true\n"))
         .containsExactly(
-            "test.yaml:3: mixed-port: not supported by this version of Turnout; remove it");
+            "test.yaml:3: tcp-concurrent: not supported by this version of Turnout; remove it");
   }
 
   @Test

@@ -24,6 +24,7 @@ import dev.turnout.outbound.http.HttpConfig;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import dev.turnout.outbound.socks.Socks5Config;
 import dev.turnout.outbound.trojan.TrojanConfig;
+import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
@@ -72,10 +73,12 @@ public final class OutboundConfig {
           new HttpConfig(),
           new ShadowsocksConfig(),
           new TrojanConfig(),
-          new VmessConfig());
+          new VmessConfig(),
+          new VlessConfig());
 
   private static final String PROXY_NAMES_KEY = "\0proxies";
-  private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
+  private static final Set<String> COMMON =
+      Set.of("name", "type", "server", "port", "udp", "dialer-proxy");
 
   private OutboundConfig() {}
 
@@ -114,12 +117,14 @@ public final class OutboundConfig {
     all.put(RejectOutbound.REJECT_DROP, RejectOutbound.drop());
     List<Outbound> proxyList = new ArrayList<>();
     Set<String> taken = new HashSet<>();
+    DialerProxies dialerProxies = new DialerProxies();
     for (int i = 0; i < (proxies == null ? 0 : proxies.size()); i++) {
       Fields f = new Fields(Section.PROXIES, i, proxies.get(i), problems);
       if (!checkName(f, taken)) {
         continue;
       }
       Outbound o = proxy(f, dialer);
+      dialerProxies.read(f);
       if (o != null && !f.failed()) {
         if (o instanceof ProxyOutbound p) {
           p.configIndex(i);
@@ -131,6 +136,9 @@ public final class OutboundConfig {
     GroupConfig groupConfig = new GroupConfig(store, prober, clock);
     List<Group> groupList =
         groups(groups == null ? List.of() : groups, taken, all, problems, groupConfig);
+    for (String wrong : dialerProxies.resolve(all)) {
+      proxyList.remove(all.remove(wrong)); // groups holding it keep it, unusable; the error stops
+    }
     List<Outbound> everything = new ArrayList<>(all.values());
     SelectGroup global = groupConfig.select(Outbounds.GLOBAL, everything);
     all.put(Outbounds.GLOBAL, global);
@@ -163,20 +171,12 @@ public final class OutboundConfig {
     String server = f.string("server", true);
     int port = f.port("port");
     boolean udp = f.bool("udp", false);
-    f.unsupported("dialer-proxy", "chained proxies are not supported");
-    f.unsupported("plugin", "Shadowsocks plugins are not supported");
-    f.unsupported("plugin-opts", "Shadowsocks plugins are not supported");
-    f.unsupported("ws-opts", "only plain TCP transport is supported");
-    f.unsupported("grpc-opts", "only plain TCP transport is supported");
-    f.unsupported("h2-opts", "only plain TCP transport is supported");
     f.unsupported("reality-opts", "REALITY is not supported");
-    String network = f.oneOf("network", List.of("tcp"), "tcp");
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
-    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
-    return "tcp".equals(network) ? o : null;
+    return type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
   }
 
   /** Builds the groups in dependency order; unknown members and cycles are errors. */

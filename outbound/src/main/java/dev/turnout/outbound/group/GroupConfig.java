@@ -3,6 +3,7 @@ package dev.turnout.outbound.group;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.ProxyOutbound;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.Set;
  * instance per configuration load; collects the groups that want health checks. Not thread-safe.
  */
 public final class GroupConfig {
-  static final List<String> TYPES = List.of("select", "url-test", "fallback", "load-balance");
+  static final List<String> TYPES =
+      List.of("select", "url-test", "fallback", "load-balance", "relay");
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(300);
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   private static final Set<String> KEYS =
@@ -56,6 +58,9 @@ public final class GroupConfig {
     if ("select".equals(type)) {
       return members.isEmpty() ? null : new SelectGroup(f.name(), members, store);
     }
+    if ("relay".equals(type)) {
+      return relay(f, members);
+    }
     boolean needsUrl = !"load-balance".equals(type);
     String url = f.string("url", needsUrl);
     URI uri = null;
@@ -87,6 +92,21 @@ public final class GroupConfig {
       checked.add(g);
     }
     return g;
+  }
+
+  /** A relay chain: after the first member, each must be a proxy with a server to reach. */
+  private static Group relay(Fields f, List<Outbound> members) {
+    for (Outbound m : members.subList(Math.min(1, members.size()), members.size())) {
+      if (!(m instanceof ProxyOutbound)) {
+        f.error(
+            "proxies",
+            "member \""
+                + m.name()
+                + "\" cannot be reached through another: after the first, relay members must be"
+                + " proxies (not groups, DIRECT or REJECT)");
+      }
+    }
+    return members.isEmpty() || f.failed() ? null : new RelayGroup(f.name(), members);
   }
 
   private CheckedGroup checkedGroup(

@@ -4,13 +4,30 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyType;
+import dev.turnout.outbound.Transport;
 import java.util.List;
 import java.util.Set;
 
-/** Clash {@code type: ss}: an AEAD cipher and a password; plugins and UDP over TCP are refused. */
+/**
+ * Clash {@code type: ss}: an AEAD cipher, a password and optionally a plugin (obfs, v2ray-plugin);
+ * UDP over TCP and the 2022 ciphers are refused.
+ */
 public final class ShadowsocksConfig implements ProxyType {
   /** The accepted {@code cipher:} values. */
   public static final List<String> CIPHERS = SsCipher.NAMES;
+
+  /** The cipher, or null with an error: 2022 ciphers get their own reason. */
+  private static String cipher(Fields f) {
+    String name = f.string("cipher", false);
+    if (name != null && name.startsWith("2022-blake3-")) {
+      f.error(
+          "cipher",
+          "Shadowsocks 2022 ciphers are not supported: no server that speaks them (shadowsocks-rust)"
+              + " is available to test against here");
+      return null;
+    }
+    return f.oneOf("cipher", CIPHERS, null);
+  }
 
   @Override
   public String name() {
@@ -19,7 +36,7 @@ public final class ShadowsocksConfig implements ProxyType {
 
   @Override
   public Set<String> keys() {
-    return Set.of("cipher", "password", "udp-over-tcp");
+    return Set.of("cipher", "password", "udp-over-tcp", "plugin", "plugin-opts");
   }
 
   @Override
@@ -27,9 +44,11 @@ public final class ShadowsocksConfig implements ProxyType {
     if (f.bool("udp-over-tcp", false)) {
       f.error("udp-over-tcp", "UDP over TCP is not supported");
     }
-    String cipherName = f.oneOf("cipher", CIPHERS, null);
+    String cipherName = cipher(f);
     String password = f.string("password", true);
-    if (cipherName == null || password == null) {
+    Transport transport =
+        common.server() == null ? null : PluginConfig.read(f, common.server(), common.port());
+    if (cipherName == null || password == null || transport == null) {
       return null;
     }
     return new ShadowsocksOutbound(
@@ -39,6 +58,7 @@ public final class ShadowsocksConfig implements ProxyType {
         SsCipher.byName(cipherName),
         password,
         common.udp(),
+        transport,
         dialer);
   }
 }

@@ -74,7 +74,8 @@ class OutboundConfigTest {
             "    tolerance: 50",
             "  - {name: Proxy, type: select, proxies: [auto, lb, DIRECT]}",
             "  - {name: lb, type: load-balance, proxies: [ss, tj, vm], strategy: round-robin}");
-    assertThat(messages(r)).isEmpty();
+    // The one warning: skip-cert-verify is on for h.
+    assertThat(messages(r)).singleElement().asString().contains("skip-cert-verify is on");
     Outbounds o = r.outbounds();
     assertThat(o.asMap().keySet())
         .containsExactly(
@@ -106,7 +107,8 @@ class OutboundConfigTest {
                 "  - {type: socks5, server: a, port: 1}",
                 "  - {name: p4, type: socks5, server: a, port: 70000}",
                 "  - {name: DIRECT, type: socks5, server: a, port: 1}",
-                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64}",
+                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64,"
+                    + " authenticated-length: true}",
                 "  - {name: o, type: ss, server: a, port: 1, cipher: aes-128-gcm, password: x,"
                     + " plugin: obfs, mystery: 1}",
                 "proxy-groups:",
@@ -116,21 +118,49 @@ class OutboundConfigTest {
                 "  - {name: g4, type: select, proxies: [hk1]}"));
     assertThat(m)
         .contains(
-            "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-256-gcm,"
-                + " chacha20-ietf-poly1305, got \"rc4-md5\"",
-            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, got"
+            "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-192-gcm,"
+                + " aes-256-gcm, chacha20-ietf-poly1305, xchacha20-ietf-poly1305, got \"rc4-md5\"",
+            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
                 + " \"wireguard\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",
-            "proxy \"v\": field \"alterId\": expected 0 (only VMess AEAD is supported)",
-            "proxy \"o\": field \"plugin\": Shadowsocks plugins are not supported",
+            "proxy \"v\": field \"authenticated-length\": authenticated chunk lengths are not"
+                + " supported",
+            "proxy \"o\": field \"plugin-opts.mode\": missing; expected one of http, tls",
             "proxy \"o\": field \"mystery\": unknown key, ignored",
             "proxy-group \"g3\": field \"url\": missing; expected a string",
             "proxy-group \"g3\": field \"proxies\": no proxy or group named \"nothere\"",
             "proxy-group \"g4\": field \"proxies\": member \"hk1\" is a proxy with errors");
     assertThat(m).anyMatch(s -> s.startsWith("proxy \"DIRECT\": field \"name\""));
     assertThat(m).anyMatch(s -> s.contains("(a cycle)"));
+  }
+
+  @Test
+  void dialerProxiesAndRelaysAreCheckedForNamesCyclesAndMembers() {
+    List<String> m =
+        messages(
+            load(
+                "proxies:",
+                "  - {name: a, type: socks5, server: 127.0.0.1, port: 1, dialer-proxy: b}",
+                "  - {name: b, type: socks5, server: 127.0.0.1, port: 2, dialer-proxy: a}",
+                "  - {name: c, type: socks5, server: 127.0.0.1, port: 3, dialer-proxy: nobody}",
+                "  - {name: d, type: socks5, server: 127.0.0.1, port: 4, dialer-proxy: g}",
+                "  - {name: e, type: socks5, server: 127.0.0.1, port: 5, dialer-proxy: f}",
+                "  - {name: f, type: socks5, server: 127.0.0.1, port: 6}",
+                "proxy-groups:",
+                "  - {name: g, type: select, proxies: [d, f]}",
+                "  - {name: r, type: relay, proxies: [f, DIRECT]}",
+                "  - {name: ok, type: relay, proxies: [g, f, e]}"));
+    assertThat(m)
+        .contains(
+            "proxy \"a\": field \"dialer-proxy\": \"b\" leads back to this proxy (a cycle)",
+            "proxy \"c\": field \"dialer-proxy\": no proxy or group named \"nobody\"",
+            "proxy \"d\": field \"dialer-proxy\": \"g\" leads back to this proxy (a cycle)",
+            "proxy-group \"r\": field \"proxies\": member \"DIRECT\" cannot be reached through"
+                + " another: after the first, relay members must be proxies (not groups, DIRECT or"
+                + " REJECT)");
+    assertThat(m).noneMatch(s -> s.startsWith("proxy \"e\"") || s.contains("\"ok\""));
   }
 
   @Test

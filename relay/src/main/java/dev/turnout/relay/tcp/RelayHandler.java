@@ -26,7 +26,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   private final TcpRelay relay;
   private final Origin origin;
-  private final Connection.Inbound kind;
   private final TcpRelay.Handshake handshake;
 
   /**
@@ -38,11 +37,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private boolean earlyInputShutdown;
   private ChannelHandlerContext context;
 
-  RelayHandler(
-      TcpRelay relay, Origin origin, Connection.Inbound kind, TcpRelay.Handshake handshake) {
+  RelayHandler(TcpRelay relay, Origin origin, TcpRelay.Handshake handshake) {
     this.relay = relay;
     this.origin = origin;
-    this.kind = kind;
     this.handshake = handshake;
   }
 
@@ -142,7 +139,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   /** Lists the connection, then moves its bytes: spliced when both sides are plain sockets. */
   private void relayBytes(Channel inbound, Channel upstream, Router.Route route) {
     Closer closer = new Closer(inbound, upstream);
-    Connection connection = relay.connections.open(origin, kind, route, closer);
+    Connection connection = relay.connections.open(origin, origin.inbound(), route, closer);
     long started = System.nanoTime();
     inbound
         .closeFuture()

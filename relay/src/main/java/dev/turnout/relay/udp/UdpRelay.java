@@ -4,7 +4,6 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.UdpOutbound;
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
@@ -277,7 +276,7 @@ public final class UdpRelay implements Closeable {
                       opened,
                       connections.open(
                           origin,
-                          Connection.Inbound.TUN,
+                          origin.inbound(),
                           route,
                           () -> channel.eventLoop().execute(() -> closeSession(peer, session))),
                       route);
