@@ -1,5 +1,6 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.HostNames;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.LogLimiter;
 import dev.turnout.netbase.TimeSource;
@@ -134,10 +135,13 @@ public final class FakeDnsHandler {
   /**
    * Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. Never
    * an IP literal typed as a name ({@code 127.0.0.1.}): that would let whoever asks make Turnout
-   * dial the address, loopback included; upstream answers it as any other name (NXDOMAIN).
+   * dial the address, loopback included; nor a name that is not a host name ({@link HostNames}:
+   * escaped bytes, over 253 characters), which no one could dial. Upstream answers those as any
+   * other name (NXDOMAIN).
    */
   public boolean isFaked(String name) {
-    if (IpLiterals.parseOrNull(name) != null) {
+    String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    if (IpLiterals.parseOrNull(bare) != null || !HostNames.valid(bare)) {
       return false;
     }
     boolean matches = filter.matches(name);

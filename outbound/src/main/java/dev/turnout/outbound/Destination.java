@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.util.function.Predicate;
 
@@ -38,6 +39,41 @@ public record Destination(
   /** A destination that permits none of this host's own addresses. */
   public Destination(String host, InetAddress address, int port) {
     this(host, address, port, NO_LOCAL);
+  }
+
+  /** The longest name a proxy request can carry: its length goes in one byte. */
+  public static final int MAX_NAME_BYTES = 255;
+
+  /**
+   * The host as proxy protocols send it: its ASCII bytes, or null when the destination goes by
+   * address (no host, or a host that is an IP literal). Protocols call this before they allocate
+   * anything, so a name they cannot carry costs nothing.
+   *
+   * @throws IllegalArgumentException when no proxy request can carry the name: longer than {@value
+   *     #MAX_NAME_BYTES} bytes, or not ASCII
+   */
+  public byte[] nameBytes() {
+    if (host == null || IpLiterals.parseHostOrNull(host) != null) {
+      return null;
+    }
+    if (host.isEmpty() || host.length() > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException(
+          "a host name of " + host.length() + " characters cannot be sent to a proxy");
+    }
+    byte[] name = new byte[host.length()];
+    for (int i = 0; i < name.length; i++) {
+      char c = host.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        throw new IllegalArgumentException("a host name with a character a proxy cannot carry");
+      }
+      name[i] = (byte) c;
+    }
+    return name;
+  }
+
+  /** The address to send when {@link #nameBytes} is null: the literal host, or the address. */
+  public InetAddress literal() {
+    return host != null ? IpLiterals.parseHostOrNull(host) : address;
   }
 
   @Override

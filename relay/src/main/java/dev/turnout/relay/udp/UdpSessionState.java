@@ -33,11 +33,18 @@ final class UdpSessionState {
     this.lastActive = now;
   }
 
-  /** Sends, queues or drops one payload; takes ownership. */
+  /** Sends, queues or drops one payload; takes ownership, also when the outbound throws. */
   void send(ByteBuf payload, UdpRelayStats stats) {
     if (outbound != null) {
       connection.transferred(true, payload.readableBytes());
-      outbound.send(destination, payload);
+      try {
+        outbound.send(destination, payload);
+      } catch (RuntimeException e) { // the outbound broke its contract: the payload is not lost
+        if (payload.refCnt() > 0) {
+          payload.release();
+        }
+        throw e;
+      }
     } else if (closed || blackhole || pending.size() >= MAX_PENDING) {
       stats.dropped.increment();
       payload.release();
