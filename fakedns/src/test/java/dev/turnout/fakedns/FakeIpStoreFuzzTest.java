@@ -28,9 +28,9 @@ class FakeIpStoreFuzzTest {
     for (int i = 0; i < cases; i++) {
       FakeIpPool pool = new FakeIpPool(0xC6120002, 0xC6120002 + 1 + random.nextInt(300));
       for (int n = random.nextInt(600); n > 0; n--) {
-        InetAddress a = pool.addressFor("n" + random.nextInt(400) + ".example");
-        if (random.nextInt(8) == 0) {
-          pool.pin(a);
+        Optional<InetAddress> a = pool.tryAddressFor("n" + random.nextInt(400) + ".example");
+        if (a.isPresent() && random.nextInt(32) == 0) {
+          pool.pin(a.get()); // pinned mappings are saved too
         }
       }
       FakeIpPool.State state = pool.snapshot();
