@@ -12,10 +12,15 @@ import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyProvider;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -91,33 +96,43 @@ final class Assembly {
             DIAL_TIMEOUT_MILLIS);
     Outbounds outbounds = Components.outbounds(config, dialer, loops);
     onStop.accept(outbounds::close);
+    HttpFetcher fetcher = new HttpFetcher(loops);
+    ProviderLoader.Fetch subscriptions = Components.subscriptions(fetcher, outbounds);
+    outbounds.providers().refreshDue(subscriptions); // Turnout starts whatever they give
+    for (ProxyProvider p : outbounds.providers().list()) {
+      log.info(
+          "proxy provider {}: {} proxies, from the {}", p.name(), p.proxies().size(), p.origin());
+    }
     outbounds.start();
     dns.dialing().useOutbounds(outbounds.asMap());
     dnsOutbounds.useOutbounds(outbounds.asMap());
-    MarkedListFetcher fetcher = new MarkedListFetcher(dialer, loops);
+    ListFetcher ruleLists = Components.ruleLists(fetcher, outbounds.get(DirectOutbound.NAME));
     RuleEngine rules =
         Components.rules(
             config,
             dns.main(), // the engine waits for it at most 5 s
             outbounds.asMap().keySet(),
-            fetcher);
+            ruleLists);
     onStop.accept(rules);
-    ruleSets.load(fetcher);
+    ruleSets.load(ruleLists);
     dnsOutbounds.useRules(rules);
-    if (!config.ruleProviders().isEmpty()) {
+    if (!config.ruleProviders().isEmpty() || !outbounds.providers().list().isEmpty()) {
       ScheduledExecutorService refresher =
           Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
       onStop.accept(refresher::shutdownNow);
       rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
       ruleSets.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
+      Components.scheduleRefresh(
+          refresher, PROVIDER_REFRESH_TICK, () -> outbounds.providers().refreshDue(subscriptions));
     }
     RuleRouter router =
-        new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+        new RuleRouter(
+            rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")), config.mode());
     Connections connections = new Connections(policy -> chain(outbounds, policy));
     SharedRelay relay = SharedRelay.start(router, connections, onStop);
     NatTable nat = null;
     if (config.tun().enable()) {
-      nat = TunPath.start(config, pool, rules, router, relay, loops, host, local, onStop);
+      nat = TunPath.start(config, pool, router, relay, loops, host, local, onStop);
     }
     List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
     InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);

@@ -27,8 +27,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Print the rule that decides a connection to TARGET, where it is written, and the policy.",
-      "TARGET is HOST, HOST:PORT, IP or IP:PORT ([IPv6]:PORT). Nothing is started; a name is"
-          + " resolved through the configured upstream only if an IP rule needs it."
+      "TARGET is HOST, HOST:PORT, IP or IP:PORT ([IPv6]:PORT). Nothing is started, downloaded"
+          + " or written: providers are read from their copies; a name is resolved through the"
+          + " configured upstream only if an IP rule needs it."
     })
 final class Explain implements Callable<Integer> {
   @CommandLine.Mixin ConfigFile config;
@@ -90,7 +91,16 @@ final class Explain implements Callable<Integer> {
       ConnectionInfo built = connection.build();
       connection.destination(built.destinationAddress(), port);
       Decision decision = rules.decide(connection.build());
+      rules.warnings().forEach(w -> System.err.println("warning: " + w));
       PrintWriter out = spec.commandLine().getOut();
+      if (loaded.mode() != TurnoutConfig.Mode.RULE) {
+        out.println(
+            "mode:    "
+                + loaded.mode()
+                + " (every connection goes to "
+                + (loaded.mode() == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT")
+                + "; in Rule mode this rule decides)");
+      }
       out.println("target:  " + host + ":" + port + " (" + network + ")");
       if (!decision.resolved().isEmpty()) {
         out.println(

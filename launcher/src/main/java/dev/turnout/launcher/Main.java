@@ -149,7 +149,11 @@ public final class Main {
   @Command(
       name = "check",
       mixinStandardHelpOptions = true,
-      description = "Validate a configuration file and print every problem.")
+      description = {
+        "Validate a configuration file and print every problem, then a summary.",
+        "Nothing is started, downloaded or written: http providers are read from the copies a"
+            + " running Turnout keeps, and those without one are reported as not checked."
+      })
   static final class Check implements Callable<Integer> {
     @CommandLine.Mixin ConfigFile config;
 
@@ -163,19 +167,21 @@ public final class Main {
     public Integer call() {
       Problems problems = new Problems(config.path.toString());
       TurnoutConfig loaded = ConfigLoader.read(config.path, problems);
-      if (loaded != null) {
-        Components.validate(loaded, problems);
-      }
+      CheckSummary summary = loaded == null ? null : Components.validate(loaded, problems);
       for (Problem problem : problems.sorted()) {
         System.err.println(problem);
       }
       if (!problems.isEmpty()) {
         System.err.println(problems.summary());
       }
+      PrintWriter out = spec.commandLine().getOut();
+      if (summary != null) {
+        summary.lines(problems).forEach(out::println);
+      }
       if (problems.hasErrors()) {
+        out.flush();
         return EXIT_CONFIG;
       }
-      PrintWriter out = spec.commandLine().getOut();
       out.println(config.path + ": OK");
       out.flush();
       return 0;

@@ -9,7 +9,6 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Network;
-import dev.turnout.rules.RuleEngine;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -30,7 +29,6 @@ final class RuleFlowFilter implements FlowFilter {
 
   private static final int RECENT = 1024; // a power of two
 
-  private final RuleEngine rules;
   private final RuleRouter router;
   private final FakeIpPool pool;
   // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
@@ -39,8 +37,7 @@ final class RuleFlowFilter implements FlowFilter {
   // Many distinct rejected flows (a scan, a flood) are logged at this rate at most.
   private final LogLimiter rejections = new LogLimiter(50, 200);
 
-  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakeIpPool pool) {
-    this.rules = rules;
+  RuleFlowFilter(RuleRouter router, FakeIpPool pool) {
     this.router = router;
     this.pool = pool;
   }
@@ -63,7 +60,7 @@ final class RuleFlowFilter implements FlowFilter {
       int sourcePort,
       Inet4Address destination,
       int destinationPort) {
-    if (rules.mayBlock()) {
+    if (router.mayBlock()) {
       return Judgement.UNDECIDED;
     }
     ConnectionInfo.Builder connection =
@@ -80,7 +77,7 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = router.routeOf(rules.decide(connection.build()));
+    Router.Route route = router.decide(connection.build());
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

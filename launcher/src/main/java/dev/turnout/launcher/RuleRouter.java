@@ -1,5 +1,6 @@
 package dev.turnout.launcher;
 
+import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
@@ -11,17 +12,40 @@ import java.util.Map;
 
 /**
  * Routes relayed flows with the Clash rule engine: the flows {@link RuleFlowFilter} could not
- * decide on their first packet because some rule resolves a name or looks up the owning process.
+ * decide on their first packet because some rule resolves a name or looks up the owning process. In
+ * Global and Direct {@link TurnoutConfig.Mode mode} every flow goes to GLOBAL or DIRECT and the
+ * rules are not consulted. Thread-safe.
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
+  private volatile TurnoutConfig.Mode mode;
 
-  RuleRouter(RuleEngine rules, Map<String, Outbound> outbounds, ProcessLookup processes) {
+  RuleRouter(
+      RuleEngine rules,
+      Map<String, Outbound> outbounds,
+      ProcessLookup processes,
+      TurnoutConfig.Mode mode) {
     this.rules = rules;
     this.outbounds = outbounds;
     this.processes = processes;
+    this.mode = mode;
+  }
+
+  /** Switches the mode for flows decided from now on. */
+  void mode(TurnoutConfig.Mode mode) {
+    this.mode = mode;
+  }
+
+  /** The route of {@code connection} in the current mode. */
+  Route decide(ConnectionInfo connection) {
+    TurnoutConfig.Mode now = mode;
+    if (now != TurnoutConfig.Mode.RULE) {
+      String policy = now == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT";
+      return new Route(policy, "(mode " + now + ")", "mode", outbounds.get(policy));
+    }
+    return routeOf(rules.decide(connection));
   }
 
   @Override
@@ -33,7 +57,7 @@ final class RuleRouter implements Router {
             .source(origin.source().getAddress(), origin.source().getPort())
             .process(() -> processes.ownerOf(origin.source()))
             .build();
-    return routeOf(rules.decide(connection));
+    return decide(connection);
   }
 
   /** The relay's view of a rule engine decision. */
@@ -50,9 +74,9 @@ final class RuleRouter implements Router {
         LocalPermits.of(decision));
   }
 
-  /** Only when some rule resolves a name or looks up the owning process. */
+  /** Only when some rule resolves a name or looks up the owning process, in rule mode. */
   @Override
   public boolean mayBlock() {
-    return rules.mayBlock();
+    return mode == TurnoutConfig.Mode.RULE && rules.mayBlock();
   }
 }

@@ -14,7 +14,6 @@ import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.udp.UdpRelay;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
@@ -44,7 +43,6 @@ final class TunPath {
   static NatTable start(
       TurnoutConfig config,
       FakeIpPool pool,
-      RuleEngine rules,
       RuleRouter router,
       SharedRelay relay,
       EventLoopGroup loops,
@@ -110,7 +108,7 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, router, pool));
+    rewriter.flowFilter(new RuleFlowFilter(router, pool));
     if (!config.fakeDns().allowLan()) {
       rewriter.localSources(local::containsIpv4); // other hosts' flows are dropped, counted
     }

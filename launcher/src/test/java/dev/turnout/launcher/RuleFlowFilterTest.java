@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.FlowFilter;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Outbound;
@@ -43,9 +44,11 @@ class RuleFlowFilterTest {
             .policies(List.of("DIRECT", "REJECT", "REJECT-DROP"))
             .build();
     Map<String, Outbound> outbounds = Map.of("REJECT", new RejectOutbound());
-    RuleRouter router = new RuleRouter(rules, outbounds, new ProcessLookup(Path.of("/proc")));
+    RuleRouter router =
+        new RuleRouter(
+            rules, outbounds, new ProcessLookup(Path.of("/proc")), TurnoutConfig.Mode.RULE);
     pool = new FakeIpPool(0xc6120002, 0xc61200ff);
-    filter = new RuleFlowFilter(rules, router, pool);
+    filter = new RuleFlowFilter(router, pool);
     lines.start();
     connections.addAppender(lines);
   }

@@ -28,6 +28,8 @@ public final class Fields {
   final String name;
   private final List<ConfigProblem> problems;
   private boolean failed;
+  private String unavailable;
+  private String unavailableKey;
   private final Set<String> reported = new HashSet<>();
 
   /** What an absent nested mapping reads as. */
@@ -279,11 +281,11 @@ public final class Fields {
    * for proxies and groups.
    */
   public void unknownKeys(Set<String> known) {
-    KeyPolicy policy = section == Section.PROXIES ? KeyPolicy.PROXY : KeyPolicy.PROXY_GROUP;
+    KeyPolicy policy = section == Section.PROXY_GROUPS ? KeyPolicy.PROXY_GROUP : KeyPolicy.PROXY;
     for (String key : entry.keys()) {
       if (!known.contains(key) && !reported.contains(key)) {
         String message = policy.message(key, new java.util.TreeSet<>(known));
-        if (policy.unknownKeys() == Severity.ERROR) {
+        if (policy.severity(key) == Severity.ERROR) {
           error(key, message);
         } else {
           warn(key, message);
@@ -292,11 +294,35 @@ public final class Fields {
     }
   }
 
-  /** Errors for keys that would change behaviour in ways Turnout does not implement. */
+  /**
+   * When the entry has {@code key}: a proxy with this feature cannot be carried by Turnout (a
+   * plugin, a transport, a type), so it is loaded as an unavailable member that groups skip. Only
+   * the first such key of an entry is warned about: one warning per proxy.
+   */
   public void unsupported(String key, String why) {
     if (entry.has(key)) {
       reported.add(key);
-      error(key, why);
+      if (unavailable == null) {
+        unavailable = why;
+        unavailableKey = key;
+        warn(
+            key,
+            "unavailable: "
+                + why
+                + (section == Section.PROXY_GROUPS
+                    ? "; groups skip it"
+                    : "; groups skip this proxy"));
+      }
     }
+  }
+
+  /** Why the entry cannot be carried, after {@link #unsupported}; null when it can. */
+  public String unavailable() {
+    return unavailable;
+  }
+
+  /** The entry as an unavailable member of type {@code type}, after {@link #unsupported}. */
+  public UnavailableOutbound asUnavailable(String type) {
+    return new UnavailableOutbound(name, type, unavailableKey, unavailable);
   }
 }

@@ -28,6 +28,8 @@ final class Provider {
   final Path file;
   private final Path meta;
   private List<Rule> entries = List.of();
+  private List<Problem> warnings = List.of();
+  private boolean notDownloaded;
   private byte[] content;
   private Instant nextDue = Instant.MAX;
 
@@ -49,8 +51,33 @@ final class Provider {
     return entries;
   }
 
-  /** First load. Returns the problems that make it unusable; empty on success. */
-  List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser) {
+  /**
+   * What is wrong with the current list without making it unusable (entries skipped), or why it is
+   * empty (not downloaded in an offline load).
+   */
+  List<Problem> warnings() {
+    return warnings;
+  }
+
+  /** True after an offline load found no copy of this http provider. */
+  boolean notDownloaded() {
+    return notDownloaded;
+  }
+
+  /**
+   * First load. Returns the problems that make it unusable; empty on success. {@code offline}
+   * neither downloads nor writes: an http provider is read from its copy, and without one it stays
+   * empty with a warning.
+   */
+  List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser, boolean offline) {
+    if (offline && spec.type() == ProviderSpec.Type.HTTP) {
+      if (Files.isRegularFile(file)) {
+        return useCache(parser);
+      }
+      warnings = List.of(problem("not checked: not downloaded yet (no copy at " + file + ")"));
+      notDownloaded = true;
+      return List.of();
+    }
     Instant now = clock.instant();
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
@@ -158,12 +185,21 @@ final class Provider {
     }
   }
 
-  /** Parses {@code body}; replaces the entries only if it has no problems. */
+  /**
+   * Parses {@code body}; replaces the entries only if the list is usable. Entries that cannot be
+   * read are left out, counted in one warning, and logged.
+   */
   private List<Problem> use(byte[] body, RuleParser parser) {
     ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
     if (parsed.problems().isEmpty()) {
       entries = List.copyOf(parsed.entries());
       content = body;
+      Problem skipped = parsed.skippedSummary(spec.name());
+      warnings = skipped == null ? List.of() : List.of(skipped);
+      if (skipped != null) {
+        log.warn("{}", skipped);
+        parsed.skipped().forEach(p -> log.debug("{}", p));
+      }
     }
     return parsed.problems();
   }

@@ -15,12 +15,39 @@ import java.util.Optional;
 
 /**
  * Parses the bytes of a rule provider's list (YAML {@code payload:} or text) into entries, each
- * with its source {@code provider NAME: entry N (FILE:LINE)}. Pure: no I/O.
+ * with its source {@code provider NAME: entry N (FILE:LINE)}. An entry that cannot be read is
+ * skipped and counted, as mihomo skips it, so that one rule type Turnout lacks does not cost the
+ * whole list; a list that cannot be read at all is a problem. Pure: no I/O.
  */
 final class ProviderList {
-  private static final int MAX_PROBLEMS = 50;
+  /** Skipped entries kept for messages at most; all of them are counted. */
+  static final int MAX_KEPT = 50;
 
-  record Parsed(List<Rule> entries, List<Problem> problems) {}
+  /**
+   * The entries read; {@code problems} that make the whole list unusable (empty when it is usable);
+   * the first of the {@code skipped} entries and how many there were.
+   */
+  record Parsed(
+      List<Rule> entries, List<Problem> problems, List<Problem> skipped, int skippedCount) {
+    /** One line about the skipped entries, naming the first; null when none was skipped. */
+    Problem skippedSummary(String provider) {
+      if (skippedCount == 0) {
+        return null;
+      }
+      Problem first = skipped.get(0);
+      return new Problem(
+          first.file(),
+          first.line(),
+          "provider " + provider,
+          first.text(),
+          "skipped "
+              + skippedCount
+              + " of "
+              + (entries.size() + skippedCount)
+              + " entries Turnout cannot read; the first: "
+              + first.message());
+    }
+  }
 
   private record Item(String text, int line) {}
 
@@ -28,12 +55,13 @@ final class ProviderList {
 
   static Parsed parse(ProviderSpec spec, byte[] content, String file, RuleParser parser) {
     List<Problem> problems = new ArrayList<>();
+    List<Problem> skipped = new ArrayList<>();
     List<Item> items =
-        spec.format() == ProviderSpec.Format.YAML
-            ? yamlItems(spec, content, file, problems)
+        spec.format() == ProviderSpec.Format.YAML && hasPayload(content)
+            ? yamlItems(spec, content, file, problems, skipped)
             : textItems(content);
     List<Rule> entries = new ArrayList<>(items.size());
-    int bad = 0;
+    int bad = skipped.size();
     for (int i = 0; i < items.size(); i++) {
       Item item = items.get(i);
       String subject = "provider " + spec.name() + ": entry " + (i + 1);
@@ -47,21 +75,34 @@ final class ProviderList {
             };
         entries.add(new Rule(m, null, item.text, item.text, source));
       } catch (BadRule e) {
-        if (++bad <= MAX_PROBLEMS) {
-          problems.add(new Problem(file, item.line, subject, item.text, e.getMessage()));
+        if (++bad <= MAX_KEPT) {
+          skipped.add(new Problem(file, item.line, subject, item.text, e.getMessage()));
         }
       }
     }
-    if (bad > MAX_PROBLEMS) {
+    skipped.sort(java.util.Comparator.comparingInt(Problem::line));
+    if (entries.isEmpty() && bad > 0) {
+      Problem first = skipped.get(0);
       problems.add(
           new Problem(
-              file,
-              0,
+              first.file(),
+              first.line(),
               "provider " + spec.name(),
-              "",
-              (bad - MAX_PROBLEMS) + " more bad entries not shown"));
+              first.text(),
+              "none of its " + bad + " entries can be read; the first: " + first.message()));
     }
-    return new Parsed(entries, problems);
+    return new Parsed(entries, problems, List.copyOf(skipped), bad);
+  }
+
+  /**
+   * Whether a list has YAML's {@code payload:} head. One without it is read as text, one entry per
+   * line, whatever its format says: ACL4SSR's {@code .list} files are referenced without {@code
+   * format:}, and Loyalsoldier's YAML lists are named {@code .txt}; mihomo's reader looks for the
+   * head too.
+   */
+  static boolean hasPayload(byte[] content) {
+    String s = new String(content, StandardCharsets.UTF_8);
+    return s.lines().anyMatch(l -> l.startsWith("payload:") || l.startsWith("\uFEFFpayload:"));
   }
 
   private static List<Item> textItems(byte[] content) {
@@ -81,7 +122,11 @@ final class ProviderList {
   }
 
   private static List<Item> yamlItems(
-      ProviderSpec spec, byte[] content, String file, List<Problem> problems) {
+      ProviderSpec spec,
+      byte[] content,
+      String file,
+      List<Problem> problems,
+      List<Problem> skipped) {
     List<Item> items = new ArrayList<>();
     Problems yaml = new Problems(file);
     String text = new String(content, StandardCharsets.UTF_8);
@@ -109,7 +154,7 @@ final class ProviderList {
       if (n instanceof YamlScalar s) {
         items.add(new Item(s.text().strip(), n.line()));
       } else {
-        problems.add(Problem.at(file, n.line(), "", "a payload entry must be a string"));
+        skipped.add(Problem.at(file, n.line(), "", "a payload entry must be a string"));
       }
     }
     return items;

@@ -153,6 +153,28 @@ public final class RuleEngine implements Closeable {
         TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * What the last load or refresh of the providers found wrong without stopping it: entries
+   * skipped, providers not downloaded in an {@link Builder#offline} engine.
+   */
+  public synchronized List<Problem> warnings() {
+    List<Problem> all = new ArrayList<>();
+    providers.values().forEach(p -> all.addAll(p.warnings()));
+    return all;
+  }
+
+  /** The http providers an {@link Builder#offline} engine found no copy of (they are empty). */
+  public synchronized Set<String> notDownloaded() {
+    Set<String> names = new java.util.TreeSet<>();
+    providers.forEach(
+        (name, p) -> {
+          if (p.notDownloaded()) {
+            names.add(name);
+          }
+        });
+    return names;
+  }
+
   /** Names of the rule providers with the number of entries each currently has. */
   public synchronized Map<String, Integer> providerSizes() {
     Map<String, Integer> sizes = new LinkedHashMap<>();
@@ -186,6 +208,7 @@ public final class RuleEngine implements Closeable {
     private HostResolver resolver = HostResolver.NONE;
     private ListFetcher http;
     private TimeSource clock = TimeSource.SYSTEM;
+    private boolean offline;
 
     private Builder() {}
 
@@ -236,6 +259,16 @@ public final class RuleEngine implements Closeable {
       return this;
     }
 
+    /**
+     * Nothing is downloaded or written, for {@code turnout check} and {@code explain}: http
+     * providers are read from their copies, and one without a copy is empty and listed in {@link
+     * RuleEngine#warnings()}. Such an engine must not be refreshed.
+     */
+    public Builder offline() {
+      this.offline = true;
+      return this;
+    }
+
     /** Clock for provider intervals; default the system clock. */
     public Builder clock(TimeSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -282,7 +315,7 @@ public final class RuleEngine implements Closeable {
         }
       }
       for (Provider p : providers.values()) {
-        problems.addAll(p.load(http, clock, parser));
+        problems.addAll(p.load(http, clock, parser, offline));
       }
       if (!problems.isEmpty()) {
         closeQuietly(geo);

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a Clash-compatible YAML file into a {@link TurnoutConfig}. Every key is checked, and what a
- * key Turnout does not read means is decided per section by {@link KeyPolicy}: today an error,
- * because silently ignoring a key that changes behaviour (say, {@code proxies:}) would route
- * traffic other than the way the user wrote.
+ * key Turnout does not read means is decided per section by {@link KeyPolicy}: a warning with its
+ * reason, as mihomo loads such files, unless ignoring the key would route traffic other than the
+ * way the user wrote (then an error that says why).
  */
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
@@ -96,10 +96,9 @@ public final class ConfigLoader {
     MappingReader top = MappingReader.of(root.get(), problems);
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
-    top.choice("mode", "rule", List.of("rule"));
-    if (top.bool("ipv6", false)) {
-      problems.error(top.keyAt("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
-    }
+    TurnoutConfig.Mode mode = GeneralKeys.mode(top);
+    GeneralKeys.acceptIpv6(top);
+    GeneralKeys.findProcessMode(top);
 
     MappingReader dnsSection = top.mapping("dns");
     Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
@@ -130,11 +129,13 @@ public final class ConfigLoader {
         new TurnoutConfig.Proxies(
             top.mappings("proxies"),
             top.mappings("proxy-groups"),
-            top.string("interface-name", null));
+            top.string("interface-name", null),
+            ProxyProviderSpecs.read(top.mapping("proxy-providers"), home));
     top.reportUnread(KeyPolicy.TOP_LEVEL);
     return new TurnoutConfig(
         file,
         logLevel,
+        mode,
         dns,
         tun,
         plan,
@@ -178,6 +179,7 @@ public final class ConfigLoader {
     boolean allowLan = top.bool("allow-lan", false);
     MappingReader profile = top.mapping("profile");
     boolean store = profile.bool("store-fake-ip", false);
+    GeneralKeys.storeSelected(profile);
     profile.reportUnread(KeyPolicy.PROFILE);
     return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
@@ -218,7 +220,7 @@ public final class ConfigLoader {
   private static TurnoutConfig.Tun tun(MappingReader section, int routingMark) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
-    section.choice("stack", "system", List.of("system"));
+    GeneralKeys.stack(section);
     String device = section.string("device", "turnout0");
     if (!DEVICE_NAME.matcher(device).matches()) {
       section.problem(
@@ -233,20 +235,31 @@ public final class ConfigLoader {
     boolean strictRoute = section.bool("strict-route", false);
     boolean hijackUdp = false;
     boolean hijackTcp = false;
+    List<YamlScalar> oneAddress = new ArrayList<>();
     for (YamlScalar target : section.scalars("dns-hijack")) {
       switch (target.text().trim().toLowerCase(java.util.Locale.ROOT)) {
         case "any:53", "udp://any:53", "0.0.0.0:53", "udp://0.0.0.0:53" -> hijackUdp = true;
         case "tcp://any:53", "tcp://0.0.0.0:53" -> hijackTcp = true;
-        default ->
-            problems.error(
-                target,
-                "tun.dns-hijack",
-                "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
+        default -> oneAddress.add(target);
+      }
+    }
+    for (YamlScalar target : oneAddress) { // within any:53 of its protocol, it asks for no more
+      boolean tcp = target.text().trim().toLowerCase(java.util.Locale.ROOT).startsWith("tcp://");
+      if (!(tcp ? hijackTcp : hijackUdp) || !target.text().trim().endsWith(":53")) {
+        problems.error(
+            target,
+            "tun.dns-hijack",
+            "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
       }
     }
     List<String> excludes = new ArrayList<>();
-    for (YamlScalar cidr : section.scalars("route-exclude-address")) {
+    List<YamlScalar> excluded = new ArrayList<>(section.scalars("route-exclude-address"));
+    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older name
+    for (YamlScalar cidr : excluded) {
       try {
+        if (!Cidr.parseMasking(cidr.text().trim()).isIpv4()) {
+          continue; // IPv6 is not captured, so there is nothing to exclude
+        }
         Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
         excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {
@@ -262,6 +275,7 @@ public final class ConfigLoader {
         problems.error(uid, "tun.exclude-uid", "expected a user id, got " + uid.text());
       }
     }
+    uids.addAll(GeneralKeys.uidRanges(section, "exclude-uid-range"));
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);

@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Reads {@code rule-providers:}, a map from provider name to its fields. */
+/**
+ * Reads {@code rule-providers:}, a map from provider name to its fields. {@code proxy:} other than
+ * DIRECT is accepted with a warning: the list is downloaded directly.
+ */
 final class RuleProviders {
   private RuleProviders() {}
 
@@ -22,9 +25,15 @@ final class RuleProviders {
       int line = section.keyAt(name).line();
       String type = entry.choice("type", null, List.of("file", "http"));
       String behavior = entry.choice("behavior", null, List.of("domain", "ipcidr", "classical"));
-      String format = entry.choice("format", "yaml", List.of("yaml", "text"));
       String pathText = entry.string("path", null);
       String urlText = entry.string("url", null);
+      String format = entry.choice("format", "yaml", List.of("yaml", "text"));
+      String proxy = entry.string("proxy", "DIRECT");
+      if (!proxy.equals("DIRECT")) {
+        entry.warning(
+            "proxy",
+            "accepted and ignored: rule lists are downloaded directly, not through " + proxy);
+      }
       Duration interval = entry.seconds("interval", 0, 0, Integer.MAX_VALUE);
       entry.reportUnread(KeyPolicy.RULE_PROVIDER);
       if (type == null) {

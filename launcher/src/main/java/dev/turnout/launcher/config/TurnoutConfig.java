@@ -2,6 +2,7 @@ package dev.turnout.launcher.config;
 
 import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.Cidr;
+import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Map;
 public record TurnoutConfig(
     Path file,
     String logLevel,
+    Mode mode,
     Dns dns,
     Tun tun,
     AddressPlan plan,
@@ -21,6 +23,16 @@ public record TurnoutConfig(
     Proxies proxies,
     FakeDns fakeDns,
     InboundSettings inbound) {
+
+  /**
+   * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything
+   * to the GLOBAL group, DIRECT sends everything directly. The mode Turnout starts in.
+   */
+  public enum Mode {
+    RULE,
+    GLOBAL,
+    DIRECT
+  }
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
@@ -37,15 +49,20 @@ public record TurnoutConfig(
 
   /**
    * The entries of {@code proxies:} and {@code proxy-groups:} as read from the file (immutable,
-   * with the line of every key) for the outbound module to check and build; and {@code
-   * interface-name}, the device DIRECT sockets bind to (null for none).
+   * with the line of every key) for the outbound module to check and build; {@code interface-name},
+   * the device DIRECT sockets bind to (null for none); and {@code proxy-providers:}.
    */
-  public record Proxies(List<YamlMapping> proxies, List<YamlMapping> groups, String interfaceName) {
-    public static final Proxies NONE = new Proxies(List.of(), List.of(), null);
+  public record Proxies(
+      List<YamlMapping> proxies,
+      List<YamlMapping> groups,
+      String interfaceName,
+      List<ProxyProviderSpec> providers) {
+    public static final Proxies NONE = new Proxies(List.of(), List.of(), null, List.of());
 
     public Proxies {
       proxies = List.copyOf(proxies);
       groups = List.copyOf(groups);
+      providers = List.copyOf(providers);
     }
   }
 

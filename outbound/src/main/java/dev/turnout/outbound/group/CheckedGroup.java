@@ -5,25 +5,31 @@ import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A group whose members are health-checked: every {@code interval} each member fetches {@code url}
- * through itself within {@code timeout}. A member whose last check failed is dead and skipped; a
- * member never checked yet counts as alive. With {@code lazy}, checks after the first run only
- * while the group has carried a connection within the last interval. Subclasses choose among the
- * alive members. Thread-safe: results arrive on probe threads, choices are read on event loops.
+ * through itself within {@code timeout}, and passes when the status is one {@code expected}. A
+ * member whose last check failed is dead and skipped; a member never checked yet counts as alive;
+ * an {@link UnavailableOutbound} is never checked and counts as dead. With {@code lazy}, checks
+ * after the first run only while the group has carried a connection within the last interval. When
+ * a provider replaces the members, results of members that left are dropped and the new ones are
+ * checked at once. Subclasses choose among the alive members; with no members at all the group
+ * refuses connections, as mihomo's does. Thread-safe: results arrive on probe threads, choices are
+ * read on event loops.
  */
 abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
@@ -35,31 +41,22 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     }
   }
 
-  /** How a group checks its members. */
-  /**
-   * How members are checked. A null {@code url} (a load-balance group written without one) means no
-   * checks: Turnout never probes a built-in public address on the user's behalf.
-   */
-  record Check(URI url, Duration interval, Duration timeout, boolean lazy) {}
-
   final String name;
-  final List<Outbound> members;
-  final Check check;
+  final Members members;
+  final HealthCheck check;
   private final Prober prober;
   private final TimeSource clock;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
 
-  CheckedGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
-    if (members.isEmpty()) {
-      throw new IllegalArgumentException("a group needs members");
-    }
+  CheckedGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     this.name = name;
-    this.members = List.copyOf(members);
+    this.members = members;
     this.check = check;
     this.prober = prober;
     this.clock = clock;
+    members.onChange(this::membersChanged);
   }
 
   @Override
@@ -69,12 +66,22 @@ abstract class CheckedGroup implements Group, UdpOutbound {
 
   @Override
   public final List<String> members() {
-    return members.stream().map(Outbound::name).toList();
+    return members.get().stream().map(Outbound::name).toList();
   }
 
   /** Starts periodic checks; the handle stops them. */
   AutoCloseable start(Scheduler scheduler) {
     return scheduler.every(check.interval(), this::checkAll);
+  }
+
+  private void membersChanged() {
+    Set<String> names = new HashSet<>(members());
+    health.keySet().retainAll(names);
+    updated();
+    if (check.url() != null && lastCheck != null) {
+      lastCheck = null; // the new members are checked now, even in a lazy group
+      checkAll();
+    }
   }
 
   /** Checks every member now (unless lazy and idle); results update the choice as they arrive. */
@@ -87,9 +94,12 @@ abstract class CheckedGroup implements Group, UdpOutbound {
       return;
     }
     lastCheck = now;
-    for (Outbound m : members) {
+    for (Outbound m : members.get()) {
+      if (UnavailableOutbound.is(m)) {
+        continue;
+      }
       prober
-          .probe(m, check.url(), check.timeout())
+          .probe(m, check.url(), check.timeout(), check.expected())
           .whenComplete(
               (delay, error) -> {
                 Health h = new Health(error == null ? delay : null, clock.instant());
@@ -106,12 +116,13 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     }
   }
 
-  /** Called after each health result; subclasses re-evaluate their choice. */
+  /** Called after each health result and member change; subclasses re-evaluate their choice. */
   void updated() {}
 
+  /** Not known dead, and not a proxy Turnout cannot speak. */
   final boolean alive(Outbound m) {
     Health h = health.get(m.name());
-    return h == null || h.alive();
+    return (h == null || h.alive()) && !UnavailableOutbound.is(m);
   }
 
   /** Measured delay, or null when unknown or dead. */
@@ -127,7 +138,7 @@ abstract class CheckedGroup implements Group, UdpOutbound {
 
   final List<Outbound> aliveMembers() {
     List<Outbound> alive = new ArrayList<>();
-    for (Outbound m : members) {
+    for (Outbound m : members.get()) {
       if (alive(m)) {
         alive.add(m);
       }
@@ -135,18 +146,28 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     return alive;
   }
 
-  /** The member for this destination. */
-  abstract Outbound choose(Destination destination);
+  /** The member for this destination; never called with no members. */
+  abstract Outbound choose(List<Outbound> members, Destination destination);
+
+  private Outbound chosen(Destination destination) {
+    List<Outbound> now = members.get();
+    return now.isEmpty() ? Groups.NO_MEMBERS : choose(now, destination);
+  }
+
+  @Override
+  public String now() {
+    return chosen(null).name();
+  }
 
   @Override
   public final Future<Channel> connect(Destination destination, EventLoop loop) {
     lastUsed = clock.instant();
-    return choose(destination).connect(destination, loop);
+    return chosen(destination).connect(destination, loop);
   }
 
   @Override
   public final Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
     lastUsed = clock.instant();
-    return Groups.openUdp(choose(null), name, loop, receiver);
+    return Groups.openUdp(chosen(null), name, loop, receiver);
   }
 }

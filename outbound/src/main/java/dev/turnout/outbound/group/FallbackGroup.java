@@ -7,7 +7,7 @@ import java.util.List;
 
 /** {@code fallback}: the first member, in configuration order, that passed its last check. */
 final class FallbackGroup extends CheckedGroup {
-  FallbackGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
+  FallbackGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
   }
 
@@ -17,7 +17,7 @@ final class FallbackGroup extends CheckedGroup {
   }
 
   @Override
-  Outbound choose(Destination destination) {
+  Outbound choose(List<Outbound> members, Destination destination) {
     for (Outbound m : members) {
       if (alive(m)) {
         return m;
@@ -25,10 +25,5 @@ final class FallbackGroup extends CheckedGroup {
     }
     // All dead: the first is as good a guess as any, and fails visibly.
     return members.get(0);
-  }
-
-  @Override
-  public String now() {
-    return choose(null).name();
   }
 }

@@ -38,7 +38,7 @@ final class PluginConfig {
       case "obfs" -> obfs(o, server, port);
       case "v2ray-plugin" -> v2rayPlugin(o, server, port);
       default -> {
-        f.error(
+        f.unsupported(
             "plugin",
             "plugin \""
                 + plugin

@@ -32,7 +32,7 @@ public final class VlessConfig implements ProxyType {
     UUID uuid = uuid(f);
     String flow = f.string("flow", false);
     if (flow != null && !flow.isEmpty()) {
-      f.error(
+      f.unsupported(
           "flow",
           "flow \""
               + flow

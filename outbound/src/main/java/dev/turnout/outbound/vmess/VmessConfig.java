@@ -54,7 +54,7 @@ public final class VmessConfig implements ProxyType {
       options |= VmessSession.OPTION_CHUNK_MASKING | VmessSession.OPTION_GLOBAL_PADDING;
     }
     if (f.bool("authenticated-length", false)) {
-      f.error("authenticated-length", "authenticated chunk lengths are not supported");
+      f.unsupported("authenticated-length", "authenticated chunk lengths are not supported");
     }
     f.string("packet-encoding", false);
     f.bool("packet-addr", false);

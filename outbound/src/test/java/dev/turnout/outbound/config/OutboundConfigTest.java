@@ -6,8 +6,11 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.ConfigProblem;
+import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Entries;
 import dev.turnout.outbound.Fields;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
@@ -111,6 +114,7 @@ class OutboundConfigTest {
                     + " authenticated-length: true}",
                 "  - {name: o, type: ss, server: a, port: 1, cipher: aes-128-gcm, password: x,"
                     + " plugin: obfs, mystery: 1}",
+                "  - {name: p5, type: sock5, server: a, port: 1}",
                 "proxy-groups:",
                 "  - {name: g1, type: select, proxies: [g2]}",
                 "  - {name: g2, type: fallback, proxies: [g1], url: 'http://x/'}",
@@ -118,20 +122,21 @@ class OutboundConfigTest {
                 "  - {name: g4, type: select, proxies: [hk1]}"));
     assertThat(m)
         .contains(
-            "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-192-gcm,"
-                + " aes-256-gcm, chacha20-ietf-poly1305, xchacha20-ietf-poly1305, got \"rc4-md5\"",
-            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
-                + " \"wireguard\"",
+            "proxy \"hk1\": field \"cipher\": unavailable: stream cipher rc4-md5 is not supported"
+                + " (no integrity); groups skip this proxy",
+            "proxy \"p2\": field \"type\": unavailable: wireguard is not supported by this"
+                + " version of Turnout; groups skip this proxy",
+            "proxy \"p5\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
+                + " \"sock5\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",
-            "proxy \"v\": field \"authenticated-length\": authenticated chunk lengths are not"
-                + " supported",
+            "proxy \"v\": field \"authenticated-length\": unavailable: authenticated chunk lengths"
+                + " are not supported; groups skip this proxy",
             "proxy \"o\": field \"plugin-opts.mode\": missing; expected one of http, tls",
             "proxy \"o\": field \"mystery\": unknown key, ignored",
             "proxy-group \"g3\": field \"url\": missing; expected a string",
-            "proxy-group \"g3\": field \"proxies\": no proxy or group named \"nothere\"",
-            "proxy-group \"g4\": field \"proxies\": member \"hk1\" is a proxy with errors");
+            "proxy-group \"g3\": field \"proxies\": no proxy or group named \"nothere\"");
     assertThat(m).anyMatch(s -> s.startsWith("proxy \"DIRECT\": field \"name\""));
     assertThat(m).anyMatch(s -> s.contains("(a cycle)"));
   }
@@ -164,6 +169,54 @@ class OutboundConfigTest {
   }
 
   @Test
+  void proxiesTurnoutCannotSpeakLoadAsUnavailableMembersWithOneWarningEach() throws Exception {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: hy, type: hysteria2, server: 192.0.2.1, port: 443, password: x,"
+                + " obfs: salamander}",
+            "  - {name: ws, type: tuic, server: 192.0.2.2, port: 443, uuid: nope}",
+            "  - {name: ok, type: socks5, server: 192.0.2.3, port: 1080}",
+            "proxy-groups:",
+            "  - {name: Proxy, type: select, proxies: [hy, ws, ok]}");
+    assertThat(r.hasErrors()).as("%s", messages(r)).isFalse();
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy \"hy\": field \"type\": unavailable: hysteria2 is not supported by this"
+                + " version of Turnout; groups skip this proxy",
+            "proxy \"ws\": field \"type\": unavailable: tuic is not supported by this"
+                + " version of Turnout; groups skip this proxy");
+    Outbounds o = r.outbounds();
+    assertThat(o.proxies()).extracting(Outbound::name).containsExactly("hy", "ws", "ok");
+    assertThat(o.get("hy")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(o.get("hy").type()).isEqualTo("hysteria2");
+    assertThat(((Group) o.get("Proxy")).now()).isEqualTo("ok");
+    var loop = new io.netty.channel.DefaultEventLoop();
+    try {
+      var failed = o.get("ws").connect(new Destination("example.org", null, 443), loop).await();
+      assertThat(failed.cause())
+          .hasMessage("proxy ws is unavailable: tuic is not supported by this version of Turnout");
+    } finally {
+      loop.shutdownGracefully().sync();
+    }
+  }
+
+  @Test
+  void stickySessionsLoadBalanceByDestination() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}",
+            "proxy-groups:",
+            "  - {name: LB, type: load-balance, proxies: [a, DIRECT], strategy: sticky-sessions}");
+    assertThat(r.hasErrors()).isFalse();
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy-group \"LB\": field \"strategy\": sticky-sessions is served by"
+                + " consistent-hashing: each destination stays on one member");
+  }
+
+  @Test
   void problemsCarryTheIndexForTheLauncher() {
     var r = load("proxies:", "  - {name: x, type: socks5, port: 1}");
     assertThat(r.hasErrors()).isTrue();
@@ -182,7 +235,7 @@ class OutboundConfigTest {
             "    type: ss",
             "    server: 192.0.2.10",
             "    port: 8388",
-            "    cipher: rc4-md5",
+            "    cipher: rc5-mdx",
             "    password: x",
             "  - name: missing-server",
             "    type: socks5",
@@ -223,7 +276,7 @@ class OutboundConfigTest {
             "base: &base",
             "  type: ss",
             "  server: 192.0.2.1",
-            "  cipher: rc4-md5",
+            "  cipher: rc5-mdx",
             "  password: pw",
             "proxies:",
             "  - {<<: *base, name: a, port: 8388, cipher: aes-128-gcm}",
