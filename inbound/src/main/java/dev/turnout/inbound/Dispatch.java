@@ -2,6 +2,7 @@ package dev.turnout.inbound;
 
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.relay.tcp.TcpRelay;
@@ -26,7 +27,7 @@ public interface Dispatch {
    * The origin of a flow from {@code client} to {@code target}: a fake IP stands for its name.
    * Null, counted and logged, when {@code target} is a fake IP that no name maps to any more.
    */
-  Origin origin(boolean udp, InetSocketAddress client, Destination target, Connection.Inbound kind);
+  Origin origin(boolean udp, InetSocketAddress client, Destination target, Inbound kind);
 
   /**
    * A TCP flow: routes {@code origin}, dials, lets {@code reply} answer the client, then relays

@@ -5,6 +5,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Connections;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.relay.tcp.TcpRelay;
@@ -64,8 +65,7 @@ public final class RelayDispatch implements Dispatch {
   }
 
   @Override
-  public Origin origin(
-      boolean udp, InetSocketAddress client, Destination target, Connection.Inbound kind) {
+  public Origin origin(boolean udp, InetSocketAddress client, Destination target, Inbound kind) {
     InetAddress address =
         target.address() != null ? target.address() : IpLiterals.parseHostOrNull(target.host());
     int port = target.port();

@@ -3,6 +3,7 @@ package dev.turnout.inbound;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Connections;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.Router;
@@ -65,8 +66,7 @@ public final class FakeDispatch implements Dispatch {
   }
 
   @Override
-  public Origin origin(
-      boolean udp, InetSocketAddress client, Destination target, Connection.Inbound kind) {
+  public Origin origin(boolean udp, InetSocketAddress client, Destination target, Inbound kind) {
     return real.origin(udp, client, target, kind);
   }
 

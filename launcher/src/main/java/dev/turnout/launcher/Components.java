@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -198,8 +199,11 @@ final class Components {
     if (offline) {
       builder.offline();
     }
+    Map<String, List<RuleLine>> subRules = new LinkedHashMap<>();
+    config.subRules().forEach((name, list) -> subRules.put(name, ruleLines(list)));
     return builder
         .rules(lines)
+        .subRules(subRules)
         .providers(config.ruleProviders())
         .policies(policies)
         .options(options(config))
@@ -214,7 +218,8 @@ final class Components {
         files.geoipDatabase(),
         files.asnDatabase(),
         files.stateDir().resolve("providers"),
-        List.of(config.plan().range().toString()));
+        List.of(config.plan().range().toString()),
+        files.geositeDatabase());
   }
 
   /**
@@ -252,6 +257,10 @@ final class Components {
       HttpFetcher.Response r = fetcher.get(url, direct, Map.of(), etag, lastModified);
       return r == null ? null : new ListFetcher.Fetched(r.body(), r.etag(), r.lastModified());
     };
+  }
+
+  private static List<RuleLine> ruleLines(List<TurnoutConfig.RuleLine> rules) {
+    return rules.stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
   }
 
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */

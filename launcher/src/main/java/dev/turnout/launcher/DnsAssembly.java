@@ -214,8 +214,20 @@ final class DnsAssembly {
       servers.addAll(settings.directNameservers());
       for (String spec : servers) {
         String via = Upstream.outboundOf(spec);
-        if (via != null && !policies.contains(via)) {
-          problems.add(Severity.ERROR, file, 0, "dns", spec + ": no proxy or group named " + via);
+        if (via != null
+            && !policies.contains(via)
+            && !dev.turnout.fakedns.UpstreamDialer.RULES.equals(via)) {
+          // Clash wrote an interface there (tcp://1.1.1.1#en0); mihomo a proxy or group.
+          problems.add(
+              Severity.WARNING,
+              file,
+              0,
+              "dns",
+              spec
+                  + ": no proxy or group named "
+                  + via
+                  + "; if it is an interface (Clash's form), it is ignored: the server is asked"
+                  + " DIRECT");
         }
       }
     }

@@ -54,6 +54,10 @@ final class DnsOutbounds implements UpstreamDialer {
     Outbound outbound;
     if (!RULES.equals(via)) {
       outbound = named == null ? null : named.get(via);
+      if (outbound == null && named != null) {
+        // Not a proxy or group: Clash's interface form (tcp://1.1.1.1#en0); check warned.
+        outbound = named.get("DIRECT");
+      }
     } else if (rules == null || named == null) {
       if (early.compareAndSet(false, true)) {
         log.info(

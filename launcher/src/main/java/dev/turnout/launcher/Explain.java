@@ -48,6 +48,8 @@ final class Explain implements Callable<Integer> {
   @Parameters(paramLabel = "TARGET", description = "HOST[:PORT] or IP[:PORT]; port 443 if absent.")
   String target;
 
+  @CommandLine.Mixin ExplainInbound inbound;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -90,6 +92,7 @@ final class Explain implements Callable<Integer> {
       ConnectionInfo.Builder connection = ConnectionInfo.builder(net).target(host);
       ConnectionInfo built = connection.build();
       connection.destination(built.destinationAddress(), port);
+      inbound.apply(connection);
       Decision decision = rules.decide(connection.build());
       rules.warnings().forEach(w -> System.err.println("warning: " + w));
       PrintWriter out = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import dev.turnout.natrewrite.FlowFilter;
 import dev.turnout.netbase.LogLimiter;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
@@ -65,7 +66,8 @@ final class RuleFlowFilter implements FlowFilter {
     }
     ConnectionInfo.Builder connection =
         ConnectionInfo.builder(protocol == UDP ? Network.UDP : Network.TCP)
-            .source(source, sourcePort);
+            .source(source, sourcePort)
+            .inbound(Inbound.TUN.type(), Inbound.TUN.name(), Inbound.TUN.port());
     String host = null;
     if (pool.contains(destination)) {
       Optional<String> name = pool.nameFor(destination);

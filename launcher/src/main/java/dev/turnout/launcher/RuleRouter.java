@@ -2,6 +2,7 @@ package dev.turnout.launcher;
 
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
@@ -50,12 +51,15 @@ final class RuleRouter implements Router {
 
   @Override
   public Route route(Origin origin) {
+    Inbound in = origin.inbound();
     ConnectionInfo connection =
         ConnectionInfo.builder(origin.udp() ? Network.UDP : Network.TCP)
             .host(origin.host())
             .destination(origin.realAddress(), origin.port())
             .source(origin.source().getAddress(), origin.source().getPort())
-            .process(() -> processes.ownerOf(origin.source()))
+            .process(() -> processes.ownerOf(origin.udp(), origin.source()))
+            .inbound(in.type(), in.name(), in.port())
+            .inboundUser(in.user())
             .build();
     return decide(connection);
   }

@@ -227,6 +227,46 @@ class CommandLineTest {
   }
 
   @Test
+  void explainAssumesACapturedFlowUnlessToldTheInboundOrOwner() throws Exception {
+    Path file =
+        config(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "rules:",
+                "  - PROCESS-NAME-REGEX,^fire,REJECT",
+                "  - UID,1000-1999,REJECT-DROP",
+                "  - AND,((IN-TYPE,socks),(IN-USER,alice)),REJECT",
+                "  - IN-NAME,DEFAULT-TUN,DIRECT",
+                "  - MATCH,REJECT",
+                ""));
+    String f = file.toString();
+    assertThat(run("explain", "-c", f, "--no-resolve", "a.test").out())
+        .contains("rule:    IN-NAME,DEFAULT-TUN");
+    assertThat(
+            run("explain", "-c", f, "--no-resolve", "--process", "/usr/bin/firefox", "a.test")
+                .out())
+        .contains("rule:    PROCESS-NAME-REGEX,^fire");
+    assertThat(run("explain", "-c", f, "--no-resolve", "--uid", "1500", "a.test").out())
+        .contains("policy:  REJECT-DROP");
+    Cli.Run socks =
+        run(
+            "explain",
+            "-c",
+            f,
+            "--no-resolve",
+            "--in-type",
+            "Socks5",
+            "--in-name",
+            "mixed",
+            "--in-user",
+            "alice",
+            "a.test");
+    assertThat(socks.out()).contains("rule:    AND,((IN-TYPE,socks),(IN-USER,alice))");
+  }
+
+  @Test
   void explainWithoutAnyMatchingRuleSaysSo() throws Exception {
     Path file = config("dns:\n  nameserver: [192.0.2.1]\nrules:\n  - DOMAIN,a.test,REJECT\n");
     Cli.Run run = run("explain", "-c", file.toString(), "--no-resolve", "b.test");
@@ -266,7 +306,7 @@ class CommandLineTest {
             "problems:        0 errors, 3 warnings",
             file + ": OK");
     assertThat(run.err())
-        .contains(file + ":2: warning: mixed-port: accepted and ignored")
+        .doesNotContain("mixed-port") // a local listener now: read, not ignored
         .contains(file + ":7: warning: proxies: proxy \"b\": field \"type\": unavailable");
     Cli.Run explain = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
     assertThat(explain.out()).contains("policy:  Proxy");

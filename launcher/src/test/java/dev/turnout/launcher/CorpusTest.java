@@ -2,6 +2,7 @@ package dev.turnout.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.rules.GeoSiteWriter;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -81,9 +82,20 @@ class CorpusTest {
         }
       }
     }
+    // The geosite.dat a mihomo user has beside the config (Turnout never downloads it): the lists
+    // the corpus names, a few domains each.
+    new GeoSiteWriter()
+        .list("cn", "domain:cn", "domain:baidu.com")
+        .list("private", "domain:lan", "full:localhost")
+        .list("gfw", "domain:google.com", "domain:twitter.com")
+        .list("youtube", "domain:youtube.com", "domain:ytimg.com")
+        .list("google", "domain:google.com")
+        .write(dir.resolve("geosite.dat"));
     Path config = dir.resolve(name + ".yaml");
     Files.writeString(
-        config, Files.readString(config) + "state-dir: ./state\ngeoip-database: ./Country.mmdb\n");
+        config,
+        Files.readString(config)
+            + "state-dir: ./state\ngeoip-database: ./Country.mmdb\ngeosite-database: ./geosite.dat\n");
     return config;
   }
 

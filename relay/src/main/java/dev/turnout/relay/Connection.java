@@ -37,16 +37,8 @@ public final class Connection {
    * DEFAULT-MIXED}, a {@code listeners:} entry's name); {@code port} the port the listener is bound
    * to (0 for the TUN); {@code user} the name the client authenticated with, or null.
    */
-  public record Inbound(String type, String name, int port, String user) {
-    public static final Inbound TUN = new Inbound("Tun", "tun");
-
-    /** A listener without a port or a user. */
-    public Inbound(String type, String name) {
-      this(type, name, 0, null);
-    }
-  }
-
   private final String id;
+
   private final Origin origin;
   private final Inbound inbound;
   private final long startMillis;

@@ -51,8 +51,8 @@ public final class ConnectionLog {
   }
 
   private static String via(Origin origin) {
-    Connection.Inbound inbound = origin.inbound();
-    if (inbound.equals(Connection.Inbound.TUN)) {
+    Inbound inbound = origin.inbound();
+    if (inbound.equals(Inbound.TUN)) {
       return origin.dialed().getAddress().getHostAddress();
     }
     return inbound.name() + " " + inbound.type();

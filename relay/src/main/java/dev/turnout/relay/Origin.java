@@ -19,7 +19,7 @@ public record Origin(
     String host,
     InetAddress realAddress,
     Router.Route route,
-    Connection.Inbound inbound) {
+    Inbound inbound) {
 
   public Origin {
     if (inbound == null) {
@@ -35,7 +35,7 @@ public record Origin(
       String host,
       InetAddress realAddress,
       Router.Route route) {
-    this(udp, source, dialed, host, realAddress, route, Connection.Inbound.TUN);
+    this(udp, source, dialed, host, realAddress, route, Inbound.TUN);
   }
 
   /** A flow captured through the TUN whose route is still to be chosen. */

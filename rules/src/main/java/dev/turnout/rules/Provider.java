@@ -27,7 +27,7 @@ final class Provider {
   final ProviderSpec spec;
   final Path file;
   private final Path meta;
-  private List<Rule> entries = List.of();
+  private volatile List<Rule> entries = List.of(); // read by domain sets without the lock
   private List<Problem> warnings = List.of();
   private boolean notDownloaded;
   private byte[] content;
@@ -35,10 +35,20 @@ final class Provider {
 
   Provider(ProviderSpec spec, Path cacheDir) {
     this.spec = spec;
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      file = null;
+      meta = null;
+      return;
+    }
     if (spec.path() != null) {
       file = spec.path();
     } else if (cacheDir != null) {
-      String ext = spec.format() == ProviderSpec.Format.YAML ? ".yaml" : ".txt";
+      String ext =
+          switch (spec.format()) {
+            case YAML -> ".yaml";
+            case MRS -> ".mrs";
+            default -> ".txt";
+          };
       file = cacheDir.resolve(spec.name() + ext);
     } else {
       throw new IllegalArgumentException(
@@ -52,8 +62,8 @@ final class Provider {
   }
 
   /**
-   * What is wrong with the current list without making it unusable (entries skipped), or why it is
-   * empty (not downloaded in an offline load).
+   * What is wrong with the current list without making it unusable (the entries it skipped, see
+   * {@link ProviderList}), or why it is empty (not downloaded in an offline load).
    */
   List<Problem> warnings() {
     return warnings;
@@ -79,6 +89,14 @@ final class Provider {
       return List.of();
     }
     Instant now = clock.instant();
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      ProviderList.Parsed parsed = ProviderList.inline(spec, parser);
+      if (parsed.problems().isEmpty()) {
+        entries = List.copyOf(parsed.entries());
+        warnings = parsed.warnings();
+      }
+      return parsed.problems();
+    }
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
       try {
@@ -127,6 +145,9 @@ final class Provider {
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
   boolean refresh(ListFetcher http, TimeSource clock, RuleParser parser) {
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      return false; // written in the config: it changes only with the config
+    }
     Instant now = clock.instant();
     schedule(now);
     try {
@@ -150,6 +171,7 @@ final class Provider {
         save(d, now);
       }
       log.info("provider {}: {} entries", spec.name(), entries.size());
+      warnings.forEach(w -> log.warn("{}", w));
       return true;
     } catch (IOException e) {
       log.warn("provider {}: refresh failed, keeping the old list: {}", spec.name(), e.toString());
@@ -185,21 +207,13 @@ final class Provider {
     }
   }
 
-  /**
-   * Parses {@code body}; replaces the entries only if the list is usable. Entries that cannot be
-   * read are left out, counted in one warning, and logged.
-   */
+  /** Parses {@code body}; replaces the entries only if it has no problems. */
   private List<Problem> use(byte[] body, RuleParser parser) {
     ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
     if (parsed.problems().isEmpty()) {
       entries = List.copyOf(parsed.entries());
+      warnings = parsed.warnings();
       content = body;
-      Problem skipped = parsed.skippedSummary(spec.name());
-      warnings = skipped == null ? List.of() : List.of(skipped);
-      if (skipped != null) {
-        log.warn("{}", skipped);
-        parsed.skipped().forEach(p -> log.debug("{}", p));
-      }
     }
     return parsed.problems();
   }

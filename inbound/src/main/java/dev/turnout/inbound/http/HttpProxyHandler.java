@@ -7,7 +7,7 @@ import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.RejectOutbound;
-import dev.turnout.relay.Connection;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import io.netty.channel.Channel;
@@ -153,8 +153,8 @@ final class HttpProxyHandler extends ClientHandler {
       return;
     }
     HandshakeDeadline.met(client());
-    Connection.Inbound kind =
-        new Connection.Inbound(
+    Inbound kind =
+        new Inbound(
             connect ? "HTTPS" : "HTTP",
             dispatch.listener().name(),
             dispatch.listener().bind().getPort(),

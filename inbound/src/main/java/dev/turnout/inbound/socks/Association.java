@@ -1,7 +1,7 @@
 package dev.turnout.inbound.socks;
 
 import dev.turnout.outbound.Destination;
-import dev.turnout.relay.Connection;
+import dev.turnout.relay.Inbound;
 import io.netty.channel.Channel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,13 +21,12 @@ final class Association {
   final Channel control;
   final InetAddress clientAddress;
   final int requestedPort; // 0: any
-  final Connection.Inbound kind;
+  final Inbound kind;
   InetSocketAddress client; // null until the first datagram
   boolean ended;
   private final Map<Destination, UdpFlow> flows = new LinkedHashMap<>(8, 0.75f, true);
 
-  Association(
-      Channel control, InetAddress clientAddress, int requestedPort, Connection.Inbound kind) {
+  Association(Channel control, InetAddress clientAddress, int requestedPort, Inbound kind) {
     this.control = control;
     this.clientAddress = clientAddress;
     this.requestedPort = requestedPort;

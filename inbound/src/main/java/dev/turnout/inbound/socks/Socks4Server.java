@@ -7,7 +7,7 @@ import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.relay.Connection;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.tcp.TcpRelay;
 import io.netty.channel.Channel;
@@ -99,8 +99,7 @@ final class Socks4Server extends ClientHandler {
       refuse(ctx);
       return;
     }
-    Connection.Inbound kind =
-        new Connection.Inbound("Socks4", listener, dispatch.listener().bind().getPort(), null);
+    Inbound kind = new Inbound("Socks4", listener, dispatch.listener().bind().getPort(), null);
     Origin origin = dispatch.origin(false, client, target, kind);
     if (origin == null) {
       refuse(ctx);

@@ -8,7 +8,7 @@ import dev.turnout.inbound.InboundStats;
 import dev.turnout.netbase.HostNames;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
-import dev.turnout.relay.Connection;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -138,8 +138,8 @@ final class Socks5Server extends ClientHandler {
   }
 
   private void request(ChannelHandlerContext ctx, Socks5CommandRequest request) {
-    Connection.Inbound kind =
-        new Connection.Inbound(
+    Inbound kind =
+        new Inbound(
             "Socks5", dispatch.listener().name(), dispatch.listener().bind().getPort(), user);
     if (request.type() == Socks5CommandType.UDP_ASSOCIATE && udp != null) {
       HandshakeDeadline.met(ctx.channel());

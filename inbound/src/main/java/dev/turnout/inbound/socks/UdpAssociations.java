@@ -7,8 +7,8 @@ import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.UdpOutbound;
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import io.netty.bootstrap.Bootstrap;
@@ -119,8 +119,7 @@ public final class UdpAssociations implements Closeable {
    * handler gone, the encoder still there): replies with the relay's address, then watches the
    * control connection, whose end ends the association.
    */
-  void associate(
-      Channel control, InetSocketAddress client, int requestedPort, Connection.Inbound kind) {
+  void associate(Channel control, InetSocketAddress client, int requestedPort, Inbound kind) {
     Association association = new Association(control, client.getAddress(), requestedPort, kind);
     EventLoop loop = socket.eventLoop();
     loop.execute(

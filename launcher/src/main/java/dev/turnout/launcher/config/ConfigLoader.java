@@ -125,6 +125,7 @@ public final class ConfigLoader {
       rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));
     }
     List<ProviderSpec> providers = RuleProviders.read(top.mapping("rule-providers"), home);
+    RuleSettings ruleSettings = RuleSettings.read(top, home, name);
     TurnoutConfig.Proxies proxies =
         new TurnoutConfig.Proxies(
             top.mappings("proxies"),
@@ -141,10 +142,11 @@ public final class ConfigLoader {
         plan,
         List.copyOf(rules),
         providers,
-        new TurnoutConfig.Files(stateDir, geoip, asn),
+        new TurnoutConfig.Files(stateDir, geoip, asn, ruleSettings.geositeDatabase()),
         proxies,
         fakeDns,
-        inbound);
+        inbound,
+        ruleSettings.subRules());
   }
 
   private static TurnoutConfig.FakeDns fakeDns(MappingReader top, MappingReader dns) {
@@ -301,7 +303,7 @@ public final class ConfigLoader {
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */
-  private static Path path(MappingReader section, String key, Path home, Path fallback) {
+  static Path path(MappingReader section, String key, Path home, Path fallback) {
     String text = section.string(key, null);
     if (text == null) {
       return fallback;

@@ -22,7 +22,8 @@ public record TurnoutConfig(
     Files files,
     Proxies proxies,
     FakeDns fakeDns,
-    InboundSettings inbound) {
+    InboundSettings inbound,
+    Map<String, List<RuleLine>> subRules) {
 
   /**
    * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything
@@ -67,10 +68,14 @@ public record TurnoutConfig(
   }
 
   /**
-   * Where Turnout keeps state (provider copies, fake-IP store) and the optional MaxMind databases
-   * for GEOIP and IP-ASN rules (null when not configured).
+   * Where Turnout keeps state (provider copies, fake-IP store), the optional MaxMind databases for
+   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found).
    */
-  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {}
+  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
+    public Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {
+      this(stateDir, geoipDatabase, asnDatabase, null);
+    }
+  }
 
   /**
    * The {@code dns:} section. {@code systemResolver} (Turnout extension {@code system-resolver})

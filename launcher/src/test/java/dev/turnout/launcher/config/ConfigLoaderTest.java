@@ -180,8 +180,8 @@ class ConfigLoaderTest {
     assertThat(problems.sorted())
         .extracting(Object::toString)
         .containsExactly(
-            "test.yaml:4: warning: rule-providers.a.proxy: accepted and ignored: rule lists are"
-                + " downloaded directly, not through Proxy");
+            "test.yaml:4: warning: rule-providers.a.proxy: downloaded directly (through Turnout's"
+                + " marked sockets), not via Proxy");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.RelaySettings;
@@ -400,7 +401,7 @@ class RelayServerTest {
       Connection listed = connections.snapshot().iterator().next();
       assertThat(listed.route().policy()).isEqualTo("DIRECT");
       assertThat(listed.chain()).containsExactly("DIRECT", "leaf");
-      assertThat(listed.inbound()).isEqualTo(Connection.Inbound.TUN);
+      assertThat(listed.inbound()).isEqualTo(Inbound.TUN);
       assertThat(listed.origin().dialed().getHostString()).isEqualTo("198.18.3.7");
       awaitTrue(() -> listed.upload() == 100_000 && listed.download() == 100_000);
       socket.shutdownOutput();
