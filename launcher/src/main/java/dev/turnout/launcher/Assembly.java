@@ -8,7 +8,9 @@ import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
@@ -23,6 +25,7 @@ import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -82,10 +85,12 @@ final class Assembly {
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
+    LocalAddresses local = LocalAddressWatch.start(onStop);
     Dialer dialer =
         new Dialer(
             dns.dialing(),
             ownRange(plan),
+            local, // DIRECT reaches this host only where a rule names it
             config.tun().routingMark(),
             config.proxies().interfaceName(),
             DIAL_TIMEOUT_MILLIS);
@@ -125,13 +130,14 @@ final class Assembly {
             rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")), config.mode());
     Connections connections = new Connections(policy -> chain(outbounds, policy));
     SharedRelay relay = SharedRelay.start(router, connections, onStop);
+    NatTable nat = null;
     if (config.tun().enable()) {
-      TunPath.start(config, pool, router, relay, loops, host, onStop);
+      nat = TunPath.start(config, pool, router, relay, loops, host, local, onStop);
     }
     List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
     InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
-      startDns(dns, pool, pool6);
+      startDns(dns, pool, pool6, new DnsClients(ownRange(plan), plan.tunInetAddress(), nat));
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -144,17 +150,28 @@ final class Assembly {
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
   private void keepFakeIps(List<FakeIpPool> pools) throws Exception {
     Path file = config.files().stateDir().resolve("fakeip.cache");
-    FakeIpStore store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    FakeIpStore store;
+    try {
+      store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    } catch (IOException e) { // a read-only or full disk: run, and say what is not kept
+      log.warn(
+          "dns: cannot keep fake-IP mappings in {} ({}): they live in memory only",
+          file,
+          e.toString());
+      return;
+    }
     onStop.accept(store); // closed after the DNS server and the relay: a last snapshot
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6) throws Exception {
+  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6, DnsClients clients)
+      throws Exception {
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
         FakeDnsHandler.builder(pool, dns.main())
             .filter(dns.fakeIpFilter(), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(dns.answerHosts());
+            .hosts(dns.answerHosts())
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4());
     if (pool6 != null) {
       handler.ipv6Pool(pool6);
     }
@@ -167,7 +184,8 @@ final class Assembly {
             handler.build(),
             DnsServer.Options.defaults()
                 .withAllowLan(fake.allowLan())
-                .withTrusted(ownRange(config.plan())));
+                .withTrusted(ownRange(config.plan()))
+                .withClients(clients));
     onStop.accept(server);
     log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());
     if (settings.systemResolver()) {

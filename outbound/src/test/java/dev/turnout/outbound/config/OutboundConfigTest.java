@@ -308,4 +308,19 @@ class OutboundConfigTest {
     assertThat(messages(r))
         .containsExactly("proxy \"a\": field \"port\": expected a port number 1-65535, got a list");
   }
+
+  /** Issue 14, defect 6: skip-cert-verify is said once, however many proxies set it. */
+  @Test
+  void skipCertVerifyIsWarnedOnceForAllProxiesThatSetIt() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: h, type: http, server: 127.0.0.1, port: 3128, tls: true,"
+                + " skip-cert-verify: true}",
+            "  - {name: t1, type: trojan, server: 127.0.0.1, port: 443, password: pw,"
+                + " skip-cert-verify: true}",
+            "  - {name: t2, type: trojan, server: 127.0.0.1, port: 443, password: pw,"
+                + " skip-cert-verify: true}");
+    assertThat(messages(r).stream().filter(m -> m.contains("skip-cert-verify is on"))).hasSize(1);
+  }
 }
