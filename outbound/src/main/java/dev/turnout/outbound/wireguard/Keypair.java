@@ -65,6 +65,21 @@ final class Keypair {
   }
 
   /**
+   * The JDK (17) refuses to initialize a ChaCha20-Poly1305 cipher with the key and nonce of its
+   * previous initialization, also for decryption: a forged message with counter n, then the real
+   * one, would fail the real one. Initializing once with a nonce no message uses resets that.
+   */
+  private void initOpener(long counter) throws GeneralSecurityException {
+    IvParameterSpec nonce = new IvParameterSpec(Noise.nonce(counter));
+    try {
+      opener.init(Cipher.DECRYPT_MODE, receiveKey, nonce);
+    } catch (java.security.InvalidKeyException sameAsBefore) {
+      opener.init(Cipher.DECRYPT_MODE, receiveKey, new IvParameterSpec(Noise.nonce(-1)));
+      opener.init(Cipher.DECRYPT_MODE, receiveKey, nonce);
+    }
+  }
+
+  /**
    * Opens a transport message (whose {@link Messages#kind} was checked) into {@code out}. False,
    * writing nothing, when its counter was seen or is out of the window, or it does not
    * authenticate.
@@ -81,7 +96,7 @@ final class Keypair {
         message.nioBuffer(message.readerIndex() + Messages.TRANSPORT_HEADER, sealedLength);
     ByteBuffer dst = out.nioBuffer(out.writerIndex(), plainLength);
     try {
-      opener.init(Cipher.DECRYPT_MODE, receiveKey, new IvParameterSpec(Noise.nonce(counter)));
+      initOpener(counter);
       int n = opener.doFinal(src, dst);
       if (!window.accept(counter)) {
         return false;

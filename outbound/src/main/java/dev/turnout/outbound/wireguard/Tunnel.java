@@ -372,6 +372,12 @@ final class Tunnel {
   private void send(Keypair k, ByteBuf packet, long now) {
     int length = packet.readableBytes();
     int padded = Math.min((length + 15) & ~15, Math.max(peer.mtu(), length));
+    if (padded > length && packet.maxWritableBytes() < padded - length) {
+      // The device's buffers have room for the padding; a copy only for anything else.
+      ByteBuf roomy = alloc.directBuffer(padded).writeBytes(packet);
+      packet.release();
+      packet = roomy;
+    }
     ByteBuf out = alloc.directBuffer(Messages.TRANSPORT_MIN + padded);
     try {
       if (padded > length) {
