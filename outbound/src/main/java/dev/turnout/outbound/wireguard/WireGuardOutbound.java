@@ -85,6 +85,10 @@ public final class WireGuardOutbound implements Outbound, UdpOutbound, AutoClose
     return server + ":" + port;
   }
 
+  Peer peer() {
+    return peer;
+  }
+
   /** The device's name once the tunnel runs, else null. */
   public synchronized String deviceName() {
     Promise<Started> s = starting;
