@@ -135,9 +135,6 @@ final class Tunnel {
       return;
     }
     send(k, packet, now);
-    if (unansweredSince < 0) {
-      unansweredSince = now;
-    }
     if (k.sent() >= REKEY_AFTER_MESSAGES || now - k.createdNanos >= REKEY_AFTER_TIME) {
       startHandshake(now);
     }
@@ -393,6 +390,9 @@ final class Tunnel {
     }
     if (length > 0) {
       stats.sent++;
+      if (unansweredSince < 0) {
+        unansweredSince = now; // data wants an answer within KEEPALIVE + REKEY_TIMEOUT
+      }
     }
     lastSentNanos = now;
     keepaliveOwedSince = -1;

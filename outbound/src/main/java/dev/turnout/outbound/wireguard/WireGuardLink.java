@@ -147,11 +147,17 @@ final class WireGuardLink implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    loop.execute(tunnel::close);
     try {
-      ((AutoCloseable) device).close();
-    } catch (Exception e) {
-      LOG.warn("wireguard: closing {}: {}", device.name(), e.toString());
+      loop.execute(tunnel::close);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      // The loop is gone, and the tunnel's buffers with it.
+    }
+    if (device instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("wireguard: closing {}: {}", device.name(), e.toString());
+      }
     }
   }
 
