@@ -88,6 +88,14 @@ public final class Dialer {
     this(resolver, forbidden, 0, null, 10_000);
   }
 
+  /**
+   * A dialer like this one (resolver, forbidden addresses, routing mark, timeout) whose sockets are
+   * bound to {@code device} instead: for tunnels whose plaintext side is a device of Turnout's own.
+   */
+  public Dialer onDevice(String device) {
+    return new Dialer(resolver, forbidden, marking.mark(), device, connectTimeoutMillis);
+  }
+
   /** False for addresses Turnout must never send to (its own TUN range and listeners). */
   public boolean allowed(InetAddress address) {
     return !forbidden.test(address);
