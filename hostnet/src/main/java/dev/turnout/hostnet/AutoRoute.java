@@ -33,6 +33,16 @@ import java.util.Objects;
  * captured there is nothing left for strict routing to block: whatever main does not route more
  * specifically goes to the TUN, and marked sockets never fall through to it.)
  *
+ * <p>Gateway mode ({@code allow-lan}) needs {@code net.ipv4.ip_forward=1}. When it was off, turning
+ * it on must not make the host a router for everything: two more rules at {@code priority + 1},
+ * ahead of the exclusions, let forwarding serve the TUN only — packets the TUN hands back ({@code
+ * iif <tun>}) keep the main table, and every other packet not sent by this host ({@code not iif
+ * lo}) looks up T, so another host's traffic is relayed under the rules (exclusions and main's
+ * specific routes included) instead of being forwarded around Turnout. When forwarding was on
+ * already (a Docker host, a router), something else relies on it, and it is left alone. With IPv6
+ * captured, {@code net.ipv6.conf.all.forwarding} is handled the same way, with the same two rules
+ * for IPv6.
+ *
  * <p>Reverse-path filtering: with {@code rp_filter=1} (strict) on the TUN, packets the NAT writes
  * back (source = the remote address) pass, because the reverse route of any remote address is
  * {@code default dev <tun>} in table T for an unmarked lookup. Gateway mode needs {@code
@@ -50,6 +60,10 @@ public final class AutoRoute {
 
   /** Size of the priority block; rules use {@code priority .. priority + BLOCK - 1}. */
   public static final int BLOCK = 10;
+
+  private static final String FORWARDING = "net.ipv4.ip_forward";
+  private static final String FORWARDING6 = "net.ipv6.conf.all.forwarding";
+  private static final String FORWARDING_ON = "1";
 
   private final String device;
   private final int table;
@@ -137,17 +151,33 @@ public final class AutoRoute {
   }
 
   /**
-   * Applies the plan (and in gateway mode {@code net.ipv4.ip_forward=1}, with IPv6 also {@code
-   * net.ipv6.conf.all.forwarding=1}) through {@code changes}. On failure the caller closes {@code
+   * Gateway mode when IPv4 forwarding was off: the rules that make forwarding serve the TUN only
+   * (see the class comment), applied before forwarding is turned on.
+   */
+  public List<Step> forwardOnlyIntoTheTun() {
+    return forwardOnlyIntoTheTun("-4");
+  }
+
+  /** {@link #forwardOnlyIntoTheTun()} for {@code family} ({@code -4} or {@code -6}). */
+  public List<Step> forwardOnlyIntoTheTun(String family) {
+    return List.of(
+        rule(family, priority + 1, "iif", device, "lookup", "main"),
+        rule(family, priority + 1, "not", "iif", "lo", "lookup", Integer.toString(table)));
+  }
+
+  /**
+   * Applies the plan (and, in gateway mode, {@code net.ipv4.ip_forward=1} with {@link
+   * #forwardOnlyIntoTheTun} when forwarding was off, and the same for IPv6 with {@code
+   * net.ipv6.conf.all.forwarding}) through {@code changes}. On failure the caller closes {@code
    * changes}, which undoes what was applied.
    */
   public void apply(HostChanges changes) throws IOException {
     if (gateway) {
-      changes.setSysctl("net.ipv4.ip_forward", "1");
+      forwardIntoTheTun(changes, "-4", FORWARDING);
       if (ipv6) {
         // Note: while on, interfaces with accept_ra=1 ignore router advertisements; a host that
         // learns its own IPv6 route from them needs accept_ra=2 to keep it.
-        changes.setSysctl("net.ipv6.conf.all.forwarding", "1");
+        forwardIntoTheTun(changes, "-6", FORWARDING6);
       }
     }
     for (Step step : plan()) {
@@ -157,6 +187,18 @@ public final class AutoRoute {
         changes.addRoute(step.family(), step.spec());
       }
     }
+  }
+
+  /** Turns {@code sysctl} forwarding on, serving the TUN only, unless it is on already. */
+  private void forwardIntoTheTun(HostChanges changes, String family, String sysctl)
+      throws IOException {
+    if (FORWARDING_ON.equals(changes.sysctl(sysctl))) {
+      return; // something else relies on it: left alone
+    }
+    for (Step step : forwardOnlyIntoTheTun(family)) {
+      changes.addRule(step.family(), step.spec());
+    }
+    changes.setSysctl(sysctl, FORWARDING_ON);
   }
 
   private static Step rule(String family, int priority, String... selector) {

@@ -140,11 +140,73 @@ class AutoRouteTest {
     crashed.abandon();
     host.log.clear();
 
-    int sysctls = before.equals("0") ? 1 : 0;
-    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + sysctls);
+    int ours = before.equals("0") ? 1 + gateway().forwardOnlyIntoTheTun().size() : 0;
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + ours);
     assertThat(host.sysctls).containsEntry(FORWARDING, before);
     assertThat(host.log.stream().filter(line -> line.startsWith("sysctl -q -w")).toList())
         .isEqualTo(before.equals("0") ? List.of("sysctl -q -w net.ipv4.ip_forward=0") : List.of());
+  }
+
+  /**
+   * Issue 14, defect 6: gateway mode turned on ip_forward with no forward filter. Forwarding it
+   * turns on serves the TUN only, by rules journaled before it and undone with it.
+   */
+  @Test
+  void forwardingTurnedOnServesOnlyTheTunAndIsFilteredBeforeItIsOn() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "0");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      assertThat(commands.subList(0, 3))
+          .containsExactly(
+              "ip -4 rule add priority 9001 iif turnout0 lookup main",
+              "ip -4 rule add priority 9001 not iif lo lookup 2022",
+              "sysctl -q -w net.ipv4.ip_forward=1");
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .contains(
+              new Change.Rule(
+                  "-4", List.of("priority", "9001", "not", "iif", "lo", "lookup", "2022")));
+    }
+    assertThat(host.log)
+        .contains(
+            "ip -4 rule del priority 9001 not iif lo lookup 2022",
+            "ip -4 rule del priority 9001 iif turnout0 lookup main");
+    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+  }
+
+  @Test
+  void forwardingThatWasOnAlreadyGetsNoFilter() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+    }
+    assertThat(host.log).noneMatch(line -> line.contains("iif"));
+  }
+
+  /** With IPv6 captured, IPv6 forwarding is decided on its own, with the same filter. */
+  @Test
+  void ipv6ForwardingIsTurnedOnServingOnlyTheTunAndOffAgain() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1"); // a router already: IPv4 left alone
+    host.sysctls.put("net.ipv6.conf.all.forwarding", "0");
+    AutoRoute gateway6 =
+        AutoRoute.builder("turnout0").mark(0x2022).gateway(true).ipv6(true).build();
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway6.apply(changes);
+      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      assertThat(commands.subList(0, 3))
+          .containsExactly(
+              "ip -6 rule add priority 9001 iif turnout0 lookup main",
+              "ip -6 rule add priority 9001 not iif lo lookup 2022",
+              "sysctl -q -w net.ipv6.conf.all.forwarding=1");
+      assertThat(host.log).noneMatch(line -> line.startsWith("ip -4") && line.contains("iif"));
+    }
+    assertThat(host.log).contains("ip -6 rule del priority 9001 not iif lo lookup 2022");
+    assertThat(host.sysctls)
+        .containsEntry("net.ipv6.conf.all.forwarding", "0")
+        .containsEntry(FORWARDING, "1");
   }
 
   private static AutoRoute gateway() {

@@ -9,7 +9,9 @@ import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
@@ -24,6 +26,7 @@ import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -82,10 +85,12 @@ final class Assembly {
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
+    LocalAddresses local = LocalAddressWatch.start(onStop);
     Dialer dialer =
         new Dialer(
             dns.dialing(),
             ownRange(plan),
+            local, // DIRECT reaches this host only where a rule names it
             config.tun().routingMark(),
             config.proxies().interfaceName(),
             DIAL_TIMEOUT_MILLIS);
@@ -125,16 +130,21 @@ final class Assembly {
             rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")), config.mode());
     Connections connections = new Connections(policy -> chain(outbounds, policy));
     SharedRelay relay = SharedRelay.start(router, connections, onStop);
+    NatTable nat = null;
     AddressPlan6 tun6 = null; // IPv6 on the TUN, when it got it
     if (config.tun().enable()) {
       FakePools fakePools = new FakePools(pool, pool6);
-      tun6 = TunPath.start(config, fakePools, router, relay, loops, host, onStop);
+      TunPath.Running tun =
+          TunPath.start(config, fakePools, router, relay, loops, host, local, onStop);
+      nat = tun.nat();
+      tun6 = tun.ipv6();
     }
     List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
     InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
       boolean v6 = tun6 != null || !config.tun().enable(); // no fake AAAA the TUN cannot route
-      startDns(dns, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6));
+      DnsClients clients = new DnsClients(ownRange(plan), plan.tunInetAddress(), nat);
+      startDns(dns, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6), clients);
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -147,19 +157,33 @@ final class Assembly {
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
   private void keepFakeIps(List<FakeIpPool> pools) throws Exception {
     Path file = config.files().stateDir().resolve("fakeip.cache");
-    FakeIpStore store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    FakeIpStore store;
+    try {
+      store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    } catch (IOException e) { // a read-only or full disk: run, and say what is not kept
+      log.warn(
+          "dns: cannot keep fake-IP mappings in {} ({}): they live in memory only",
+          file,
+          e.toString());
+      return;
+    }
     onStop.accept(store); // closed after the DNS server and the relay: a last snapshot
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
   private void startDns(
-      DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6, InetSocketAddress listen6)
+      DnsAssembly dns,
+      FakeIpPool pool,
+      FakeIpPool pool6,
+      InetSocketAddress listen6,
+      DnsClients clients)
       throws Exception {
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
         FakeDnsHandler.builder(pool, dns.main())
             .filter(dns.fakeIpFilter(), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(dns.answerHosts());
+            .hosts(dns.answerHosts())
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4());
     if (pool6 != null) {
       handler.ipv6Pool(pool6);
     }
@@ -169,7 +193,8 @@ final class Assembly {
     DnsServer.Options options =
         DnsServer.Options.defaults()
             .withAllowLan(fake.allowLan())
-            .withTrusted(ownRange(config.plan()));
+            .withTrusted(ownRange(config.plan()))
+            .withClients(clients);
     TurnoutConfig.Dns settings = config.dns();
     onStop.accept(DnsServer.start(settings.listen(), answers, options));
     log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());

@@ -11,6 +11,7 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.udp.UdpRelay;
@@ -40,17 +41,18 @@ final class TunPath {
   private TunPath() {}
 
   /**
-   * Starts the TUN path.
+   * Starts the captured data path.
    *
-   * @return the IPv6 plan in force, or null when the TUN serves IPv4 only
+   * @param local this host's addresses: without {@code allow-lan} only they start flows
    */
-  static AddressPlan6 start(
+  static Running start(
       TurnoutConfig config,
       FakePools pools,
       RuleRouter router,
       SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
+      LocalAddresses local,
       Consumer<Closeable> onStop)
       throws IOException, InterruptedException {
     AddressPlan plan = config.plan();
@@ -125,10 +127,20 @@ final class TunPath {
       rewriter.ipv6(plan6.tunAddress(), plan6.range()).icmpEcho6(plan6.range());
     }
     rewriter.flowFilter(new RuleFlowFilter(router, pools));
+    if (!config.fakeDns().allowLan()) {
+      rewriter.localSources(local::containsIpv4); // other hosts' flows are dropped, counted
+      rewriter.localSources6(local::contains);
+    }
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", listeners);
-    return plan6;
+    return new Running(nat, plan6);
   }
+
+  /**
+   * The running path: its NAT table, and the IPv6 plan in force (null when the TUN serves IPv4
+   * only).
+   */
+  record Running(NatTable nat, AddressPlan6 ipv6) {}
 
   /**
    * Gives the TUN its IPv6 address, whose prefix (the IPv6 range) the kernel then routes into it.

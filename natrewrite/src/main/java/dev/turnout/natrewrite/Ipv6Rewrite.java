@@ -158,6 +158,11 @@ final class Ipv6Rewrite {
         : rewriter.forwardUdp(packet, base, hijack, true);
   }
 
+  /** Whether {@code high:low} is the TUN's own IPv6 address. */
+  boolean isTunAddress(long high, long low) {
+    return high == tunHigh && low == tunLow;
+  }
+
   /** Rewrites a forward packet of {@code entry} to {@code session -> tunAddress:targetPort}. */
   Verdict forward(NatEntry entry, boolean tcp) {
     int delta = ip.rewriteAddresses(entry.sessionHigh, entry.sessionLow, tunHigh, tunLow);

@@ -1,12 +1,17 @@
 package dev.turnout.natrewrite;
 
 import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.Ipv6;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *       (that would claim any host is up), unless the launcher widens the echo range.
  *   <li>Early verdict: a {@link FlowFilter} may reject or drop a new flow before it costs a NAT
  *       entry or a socket.
+ *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
+ *       (and {@link Builder#localSources6}) accepts (this host, when {@code allow-lan} is off); a
+ *       new flow from any other host is dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}),
+ *       hijacked DNS included.
  * </ul>
  *
  * Only addresses, ports and the ICMP type change; the IPv4, TCP, UDP and ICMP checksums are patched
@@ -69,6 +78,8 @@ public final class PacketRewriter {
   final boolean hijackTcp;
   private final Ipv4Range echoRange;
   private final FlowFilter filter;
+  private final IntPredicate localSource; // null: any host may start flows
+  private final Predicate<InetAddress> localSource6; // null: any host may start IPv6 flows
   final NatTable natTable;
   final Counters counters = new Counters();
   private final Ipv6Rewrite ipv6; // null: IPv6 is off
@@ -125,6 +136,8 @@ public final class PacketRewriter {
             ? b.echoRange
             : b.captureAll ? null : new Ipv4Range(capturedFirst, capturedLast);
     this.filter = b.filter;
+    this.localSource = b.localSource;
+    this.localSource6 = b.localSource6;
     this.natTable = b.natTable;
     if (b.tunAddress6 != null && !natTable.hasIpv6()) {
       throw new IllegalArgumentException("IPv6 needs a NAT table with an IPv6 pool");
@@ -310,6 +323,9 @@ public final class PacketRewriter {
       // entry is a new connection from a reused port and gets a fresh session address.
       if (entry == null
           || (entry.state() != NatEntry.UNCLAIMED && entry.state() != NatEntry.IDLE)) {
+        if (!mayStartFlows(flow)) {
+          return notLocal();
+        }
         FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
         if (!hijack) {
           judgement = judge(flow);
@@ -368,6 +384,9 @@ public final class PacketRewriter {
     FlowKey flow = flowProbe;
     NatEntry entry = natTable.lookup(flow);
     if (entry == null || entry.state() != NatEntry.IDLE) {
+      if (!mayStartFlows(flow)) {
+        return notLocal();
+      }
       FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
       if (!hijack) {
         judgement = judge(flow);
@@ -402,6 +421,29 @@ public final class PacketRewriter {
         entry.targetPort);
     counters.forwarded.increment();
     return Verdict.FORWARD;
+  }
+
+  private boolean mayStartFlows(FlowKey flow) {
+    if (flow.ipv6) {
+      // Allocates an address, once per new IPv6 flow only; the TUN's own address needs none.
+      return localSource6 == null
+          || ipv6.isTunAddress(flow.sourceHigh, flow.sourceLow)
+          || localSource6.test(Ipv6.address(flow.sourceHigh, flow.sourceLow));
+    }
+    return localSource == null
+        || flow.sourceAddress == tunAddress
+        || localSource.test(flow.sourceAddress);
+  }
+
+  private Verdict notLocal() {
+    FlowKey flow = flowProbe;
+    return counters.drop(
+        DropReason.NOT_LOCAL_SOURCE,
+        "a new flow from another host ("
+            + (flow.ipv6
+                ? IpLiterals.format(Ipv6.address(flow.sourceHigh, flow.sourceLow))
+                : Ipv4.format(flow.sourceAddress))
+            + ") while allow-lan is off");
   }
 
   private FlowFilter.Judgement judge(FlowKey flow) {
@@ -567,6 +609,8 @@ public final class PacketRewriter {
     private Inet6Address tunAddress6;
     private Cidr captured6;
     private Cidr echoRange6;
+    private IntPredicate localSource;
+    private Predicate<InetAddress> localSource6;
 
     private Builder(Inet4Address tunAddress, int relayPort, NatTable natTable) {
       this.tunAddress = Objects.requireNonNull(tunAddress, "tunAddress");
@@ -647,6 +691,25 @@ public final class PacketRewriter {
     /** Consulted on the first packet of every new, non-hijacked flow. Default: accept all. */
     public Builder flowFilter(FlowFilter filter) {
       this.filter = filter;
+      return this;
+    }
+
+    /**
+     * Lets only sources that {@code local} accepts (IPv4 addresses as ints; the TUN address always)
+     * start new flows, for {@code allow-lan: false}; it is asked on the first packet of each flow,
+     * on the TUN thread, so it must be quick and must not block. Default: any source (gateway).
+     */
+    public Builder localSources(IntPredicate local) {
+      this.localSource = Objects.requireNonNull(local);
+      return this;
+    }
+
+    /**
+     * {@link #localSources} for IPv6 flows (with {@link #ipv6}): asked with the source address of
+     * each new IPv6 flow, the TUN's own excepted. Default: any source.
+     */
+    public Builder localSources6(Predicate<InetAddress> local) {
+      this.localSource6 = Objects.requireNonNull(local);
       return this;
     }
 
