@@ -28,7 +28,6 @@ final class ClashKeys {
   private static final String KEEP_ALIVE = "Turnout's sockets use the kernel's TCP keep-alive";
   private static final String ANDROID = "Android only";
   private static final String MACOS = "macOS only";
-  private static final String NO_IPV6_CAPTURE = "IPv6 is not captured by the TUN";
   private static final String AUTO_REDIRECT =
       "auto-route already carries TCP through the TUN, and the fast path keeps established flows"
           + " in the kernel";
@@ -121,8 +120,8 @@ final class ClashKeys {
               "Turnout's own sockets carry routing-mark, so they never loop into the TUN"),
           entry("gso-max-size", "the TUN trades segments of up to 64 KiB"),
           entry("inet4-address", "the TUN's address is the first address of dns.fake-ip-range"),
-          entry("inet6-address", NO_IPV6_CAPTURE),
-          entry("inet6-route-exclude-address", NO_IPV6_CAPTURE),
+          entry(
+              "inet6-address", "the TUN's IPv6 address is the first address of dns.fake-ip-range6"),
           entry("iproute2-table-index", "auto-route uses routing table 2022"),
           entry("iproute2-rule-index", "auto-route uses ip rules 9000 to 9009"),
           entry("auto-redirect", AUTO_REDIRECT),
@@ -140,7 +139,7 @@ final class ClashKeys {
           entry("sendmsgx", MACOS));
 
   private static final String CAPTURE_ALL =
-      "auto-route captures every IPv4 destination and only route-exclude-address narrows it, so"
+      "auto-route captures every destination and only route-exclude-address narrows it, so"
           + " traffic this key keeps out of the TUN would be captured";
   private static final String CAPTURE_EVERYONE =
       "Turnout captures the traffic of every user and interface, so traffic this key leaves"
@@ -151,9 +150,7 @@ final class ClashKeys {
       Map.ofEntries(
           entry("route-address", CAPTURE_ALL),
           entry("inet4-route-address", CAPTURE_ALL),
-          entry(
-              "inet6-route-address",
-              "IPv6 is not captured, so these IPv6 destinations would bypass the rules"),
+          entry("inet6-route-address", CAPTURE_ALL),
           entry("route-address-set", CAPTURE_ALL),
           entry(
               "route-exclude-address-set",

@@ -142,7 +142,7 @@ class CommandLineTest {
                 + ":4: dns.listne: unknown key; expected one of cache-algorithm,"
                 + " default-nameserver, direct-nameserver, direct-nameserver-follow-policy,"
                 + " enable, enhanced-mode, fake-ip-filter, fake-ip-filter-mode, fake-ip-range,"
-                + " fake-ip-ttl, fallback, fallback-filter, ipv6, listen, nameserver,"
+                + " fake-ip-range6, fake-ip-ttl, fallback, fallback-filter, ipv6, listen, nameserver,"
                 + " nameserver-policy, prefer-h3, proxy-server-nameserver,"
                 + " proxy-server-nameserver-policy, respect-rules, system-resolver, use-hosts,"
                 + " use-system-hosts",
