@@ -312,12 +312,7 @@ public final class RuleEngine implements Closeable {
      */
     public RuleEngine build() throws RuleException {
       if (http == null) {
-        http =
-            ListFetcher.using(
-                HttpClient.newBuilder()
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .build());
+        http = defaultFetcher();
       }
       List<Prefix> fake = new ArrayList<>();
       for (String r : options.fakeIpRanges()) {
@@ -358,6 +353,27 @@ public final class RuleEngine implements Closeable {
       engine.warnings().forEach(w -> log.warn("{}", w));
       log.info("rules loaded: {}", engine.stats());
       return engine;
+    }
+
+    /**
+     * The JDK's client, made on the first download: making one costs about a second (its TLS
+     * context), which a config without http providers should not pay.
+     */
+    private static ListFetcher defaultFetcher() {
+      ListFetcher[] made = new ListFetcher[1];
+      return (url, etag, lastModified) -> {
+        synchronized (made) {
+          if (made[0] == null) {
+            made[0] =
+                ListFetcher.using(
+                    HttpClient.newBuilder()
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .build());
+          }
+        }
+        return made[0].fetch(url, etag, lastModified);
+      };
     }
 
     private static List<Rule> parse(List<RuleLine> lines, RuleParser parser, List<Problem> out) {
