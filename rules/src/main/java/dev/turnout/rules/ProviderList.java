@@ -150,7 +150,8 @@ final class ProviderList {
               case IPCIDR -> RuleParser.parseCidrEntry(text);
               case CLASSICAL -> parser.parseEntry(text);
             };
-        entries.add(new Rule(m, text, origin, count, line));
+        boolean classical = spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
+        entries.add(new Rule(m, text, classical, origin, count, line));
       } catch (BadRule e) {
         if (++bad <= MAX_SHOWN) {
           String subject = "provider " + spec.name() + ": entry " + count;
