@@ -19,12 +19,11 @@ final class ReversePath {
   static void allow(String device) throws IOException {
     Files.writeString(CONF.resolve(device).resolve("rp_filter"), "0");
     String all = Files.readString(CONF.resolve("all").resolve("rp_filter")).trim();
-    if (!"0".equals(all)) {
+    if ("1".equals(all)) { // strict; loose (2) passes replies from anywhere the host routes
       LoggerFactory.getLogger(ReversePath.class)
           .warn(
-              "net.ipv4.conf.all.rp_filter is {}: the kernel may drop WireGuard replies on {};"
-                  + " set it to 0",
-              all,
+              "net.ipv4.conf.all.rp_filter is 1 (strict): the kernel may drop WireGuard replies"
+                  + " on {}; set it to 0 or 2",
               device);
     }
   }
