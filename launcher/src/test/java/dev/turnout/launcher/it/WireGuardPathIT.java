@@ -60,19 +60,8 @@ class WireGuardPathIT {
     assertThat(inInternet("ip", "route", "add", OWN_TUNNEL + "/32", "dev", "wgt0")).isTrue();
     turnout =
         sandbox.startTurnout(
-            String.join(
-                "\n",
-                "log-level: info",
-                "dns:",
-                "  enable: true",
-                "  fake-ip-range: 198.18.0.0/15",
-                "  nameserver: [198.51.100.53]",
-                "tun:",
-                "  enable: true",
-                "  device: turnout0",
-                "  auto-route: true",
-                "state-dir: " + sandbox.file("state"),
-                "proxies:",
+            AutoRouteCaptureIT.config(
+                sandbox,
                 "  - {name: wg, type: wireguard, server: 203.0.113.1, port: 51820, ip: "
                     + OWN_TUNNEL
                     + ", private-key: '"
@@ -80,11 +69,9 @@ class WireGuardPathIT {
                     + "', public-key: '"
                     + pub(peerKey)
                     + "', udp: true}",
-                "rules:",
-                "  - DOMAIN-SUFFIX,routed.example.test,wg",
-                "  - DOMAIN-SUFFIX,bulk.example.test,wg",
-                "  - MATCH,DIRECT",
-                ""));
+                "  - DOMAIN-SUFFIX,routed.example.test,wg\n"
+                    + "  - DOMAIN-SUFFIX,bulk.example.test,wg\n"
+                    + "  - MATCH,DIRECT"));
   }
 
   private static boolean inInternet(String... command) throws Exception {

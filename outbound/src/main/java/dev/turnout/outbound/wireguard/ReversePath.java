@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
  * Lets the kernel accept the tunnel's replies on its device: their sources (any address on the
  * internet) are not routed through the device, so reverse-path filtering would drop them. Turns it
  * off for the device; the kernel applies the stricter of the device's and {@code all}'s setting, so
- * a host that enforces it for all interfaces gets a warning. The setting goes with the device.
+ * a host that enforces strict mode for all interfaces gets a warning (loose mode passes them). The
+ * setting goes with the device.
  */
 final class ReversePath {
   private static final Path CONF = Path.of("/proc/sys/net/ipv4/conf");
