@@ -249,7 +249,7 @@ public final class WireGuardOutbound implements Outbound, UdpOutbound, AutoClose
     TunDevice device;
     try {
       device = TunDevice.open(DEVICE_NAME, address, 32, peer.mtu());
-      ReversePath.allow(device.name());
+      DeviceSettings.apply(device.name());
     } catch (IOException | RuntimeException e) {
       promise.tryFailure(new IOException(name + ": " + e.getMessage(), e));
       return;
