@@ -14,6 +14,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,18 +26,21 @@ import org.slf4j.LoggerFactory;
  * member never checked yet counts as alive. With {@code lazy}, checks after the first run only
  * while the group has carried a connection within the last interval. Subclasses choose among the
  * alive members. Thread-safe: results arrive on probe threads, choices are read on event loops.
+ *
+ * <p>url-test and fallback groups can also be fixed to one member ({@link #fix}, the dashboards'
+ * "select" on such a group): while that member is alive it carries every connection, and the choice
+ * is remembered like a select group's until {@link #unfix}.
  */
-abstract class CheckedGroup implements Group, UdpOutbound {
+public abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
 
-  /** The last check of one member: its delay, or null when it failed. */
-  record Health(Duration delay, Instant at) {
-    boolean alive() {
+  /** The last check of one member: its delay, or null when it failed, and when it ended. */
+  public record Health(Duration delay, Instant at) {
+    public boolean alive() {
       return delay != null;
     }
   }
 
-  /** How a group checks its members. */
   /**
    * How members are checked. A null {@code url} (a load-balance group written without one) means no
    * checks: Turnout never probes a built-in public address on the user's behalf.
@@ -50,6 +55,8 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
+  private volatile Outbound fixed;
+  private volatile SelectionStore store = new SelectionStore(null);
 
   CheckedGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     if (members.isEmpty()) {
@@ -72,6 +79,16 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     return members.stream().map(Outbound::name).toList();
   }
 
+  /** The URL members are checked with; null for a load-balance group written without one. */
+  public final URI testUrl() {
+    return check.url();
+  }
+
+  /** How long one check of one member may take. */
+  public final Duration testTimeout() {
+    return check.timeout();
+  }
+
   /** Starts periodic checks; the handle stops them. */
   AutoCloseable start(Scheduler scheduler) {
     return scheduler.every(check.interval(), this::checkAll);
@@ -86,24 +103,41 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     if (check.lazy() && lastCheck != null && lastUsed.isBefore(now.minus(check.interval()))) {
       return;
     }
-    lastCheck = now;
-    for (Outbound m : members) {
-      prober
-          .probe(m, check.url(), check.timeout())
-          .whenComplete(
-              (delay, error) -> {
-                Health h = new Health(error == null ? delay : null, clock.instant());
-                Health before = health.put(m.name(), h);
-                if (before != null && before.alive() != h.alive()) {
-                  LOG.info(
-                      "{}: member {} is {}",
-                      name,
-                      m.name(),
-                      h.alive() ? "alive again" : "dead: " + error);
-                }
-                updated();
-              });
+    checkNow();
+  }
+
+  /**
+   * Checks every member now, lazy or not (a dashboard's "test" button), and completes with the
+   * results once all of them are in; they update the choice as they arrive. Without a {@code url}
+   * nothing is checked and the map is empty.
+   */
+  public final CompletionStage<Map<String, Health>> checkNow() {
+    if (check.url() == null) {
+      return CompletableFuture.completedFuture(Map.of());
     }
+    lastCheck = clock.instant();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (Outbound m : members) {
+      all.add(
+          prober
+              .probe(m, check.url(), check.timeout())
+              .handle(
+                  (delay, error) -> {
+                    Health h = new Health(error == null ? delay : null, clock.instant());
+                    Health before = health.put(m.name(), h);
+                    if (before != null && before.alive() != h.alive()) {
+                      LOG.info(
+                          "{}: member {} is {}",
+                          name,
+                          m.name(),
+                          h.alive() ? "alive again" : "dead: " + error);
+                    }
+                    updated();
+                    return (Void) null;
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> health());
   }
 
   /** Called after each health result; subclasses re-evaluate their choice. */
@@ -133,6 +167,65 @@ abstract class CheckedGroup implements Group, UdpOutbound {
       }
     }
     return alive;
+  }
+
+  /** Whether the group can be fixed to a member: url-test and fallback, not load-balance. */
+  public boolean fixable() {
+    return false;
+  }
+
+  /** The member the group is fixed to, or "" when it chooses by itself. */
+  public final String fixed() {
+    Outbound f = fixed;
+    return f == null ? "" : f.name();
+  }
+
+  /**
+   * Fixes the group to {@code member} and remembers the choice.
+   *
+   * @throws UnsupportedOperationException if the group is not {@link #fixable()}
+   * @throws IllegalArgumentException if {@code member} is not one of the group's members
+   */
+  public final void fix(String member) {
+    if (!fixable()) {
+      throw new UnsupportedOperationException(name + " is a " + type() + " group");
+    }
+    Outbound m = member(member);
+    if (m == null) {
+      throw new IllegalArgumentException("group " + name + " has no member " + member);
+    }
+    fixed = m;
+    store.put(name, member);
+  }
+
+  /** Lets the group choose by itself again, and forgets the remembered choice. */
+  public final void unfix() {
+    fixed = null;
+    store.remove(name);
+  }
+
+  /** Remembers fixed choices in {@code selections}, and restores the one it holds for us. */
+  final void remember(SelectionStore selections) {
+    this.store = selections;
+    String remembered = selections.get(name);
+    if (fixable() && remembered != null && member(remembered) != null) {
+      fixed = member(remembered);
+    }
+  }
+
+  /** The fixed member while it is alive, else null. */
+  final Outbound fixedIfAlive() {
+    Outbound f = fixed;
+    return f != null && alive(f) ? f : null;
+  }
+
+  private Outbound member(String member) {
+    for (Outbound m : members) {
+      if (m.name().equals(member)) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /** The member for this destination. */

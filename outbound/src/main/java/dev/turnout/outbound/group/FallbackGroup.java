@@ -5,7 +5,10 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import java.util.List;
 
-/** {@code fallback}: the first member, in configuration order, that passed its last check. */
+/**
+ * {@code fallback}: the first member, in configuration order, that passed its last check; a member
+ * the group is fixed to comes first while it is alive.
+ */
 final class FallbackGroup extends CheckedGroup {
   FallbackGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
@@ -17,7 +20,16 @@ final class FallbackGroup extends CheckedGroup {
   }
 
   @Override
+  public boolean fixable() {
+    return true;
+  }
+
+  @Override
   Outbound choose(Destination destination) {
+    Outbound f = fixedIfAlive();
+    if (f != null) {
+      return f;
+    }
     for (Outbound m : members) {
       if (alive(m)) {
         return m;

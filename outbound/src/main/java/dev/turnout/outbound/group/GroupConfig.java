@@ -83,6 +83,7 @@ public final class GroupConfig {
       return null;
     }
     CheckedGroup g = checkedGroup(f, type, members, check);
+    g.remember(store);
     if (!"load-balance".equals(type) || url != null) {
       checked.add(g);
     }

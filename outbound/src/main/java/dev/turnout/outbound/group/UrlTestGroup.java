@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * {@code url-test}: the alive member with the lowest measured delay. To avoid flapping, the current
- * member is kept unless it died or another one is faster by more than {@code tolerance}.
+ * member is kept unless it died or another one is faster by more than {@code tolerance}. A member
+ * the group is fixed to wins while it is alive.
  */
 final class UrlTestGroup extends CheckedGroup {
   private final Duration tolerance;
@@ -55,12 +56,18 @@ final class UrlTestGroup extends CheckedGroup {
   }
 
   @Override
+  public boolean fixable() {
+    return true;
+  }
+
+  @Override
   Outbound choose(Destination destination) {
-    return current;
+    Outbound f = fixedIfAlive();
+    return f != null ? f : current;
   }
 
   @Override
   public String now() {
-    return current.name();
+    return choose(null).name();
   }
 }
