@@ -37,7 +37,7 @@ final class QueryProcessor {
     }
   }
 
-  private final FakeDnsHandler handler;
+  private volatile FakeDnsHandler handler;
   final LongAdder queries = new LongAdder();
   final LongAdder malformed = new LongAdder();
   private final Set<Drop> logged = EnumSet.noneOf(Drop.class);
@@ -48,6 +48,10 @@ final class QueryProcessor {
 
   FakeDnsHandler handler() {
     return handler;
+  }
+
+  void handler(FakeDnsHandler next) {
+    handler = next;
   }
 
   /**
