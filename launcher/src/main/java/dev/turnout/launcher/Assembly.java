@@ -1,26 +1,18 @@
 package dev.turnout.launcher;
 
 import dev.turnout.fakedns.DnsServer;
-import dev.turnout.fakedns.DomainFilter;
-import dev.turnout.fakedns.FakeDnsHandler;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.FakeIpStore;
-import dev.turnout.fakedns.Hosts;
-import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.Ipv4;
-import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,20 +21,21 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds a running Turnout from a configuration, in dependency order: upstream DNS, fake-IP pools,
- * dialer and event loops, outbounds, rules, then the TUN path ({@link TunPath}) and the DNS server.
- * Every part's undo goes to {@code onStop} as soon as the part exists, so a start that fails half
- * way is undone exactly as far as it got.
+ * Builds a running Turnout from a configuration, in two parts. The long-lived {@link Foundation}
+ * (fake-IP pools, event loops, live connections, mode) and the data path on it — the TUN path
+ * ({@link TunPath}: TUN, NAT, relays) and the DNS server — live as long as the process. The routing
+ * a configuration describes is a {@link Generation} (outbounds, rules, router and flow filter, DNS
+ * upstreams and filter), which the data path reaches through {@link LiveRouting} and the {@link
+ * Reloader} replaces on {@code PUT /configs}, SIGHUP or a watched change. Every part's undo goes to
+ * {@code onStop} as soon as the part exists, so a start that fails half way is undone exactly as
+ * far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
-  private static final Duration PROVIDER_REFRESH_TICK = Duration.ofSeconds(10);
-  private static final int DIAL_TIMEOUT_MILLIS = 10_000;
 
   private final TurnoutConfig config;
   private final Consumer<Closeable> onStop;
@@ -54,68 +47,61 @@ final class Assembly {
     this.host = new HostSetup(config.tun().device(), onStop);
   }
 
-  static void start(TurnoutConfig config, Consumer<Closeable> onStop) throws Exception {
-    new Assembly(config, onStop).start();
+  /** Starts everything; with {@code watch}, reloads the file whenever it changes. */
+  static void start(TurnoutConfig config, boolean watch, Consumer<Closeable> onStop)
+      throws Exception {
+    new Assembly(config, onStop).start(watch);
   }
 
-  private void start() throws Exception {
+  private void start(boolean watch) throws Exception {
     AddressPlan plan = config.plan();
-    // With auto-route, unmarked upstream queries would enter the TUN and be hijacked back to
-    // Turnout: every upstream socket carries the routing mark, like the dialers'.
-    Upstream upstream =
-        Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(plan.range().firstIpv4(), plan.range().lastIpv4())
-            .soMark(config.tun().routingMark())
-            .build();
-    onStop.accept(upstream);
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
     String range6 = config.fakeDns().fakeIpRange6();
     FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
-    Dialer dialer =
-        new Dialer(
-            upstream,
-            ownRange(plan),
-            config.tun().routingMark(),
-            config.proxies().interfaceName(),
-            DIAL_TIMEOUT_MILLIS);
     EventLoopGroup loops =
         new MultiThreadIoEventLoopGroup(
             Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
     onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
-    Outbounds outbounds = Components.outbounds(config, dialer, loops);
-    onStop.accept(outbounds::close);
-    outbounds.start();
-    RuleEngine rules =
-        Components.rules(
-            config,
-            upstream, // the engine waits for it at most 5 s
-            outbounds.asMap().keySet(),
-            new MarkedListFetcher(dialer, loops));
-    onStop.accept(rules);
-    if (!config.ruleProviders().isEmpty()) {
-      ScheduledExecutorService refresher =
-          Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
-      onStop.accept(refresher::shutdownNow);
-      rules.scheduleRefresh(refresher, PROVIDER_REFRESH_TICK);
-    }
-    RuleRouter router =
-        new RuleRouter(rules, outbounds.asMap(), new ProcessLookup(Path.of("/proc")));
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
+    onStop.accept(scheduler::shutdownNow);
+    LiveRouting routing = new LiveRouting();
+    Connections connections = new Connections(routing::chain);
+    Foundation base =
+        new Foundation(
+            plan,
+            pool,
+            pool6,
+            loops,
+            scheduler,
+            connections,
+            new RoutingMode(RoutingMode.Mode.of(config.control().mode())),
+            new ProcessLookup(Path.of("/proc")));
+
+    Generation first = Generation.build(config, base, null);
+    routing.swap(first);
+    onStop.accept(() -> routing.current().close());
+    first.start(base);
     if (config.tun().enable()) {
-      Connections connections = new Connections(policy -> chain(outbounds, policy));
-      TunPath.start(config, pool, rules, router, connections, loops, host, onStop);
+      TunPath.start(config, pool, routing, connections, loops, host, onStop);
     }
-    if (config.dns().enable()) {
-      startDns(upstream, pool, pool6);
+    DnsServer dns = config.dns().enable() ? startDns(first) : null;
+    Reloader reloader = new Reloader(config.file(), base, routing, dns);
+    onStop.accept(reloader);
+    reloader.onHangup();
+    if (watch) {
+      onStop.accept(ConfigWatch.start(config.file(), reloader));
     }
     log.info(
-        "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
+        "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}, mode {}",
         Ipv4.address(plan.fakeFirst()).getHostAddress(),
         Ipv4.address(plan.fakeLast()).getHostAddress(),
         Ipv4.address(plan.natFirst()).getHostAddress(),
-        Ipv4.address(plan.natLast()).getHostAddress());
+        Ipv4.address(plan.natLast()).getHostAddress(),
+        config.control().mode());
   }
 
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
@@ -126,30 +112,24 @@ final class Assembly {
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(Upstream upstream, FakeIpPool pool, FakeIpPool pool6) throws Exception {
+  /** The DNS listener, answering with the first generation's handler until a reload. */
+  private DnsServer startDns(Generation first) throws Exception {
     TurnoutConfig.Dns dns = config.dns();
-    TurnoutConfig.FakeDns fake = config.fakeDns();
-    FakeDnsHandler.Builder handler =
-        FakeDnsHandler.builder(pool, upstream)
-            .filter(DomainFilter.of(dns.fakeIpFilter()), DomainFilter.Mode.parse(fake.filterMode()))
-            .hosts(Hosts.of(fake.hosts()));
-    if (pool6 != null) {
-      handler.ipv6Pool(pool6);
-    }
     // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
     // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
     DnsServer server =
         DnsServer.start(
             dns.listen(),
-            handler.build(),
+            first.dns,
             DnsServer.Options.defaults()
-                .withAllowLan(fake.allowLan())
-                .withTrusted(ownRange(config.plan())));
+                .withAllowLan(config.fakeDns().allowLan())
+                .withTrusted(Generation.ownRange(config.plan())));
     onStop.accept(server);
-    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), upstream);
+    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), first.upstream);
     if (dns.systemResolver()) {
       host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
     }
+    return server;
   }
 
   /**
@@ -164,11 +144,6 @@ final class Assembly {
       name = outbounds.get(name) instanceof Group group ? group.now() : null;
     }
     return chain;
-  }
-
-  /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
-  private static Predicate<InetAddress> ownRange(AddressPlan plan) {
-    return address -> address instanceof Inet4Address && plan.range().contains(Ipv4.toInt(address));
   }
 
   static ThreadFactory daemonThreads(String name) {

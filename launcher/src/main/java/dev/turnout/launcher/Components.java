@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class Components {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
 
+  /** The policies every configuration has. */
+  static final Set<String> BUILT_INS = Set.of("DIRECT", "REJECT", "REJECT-DROP", "GLOBAL");
+
   private Components() {}
 
   /**

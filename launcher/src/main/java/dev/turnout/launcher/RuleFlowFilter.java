@@ -8,7 +8,6 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Network;
-import dev.turnout.rules.RuleEngine;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -19,17 +18,16 @@ import java.util.Optional;
  * with a RST (a UDP datagram with ICMP port unreachable) and REJECT-DROP never answers, so a
  * rejected flow costs no socket and no NAT entry; any other route travels with the NAT entry to the
  * relay ({@link Judged}), which does not decide again. Otherwise the flow is left undecided and the
- * relay's {@link RuleRouter} decides.
+ * relay's {@link RuleRouter} decides. One filter per {@link Generation}: it decides with that
+ * configuration's rules, mode applied.
  */
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
 
-  private final RuleEngine rules;
   private final RuleRouter router;
   private final FakeIpPool pool;
 
-  RuleFlowFilter(RuleEngine rules, RuleRouter router, FakeIpPool pool) {
-    this.rules = rules;
+  RuleFlowFilter(RuleRouter router, FakeIpPool pool) {
     this.router = router;
     this.pool = pool;
   }
@@ -52,7 +50,7 @@ final class RuleFlowFilter implements FlowFilter {
       int sourcePort,
       Inet4Address destination,
       int destinationPort) {
-    if (rules.mayBlock()) {
+    if (router.mayBlock()) {
       return Judgement.UNDECIDED;
     }
     ConnectionInfo.Builder connection =
@@ -69,7 +67,7 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = router.routeOf(rules.decide(connection.build()));
+    Router.Route route = router.route(connection.build());
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

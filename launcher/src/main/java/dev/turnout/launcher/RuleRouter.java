@@ -1,6 +1,8 @@
 package dev.turnout.launcher;
 
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
@@ -10,22 +12,34 @@ import dev.turnout.rules.RuleEngine;
 import java.util.Map;
 
 /**
- * Routes relayed flows with the Clash rule engine: the flows {@link RuleFlowFilter} could not
- * decide on their first packet because some rule resolves a name or looks up the owning process.
+ * Routes flows of one configuration ({@link Generation}) with the Clash rule engine, or, in global
+ * and direct {@link RoutingMode mode}, to GLOBAL or DIRECT without asking it. The relay asks for
+ * the flows {@link RuleFlowFilter} could not decide on their first packet (some rule resolves a
+ * name or looks up the owning process); the filter asks {@link #route(ConnectionInfo)} itself.
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
+  private final RoutingMode mode;
 
-  RuleRouter(RuleEngine rules, Map<String, Outbound> outbounds, ProcessLookup processes) {
+  RuleRouter(
+      RuleEngine rules,
+      Map<String, Outbound> outbounds,
+      ProcessLookup processes,
+      RoutingMode mode) {
     this.rules = rules;
     this.outbounds = outbounds;
     this.processes = processes;
+    this.mode = mode;
   }
 
   @Override
   public Route route(Origin origin) {
+    RoutingMode.Mode now = mode.get();
+    if (now != RoutingMode.Mode.RULE) {
+      return modeRoute(now);
+    }
     ConnectionInfo connection =
         ConnectionInfo.builder(origin.udp() ? Network.UDP : Network.TCP)
             .host(origin.host())
@@ -34,6 +48,12 @@ final class RuleRouter implements Router {
             .process(() -> processes.ownerOf(origin.source()))
             .build();
     return routeOf(rules.decide(connection));
+  }
+
+  /** The route of {@code connection}: as the rules decide, or as the mode says. */
+  Route route(ConnectionInfo connection) {
+    RoutingMode.Mode now = mode.get();
+    return now == RoutingMode.Mode.RULE ? routeOf(rules.decide(connection)) : modeRoute(now);
   }
 
   /** The relay's view of a rule engine decision. */
@@ -45,9 +65,14 @@ final class RuleRouter implements Router {
     return new Route(decision.policy(), decision.rule(), source, outbounds.get(decision.policy()));
   }
 
-  /** Only when some rule resolves a name or looks up the owning process. */
+  private Route modeRoute(RoutingMode.Mode now) {
+    String policy = now == RoutingMode.Mode.GLOBAL ? Outbounds.GLOBAL : DirectOutbound.NAME;
+    return new Route(policy, "(mode " + now.label() + ")", "mode", outbounds.get(policy));
+  }
+
+  /** Only in rule mode, when some rule resolves a name or looks up the owning process. */
   @Override
   public boolean mayBlock() {
-    return rules.mayBlock();
+    return mode.get() == RoutingMode.Mode.RULE && rules.mayBlock();
   }
 }

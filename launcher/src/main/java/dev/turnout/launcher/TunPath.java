@@ -16,7 +16,6 @@ import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
-import dev.turnout.rules.RuleEngine;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
@@ -31,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires the captured data path: the TUN device (and auto-route), the kernel fast path, the NAT
  * table, the TCP and UDP relay listeners on the TUN address, and the loop that reads, rewrites and
- * writes back every packet.
+ * writes back every packet. All of it lives as long as Turnout; the relays and the loop's flow
+ * filter route with whatever {@link Generation} {@link LiveRouting} holds at the time.
  */
 final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
@@ -43,8 +43,7 @@ final class TunPath {
   static void start(
       TurnoutConfig config,
       FakeIpPool pool,
-      RuleEngine rules,
-      RuleRouter router,
+      LiveRouting routing,
       Connections connections,
       EventLoopGroup loops,
       HostSetup host,
@@ -86,7 +85,7 @@ final class TunPath {
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    TcpRelay tcp = new TcpRelay(router, blocking, connections, RelaySettings.DEFAULTS);
+    TcpRelay tcp = new TcpRelay(routing, blocking, connections, RelaySettings.DEFAULTS);
     onStop.accept(tcp);
     onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
     onStop.accept(
@@ -94,7 +93,7 @@ final class TunPath {
             relayAddress,
             loops,
             origins,
-            router,
+            routing,
             blocking,
             connections,
             tunConfig.udpTimeout(),
@@ -113,7 +112,7 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(rules, router, pool));
+    rewriter.flowFilter(routing);
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
   }

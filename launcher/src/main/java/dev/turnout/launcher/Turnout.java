@@ -22,8 +22,11 @@ final class Turnout implements Closeable {
 
   private Turnout() {}
 
-  /** Starts, waits for SIGINT/SIGTERM, stops. Returns the process exit code. */
-  static int runUntilSignalled(TurnoutConfig config) {
+  /**
+   * Starts, waits for SIGINT/SIGTERM, stops. With {@code watch}, reloads the file when it changes.
+   * Returns the process exit code.
+   */
+  static int runUntilSignalled(TurnoutConfig config, boolean watch) {
     Logging.setLevel(config.logLevel());
     Turnout turnout = new Turnout();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -36,7 +39,7 @@ final class Turnout implements Closeable {
             "turnout-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      Assembly.start(config, turnout::onStop);
+      Assembly.start(config, watch, turnout::onStop);
     } catch (ConfigException e) {
       Main.printProblems(e);
       return Main.EXIT_CONFIG;

@@ -72,7 +72,11 @@ public final class ConfigLoader {
     return read(name, file, text, problems);
   }
 
-  static TurnoutConfig parse(String name, Path file, String text) throws ConfigException {
+  /**
+   * The configuration written in {@code text} (a reload's payload); {@code name} names it in
+   * problems, and relative paths are taken from {@code file}'s directory.
+   */
+  public static TurnoutConfig parse(String name, Path file, String text) throws ConfigException {
     Problems problems = new Problems(name);
     return checked(read(name, file, text, problems), problems);
   }
@@ -98,7 +102,6 @@ public final class ConfigLoader {
     MappingReader top = MappingReader.of(root.get(), problems);
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
-    top.choice("mode", "rule", List.of("rule"));
     if (top.bool("ipv6", false)) {
       problems.error(top.keyAt("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
     }
@@ -118,6 +121,7 @@ public final class ConfigLoader {
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
 
     Path home = file.toAbsolutePath().getParent();
+    ControlSettings control = ControlSettings.read(top, home);
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
     Path geoip = path(top, "geoip-database", home, null);
     Path asn = path(top, "asn-database", home, null);
@@ -142,7 +146,8 @@ public final class ConfigLoader {
         providers,
         new TurnoutConfig.Files(stateDir, geoip, asn),
         proxies,
-        fakeDns);
+        fakeDns,
+        control);
   }
 
   private static TurnoutConfig.FakeDns fakeDns(MappingReader top, MappingReader dns) {

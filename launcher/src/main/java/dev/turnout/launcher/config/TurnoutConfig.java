@@ -19,7 +19,8 @@ public record TurnoutConfig(
     List<ProviderSpec> ruleProviders,
     Files files,
     Proxies proxies,
-    FakeDns fakeDns) {
+    FakeDns fakeDns,
+    ControlSettings control) {
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with

@@ -1,0 +1,25 @@
+package dev.turnout.launcher;
+
+import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.relay.Connections;
+import io.netty.channel.EventLoopGroup;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The parts of a running Turnout that outlive every reload, which each {@link Generation} builds
+ * on: the address plan, the fake-IP pools (so no application's cached answer is invalidated), the
+ * event loops, one scheduler for provider refreshes and retirements, the live connections, the
+ * routing mode and the process lookup. The TUN, NAT, relays and DNS listener are long-lived too;
+ * they reach the current generation through {@link LiveRouting}. {@code pool6} is null without
+ * {@code dns.ipv6}.
+ */
+record Foundation(
+    AddressPlan plan,
+    FakeIpPool pool,
+    FakeIpPool pool6,
+    EventLoopGroup loops,
+    ScheduledExecutorService scheduler,
+    Connections connections,
+    RoutingMode mode,
+    ProcessLookup processes) {}
