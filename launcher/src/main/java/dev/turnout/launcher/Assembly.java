@@ -95,6 +95,9 @@ final class Assembly {
     if (watch) {
       onStop.accept(ConfigWatch.start(config.file(), reloader));
     }
+    if (config.control().controller() != null) {
+      ControllerAssembly.start(config.control().controller(), base, routing, reloader, onStop);
+    }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}, mode {}",
         Ipv4.address(plan.fakeFirst()).getHostAddress(),
