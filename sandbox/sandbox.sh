@@ -28,7 +28,9 @@
 #           here; /etc/netns/NAME-c/resolv.conf points at Turnout's DNS (198.18.0.1).
 #   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
 #           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
-#           -> 203.0.113.10 and answers MX/TXT for example.test.
+#           -> 203.0.113.10 and answers MX/TXT for example.test. nginx serves DIR/www, and
+#           /slow/FILE?rate=64k the same file at that many bytes per second, for downloads that
+#           last while a test acts.
 #
 # A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
 # the default): every Docker host and router forwards, and some distributions filter reverse paths
@@ -119,9 +121,13 @@ http {
   fastcgi_temp_path $dir/nginx/fastcgi;
   uwsgi_temp_path $dir/nginx/uwsgi;
   scgi_temp_path $dir/nginx/scgi;
+  # /slow/FILE serves www/FILE at ?rate= bytes per second (nginx sizes: 64k, 2m; default 64k):
+  # downloads that last, for tests that act while one runs.
+  map \$arg_rate \$slow_rate { default \$arg_rate; "" 64k; }
   server {
     listen 203.0.113.10:80 backlog=4096;
     root $dir/www;
+    location /slow/ { alias $dir/www/; limit_rate \$slow_rate; }
   }
 }
 CONF

@@ -37,6 +37,7 @@ import java.util.function.Consumer;
  * costs memory for at most one tick's events.
  */
 final class EventStream {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventStream.class);
   private static final int MAX_FRAME = 64 * 1024;
 
   /** Produces the events of one tick. Called on the event loop only. */
@@ -55,6 +56,13 @@ final class EventStream {
    */
   static void start(Exchange exchange, long firstMillis, long periodMillis, Source source) {
     exchange.takenOver();
+    if (log.isDebugEnabled()) {
+      log.debug(
+          "{} {} stream{}",
+          exchange.method,
+          Exchange.redacted(exchange.uri),
+          exchange.wantsWebSocket() ? " (WebSocket)" : "");
+    }
     ChannelHandlerContext ctx = exchange.ctx;
     Channel channel = ctx.channel();
     if (exchange.wantsWebSocket()) {

@@ -39,6 +39,7 @@ final class Exchange {
 
   final ChannelHandlerContext ctx;
   final String method;
+  final String uri;
   final List<String> segments;
   final HttpHeaders headers;
   final Map<String, List<String>> query;
@@ -58,6 +59,7 @@ final class Exchange {
     this.ctx = ctx;
     this.request = request;
     this.method = request.method().name();
+    this.uri = request.uri();
     this.segments = segments;
     this.headers = request.headers();
     this.query = query;
@@ -196,6 +198,9 @@ final class Exchange {
       return;
     }
     answered = true;
+    if (log.isDebugEnabled()) {
+      log.debug("{} {} {}", method, redacted(uri), response.status().code());
+    }
     HttpHeaders out = response.headers();
     if (withCors) {
       cors.actual(headers, out);
@@ -225,6 +230,11 @@ final class Exchange {
   /** Marks the exchange answered by a stream that now owns the connection. */
   void takenOver() {
     answered = true;
+  }
+
+  /** The URI for the log, without the secret a WebSocket URL carries. */
+  static String redacted(String uri) {
+    return uri.replaceAll("([?&]token=)[^&]*", "$1***");
   }
 
   static FullHttpResponse empty(HttpResponseStatus status) {

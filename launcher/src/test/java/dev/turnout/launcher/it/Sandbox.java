@@ -30,6 +30,7 @@ final class Sandbox implements AutoCloseable {
   final String internet;
   final Path dir;
   private final List<TurnoutProcess> started = new ArrayList<>();
+  private final List<Process> background = new ArrayList<>();
 
   private Sandbox(String name, Path dir) {
     this.name = name;
@@ -89,6 +90,25 @@ final class Sandbox implements AutoCloseable {
     return Files.readAllLines(Path.of("/run/turnout", "netns-" + inode, "turnout0", "journal"));
   }
 
+  /**
+   * Starts {@code command} in the client namespace without waiting, its output in {@code
+   * DIR/NAME.out}; {@link #close} ends it (and what it started) if it is still running.
+   */
+  Process inClientBackground(String name, String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", client));
+    full.addAll(List.of(command));
+    Process process =
+        new ProcessBuilder(full)
+            .redirectErrorStream(true)
+            .redirectOutput(file(name + ".out").toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    synchronized (background) {
+      background.add(process);
+    }
+    return process;
+  }
+
   /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
   void startServer(String which) throws Exception {
     Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
@@ -117,9 +137,15 @@ final class Sandbox implements AutoCloseable {
   TurnoutProcess startTurnout(String yaml) throws Exception {
     Path config = dir.resolve("config-" + started.size() + ".yaml");
     Files.writeString(config, yaml);
+    return startTurnout(config);
+  }
+
+  /** Starts Turnout on {@code config} with more {@code run} options, and waits until ready. */
+  TurnoutProcess startTurnout(Path config, String... options) throws Exception {
     Path log = dir.resolve("turnout-" + started.size() + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 "ip",
                 "netns",
                 "exec",
@@ -129,9 +155,10 @@ final class Sandbox implements AutoCloseable {
                 JAR.toString(),
                 "run",
                 "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+                config.toString()));
+    command.addAll(List.of(options));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     TurnoutProcess process = new TurnoutProcess(builder.start(), log);
     started.add(process);
     process.awaitLog("Turnout ready", Duration.ofSeconds(30));
@@ -251,6 +278,12 @@ final class Sandbox implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    synchronized (background) {
+      for (Process process : background) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
     for (TurnoutProcess process : started) {
       process.kill();
     }

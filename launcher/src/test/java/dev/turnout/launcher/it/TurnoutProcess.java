@@ -44,6 +44,25 @@ final class TurnoutProcess {
     return process.exitValue();
   }
 
+  /** Sends a signal ({@code HUP}, say) to the JVM. */
+  void signal(String name) throws Exception {
+    Sandbox.Result r =
+        Sandbox.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process.pid()));
+    if (r.exit() != 0) {
+      throw new IllegalStateException("kill -" + name + " failed: " + r);
+    }
+  }
+
+  /** The number of times {@code text} occurs in the log so far. */
+  int count(String text) throws IOException {
+    String log = log();
+    int n = 0;
+    for (int i = log.indexOf(text); i >= 0; i = log.indexOf(text, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
