@@ -31,13 +31,17 @@ final class ControllerAssembly {
     LogRing logs = new LogRing(LOG_LINES);
     RingAppender appender = RingAppender.attach(logs);
     onStop.accept(appender::detach);
+    java.util.concurrent.ExecutorService lookups =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            Assembly.daemonThreads("turnout-process"));
+    onStop.accept(lookups::shutdownNow);
     Control control =
         new Control(
             new LiveConfig(routing, base.mode(), reloader),
             new LiveProxies(routing, new HttpProber(base.loops()), new DelayHistory()),
             new LiveProviders(routing, base.scheduler()),
             new LiveRules(routing),
-            new LiveConnections(base.connections()),
+            new LiveConnections(base.connections(), base.processes(), lookups),
             new LiveDns(routing, base),
             logs);
     Controller controller =

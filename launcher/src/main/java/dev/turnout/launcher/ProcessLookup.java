@@ -7,8 +7,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +38,97 @@ final class ProcessLookup {
       return inode == null ? null : processWithSocket("socket:[" + inode + "]");
     } catch (IOException | RuntimeException e) {
       log.debug("process lookup for {} failed: {}", local, e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * The owners of many local sockets at once, for the controller's connection list: one read of
+   * {@code /proc/net/tcp} and {@code /proc/net/udp} and one walk of every process's descriptors,
+   * however many sockets are asked for. Sockets whose owner cannot be found are left out.
+   */
+  Map<InetSocketAddress, ProcessInfo> ownersOf(
+      Collection<InetSocketAddress> tcp, Collection<InetSocketAddress> udp) {
+    Map<String, InetSocketAddress> byInode = new HashMap<>();
+    try {
+      inodes(proc.resolve("net/tcp"), tcp, byInode);
+      inodes(proc.resolve("net/udp"), udp, byInode);
+    } catch (IOException | RuntimeException e) {
+      log.debug("process lookup: cannot read the socket tables: {}", e.toString());
+      return Map.of();
+    }
+    Map<InetSocketAddress, ProcessInfo> owners = new HashMap<>();
+    if (byInode.isEmpty()) {
+      return owners;
+    }
+    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, "[0-9]*")) {
+      for (Path pid : pids) {
+        ProcessInfo info = null;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(pid.resolve("fd"))) {
+          for (Path fd : fds) {
+            String link = readLink(fd);
+            if (link == null || !link.startsWith("socket:[")) {
+              continue;
+            }
+            InetSocketAddress local = byInode.remove(link.substring(8, link.length() - 1));
+            if (local != null) {
+              info = info != null ? info : describe(pid);
+              if (info != null) {
+                owners.put(local, info);
+              }
+            }
+          }
+        } catch (IOException e) {
+          // the process exited or is not ours to read
+        }
+        if (byInode.isEmpty()) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("process lookup: cannot list processes: {}", e.toString());
+    }
+    return owners;
+  }
+
+  private static void inodes(
+      Path table, Collection<InetSocketAddress> wanted, Map<String, InetSocketAddress> byInode)
+      throws IOException {
+    if (wanted.isEmpty()) {
+      return;
+    }
+    Map<String, InetSocketAddress> byAddress = new HashMap<>();
+    for (InetSocketAddress local : wanted) {
+      if (local.getAddress() instanceof Inet4Address address) {
+        byAddress.put(procAddress(address, local.getPort()), local);
+      }
+    }
+    List<String> lines = Files.readAllLines(table);
+    for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+      String[] fields = line.trim().split("\\s+");
+      if (fields.length > 9) {
+        InetSocketAddress local = byAddress.get(fields[1]);
+        if (local != null && !fields[9].equals("0")) {
+          byInode.put(fields[9], local);
+        }
+      }
+    }
+  }
+
+  private static String readLink(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException e) {
+      return null; // closed while we looked
+    }
+  }
+
+  private static ProcessInfo describe(Path pid) {
+    try {
+      String name = Files.readString(pid.resolve("comm")).trim();
+      String path = readLink(pid.resolve("exe"));
+      return new ProcessInfo(name, path == null ? "" : path);
+    } catch (IOException e) {
       return null;
     }
   }

@@ -236,6 +236,14 @@ class ControllerApiIT {
     Map<String, Object> metadata = (Map<String, Object>) first.get("metadata");
     assertThat(metadata).containsEntry("type", "Tun").containsEntry("network", "tcp");
     assertThat(metadata.get("sourcePort")).isInstanceOf(String.class);
+    Map<String, Object> named =
+        api.awaitConnection(
+            c ->
+                c.get("id").equals(first.get("id"))
+                    && "curl".equals(((Map<String, Object>) c.get("metadata")).get("process")),
+            T);
+    assertThat(((Map<String, Object>) named.get("metadata")).get("processPath"))
+        .isEqualTo("/usr/bin/curl");
 
     api.select("Proxy", "dante-b");
     assertThat(api.proxy("Proxy")).containsEntry("now", "dante-b");
