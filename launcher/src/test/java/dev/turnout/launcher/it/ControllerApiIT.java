@@ -360,4 +360,47 @@ class ControllerApiIT {
     assertThat(api.proxy("Auto")).containsEntry("fixed", "");
     assertThat(api.call("DELETE", "/proxies/Proxy", null).status()).isEqualTo(400);
   }
+
+  /** A UDP session closed through the API ends at once; the next datagram opens a new one. */
+  @Test
+  @Order(8)
+  void aUdpSessionClosedThroughTheApiEndsAndTheNextDatagramOpensAnother() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    try {
+      sandbox.inClientBackground(
+          "udp-client",
+          "python3",
+          "-c",
+          String.join(
+              "\n",
+              "import socket, time",
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+              "s.connect((socket.gethostbyname('www.example.test'), 7))",
+              "end = time.time() + 30",
+              "while time.time() < end:",
+              "    s.send(b'ping')",
+              "    time.sleep(0.1)"));
+      Map<String, Object> first =
+          api.awaitConnection(
+              c -> "www.example.test".equals(ControllerClient.host(c)) && isUdp(c), T);
+      assertThat(api.call("DELETE", "/connections/" + first.get("id"), null).status())
+          .isEqualTo(204);
+      Map<String, Object> next =
+          api.awaitConnection(
+              c ->
+                  "www.example.test".equals(ControllerClient.host(c))
+                      && isUdp(c)
+                      && !c.get("id").equals(first.get("id")),
+              T);
+      assertThat(api.connections()).noneMatch(c -> c.get("id").equals(first.get("id")));
+      assertThat((Long) next.get("upload")).isPositive();
+    } finally {
+      echo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean isUdp(Map<String, Object> connection) {
+    return "udp".equals(((Map<String, Object>) connection.get("metadata")).get("network"));
+  }
 }
