@@ -67,7 +67,10 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = router.route(connection.build());
+    Router.Route route = router.quickRoute(connection::build);
+    if (route == null) {
+      return Judgement.UNDECIDED; // the mode changed to rule meanwhile: the relay decides
+    }
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

@@ -10,12 +10,13 @@ import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Routes flows of one configuration ({@link Generation}) with the Clash rule engine, or, in global
  * and direct {@link RoutingMode mode}, to GLOBAL or DIRECT without asking it. The relay asks for
  * the flows {@link RuleFlowFilter} could not decide on their first packet (some rule resolves a
- * name or looks up the owning process); the filter asks {@link #route(ConnectionInfo)} itself.
+ * name or looks up the owning process); the filter asks {@link #quickRoute} itself.
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
@@ -50,10 +51,17 @@ final class RuleRouter implements Router {
     return routeOf(rules.decide(connection));
   }
 
-  /** The route of {@code connection}: as the rules decide, or as the mode says. */
-  Route route(ConnectionInfo connection) {
+  /**
+   * The route of a flow's first packet, or null when deciding might block (rule mode, and some rule
+   * resolves a name or looks up a process): the mode is read once, so a switch in between cannot
+   * make the TUN loop wait for a lookup.
+   */
+  Route quickRoute(Supplier<ConnectionInfo> connection) {
     RoutingMode.Mode now = mode.get();
-    return now == RoutingMode.Mode.RULE ? routeOf(rules.decide(connection)) : modeRoute(now);
+    if (now != RoutingMode.Mode.RULE) {
+      return modeRoute(now);
+    }
+    return rules.mayBlock() ? null : routeOf(rules.decide(connection.get()));
   }
 
   /** The relay's view of a rule engine decision. */
