@@ -127,8 +127,13 @@ final class Browser implements AutoCloseable {
 
   /** Waits until {@code condition} holds (not null, not false), for at most {@link #WAIT}. */
   <T> T await(String what, Function<WebDriver, T> condition) {
+    return await(what, WAIT, condition);
+  }
+
+  /** Waits until {@code condition} holds, for at most {@code timeout}. */
+  <T> T await(String what, Duration timeout, Function<WebDriver, T> condition) {
     try {
-      return new WebDriverWait(web, WAIT, Duration.ofMillis(200)).until(condition);
+      return new WebDriverWait(web, timeout, Duration.ofMillis(200)).until(condition);
     } catch (org.openqa.selenium.TimeoutException e) {
       String shot;
       try {
@@ -137,14 +142,19 @@ final class Browser implements AutoCloseable {
         shot = "no screenshot: " + io;
       }
       throw new AssertionError(
-          "no " + what + " within " + WAIT + " (" + shot + "); the page says:\n" + text(), e);
+          "no " + what + " within " + timeout + " (" + shot + "); the page says:\n" + text(), e);
     }
   }
 
   /** Waits until the page's visible text contains every one of {@code texts}. */
   void awaitText(String... texts) {
+    awaitText(WAIT, texts);
+  }
+
+  void awaitText(Duration timeout, String... texts) {
     await(
         "page text " + List.of(texts),
+        timeout,
         d -> {
           String now = text();
           for (String t : texts) {

@@ -141,10 +141,28 @@ class DashboardsIT {
 
       // The log: Turnout's connection lines arrive over the WebSocket.
       b.open(BASE + "/ui/yacd/#/logs");
-      sandbox.assertDownloadIntact("http://bulk.example.test/1k.bin", "1k.bin");
-      b.awaitText("[TCP]", "bulk.example.test:80", "via Proxy");
+      awaitLogLine(b, "[TCP]", "bulk.example.test:80", "via Proxy");
       b.shot("8-logs");
     }
+  }
+
+  /**
+   * Downloads through the select group until the log page shows the connection's line: a page only
+   * receives lines logged after its log stream connected, which may be just after it opens.
+   */
+  private static void awaitLogLine(Browser b, String... texts) throws Exception {
+    for (int attempt = 0; attempt < 6; attempt++) {
+      sandbox.assertDownloadIntact("http://bulk.example.test/1k.bin", "1k.bin");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline) {
+        String page = b.text();
+        if (java.util.Arrays.stream(texts).allMatch(page::contains)) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+    }
+    b.awaitText(Duration.ofSeconds(1), texts); // fails, with a screenshot
   }
 
   /** An item of a yacd group's expanded list. */
@@ -232,8 +250,7 @@ class DashboardsIT {
 
       // The log page: connection lines with their [TCP] type.
       b.open(BASE + "/ui/metacubexd/#/logs");
-      sandbox.assertDownloadIntact("http://bulk.example.test/1k.bin", "1k.bin");
-      b.awaitText("bulk.example.test:80", "via Proxy", "TCP");
+      awaitLogLine(b, "bulk.example.test:80", "via Proxy", "TCP");
       b.shot("7-logs");
     }
   }
