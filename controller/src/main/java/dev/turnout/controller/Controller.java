@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the dashboards people already use (yacd, metacubexd) and scripts can watch and steer a running
  * Turnout. It runs on one thread of its own, so no request or stream ever delays a relay. Request
  * bodies are limited to {@value #MAX_BODY} bytes (a configuration sent to {@code PUT /configs}
- * included); idle keep-alive connections close after {@value #IDLE_SECONDS} s.
+ * included); idle keep-alive connections close after {@value #IDLE_SECONDS} s. Thread-safe.
  */
 public final class Controller implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
