@@ -6,15 +6,19 @@
 #   sandbox.sh socks NAME DIR  optional, after `up`: dante SOCKS5 server on 203.0.113.1:1080
 #                              (no auth), connections logged to DIR/danted.log
 #   sandbox.sh dot  NAME DIR   optional, after `up`: DNS over TLS on 203.0.113.1:853 (stunnel in
-#                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1;
-#                              DIR/dot/trust.p12 (password changeit) is a Java trust store for it
+#                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1 and
+#                              the names dot.example.test and doh.example.test (both 203.0.113.1 in
+#                              dnsmasq); DIR/dot/trust.p12 (password changeit) is a Java trust store
+#   sandbox.sh doh  NAME DIR   optional, after `dot`: DNS over HTTPS (HTTP/2 and HTTP/1.1) on
+#                              203.0.113.1:443/dns-query (dnsdist in front of dnsmasq, same
+#                              certificate), log DIR/dnsdist.log
 #   sandbox.sh routed NAME DIR optional, after `up`: a second network behind the internet's router,
 #                              reachable from the client only through a default route (so Turnout's
 #                              auto-route captures it): the client gets `default via 203.0.113.1`;
 #                              the internet gets 198.51.100.10 (nginx, same web root) and
 #                              198.51.100.53 (a second dnsmasq, log DIR/dnsmasq-routed.log:
 #                              routed.example.test -> 198.51.100.10, www/bulk.example.test ->
-#                              203.0.113.10) on its lo. The default route leads only into the
+#                              203.0.113.10, abroad.example.test -> 198.51.100.11) on its lo. The default route leads only into the
 #                              internet namespace, which has none: nothing leaves the machine.
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
@@ -28,7 +32,8 @@
 #           here; /etc/netns/NAME-c/resolv.conf points at Turnout's DNS (198.18.0.1).
 #   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
 #           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
-#           -> 203.0.113.10 and answers MX/TXT for example.test. nginx serves DIR/www, and
+#           -> 203.0.113.10, abroad.example.test -> 198.51.100.10, dot/doh.example.test ->
+#           203.0.113.1, and answers MX/TXT for example.test. nginx serves DIR/www, and
 #           /slow/FILE?rate=64k the same file at that many bytes per second, for downloads that
 #           last while a test acts.
 #
@@ -103,6 +108,9 @@ up() {
     --host-record=www.example.test,203.0.113.10 \
     --host-record=bulk.example.test,203.0.113.10 \
     --host-record=real.example.test,203.0.113.10 \
+    --host-record=abroad.example.test,198.51.100.10 \
+    --host-record=dot.example.test,203.0.113.1 \
+    --host-record=doh.example.test,203.0.113.1 \
     --mx-host=example.test,mail.example.test,10 \
     --txt-record=example.test,"turnout sandbox"
 
@@ -147,7 +155,8 @@ CONF
 dot() {
   mkdir -p "$dir/dot"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -subj "/CN=sandbox dot" -addext "subjectAltName=IP:203.0.113.1" \
+    -subj "/CN=sandbox dot" \
+    -addext "subjectAltName=IP:203.0.113.1,DNS:dot.example.test,DNS:doh.example.test" \
     -keyout "$dir/dot/key.pem" -out "$dir/dot/cert.pem" 2>/dev/null
   rm -f "$dir/dot/trust.p12"
   keytool -importcert -noprompt -alias dot -file "$dir/dot/cert.pem" -storetype PKCS12 \
@@ -171,6 +180,28 @@ CONF
     sleep 0.1
   done
   echo "sandbox: stunnel (DNS over TLS) did not come up" >&2
+  return 1
+}
+
+doh() {
+  cat > "$dir/dot/dnsdist.conf" <<CONF
+setSecurityPollSuffix('')
+setACL({'0.0.0.0/0'})
+setLocal('127.0.0.1:5300')
+newServer({address='203.0.113.1:53', healthCheckMode='up'})
+addDOHLocal('203.0.113.1:443', '$dir/dot/cert.pem', '$dir/dot/key.pem', '/dns-query')
+CONF
+  in_ns "$net" dnsdist --supervised --disable-syslog -C "$dir/dot/dnsdist.conf" \
+    > "$dir/dnsdist.log" 2>&1 &
+  echo $! > "$dir/dnsdist.pid"
+  for _ in $(seq 1 50); do
+    if in_ns "$net" kdig +https +timeout=1 +retry=0 +short @203.0.113.1 www.example.test \
+      >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "sandbox: dnsdist (DNS over HTTPS) did not come up" >&2
   return 1
 }
 
@@ -215,7 +246,8 @@ routed() {
     --host-record=routed.example.test,198.51.100.10 \
     --host-record=socks.example.test,198.51.100.1 \
     --host-record=www.example.test,203.0.113.10 \
-    --host-record=bulk.example.test,203.0.113.10
+    --host-record=bulk.example.test,203.0.113.10 \
+    --host-record=abroad.example.test,198.51.100.11
   sed -e "s|listen 203.0.113.10:80|listen 198.51.100.10:80|" \
     -e "s|$dir/nginx/|$dir/nginx-routed/|g" "$dir/nginx/nginx.conf" > "$dir/nginx-routed/nginx.conf"
   in_ns "$net" nginx -c "$dir/nginx-routed/nginx.conf" -p "$dir/nginx-routed"
@@ -287,9 +319,10 @@ case "$cmd" in
   up) up ;;
   down) down ;;
   dot) dot ;;
+  doh) doh ;;
   socks) socks ;;
   routed) routed ;;
   lan) lan ;;
   socks-routed) socks_routed ;;
-  *) echo "usage: sandbox.sh up|down|socks|dot|routed|socks-routed|lan NAME DIR" >&2; exit 2 ;;
+  *) echo "usage: sandbox.sh up|down|socks|dot|doh|routed|socks-routed|lan NAME DIR" >&2; exit 2 ;;
 esac

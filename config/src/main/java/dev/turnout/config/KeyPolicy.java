@@ -1,100 +1,130 @@
 package dev.turnout.config;
 
 import java.util.Collection;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * What a key that Turnout did not read means, for each section of the Clash schema: the one place
- * that decides whether it stops Turnout or is only shown. An error, because silently ignoring a key
- * that changes behaviour would route traffic other than the way the user wrote; a warning where a
- * key only tunes something. Keys that Clash or mihomo know but Turnout does not implement get their
- * own message, so that users know it is not a typo.
+ * that decides whether it stops Turnout or is only shown. Like mihomo, Turnout loads a file with
+ * keys it does not implement, and says so per key with file and line; it refuses only a key whose
+ * absence would route traffic other than the way the user wrote (the message says why). The keys
+ * Clash and mihomo know are listed per section in {@link ClashKeys} with that decision and its
+ * reason; any other key is unknown, and its severity is the section's. A known key written without
+ * effect ({@code false}, {@code 0}, empty) is accepted silently: it asks for what Turnout does.
  */
 public enum KeyPolicy {
-  TOP_LEVEL(
-      Severity.ERROR,
-      Set.of(
-          "port",
-          "socks-port",
-          "redir-port",
-          "tproxy-port",
-          "mixed-port",
-          "bind-address",
-          "proxies",
-          "proxy-groups",
-          "proxy-providers",
-          "rule-providers",
-          "experimental",
-          "sniffer",
-          "tunnels",
-          "find-process-mode",
-          "geodata-mode",
-          "geox-url",
-          "unified-delay",
-          "tcp-concurrent",
-          "global-client-fingerprint",
-          "keep-alive-interval",
-          "authentication",
-          "lan-allowed-ips",
-          "listeners")),
-  DNS(
-      Severity.ERROR,
-      Set.of(
-          "default-nameserver",
-          "fallback",
-          "fallback-filter",
-          "nameserver-policy",
-          "use-hosts",
-          "use-system-hosts",
-          "prefer-h3",
-          "respect-rules",
-          "proxy-server-nameserver",
-          "cache-algorithm",
-          "direct-nameserver")),
-  TUN(
-      Severity.ERROR,
-      Set.of(
-          "auto-detect-interface",
-          "route-address",
-          "include-uid",
-          "inet4-address",
-          "inet6-address",
-          "gso-max-size",
-          "endpoint-independent-nat",
-          "auto-redirect",
-          "file-descriptor")),
-  PROFILE(Severity.ERROR, Set.of("store-selected")),
-  /** One entry of {@code rule-providers:}. */
-  RULE_PROVIDER(Severity.ERROR, Set.of("proxy", "size-limit")),
+  TOP_LEVEL(Severity.WARNING, ClashKeys.TOP_LEVEL_IGNORED, Map.of()),
+  /** {@code dns:}; decided by the DNS work of issue 15 (every unread key stays an error here). */
+  DNS(Severity.ERROR, Map.of(), ClashKeys.DNS_REFUSED),
+  TUN(Severity.WARNING, ClashKeys.TUN_IGNORED, ClashKeys.TUN_REFUSED),
+  PROFILE(Severity.WARNING, Map.of(), Map.of()),
+  /** One entry of {@code rule-providers:}: a misspelt {@code behavior} must not pass. */
+  RULE_PROVIDER(Severity.ERROR, ClashKeys.RULE_PROVIDER_IGNORED, Map.of()),
+  /** One entry of {@code proxy-providers:}. */
+  PROXY_PROVIDER(Severity.WARNING, ClashKeys.PROXY_PROVIDER_IGNORED, Map.of()),
   /**
    * One entry of {@code proxies:}. Keys that would change where traffic goes (plugins, transports)
-   * are refused with their reason by the outbound module itself.
+   * make the proxy unavailable, with their reason, in the outbound module itself.
    */
-  PROXY(Severity.WARNING, Set.of()),
+  PROXY(Severity.WARNING, Map.of(), Map.of()),
   /** One entry of {@code proxy-groups:}; as for proxies. */
-  PROXY_GROUP(Severity.WARNING, Set.of());
+  PROXY_GROUP(Severity.WARNING, Map.of(), Map.of());
+
+  /** A reason of this text means "not supported" without more to say. */
+  static final String NOT_YET = "";
+
+  private static final int MAX_TYPO_DISTANCE = 2;
 
   private final Severity unknownKeys;
-  private final Set<String> unsupported;
+  private final Map<String, String> ignored;
+  private final Map<String, String> refused;
 
-  KeyPolicy(Severity unknownKeys, Set<String> unsupported) {
+  KeyPolicy(Severity unknownKeys, Map<String, String> ignored, Map<String, String> refused) {
     this.unknownKeys = unknownKeys;
-    this.unsupported = unsupported;
+    this.ignored = ignored;
+    this.refused = refused;
   }
 
-  /** What a key Turnout did not read is in this section. */
+  /** What a key Turnout neither reads nor knows is in this section. */
   public Severity unknownKeys() {
     return unknownKeys;
   }
 
+  /** True for a key Clash or mihomo have in this section and Turnout accepts without using it. */
+  public boolean ignores(String key) {
+    return ignored.containsKey(key);
+  }
+
+  /** True for a key Turnout refuses because ignoring it would change where traffic goes. */
+  public boolean refuses(String key) {
+    return refused.containsKey(key);
+  }
+
+  /** How bad the unread {@code key} is. */
+  public Severity severity(String key) {
+    if (refused.containsKey(key)) {
+      return Severity.ERROR;
+    }
+    return ignored.containsKey(key) ? Severity.WARNING : unknownKeys;
+  }
+
   /** The message for the unread {@code key}; {@code known} are the keys the section reads. */
   public String message(String key, Collection<String> known) {
-    boolean error = unknownKeys == Severity.ERROR;
-    if (unsupported.contains(key)) {
-      return "not supported by this version of Turnout; " + (error ? "remove it" : "ignored");
+    String why = refused.get(key);
+    if (why != null) {
+      return why.equals(NOT_YET)
+          ? "not supported by this version of Turnout; remove it"
+          : "not supported: " + why + "; remove it";
     }
-    return error
-        ? "unknown key; expected one of " + String.join(", ", known)
-        : "unknown key, ignored";
+    why = ignored.get(key);
+    if (why != null) {
+      return "accepted and ignored: " + why;
+    }
+    if (unknownKeys == Severity.ERROR) {
+      return "unknown key; expected one of " + String.join(", ", known);
+    }
+    String near = closest(key, known);
+    return near == null
+        ? "unknown key, ignored"
+        : "unknown key, ignored; did you mean " + near + "?";
+  }
+
+  /** The known key {@code key} is most likely a misspelling of, or null. */
+  private String closest(String key, Collection<String> known) {
+    String best = null;
+    int bestDistance = MAX_TYPO_DISTANCE + 1;
+    for (Collection<String> keys : java.util.List.of(known, ignored.keySet(), refused.keySet())) {
+      for (String candidate : keys) {
+        int d = distance(key, candidate);
+        if (d < bestDistance
+            || d == bestDistance && best != null && candidate.compareTo(best) < 0) {
+          best = candidate;
+          bestDistance = d;
+        }
+      }
+    }
+    return bestDistance <= MAX_TYPO_DISTANCE && key.length() > MAX_TYPO_DISTANCE + 1 ? best : null;
+  }
+
+  /** Levenshtein distance, case-insensitive. */
+  static int distance(String a, String b) {
+    a = a.toLowerCase(java.util.Locale.ROOT);
+    b = b.toLowerCase(java.util.Locale.ROOT);
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 }

@@ -233,21 +233,39 @@ public final class MappingReader {
 
   /**
    * Reports every key written but never read, as {@code policy} says for this section; the message
-   * of an unknown key lists the keys that were read.
+   * of an unknown key lists the keys that were read (or names the one it looks misspelt from). A
+   * key the policy knows that is written without effect ({@code false}, {@code 0}, nothing, an
+   * empty list) asks for what Turnout does anyway and is not reported.
    */
   public void reportUnread(KeyPolicy policy) {
     if (mapping == null) {
       return;
     }
     for (YamlMapping.Entry entry : mapping.entries()) {
-      if (!read.contains(entry.name())) {
-        problems.add(
-            policy.unknownKeys(),
-            entry.key().file(),
-            entry.key().line(),
-            qualified(entry.name()),
-            policy.message(entry.name(), read));
+      String name = entry.name();
+      if (read.contains(name)
+          || (policy.ignores(name) || policy.refuses(name)) && withoutEffect(entry.value())) {
+        continue;
       }
+      problems.add(
+          policy.severity(name),
+          entry.key().file(),
+          entry.key().line(),
+          qualified(name),
+          policy.message(name, read));
     }
+  }
+
+  private static boolean withoutEffect(YamlNode value) {
+    if (value instanceof YamlScalar s) {
+      return s.isNull()
+          || s.text().isBlank()
+          || s.asBoolean().equals(Optional.of(false))
+          || s.asLong().equals(OptionalLong.of(0));
+    }
+    if (value instanceof YamlSequence s) {
+      return s.items().isEmpty();
+    }
+    return value instanceof YamlMapping m && m.size() == 0;
   }
 }

@@ -74,13 +74,65 @@ class MappingReaderTest {
 
   @Test
   void unreadKeysAreReportedAsThePolicyOfTheSectionSays() {
-    MappingReader top = read("log-level: info", "mixed-port: 7890", "colour: blue");
+    MappingReader top =
+        read("log-level: info", "mixed-port: 7890", "colour: blue", "rule: [MATCH,DIRECT]");
     top.string("log-level", "info");
+    top.scalars("rules");
     top.reportUnread(KeyPolicy.TOP_LEVEL);
     assertThat(messages())
         .containsExactly(
-            "c.yaml:2: mixed-port: not supported by this version of Turnout; remove it",
-            "c.yaml:3: colour: unknown key; expected one of log-level");
+            "c.yaml:2: warning: mixed-port: accepted and ignored: no local proxy listener in this"
+                + " version: programs set to use it get \"connection refused\"; traffic captured"
+                + " by the TUN is not affected",
+            "c.yaml:3: warning: colour: unknown key, ignored",
+            "c.yaml:4: warning: rule: unknown key, ignored; did you mean rules?");
+    assertThat(problems.hasErrors()).isFalse();
+  }
+
+  @Test
+  void aKeyWhoseAbsenceWouldRouteOtherwiseIsRefusedWithItsReason() {
+    MappingReader tun = read("tun:", "  include-uid: [1000]").mapping("tun");
+    tun.reportUnread(KeyPolicy.TUN);
+    assertThat(messages())
+        .singleElement()
+        .asString()
+        .startsWith("c.yaml:2: tun.include-uid: not supported: Turnout captures the traffic of")
+        .endsWith("; remove it");
+  }
+
+  @Test
+  void aKnownKeyWrittenWithoutEffectIsAcceptedSilently() {
+    MappingReader top =
+        read(
+            "mixed-port: 0",
+            "unified-delay: false",
+            "external-controller-tls: ''",
+            "tun:",
+            "  include-uid: []",
+            "  auto-redirect: false",
+            "  mystery: false");
+    top.mapping("tun").reportUnread(KeyPolicy.TUN);
+    top.reportUnread(KeyPolicy.TOP_LEVEL);
+    assertThat(messages()).containsExactly("c.yaml:7: warning: tun.mystery: unknown key, ignored");
+  }
+
+  @Test
+  void inAStrictSectionAnUnknownKeyStaysAnErrorListingTheKnownOnes() {
+    MappingReader dns = read("dns:", "  listen: :53", "  listne: :53", "  fallback: [x]");
+    dns.mapping("dns").string("listen", null);
+    dns.mapping("dns").reportUnread(KeyPolicy.DNS);
+    assertThat(messages())
+        .containsExactly(
+            "c.yaml:3: dns.listne: unknown key; expected one of listen",
+            "c.yaml:4: dns.fallback: not supported by this version of Turnout; remove it");
+  }
+
+  @Test
+  void editDistanceIsCaseInsensitiveLevenshtein() {
+    assertThat(KeyPolicy.distance("rule", "rules")).isEqualTo(1);
+    assertThat(KeyPolicy.distance("Proxy-Grups", "proxy-groups")).isEqualTo(1);
+    assertThat(KeyPolicy.distance("tun", "tls")).isEqualTo(2);
+    assertThat(KeyPolicy.distance("", "dns")).isEqualTo(3);
   }
 
   @Test

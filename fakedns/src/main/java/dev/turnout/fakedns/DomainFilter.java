@@ -1,30 +1,20 @@
 package dev.turnout.fakedns;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Matches names against Clash {@code fake-ip-filter} patterns (mihomo semantics):
- *
- * <ul>
- *   <li>{@code example.com} — exactly that name;
- *   <li>{@code +.example.com} — the name and all its subdomains;
- *   <li>{@code .example.com} — subdomains only, not the name itself;
- *   <li>{@code *} as a whole label matches exactly one label: {@code *.lan} matches {@code
- *       printer.lan} but neither {@code lan} nor {@code a.printer.lan}. Wildcard labels combine
- *       with the prefixes above ({@code +.*.corp}).
- * </ul>
- *
- * Matching is case-insensitive and ignores a trailing dot, on patterns and names alike. {@code
- * geosite:} and {@code rule-set:} references are not supported and rejected. Immutable and
- * thread-safe.
+ * Matches names against Clash {@code fake-ip-filter} patterns (mihomo semantics): the domain
+ * patterns of {@link DomainTrie} ({@code example.com}, {@code +.example.com}, {@code .example.com},
+ * {@code *} as a whole label), and references to named sets, {@code geosite:cn} (also {@code
+ * geosite:cn,private}, {@code geosite:!cn}) and {@code rule-set:name}, found through {@link
+ * DomainSets}. A name matches when any pattern or set does. Matching is case-insensitive and
+ * ignores a trailing dot, on patterns and names alike. Immutable and thread-safe (the sets are
+ * thread-safe by contract).
  */
 public final class DomainFilter {
-  private static final DomainFilter EMPTY = new DomainFilter(List.of());
+  private static final DomainFilter EMPTY = new DomainFilter(new DomainTrie<>(), List.of());
 
   /**
    * Clash's {@code fake-ip-filter-mode}: with {@code BLACKLIST} (the default) matching names get
@@ -50,33 +40,53 @@ public final class DomainFilter {
     }
   }
 
-  private enum Kind {
-    EXACT,
-    SELF_AND_SUBDOMAINS,
-    SUBDOMAINS
-  }
+  private final DomainTrie<Boolean> patterns;
+  private final List<DomainSet> sets;
 
-  private record Pattern(Kind kind, String[] labels) {}
-
-  // Patterns without '*' are looked up by hash; only wildcard patterns are scanned.
-  private final Set<String> exact = new HashSet<>();
-  private final Set<String> selfAndSubdomains = new HashSet<>();
-  private final Set<String> subdomains = new HashSet<>();
-  private final List<Pattern> wildcards = new ArrayList<>();
-
-  private DomainFilter(Collection<String> patterns) {
-    for (String raw : patterns) {
-      add(raw);
-    }
+  private DomainFilter(DomainTrie<Boolean> patterns, List<DomainSet> sets) {
+    this.patterns = patterns;
+    this.sets = sets;
   }
 
   /**
-   * Builds a filter from Clash patterns.
+   * Builds a filter from Clash patterns without set references.
    *
-   * @throws IllegalArgumentException naming the first pattern that is not one of the forms above
+   * @throws IllegalArgumentException naming the first pattern that is not one of the forms above,
+   *     or that refers to a set
    */
   public static DomainFilter of(Collection<String> patterns) {
-    return new DomainFilter(patterns);
+    return of(patterns, DomainSets.NONE);
+  }
+
+  /**
+   * Builds a filter from Clash patterns, resolving {@code geosite:} and {@code rule-set:} entries
+   * through {@code sets}.
+   *
+   * @throws IllegalArgumentException naming the first entry that is not a pattern or whose set
+   *     cannot be found
+   */
+  public static DomainFilter of(Collection<String> patterns, DomainSets sets) {
+    DomainTrie<Boolean> trie = new DomainTrie<>();
+    List<DomainSet> found = new ArrayList<>();
+    for (String raw : patterns) {
+      List<SetReference> references = SetReference.parse(raw);
+      if (references != null) {
+        for (SetReference r : references) {
+          found.add(r.resolve(sets));
+        }
+        continue;
+      }
+      try {
+        trie.put(raw, Boolean.TRUE);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "unsupported fake-ip-filter pattern '"
+                + raw
+                + "': expected a name (example.com), '+.example.com', '.example.com', '*' as a"
+                + " whole label (*.lan), geosite:NAME or rule-set:NAME");
+      }
+    }
+    return new DomainFilter(trie, List.copyOf(found));
   }
 
   /** A filter that matches nothing. */
@@ -84,81 +94,20 @@ public final class DomainFilter {
     return EMPTY;
   }
 
-  /** Whether {@code name} matches any pattern. */
+  /** Whether {@code name} matches any pattern or set. */
   public boolean matches(String name) {
-    String n = Names.normalize(name);
-    if (exact.contains(n) || selfAndSubdomains.contains(n)) {
+    if (patterns.get(name) != null) {
       return true;
     }
-    for (int dot = n.indexOf('.'); dot >= 0; dot = n.indexOf('.', dot + 1)) {
-      String parent = n.substring(dot + 1);
-      if (selfAndSubdomains.contains(parent) || subdomains.contains(parent)) {
-        return true;
-      }
-    }
-    if (wildcards.isEmpty()) {
+    if (sets.isEmpty()) {
       return false;
     }
-    String[] labels = n.isEmpty() ? new String[0] : n.split("\\.", -1);
-    for (Pattern p : wildcards) {
-      if (wildcardMatches(p, labels)) {
+    String n = Names.normalize(name);
+    for (DomainSet set : sets) {
+      if (set.contains(n)) {
         return true;
       }
     }
     return false;
-  }
-
-  private static boolean wildcardMatches(Pattern p, String[] name) {
-    String[] pat = p.labels();
-    boolean lengthOk =
-        switch (p.kind()) {
-          case EXACT -> name.length == pat.length;
-          case SELF_AND_SUBDOMAINS -> name.length >= pat.length;
-          case SUBDOMAINS -> name.length > pat.length;
-        };
-    if (!lengthOk) {
-      return false;
-    }
-    int shift = name.length - pat.length;
-    for (int i = 0; i < pat.length; i++) {
-      if (!pat[i].equals("*") && !pat[i].equals(name[i + shift])) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void add(String raw) {
-    String s = raw.strip();
-    Kind kind = Kind.EXACT;
-    if (s.startsWith("+.")) {
-      kind = Kind.SELF_AND_SUBDOMAINS;
-      s = s.substring(2);
-    } else if (s.startsWith(".")) {
-      kind = Kind.SUBDOMAINS;
-      s = s.substring(1);
-    }
-    s = Names.normalize(s);
-    String[] labels = s.split("\\.", -1);
-    if (s.isEmpty() || s.contains(":") || Arrays.stream(labels).anyMatch(l -> !validLabel(l))) {
-      throw new IllegalArgumentException(
-          "unsupported fake-ip-filter pattern '"
-              + raw
-              + "': expected a name (example.com), '+.example.com', '.example.com' or '*' as a"
-              + " whole label (*.lan); geosite: and rule-set: are not supported");
-    }
-    if (Arrays.asList(labels).contains("*")) {
-      wildcards.add(new Pattern(kind, labels));
-    } else {
-      switch (kind) {
-        case EXACT -> exact.add(s);
-        case SELF_AND_SUBDOMAINS -> selfAndSubdomains.add(s);
-        case SUBDOMAINS -> subdomains.add(s);
-      }
-    }
-  }
-
-  private static boolean validLabel(String label) {
-    return label.equals("*") || (!label.isEmpty() && label.indexOf('*') < 0);
   }
 }

@@ -40,7 +40,7 @@ import org.xbill.DNS.Type;
  *       {@code A} is a fake IPv4 address, TTL 1 (SERVFAIL when every pool address is pinned);
  *       {@code AAAA} a fake IPv6 address when a v6 pool is configured, otherwise an empty NOERROR;
  *       {@code HTTPS}/{@code SVCB} an empty NOERROR, since their IP hints would hand the client
- *       real addresses (DESIGN §5).
+ *       real addresses (docs/design.md, "Fake IPs").
  *   <li>{@code PTR} for an address inside a fake pool: the mapped name, or NXDOMAIN if unmapped.
  *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged.
  *   <li>No question, or more than one: FORMERR. Opcode other than QUERY: NOTIMP. EDNS version other
@@ -94,6 +94,14 @@ public final class FakeDnsHandler {
   /** Starts a handler over an IPv4 {@code pool} answering the rest through {@code upstream}. */
   public static Builder builder(FakeIpPool pool, Upstream upstream) {
     return new Builder(pool, Objects.requireNonNull(upstream, "upstream")::query);
+  }
+
+  /**
+   * Starts a handler over an IPv4 {@code pool} answering the rest through {@code resolver} ({@code
+   * nameserver-policy}, {@code fallback}).
+   */
+  public static Builder builder(FakeIpPool pool, DnsResolver resolver) {
+    return new Builder(pool, Objects.requireNonNull(resolver, "resolver")::query);
   }
 
   /** For tests: {@code upstream} stands in for {@link Upstream#query}. */

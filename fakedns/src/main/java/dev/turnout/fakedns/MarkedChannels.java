@@ -5,12 +5,16 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,10 +22,11 @@ import java.util.function.IntConsumer;
 
 /**
  * Opens the sockets of the upstream DNS clients: Netty epoll channels on one small event loop, each
- * carrying {@code SO_MARK} when a mark is configured. In capture-all mode (DESIGN §4) an unmarked
- * upstream query would be routed into Turnout's own TUN and hijacked back to Turnout, so this fails
- * closed through {@link MarkedSockets}: the mark is set before the socket is bound or connected,
- * read back from the kernel, and a socket on which it did not stick is closed and its query failed.
+ * carrying {@code SO_MARK} when a mark is configured. In capture-all mode (docs/design.md, "Host
+ * changes") an unmarked upstream query would be routed into Turnout's own TUN and hijacked back to
+ * Turnout, so this fails closed through {@link MarkedSockets}: the mark is set before the socket is
+ * bound or connected, read back from the kernel, and a socket on which it did not stick is closed
+ * and its query failed.
  *
  * <p>The event loop (one daemon thread) starts with the first socket and stops at {@link #close}.
  * Thread-safe.
@@ -94,6 +99,40 @@ final class MarkedChannels {
           }
           result.complete(ch);
         });
+    return result;
+  }
+
+  /**
+   * Opens a TCP socket (marked and checked as above) and connects it to {@code remote} within
+   * {@code timeout}. Completes with the connected channel, auto-read off and an empty pipeline, for
+   * the caller to add its handlers to and then turn auto-read on; fails (the socket closed) when
+   * the mark did not stick or the connection failed.
+   */
+  CompletableFuture<Channel> connect(InetSocketAddress remote, Duration timeout) {
+    CompletableFuture<Channel> result = new CompletableFuture<>();
+    open(EpollSocketChannel.class, new ChannelInboundHandlerAdapter())
+        .whenComplete(
+            (ch, error) -> {
+              if (error != null) {
+                result.completeExceptionally(error);
+                return;
+              }
+              ch.pipeline().remove(ChannelInboundHandlerAdapter.class);
+              ch.config().setAutoRead(false);
+              ch.config()
+                  .setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+              ch.connect(remote)
+                  .addListener(
+                      f -> {
+                        if (f.isSuccess()) {
+                          result.complete(ch);
+                        } else {
+                          ch.close();
+                          result.completeExceptionally(
+                              new IOException("cannot connect to " + remote, f.cause()));
+                        }
+                      });
+            });
     return result;
   }
 

@@ -28,7 +28,8 @@ final class TcpClient implements TcpIoClient {
       Message query,
       byte[] data,
       Duration timeout) {
-    return FramedConnection.connect(channels, remote, local, null, timeout)
+    // local is always null: SimpleResolver binds nothing unless told to, and we never tell it
+    return FramedConnection.over(channels.connect(remote, timeout), null)
         .thenCompose(
             connection ->
                 connection

@@ -1,17 +1,12 @@
 package dev.turnout.fakedns;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import dev.turnout.netbase.IpLiterals;
-import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.TimeSource;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,105 +15,56 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xbill.DNS.ARecord;
-import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
-import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.Type;
-import org.xbill.DNS.io.IoClientFactory;
-import org.xbill.DNS.io.TcpIoClient;
-import org.xbill.DNS.io.UdpIoClient;
 
 /**
- * Client for the configured upstream {@code nameserver}s. Only literal addresses are accepted and
- * dnsjava's system {@code ResolverConfig} is never consulted, so Turnout cannot resolve through the
- * system resolver (which may point back at Turnout).
+ * One upstream group: the servers of one {@code nameserver} list (or {@code fallback}, {@code
+ * default-nameserver}, one {@code nameserver-policy} entry), tried in order with a per-server
+ * timeout; an error, a timeout, or a SERVFAIL/REFUSED answer moves on to the next server. dnsjava's
+ * system {@code ResolverConfig} is never consulted, so Turnout cannot resolve through the system
+ * resolver (which may point back at Turnout): servers are literal addresses, or names resolved
+ * through the {@link Builder#bootstrap} group ({@code default-nameserver}).
  *
- * <p>{@link #query} tries each server in order with a per-server timeout; an error, a timeout, or a
- * SERVFAIL/REFUSED answer moves on to the next server. A truncated UDP answer is retried over TCP.
- * Servers may be plain UDP/TCP, DNS over TLS or DNS over HTTPS; a server inside the forbidden range
- * (Turnout's own TUN range) is rejected at {@link Builder#build}, so upstream queries never enter
- * the TUN in fake-IP mode. In capture-all mode every UDP, TCP and TLS socket carries {@link
- * Builder#soMark} (checked, fail closed), so queries take the main table instead of the TUN.
+ * <p>Servers may be plain UDP (a truncated answer is retried over TCP), TCP, DNS over TLS or DNS
+ * over HTTPS (see {@link DnsTransport}); a server inside the forbidden range (Turnout's own TUN
+ * range) is rejected at {@link Builder#build}, so upstream queries never enter the TUN in fake-IP
+ * mode. In capture-all mode every socket carries the transport's mark (checked, fail closed).
  * Answers are cached by TTL (see {@link #query}). The upstream query carries a fresh random ID; the
  * answer gets the caller's ID back.
  *
  * <p>{@link #resolveIpv4} is for DIRECT dialing: cached by TTL, and it never returns an address in
  * the forbidden range (the fake-IP range), so Turnout never dials into its own TUN.
  *
- * <p>Thread-safe; futures may complete on the DNS I/O thread (one daemon Netty epoll thread,
- * started by {@link Builder#build}, stopped by {@link #close}), so callers must not block in
+ * <p>Thread-safe; futures may complete on the DNS I/O thread, so callers must not block in
  * dependent stages.
- *
- * <p>Longer than our usual file: it is the one place that owns upstream order, fallback, the
- * truncation retry and both caches; the transports themselves live in UdpClient, TcpClient,
- * DotClient and DohClient.
  */
 public final class Upstream implements java.io.Closeable, dev.turnout.netbase.HostResolver {
   private static final Logger log = LoggerFactory.getLogger(Upstream.class);
-  private static final Executor DIRECT = Runnable::run;
-  private static final long MAX_CACHE_TTL_SECONDS = 3600;
 
   private final List<Nameserver> servers;
-  private final List<Function<Message, CompletableFuture<Message>>> exchanges;
-  private final List<DotClient> dotClients = new ArrayList<>();
-  private final MarkedChannels channels;
+  private final List<ServerClient> clients;
+  private final DnsTransport transport;
+  private final boolean ownsTransport;
   private final Duration timeout;
-  private final int forbiddenFirst;
-  private final int forbiddenLast;
   private final RandomGenerator random;
   private final TimeSource ticker;
-  private final AsyncCache<String, Resolved> cache;
+  private final AddressLookup addresses;
   private final Cache<AnswerKey, CachedAnswer> answers; // null: no answer cache
   private final LongAdder cacheHits = new LongAdder();
-
-  /** A lookup outcome; failures are values so Caffeine neither logs them nor keeps them. */
-  /**
-   * A lookup's result. {@code receivedNanos} is the ticker when the answer arrived: expiry counts
-   * from then, not from whenever the cache gets to record the completed future.
-   */
-  private record Resolved(
-      List<Inet4Address> addresses, long ttlSeconds, long receivedNanos, Throwable error) {
-    static Resolved failed(Throwable error) {
-      return new Resolved(List.of(), 0, 0, error);
-    }
-  }
-
-  /** Expires a lookup TTL seconds after its answer arrived. */
-  private static final class FromArrival implements Expiry<String, Resolved> {
-    @Override
-    public long expireAfterCreate(String name, Resolved resolved, long now) {
-      return Math.max(0, resolved.receivedNanos() + resolved.ttlSeconds() * 1_000_000_000L - now);
-    }
-
-    @Override
-    public long expireAfterUpdate(String name, Resolved resolved, long now, long remaining) {
-      return expireAfterCreate(name, resolved, now);
-    }
-
-    @Override
-    public long expireAfterRead(String name, Resolved resolved, long now, long remaining) {
-      return remaining;
-    }
-  }
 
   /** What makes two questions share an answer: name, type, class and the DO and CD bits. */
   private record AnswerKey(String name, int type, int dclass, boolean dnssecOk, boolean cd) {}
@@ -128,55 +74,18 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
   private Upstream(Builder b) {
     this.servers = b.servers;
-    this.timeout = b.timeout;
-    this.forbiddenFirst = b.forbiddenFirst;
-    this.forbiddenLast = b.forbiddenLast;
     this.random = b.random;
     this.ticker = b.ticker;
-    this.channels = new MarkedChannels(b.soMark, b.markRead);
-    UdpIoClient udp = new UdpClient(channels);
-    TcpIoClient tcp = new TcpClient(channels);
-    IoClientFactory io =
-        new IoClientFactory() {
-          @Override
-          public TcpIoClient createOrGetTcpClient() {
-            return tcp;
-          }
-
-          @Override
-          public UdpIoClient createOrGetUdpClient() {
-            return udp;
-          }
-        };
-    List<Function<Message, CompletableFuture<Message>>> list = new ArrayList<>();
+    this.ownsTransport = b.transport == null;
+    this.transport = ownsTransport ? b.own.build() : b.transport;
+    this.timeout = transport.timeout();
+    List<ServerClient> list = new ArrayList<>();
     for (Nameserver ns : servers) {
-      switch (ns.protocol()) {
-        case UDP, TCP -> {
-          SimpleResolver r =
-              new SimpleResolver(ns.address()); // explicit address: no ResolverConfig
-          r.setTCP(ns.tcp());
-          r.setTimeout(timeout);
-          r.setIoClientFactory(io);
-          list.add(q -> r.sendAsync(q, DIRECT).toCompletableFuture());
-        }
-        case TLS -> {
-          DotClient dot = new DotClient(channels, ns.address(), b.sslContext(), timeout);
-          dotClients.add(dot);
-          list.add(q -> overBytes(q, dot::exchange));
-        }
-        case HTTPS -> {
-          DohClient doh = new DohClient(ns.address(), ns.path(), b.sslContext(), timeout);
-          list.add(q -> overBytes(q, doh::exchange));
-        }
-      }
+      list.add(transport.client(ns, b.bootstrap));
     }
-    this.exchanges = List.copyOf(list);
-    this.cache =
-        Caffeine.newBuilder()
-            .maximumSize(b.cacheSize)
-            .ticker(b.ticker::nanoTime)
-            .expireAfter(new FromArrival())
-            .buildAsync();
+    this.clients = List.copyOf(list);
+    this.addresses =
+        new AddressLookup(this::query, b.forbidden, b.ticker, Math.max(1, b.cacheSize));
     this.answers =
         b.cacheSize == 0
             ? null
@@ -189,34 +98,13 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
                 .build();
   }
 
-  /** Sends {@code query} as bytes (DoT, DoH) and checks that the answer belongs to it. */
-  private static CompletableFuture<Message> overBytes(
-      Message query, Function<byte[], CompletableFuture<byte[]>> exchange) {
-    return exchange
-        .apply(query.toWire(Message.MAXLENGTH))
-        .thenApply(
-            bytes -> {
-              Message answer;
-              try {
-                answer = new Message(bytes);
-              } catch (IOException e) {
-                throw new CompletionException(new IOException("malformed upstream answer", e));
-              }
-              if (answer.getHeader().getID() != query.getHeader().getID()
-                  || !Objects.equals(answer.getQuestion(), query.getQuestion())) {
-                throw new CompletionException(
-                    new IOException("upstream answer does not match the query"));
-              }
-              return answer;
-            });
-  }
-
   /**
-   * Starts a builder for the given {@code nameserver} entries: {@code IP}, {@code IP:port}, {@code
-   * [IPv6]:port}, {@code udp://IP[:port]}, {@code tcp://IP[:port]}, {@code tls://IP[:port]} (DNS
-   * over TLS) or {@code https://IP[:port][/path]} (DNS over HTTPS).
+   * Starts a builder for the given {@code nameserver} entries, as Clash and mihomo write them: an
+   * address or a name, with {@code udp://}, {@code tcp://}, {@code tls://} (DNS over TLS), {@code
+   * https://...[/path]} (DNS over HTTPS) or {@code rcode://}, and {@code #PROXY}.
    *
-   * @throws IllegalArgumentException if the list is empty or an entry has another form
+   * @throws IllegalArgumentException if the list is empty or an entry cannot be used (the reason:
+   *     another form, DNS over QUIC, DHCP, the system resolver)
    */
   public static Builder builder(List<String> nameservers) {
     return new Builder(nameservers);
@@ -255,7 +143,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
   /** Forgets every cached name and answer (the dashboards' "flush DNS cache"). */
   public void clearCache() {
-    cache.synchronous().invalidateAll();
+    addresses.clear();
     if (answers != null) {
       answers.invalidateAll();
     }
@@ -287,7 +175,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
         || answer.getHeader().getFlag(Flags.TC)) {
       return;
     }
-    long ttl = MAX_CACHE_TTL_SECONDS;
+    long ttl = AddressLookup.MAX_TTL_SECONDS;
     boolean any = false;
     for (int section : new int[] {Section.ANSWER, Section.AUTHORITY}) {
       for (Record r : answer.getSection(section)) {
@@ -328,7 +216,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
   private CompletableFuture<Message> attempt(
       Message query, int index, Message lastAnswer, Throwable lastError) {
-    if (index >= exchanges.size()) {
+    if (index >= clients.size()) {
       if (lastAnswer != null) {
         return CompletableFuture.completedFuture(lastAnswer);
       }
@@ -337,7 +225,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     }
     CompletableFuture<Message> sent;
     try {
-      sent = exchanges.get(index).apply(query);
+      sent = clients.get(index).send(query);
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
@@ -373,80 +261,10 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
    * a malformed name; with {@link IOException} when no upstream answered.
    */
   public CompletableFuture<List<Inet4Address>> resolveIpv4(String name) {
-    String key = Names.normalize(name);
-    if (IpLiterals.parseOrNull(key) instanceof Inet4Address a) {
-      return forbidden(a)
-          ? CompletableFuture.failedFuture(
-              new UnknownHostException(name + " is inside the fake-IP range; refusing to dial it"))
-          : CompletableFuture.completedFuture(List.of(a));
-    }
-    Name qname;
-    try {
-      qname = Name.fromString(key, Name.root);
-    } catch (TextParseException e) {
-      return CompletableFuture.failedFuture(new UnknownHostException("invalid name: " + name));
-    }
-    return cache
-        .get(key, (k, executor) -> lookup(qname))
-        .thenCompose(
-            r ->
-                r.error() == null
-                    ? CompletableFuture.completedFuture(r.addresses())
-                    : CompletableFuture.failedFuture(r.error()));
+    return addresses.resolveIpv4(name);
   }
 
-  private CompletableFuture<Resolved> lookup(Name qname) {
-    Message q = Message.newQuery(Record.newRecord(qname, Type.A, DClass.IN));
-    return query(q)
-        .handle(
-            (answer, error) ->
-                error != null ? Resolved.failed(unwrap(error)) : toResolved(qname, answer));
-  }
-
-  private Resolved toResolved(Name qname, Message answer) {
-    String name = qname.toString(true);
-    int rcode = answer.getRcode();
-    if (rcode != Rcode.NOERROR) {
-      return Resolved.failed(
-          new UnknownHostException(name + ": upstream answered " + Rcode.string(rcode)));
-    }
-    List<Inet4Address> addresses = new ArrayList<>();
-    long ttl = MAX_CACHE_TTL_SECONDS;
-    int dropped = 0;
-    for (Record r : answer.getSection(Section.ANSWER)) {
-      if (r instanceof ARecord a && a.getAddress() instanceof Inet4Address v4) {
-        if (forbidden(v4)) {
-          dropped++;
-          continue;
-        }
-        addresses.add(v4);
-        ttl = Math.min(ttl, r.getTTL());
-      }
-    }
-    if (dropped > 0) {
-      log.warn("dropped {} address(es) of {} inside the fake-IP range", dropped, name);
-    }
-    if (addresses.isEmpty()) {
-      return Resolved.failed(
-          new UnknownHostException(
-              name
-                  + (dropped > 0
-                      ? ": only addresses inside the fake-IP range"
-                      : ": no A record in the answer")));
-    }
-    return new Resolved(List.copyOf(addresses), Math.max(1, ttl), ticker.nanoTime(), null);
-  }
-
-  private boolean forbidden(InetAddress address) {
-    if (!(address instanceof Inet4Address v4)) {
-      return false;
-    }
-    int a = Ipv4.toInt(v4);
-    return Integer.compareUnsigned(a, forbiddenFirst) >= 0
-        && Integer.compareUnsigned(a, forbiddenLast) <= 0;
-  }
-
-  private static Throwable unwrap(Throwable t) {
+  static Throwable unwrap(Throwable t) {
     while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
     }
@@ -458,34 +276,54 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     return "Upstream" + servers;
   }
 
-  /** Closes kept-alive DNS-over-TLS connections. Queries still work afterwards (reconnecting). */
+  /** Closes kept-alive connections. Queries still work afterwards (reconnecting). */
   public void closeIdleConnections() {
-    dotClients.forEach(DotClient::close);
+    clients.forEach(ServerClient::close);
   }
 
   /**
-   * Closes every connection and stops the I/O thread. Queries made afterwards fail with an {@link
-   * IOException}. Idempotent.
+   * Closes every connection and, unless the transport was given to the builder (its owner closes
+   * it), stops the I/O thread; queries made afterwards fail with an {@link IOException}.
+   * Idempotent.
    */
   @Override
   public void close() {
     closeIdleConnections();
-    channels.close();
+    if (ownsTransport) {
+      transport.close();
+    }
+  }
+
+  /**
+   * Checks one {@code nameserver} entry without building anything: the warnings about parts that
+   * are ignored (empty when none).
+   *
+   * @throws IllegalArgumentException with the reason when Turnout cannot use the entry
+   */
+  public static List<String> check(String spec) {
+    return Nameserver.parse(spec).warnings();
+  }
+
+  /** Whether {@code spec} (valid per {@link #check}) names its server by name, not address. */
+  public static boolean namesItsServer(String spec) {
+    return Nameserver.parse(spec).needsResolving();
+  }
+
+  /** The outbound after {@code #} in {@code spec}, or null (valid per {@link #check}). */
+  public static String outboundOf(String spec) {
+    return Nameserver.parse(spec).via();
   }
 
   /** Configures an {@link Upstream}. Not thread-safe; build once. */
   public static final class Builder {
-    private final List<Nameserver> servers;
-    private Duration timeout = Duration.ofSeconds(2);
-    // Empty range by default: first > last (unsigned) forbids nothing.
-    private int forbiddenFirst = -1;
-    private int forbiddenLast = 0;
-    private int soMark;
-    private IntConsumer markRead = mark -> {};
+    private List<Nameserver> servers;
+    private final DnsTransport.Builder own = DnsTransport.builder(); // unless one is shared
+    private ForbiddenRange forbidden = ForbiddenRange.NONE;
     private TimeSource ticker = TimeSource.SYSTEM;
     private RandomGenerator random = new SecureRandom();
     private long cacheSize = 10_000;
-    private SSLContext sslContext;
+    private DnsTransport transport;
+    private Upstream bootstrap;
 
     private Builder(List<String> nameservers) {
       if (nameservers.isEmpty()) {
@@ -496,23 +334,41 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     }
 
     /**
+     * Shares {@code transport} (its I/O thread, mark, TLS settings, timeout and connections) with
+     * other groups; {@link #soMark}, {@link #sslContext} and {@link #timeout} are then the
+     * transport's. Default: a transport of this group's own, closed with it.
+     */
+    public Builder transport(DnsTransport transport) {
+      this.transport = Objects.requireNonNull(transport);
+      return this;
+    }
+
+    /**
+     * The group that resolves servers given by name ({@code default-nameserver}); its servers
+     * should be literal addresses. Default none: a server given by name is an error.
+     */
+    public Builder bootstrap(Upstream bootstrap) {
+      this.bootstrap = Objects.requireNonNull(bootstrap);
+      return this;
+    }
+
+    /**
+     * Sends every server's connections through the outbound {@code via} (a proxy name, or {@link
+     * UpstreamDialer#RULES} for {@code respect-rules}), unless a server names its own with {@code
+     * #}; needs a transport whose {@link DnsTransport.Builder#dialer} carries them.
+     */
+    public Builder via(String via) {
+      this.servers = servers.stream().map(ns -> ns.via() == null ? ns.through(via) : ns).toList();
+      return this;
+    }
+
+    /**
      * TLS settings for {@code tls://} and {@code https://} servers; default: the JVM's default
      * context (the JDK trust store, or {@code javax.net.ssl.trustStore}).
      */
     public Builder sslContext(SSLContext context) {
-      this.sslContext = Objects.requireNonNull(context);
+      own.sslContext(context);
       return this;
-    }
-
-    private SSLContext sslContext() {
-      if (sslContext == null) {
-        try {
-          sslContext = SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-          throw new IllegalStateException("no default TLS context", e);
-        }
-      }
-      return sslContext;
     }
 
     /**
@@ -529,10 +385,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
 
     /** Total time allowed per server (UDP plus a TCP retry) before trying the next; default 2 s. */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive: " + timeout);
-      }
-      this.timeout = timeout;
+      own.timeout(timeout);
       return this;
     }
 
@@ -544,30 +397,22 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
       if (Integer.compareUnsigned(firstAddress, lastAddress) > 0) {
         throw new IllegalArgumentException("forbidden range is empty");
       }
-      this.forbiddenFirst = firstAddress;
-      this.forbiddenLast = lastAddress;
+      this.forbidden = new ForbiddenRange(firstAddress, lastAddress);
       return this;
     }
 
     /**
-     * {@code SO_MARK} for every upstream socket (UDP, TCP, DNS over TLS), for capture-all mode
-     * (DESIGN §4): the {@code routing-mark} that an {@code ip rule} sends to the main table, so
-     * upstream queries never re-enter the TUN. Setting it needs {@code CAP_NET_ADMIN}. Fails
-     * closed: the mark is read back from each socket before anything is sent, and a query whose
-     * socket did not take it fails (moving on to the next server) instead of going out unmarked.
-     * Default 0: no mark.
-     *
-     * <p>DNS over HTTPS cannot be marked ({@code java.net.http} gives no access to its sockets), so
-     * {@link #build()} rejects an {@code https://} server together with a mark.
+     * {@code SO_MARK} for every upstream socket of this group's own transport (see {@link
+     * DnsTransport.Builder#soMark}). Default 0: no mark.
      */
     public Builder soMark(int mark) {
-      this.soMark = mark;
+      own.soMark(mark);
       return this;
     }
 
     /** Test hook: told the {@code SO_MARK} read back from every marked socket. */
     Builder markRead(IntConsumer observer) {
-      this.markRead = Objects.requireNonNull(observer);
+      own.markRead(observer);
       return this;
     }
 
@@ -582,42 +427,25 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     }
 
     /**
-     * Creates the upstream client and starts its I/O thread. Opens no sockets until the first
-     * query.
+     * Creates the upstream group (and, without a shared transport, its I/O thread). Opens no
+     * sockets until the first query.
      *
      * @throws IllegalArgumentException if a server lies inside the forbidden range (its queries
-     *     would be routed into Turnout's own TUN), or is a DNS-over-HTTPS server while a {@link
-     *     #soMark} is set
+     *     would be routed into Turnout's own TUN), or is given by name without a {@link #bootstrap}
      * @throws UnsatisfiedLinkError if Netty's native epoll transport cannot be loaded
      */
     public Upstream build() {
       for (Nameserver ns : servers) {
-        if (ns.address().getAddress() instanceof Inet4Address v4) {
-          int a = Ipv4.toInt(v4);
-          if (Integer.compareUnsigned(a, forbiddenFirst) >= 0
-              && Integer.compareUnsigned(a, forbiddenLast) <= 0) {
-            throw new IllegalArgumentException(
-                "nameserver "
-                    + ns
-                    + " lies inside the fake-IP range: it would loop through the TUN");
-          }
+        if (ns.literal() != null && forbidden.contains(ns.literal())) {
+          throw new IllegalArgumentException(
+              "nameserver " + ns + " lies inside the fake-IP range: it would loop through the TUN");
+        }
+        if (ns.needsResolving() && bootstrap == null) {
+          new ServerAddress(ns, null); // throws with the reason
         }
       }
       // A missing native transport fails here, not at the first query.
       io.netty.channel.epoll.Epoll.ensureAvailability();
-      if (soMark != 0) {
-        for (Nameserver ns : servers) {
-          if (ns.protocol() == Nameserver.Protocol.HTTPS) {
-            throw new IllegalArgumentException(
-                "nameserver "
-                    + ns
-                    + ": DNS over HTTPS cannot carry routing-mark (SO_MARK) and would loop"
-                    + " through the TUN with auto-route; use tls://"
-                    + ns.address().getAddress().getHostAddress()
-                    + " (DNS over TLS) or plain DNS instead");
-          }
-        }
-      }
       return new Upstream(this);
     }
   }

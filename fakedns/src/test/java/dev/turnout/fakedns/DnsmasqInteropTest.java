@@ -1,13 +1,8 @@
 package dev.turnout.fakedns;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,51 +18,21 @@ import org.xbill.DNS.Type;
 
 /** Interop with a real resolver: dnsmasq on 127.0.0.1 with static records (skipped without it). */
 class DnsmasqInteropTest {
-  private static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
-  private Process dnsmasq;
-  private int port;
+  private Dnsmasq dnsmasq;
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(DNSMASQ), "dnsmasq not installed");
-    try (DatagramSocket s =
-        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-      port = s.getLocalPort();
-    }
     dnsmasq =
-        new ProcessBuilder(
-                DNSMASQ.toString(),
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--port=" + port,
-                "--listen-address=127.0.0.1",
-                "--bind-interfaces",
-                "--host-record=web.example.test,203.0.113.80",
-                "--host-record=trap.example.test,198.18.7.7",
-                "--txt-record=txt.example.test,hello")
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    // wait until it answers
-    Upstream probe = upstream("tcp://127.0.0.1:" + port);
-    for (int i = 0; i < 50; i++) {
-      try {
-        probe.query(query("web.example.test.", Type.A)).get(1, TimeUnit.SECONDS);
-        return;
-      } catch (Exception e) {
-        Thread.sleep(100); // process start-up, not a protocol timeout
-      }
-    }
-    throw new AssertionError("dnsmasq did not come up");
+        new Dnsmasq(
+            "--host-record=web.example.test,203.0.113.80",
+            "--host-record=trap.example.test,198.18.7.7",
+            "--txt-record=txt.example.test,hello");
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     if (dnsmasq != null) {
-      dnsmasq.destroy();
-      dnsmasq.waitFor(5, TimeUnit.SECONDS);
+      dnsmasq.close();
     }
   }
 
@@ -84,7 +49,7 @@ class DnsmasqInteropTest {
 
   @Test
   void resolvesOverUdpAndTcp() throws Exception {
-    for (String spec : List.of("127.0.0.1:" + port, "tcp://127.0.0.1:" + port)) {
+    for (String spec : List.of(dnsmasq.address(), "tcp://" + dnsmasq.address())) {
       Upstream upstream = upstream(spec);
       assertThat(upstream.resolveIpv4("web.example.test").get(5, TimeUnit.SECONDS))
           .extracting(InetAddress::getHostAddress)
@@ -93,6 +58,7 @@ class DnsmasqInteropTest {
       Message txt = upstream.query(query("txt.example.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
       assertThat(txt.getRcode()).isEqualTo(Rcode.NOERROR);
       assertThat(txt.getSection(org.xbill.DNS.Section.ANSWER)).hasSize(1);
+      upstream.close();
     }
   }
 }

@@ -74,11 +74,26 @@ class DomainFilterTest {
 
   @Test
   void rejectsUnsupportedPatterns() {
-    for (String bad : List.of("geosite:cn", "rule-set:lan", "", "+.", "a..b", "foo*.lan", ".")) {
+    for (String bad : List.of("", "+.", "a..b", "foo*.lan", ".")) {
       assertThatThrownBy(() -> DomainFilter.of(List.of(bad)))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("fake-ip-filter");
     }
+  }
+
+  @Test
+  void setReferencesMatchThroughTheSetsGiven() {
+    DomainFilter sets =
+        DomainFilter.of(
+            List.of("geosite:private", "rule-set:ads", "+.lan"), NameserverPolicyTest.SETS);
+    assertThat(sets.matches("router.lan")).isTrue();
+    assertThat(sets.matches("Tracker.Test.")).isTrue();
+    assertThat(sets.matches("printer.lan")).isTrue();
+    assertThat(sets.matches("baidu.cn")).isFalse();
+    assertThatThrownBy(() -> DomainFilter.of(List.of("geosite:cn")))
+        .hasMessageContaining("geosite:cn cannot be used here");
+    assertThatThrownBy(() -> DomainFilter.of(List.of("rule-set:nope"), NameserverPolicyTest.SETS))
+        .hasMessageContaining("no rule-set nope");
   }
 }

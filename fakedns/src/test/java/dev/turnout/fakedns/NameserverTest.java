@@ -31,21 +31,65 @@ class NameserverTest {
   }
 
   @Test
-  void rejectsNamesAndOtherSchemes() {
+  void serversGivenByNameKeepTheirNameForTlsAndResolveLater() {
+    Nameserver doh = Nameserver.parse("https://DNS.Example/dns-query");
+    assertThat(doh.needsResolving()).isTrue();
+    assertThat(doh.host()).isEqualTo("dns.example");
+    assertThat(doh.toString()).isEqualTo("https://dns.example:443/dns-query");
+    assertThat(Nameserver.parse("tls://dns.example").toString()).isEqualTo("tls://dns.example:853");
+    assertThat(Nameserver.parse("dns.example:5353").toString()).isEqualTo("udp://dns.example:5353");
+    assertThat(Nameserver.parse("198.51.100.1").needsResolving()).isFalse();
+  }
+
+  @Test
+  void outboundAfterTheHashAndIgnoredParameters() {
+    assertThat(Nameserver.parse("tls://198.51.100.1#Proxy").via()).isEqualTo("Proxy");
+    assertThat(Nameserver.parse("198.51.100.1#DIRECT").via()).isNull();
+    Nameserver doh = Nameserver.parse("https://dns.example/q#Proxy&h3=true&skip-cert-verify=true");
+    assertThat(doh.via()).isEqualTo("Proxy");
+    assertThat(doh.path()).isEqualTo("/q");
+    assertThat(doh.warnings())
+        .hasSize(2)
+        .anySatisfy(w -> assertThat(w).contains("HTTP/3 is not supported"))
+        .anySatisfy(w -> assertThat(w).contains("certificates are always verified"));
+    assertThat(Nameserver.parse("tls://198.51.100.1").warnings()).isEmpty();
+  }
+
+  @Test
+  void rcodeServersAnswerWithoutAsking() {
+    Nameserver refused = Nameserver.parse("rcode://refused");
+    assertThat(refused.rcode()).isEqualTo(org.xbill.DNS.Rcode.REFUSED);
+    assertThat(refused.needsResolving()).isFalse();
+    assertThat(Nameserver.parse("rcode://name_error").rcode())
+        .isEqualTo(org.xbill.DNS.Rcode.NXDOMAIN);
+    assertThatThrownBy(() -> Nameserver.parse("rcode://maybe"))
+        .hasMessageContaining("rcode:// takes one of");
+  }
+
+  @Test
+  void transportsTurnoutDoesNotSpeakAreRefusedWithTheReason() {
+    assertThatThrownBy(() -> Nameserver.parse("quic://dns.example"))
+        .hasMessageContaining("DNS over QUIC is not supported");
+    assertThatThrownBy(() -> Nameserver.parse("dhcp://eth0")).hasMessageContaining("DHCP");
+    assertThatThrownBy(() -> Nameserver.parse("system")).hasMessageContaining("system resolver");
+    assertThatThrownBy(() -> Nameserver.parse("system://")).hasMessageContaining("system");
+    assertThatThrownBy(() -> Nameserver.parse("http://198.51.100.1/dns-query"))
+        .hasMessageContaining("plain HTTP");
+  }
+
+  @Test
+  void rejectsMalformedEntries() {
     for (String bad :
         List.of(
-            "dns.google",
-            "tls://dns.google",
-            "https://dns.google/dns-query",
             "https://1.1.1.1/dns query",
-            "quic://1.1.1.1",
             "1.2.3",
             "1.2.3.256",
             "1.2.3.4:0",
             "1.2.3.4:70000",
             "1.2.3.4:x",
-            "dhcp://eth0",
-            "deadbeef",
+            "ftp://198.51.100.1",
+            "bad_host name",
+            "-leading.example",
             "[2001:db8::1",
             "")) {
       assertThatThrownBy(() -> Nameserver.parse(bad))

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,58 @@ final class TlsFronts {
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(null, tmf.getTrustManagers(), null);
     return new Contexts(server, client);
+  }
+
+  /**
+   * A PEM certificate and key made by openssl (for servers like dnsdist) and a client trusting it.
+   */
+  record Pem(Path cert, Path key, SSLContext client) {}
+
+  /**
+   * A fresh self-signed certificate with {@code subjectAltName} (e.g. {@code
+   * IP:127.0.0.1,DNS:doh.test}).
+   */
+  static Pem pem(Path dir, String subjectAltName) throws Exception {
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Process openssl =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=turnout test",
+                "-addext",
+                "subjectAltName=" + subjectAltName,
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
+      throw new IOException("openssl failed");
+    }
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(cert)) {
+      trust.setCertificateEntry(
+          "server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext client = SSLContext.getInstance("TLS");
+    client.init(null, tmf.getTrustManagers(), null);
+    return new Pem(cert, key, client);
   }
 
   /** Sends one framed query to the plain server over TCP and returns the answer. */

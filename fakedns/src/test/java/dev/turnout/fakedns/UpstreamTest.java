@@ -218,17 +218,10 @@ class UpstreamTest {
     assertThatThrownBy(() -> Upstream.builder(List.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("accepted forms");
-    assertThatThrownBy(() -> Upstream.builder(List.of("https://dns.example/dns-query")))
+    assertThatThrownBy(() -> Upstream.builder(List.of("https://dns.example/dns-query")).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("literal addresses only");
-    assertThatThrownBy(
-            () ->
-                Upstream.builder(List.of(first.address(), "https://127.0.0.1"))
-                    .soMark(0x2a)
-                    .build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("DNS over HTTPS cannot carry routing-mark")
-        .hasMessageContaining("tls://127.0.0.1");
+        .hasMessageContaining("given by name")
+        .hasMessageContaining("default-nameserver");
   }
 
   /** Whether this process may set SO_MARK (CAP_NET_ADMIN); the mark tests need it. */
@@ -242,9 +235,11 @@ class UpstreamTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(canMark(), "setting SO_MARK needs CAP_NET_ADMIN");
     TlsFronts.Contexts tls = TlsFronts.contexts(dir);
     first.mode = FakeUpstream.Mode.TRUNCATE_UDP; // UDP, then a TCP retry
-    try (TlsFronts.Dot dot = new TlsFronts.Dot(tls.server(), plainPort(second))) {
+    try (TlsFronts.Dot dot = new TlsFronts.Dot(tls.server(), plainPort(second));
+        TlsFronts.Doh doh = new TlsFronts.Doh(tls.server(), plainPort(second))) {
       java.util.List<Integer> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
-      for (String spec : List.of(first.address(), "tcp://" + second.address(), dot.spec())) {
+      for (String spec :
+          List.of(first.address(), "tcp://" + second.address(), dot.spec(), doh.spec())) {
         try (Upstream upstream =
             Upstream.builder(List.of(spec))
                 .timeout(Duration.ofSeconds(5))
@@ -263,11 +258,13 @@ class UpstreamTest {
       }
       assertThat(first.udpQueries).hasValue(2);
       assertThat(first.tcpQueries).hasValue(2);
-      assertThat(second.tcpQueries).hasValue(2 + 2); // tcp://, and the DoT front forwards over TCP
+      // tcp://, and the DoT and DoH fronts forward over TCP
+      assertThat(second.tcpQueries).hasValue(2 + 2 + 2);
       assertThat(dot.queries).hasValue(2);
       assertThat(dot.accepted).hasValue(1); // the marked TLS connection is kept alive
-      // 2 UDP + 2 TCP retries, 2 tcp://, 1 DoT connection: each socket marked before use
-      assertThat(marks).hasSize(7).containsOnly(0x2022);
+      assertThat(doh.queries).hasValue(2);
+      // 2 UDP + 2 TCP retries, 2 tcp://, 1 DoT and 1 DoH connection: each marked before use
+      assertThat(marks).hasSize(8).containsOnly(0x2022);
     }
   }
 

@@ -107,21 +107,87 @@ sealed interface Change {
           throw new IllegalArgumentException("bad " + kind + " entry: " + line);
         }
         List<String> spec = List.copyOf(f.subList(1, f.size()));
-        return kind.equals("rule") ? new Rule(f.get(0), spec) : new Route(f.get(0), spec);
+        return validate(kind.equals("rule") ? new Rule(f.get(0), spec) : new Route(f.get(0), spec));
       }
       case "sysctl" -> {
         require(f, 3, line);
-        return new Sysctl(f.get(0), f.get(1), f.get(2));
+        return validate(new Sysctl(f.get(0), f.get(1), f.get(2)));
       }
       case "resolv" -> {
         require(f, 4, line);
-        return new ResolvConf(f.get(0), f.get(1), Boolean.parseBoolean(f.get(2)), f.get(3));
+        return validate(
+            new ResolvConf(f.get(0), f.get(1), Boolean.parseBoolean(f.get(2)), f.get(3)));
       }
       case "linkdns" -> {
         require(f, 1, line);
-        return new LinkDns(f.get(0));
+        return validate(new LinkDns(f.get(0)));
       }
       default -> throw new IllegalArgumentException("unknown entry: " + line);
+    }
+  }
+
+  /**
+   * Refuses what Turnout never writes, so a tampered or foreign journal cannot make cleanup delete
+   * the kernel's own rules, routes of the main, local or default tables, arbitrary sysctls or
+   * files. Checked for every line read back.
+   */
+  static Change validate(Change change) {
+    if (change instanceof Rule rule) {
+      int priority = valueAfter(rule.spec(), "priority");
+      if (priority < 1 || priority > 32765) {
+        throw new IllegalArgumentException("a rule outside priorities 1..32765: " + rule);
+      }
+      tokens(rule.spec());
+    } else if (change instanceof Route route) {
+      int table = valueAfter(route.spec(), "table");
+      if (table < 1 || table >= 253 && table <= 255) {
+        throw new IllegalArgumentException("a route outside Turnout's own table: " + route);
+      }
+      tokens(route.spec());
+    } else if (change instanceof Sysctl sysctl) {
+      if (!SYSCTLS.matcher(sysctl.key()).matches()
+          || !VALUE.matcher(sysctl.before()).matches()
+          || !VALUE.matcher(sysctl.after()).matches()) {
+        throw new IllegalArgumentException("a sysctl Turnout does not set: " + sysctl.key());
+      }
+    } else if (change instanceof ResolvConf resolv) {
+      if (!resolv.path().startsWith("/") || !resolv.path().endsWith("/resolv.conf")) {
+        throw new IllegalArgumentException("a resolver file Turnout does not replace: " + resolv);
+      }
+    } else if (change instanceof LinkDns link && !DEVICE.matcher(link.link()).matches()) {
+      throw new IllegalArgumentException("not an interface name: " + link.link());
+    }
+    return change;
+  }
+
+  /** The sysctls Turnout may set: forwarding, and per-interface reverse-path settings. */
+  java.util.regex.Pattern SYSCTLS =
+      java.util.regex.Pattern.compile(
+          "net\\.ipv4\\.ip_forward|net\\.ipv6\\.conf\\.(all|default)\\.forwarding"
+              + "|net\\.ipv4\\.conf\\.[A-Za-z0-9_.-]{1,15}\\.(rp_filter|src_valid_mark)");
+
+  java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("[0-9]{1,3}");
+  java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
+  java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_.:/%-]{1,64}");
+
+  private static void tokens(List<String> spec) {
+    for (String token : spec) {
+      if (!TOKEN.matcher(token).matches()) {
+        throw new IllegalArgumentException("not an ip argument Turnout writes: " + token);
+      }
+    }
+  }
+
+  /** The number after {@code keyword} in an ip argument list; -1 if there is none. */
+  private static int valueAfter(List<String> spec, String keyword) {
+    int at = spec.indexOf(keyword);
+    if (at < 0 || at + 1 >= spec.size()) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(spec.get(at + 1));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

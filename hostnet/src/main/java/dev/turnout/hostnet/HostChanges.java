@@ -44,6 +44,10 @@ public final class HostChanges implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(HostChanges.class);
   static final String JOURNAL = "journal";
   static final String LOCK = "lock";
+  static final String RESOLV_BACKUP = "resolv.conf.orig";
+  private static final Path RUN = Path.of("/run/turnout");
+  private static final java.util.regex.Pattern DEVICE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
 
   private final Path stateDir;
   private final Commands commands;
@@ -68,12 +72,48 @@ public final class HostChanges implements Closeable {
    * (containers, test sandboxes) never share a lock or undo each other's journal.
    */
   public static Path defaultStateDir(String device) {
+    if (!DEVICE.matcher(device).matches() || device.equals(".") || device.equals("..")) {
+      throw new IllegalArgumentException("not an interface name: \"" + device + "\"");
+    }
+    return namespaceDir().resolve(device);
+  }
+
+  /** Where this network namespace's state directories live, one per TUN device. */
+  static Path namespaceDir() {
     String mine = namespaceOf("self");
     String host = namespaceOf("1");
     if (mine.equals(host) || mine.isEmpty()) {
-      return Path.of("/run/turnout", device);
+      return RUN;
     }
-    return Path.of("/run/turnout", "netns-" + mine.replaceAll("[^0-9]", ""), device);
+    return RUN.resolve("netns-" + mine.replaceAll("[^0-9]", ""));
+  }
+
+  /**
+   * Undoes every journal a crashed Turnout left in this network namespace, whatever its TUN device
+   * was called ({@code turnout cleanup} without a device).
+   *
+   * @return the state directories cleaned and how many changes each undid
+   */
+  public static java.util.Map<Path, Integer> cleanupAll(Commands commands) throws IOException {
+    return cleanupAll(namespaceDir(), commands);
+  }
+
+  static java.util.Map<Path, Integer> cleanupAll(Path dir, Commands commands) throws IOException {
+    java.util.Map<Path, Integer> undone = new java.util.TreeMap<>();
+    if (!Files.isDirectory(dir)) {
+      return undone;
+    }
+    List<Path> stateDirs = new ArrayList<>();
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      entries
+          .filter(d -> DEVICE.matcher(d.getFileName().toString()).matches())
+          .filter(d -> Files.isRegularFile(d.resolve(JOURNAL), LinkOption.NOFOLLOW_LINKS))
+          .forEach(stateDirs::add);
+    }
+    for (Path stateDir : stateDirs) {
+      undone.put(stateDir, cleanup(stateDir, commands));
+    }
+    return undone;
   }
 
   /** The network namespace of a process, e.g. {@code net:[4026531840]}; empty if unreadable. */
@@ -93,7 +133,7 @@ public final class HostChanges implements Closeable {
    *     state directory cannot be written
    */
   public static HostChanges open(Path stateDir, Commands commands) throws IOException {
-    Files.createDirectories(stateDir);
+    createPrivateDirectories(stateDir);
     FileChannel lockChannel = null;
     FileLock lock;
     try {
@@ -169,7 +209,7 @@ public final class HostChanges implements Closeable {
    */
   public synchronized void replaceResolvConf(Path file, String content) throws IOException {
     boolean symlink = Files.isSymbolicLink(file);
-    Path backup = stateDir.resolve("resolv.conf.orig");
+    Path backup = stateDir.resolve(RESOLV_BACKUP);
     String original =
         symlink
             ? Files.readSymbolicLink(file).toString()
@@ -283,13 +323,71 @@ public final class HostChanges implements Closeable {
 
   private static int undoJournal(Path stateDir, Commands commands) throws IOException {
     Path journalPath = stateDir.resolve(JOURNAL);
+    requirePrivate(stateDir);
+    requirePrivate(journalPath);
     List<Change> changes = new ArrayList<>(Journal.read(journalPath));
+    for (Change change : changes) {
+      if (change instanceof Change.ResolvConf resolv
+          && !Path.of(resolv.backup()).equals(stateDir.resolve(RESOLV_BACKUP))) {
+        throw new IOException(
+            journalPath + ": a resolver backup outside its state directory; not undoing anything");
+      }
+    }
     Collections.reverse(changes);
     for (Change change : changes) {
       undo(change, commands);
     }
     Files.deleteIfExists(journalPath);
     return changes.size();
+  }
+
+  /**
+   * Refuses a journal or state directory that someone other than this user owns or can write: its
+   * entries are run as commands by cleanup, so only Turnout itself may have written them.
+   */
+  private static void requirePrivate(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isSymbolicLink(path)) {
+      throw new IOException(path + " is a symbolic link; not trusting it");
+    }
+    java.nio.file.attribute.PosixFileAttributes attributes =
+        Files.readAttributes(
+            path, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    String me = System.getProperty("user.name");
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions =
+        attributes.permissions();
+    if (!attributes.owner().getName().equals(me)
+        || permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+        || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException(
+          path
+              + " is owned by "
+              + attributes.owner().getName()
+              + " or writable by others; not trusting it (Turnout writes it 0600/0700 as "
+              + me
+              + ")");
+    }
+  }
+
+  /** Creates {@code dir} and missing parents readable and writable by this user only. */
+  static void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    Path parent = dir.getParent();
+    if (parent != null) {
+      createPrivateDirectories(parent);
+    }
+    try {
+      Files.createDirectory(
+          dir,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // created meanwhile
+    }
   }
 
   /** Undoes one change; a change that is already gone is logged, not an error. */

@@ -38,9 +38,10 @@ final class Journal implements AutoCloseable {
     FileChannel channel =
         FileChannel.open(
             path,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.APPEND);
+            java.util.Set.of(
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     Journal journal = new Journal(path, channel);
     journal.writeLine(HEADER);
     return journal;

@@ -3,13 +3,14 @@ package dev.turnout.hostnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.testing.Directories;
+import dev.turnout.testing.Netns;
+import dev.turnout.testing.Root;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,15 +31,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AutoRouteIT {
   static final String DEVICE = "tnt0";
   static final String FORWARDING = "net.ipv4.ip_forward";
-  final String namespace = "tnh-" + ProcessHandle.current().pid();
-  final Commands host = ProcessCommands.host();
+  Netns netns;
+  String namespace;
   Commands ns;
   Path state;
 
   @BeforeEach
-  void createNamespace() throws IOException {
-    assertThat(System.getProperty("user.name")).as("AutoRouteIT needs root").isEqualTo("root");
-    host.check(List.of("ip", "netns", "add", namespace));
+  void createNamespace() throws Exception {
+    Root.assertRoot("AutoRouteIT");
+    netns = Netns.isolated("tnh");
+    namespace = netns.name;
     ns = ProcessCommands.inNamespace(namespace);
     setForwarding("0");
     ns.check(List.of("ip", "link", "set", "lo", "up"));
@@ -49,10 +51,12 @@ class AutoRouteIT {
   }
 
   @AfterEach
-  void deleteNamespace() throws IOException {
-    host.run(List.of("ip", "netns", "del", namespace));
-    try (Stream<Path> paths = Files.walk(state)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+  void deleteNamespace() {
+    if (netns != null) {
+      netns.close();
+    }
+    if (state != null) {
+      Directories.deleteTree(state);
     }
   }
 

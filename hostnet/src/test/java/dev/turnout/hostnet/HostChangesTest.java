@@ -151,4 +151,61 @@ class HostChangesTest {
     assertThat(Files.isSymbolicLink(resolv)).isTrue();
     assertThat(Files.readSymbolicLink(resolv)).isEqualTo(target);
   }
+
+  @Test
+  void cleanupWithoutADeviceFindsEveryJournalOfTheNamespace() throws IOException {
+    HostChanges one = HostChanges.open(dir.resolve("cbtun0"), host);
+    one.addRule("-4", List.of("priority", "9005", "lookup", "2022"));
+    one.abandon();
+    HostChanges two = HostChanges.open(dir.resolve("turnout0"), host);
+    two.addRule("-4", List.of("priority", "9105", "lookup", "2023"));
+    two.abandon();
+    Files.createDirectories(dir.resolve("idle0")); // a state directory without a journal
+    host.log.clear();
+
+    assertThat(HostChanges.cleanupAll(dir, host))
+        .containsExactly(
+            java.util.Map.entry(dir.resolve("cbtun0"), 1),
+            java.util.Map.entry(dir.resolve("turnout0"), 1));
+    assertThat(host.log)
+        .containsExactlyInAnyOrder(
+            "ip -4 rule del priority 9005 lookup 2022", "ip -4 rule del priority 9105 lookup 2023");
+    assertThat(HostChanges.cleanupAll(dir, host)).isEmpty();
+  }
+
+  @Test
+  void theStateDirectoryAndJournalArePrivate() throws IOException {
+    Path state = dir.resolve("run/turnout/tun9");
+    HostChanges changes = HostChanges.open(state, host);
+    assertThat(Files.getPosixFilePermissions(state))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(state.resolve("journal")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    changes.close();
+  }
+
+  @Test
+  void aJournalOthersCanWriteIsNotTrusted() throws IOException {
+    HostChanges crashed = HostChanges.open(dir, host);
+    crashed.addRule("-4", List.of("priority", "9005", "lookup", "2022"));
+    crashed.abandon();
+    Files.setPosixFilePermissions(
+        dir.resolve("journal"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    host.log.clear();
+
+    assertThatThrownBy(() -> HostChanges.cleanup(dir, host))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("not trusting it");
+    assertThat(host.log).isEmpty();
+  }
+
+  @Test
+  void aDeviceNameCannotLeaveTheStateDirectory() {
+    assertThatThrownBy(() -> HostChanges.defaultStateDir("../../etc"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HostChanges.defaultStateDir(".."))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(HostChanges.defaultStateDir("cbtun0").getFileName().toString()).isEqualTo("cbtun0");
+  }
 }

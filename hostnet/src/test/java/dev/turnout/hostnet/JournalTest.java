@@ -19,8 +19,7 @@ class JournalTest {
       new Change.Rule("-4", List.of("priority", "9000", "fwmark", "0x2022", "lookup", "main"));
   static final Change ROUTE =
       new Change.Route("-4", List.of("default", "dev", "turnout0", "table", "2022"));
-  static final Change SYSCTL =
-      new Change.Sysctl("net.ipv4.ip_local_port_range", "32768\t60999", "1");
+  static final Change SYSCTL = new Change.Sysctl("net.ipv4.conf.all.rp_filter", "1", "2");
   static final Change RESOLV =
       new Change.ResolvConf("/etc/resolv.conf", "/run/turnout/x y/resolv.conf.orig", true, "ab");
   static final Change LINK = new Change.LinkDns("turnout0");
@@ -74,5 +73,30 @@ class JournalTest {
     Path path = dir.resolve("journal");
     Journal.create(path).close();
     assertThatThrownBy(() -> Journal.create(path)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void linesTurnoutNeverWritesAreSkippedNotRun() throws IOException {
+    Path journal = dir.resolve("journal");
+    Files.writeString(
+        journal,
+        String.join(
+            "\n",
+            Journal.HEADER,
+            "rule -4 priority 0 lookup local", // the kernel's own rule
+            "rule -4 priority 32766 lookup main",
+            "rule -4 lookup 2022", // no priority: cannot be undone exactly
+            "route -4 default via 203.0.113.1 table 254", // the main table
+            "route -4 default via 203.0.113.1", // no table at all
+            "sysctl kernel.core_pattern 1 2",
+            "sysctl net.ipv4.ip_forward 0 %7Ccat",
+            "resolv /etc/passwd /tmp/x false 00",
+            "resolv etc/resolv.conf /tmp/x false 00",
+            "linkdns ..%2F..",
+            "rule -4 priority 9005 lookup 2022%3Brm",
+            "rule -4 priority 9005 lookup 2022",
+            ""));
+    assertThat(Journal.read(journal))
+        .containsExactly(new Change.Rule("-4", List.of("priority", "9005", "lookup", "2022")));
   }
 }

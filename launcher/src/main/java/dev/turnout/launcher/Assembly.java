@@ -16,6 +16,7 @@ import java.io.Closeable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -26,13 +27,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds a running Turnout from a configuration, in two parts. The long-lived {@link Foundation}
- * (fake-IP pools, event loops, live connections, mode) and the data path on it — the TUN path
- * ({@link TunPath}: TUN, NAT, relays) and the DNS server — live as long as the process. The routing
- * a configuration describes is a {@link Generation} (outbounds, rules, router and flow filter, DNS
- * upstreams and filter), which the data path reaches through {@link LiveRouting} and the {@link
- * Reloader} replaces on {@code PUT /configs}, SIGHUP or a watched change. Every part's undo goes to
- * {@code onStop} as soon as the part exists, so a start that fails half way is undone exactly as
- * far as it got.
+ * (fake-IP pools, event loops, live connections) and the data path on it — the shared relay ({@link
+ * SharedRelay}), the TUN path ({@link TunPath}: TUN, NAT, relays), the local proxy listeners
+ * ({@link InboundAssembly}) and the DNS server — live as long as the process. The routing a
+ * configuration describes is a {@link Generation} (DNS resolvers and domain sets, outbounds and
+ * proxy providers, rules, router with the mode, flow filter, fake-IP DNS handler), which the data
+ * path reaches through {@link LiveRouting} and the {@link Reloader} replaces on {@code PUT
+ * /configs}, SIGHUP or a watched change. Every part's undo goes to {@code onStop} as soon as the
+ * part exists, so a start that fails half way is undone exactly as far as it got.
  */
 final class Assembly {
   private static final Logger log = LoggerFactory.getLogger(Assembly.class);
@@ -55,16 +57,17 @@ final class Assembly {
 
   private void start(boolean watch) throws Exception {
     AddressPlan plan = config.plan();
-    FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
-    String range6 = config.fakeDns().fakeIpRange6();
-    FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
-    if (config.fakeDns().storeFakeIp()) {
-      keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
-    }
     EventLoopGroup loops =
         new MultiThreadIoEventLoopGroup(
             Runtime.getRuntime().availableProcessors(), HalfCloseSafeEpoll.newFactory());
     onStop.accept(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+    FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
+    String range6 = config.fakeDns().fakeIpRange6();
+    FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
+    List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
+    if (config.fakeDns().storeFakeIp()) {
+      keepFakeIps(pools);
+    }
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
     onStop.accept(scheduler::shutdownNow);
@@ -72,22 +75,17 @@ final class Assembly {
     Connections connections = new Connections(routing::chain);
     Foundation base =
         new Foundation(
-            plan,
-            pool,
-            pool6,
-            loops,
-            scheduler,
-            connections,
-            new RoutingMode(RoutingMode.Mode.of(config.control().mode())),
-            new ProcessLookup(Path.of("/proc")));
+            plan, pool, pool6, loops, scheduler, connections, new ProcessLookup(Path.of("/proc")));
 
     Generation first = Generation.build(config, base, null);
     routing.swap(first);
     onStop.accept(() -> routing.current().close());
     first.start(base);
+    SharedRelay relay = SharedRelay.start(routing, connections, onStop);
     if (config.tun().enable()) {
-      TunPath.start(config, pool, routing, connections, loops, host, onStop);
+      TunPath.start(config, pool, routing, relay, loops, host, onStop);
     }
+    InboundAssembly.start(config, relay, routing, pools, loops, onStop);
     DnsServer dns = config.dns().enable() ? startDns(first) : null;
     Reloader reloader = new Reloader(config.file(), base, routing, dns);
     onStop.accept(reloader);
@@ -104,7 +102,7 @@ final class Assembly {
         Ipv4.address(plan.fakeLast()).getHostAddress(),
         Ipv4.address(plan.natFirst()).getHostAddress(),
         Ipv4.address(plan.natLast()).getHostAddress(),
-        config.control().mode());
+        config.mode().name().toLowerCase(Locale.ROOT));
   }
 
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
@@ -128,7 +126,7 @@ final class Assembly {
                 .withAllowLan(config.fakeDns().allowLan())
                 .withTrusted(Generation.ownRange(config.plan())));
     onStop.accept(server);
-    log.info("dns: fake-IP server on {} (udp, tcp), upstream {}", dns.listen(), first.upstream);
+    log.info("dns: fake-IP server on {} (udp, tcp)", dns.listen());
     if (dns.systemResolver()) {
       host.pointSystemResolver(dns.listen(), config.plan().tunInetAddress());
     }

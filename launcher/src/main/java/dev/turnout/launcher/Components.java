@@ -6,10 +6,15 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
-import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Dialer;
+import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.outbound.fetch.HttpFetcher;
+import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyProvider;
+import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleException;
@@ -19,10 +24,16 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,13 +51,27 @@ final class Components {
    * Everything {@code turnout check} can verify without touching the system, beyond what {@link
    * dev.turnout.launcher.config.ConfigLoader#read} found: the proxies and groups, then the rules
    * and their providers. Every problem goes to {@code problems}, so that one run shows them all;
-   * rules may name a proxy that has errors (its errors are shown once, at the proxy).
+   * rules may name a proxy that has errors (its errors are shown once, at the proxy). Nothing is
+   * downloaded or written. Returns what was found, counted.
    */
-  static void validate(TurnoutConfig config, Problems problems) {
+  static CheckSummary validate(TurnoutConfig config, Problems problems) {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     Set<String> policies = new HashSet<>();
+    List<Outbound> proxies = new ArrayList<>();
+    int groups;
+    int providerProxies = 0;
+    Set<String> notDownloadedProxies = new java.util.TreeSet<>();
     try (Outbounds outbounds = outbounds(config, nowhere(), loops, problems)) {
       policies.addAll(outbounds.asMap().keySet());
+      proxies.addAll(outbounds.proxies());
+      groups = outbounds.groups().size();
+      for (ProxyProvider p : outbounds.providers().list()) {
+        proxies.addAll(p.proxies());
+        providerProxies += p.proxies().size();
+        if (p.spec().type() == ProxyProviderSpec.Type.HTTP && p.updated() == null) {
+          notDownloadedProxies.add(p.name());
+        }
+      }
     } finally {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
@@ -54,13 +79,35 @@ final class Components {
         List.of(config.proxies().proxies(), config.proxies().groups())) {
       entries.forEach(e -> e.text("name").ifPresent(policies::add));
     }
-    try (RuleEngine ignored = build(config, HostResolver.NONE, policies, null)) {
-      // built and thrown away: building is the check
+    DnsAssembly.check(config, policies, problems);
+    InboundAssembly.check(config, policies, problems);
+    int providerEntries = 0;
+    boolean rulesRead = false;
+    Set<String> notDownloaded = Set.of();
+    try (RuleEngine engine = build(config, HostResolver.NONE, policies, null, true)) {
+      add(engine.warnings(), Severity.WARNING, config, problems);
+      providerEntries = engine.providerSizes().values().stream().mapToInt(i -> i).sum();
+      notDownloaded = engine.notDownloaded();
+      rulesRead = true;
     } catch (RuleException e) {
       add(e, config, problems);
     } catch (IOException e) {
       problems.add(Severity.ERROR, config.file().toString(), 0, "", e.getMessage());
     }
+    Map<String, Integer> unsupported = CheckSummary.unsupportedByType(proxies);
+    int unsupportedCount = unsupported.values().stream().mapToInt(i -> i).sum();
+    return new CheckSummary(
+        proxies.size() - unsupportedCount,
+        unsupported,
+        groups,
+        config.rules().size(),
+        rulesRead,
+        config.ruleProviders().size(),
+        providerEntries,
+        notDownloaded,
+        config.proxies().providers().size(),
+        providerProxies,
+        notDownloadedProxies);
   }
 
   /** The names rules may use: built-in policies, proxies, groups. Checks the proxy lists. */
@@ -102,29 +149,37 @@ final class Components {
         OutboundConfig.load(
             proxies.proxies(),
             proxies.groups(),
+            proxies.providers(),
             new OutboundConfig.Environment(dialer, config.files().stateDir(), loops));
-    for (ConfigProblem p : result.problems()) {
-      problems.add(
-          Severity.valueOf(p.severity().name()),
-          p.file() == null ? config.file().toString() : p.file(),
-          p.line(),
-          p.section().key(),
-          p.toString());
-    }
+    OutboundProblems.add(result.problems(), config.file().toString(), problems);
     return result.outbounds();
   }
 
+  /**
+   * The rules as {@code turnout explain} uses them: providers from their copies only, nothing
+   * downloaded or written (see {@link RuleEngine#warnings()} for those not downloaded yet).
+   */
   static RuleEngine rules(TurnoutConfig config, HostResolver resolver, Set<String> policies)
       throws ConfigException {
-    return rules(config, resolver, policies, null);
+    return rules(config, resolver, policies, null, true);
   }
 
-  /** With {@code fetcher} null, http providers are downloaded with the JDK's HTTP client. */
+  /** The rules of a running Turnout: http providers are downloaded by {@code fetcher}. */
   static RuleEngine rules(
       TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
       throws ConfigException {
+    return rules(config, resolver, policies, fetcher, false);
+  }
+
+  private static RuleEngine rules(
+      TurnoutConfig config,
+      HostResolver resolver,
+      Set<String> policies,
+      ListFetcher fetcher,
+      boolean offline)
+      throws ConfigException {
     try {
-      return build(config, resolver, policies, fetcher);
+      return build(config, resolver, policies, fetcher, offline);
     } catch (RuleException e) {
       Problems problems = new Problems(config.file().toString());
       add(e, config, problems);
@@ -133,35 +188,103 @@ final class Components {
   }
 
   private static RuleEngine build(
-      TurnoutConfig config, HostResolver resolver, Set<String> policies, ListFetcher fetcher)
+      TurnoutConfig config,
+      HostResolver resolver,
+      Set<String> policies,
+      ListFetcher fetcher,
+      boolean offline)
       throws RuleException {
     List<RuleLine> lines =
         config.rules().stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
-    TurnoutConfig.Files files = config.files();
     RuleEngine.Builder builder = RuleEngine.builder();
     if (fetcher != null) {
       builder.fetcher(fetcher);
     }
+    if (offline) {
+      builder.offline();
+    }
+    Map<String, List<RuleLine>> subRules = new LinkedHashMap<>();
+    config.subRules().forEach((name, list) -> subRules.put(name, ruleLines(list)));
     return builder
         .rules(lines)
+        .subRules(subRules)
         .providers(config.ruleProviders())
         .policies(policies)
-        .options(
-            new RulesOptions(
-                files.geoipDatabase(),
-                files.asnDatabase(),
-                files.stateDir().resolve("providers"),
-                List.of(config.plan().range().toString())))
+        .options(options(config))
         .resolver(resolver)
         .build();
   }
 
+  /** The files the rule engines read: databases, provider copies, the fake-IP range. */
+  static RulesOptions options(TurnoutConfig config) {
+    TurnoutConfig.Files files = config.files();
+    return new RulesOptions(
+        files.geoipDatabase(),
+        files.asnDatabase(),
+        files.stateDir().resolve("providers"),
+        List.of(config.plan().range().toString()),
+        files.geositeDatabase());
+  }
+
+  /**
+   * Subscriptions downloaded through the outbound their provider names in {@code proxy:} (DIRECT,
+   * on Turnout's marked sockets, when none), with the provider's headers.
+   */
+  static ProviderLoader.Fetch subscriptions(HttpFetcher fetcher, Outbounds outbounds) {
+    return (spec, etag, lastModified) -> {
+      Outbound via = outbounds.get(spec.proxy() == null ? DirectOutbound.NAME : spec.proxy());
+      if (via == null) {
+        throw new IOException("no proxy or group named " + spec.proxy() + " to download through");
+      }
+      return fetcher.get(spec.url(), via, spec.headers(), etag, lastModified);
+    };
+  }
+
+  /**
+   * Runs {@code refresh} every {@code tick}; a failure is logged and the next tick runs. The handle
+   * stops it.
+   */
+  static ScheduledFuture<?> scheduleRefresh(
+      ScheduledExecutorService scheduler, Duration tick, Runnable refresh) {
+    return scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            refresh.run();
+          } catch (RuntimeException e) {
+            log.warn("proxy provider refresh failed", e);
+          }
+        },
+        tick.toMillis(),
+        tick.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Rule lists downloaded DIRECT through Turnout's marked sockets. */
+  static ListFetcher ruleLists(HttpFetcher fetcher, Outbound direct) {
+    return (url, etag, lastModified) -> {
+      HttpFetcher.Response r = fetcher.get(url, direct, Map.of(), etag, lastModified);
+      return r == null ? null : new ListFetcher.Fetched(r.body(), r.etag(), r.lastModified());
+    };
+  }
+
+  private static List<RuleLine> ruleLines(List<TurnoutConfig.RuleLine> rules) {
+    return rules.stream().map(r -> new RuleLine(r.text(), r.file(), r.line())).toList();
+  }
+
   /** Rule problems by file and line: {@code config.yaml:42: unknown policy ...: RULE,TEXT}. */
   private static void add(RuleException e, TurnoutConfig config, Problems problems) {
-    for (RuleException.Problem p : e.problems()) {
+    add(e.problems(), Severity.ERROR, config, problems);
+  }
+
+  private static void add(
+      List<RuleException.Problem> found,
+      Severity severity,
+      TurnoutConfig config,
+      Problems problems) {
+    for (RuleException.Problem p : found) {
       String message = p.text().isEmpty() ? p.message() : p.message() + ": " + p.text();
       problems.add(
-          Severity.ERROR,
+          severity,
           p.file() == null ? config.file().toString() : p.file(),
           p.line(),
           p.subject() == null ? "" : p.subject(),

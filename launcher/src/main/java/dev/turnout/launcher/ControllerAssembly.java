@@ -35,11 +35,13 @@ final class ControllerAssembly {
         java.util.concurrent.Executors.newSingleThreadExecutor(
             Assembly.daemonThreads("turnout-process"));
     onStop.accept(lookups::shutdownNow);
+    LiveProxies proxies =
+        new LiveProxies(routing, new HttpProber(base.loops()), new DelayHistory());
     Control control =
         new Control(
-            new LiveConfig(routing, base.mode(), reloader),
-            new LiveProxies(routing, new HttpProber(base.loops()), new DelayHistory()),
-            new LiveProviders(routing, base.scheduler()),
+            new LiveConfig(routing, reloader),
+            proxies,
+            new LiveProviders(routing, proxies, base.scheduler()),
             new LiveRules(routing),
             new LiveConnections(base.connections(), base.processes(), lookups),
             new LiveDns(routing, base),

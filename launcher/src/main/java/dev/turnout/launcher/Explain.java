@@ -1,6 +1,7 @@
 package dev.turnout.launcher;
 
-import dev.turnout.fakedns.Upstream;
+import dev.turnout.fakedns.GeoIp;
+import dev.turnout.fakedns.UpstreamDialer;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
@@ -8,9 +9,12 @@ import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +27,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Print the rule that decides a connection to TARGET, where it is written, and the policy.",
-      "TARGET is HOST, HOST:PORT, IP or IP:PORT ([IPv6]:PORT). Nothing is started; a name is"
-          + " resolved through the configured upstream only if an IP rule needs it."
+      "TARGET is HOST, HOST:PORT, IP or IP:PORT ([IPv6]:PORT). Nothing is started, downloaded"
+          + " or written: providers are read from their copies; a name is resolved through the"
+          + " configured upstream only if an IP rule needs it."
     })
 final class Explain implements Callable<Integer> {
   @CommandLine.Mixin ConfigFile config;
@@ -42,6 +47,8 @@ final class Explain implements Callable<Integer> {
 
   @Parameters(paramLabel = "TARGET", description = "HOST[:PORT] or IP[:PORT]; port 443 if absent.")
   String target;
+
+  @CommandLine.Mixin ExplainInbound inbound;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -75,13 +82,28 @@ final class Explain implements Callable<Integer> {
               throw new CommandLine.ParameterException(
                   spec.commandLine(), "--network must be tcp or udp");
         };
-    HostResolver resolver = noResolve ? HostResolver.NONE : upstreamResolver(loaded);
-    try (RuleEngine rules = Components.rules(loaded, resolver, Components.policies(loaded))) {
+    List<Closeable> closing = new ArrayList<>();
+    try (Closeable dns = () -> closeAll(closing);
+        RuleEngine rules =
+            Components.rules(
+                loaded,
+                noResolve ? HostResolver.NONE : upstreamResolver(loaded, closing),
+                Components.policies(loaded))) {
       ConnectionInfo.Builder connection = ConnectionInfo.builder(net).target(host);
       ConnectionInfo built = connection.build();
       connection.destination(built.destinationAddress(), port);
+      inbound.apply(connection);
       Decision decision = rules.decide(connection.build());
+      rules.warnings().forEach(w -> System.err.println("warning: " + w));
       PrintWriter out = spec.commandLine().getOut();
+      if (loaded.mode() != TurnoutConfig.Mode.RULE) {
+        out.println(
+            "mode:    "
+                + loaded.mode()
+                + " (every connection goes to "
+                + (loaded.mode() == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT")
+                + "; in Rule mode this rule decides)");
+      }
       out.println("target:  " + host + ":" + port + " (" + network + ")");
       if (!decision.resolved().isEmpty()) {
         out.println(
@@ -106,14 +128,24 @@ final class Explain implements Callable<Integer> {
     }
   }
 
-  private static HostResolver upstreamResolver(TurnoutConfig config) {
+  /**
+   * The main resolver as {@code run} builds it (nameserver-policy, fallback), without outbounds: a
+   * server reached through a proxy or {@code respect-rules} does not answer here.
+   */
+  private static HostResolver upstreamResolver(TurnoutConfig config, List<Closeable> closing)
+      throws IOException {
     if (config.dns().nameservers().isEmpty()) {
       return HostResolver.NONE;
     }
-    Upstream upstream =
-        Upstream.builder(config.dns().nameservers())
-            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4())
-            .build();
-    return upstream;
+    RuleSets sets = new RuleSets(config);
+    closing.add(sets);
+    GeoIp geoip = config.files().geoipDatabase() == null ? GeoIp.NONE : sets;
+    return DnsAssembly.create(config, sets, geoip, UpstreamDialer.NONE, closing::add).main();
+  }
+
+  private static void closeAll(List<Closeable> closing) throws IOException {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
   }
 }

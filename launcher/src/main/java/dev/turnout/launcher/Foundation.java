@@ -9,8 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The parts of a running Turnout that outlive every reload, which each {@link Generation} builds
  * on: the address plan, the fake-IP pools (so no application's cached answer is invalidated), the
- * event loops, one scheduler for provider refreshes and retirements, the live connections, the
- * routing mode and the process lookup. The TUN, NAT, relays and DNS listener are long-lived too;
+ * event loops, one scheduler for provider refreshes and retirements, the live connections and the
+ * process lookup. The TUN, NAT, relays, local proxy listeners and DNS listener are long-lived too;
  * they reach the current generation through {@link LiveRouting}. {@code pool6} is null without
  * {@code dns.ipv6}.
  */
@@ -21,5 +21,4 @@ record Foundation(
     EventLoopGroup loops,
     ScheduledExecutorService scheduler,
     Connections connections,
-    RoutingMode mode,
     ProcessLookup processes) {}

@@ -2,10 +2,12 @@ package dev.turnout.launcher;
 
 import dev.turnout.controller.spi.ConfigControl;
 import dev.turnout.controller.spi.ControlException;
+import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,29 +26,45 @@ final class LiveConfig implements ConfigControl {
   private static final Logger log = LoggerFactory.getLogger(LiveConfig.class);
 
   private final LiveRouting routing;
-  private final RoutingMode mode;
   private final Reloader reloader;
 
-  LiveConfig(LiveRouting routing, RoutingMode mode, Reloader reloader) {
+  LiveConfig(LiveRouting routing, Reloader reloader) {
     this.routing = routing;
-    this.mode = mode;
     this.reloader = reloader;
   }
 
   @Override
   public General current() {
-    TurnoutConfig config = routing.current().config;
+    Generation g = routing.current();
+    TurnoutConfig config = g.config;
     String interfaceName = config.proxies().interfaceName();
     return new General(
-        mode.get().label(),
+        g.router.mode().name().toLowerCase(Locale.ROOT),
         Logging.level(),
         config.fakeDns().allowLan(),
         "*",
-        Map.of(),
+        ports(config),
         config.fakeDns().fakeIpRange6() != null,
         interfaceName == null ? "" : interfaceName,
         config.tun().enable(),
         config.tun().device());
+  }
+
+  /** The top-level ports of the local proxy listeners, by their key (mixed-port, port, ...). */
+  static Map<String, Integer> ports(TurnoutConfig config) {
+    Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    for (ListenerSpec spec : config.inbound().listeners()) {
+      if (spec.name().equals(spec.kind().defaultName())) {
+        String key =
+            switch (spec.kind()) {
+              case MIXED -> "mixed-port";
+              case HTTP -> "port";
+              case SOCKS -> "socks-port";
+            };
+        ports.put(key, spec.bind().getPort());
+      }
+    }
+    return ports;
   }
 
   @Override
@@ -63,7 +81,10 @@ final class LiveConfig implements ConfigControl {
       }
     }
     if (patch.mode() != null && !patch.mode().equals(now.mode())) {
-      mode.set(RoutingMode.Mode.of(patch.mode()));
+      routing
+          .current()
+          .router
+          .mode(TurnoutConfig.Mode.valueOf(patch.mode().toUpperCase(Locale.ROOT)));
       log.info("mode: {} for new connections (was {})", patch.mode(), now.mode());
     }
     if (patch.logLevel() != null && !patch.logLevel().equals(now.logLevel())) {

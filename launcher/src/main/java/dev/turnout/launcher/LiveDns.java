@@ -17,9 +17,9 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * The controller's DNS: queries go to the current generation's upstream resolvers (the real answer,
- * as mihomo's {@code /dns/query} gives, not a fake IP), and the flushes forget fake-IP mappings no
- * connection uses and the upstreams' cache. Thread-safe.
+ * The controller's DNS: queries go to the current generation's main resolver (nameserver-policy,
+ * nameserver, fallback: the real answer, as mihomo's {@code /dns/query} gives, not a fake IP), and
+ * the flushes forget fake-IP mappings no connection uses and the resolvers' caches. Thread-safe.
  */
 final class LiveDns implements DnsControl {
   private static final Logger log = LoggerFactory.getLogger(LiveDns.class);
@@ -50,7 +50,7 @@ final class LiveDns implements DnsControl {
     } catch (TextParseException e) {
       throw ControlException.badRequest("invalid name: " + e.getMessage());
     }
-    return g.upstream.query(query).thenApply(LiveDns::reply);
+    return g.dnsParts.assembly.main().query(query).thenApply(LiveDns::reply);
   }
 
   static Reply reply(Message m) {
@@ -94,7 +94,7 @@ final class LiveDns implements DnsControl {
 
   @Override
   public void flushCache() {
-    routing.current().upstream.clearCache();
-    log.info("dns: upstream cache cleared");
+    routing.current().dnsParts.clearCaches();
+    log.info("dns: caches cleared");
   }
 }

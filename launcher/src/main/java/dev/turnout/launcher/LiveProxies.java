@@ -4,19 +4,23 @@ import dev.turnout.controller.spi.ControlException;
 import dev.turnout.controller.spi.ProxyControl;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.CheckedGroup;
 import dev.turnout.outbound.group.Prober;
 import dev.turnout.outbound.group.SelectGroup;
+import dev.turnout.outbound.provider.ProxyProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -50,14 +54,59 @@ final class LiveProxies implements ProxyControl {
     for (Outbound o : g.outbounds.asMap().values()) {
       all.add(view(g, o, health));
     }
+    Set<String> listed = new HashSet<>(g.outbounds.asMap().keySet());
+    for (ProxyProvider p : g.outbounds.providers().list()) {
+      for (Outbound o : p.proxies()) {
+        if (listed.add(o.name())) {
+          all.add(view(g, o, health));
+        }
+      }
+    }
     return all;
   }
 
   @Override
   public Proxy get(String name) {
     Generation g = routing.current();
-    Outbound o = g.outbounds.get(name);
+    Outbound o = find(g, name);
     return o == null ? null : view(g, o, health(g.outbounds));
+  }
+
+  /** The providers' proxies of {@code provider} as the API shows them. */
+  List<Proxy> views(ProxyProvider provider) {
+    Generation g = routing.current();
+    Map<String, Health> health = health(g.outbounds);
+    return provider.proxies().stream().map(o -> view(g, o, health)).toList();
+  }
+
+  /**
+   * Tests every proxy of {@code provider} with {@code url} and records the results, as a provider's
+   * health check in a dashboard does.
+   */
+  CompletionStage<Void> testAll(ProxyProvider provider, URI url, Duration timeout) {
+    List<CompletableFuture<Integer>> tests = new ArrayList<>();
+    for (Outbound o : provider.proxies()) {
+      if (!UnavailableOutbound.is(o)) {
+        tests.add(test(o, url, timeout).exceptionally(e -> 0));
+      }
+    }
+    return CompletableFuture.allOf(tests.toArray(CompletableFuture[]::new));
+  }
+
+  /** A proxy, built-in or group by name, or a proxy a provider brought; null if none. */
+  static Outbound find(Generation g, String name) {
+    Outbound o = g.outbounds.get(name);
+    if (o != null) {
+      return o;
+    }
+    for (ProxyProvider p : g.outbounds.providers().list()) {
+      for (Outbound proxy : p.proxies()) {
+        if (proxy.name().equals(name)) {
+          return proxy;
+        }
+      }
+    }
+    return null;
   }
 
   @Override
@@ -96,7 +145,7 @@ final class LiveProxies implements ProxyControl {
 
   @Override
   public CompletionStage<Integer> delay(String name, URI url, Duration timeout) {
-    Outbound o = routing.current().outbounds.get(name);
+    Outbound o = find(routing.current(), name);
     if (o == null) {
       throw ControlException.notFound();
     }
@@ -136,8 +185,9 @@ final class LiveProxies implements ProxyControl {
               });
     }
     Map<String, CompletableFuture<Integer>> tests = new LinkedHashMap<>();
+    Generation g = routing.current();
     for (String member : group.members()) {
-      Outbound m = routing.current().outbounds.get(member);
+      Outbound m = find(g, member);
       if (m != null) {
         tests.put(member, test(m, url, timeout).exceptionally(e -> 0));
       }

@@ -7,6 +7,7 @@ import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,10 +61,27 @@ public final class Main {
     @Option(names = "--watch", description = "Reload the configuration whenever the file changes.")
     boolean watch;
 
+    @Option(
+        names = "--log-level",
+        defaultValue = "${TURNOUT_LOG_LEVEL}",
+        paramLabel = "LEVEL",
+        description =
+            "silent, error, warning, info or debug: overrides log-level in the file"
+                + " (default: $TURNOUT_LOG_LEVEL).")
+    String logLevel;
+
     @Override
     public Integer call() {
       TurnoutConfig loaded = config.loadOrPrintProblems();
-      return loaded == null ? EXIT_CONFIG : Turnout.runUntilSignalled(loaded, watch);
+      if (loaded == null) {
+        return EXIT_CONFIG;
+      }
+      String level = logLevel == null || logLevel.isEmpty() ? loaded.logLevel() : logLevel;
+      if (!List.of("silent", "error", "warning", "info", "debug").contains(level)) {
+        System.err.println("--log-level: " + level + " is not silent|error|warning|info|debug");
+        return EXIT_CONFIG;
+      }
+      return Turnout.runUntilSignalled(loaded, level, watch);
     }
   }
 
@@ -86,7 +104,9 @@ public final class Main {
     @Option(
         names = {"-d", "--device"},
         paramLabel = "NAME",
-        description = "TUN device name (default: from the config, else turnout0).")
+        description =
+            "TUN device name (default: from the config, else every journal of this network"
+                + " namespace).")
     String device;
 
     @Override
@@ -100,11 +120,22 @@ public final class Main {
           return EXIT_CONFIG;
         }
       }
-      if (name == null) {
-        name = "turnout0";
-      }
-      Path stateDir = dev.turnout.hostnet.HostChanges.defaultStateDir(name);
       try {
+        if (name == null) {
+          // No device named: every journal of this network namespace, whatever the device.
+          java.util.Map<Path, Integer> cleaned =
+              dev.turnout.hostnet.HostChanges.cleanupAll(
+                  dev.turnout.hostnet.ProcessCommands.host());
+          if (cleaned.isEmpty()) {
+            System.out.println("nothing to clean up: no journal left in this network namespace");
+          }
+          cleaned.forEach(
+              (dir, undone) ->
+                  System.out.println(
+                      "undid " + undone + " host changes listed in " + dir + "/journal"));
+          return 0;
+        }
+        Path stateDir = dev.turnout.hostnet.HostChanges.defaultStateDir(name);
         int undone =
             dev.turnout.hostnet.HostChanges.cleanup(
                 stateDir, dev.turnout.hostnet.ProcessCommands.host());
@@ -113,6 +144,9 @@ public final class Main {
                 ? "nothing to clean up in " + stateDir
                 : "undid " + undone + " host changes listed in " + stateDir + "/journal");
         return 0;
+      } catch (IllegalArgumentException e) {
+        System.err.println("cleanup: " + e.getMessage());
+        return 2;
       } catch (java.io.IOException e) {
         System.err.println("cleanup failed: " + e.getMessage());
         return EXIT_FAILURE;
@@ -124,7 +158,11 @@ public final class Main {
   @Command(
       name = "check",
       mixinStandardHelpOptions = true,
-      description = "Validate a configuration file and print every problem.")
+      description = {
+        "Validate a configuration file and print every problem, then a summary.",
+        "Nothing is started, downloaded or written: http providers are read from the copies a"
+            + " running Turnout keeps, and those without one are reported as not checked."
+      })
   static final class Check implements Callable<Integer> {
     @CommandLine.Mixin ConfigFile config;
 
@@ -138,19 +176,21 @@ public final class Main {
     public Integer call() {
       Problems problems = new Problems(config.path.toString());
       TurnoutConfig loaded = ConfigLoader.read(config.path, problems);
-      if (loaded != null) {
-        Components.validate(loaded, problems);
-      }
+      CheckSummary summary = loaded == null ? null : Components.validate(loaded, problems);
       for (Problem problem : problems.sorted()) {
         System.err.println(problem);
       }
       if (!problems.isEmpty()) {
         System.err.println(problems.summary());
       }
+      PrintWriter out = spec.commandLine().getOut();
+      if (summary != null) {
+        summary.lines(problems).forEach(out::println);
+      }
       if (problems.hasErrors()) {
+        out.flush();
         return EXIT_CONFIG;
       }
-      PrintWriter out = spec.commandLine().getOut();
       out.println(config.path + ": OK");
       out.flush();
       return 0;

@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
  * Applies a changed configuration to a running Turnout without dropping a connection: it loads and
  * checks the whole file, builds a complete {@link Generation} (proxies, groups, rules, providers,
  * DNS upstreams and filter), and only then swaps it in with {@link LiveRouting#swap}, points the
- * DNS server at its handler, and sets the mode and log level. The old generation retires
- * (established flows keep their outbounds); the TUN, routes, NAT and fake-IP mappings are never
- * touched. A configuration with any error is rejected whole: the running one stays, and every
- * problem is logged and returned. Settings of the long-lived parts (TUN, DNS listener, fake-IP
- * ranges, state directory, controller) take effect only after a restart; a reload that changes them
- * says so.
+ * DNS server at its handler, and sets the log level (the mode is the new generation's router's,
+ * from the file). The old generation retires (established flows keep their outbounds); the TUN,
+ * routes, NAT and fake-IP mappings are never touched. A configuration with any error is rejected
+ * whole: the running one stays, and every problem is logged and returned. Settings of the
+ * long-lived parts (TUN, DNS listener, fake-IP ranges, state directory, controller, local proxy
+ * listeners) take effect only after a restart; a reload that changes them says so.
  *
  * <p>Triggers: {@code PUT /configs} and {@code POST /restart} (the controller), SIGHUP, and the
  * file watch of {@code turnout run --watch}. Reloads run one at a time on their own thread; each
@@ -100,9 +100,10 @@ final class Reloader implements Closeable {
     if (dns != null && built.dns != null) {
       dns.replaceHandler(built.dns);
     }
-    base.mode().set(RoutingMode.Mode.of(next.control().mode()));
-    Logging.setLevel(next.logLevel());
-    running.retire(base);
+    if (!next.logLevel().equals(running.config.logLevel())) {
+      Logging.setLevel(next.logLevel()); // unchanged, a --log-level given at start stays
+    }
+    running.retire(base, built);
     List<String> fixed = needsRestart(running.config, next);
     if (!fixed.isEmpty()) {
       log.warn(
@@ -111,12 +112,13 @@ final class Reloader implements Closeable {
           String.join(", ", fixed));
     }
     log.info(
-        "reload ({}): {} rules, {} outbounds, mode {}; applied to new connections in {} ms,"
-            + " {} open connections keep theirs",
+        "reload ({}): {} rules, {} outbounds, mode {}, DNS {}; applied to new connections in {}"
+            + " ms, {} open connections keep theirs",
         why,
         next.rules().size(),
         built.outbounds.asMap().size(),
-        next.control().mode(),
+        next.mode().name().toLowerCase(java.util.Locale.ROOT),
+        built.dnsParts == running.dnsParts ? "kept" : "rebuilt",
         (System.nanoTime() - started) / 1_000_000,
         base.connections().count());
     return next;
@@ -151,6 +153,7 @@ final class Reloader implements Closeable {
         "external-controller",
         running.control().controller(),
         next.control().controller());
+    check(changed, "listeners", running.inbound(), next.inbound());
     return changed;
   }
 

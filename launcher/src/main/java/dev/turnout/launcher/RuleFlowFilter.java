@@ -2,8 +2,10 @@ package dev.turnout.launcher;
 
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.natrewrite.FlowFilter;
+import dev.turnout.netbase.LogLimiter;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
@@ -24,8 +26,18 @@ import java.util.Optional;
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
 
+  /** How long a rejected flow's retransmissions stay unlogged after its first line. */
+  private static final long QUIET_NANOS = 10_000_000_000L;
+
+  private static final int RECENT = 1024; // a power of two
+
   private final RuleRouter router;
   private final FakeIpPool pool;
+  // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
+  private final long[] recentKeys = new long[RECENT];
+  private final long[] recentTimes = new long[RECENT];
+  // Many distinct rejected flows (a scan, a flood) are logged at this rate at most.
+  private final LogLimiter rejections = new LogLimiter(50, 200);
 
   RuleFlowFilter(RuleRouter router, FakeIpPool pool) {
     this.router = router;
@@ -55,7 +67,8 @@ final class RuleFlowFilter implements FlowFilter {
     }
     ConnectionInfo.Builder connection =
         ConnectionInfo.builder(protocol == UDP ? Network.UDP : Network.TCP)
-            .source(source, sourcePort);
+            .source(source, sourcePort)
+            .inbound(Inbound.TUN.type(), Inbound.TUN.name(), Inbound.TUN.port());
     String host = null;
     if (pool.contains(destination)) {
       Optional<String> name = pool.nameFor(destination);
@@ -77,7 +90,13 @@ final class RuleFlowFilter implements FlowFilter {
           case RejectOutbound.REJECT_DROP -> Judgement.DROP;
           default -> new Judged(route, host);
         };
-    if (judgement.action() != Action.ACCEPT) {
+    if (judgement.action() != Action.ACCEPT
+        && firstSighting(protocol, source, sourcePort, destination, destinationPort)
+        && rejections.allow()) {
+      long suppressed = rejections.takeSuppressed();
+      if (suppressed > 0) {
+        ConnectionLog.CONNECTIONS.info("{} more rejected flows were not logged", suppressed);
+      }
       Origin origin =
           new Origin(
               protocol == UDP,
@@ -88,5 +107,24 @@ final class RuleFlowFilter implements FlowFilter {
       ConnectionLog.routed(origin, route, true);
     }
     return judgement;
+  }
+
+  /**
+   * False for a flow logged in the last 10 s: a rejected flow has no NAT entry, so every
+   * retransmitted SYN or datagram is judged again, and would be logged again.
+   */
+  private boolean firstSighting(
+      int protocol, Inet4Address source, int sourcePort, Inet4Address destination, int port) {
+    long key =
+        ((long) source.hashCode() << 32 | destination.hashCode() & 0xffffffffL)
+            ^ ((long) protocol << 56 | (long) sourcePort << 16 | port);
+    int slot = (int) (key ^ key >>> 29) & (RECENT - 1);
+    long now = System.nanoTime();
+    if (recentKeys[slot] == key && now - recentTimes[slot] < QUIET_NANOS) {
+      return false;
+    }
+    recentKeys[slot] = key;
+    recentTimes[slot] = now;
+    return true;
   }
 }

@@ -1,8 +1,8 @@
 package dev.turnout.launcher;
 
-import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Outbound;
-import dev.turnout.outbound.config.Outbounds;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
@@ -13,41 +13,46 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Routes flows of one configuration ({@link Generation}) with the Clash rule engine, or, in global
- * and direct {@link RoutingMode mode}, to GLOBAL or DIRECT without asking it. The relay asks for
- * the flows {@link RuleFlowFilter} could not decide on their first packet (some rule resolves a
- * name or looks up the owning process); the filter asks {@link #quickRoute} itself.
+ * Routes the flows of one configuration ({@link Generation}) with the Clash rule engine: the relay
+ * asks for the flows {@link RuleFlowFilter} could not decide on their first packet because some
+ * rule resolves a name or looks up the owning process; the filter asks {@link #quickRoute} itself.
+ * In Global and Direct {@link TurnoutConfig.Mode mode} every flow goes to GLOBAL or DIRECT and the
+ * rules are not consulted; the mode can be switched while Turnout runs (the controller), and a
+ * reload starts from the file's. Thread-safe.
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
-  private final RoutingMode mode;
+  private volatile TurnoutConfig.Mode mode;
 
   RuleRouter(
       RuleEngine rules,
       Map<String, Outbound> outbounds,
       ProcessLookup processes,
-      RoutingMode mode) {
+      TurnoutConfig.Mode mode) {
     this.rules = rules;
     this.outbounds = outbounds;
     this.processes = processes;
     this.mode = mode;
   }
 
-  @Override
-  public Route route(Origin origin) {
-    RoutingMode.Mode now = mode.get();
-    if (now != RoutingMode.Mode.RULE) {
+  /** Switches the mode for flows decided from now on. */
+  void mode(TurnoutConfig.Mode mode) {
+    this.mode = mode;
+  }
+
+  /** The mode new flows are decided in. */
+  TurnoutConfig.Mode mode() {
+    return mode;
+  }
+
+  /** The route of {@code connection} in the current mode. */
+  Route decide(ConnectionInfo connection) {
+    TurnoutConfig.Mode now = mode;
+    if (now != TurnoutConfig.Mode.RULE) {
       return modeRoute(now);
     }
-    ConnectionInfo connection =
-        ConnectionInfo.builder(origin.udp() ? Network.UDP : Network.TCP)
-            .host(origin.host())
-            .destination(origin.realAddress(), origin.port())
-            .source(origin.source().getAddress(), origin.source().getPort())
-            .process(() -> processes.ownerOf(origin.source()))
-            .build();
     return routeOf(rules.decide(connection));
   }
 
@@ -57,11 +62,31 @@ final class RuleRouter implements Router {
    * make the TUN loop wait for a lookup.
    */
   Route quickRoute(Supplier<ConnectionInfo> connection) {
-    RoutingMode.Mode now = mode.get();
-    if (now != RoutingMode.Mode.RULE) {
+    TurnoutConfig.Mode now = mode;
+    if (now != TurnoutConfig.Mode.RULE) {
       return modeRoute(now);
     }
     return rules.mayBlock() ? null : routeOf(rules.decide(connection.get()));
+  }
+
+  private Route modeRoute(TurnoutConfig.Mode now) {
+    String policy = now == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT";
+    return new Route(policy, "(mode " + now + ")", "mode", outbounds.get(policy));
+  }
+
+  @Override
+  public Route route(Origin origin) {
+    Inbound in = origin.inbound();
+    ConnectionInfo connection =
+        ConnectionInfo.builder(origin.udp() ? Network.UDP : Network.TCP)
+            .host(origin.host())
+            .destination(origin.realAddress(), origin.port())
+            .source(origin.source().getAddress(), origin.source().getPort())
+            .process(() -> processes.ownerOf(origin.udp(), origin.source()))
+            .inbound(in.type(), in.name(), in.port())
+            .inboundUser(in.user())
+            .build();
+    return decide(connection);
   }
 
   /** The relay's view of a rule engine decision. */
@@ -73,14 +98,9 @@ final class RuleRouter implements Router {
     return new Route(decision.policy(), decision.rule(), source, outbounds.get(decision.policy()));
   }
 
-  private Route modeRoute(RoutingMode.Mode now) {
-    String policy = now == RoutingMode.Mode.GLOBAL ? Outbounds.GLOBAL : DirectOutbound.NAME;
-    return new Route(policy, "(mode " + now.label() + ")", "mode", outbounds.get(policy));
-  }
-
-  /** Only in rule mode, when some rule resolves a name or looks up the owning process. */
+  /** Only when some rule resolves a name or looks up the owning process, in rule mode. */
   @Override
   public boolean mayBlock() {
-    return mode.get() == RoutingMode.Mode.RULE && rules.mayBlock();
+    return mode == TurnoutConfig.Mode.RULE && rules.mayBlock();
   }
 }

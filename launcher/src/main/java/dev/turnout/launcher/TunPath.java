@@ -11,18 +11,13 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.relay.Connections;
-import dev.turnout.relay.RelaySettings;
 import dev.turnout.relay.tcp.RelayServer;
-import dev.turnout.relay.tcp.TcpRelay;
 import dev.turnout.relay.udp.UdpRelay;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +39,7 @@ final class TunPath {
       TurnoutConfig config,
       FakeIpPool pool,
       LiveRouting routing,
-      Connections connections,
+      SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
       Consumer<Closeable> onStop)
@@ -79,23 +74,18 @@ final class TunPath {
             .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress())
             .build();
 
-    ExecutorService blocking =
-        Executors.newCachedThreadPool(Assembly.daemonThreads("turnout-route"));
-    onStop.accept(blocking::shutdownNow);
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
     NatOrigins origins = new NatOrigins(nat, pool);
-    TcpRelay tcp = new TcpRelay(routing, blocking, connections, RelaySettings.DEFAULTS);
-    onStop.accept(tcp);
-    onStop.accept(RelayServer.start(relayAddress, loops, origins, tcp));
+    onStop.accept(RelayServer.start(relayAddress, loops, origins, relay.tcp()));
     onStop.accept(
         UdpRelay.start(
             relayAddress,
             loops,
             origins,
             routing,
-            blocking,
-            connections,
+            relay.routing(),
+            relay.tcp().connections(),
             tunConfig.udpTimeout(),
             UdpRelay.DEFAULT_MAX_SESSIONS,
             TimeSource.SYSTEM));

@@ -23,11 +23,12 @@ final class Turnout implements Closeable {
   private Turnout() {}
 
   /**
-   * Starts, waits for SIGINT/SIGTERM, stops. With {@code watch}, reloads the file when it changes.
-   * Returns the process exit code.
+   * Starts, logging at {@code logLevel} (the file's or the command line's), waits for
+   * SIGINT/SIGTERM, stops. With {@code watch}, reloads the file when it changes. Returns the
+   * process exit code.
    */
-  static int runUntilSignalled(TurnoutConfig config, boolean watch) {
-    Logging.setLevel(config.logLevel());
+  static int runUntilSignalled(TurnoutConfig config, String logLevel, boolean watch) {
+    Logging.setLevel(logLevel);
     Turnout turnout = new Turnout();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -69,7 +69,6 @@ class ReloaderTest {
             loops,
             scheduler,
             new Connections(routing::chain),
-            new RoutingMode(RoutingMode.Mode.RULE),
             new ProcessLookup(Path.of("/proc")));
     routing.swap(Generation.build(config, base, null));
     reloader = new Reloader(file, base, routing, null);
@@ -106,10 +105,10 @@ class ReloaderTest {
         .get(30, TimeUnit.SECONDS);
     Generation second = routing.current();
     assertThat(second).isNotSameAs(first);
-    assertThat(second.upstream).as("same nameservers: upstream kept").isSameAs(first.upstream);
-    assertThat(base.mode().get()).isEqualTo(RoutingMode.Mode.GLOBAL);
+    assertThat(second.dnsParts).as("same DNS settings: resolvers kept").isSameAs(first.dnsParts);
+    assertThat(second.router.mode()).isEqualTo(TurnoutConfig.Mode.GLOBAL);
     assertThat(routing.route(to("blocked.test")).policy()).isEqualTo("GLOBAL");
-    base.mode().set(RoutingMode.Mode.RULE);
+    second.router.mode(TurnoutConfig.Mode.RULE);
     var after = routing.route(to("blocked.test"));
     assertThat(after.policy()).isEqualTo("DIRECT");
     assertThat(routing.route(to("www.example.test")).outbound())

@@ -35,7 +35,7 @@ class RuleTextsTest {
                     "provider ads: entry 3 (ads.txt:3) via RULE-SET,ads,REJECT (c.yaml:4)",
                     null)))
         .containsExactly("RuleSet", "ads");
-    assertThat(LiveConnections.rule(new Router.Route("GLOBAL", "(mode global)", "mode", null)))
+    assertThat(LiveConnections.rule(new Router.Route("GLOBAL", "(mode GLOBAL)", "mode", null)))
         .containsExactly("", "");
     assertThat(
             LiveConnections.rule(new Router.Route("DIRECT", "(no rule matched)", "default", null)))

@@ -21,6 +21,11 @@ public enum DropReason {
   NO_ENTRY(false),
   /** A new flow found every session address of the NAT pool in use. */
   POOL_EXHAUSTED(true),
+  /**
+   * A new TCP flow while the table already holds its cap of connections the relay has not accepted
+   * yet (a SYN flood): the SYN is dropped, as a full listen queue would.
+   */
+  TOO_MANY_PENDING(true),
   /** The rewritten packet could not be written back to the TUN. */
   WRITE_FAILED(true);
 

@@ -50,6 +50,9 @@ public final class NatTable {
   public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_IDLE_ENTRIES = 65536;
 
+  /** TCP entries the relay has not claimed yet; the relay's accept backlog is 4096. */
+  public static final int DEFAULT_MAX_UNCLAIMED = 16384;
+
   private static final int DNS_PORT = 53;
 
   private final int poolFirst;
@@ -62,6 +65,7 @@ public final class NatTable {
   private final long udpTimeoutNanos;
   private final long dnsTimeoutNanos;
   private final int maxIdleEntries;
+  private final int maxUnclaimed;
   private final TimeSource ticker;
   private final FlowOffload offload;
   private final int tunAddress;
@@ -69,6 +73,7 @@ public final class NatTable {
   private final ConcurrentHashMap<FlowKey, NatEntry> forward = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
   private final AtomicInteger idleEntries = new AtomicInteger();
+  private final AtomicInteger unclaimedEntries = new AtomicInteger();
 
   /** Next pair index to try; guarded by {@code this}. */
   private long cursor;
@@ -81,6 +86,7 @@ public final class NatTable {
   private final LongAdder expiredUnclaimed = new LongAdder();
   private final LongAdder freedAfterGrace = new LongAdder();
   private final LongAdder exhausted = new LongAdder();
+
   private final LongAdder idleCreated = new LongAdder();
   private final LongAdder idleExpired = new LongAdder();
   private final LongAdder idleEvicted = new LongAdder();
@@ -129,8 +135,8 @@ public final class NatTable {
         || b.dnsTimeout.isNegative()) {
       throw new IllegalArgumentException("negative timeout");
     }
-    if (b.maxIdleEntries < 1) {
-      throw new IllegalArgumentException("maxIdleEntries must be positive");
+    if (b.maxIdleEntries < 1 || b.maxUnclaimed < 1) {
+      throw new IllegalArgumentException("entry caps must be positive");
     }
     this.poolFirst = b.poolFirst;
     this.poolLast = b.poolLast;
@@ -142,6 +148,7 @@ public final class NatTable {
     this.udpTimeoutNanos = b.udpTimeout.toNanos();
     this.dnsTimeoutNanos = b.dnsTimeout.toNanos();
     this.maxIdleEntries = b.maxIdleEntries;
+    this.maxUnclaimed = b.maxUnclaimed;
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
     this.offload = b.offload;
     this.tunAddress = b.tunAddress;
@@ -162,6 +169,7 @@ public final class NatTable {
     if (entry == null || !entry.claim()) {
       return Optional.empty();
     }
+    unclaimedEntries.decrementAndGet();
     claimed.increment();
     return Optional.of(entry.toFlow());
   }
@@ -204,6 +212,9 @@ public final class NatTable {
     for (NatEntry entry : reverse.values()) {
       int state = entry.state();
       if (entry.expire(now)) {
+        if (state == NatEntry.UNCLAIMED) {
+          unclaimedEntries.decrementAndGet();
+        }
         remove(entry);
         (state == NatEntry.IDLE
                 ? idleExpired
@@ -218,6 +229,16 @@ public final class NatTable {
   /** Entries holding a session address: TCP unclaimed, claimed and in grace, and idle entries. */
   public int activeEntries() {
     return reverse.size();
+  }
+
+  /** True while the table holds its cap of TCP entries the relay has not claimed. */
+  boolean tooManyPending() {
+    return unclaimedEntries.get() >= maxUnclaimed;
+  }
+
+  /** TCP entries the relay has not claimed yet. */
+  public int unclaimedEntries() {
+    return unclaimedEntries.get();
   }
 
   /** UDP and hijacked-DNS entries currently held. */
@@ -268,8 +289,14 @@ public final class NatTable {
     return create(probe, targetPort, FlowFilter.Judgement.UNDECIDED);
   }
 
-  /** {@link #create(FlowKey, int)} for a flow the filter judged. */
+  /**
+   * {@link #create(FlowKey, int)} for a flow the filter judged. Null also when {@link
+   * #tooManyPending()}.
+   */
   synchronized NatEntry create(FlowKey probe, int targetPort, FlowFilter.Judgement judgement) {
+    if (tooManyPending()) {
+      return null;
+    }
     SessionKey session = allocate(probe.protocol);
     if (session == null) {
       return null;
@@ -283,6 +310,7 @@ public final class NatTable {
             judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
+    unclaimedEntries.incrementAndGet();
     created.increment();
     if (offload != FlowOffload.NONE) {
       offload.add(flowSource(entry), flowDestination(entry), sessionEnd(entry), listenerEnd(entry));
@@ -438,6 +466,7 @@ public final class NatTable {
     private Duration udpTimeout = DEFAULT_UDP_TIMEOUT;
     private Duration dnsTimeout = DEFAULT_DNS_TIMEOUT;
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
+    private int maxUnclaimed = DEFAULT_MAX_UNCLAIMED;
     private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
     private int tunAddress;
@@ -484,6 +513,12 @@ public final class NatTable {
      * entry is freed; {@code tunAddress} is where the relay listens (the forward destination). UDP
      * and hijacked DNS flows stay on the TUN path: their entries live by their packets.
      */
+    /** At most this many TCP entries the relay has not claimed; further SYNs are dropped. */
+    public Builder maxUnclaimed(int max) {
+      this.maxUnclaimed = max;
+      return this;
+    }
+
     public Builder offload(FlowOffload offload, Inet4Address tunAddress) {
       this.offload = Objects.requireNonNull(offload);
       this.tunAddress = Ipv4.toInt(tunAddress);

@@ -281,6 +281,11 @@ public final class PacketRewriter {
             return Verdict.DROP;
           }
         }
+        if (!hijack && natTable.tooManyPending()) {
+          return counters.drop(
+              DropReason.TOO_MANY_PENDING,
+              "too many connections the relay has not accepted yet (a SYN flood?)");
+        }
         entry =
             hijack
                 ? natTable.createIdle(flow, dnsPort)

@@ -2,19 +2,17 @@ package dev.turnout.natrewrite;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import dev.turnout.netbase.TimeSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The TUN's one reader thread: reads a packet into a preallocated direct buffer, rewrites it in
  * place and writes it back — no hand-off between threads, so a flow is never reordered. When the
- * device is idle it waits in poll() for at most 250 ms, so {@link #close()} is noticed promptly.
- * About once a second it calls {@link NatTable#expire()}.
+ * device is idle it waits in poll() for at most 250 ms, so {@link #close()} is noticed promptly. A
+ * second thread calls {@link NatTable#expire()} about once a second.
  *
  * <p>No exception escapes the loop: drops are counted by reason, I/O errors are logged; the loop
  * only ends on {@link #close()} or when the device is closed underneath it.
@@ -24,11 +22,12 @@ public final class TunLoop implements Closeable {
   // An IPv4 packet (at most 65,535 bytes, TSO segments included) and room for a virtio header.
   private static final int BUFFER_SIZE = 65536 + 16;
   private static final int POLL_MILLIS = 250;
-  private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long SWEEP_MILLIS = 1000;
 
   private final PacketDevice device;
   private final PacketRewriter rewriter;
   private final Thread thread;
+  private final Thread sweeper;
   private volatile boolean running = true;
 
   private TunLoop(PacketDevice device, PacketRewriter rewriter) {
@@ -36,6 +35,9 @@ public final class TunLoop implements Closeable {
     this.rewriter = rewriter;
     this.thread = new Thread(this::run, "turnout-tun-" + device.name());
     thread.setDaemon(true);
+    // Expiry walks the whole table: on its own thread, it never holds up a packet.
+    this.sweeper = new Thread(this::sweep, "turnout-nat-sweep-" + device.name());
+    sweeper.setDaemon(true);
   }
 
   /**
@@ -45,6 +47,7 @@ public final class TunLoop implements Closeable {
   public static TunLoop start(PacketDevice device, PacketRewriter rewriter) {
     TunLoop loop = new TunLoop(device, rewriter);
     loop.thread.start();
+    loop.sweeper.start();
     return loop;
   }
 
@@ -62,6 +65,7 @@ public final class TunLoop implements Closeable {
   @Override
   public void close() {
     running = false;
+    sweeper.interrupt();
     boolean interrupted = false;
     while (thread.isAlive() && Thread.currentThread() != thread) {
       try {
@@ -75,22 +79,31 @@ public final class TunLoop implements Closeable {
     }
   }
 
+  /** Frees expired NAT entries about once a second while the loop runs. */
+  private void sweep() {
+    NatTable natTable = rewriter.natTable();
+    while (running) {
+      try {
+        Thread.sleep(SWEEP_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        natTable.expire();
+      } catch (RuntimeException e) {
+        log.error("NAT expiry failed; retrying in a second", e);
+      }
+    }
+  }
+
   private void run() {
     ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
     long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
     int header = device.offload() ? VirtioNetHeader.LENGTH : 0;
-    NatTable natTable = rewriter.natTable();
     Counters counters = rewriter.counters();
-    TimeSource ticker = TimeSource.SYSTEM;
-    long lastSweep = ticker.nanoTime();
     log.debug("Reading packets from {}", device.name());
     try {
       while (running) {
-        long now = ticker.nanoTime();
-        if (now - lastSweep >= SWEEP_NANOS) {
-          lastSweep = now;
-          natTable.expire();
-        }
         int n = device.read(address, BUFFER_SIZE);
         if (n < 0) {
           device.awaitReadable(POLL_MILLIS);

@@ -10,6 +10,9 @@ import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Netns;
+import dev.turnout.testing.Root;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -53,13 +55,15 @@ class TunDeviceIT {
 
   static native int close(int fd);
 
-  final String namespace = "tnt-it-" + ProcessHandle.current().pid();
+  Netns netns;
+  String namespace;
   ExecutorService inNamespace;
 
   @BeforeEach
   void createNamespace() throws Exception {
-    assertThat(System.getProperty("user.name")).as("TunDeviceIT needs root").isEqualTo("root");
-    run("ip", "netns", "add", namespace);
+    Root.assertRoot("TunDeviceIT");
+    netns = Netns.isolated("tnt");
+    namespace = netns.name;
     inNamespace = Executors.newSingleThreadExecutor(r -> new Thread(r, "in-" + namespace));
     inNamespace
         .submit(
@@ -85,7 +89,9 @@ class TunDeviceIT {
       inNamespace.shutdownNow();
       inNamespace.awaitTermination(5, TimeUnit.SECONDS);
     }
-    run("ip", "netns", "del", namespace);
+    if (netns != null) {
+      netns.close();
+    }
   }
 
   @Test
@@ -339,21 +345,11 @@ class TunDeviceIT {
   }
 
   String ipInNamespace(String... args) throws Exception {
-    String[] command = new String[args.length + 3];
-    command[0] = "ip";
-    command[1] = "-n";
-    command[2] = namespace;
-    System.arraycopy(args, 0, command, 3, args.length);
-    return run(command);
+    return netns.ip(args);
   }
 
-  static String run(String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IOException(String.join(" ", command) + " failed: " + out);
-    }
-    return out;
+  static String run(String... command) throws Exception {
+    return Command.check(command);
   }
 
   static Inet4Address address(String dotted) {

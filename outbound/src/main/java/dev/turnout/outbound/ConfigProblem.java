@@ -1,10 +1,11 @@
 package dev.turnout.outbound;
 
 /**
- * One problem found in {@code proxies:} or {@code proxy-groups:}. {@code index} is the position of
- * the entry in its list; {@code name} is the entry's name when it has one; {@code field} is the key
- * at fault, or null when the problem is the entry as a whole. {@code file} and {@code line} say
- * where the offending value (else key, else entry) is written; null and 0 when unknown.
+ * One problem found in {@code proxies:}, {@code proxy-groups:} or {@code proxy-providers:} (and the
+ * proxies they serve). {@code index} is the position of the entry in its list; {@code name} is the
+ * entry's name when it has one; {@code field} is the key at fault, or null when the problem is the
+ * entry as a whole. {@code file} and {@code line} say where the offending value (else key, else
+ * entry) is written; null and 0 when unknown.
  */
 public record ConfigProblem(
     Severity severity,
@@ -28,7 +29,11 @@ public record ConfigProblem(
 
   public enum Section {
     PROXIES("proxies", "proxy"),
-    PROXY_GROUPS("proxy-groups", "proxy-group");
+    PROXY_GROUPS("proxy-groups", "proxy-group"),
+    /** A provider itself: its {@code proxy}, its list as a whole. */
+    PROXY_PROVIDERS("proxy-providers", "proxy-provider"),
+    /** One proxy a provider serves. */
+    PROVIDED("proxy-providers", "proxy");
 
     private final String key;
     private final String singular;

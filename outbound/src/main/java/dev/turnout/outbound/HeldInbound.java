@@ -38,6 +38,24 @@ public final class HeldInbound extends ChannelDuplexHandler {
   }
 
   /**
+   * Adds {@code handler} in front of {@code channel}'s {@link HeldInbound}, or at the tail when it
+   * has none (a channel that already carried a proxy connection, as the inner hop of a chain).
+   */
+  public static void addBefore(Channel channel, ChannelHandler handler) {
+    addBefore(channel, null, handler);
+  }
+
+  /** As {@link #addBefore(Channel, ChannelHandler)}, under {@code name} (null: generated). */
+  public static void addBefore(Channel channel, String name, ChannelHandler handler) {
+    HeldInbound held = channel.pipeline().get(HeldInbound.class);
+    if (held != null) {
+      channel.pipeline().addBefore(channel.pipeline().context(held).name(), name, handler);
+    } else {
+      channel.pipeline().addLast(name, handler);
+    }
+  }
+
+  /**
    * Removes the {@link HeldInbound} of {@code channel}, if any, without replaying: for a caller
    * that moves the socket's I/O out of Netty. Call on the channel's event loop once it no longer
    * reads (deregistered); the caller owns the returned buffers.

@@ -6,6 +6,7 @@ import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectGroup;
+import dev.turnout.testing.Netns;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
+import dev.turnout.testing.Netns;
+import dev.turnout.testing.UdpEcho;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every proxy type against the real Debian server in a namespace: a 2 MiB download from nginx
+ * Every proxy type against the real Debian server in a namespace: a 10 MiB download from nginx
  * through the outbound with the right SHA-256, and the server's own log showing it carried the
  * connection. UDP through dante and ss-server against a UDP echo server.
  */
@@ -52,7 +54,7 @@ class ProxiesIT {
     Files.setPosixFilePermissions(
         dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     ns.startNginx();
-    blob = new byte[2 << 20];
+    blob = new byte[10 << 20];
     new SplittableRandom(5).nextBytes(blob);
     Files.write(dir.resolve("www/blob"), blob);
     startEcho();
@@ -76,19 +78,12 @@ class ProxiesIT {
     }
     startTrojan();
     startV2ray();
+    startPlugins();
     outbounds = load().outbounds();
   }
 
   private static void startEcho() throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    ns.start(
-        "echo.out",
-        java,
-        "-cp",
-        System.getProperty("java.class.path"),
-        UdpEcho.class.getName(),
-        Netns.SERVER,
-        "9999");
+    ns.start("echo.out", UdpEcho.command(Netns.SERVER, 9999).toArray(String[]::new));
   }
 
   private static void startDante() throws Exception {
@@ -138,6 +133,44 @@ class ProxiesIT {
             + "/tinyproxy.pid\"\nBasicAuth tuser tpass\n");
     ns.start("tinyproxy.out", "tinyproxy", "-d", "-c", ns.dir + "/tinyproxy.conf");
     ns.awaitTcp(3128);
+  }
+
+  /**
+   * The plugin name, its server (Debian's binaries), its server options and the port of each
+   * Shadowsocks plugin server.
+   */
+  private static final List<String[]> PLUGINS =
+      List.of(
+          new String[] {"obfs-http", "obfs-server", "obfs=http", "8391"},
+          new String[] {"obfs-tls", "obfs-server", "obfs=tls", "8392"},
+          new String[] {"v2ray-ws", "ss-v2ray-plugin", "server", "8393"},
+          new String[] {"v2ray-ws-tls", "ss-v2ray-plugin", "server;tls;host=proxy.test", "8394"});
+
+  private static void startPlugins() throws Exception {
+    V2rayServer.Certificate.ensure(ns);
+    for (String[] p : PLUGINS) {
+      String opts =
+          p[0].equals("v2ray-ws-tls")
+              ? p[2] + ";cert=" + ns.dir + "/cert.pem;key=" + ns.dir + "/key.pem"
+              : p[2];
+      ns.start(
+          "ss-" + p[0] + ".log",
+          "ss-server",
+          "-s",
+          Netns.SERVER,
+          "-p",
+          p[3],
+          "-k",
+          "sspw",
+          "-m",
+          "aes-256-gcm",
+          "--plugin",
+          p[1],
+          "--plugin-opts",
+          opts,
+          "-v");
+      ns.awaitTcp(Integer.parseInt(p[3]));
+    }
   }
 
   private static void startTrojan() throws Exception {
@@ -262,6 +295,58 @@ class ProxiesIT {
               "udp",
               true));
     }
+    for (String[] p : PLUGINS) {
+      Map<String, Object> opts =
+          p[1].equals("obfs-server")
+              ? map("mode", p[2].substring("obfs=".length()), "host", "www.example.test")
+              : p[0].equals("v2ray-ws")
+                  ? map("mode", "websocket", "path", "/")
+                  : map(
+                      "mode",
+                      "websocket",
+                      "tls",
+                      true,
+                      "host",
+                      "proxy.test",
+                      "skip-cert-verify",
+                      true);
+      proxies.add(
+          map(
+              "name",
+              "ss-" + p[0],
+              "type",
+              "ss",
+              "server",
+              s,
+              "port",
+              Integer.parseInt(p[3]),
+              "cipher",
+              "aes-256-gcm",
+              "password",
+              "sspw",
+              "plugin",
+              p[1].equals("obfs-server") ? "obfs" : "v2ray-plugin",
+              "plugin-opts",
+              opts));
+    }
+    proxies.add(
+        map(
+            "name",
+            "ss-v2ray-ws-mux",
+            "type",
+            "ss",
+            "server",
+            s,
+            "port",
+            8393,
+            "cipher",
+            "aes-256-gcm",
+            "password",
+            "sspw",
+            "plugin",
+            "v2ray-plugin",
+            "plugin-opts",
+            map("mode", "websocket", "mux", true)));
     proxies.add(
         map(
             "name",
@@ -277,6 +362,8 @@ class ProxiesIT {
             "sni",
             "trojan.test",
             "skip-cert-verify",
+            true,
+            "udp",
             true));
     proxies.add(
         map(
@@ -312,12 +399,48 @@ class ProxiesIT {
             0,
             "cipher",
             "chacha20-poly1305"));
+    proxies.add(
+        map(
+            "name",
+            "trojan-via-dante",
+            "type",
+            "trojan",
+            "server",
+            s,
+            "port",
+            4443,
+            "password",
+            "tjpw",
+            "sni",
+            "trojan.test",
+            "skip-cert-verify",
+            true,
+            "dialer-proxy",
+            "dante"));
+    List<Map<String, Object>> groups =
+        List.of(
+            map("name", "dante-ss", "type", "relay", "proxies", List.of("dante", "ss-aes-256-gcm")),
+            map(
+                "name",
+                "ss-trojan",
+                "type",
+                "relay",
+                "proxies",
+                List.of("ss-aes-128-gcm", "trojan")),
+            map(
+                "name",
+                "three",
+                "type",
+                "relay",
+                "proxies",
+                List.of("dante", "ss-xchacha20-ietf-poly1305", "vmess")));
     OutboundConfig.Result r =
         OutboundConfig.load(
             Entries.of(proxies),
-            List.of(),
+            Entries.of(groups),
             new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
-    assertThat(r.problems()).isEmpty();
+    // The one warning: skip-cert-verify on the trojan entry.
+    assertThat(r.problems()).singleElement().asString().contains("skip-cert-verify is on");
     return r;
   }
 
@@ -405,6 +528,40 @@ class ProxiesIT {
   }
 
   @Test
+  void shadowsocksPlugins() throws Exception {
+    List<String> failed = new ArrayList<>();
+    for (String[] p : PLUGINS) {
+      try {
+        downloads("ss-" + p[0], "ss-" + p[0] + ".log", "connect to " + Netns.SERVER + ":8080");
+      } catch (Exception | AssertionError e) {
+        failed.add(p[0] + ": " + e + "\n" + ns.read("ss-" + p[0] + ".log"));
+      }
+    }
+    try {
+      downloads("ss-v2ray-ws-mux", "ss-v2ray-ws.log", "connect to " + Netns.SERVER + ":8080");
+    } catch (Exception | AssertionError e) {
+      failed.add("mux written out: " + e);
+    }
+    assertThat(failed).isEmpty();
+  }
+
+  @Test
+  void relayChainsThroughTwoAndThreeRealServers() throws Exception {
+    // Turnout -> dante -> ss-server -> nginx: dante logs the hop to ss-server, ss-server the
+    // target.
+    downloads("dante-ss", "danted1.log", Netns.SERVER + ".8383");
+    downloads("dante-ss", "ss-aes-256-gcm.log", "connect to " + Netns.SERVER + ":8080");
+    // Turnout -> ss-server -> trojan (TLS inside Shadowsocks) -> nginx.
+    downloads("ss-trojan", "ss-aes-128-gcm.log", "connect to " + Netns.SERVER + ":4443");
+    downloads("three", "ss-xchacha20-ietf-poly1305.log", "connect to " + Netns.SERVER + ":10086");
+  }
+
+  @Test
+  void dialerProxyReachesTheServerThroughAnotherProxy() throws Exception {
+    downloads("trojan-via-dante", "danted1.log", Netns.SERVER + ".4443");
+  }
+
+  @Test
   void trojanWithSelfSignedCertificate() throws Exception {
     downloads("trojan", "trojan.log", Netns.SERVER + ":8080");
     // Without skip-cert-verify the self-signed certificate is refused.
@@ -418,9 +575,15 @@ class ProxiesIT {
   }
 
   private static void udpEcho(String name) throws Exception {
+    udpEcho(outbounds.get(name), loop);
+  }
+
+  /** A datagram to the namespace's UDP echo server through {@code o}, and its echo back. */
+  static void udpEcho(Outbound o, EventLoop loop) throws Exception {
+    String name = o.name();
     CompletableFuture<String> reply = new CompletableFuture<>();
     DatagramSession session =
-        ((UdpOutbound) outbounds.get(name))
+        ((UdpOutbound) o)
             .openUdp(
                 loop,
                 (source, payload) -> {
@@ -450,6 +613,11 @@ class ProxiesIT {
   void socks5UdpAssociate() throws Exception {
     udpEcho("dante");
     assertThat(ns.read("danted1.log")).contains("udpassociate");
+  }
+
+  @Test
+  void trojanUdp() throws Exception {
+    udpEcho("trojan");
   }
 
   @Test

@@ -30,12 +30,15 @@ public final class Connection {
     }
   }
 
-  /** Where a flow entered Turnout: the TUN, or a local proxy listener by type and name. */
-  public record Inbound(String type, String name) {
-    public static final Inbound TUN = new Inbound("Tun", "tun");
-  }
-
+  /**
+   * Where a flow entered Turnout: the TUN, or a local proxy listener. {@code type} is mihomo's name
+   * for the protocol the client spoke ({@code Tun}, {@code HTTP}, {@code HTTPS} for HTTP CONNECT,
+   * {@code Socks4}, {@code Socks5}); {@code name} the listener's ({@code tun}, {@code
+   * DEFAULT-MIXED}, a {@code listeners:} entry's name); {@code port} the port the listener is bound
+   * to (0 for the TUN); {@code user} the name the client authenticated with, or null.
+   */
   private final String id;
+
   private final Origin origin;
   private final Inbound inbound;
   private final long startMillis;

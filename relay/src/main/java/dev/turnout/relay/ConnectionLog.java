@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.netbase.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,12 +8,29 @@ import org.slf4j.LoggerFactory;
  * The one line logged per routed flow, on the {@code turnout.connection} logger, e.g. {@code tcp
  * 198.18.0.1:40001 -> www.example.com:443 (198.18.3.7) rule DOMAIN-SUFFIX,example.com
  * [config.yaml:42] via Proxy}; a flow decided on its first packet ends with {@code (first packet)}.
+ * The parenthesis holds the address the application dialed for a captured flow, the listener and
+ * the protocol for a local proxy client ({@code (DEFAULT-MIXED Socks5)}).
  */
 public final class ConnectionLog {
   /** The logger of per-connection lines; users raise or lower it on its own. */
   public static final Logger CONNECTIONS = LoggerFactory.getLogger("turnout.connection");
 
+  // Failures can come per connection by the thousand (a proxy down, a flood): rate-limited.
+  private static final LogLimiter PROBLEMS = new LogLimiter(20, 100);
+
   private ConnectionLog() {}
+
+  /** A warning about one flow, at most about 20 a second; the rest are counted and summed up. */
+  public static void problem(String format, Object... arguments) {
+    if (!PROBLEMS.allow()) {
+      return;
+    }
+    long suppressed = PROBLEMS.takeSuppressed();
+    if (suppressed > 0) {
+      CONNECTIONS.warn("({} similar lines not logged)", suppressed);
+    }
+    CONNECTIONS.warn(format, arguments);
+  }
 
   /** Logs the route chosen for {@code origin}. */
   public static void routed(Origin origin, Router.Route route, boolean firstPacket) {
@@ -25,10 +43,18 @@ public final class ConnectionLog {
         origin.source().getAddress().getHostAddress(),
         origin.source().getPort(),
         origin.target(),
-        origin.dialed().getAddress().getHostAddress(),
+        via(origin),
         route.rule(),
         route.source(),
         route.policy(),
         firstPacket ? " (first packet)" : "");
+  }
+
+  private static String via(Origin origin) {
+    Inbound inbound = origin.inbound();
+    if (inbound.equals(Inbound.TUN)) {
+      return origin.dialed().getAddress().getHostAddress();
+    }
+    return inbound.name() + " " + inbound.type();
   }
 }

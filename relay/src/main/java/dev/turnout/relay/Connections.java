@@ -34,8 +34,7 @@ public final class Connections {
    * Registers a routed flow. {@code closer} must close both sides at once and lead to {@link
    * Connection#ended}; it may run on any thread, any number of times.
    */
-  public Connection open(
-      Origin origin, Connection.Inbound inbound, Router.Route route, Runnable closer) {
+  public Connection open(Origin origin, Inbound inbound, Router.Route route, Runnable closer) {
     Connection connection =
         new Connection(this, origin, inbound, route, chains.apply(route.policy()), closer);
     live.put(connection.id(), connection);

@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
  * the address it dialed (often a fake IP), and what that address stands for — the name behind a
  * fake IP, or the real address when the application dialed a literal one. {@code route} is the
  * route already chosen on the flow's first packet, or null when the relay must ask its {@link
- * Router} (a rule needed a lookup that may block).
+ * Router} (a rule needed a lookup that may block). {@code inbound} is where the flow entered
+ * Turnout: the TUN, or a local proxy listener; a proxy client that asked for a name dialed nothing,
+ * so its {@code dialed} is unresolved (the name and the port).
  */
 public record Origin(
     boolean udp,
@@ -16,9 +18,27 @@ public record Origin(
     InetSocketAddress dialed,
     String host,
     InetAddress realAddress,
-    Router.Route route) {
+    Router.Route route,
+    Inbound inbound) {
 
-  /** An origin whose route is still to be chosen. */
+  public Origin {
+    if (inbound == null) {
+      throw new IllegalArgumentException("an origin needs an inbound");
+    }
+  }
+
+  /** A flow captured through the TUN. */
+  public Origin(
+      boolean udp,
+      InetSocketAddress source,
+      InetSocketAddress dialed,
+      String host,
+      InetAddress realAddress,
+      Router.Route route) {
+    this(udp, source, dialed, host, realAddress, route, Inbound.TUN);
+  }
+
+  /** A flow captured through the TUN whose route is still to be chosen. */
   public Origin(
       boolean udp,
       InetSocketAddress source,

@@ -3,6 +3,7 @@ package dev.turnout.relay;
 import dev.turnout.outbound.Outbound;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 
 /**
@@ -26,8 +27,12 @@ public interface Router {
       return;
     }
     if (mayBlock()) {
-      CompletableFuture.supplyAsync(() -> route(origin), blocking)
-          .whenComplete((route, error) -> loop.execute(() -> done.accept(route, error)));
+      try {
+        CompletableFuture.supplyAsync(() -> route(origin), blocking)
+            .whenComplete((route, error) -> loop.execute(() -> done.accept(route, error)));
+      } catch (RejectedExecutionException full) {
+        done.accept(null, full); // every routing thread busy and the queue full: refuse the flow
+      }
       return;
     }
     Route route;

@@ -9,13 +9,18 @@ import dev.turnout.rules.Matchers.Domain;
 import dev.turnout.rules.Matchers.GeoIp;
 import dev.turnout.rules.Matchers.Keyword;
 import dev.turnout.rules.Matchers.Logic;
+import dev.turnout.rules.Matchers.LogicOp;
 import dev.turnout.rules.Matchers.Process;
+import dev.turnout.rules.Matchers.ProcessRegex;
 import dev.turnout.rules.Matchers.RuleSetRef;
+import dev.turnout.rules.Matchers.SubRuleRef;
+import dev.turnout.rules.Matchers.Uid;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,6 +36,11 @@ import java.util.Set;
  * checked in order, and only while its order is below the best key found so far; so is the point
  * where a name-only destination is resolved (the first rule needing an IP), after which IP entries
  * from that order on are matched against the resolved IP, exactly as Clash evaluates its list.
+ *
+ * <p>A SUB-RULE is flattened: each rule of its {@code sub-rules:} list (recursively) becomes an
+ * item at the SUB-RULE's order, ANDed with the condition(s), in list order. Those items are all
+ * checked in order, and among items of one order the first matching one wins, so the sub-list keeps
+ * its own first-match order.
  */
 final class Compiled {
   static final long NONE = Long.MAX_VALUE;
@@ -61,6 +71,8 @@ final class Compiled {
   private long matchAllKey = NONE; // the first MATCH: it ends the list, so it is not in linear
   private int firstStepAt = END; // the lowest order at which the walk in first() has work to do
   private final Map<String, RuleSet> sets = new HashMap<>();
+  private Map<String, List<Rule>> subRules = Map.of();
+  private final Map<String, Boolean> subRulesResolve = new HashMap<>();
   private final List<Matcher> pendingLinear = new ArrayList<>();
   private final List<Long> pendingLinearKeys = new ArrayList<>();
   private final int ruleCount;
@@ -101,10 +113,31 @@ final class Compiled {
       GeoDb geo,
       List<Prefix> fakeRanges,
       HostResolver resolver) {
+    return build(rules, sets, Map.of(), geo, fakeRanges, resolver);
+  }
+
+  /**
+   * As above, with the {@code sub-rules:} lists that SUB-RULE rules name (checked to be acyclic,
+   * every name present).
+   */
+  static Compiled build(
+      List<Rule> rules,
+      Map<String, List<Rule>> sets,
+      Map<String, List<Rule>> subRules,
+      GeoDb geo,
+      List<Prefix> fakeRanges,
+      HostResolver resolver) {
     Compiled c = new Compiled(geo, fakeRanges, resolver, rules.size());
+    c.subRules = subRules;
     Set<String> usedInLogic = new HashSet<>();
     for (Rule r : rules) {
-      collectNestedSets(r.matcher(), usedInLogic);
+      collectNestedSets(r.matcher(), usedInLogic, true);
+    }
+    for (List<Rule> list : subRules.values()) { // flattened into ANDs: all nested
+      list.forEach(r -> collectNestedSets(r.matcher(), usedInLogic, false));
+    }
+    for (List<Rule> entries : sets.values()) { // a GEOSITE entry in a classical provider
+      entries.forEach(r -> collectNestedSets(r.matcher(), usedInLogic, false));
     }
     for (Map.Entry<String, List<Rule>> e : sets.entrySet()) {
       List<Rule> entries = e.getValue();
@@ -129,6 +162,8 @@ final class Compiled {
               e.matcher(),
               new Decision(r.policy(), e.text(), e.source(), via, List.of(), false));
         }
+      } else if (r.matcher() instanceof SubRuleRef sub) {
+        c.flatten(order, sub.condition(), sub.name(), r.line() + " (" + r.source() + ")");
       } else {
         c.add(
             order,
@@ -141,14 +176,64 @@ final class Compiled {
     }
     c.mayBlock =
         c.resolveAt != END
-            || rules.stream().anyMatch(r -> asksProcess(r.matcher()))
-            || sets.values().stream().flatMap(List::stream).anyMatch(r -> asksProcess(r.matcher()));
+            || rules.stream().anyMatch(r -> c.asksProcess(r.matcher()))
+            || sets.values().stream()
+                .flatMap(List::stream)
+                .anyMatch(r -> c.asksProcess(r.matcher()));
     return c.freeze();
   }
 
-  private static boolean asksProcess(Matcher m) {
-    return m instanceof Process
-        || m instanceof Logic logic && logic.rules().stream().anyMatch(Compiled::asksProcess);
+  /**
+   * Adds the rules of sub-rules list {@code name} at {@code order}, each ANDed with {@code cond}.
+   */
+  private void flatten(int order, Matcher cond, String name, String via) {
+    for (Rule s : subRules.get(name)) {
+      if (s.matcher() instanceof SubRuleRef inner) {
+        Matcher both = and(cond, inner.condition());
+        flatten(order, both, inner.name(), s.line() + " (" + s.source() + ") in " + via);
+      } else {
+        Matcher m = s.matcher() instanceof All ? cond : and(cond, s.matcher());
+        add(order, m, new Decision(s.policy(), s.text(), s.source(), via, List.of(), false));
+      }
+    }
+  }
+
+  private static Matcher and(Matcher a, Matcher b) {
+    List<Matcher> both = new ArrayList<>();
+    for (Matcher m : List.of(a, b)) {
+      if (m instanceof Logic l && l.op() == LogicOp.AND) {
+        both.addAll(l.rules());
+      } else {
+        both.add(m);
+      }
+    }
+    return new Logic(LogicOp.AND, List.copyOf(both));
+  }
+
+  /** True if reaching a rule of sub-rules list {@code name} resolves a name-only destination. */
+  boolean subRulesNeedResolve(String name) {
+    Boolean known = subRulesResolve.get(name);
+    if (known == null) {
+      List<Rule> list = subRules.getOrDefault(name, List.of());
+      known = list.stream().anyMatch(r -> r.matcher().needsResolve(this));
+      subRulesResolve.put(name, known);
+    }
+    return known;
+  }
+
+  private boolean asksProcess(Matcher m) {
+    if (m instanceof Process || m instanceof ProcessRegex || m instanceof Uid) {
+      return true;
+    }
+    if (m instanceof Logic logic) {
+      return logic.rules().stream().anyMatch(this::asksProcess);
+    }
+    if (m instanceof SubRuleRef sub) {
+      return asksProcess(sub.condition())
+          || subRules.getOrDefault(sub.name(), List.of()).stream()
+              .anyMatch(r -> asksProcess(r.matcher()));
+    }
+    return false;
   }
 
   /**
@@ -159,14 +244,14 @@ final class Compiled {
     return mayBlock;
   }
 
-  private static void collectNestedSets(Matcher m, Set<String> out) {
-    if (m instanceof Logic logic) {
-      for (Matcher sub : logic.rules()) {
-        if (sub instanceof RuleSetRef ref) {
-          out.add(ref.name());
-        }
-        collectNestedSets(sub, out);
-      }
+  /** Sets named anywhere but as a top-level RULE-SET or GEOSITE rule itself. */
+  private static void collectNestedSets(Matcher m, Set<String> out, boolean top) {
+    if (m instanceof RuleSetRef ref && !top) {
+      out.add(ref.name());
+    } else if (m instanceof Logic logic) {
+      logic.rules().forEach(sub -> collectNestedSets(sub, out, false));
+    } else if (m instanceof SubRuleRef sub) {
+      collectNestedSets(sub.condition(), out, false);
     }
   }
 
@@ -186,7 +271,8 @@ final class Compiled {
       pendingAsnKeys.merge(a.asn(), new long[] {key}, Compiled::concat);
       asnAt = Math.min(asnAt, order);
     } else if (m instanceof Process p) {
-      (p.path() ? processPaths : processNames).merge(p.value(), key, Math::min);
+      String value = p.value().toLowerCase(Locale.ROOT);
+      (p.path() ? processPaths : processNames).merge(value, key, Math::min);
       processAt = Math.min(processAt, order);
     } else {
       pendingLinear.add(m);
@@ -362,8 +448,13 @@ final class Compiled {
     if (p == null) {
       return NONE;
     }
-    return Math.min(
-        processNames.getOrDefault(p.name(), NONE), processPaths.getOrDefault(p.path(), NONE));
+    long byName = p.name() == null ? NONE : processNames.getOrDefault(lower(p.name()), NONE);
+    long byPath = p.path() == null ? NONE : processPaths.getOrDefault(lower(p.path()), NONE);
+    return Math.min(byName, byPath);
+  }
+
+  private static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
   }
 
   private static long atLeast(long[] sorted, int floor) {

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  *     .host("www.example.com")          // from the fake-IP pool, SNI, or null
  *     .destination(null, 443)           // never a fake IP: pass null instead
  *     .source(clientIp, 40001)
- *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* rule is reached
+ *     .process(() -> lookupOwner(40001)) // called only if a PROCESS-* or UID rule is reached
+ *     .inbound("Tun", "DEFAULT-TUN", 0) // for IN-TYPE/IN-NAME/IN-PORT, as mihomo names its TUN
  *     .build();
  * }</pre>
  *
@@ -26,7 +27,14 @@ public final class ConnectionInfo {
   private final int destinationPort;
   private final Ip source;
   private final int sourcePort;
-  private final Supplier<ProcessInfo> process;
+  private final Extras extras; // one field: a decision by the indexes never reads it
+
+  /** The owner lookup and the inbound: what only some rules read. */
+  private record Extras(
+      Supplier<ProcessInfo> process, String type, String name, int port, String user) {
+    static final Supplier<ProcessInfo> NO_PROCESS = () -> null;
+    static final Extras NONE = new Extras(NO_PROCESS, null, null, 0, null);
+  }
 
   private ConnectionInfo(Builder b) {
     network = b.network;
@@ -35,7 +43,16 @@ public final class ConnectionInfo {
     destinationPort = b.destinationPort;
     source = Ip.of(b.source);
     sourcePort = b.sourcePort;
-    process = b.process;
+    boolean none =
+        b.process == Extras.NO_PROCESS
+            && b.inboundType == null
+            && b.inboundName == null
+            && b.inboundPort == 0
+            && b.inboundUser == null;
+    extras =
+        none
+            ? Extras.NONE
+            : new Extras(b.process, b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
   }
 
   public static Builder builder(Network network) {
@@ -69,6 +86,34 @@ public final class ConnectionInfo {
     return sourcePort;
   }
 
+  /**
+   * How the connection reached Turnout, as {@code IN-TYPE} matches it (any case), in mihomo's
+   * names: {@code Tun} for captured flows; for local listeners the protocol the client spoke:
+   * {@code HTTP} (plain proxy request), {@code HTTPS} (CONNECT), {@code Socks4}, {@code Socks5} (a
+   * mixed port too reports the protocol it detected); null if not told.
+   */
+  public String inboundType() {
+    return extras.type;
+  }
+
+  /**
+   * The inbound's name ({@code IN-NAME}): {@code DEFAULT-TUN} for captured flows, as in mihomo, or
+   * a listener's name; null if not told.
+   */
+  public String inboundName() {
+    return extras.name;
+  }
+
+  /** The local port the connection arrived on ({@code IN-PORT}); 0 if not told. */
+  public int inboundPort() {
+    return extras.port;
+  }
+
+  /** The user the inbound authenticated ({@code IN-USER}); null for none. */
+  public String inboundUser() {
+    return extras.user;
+  }
+
   Ip destination() {
     return destination;
   }
@@ -78,7 +123,7 @@ public final class ConnectionInfo {
   }
 
   Supplier<ProcessInfo> process() {
-    return process;
+    return extras.process;
   }
 
   @Override
@@ -96,7 +141,11 @@ public final class ConnectionInfo {
     private int destinationPort;
     private InetAddress source;
     private int sourcePort;
-    private Supplier<ProcessInfo> process = () -> null;
+    private Supplier<ProcessInfo> process = Extras.NO_PROCESS;
+    private String inboundType;
+    private String inboundName;
+    private int inboundPort;
+    private String inboundUser;
 
     private Builder(Network network) {
       this.network = Objects.requireNonNull(network, "network");
@@ -139,11 +188,29 @@ public final class ConnectionInfo {
     }
 
     /**
-     * How to find the owning process; called at most once per decision and only if a PROCESS-NAME
-     * or PROCESS-PATH rule is reached. It may return null when the owner is unknown.
+     * How to find the owning process and user; called at most once per decision and only if a
+     * PROCESS-* or UID rule is reached. It may return null when the owner is unknown.
      */
     public Builder process(Supplier<ProcessInfo> lookup) {
       process = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
+     * The inbound the connection came through: its type (e.g. {@code Tun}, {@code HTTP}, {@code
+     * Socks5}), name (e.g. {@code DEFAULT-TUN}) and local port (0 if none).
+     */
+    public Builder inbound(String type, String name, int port) {
+      checkPort(port);
+      inboundType = type;
+      inboundName = name;
+      inboundPort = port;
+      return this;
+    }
+
+    /** The user the inbound authenticated, for {@code IN-USER}; null for none. */
+    public Builder inboundUser(String user) {
+      inboundUser = user;
       return this;
     }
 

@@ -36,6 +36,8 @@ final class Ctx {
   private Ip countriesOf;
   private long asn = -1;
   private Ip asnOf;
+  private List<String> sourceCountries;
+  private long sourceAsn = -2;
 
   Ctx(ConnectionInfo conn, Compiled rules) {
     this.conn = conn;
@@ -91,6 +93,24 @@ final class Ctx {
       countries = rules.geo().countries(dst.address);
     }
     return countries;
+  }
+
+  /** Country codes of the source address; empty without one or a database. */
+  List<String> sourceCountries() {
+    if (sourceCountries == null) {
+      Ip src = conn.source();
+      sourceCountries = src == null ? List.of() : rules.geo().countries(src.address);
+    }
+    return sourceCountries;
+  }
+
+  /** ASN of the source address, or -1. */
+  long sourceAsn() {
+    if (sourceAsn == -2) {
+      Ip src = conn.source();
+      sourceAsn = src == null ? -1 : rules.geo().asn(src.address);
+    }
+    return sourceAsn;
   }
 
   /** ASN of {@link #dst}, or -1. */

@@ -27,16 +27,28 @@ final class Provider {
   final ProviderSpec spec;
   final Path file;
   private final Path meta;
-  private List<Rule> entries = List.of();
+  private volatile List<Rule> entries = List.of(); // read by domain sets without the lock
+  private List<Problem> warnings = List.of();
+  private boolean notDownloaded;
   private byte[] content;
   private Instant nextDue = Instant.MAX;
 
   Provider(ProviderSpec spec, Path cacheDir) {
     this.spec = spec;
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      file = null;
+      meta = null;
+      return;
+    }
     if (spec.path() != null) {
       file = spec.path();
     } else if (cacheDir != null) {
-      String ext = spec.format() == ProviderSpec.Format.YAML ? ".yaml" : ".txt";
+      String ext =
+          switch (spec.format()) {
+            case YAML -> ".yaml";
+            case MRS -> ".mrs";
+            default -> ".txt";
+          };
       file = cacheDir.resolve(spec.name() + ext);
     } else {
       throw new IllegalArgumentException(
@@ -49,9 +61,42 @@ final class Provider {
     return entries;
   }
 
-  /** First load. Returns the problems that make it unusable; empty on success. */
-  List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser) {
+  /**
+   * What is wrong with the current list without making it unusable (the entries it skipped, see
+   * {@link ProviderList}), or why it is empty (not downloaded in an offline load).
+   */
+  List<Problem> warnings() {
+    return warnings;
+  }
+
+  /** True after an offline load found no copy of this http provider. */
+  boolean notDownloaded() {
+    return notDownloaded;
+  }
+
+  /**
+   * First load. Returns the problems that make it unusable; empty on success. {@code offline}
+   * neither downloads nor writes: an http provider is read from its copy, and without one it stays
+   * empty with a warning.
+   */
+  List<Problem> load(ListFetcher http, TimeSource clock, RuleParser parser, boolean offline) {
+    if (offline && spec.type() == ProviderSpec.Type.HTTP) {
+      if (Files.isRegularFile(file)) {
+        return useCache(parser);
+      }
+      warnings = List.of(problem("not checked: not downloaded yet (no copy at " + file + ")"));
+      notDownloaded = true;
+      return List.of();
+    }
     Instant now = clock.instant();
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      ProviderList.Parsed parsed = ProviderList.inline(spec, parser);
+      if (parsed.problems().isEmpty()) {
+        entries = List.copyOf(parsed.entries());
+        warnings = parsed.warnings();
+      }
+      return parsed.problems();
+    }
     if (spec.type() == ProviderSpec.Type.FILE) {
       schedule(now);
       try {
@@ -100,6 +145,9 @@ final class Provider {
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
   boolean refresh(ListFetcher http, TimeSource clock, RuleParser parser) {
+    if (spec.type() == ProviderSpec.Type.INLINE) {
+      return false; // written in the config: it changes only with the config
+    }
     Instant now = clock.instant();
     schedule(now);
     try {
@@ -123,6 +171,7 @@ final class Provider {
         save(d, now);
       }
       log.info("provider {}: {} entries", spec.name(), entries.size());
+      warnings.forEach(w -> log.warn("{}", w));
       return true;
     } catch (IOException e) {
       log.warn("provider {}: refresh failed, keeping the old list: {}", spec.name(), e.toString());
@@ -163,6 +212,7 @@ final class Provider {
     ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
     if (parsed.problems().isEmpty()) {
       entries = List.copyOf(parsed.entries());
+      warnings = parsed.warnings();
       content = body;
     }
     return parsed.problems();

@@ -3,6 +3,7 @@ package dev.turnout.rules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,16 +14,22 @@ import java.util.Objects;
  *   ads:                      # name
  *     type: http              # Type
  *     behavior: domain        # Behavior
- *     format: yaml            # Format (default yaml)
+ *     format: yaml            # Format; absent: AUTO
  *     url: https://example.com/ads.yaml
  *     path: ./ruleset/ads.yaml
  *     interval: 86400         # seconds; 0 or absent = never refreshed
+ *   direct:
+ *     type: inline            # the entries are in the config itself
+ *     behavior: domain
+ *     payload: ['+.example.com', 'example.net']
  * </pre>
  *
  * <p>For {@code type: file}, {@code path} is the list to read and {@code url} must be null. For
  * {@code type: http}, {@code path} is where the last good download is kept (as in Clash); when
  * null, the engine uses {@code <providerCacheDir>/<name>.yaml|txt}. Relative paths must already be
- * resolved by the caller. {@code file} and {@code line} locate the spec in the config for errors.
+ * resolved by the caller. For {@code type: inline}, {@code payload} holds the entries with their
+ * lines in the config, and {@code path} and {@code url} are null. {@code file} and {@code line}
+ * locate the spec in the config for errors.
  */
 public record ProviderSpec(
     String name,
@@ -33,12 +40,15 @@ public record ProviderSpec(
     URI url,
     Duration interval,
     String file,
-    int line) {
+    int line,
+    List<RuleLine> payload) {
 
   /** Where the list comes from. */
   public enum Type {
     FILE,
-    HTTP
+    HTTP,
+    /** The config's own {@code payload:} list. */
+    INLINE
   }
 
   /** What each entry of the list is. */
@@ -59,8 +69,17 @@ public record ProviderSpec(
   public enum Format {
     /** A YAML document with a {@code payload:} list of strings. */
     YAML,
-    /** One entry per line; blank lines and lines starting with {@code #} are skipped. */
-    TEXT
+    /**
+     * One entry per line; blank lines and lines starting with {@code #} or {@code //} are skipped.
+     */
+    TEXT,
+    /** mihomo's binary rule set (zstd), for domain and ipcidr lists. */
+    MRS,
+    /**
+     * No {@code format:} written: an mrs file if it is a zstd stream, YAML if it is a mapping with
+     * {@code payload:}, text otherwise (ACL4SSR's {@code .list} files, for one).
+     */
+    AUTO
   }
 
   public ProviderSpec {
@@ -79,6 +98,28 @@ public record ProviderSpec(
     if (type == Type.HTTP && url == null) {
       throw new IllegalArgumentException("http provider " + name + " needs a url");
     }
+    payload = List.copyOf(payload == null ? List.of() : payload);
+  }
+
+  /** A file or http provider. */
+  public ProviderSpec(
+      String name,
+      Type type,
+      Behavior behavior,
+      Format format,
+      Path path,
+      URI url,
+      Duration interval,
+      String file,
+      int line) {
+    this(name, type, behavior, format, path, url, interval, file, line, List.of());
+  }
+
+  /** An inline provider: {@code payload} as written in the config. */
+  public static ProviderSpec inline(
+      String name, Behavior behavior, List<RuleLine> payload, String file, int line) {
+    return new ProviderSpec(
+        name, Type.INLINE, behavior, Format.TEXT, null, null, Duration.ZERO, file, line, payload);
   }
 
   /** {@code file:line} of the spec in the config. */

@@ -53,7 +53,9 @@ public final class RuleEngine implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
 
   private final List<Rule> rules;
+  private final Map<String, List<Rule>> subRules;
   private final Map<String, Provider> providers;
+  private final GeoSites geosites;
   private final RuleParser parser;
   private final GeoDb geo;
   private final List<Prefix> fakeRanges;
@@ -65,12 +67,15 @@ public final class RuleEngine implements Closeable {
   private RuleEngine(
       Builder b,
       List<Rule> rules,
+      Map<String, List<Rule>> subRules,
       Map<String, Provider> providers,
       RuleParser p,
       GeoDb geo,
       List<Prefix> fakeRanges) {
     this.rules = rules;
+    this.subRules = subRules;
     this.providers = providers;
+    this.geosites = p.geosites();
     this.parser = p;
     this.geo = geo;
     this.fakeRanges = fakeRanges;
@@ -153,11 +158,42 @@ public final class RuleEngine implements Closeable {
         TimeUnit.MILLISECONDS);
   }
 
+  /** The http providers an {@link Builder#offline} engine found no copy of (they are empty). */
+  public synchronized Set<String> notDownloaded() {
+    Set<String> names = new java.util.TreeSet<>();
+    providers.forEach(
+        (name, p) -> {
+          if (p.notDownloaded()) {
+            names.add(name);
+          }
+        });
+    return names;
+  }
+
   /** Names of the rule providers with the number of entries each currently has. */
   public synchronized Map<String, Integer> providerSizes() {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     providers.forEach((name, p) -> sizes.put(name, p.entries().size()));
     return sizes;
+  }
+
+  /**
+   * The geosite lists and rule providers as domain sets, for DNS settings ({@code geosite:cn},
+   * {@code rule-set:name}). A provider's set follows its refreshes.
+   */
+  public DomainSets domainSets() {
+    return new EngineDomainSets(geosites, providers);
+  }
+
+  /**
+   * What loading skipped without failing, for {@code turnout check}: provider entries and geosite
+   * entries that cannot be used (each listed, then counted; each logged as a warning), and the
+   * providers an {@link Builder#offline} engine found no copy of.
+   */
+  public synchronized List<Problem> warnings() {
+    List<Problem> out = new ArrayList<>(geosites.warnings());
+    providers.values().forEach(p -> out.addAll(p.warnings()));
+    return out;
   }
 
   /** One line about the compiled rules, for logs: counts per index. */
@@ -172,26 +208,39 @@ public final class RuleEngine implements Closeable {
   }
 
   private Compiled compile() {
-    Map<String, List<Rule>> sets = new LinkedHashMap<>();
+    Map<String, List<Rule>> sets = new LinkedHashMap<>(geosites.loaded());
     providers.forEach((name, p) -> sets.put(name, p.entries()));
-    return Compiled.build(rules, sets, geo, fakeRanges, resolver);
+    return Compiled.build(rules, sets, subRules, geo, fakeRanges, resolver);
   }
 
   /** Collects the configuration; {@link #build} loads and compiles it. Not thread-safe. */
   public static final class Builder {
     private List<RuleLine> lines = List.of();
+    private Map<String, List<RuleLine>> subRuleLines = Map.of();
     private List<ProviderSpec> specs = List.of();
     private Set<String> policies = Set.of("DIRECT", "REJECT", "REJECT-DROP");
     private RulesOptions options = RulesOptions.NONE;
     private HostResolver resolver = HostResolver.NONE;
     private ListFetcher http;
     private TimeSource clock = TimeSource.SYSTEM;
+    private boolean offline;
 
     private Builder() {}
 
     /** The config's {@code rules:} in order. */
     public Builder rules(List<RuleLine> lines) {
       this.lines = List.copyOf(lines);
+      return this;
+    }
+
+    /**
+     * The config's top-level {@code sub-rules:}: lists of rules by name, which {@code
+     * SUB-RULE,(CONDITION),name} rules use. They may use SUB-RULE themselves, but not in a cycle.
+     */
+    public Builder subRules(Map<String, List<RuleLine>> subRules) {
+      Map<String, List<RuleLine>> copy = new LinkedHashMap<>();
+      subRules.forEach((name, list) -> copy.put(name, List.copyOf(list)));
+      this.subRuleLines = copy;
       return this;
     }
 
@@ -236,6 +285,16 @@ public final class RuleEngine implements Closeable {
       return this;
     }
 
+    /**
+     * Nothing is downloaded or written, for {@code turnout check} and {@code explain}: http
+     * providers are read from their copies, and one without a copy is empty and listed in {@link
+     * RuleEngine#warnings()}. Such an engine must not be refreshed.
+     */
+    public Builder offline() {
+      this.offline = true;
+      return this;
+    }
+
     /** Clock for provider intervals; default the system clock. */
     public Builder clock(TimeSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -277,25 +336,40 @@ public final class RuleEngine implements Closeable {
               policies,
               providers.keySet(),
               options.geoipDatabase() != null,
-              options.asnDatabase() != null);
-      List<Rule> rules = new ArrayList<>(lines.size());
-      for (RuleLine l : lines) {
-        try {
-          rules.add(parser.parseRule(l.text(), l.position()));
-        } catch (BadRule e) {
-          problems.add(Problem.at(l.file(), l.line(), l.text().strip(), e.getMessage()));
-        }
+              options.asnDatabase() != null,
+              new GeoSites(options.geositeDatabase()),
+              subRuleLines.keySet());
+      List<Rule> rules = parse(lines, parser, problems);
+      Map<String, List<Rule>> subRules = new LinkedHashMap<>();
+      subRuleLines.forEach((name, list) -> subRules.put(name, parse(list, parser, problems)));
+      if (problems.isEmpty()) {
+        SubRules.check(rules, subRules, problems);
       }
       for (Provider p : providers.values()) {
-        problems.addAll(p.load(http, clock, parser));
+        problems.addAll(p.load(http, clock, parser, offline));
       }
       if (!problems.isEmpty()) {
         closeQuietly(geo);
         throw new RuleException(problems);
       }
-      RuleEngine engine = new RuleEngine(this, rules, providers, parser, geo, List.copyOf(fake));
+      RuleEngine engine =
+          new RuleEngine(
+              this, rules, Map.copyOf(subRules), providers, parser, geo, List.copyOf(fake));
+      engine.warnings().forEach(w -> log.warn("{}", w));
       log.info("rules loaded: {}", engine.stats());
       return engine;
+    }
+
+    private static List<Rule> parse(List<RuleLine> lines, RuleParser parser, List<Problem> out) {
+      List<Rule> rules = new ArrayList<>(lines.size());
+      for (RuleLine l : lines) {
+        try {
+          rules.add(parser.parseRule(l.text(), l.position()));
+        } catch (BadRule e) {
+          out.add(Problem.at(l.file(), l.line(), l.text().strip(), e.getMessage()));
+        }
+      }
+      return rules;
     }
 
     private GeoDb openGeo(List<Problem> problems) {

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.rules.Addresses.Prefix;
 import dev.turnout.rules.Matchers.All;
 import dev.turnout.rules.Matchers.Asn;
@@ -7,16 +8,27 @@ import dev.turnout.rules.Matchers.Cidr;
 import dev.turnout.rules.Matchers.Domain;
 import dev.turnout.rules.Matchers.DomainMode;
 import dev.turnout.rules.Matchers.GeoIp;
+import dev.turnout.rules.Matchers.Inbound;
+import dev.turnout.rules.Matchers.InboundField;
+import dev.turnout.rules.Matchers.IpSuffix;
 import dev.turnout.rules.Matchers.Keyword;
 import dev.turnout.rules.Matchers.Logic;
 import dev.turnout.rules.Matchers.LogicOp;
 import dev.turnout.rules.Matchers.Net;
 import dev.turnout.rules.Matchers.Port;
+import dev.turnout.rules.Matchers.PortOf;
 import dev.turnout.rules.Matchers.Process;
+import dev.turnout.rules.Matchers.ProcessRegex;
 import dev.turnout.rules.Matchers.Regex;
 import dev.turnout.rules.Matchers.RuleSetRef;
+import dev.turnout.rules.Matchers.SrcAsn;
+import dev.turnout.rules.Matchers.SrcGeoIp;
+import dev.turnout.rules.Matchers.SubRuleRef;
+import dev.turnout.rules.Matchers.Uid;
 import java.net.IDN;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -27,7 +39,9 @@ import java.util.regex.PatternSyntaxException;
  * Parses Clash rule text: {@code TYPE,PAYLOAD,POLICY[,no-resolve]} in the config, {@code
  * TYPE,PAYLOAD[,no-resolve]} in classical providers and inside logic rules, and the entries of
  * domain and ipcidr providers. Fields are trimmed; types and options are case-insensitive. A
- * DOMAIN-REGEX payload may contain commas (the policy is the last field that is not an option).
+ * DOMAIN-REGEX or PROCESS-*-REGEX payload may contain commas (the policy is the last field that is
+ * not an option). A type mihomo has and Turnout does not (say, SRC-MAC or DSCP) is an error in
+ * {@code rules:}, as in mihomo: ignoring the rule would route differently from what is written.
  */
 final class RuleParser {
   /** A rule that cannot be parsed; the message says what is wrong, for the user. */
@@ -45,40 +59,125 @@ final class RuleParser {
           "DOMAIN-SUFFIX",
           "DOMAIN-KEYWORD",
           "DOMAIN-REGEX",
+          "DOMAIN-WILDCARD",
+          "GEOSITE",
           "IP-CIDR",
           "IP-CIDR6",
+          "IP-SUFFIX",
           "SRC-IP-CIDR",
+          "SRC-IP-SUFFIX",
+          "SRC-GEOIP",
+          "SRC-IP-ASN",
           "DST-PORT",
           "SRC-PORT",
+          "IN-PORT",
+          "IN-TYPE",
+          "IN-NAME",
+          "IN-USER",
           "NETWORK",
+          "UID",
           "PROCESS-NAME",
           "PROCESS-PATH",
+          "PROCESS-NAME-REGEX",
+          "PROCESS-PATH-REGEX",
           "GEOIP",
           "IP-ASN",
           "RULE-SET",
+          "SUB-RULE",
           "AND",
           "OR",
           "NOT",
           "MATCH");
+
+  /** The inbound types of mihomo's IN-TYPE; {@code SOCKS} stands for SOCKS4 and SOCKS5. */
+  private static final Set<String> IN_TYPES =
+      Set.of(
+          "HTTP",
+          "HTTPS",
+          "SOCKS4",
+          "SOCKS5",
+          "SHADOWSOCKS",
+          "VMESS",
+          "VLESS",
+          "REDIR",
+          "TPROXY",
+          "TROJAN",
+          "TUNNEL",
+          "TUN",
+          "TUIC",
+          "HYSTERIA2",
+          "ANYTLS",
+          "INNER");
+
+  /** Rule types of mihomo and Surge that Turnout does not implement, named so in errors. */
+  private static final Set<String> ELSEWHERE =
+      Set.of(
+          "SRC-MAC",
+          "DSCP",
+          "SCHEDULE",
+          "IN-USER-AGENT",
+          "USER-AGENT",
+          "URL-REGEX",
+          "PROCESS-NAME-WILDCARD",
+          "PROTOCOL",
+          "SUBNET",
+          "DEVICE-NAME",
+          "CELLULAR-RADIO",
+          "SSID");
+
   private static final String NO_RESOLVE = "no-resolve";
+  private static final String SRC = "src";
 
   private final Set<String> policies;
   private final Set<String> providers;
   private final boolean hasGeoDb;
   private final boolean hasAsnDb;
+  private final GeoSites geosites;
+  private final Set<String> subRules;
 
   RuleParser(Set<String> policies, Set<String> providers, boolean hasGeoDb, boolean hasAsnDb) {
+    this(policies, providers, hasGeoDb, hasAsnDb, new GeoSites(null), Set.of());
+  }
+
+  RuleParser(
+      Set<String> policies,
+      Set<String> providers,
+      boolean hasGeoDb,
+      boolean hasAsnDb,
+      GeoSites geosites,
+      Set<String> subRules) {
     this.policies = policies;
     this.providers = providers;
     this.hasGeoDb = hasGeoDb;
     this.hasAsnDb = hasAsnDb;
+    this.geosites = geosites;
+    this.subRules = subRules;
+  }
+
+  GeoSites geosites() {
+    return geosites;
   }
 
   /** A config rule, with its policy. */
   Rule parseRule(String text, String source) throws BadRule {
     String line = text.strip();
-    Parts p = split(line, true);
-    if (!policies.contains(p.policy)) {
+    Parts p;
+    try {
+      p = split(line, true);
+    } catch (BadRule e) {
+      if (e.getMessage().startsWith("unknown rule type")) {
+        throw new BadRule(
+            e.getMessage()
+                + "; a rule Turnout cannot evaluate is an error, not skipped: skipping it would"
+                + " route differently from what is written");
+      }
+      throw e;
+    }
+    if (p.type.equals("SUB-RULE")) {
+      if (!subRules.contains(p.policy)) {
+        throw new BadRule("no sub-rules list named '" + p.policy + "' in sub-rules:");
+      }
+    } else if (!policies.contains(p.policy)) {
       String hint =
           policies.stream()
               .filter(known -> known.equalsIgnoreCase(p.policy))
@@ -87,19 +186,22 @@ final class RuleParser {
               .orElse("");
       throw new BadRule("unknown policy '" + p.policy + "'" + hint);
     }
-    Matcher m = matcher(p.type, p.payload, p.noResolve, Where.CONFIG);
+    Matcher m = matcher(p, Where.CONFIG);
     String canonical =
-        p.type + (p.payload.isEmpty() ? "" : "," + p.payload) + (p.noResolve ? ",no-resolve" : "");
+        p.type
+            + (p.payload.isEmpty() ? "" : "," + p.payload)
+            + (p.noResolve ? ",no-resolve" : "")
+            + (p.src ? ",src" : "");
     return new Rule(m, p.policy, canonical, line, source);
   }
 
   /** An entry of a classical provider: a rule without policy; no RULE-SET or MATCH. */
   Matcher parseEntry(String text) throws BadRule {
     Parts p = split(text.strip(), false);
-    if (p.type.equals("RULE-SET") || p.type.equals("MATCH")) {
+    if (p.type.equals("RULE-SET") || p.type.equals("MATCH") || p.type.equals("SUB-RULE")) {
       throw new BadRule(p.type + " is not allowed in a rule provider");
     }
-    return matcher(p.type, p.payload, p.noResolve, Where.PROVIDER);
+    return matcher(p, Where.PROVIDER);
   }
 
   /** Where a rule is written: RULE-SET cannot nest in providers, MATCH only stands alone. */
@@ -134,7 +236,8 @@ final class RuleParser {
     return new Cidr(prefix(text.strip()), false, false);
   }
 
-  private record Parts(String type, String payload, String policy, boolean noResolve) {}
+  private record Parts(
+      String type, String payload, String policy, boolean noResolve, boolean src) {}
 
   private static Parts split(String line, boolean withPolicy) throws BadRule {
     if (line.isEmpty()) {
@@ -146,16 +249,26 @@ final class RuleParser {
       type = "MATCH";
     }
     if (!TYPES.contains(type)) {
-      throw new BadRule("unknown rule type '" + type + "'");
+      throw new BadRule(
+          "unknown rule type '"
+              + type
+              + "'"
+              + (ELSEWHERE.contains(type)
+                  ? " (a mihomo or Surge rule type that Turnout does not implement)"
+                  : ""));
     }
     String rest = comma < 0 ? null : line.substring(comma + 1);
     String payload;
     List<String> fields;
-    if (type.equals("AND") || type.equals("OR") || type.equals("NOT")) {
+    if (type.equals("AND") || type.equals("OR") || type.equals("NOT") || type.equals("SUB-RULE")) {
       String r = rest == null ? "" : rest.strip();
       int close = r.startsWith("(") ? closing(r, 0) : -2;
       if (close == -2) {
-        throw new BadRule(type + " needs sub-rules written ((RULE),(RULE))");
+        throw new BadRule(
+            type
+                + (type.equals("SUB-RULE")
+                    ? " needs a condition written (RULE)"
+                    : " needs sub-rules written ((RULE),(RULE))"));
       }
       if (close < 0) {
         throw new BadRule("unbalanced parentheses");
@@ -174,9 +287,9 @@ final class RuleParser {
         throw new BadRule(type + " needs a payload");
       }
       fields = fields(rest);
-      if (type.equals("DOMAIN-REGEX")) { // the pattern may contain commas
+      if (type.endsWith("-REGEX")) { // the pattern may contain commas
         int end = fields.size();
-        while (end > 1 && fields.get(end - 1).equalsIgnoreCase(NO_RESOLVE)) {
+        while (end > 1 && isOption(fields.get(end - 1))) {
           end--;
         }
         int payloadEnd = withPolicy ? Math.max(1, end - 1) : end;
@@ -194,9 +307,12 @@ final class RuleParser {
       policy = fields.remove(0);
     }
     boolean noResolve = false;
+    boolean src = false;
     for (String option : fields) {
       if (option.equalsIgnoreCase(NO_RESOLVE)) {
         noResolve = true;
+      } else if (option.equalsIgnoreCase(SRC)) {
+        src = true;
       } else if (!withPolicy && option.isEmpty()) {
         throw new BadRule("empty field");
       } else {
@@ -209,11 +325,23 @@ final class RuleParser {
                     + " policy)");
       }
     }
-    return new Parts(type, payload, policy, noResolve);
+    return new Parts(type, payload, policy, noResolve, src);
   }
 
-  private Matcher matcher(String type, String payload, boolean noResolve, Where where)
-      throws BadRule {
+  private static boolean isOption(String field) {
+    return field.equalsIgnoreCase(NO_RESOLVE) || field.equalsIgnoreCase(SRC);
+  }
+
+  private static final Set<String> SRC_TYPES =
+      Set.of("IP-CIDR", "IP-CIDR6", "IP-SUFFIX", "GEOIP", "IP-ASN", "RULE-SET");
+
+  private Matcher matcher(Parts p, Where where) throws BadRule {
+    if (p.src && !SRC_TYPES.contains(p.type)) {
+      throw new BadRule("option 'src' applies to IP-CIDR, IP-SUFFIX, GEOIP and IP-ASN only");
+    }
+    String type = p.type;
+    String payload = p.payload;
+    boolean noResolve = p.noResolve;
     switch (type) {
       case "DOMAIN":
         return new Domain(domain(payload), DomainMode.EXACT);
@@ -225,19 +353,46 @@ final class RuleParser {
         }
         return new Keyword(payload.toLowerCase(Locale.ROOT));
       case "DOMAIN-REGEX":
-        try {
-          return new Regex(Pattern.compile(payload));
-        } catch (PatternSyntaxException e) {
-          throw new BadRule("bad regular expression: " + e.getDescription());
-        }
+        return new Regex(regex(payload, 0));
+      case "DOMAIN-WILDCARD":
+        return new Regex(Pattern.compile(wildcardRegex(payload.toLowerCase(Locale.ROOT))));
+      case "GEOSITE":
+        return geosite(payload);
       case "IP-CIDR":
       case "IP-CIDR6":
-        return new Cidr(prefix(payload), false, noResolve);
+        return new Cidr(prefix(payload), p.src, p.src || noResolve);
       case "SRC-IP-CIDR":
         return new Cidr(prefix(payload), true, true);
+      case "IP-SUFFIX":
+      case "SRC-IP-SUFFIX":
+        return suffix(payload, p.src || type.startsWith("SRC-"), noResolve);
       case "DST-PORT":
+        return new Port(ports(payload, 65535), PortOf.DESTINATION);
       case "SRC-PORT":
-        return new Port(ports(payload), type.equals("SRC-PORT"));
+        return new Port(ports(payload, 65535), PortOf.SOURCE);
+      case "IN-PORT":
+        return new Port(ports(payload, 65535), PortOf.INBOUND);
+      case "IN-TYPE":
+        return new Inbound(InboundField.TYPE, inTypes(payload));
+      case "IN-NAME":
+        return new Inbound(InboundField.NAME, names(payload, "IN-NAME"));
+      case "IN-USER":
+        return new Inbound(InboundField.USER, names(payload, "IN-USER"));
+      case "UID":
+        return new Uid(ports(payload, 0xffffffffL));
+      case "PROCESS-NAME-REGEX":
+      case "PROCESS-PATH-REGEX":
+        return new ProcessRegex(
+            regex(payload, Pattern.CASE_INSENSITIVE), type.equals("PROCESS-PATH-REGEX"));
+      case "SRC-GEOIP":
+        return new SrcGeoIp(geoCode(payload));
+      case "SRC-IP-ASN":
+        return new SrcAsn(asnNumber(payload));
+      case "SUB-RULE":
+        if (where != Where.CONFIG) {
+          throw new BadRule("SUB-RULE is allowed only in rules: and sub-rules:");
+        }
+        return subRule(payload, p.policy);
       case "NETWORK":
         try {
           return new Net(Network.valueOf(payload.toUpperCase(Locale.ROOT)));
@@ -248,10 +403,14 @@ final class RuleParser {
       case "PROCESS-PATH":
         return new Process(payload, type.equals("PROCESS-PATH"));
       case "GEOIP":
-        return geoIp(payload, noResolve);
+        return p.src ? new SrcGeoIp(geoCode(payload)) : geoIp(payload, noResolve);
       case "IP-ASN":
-        return asn(payload, noResolve);
+        return p.src ? new SrcAsn(asnNumber(payload)) : asn(payload, noResolve);
       case "RULE-SET":
+        if (p.src) {
+          throw new BadRule(
+              "RULE-SET with 'src' (the set's IP entries on the source) is not supported");
+        }
         if (where == Where.PROVIDER) {
           throw new BadRule("RULE-SET is not allowed in a rule provider");
         }
@@ -272,6 +431,10 @@ final class RuleParser {
   }
 
   private Matcher geoIp(String payload, boolean noResolve) throws BadRule {
+    return new GeoIp(geoCode(payload), noResolve);
+  }
+
+  private String geoCode(String payload) throws BadRule {
     String code = payload.toUpperCase(Locale.ROOT);
     if (!code.matches("[A-Z0-9_-]{1,32}")) {
       throw new BadRule("not a country code: '" + payload + "'");
@@ -279,10 +442,14 @@ final class RuleParser {
     if (!code.equals("LAN") && !hasGeoDb) {
       throw new BadRule("GEOIP needs a country database (.mmdb), and none is configured");
     }
-    return new GeoIp(code, noResolve);
+    return code;
   }
 
   private Matcher asn(String payload, boolean noResolve) throws BadRule {
+    return new Asn(asnNumber(payload), noResolve);
+  }
+
+  private long asnNumber(String payload) throws BadRule {
     String digits = payload.regionMatches(true, 0, "AS", 0, 2) ? payload.substring(2) : payload;
     long n;
     try {
@@ -296,7 +463,118 @@ final class RuleParser {
     if (!hasAsnDb) {
       throw new BadRule("IP-ASN needs an ASN database (.mmdb), and none is configured");
     }
-    return new Asn(n, noResolve);
+    return n;
+  }
+
+  /** GEOSITE,[!]list[@attr...][/list...]: the lists as one rule set, negated with '!'. */
+  private Matcher geosite(String payload) throws BadRule {
+    String spec = payload.strip();
+    boolean not = spec.startsWith("!");
+    if (not) {
+      spec = spec.substring(1);
+    }
+    if (spec.isBlank()) {
+      throw new BadRule("GEOSITE needs a list name");
+    }
+    Matcher set = new RuleSetRef(geosites.load(spec), true);
+    return not ? new Logic(LogicOp.NOT, List.of(set)) : set;
+  }
+
+  /** SUB-RULE,(RULE),name: the condition is one rule without policy, in parentheses. */
+  private Matcher subRule(String payload, String name) throws BadRule {
+    String inner = payload.substring(1, payload.length() - 1).strip();
+    if (inner.startsWith("(")) {
+      throw new BadRule("SUB-RULE needs one condition written (TYPE,PAYLOAD)");
+    }
+    Parts p = split(inner, false);
+    if (p.type.equals("MATCH") || p.type.equals("SUB-RULE")) {
+      throw new BadRule(p.type + " cannot be the condition of a SUB-RULE");
+    }
+    return new SubRuleRef(matcher(p, Where.SUB_RULE), name);
+  }
+
+  private static Pattern regex(String payload, int flags) throws BadRule {
+    try {
+      return Pattern.compile(payload, flags);
+    } catch (PatternSyntaxException e) {
+      throw new BadRule("bad regular expression: " + e.getDescription());
+    }
+  }
+
+  /** mihomo's DOMAIN-WILDCARD: '*' any run of characters (dots too), '?' exactly one. */
+  static String wildcardRegex(String pattern) throws BadRule {
+    if (pattern.isEmpty()) {
+      throw new BadRule("empty wildcard");
+    }
+    StringBuilder re = new StringBuilder("^");
+    StringBuilder literal = new StringBuilder();
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (c == '*' || c == '?') {
+        if (literal.length() > 0) {
+          re.append(Pattern.quote(literal.toString()));
+          literal.setLength(0);
+        }
+        re.append(c == '*' ? ".*" : ".");
+      } else {
+        literal.append(c);
+      }
+    }
+    if (literal.length() > 0) {
+      re.append(Pattern.quote(literal.toString()));
+    }
+    return re.append('$').toString();
+  }
+
+  /** IP-SUFFIX payload {@code ADDRESS/BITS}: the low BITS bits of ADDRESS (host bits kept). */
+  private static Matcher suffix(String payload, boolean source, boolean noResolve) throws BadRule {
+    int slash = payload.indexOf('/');
+    InetAddress a =
+        IpLiterals.parseOrNull(slash < 0 ? payload.strip() : payload.substring(0, slash));
+    if (a == null) {
+      throw new BadRule("not an IP address or suffix: '" + payload + "'");
+    }
+    Ip ip = Ip.of(a);
+    int max = ip.bits();
+    int bits = max;
+    if (slash >= 0) {
+      try {
+        bits = Integer.parseInt(payload.substring(slash + 1).strip());
+      } catch (NumberFormatException e) {
+        bits = -1;
+      }
+    }
+    if (bits < 0 || bits > max) {
+      throw new BadRule("suffix length must be 0 to " + max + ": '" + payload + "'");
+    }
+    return new IpSuffix(ip, bits, source, source || noResolve);
+  }
+
+  private static Set<String> inTypes(String payload) throws BadRule {
+    Set<String> out = new LinkedHashSet<>();
+    for (String t : names(payload, "IN-TYPE")) {
+      String u = t.toUpperCase(Locale.ROOT);
+      if (u.equals("SOCKS")) {
+        out.add("SOCKS4");
+        out.add("SOCKS5");
+      } else if (IN_TYPES.contains(u)) {
+        out.add(u);
+      } else {
+        throw new BadRule("unknown inbound type '" + t + "'");
+      }
+    }
+    return Set.copyOf(out);
+  }
+
+  private static Set<String> names(String payload, String type) throws BadRule {
+    Set<String> out = new LinkedHashSet<>();
+    for (String n : payload.split("/", -1)) {
+      if (n.isBlank()) {
+        throw new BadRule(type + " has an empty name in '" + payload + "'");
+      }
+      out.add(n.strip());
+    }
+    return Set.copyOf(out);
   }
 
   private Matcher logic(LogicOp op, String payload, Where where) throws BadRule {
@@ -312,8 +590,12 @@ final class RuleParser {
       if (close < 0) {
         throw new BadRule("unbalanced parentheses");
       }
-      Parts p = split(list.substring(i + 1, close).strip(), false);
-      subs.add(matcher(p.type, p.payload, p.noResolve, inner));
+      String text = list.substring(i + 1, close).strip();
+      if (text.toUpperCase(Locale.ROOT).startsWith("SUB-RULE,")) {
+        throw new BadRule("SUB-RULE is not allowed inside a logic rule");
+      }
+      Parts p = split(text, false);
+      subs.add(matcher(p, inner));
       i = close + 1;
       while (i < list.length() && (list.charAt(i) == ' ' || list.charAt(i) == ',')) {
         i++;
@@ -411,32 +693,53 @@ final class RuleParser {
     }
   }
 
-  private static int[] ports(String payload) throws BadRule {
-    String[] parts = payload.split("/");
-    int[] ranges = new int[parts.length * 2];
-    for (int i = 0; i < parts.length; i++) {
-      String[] lohi = parts[i].strip().split("-", -1);
+  /**
+   * Ranges as mihomo writes them: {@code 80}, {@code 80/443}, {@code 8000-9000/22} (commas too,
+   * inside providers); each value at most {@code max}. Inclusive (low, high) pairs, unsigned.
+   */
+  private static int[] ports(String payload, long max) throws BadRule {
+    List<String> parts = new ArrayList<>();
+    for (String part : payload.replace(',', '/').split("/")) {
+      if (!part.isBlank()) {
+        parts.add(part.strip());
+      }
+    }
+    if (parts.isEmpty()) {
+      throw new BadRule("no port or range in '" + payload + "'");
+    }
+    int[] ranges = new int[parts.size() * 2];
+    for (int i = 0; i < parts.size(); i++) {
+      String[] lohi = parts.get(i).split("-", -1);
       if (lohi.length > 2) {
-        throw new BadRule("bad port range '" + parts[i] + "'");
+        throw new BadRule("bad range '" + parts.get(i) + "'");
       }
-      ranges[2 * i] = port(lohi[0]);
-      ranges[2 * i + 1] = lohi.length == 2 ? port(lohi[1]) : ranges[2 * i];
-      if (ranges[2 * i] > ranges[2 * i + 1]) {
-        throw new BadRule("port range '" + parts[i] + "' runs backwards");
+      long lo = number(lohi[0], max);
+      long hi = lohi.length == 2 ? number(lohi[1], max) : lo;
+      if (lo > hi) {
+        throw new BadRule("range '" + parts.get(i) + "' runs backwards");
       }
+      ranges[2 * i] = (int) lo;
+      ranges[2 * i + 1] = (int) hi;
     }
     return ranges;
   }
 
-  private static int port(String s) throws BadRule {
+  private static long number(String s, long max) throws BadRule {
+    String t = s.strip();
+    while (t.startsWith("[")) {
+      t = t.substring(1).strip();
+    }
+    while (t.endsWith("]")) {
+      t = t.substring(0, t.length() - 1).strip();
+    }
     try {
-      int p = Integer.parseInt(s.strip());
-      if (p >= 0 && p <= 65535) {
-        return p;
+      long v = Long.parseLong(t);
+      if (v >= 0 && v <= max) {
+        return v;
       }
     } catch (NumberFormatException e) {
       // fall through
     }
-    throw new BadRule("not a port: '" + s.strip() + "'");
+    throw new BadRule("not a " + (max == 65535 ? "port" : "number") + ": '" + s.strip() + "'");
   }
 }

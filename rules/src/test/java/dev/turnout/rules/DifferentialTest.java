@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.rules.Matchers.RuleSetRef;
+import dev.turnout.rules.Matchers.SubRuleRef;
 import dev.turnout.rules.ProviderSpec.Behavior;
 import dev.turnout.rules.ProviderSpec.Format;
 import dev.turnout.rules.ProviderSpec.Type;
@@ -94,14 +95,26 @@ class DifferentialTest {
     }
   }
 
+  static void assertAgrees(
+      RuleEngine engine,
+      List<Rule> rules,
+      Map<String, List<Rule>> sets,
+      Compiled compiled,
+      HostResolver dns,
+      ConnectionInfo c,
+      String context) {
+    assertAgrees(engine, rules, sets, Map.of(), compiled, dns, c, context);
+  }
+
   /**
    * The engine's decision for {@code c} equals the plain evaluation of {@code rules}: in order,
    * resolving at the first rule that needs an IP, stopping at the first match.
    */
-  private static void assertAgrees(
+  static void assertAgrees(
       RuleEngine engine,
       List<Rule> rules,
       Map<String, List<Rule>> sets,
+      Map<String, List<Rule>> subs,
       Compiled compiled,
       HostResolver dns,
       ConnectionInfo c,
@@ -119,11 +132,13 @@ class DifferentialTest {
         triedResolve = true;
         ctx.resolve(dns, i);
       }
-      boolean match =
-          r.matcher() instanceof RuleSetRef ref
-              ? sets.get(ref.name()).stream().anyMatch(e -> e.matcher().matches(ctx))
-              : r.matcher().matches(ctx);
-      if (match) {
+      if (r.matcher() instanceof SubRuleRef sub) {
+        String policy = sub.condition().matches(ctx) ? subList(sub.name(), subs, sets, ctx) : null;
+        if (policy != null) {
+          expected = r.source() + " " + policy;
+          break;
+        }
+      } else if (matches(r.matcher(), sets, ctx)) {
         expected = r.source() + " " + r.policy();
         break;
       }
@@ -138,6 +153,28 @@ class DifferentialTest {
                 + d.policy();
     assertThat(actual).as(context).isEqualTo(expected);
     assertThat(d.resolved()).as(context).isEqualTo(ctx.resolved);
+  }
+
+  private static boolean matches(Matcher m, Map<String, List<Rule>> sets, Ctx ctx) {
+    return m instanceof RuleSetRef ref
+        ? sets.get(ref.name()).stream().anyMatch(e -> e.matcher().matches(ctx))
+        : m.matches(ctx);
+  }
+
+  /** The policy of the first matching rule of sub-rules list {@code name}, or null. */
+  private static String subList(
+      String name, Map<String, List<Rule>> subs, Map<String, List<Rule>> sets, Ctx ctx) {
+    for (Rule s : subs.get(name)) {
+      if (s.matcher() instanceof SubRuleRef inner) {
+        String p = inner.condition().matches(ctx) ? subList(inner.name(), subs, sets, ctx) : null;
+        if (p != null) {
+          return p;
+        }
+      } else if (matches(s.matcher(), sets, ctx)) {
+        return s.policy();
+      }
+    }
+    return null;
   }
 
   /**

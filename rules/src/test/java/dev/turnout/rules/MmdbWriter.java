@@ -15,17 +15,18 @@ import java.util.Map;
 /**
  * Writes a small MaxMind DB (format 2.0: IPv6 tree with IPv4 under ::/96, 24-bit records) so that
  * the tests exercise MaxMind's real reader. Values: String, Integer/Long (uint32), Map, List.
+ * Public for other modules' tests (the rules test-jar), e.g. the DNS fallback-filter's GEOIP.
  */
-final class MmdbWriter {
+public final class MmdbWriter {
   private static final int EMPTY = -1;
   private final String databaseType;
   private final List<Object[]> networks = new ArrayList<>(); // {bits(byte[16]), length, value}
 
-  MmdbWriter(String databaseType) {
+  public MmdbWriter(String databaseType) {
     this.databaseType = databaseType;
   }
 
-  MmdbWriter put(String cidr, Object value) throws IOException {
+  public MmdbWriter put(String cidr, Object value) throws IOException {
     String[] parts = cidr.split("/");
     byte[] a = InetAddress.getByName(parts[0]).getAddress();
     int len = Integer.parseInt(parts[1]);
@@ -40,7 +41,7 @@ final class MmdbWriter {
     return this;
   }
 
-  void write(Path file) throws IOException {
+  public void write(Path file) throws IOException {
     ByteArrayOutputStream data = new ByteArrayOutputStream();
     List<int[]> nodes = new ArrayList<>();
     nodes.add(new int[] {EMPTY, EMPTY});

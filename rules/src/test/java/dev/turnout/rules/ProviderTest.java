@@ -115,21 +115,32 @@ class ProviderTest {
   }
 
   @Test
-  void badEntriesAreReportedWithProviderEntryAndLine() throws Exception {
+  void badEntriesAreSkippedWithCountedWarningsCarryingProviderEntryAndLine() throws Exception {
     ProviderSpec bad =
         file("bad", Behavior.CLASSICAL, Format.TEXT, "DOMAIN,ok.com\nDOMAIN,a.com,Proxy\nFOO,x\n");
+    RuleEngine e = engine(List.of(bad), "RULE-SET,bad,P1");
+    assertThat(e.decide(host("ok.com")).policy()).isEqualTo("P1");
+    List<RuleException.Problem> w = e.warnings();
+    assertThat(w).hasSize(3);
+    assertThat(w.get(0).where())
+        .isEqualTo("provider bad: entry 2 (" + dir.resolve("bad.txt") + ":2)");
+    assertThat(w.get(0).message()).startsWith("unexpected field 'Proxy'");
+    assertThat(w.get(1).message()).isEqualTo("unknown rule type 'FOO'");
+    assertThat(w.get(2).where()).isEqualTo("provider bad (config.yaml:3)");
+    assertThat(w.get(2).message()).isEqualTo("2 of 3 entries skipped");
+  }
+
+  @Test
+  void aListWithNoUsableEntryIsAnError() throws Exception {
     ProviderSpec ips = file("ips", Behavior.IPCIDR, Format.YAML, "payload:\n  - 300.0.0.0/8\n");
-    assertThatThrownBy(() -> engine(List.of(bad, ips), "RULE-SET,bad,P1"))
+    assertThatThrownBy(() -> engine(List.of(ips), "RULE-SET,ips,P1"))
         .isInstanceOf(RuleException.class)
         .satisfies(
             ex -> {
               List<RuleException.Problem> p = ((RuleException) ex).problems();
-              assertThat(p).hasSize(3);
-              assertThat(p.get(0).where())
-                  .isEqualTo("provider bad: entry 2 (" + dir.resolve("bad.txt") + ":2)");
-              assertThat(p.get(0).message()).startsWith("unexpected field 'Proxy'");
-              assertThat(p.get(1).message()).isEqualTo("unknown rule type 'FOO'");
-              assertThat(p.get(2).where()).endsWith("ips.yaml:2)");
+              assertThat(p).hasSize(2);
+              assertThat(p.get(0).where()).endsWith("ips.yaml:2)");
+              assertThat(p.get(1).message()).startsWith("none of its 1 entries can be used");
             });
   }
 
@@ -149,10 +160,16 @@ class ProviderTest {
               String file = dir.resolve("ads.yaml").toString();
               assertThat(p)
                   .extracting(x -> x.file() + ":" + x.line() + " " + x.subject())
-                  .containsExactly(file + ":3 null", file + ":4 provider ads: entry 2");
+                  .containsExactly(file + ":3 null");
               assertThat(p.get(0).where()).isEqualTo(file + ":3");
               assertThat(p.get(0).message()).isEqualTo("a payload entry must be a string");
             });
+    ProviderSpec skipped =
+        file("skip", Behavior.DOMAIN, Format.YAML, "payload:\n  - NO.example\n  - 'bad domain'\n");
+    RuleEngine e = engine(List.of(skipped), "RULE-SET,skip,P1");
+    String file = dir.resolve("skip.yaml").toString();
+    assertThat(e.warnings().get(0).where()).isEqualTo("provider skip: entry 2 (" + file + ":3)");
+    assertThat(e.decide(host("no.example")).policy()).isEqualTo("P1");
   }
 
   @Test
@@ -293,6 +310,70 @@ class ProviderTest {
       }
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aListWithoutAPayloadHeadIsReadAsTextWhateverItsFormatSays() throws Exception {
+    // ACL4SSR's .list files, referenced without format: (YAML by default)
+    ProviderSpec acl =
+        file(
+            "acl",
+            Behavior.CLASSICAL,
+            Format.YAML,
+            "# ACL4SSR\nDOMAIN-SUFFIX,ads.example\nIP-CIDR,192.0.2.0/24,no-resolve\n");
+    // Loyalsoldier's YAML lists, named .txt and written with format: text
+    Path loyal = dir.resolve("reject.txt");
+    Files.writeString(loyal, "payload:\n  - '+.tracker.example'\n");
+    ProviderSpec yamlNamedTxt =
+        new ProviderSpec(
+            "loyal", Type.FILE, Behavior.DOMAIN, Format.YAML, loyal, null, Duration.ZERO, "c", 1);
+    RuleEngine e = engine(List.of(acl, yamlNamedTxt), "RULE-SET,acl,P1", "RULE-SET,loyal,P2");
+    assertThat(e.decide(host("x.ads.example")).policy()).isEqualTo("P1");
+    assertThat(e.decide(tcp("192.0.2.9", 80)).policy()).isEqualTo("P1");
+    assertThat(e.decide(host("a.tracker.example")).policy()).isEqualTo("P2");
+    assertThat(e.warnings()).isEmpty();
+  }
+
+  @Test
+  void offlineEnginesNeitherDownloadNorWrite() throws Exception {
+    try (ListServer server = new ListServer()) {
+      server.body = "+.one.com\n";
+      ProviderSpec spec = http(server, Behavior.DOMAIN, Format.TEXT, Duration.ofHours(1));
+      RuleEngine offline =
+          RuleEngine.builder()
+              .rules(Fixtures.lines("RULE-SET,remote,P1", "MATCH,P2"))
+              .providers(List.of(spec))
+              .policies(Fixtures.POLICIES)
+              .options(new RulesOptions(null, null, dir.resolve("cache"), List.of()))
+              .clock(clock)
+              .offline()
+              .build();
+      assertThat(server.requests()).isZero();
+      assertThat(Files.exists(dir.resolve("cache"))).isFalse();
+      assertThat(offline.decide(host("a.one.com")).policy()).isEqualTo("P2");
+      assertThat(offline.notDownloaded()).containsExactly("remote");
+      assertThat(offline.warnings())
+          .singleElement()
+          .asString()
+          .startsWith("provider remote (config.yaml:5): not checked: not downloaded yet");
+
+      engine(List.of(spec), "RULE-SET,remote,P1"); // a real start keeps a copy
+      assertThat(server.requests()).isEqualTo(1);
+      clock.advance(Duration.ofDays(3)); // stale: an online engine would download again
+      RuleEngine cached =
+          RuleEngine.builder()
+              .rules(Fixtures.lines("RULE-SET,remote,P1"))
+              .providers(List.of(spec))
+              .policies(Fixtures.POLICIES)
+              .options(new RulesOptions(null, null, dir.resolve("cache"), List.of()))
+              .clock(clock)
+              .offline()
+              .build();
+      assertThat(cached.decide(host("a.one.com")).policy()).isEqualTo("P1");
+      assertThat(cached.warnings()).isEmpty();
+      assertThat(cached.notDownloaded()).isEmpty();
+      assertThat(server.requests()).isEqualTo(1);
     }
   }
 }

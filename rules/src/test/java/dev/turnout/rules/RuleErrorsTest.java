@@ -65,7 +65,8 @@ class RuleErrorsTest {
         .extracting(Problem::message)
         .containsExactly(
             "unknown policy 'proxy' (did you mean 'Proxy'?)",
-            "unknown rule type 'BOGUS'",
+            "unknown rule type 'BOGUS'; a rule Turnout cannot evaluate is an error, not skipped:"
+                + " skipping it would route differently from what is written",
             "not a port: '99999'",
             "unknown rule provider 'nope'",
             "invalid character ' ' in domain 'a b.com'",

@@ -8,10 +8,8 @@ import dev.turnout.config.YamlFile;
 import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
-import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.Hosts;
-import dev.turnout.fakedns.Upstream;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
@@ -33,9 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a Clash-compatible YAML file into a {@link TurnoutConfig}. Every key is checked, and what a
- * key Turnout does not read means is decided per section by {@link KeyPolicy}: today an error,
- * because silently ignoring a key that changes behaviour (say, {@code proxies:}) would route
- * traffic other than the way the user wrote.
+ * key Turnout does not read means is decided per section by {@link KeyPolicy}: a warning with its
+ * reason, as mihomo loads such files, unless ignoring the key would route traffic other than the
+ * way the user wrote (then an error that says why).
  */
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
@@ -102,9 +100,9 @@ public final class ConfigLoader {
     MappingReader top = MappingReader.of(root.get(), problems);
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
-    if (top.bool("ipv6", false)) {
-      problems.error(top.keyAt("ipv6"), "ipv6", "IPv6 is not supported yet; set it to false");
-    }
+    TurnoutConfig.Mode mode = GeneralKeys.mode(top);
+    GeneralKeys.acceptIpv6(top);
+    GeneralKeys.findProcessMode(top);
 
     MappingReader dnsSection = top.mapping("dns");
     Cidr range = cidr(dnsSection, "fake-ip-range", "198.18.0.0/15");
@@ -116,9 +114,11 @@ public final class ConfigLoader {
       plan = AddressPlan.of(AddressPlan.ipv4Range("198.18.0.0/15"));
     }
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection); // before dns() checks keys
-    TurnoutConfig.Dns dns = dns(dnsSection, range, plan);
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
+    InboundSettings inbound = InboundSettings.read(top);
+    tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
     Path home = file.toAbsolutePath().getParent();
     ControlSettings control = ControlSettings.read(top, home);
@@ -130,23 +130,28 @@ public final class ConfigLoader {
       rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));
     }
     List<ProviderSpec> providers = RuleProviders.read(top.mapping("rule-providers"), home);
+    RuleSettings ruleSettings = RuleSettings.read(top, home, name);
     TurnoutConfig.Proxies proxies =
         new TurnoutConfig.Proxies(
             top.mappings("proxies"),
             top.mappings("proxy-groups"),
-            top.string("interface-name", null));
+            top.string("interface-name", null),
+            ProxyProviderSpecs.read(top.mapping("proxy-providers"), home));
     top.reportUnread(KeyPolicy.TOP_LEVEL);
     return new TurnoutConfig(
         file,
         logLevel,
+        mode,
         dns,
         tun,
         plan,
         List.copyOf(rules),
         providers,
-        new TurnoutConfig.Files(stateDir, geoip, asn),
+        new TurnoutConfig.Files(stateDir, geoip, asn, ruleSettings.geositeDatabase()),
         proxies,
         fakeDns,
+        inbound,
+        ruleSettings.subRules(),
         control);
   }
 
@@ -182,11 +187,13 @@ public final class ConfigLoader {
     boolean allowLan = top.bool("allow-lan", false);
     MappingReader profile = top.mapping("profile");
     boolean store = profile.bool("store-fake-ip", false);
+    GeneralKeys.storeSelected(profile);
     profile.reportUnread(KeyPolicy.PROFILE);
     return new TurnoutConfig.FakeDns(mode, range6, Map.copyOf(hosts), allowLan, store);
   }
 
-  private static TurnoutConfig.Dns dns(MappingReader section, Cidr range, AddressPlan plan) {
+  private static TurnoutConfig.Dns dns(
+      MappingReader section, Cidr range, AddressPlan plan, boolean geoipDatabase) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
     section.choice("enhanced-mode", "fake-ip", List.of("fake-ip"));
@@ -199,26 +206,12 @@ public final class ConfigLoader {
         section.problem("listen", e.getMessage());
       }
     }
-    List<String> filter = new ArrayList<>();
-    for (YamlScalar pattern : section.scalars("fake-ip-filter")) {
-      try {
-        DomainFilter.of(List.of(pattern.text()));
-        filter.add(pattern.text());
-      } catch (IllegalArgumentException e) {
-        problems.error(pattern, "dns.fake-ip-filter", e.getMessage());
-      }
-    }
-    List<String> nameservers = new ArrayList<>();
-    List<YamlScalar> servers = section.scalars("nameserver");
-    for (YamlScalar server : servers) {
-      try {
-        Upstream.builder(List.of(server.text())).build();
-        nameservers.add(server.text());
-      } catch (IllegalArgumentException e) {
-        problems.error(server, "dns.nameserver", e.getMessage());
-      }
-    }
-    if (enable && servers.isEmpty()) {
+    List<String> filter = DnsSettings.domains(section, "fake-ip-filter");
+    List<String> nameservers = DnsSettings.servers(section, "nameserver", true);
+    boolean written =
+        section.value("nameserver").orElse(null) instanceof YamlSequence list
+            && !list.items().isEmpty();
+    if (enable && !written) {
       problems.error(
           section.keyAt("nameserver"),
           "dns.nameserver",
@@ -226,15 +219,16 @@ public final class ConfigLoader {
               + " used because it points at Turnout itself");
     }
     boolean systemResolver = section.bool("system-resolver", false);
+    DnsSettings settings = DnsSettings.read(section, geoipDatabase, nameservers);
     section.reportUnread(KeyPolicy.DNS);
     return new TurnoutConfig.Dns(
-        enable, listen, range, List.copyOf(filter), List.copyOf(nameservers), systemResolver);
+        enable, listen, range, filter, nameservers, systemResolver, settings);
   }
 
   private static TurnoutConfig.Tun tun(MappingReader section, int routingMark) {
     Problems problems = section.problems();
     boolean enable = section.bool("enable", true);
-    section.choice("stack", "system", List.of("system"));
+    GeneralKeys.stack(section);
     String device = section.string("device", "turnout0");
     if (!DEVICE_NAME.matcher(device).matches()) {
       section.problem(
@@ -249,20 +243,31 @@ public final class ConfigLoader {
     boolean strictRoute = section.bool("strict-route", false);
     boolean hijackUdp = false;
     boolean hijackTcp = false;
+    List<YamlScalar> oneAddress = new ArrayList<>();
     for (YamlScalar target : section.scalars("dns-hijack")) {
       switch (target.text().trim().toLowerCase(java.util.Locale.ROOT)) {
         case "any:53", "udp://any:53", "0.0.0.0:53", "udp://0.0.0.0:53" -> hijackUdp = true;
         case "tcp://any:53", "tcp://0.0.0.0:53" -> hijackTcp = true;
-        default ->
-            problems.error(
-                target,
-                "tun.dns-hijack",
-                "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
+        default -> oneAddress.add(target);
+      }
+    }
+    for (YamlScalar target : oneAddress) { // within any:53 of its protocol, it asks for no more
+      boolean tcp = target.text().trim().toLowerCase(java.util.Locale.ROOT).startsWith("tcp://");
+      if (!(tcp ? hijackTcp : hijackUdp) || !target.text().trim().endsWith(":53")) {
+        problems.error(
+            target,
+            "tun.dns-hijack",
+            "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
       }
     }
     List<String> excludes = new ArrayList<>();
-    for (YamlScalar cidr : section.scalars("route-exclude-address")) {
+    List<YamlScalar> excluded = new ArrayList<>(section.scalars("route-exclude-address"));
+    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older name
+    for (YamlScalar cidr : excluded) {
       try {
+        if (!Cidr.parseMasking(cidr.text().trim()).isIpv4()) {
+          continue; // IPv6 is not captured, so there is nothing to exclude
+        }
         Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
         excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {
@@ -278,6 +283,7 @@ public final class ConfigLoader {
         problems.error(uid, "tun.exclude-uid", "expected a user id, got " + uid.text());
       }
     }
+    uids.addAll(GeneralKeys.uidRanges(section, "exclude-uid-range"));
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
@@ -303,7 +309,7 @@ public final class ConfigLoader {
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */
-  private static Path path(MappingReader section, String key, Path home, Path fallback) {
+  static Path path(MappingReader section, String key, Path home, Path fallback) {
     String text = section.string(key, null);
     if (text == null) {
       return fallback;

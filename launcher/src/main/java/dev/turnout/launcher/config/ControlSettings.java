@@ -1,7 +1,6 @@
 package dev.turnout.launcher.config;
 
 import dev.turnout.config.MappingReader;
-import dev.turnout.config.YamlScalar;
 import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,12 +9,10 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * How Turnout is operated while it runs: the routing {@code mode} (rule, global or direct; any
- * case, as Clash writes {@code Rule}) and the external controller, null without {@code
- * external-controller}.
+ * How Turnout is operated while it runs: the external controller, null without {@code
+ * external-controller}. (The routing {@code mode} it switches is {@link TurnoutConfig#mode}.)
  *
  * <p>{@code external-controller: HOST:PORT}; a value without a host ({@code :9090} or {@code 9090})
  * listens on 127.0.0.1 only (mihomo would listen on every interface). Any address beyond loopback
@@ -25,9 +22,8 @@ import java.util.Locale;
  * allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
  * allow-private-network} (default true), as in mihomo.
  */
-public record ControlSettings(String mode, Controller controller) {
-  public static final List<String> MODES = List.of("rule", "global", "direct");
-  public static final ControlSettings DEFAULT = new ControlSettings("rule", null);
+public record ControlSettings(Controller controller) {
+  public static final ControlSettings DEFAULT = new ControlSettings(null);
 
   /** The external controller's settings. */
   public record Controller(
@@ -42,16 +38,6 @@ public record ControlSettings(String mode, Controller controller) {
   }
 
   static ControlSettings read(MappingReader top, Path home) {
-    String mode = "rule";
-    YamlScalar written = top.scalar("mode").orElse(null);
-    if (written != null) {
-      String lower = written.text().toLowerCase(Locale.ROOT);
-      if (MODES.contains(lower)) {
-        mode = lower;
-      } else {
-        top.problem("mode", "expected rule, global or direct, got \"" + written.text() + "\"");
-      }
-    }
     String address = top.string("external-controller", null);
     String secret = top.string("secret", "");
     String ui = top.string("external-ui", null);
@@ -69,7 +55,7 @@ public record ControlSettings(String mode, Controller controller) {
       if (ui != null) {
         top.warning("external-ui", "served only with external-controller; ignored");
       }
-      return new ControlSettings(mode, null);
+      return new ControlSettings(null);
     }
     InetSocketAddress listen = listen(top, address.trim());
     if (listen != null && secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
@@ -81,10 +67,9 @@ public record ControlSettings(String mode, Controller controller) {
     }
     Path uiDir = ui == null ? null : uiDirectory(top, home, ui, uiName);
     if (listen == null) {
-      return new ControlSettings(mode, null);
+      return new ControlSettings(null);
     }
-    return new ControlSettings(
-        mode, new Controller(listen, secret, uiDir, origins, privateNetwork));
+    return new ControlSettings(new Controller(listen, secret, uiDir, origins, privateNetwork));
   }
 
   /** {@code HOST:PORT}, {@code [V6]:PORT}, {@code :PORT} or {@code PORT}; null after a problem. */

@@ -2,6 +2,7 @@ package dev.turnout.launcher.config;
 
 import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.Cidr;
+import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Map;
 public record TurnoutConfig(
     Path file,
     String logLevel,
+    Mode mode,
     Dns dns,
     Tun tun,
     AddressPlan plan,
@@ -20,7 +22,19 @@ public record TurnoutConfig(
     Files files,
     Proxies proxies,
     FakeDns fakeDns,
+    InboundSettings inbound,
+    Map<String, List<RuleLine>> subRules,
     ControlSettings control) {
+
+  /**
+   * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything
+   * to the GLOBAL group, DIRECT sends everything directly. The mode Turnout starts in.
+   */
+  public enum Mode {
+    RULE,
+    GLOBAL,
+    DIRECT
+  }
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
@@ -37,27 +51,37 @@ public record TurnoutConfig(
 
   /**
    * The entries of {@code proxies:} and {@code proxy-groups:} as read from the file (immutable,
-   * with the line of every key) for the outbound module to check and build; and {@code
-   * interface-name}, the device DIRECT sockets bind to (null for none).
+   * with the line of every key) for the outbound module to check and build; {@code interface-name},
+   * the device DIRECT sockets bind to (null for none); and {@code proxy-providers:}.
    */
-  public record Proxies(List<YamlMapping> proxies, List<YamlMapping> groups, String interfaceName) {
-    public static final Proxies NONE = new Proxies(List.of(), List.of(), null);
+  public record Proxies(
+      List<YamlMapping> proxies,
+      List<YamlMapping> groups,
+      String interfaceName,
+      List<ProxyProviderSpec> providers) {
+    public static final Proxies NONE = new Proxies(List.of(), List.of(), null, List.of());
 
     public Proxies {
       proxies = List.copyOf(proxies);
       groups = List.copyOf(groups);
+      providers = List.copyOf(providers);
     }
   }
 
   /**
-   * Where Turnout keeps state (provider copies, fake-IP store) and the optional MaxMind databases
-   * for GEOIP and IP-ASN rules (null when not configured).
+   * Where Turnout keeps state (provider copies, fake-IP store), the optional MaxMind databases for
+   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found).
    */
-  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {}
+  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
+    public Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {
+      this(stateDir, geoipDatabase, asnDatabase, null);
+    }
+  }
 
   /**
    * The {@code dns:} section. {@code systemResolver} (Turnout extension {@code system-resolver})
-   * points the host's resolver at Turnout while it runs.
+   * points the host's resolver at Turnout while it runs; {@code settings} holds the keys that
+   * decide which servers answer ({@link DnsSettings}).
    */
   public record Dns(
       boolean enable,
@@ -65,7 +89,8 @@ public record TurnoutConfig(
       Cidr fakeIpRange,
       List<String> fakeIpFilter,
       List<String> nameservers,
-      boolean systemResolver) {}
+      boolean systemResolver,
+      DnsSettings settings) {}
 
   /**
    * The {@code tun:} section. {@code relayPort} is the listener port (TCP and UDP) on the TUN
@@ -90,6 +115,25 @@ public record TurnoutConfig(
       int routingMark,
       boolean gso,
       boolean fastPath) {
+
+    /** This TUN with its relay listener on {@code port}. */
+    public Tun withRelayPort(int port) {
+      return new Tun(
+          enable,
+          device,
+          mtu,
+          port,
+          autoRoute,
+          strictRoute,
+          dnsHijackUdp,
+          dnsHijackTcp,
+          routeExcludeAddress,
+          excludeUids,
+          udpTimeout,
+          routingMark,
+          gso,
+          fastPath);
+    }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
     public Tun(boolean enable, String device, int mtu, int relayPort) {

@@ -3,6 +3,7 @@ package dev.turnout.launcher.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.config.Problems;
 import dev.turnout.netbase.Ipv4;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,10 +84,227 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void aClashKeyNotYetSupportedSaysSo() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\nmixed-port: 7890\n"))
+  void aClashKeyTurnoutDoesNotUseIsAWarningWithItsReasonAndTheFileLoads() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            "dns:\n  nameserver: [192.0.2.1]\ntcp-concurrent: true\nsniffer: {enable: true}\n",
+            problems);
+    assertThat(config).isNotNull();
+    assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
         .containsExactly(
-            "test.yaml:3: mixed-port: not supported by this version of Turnout; remove it");
+            "test.yaml:3: warning: tcp-concurrent: accepted and ignored: Turnout always races the"
+                + " addresses of a name when it connects (Happy Eyeballs)",
+            "test.yaml:4: warning: sniffer: accepted and ignored: Turnout learns names from its"
+                + " fake-IP DNS; connections to literal IPs are decided by IP rules, not by a"
+                + " sniffed name");
+  }
+
+  @Test
+  void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address: [0.0.0.0/1]\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:4: tun.route-address: not supported: auto-route captures every");
+  }
+
+  @Test
+  void modeIsReadInAnyLetterCase() throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\n";
+    assertThat(parse(dns).mode()).isEqualTo(TurnoutConfig.Mode.RULE);
+    assertThat(parse(dns + "mode: Rule\n").mode()).isEqualTo(TurnoutConfig.Mode.RULE);
+    assertThat(parse(dns + "mode: global\n").mode()).isEqualTo(TurnoutConfig.Mode.GLOBAL);
+    assertThat(parse(dns + "mode: DIRECT\n").mode()).isEqualTo(TurnoutConfig.Mode.DIRECT);
+    assertThat(problems(dns + "mode: script\n"))
+        .containsExactly(
+            "test.yaml:3: mode: script mode (Clash Premium) is not supported; use Rule");
+    assertThat(problems(dns + "mode: rules\n"))
+        .containsExactly("test.yaml:3: mode: expected Rule, Global or Direct, got \"rules\"");
+  }
+
+  @Test
+  void mihomosEverydayValuesLoadWithWarnings() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            String.join(
+                "\n",
+                "ipv6: true",
+                "find-process-mode: strict",
+                "profile: {store-selected: true, store-fake-ip: true}",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "tun:",
+                "  stack: mixed",
+                "  exclude-uid-range: ['1000:1099']",
+                "  inet4-route-exclude-address: [192.0.2.0/24]",
+                "  route-exclude-address: [fc00::/7]",
+                "  auto-detect-interface: true",
+                ""),
+            problems);
+    assertThat(problems.hasErrors()).as("%s", problems.sorted()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(p -> p.line() + " " + p.path())
+        .containsExactly("1 ipv6", "7 tun.stack", "11 tun.auto-detect-interface");
+    assertThat(config.tun().excludeUids()).containsExactly("1000-1099");
+    assertThat(config.tun().routeExcludeAddress()).containsExactly("192.0.2.0/24");
+    assertThat(config.fakeDns().storeFakeIp()).isTrue();
+  }
+
+  @Test
+  void findProcessModeOffIsRefusedOnlyWhenProcessRulesWouldMatchHereAndNotInMihomo()
+      throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\nfind-process-mode: off\n";
+    parse(dns + "rules:\n  - MATCH,DIRECT\n");
+    assertThat(problems(dns + "rules:\n  - PROCESS-NAME,curl,REJECT\n  - MATCH,DIRECT\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:3: find-process-mode: with off, mihomo never matches");
+  }
+
+  @Test
+  void ruleListsAreDownloadedDirectlyWhateverProxyIsNamed() throws Exception {
+    Problems problems = new Problems("test.yaml");
+    ConfigLoader.read(
+        "test.yaml",
+        Path.of("test.yaml"),
+        "dns:\n  nameserver: [192.0.2.1]\nrule-providers:\n"
+            + "  a: {type: http, behavior: domain, url: 'https://x.example/a', proxy: Proxy}\n",
+        problems);
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
+        .containsExactly(
+            "test.yaml:4: warning: rule-providers.a.proxy: downloaded directly (through Turnout's"
+                + " marked sockets), not via Proxy");
+  }
+
+  @Test
+  void proxyProvidersAreReadWithEveryKey() throws Exception {
+    TurnoutConfig config =
+        parse(
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxy-providers:",
+                "  sub:",
+                "    type: http",
+                "    url: https://sub.example/api?token=x",
+                "    path: ./proxy_providers/sub.yaml",
+                "    interval: 3600",
+                "    proxy: DIRECT",
+                "    size-limit: 0",
+                "    header: {User-Agent: [clash.meta, mihomo], Authorization: token}",
+                "    filter: 'HK|SG'",
+                "    exclude-filter: expire",
+                "    exclude-type: ss|http",
+                "    health-check:",
+                "      enable: true",
+                "      url: https://cp.example/generate_204",
+                "      interval: 300",
+                "      lazy: false",
+                "      timeout: 3000",
+                "      expected-status: 204",
+                "    override:",
+                "      udp: true",
+                "      skip-cert-verify: true",
+                "      additional-prefix: '[sub] '",
+                "      proxy-name: [{pattern: '香港', target: HK}]",
+                "  local: {type: file, path: ./local.yaml}",
+                "  mine:",
+                "    type: inline",
+                "    payload:",
+                "      - {name: own, type: socks5, server: 192.0.2.8, port: 1080}",
+                ""));
+    var providers = config.proxies().providers();
+    assertThat(providers)
+        .extracting(p -> p.name() + " " + p.type())
+        .containsExactly("sub HTTP", "local FILE", "mine INLINE");
+    var sub = providers.get(0);
+    assertThat(sub.url()).hasToString("https://sub.example/api?token=x");
+    assertThat(sub.interval()).hasSeconds(3600);
+    assertThat(sub.proxy()).isEqualTo("DIRECT");
+    assertThat(sub.headers())
+        .containsEntry("User-Agent", List.of("clash.meta", "mihomo"))
+        .containsEntry("Authorization", List.of("token"));
+    assertThat(sub.filter().accepts("HK 01", "vmess")).isTrue();
+    assertThat(sub.filter().accepts("HK 01", "Shadowsocks")).isFalse();
+    assertThat(sub.filter().accepts("HK expire", "vmess")).isFalse();
+    assertThat(sub.healthCheck().url()).hasToString("https://cp.example/generate_204");
+    assertThat(sub.healthCheck().lazy()).isFalse();
+    assertThat(sub.healthCheck().timeout()).hasMillis(3000);
+    assertThat(sub.healthCheck().expected().test(204)).isTrue();
+    assertThat(sub.healthCheck().expected().test(200)).isFalse();
+    assertThat(sub.override().values()).containsOnlyKeys("udp", "skip-cert-verify");
+    assertThat(sub.override().name("香港 01")).isEqualTo("[sub] HK 01");
+    assertThat(providers.get(1).path())
+        .isEqualTo(Path.of("test.yaml").toAbsolutePath().resolveSibling("local.yaml"));
+    assertThat(providers.get(2).payload()).hasSize(1);
+  }
+
+  @Test
+  void proxyProviderMistakesAreNamedAndHarmlessKeysWarned() {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig config =
+        ConfigLoader.read(
+            "test.yaml",
+            Path.of("test.yaml"),
+            String.join(
+                "\n",
+                "dns:",
+                "  nameserver: [192.0.2.1]",
+                "proxy-providers:",
+                "  a: {type: http}",
+                "  b: {type: ftp, url: 'ftp://x'}",
+                "  c: {type: http, url: 'https://x.example/', filter: '(', colour: red}",
+                "  d: {type: http, url: 'https://x.example/d', override: {tfo: true}}",
+                "  e: {type: http, url: 'https://x.example/e', health-check: {enable: true}}",
+                ""),
+            problems);
+    assertThat(problems.sorted())
+        .extracting(Object::toString)
+        .containsExactly(
+            "test.yaml:4: proxy-providers.a.url: required for type: http",
+            "test.yaml:5: proxy-providers.b.type: expected one of http, file, inline, got \"ftp\"",
+            "test.yaml:5: proxy-providers.b.url: expected an http:// or https:// URL, got"
+                + " \"ftp://x\"",
+            "test.yaml:6: proxy-providers.c.filter: not a valid regular expression: Unclosed group:"
+                + " (",
+            "test.yaml:6: warning: proxy-providers.c.colour: unknown key, ignored",
+            "test.yaml:7: warning: proxy-providers.d.override.tfo: accepted and ignored: TCP Fast"
+                + " Open is not used",
+            "test.yaml:8: proxy-providers.e.health-check.url: required with enable: true; Turnout"
+                + " never probes a built-in address for you");
+    assertThat(config.proxies().providers()).extracting(p -> p.name()).containsExactly("d");
+  }
+
+  @Test
+  void hijackingOneResolverIsAcceptedOnlyWithinAny53() throws Exception {
+    String dns = "dns:\n  nameserver: [192.0.2.1]\n";
+    TurnoutConfig config =
+        parse(
+            dns
+                + "tun:\n  dns-hijack: [192.0.2.53:53, any:53, tcp://192.0.2.53:53, tcp://any:53]\n");
+    assertThat(config.tun().dnsHijackUdp()).isTrue();
+    assertThat(config.tun().dnsHijackTcp()).isTrue();
+    assertThat(problems(dns + "tun:\n  dns-hijack: [any:53, tcp://192.0.2.53:53]\n"))
+        .containsExactly(
+            "test.yaml:4: tun.dns-hijack: only any:53 and tcp://any:53 are supported, got"
+                + " \"tcp://192.0.2.53:53\"");
+  }
+
+  @Test
+  void badUidRangesAreNamed() {
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-uid-range: ['9:1']\n"))
+        .containsExactly(
+            "test.yaml:4: tun.exclude-uid-range: expected FIRST:LAST user ids such as 1000:1099,"
+                + " got \"9:1\"");
   }
 
   @Test
@@ -103,7 +321,7 @@ class ConfigLoaderTest {
                 "tun:",
                 "  mtu: 70000",
                 "  device: this-name-is-far-too-long",
-                "  stack: gvisor",
+                "  stack: lwip",
                 ""));
     assertThat(problems)
         .anyMatch(p -> p.startsWith("test.yaml:1: log-level: expected one of silent, error"))
@@ -112,7 +330,7 @@ class ConfigLoaderTest {
         .anyMatch(p -> p.startsWith("test.yaml:4: dns.nameserver: "))
         .anyMatch(p -> p.startsWith("test.yaml:7: tun.mtu: expected an integer from 576 to 65535"))
         .anyMatch(p -> p.startsWith("test.yaml:8: tun.device: expected an interface name"))
-        .anyMatch(p -> p.startsWith("test.yaml:9: tun.stack: expected one of system"));
+        .anyMatch(p -> p.startsWith("test.yaml:9: tun.stack: expected one of system, gvisor"));
   }
 
   @Test

@@ -27,14 +27,8 @@ class ControlSettingsTest {
   }
 
   @Test
-  void modeIsRuleByDefaultAndAnyCaseOfTheThree() throws Exception {
+  void noControllerByDefault() throws Exception {
     assertThat(parse("").control()).isEqualTo(ControlSettings.DEFAULT);
-    assertThat(parse("mode: Global\n").control().mode()).isEqualTo("global");
-    assertThat(parse("mode: direct\n").control().mode()).isEqualTo("direct");
-    assertThat(problems("mode: sideways\n"))
-        .singleElement()
-        .asString()
-        .contains("c.yaml:3: mode: expected rule, global or direct");
   }
 
   @Test

@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,7 +81,7 @@ class AutoRouteCaptureIT {
           .contains("lookup 2022");
 
       // (a) a literal address, captured by the default route, judged by an IP rule
-      Sandbox.Result literal =
+      Command.Result literal =
           sandbox.inClient(
               T, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/index.html");
       assertThat(literal.exit()).as("%s", literal).isZero();
@@ -90,13 +93,13 @@ class AutoRouteCaptureIT {
 
       // (b) the client asks the routed resolver itself: hijacked, answered with a fake IP; the
       // DIRECT dial then resolves the name through the marked upstream socket.
-      Sandbox.Result dig =
+      Command.Result dig =
           sandbox.inClient(
               T, "dig", "+short", "+time=3", "+tries=1", "@198.51.100.53", "routed.example.test");
       assertThat(dig.exit()).as("%s", dig).isZero();
       String fake = dig.stdout().trim();
       assertThat(fake).as("answered by Turnout, not by dnsmasq").startsWith("198.18.");
-      Sandbox.Result byName =
+      Command.Result byName =
           sandbox.inClient(
               T,
               "curl",
@@ -114,7 +117,7 @@ class AutoRouteCaptureIT {
           .contains("query[A] routed.example.test from 203.0.113.2");
 
       // (c) a rule sends a name through the SOCKS5 server, reached through the default route
-      Sandbox.Result viaProxy =
+      Command.Result viaProxy =
           sandbox.inClient(
               T,
               "curl",
@@ -129,7 +132,7 @@ class AutoRouteCaptureIT {
       turnout.awaitLog("bulk.example.test:80", Duration.ofSeconds(5));
 
       // ... and the same server reached by name: Turnout resolves it through its marked upstream
-      Sandbox.Result viaNamedProxy =
+      Command.Result viaNamedProxy =
           sandbox.inClient(
               T, "curl", "-sS", "--fail", "--max-time", "10", "http://www.example.test/index.html");
       assertThat(viaNamedProxy.exit()).as("%s\n%s", viaNamedProxy, turnout.log()).isZero();
@@ -168,14 +171,14 @@ class AutoRouteCaptureIT {
       long pid = turnoutPid(sandbox);
       long fdsBefore = openFiles(pid);
       for (int i = 0; i < 20; i++) {
-        Sandbox.Result looped =
+        Command.Result looped =
             sandbox.inClient(
                 T, "curl", "-sS", "--fail", "--max-time", "5", "http://198.51.100.10/index.html");
         assertThat(looped.exit()).as("%s", looped).isNotZero();
       }
       assertThat(turnout.log()).contains("refusing to dial 198.18.0.1");
       assertThat(turnout.isAlive()).isTrue();
-      Sandbox.Result still =
+      Command.Result still =
           sandbox.inClient(
               T, "curl", "-sS", "--fail", "--max-time", "10", "http://www.example.test/index.html");
       assertThat(still.exit()).as("%s\n%s", still, turnout.log()).isZero();
@@ -199,7 +202,7 @@ class AutoRouteCaptureIT {
   void aLanHostRoutedThroughTheClientIsCapturedToo(String forwardingBefore) throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
-      Sandbox.Result set =
+      Command.Result set =
           sandbox.inClient(T, "sysctl", "-q", "-w", "net.ipv4.ip_forward=" + forwardingBefore);
       assertThat(set.exit()).as("%s", set).isZero();
       String before = sandbox.routing();
@@ -216,7 +219,7 @@ class AutoRouteCaptureIT {
           .isEqualTo(
               forwardingBefore.equals("0") ? List.of("sysctl net.ipv4.ip_forward 0 1") : List.of());
 
-      Sandbox.Result literal =
+      Command.Result literal =
           inLan(sandbox, "curl", "-sS", "--fail", "--max-time", "10", "http://198.51.100.10/");
       assertThat(literal.exit()).as("%s\n%s", literal, turnout.log()).isZero();
       assertThat(literal.stdout()).isEqualTo("ok\n");
@@ -225,12 +228,12 @@ class AutoRouteCaptureIT {
           .containsPattern(
               "198\\.51\\.100\\.66:\\d+ -> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
 
-      Sandbox.Result dig =
+      Command.Result dig =
           inLan(sandbox, "dig", "+short", "+time=3", "+tries=1", "routed.example.test");
       assertThat(dig.exit()).as("%s", dig).isZero();
       String fake = dig.stdout().trim();
       assertThat(fake).as("hijacked and answered by Turnout").startsWith("198.18.");
-      Sandbox.Result byName =
+      Command.Result byName =
           inLan(
               sandbox,
               "curl",
@@ -278,7 +281,7 @@ class AutoRouteCaptureIT {
       turnout.awaitLog("provider listed: 2 entries", Duration.ofSeconds(30));
 
       for (String host : List.of("www.listed.example.test", "www.later.example.test")) {
-        Sandbox.Result blocked =
+        Command.Result blocked =
             sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
         assertThat(blocked.exit()).as("%s", blocked).isEqualTo(7); // refused by the list
       }
@@ -286,7 +289,7 @@ class AutoRouteCaptureIT {
     }
   }
 
-  private static Sandbox.Result inLan(Sandbox sandbox, String... command) throws Exception {
+  private static Command.Result inLan(Sandbox sandbox, String... command) throws Exception {
     String[] full = new String[command.length + 4];
     full[0] = "ip";
     full[1] = "netns";

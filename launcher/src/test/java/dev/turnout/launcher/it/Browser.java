@@ -2,6 +2,8 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URL;
@@ -105,7 +107,7 @@ final class Browser implements AutoCloseable {
   private static void awaitDriver(Sandbox sandbox) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
-      Sandbox.Result status =
+      Command.Result status =
           sandbox.inClient(
               Duration.ofSeconds(5),
               "curl",

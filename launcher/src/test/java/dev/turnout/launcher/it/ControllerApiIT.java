@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
+import dev.turnout.testing.UdpEcho;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

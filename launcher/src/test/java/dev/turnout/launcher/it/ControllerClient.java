@@ -3,6 +3,7 @@ package dev.turnout.launcher.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.controller.json.JsonReader;
+import dev.turnout.testing.Sandbox;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +27,12 @@ import org.junit.jupiter.api.Test;
 class FakeDnsIT {
   private static final Duration T = Duration.ofSeconds(60);
   private static Sandbox sandbox;
-  private static int configs;
   private TurnoutProcess turnout;
 
   @BeforeAll
   static void start() throws Exception {
     sandbox = Sandbox.create();
-    Sandbox.Result dot =
+    Command.Result dot =
         Sandbox.run(
             T,
             Sandbox.ROOT.resolve("sandbox/sandbox.sh").toString(),
@@ -56,29 +58,7 @@ class FakeDnsIT {
 
   /** Starts Turnout trusting the DoT certificate; the sandbox kills it at the end in any case. */
   private TurnoutProcess startTurnout(String yaml) throws Exception {
-    int n = configs++;
-    Path config = sandbox.file("dns-config-" + n + ".yaml");
-    Files.writeString(config, yaml);
-    Path log = sandbox.file("dns-turnout-" + n + ".log");
-    Process process =
-        new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                sandbox.client,
-                "java",
-                "-Djavax.net.ssl.trustStore=" + sandbox.file("dot/trust.p12"),
-                "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-jar",
-                Sandbox.JAR.toString(),
-                "run",
-                "-c",
-                config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    turnout = new TurnoutProcess(process, log);
-    turnout.awaitLog("Turnout ready", Duration.ofSeconds(30));
+    turnout = sandbox.startTurnout(yaml, sandbox.trustingSandboxTls());
     return turnout;
   }
 
@@ -105,7 +85,7 @@ class FakeDnsIT {
     List<String> command =
         new ArrayList<>(List.of("dig", "+short", "+time=3", "+tries=1", "@198.18.0.1"));
     command.addAll(List.of(args));
-    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    Command.Result result = sandbox.inClient(T, command.toArray(String[]::new));
     assertThat(result.exit()).as("%s", result).isZero();
     return result.stdout().trim();
   }
@@ -131,7 +111,7 @@ class FakeDnsIT {
     String fake = dig("www.example.test");
     assertThat(fake).startsWith("198.18.");
     assertThat(dig("+tcp", "www.example.test")).isEqualTo(fake);
-    Sandbox.Result kdig =
+    Command.Result kdig =
         sandbox.inClient(T, "kdig", "+tcp", "+short", "@198.18.0.1", "www.example.test");
     assertThat(kdig.stdout().trim()).as("%s", kdig).isEqualTo(fake);
     // AAAA without ipv6, HTTPS and SVCB: empty NOERROR answers
@@ -171,6 +151,18 @@ class FakeDnsIT {
     assertThat(dig("real.example.test")).isEqualTo("203.0.113.10"); // not listed: real
   }
 
+  /**
+   * The store's text; empty while a snapshot is being swapped in (the old file is renamed to the
+   * backup just before the new one takes its name).
+   */
+  private static String snapshot(Path store) throws java.io.IOException {
+    try {
+      return new String(Files.readAllBytes(store), StandardCharsets.ISO_8859_1);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return "";
+    }
+  }
+
   @Test
   void mappingsSurviveSigtermAndSigkillThroughARealTcpConnection() throws Exception {
     String yaml = config("198.18.0.0/15", "", "profile:\n  store-fake-ip: true");
@@ -187,8 +179,7 @@ class FakeDnsIT {
     assertThat(bulk).isNotEqualTo(www);
     Path store = sandbox.file("state/fakeip.cache");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!new String(Files.readAllBytes(store), StandardCharsets.ISO_8859_1)
-        .contains("bulk.example.test")) {
+    while (!snapshot(store).contains("bulk.example.test")) {
       assertThat(System.nanoTime()).as("snapshot written within 20 s").isLessThan(deadline);
       Thread.sleep(100); // the write-behind snapshot, at most one per second
     }
@@ -215,7 +206,7 @@ class FakeDnsIT {
                 "-sS",
                 "--fail",
                 "--limit-rate",
-                "2M",
+                "1M",
                 "-o",
                 out.toString(),
                 "http://www.example.test/10m.bin")
@@ -230,10 +221,12 @@ class FakeDnsIT {
         batch.append("name").append(i).append(".example.test A\n");
       }
       Files.writeString(names, batch);
-      Sandbox.Result many =
+      Command.Result many =
           sandbox.inClient(
               T, "dig", "+short", "+time=3", "+tries=1", "@198.18.0.1", "-f", names.toString());
       assertThat(many.exit()).as("%s", many).isZero();
+      // Only meaningful while the download still holds its pin (about 10 s at 1 MB/s).
+      assertThat(slow.isAlive()).as("the download outlasts the lookups").isTrue();
       assertThat(many.stdout().lines().distinct().count()).isGreaterThan(100);
       assertThat(many.stdout().lines()).doesNotContain(www); // pinned: never handed out
       assertThat(dig("-x", www)).isEqualTo("www.example.test.");
@@ -246,7 +239,7 @@ class FakeDnsIT {
   }
 
   private static String curlResolved(String name, String address) throws Exception {
-    Sandbox.Result r =
+    Command.Result r =
         sandbox.inClient(
             T,
             "curl",

@@ -6,6 +6,9 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +53,7 @@ class FakeIpPathIT {
   private static String dig(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("dig", "+short", "+time=2", "+tries=1"));
     command.addAll(List.of(args));
-    Sandbox.Result result = sandbox.inClient(T, command.toArray(String[]::new));
+    Command.Result result = sandbox.inClient(T, command.toArray(String[]::new));
     assertThat(result.exit()).as("%s", result).isZero();
     return result.stdout().trim();
   }
@@ -69,7 +72,7 @@ class FakeIpPathIT {
 
   @Test
   void fakeAnswersHaveTtlOne() throws Exception {
-    Sandbox.Result result =
+    Command.Result result =
         sandbox.inClient(T, "dig", "+noall", "+answer", "@198.18.0.1", "www.example.test");
     assertThat(result.stdout())
         .containsPattern("www\\.example\\.test\\.\\s+1\\s+IN\\s+A\\s+198\\.18\\.");
@@ -108,7 +111,7 @@ class FakeIpPathIT {
   @Test
   void rejectRulesRefuseTheSynAndSayWhichRuleDecided() throws Exception {
     for (String host : List.of("www.blocked.example.test", "x.ads.example.test")) {
-      Sandbox.Result result =
+      Command.Result result =
           sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://" + host + "/index.html");
       // the SYN itself is answered with a RST: "connection refused", no socket was ever accepted
       assertThat(result.exit()).as("%s", result).isEqualTo(7);
@@ -124,7 +127,7 @@ class FakeIpPathIT {
 
   @Test
   void rejectDropNeverAnswersTheSyn() throws Exception {
-    Sandbox.Result result =
+    Command.Result result =
         sandbox.inClient(
             T, "curl", "-sS", "--max-time", "3", "http://www.dropped.example.test/index.html");
     assertThat(result.exit()).as("%s", result).isEqualTo(28); // timed out: no RST, no SYN-ACK
@@ -135,12 +138,12 @@ class FakeIpPathIT {
 
   @Test
   void theRelayListenerRefusesConnectionsThatDidNotComeThroughTheNat() throws Exception {
-    Sandbox.Result result =
+    Command.Result result =
         sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://198.18.0.1:7890/");
     assertThat(result.exit()).as("%s", result).isNotZero();
     assertThat(turnout.isAlive()).isTrue();
     // and Turnout still serves real connections afterwards
-    Sandbox.Result ok =
+    Command.Result ok =
         sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");
     assertThat(ok.stdout()).isEqualTo("ok\n");
   }

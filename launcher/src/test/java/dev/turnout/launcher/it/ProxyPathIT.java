@@ -2,6 +2,10 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
+import dev.turnout.testing.UdpEcho;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +48,7 @@ class ProxyPathIT {
   void thousandDatagramsGoThroughTheSocksServersUdpAssociateIntact() throws Exception {
     Process echo = UdpEcho.startServer(sandbox);
     try {
-      Sandbox.Result result =
+      Command.Result result =
           sandbox.inClient(T, "python3", "-c", UdpEcho.client("bulk.example.test"));
       assertThat(result.exit()).as("%s", result).isZero();
       assertThat(result.stdout()).contains("echoed 1000 bad 0");
@@ -60,7 +64,7 @@ class ProxyPathIT {
   void aRuleSendsTheDownloadThroughTheSocksServerAndTheRestGoesDirect() throws Exception {
     sandbox.assertDownloadIntact("http://bulk.example.test/10m.bin", "10m.bin");
 
-    Sandbox.Result direct =
+    Command.Result direct =
         sandbox.inClient(T, "curl", "-sS", "--fail", "http://www.example.test/index.html");
     assertThat(direct.stdout()).isEqualTo("ok\n");
 

@@ -2,6 +2,9 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +56,7 @@ class SystemResolverIT {
       turnout.kill(); // SIGKILL: no shutdown hook runs
       assertThat(Files.readString(resolvConf(sandbox))).contains("nameserver 198.18.0.1");
 
-      Sandbox.Result cleanup =
+      Command.Result cleanup =
           sandbox.inClient(
               T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();

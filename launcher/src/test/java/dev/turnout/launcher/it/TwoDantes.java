@@ -1,5 +1,6 @@
 package dev.turnout.launcher.it;
 
+import dev.turnout.testing.Sandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -2,6 +2,10 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
+import dev.turnout.testing.UdpEcho;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -41,7 +45,7 @@ class UdpHijackIcmpIT {
       try {
         TurnoutProcess turnout = sandbox.startTurnout(config("  udp-timeout: 30"));
 
-        Sandbox.Result result =
+        Command.Result result =
             sandbox.inClient(T, "python3", "-c", UdpEcho.client("www.example.test"));
 
         assertThat(result.exit()).as("%s", result).isZero();
@@ -53,7 +57,7 @@ class UdpHijackIcmpIT {
 
         String fake =
             sandbox.inClient(T, "dig", "+short", "@198.18.0.1", "www.example.test").stdout().trim();
-        Sandbox.Result ping = sandbox.inClient(T, "ping", "-c", "3", "-i", "0.2", "-W", "2", fake);
+        Command.Result ping = sandbox.inClient(T, "ping", "-c", "3", "-i", "0.2", "-W", "2", fake);
         assertThat(ping.exit()).as("%s", ping).isZero();
         assertThat(ping.stdout()).contains("3 received");
       } finally {
@@ -80,7 +84,7 @@ class UdpHijackIcmpIT {
           .contains("ipproto udp dport 53 lookup 2022");
 
       for (String transport : List.of("+notcp", "+tcp")) {
-        Sandbox.Result dig =
+        Command.Result dig =
             sandbox.inClient(
                 T,
                 "dig",
@@ -146,7 +150,7 @@ class UdpHijackIcmpIT {
           .as("the rules outlive the process")
           .contains("lookup main suppress_prefixlength 0");
 
-      Sandbox.Result cleanup =
+      Command.Result cleanup =
           sandbox.inClient(
               T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
@@ -154,7 +158,7 @@ class UdpHijackIcmpIT {
       assertThat(sandbox.routing()).isEqualTo(before);
       assertThat(sandbox.inClient(T, "ip", "-o", "link").stdout()).isEqualTo(linksBefore);
 
-      Sandbox.Result again =
+      Command.Result again =
           sandbox.inClient(
               T, "java", "-jar", Sandbox.JAR.toString(), "cleanup", "--device", "turnout0");
       assertThat(again.stdout()).contains("nothing to clean up");

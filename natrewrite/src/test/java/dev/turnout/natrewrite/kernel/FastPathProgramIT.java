@@ -4,6 +4,7 @@ import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.natrewrite.Packets;
+import dev.turnout.testing.Root;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -29,9 +30,7 @@ class FastPathProgramIT {
 
   @BeforeEach
   void load() throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("FastPathProgramIT needs root")
-        .isEqualTo("root");
+    Root.assertRoot("FastPathProgramIT");
     flows = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_flows");
     stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "test_stats");
     program =

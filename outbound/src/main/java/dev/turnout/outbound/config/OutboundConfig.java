@@ -21,14 +21,18 @@ import dev.turnout.outbound.group.Scheduler;
 import dev.turnout.outbound.group.SelectGroup;
 import dev.turnout.outbound.group.SelectionStore;
 import dev.turnout.outbound.http.HttpConfig;
+import dev.turnout.outbound.provider.ProviderLoader;
+import dev.turnout.outbound.provider.ProxyFilter;
+import dev.turnout.outbound.provider.ProxyProvider;
+import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import dev.turnout.outbound.socks.Socks5Config;
 import dev.turnout.outbound.trojan.TrojanConfig;
+import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,10 +76,30 @@ public final class OutboundConfig {
           new HttpConfig(),
           new ShadowsocksConfig(),
           new TrojanConfig(),
-          new VmessConfig());
+          new VmessConfig(),
+          new VlessConfig());
 
-  private static final String PROXY_NAMES_KEY = "\0proxies";
-  private static final Set<String> COMMON = Set.of("name", "type", "server", "port", "udp");
+  /**
+   * Clash and mihomo proxy types Turnout does not speak (those in {@link #PROXY_TYPES} excepted):
+   * loaded as unavailable members, with a warning, so that the groups and rules that name them
+   * still load.
+   */
+  static final Set<String> OTHER_TYPES =
+      Set.of(
+          "ssr",
+          "snell",
+          "hysteria",
+          "hysteria2",
+          "tuic",
+          "wireguard",
+          "ssh",
+          "mieru",
+          "anytls",
+          "direct",
+          "dns");
+
+  private static final Set<String> COMMON =
+      Set.of("name", "type", "server", "port", "udp", "dialer-proxy");
 
   private OutboundConfig() {}
 
@@ -87,11 +111,21 @@ public final class OutboundConfig {
     return m;
   }
 
-  /** Parses both lists with the production scheduler and health check. */
-  public static Result load(List<YamlMapping> proxies, List<YamlMapping> groups, Environment env) {
+  /**
+   * Parses both lists and the providers (from what is on disk: copies of http providers are kept in
+   * {@code proxy-providers} under the state directory) with the production scheduler and health
+   * check. Nothing is downloaded or written; see {@link Outbounds#providers()} for that.
+   */
+  public static Result load(
+      List<YamlMapping> proxies,
+      List<YamlMapping> groups,
+      List<ProxyProviderSpec> providers,
+      Environment env) {
     return load(
         proxies,
         groups,
+        providers,
+        new ProviderLoader(providerDirectory(env.stateDirectory()), TimeSource.SYSTEM),
         env.dialer(),
         new SelectionStore(env.stateDirectory()),
         new HttpProber(env.loops()),
@@ -99,9 +133,32 @@ public final class OutboundConfig {
         TimeSource.SYSTEM);
   }
 
+  /** Both lists without providers. */
+  public static Result load(List<YamlMapping> proxies, List<YamlMapping> groups, Environment env) {
+    return load(proxies, groups, List.of(), env);
+  }
+
+  /** Where copies of http proxy providers are kept under {@code stateDirectory}. */
+  public static Path providerDirectory(Path stateDirectory) {
+    return stateDirectory.resolve("proxy-providers");
+  }
+
   static Result load(
       List<YamlMapping> proxies,
       List<YamlMapping> groups,
+      Dialer dialer,
+      SelectionStore store,
+      Prober prober,
+      Scheduler scheduler,
+      TimeSource clock) {
+    return load(proxies, groups, List.of(), null, dialer, store, prober, scheduler, clock);
+  }
+
+  static Result load(
+      List<YamlMapping> proxies,
+      List<YamlMapping> groups,
+      List<ProxyProviderSpec> providerSpecs,
+      ProviderLoader loader,
       Dialer dialer,
       SelectionStore store,
       Prober prober,
@@ -114,12 +171,14 @@ public final class OutboundConfig {
     all.put(RejectOutbound.REJECT_DROP, RejectOutbound.drop());
     List<Outbound> proxyList = new ArrayList<>();
     Set<String> taken = new HashSet<>();
+    DialerProxies dialerProxies = new DialerProxies();
     for (int i = 0; i < (proxies == null ? 0 : proxies.size()); i++) {
       Fields f = new Fields(Section.PROXIES, i, proxies.get(i), problems);
       if (!checkName(f, taken)) {
         continue;
       }
       Outbound o = proxy(f, dialer);
+      dialerProxies.read(f);
       if (o != null && !f.failed()) {
         if (o instanceof ProxyOutbound p) {
           p.configIndex(i);
@@ -128,18 +187,47 @@ public final class OutboundConfig {
         proxyList.add(o);
       }
     }
+    List<ProxyProvider> providers = new ArrayList<>();
+    for (ProxyProviderSpec spec : providerSpecs) {
+      ProviderLoader.Content content = loader.read(spec);
+      ProvidedProxies.Built built = ProvidedProxies.build(spec, content, dialer);
+      problems.addAll(built.problems());
+      providers.add(new ProxyProvider(spec, built.proxies(), content.origin(), content.fetched()));
+    }
     GroupConfig groupConfig = new GroupConfig(store, prober, clock);
     List<Group> groupList =
-        groups(groups == null ? List.of() : groups, taken, all, problems, groupConfig);
-    List<Outbound> everything = new ArrayList<>(all.values());
-    SelectGroup global = groupConfig.select(Outbounds.GLOBAL, everything);
+        new GroupGraph(all, proxyList, Set.copyOf(taken), providers, groupConfig)
+            .build(groups == null ? List.of() : groups, taken, problems);
+    for (String wrong : dialerProxies.resolve(all)) {
+      proxyList.remove(all.remove(wrong)); // groups holding it keep it, unusable; the error stops
+    }
+    for (ProxyProviderSpec spec : providerSpecs) {
+      if (spec.proxy() != null && !all.containsKey(spec.proxy())) {
+        problems.add(
+            new ConfigProblem(
+                Severity.ERROR,
+                Section.PROXY_PROVIDERS,
+                0,
+                spec.name(),
+                "proxy",
+                "no proxy or group named \"" + spec.proxy() + "\" to download through",
+                spec.file(),
+                spec.line()));
+      }
+    }
+    SelectGroup global =
+        groupConfig.select(
+            Outbounds.GLOBAL,
+            new GroupMembers(new ArrayList<>(all.values()), providers, ProxyFilter.ALL).members());
     all.put(Outbounds.GLOBAL, global);
+    ProxyProviders running = new ProxyProviders(providers, loader, dialer, clock);
     return new Result(
-        new Outbounds(all, proxyList, groupList, global, groupConfig.healthChecks(scheduler)),
+        new Outbounds(
+            all, proxyList, groupList, global, groupConfig.healthChecks(scheduler), running),
         List.copyOf(problems));
   }
 
-  private static boolean checkName(Fields f, Set<String> taken) {
+  static boolean checkName(Fields f, Set<String> taken) {
     if (f.name() == null) {
       f.error("name", "missing; expected a non-empty string");
       return false;
@@ -155,7 +243,13 @@ public final class OutboundConfig {
     return true;
   }
 
-  private static Outbound proxy(Fields f, Dialer dialer) {
+  /** The outbound of one entry, or null; its problems are recorded in {@code f}. */
+  static Outbound proxy(Fields f, Dialer dialer) {
+    String written = f.string("type", false);
+    if (written != null && !PROXY_TYPES.containsKey(written) && OTHER_TYPES.contains(written)) {
+      f.unsupported("type", written + " is not supported by this version of Turnout");
+      return f.asUnavailable(written);
+    }
     String typeName = f.oneOf("type", List.copyOf(PROXY_TYPES.keySet()), null);
     if (typeName == null) {
       return null;
@@ -163,98 +257,15 @@ public final class OutboundConfig {
     String server = f.string("server", true);
     int port = f.port("port");
     boolean udp = f.bool("udp", false);
-    f.unsupported("dialer-proxy", "chained proxies are not supported");
-    f.unsupported("plugin", "Shadowsocks plugins are not supported");
-    f.unsupported("plugin-opts", "Shadowsocks plugins are not supported");
-    f.unsupported("ws-opts", "only plain TCP transport is supported");
-    f.unsupported("grpc-opts", "only plain TCP transport is supported");
-    f.unsupported("h2-opts", "only plain TCP transport is supported");
     f.unsupported("reality-opts", "REALITY is not supported");
-    String network = f.oneOf("network", List.of("tcp"), "tcp");
+    if (f.unavailable() != null) {
+      return f.asUnavailable(typeName);
+    }
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
     Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
-    return "tcp".equals(network) ? o : null;
-  }
-
-  /** Builds the groups in dependency order; unknown members and cycles are errors. */
-  private static List<Group> groups(
-      List<YamlMapping> entries,
-      Set<String> taken,
-      Map<String, Outbound> all,
-      List<ConfigProblem> problems,
-      GroupConfig config) {
-    Map<String, Fields> byName = new LinkedHashMap<>();
-    Map<String, List<String>> membersOf = new HashMap<>();
-    for (int i = 0; i < entries.size(); i++) {
-      Fields f = new Fields(Section.PROXY_GROUPS, i, entries.get(i), problems);
-      if (!checkName(f, taken)) {
-        continue;
-      }
-      f.unsupported("use", "proxy providers are not supported; list members under proxies");
-      f.unsupported("filter", "filters need proxy providers, which are not supported");
-      f.unsupported("include-all", "include-all is not supported; list members under proxies");
-      List<String> members = f.strings("proxies", true);
-      if (members.isEmpty() && !f.failed()) {
-        f.error("proxies", "a group needs at least one member");
-      }
-      byName.put(f.name(), f);
-      membersOf.put(f.name(), members);
-    }
-    // Names of proxies that were declared, so a group can tell "has errors" from "does not exist".
-    membersOf.put(PROXY_NAMES_KEY, new ArrayList<>(taken));
-    List<Group> built = new ArrayList<>();
-    Map<String, Integer> state = new HashMap<>(); // 1 = building, 2 = done
-    for (String name : byName.keySet()) {
-      build(name, byName, membersOf, all, state, built, config);
-    }
-    return built;
-  }
-
-  private static boolean build(
-      String name,
-      Map<String, Fields> byName,
-      Map<String, List<String>> membersOf,
-      Map<String, Outbound> all,
-      Map<String, Integer> state,
-      List<Group> built,
-      GroupConfig config) {
-    Integer s = state.get(name);
-    if (s != null) {
-      return s == 2 && all.containsKey(name);
-    }
-    state.put(name, 1);
-    Fields f = byName.get(name);
-    List<Outbound> members = new ArrayList<>();
-    for (String m : membersOf.get(name)) {
-      if (byName.containsKey(m)) {
-        if (state.get(m) != null && state.get(m) == 1) {
-          f.error("proxies", "member \"" + m + "\" leads back to this group (a cycle)");
-          continue;
-        }
-        if (!build(m, byName, membersOf, all, state, built, config)) {
-          f.error("proxies", "member \"" + m + "\" is a group with errors");
-          continue;
-        }
-      } else if (!all.containsKey(m) || Outbounds.GLOBAL.equals(m)) {
-        f.error(
-            "proxies",
-            membersOf.containsKey(PROXY_NAMES_KEY) && membersOf.get(PROXY_NAMES_KEY).contains(m)
-                ? "member \"" + m + "\" is a proxy with errors"
-                : "no proxy or group named \"" + m + "\"");
-        continue;
-      }
-      members.add(all.get(m));
-    }
-    state.put(name, 2);
-    Group g = config.read(f, members);
-    if (g == null || f.failed()) {
-      return false;
-    }
-    all.put(name, g);
-    built.add(g);
-    return true;
+    return f.unavailable() == null ? o : f.asUnavailable(typeName);
   }
 }

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Every outbound of one configuration by name: DIRECT, REJECT, REJECT-DROP, the proxies, the groups
- * and GLOBAL (a select group over all the others). Health checks run between {@link #start()} and
- * {@link #close()}. Thread-safe.
+ * and GLOBAL (a select group over all the others and the providers' proxies). Health checks run
+ * between {@link #start()} and {@link #close()}. Thread-safe.
  */
 public final class Outbounds implements AutoCloseable {
   public static final String GLOBAL = "GLOBAL";
@@ -30,18 +30,21 @@ public final class Outbounds implements AutoCloseable {
   private final List<Group> groups;
   private final SelectGroup global;
   private final HealthChecks healthChecks;
+  private final ProxyProviders providers;
 
   Outbounds(
       Map<String, Outbound> all,
       List<Outbound> proxies,
       List<Group> groups,
       SelectGroup global,
-      HealthChecks checks) {
+      HealthChecks checks,
+      ProxyProviders providers) {
     this.all = Collections.unmodifiableMap(new LinkedHashMap<>(all));
     this.proxies = List.copyOf(proxies);
     this.groups = List.copyOf(groups);
     this.global = global;
     this.healthChecks = checks;
+    this.providers = providers;
   }
 
   /** The outbound with this name, or null. */
@@ -54,9 +57,17 @@ public final class Outbounds implements AutoCloseable {
     return all;
   }
 
-  /** The upstream proxies (not the built-ins, not the groups). */
+  /** The upstream proxies of {@code proxies:} (not the built-ins, groups or providers'). */
   public List<Outbound> proxies() {
     return proxies;
+  }
+
+  /**
+   * The proxy providers, whose proxies the groups that use them hold (by their own names, which
+   * rules cannot name, as in mihomo), and their refreshing.
+   */
+  public ProxyProviders providers() {
+    return providers;
   }
 
   /** The groups in dependency order (members before the groups that use them), without GLOBAL. */

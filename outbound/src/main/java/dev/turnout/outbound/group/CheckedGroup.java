@@ -5,6 +5,7 @@ import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UdpOutbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -12,8 +13,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,14 +25,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A group whose members are health-checked: every {@code interval} each member fetches {@code url}
- * through itself within {@code timeout}. A member whose last check failed is dead and skipped; a
- * member never checked yet counts as alive. With {@code lazy}, checks after the first run only
- * while the group has carried a connection within the last interval. Subclasses choose among the
- * alive members. Thread-safe: results arrive on probe threads, choices are read on event loops.
+ * through itself within {@code timeout}, and passes when the status is one {@code expected}. A
+ * member whose last check failed is dead and skipped; a member never checked yet counts as alive;
+ * an {@link UnavailableOutbound} is never checked and counts as dead. With {@code lazy}, checks
+ * after the first run only while the group has carried a connection within the last interval. When
+ * a provider replaces the members, results of members that left are dropped and the new ones are
+ * checked at once. Subclasses choose among the alive members; with no members at all the group
+ * refuses connections, as mihomo's does. Thread-safe: results arrive on probe threads, choices are
+ * read on event loops.
  *
  * <p>url-test and fallback groups can also be fixed to one member ({@link #fix}, the dashboards'
- * "select" on such a group): while that member is alive it carries every connection, and the choice
- * is remembered like a select group's until {@link #unfix}.
+ * "select" on such a group): while that member is in the group and alive it carries every
+ * connection, and the choice is remembered like a select group's until {@link #unfix}.
  */
 public abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
@@ -41,32 +48,24 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     }
   }
 
-  /**
-   * How members are checked. A null {@code url} (a load-balance group written without one) means no
-   * checks: Turnout never probes a built-in public address on the user's behalf.
-   */
-  record Check(URI url, Duration interval, Duration timeout, boolean lazy) {}
-
   final String name;
-  final List<Outbound> members;
-  final Check check;
+  final Members members;
+  final HealthCheck check;
   private final Prober prober;
   private final TimeSource clock;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
-  private volatile Outbound fixed;
+  private volatile String fixed; // a member's name, or null
   private volatile SelectionStore store = new SelectionStore(null);
 
-  CheckedGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
-    if (members.isEmpty()) {
-      throw new IllegalArgumentException("a group needs members");
-    }
+  CheckedGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     this.name = name;
-    this.members = List.copyOf(members);
+    this.members = members;
     this.check = check;
     this.prober = prober;
     this.clock = clock;
+    members.onChange(this::membersChanged);
   }
 
   @Override
@@ -76,7 +75,7 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
 
   @Override
   public final List<String> members() {
-    return members.stream().map(Outbound::name).toList();
+    return members.get().stream().map(Outbound::name).toList();
   }
 
   /** The URL members are checked with; null for a load-balance group written without one. */
@@ -92,6 +91,16 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
   /** Starts periodic checks; the handle stops them. */
   AutoCloseable start(Scheduler scheduler) {
     return scheduler.every(check.interval(), this::checkAll);
+  }
+
+  private void membersChanged() {
+    Set<String> names = new HashSet<>(members());
+    health.keySet().retainAll(names);
+    updated();
+    if (check.url() != null && lastCheck != null) {
+      lastCheck = null; // the new members are checked now, even in a lazy group
+      checkAll();
+    }
   }
 
   /** Checks every member now (unless lazy and idle); results update the choice as they arrive. */
@@ -117,10 +126,13 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     }
     lastCheck = clock.instant();
     List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (Outbound m : members) {
+    for (Outbound m : members.get()) {
+      if (UnavailableOutbound.is(m)) {
+        continue;
+      }
       all.add(
           prober
-              .probe(m, check.url(), check.timeout())
+              .probe(m, check.url(), check.timeout(), check.expected())
               .handle(
                   (delay, error) -> {
                     Health h = new Health(error == null ? delay : null, clock.instant());
@@ -140,12 +152,13 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> health());
   }
 
-  /** Called after each health result; subclasses re-evaluate their choice. */
+  /** Called after each health result and member change; subclasses re-evaluate their choice. */
   void updated() {}
 
+  /** Not known dead, and not a proxy Turnout cannot speak. */
   final boolean alive(Outbound m) {
     Health h = health.get(m.name());
-    return h == null || h.alive();
+    return (h == null || h.alive()) && !UnavailableOutbound.is(m);
   }
 
   /** Measured delay, or null when unknown or dead. */
@@ -161,7 +174,7 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
 
   final List<Outbound> aliveMembers() {
     List<Outbound> alive = new ArrayList<>();
-    for (Outbound m : members) {
+    for (Outbound m : members.get()) {
       if (alive(m)) {
         alive.add(m);
       }
@@ -174,10 +187,10 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     return false;
   }
 
-  /** The member the group is fixed to, or "" when it chooses by itself. */
+  /** The member the group is fixed to, or "" when it chooses by itself (or that member left). */
   public final String fixed() {
-    Outbound f = fixed;
-    return f == null ? "" : f.name();
+    String f = fixed;
+    return f == null || Groups.byName(members.get(), f) == null ? "" : f;
   }
 
   /**
@@ -190,11 +203,10 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     if (!fixable()) {
       throw new UnsupportedOperationException(name + " is a " + type() + " group");
     }
-    Outbound m = member(member);
-    if (m == null) {
+    if (Groups.byName(members.get(), member) == null) {
       throw new IllegalArgumentException("group " + name + " has no member " + member);
     }
-    fixed = m;
+    fixed = member;
     store.put(name, member);
   }
 
@@ -204,42 +216,45 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     store.remove(name);
   }
 
-  /** Remembers fixed choices in {@code selections}, and restores the one it holds for us. */
+  /**
+   * Remembers fixed choices in {@code selections}, and takes up the one it holds for us: it holds
+   * while that member is in the group, so a member a provider brings later is fixed when it comes.
+   */
   final void remember(SelectionStore selections) {
     this.store = selections;
-    String remembered = selections.get(name);
-    if (fixable() && remembered != null && member(remembered) != null) {
-      fixed = member(remembered);
+    if (fixable()) {
+      fixed = selections.get(name);
     }
   }
 
-  /** The fixed member while it is alive, else null. */
-  final Outbound fixedIfAlive() {
-    Outbound f = fixed;
-    return f != null && alive(f) ? f : null;
-  }
+  /** The member for this destination; never called with no members. */
+  abstract Outbound choose(List<Outbound> members, Destination destination);
 
-  private Outbound member(String member) {
-    for (Outbound m : members) {
-      if (m.name().equals(member)) {
-        return m;
-      }
+  /** The fixed member while it is in the group and alive, else the subclass's choice. */
+  private Outbound chosen(Destination destination) {
+    List<Outbound> now = members.get();
+    if (now.isEmpty()) {
+      return Groups.NO_MEMBERS;
     }
-    return null;
+    String f = fixed;
+    Outbound pinned = f == null ? null : Groups.byName(now, f);
+    return pinned != null && alive(pinned) ? pinned : choose(now, destination);
   }
 
-  /** The member for this destination. */
-  abstract Outbound choose(Destination destination);
+  @Override
+  public String now() {
+    return chosen(null).name();
+  }
 
   @Override
   public final Future<Channel> connect(Destination destination, EventLoop loop) {
     lastUsed = clock.instant();
-    return choose(destination).connect(destination, loop);
+    return chosen(destination).connect(destination, loop);
   }
 
   @Override
   public final Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
     lastUsed = clock.instant();
-    return Groups.openUdp(choose(null), name, loop, receiver);
+    return Groups.openUdp(chosen(null), name, loop, receiver);
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  * the group is fixed to comes first while it is alive.
  */
 final class FallbackGroup extends CheckedGroup {
-  FallbackGroup(String name, List<Outbound> members, Check check, Prober prober, TimeSource clock) {
+  FallbackGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
   }
 
@@ -25,11 +25,7 @@ final class FallbackGroup extends CheckedGroup {
   }
 
   @Override
-  Outbound choose(Destination destination) {
-    Outbound f = fixedIfAlive();
-    if (f != null) {
-      return f;
-    }
+  Outbound choose(List<Outbound> members, Destination destination) {
     for (Outbound m : members) {
       if (alive(m)) {
         return m;
@@ -37,10 +33,5 @@ final class FallbackGroup extends CheckedGroup {
     }
     // All dead: the first is as good a guess as any, and fails visibly.
     return members.get(0);
-  }
-
-  @Override
-  public String now() {
-    return choose(null).name();
   }
 }

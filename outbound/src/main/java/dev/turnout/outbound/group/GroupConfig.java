@@ -3,6 +3,7 @@ package dev.turnout.outbound.group;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.ProxyOutbound;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.Set;
  * instance per configuration load; collects the groups that want health checks. Not thread-safe.
  */
 public final class GroupConfig {
-  static final List<String> TYPES = List.of("select", "url-test", "fallback", "load-balance");
+  static final List<String> TYPES =
+      List.of("select", "url-test", "fallback", "load-balance", "relay");
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(300);
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   private static final Set<String> KEYS =
@@ -23,11 +25,19 @@ public final class GroupConfig {
           "name",
           "type",
           "proxies",
+          "use",
+          "include-all",
+          "include-all-proxies",
+          "include-all-providers",
+          "filter",
+          "exclude-filter",
+          "exclude-type",
           "url",
           "interval",
           "tolerance",
           "lazy",
           "timeout",
+          "expected-status",
           "strategy",
           "disable-udp");
 
@@ -44,21 +54,26 @@ public final class GroupConfig {
 
   /**
    * Reads {@code f}'s type and keys, recording every problem there, and builds the group over
-   * {@code members}. Returns null when nothing can be built (no members, or no known type); the
-   * caller also drops the group when {@code f} recorded an error.
+   * {@code members} (the caller resolved them, and keeps them up to date). A url-test, fallback or
+   * load-balance group without its own {@code url} checks as {@code lent} says (the health check of
+   * a proxy provider it uses), when not null. Returns null when nothing can be built; the caller
+   * also drops the group when {@code f} recorded an error.
    */
-  public Group read(Fields f, List<Outbound> members) {
+  public Group read(Fields f, Members members, HealthCheck lent) {
     String type = f.oneOf("type", TYPES, null);
     if (type == null) {
       return null;
     }
     f.unknownKeys(KEYS);
     if ("select".equals(type)) {
-      return members.isEmpty() ? null : new SelectGroup(f.name(), members, store);
+      return new SelectGroup(f.name(), members, store);
     }
-    boolean needsUrl = !"load-balance".equals(type);
+    if ("relay".equals(type)) {
+      return relay(f, members.get());
+    }
+    boolean needsUrl = !"load-balance".equals(type) && lent == null;
     String url = f.string("url", needsUrl);
-    URI uri = null;
+    URI uri = lent == null ? null : lent.url();
     if (url != null) {
       try {
         uri = URI.create(url);
@@ -70,28 +85,53 @@ public final class GroupConfig {
         f.error("url", "expected an http:// or https:// URL, got \"" + url + "\"");
       }
     }
-    int interval = f.integer("interval", (int) DEFAULT_INTERVAL.toSeconds(), 1, 86_400);
-    int timeout = f.integer("timeout", (int) DEFAULT_TIMEOUT.toMillis(), 1, 60_000);
-    boolean lazy = f.bool("lazy", true);
-    CheckedGroup.Check check =
-        new CheckedGroup.Check(
+    HealthCheck defaults =
+        lent != null && url == null
+            ? lent
+            : new HealthCheck(null, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, true);
+    int interval = f.integer("interval", (int) defaults.interval().toSeconds(), 1, 86_400);
+    int timeout = f.integer("timeout", (int) defaults.timeout().toMillis(), 1, 60_000);
+    boolean lazy = f.bool("lazy", defaults.lazy());
+    ExpectedStatus expected = defaults.expected();
+    String status = f.string("expected-status", false);
+    if (status != null) {
+      try {
+        expected = ExpectedStatus.parse(status);
+      } catch (IllegalArgumentException e) {
+        f.error("expected-status", e.getMessage());
+      }
+    }
+    HealthCheck check =
+        new HealthCheck(
             uri,
             Duration.ofSeconds(interval),
             Duration.ofMillis(Math.min(timeout, interval * 1000L)),
-            lazy);
-    if (members.isEmpty()) {
-      return null;
-    }
+            lazy,
+            expected);
     CheckedGroup g = checkedGroup(f, type, members, check);
     g.remember(store);
-    if (!"load-balance".equals(type) || url != null) {
+    if (uri != null) {
       checked.add(g);
     }
     return g;
   }
 
-  private CheckedGroup checkedGroup(
-      Fields f, String type, List<Outbound> members, CheckedGroup.Check check) {
+  /** A relay chain: after the first member, each must be a proxy with a server to reach. */
+  private static Group relay(Fields f, List<Outbound> members) {
+    for (Outbound m : members.subList(Math.min(1, members.size()), members.size())) {
+      if (!(m instanceof ProxyOutbound)) {
+        f.error(
+            "proxies",
+            "member \""
+                + m.name()
+                + "\" cannot be reached through another: after the first, relay members must be"
+                + " proxies (not groups, DIRECT or REJECT)");
+      }
+    }
+    return members.isEmpty() || f.failed() ? null : new RelayGroup(f.name(), members);
+  }
+
+  private CheckedGroup checkedGroup(Fields f, String type, Members members, HealthCheck check) {
     switch (type) {
       case "url-test" -> {
         int tolerance = f.integer("tolerance", 150, 0, 60_000);
@@ -103,7 +143,16 @@ public final class GroupConfig {
       }
       case "load-balance" -> {
         String strategy =
-            f.oneOf("strategy", List.of("consistent-hashing", "round-robin"), "consistent-hashing");
+            f.oneOf(
+                "strategy",
+                List.of("consistent-hashing", "round-robin", "sticky-sessions"),
+                "consistent-hashing");
+        if ("sticky-sessions".equals(strategy)) { // mihomo's: a source and destination stay put
+          f.warn(
+              "strategy",
+              "sticky-sessions is served by consistent-hashing: each destination stays on one"
+                  + " member");
+        }
         return new LoadBalanceGroup(
             f.name(),
             members,
@@ -119,7 +168,7 @@ public final class GroupConfig {
   }
 
   /** The select group {@code name} (GLOBAL) over {@code members}, remembered like the others. */
-  public SelectGroup select(String name, List<Outbound> members) {
+  public SelectGroup select(String name, Members members) {
     return new SelectGroup(name, members, store);
   }
 

@@ -37,6 +37,12 @@ public final class HttpProber implements Prober {
 
   @Override
   public CompletionStage<Duration> probe(Outbound member, URI url, Duration timeout) {
+    return probe(member, url, timeout, ExpectedStatus.ANY);
+  }
+
+  @Override
+  public CompletionStage<Duration> probe(
+      Outbound member, URI url, Duration timeout, ExpectedStatus expected) {
     CompletableFuture<Duration> result = new CompletableFuture<>();
     EventLoop loop = loops.next();
     boolean https = "https".equalsIgnoreCase(url.getScheme());
@@ -77,7 +83,7 @@ public final class HttpProber implements Prober {
                       + " HTTP/1.1\r\nHost: "
                       + url.getRawAuthority()
                       + "\r\nUser-Agent: turnout-health-check\r\nConnection: close\r\n\r\n";
-              ch.pipeline().addLast(new StatusLine(result, started));
+              ch.pipeline().addLast(new StatusLine(result, started, expected));
               ch.writeAndFlush(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
               ch.read();
             });
@@ -88,11 +94,13 @@ public final class HttpProber implements Prober {
   private static final class StatusLine extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Duration> result;
     private final long started;
+    private final ExpectedStatus expected;
     private final StringBuilder line = new StringBuilder();
 
-    StatusLine(CompletableFuture<Duration> result, long started) {
+    StatusLine(CompletableFuture<Duration> result, long started, ExpectedStatus expected) {
       this.result = result;
       this.started = started;
+      this.expected = expected;
     }
 
     @Override
@@ -103,10 +111,13 @@ public final class HttpProber implements Prober {
             line.append((char) buf.readByte());
           }
           if (line.length() >= 12) {
-            if (line.toString().matches("HTTP/1\\.[01] [1-5][0-9][0-9]")) {
+            if (!line.toString().matches("HTTP/1\\.[01] [1-5][0-9][0-9]")) {
+              result.completeExceptionally(new IOException("not an HTTP answer: " + line));
+            } else if (expected.test(Integer.parseInt(line.substring(9, 12)))) {
               result.complete(Duration.ofNanos(System.nanoTime() - started));
             } else {
-              result.completeExceptionally(new IOException("not an HTTP answer: " + line));
+              result.completeExceptionally(
+                  new IOException("status " + line.substring(9, 12) + ", expected " + expected));
             }
           }
         }

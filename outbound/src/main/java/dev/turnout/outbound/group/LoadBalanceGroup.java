@@ -25,14 +25,13 @@ final class LoadBalanceGroup extends CheckedGroup {
 
   LoadBalanceGroup(
       String name,
-      List<Outbound> members,
-      Check check,
+      Members members,
+      HealthCheck check,
       Strategy strategy,
       Prober prober,
       TimeSource clock) {
     super(name, members, check, prober, clock);
     this.strategy = strategy;
-    this.last = members.get(0);
   }
 
   @Override
@@ -41,7 +40,7 @@ final class LoadBalanceGroup extends CheckedGroup {
   }
 
   @Override
-  Outbound choose(Destination destination) {
+  Outbound choose(List<Outbound> members, Destination destination) {
     List<Outbound> candidates = aliveMembers();
     if (candidates.isEmpty()) {
       candidates = members;
@@ -68,6 +67,17 @@ final class LoadBalanceGroup extends CheckedGroup {
     return chosen;
   }
 
+  /** The member picked last (the first before any pick). */
+  @Override
+  public String now() {
+    Outbound picked = last;
+    List<String> names = members();
+    if (picked != null && names.contains(picked.name())) {
+      return picked.name();
+    }
+    return names.isEmpty() ? Groups.NO_MEMBERS.name() : names.get(0);
+  }
+
   /** Rendezvous weight of {@code member} for {@code key}: FNV-1a 64 then a murmur3 finalizer. */
   static long score(String key, String member) {
     long h = 0xcbf29ce484222325L;
@@ -81,10 +91,5 @@ final class LoadBalanceGroup extends CheckedGroup {
     h *= 0xc4ceb9fe1a85ec53L;
     h ^= h >>> 33;
     return h;
-  }
-
-  @Override
-  public String now() {
-    return last.name();
   }
 }

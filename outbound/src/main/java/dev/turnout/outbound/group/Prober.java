@@ -12,4 +12,10 @@ import java.util.concurrent.CompletionStage;
 public interface Prober {
   /** Completes with the round-trip delay, or exceptionally when the member is unusable. */
   CompletionStage<Duration> probe(Outbound member, URI url, Duration timeout);
+
+  /** As above, and the answer's status must be one {@code expected}. */
+  default CompletionStage<Duration> probe(
+      Outbound member, URI url, Duration timeout, ExpectedStatus expected) {
+    return probe(member, url, timeout);
+  }
 }

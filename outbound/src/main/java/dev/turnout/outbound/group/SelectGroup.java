@@ -7,32 +7,36 @@ import dev.turnout.outbound.UdpOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * {@code select}: connections go to the member the user chose (the first member until then). The
- * choice is remembered in the {@link SelectionStore} and restored when the configuration is loaded
- * again, as long as the member still exists. Also the type of {@code GLOBAL}. Thread-safe.
+ * {@code select}: connections go to the member the user chose (until then the first member Turnout
+ * can speak). The choice is remembered in the {@link SelectionStore} and restored when the
+ * configuration is loaded again, as long as the member still exists; when a provider refresh
+ * removes the chosen member, the group falls back to its first, and takes the choice up again if
+ * the member comes back. Also the type of {@code GLOBAL}. Thread-safe.
  */
 public final class SelectGroup implements Group, UdpOutbound {
   private final String name;
-  private final Map<String, Outbound> members;
+  private final Members members;
   private final SelectionStore store;
   private volatile Outbound selected;
 
-  SelectGroup(String name, List<Outbound> members, SelectionStore store) {
-    if (members.isEmpty()) {
-      throw new IllegalArgumentException("a group needs members");
-    }
+  SelectGroup(String name, Members members, SelectionStore store) {
     this.name = name;
-    this.members = new LinkedHashMap<>();
-    members.forEach(m -> this.members.put(m.name(), m));
+    this.members = members;
     this.store = store;
-    String remembered = store.get(name);
-    this.selected = this.members.getOrDefault(remembered, members.get(0));
+    members.onChange(this::reselect);
+    reselect();
+  }
+
+  private synchronized void reselect() {
+    List<Outbound> now = members.get();
+    Outbound remembered = Groups.byName(now, store.get(name));
+    selected =
+        remembered != null
+            ? remembered
+            : now.isEmpty() ? Groups.NO_MEMBERS : Groups.firstAvailable(now);
   }
 
   @Override
@@ -47,7 +51,7 @@ public final class SelectGroup implements Group, UdpOutbound {
 
   @Override
   public List<String> members() {
-    return new ArrayList<>(members.keySet());
+    return members.get().stream().map(Outbound::name).toList();
   }
 
   @Override
@@ -56,8 +60,8 @@ public final class SelectGroup implements Group, UdpOutbound {
   }
 
   /** Chooses the member for new connections and remembers the choice. */
-  public void select(String member) {
-    Outbound m = members.get(member);
+  public synchronized void select(String member) {
+    Outbound m = Groups.byName(members.get(), member);
     if (m == null) {
       throw new IllegalArgumentException("group " + name + " has no member " + member);
     }

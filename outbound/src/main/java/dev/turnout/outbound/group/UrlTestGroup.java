@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * {@code url-test}: the alive member with the lowest measured delay. To avoid flapping, the current
- * member is kept unless it died or another one is faster by more than {@code tolerance}. A member
- * the group is fixed to wins while it is alive.
+ * member is kept unless it died, left the group, or another one is faster by more than {@code
+ * tolerance}. A member the group is fixed to wins while it is alive.
  */
 final class UrlTestGroup extends CheckedGroup {
   private final Duration tolerance;
@@ -17,14 +17,15 @@ final class UrlTestGroup extends CheckedGroup {
 
   UrlTestGroup(
       String name,
-      List<Outbound> members,
-      Check check,
+      Members members,
+      HealthCheck check,
       Duration tolerance,
       Prober prober,
       TimeSource clock) {
     super(name, members, check, prober, clock);
     this.tolerance = tolerance;
-    this.current = members.get(0);
+    List<Outbound> now = members.get();
+    this.current = now.isEmpty() ? Groups.NO_MEMBERS : Groups.firstAvailable(now);
   }
 
   @Override
@@ -34,25 +35,31 @@ final class UrlTestGroup extends CheckedGroup {
 
   @Override
   synchronized void updated() {
+    List<Outbound> now = members.get();
+    if (now.isEmpty()) {
+      current = Groups.NO_MEMBERS;
+      return;
+    }
     Outbound fastest = null;
-    for (Outbound m : members) {
+    for (Outbound m : now) {
       Duration d = delay(m);
       if (d != null && (fastest == null || d.compareTo(delay(fastest)) < 0)) {
         fastest = m;
       }
     }
+    Outbound same = Groups.byName(now, current.name());
     if (fastest == null) {
       // Nothing measured alive: prefer any member not known dead.
-      if (!alive(current)) {
+      if (same == null || !alive(same)) {
         List<Outbound> alive = aliveMembers();
-        current = alive.isEmpty() ? current : alive.get(0);
+        current = alive.isEmpty() ? Groups.firstAvailable(now) : alive.get(0);
+      } else {
+        current = same;
       }
       return;
     }
-    Duration now = delay(current);
-    if (now == null || delay(fastest).plus(tolerance).compareTo(now) < 0) {
-      current = fastest;
-    }
+    Duration delay = same == null ? null : delay(same);
+    current = delay == null || delay(fastest).plus(tolerance).compareTo(delay) < 0 ? fastest : same;
   }
 
   @Override
@@ -61,13 +68,7 @@ final class UrlTestGroup extends CheckedGroup {
   }
 
   @Override
-  Outbound choose(Destination destination) {
-    Outbound f = fixedIfAlive();
-    return f != null ? f : current;
-  }
-
-  @Override
-  public String now() {
-    return choose(null).name();
+  Outbound choose(List<Outbound> members, Destination destination) {
+    return current;
   }
 }

@@ -4,11 +4,15 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyType;
-import dev.turnout.outbound.tls.Tls;
+import dev.turnout.outbound.Transport;
+import dev.turnout.outbound.transport.TransportConfig;
+import java.util.List;
 import java.util.Set;
 
-/** Clash {@code type: http}: optional basic authentication and TLS to the proxy. */
+/** Clash {@code type: http}: optional basic authentication, optionally over TLS. */
 public final class HttpConfig implements ProxyType {
+  private static final Set<String> KEYS = TransportConfig.keysWith("username", "password");
+
   @Override
   public String name() {
     return "http";
@@ -16,7 +20,7 @@ public final class HttpConfig implements ProxyType {
 
   @Override
   public Set<String> keys() {
-    return Set.of("username", "password", "tls", "skip-cert-verify", "sni");
+    return KEYS;
   }
 
   @Override
@@ -24,19 +28,19 @@ public final class HttpConfig implements ProxyType {
     if (common.udp()) {
       f.warn("udp", "an HTTP proxy cannot carry UDP; ignored");
     }
-    boolean tls = f.bool("tls", false);
-    String sni = f.string("sni", false);
-    boolean skip = f.bool("skip-cert-verify", false);
     String user = f.string("username", false);
     String pass = f.string("password", false);
-    String server = common.server();
+    Transport transport = TransportConfig.read(f, common, false, List.of("tcp"));
+    if (transport == null) {
+      return null;
+    }
     return new HttpOutbound(
         common.name(),
-        server,
+        common.server(),
         common.port(),
         user,
         pass == null ? "" : pass,
-        tls && server != null ? new Tls(sni != null ? sni : server, skip) : null,
+        transport,
         dialer);
   }
 }

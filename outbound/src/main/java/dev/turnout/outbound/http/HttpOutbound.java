@@ -3,8 +3,7 @@ package dev.turnout.outbound.http;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyOutbound;
-import dev.turnout.outbound.tls.Tls;
-import dev.turnout.outbound.tls.TlsEof;
+import dev.turnout.outbound.Transport;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
 
@@ -15,22 +14,17 @@ import io.netty.util.concurrent.Promise;
  */
 final class HttpOutbound extends ProxyOutbound {
   private final String authorization;
-  private final Tls tls;
 
-  /**
-   * @param tls TLS to the proxy, or null for plain TCP
-   */
   HttpOutbound(
       String name,
       String server,
       int port,
       String username,
       String password,
-      Tls tls,
+      Transport transport,
       Dialer dialer) {
-    super(name, server, port, dialer);
+    super(name, server, port, dialer, transport);
     this.authorization = HttpConnectHandshake.basic(username, password);
-    this.tls = tls;
   }
 
   @Override
@@ -40,10 +34,6 @@ final class HttpOutbound extends ProxyOutbound {
 
   @Override
   protected void handshake(Channel ch, Destination destination, Promise<Channel> promise) {
-    if (tls != null) {
-      add(ch, tls.newHandler(ch.alloc(), port()));
-      add(ch, new TlsEof());
-    }
     add(
         ch,
         new HttpConnectHandshake(

@@ -6,6 +6,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.Transport;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.socks.SocksAddress;
 import io.netty.buffer.ByteBuf;
@@ -40,8 +41,9 @@ final class ShadowsocksOutbound extends ProxyOutbound implements UdpOutbound {
       SsCipher cipher,
       String password,
       boolean udp,
+      Transport transport,
       Dialer dialer) {
-    super(name, server, port, dialer);
+    super(name, server, port, dialer, transport);
     this.cipher = cipher;
     this.masterKey = cipher.masterKey(password);
     this.udp = udp;

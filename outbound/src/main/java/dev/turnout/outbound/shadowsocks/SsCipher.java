@@ -17,8 +17,10 @@ import javax.crypto.spec.SecretKeySpec;
  */
 enum SsCipher {
   AES_128_GCM("aes-128-gcm", 16, "AES/GCM/NoPadding", "AES"),
+  AES_192_GCM("aes-192-gcm", 24, "AES/GCM/NoPadding", "AES"),
   AES_256_GCM("aes-256-gcm", 32, "AES/GCM/NoPadding", "AES"),
-  CHACHA20_IETF_POLY1305("chacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20");
+  CHACHA20_IETF_POLY1305("chacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20"),
+  XCHACHA20_IETF_POLY1305("xchacha20-ietf-poly1305", 32, Aead.XCHACHA20_POLY1305, "ChaCha20");
 
   static final List<String> NAMES = Arrays.stream(values()).map(c -> c.configName).toList();
 

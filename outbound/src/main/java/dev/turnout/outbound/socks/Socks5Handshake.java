@@ -2,6 +2,7 @@ package dev.turnout.outbound.socks;
 
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.HeldInbound;
 import dev.turnout.outbound.ProxyHandshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -58,10 +59,11 @@ final class Socks5Handshake extends ProxyHandshake {
   /**
    * Adds the codecs and this handler, in front of whatever the pipeline already has at its tail.
    */
-  void install(io.netty.channel.ChannelPipeline pipeline) {
-    pipeline.addFirst(ENCODER, Socks5ClientEncoder.DEFAULT);
-    pipeline.addAfter(ENCODER, DECODER, new Socks5InitialResponseDecoder());
-    pipeline.addAfter(DECODER, null, this);
+  void install(io.netty.channel.Channel ch) {
+    // Behind any transport or outer hop's codec already in the pipeline, never in front of it.
+    HeldInbound.addBefore(ch, ENCODER, Socks5ClientEncoder.DEFAULT);
+    HeldInbound.addBefore(ch, DECODER, new Socks5InitialResponseDecoder());
+    HeldInbound.addBefore(ch, this);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.ProxyHandshake;
 import dev.turnout.outbound.ProxyOutbound;
+import dev.turnout.outbound.Transport;
 import dev.turnout.outbound.UdpOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -15,7 +16,7 @@ import io.netty.util.concurrent.Promise;
 
 /**
  * A SOCKS5 proxy (Clash {@code type: socks5}): CONNECT for TCP, UDP ASSOCIATE for datagrams, with
- * no authentication or username/password.
+ * no authentication or username/password, over plain TCP or TLS.
  */
 final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
   private final String username;
@@ -29,8 +30,9 @@ final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
       String username,
       String password,
       boolean udp,
+      Transport transport,
       Dialer dialer) {
-    super(name, server, port, dialer);
+    super(name, server, port, dialer, transport);
     this.username = username;
     this.password = password;
     this.udp = udp;
@@ -49,7 +51,7 @@ final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
             password,
             Socks5Handshake.commandRequest(Socks5CommandType.CONNECT, destination),
             reply)
-        .install(ch.pipeline());
+        .install(ch);
     ProxyHandshake.completeAfter(reply, ch, promise);
   }
 
@@ -57,7 +59,7 @@ final class Socks5Outbound extends ProxyOutbound implements UdpOutbound {
   Future<Socks5CommandResponse> associate(Channel control) {
     Promise<Socks5CommandResponse> reply = control.eventLoop().newPromise();
     new Socks5Handshake(username, password, Socks5Handshake.udpAssociateRequest(), reply)
-        .install(control.pipeline());
+        .install(control);
     return reply;
   }
 

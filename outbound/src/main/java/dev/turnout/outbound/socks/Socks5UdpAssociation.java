@@ -26,8 +26,8 @@ final class Socks5UdpAssociation {
   static Future<DatagramSession> open(
       Socks5Outbound proxy, Dialer dialer, EventLoop loop, Receiver receiver) {
     Promise<DatagramSession> promise = loop.newPromise();
-    dialer
-        .dial(proxy.server(), null, proxy.port(), loop)
+    proxy
+        .openTransport(loop)
         .addListener(
             d -> {
               if (!d.isSuccess()) {

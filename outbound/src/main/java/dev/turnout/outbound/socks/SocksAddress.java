@@ -45,6 +45,24 @@ public final class SocksAddress {
   }
 
   /**
+   * How many bytes the address at the reader index takes (type, address, port) without reading it:
+   * 0 when too few bytes are there to tell, -1 for an unknown address type.
+   */
+  public static int encodedLength(ByteBuf in) {
+    if (!in.isReadable()) {
+      return 0;
+    }
+    int type = in.getUnsignedByte(in.readerIndex());
+    return switch (type) {
+      case IPV4 -> 1 + 4 + 2;
+      case IPV6 -> 1 + 16 + 2;
+      case DOMAIN ->
+          in.readableBytes() < 2 ? 0 : 1 + 1 + in.getUnsignedByte(in.readerIndex() + 1) + 2;
+      default -> -1;
+    };
+  }
+
+  /**
    * Reads an address at the reader index and advances past it. Returns null, leaving the index
    * where it was, when the bytes are incomplete or malformed (port 0 included).
    */

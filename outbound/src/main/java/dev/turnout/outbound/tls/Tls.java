@@ -1,39 +1,58 @@
 package dev.turnout.outbound.tls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.util.List;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * TLS towards a proxy server: the JDK's provider, the JDK's trust store, the server name checked
- * against the certificate unless {@code skip-cert-verify} is set. Thread-safe: one per proxy, a new
- * handler per connection.
+ * TLS towards a proxy server: the JDK's provider and trust store, the server name sent (SNI) and
+ * checked against the certificate. {@code skip-cert-verify} trusts any certificate; a {@code
+ * fingerprint} (SHA-256 of a certificate, as mihomo pins) replaces the trust store and name check
+ * by that pin. Thread-safe: one per proxy, a new handler per connection.
  */
 public final class Tls {
+  /** How a proxy's server certificate is checked and what the hello offers. */
+  public record Options(
+      String serverName, boolean skipCertVerify, List<String> alpn, byte[] fingerprint) {
+    public Options {
+      alpn = List.copyOf(alpn);
+    }
+  }
+
   private final SslContext context;
   private final String serverName;
-  private final boolean verify;
+  private final boolean checkName;
 
   public Tls(String serverName, boolean skipCertVerify, String... alpn) {
-    this.serverName = serverName;
-    this.verify = !skipCertVerify;
+    this(new Options(serverName, skipCertVerify, List.of(alpn), null));
+  }
+
+  public Tls(Options options) {
+    this.serverName = options.serverName();
+    this.checkName = !options.skipCertVerify() && options.fingerprint() == null;
     try {
       SslContextBuilder b = SslContextBuilder.forClient();
-      if (skipCertVerify) {
+      if (options.fingerprint() != null) {
+        b.trustManager(new CertificatePin(options.fingerprint()));
+      } else if (options.skipCertVerify()) {
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
       }
-      if (alpn.length > 0) {
+      if (!options.alpn().isEmpty()) {
         b.applicationProtocolConfig(
-            new io.netty.handler.ssl.ApplicationProtocolConfig(
-                io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
-                io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior
-                    .ACCEPT,
-                alpn));
+            new ApplicationProtocolConfig(
+                Protocol.ALPN,
+                SelectorFailureBehavior.NO_ADVERTISE,
+                SelectedListenerFailureBehavior.ACCEPT,
+                options.alpn()));
       }
       context = b.build();
     } catch (SSLException e) {
@@ -41,10 +60,15 @@ public final class Tls {
     }
   }
 
+  /** The name sent as SNI and, unless skipped or pinned, checked against the certificate. */
+  public String serverName() {
+    return serverName;
+  }
+
   public SslHandler newHandler(ByteBufAllocator alloc, int port) {
     SslHandler handler = context.newHandler(alloc, serverName, port);
     SSLParameters params = handler.engine().getSSLParameters();
-    params.setEndpointIdentificationAlgorithm(verify ? "HTTPS" : null);
+    params.setEndpointIdentificationAlgorithm(checkName ? "HTTPS" : null);
     handler.engine().setSSLParameters(params);
     return handler;
   }

@@ -16,6 +16,7 @@ import java.util.HexFormat;
  */
 final class TrojanRequest {
   static final int CONNECT = 1;
+  static final int UDP_ASSOCIATE = 3;
   private static final byte[] CRLF = {'\r', '\n'};
 
   private TrojanRequest() {}
@@ -29,6 +30,14 @@ final class TrojanRequest {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-224 missing from the JDK", e);
     }
+  }
+
+  /** A UDP ASSOCIATE header; its address (0.0.0.0:0) is not used, every packet carries its own. */
+  static ByteBuf associate(ByteBufAllocator alloc, byte[] passwordHash) {
+    ByteBuf out = alloc.buffer(passwordHash.length + 2 + 1 + 7 + CRLF.length);
+    out.writeBytes(passwordHash).writeBytes(CRLF).writeByte(UDP_ASSOCIATE);
+    out.writeByte(1).writeInt(0).writeShort(0);
+    return out.writeBytes(CRLF);
   }
 
   /** A CONNECT header to {@code d}; the caller owns the returned buffer. */

@@ -1,18 +1,19 @@
 package dev.turnout.outbound.vmess;
 
-import dev.turnout.outbound.crypto.Aead;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * VMess body framing for one connection: outbound plaintext becomes chunks sealed with the request
- * key (the sealed request header goes first); inbound bytes are the sealed response header, checked
- * against the expected V byte, then chunks sealed with the response key. An empty chunk from the
- * server ends its stream. Authentication failures close the connection.
+ * VMess body framing for one connection: outbound plaintext becomes chunks of the request body (the
+ * sealed request header goes first); inbound bytes are the response header, checked against the
+ * expected V byte, then chunks of the response body. An empty chunk from the server ends its
+ * stream. Without the chunk stream option (cipher "zero") both bodies are the raw stream.
+ * Authentication failures and impossible lengths close the connection.
  */
 final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   private static final Logger LOG = LoggerFactory.getLogger(VmessCodec.class);
@@ -21,22 +22,29 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   static final int MAX_PAYLOAD = 8192 - 2 - 16 - 64;
 
   private final VmessSession session;
+  private final boolean chunked;
   private byte[] requestHeader;
-  private final Aead writer;
-  private final Aead reader;
-  private int written;
-  private int read;
-  private int headerLength = -1;
-  private boolean headerDone;
+  private final VmessBody writer;
+  private final VmessBody reader;
+  private final RandomGenerator random;
+  private final VmessResponse response;
   private int chunkLength = -1;
+  private int padding;
   private boolean ended;
 
   VmessCodec(VmessSession session, byte[] sealedRequestHeader) {
+    this(session, sealedRequestHeader, new java.security.SecureRandom());
+  }
+
+  VmessCodec(VmessSession session, byte[] sealedRequestHeader, RandomGenerator random) {
     super(ByteBuf.class);
     this.session = session;
+    this.chunked = session.has(VmessSession.OPTION_CHUNK_STREAM);
     this.requestHeader = sealedRequestHeader;
-    this.writer = session.bodyCipher(session.requestKey);
-    this.reader = session.bodyCipher(session.responseKey);
+    this.writer = session.requestBody();
+    this.reader = session.responseBody();
+    this.random = random;
+    this.response = new VmessResponse(session);
   }
 
   @Override
@@ -45,11 +53,20 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
       out.writeBytes(requestHeader);
       requestHeader = null;
     }
+    if (!chunked) {
+      out.writeBytes(in);
+      return;
+    }
     while (in.isReadable()) {
       int n = Math.min(MAX_PAYLOAD, in.readableBytes());
-      out.writeShort(n + Aead.TAG);
-      writer.nonce(VmessSession.chunkNonce(session.requestIv, written++));
+      int pad = writer.nextPadding();
+      out.writeShort((n + writer.overhead() + pad) ^ writer.mask());
       writer.seal(in, n, out);
+      if (pad > 0) {
+        byte[] p = new byte[pad];
+        random.nextBytes(p);
+        out.writeBytes(p);
+      }
     }
   }
 
@@ -59,7 +76,20 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
       in.skipBytes(in.readableBytes());
       return;
     }
-    if (!headerDone && !readHeader(ctx, in)) {
+    if (!response.done()) {
+      String problem = response.read(in);
+      if (problem != null) {
+        fail(ctx, in, problem);
+        return;
+      }
+      if (!response.done()) {
+        return;
+      }
+    }
+    if (!chunked) {
+      if (in.isReadable()) {
+        out.add(in.readRetainedSlice(in.readableBytes()));
+      }
       return;
     }
     while (true) {
@@ -67,22 +97,24 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
         if (in.readableBytes() < 2) {
           return;
         }
-        chunkLength = in.readUnsignedShort();
-        if (chunkLength < Aead.TAG) {
-          fail(ctx, in, "chunk shorter than its tag");
+        padding = reader.nextPadding();
+        chunkLength = in.readUnsignedShort() ^ reader.mask();
+        if (chunkLength < reader.overhead() + padding) {
+          fail(ctx, in, "chunk shorter than its tag and padding");
           return;
         }
       }
       if (in.readableBytes() < chunkLength) {
         return;
       }
-      ByteBuf payload = ctx.alloc().buffer(chunkLength - Aead.TAG);
-      reader.nonce(VmessSession.chunkNonce(session.responseIv, read++));
-      if (!reader.open(in, chunkLength, payload)) {
+      int sealed = chunkLength - padding;
+      ByteBuf payload = ctx.alloc().buffer(sealed - reader.overhead());
+      if (!reader.open(in, sealed, payload)) {
         payload.release();
         fail(ctx, in, "chunk failed authentication");
         return;
       }
+      in.skipBytes(padding);
       chunkLength = -1;
       if (!payload.isReadable()) {
         payload.release();
@@ -93,38 +125,15 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
     }
   }
 
-  private boolean readHeader(ChannelHandlerContext ctx, ByteBuf in) {
-    try {
-      if (headerLength < 0) {
-        if (in.readableBytes() < VmessHeader.SEALED_LENGTH) {
-          return false;
-        }
-        byte[] sealed = new byte[VmessHeader.SEALED_LENGTH];
-        in.readBytes(sealed);
-        headerLength = VmessHeader.responseLength(session, sealed);
-      }
-      if (in.readableBytes() < headerLength + Aead.TAG) {
-        return false;
-      }
-      byte[] sealed = new byte[headerLength + Aead.TAG];
-      in.readBytes(sealed);
-      byte[] header = VmessHeader.response(session, sealed);
-      if (header.length < 4 || header[0] != session.responseAuth) {
-        fail(ctx, in, "response header does not match the request");
-        return false;
-      }
-      headerDone = true;
-      return true;
-    } catch (IllegalStateException e) {
-      fail(ctx, in, "response header failed authentication");
-      return false;
-    }
-  }
-
   private void fail(ChannelHandlerContext ctx, ByteBuf in, String why) {
     ended = true;
     in.skipBytes(in.readableBytes());
     LOG.warn("{}: VMess {}; closing", ctx.channel(), why);
     ctx.close();
+  }
+
+  /** The session, for tests. */
+  VmessSession session() {
+    return session;
   }
 }

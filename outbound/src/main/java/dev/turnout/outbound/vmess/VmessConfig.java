@@ -4,32 +4,40 @@ import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyType;
+import dev.turnout.outbound.Transport;
+import dev.turnout.outbound.transport.TransportConfig;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** Clash {@code type: vmess}: a UUID, {@code alterId: 0} (AEAD only) and a cipher; no TLS. */
+/** Clash {@code type: vmess}: a UUID, {@code alterId}, a cipher, and any transport. */
 public final class VmessConfig implements ProxyType {
-  static final List<String> CIPHERS = List.of("auto", "aes-128-gcm", "chacha20-poly1305");
+  static final List<String> CIPHERS =
+      List.of("auto", "aes-128-gcm", "chacha20-poly1305", "none", "zero");
 
   @Override
   public String name() {
     return "vmess";
   }
 
+  private static final Set<String> KEYS =
+      TransportConfig.keysWith(
+          "uuid",
+          "alterId",
+          "cipher",
+          "global-padding",
+          "authenticated-length",
+          "packet-encoding",
+          "packet-addr",
+          "xudp");
+
   @Override
   public Set<String> keys() {
-    return Set.of("uuid", "alterId", "cipher", "network", "tls");
+    return KEYS;
   }
 
   @Override
   public Outbound read(Fields f, Common common, Dialer dialer) {
-    if (f.bool("tls", false)) {
-      f.error("tls", "VMess over TLS is not supported");
-    }
-    if (common.udp()) {
-      f.warn("udp", "UDP over VMess is not supported; UDP through this proxy will fail");
-    }
     String id = f.string("uuid", true);
     UUID uuid = null;
     if (id != null) {
@@ -39,19 +47,29 @@ public final class VmessConfig implements ProxyType {
         f.error("uuid", "expected a UUID like 3f9e2d1c-..., got \"" + id + "\"");
       }
     }
-    if (f.integer("alterId", 0, 0, 65535) != 0) {
-      f.error("alterId", "expected 0 (only VMess AEAD is supported)");
-    }
+    boolean legacy = f.integer("alterId", 0, 0, 65535) > 0;
     String cipher = f.oneOf("cipher", CIPHERS, "auto");
-    if (uuid == null) {
+    int options = "zero".equals(cipher) ? 0 : VmessSession.OPTION_CHUNK_STREAM;
+    if (f.bool("global-padding", false) && options != 0) {
+      options |= VmessSession.OPTION_CHUNK_MASKING | VmessSession.OPTION_GLOBAL_PADDING;
+    }
+    if (f.bool("authenticated-length", false)) {
+      f.unsupported("authenticated-length", "authenticated chunk lengths are not supported");
+    }
+    f.string("packet-encoding", false);
+    f.bool("packet-addr", false);
+    f.bool("xudp", false);
+    Transport transport = TransportConfig.read(f, common, false, TransportConfig.NETWORKS);
+    if (uuid == null || transport == null) {
       return null;
     }
     return new VmessOutbound(
         common.name(),
         common.server(),
         common.port(),
-        uuid,
-        VmessOutbound.security(cipher),
+        new VmessOutbound.Settings(uuid, VmessOutbound.security(cipher), options, legacy),
+        common.udp(),
+        transport,
         dialer);
   }
 }

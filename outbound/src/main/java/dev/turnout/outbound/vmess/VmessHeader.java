@@ -29,8 +29,8 @@ final class VmessHeader {
   /** Bytes of the sealed length in front of the response header. */
   static final int SEALED_LENGTH = 2 + Aead.TAG;
 
-  private static final int OPTION_CHUNK_STREAM = 0x01;
-  private static final int COMMAND_TCP = 1;
+  static final int COMMAND_TCP = 1;
+  static final int COMMAND_UDP = 2;
 
   private VmessHeader() {}
 
@@ -44,11 +44,16 @@ final class VmessHeader {
 
   /** The plaintext request header of {@code session} to {@code d}. */
   static byte[] request(VmessSession session, Destination d, RandomGenerator random) {
+    return request(session, d, COMMAND_TCP, random);
+  }
+
+  /** The plaintext request header for {@code command} (TCP or UDP) to {@code d}. */
+  static byte[] request(VmessSession session, Destination d, int command, RandomGenerator random) {
     ByteBuf h = Unpooled.buffer(64);
     h.writeByte(1).writeBytes(session.requestIv).writeBytes(session.requestKey);
-    h.writeByte(session.responseAuth).writeByte(OPTION_CHUNK_STREAM);
+    h.writeByte(session.responseAuth).writeByte(session.options);
     int padding = random.nextInt(16);
-    h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(COMMAND_TCP);
+    h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(command);
     h.writeShort(d.port());
     InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
     if (d.host() != null && literal == null) {
@@ -107,6 +112,30 @@ final class VmessHeader {
             authId,
             nonce);
     return VmessKdf.concat(authId, sealedLength, nonce, sealedHeader);
+  }
+
+  /**
+   * Seals {@code header} the legacy way ({@code alterId > 0}): {@code HMAC-MD5(uuid, time) ||
+   * AES-128-CFB(key = command key, iv = MD5(time x 4), header)}, time as 8 bytes big-endian.
+   */
+  static byte[] sealLegacy(UUID id, byte[] cmdKey, byte[] header, long unixSeconds) {
+    byte[] time = ByteBuffer.allocate(8).putLong(unixSeconds).array();
+    ByteBuffer uuid = ByteBuffer.allocate(16);
+    uuid.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
+    try {
+      javax.crypto.Mac hmac = javax.crypto.Mac.getInstance("HmacMD5");
+      hmac.init(new SecretKeySpec(uuid.array(), "HmacMD5"));
+      byte[] auth = hmac.doFinal(time);
+      Cipher cfb = Cipher.getInstance("AES/CFB/NoPadding");
+      cfb.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(cmdKey, "AES"),
+          new javax.crypto.spec.IvParameterSpec(
+              VmessKdf.md5(VmessKdf.concat(time, time, time, time))));
+      return VmessKdf.concat(auth, cfb.doFinal(header));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static byte[] authId(byte[] cmdKey, long unixSeconds, RandomGenerator random) {

@@ -6,8 +6,11 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.ConfigProblem;
+import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Entries;
 import dev.turnout.outbound.Fields;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
@@ -74,7 +77,8 @@ class OutboundConfigTest {
             "    tolerance: 50",
             "  - {name: Proxy, type: select, proxies: [auto, lb, DIRECT]}",
             "  - {name: lb, type: load-balance, proxies: [ss, tj, vm], strategy: round-robin}");
-    assertThat(messages(r)).isEmpty();
+    // The one warning: skip-cert-verify is on for h.
+    assertThat(messages(r)).singleElement().asString().contains("skip-cert-verify is on");
     Outbounds o = r.outbounds();
     assertThat(o.asMap().keySet())
         .containsExactly(
@@ -106,9 +110,11 @@ class OutboundConfigTest {
                 "  - {type: socks5, server: a, port: 1}",
                 "  - {name: p4, type: socks5, server: a, port: 70000}",
                 "  - {name: DIRECT, type: socks5, server: a, port: 1}",
-                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64}",
+                "  - {name: v, type: vmess, server: a, port: 1, uuid: nope, alterId: 64,"
+                    + " authenticated-length: true}",
                 "  - {name: o, type: ss, server: a, port: 1, cipher: aes-128-gcm, password: x,"
                     + " plugin: obfs, mystery: 1}",
+                "  - {name: p5, type: sock5, server: a, port: 1}",
                 "proxy-groups:",
                 "  - {name: g1, type: select, proxies: [g2]}",
                 "  - {name: g2, type: fallback, proxies: [g1], url: 'http://x/'}",
@@ -116,21 +122,98 @@ class OutboundConfigTest {
                 "  - {name: g4, type: select, proxies: [hk1]}"));
     assertThat(m)
         .contains(
-            "proxy \"hk1\": field \"cipher\": expected one of aes-128-gcm, aes-256-gcm,"
-                + " chacha20-ietf-poly1305, got \"rc4-md5\"",
-            "proxy \"p2\": field \"type\": expected one of socks5, http, ss, trojan, vmess, got"
-                + " \"wireguard\"",
+            "proxy \"hk1\": field \"cipher\": unavailable: stream cipher rc4-md5 is not supported"
+                + " (no integrity); groups skip this proxy",
+            "proxy \"p2\": field \"type\": unavailable: wireguard is not supported by this"
+                + " version of Turnout; groups skip this proxy",
+            "proxy \"p5\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
+                + " \"sock5\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",
-            "proxy \"v\": field \"alterId\": expected 0 (only VMess AEAD is supported)",
-            "proxy \"o\": field \"plugin\": Shadowsocks plugins are not supported",
+            "proxy \"v\": field \"authenticated-length\": unavailable: authenticated chunk lengths"
+                + " are not supported; groups skip this proxy",
+            "proxy \"o\": field \"plugin-opts.mode\": missing; expected one of http, tls",
             "proxy \"o\": field \"mystery\": unknown key, ignored",
             "proxy-group \"g3\": field \"url\": missing; expected a string",
-            "proxy-group \"g3\": field \"proxies\": no proxy or group named \"nothere\"",
-            "proxy-group \"g4\": field \"proxies\": member \"hk1\" is a proxy with errors");
+            "proxy-group \"g3\": field \"proxies\": no proxy or group named \"nothere\"");
     assertThat(m).anyMatch(s -> s.startsWith("proxy \"DIRECT\": field \"name\""));
     assertThat(m).anyMatch(s -> s.contains("(a cycle)"));
+  }
+
+  @Test
+  void dialerProxiesAndRelaysAreCheckedForNamesCyclesAndMembers() {
+    List<String> m =
+        messages(
+            load(
+                "proxies:",
+                "  - {name: a, type: socks5, server: 127.0.0.1, port: 1, dialer-proxy: b}",
+                "  - {name: b, type: socks5, server: 127.0.0.1, port: 2, dialer-proxy: a}",
+                "  - {name: c, type: socks5, server: 127.0.0.1, port: 3, dialer-proxy: nobody}",
+                "  - {name: d, type: socks5, server: 127.0.0.1, port: 4, dialer-proxy: g}",
+                "  - {name: e, type: socks5, server: 127.0.0.1, port: 5, dialer-proxy: f}",
+                "  - {name: f, type: socks5, server: 127.0.0.1, port: 6}",
+                "proxy-groups:",
+                "  - {name: g, type: select, proxies: [d, f]}",
+                "  - {name: r, type: relay, proxies: [f, DIRECT]}",
+                "  - {name: ok, type: relay, proxies: [g, f, e]}"));
+    assertThat(m)
+        .contains(
+            "proxy \"a\": field \"dialer-proxy\": \"b\" leads back to this proxy (a cycle)",
+            "proxy \"c\": field \"dialer-proxy\": no proxy or group named \"nobody\"",
+            "proxy \"d\": field \"dialer-proxy\": \"g\" leads back to this proxy (a cycle)",
+            "proxy-group \"r\": field \"proxies\": member \"DIRECT\" cannot be reached through"
+                + " another: after the first, relay members must be proxies (not groups, DIRECT or"
+                + " REJECT)");
+    assertThat(m).noneMatch(s -> s.startsWith("proxy \"e\"") || s.contains("\"ok\""));
+  }
+
+  @Test
+  void proxiesTurnoutCannotSpeakLoadAsUnavailableMembersWithOneWarningEach() throws Exception {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: hy, type: hysteria2, server: 192.0.2.1, port: 443, password: x,"
+                + " obfs: salamander}",
+            "  - {name: ws, type: tuic, server: 192.0.2.2, port: 443, uuid: nope}",
+            "  - {name: ok, type: socks5, server: 192.0.2.3, port: 1080}",
+            "proxy-groups:",
+            "  - {name: Proxy, type: select, proxies: [hy, ws, ok]}");
+    assertThat(r.hasErrors()).as("%s", messages(r)).isFalse();
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy \"hy\": field \"type\": unavailable: hysteria2 is not supported by this"
+                + " version of Turnout; groups skip this proxy",
+            "proxy \"ws\": field \"type\": unavailable: tuic is not supported by this"
+                + " version of Turnout; groups skip this proxy");
+    Outbounds o = r.outbounds();
+    assertThat(o.proxies()).extracting(Outbound::name).containsExactly("hy", "ws", "ok");
+    assertThat(o.get("hy")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(o.get("hy").type()).isEqualTo("hysteria2");
+    assertThat(((Group) o.get("Proxy")).now()).isEqualTo("ok");
+    var loop = new io.netty.channel.DefaultEventLoop();
+    try {
+      var failed = o.get("ws").connect(new Destination("example.org", null, 443), loop).await();
+      assertThat(failed.cause())
+          .hasMessage("proxy ws is unavailable: tuic is not supported by this version of Turnout");
+    } finally {
+      loop.shutdownGracefully().sync();
+    }
+  }
+
+  @Test
+  void stickySessionsLoadBalanceByDestination() {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}",
+            "proxy-groups:",
+            "  - {name: LB, type: load-balance, proxies: [a, DIRECT], strategy: sticky-sessions}");
+    assertThat(r.hasErrors()).isFalse();
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy-group \"LB\": field \"strategy\": sticky-sessions is served by"
+                + " consistent-hashing: each destination stays on one member");
   }
 
   @Test
@@ -152,7 +235,7 @@ class OutboundConfigTest {
             "    type: ss",
             "    server: 192.0.2.10",
             "    port: 8388",
-            "    cipher: rc4-md5",
+            "    cipher: rc5-mdx",
             "    password: x",
             "  - name: missing-server",
             "    type: socks5",
@@ -193,7 +276,7 @@ class OutboundConfigTest {
             "base: &base",
             "  type: ss",
             "  server: 192.0.2.1",
-            "  cipher: rc4-md5",
+            "  cipher: rc5-mdx",
             "  password: pw",
             "proxies:",
             "  - {<<: *base, name: a, port: 8388, cipher: aes-128-gcm}",

@@ -44,8 +44,8 @@ public final class Fakes {
 
   /** Answers each probe from a table: a delay in ms, or absent for a dead member. */
   public static final class Prober implements dev.turnout.outbound.group.Prober {
-    final Map<String, Long> delays = new HashMap<>();
-    final List<String> probed = new ArrayList<>();
+    public final Map<String, Long> delays = new HashMap<>();
+    public final List<String> probed = new ArrayList<>();
 
     @Override
     public synchronized CompletionStage<Duration> probe(Outbound m, URI url, Duration timeout) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UnavailableOutbound;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -26,14 +28,19 @@ class GroupsTest {
   private final Fakes.Member c = new Fakes.Member("c");
   private static final Duration INTERVAL = Duration.ofSeconds(60);
 
-  private CheckedGroup.Check check(boolean lazy) {
-    return new CheckedGroup.Check(
+  private HealthCheck check(boolean lazy) {
+    return new HealthCheck(
         URI.create("http://198.51.100.9/"), INTERVAL, Duration.ofSeconds(2), lazy);
+  }
+
+  private static Outbound choose(CheckedGroup g, Destination d) {
+    return g.choose(g.members.get(), d);
   }
 
   @Test
   void fallbackMovesOffADeadMemberWithinOneIntervalAndBack() {
-    FallbackGroup g = new FallbackGroup("fb", List.of(a, b, c), check(false), prober, clock);
+    FallbackGroup g =
+        new FallbackGroup("fb", new Members(List.of(a, b, c)), check(false), prober, clock);
     prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
     g.start(scheduler);
     assertThat(g.now()).isEqualTo("a");
@@ -46,10 +53,36 @@ class GroupsTest {
   }
 
   @Test
+  void groupsSkipAMemberTurnoutCannotSpeakAsIfItWereDeadAndNeverProbeIt(@TempDir Path dir) {
+    UnavailableOutbound hy = new UnavailableOutbound("hy", "hysteria2", "not supported");
+    prober.delays.putAll(Map.of("hy", 1L, "a", 50L, "b", 20L));
+    FallbackGroup fallback =
+        new FallbackGroup("fb", new Members(List.of(hy, a, b)), check(false), prober, clock);
+    UrlTestGroup urlTest =
+        new UrlTestGroup(
+            "ut", new Members(List.of(hy, a, b)), check(false), Duration.ZERO, prober, clock);
+    assertThat(urlTest.now()).as("before any check").isEqualTo("a");
+    fallback.start(scheduler);
+    urlTest.start(scheduler);
+    assertThat(fallback.now()).isEqualTo("a");
+    assertThat(urlTest.now()).isEqualTo("b");
+    assertThat(prober.probed).doesNotContain("hy");
+    SelectGroup select = new SelectGroup("s", new Members(List.of(hy, b)), new SelectionStore(dir));
+    assertThat(select.now()).isEqualTo("b");
+    select.select("hy"); // a user may still choose it, and then sees it fail
+    assertThat(select.now()).isEqualTo("hy");
+  }
+
+  @Test
   void urlTestPicksTheFastestButKeepsTheCurrentWithinTolerance() {
     UrlTestGroup g =
         new UrlTestGroup(
-            "ut", List.of(a, b, c), check(false), Duration.ofMillis(50), prober, clock);
+            "ut",
+            new Members(List.of(a, b, c)),
+            check(false),
+            Duration.ofMillis(50),
+            prober,
+            clock);
     prober.delays.putAll(Map.of("a", 300L, "b", 100L, "c", 200L));
     g.start(scheduler);
     assertThat(g.now()).isEqualTo("b");
@@ -67,7 +100,8 @@ class GroupsTest {
   @Test
   void lazyGroupChecksOnlyWhileUsed() throws Exception {
     UrlTestGroup g =
-        new UrlTestGroup("ut", List.of(a, b), check(true), Duration.ZERO, prober, clock);
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b)), check(true), Duration.ZERO, prober, clock);
     g.start(scheduler);
     assertThat(prober.probed).hasSize(2);
     scheduler.advance(INTERVAL.multipliedBy(3));
@@ -82,7 +116,7 @@ class GroupsTest {
     LoadBalanceGroup g =
         new LoadBalanceGroup(
             "lb",
-            List.of(a, b, c),
+            new Members(List.of(a, b, c)),
             check(false),
             LoadBalanceGroup.Strategy.CONSISTENT_HASHING,
             prober,
@@ -91,20 +125,20 @@ class GroupsTest {
     Set<String> used = new HashSet<>();
     for (int i = 0; i < 300; i++) {
       String host = "host" + i + ".test";
-      String m = g.choose(new Destination(host, null, 443)).name();
+      String m = choose(g, new Destination(host, null, 443)).name();
       first.put(host, m);
       used.add(m);
-      assertThat(g.choose(new Destination(host, null, 80)).name()).isEqualTo(m);
+      assertThat(choose(g, new Destination(host, null, 80)).name()).isEqualTo(m);
     }
     assertThat(used).containsExactlyInAnyOrder("a", "b", "c");
     // Addresses without names hash too.
     Destination literal = new Destination(null, InetAddress.getByName("192.0.2.7"), 80);
-    assertThat(g.choose(literal)).isSameAs(g.choose(literal));
+    assertThat(choose(g, literal)).isSameAs(choose(g, literal));
     // b dies: only b's destinations move.
     prober.delays.putAll(Map.of("a", 1L, "c", 1L));
     g.start(scheduler);
     for (var e : first.entrySet()) {
-      String now = g.choose(new Destination(e.getKey(), null, 443)).name();
+      String now = choose(g, new Destination(e.getKey(), null, 443)).name();
       if (!e.getValue().equals("b")) {
         assertThat(now).isEqualTo(e.getValue());
       } else {
@@ -118,7 +152,7 @@ class GroupsTest {
     LoadBalanceGroup g =
         new LoadBalanceGroup(
             "lb",
-            List.of(a, b, c),
+            new Members(List.of(a, b, c)),
             check(false),
             LoadBalanceGroup.Strategy.ROUND_ROBIN,
             prober,
@@ -126,27 +160,29 @@ class GroupsTest {
     prober.delays.putAll(Map.of("a", 1L, "c", 1L));
     g.start(scheduler);
     Destination d = new Destination("same.test", null, 1);
-    assertThat(List.of(g.choose(d).name(), g.choose(d).name(), g.choose(d).name()))
+    assertThat(List.of(choose(g, d).name(), choose(g, d).name(), choose(g, d).name()))
         .containsExactly("a", "c", "a");
   }
 
   @Test
   void selectRemembersTheChoiceAcrossARestart(@TempDir Path dir) {
-    SelectGroup g = new SelectGroup("sel", List.of(a, b), new SelectionStore(dir));
+    SelectGroup g = new SelectGroup("sel", new Members(List.of(a, b)), new SelectionStore(dir));
     assertThat(g.now()).isEqualTo("a");
     g.select("b");
-    SelectGroup again = new SelectGroup("sel", List.of(a, b), new SelectionStore(dir));
+    SelectGroup again = new SelectGroup("sel", new Members(List.of(a, b)), new SelectionStore(dir));
     assertThat(again.now()).isEqualTo("b");
     assertThatThrownBy(() -> again.select("zzz")).isInstanceOf(IllegalArgumentException.class);
     // A remembered member that no longer exists falls back to the first.
-    assertThat(new SelectGroup("sel", List.of(c, a), new SelectionStore(dir)).now()).isEqualTo("c");
+    assertThat(new SelectGroup("sel", new Members(List.of(c, a)), new SelectionStore(dir)).now())
+        .isEqualTo("c");
   }
 
   @Test
   void nestedGroupsDelegate() throws Exception {
-    SelectGroup inner = new SelectGroup("inner", List.of(a, b), new SelectionStore(null));
+    SelectGroup inner =
+        new SelectGroup("inner", new Members(List.of(a, b)), new SelectionStore(null));
     FallbackGroup outer =
-        new FallbackGroup("outer", List.of(inner, c), check(false), prober, clock);
+        new FallbackGroup("outer", new Members(List.of(inner, c)), check(false), prober, clock);
     inner.select("b");
     outer.connect(new Destination("n.test", null, 1), null);
     assertThat(b.asked).hasSize(1);
@@ -155,7 +191,8 @@ class GroupsTest {
   @Test
   void aFixedUrlTestGroupKeepsItsMemberWhileAliveAndRemembersItAcrossARestart(@TempDir Path dir) {
     UrlTestGroup g =
-        new UrlTestGroup("ut", List.of(a, b, c), check(false), Duration.ZERO, prober, clock);
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
     g.remember(new SelectionStore(dir));
     prober.delays.putAll(Map.of("a", 300L, "b", 100L, "c", 200L));
     g.start(scheduler);
@@ -170,12 +207,14 @@ class GroupsTest {
     assertThat(g.fixed()).isEqualTo("c");
 
     UrlTestGroup again =
-        new UrlTestGroup("ut", List.of(a, b, c), check(false), Duration.ZERO, prober, clock);
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
     again.remember(new SelectionStore(dir));
     assertThat(again.fixed()).isEqualTo("c");
     again.unfix();
     UrlTestGroup third =
-        new UrlTestGroup("ut", List.of(a, b, c), check(false), Duration.ZERO, prober, clock);
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
     third.remember(new SelectionStore(dir));
     assertThat(third.fixed()).isEmpty();
     assertThatThrownBy(() -> third.fix("zzz")).isInstanceOf(IllegalArgumentException.class);
@@ -183,7 +222,8 @@ class GroupsTest {
 
   @Test
   void aFixedFallbackGroupPrefersItsMemberAndLoadBalanceCannotBeFixed() {
-    FallbackGroup g = new FallbackGroup("fb", List.of(a, b, c), check(false), prober, clock);
+    FallbackGroup g =
+        new FallbackGroup("fb", new Members(List.of(a, b, c)), check(false), prober, clock);
     prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
     g.start(scheduler);
     g.fix("b");
@@ -193,7 +233,7 @@ class GroupsTest {
     LoadBalanceGroup lb =
         new LoadBalanceGroup(
             "lb",
-            List.of(a, b),
+            new Members(List.of(a, b)),
             check(false),
             LoadBalanceGroup.Strategy.ROUND_ROBIN,
             prober,
@@ -205,12 +245,30 @@ class GroupsTest {
   @Test
   void checkNowProbesEveryMemberOfALazyGroupAndReportsTheResults() throws Exception {
     UrlTestGroup g =
-        new UrlTestGroup("ut", List.of(a, b), check(true), Duration.ZERO, prober, clock);
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b)), check(true), Duration.ZERO, prober, clock);
     prober.delays.put("a", 42L);
     Map<String, CheckedGroup.Health> results = g.checkNow().toCompletableFuture().get();
     assertThat(results.get("a").delay()).isEqualTo(Duration.ofMillis(42));
     assertThat(results.get("b").alive()).isFalse();
     assertThat(g.now()).isEqualTo("a");
     assertThat(g.testUrl()).isEqualTo(URI.create("http://198.51.100.9/"));
+  }
+
+  @Test
+  void aFixedMemberAProviderRemovesIsLetGoAndTakenUpAgainWhenItComesBack(@TempDir Path dir) {
+    Members members = new Members(List.of(a, b));
+    FallbackGroup g = new FallbackGroup("fb", members, check(false), prober, clock);
+    g.remember(new SelectionStore(dir));
+    prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
+    g.start(scheduler);
+    g.fix("b");
+    assertThat(g.now()).isEqualTo("b");
+    members.set(List.of(a, c)); // a provider refresh dropped b
+    assertThat(g.now()).isEqualTo("a");
+    assertThat(g.fixed()).isEmpty();
+    members.set(List.of(a, b, c));
+    assertThat(g.now()).isEqualTo("b");
+    assertThat(g.fixed()).isEqualTo("b");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ class HttpOutboundTest {
             })) {
       Outbound o =
           new HttpOutbound(
-              "h", "127.0.0.1", server.port(), "u", "p", null, Channels.loopbackDialer());
+              "h", "127.0.0.1", server.port(), "u", "p", Transport.TCP, Channels.loopbackDialer());
       Channel ch = Channels.connect(o);
       var all = Channels.readAll(ch);
       ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(" world", StandardCharsets.US_ASCII))
@@ -58,7 +59,13 @@ class HttpOutboundTest {
             })) {
       Outbound o =
           new HttpOutbound(
-              "h", "127.0.0.1", server.port(), null, null, null, Channels.loopbackDialer());
+              "h",
+              "127.0.0.1",
+              server.port(),
+              null,
+              null,
+              Transport.TCP,
+              Channels.loopbackDialer());
       assertThatThrownBy(() -> Channels.connect(o)).hasMessageContaining("407");
     }
   }

@@ -88,6 +88,18 @@ class ShadowsocksCodecTest {
   private static byte[] seal(SsCipher c, byte[] key, int counter, byte[] plain) throws Exception {
     byte[] nonce = new byte[12];
     nonce[0] = (byte) counter;
+    if (c == SsCipher.XCHACHA20_IETF_POLY1305) {
+      // XChaCha20: the subkey of the nonce's first 16 bytes, then ChaCha20-Poly1305 with a nonce
+      // of 4 zero bytes and the 24-byte nonce's last 8 (all zero here).
+      byte[] first16 = new byte[16];
+      first16[0] = (byte) counter;
+      Cipher x = Cipher.getInstance("ChaCha20-Poly1305");
+      x.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(dev.turnout.outbound.crypto.HChaCha20.subkey(key, first16), "ChaCha20"),
+          new IvParameterSpec(new byte[12]));
+      return x.doFinal(plain);
+    }
     Cipher cipher = Cipher.getInstance(c.transformation);
     cipher.init(
         Cipher.ENCRYPT_MODE,

@@ -69,7 +69,7 @@ class Socks5CodecTest {
   private static Promise<Socks5CommandResponse> install(
       EmbeddedChannel c, String user, String password, DefaultSocks5CommandRequest request) {
     Promise<Socks5CommandResponse> p = c.eventLoop().newPromise();
-    new Socks5Handshake(user, password, request, p).install(c.pipeline());
+    new Socks5Handshake(user, password, request, p).install(c);
     return p;
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,14 @@ class Socks5OutboundTest {
             })) {
       Outbound o =
           new Socks5Outbound(
-              "s", "127.0.0.1", server.port(), "user", "secret", false, Channels.loopbackDialer());
+              "s",
+              "127.0.0.1",
+              server.port(),
+              "user",
+              "secret",
+              false,
+              Transport.TCP,
+              Channels.loopbackDialer());
       Channel ch = Channels.connect(o);
       assertThat(ch.config().getOption(ChannelOption.AUTO_READ)).isFalse();
       assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).isTrue();
@@ -63,7 +71,14 @@ class Socks5OutboundTest {
             })) {
       Outbound o =
           new Socks5Outbound(
-              "s", "127.0.0.1", server.port(), null, null, false, Channels.loopbackDialer());
+              "s",
+              "127.0.0.1",
+              server.port(),
+              null,
+              null,
+              false,
+              Transport.TCP,
+              Channels.loopbackDialer());
       assertThatThrownBy(() -> Channels.connect(o))
           .isInstanceOf(ExecutionException.class)
           .hasMessageContaining("refused");

@@ -8,24 +8,16 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.RecordingAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Trojan request header on bytes, and its handshake through an EmbeddedChannel with the TLS
- * handshake's outcome played in as the event the TLS handler fires.
+ * The Trojan request headers on bytes. (That nothing goes out before TLS is up is {@code
+ * TlsTransportTest}'s.)
  */
 class TrojanCodecTest {
   /** SHA-224("password") in hex, as {@code printf password | sha224sum} prints it. */
@@ -36,8 +28,6 @@ class TrojanCodecTest {
 
   private final RecordingAllocator alloc = new RecordingAllocator();
   private final EmbeddedChannel ch = new EmbeddedChannel();
-  private final Promise<Channel> promise = ch.eventLoop().newPromise();
-  private final List<Object> eventsBehind = new ArrayList<>();
 
   @AfterEach
   void noExceptionEscapedAndNothingLeft() {
@@ -103,57 +93,11 @@ class TrojanCodecTest {
     assertThat(alloc.count()).isEqualTo(1);
   }
 
-  private void install(Destination d) {
-    ch.config().setAllocator(alloc);
-    ch.pipeline().addLast(new TrojanHandshake(hash(), d, promise));
-    ch.pipeline()
-        .addLast(
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                eventsBehind.add(evt);
-              }
-            });
-  }
-
   @Test
-  void theHeaderGoesOutOnlyOnceTlsIsUpThenTheHandshakeLeaves() {
-    install(TARGET);
-    assertThat((Object) ch.readOutbound()).isNull();
-    assertThat(promise.isDone()).isFalse();
-    ch.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
-    ByteBuf sent = ch.readOutbound();
-    assertThat(ByteBufUtil.hexDump(sent)).isEqualTo(header(TARGET));
-    sent.release();
-    assertThat(promise.isSuccess()).isTrue();
-    assertThat(ch.pipeline().get(TrojanHandshake.class)).isNull();
-    assertThat(eventsBehind).containsExactly(SslHandshakeCompletionEvent.SUCCESS);
-  }
-
-  @Test
-  void aFailedTlsHandshakeFailsWithItsCauseAndSendsNothing() {
-    install(TARGET);
-    SSLHandshakeException cause = new SSLHandshakeException("certificate not trusted");
-    ch.pipeline().fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
-    assertThat(promise.cause()).isSameAs(cause);
-    assertThat(ch.isOpen()).isFalse();
-    assertThat((Object) ch.readOutbound()).isNull();
-  }
-
-  @Test
-  void otherEventsPassThrough() {
-    install(TARGET);
-    ch.pipeline().fireUserEventTriggered("something else");
-    assertThat(eventsBehind).containsExactly("something else");
-    assertThat(promise.isDone()).isFalse();
-  }
-
-  @Test
-  void aNameTooLongFailsTheConnectInsteadOfThrowingIntoThePipeline() {
-    install(new Destination("a".repeat(256), null, 443));
-    ch.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
-    assertThat(promise.cause()).isInstanceOf(IllegalArgumentException.class);
-    assertThat(ch.isOpen()).isFalse();
-    assertThat((Object) ch.readOutbound()).isNull();
+  void theUdpAssociateHeaderCarriesCommandThreeAndAnUnusedAddress() {
+    ByteBuf b = TrojanRequest.associate(alloc, hash());
+    assertThat(ByteBufUtil.hexDump(b))
+        .isEqualTo(ascii(PASSWORD_HASH) + "0d0a" + "03" + "01" + "00000000" + "0000" + "0d0a");
+    b.release();
   }
 }

@@ -26,7 +26,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   private final TcpRelay relay;
   private final Origin origin;
-  private final Connection.Inbound kind;
   private final TcpRelay.Handshake handshake;
 
   /**
@@ -38,11 +37,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private boolean earlyInputShutdown;
   private ChannelHandlerContext context;
 
-  RelayHandler(
-      TcpRelay relay, Origin origin, Connection.Inbound kind, TcpRelay.Handshake handshake) {
+  RelayHandler(TcpRelay relay, Origin origin, TcpRelay.Handshake handshake) {
     this.relay = relay;
     this.origin = origin;
-    this.kind = kind;
     this.handshake = handshake;
   }
 
@@ -56,8 +53,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         inbound.eventLoop(),
         (route, error) -> {
           if (error != null) {
-            ConnectionLog.CONNECTIONS.warn(
-                "{} routing failed: {}", origin.target(), error.toString());
+            ConnectionLog.problem("{} routing failed: {}", origin.target(), error.toString());
             fail(inbound, error);
           } else {
             dial(inbound, route);
@@ -110,7 +106,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 }
                 if (!(f.cause() instanceof RejectOutbound.Rejected)) {
                   relay.stats.dialFailed.increment();
-                  ConnectionLog.CONNECTIONS.warn(
+                  ConnectionLog.problem(
                       "{} via {} failed: {}",
                       origin.target(),
                       route.policy(),
@@ -142,7 +138,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   /** Lists the connection, then moves its bytes: spliced when both sides are plain sockets. */
   private void relayBytes(Channel inbound, Channel upstream, Router.Route route) {
     Closer closer = new Closer(inbound, upstream);
-    Connection connection = relay.connections.open(origin, kind, route, closer);
+    Connection connection = relay.connections.open(origin, origin.inbound(), route, closer);
     long started = System.nanoTime();
     inbound
         .closeFuture()

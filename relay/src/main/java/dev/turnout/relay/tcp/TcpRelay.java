@@ -1,6 +1,5 @@
 package dev.turnout.relay.tcp;
 
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.RelaySettings;
@@ -75,10 +74,11 @@ public final class TcpRelay implements Closeable {
 
   /**
    * Takes over {@code inbound} (auto-read off, on its event loop) for a flow from {@code origin};
-   * bytes the client sends meanwhile are kept and relayed first.
+   * bytes the client sends meanwhile are kept and relayed first. The connection is listed under
+   * {@link Origin#inbound}.
    */
-  public void relay(Channel inbound, Origin origin, Connection.Inbound kind, Handshake handshake) {
-    inbound.pipeline().addLast(new RelayHandler(this, origin, kind, handshake));
+  public void relay(Channel inbound, Origin origin, Handshake handshake) {
+    inbound.pipeline().addLast(new RelayHandler(this, origin, handshake));
   }
 
   public RelayStats stats() {

@@ -1,6 +1,5 @@
 package dev.turnout.relay.tcp;
 
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import io.netty.channel.Channel;
@@ -36,6 +35,6 @@ final class TunAccept extends ChannelInboundHandlerAdapter {
     inbound.closeFuture().addListener(f -> origins.release(peer));
     relay.stats.accepted.increment();
     ctx.pipeline().remove(this);
-    relay.relay(inbound, claimed.get(), Connection.Inbound.TUN, TcpRelay.Handshake.NONE);
+    relay.relay(inbound, claimed.get(), TcpRelay.Handshake.NONE);
   }
 }

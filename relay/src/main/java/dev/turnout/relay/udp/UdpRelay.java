@@ -4,7 +4,6 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.UdpOutbound;
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
@@ -21,8 +20,10 @@ import io.netty.channel.socket.DatagramPacket;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -137,7 +138,10 @@ public final class UdpRelay implements Closeable {
     private final int maxSessions;
     private final TimeSource clock;
     private final UdpRelayStats stats;
-    private final Map<InetSocketAddress, UdpSessionState> sessions = new HashMap<>();
+    // In order of last activity (access order; a reply touches its session too), so the least
+    // recently active session is the first: eviction and the idle sweep never scan the rest.
+    private final Map<InetSocketAddress, UdpSessionState> sessions =
+        new LinkedHashMap<>(64, 0.75f, true);
     private Channel listener;
 
     Handler(
@@ -212,7 +216,7 @@ public final class UdpRelay implements Closeable {
           listener.eventLoop(),
           (route, error) -> {
             if (error != null) {
-              ConnectionLog.CONNECTIONS.warn(
+              ConnectionLog.problem(
                   "udp {} routing failed: {}", session.origin.target(), error.toString());
               closeSession(peer, session);
             } else {
@@ -230,7 +234,7 @@ public final class UdpRelay implements Closeable {
       ConnectionLog.routed(origin, route, false);
       if (!(route.outbound() instanceof UdpOutbound outbound)) {
         if (!"REJECT".equals(route.policy())) {
-          ConnectionLog.CONNECTIONS.warn(
+          ConnectionLog.problem(
               "{}: policy {} has no UDP support; dropping", origin.target(), route);
         }
         session.blackhole(stats);
@@ -247,6 +251,7 @@ public final class UdpRelay implements Closeable {
                   return;
                 }
                 session.lastActive = clock.nanoTime();
+                sessions.get(peer); // moves it to the most recently active end
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
                 channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
@@ -255,7 +260,7 @@ public final class UdpRelay implements Closeable {
               f -> {
                 if (!f.isSuccess()) {
                   stats.openFailed.increment();
-                  ConnectionLog.CONNECTIONS.warn(
+                  ConnectionLog.problem(
                       "udp {} via {} failed: {}",
                       origin.target(),
                       route.policy(),
@@ -271,7 +276,7 @@ public final class UdpRelay implements Closeable {
                       opened,
                       connections.open(
                           origin,
-                          Connection.Inbound.TUN,
+                          origin.inbound(),
                           route,
                           () -> channel.eventLoop().execute(() -> closeSession(peer, session))));
                   // The far side (a proxy's association) may end the session on its own.
@@ -280,33 +285,32 @@ public final class UdpRelay implements Closeable {
               });
     }
 
-    /** Closes sessions idle for the timeout. */
+    /** Closes sessions idle for the timeout: the least recently active first, then stops. */
     void sweep() {
       long now = clock.nanoTime();
+      List<UdpSessionState> expired = new ArrayList<>();
       Iterator<Map.Entry<InetSocketAddress, UdpSessionState>> it = sessions.entrySet().iterator();
       while (it.hasNext()) {
         UdpSessionState session = it.next().getValue();
-        if (now - session.lastActive >= idleNanos) {
-          it.remove();
-          end(session);
-          stats.sessionsExpired.increment();
+        if (now - session.lastActive < idleNanos) {
+          break;
         }
+        it.remove();
+        expired.add(session);
+      }
+      // Ended after the walk: closing may call back into the map.
+      for (UdpSessionState session : expired) {
+        end(session);
+        stats.sessionsExpired.increment();
       }
     }
 
     private void evictLeastRecentlyActive() {
-      InetSocketAddress oldest = null;
-      long oldestAge = -1;
-      long now = clock.nanoTime();
-      for (Map.Entry<InetSocketAddress, UdpSessionState> e : sessions.entrySet()) {
-        long age = now - e.getValue().lastActive;
-        if (age > oldestAge) {
-          oldestAge = age;
-          oldest = e.getKey();
-        }
-      }
-      if (oldest != null) {
-        closeSession(oldest, sessions.get(oldest));
+      Iterator<Map.Entry<InetSocketAddress, UdpSessionState>> it = sessions.entrySet().iterator();
+      if (it.hasNext()) {
+        UdpSessionState oldest = it.next().getValue();
+        it.remove();
+        end(oldest);
         stats.sessionsEvicted.increment();
       }
     }
@@ -323,8 +327,9 @@ public final class UdpRelay implements Closeable {
     }
 
     void closeAll() {
-      sessions.values().forEach(this::end);
-      sessions.clear();
+      List<UdpSessionState> all = new ArrayList<>(sessions.values());
+      sessions.clear(); // first: ending a session calls back into the map
+      all.forEach(this::end);
     }
 
     int sessionCount() {

@@ -3,9 +3,9 @@ package dev.turnout.relay.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.turnout.relay.Connection;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
+import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.relay.splice.SpliceRelay;
@@ -83,7 +83,7 @@ class SpliceHandOffTest {
                           new InetSocketAddress(LOOPBACK, 2),
                           null,
                           LOOPBACK),
-                      Connection.Inbound.TUN,
+                      Inbound.TUN,
                       new Router.Route("DIRECT", "MATCH", "test", null),
                       () -> {}),
               new Closer(inbound, upstream),

@@ -54,6 +54,7 @@ class UdpRelayTest {
   private final Map<InetSocketAddress, NatFlow> flows = new ConcurrentHashMap<>();
   private final List<Origin> closed = new CopyOnWriteArrayList<>();
   private volatile String policy = "DIRECT";
+  private final java.util.Set<String> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void start() throws Exception {
@@ -158,15 +159,25 @@ class UdpRelayTest {
     return socket;
   }
 
-  /** Sends until an echo comes back (the first datagrams may wait for the session to open). */
+  /**
+   * Sends until the echo of {@code text} comes back (the first datagrams may wait for the session
+   * to open); echoes of earlier resends are skipped. Null if none came.
+   */
   private String roundTrip(DatagramSocket client, String text) throws Exception {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    sent.add(text);
     for (int attempt = 0; attempt < 20; attempt++) {
       client.send(new DatagramPacket(bytes, bytes.length, relay.localAddress()));
       try {
-        DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
-        client.receive(reply);
-        return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
+        while (true) {
+          DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+          client.receive(reply);
+          String echoed = new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
+          if (echoed.equals(text)) {
+            return echoed;
+          }
+          assertThat(sent).as("only echoes of what was sent come back").contains(echoed);
+        }
       } catch (SocketTimeoutException e) {
         // resend: UDP may lose a datagram, and nothing else waits for it
       }

@@ -1,0 +1,190 @@
+package dev.turnout.config;
+
+import static java.util.Map.entry;
+
+import java.util.Map;
+
+/**
+ * The keys of Clash (Premium) and mihomo that Turnout does not read, per section, each with the
+ * decision {@link KeyPolicy} applies and the reason users are shown. A key Turnout reads is not
+ * listed here: reading it is the decision. A key moves out of these tables in the same change that
+ * makes Turnout read it.
+ */
+final class ClashKeys {
+  private ClashKeys() {}
+
+  private static final String NO_LISTENER =
+      "no local proxy listener in this version: programs set to use it get \"connection"
+          + " refused\"; traffic captured by the TUN is not affected";
+  private static final String LISTENER_ONLY =
+      "used only by local proxy listeners, which this version does not have";
+  private static final String NO_CONTROLLER =
+      "the controller serves plain HTTP on external-controller only; routing is not affected";
+  private static final String NO_INBOUND_SERVER =
+      "inbound servers are not supported; routing of captured traffic is not affected";
+  private static final String NO_GEO_DOWNLOAD =
+      "Turnout never downloads geo databases; GEOIP rules read geoip-database (a MaxMind"
+          + " mmdb file)";
+  private static final String KEEP_ALIVE = "Turnout's sockets use the kernel's TCP keep-alive";
+  private static final String ANDROID = "Android only";
+  private static final String MACOS = "macOS only";
+  private static final String NO_IPV6_CAPTURE = "IPv6 is not captured by the TUN";
+  private static final String AUTO_REDIRECT =
+      "auto-route already carries TCP through the TUN, and the fast path keeps established flows"
+          + " in the kernel";
+
+  /** Top level: nothing here changes where captured traffic goes. */
+  static final Map<String, String> TOP_LEVEL_IGNORED =
+      Map.ofEntries(
+          entry("port", NO_LISTENER),
+          entry("socks-port", NO_LISTENER),
+          entry("mixed-port", NO_LISTENER),
+          entry("listeners", NO_LISTENER),
+          entry(
+              "tunnels",
+              "local port forwards are not supported: programs that use them get \"connection"
+                  + " refused\""),
+          entry(
+              "redir-port",
+              "no redirect listener: Turnout captures traffic with its TUN device (tun:)"),
+          entry(
+              "tproxy-port",
+              "no TPROXY listener: Turnout captures traffic with its TUN device (tun:)"),
+          entry("bind-address", LISTENER_ONLY),
+          entry("authentication", LISTENER_ONLY),
+          entry("skip-auth-prefixes", LISTENER_ONLY),
+          entry("lan-allowed-ips", LISTENER_ONLY),
+          entry("lan-disallowed-ips", LISTENER_ONLY),
+          entry("inbound-tfo", LISTENER_ONLY),
+          entry("inbound-mptcp", LISTENER_ONLY),
+          entry("ss-config", NO_INBOUND_SERVER),
+          entry("vmess-config", NO_INBOUND_SERVER),
+          entry("tuic-server", NO_INBOUND_SERVER),
+          entry("mitm-port", "MITM is not supported"),
+          entry("mitm", "MITM is not supported"),
+          entry("external-controller-tls", NO_CONTROLLER),
+          entry("external-controller-unix", NO_CONTROLLER),
+          entry("external-controller-pipe", NO_CONTROLLER),
+          entry("external-ui-url", "Turnout never downloads a dashboard: put one in external-ui"),
+          entry("external-doh-server", NO_CONTROLLER),
+          entry(
+              "tls",
+              "certificates for the controller and inbound servers, which this version"
+                  + " does not have"),
+          entry("geodata-mode", NO_GEO_DOWNLOAD),
+          entry("geodata-loader", NO_GEO_DOWNLOAD),
+          entry("geosite-matcher", NO_GEO_DOWNLOAD),
+          entry("geox-url", NO_GEO_DOWNLOAD),
+          entry("geo-auto-update", NO_GEO_DOWNLOAD),
+          entry("geo-update-interval", NO_GEO_DOWNLOAD),
+          entry(
+              "sub-rules",
+              "SUB-RULE is not supported in this version; rules that use it are reported"),
+          entry("script", "scripts are not supported; rules that use them are reported"),
+          entry(
+              "unified-delay",
+              "health checks always measure one HTTP request through the member, connect"
+                  + " included"),
+          entry(
+              "tcp-concurrent",
+              "Turnout always races the addresses of a name when it connects (Happy Eyeballs)"),
+          entry(
+              "global-client-fingerprint",
+              "TLS client fingerprints are not imitated; Turnout's TLS is the JDK's"),
+          entry("etag-support", "downloads always revalidate with ETag and Last-Modified"),
+          entry(
+              "global-ua",
+              "downloads send User-Agent: clash.meta (turnout), or a proxy provider's header:"),
+          entry("keep-alive-idle", KEEP_ALIVE),
+          entry("keep-alive-interval", KEEP_ALIVE),
+          entry("disable-keep-alive", KEEP_ALIVE),
+          entry(
+              "sniffer",
+              "Turnout learns names from its fake-IP DNS; connections to literal IPs are decided"
+                  + " by IP rules, not by a sniffed name"),
+          entry("ntp", "Turnout does not set the clock"),
+          entry("experimental", "mihomo's experimental switches do not apply to Turnout"),
+          entry("iptables", "Turnout captures traffic with its TUN device, not iptables redirects"),
+          entry("ebpf", "Turnout has its own kernel fast path (tun.fast-path)"),
+          entry("clash-for-android", ANDROID));
+
+  /** {@code tun:} keys that tune mihomo's TUN or exist on other systems. */
+  static final Map<String, String> TUN_IGNORED =
+      Map.ofEntries(
+          entry(
+              "auto-detect-interface",
+              "Turnout's own sockets carry routing-mark, so they never loop into the TUN"),
+          entry("gso-max-size", "the TUN trades segments of up to 64 KiB"),
+          entry("inet4-address", "the TUN's address is the first address of dns.fake-ip-range"),
+          entry("inet6-address", NO_IPV6_CAPTURE),
+          entry("inet6-route-exclude-address", NO_IPV6_CAPTURE),
+          entry("iproute2-table-index", "auto-route uses routing table 2022"),
+          entry("iproute2-rule-index", "auto-route uses ip rules 9000 to 9009"),
+          entry("auto-redirect", AUTO_REDIRECT),
+          entry("auto-redirect-input-mark", AUTO_REDIRECT),
+          entry("auto-redirect-output-mark", AUTO_REDIRECT),
+          entry(
+              "endpoint-independent-nat",
+              "only mihomo's gVisor stack uses it; Turnout relays each UDP flow on its own"),
+          entry("file-descriptor", "Turnout opens its own TUN device"),
+          entry("disable-icmp-forwarding", "Turnout answers ICMP echo requests to fake IPs itself"),
+          entry("include-android-user", ANDROID),
+          entry("include-package", ANDROID),
+          entry("exclude-package", ANDROID),
+          entry("recvmsgx", MACOS),
+          entry("sendmsgx", MACOS));
+
+  private static final String CAPTURE_ALL =
+      "auto-route captures every IPv4 destination and only route-exclude-address narrows it, so"
+          + " traffic this key keeps out of the TUN would be captured";
+  private static final String CAPTURE_EVERYONE =
+      "Turnout captures the traffic of every user and interface, so traffic this key leaves"
+          + " alone would be captured";
+
+  /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
+  static final Map<String, String> TUN_REFUSED =
+      Map.ofEntries(
+          entry("route-address", CAPTURE_ALL),
+          entry("inet4-route-address", CAPTURE_ALL),
+          entry(
+              "inet6-route-address",
+              "IPv6 is not captured, so these IPv6 destinations would bypass the rules"),
+          entry("route-address-set", CAPTURE_ALL),
+          entry(
+              "route-exclude-address-set",
+              "routes from rule sets are not supported, so these destinations would be captured;"
+                  + " list them under route-exclude-address"),
+          entry("include-interface", CAPTURE_EVERYONE),
+          entry("exclude-interface", CAPTURE_EVERYONE),
+          entry("include-uid", CAPTURE_EVERYONE),
+          entry("include-uid-range", CAPTURE_EVERYONE),
+          entry("exclude-src-port", CAPTURE_EVERYONE),
+          entry("exclude-src-port-range", CAPTURE_EVERYONE),
+          entry("exclude-dst-port", CAPTURE_EVERYONE),
+          entry("exclude-dst-port-range", CAPTURE_EVERYONE),
+          entry(
+              "loopback-address",
+              "connections to these addresses would be routed instead of answered by this"
+                  + " host"));
+
+  /** {@code dns:} keys not implemented yet; each is still an error. */
+  static final Map<String, String> DNS_REFUSED =
+      Map.ofEntries(
+          entry("default-nameserver", KeyPolicy.NOT_YET),
+          entry("fallback", KeyPolicy.NOT_YET),
+          entry("fallback-filter", KeyPolicy.NOT_YET),
+          entry("nameserver-policy", KeyPolicy.NOT_YET),
+          entry("use-hosts", KeyPolicy.NOT_YET),
+          entry("use-system-hosts", KeyPolicy.NOT_YET),
+          entry("prefer-h3", KeyPolicy.NOT_YET),
+          entry("respect-rules", KeyPolicy.NOT_YET),
+          entry("proxy-server-nameserver", KeyPolicy.NOT_YET),
+          entry("cache-algorithm", KeyPolicy.NOT_YET),
+          entry("direct-nameserver", KeyPolicy.NOT_YET));
+
+  static final Map<String, String> RULE_PROVIDER_IGNORED =
+      Map.ofEntries(entry("size-limit", "lists of up to 64 MiB are read"));
+
+  static final Map<String, String> PROXY_PROVIDER_IGNORED =
+      Map.ofEntries(entry("size-limit", "subscriptions of up to 64 MiB are read"));
+}

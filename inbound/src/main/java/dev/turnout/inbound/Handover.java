@@ -1,0 +1,61 @@
+package dev.turnout.inbound;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.Future;
+
+/**
+ * How a proxy handshake hands its client to the relay without losing a byte: the relay joins the
+ * pipeline first, then the handshake's handlers leave, its decoder last, so that whatever the
+ * client sent behind its request (and the decoder still holds) flows on to the relay. Once the
+ * outbound is connected the success reply is written and the codec that wrote it leaves, so the
+ * client's side carries no codec when the relay starts moving (or splicing) its bytes. Call on the
+ * client's event loop.
+ */
+public final class Handover {
+  private Handover() {}
+
+  /**
+   * Runs {@code relay} (which adds the relay's handler at the pipeline's tail), then removes {@code
+   * handshake} and the handlers named {@code leaving}, in that order, as far as they are still
+   * there (a relay that failed at once may have closed the channel).
+   */
+  public static void toRelay(
+      ChannelPipeline pipeline, Runnable relay, ChannelHandler handshake, String... leaving) {
+    relay.run();
+    if (pipeline.context(handshake) != null) {
+      pipeline.remove(handshake);
+    }
+    for (String name : leaving) {
+      if (pipeline.get(name) != null) {
+        pipeline.remove(name);
+      }
+    }
+  }
+
+  /**
+   * Writes {@code reply} and then removes the handlers named {@code codecs} that are still there;
+   * the future succeeds once both are done and fails if the write did.
+   */
+  public static Future<?> replyThenLeave(Channel client, Object reply, String... codecs) {
+    ChannelPromise done = client.newPromise();
+    client
+        .writeAndFlush(reply)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                done.setFailure(f.cause());
+                return;
+              }
+              for (String codec : codecs) {
+                if (client.pipeline().get(codec) != null) {
+                  client.pipeline().remove(codec);
+                }
+              }
+              done.setSuccess();
+            });
+    return done;
+  }
+}

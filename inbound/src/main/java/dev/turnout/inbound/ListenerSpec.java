@@ -1,0 +1,73 @@
+package dev.turnout.inbound;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One local proxy listener as configured: {@code mixed-port}, {@code port}, {@code socks-port}, or
+ * a {@code listeners:} entry of type mixed, http or socks.
+ *
+ * @param name the inbound name rules and the controller see ({@code DEFAULT-MIXED}, or the entry's
+ *     {@code name})
+ * @param kind which protocols it speaks
+ * @param bind the address and port it listens on (TCP, and UDP for SOCKS5 UDP ASSOCIATE)
+ * @param udp whether SOCKS5 clients may UDP ASSOCIATE
+ * @param authentication who may use it
+ * @param filter which clients of other hosts it serves
+ * @param proxy the policy every connection takes without asking the rules ({@code listeners:}
+ *     entries' {@code proxy}), or null to follow the rules
+ */
+public record ListenerSpec(
+    String name,
+    Kind kind,
+    InetSocketAddress bind,
+    boolean udp,
+    Authentication authentication,
+    ClientFilter filter,
+    String proxy) {
+
+  public ListenerSpec {
+    if (name == null || name.isEmpty() || kind == null || bind == null) {
+      throw new IllegalArgumentException("a listener needs a name, a kind and an address");
+    }
+    if (udp && kind == Kind.HTTP) {
+      throw new IllegalArgumentException("an HTTP listener carries no UDP");
+    }
+  }
+
+  /** The protocols of a listener, with mihomo's name for its top-level port. */
+  public enum Kind {
+    /** HTTP and SOCKS on one port, told apart by the first byte. */
+    MIXED("DEFAULT-MIXED"),
+    /** HTTP proxy: CONNECT and absolute-URI requests. */
+    HTTP("DEFAULT-HTTP"),
+    /** SOCKS5 (and SOCKS4/4a). */
+    SOCKS("DEFAULT-SOCKS");
+
+    private final String defaultName;
+
+    Kind(String defaultName) {
+      this.defaultName = defaultName;
+    }
+
+    /** The inbound name of the top-level port of this kind. */
+    public String defaultName() {
+      return defaultName;
+    }
+  }
+
+  /** Whether the listener may be reached from other hosts. */
+  public boolean exposed() {
+    return !bind.getAddress().isLoopbackAddress();
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ") on " + address();
+  }
+
+  /** {@code 127.0.0.1:7890}, {@code [::1]:7890}. */
+  public String address() {
+    String host = bind.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + bind.getPort();
+  }
+}

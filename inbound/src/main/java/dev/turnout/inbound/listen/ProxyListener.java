@@ -1,0 +1,128 @@
+package dev.turnout.inbound.listen;
+
+import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.inbound.http.HttpProxyServer;
+import dev.turnout.inbound.mixed.FirstByte;
+import dev.turnout.inbound.socks.UdpAssociations;
+import dev.turnout.netbase.TimeSource;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+
+/**
+ * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE,
+ * the UDP socket on the same address and port. Each accepted client passes the {@link Gate}, then
+ * the handlers of the listener's protocol. Closing stops accepting and ends every UDP association;
+ * connections already relayed go on until they end.
+ */
+public final class ProxyListener implements Closeable {
+  private final ListenerSpec spec;
+  private final Channel tcp;
+  private final UdpAssociations udp;
+
+  private ProxyListener(ListenerSpec spec, Channel tcp, UdpAssociations udp) {
+    this.spec = spec;
+    this.tcp = tcp;
+    this.udp = udp;
+  }
+
+  /**
+   * Binds the listener of {@code dispatch.listener()}.
+   *
+   * @throws Exception when an address cannot be bound (in use, not this host's)
+   */
+  public static ProxyListener start(
+      EventLoopGroup group, Dispatch dispatch, UdpAssociations.Limits limits, TimeSource clock)
+      throws Exception {
+    ListenerSpec spec = dispatch.listener();
+    if (!spec.udp()) {
+      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, null), null);
+    }
+    if (spec.bind().getPort() == 0) { // tests: the UDP socket takes the port TCP got
+      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+      try {
+        InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
+        UdpAssociations udp = UdpAssociations.start(bound, group, dispatch, limits, clock);
+        tcp.close().syncUninterruptibly();
+        return new ProxyListener(spec, bindTcp(bound, group, dispatch, udp), udp);
+      } catch (Exception e) {
+        tcp.close().syncUninterruptibly();
+        throw e;
+      }
+    }
+    UdpAssociations udp = UdpAssociations.start(spec.bind(), group, dispatch, limits, clock);
+    try {
+      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, udp), udp);
+    } catch (RuntimeException e) {
+      udp.close();
+      throw e;
+    }
+  }
+
+  private static Channel bindTcp(
+      InetSocketAddress bind, EventLoopGroup group, Dispatch dispatch, UdpAssociations udp) {
+    ListenerSpec spec = dispatch.listener();
+    return new ServerBootstrap()
+        .group(group)
+        .channel(EpollServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childHandler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new Gate(spec, dispatch.stats()));
+                switch (spec.kind()) {
+                  case HTTP -> HttpProxyServer.install(ch.pipeline(), dispatch);
+                  case SOCKS -> ch.pipeline().addLast(new FirstByte(dispatch, udp, false));
+                  case MIXED -> ch.pipeline().addLast(new FirstByte(dispatch, udp, true));
+                }
+              }
+            })
+        .bind(bind)
+        .syncUninterruptibly()
+        .channel();
+  }
+
+  public ListenerSpec spec() {
+    return spec;
+  }
+
+  /** The bound TCP address (the UDP one has the same port). */
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) tcp.localAddress();
+  }
+
+  @Override
+  public void close() {
+    tcp.close().syncUninterruptibly();
+    if (udp != null) {
+      udp.close();
+    }
+  }
+
+  /** {@code DEFAULT-MIXED (mixed) on 127.0.0.1:7890, tcp and udp}. */
+  @Override
+  public String toString() {
+    InetSocketAddress bound = localAddress();
+    String host = bound.getAddress().getHostAddress();
+    return spec.name()
+        + " ("
+        + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
+        + ") on "
+        + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+        + ":"
+        + bound.getPort()
+        + (udp != null ? ", tcp and udp" : ", tcp");
+  }
+}

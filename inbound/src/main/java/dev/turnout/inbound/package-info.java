@@ -1,0 +1,9 @@
+/**
+ * Local proxy listeners: {@code mixed-port}, {@code port} (HTTP), {@code socks-port} and {@code
+ * listeners:} entries. Their clients go through the same router, outbounds and connection list as
+ * captured traffic: a protocol handler parses the request and replies, a {@link
+ * dev.turnout.inbound.Dispatch} routes, dials and counts. This package holds what the protocol
+ * packages share (the listener's configuration, who may use it, counters); {@code socks}, {@code
+ * http} and {@code mixed} speak the protocols; {@code listen} owns the sockets.
+ */
+package dev.turnout.inbound;

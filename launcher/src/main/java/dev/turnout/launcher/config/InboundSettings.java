@@ -1,0 +1,344 @@
+package dev.turnout.launcher.config;
+
+import dev.turnout.config.KeyPolicy;
+import dev.turnout.config.MappingReader;
+import dev.turnout.config.YamlMapping;
+import dev.turnout.config.YamlNode;
+import dev.turnout.config.YamlScalar;
+import dev.turnout.config.YamlSequence;
+import dev.turnout.inbound.Authentication;
+import dev.turnout.inbound.ClientFilter;
+import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The local proxy listeners a file asks for, read as mihomo reads them: {@code mixed-port}, {@code
+ * port} (HTTP) and {@code socks-port} (SOCKS, with UDP) on 127.0.0.1, or with {@code allow-lan} on
+ * {@code bind-address} ({@code *}: every address), where {@code lan-allowed-ips} and {@code
+ * lan-disallowed-ips} choose the clients; {@code authentication} ({@code user:pass}) with {@code
+ * skip-auth-prefixes}; and {@code listeners:} entries of type mixed, http and socks ({@code name},
+ * {@code port}, {@code listen}, {@code udp}, {@code users}, {@code proxy}, {@code rule}).
+ *
+ * <p>What Turnout does not do is said per item: a listener of another type, or with TLS, is skipped
+ * with a warning (no listener, so nothing is routed otherwise than written); {@code redir-port} and
+ * {@code tproxy-port} likewise. Immutable.
+ */
+public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxies) {
+  public static final InboundSettings NONE = new InboundSettings(List.of(), List.of());
+  static final InetAddress LOOPBACK = IpLiterals.parse("127.0.0.1");
+  static final InetAddress ANY = IpLiterals.parse("0.0.0.0");
+  private static final int MAX_PORTS_PER_LISTENER = 64;
+
+  public InboundSettings {
+    listeners = List.copyOf(listeners);
+    proxies = List.copyOf(proxies);
+  }
+
+  /** A listener's {@code proxy}, where it is written: checked once the policies are known. */
+  public record ProxyRef(String listener, String proxy, String file, int line, String path) {}
+
+  /** Reads the inbound keys of the top level; every problem goes to {@code top}'s problems. */
+  static InboundSettings read(MappingReader top) {
+    boolean allowLan = top.bool("allow-lan", false);
+    InetAddress bind = allowLan ? bindAddress(top) : LOOPBACK;
+    if (!allowLan) {
+      top.string("bind-address", null); // only used with allow-lan, as in mihomo
+    }
+    List<Cidr> skip = cidrs(top, "skip-auth-prefixes");
+    Authentication global = Authentication.of(users(top), skip);
+    List<Cidr> allowed = cidrs(top, "lan-allowed-ips");
+    List<Cidr> disallowed = cidrs(top, "lan-disallowed-ips");
+    ClientFilter lan =
+        top.has("lan-allowed-ips") || !disallowed.isEmpty()
+            ? ClientFilter.of(top.has("lan-allowed-ips") ? allowed : everything(), disallowed)
+            : ClientFilter.ALL;
+    List<ListenerSpec> listeners = new ArrayList<>();
+    for (ListenerSpec.Kind kind : ListenerSpec.Kind.values()) {
+      String key = topKey(kind);
+      int port = top.integer(key, 0, 0, 65535);
+      if (port != 0) {
+        listeners.add(
+            new ListenerSpec(
+                kind.defaultName(),
+                kind,
+                new InetSocketAddress(bind, port),
+                kind != ListenerSpec.Kind.HTTP,
+                global,
+                lan,
+                null));
+      }
+    }
+    for (String key : List.of("redir-port", "tproxy-port")) {
+      if (top.integer(key, 0, 0, 65535) != 0) {
+        top.warning(key, "not supported by this version of Turnout: no listener is started");
+      }
+    }
+    for (String key : List.of("inbound-tfo", "inbound-mptcp")) {
+      if (top.bool(key, false)) {
+        top.warning(key, "not supported: the listeners use plain TCP");
+      }
+    }
+    Set<String> names = new HashSet<>();
+    List<ProxyRef> proxies = new ArrayList<>();
+    for (YamlMapping entry : top.mappings("listeners")) {
+      List<ListenerSpec> specs = entry(MappingReader.of(entry, top.problems()), allowLan, global);
+      if (!specs.isEmpty() && !names.add(specs.get(0).name())) {
+        top.problems().error(entry, "listeners", "two listeners are named " + specs.get(0).name());
+      } else {
+        listeners.addAll(specs);
+        if (!specs.isEmpty() && specs.get(0).proxy() != null) {
+          YamlNode at = entry.get("proxy").orElse(entry);
+          proxies.add(
+              new ProxyRef(
+                  specs.get(0).name(), specs.get(0).proxy(), at.file(), at.line(), at.path()));
+        }
+      }
+    }
+    checkDistinct(top, listeners);
+    return new InboundSettings(listeners, proxies);
+  }
+
+  private static String topKey(ListenerSpec.Kind kind) {
+    return switch (kind) {
+      case MIXED -> "mixed-port";
+      case HTTP -> "port";
+      case SOCKS -> "socks-port";
+    };
+  }
+
+  private static InetAddress bindAddress(MappingReader top) {
+    String text = top.string("bind-address", "*").trim();
+    if (text.equals("*")) {
+      return ANY;
+    }
+    InetAddress address = IpLiterals.parseHostOrNull(text);
+    if (address == null) {
+      top.problem("bind-address", "expected * or an IP address, got \"" + text + "\"");
+      return LOOPBACK;
+    }
+    return address;
+  }
+
+  private static List<Cidr> everything() {
+    return List.of(Cidr.parseStrict("0.0.0.0/0"), Cidr.parseStrict("::/0"));
+  }
+
+  private static List<Cidr> cidrs(MappingReader section, String key) {
+    List<Cidr> out = new ArrayList<>();
+    for (YamlScalar item : section.scalars(key)) {
+      try {
+        out.add(Cidr.parseMasking(item.text().trim()));
+      } catch (IllegalArgumentException e) {
+        section.problems().error(item, section.qualified(key), e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** {@code authentication: ["user:pass", ...]}. */
+  private static Map<String, String> users(MappingReader top) {
+    Map<String, String> users = new LinkedHashMap<>();
+    for (YamlScalar item : top.scalars("authentication")) {
+      String text = item.text();
+      int colon = text.indexOf(':');
+      if (colon <= 0) {
+        top.problems()
+            .error(item, "authentication", "expected \"user:password\", got \"" + text + "\"");
+        continue;
+      }
+      if (users.put(text.substring(0, colon), text.substring(colon + 1)) != null) {
+        top.problems()
+            .warning(item, "authentication", "user " + text.substring(0, colon) + " given twice");
+      }
+    }
+    return users;
+  }
+
+  /** One {@code listeners:} entry: none, one, or one per port of a port range. */
+  private static List<ListenerSpec> entry(
+      MappingReader entry, boolean allowLan, Authentication global) {
+    String name = entry.string("name", null);
+    String type = entry.string("type", "").trim().toLowerCase(Locale.ROOT);
+    List<Integer> ports = ports(entry);
+    String listenText = entry.string("listen", null);
+    boolean udp = entry.bool("udp", false);
+    String proxy = entry.string("proxy", null);
+    String rule = entry.string("rule", null);
+    Authentication authentication = global;
+    if (entry.has("users")) {
+      authentication = Authentication.of(entryUsers(entry), global.skipPrefixes());
+    }
+    List<String> tls = new ArrayList<>();
+    for (String key : List.of("certificate", "private-key", "reality-config")) {
+      if (entry.value(key).isPresent()) {
+        tls.add(key);
+      }
+    }
+    ListenerSpec.Kind kind =
+        switch (type) {
+          case "mixed" -> ListenerSpec.Kind.MIXED;
+          case "http" -> ListenerSpec.Kind.HTTP;
+          case "socks", "socks5" -> ListenerSpec.Kind.SOCKS;
+          default -> null;
+        };
+    entry.reportUnread(
+        KeyPolicy.PROXY); // unknown keys of an entry are warnings, as mihomo ignores them
+    String where = "listener " + (name == null ? "without a name" : name);
+    if (kind == null) {
+      entry.warning(
+          "type",
+          where + ": type \"" + type + "\" is not supported (mixed, http, socks are); skipped");
+      return List.of();
+    }
+    if (!tls.isEmpty()) {
+      entry.warning(
+          tls.get(0), where + ": TLS on a listener is not supported; skipped, so clients fail");
+      return List.of();
+    }
+    if (name == null || name.isBlank()) {
+      entry.problem("name", "every listener needs a name (rules match it with IN-NAME)");
+      return List.of();
+    }
+    if (rule != null) {
+      entry.warning(
+          "rule",
+          where + ": sub-rules per listener are not supported; its connections follow rules:");
+    }
+    if (udp && kind == ListenerSpec.Kind.HTTP) {
+      entry.warning("udp", where + ": an HTTP listener carries no UDP");
+      udp = false;
+    }
+    InetAddress listen = allowLan ? ANY : LOOPBACK;
+    if (listenText != null) {
+      listen = IpLiterals.parseHostOrNull(listenText.trim());
+      if (listen == null) {
+        entry.problem("listen", "expected an IP address, got \"" + listenText + "\"");
+        return List.of();
+      }
+    }
+    List<ListenerSpec> out = new ArrayList<>();
+    for (int port : ports) {
+      out.add(
+          new ListenerSpec(
+              name,
+              kind,
+              new InetSocketAddress(listen, port),
+              udp,
+              authentication,
+              ClientFilter.ALL, // lan-allowed-ips are for the top-level ports, as in mihomo
+              proxy));
+    }
+    return out;
+  }
+
+  /** {@code users: [{username: u, password: p}, ...]}; an empty list means nobody must log in. */
+  private static Map<String, String> entryUsers(MappingReader entry) {
+    Map<String, String> users = new LinkedHashMap<>();
+    for (YamlMapping user : entry.mappings("users")) {
+      MappingReader reader = MappingReader.of(user, entry.problems());
+      String name = reader.string("username", null);
+      String password = reader.string("password", "");
+      reader.reportUnread(KeyPolicy.PROXY);
+      if (name == null || name.isEmpty()) {
+        entry.problems().error(user, entry.qualified("users"), "a user needs a username");
+      } else {
+        users.put(name, password);
+      }
+    }
+    return users;
+  }
+
+  /** {@code port: 7892}, or mihomo's ports format {@code "7000-7002,7010"} ({@code /} too). */
+  private static List<Integer> ports(MappingReader entry) {
+    YamlNode node = entry.value("port").orElse(null);
+    if (!(node instanceof YamlScalar scalar)) {
+      if (node instanceof YamlSequence || node instanceof YamlMapping) {
+        entry.problem("port", "expected a port or a range such as 7000-7010");
+      } else {
+        entry.problem("port", "every listener needs a port");
+      }
+      return List.of();
+    }
+    List<Integer> ports = new ArrayList<>();
+    for (String part : scalar.text().split("[,/]")) {
+      String[] range = part.trim().split("-", -1);
+      int first = port(range[0]);
+      int last = range.length == 2 ? port(range[1]) : first;
+      if (range.length > 2 || first < 1 || last < first) {
+        entry.problem(
+            "port", "expected a port or a range such as 7000-7010, got \"" + scalar.text() + "\"");
+        return List.of();
+      }
+      for (int p = first; p <= last; p++) {
+        if (ports.size() == MAX_PORTS_PER_LISTENER) {
+          entry.problem("port", "at most " + MAX_PORTS_PER_LISTENER + " ports per listener");
+          return List.of();
+        }
+        ports.add(p);
+      }
+    }
+    return ports;
+  }
+
+  private static int port(String text) {
+    try {
+      int port = Integer.parseInt(text.trim());
+      return port >= 1 && port <= 65535 ? port : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Two listeners cannot share a port on one address. */
+  private static void checkDistinct(MappingReader top, List<ListenerSpec> listeners) {
+    for (int i = 0; i < listeners.size(); i++) {
+      ListenerSpec a = listeners.get(i);
+      for (int j = 0; j < i; j++) {
+        ListenerSpec b = listeners.get(j);
+        if (a.bind().getPort() == b.bind().getPort() && overlap(a.bind(), b.bind())) {
+          String key = a.name().equals(a.kind().defaultName()) ? topKey(a.kind()) : "listeners";
+          top.problems()
+              .error(
+                  top.keyAt(key),
+                  key,
+                  a.name() + " and " + b.name() + " both listen on port " + a.bind().getPort());
+        }
+      }
+    }
+  }
+
+  private static boolean overlap(InetSocketAddress a, InetSocketAddress b) {
+    return a.getAddress().isAnyLocalAddress()
+        || b.getAddress().isAnyLocalAddress()
+        || a.getAddress().equals(b.getAddress());
+  }
+
+  /**
+   * {@code tun} with its relay port moved off a listener's port when the file did not choose it
+   * ({@code explicit}): the TUN relay listens on the TUN address, which a listener on every address
+   * (allow-lan) would take. Turnout's relay port is internal, mixed-port 7890 is every Clash
+   * user's.
+   */
+  TurnoutConfig.Tun avoidingRelayPort(TurnoutConfig.Tun tun, boolean explicit) {
+    if (explicit || !tun.enable()) {
+      return tun;
+    }
+    Set<Integer> used = new HashSet<>();
+    listeners.forEach(l -> used.add(l.bind().getPort()));
+    int port = tun.relayPort();
+    while (used.contains(port)) {
+      port = port == 65535 ? 1024 : port + 1;
+    }
+    return port == tun.relayPort() ? tun : tun.withRelayPort(port);
+  }
+}

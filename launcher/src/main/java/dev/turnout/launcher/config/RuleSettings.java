@@ -1,0 +1,96 @@
+package dev.turnout.launcher.config;
+
+import dev.turnout.config.MappingReader;
+import dev.turnout.config.YamlNode;
+import dev.turnout.config.YamlScalar;
+import dev.turnout.config.YamlSequence;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The top-level keys around the rules besides {@code rules:} and {@code rule-providers:}: {@code
+ * sub-rules:} (lists of rules by name, for SUB-RULE) and the geodata keys.
+ *
+ * <p>Geodata: GEOSITE rules read {@code geosite.dat} from {@code geosite-database} (Turnout's key,
+ * like {@code geoip-database}), else a {@code geosite.dat} beside the config file, any case, as
+ * mihomo finds {@code GeoSite.dat} in its home directory. Turnout never downloads geodata: {@code
+ * geox-url}, {@code geo-auto-update} and {@code geo-update-interval} are accepted with a warning
+ * that says where to put the file; a missing file is an error only for rules that need it. {@code
+ * geodata-loader} and {@code geosite-matcher} choose mihomo's memory/speed trade-offs and are
+ * accepted silently (Turnout's indexes are its own). {@code geodata-mode: true} makes mihomo read
+ * GEOIP from {@code GeoIP.dat}; Turnout reads GEOIP from the {@code .mmdb} of {@code
+ * geoip-database} and says so.
+ */
+record RuleSettings(Path geositeDatabase, Map<String, List<TurnoutConfig.RuleLine>> subRules) {
+  static RuleSettings read(MappingReader top, Path home, String file) {
+    Path geosite = ConfigLoader.path(top, "geosite-database", home, null);
+    if (geosite == null) {
+      geosite = besideConfig(home, "geosite.dat");
+    }
+    MappingReader urls = top.mapping("geox-url");
+    for (String key : urls.keys()) {
+      urls.string(key, null);
+    }
+    String where =
+        geosite != null ? geosite.toString() : home.resolve("geosite.dat") + " or geosite-database";
+    if (top.has("geox-url")) {
+      top.warning("geox-url", "Turnout does not download geodata; GEOSITE reads " + where);
+    }
+    for (String key : List.of("geo-auto-update", "geo-update-interval")) {
+      if (top.has(key)) {
+        top.string(key, null);
+        top.warning(key, "Turnout does not download geodata; ignored");
+      }
+    }
+    top.string("geodata-loader", null);
+    top.string("geosite-matcher", null);
+    if (top.bool("geodata-mode", false)) {
+      top.warning(
+          "geodata-mode",
+          "GEOIP reads the .mmdb of geoip-database, not GeoIP.dat; GEOSITE reads geosite.dat");
+    }
+    return new RuleSettings(geosite, subRules(top.mapping("sub-rules"), file));
+  }
+
+  private static Map<String, List<TurnoutConfig.RuleLine>> subRules(
+      MappingReader section, String file) {
+    Map<String, List<TurnoutConfig.RuleLine>> out = new LinkedHashMap<>();
+    for (String name : section.keys()) {
+      List<TurnoutConfig.RuleLine> lines = new ArrayList<>();
+      YamlNode list = section.value(name).orElse(null);
+      if (list instanceof YamlSequence seq) {
+        for (YamlNode item : seq.items()) {
+          if (item instanceof YamlScalar s) {
+            lines.add(new TurnoutConfig.RuleLine(s.text(), file, s.line()));
+          } else {
+            section.problem(name, "expected a list of rules");
+          }
+        }
+      } else if (list != null) {
+        section.problem(name, "expected a list of rules");
+      }
+      out.put(name, List.copyOf(lines));
+    }
+    return out;
+  }
+
+  /** {@code name} in {@code dir} in any case (GeoSite.dat), or null if there is none. */
+  private static Path besideConfig(Path dir, String name) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        if (f.getFileName().toString().equalsIgnoreCase(name) && Files.isRegularFile(f)) {
+          return f;
+        }
+      }
+    } catch (IOException e) {
+      // an unreadable directory has no geosite.dat we could use
+    }
+    return null;
+  }
+}

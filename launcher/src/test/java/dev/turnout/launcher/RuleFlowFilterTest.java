@@ -1,0 +1,97 @@
+package dev.turnout.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.turnout.fakedns.FakeIpPool;
+import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.natrewrite.FlowFilter;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.ConnectionLog;
+import dev.turnout.rules.RuleEngine;
+import dev.turnout.rules.RuleLine;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The first-packet judgement: a route travels with accepted flows; rejections are logged once. */
+class RuleFlowFilterTest {
+  private static final Inet4Address APP = Ipv4.address(0xc6120001); // 198.18.0.1
+  private static final int TCP = 6;
+
+  private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+  private final Logger connections = (Logger) ConnectionLog.CONNECTIONS;
+  private RuleEngine rules;
+  private RuleFlowFilter filter;
+  private FakeIpPool pool;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    rules =
+        RuleEngine.builder()
+            .rules(
+                List.of(
+                    new RuleLine("DOMAIN,blocked.test,REJECT", "test.yaml", 1),
+                    new RuleLine("MATCH,DIRECT", "test.yaml", 2)))
+            .policies(List.of("DIRECT", "REJECT", "REJECT-DROP"))
+            .build();
+    Map<String, Outbound> outbounds = Map.of("REJECT", new RejectOutbound());
+    RuleRouter router =
+        new RuleRouter(
+            rules, outbounds, new ProcessLookup(Path.of("/proc")), TurnoutConfig.Mode.RULE);
+    pool = new FakeIpPool(0xc6120002, 0xc61200ff);
+    filter = new RuleFlowFilter(router, pool);
+    lines.start();
+    connections.addAppender(lines);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    connections.detachAppender(lines);
+    rules.close();
+  }
+
+  @Test
+  void aRetransmittedRejectedSynIsRejectedEveryTimeButLoggedOnce() {
+    Inet4Address fake = (Inet4Address) pool.addressFor("blocked.test");
+    for (int i = 0; i < 5; i++) {
+      FlowFilter.Judgement judgement = filter.judge(TCP, APP, 40000, fake, 443);
+      assertThat(judgement.action()).isEqualTo(FlowFilter.Action.REJECT);
+    }
+    assertThat(lines.list).hasSize(1);
+    assertThat(lines.list.get(0).getFormattedMessage())
+        .contains("blocked.test:443")
+        .contains("via REJECT (first packet)");
+    filter.judge(TCP, APP, 40001, fake, 443); // another flow: its own line
+    assertThat(lines.list).hasSize(2);
+  }
+
+  @Test
+  void anAcceptedFlowCarriesItsRouteAndTheNameItWasJudgedFor() {
+    Inet4Address fake = (Inet4Address) pool.addressFor("www.example.test");
+    FlowFilter.Judgement judgement = filter.judge(TCP, APP, 40000, fake, 80);
+    assertThat(judgement).isInstanceOf(RuleFlowFilter.Judged.class);
+    RuleFlowFilter.Judged judged = (RuleFlowFilter.Judged) judgement;
+    assertThat(judged.host()).isEqualTo("www.example.test");
+    assertThat(judged.route().policy()).isEqualTo("DIRECT");
+    assertThat(judged.route().rule()).isEqualTo("MATCH");
+    assertThat(lines.list).isEmpty(); // the relay logs accepted flows
+  }
+
+  @Test
+  void aFloodOfDistinctRejectedFlowsIsLoggedAtALimitedRate() {
+    Inet4Address fake = (Inet4Address) pool.addressFor("blocked.test");
+    for (int port = 1024; port < 1024 + 5_000; port++) {
+      filter.judge(TCP, APP, port, fake, 443);
+    }
+    assertThat(lines.list.size()).isBetween(200, 260);
+  }
+}

@@ -1,0 +1,233 @@
+package dev.turnout.launcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.config.Problem;
+import dev.turnout.config.Problems;
+import dev.turnout.inbound.Authentication;
+import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.netbase.IpLiterals;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The inbound keys as mihomo reads them, and what Turnout says about the rest. */
+class InboundSettingsTest {
+  private static final String DNS = "dns:\n  nameserver: [192.0.2.1]\n";
+
+  private final Problems problems = new Problems("test.yaml");
+
+  private TurnoutConfig read(String yaml) {
+    return ConfigLoader.read("test.yaml", Path.of("test.yaml"), DNS + yaml, problems);
+  }
+
+  private List<ListenerSpec> listeners(String yaml) {
+    return read(yaml).inbound().listeners();
+  }
+
+  private List<String> messages() {
+    return problems.sorted().stream().map(Problem::toString).toList();
+  }
+
+  @Test
+  void noPortsNoListeners() {
+    assertThat(listeners("")).isEmpty();
+    assertThat(problems.isEmpty()).isTrue();
+  }
+
+  @Test
+  void theTopLevelPortsListenOnLoopbackWithMihomosNames() {
+    List<ListenerSpec> specs = listeners("mixed-port: 7890\nport: 7891\nsocks-port: 7892\n");
+    assertThat(specs)
+        .extracting(ListenerSpec::toString)
+        .containsExactly(
+            "DEFAULT-MIXED (mixed) on 127.0.0.1:7890",
+            "DEFAULT-HTTP (http) on 127.0.0.1:7891",
+            "DEFAULT-SOCKS (socks) on 127.0.0.1:7892");
+    assertThat(specs).extracting(ListenerSpec::udp).containsExactly(true, false, true);
+    assertThat(specs).noneMatch(ListenerSpec::exposed);
+    assertThat(problems.isEmpty()).as("%s", messages()).isTrue();
+  }
+
+  @Test
+  void allowLanBindsBindAddressOrEveryAddress() {
+    assertThat(listeners("allow-lan: true\nmixed-port: 7890\n").get(0).address())
+        .isEqualTo("0.0.0.0:7890");
+    assertThat(
+            listeners("allow-lan: true\nbind-address: \"*\"\nmixed-port: 7890\n").get(0).exposed())
+        .isTrue();
+    assertThat(
+            listeners("allow-lan: true\nbind-address: 198.51.100.1\nmixed-port: 7890\n")
+                .get(0)
+                .address())
+        .isEqualTo("198.51.100.1:7890");
+    assertThat(
+            listeners("allow-lan: true\nbind-address: \"[2001:db8::1]\"\nport: 8080\n")
+                .get(0)
+                .address())
+        .isEqualTo("[2001:db8:0:0:0:0:0:1]:8080");
+    assertThat(listeners("bind-address: 198.51.100.1\nmixed-port: 7890\n").get(0).address())
+        .as("without allow-lan, as in mihomo")
+        .isEqualTo("127.0.0.1:7890");
+    assertThat(problems.isEmpty()).as("%s", messages()).isTrue();
+    read("allow-lan: true\nbind-address: lan.example\nmixed-port: 7890\n");
+    assertThat(messages())
+        .containsExactly(
+            "test.yaml:4: bind-address: expected * or an IP address, got \"lan.example\"");
+  }
+
+  @Test
+  void authenticationAndItsExceptions() {
+    ListenerSpec spec =
+        listeners(
+                String.join(
+                    "\n",
+                    "mixed-port: 7890",
+                    "authentication: [\"alice:se:cret\", \"bob:\"]",
+                    "skip-auth-prefixes: [127.0.0.1/8]",
+                    ""))
+            .get(0);
+    Authentication auth = spec.authentication();
+    assertThat(auth.verify("alice", "se:cret")).isTrue();
+    assertThat(auth.verify("bob", "")).isTrue();
+    assertThat(auth.requiredFor(IpLiterals.parse("127.0.0.1"))).isFalse();
+    assertThat(auth.requiredFor(IpLiterals.parse("198.51.100.7"))).isTrue();
+    read("mixed-port: 7890\nauthentication: [alice]\nskip-auth-prefixes: [not-a-prefix]\n");
+    assertThat(messages())
+        .containsExactly(
+            "test.yaml:4: authentication: expected \"user:password\", got \"alice\"",
+            "test.yaml:5: skip-auth-prefixes: expected ADDRESS/LENGTH such as 198.18.0.0/15 or"
+                + " 2001:db8::/32, got \"not-a-prefix\"");
+  }
+
+  @Test
+  void lanListsChooseTheClientsOfTheTopLevelPorts() {
+    ListenerSpec spec =
+        listeners(
+                String.join(
+                    "\n",
+                    "allow-lan: true",
+                    "mixed-port: 7890",
+                    "lan-allowed-ips: [198.51.100.0/24]",
+                    "lan-disallowed-ips: [198.51.100.66/32]",
+                    ""))
+            .get(0);
+    assertThat(spec.filter().admits(IpLiterals.parse("198.51.100.65"))).isTrue();
+    assertThat(spec.filter().admits(IpLiterals.parse("198.51.100.66"))).isFalse();
+    assertThat(spec.filter().admits(IpLiterals.parse("203.0.113.9"))).isFalse();
+    ListenerSpec onlyDisallowed =
+        listeners("allow-lan: true\nmixed-port: 7890\nlan-disallowed-ips: [198.51.100.66/32]\n")
+            .get(0);
+    assertThat(onlyDisallowed.filter().admits(IpLiterals.parse("203.0.113.9"))).isTrue();
+    assertThat(onlyDisallowed.filter().admits(IpLiterals.parse("198.51.100.66"))).isFalse();
+  }
+
+  @Test
+  void listenersEntries() {
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "authentication: [\"alice:secret\"]",
+                "listeners:",
+                "  - {name: mixed-in, type: mixed, port: 7892, listen: 198.51.100.1, udp: true,"
+                    + " users: [{username: bob, password: pw}]}",
+                "  - {name: open-in, type: socks, port: \"7000-7001,7005\", users: []}",
+                "  - {name: http-in, type: http, port: 8080, proxy: dante}",
+                "  - {name: global-in, type: socks, port: 1080}",
+                ""));
+    assertThat(specs)
+        .extracting(ListenerSpec::toString)
+        .containsExactly(
+            "mixed-in (mixed) on 198.51.100.1:7892",
+            "open-in (socks) on 127.0.0.1:7000",
+            "open-in (socks) on 127.0.0.1:7001",
+            "open-in (socks) on 127.0.0.1:7005",
+            "http-in (http) on 127.0.0.1:8080",
+            "global-in (socks) on 127.0.0.1:1080");
+    assertThat(specs.get(0).udp()).isTrue();
+    assertThat(specs.get(0).authentication().verify("bob", "pw")).isTrue();
+    assertThat(specs.get(0).authentication().verify("alice", "secret")).isFalse();
+    assertThat(specs.get(1).authentication().enabled()).as("users: [] means no login").isFalse();
+    assertThat(specs.get(4).proxy()).isEqualTo("dante");
+    assertThat(specs.get(5).authentication().verify("alice", "secret"))
+        .as("no users: the global authentication")
+        .isTrue();
+    assertThat(read("").inbound().proxies()).isEmpty();
+    assertThat(problems.isEmpty()).as("%s", messages()).isTrue();
+  }
+
+  @Test
+  void aListenerWithAProxyIsCheckedWhereItIsWritten() {
+    TurnoutConfig config =
+        read("listeners:\n  - name: in\n    type: mixed\n    port: 7892\n    proxy: nowhere\n");
+    assertThat(config.inbound().proxies())
+        .containsExactly(
+            new InboundSettings.ProxyRef("in", "nowhere", "test.yaml", 7, "listeners[0].proxy"));
+  }
+
+  @Test
+  void whatTurnoutDoesNotServeIsSkippedWithAWarning() {
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "redir-port: 7893",
+                "inbound-tfo: true",
+                "listeners:",
+                "  - {name: ss-in, type: shadowsocks, port: 10000, cipher: aes-128-gcm}",
+                "  - {name: tls-in, type: mixed, port: 7894, certificate: ./c.crt, private-key: ./c.key}",
+                "  - {name: sub-in, type: socks, port: 7895, rule: sub-rule-1, sniff: true}",
+                "  - {name: web-in, type: http, port: 7896, udp: true}",
+                ""));
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("sub-in", "web-in");
+    assertThat(specs.get(1).udp()).isFalse();
+    assertThat(problems.hasErrors()).as("%s", messages()).isFalse();
+    assertThat(messages())
+        .containsExactlyInAnyOrder(
+            "test.yaml:3: warning: redir-port: not supported by this version of Turnout: no"
+                + " listener is started",
+            "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
+            "test.yaml:6: warning: listeners[0].cipher: unknown key, ignored",
+            "test.yaml:6: warning: listeners[0].type: listener ss-in: type \"shadowsocks\" is not"
+                + " supported (mixed, http, socks are); skipped",
+            "test.yaml:7: warning: listeners[1].certificate: listener tls-in: TLS on a listener is"
+                + " not supported; skipped, so clients fail",
+            "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
+            "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
+                + " not supported; its connections follow rules:",
+            "test.yaml:9: warning: listeners[3].udp: listener web-in: an HTTP listener carries no"
+                + " UDP");
+  }
+
+  @Test
+  void namesAndPortsMustNotCollide() {
+    read(
+        String.join(
+            "\n",
+            "mixed-port: 7890",
+            "listeners:",
+            "  - {name: a, type: mixed, port: 7890}",
+            "  - {name: b, type: mixed, port: 7900}",
+            "  - {name: b, type: socks, port: 7901}",
+            "  - {type: socks, port: 7902}",
+            "  - {name: c, type: http, port: 0}",
+            ""));
+    assertThat(problems.errorCount()).as("%s", messages()).isEqualTo(4);
+    assertThat(messages())
+        .anyMatch(m -> m.contains("a and DEFAULT-MIXED both listen on port 7890"))
+        .anyMatch(m -> m.startsWith("test.yaml:7: listeners: two listeners are named b"))
+        .anyMatch(m -> m.startsWith("test.yaml:8: listeners[3].name: every listener needs a name"))
+        .anyMatch(m -> m.startsWith("test.yaml:9: listeners[4].port: expected a port or a range"));
+  }
+
+  @Test
+  void theTunRelayMovesOffAListenersPortUnlessChosen() {
+    assertThat(read("mixed-port: 7890\nsocks-port: 7891\n").tun().relayPort()).isEqualTo(7892);
+    assertThat(read("mixed-port: 7899\n").tun().relayPort()).isEqualTo(7890);
+    assertThat(read("mixed-port: 7890\ntun:\n  relay-port: 7890\n").tun().relayPort())
+        .as("written by the user: kept (and a clash shows at start)")
+        .isEqualTo(7890);
+    assertThat(read("mixed-port: 7890\ntun:\n  enable: false\n").tun().relayPort()).isEqualTo(7890);
+  }
+}

@@ -1,0 +1,136 @@
+package dev.turnout.launcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.config.Problem;
+import dev.turnout.config.Problems;
+import dev.turnout.rules.ProviderSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sub-rules:, the geodata keys and rule-provider formats as mihomo configs write them. */
+class RuleSettingsTest {
+  @TempDir Path dir;
+
+  private TurnoutConfig read(String yaml, Problems problems) {
+    return ConfigLoader.read("test.yaml", dir.resolve("test.yaml"), yaml, problems);
+  }
+
+  @Test
+  void subRulesAreListsOfRulesWithTheirLines() {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig c =
+        read(
+            "dns:\n  nameserver: [192.0.2.1]\n"
+                + "sub-rules:\n"
+                + "  web:\n"
+                + "    - DOMAIN,a.example,DIRECT\n"
+                + "    - MATCH,REJECT\n"
+                + "rules:\n  - SUB-RULE,(DST-PORT,443),web\n",
+            problems);
+    assertThat(problems.sorted()).isEmpty();
+    assertThat(c.subRules().get("web"))
+        .extracting(r -> r.text() + "@" + r.line())
+        .containsExactly("DOMAIN,a.example,DIRECT@5", "MATCH,REJECT@6");
+  }
+
+  @Test
+  void geodataKeysAreAcceptedAndSayTurnoutDownloadsNothing() throws Exception {
+    Files.write(dir.resolve("GeoSite.dat"), new byte[0]);
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig c =
+        read(
+            "dns:\n  nameserver: [192.0.2.1]\n"
+                + "geodata-mode: true\n"
+                + "geodata-loader: memconservative\n"
+                + "geosite-matcher: succinct\n"
+                + "geo-auto-update: true\n"
+                + "geox-url:\n"
+                + "  geosite: https://example.invalid/geosite.dat\n"
+                + "  mmdb: https://example.invalid/country.mmdb\n",
+            problems);
+    assertThat(c.files().geositeDatabase()).isEqualTo(dir.resolve("GeoSite.dat"));
+    assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(Problem::toString)
+        .anyMatch(p -> p.contains("geox-url") && p.contains("does not download"))
+        .anyMatch(p -> p.contains("geo-auto-update"))
+        .anyMatch(p -> p.contains("geodata-mode") && p.contains(".mmdb"));
+  }
+
+  @Test
+  void geositeDatabaseKeyWinsAndNoneFoundIsNull() {
+    Problems problems = new Problems("test.yaml");
+    assertThat(read("dns:\n  nameserver: [192.0.2.1]\n", problems).files().geositeDatabase())
+        .isNull();
+    TurnoutConfig c =
+        read("dns:\n  nameserver: [192.0.2.1]\ngeosite-database: data/sites.dat\n", problems);
+    assertThat(c.files().geositeDatabase()).isEqualTo(dir.resolve("data/sites.dat"));
+  }
+
+  @Test
+  void providersInlineFormatAbsentAndMrs() {
+    Problems problems = new Problems("test.yaml");
+    TurnoutConfig c =
+        read(
+            "dns:\n  nameserver: [192.0.2.1]\n"
+                + "rule-providers:\n"
+                + "  google:\n"
+                + "    type: file\n"
+                + "    behavior: classical\n"
+                + "    path: ./Google.list\n"
+                + "  cn:\n"
+                + "    type: http\n"
+                + "    behavior: domain\n"
+                + "    format: mrs\n"
+                + "    url: https://example.invalid/cn.mrs\n"
+                + "  mine:\n"
+                + "    type: inline\n"
+                + "    behavior: domain\n"
+                + "    payload:\n"
+                + "      - '+.inline.example'\n"
+                + "      - 'exact.example'\n",
+            problems);
+    assertThat(problems.sorted()).isEmpty();
+    List<ProviderSpec> specs = c.ruleProviders();
+    assertThat(specs.get(0).format()).isEqualTo(ProviderSpec.Format.AUTO);
+    assertThat(specs.get(1).format()).isEqualTo(ProviderSpec.Format.MRS);
+    assertThat(specs.get(2).type()).isEqualTo(ProviderSpec.Type.INLINE);
+    assertThat(specs.get(2).payload())
+        .extracting(l -> l.text() + "@" + l.line())
+        .containsExactly("+.inline.example@17", "exact.example@18");
+  }
+
+  @Test
+  void providerProxyAndSizeLimitAreAcceptedAndSaySo() {
+    Problems problems = new Problems("test.yaml");
+    read(
+        "dns:\n  nameserver: [192.0.2.1]\n"
+            + "rule-providers:\n  x:\n    type: http\n    behavior: domain\n"
+            + "    url: https://example.invalid/x.yaml\n    proxy: Proxy\n    size-limit: 1000\n",
+        problems);
+    assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted())
+        .extracting(Problem::toString)
+        .anyMatch(p -> p.contains("proxy") && p.contains("downloaded directly"))
+        .anyMatch(p -> p.contains("size-limit"));
+  }
+
+  @Test
+  void mrsOfClassicalIsRefused() {
+    Problems problems = new Problems("test.yaml");
+    read(
+        "dns:\n  nameserver: [192.0.2.1]\n"
+            + "rule-providers:\n  x:\n    type: file\n    behavior: classical\n"
+            + "    format: mrs\n    path: x.mrs\n",
+        problems);
+    assertThat(problems.errors())
+        .extracting(Problem::toString)
+        .singleElement()
+        .asString()
+        .contains("mrs holds only domain and ipcidr lists");
+  }
+}
