@@ -378,6 +378,9 @@ class ControllerTest {
         .containsEntry("sourcePort", "40000")
         .containsEntry("destinationPort", "80")
         .containsEntry("type", "Tun")
+        .containsEntry("inboundName", "DEFAULT-TUN")
+        .containsEntry("inboundPort", "0")
+        .containsEntry("inboundUser", "")
         .containsEntry("host", "www.example.test");
     assertThat(authed("DELETE", "/connections/6b1e2c3d-0000-4000-8000-000000000001", null).status())
         .isEqualTo(204);

@@ -97,6 +97,8 @@ final class LiveConnections implements ConnectionControl {
         o.port(),
         o.host() == null ? "" : o.host(),
         c.inbound().name(),
+        c.inbound().port(),
+        c.inbound().user() == null ? "" : c.inbound().user(),
         o.host() == null ? "normal" : "fake-ip",
         process.name() == null ? "" : process.name(),
         process.path() == null ? "" : process.path(),

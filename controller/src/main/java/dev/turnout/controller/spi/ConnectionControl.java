@@ -6,9 +6,10 @@ import java.util.List;
 public interface ConnectionControl {
   /**
    * One live flow with the metadata dashboards display. IPs are literals or ""; {@code type} is the
-   * inbound kind ({@code Tun}, {@code Socks5}, {@code HTTP}, ...); {@code chains} runs from the
-   * outbound that carries the flow to the policy the rule named, as mihomo lists it; {@code
-   * startMillis} is since the epoch.
+   * inbound kind ({@code Tun}, {@code Socks5}, {@code HTTP}, ...), {@code inboundName}, {@code
+   * inboundPort} and {@code inboundUser} the listener's name, port (0 for the TUN) and the user it
+   * authenticated ("" for none); {@code chains} runs from the outbound that carries the flow to the
+   * policy the rule named, as mihomo lists it; {@code startMillis} is since the epoch.
    */
   record Connection(
       String id,
@@ -20,6 +21,8 @@ public interface ConnectionControl {
       int destinationPort,
       String host,
       String inboundName,
+      int inboundPort,
+      String inboundUser,
       String dnsMode,
       String process,
       String processPath,

@@ -2,6 +2,7 @@ package dev.turnout.launcher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.controller.json.JsonWriter;
 import dev.turnout.testing.Sandbox;
 import dev.turnout.testing.TurnoutProcess;
 import dev.turnout.testing.UdpEcho;
@@ -405,5 +406,113 @@ class ControllerApiIT {
   @SuppressWarnings("unchecked")
   private static boolean isUdp(Map<String, Object> connection) {
     return "udp".equals(((Map<String, Object>) connection.get("metadata")).get("network"));
+  }
+
+  /**
+   * With a local proxy listener and a proxy provider: a connection through the listener is listed
+   * with its inbound, the provider with its proxies (which the group it feeds can select), and it
+   * can be updated and health-checked; after a reload the listener routes with the new
+   * configuration.
+   */
+  @Test
+  @Order(9)
+  @SuppressWarnings("unchecked")
+  void listenerConnectionsAndProxyProvidersAreShownAndSteered() throws Exception {
+    Path subscription = sandbox.file("subs.yaml");
+    Files.writeString(
+        subscription,
+        "proxies:\n  - {name: sub-b, type: socks5, server: 198.51.100.1, port: 1080}\n");
+    String yaml =
+        TwoDantes.config(sandbox, TwoDantes.RULES, "mixed-port: 7891")
+            .replace(
+                "proxy-groups:\n",
+                "proxy-providers:\n"
+                    + "  subs:\n"
+                    + "    type: file\n"
+                    + "    path: "
+                    + subscription
+                    + "\n"
+                    + "    health-check: {enable: true, url: \""
+                    + TwoDantes.TEST_URL
+                    + "\", interval: 600}\n"
+                    + "proxy-groups:\n"
+                    + "  - {name: Subscribed, type: select, proxies: [DIRECT], use: [subs]}\n");
+    Path withListener = sandbox.file("listener.yaml");
+    Files.writeString(withListener, yaml);
+    assertThat(turnout.terminate(T)).isIn(0, 143);
+    turnout = sandbox.startTurnout(withListener);
+
+    Map<String, Object> subs =
+        (Map<String, Object>)
+            ((Map<String, Object>) api.get("/providers/proxies").get("providers")).get("subs");
+    assertThat(subs)
+        .containsEntry("vehicleType", "File")
+        .containsEntry("testUrl", TwoDantes.TEST_URL);
+    assertThat((List<Map<String, Object>>) subs.get("proxies"))
+        .singleElement()
+        .satisfies(
+            p -> assertThat(p).containsEntry("name", "sub-b").containsEntry("type", "Socks5"));
+    assertThat((Map<String, Object>) api.get("/proxies").get("proxies")).containsKey("sub-b");
+    api.select("Subscribed", "sub-b");
+    assertThat(api.proxy("Subscribed")).containsEntry("now", "sub-b");
+    assertThat(api.call("PUT", "/providers/proxies/subs", null).status()).isEqualTo(204);
+    long probes = TwoDantes.danteProbes(sandbox, 'b');
+    assertThat(api.call("GET", "/providers/proxies/subs/healthcheck", null).status())
+        .isEqualTo(204);
+    assertThat(TwoDantes.danteProbes(sandbox, 'b')).as("sub-b was tested").isGreaterThan(probes);
+    assertThat((List<Object>) api.proxy("sub-b").get("history")).isNotEmpty();
+    assertThat(api.call("PUT", "/providers/proxies/none", null).status()).isEqualTo(404);
+
+    Process viaListener =
+        sandbox.inClientBackground(
+            "via-listener",
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-x",
+            "http://127.0.0.1:7891",
+            "http://www.example.test/slow/10m.bin?rate=256k");
+    Map<String, Object> c =
+        api.awaitConnection(
+            x ->
+                "www.example.test".equals(ControllerClient.host(x))
+                    && "HTTP".equals(((Map<String, Object>) x.get("metadata")).get("type")),
+            T);
+    assertThat((Map<String, Object>) c.get("metadata"))
+        .containsEntry("inboundName", "DEFAULT-MIXED")
+        .containsEntry("inboundPort", "7891");
+    assertThat(api.call("DELETE", "/connections/" + c.get("id"), null).status()).isEqualTo(204);
+    assertThat(viaListener.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    // A reload that sends example.test through a proxy: the listener follows it.
+    assertThat(
+            api.call(
+                    "PUT",
+                    "/configs",
+                    new JsonWriter()
+                        .beginObject()
+                        .field(
+                            "payload",
+                            yaml.replace(
+                                "DOMAIN-SUFFIX,example.test,DIRECT",
+                                "DOMAIN-SUFFIX,example.test,Subscribed"))
+                        .endObject()
+                        .toString())
+                .status())
+        .isEqualTo(204);
+    long b = TwoDantes.danteConnects(sandbox, 'b');
+    var fetched =
+        sandbox.inClient(
+            T,
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-x",
+            "http://127.0.0.1:7891",
+            "http://www.example.test/1k.bin");
+    assertThat(fetched.exit()).as(fetched.toString()).isZero();
+    assertThat(TwoDantes.danteConnects(sandbox, 'b')).as("through sub-b").isEqualTo(b + 1);
   }
 }
