@@ -148,4 +148,19 @@ class ReloaderTest {
     assertThat(Reloader.needsRestart(running, next)).containsExactly("tun", "external-controller");
     assertThat(Reloader.needsRestart(running, running)).isEmpty();
   }
+
+  @Test
+  void changedDnsSettingsBuildNewResolversAndTheOldOnesStayWithTheRetiredGeneration()
+      throws Exception {
+    Generation first = routing.current();
+    reloader
+        .reloadText(yaml("  - MATCH,Proxy", "").replace("[192.0.2.53]", "[192.0.2.54]"), "test")
+        .get(30, TimeUnit.SECONDS);
+    Generation second = routing.current();
+    assertThat(second.dnsParts).isNotSameAs(first.dnsParts);
+    assertThat(second.dnsParts.assembly.describe()).contains("192.0.2.54");
+    reloader.reloadText(yaml("  - MATCH,DIRECT", ""), "test").get(30, TimeUnit.SECONDS);
+    assertThat(routing.current().dnsParts).isNotSameAs(second.dnsParts);
+    assertThat(routing.route(to("www.example.test")).policy()).isEqualTo("DIRECT");
+  }
 }
