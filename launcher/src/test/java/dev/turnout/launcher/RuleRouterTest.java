@@ -67,6 +67,14 @@ class RuleRouterTest {
         .build();
   }
 
+  private RuleRouter inRuleMode(RuleEngine engine) {
+    return new RuleRouter(
+        engine,
+        Map.of("REJECT", reject, "GLOBAL", global, "DIRECT", direct),
+        new ProcessLookup(Path.of("/proc")),
+        TurnoutConfig.Mode.RULE);
+  }
+
   private static ConnectionInfo to(String host) {
     return ConnectionInfo.builder(Network.TCP).host(host).destination(null, 443).build();
   }
@@ -74,12 +82,7 @@ class RuleRouterTest {
   @Test
   void aFirstPacketIsRoutedByTheModeOrTheRules() throws Exception {
     try (RuleEngine engine = rules("DOMAIN-SUFFIX,ads.test,REJECT", "MATCH,DIRECT")) {
-      RuleRouter router =
-          new RuleRouter(
-              engine,
-              Map.of("REJECT", reject, "GLOBAL", global, "DIRECT", direct),
-              new ProcessLookup(Path.of("/proc")),
-              TurnoutConfig.Mode.RULE);
+      RuleRouter router = inRuleMode(engine);
       assertThat(router.quickRoute(() -> to("x.ads.test")).outbound()).isSameAs(reject);
       router.mode(TurnoutConfig.Mode.GLOBAL);
       var route = router.quickRoute(() -> to("x.ads.test"));
@@ -93,12 +96,7 @@ class RuleRouterTest {
   @Test
   void aRuleThatMayBlockLeavesTheFirstPacketUndecidedOnlyInRuleMode() throws Exception {
     try (RuleEngine engine = rules("IP-CIDR,192.0.2.0/24,REJECT", "MATCH,DIRECT")) {
-      RuleRouter router =
-          new RuleRouter(
-              engine,
-              Map.of("REJECT", reject, "GLOBAL", global, "DIRECT", direct),
-              new ProcessLookup(Path.of("/proc")),
-              TurnoutConfig.Mode.RULE);
+      RuleRouter router = inRuleMode(engine);
       assertThat(router.mayBlock()).isTrue();
       assertThat(router.quickRoute(() -> to("www.example.test"))).isNull();
       router.mode(TurnoutConfig.Mode.GLOBAL);
