@@ -18,9 +18,10 @@ import java.util.List;
  * listens on 127.0.0.1 only (mihomo would listen on every interface). Any address beyond loopback
  * needs a {@code secret}: without one the configuration is refused. {@code external-ui} is a
  * directory (relative to the configuration file) served at {@code /ui/}; with {@code
- * external-ui-name: NAME} its subdirectory NAME is. {@code external-controller-cors} holds {@code
- * allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
- * allow-private-network} (default true), as in mihomo.
+ * external-ui-name: NAME} its subdirectory NAME is; a directory that does not exist is a warning
+ * (mihomo would download a dashboard there; Turnout never does), and /ui/ is not served. {@code
+ * external-controller-cors} holds {@code allow-origins} (default {@code ["*"]}, an empty list
+ * allows no other origin) and {@code allow-private-network} (default true), as in mihomo.
  */
 public record ControlSettings(Controller controller) {
   public static final ControlSettings DEFAULT = new ControlSettings(null);
@@ -108,7 +109,13 @@ public record ControlSettings(Controller controller) {
         dir = dir.resolve(sub);
       }
       if (!Files.isDirectory(dir)) {
-        top.problem(name == null ? "external-ui" : "external-ui-name", "no directory " + dir);
+        // mihomo downloads a dashboard there (external-ui-url); Turnout never does.
+        top.warning(
+            name == null ? "external-ui" : "external-ui-name",
+            "no directory "
+                + dir
+                + ": /ui/ is not served until one is put there and Turnout"
+                + " restarts");
         return null;
       }
       return dir;

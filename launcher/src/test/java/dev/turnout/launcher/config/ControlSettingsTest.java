@@ -2,6 +2,7 @@ package dev.turnout.launcher.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.config.Problems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,9 +81,18 @@ class ControlSettingsTest {
         .singleElement()
         .asString()
         .contains("external-ui-name: expected the name of a directory");
-    assertThat(problems("external-controller: :9090\nexternal-ui: nothing-here\n"))
+    Problems warned = new Problems("c.yaml");
+    TurnoutConfig without =
+        ConfigLoader.read(
+            "c.yaml",
+            home.resolve("c.yaml"),
+            DNS + "external-controller: :9090\nexternal-ui: nothing-here\n",
+            warned);
+    assertThat(warned.hasErrors()).isFalse();
+    assertThat(warned.sorted())
         .singleElement()
         .asString()
-        .contains("external-ui: no directory");
+        .contains("warning: external-ui: no directory");
+    assertThat(without.control().controller().ui()).isNull();
   }
 }
