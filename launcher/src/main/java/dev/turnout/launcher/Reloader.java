@@ -153,7 +153,7 @@ final class Reloader implements Closeable {
         "external-controller",
         running.control().controller(),
         next.control().controller());
-    check(changed, "listeners", running.inbound(), next.inbound());
+    check(changed, "listeners", running.inbound().listeners(), next.inbound().listeners());
     return changed;
   }
 

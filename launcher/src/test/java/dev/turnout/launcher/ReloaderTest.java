@@ -147,6 +147,19 @@ class ReloaderTest {
             yaml("  - MATCH,DIRECT", "tun:\n  device: other0\nexternal-controller: :9090"));
     assertThat(Reloader.needsRestart(running, next)).containsExactly("tun", "external-controller");
     assertThat(Reloader.needsRestart(running, running)).isEmpty();
+    String listener = "mixed-port: 7891\nauthentication: [\"alice:secret\"]";
+    TurnoutConfig listening =
+        ConfigLoader.parse("a", dir.resolve("config.yaml"), yaml("  - MATCH,DIRECT", listener));
+    TurnoutConfig same =
+        ConfigLoader.parse(
+            "b", dir.resolve("config.yaml"), yaml("  - MATCH,Proxy", "\n" + listener));
+    assertThat(Reloader.needsRestart(listening, same)).isEmpty();
+    TurnoutConfig otherPassword =
+        ConfigLoader.parse(
+            "c",
+            dir.resolve("config.yaml"),
+            yaml("  - MATCH,DIRECT", listener.replace("secret", "other")));
+    assertThat(Reloader.needsRestart(listening, otherPassword)).containsExactly("listeners");
   }
 
   @Test
