@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,8 @@ public final class DnsServer implements Closeable {
   /**
    * Server settings. {@code allowLan}: answer sources other than this host (Clash's {@code
    * allow-lan}). {@code rateLimit}/{@code burst}: queries per second and bucket size per remote
-   * source over UDP, 0 for no limit. {@code threads}: event loop threads (and UDP sockets).
+   * source over UDP, 0 for no limit. {@code threads}: event loop threads (and UDP sockets). {@code
+   * clients}: see {@link #withClients}.
    */
   public record Options(
       boolean allowLan,
@@ -76,7 +78,8 @@ public final class DnsServer implements Closeable {
       int burst,
       int threads,
       Duration tcpIdle,
-      TimeSource timeSource) {
+      TimeSource timeSource,
+      Function<InetSocketAddress, InetAddress> clients) {
     /** Defaults: this host only; 500 queries/s, burst 1000 per remote source. */
     public static Options defaults() {
       return new Options(
@@ -86,11 +89,12 @@ public final class DnsServer implements Closeable {
           1000,
           Math.max(2, Runtime.getRuntime().availableProcessors()),
           Duration.ofSeconds(IDLE_SECONDS),
-          TimeSource.SYSTEM);
+          TimeSource.SYSTEM,
+          InetSocketAddress::getAddress);
     }
 
     public Options withAllowLan(boolean allow) {
-      return new Options(allow, trusted, rateLimit, burst, threads, tcpIdle, timeSource);
+      return new Options(allow, trusted, rateLimit, burst, threads, tcpIdle, timeSource, clients);
     }
 
     /**
@@ -105,7 +109,8 @@ public final class DnsServer implements Closeable {
           burst,
           threads,
           tcpIdle,
-          timeSource);
+          timeSource,
+          clients);
     }
 
     /**
@@ -117,15 +122,33 @@ public final class DnsServer implements Closeable {
       if (perSecond < 0 || burstSize < 0) {
         throw new IllegalArgumentException("rate limit and burst must not be negative");
       }
-      return new Options(allowLan, trusted, perSecond, burstSize, threads, tcpIdle, timeSource);
+      return new Options(
+          allowLan, trusted, perSecond, burstSize, threads, tcpIdle, timeSource, clients);
+    }
+
+    /**
+     * Who a query counts against for the fake-IP quota ({@link FakeDnsHandler.Builder
+     * #allocationQuota}), from its source: by default the source address; the launcher maps NAT
+     * session addresses (hijacked queries) back to the host that sent them.
+     */
+    public Options withClients(Function<InetSocketAddress, InetAddress> clientOf) {
+      return new Options(
+          allowLan,
+          trusted,
+          rateLimit,
+          burst,
+          threads,
+          tcpIdle,
+          timeSource,
+          Objects.requireNonNull(clientOf));
     }
 
     Options withTcpIdle(Duration idle) {
-      return new Options(allowLan, trusted, rateLimit, burst, threads, idle, timeSource);
+      return new Options(allowLan, trusted, rateLimit, burst, threads, idle, timeSource, clients);
     }
 
     Options withTimeSource(TimeSource t) {
-      return new Options(allowLan, trusted, rateLimit, burst, threads, tcpIdle, t);
+      return new Options(allowLan, trusted, rateLimit, burst, threads, tcpIdle, t, clients);
     }
   }
 
@@ -180,7 +203,7 @@ public final class DnsServer implements Closeable {
         new MultiThreadIoEventLoopGroup(
             threads, new DefaultThreadFactory("turnout-dns", true), EpollIoHandler.newFactory());
     try {
-      UdpQueryHandler udpHandler = new UdpQueryHandler(processor, guard);
+      UdpQueryHandler udpHandler = new UdpQueryHandler(processor, guard, options.clients());
       Bootstrap udpBoot =
           new Bootstrap()
               .group(group)
@@ -198,7 +221,9 @@ public final class DnsServer implements Closeable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                      ch.pipeline().addLast(new TcpQueryHandler(processor, tcpIdle, guard));
+                      ch.pipeline()
+                          .addLast(
+                              new TcpQueryHandler(processor, tcpIdle, guard, options.clients()));
                     }
                   });
       IOException last = null;

@@ -18,8 +18,9 @@ import org.xbill.DNS.io.UdpIoClient;
  * MarkedChannels}), the TLS settings, the per-server timeout, the {@link UpstreamDialer} for
  * servers reached through an outbound, and one client per distinct server, so that a server named
  * in several lists ({@code nameserver}, {@code nameserver-policy}, {@code fallback}) keeps one
- * DNS-over-TLS or HTTP/2 connection. Thread-safe. {@link #close} stops the thread and closes every
- * connection; queries made afterwards fail.
+ * DNS-over-TLS or HTTP/2 connection. Queries in flight are bounded per server and in total ({@link
+ * InFlightLimit}). Thread-safe. {@link #close} stops the thread and closes every connection;
+ * queries made afterwards fail.
  */
 public final class DnsTransport implements Closeable {
   private final MarkedChannels channels;
@@ -27,13 +28,15 @@ public final class DnsTransport implements Closeable {
   private final Duration timeout;
   private final Connector connector;
   private final IoClientFactory io;
-  private final Map<String, ServerClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, InFlightLimit.Bounded> clients = new ConcurrentHashMap<>();
+  private final InFlightLimit inFlight;
 
   private DnsTransport(Builder b) {
     this.channels = new MarkedChannels(b.soMark, b.markRead);
     this.settings = b;
     this.timeout = b.timeout;
     this.connector = new Connector(channels, b.dialer);
+    this.inFlight = new InFlightLimit(b.inFlightPerServer, b.inFlightTotal, b.timeout);
     UdpIoClient udp = new UdpClient(channels);
     TcpIoClient tcp = new TcpClient(channels);
     this.io =
@@ -69,7 +72,18 @@ public final class DnsTransport implements Closeable {
    * bootstrap} resolves its name).
    */
   ServerClient client(Nameserver server, Upstream bootstrap) {
-    return clients.computeIfAbsent(server.toString(), key -> create(server, bootstrap));
+    return limited(server, bootstrap).inner;
+  }
+
+  /** {@link #client}, its queries counted against the in-flight bounds: what groups ask. */
+  InFlightLimit.Bounded limited(Nameserver server, Upstream bootstrap) {
+    return clients.computeIfAbsent(
+        server.toString(), key -> inFlight.bound(create(server, bootstrap), server));
+  }
+
+  /** The bound on queries in flight (counters for tests and stats). */
+  InFlightLimit inFlight() {
+    return inFlight;
   }
 
   private ServerClient create(Nameserver server, Upstream bootstrap) {
@@ -106,8 +120,17 @@ public final class DnsTransport implements Closeable {
     private SSLContext sslContext;
     private Duration timeout = Duration.ofSeconds(2);
     private UpstreamDialer dialer = UpstreamDialer.NONE;
+    private int inFlightPerServer = InFlightLimit.PER_SERVER;
+    private int inFlightTotal = InFlightLimit.TOTAL;
 
     private Builder() {}
+
+    /** Other bounds on queries in flight; for tests. */
+    Builder inFlight(int perServer, int total) {
+      this.inFlightPerServer = perServer;
+      this.inFlightTotal = total;
+      return this;
+    }
 
     /**
      * {@code SO_MARK} for every socket opened straight to a server (UDP, TCP, TLS, HTTPS), for

@@ -1,5 +1,9 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.HostNames;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.LogLimiter;
+import dev.turnout.netbase.TimeSource;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -10,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +47,9 @@ import org.xbill.DNS.Type;
  *       {@code HTTPS}/{@code SVCB} an empty NOERROR, since their IP hints would hand the client
  *       real addresses (docs/design.md, "Fake IPs").
  *   <li>{@code PTR} for an address inside a fake pool: the mapped name, or NXDOMAIN if unmapped.
- *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged.
+ *   <li>{@code AXFR}/{@code IXFR}: REFUSED. Everything else is forwarded upstream unchanged, except
+ *       that answer records inside Turnout's own range are removed. An IP literal typed as a name
+ *       never gets a fake address.
  *   <li>No question, or more than one: FORMERR. Opcode other than QUERY: NOTIMP. EDNS version other
  *       than 0: BADVERS. Upstream failure: SERVFAIL.
  * </ul>
@@ -63,6 +70,8 @@ public final class FakeDnsHandler {
   private final DomainFilter filter;
   private final DomainFilter.Mode mode;
   private final Hosts hosts;
+  private final ForbiddenRange forbidden;
+  private final AllocationQuota quota; // null: none
   private final Function<Message, CompletionStage<Message>> upstream;
 
   final LongAdder fakeAnswers = new LongAdder();
@@ -70,6 +79,8 @@ public final class FakeDnsHandler {
   final LongAdder local = new LongAdder();
   final LongAdder errors = new LongAdder();
   final LongAdder exhausted = new LongAdder();
+  final LongAdder strippedAnswers = new LongAdder();
+  private final LogLimiter strippedLog = new LogLimiter(1, 5);
 
   /** Blacklist mode, no v6 pool, no hosts: {@code filter} names get real answers. */
   public FakeDnsHandler(FakeIpPool pool, DomainFilter filter, Upstream upstream) {
@@ -88,6 +99,8 @@ public final class FakeDnsHandler {
     this.filter = b.filter;
     this.mode = b.mode;
     this.hosts = b.hosts;
+    this.forbidden = b.forbidden;
+    this.quota = b.quota;
     this.upstream = b.upstream;
   }
 
@@ -119,16 +132,34 @@ public final class FakeDnsHandler {
     return Optional.ofNullable(pool6);
   }
 
-  /** Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. */
+  /**
+   * Whether {@code name} gets fake answers (as opposed to real ones) under the filter mode. Never
+   * an IP literal typed as a name ({@code 127.0.0.1.}): that would let whoever asks make Turnout
+   * dial the address, loopback included; nor a name that is not a host name ({@link HostNames}:
+   * escaped bytes, over 253 characters), which no one could dial. Upstream answers those as any
+   * other name (NXDOMAIN).
+   */
   public boolean isFaked(String name) {
+    String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    if (IpLiterals.parseOrNull(bare) != null || !HostNames.valid(bare)) {
+      return false;
+    }
     boolean matches = filter.matches(name);
     return mode == DomainFilter.Mode.BLACKLIST ? !matches : matches;
   }
 
-  /** Answers {@code query}; never throws, and the stage never fails. */
+  /** Answers {@code query} from an unknown client (no quota); never throws, never fails. */
   public CompletionStage<Message> handle(Message query) {
+    return handle(query, null);
+  }
+
+  /**
+   * Answers {@code query} from {@code client}, whose new fake-IP mappings count against its quota
+   * (null: none); never throws, and the stage never fails.
+   */
+  public CompletionStage<Message> handle(Message query, InetAddress client) {
     try {
-      return answer(query);
+      return answer(query, client);
     } catch (RuntimeException e) {
       errors.increment();
       log.warn("internal error answering a query; sending SERVFAIL", e);
@@ -136,7 +167,7 @@ public final class FakeDnsHandler {
     }
   }
 
-  private CompletionStage<Message> answer(Message query) {
+  private CompletionStage<Message> answer(Message query, InetAddress client) {
     if (query.getHeader().getOpcode() != Opcode.QUERY) {
       return done(reply(query, Rcode.NOTIMP));
     }
@@ -157,7 +188,7 @@ public final class FakeDnsHandler {
     }
     Name qname = question.getName();
     if (question.getDClass() == DClass.IN && qname.labels() > 1) { // not the root
-      Message local = answerLocally(query, qname, type);
+      Message local = answerLocally(query, qname, type, client);
       if (local != null) {
         return done(local);
       }
@@ -181,7 +212,7 @@ public final class FakeDnsHandler {
   }
 
   /** The answer from hosts, the fake pools or the PTR table; null to forward. */
-  private Message answerLocally(Message query, Name qname, int type) {
+  private Message answerLocally(Message query, Name qname, int type, InetAddress client) {
     String name = qname.toString(true);
     if ((type == Type.A || type == Type.AAAA) && !hosts.isEmpty()) {
       List<InetAddress> entry = hosts.lookup(name);
@@ -210,9 +241,12 @@ public final class FakeDnsHandler {
     fakeAnswers.increment();
     Message r = reply(query, Rcode.NOERROR);
     if (type == Type.A || (type == Type.AAAA && pool6 != null)) {
-      Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name);
+      Budget budget = new Budget(client == null ? null : quota, client, name);
+      Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name, budget);
       if (address.isEmpty()) {
-        exhausted.increment();
+        if (!budget.refused) { // the quota counts its own refusals
+          exhausted.increment();
+        }
         return reply(query, Rcode.SERVFAIL);
       }
       r.addRecord(
@@ -252,7 +286,8 @@ public final class FakeDnsHandler {
     }
   }
 
-  private static Message fromUpstream(Message query, Message answer) {
+  private Message fromUpstream(Message query, Message answer) {
+    stripOwnRange(answer);
     answer.getHeader().setID(query.getHeader().getID());
     answer.getHeader().setFlag(Flags.QR);
     answer.getHeader().setFlag(Flags.RA);
@@ -266,6 +301,41 @@ public final class FakeDnsHandler {
       answer.removeRecord(opt, Section.ADDITIONAL); // the client did not speak EDNS
     }
     return answer;
+  }
+
+  /**
+   * Removes answer records that point into Turnout's own range (the fake IPs and NAT sessions): an
+   * upstream that hands those out, by mistake or on purpose, would send clients into the TUN as if
+   * Turnout had mapped the name. Counted, and logged at a limited rate.
+   */
+  private void stripOwnRange(Message answer) {
+    int stripped = 0;
+    for (Record r : List.copyOf(answer.getSection(Section.ANSWER))) {
+      InetAddress address =
+          r instanceof ARecord a
+              ? a.getAddress()
+              : r instanceof AAAARecord a ? a.getAddress() : null;
+      if (address != null && ownRange(address)) {
+        answer.removeRecord(r, Section.ANSWER);
+        stripped++;
+      }
+    }
+    if (stripped > 0) {
+      strippedAnswers.add(stripped);
+      if (strippedLog.allow()) {
+        log.warn(
+            "upstream answered {} with address(es) inside Turnout's own range; removed them ({}"
+                + " more such answers not logged)",
+            answer.getQuestion() == null ? "?" : answer.getQuestion().getName(),
+            strippedLog.takeSuppressed());
+      }
+    }
+  }
+
+  private boolean ownRange(InetAddress address) {
+    return forbidden.contains(address)
+        || pool.contains(address)
+        || (pool6 != null && pool6.contains(address));
   }
 
   /** An empty response to {@code query} with {@code rcode}; works on any parsed message. */
@@ -287,6 +357,26 @@ public final class FakeDnsHandler {
     return response;
   }
 
+  /** Asks the client's quota when the pool needs a new mapping, and remembers a refusal. */
+  private static final class Budget implements BooleanSupplier {
+    private final AllocationQuota quota; // null: no quota
+    private final InetAddress client;
+    private final String name;
+    boolean refused;
+
+    Budget(AllocationQuota quota, InetAddress client, String name) {
+      this.quota = quota;
+      this.client = client;
+      this.name = name;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      refused = quota != null && !quota.allow(client, name);
+      return !refused;
+    }
+  }
+
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);
   }
@@ -299,6 +389,8 @@ public final class FakeDnsHandler {
     private DomainFilter filter = DomainFilter.empty();
     private DomainFilter.Mode mode = DomainFilter.Mode.BLACKLIST;
     private Hosts hosts = Hosts.empty();
+    private ForbiddenRange forbidden = ForbiddenRange.NONE;
+    private AllocationQuota quota = AllocationQuota.defaults();
 
     private Builder(FakeIpPool pool, Function<Message, CompletionStage<Message>> upstream) {
       this.pool = Objects.requireNonNull(pool, "pool");
@@ -327,6 +419,30 @@ public final class FakeDnsHandler {
     /** {@code hosts:} entries answered locally; default none. */
     public Builder hosts(Hosts hosts) {
       this.hosts = Objects.requireNonNull(hosts, "hosts");
+      return this;
+    }
+
+    /**
+     * Turnout's whole IPv4 range (fake IPs and NAT sessions): upstream answers inside it are
+     * removed. Default: the pools' own ranges only.
+     */
+    public Builder forbiddenRange(int firstAddress, int lastAddress) {
+      this.forbidden = new ForbiddenRange(firstAddress, lastAddress);
+      return this;
+    }
+
+    /**
+     * New fake-IP mappings each client may cause: {@code perSecond} with bursts of {@code burst};
+     * default {@value AllocationQuota#PER_SECOND} a second, bursts of {@value
+     * AllocationQuota#BURST}. Zero turns the quota off.
+     */
+    public Builder allocationQuota(double perSecond, int burst) {
+      this.quota = perSecond == 0 ? null : new AllocationQuota(perSecond, burst, TimeSource.SYSTEM);
+      return this;
+    }
+
+    Builder allocationQuota(AllocationQuota quota) {
+      this.quota = quota;
       return this;
     }
 

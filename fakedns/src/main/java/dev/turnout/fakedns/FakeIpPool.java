@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +29,13 @@ import org.slf4j.LoggerFactory;
  * <p>Addresses are allocated sequentially from the first address; once every address has been
  * handed out, the least recently used mapping (by {@link #addressFor} or {@link #nameFor}) is
  * reused — except a <em>pinned</em> one: while a live connection uses an address ({@link #pin},
- * reference counted, undone by {@link #unpin}) it is never handed to another name. When every
- * address is pinned, {@link #tryAddressFor} is empty (counted in {@link #exhaustedCount()} and
- * logged once per episode) and nothing is evicted. Names are compared case-insensitively and a
- * trailing dot is ignored.
+ * reference counted, undone by {@link #unpin}) it is never handed to another name. Pinned mappings
+ * leave the least-recently-used order while pinned (and come back as most recent), so eviction
+ * takes the head of that order in O(1) and never meets a pinned one. When every address is pinned,
+ * {@link #tryAddressFor} is empty (counted in {@link #exhaustedCount()} and logged once per
+ * episode) and nothing is evicted. A caller may make each new mapping ask a budget first (a
+ * per-client quota, {@link #tryAddressFor(String, BooleanSupplier)}). Names are compared
+ * case-insensitively and a trailing dot is ignored.
  *
  * <p>Thread-safe: one lock guards the maps. Lookups are a hash-map access under that lock, which is
  * plenty for DNS query rates and one reverse lookup per new connection. {@link #version()} grows
@@ -50,8 +54,9 @@ public final class FakeIpPool {
   private final long baseLow; // its last 8 (v6) or 4 (v4) bytes as an unsigned number
   private final int size;
 
-  // Access-ordered: iteration starts at the least recently used mapping.
+  // Unpinned mappings, access-ordered: iteration starts at the least recently used, the next to go.
   private final LinkedHashMap<String, Integer> byName = new LinkedHashMap<>(256, 0.75f, true);
+  private final Map<String, Integer> held = new HashMap<>(); // pinned mappings: never evicted
   private final Map<Integer, Integer> pins = new HashMap<>(); // offset -> reference count
   private final ArrayDeque<Integer> free = new ArrayDeque<>(); // unmapped offsets below cursor
   private String[] byOffset;
@@ -147,16 +152,31 @@ public final class FakeIpPool {
    * is pinned by a live connection.
    */
   public Optional<InetAddress> tryAddressFor(String name) {
+    return tryAddressFor(name, () -> true);
+  }
+
+  /**
+   * Like {@link #tryAddressFor(String)}, but a name without a mapping gets one only if {@code
+   * mayAllocate} says so (asked under the pool's lock, so it must be quick and must not call back);
+   * a known name is answered whatever it says.
+   */
+  public Optional<InetAddress> tryAddressFor(String name, BooleanSupplier mayAllocate) {
     String key = Names.normalize(Objects.requireNonNull(name, "name"));
     if (key.isEmpty()) {
       throw new IllegalArgumentException("no fake IP for the root name");
     }
     int offset;
     synchronized (this) {
-      Integer known = byName.get(key);
-      offset = known != null ? known : allocate(key);
+      Integer known = lookup(key);
+      offset = known != null ? known : mayAllocate.getAsBoolean() ? allocate(key) : -1;
     }
     return offset < 0 ? Optional.empty() : Optional.of(addressAt(offset));
+  }
+
+  /** The offset of {@code key}, touching an unpinned mapping; null if unmapped. */
+  private Integer lookup(String key) {
+    Integer offset = byName.get(key);
+    return offset != null ? offset : held.get(key);
   }
 
   /**
@@ -171,7 +191,7 @@ public final class FakeIpPool {
     synchronized (this) {
       String name = offset < byOffset.length ? byOffset[offset] : null;
       if (name != null) {
-        byName.get(name); // touch
+        lookup(name); // touch
       }
       return Optional.ofNullable(name);
     }
@@ -194,7 +214,12 @@ public final class FakeIpPool {
       return false;
     }
     synchronized (this) {
-      pins.merge(offset, 1, Integer::sum);
+      if (pins.merge(offset, 1, Integer::sum) == 1) {
+        String name = offset < byOffset.length ? byOffset[offset] : null;
+        if (name != null) {
+          held.put(name, byName.remove(name)); // out of the eviction order
+        }
+      }
     }
     return true;
   }
@@ -215,6 +240,10 @@ public final class FakeIpPool {
       }
       if (count == 1) {
         pins.remove(offset);
+        String name = offset < byOffset.length ? byOffset[offset] : null;
+        if (name != null) {
+          byName.put(name, held.remove(name)); // back, as the most recently used
+        }
       } else {
         pins.put(offset, count - 1);
       }
@@ -252,7 +281,7 @@ public final class FakeIpPool {
 
   /** Number of live mappings. */
   public synchronized int size() {
-    return byName.size();
+    return byName.size() + held.size();
   }
 
   /** Number of addresses in the range. */
@@ -326,22 +355,16 @@ public final class FakeIpPool {
     }
   }
 
-  /** Frees the least recently used unpinned mapping; -1 if all are pinned. */
+  /** Frees the least recently used unpinned mapping, in O(1); -1 if all are pinned. */
   private int evictLeastRecentlyUsed() {
-    // A pinned head entry is touched (moved to the tail) so later scans do not revisit it.
-    for (int scanned = byName.size(); scanned > 0; scanned--) {
-      Iterator<Map.Entry<String, Integer>> it = byName.entrySet().iterator();
-      Map.Entry<String, Integer> head = it.next();
-      int offset = head.getValue();
-      if (pins.containsKey(offset)) {
-        byName.get(head.getKey());
-        continue;
-      }
-      it.remove();
-      byOffset[offset] = null;
-      return offset;
+    Iterator<Map.Entry<String, Integer>> it = byName.entrySet().iterator();
+    if (!it.hasNext()) {
+      return -1;
     }
-    return -1;
+    int offset = it.next().getValue();
+    it.remove();
+    byOffset[offset] = null;
+    return offset;
   }
 
   /** One remembered mapping, for persistence. */
@@ -351,9 +374,12 @@ public final class FakeIpPool {
   record State(byte[] first, int size, int cursor, List<Mapping> mappings) {}
 
   synchronized State snapshot() {
-    List<Mapping> list = new ArrayList<>(byName.size());
+    List<Mapping> list = new ArrayList<>(byName.size() + held.size());
     for (Map.Entry<String, Integer> e : byName.entrySet()) {
       list.add(new Mapping(e.getValue(), e.getKey()));
+    }
+    for (Map.Entry<String, Integer> e : held.entrySet()) {
+      list.add(new Mapping(e.getValue(), e.getKey())); // in use: as recent as can be
     }
     return new State(base.clone(), size, cursor, list);
   }
@@ -368,11 +394,12 @@ public final class FakeIpPool {
       throw new IllegalArgumentException("state is for another range");
     }
     byName.clear();
+    held.clear();
     Arrays.fill(byOffset, null);
     int maxOffset = -1;
     for (Mapping m : state.mappings()) {
       String key = m.name() == null ? "" : Names.normalize(m.name());
-      if (m.offset() < 0 || m.offset() >= size || key.isEmpty() || byName.containsKey(key)) {
+      if (m.offset() < 0 || m.offset() >= size || key.isEmpty() || lookup(key) != null) {
         continue;
       }
       ensureCapacity(m.offset());
@@ -380,7 +407,7 @@ public final class FakeIpPool {
         continue;
       }
       byOffset[m.offset()] = key;
-      byName.put(key, m.offset());
+      (pins.containsKey(m.offset()) ? held : byName).put(key, m.offset());
       maxOffset = Math.max(maxOffset, m.offset());
     }
     cursor = Math.min(size, maxOffset + 1);
@@ -391,7 +418,7 @@ public final class FakeIpPool {
       }
     }
     version++;
-    return byName.size();
+    return byName.size() + held.size();
   }
 
   private int offsetOf(InetAddress address) {

@@ -1,5 +1,6 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.PrivateFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -55,6 +56,7 @@ public final class FakeIpStore implements Closeable {
   private final ScheduledExecutorService writer;
   private final long[] savedVersions;
   private boolean fileIsGood; // FILE was read successfully or written by us: may become FILE.bak
+  private boolean failing; // the last write failed (disk full, read-only): said once, until fixed
   private long writes;
   private final int loaded;
 
@@ -82,7 +84,8 @@ public final class FakeIpStore implements Closeable {
   /**
    * Loads {@code file} (or its backup) into {@code pools} and starts writing snapshots at most once
    * per {@code interval}. Mappings of a range that is no longer configured are dropped, with a log
-   * line. The directory of {@code file} is created if missing.
+   * line. The directory of {@code file} is created ({@code 0700}) if missing; the files written are
+   * {@code 0600}.
    *
    * @throws IllegalArgumentException if {@code pools} is empty or {@code interval} is not positive
    * @throws IOException if the directory cannot be created
@@ -92,7 +95,7 @@ public final class FakeIpStore implements Closeable {
     if (pools.isEmpty() || interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("need at least one pool and a positive interval");
     }
-    Files.createDirectories(file.toAbsolutePath().getParent());
+    PrivateFiles.directory(file.toAbsolutePath().getParent());
     return new FakeIpStore(file, pools, interval);
   }
 
@@ -126,11 +129,31 @@ public final class FakeIpStore implements Closeable {
     writes++;
   }
 
-  private void flushQuietly() {
+  /**
+   * Writes if due; a failure (a full disk, a read-only directory) is logged once, not every second,
+   * and the mappings go on living in memory; the next success says so.
+   */
+  private synchronized void flushQuietly() {
     try {
       flush();
+      if (failing) {
+        failing = false;
+        log.info("fake-IP mappings are saved to {} again", file);
+      }
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot save fake-IP mappings to {}: {}", file, e.toString());
+      if (!failing) {
+        failing = true;
+        log.warn(
+            "cannot save fake-IP mappings to {}: {}; they are kept in memory only, and saving is"
+                + " retried every interval",
+            file,
+            e.toString());
+      }
+      try {
+        Files.deleteIfExists(temp); // a partial snapshot would only take space
+      } catch (IOException ignored) {
+        // the directory is not writable either: nothing was left there
+      }
     }
   }
 
@@ -147,12 +170,7 @@ public final class FakeIpStore implements Closeable {
   }
 
   private void write(byte[] content) throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(
-            temp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch = PrivateFiles.openForWriting(temp)) { // it lists every name: 0600
       ByteBuffer buffer = ByteBuffer.wrap(content);
       while (buffer.hasRemaining()) {
         ch.write(buffer);

@@ -1,5 +1,6 @@
 package dev.turnout.fakedns;
 
+import java.net.InetAddress;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,11 @@ final class QueryProcessor {
    * without EDNS); otherwise to 65535. Never throws and never completes exceptionally.
    */
   CompletionStage<byte[]> process(byte[] wire, boolean udp) {
+    return process(wire, udp, null);
+  }
+
+  /** {@link #process(byte[], boolean)} for {@code client}, whose fake-IP quota it uses. */
+  CompletionStage<byte[]> process(byte[] wire, boolean udp, InetAddress client) {
     queries.increment();
     if (wire.length < Header.LENGTH) {
       return drop(Drop.SHORT_HEADER, null);
@@ -75,7 +81,7 @@ final class QueryProcessor {
     }
     int limit = udp ? udpLimit(query) : TCP_MAX;
     return handler
-        .handle(query)
+        .handle(query, client)
         .handle(
             (response, error) -> {
               try {

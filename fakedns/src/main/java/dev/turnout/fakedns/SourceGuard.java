@@ -1,14 +1,8 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
@@ -23,21 +17,23 @@ import org.slf4j.LoggerFactory;
  * with spoofed sources; TCP cannot be spoofed and is not limited. Local sources are never limited:
  * the kernel drops packets from outside that claim a local source address.
  *
+ * <p>Per-source buckets live in {@link RateBuckets}: at most {@value #MAX_BUCKETS}, evicted one at
+ * a time by frequency and idleness, so a spray of spoofed sources neither grows memory nor resets
+ * the bucket of the source that really floods.
+ *
  * <p>Thread-safe; the local address set is refreshed by {@link #refreshLocalAddresses()}, which the
  * server calls every few seconds.
  */
 final class SourceGuard {
   private static final Logger log = LoggerFactory.getLogger(SourceGuard.class);
-  private static final int MAX_BUCKETS = 65_536;
+  static final int MAX_BUCKETS = 65_536;
   private static final long LOG_EVERY_NANOS = 60_000_000_000L;
 
   private final boolean allowLan;
   private final Predicate<InetAddress> trusted;
-  private final double ratePerNano;
-  private final double burst;
+  private final RateBuckets<InetAddress> buckets; // null: no rate limit
   private final TimeSource ticker;
-  private volatile Set<InetAddress> local = Set.of();
-  private final Map<InetAddress, Bucket> buckets = new ConcurrentHashMap<>();
+  private final LocalAddresses local = LocalAddresses.ofInterfaces();
   private final AtomicLong lastLog = new AtomicLong(Long.MIN_VALUE);
   final LongAdder refused = new LongAdder();
   final LongAdder rateLimited = new LongAdder();
@@ -51,23 +47,15 @@ final class SourceGuard {
       TimeSource ticker) {
     this.allowLan = allowLan;
     this.trusted = trusted;
-    this.ratePerNano = perSecond / 1e9;
-    this.burst = Math.max(1, burst);
+    this.buckets =
+        perSecond == 0
+            ? null
+            : new RateBuckets<>(perSecond, Math.max(1, burst), MAX_BUCKETS, ticker);
     this.ticker = ticker;
-    refreshLocalAddresses();
   }
 
   void refreshLocalAddresses() {
-    Set<InetAddress> found = new HashSet<>();
-    try {
-      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        found.addAll(Collections.list(nic.getInetAddresses()));
-      }
-    } catch (SocketException e) {
-      log.debug("cannot list interface addresses: {}", e.toString());
-      return;
-    }
-    local = Set.copyOf(found);
+    local.refresh();
   }
 
   /** Whether {@code source} may open a TCP connection. */
@@ -90,14 +78,7 @@ final class SourceGuard {
       note("refused DNS client {}: not this host (allow-lan is off)", source);
       return false;
     }
-    if (ratePerNano == 0) {
-      return true;
-    }
-    if (buckets.size() > MAX_BUCKETS) {
-      buckets.clear(); // a spray of sources: start over rather than grow without bound
-    }
-    Bucket bucket = buckets.computeIfAbsent(source, a -> new Bucket(burst, ticker.nanoTime()));
-    if (bucket.take(ticker.nanoTime(), ratePerNano, burst)) {
+    if (buckets == null || buckets.take(source)) {
       return true;
     }
     rateLimited.increment();
@@ -105,8 +86,13 @@ final class SourceGuard {
     return false;
   }
 
+  /** Remote sources holding a bucket now; for tests. */
+  long trackedSources() {
+    return buckets == null ? 0 : buckets.keys();
+  }
+
   private boolean isLocal(InetAddress source) {
-    return source.isLoopbackAddress() || local.contains(source) || trusted.test(source);
+    return local.contains(source) || trusted.test(source);
   }
 
   private void note(String message, InetAddress source) {
@@ -115,26 +101,6 @@ final class SourceGuard {
     if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_NANOS)
         && lastLog.compareAndSet(last, now)) {
       log.warn(message + " (further ones this minute are only counted)", source);
-    }
-  }
-
-  private static final class Bucket {
-    private double tokens;
-    private long updated;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.updated = now;
-    }
-
-    synchronized boolean take(long now, double perNano, double burst) {
-      tokens = Math.min(burst, tokens + (now - updated) * perNano);
-      updated = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return true;
-      }
-      return false;
     }
   }
 }

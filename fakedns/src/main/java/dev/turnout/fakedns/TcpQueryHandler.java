@@ -3,9 +3,11 @@ package dev.turnout.fakedns;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * DNS over TCP (RFC 7766): 2-byte length framing, any number of queries per connection, answers
@@ -24,19 +26,28 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private long lastActivity;
 
   private final SourceGuard guard;
+  private final Function<InetSocketAddress, InetAddress> clients;
+  private InetAddress client;
 
-  TcpQueryHandler(QueryProcessor processor, Duration idleTimeout, SourceGuard guard) {
+  TcpQueryHandler(
+      QueryProcessor processor,
+      Duration idleTimeout,
+      SourceGuard guard,
+      Function<InetSocketAddress, InetAddress> clients) {
     this.processor = processor;
     this.idleNanos = idleTimeout.toNanos();
     this.guard = guard;
+    this.clients = clients;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer
-        && !guard.admitConnection(peer.getAddress())) {
-      ctx.close();
-      return;
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+      if (!guard.admitConnection(peer.getAddress())) {
+        ctx.close();
+        return;
+      }
+      client = clients.apply(peer);
     }
     buffer = ctx.alloc().buffer(512);
     lastActivity = System.nanoTime();
@@ -76,7 +87,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
       ctx.channel().config().setAutoRead(false);
     }
     processor
-        .process(wire, false)
+        .process(wire, false, client)
         .thenAccept(answer -> ctx.executor().execute(() -> respond(ctx, answer)));
   }
 

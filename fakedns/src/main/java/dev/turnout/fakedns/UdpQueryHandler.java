@@ -7,17 +7,24 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.Function;
 
 /** One datagram, one query: hands the bytes to the processor and sends its answer back. */
 @ChannelHandler.Sharable
 final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
   private final QueryProcessor processor;
   private final SourceGuard guard;
+  private final Function<InetSocketAddress, InetAddress> clients;
 
-  UdpQueryHandler(QueryProcessor processor, SourceGuard guard) {
+  UdpQueryHandler(
+      QueryProcessor processor,
+      SourceGuard guard,
+      Function<InetSocketAddress, InetAddress> clients) {
     this.processor = processor;
     this.guard = guard;
+    this.clients = clients;
   }
 
   @Override
@@ -29,7 +36,7 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
     byte[] wire = ByteBufUtil.getBytes(packet.content());
     Channel channel = ctx.channel();
     processor
-        .process(wire, true)
+        .process(wire, true, clients.apply(sender))
         .thenAccept(
             answer -> {
               if (answer != null && channel.isActive()) {

@@ -81,7 +81,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     this.timeout = transport.timeout();
     List<ServerClient> list = new ArrayList<>();
     for (Nameserver ns : servers) {
-      list.add(transport.client(ns, b.bootstrap));
+      list.add(transport.limited(ns, b.bootstrap));
     }
     this.clients = List.copyOf(list);
     this.addresses =

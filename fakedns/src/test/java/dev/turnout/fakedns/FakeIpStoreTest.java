@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -154,5 +155,44 @@ class FakeIpStoreTest {
       random.nextBytes(b);
       assertThat(FakeIpStore.decode(b)).isEmpty();
     }
+  }
+
+  /** Issue 14, defect 6: fakeip.cache was world-readable (0644 in a 0755 directory). */
+  @Test
+  void theFileAndTheDirectoryItCreatesArePrivate() throws Exception {
+    Path file = dir.resolve("state/deeper/fakeip.cache");
+    FakeIpPool pool = pool();
+    pool.addressFor("secret.example.com");
+    FakeIpStore.open(file, List.of(pool), NEVER).close();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+        .isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state"))))
+        .isEqualTo("rwx------");
+  }
+
+  /** A full disk or read-only directory: the mappings live on in memory and saving resumes. */
+  @Test
+  void aSnapshotThatCannotBeWrittenIsRetriedWithoutStoppingTheStore() throws Exception {
+    Path file = dir.resolve("fakeip.cache");
+    Path blocker = dir.resolve("fakeip.cache.tmp");
+    Files.createDirectory(blocker); // the temporary file cannot be opened for writing
+    Files.writeString(blocker.resolve("x"), "x");
+    FakeIpPool pool = pool();
+    try (FakeIpStore store = FakeIpStore.open(file, List.of(pool), Duration.ofMillis(20))) {
+      pool.addressFor("kept.example.com");
+      Thread.sleep(200);
+      assertThat(store.writes()).isZero();
+      assertThat(pool.nameFor(pool.addressFor("kept.example.com"))).contains("kept.example.com");
+      Files.delete(blocker.resolve("x"));
+      Files.delete(blocker);
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (store.writes() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(store.writes()).isPositive();
+    }
+    assertThat(Files.exists(file)).isTrue();
   }
 }

@@ -2,6 +2,14 @@ package dev.turnout.fakedns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.TimeSource;
+import dev.turnout.testing.Fuzz;
+import dev.turnout.testing.LeakCheck;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -23,10 +31,11 @@ import org.xbill.DNS.Type;
  * failure reproduces; the seed and case number are in the assertion message.
  */
 class QueryProcessorFuzzTest {
-  private static final long SEED = 0x7e57_d05L;
-  // One million messages in all, within the unit-test budget (about 15 s here).
-  private static final int RANDOM_CASES = 300_000;
-  private static final int MUTATED_CASES = 700_000;
+  private static final long SEED = Fuzz.seed(0x7e57_d05L);
+  // A seeded slice in CI (bench/fuzz.sh: a million), 3 random messages to 7 mutated ones.
+  private static final int CASES = Fuzz.iterations(200_000);
+  private static final int RANDOM_CASES = CASES * 3 / 10;
+  private static final int MUTATED_CASES = CASES - RANDOM_CASES;
 
   private final SplittableRandom random = new SplittableRandom(SEED);
   private int forwarderCalls;
@@ -92,6 +101,36 @@ class QueryProcessorFuzzTest {
     assertThat(handler.fakeAnswers.sum()).isGreaterThan(MUTATED_CASES / 100);
     assertThat(handler.forwarded.sum()).isGreaterThan(MUTATED_CASES / 100);
     assertThat(processor.malformed.sum()).isGreaterThan(MUTATED_CASES / 100);
+  }
+
+  /** The same messages as datagrams through the UDP server's handler: every buffer released. */
+  @Test
+  void mutatedDatagramsThroughTheUdpHandlerLeakNothing() throws Exception {
+    List<byte[]> seeds = seeds();
+    InetSocketAddress client = new InetSocketAddress("203.0.113.9", 5353);
+    try (LeakCheck leaks = LeakCheck.paranoid()) {
+      EmbeddedChannel udp =
+          new EmbeddedChannel(
+              new UdpQueryHandler(
+                  processor,
+                  new SourceGuard(true, a -> false, 0, 0, TimeSource.SYSTEM),
+                  InetSocketAddress::getAddress));
+      int cases = Math.max(1_000, CASES / 20);
+      for (int i = 0; i < cases; i++) {
+        byte[] wire =
+            i % 3 == 0
+                ? Fuzz.bytes(random, random.nextInt(600))
+                : mutate(seeds.get(random.nextInt(seeds.size())).clone());
+        udp.writeInbound(
+            new DatagramPacket(
+                PooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire), null, client));
+        for (Object out; (out = udp.readOutbound()) != null; ) {
+          ReferenceCountUtil.release(out);
+        }
+      }
+      udp.finishAndReleaseAll();
+      leaks.assertNoLeaks();
+    }
   }
 
   private void check(byte[] wire, int caseNo) {

@@ -50,4 +50,36 @@ class SourceGuardTest {
     }
     assertThat(guard.rateLimited.sum()).isEqualTo(1 + 7 + 5);
   }
+
+  /**
+   * Issue 14, defect 6: past 65,536 sources every bucket was cleared, so a spray of spoofed sources
+   * reset the real flooder's limit. Buckets are now a bounded cache that keeps frequent sources.
+   */
+  @Test
+  void aSprayOfSpoofedSourcesNeitherGrowsMemoryNorResetsTheFloodersBucket() throws Exception {
+    SourceGuard guard = new SourceGuard(true, a -> false, 10, 5, time);
+    InetAddress flooder = InetAddress.getByName("198.51.100.66");
+    for (int i = 0; i < 50; i++) {
+      guard.admitDatagram(flooder); // its burst spent, and seen often
+    }
+    int admitted = 0;
+    for (int i = 0; i < 200_000; i++) {
+      byte[] spoofed = {(byte) 203, 0, (byte) (i >> 8), (byte) i};
+      guard.admitDatagram(InetAddress.getByAddress(spoofed));
+      if (i % 1000 == 0) {
+        admitted += guard.admitDatagram(flooder) ? 1 : 0;
+      }
+    }
+    assertThat(admitted).isZero(); // no time passed: still empty, never reset
+    assertThat(guard.trackedSources()).isLessThanOrEqualTo(SourceGuard.MAX_BUCKETS);
+  }
+
+  @Test
+  void aBucketIdleLongEnoughToBeFullAgainIsForgotten() throws Exception {
+    SourceGuard guard = new SourceGuard(true, a -> false, 10, 5, time);
+    guard.admitDatagram(InetAddress.getByName("198.51.100.7"));
+    assertThat(guard.trackedSources()).isEqualTo(1);
+    time.advance(Duration.ofSeconds(2)); // 5 tokens at 10/s: full after 0.5 s, kept at least 1 s
+    assertThat(guard.trackedSources()).isZero();
+  }
 }

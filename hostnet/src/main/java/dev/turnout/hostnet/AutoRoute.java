@@ -29,6 +29,14 @@ import java.util.Objects;
  * With {@code strictRoute}, IPv6 (not served yet) cannot leak around the TUN: marked sockets,
  * link-local and multicast keep the main table, everything else is {@code unreachable}.
  *
+ * <p>Gateway mode ({@code allow-lan}) needs {@code net.ipv4.ip_forward=1}. When it was off, turning
+ * it on must not make the host a router for everything: two more rules at {@code priority + 1},
+ * ahead of the exclusions, let forwarding serve the TUN only — packets the TUN hands back ({@code
+ * iif <tun>}) keep the main table, and every other packet not sent by this host ({@code not iif
+ * lo}) looks up T, so another host's traffic is relayed under the rules (exclusions and main's
+ * specific routes included) instead of being forwarded around Turnout. When forwarding was on
+ * already (a Docker host, a router), something else relies on it, and it is left alone.
+ *
  * <p>Reverse-path filtering: with {@code rp_filter=1} (strict) on the TUN, packets the NAT writes
  * back (source = the remote address) pass, because the reverse route of any remote address is
  * {@code default dev <tun>} in table T for an unmarked lookup. Gateway mode needs {@code
@@ -46,6 +54,9 @@ public final class AutoRoute {
 
   /** Size of the priority block; rules use {@code priority .. priority + BLOCK - 1}. */
   public static final int BLOCK = 10;
+
+  private static final String FORWARDING = "net.ipv4.ip_forward";
+  private static final String FORWARDING_ON = "1";
 
   private final String device;
   private final int table;
@@ -123,12 +134,26 @@ public final class AutoRoute {
   }
 
   /**
-   * Applies the plan (and {@code net.ipv4.ip_forward=1} in gateway mode) through {@code changes}.
-   * On failure the caller closes {@code changes}, which undoes what was applied.
+   * Gateway mode when forwarding was off: the rules that make forwarding serve the TUN only (see
+   * the class comment), applied before forwarding is turned on.
+   */
+  public List<Step> forwardOnlyIntoTheTun() {
+    return List.of(
+        rule("-4", priority + 1, "iif", device, "lookup", "main"),
+        rule("-4", priority + 1, "not", "iif", "lo", "lookup", Integer.toString(table)));
+  }
+
+  /**
+   * Applies the plan (and, in gateway mode, {@code net.ipv4.ip_forward=1} with {@link
+   * #forwardOnlyIntoTheTun} when forwarding was off) through {@code changes}. On failure the caller
+   * closes {@code changes}, which undoes what was applied.
    */
   public void apply(HostChanges changes) throws IOException {
-    if (gateway) {
-      changes.setSysctl("net.ipv4.ip_forward", "1");
+    if (gateway && !FORWARDING_ON.equals(changes.sysctl(FORWARDING))) {
+      for (Step step : forwardOnlyIntoTheTun()) {
+        changes.addRule(step.family(), step.spec());
+      }
+      changes.setSysctl(FORWARDING, FORWARDING_ON);
     }
     for (Step step : plan()) {
       if (step.rule()) {

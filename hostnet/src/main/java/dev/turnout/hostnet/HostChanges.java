@@ -191,6 +191,14 @@ public final class HostChanges implements Closeable {
     apply(new Change.Route(family(family), List.copyOf(spec)));
   }
 
+  /** The value of a sysctl now ({@code sysctl -n}). */
+  public synchronized String sysctl(String key) throws IOException {
+    if (!key.matches("[a-z0-9_.\\-/]+")) {
+      throw new IllegalArgumentException("bad sysctl key " + key);
+    }
+    return commands.check(List.of("sysctl", "-n", key)).strip();
+  }
+
   /** Sets a sysctl, remembering the old value. No change (nothing journaled) if already set. */
   public synchronized void setSysctl(String key, String value) throws IOException {
     if (!key.matches("[a-z0-9_.\\-/]+")) {

@@ -79,7 +79,9 @@ final class Journal implements AutoCloseable {
   static List<Change> read(Path path) throws IOException {
     String text;
     try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
+      // Bytes that are not UTF-8 (a damaged file) become U+FFFD: their line fails validation and
+      // is skipped like any other unreadable line, instead of failing the whole journal.
+      text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       return List.of();
     }

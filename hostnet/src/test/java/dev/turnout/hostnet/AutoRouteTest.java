@@ -86,11 +86,49 @@ class AutoRouteTest {
     crashed.abandon();
     host.log.clear();
 
-    int sysctls = before.equals("0") ? 1 : 0;
-    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + sysctls);
+    int ours = before.equals("0") ? 1 + gateway().forwardOnlyIntoTheTun().size() : 0;
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(gateway().plan().size() + ours);
     assertThat(host.sysctls).containsEntry(FORWARDING, before);
     assertThat(host.log.stream().filter(line -> line.startsWith("sysctl -q -w")).toList())
         .isEqualTo(before.equals("0") ? List.of("sysctl -q -w net.ipv4.ip_forward=0") : List.of());
+  }
+
+  /**
+   * Issue 14, defect 6: gateway mode turned on ip_forward with no forward filter. Forwarding it
+   * turns on serves the TUN only, by rules journaled before it and undone with it.
+   */
+  @Test
+  void forwardingTurnedOnServesOnlyTheTunAndIsFilteredBeforeItIsOn() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "0");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      assertThat(commands.subList(0, 3))
+          .containsExactly(
+              "ip -4 rule add priority 9001 iif turnout0 lookup main",
+              "ip -4 rule add priority 9001 not iif lo lookup 2022",
+              "sysctl -q -w net.ipv4.ip_forward=1");
+      assertThat(Journal.read(dir.resolve(HostChanges.JOURNAL)))
+          .contains(
+              new Change.Rule(
+                  "-4", List.of("priority", "9001", "not", "iif", "lo", "lookup", "2022")));
+    }
+    assertThat(host.log)
+        .contains(
+            "ip -4 rule del priority 9001 not iif lo lookup 2022",
+            "ip -4 rule del priority 9001 iif turnout0 lookup main");
+    assertThat(host.sysctls).containsEntry(FORWARDING, "0");
+  }
+
+  @Test
+  void forwardingThatWasOnAlreadyGetsNoFilter() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway().apply(changes);
+    }
+    assertThat(host.log).noneMatch(line -> line.contains("iif"));
   }
 
   private static AutoRoute gateway() {

@@ -5,7 +5,9 @@ import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
@@ -13,6 +15,7 @@ import dev.turnout.relay.HalfCloseSafeEpoll;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -71,22 +74,34 @@ final class Assembly {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("turnout-providers"));
     onStop.accept(scheduler::shutdownNow);
+    LocalAddresses local = LocalAddressWatch.start(onStop);
     LiveRouting routing = new LiveRouting();
     Connections connections = new Connections(routing::chain);
     Foundation base =
         new Foundation(
-            plan, pool, pool6, loops, scheduler, connections, new ProcessLookup(Path.of("/proc")));
+            plan,
+            pool,
+            pool6,
+            loops,
+            scheduler,
+            connections,
+            new ProcessLookup(Path.of("/proc")),
+            local);
 
     Generation first = Generation.build(config, base, null);
     routing.swap(first);
     onStop.accept(() -> routing.current().close());
     first.start(base);
     SharedRelay relay = SharedRelay.start(routing, connections, onStop);
+    NatTable nat = null;
     if (config.tun().enable()) {
-      TunPath.start(config, pool, routing, relay, loops, host, onStop);
+      nat = TunPath.start(config, pool, routing, relay, loops, host, local, onStop);
     }
     InboundAssembly.start(config, relay, routing, pools, loops, onStop);
-    DnsServer dns = config.dns().enable() ? startDns(first) : null;
+    DnsServer dns =
+        config.dns().enable()
+            ? startDns(first, new DnsClients(Generation.ownRange(plan), plan.tunInetAddress(), nat))
+            : null;
     Reloader reloader = new Reloader(config.file(), base, routing, dns);
     onStop.accept(reloader);
     reloader.onHangup();
@@ -108,13 +123,22 @@ final class Assembly {
   /** Mappings survive restarts: apps that cached an answer keep reaching the same name. */
   private void keepFakeIps(List<FakeIpPool> pools) throws Exception {
     Path file = config.files().stateDir().resolve("fakeip.cache");
-    FakeIpStore store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    FakeIpStore store;
+    try {
+      store = FakeIpStore.open(file, pools, Duration.ofSeconds(1));
+    } catch (IOException e) { // a read-only or full disk: run, and say what is not kept
+      log.warn(
+          "dns: cannot keep fake-IP mappings in {} ({}): they live in memory only",
+          file,
+          e.toString());
+      return;
+    }
     onStop.accept(store); // closed after the DNS server and the relay: a last snapshot
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
   /** The DNS listener, answering with the first generation's handler until a reload. */
-  private DnsServer startDns(Generation first) throws Exception {
+  private DnsServer startDns(Generation first, DnsClients clients) throws Exception {
     TurnoutConfig.Dns dns = config.dns();
     // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
     // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
@@ -124,7 +148,8 @@ final class Assembly {
             first.dns,
             DnsServer.Options.defaults()
                 .withAllowLan(config.fakeDns().allowLan())
-                .withTrusted(Generation.ownRange(config.plan())));
+                .withTrusted(Generation.ownRange(config.plan()))
+                .withClients(clients));
     onStop.accept(server);
     log.info("dns: fake-IP server on {} (udp, tcp)", dns.listen());
     if (dns.systemResolver()) {

@@ -81,8 +81,11 @@ final class DnsOutbounds implements UpstreamDialer {
           new IOException("no proxy or group named " + via + " for DNS server " + host));
     }
     CompletableFuture<Channel> result = new CompletableFuture<>();
+    // The configuration names the server: DIRECT may reach it even on this host.
+    Destination server =
+        new Destination(name, address.getAddress(), address.getPort(), Destination.ANY_LOCAL);
     outbound
-        .connect(new Destination(name, address.getAddress(), address.getPort()), loops.next())
+        .connect(server, loops.next())
         .addListener(
             f -> {
               if (f.isSuccess()) {

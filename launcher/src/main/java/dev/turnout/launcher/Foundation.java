@@ -2,6 +2,7 @@ package dev.turnout.launcher;
 
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.relay.Connections;
 import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,10 +10,10 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The parts of a running Turnout that outlive every reload, which each {@link Generation} builds
  * on: the address plan, the fake-IP pools (so no application's cached answer is invalidated), the
- * event loops, one scheduler for provider refreshes and retirements, the live connections and the
- * process lookup. The TUN, NAT, relays, local proxy listeners and DNS listener are long-lived too;
- * they reach the current generation through {@link LiveRouting}. {@code pool6} is null without
- * {@code dns.ipv6}.
+ * event loops, one scheduler for provider refreshes and retirements, the live connections, the
+ * process lookup and this host's addresses (which DIRECT reaches only where a rule names them). The
+ * TUN, NAT, relays, local proxy listeners and DNS listener are long-lived too; they reach the
+ * current generation through {@link LiveRouting}. {@code pool6} is null without {@code dns.ipv6}.
  */
 record Foundation(
     AddressPlan plan,
@@ -21,4 +22,5 @@ record Foundation(
     EventLoopGroup loops,
     ScheduledExecutorService scheduler,
     Connections connections,
-    ProcessLookup processes) {}
+    ProcessLookup processes,
+    LocalAddresses local) {}

@@ -110,6 +110,7 @@ final class Generation {
           new Dialer(
               dnsParts.assembly.dialing(),
               ownRange(base.plan()),
+              base.local(), // DIRECT reaches this host only where a rule names it
               config.tun().routingMark(),
               config.proxies().interfaceName(),
               DIAL_TIMEOUT_MILLIS);
@@ -260,7 +261,8 @@ final class Generation {
             .filter(
                 dnsParts.assembly.fakeIpFilter(),
                 DomainFilter.Mode.parse(config.fakeDns().filterMode()))
-            .hosts(dnsParts.assembly.answerHosts());
+            .hosts(dnsParts.assembly.answerHosts())
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4());
     if (base.pool6() != null) {
       handler.ipv6Pool(base.pool6());
     }

@@ -95,7 +95,12 @@ final class RuleRouter implements Router {
         decision.ruleSet() == null
             ? decision.source()
             : decision.source() + " via " + decision.ruleSet();
-    return new Route(decision.policy(), decision.rule(), source, outbounds.get(decision.policy()));
+    return new Route(
+        decision.policy(),
+        decision.rule(),
+        source,
+        outbounds.get(decision.policy()),
+        LocalPermits.of(decision));
   }
 
   /** Only when some rule resolves a name or looks up the owning process, in rule mode. */

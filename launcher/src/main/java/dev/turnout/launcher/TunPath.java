@@ -10,6 +10,7 @@ import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
 import dev.turnout.relay.udp.UdpRelay;
@@ -35,13 +36,19 @@ final class TunPath {
 
   private TunPath() {}
 
-  static void start(
+  /**
+   * Starts the captured data path; returns its NAT table.
+   *
+   * @param local this host's addresses: without {@code allow-lan} only they start flows
+   */
+  static NatTable start(
       TurnoutConfig config,
       FakeIpPool pool,
       LiveRouting routing,
       SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
+      LocalAddresses local,
       Consumer<Closeable> onStop)
       throws IOException, InterruptedException {
     AddressPlan plan = config.plan();
@@ -103,8 +110,12 @@ final class TunPath {
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
     rewriter.flowFilter(routing);
+    if (!config.fakeDns().allowLan()) {
+      rewriter.localSources(local::containsIpv4); // other hosts' flows are dropped, counted
+    }
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", relayAddress);
+    return nat;
   }
 
   /**

@@ -34,7 +34,7 @@ class CommandLineTest {
   void checkAcceptsEveryProxyTypeAndTransportOfASubscription() {
     Cli.Run run = run("check", "-c", "src/test/resources/subscription.yaml");
     assertThat(run.exit()).as(run.err()).isZero();
-    assertThat(run.out()).contains("OK");
+    assertThat(run.out()).contains("OK").contains("36 usable, 0 unsupported");
     // Only the notes shown once per load: no certificate check, no browser hello, no early data.
     assertThat(run.err())
         .contains("skip-cert-verify is on")

@@ -7,6 +7,7 @@ import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
 import io.netty.channel.EventLoopGroup;
@@ -69,7 +70,8 @@ class ReloaderTest {
             loops,
             scheduler,
             new Connections(routing::chain),
-            new ProcessLookup(Path.of("/proc")));
+            new ProcessLookup(Path.of("/proc")),
+            LocalAddresses.ofInterfaces());
     routing.swap(Generation.build(config, base, null));
     reloader = new Reloader(file, base, routing, null);
   }

@@ -26,6 +26,11 @@ public enum DropReason {
    * yet (a SYN flood): the SYN is dropped, as a full listen queue would.
    */
   TOO_MANY_PENDING(true),
+  /**
+   * A new flow from a host other than this one while only this host may start flows ({@code
+   * allow-lan} off): forwarded traffic of other hosts (or containers) is not relayed.
+   */
+  NOT_LOCAL_SOURCE(true),
   /** The rewritten packet could not be written back to the TUN. */
   WRITE_FAILED(true);
 

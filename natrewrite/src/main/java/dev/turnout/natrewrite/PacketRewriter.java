@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *       (that would claim any host is up), unless the launcher widens the echo range.
  *   <li>Early verdict: a {@link FlowFilter} may reject or drop a new flow before it costs a NAT
  *       entry or a socket.
+ *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
+ *       accepts (this host, when {@code allow-lan} is off); a new flow from any other host is
+ *       dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}), hijacked DNS included.
  * </ul>
  *
  * Only addresses, ports and the ICMP type change; the IPv4, TCP, UDP and ICMP checksums are patched
@@ -64,6 +68,7 @@ public final class PacketRewriter {
   private final boolean hijackTcp;
   private final Ipv4Range echoRange;
   private final FlowFilter filter;
+  private final IntPredicate localSource; // null: any host may start flows
   private final NatTable natTable;
   private final Counters counters = new Counters();
 
@@ -118,6 +123,7 @@ public final class PacketRewriter {
             ? b.echoRange
             : b.captureAll ? null : new Ipv4Range(capturedFirst, capturedLast);
     this.filter = b.filter;
+    this.localSource = b.localSource;
     this.natTable = b.natTable;
   }
 
@@ -271,6 +277,9 @@ public final class PacketRewriter {
       // entry is a new connection from a reused port and gets a fresh session address.
       if (entry == null
           || (entry.state() != NatEntry.UNCLAIMED && entry.state() != NatEntry.IDLE)) {
+        if (!mayStartFlows(flow.sourceAddress)) {
+          return notLocal();
+        }
         FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
         if (!hijack) {
           judgement = judge(flow);
@@ -323,6 +332,9 @@ public final class PacketRewriter {
     FlowKey flow = flowProbe;
     NatEntry entry = natTable.lookup(flow);
     if (entry == null || entry.state() != NatEntry.IDLE) {
+      if (!mayStartFlows(flow.sourceAddress)) {
+        return notLocal();
+      }
       FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
       if (!hijack) {
         judgement = judge(flow);
@@ -354,6 +366,18 @@ public final class PacketRewriter {
         entry.targetPort);
     counters.forwarded.increment();
     return Verdict.FORWARD;
+  }
+
+  private boolean mayStartFlows(int source) {
+    return localSource == null || source == tunAddress || localSource.test(source);
+  }
+
+  private Verdict notLocal() {
+    return counters.drop(
+        DropReason.NOT_LOCAL_SOURCE,
+        "a new flow from another host ("
+            + Ipv4.format(flowProbe.sourceAddress)
+            + ") while allow-lan is off");
   }
 
   private FlowFilter.Judgement judge(FlowKey flow) {
@@ -514,6 +538,7 @@ public final class PacketRewriter {
     private boolean hijackTcp;
     private Ipv4Range echoRange;
     private FlowFilter filter;
+    private IntPredicate localSource;
 
     private Builder(Inet4Address tunAddress, int relayPort, NatTable natTable) {
       this.tunAddress = Objects.requireNonNull(tunAddress, "tunAddress");
@@ -567,6 +592,16 @@ public final class PacketRewriter {
     /** Consulted on the first packet of every new, non-hijacked flow. Default: accept all. */
     public Builder flowFilter(FlowFilter filter) {
       this.filter = filter;
+      return this;
+    }
+
+    /**
+     * Lets only sources that {@code local} accepts (IPv4 addresses as ints; the TUN address always)
+     * start new flows, for {@code allow-lan: false}; it is asked on the first packet of each flow,
+     * on the TUN thread, so it must be quick and must not block. Default: any source (gateway).
+     */
+    public Builder localSources(IntPredicate local) {
+      this.localSource = Objects.requireNonNull(local);
       return this;
     }
 

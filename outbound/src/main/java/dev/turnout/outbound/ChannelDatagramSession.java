@@ -1,11 +1,14 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.LogLimiter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DatagramSession} over one UDP channel whose pipeline holds a proxy's datagram codec:
@@ -15,6 +18,9 @@ import io.netty.util.concurrent.Promise;
  * Thread-safe, as {@link DatagramSession} requires.
  */
 public final class ChannelDatagramSession implements DatagramSession {
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelDatagramSession.class);
+  private static final LogLimiter FAILED = new LogLimiter(1, 5);
+
   private final Channel udp;
   private final Channel control;
   private final Promise<Void> closed;
@@ -44,8 +50,19 @@ public final class ChannelDatagramSession implements DatagramSession {
 
   @Override
   public void send(Destination destination, io.netty.buffer.ByteBuf payload) {
-    // A write on a closed channel fails its future and releases the message.
-    udp.writeAndFlush(new AddressedDatagram(destination, payload));
+    // A write on a closed channel, or one the codec cannot frame (a name no request carries),
+    // fails its future and releases the message: said at a limited rate, never thrown.
+    udp.writeAndFlush(new AddressedDatagram(destination, payload))
+        .addListener(
+            f -> {
+              if (!f.isSuccess() && udp.isActive() && FAILED.allow()) {
+                LOG.warn(
+                    "udp to {}: datagram dropped: {} ({} more not logged)",
+                    destination,
+                    f.cause().toString(),
+                    FAILED.takeSuppressed());
+              }
+            });
   }
 
   @Override

@@ -30,9 +30,12 @@ import java.util.function.Predicate;
  * servers. Names go through Turnout's own {@link HostResolver}; the returned addresses are raced
  * Happy-Eyeballs style (families interleaved, a new attempt every {@value #STAGGER_MILLIS} ms until
  * one connects). Addresses {@code forbidden} accepts (Turnout's TUN range, its own listeners) are
- * never dialed. When a routing mark or interface is configured, each socket gets it before connect
- * through {@link MarkedSockets}, which reads the mark back: a socket that does not carry it is
- * closed and the dial fails, so marked traffic can never leak onto Turnout's own routes.
+ * never dialed. DIRECT destinations ({@link #dial(Destination, EventLoop)}) are further refused
+ * this host's own addresses ({@code local}: loopback, unspecified, its interfaces) unless their
+ * {@link Destination#localPermit} lets them through; proxy servers may be local. When a routing
+ * mark or interface is configured, each socket gets it before connect through {@link
+ * MarkedSockets}, which reads the mark back: a socket that does not carry it is closed and the dial
+ * fails, so marked traffic can never leak onto Turnout's own routes.
  *
  * <p>Channels are returned connected, with auto-read off, TCP_NODELAY and half-closure on, and a
  * pipeline holding only a {@link HeldInbound} (named {@value #HELD}) that keeps anything read
@@ -44,16 +47,20 @@ public final class Dialer {
 
   private final HostResolver resolver;
   private final Predicate<InetAddress> forbidden;
+  private final Predicate<InetAddress> local;
   private final MarkedSockets marking;
   private final int connectTimeoutMillis;
 
   /**
+   * @param forbidden addresses never dialed, whatever for
+   * @param local this host's own addresses: DIRECT destinations only where permitted
    * @param routingMark SO_MARK for every socket, or 0 for none
    * @param interfaceName device to bind every socket to (SO_BINDTODEVICE), or null
    */
   public Dialer(
       HostResolver resolver,
       Predicate<InetAddress> forbidden,
+      Predicate<InetAddress> local,
       int routingMark,
       String interfaceName,
       int connectTimeoutMillis) {
@@ -62,12 +69,31 @@ public final class Dialer {
     }
     this.resolver = resolver;
     this.forbidden = forbidden;
+    this.local = local;
     this.marking = new MarkedSockets(routingMark, interfaceName);
     this.connectTimeoutMillis = connectTimeoutMillis;
   }
 
+  /** Treats no address as this host's own: for tests and checks that dial nothing real. */
+  public Dialer(
+      HostResolver resolver,
+      Predicate<InetAddress> forbidden,
+      int routingMark,
+      String interfaceName,
+      int connectTimeoutMillis) {
+    this(resolver, forbidden, a -> false, routingMark, interfaceName, connectTimeoutMillis);
+  }
+
   public Dialer(HostResolver resolver, Predicate<InetAddress> forbidden) {
     this(resolver, forbidden, 0, null, 10_000);
+  }
+
+  /**
+   * A dialer like this one (resolver, forbidden addresses, routing mark, timeout) whose sockets are
+   * bound to {@code device} instead: for tunnels whose plaintext side is a device of Turnout's own.
+   */
+  public Dialer onDevice(String device) {
+    return new Dialer(resolver, forbidden, marking.mark(), device, connectTimeoutMillis);
   }
 
   /** False for addresses Turnout must never send to (its own TUN range and listeners). */
@@ -75,15 +101,61 @@ public final class Dialer {
     return !forbidden.test(address);
   }
 
+  /** False for addresses DIRECT must not send to for {@code destination}: see {@link #dial}. */
+  public boolean allowedDirect(InetAddress address, Destination destination) {
+    return refusal(address, destination.localPermit()) == null;
+  }
+
+  /** Why {@code address} may not be dialed, or null if it may. */
+  private String refusal(InetAddress address, Predicate<InetAddress> localPermit) {
+    if (forbidden.test(address)) {
+      return "inside Turnout's own range or listeners";
+    }
+    if (localPermit != null && local.test(address) && !localPermit.test(address)) {
+      return "this host's own address (a rule such as IP-CIDR,"
+          + address.getHostAddress()
+          + (address instanceof Inet6Address ? "/128" : "/32")
+          + ",DIRECT allows it)";
+    }
+    return null;
+  }
+
+  /**
+   * Dials a DIRECT destination: as {@link #dial(String, InetAddress, int, EventLoop)}, and also
+   * refusing this host's own addresses unless the destination permits them, whether they were
+   * given, resolved or written as a literal name.
+   */
+  public Future<Channel> dial(Destination destination, EventLoop loop) {
+    return dial(
+        destination.host(),
+        destination.address(),
+        destination.port(),
+        loop,
+        destination.localPermit());
+  }
+
   int connectTimeoutMillis() {
     return connectTimeoutMillis;
   }
 
-  /** Resolves (unless {@code address} is given) and connects to the first address that answers. */
+  /**
+   * Resolves (unless {@code address} is given) and connects to the first address that answers: for
+   * proxy servers and the configuration's own downloads, which may be on this host.
+   */
   public Future<Channel> dial(String host, InetAddress address, int port, EventLoop loop) {
+    return dial(host, address, port, loop, null);
+  }
+
+  /** {@code localPermit} null: this host's own addresses are not checked. */
+  private Future<Channel> dial(
+      String host,
+      InetAddress address,
+      int port,
+      EventLoop loop,
+      Predicate<InetAddress> localPermit) {
     Promise<Channel> promise = loop.newPromise();
     if (address != null) {
-      race(List.of(address), port, loop, promise);
+      race(List.of(address), port, loop, promise, localPermit);
       return promise;
     }
     resolve(host, loop)
@@ -92,7 +164,7 @@ public final class Dialer {
               if (f.isSuccess()) {
                 @SuppressWarnings("unchecked")
                 List<InetAddress> addresses = (List<InetAddress>) f.getNow();
-                race(addresses, port, loop, promise);
+                race(addresses, port, loop, promise, localPermit);
               } else {
                 promise.tryFailure(f.cause());
               }
@@ -124,24 +196,25 @@ public final class Dialer {
     return promise;
   }
 
-  private void race(List<InetAddress> resolved, int port, EventLoop loop, Promise<Channel> result) {
+  private void race(
+      List<InetAddress> resolved,
+      int port,
+      EventLoop loop,
+      Promise<Channel> result,
+      Predicate<InetAddress> localPermit) {
     List<InetAddress> allowed = new ArrayList<>();
-    InetAddress refused = null;
+    String refused = null;
     for (InetAddress a : resolved) {
-      if (forbidden.test(a)) {
-        refused = a;
+      String why = refusal(a, localPermit);
+      if (why != null) {
+        refused = "refusing to dial " + a.getHostAddress() + ": " + why;
       } else {
         allowed.add(a);
       }
     }
     if (allowed.isEmpty()) {
       result.tryFailure(
-          new ConnectException(
-              refused == null
-                  ? "no address to connect to"
-                  : "refusing to dial "
-                      + refused.getHostAddress()
-                      + ": inside Turnout's own range or listeners"));
+          new ConnectException(refused == null ? "no address to connect to" : refused));
       return;
     }
     new Race(interleave(allowed), port, loop, result).next();

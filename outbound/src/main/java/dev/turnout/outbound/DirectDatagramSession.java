@@ -1,5 +1,6 @@
 package dev.turnout.outbound;
 
+import dev.turnout.netbase.LogLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,6 +36,8 @@ final class DirectDatagramSession implements DatagramSession {
   static final int MAX_NAMES = 16;
 
   static final int MAX_PEERS = 64;
+
+  private static final LogLimiter REFUSED_LOG = new LogLimiter(1, 5);
 
   /** Datagrams held per name while it resolves. */
   static final int MAX_WAITING = 32;
@@ -81,19 +84,19 @@ final class DirectDatagramSession implements DatagramSession {
       return;
     }
     if (destination.address() != null) {
-      sendTo(destination.address(), destination.port(), payload);
+      sendTo(destination.address(), destination, payload);
       return;
     }
     String host = destination.host();
     InetAddress known = resolved.get(host);
     if (known != null) {
-      sendTo(known, destination.port(), payload);
+      sendTo(known, destination, payload);
       return;
     }
     ArrayDeque<Waiting> waiting = resolving.get(host);
     if (waiting != null) {
       if (waiting.size() < MAX_WAITING) {
-        waiting.add(new Waiting(destination.port(), payload));
+        waiting.add(new Waiting(destination, payload));
       } else {
         payload.release();
       }
@@ -104,7 +107,7 @@ final class DirectDatagramSession implements DatagramSession {
       return;
     }
     waiting = new ArrayDeque<>(4);
-    waiting.add(new Waiting(destination.port(), payload));
+    waiting.add(new Waiting(destination, payload));
     resolving.put(host, waiting);
     dialer.resolve(host, loop).addListener(f -> resolved(host, f));
   }
@@ -129,17 +132,29 @@ final class DirectDatagramSession implements DatagramSession {
       if (v4 == null) {
         w.payload.release();
       } else {
-        sendTo(v4, w.port, w.payload);
+        sendTo(v4, w.destination, w.payload);
       }
     }
   }
 
-  private void sendTo(InetAddress address, int port, ByteBuf payload) {
-    if (address instanceof Inet6Address || !dialer.allowed(address) || !udp.isActive()) {
+  private void sendTo(InetAddress address, Destination destination, ByteBuf payload) {
+    if (address instanceof Inet6Address || !udp.isActive()) {
       payload.release();
       return;
     }
-    InetSocketAddress peer = new InetSocketAddress(address, port);
+    if (!dialer.allowedDirect(address, destination)) {
+      payload.release();
+      if (REFUSED_LOG.allow()) {
+        LOG.warn(
+            "udp {}: refusing to send to {}: Turnout's own range, or this host's own address"
+                + " without a rule that allows it ({} more not logged)",
+            destination,
+            address.getHostAddress(),
+            REFUSED_LOG.takeSuppressed());
+      }
+      return;
+    }
+    InetSocketAddress peer = new InetSocketAddress(address, destination.port());
     peers.put(peer, Boolean.TRUE);
     udp.writeAndFlush(new DatagramPacket(payload, peer), udp.voidPromise());
   }
@@ -163,7 +178,7 @@ final class DirectDatagramSession implements DatagramSession {
     };
   }
 
-  private record Waiting(int port, ByteBuf payload) {}
+  private record Waiting(Destination destination, ByteBuf payload) {}
 
   /** Hands replies from known peers to the receiver; drops the rest. */
   private final class Replies extends SimpleChannelInboundHandler<DatagramPacket> {

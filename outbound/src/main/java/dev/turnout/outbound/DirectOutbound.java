@@ -9,8 +9,9 @@ import java.util.function.Predicate;
 
 /**
  * DIRECT: connects straight to the destination through the {@link Dialer} (Turnout's resolver,
- * Happy-Eyeballs race, routing mark and interface, forbidden ranges refused). Also carries UDP
- * straight to its destination.
+ * Happy-Eyeballs race, routing mark and interface, forbidden ranges refused, this host's own
+ * addresses refused unless the destination permits them). Also carries UDP straight to its
+ * destination, under the same refusals.
  */
 public final class DirectOutbound implements Outbound, UdpOutbound {
   public static final String NAME = "DIRECT";
@@ -37,7 +38,7 @@ public final class DirectOutbound implements Outbound, UdpOutbound {
 
   @Override
   public Future<Channel> connect(Destination destination, EventLoop loop) {
-    return dialer.dial(destination.host(), destination.address(), destination.port(), loop);
+    return dialer.dial(destination, loop);
   }
 
   @Override

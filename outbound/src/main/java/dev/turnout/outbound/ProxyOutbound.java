@@ -94,6 +94,11 @@ public abstract class ProxyOutbound implements Outbound {
    * via} (a relay chain's previous hop), or dialed directly when {@code via} is null.
    */
   public final Future<Channel> connect(Destination destination, EventLoop loop, Outbound via) {
+    try {
+      destination.nameBytes(); // a name no proxy request can carry fails here, before any dial
+    } catch (IllegalArgumentException e) {
+      return loop.newFailedFuture(e);
+    }
     return reach(loop, via, destination.toString(), (ch, p) -> handshake(ch, destination, p));
   }
 
@@ -141,7 +146,8 @@ public abstract class ProxyOutbound implements Outbound {
     Future<Channel> reached =
         via == null
             ? dialer.dial(server, null, port, loop)
-            : via.connect(new Destination(server, null, port), loop);
+            // the configuration names the server: DIRECT may reach it even on this host
+            : via.connect(new Destination(server, null, port, Destination.ANY_LOCAL), loop);
     reached.addListener(
         f -> {
           if (!f.isSuccess()) {

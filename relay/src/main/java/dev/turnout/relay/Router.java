@@ -1,10 +1,13 @@
 package dev.turnout.relay;
 
+import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
+import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Chooses the policy for a connection. {@link #route} may block (a rule may need to resolve a
@@ -49,6 +52,24 @@ public interface Router {
    * The chosen policy and the outbound it names (null if none has that name), and, for the log and
    * the controller, the rule that chose it and where that rule was written. The outbound is the one
    * of the configuration that decided, so a reload never pairs a rule with another file's proxy.
+   * {@code localPermit} is what the flow's {@link Destination} permits of this host's own
+   * addresses: nothing, unless the deciding rule named an address range explicitly.
    */
-  record Route(String policy, String rule, String source, Outbound outbound) {}
+  record Route(
+      String policy,
+      String rule,
+      String source,
+      Outbound outbound,
+      Predicate<InetAddress> localPermit) {
+    public Route {
+      if (localPermit == null) {
+        localPermit = Destination.NO_LOCAL;
+      }
+    }
+
+    /** A route that permits none of this host's own addresses. */
+    public Route(String policy, String rule, String source, Outbound outbound) {
+      this(policy, rule, source, outbound, Destination.NO_LOCAL);
+    }
+  }
 }

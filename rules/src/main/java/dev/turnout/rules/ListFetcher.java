@@ -25,6 +25,31 @@ public interface ListFetcher {
   /** A downloaded list and the validators for the next conditional GET (each may be null). */
   record Fetched(byte[] body, String etag, String lastModified) {}
 
+  /**
+   * A fetcher on a JDK HTTP client of its own, made at the first download: the client's selector
+   * thread lives as long as the client, so an engine that downloads nothing (a {@code check}, an
+   * {@code explain}) must not start one. Redirects are followed except from https to http.
+   */
+  static ListFetcher jdk() {
+    return new ListFetcher() {
+      private ListFetcher fetcher;
+
+      @Override
+      public synchronized Fetched fetch(URI url, String etag, String lastModified)
+          throws IOException {
+        if (fetcher == null) {
+          fetcher =
+              using(
+                  HttpClient.newBuilder()
+                      .followRedirects(HttpClient.Redirect.NORMAL) // never https to http
+                      .connectTimeout(Duration.ofSeconds(10))
+                      .build());
+        }
+        return fetcher.fetch(url, etag, lastModified);
+      }
+    };
+  }
+
   /** A fetcher on the JDK's HTTP client, with a 30 s timeout per request. */
   static ListFetcher using(HttpClient http) {
     return (url, etag, lastModified) -> {

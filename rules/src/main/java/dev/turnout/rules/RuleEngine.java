@@ -312,12 +312,7 @@ public final class RuleEngine implements Closeable {
      */
     public RuleEngine build() throws RuleException {
       if (http == null) {
-        http =
-            ListFetcher.using(
-                HttpClient.newBuilder()
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .build());
+        http = ListFetcher.jdk();
       }
       List<Prefix> fake = new ArrayList<>();
       for (String r : options.fakeIpRanges()) {

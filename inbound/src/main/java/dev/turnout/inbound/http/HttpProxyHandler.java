@@ -220,7 +220,8 @@ final class HttpProxyHandler extends ClientHandler {
             return;
           }
           Destination destination =
-              new Destination(origin.host(), origin.realAddress(), origin.port());
+              new Destination(
+                  origin.host(), origin.realAddress(), origin.port(), route.localPermit());
           route
               .outbound()
               .connect(destination, client.eventLoop())

@@ -1,6 +1,6 @@
 package dev.turnout.inbound.http;
 
-import dev.turnout.inbound.HostNames;
+import dev.turnout.netbase.HostNames;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,6 @@
 package dev.turnout.inbound.socks;
 
-import dev.turnout.inbound.HostNames;
+import dev.turnout.netbase.HostNames;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.socks.SocksAddress;
 import io.netty.buffer.ByteBuf;

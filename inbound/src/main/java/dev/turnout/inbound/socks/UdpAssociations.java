@@ -287,7 +287,8 @@ public final class UdpAssociations implements Closeable {
               flow.opened(
                   session,
                   dispatch.open(
-                      flow.origin, route, () -> loop.execute(() -> end(association, flow))));
+                      flow.origin, route, () -> loop.execute(() -> end(association, flow))),
+                  route);
               session.closeFuture().addListener(c -> loop.execute(() -> end(association, flow)));
             });
   }

@@ -4,6 +4,7 @@ import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
 
@@ -19,7 +20,7 @@ final class UdpFlow {
   final Destination requested;
 
   final Origin origin;
-  private final Destination destination; // what the outbound is asked to reach
+  private Destination destination; // what the outbound is asked to reach, once routed
   long lastActive;
   private boolean closed;
   private boolean blackhole;
@@ -30,7 +31,6 @@ final class UdpFlow {
   UdpFlow(Destination requested, Origin origin, long now) {
     this.requested = requested;
     this.origin = origin;
-    this.destination = new Destination(origin.host(), origin.realAddress(), origin.port());
     this.lastActive = now;
   }
 
@@ -54,7 +54,9 @@ final class UdpFlow {
   }
 
   /** The outbound session is open and listed: what waited goes out. */
-  void opened(DatagramSession opened, Connection listed) {
+  void opened(DatagramSession opened, Connection listed, Router.Route route) {
+    destination =
+        new Destination(origin.host(), origin.realAddress(), origin.port(), route.localPermit());
     session = opened;
     connection = listed;
     ByteBuf next;

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
@@ -27,14 +28,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * Downloads lists (rule providers, subscriptions) over HTTP/1.1 through an {@link Outbound}:
  * DIRECT, whose sockets come from Turnout's dialer (they carry the routing mark, so with auto-route
  * they never loop into the TUN, and names are resolved through the configured upstreams, never the
  * system resolver), or a proxy. TLS for https with the JDK's trust store and the host name checked;
- * redirects followed; conditional GETs with ETag and Last-Modified. Blocks the calling thread,
- * which must not be an event loop. Thread-safe.
+ * redirects followed, except from https to http (the list would then arrive unprotected after all)
+ * and from another host to this one (DIRECT reaches this host only for the URL the configuration
+ * names, not for wherever a server redirects); conditional GETs with ETag and Last-Modified. Blocks
+ * the calling thread, which must not be an event loop. Thread-safe.
  */
 public final class HttpFetcher {
   /** Bodies larger than this are refused. */
@@ -67,8 +71,11 @@ public final class HttpFetcher {
       throws IOException {
     URI current = url;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      // The configured URL may be on this host; a redirect elsewhere may not lead back to it.
+      Predicate<InetAddress> local =
+          hop == 0 || sameHost(url, current) ? Destination.ANY_LOCAL : Destination.NO_LOCAL;
       FullHttpResponse response =
-          exchange(current, via, request(current, headers, etag, lastModified));
+          exchange(current, via, request(current, headers, etag, lastModified), local);
       try {
         int status = response.status().code();
         if (status == 304) {
@@ -82,7 +89,13 @@ public final class HttpFetcher {
         }
         String location = response.headers().get(HttpHeaderNames.LOCATION);
         if (status / 100 == 3 && location != null) {
-          current = current.resolve(location);
+          URI next = current.resolve(location);
+          if ("https".equalsIgnoreCase(current.getScheme())
+              && !"https".equalsIgnoreCase(next.getScheme())) {
+            throw new IOException(
+                "refusing a redirect from https to " + next + " (from " + url + ")");
+          }
+          current = next;
           continue;
         }
         throw new IOException("HTTP " + status + " from " + current);
@@ -93,7 +106,12 @@ public final class HttpFetcher {
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
   }
 
-  private FullHttpResponse exchange(URI url, Outbound via, FullHttpRequest request)
+  private static boolean sameHost(URI a, URI b) {
+    return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost());
+  }
+
+  private FullHttpResponse exchange(
+      URI url, Outbound via, FullHttpRequest request, Predicate<InetAddress> local)
       throws IOException {
     boolean https = "https".equalsIgnoreCase(url.getScheme());
     if (!https && !"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
@@ -103,7 +121,7 @@ public final class HttpFetcher {
     String host = url.getHost();
     int port = url.getPort() != -1 ? url.getPort() : https ? 443 : 80;
     EventLoop loop = loops.next();
-    Destination destination = new Destination(host, IpLiterals.parseHostOrNull(host), port);
+    Destination destination = new Destination(host, IpLiterals.parseHostOrNull(host), port, local);
     Channel channel;
     try {
       channel = await(via.connect(destination, loop), url);

@@ -55,7 +55,9 @@ public final class HttpProber implements Prober {
             timeout.toMillis(),
             TimeUnit.MILLISECONDS);
     result.whenComplete((d, e) -> timer.cancel(false));
-    Destination destination = new Destination(host, IpLiterals.parseHostOrNull(host), port);
+    // The configuration names the URL: DIRECT may check it even on this host.
+    Destination destination =
+        new Destination(host, IpLiterals.parseHostOrNull(host), port, Destination.ANY_LOCAL);
     member
         .connect(destination, loop)
         .addListener(

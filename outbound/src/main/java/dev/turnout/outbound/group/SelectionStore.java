@@ -1,5 +1,6 @@
 package dev.turnout.outbound.group;
 
+import dev.turnout.netbase.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,9 +63,9 @@ public final class SelectionStore {
       return;
     }
     try {
-      Files.createDirectories(file.getParent());
+      PrivateFiles.directory(file.getParent());
       Path tmp = file.resolveSibling(FILE + ".tmp");
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = PrivateFiles.newOutputStream(tmp)) {
         choices.store(out, "Turnout: member chosen in each select group");
       }
       try {

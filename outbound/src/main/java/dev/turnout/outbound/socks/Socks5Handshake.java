@@ -1,6 +1,5 @@
 package dev.turnout.outbound.socks;
 
-import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.HeldInbound;
 import dev.turnout.outbound.ProxyHandshake;
@@ -134,10 +133,10 @@ final class Socks5Handshake extends ProxyHandshake {
 
   /** A command to {@code d}: by name unless the name is a literal, so the server resolves it. */
   static DefaultSocks5CommandRequest commandRequest(Socks5CommandType type, Destination d) {
-    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
-    if (d.host() != null && literal == null) {
+    if (d.nameBytes() != null) {
       return new DefaultSocks5CommandRequest(type, Socks5AddressType.DOMAIN, d.host(), d.port());
     }
+    InetAddress literal = d.literal();
     return new DefaultSocks5CommandRequest(
         type,
         literal instanceof Inet4Address ? Socks5AddressType.IPv4 : Socks5AddressType.IPv6,

@@ -1,6 +1,5 @@
 package dev.turnout.outbound.socks;
 
-import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
@@ -21,27 +20,33 @@ public final class SocksAddress {
 
   private SocksAddress() {}
 
-  /** Writes {@code d}, preferring the name so the far end resolves it. */
+  /**
+   * Writes {@code d}, preferring the name so the far end resolves it.
+   *
+   * @throws IllegalArgumentException before writing anything, for a name no request can carry
+   */
   public static void write(Destination d, ByteBuf out) {
-    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
-    if (d.host() != null && literal == null) {
-      byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
-      if (name.length > 255) {
-        throw new IllegalArgumentException("host name longer than 255 bytes: " + d.host());
-      }
+    byte[] name = d.nameBytes();
+    if (name != null) {
       out.writeByte(DOMAIN).writeByte(name.length).writeBytes(name);
     } else {
+      InetAddress literal = d.literal();
       out.writeByte(literal instanceof Inet4Address ? IPV4 : IPV6).writeBytes(literal.getAddress());
     }
     out.writeShort(d.port());
   }
 
+  /**
+   * The bytes {@link #write} writes; call it before allocating.
+   *
+   * @throws IllegalArgumentException for a name no request can carry
+   */
   public static int length(Destination d) {
-    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
-    if (d.host() != null && literal == null) {
-      return 1 + 1 + d.host().length() + 2;
+    byte[] name = d.nameBytes();
+    if (name != null) {
+      return 1 + 1 + name.length + 2;
     }
-    return 1 + (literal instanceof Inet6Address ? 16 : 4) + 2;
+    return 1 + (d.literal() instanceof Inet6Address ? 16 : 4) + 2;
   }
 
   /**

@@ -1,13 +1,11 @@
 package dev.turnout.outbound.vless;
 
-import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
@@ -30,17 +28,14 @@ final class VlessRequest {
 
   /** The header for {@code command} to {@code d}; the caller owns the buffer. */
   static ByteBuf header(ByteBufAllocator alloc, byte[] id, int command, Destination d) {
+    byte[] name = d.nameBytes(); // before allocating: a name no request carries throws here
     ByteBuf out = alloc.buffer(1 + 16 + 1 + 1 + 2 + 1 + 256);
     try {
       out.writeByte(0).writeBytes(id).writeByte(0).writeByte(command).writeShort(d.port());
-      InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
-      if (d.host() != null && literal == null) {
-        byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
-        if (name.length > 255) {
-          throw new IllegalArgumentException("host name longer than 255 bytes: " + d.host());
-        }
+      if (name != null) {
         out.writeByte(2).writeByte(name.length).writeBytes(name);
       } else {
+        InetAddress literal = d.literal();
         out.writeByte(literal instanceof Inet4Address ? 1 : 3).writeBytes(literal.getAddress());
       }
       return out;

@@ -16,6 +16,9 @@ final class VmessBody {
   private final boolean padding;
   private int count;
 
+  /** Chunks one direction may carry: the nonce holds a 16-bit count, and must never repeat. */
+  static final int MAX_CHUNKS = 1 << 16;
+
   /**
    * @param aead null for security NONE
    * @param shake null without chunk masking
@@ -42,10 +45,22 @@ final class VmessBody {
     return shake == null ? 0 : shake.nextUint16();
   }
 
+  /**
+   * True once every nonce has been used: the next chunk would reuse one (the key stream and the tag
+   * key would repeat), so the connection must end instead.
+   */
+  boolean spent() {
+    return aead != null && count >= MAX_CHUNKS;
+  }
+
+  /** Seals one chunk; never after {@link #spent}. */
   void seal(ByteBuf in, int n, ByteBuf out) {
     if (aead == null) {
       out.writeBytes(in, n);
       return;
+    }
+    if (spent()) {
+      throw new IllegalStateException("VMess chunk nonces are spent");
     }
     aead.nonce(VmessSession.chunkNonce(iv, count++));
     aead.seal(in, n, out);
@@ -56,6 +71,9 @@ final class VmessBody {
     if (aead == null) {
       out.writeBytes(in, length);
       return true;
+    }
+    if (spent()) {
+      return false; // a server that wraps its counter reuses nonces: not to be trusted
     }
     aead.nonce(VmessSession.chunkNonce(iv, count++));
     return aead.open(in, length, out);

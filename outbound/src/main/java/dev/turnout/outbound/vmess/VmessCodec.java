@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * sealed request header goes first); inbound bytes are the response header, checked against the
  * expected V byte, then chunks of the response body. An empty chunk from the server ends its
  * stream. Without the chunk stream option (cipher "zero") both bodies are the raw stream.
- * Authentication failures and impossible lengths close the connection.
+ * Authentication failures and impossible lengths close the connection, and so does the 65,537th
+ * chunk in either direction: the chunk nonce counts in 16 bits, and a repeated nonce would undo the
+ * AEAD (issue 14).
  */
 final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   private static final Logger LOG = LoggerFactory.getLogger(VmessCodec.class);
@@ -58,6 +60,16 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
       return;
     }
     while (in.isReadable()) {
+      if (writer.spent()) {
+        // 65,536 chunks (about 512 MiB) went out: one more would reuse a nonce. End the
+        // connection instead; the application sees it close, as after any broken connection.
+        in.skipBytes(in.readableBytes());
+        if (!ended) {
+          LOG.info("{}: VMess request body used every chunk nonce; closing", ctx.channel());
+        }
+        ctx.close();
+        return;
+      }
       int n = Math.min(MAX_PAYLOAD, in.readableBytes());
       int pad = writer.nextPadding();
       out.writeShort((n + writer.overhead() + pad) ^ writer.mask());
@@ -111,7 +123,12 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
       ByteBuf payload = ctx.alloc().buffer(sealed - reader.overhead());
       if (!reader.open(in, sealed, payload)) {
         payload.release();
-        fail(ctx, in, "chunk failed authentication");
+        fail(
+            ctx,
+            in,
+            reader.spent()
+                ? "response body past 65,536 chunks (its nonce would repeat)"
+                : "chunk failed authentication");
         return;
       }
       in.skipBytes(padding);

@@ -1,6 +1,5 @@
 package dev.turnout.outbound.vmess;
 
-import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.crypto.Aead;
 import io.netty.buffer.ByteBuf;
@@ -8,7 +7,6 @@ import io.netty.buffer.Unpooled;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
@@ -49,20 +47,17 @@ final class VmessHeader {
 
   /** The plaintext request header for {@code command} (TCP or UDP) to {@code d}. */
   static byte[] request(VmessSession session, Destination d, int command, RandomGenerator random) {
+    byte[] name = d.nameBytes(); // a name no request carries throws before anything is made
     ByteBuf h = Unpooled.buffer(64);
     h.writeByte(1).writeBytes(session.requestIv).writeBytes(session.requestKey);
     h.writeByte(session.responseAuth).writeByte(session.options);
     int padding = random.nextInt(16);
     h.writeByte(padding << 4 | session.security).writeByte(0).writeByte(command);
     h.writeShort(d.port());
-    InetAddress literal = d.host() != null ? IpLiterals.parseHostOrNull(d.host()) : d.address();
-    if (d.host() != null && literal == null) {
-      byte[] name = d.host().getBytes(StandardCharsets.US_ASCII);
-      if (name.length > 255) {
-        throw new IllegalArgumentException("host name longer than 255 bytes: " + d.host());
-      }
+    if (name != null) {
       h.writeByte(2).writeByte(name.length).writeBytes(name);
     } else {
+      InetAddress literal = d.literal();
       h.writeByte(literal instanceof Inet4Address ? 1 : 3).writeBytes(literal.getAddress());
     }
     byte[] pad = new byte[padding];

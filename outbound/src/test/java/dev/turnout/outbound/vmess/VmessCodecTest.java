@@ -33,9 +33,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * v2fly's description that shares no code with Turnout; the inputs here mirror its own.
  */
 class VmessCodecTest {
-  private static final UUID USER = UUID.fromString("b831381d-6324-4d53-ad4f-8cda48b30811");
-  private static final long TIME = 1_700_000_000L;
-  private static final Destination TARGET = new Destination("example.org", null, 443);
+  static final UUID USER = UUID.fromString("b831381d-6324-4d53-ad4f-8cda48b30811");
+  static final long TIME = 1_700_000_000L;
+  static final Destination TARGET = new Destination("example.org", null, 443);
 
   /** The answers of vectors.py for one body cipher. */
   enum Vectors {
@@ -95,7 +95,7 @@ class VmessCodecTest {
   }
 
   /** Hands out the bytes 0, 1, 2, ... in order and 5 for the padding length, as vectors.py. */
-  private static final class Counting implements RandomGenerator {
+  static final class Counting implements RandomGenerator {
     private int next;
 
     @Override

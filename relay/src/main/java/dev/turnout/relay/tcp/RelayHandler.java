@@ -93,7 +93,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       fail(inbound, new IllegalStateException("no outbound named " + route.policy()));
       return;
     }
-    Destination destination = new Destination(origin.host(), origin.realAddress(), origin.port());
+    Destination destination =
+        new Destination(origin.host(), origin.realAddress(), origin.port(), route.localPermit());
     route
         .outbound()
         .connect(destination, inbound.eventLoop())

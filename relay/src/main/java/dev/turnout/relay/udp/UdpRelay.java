@@ -170,32 +170,42 @@ public final class UdpRelay implements Closeable {
       ctx.fireChannelActive();
     }
 
+    /** Owns {@code packet}: it is released here on every path but the hand-over to a session. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
       InetSocketAddress peer = packet.sender();
-      Optional<NatFlow> flow = origins.udpFlow(peer);
-      if (flow.isEmpty()) {
-        stats.notFromNat.increment();
-        packet.release();
-        return;
-      }
-      stats.datagramsUp.increment();
-      long now = clock.nanoTime();
-      UdpSessionState session = sessions.get(peer);
-      if (session != null && !session.flow.equals(flow.get())) {
-        // The NAT freed this session address and gave it to another flow.
-        closeSession(peer, session);
-        session = null;
-      }
-      if (session == null) {
-        session = openSession(peer, flow.get(), now);
-        if (session == null) {
-          packet.release();
+      boolean handedOver = false;
+      try {
+        Optional<NatFlow> flow = origins.udpFlow(peer);
+        if (flow.isEmpty()) {
+          stats.notFromNat.increment();
           return;
         }
+        stats.datagramsUp.increment();
+        long now = clock.nanoTime();
+        UdpSessionState session = sessions.get(peer);
+        if (session != null && !session.flow.equals(flow.get())) {
+          // The NAT freed this session address and gave it to another flow.
+          closeSession(peer, session);
+          session = null;
+        }
+        if (session == null) {
+          session = openSession(peer, flow.get(), now);
+          if (session == null) {
+            return;
+          }
+        }
+        session.lastActive = now;
+        handedOver = true;
+        session.send(packet.content(), stats);
+      } catch (RuntimeException e) { // a bug somewhere below: this datagram is lost, not the loop
+        stats.failed.increment();
+        ConnectionLog.problem("udp relay: a datagram from {} failed: {}", peer, e.toString());
+      } finally {
+        if (!handedOver) {
+          packet.release();
+        }
       }
-      session.lastActive = now;
-      session.send(packet.content(), stats);
     }
 
     private UdpSessionState openSession(InetSocketAddress peer, NatFlow flow, long now) {
@@ -278,7 +288,8 @@ public final class UdpRelay implements Closeable {
                           origin,
                           origin.inbound(),
                           route,
-                          () -> channel.eventLoop().execute(() -> closeSession(peer, session))));
+                          () -> channel.eventLoop().execute(() -> closeSession(peer, session))),
+                      route);
                   // The far side (a proxy's association) may end the session on its own.
                   opened.closeFuture().addListener(c -> closeSession(peer, session));
                 }

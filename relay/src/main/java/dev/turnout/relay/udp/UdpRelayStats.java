@@ -13,6 +13,7 @@ public final class UdpRelayStats {
   final LongAdder datagramsUp = new LongAdder();
   final LongAdder datagramsDown = new LongAdder();
   final LongAdder dropped = new LongAdder();
+  final LongAdder failed = new LongAdder();
 
   public long sessionsOpened() {
     return sessionsOpened.sum();
@@ -51,5 +52,10 @@ public final class UdpRelayStats {
   /** Datagrams dropped: queue full while opening, no UDP outbound for the policy, or closed. */
   public long dropped() {
     return dropped.sum();
+  }
+
+  /** Datagrams lost to an unexpected error (counted and logged, never fatal to the listener). */
+  public long failed() {
+    return failed.sum();
   }
 }

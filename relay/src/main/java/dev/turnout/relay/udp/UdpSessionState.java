@@ -5,6 +5,7 @@ import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
+import dev.turnout.relay.Router;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
 
@@ -18,7 +19,7 @@ final class UdpSessionState {
 
   final NatFlow flow;
   final Origin origin;
-  private final Destination destination;
+  private Destination destination; // once routed
   long lastActive;
   boolean closed;
   private boolean blackhole;
@@ -29,15 +30,21 @@ final class UdpSessionState {
   UdpSessionState(NatFlow flow, Origin origin, long now) {
     this.flow = flow;
     this.origin = origin;
-    this.destination = new Destination(origin.host(), origin.realAddress(), origin.port());
     this.lastActive = now;
   }
 
-  /** Sends, queues or drops one payload; takes ownership. */
+  /** Sends, queues or drops one payload; takes ownership, also when the outbound throws. */
   void send(ByteBuf payload, UdpRelayStats stats) {
     if (outbound != null) {
       connection.transferred(true, payload.readableBytes());
-      outbound.send(destination, payload);
+      try {
+        outbound.send(destination, payload);
+      } catch (RuntimeException e) { // the outbound broke its contract: the payload is not lost
+        if (payload.refCnt() > 0) {
+          payload.release();
+        }
+        throw e;
+      }
     } else if (closed || blackhole || pending.size() >= MAX_PENDING) {
       stats.dropped.increment();
       payload.release();
@@ -46,7 +53,9 @@ final class UdpSessionState {
     }
   }
 
-  void opened(DatagramSession session, Connection listed) {
+  void opened(DatagramSession session, Connection listed, Router.Route route) {
+    destination =
+        new Destination(origin.host(), origin.realAddress(), origin.port(), route.localPermit());
     outbound = session;
     connection = listed;
     ByteBuf next;

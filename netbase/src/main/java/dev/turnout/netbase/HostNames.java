@@ -1,9 +1,10 @@
-package dev.turnout.inbound;
+package dev.turnout.netbase;
 
 /**
- * What a proxy client may give as a host name: 1 to 253 ASCII letters, digits, {@code -}, {@code _}
- * and {@code .} — what DNS names are, so that nothing else reaches the rules, the resolver or a
- * log. Stateless.
+ * What Turnout takes as a host name from those it serves (a proxy client's request, a name asked of
+ * the fake DNS): 1 to 253 ASCII letters, digits, {@code -}, {@code _} and {@code .} — what DNS
+ * names are, so that nothing else reaches the rules, the resolver, a proxy's request or a log.
+ * Stateless.
  */
 public final class HostNames {
   private HostNames() {}
