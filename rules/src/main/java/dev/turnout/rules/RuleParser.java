@@ -119,6 +119,7 @@ final class RuleParser {
           "USER-AGENT",
           "URL-REGEX",
           "PROCESS-NAME-WILDCARD",
+          "PROCESS-PATH-WILDCARD",
           "PROTOCOL",
           "SUBNET",
           "DEVICE-NAME",
