@@ -33,7 +33,8 @@
 #   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
 #           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
 #           -> 203.0.113.10, abroad.example.test -> 198.51.100.10, dot/doh.example.test ->
-#           203.0.113.1, and answers MX/TXT for example.test.
+#           203.0.113.1, loopback.example.test -> 127.0.0.1 and self.example.test -> 203.0.113.2
+#           (names that lead back into the client), and answers MX/TXT for example.test.
 #
 # A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
 # the default): every Docker host and router forwards, and some distributions filter reverse paths
@@ -109,6 +110,8 @@ up() {
     --host-record=abroad.example.test,198.51.100.10 \
     --host-record=dot.example.test,203.0.113.1 \
     --host-record=doh.example.test,203.0.113.1 \
+    --host-record=loopback.example.test,127.0.0.1 \
+    --host-record=self.example.test,203.0.113.2 \
     --mx-host=example.test,mail.example.test,10 \
     --txt-record=example.test,"turnout sandbox"
 
