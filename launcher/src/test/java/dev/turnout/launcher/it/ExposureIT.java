@@ -9,8 +9,6 @@ import dev.turnout.testing.TurnoutProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -127,18 +125,14 @@ class ExposureIT {
     String before = dig("www.example.test");
     assertThat(before).startsWith("198.18.");
 
-    Command.Result flood = asNobody("python3", "-c", FLOOD_SCRIPT, Integer.toString(FLOOD));
-    assertThat(flood.exit()).as("%s", flood).isZero();
-    Matcher m =
-        Pattern.compile("ok (\\d+) servfail (\\d+) other (\\d+) seconds ([0-9.]+)")
-            .matcher(flood.stdout());
-    assertThat(m.find()).as(flood.stdout()).isTrue();
-    int ok = Integer.parseInt(m.group(1));
-    int servfail = Integer.parseInt(m.group(2));
-    double seconds = Double.parseDouble(m.group(4));
-    assertThat(ok + servfail).as("every query answered: %s", flood.stdout()).isEqualTo(FLOOD);
+    DnsFlood.Counts flood =
+        DnsFlood.Counts.parse(asNobody(DnsFlood.command(FLOOD, 1, "exposure.example", 64)));
+    int ok = flood.noerror();
+    int servfail = flood.servfail();
+    double seconds = flood.seconds();
+    assertThat(ok + servfail).as("every query answered: %s", flood).isEqualTo(FLOOD);
     assertThat(ok)
-        .as("new fake IPs within the quota: %s", flood.stdout())
+        .as("new fake IPs within the quota: %s", flood)
         .isLessThanOrEqualTo(QUOTA_BURST + (int) Math.ceil(QUOTA_PER_SECOND * (seconds + 2)));
     assertThat(servfail).as("the rest refused").isPositive();
     assertThat(ok).as("the pool could not have been cycled").isLessThan(4_094);
@@ -172,45 +166,4 @@ class ExposureIT {
     full.addAll(List.of(command));
     return sandbox.inClient(T, full.toArray(String[]::new));
   }
-
-  /**
-   * Asks Turnout's DNS for N names never asked before, 64 in flight at a time, and counts the
-   * answers by rcode. Bounded: each window waits at most 5 s.
-   */
-  private static final String FLOOD_SCRIPT =
-      """
-      import socket, struct, sys, time
-      n = int(sys.argv[1])
-      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-      s.connect(("198.18.0.1", 53))
-      s.settimeout(5)
-      def query(i):
-          name = b"".join(bytes([len(p)]) + p for p in
-                          ("flood-%d.exposure.example" % i).encode().split(b".")) + b"\\0"
-          return struct.pack(">HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + name + b"\\0\\1\\0\\1"
-      counts = {0: 0, 2: 0}
-      other = 0
-      start = time.time()
-      for first in range(0, n, 64):
-          ids = set(range(first, min(n, first + 64)))
-          for i in ids:
-              s.send(query(i))
-          pending = {i & 0xFFFF for i in ids}
-          while pending:
-              try:
-                  r = s.recv(512)
-              except socket.timeout:
-                  break
-              qid, flags = struct.unpack(">HH", r[:4])
-              if qid in pending:
-                  pending.discard(qid)
-                  rcode = flags & 0xF
-                  if rcode in counts:
-                      counts[rcode] += 1
-                  else:
-                      other += 1
-          other += len(pending)
-      print("ok %d servfail %d other %d seconds %.1f"
-            % (counts[0], counts[2], other, time.time() - start))
-      """;
 }

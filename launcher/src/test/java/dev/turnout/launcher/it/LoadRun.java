@@ -61,6 +61,12 @@ final class LoadRun {
    */
   static LoadRun start(Sandbox sandbox, int connections, int seconds, String file)
       throws IOException {
+    return start(sandbox, connections, seconds, file, seconds * 3 + 30);
+  }
+
+  /** As above; curl gives up on a download after {@code maxSeconds}. */
+  static LoadRun start(Sandbox sandbox, int connections, int seconds, String file, int maxSeconds)
+      throws IOException {
     Path dir = Files.createTempDirectory(sandbox.dir, "load");
     LoadRun run = new LoadRun(sandbox, dir, file, connections);
     long rate = Math.max(1, Files.size(sandbox.file("www/" + file)) / seconds);
@@ -80,7 +86,7 @@ final class LoadRun {
                   "--limit-rate",
                   Long.toString(rate),
                   "--max-time",
-                  Integer.toString(seconds * 3 + 30),
+                  Integer.toString(maxSeconds),
                   "--stderr",
                   dir.resolve("curl-" + first + ".err").toString(),
                   "-w",
