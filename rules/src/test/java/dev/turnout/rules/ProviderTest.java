@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.ProviderSpec.Behavior;
 import dev.turnout.rules.ProviderSpec.Format;
 import dev.turnout.rules.ProviderSpec.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -280,6 +282,57 @@ class ProviderTest {
     assertThat(e.refreshDue()).isEqualTo(1);
     assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
     assertThat(e.providerSizes()).containsEntry("local", 1);
+  }
+
+  @Test
+  void aWallClockSetBackDoesNotPostponeRefreshes() throws Exception {
+    ProviderSpec f = file("jump", Behavior.DOMAIN, Format.TEXT, "a.com\n");
+    ProviderSpec spec =
+        new ProviderSpec(
+            "jump",
+            Type.FILE,
+            Behavior.DOMAIN,
+            Format.TEXT,
+            f.path(),
+            null,
+            Duration.ofMinutes(5),
+            "config.yaml",
+            3);
+    JumpingClock jumping = new JumpingClock(clock.instant());
+    RuleEngine e =
+        RuleEngine.builder()
+            .rules(Fixtures.lines("RULE-SET,jump,P1"))
+            .providers(List.of(spec))
+            .policies(Fixtures.POLICIES)
+            .clock(jumping)
+            .build();
+    jumping.wall = jumping.wall.minus(Duration.ofDays(365)); // the clock is set back a year
+    Files.writeString(f.path(), "b.com\n");
+    assertThat(e.refreshDue()).as("refreshed, not in a year").isEqualTo(1);
+    assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
+    assertThat(e.refreshDue()).as("and then every interval from the new time").isZero();
+    jumping.wall = jumping.wall.plus(Duration.ofMinutes(5));
+    Files.writeString(f.path(), "c.com\n");
+    assertThat(e.refreshDue()).isEqualTo(1);
+  }
+
+  /** A wall clock that tests set anywhere, backwards included. */
+  private static final class JumpingClock implements TimeSource {
+    volatile Instant wall;
+
+    JumpingClock(Instant wall) {
+      this.wall = wall;
+    }
+
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
+    }
+
+    @Override
+    public Instant instant() {
+      return wall;
+    }
   }
 
   @Test
