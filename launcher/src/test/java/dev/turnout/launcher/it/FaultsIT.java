@@ -82,6 +82,68 @@ class FaultsIT {
     }
   }
 
+  @Test
+  void aFullTunQueueDropsPacketsButLosesNoStream() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              Sandbox.config("", "  - MATCH,DIRECT")
+                  .replace("tun:\n", "tun:\n  fast-path: false\n"));
+      // A queue of 8 packets towards Turnout, and a UDP flood to fill it while TCP crosses it.
+      Command.check(
+          T,
+          List.of(
+              "ip",
+              "netns",
+              "exec",
+              sandbox.client,
+              "ip",
+              "link",
+              "set",
+              "turnout0",
+              "txqueuelen",
+              "8"));
+      long droppedBefore = tunDrops(sandbox);
+      Daemon flood =
+          Daemon.startIn(sandbox.client, sandbox.file("udp-flood.log"), "python3", "-c", UDP_FLOOD);
+      try {
+        sandbox.assertParallelDownloadsIntact(20, "http://www.example.test/256k.bin", "256k.bin");
+      } finally {
+        flood.kill();
+      }
+      assertThat(tunDrops(sandbox) - droppedBefore).as("the queue was full").isPositive();
+      assertThat(turnout.isAlive()).isTrue();
+      assertThat(turnout.log()).doesNotContain(" ERROR ");
+    }
+  }
+
+  /** Packets the kernel dropped because Turnout's TUN queue was full. */
+  private static long tunDrops(Sandbox sandbox) throws Exception {
+    String stats =
+        sandbox
+            .inClient(T, "cat", "/sys/class/net/turnout0/statistics/tx_dropped")
+            .stdout()
+            .strip();
+    return Long.parseLong(stats);
+  }
+
+  /** Datagrams to a fake IP as fast as one process sends them, for at most 30 s. */
+  private static final String UDP_FLOOD =
+      """
+      import socket, time
+      addr = socket.gethostbyname("flood.example.test")
+      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+      s.setblocking(False)
+      payload = b"x" * 1200
+      end = time.time() + 30
+      while time.time() < end:
+          for port in range(9000, 9064):
+              try:
+                  s.sendto(payload, (addr, port))
+              except OSError:
+                  pass
+      """;
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"read-only", "full"})
   void aStateDirThatCannotBeWrittenIsSaidAndTurnoutRunsWithoutIt(String fault) throws Exception {
