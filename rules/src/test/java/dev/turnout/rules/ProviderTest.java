@@ -261,22 +261,26 @@ class ProviderTest {
     }
   }
 
+  /** A domain file provider re-read every 5 minutes. */
+  private ProviderSpec rereadEveryFiveMinutes(String name, String content) throws Exception {
+    ProviderSpec f = file(name, Behavior.DOMAIN, Format.TEXT, content);
+    return new ProviderSpec(
+        name,
+        Type.FILE,
+        Behavior.DOMAIN,
+        Format.TEXT,
+        f.path(),
+        null,
+        Duration.ofMinutes(5),
+        "config.yaml",
+        3);
+  }
+
   @Test
   void fileProviderWithIntervalIsReread() throws Exception {
-    ProviderSpec f = file("local", Behavior.DOMAIN, Format.TEXT, "a.com\n");
-    ProviderSpec spec =
-        new ProviderSpec(
-            "local",
-            Type.FILE,
-            Behavior.DOMAIN,
-            Format.TEXT,
-            f.path(),
-            null,
-            Duration.ofMinutes(5),
-            "config.yaml",
-            3);
+    ProviderSpec spec = rereadEveryFiveMinutes("local", "a.com\n");
     RuleEngine e = engine(List.of(spec), "RULE-SET,local,P1");
-    Files.writeString(f.path(), "b.com\n");
+    Files.writeString(spec.path(), "b.com\n");
     assertThat(e.refreshDue()).isZero();
     clock.advance(Duration.ofMinutes(5));
     assertThat(e.refreshDue()).isEqualTo(1);
@@ -286,18 +290,7 @@ class ProviderTest {
 
   @Test
   void aWallClockSetBackDoesNotPostponeRefreshes() throws Exception {
-    ProviderSpec f = file("jump", Behavior.DOMAIN, Format.TEXT, "a.com\n");
-    ProviderSpec spec =
-        new ProviderSpec(
-            "jump",
-            Type.FILE,
-            Behavior.DOMAIN,
-            Format.TEXT,
-            f.path(),
-            null,
-            Duration.ofMinutes(5),
-            "config.yaml",
-            3);
+    ProviderSpec spec = rereadEveryFiveMinutes("jump", "a.com\n");
     JumpingClock jumping = new JumpingClock(clock.instant());
     RuleEngine e =
         RuleEngine.builder()
@@ -307,12 +300,12 @@ class ProviderTest {
             .clock(jumping)
             .build();
     jumping.wall = jumping.wall.minus(Duration.ofDays(365)); // the clock is set back a year
-    Files.writeString(f.path(), "b.com\n");
+    Files.writeString(spec.path(), "b.com\n");
     assertThat(e.refreshDue()).as("refreshed, not in a year").isEqualTo(1);
     assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
     assertThat(e.refreshDue()).as("and then every interval from the new time").isZero();
     jumping.wall = jumping.wall.plus(Duration.ofMinutes(5));
-    Files.writeString(f.path(), "c.com\n");
+    Files.writeString(spec.path(), "c.com\n");
     assertThat(e.refreshDue()).isEqualTo(1);
   }
 
