@@ -104,23 +104,7 @@ class LoadIT {
   @Test
   @Order(2)
   void aProxyKilledMidRunFailsItsOwnStreamsOnlyAndTheGroupFailsOverAndBack() throws Exception {
-    // With Linux's default buffers (up to 6 MiB a socket) a stream could be wholly past dante
-    // before it dies; small ones keep what is in flight well under the 10 MiB of the large streams.
-    for (String namespace : List.of(sandbox.client, sandbox.internet)) {
-      Command.Result small =
-          Command.run(
-              Duration.ofSeconds(10),
-              "ip",
-              "netns",
-              "exec",
-              namespace,
-              "sysctl",
-              "-q",
-              "-w",
-              "net.ipv4.tcp_rmem=4096 65536 262144",
-              "net.ipv4.tcp_wmem=4096 65536 262144");
-      assertThat(small.exit()).as("%s", small).isZero();
-    }
+    LoadRun.smallSocketBuffers(sandbox);
     LoadRun run = LoadRun.start(sandbox, CONNECTIONS, SECONDS);
     LoadRun large = LoadRun.start(sandbox, LARGE, SECONDS, "10m.bin");
     Thread.sleep(SECONDS * 1000L / 3);

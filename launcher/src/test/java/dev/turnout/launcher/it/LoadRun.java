@@ -1,5 +1,6 @@
 package dev.turnout.launcher.it;
 
+import dev.turnout.testing.Command;
 import dev.turnout.testing.Daemon;
 import dev.turnout.testing.Sandbox;
 import java.io.IOException;
@@ -101,6 +102,28 @@ final class LoadRun {
               command.toArray(String[]::new)));
     }
     return run;
+  }
+
+  /**
+   * Small TCP buffers in the sandbox's namespaces, for tests that cut streams mid-way: with Linux's
+   * defaults (up to 6 MiB a socket) a stream of several MiB can be wholly in buffers past the point
+   * of the cut before it happens, and then completes.
+   */
+  static void smallSocketBuffers(Sandbox sandbox) throws Exception {
+    for (String namespace : List.of(sandbox.client, sandbox.internet)) {
+      Command.check(
+          Duration.ofSeconds(10),
+          List.of(
+              "ip",
+              "netns",
+              "exec",
+              namespace,
+              "sysctl",
+              "-q",
+              "-w",
+              "net.ipv4.tcp_rmem=4096 65536 262144",
+              "net.ipv4.tcp_wmem=4096 65536 262144"));
+    }
   }
 
   /** The host download {@code i} asks: even ones DIRECT, odd ones the proxy. */
