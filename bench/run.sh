@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and connection-rate benchmark: Turnout's fake-IP path against the direct path, in the
-# same sandbox and the same run. Each figure is the median of ROUNDS alternating rounds.
+# same sandbox and the same run, over IPv4 and over IPv6. Each figure is the median of ROUNDS
+# alternating rounds.
 #
 #   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 WARMUP_ROUNDS=3 by default)
 #   JAR=/tmp/old.jar sudo bench/run.sh   (another build, e.g. to compare before and after)
@@ -8,12 +9,15 @@
 #
 # Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
+# IPv6:    the same with [2001:db8:113::10] and fake IPv6 addresses (AAAA-only names, so both legs
+#          are IPv6: bulk6.example.test for iperf3, v6.example.test for wrk)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
 programs="turnout nginx wrk iperf3"
 rounds=${ROUNDS:-3}
-tests=${TESTS:-"tp cps"}  # tp: iperf3 throughput, cps: new connections per second
+tests=${TESTS:-"tp cps tp6 cps6"}  # tp: iperf3 throughput, cps: new connections per second;
+                                     # tp6, cps6: the same over IPv6
 secs=${SECONDS_PER_TEST:-5}
 name="tntb$$"
 dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
@@ -35,12 +39,14 @@ for ns in "$client" "$net"; do
   ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 done
 ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
+ip netns exec "$net" iperf3 -s -B 2001:db8:113::10 -p 5202 -D --pidfile "$dir/iperf3-6.pid"
 
 cat > "$dir/config.yaml" <<CONF
 log-level: warning
 dns:
   fake-ip-range: 198.18.0.0/15
   nameserver: [203.0.113.1]
+  ipv6: true
 tun:
   device: turnout0
 ${FAST_PATH:+  fast-path: $FAST_PATH}
@@ -56,8 +62,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-iperf() { # TARGET -> Gbit/s
-  ip netns exec "$client" iperf3 -c "$1" -t "$secs" -J 2>/dev/null \
+iperf() { # TARGET [IPERF3 OPTIONS...] -> Gbit/s
+  ip netns exec "$client" iperf3 -c "$@" -t "$secs" -J 2>/dev/null \
     | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
 conns() { # URL -> requests/s with a new connection per request
@@ -65,26 +71,43 @@ conns() { # URL -> requests/s with a new connection per request
     | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
 }
 
+# wrk takes the first address a name resolves to: a fake IPv6 address, not the name, makes the IPv6
+# row IPv6 all the way (Turnout answers A for every faked name, and the resolver may prefer it).
+fake6=$(ip netns exec "$client" dig +short AAAA @198.18.0.1 v6.example.test)
+
 # Warm-up, not counted: Turnout is a long-running daemon, so what counts is its steady state once
 # the JIT has compiled each path (on 2 busy cores that takes tens of seconds of traffic).
 for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
   echo "warming up $w..." >&2
-  ip netns exec "$client" iperf3 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
+  ip netns exec "$client" iperf3 -4 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
   ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
     http://www.example.test/index.html >/dev/null 2>&1 || true
+  if [[ " $tests " == *" tp6 "* || " $tests " == *" cps6 "* ]]; then
+    ip netns exec "$client" iperf3 -6 -c bulk6.example.test -p 5202 -t "$secs" >/dev/null 2>&1 || true
+    ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
+      "http://[$fake6]/index.html" >/dev/null 2>&1 || true
+  fi
 done
 
-: > "$dir/tp-direct"; : > "$dir/tp-turnout"; : > "$dir/cps-direct"; : > "$dir/cps-turnout"
+for f in tp cps tp6 cps6; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
 : > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
   if [[ " $tests " == *" tp "* ]]; then
     measured "throughput, direct" "$dir/tp-direct" iperf 203.0.113.10
-    measured "throughput, turnout" "$dir/tp-turnout" iperf bulk.example.test
+    measured "throughput, turnout" "$dir/tp-turnout" iperf bulk.example.test -4
   fi
   if [[ " $tests " == *" cps "* ]]; then
     measured "new connections, direct" "$dir/cps-direct" conns http://203.0.113.10/index.html
     measured "new connections, turnout" "$dir/cps-turnout" conns http://www.example.test/index.html
+  fi
+  if [[ " $tests " == *" tp6 "* ]]; then
+    measured "IPv6 throughput, direct" "$dir/tp6-direct" iperf 2001:db8:113::10 -6 -p 5202
+    measured "IPv6 throughput, turnout" "$dir/tp6-turnout" iperf bulk6.example.test -6 -p 5202
+  fi
+  if [[ " $tests " == *" cps6 "* ]]; then
+    measured "IPv6 new connections, direct" "$dir/cps6-direct" conns "http://[2001:db8:113::10]/index.html"
+    measured "IPv6 new connections, turnout" "$dir/cps6-turnout" conns "http://[$fake6]/index.html"
   fi
 done
 
@@ -100,6 +123,8 @@ echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores
 printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
 [ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
 [ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
+[ -s "$dir/tp6-direct" ] && row "IPv6 TCP single stream, iperf3 -6" "Gbit/s" "$dir/tp6-direct" "$dir/tp6-turnout"
+[ -s "$dir/cps6-direct" ] && row "IPv6 new connections, wrk" "req/s" "$dir/cps6-direct" "$dir/cps6-turnout"
 echo
 echo "CPU per program in the last round (% of one core; $(nproc) cores in all):"
 sed 's/^/  /' "$dir/cpu"

@@ -4,7 +4,8 @@
 #   sandbox.sh up   NAME DIR   create the hosts; files (configs, logs, pids, web root) go to DIR
 #   sandbox.sh down NAME DIR   remove everything `up` created; safe to run twice or after a failure
 #   sandbox.sh socks NAME DIR  optional, after `up`: dante SOCKS5 server on 203.0.113.1:1080
-#                              (no auth), connections logged to DIR/danted.log
+#                              (no auth; it dials out over IPv4 and IPv6), connections logged to
+#                              DIR/danted.log
 #   sandbox.sh dot  NAME DIR   optional, after `up`: DNS over TLS on 203.0.113.1:853 (stunnel in
 #                              front of dnsmasq) with a fresh certificate for IP 203.0.113.1 and
 #                              the names dot.example.test and doh.example.test (both 203.0.113.1 in
@@ -18,23 +19,33 @@
 #                              the internet gets 198.51.100.10 (nginx, same web root) and
 #                              198.51.100.53 (a second dnsmasq, log DIR/dnsmasq-routed.log:
 #                              routed.example.test -> 198.51.100.10, www/bulk.example.test ->
-#                              203.0.113.10, abroad.example.test -> 198.51.100.11) on its lo. The default route leads only into the
-#                              internet namespace, which has none: nothing leaves the machine.
+#                              203.0.113.10, abroad.example.test -> 198.51.100.11) on its lo; for
+#                              IPv6 the client gets `default via 2001:db8:113::1` and the internet
+#                              [2001:db8::80] (nginx) and [2001:db8::53] (the second dnsmasq;
+#                              routed6.example.test AAAA 2001:db8::80). The default routes lead only
+#                              into the internet namespace, which has none: nothing leaves the
+#                              machine.
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
-#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28,
-#                              default via the client at 198.51.100.65; a /28 that `routed` does not
-#                              use); Turnout (allow-lan with auto-route) turns forwarding on in the
-#                              client; `down` removes the LAN host
+#   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28 and
+#                              2001:db8:66::66/64, default routes via the client at 198.51.100.65
+#                              and 2001:db8:66::65; a /28 that `routed` does not use); Turnout
+#                              (allow-lan with auto-route) turns forwarding on in the client; `down`
+#                              removes the LAN host
 #
 # Layout (no namespace has a default route, so nothing can leave this machine):
-#   NAME-c  "client": 203.0.113.2/24 on veth; Turnout and the clients (dig, curl, iperf3, wrk) run
-#           here; /etc/netns/NAME-c/resolv.conf points at Turnout's DNS (198.18.0.1).
-#   NAME-n  "internet": 203.0.113.1/24 (dnsmasq, upstream resolver) and 203.0.113.10/24 (nginx,
-#           iperf3 server). dnsmasq knows www.example.test, bulk.example.test, real.example.test
-#           -> 203.0.113.10, abroad.example.test -> 198.51.100.10, dot/doh.example.test ->
-#           203.0.113.1, loopback.example.test -> 127.0.0.1 and self.example.test -> 203.0.113.2
-#           (names that lead back into the client), and answers MX/TXT for example.test.
+#   NAME-c  "client": 203.0.113.2/24 and 2001:db8:113::2/64 on veth; Turnout and the clients (dig,
+#           curl, iperf3, wrk) run here; /etc/netns/NAME-c/resolv.conf points at Turnout's DNS
+#           (198.18.0.1).
+#   NAME-n  "internet": 203.0.113.1/24 and 2001:db8:113::1/64 (dnsmasq, upstream resolver), and
+#           203.0.113.10/24 and 2001:db8:113::10/64 (nginx, iperf3 server). dnsmasq knows
+#           www.example.test, bulk.example.test, real.example.test -> 203.0.113.10 (A only),
+#           abroad.example.test -> 198.51.100.10, dot/doh.example.test -> 203.0.113.1,
+#           dual.example.test -> 203.0.113.10 and 2001:db8:113::10, v6.example.test and
+#           bulk6.example.test -> 2001:db8:113::10 (AAAA only), loopback.example.test ->
+#           127.0.0.1 and self.example.test -> 203.0.113.2 (names that lead back into the client),
+#           and answers MX/TXT for example.test.
+#           IPv6 addresses skip duplicate address detection: usable at once.
 #
 # A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
 # the default): every Docker host and router forwards, and some distributions filter reverse paths
@@ -63,7 +74,9 @@ in_ns() { ip netns exec "$1" "${@:2}"; }
 new_ns() {
   ip netns add "$1"
   in_ns "$1" sysctl -q -w net.ipv4.ip_forward=0 \
-    net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
+    net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2 \
+    net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+    net.ipv6.conf.all.forwarding=0
 }
 
 # The namespace's own name service (`ip netns exec` bind-mounts /etc/netns/NS/* over /etc): a
@@ -89,6 +102,9 @@ up() {
   in_ns "$client" ip addr add 203.0.113.2/24 dev "$veth_c"
   in_ns "$net" ip addr add 203.0.113.1/24 dev "$veth_n"
   in_ns "$net" ip addr add 203.0.113.10/24 dev "$veth_n"
+  in_ns "$client" ip -6 addr add 2001:db8:113::2/64 dev "$veth_c" nodad
+  in_ns "$net" ip -6 addr add 2001:db8:113::1/64 dev "$veth_n" nodad
+  in_ns "$net" ip -6 addr add 2001:db8:113::10/64 dev "$veth_n" nodad
   in_ns "$client" ip link set "$veth_c" up
   in_ns "$net" ip link set "$veth_n" up
 
@@ -102,8 +118,11 @@ up() {
   echo ok > "$dir/www/index.html"
 
   in_ns "$net" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-    --listen-address=203.0.113.1 --bind-interfaces --user=root \
+    --listen-address=203.0.113.1 --listen-address=2001:db8:113::1 --bind-interfaces --user=root \
     --local=/test/ --local-ttl=60 --pid-file="$dir/dnsmasq.pid" --log-queries --log-facility="$dir/dnsmasq.log" \
+    --host-record=dual.example.test,203.0.113.10,2001:db8:113::10 \
+    --host-record=v6.example.test,2001:db8:113::10 \
+    --host-record=bulk6.example.test,2001:db8:113::10 \
     --host-record=www.example.test,203.0.113.10 \
     --host-record=bulk.example.test,203.0.113.10 \
     --host-record=real.example.test,203.0.113.10 \
@@ -132,6 +151,7 @@ http {
   scgi_temp_path $dir/nginx/scgi;
   server {
     listen 203.0.113.10:80 backlog=4096;
+    listen [2001:db8:113::10]:80 backlog=4096;
     root $dir/www;
   }
 }
@@ -140,7 +160,8 @@ CONF
   # Ready when both answer.
   for _ in $(seq 1 50); do
     if in_ns "$net" dig +time=1 +tries=1 +short @203.0.113.1 www.example.test >/dev/null 2>&1 \
-      && in_ns "$net" curl -sf -o /dev/null http://203.0.113.10/index.html; then
+      && in_ns "$net" curl -sf -o /dev/null http://203.0.113.10/index.html \
+      && in_ns "$net" curl -sf -o /dev/null 'http://[2001:db8:113::10]/index.html'; then
       return 0
     fi
     sleep 0.1
@@ -207,12 +228,14 @@ socks_conf() {
 logoutput: $dir/danted.log
 internal: 203.0.113.1 port = 1080
 external: 203.0.113.1
+external: 2001:db8:113::1
 clientmethod: none
 socksmethod: none
 user.privileged: root
 user.unprivileged: nobody
 client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }
 socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect }
+socks pass { from: 0.0.0.0/0 to: ::/0 log: connect }
 CONF
 }
 
@@ -235,17 +258,22 @@ routed() {
   for a in 198.51.100.1 198.51.100.10 198.51.100.53; do
     in_ns "$net" ip addr add "$a/32" dev lo
   done
+  in_ns "$net" ip -6 addr add 2001:db8::80/128 dev lo nodad
+  in_ns "$net" ip -6 addr add 2001:db8::53/128 dev lo nodad
   in_ns "$client" ip route add default via 203.0.113.1
+  in_ns "$client" ip -6 route add default via 2001:db8:113::1
   in_ns "$net" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-    --listen-address=198.51.100.53 --bind-interfaces --user=root \
+    --listen-address=198.51.100.53 --listen-address=2001:db8::53 --bind-interfaces --user=root \
     --local=/test/ --local-ttl=60 --pid-file="$dir/dnsmasq-routed.pid" --log-queries \
     --log-facility="$dir/dnsmasq-routed.log" \
     --host-record=routed.example.test,198.51.100.10 \
+    --host-record=routed6.example.test,2001:db8::80 \
     --host-record=socks.example.test,198.51.100.1 \
     --host-record=www.example.test,203.0.113.10 \
     --host-record=bulk.example.test,203.0.113.10 \
     --host-record=abroad.example.test,198.51.100.11
   sed -e "s|listen 203.0.113.10:80|listen 198.51.100.10:80|" \
+    -e "s|listen \\[2001:db8:113::10\\]:80|listen [2001:db8::80]:80|" \
     -e "s|$dir/nginx/|$dir/nginx-routed/|g" "$dir/nginx/nginx.conf" > "$dir/nginx-routed/nginx.conf"
   in_ns "$net" nginx -c "$dir/nginx-routed/nginx.conf" -p "$dir/nginx-routed"
   for _ in $(seq 1 50); do
@@ -282,9 +310,12 @@ lan() {
   in_ns "$lanhost" ip link set lo up
   in_ns "$lanhost" ip addr add 198.51.100.66/28 dev "$veth_l"
   in_ns "$client" ip addr add 198.51.100.65/28 dev "$veth_g"
+  in_ns "$lanhost" ip -6 addr add 2001:db8:66::66/64 dev "$veth_l" nodad
+  in_ns "$client" ip -6 addr add 2001:db8:66::65/64 dev "$veth_g" nodad
   in_ns "$lanhost" ip link set "$veth_l" up
   in_ns "$client" ip link set "$veth_g" up
   in_ns "$lanhost" ip route add default via 198.51.100.65
+  in_ns "$lanhost" ip -6 route add default via 2001:db8:66::65
   # Forwarding in the client namespace is Turnout's job (allow-lan with auto-route).
   etc_files "$lanhost" 198.51.100.53
 }

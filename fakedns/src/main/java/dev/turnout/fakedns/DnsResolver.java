@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -35,7 +36,9 @@ import org.xbill.DNS.Type;
  * they do not see every name. Each group caches its own answers.
  *
  * <p>{@link #resolveIpv4} resolves names for Turnout's own dialing through the same decision, after
- * the {@code hosts} entries it was given; never to an address in the forbidden range. Thread-safe.
+ * the {@code hosts} entries it was given; never to an address in the forbidden range. {@link
+ * #resolve} is the same, or with {@link Builder#ipv6} A and AAAA ({@link DualStackResolver}).
+ * Thread-safe.
  */
 public final class DnsResolver implements HostResolver {
   private final Upstream main;
@@ -45,6 +48,7 @@ public final class DnsResolver implements HostResolver {
   private final Hosts hosts;
   private final ForbiddenRange forbidden;
   private final AddressLookup addresses;
+  private final DualStackResolver dualStack; // null: resolve() gives IPv4 only
   final LongAdder policyAnswers = new LongAdder();
   final LongAdder fallbackAnswers = new LongAdder();
 
@@ -56,6 +60,12 @@ public final class DnsResolver implements HostResolver {
     this.hosts = b.hosts;
     this.forbidden = b.forbidden;
     this.addresses = new AddressLookup(this::query, b.forbidden, b.ticker, b.cacheSize);
+    Predicate<InetAddress> forbidden6 = b.forbidden6;
+    this.dualStack =
+        forbidden6 == null
+            ? null
+            : new DualStackResolver(
+                this::query, b.hosts, a -> b.forbidden.contains(a) || forbidden6.test(a), b.ticker);
   }
 
   /** Starts a resolver whose {@code nameserver} group is {@code main}. */
@@ -144,8 +154,15 @@ public final class DnsResolver implements HostResolver {
     return addresses.resolveIpv4(name);
   }
 
+  /**
+   * {@link #resolveIpv4}; with {@link Builder#ipv6}, IPv4 and IPv6 addresses, IPv4 first (see
+   * {@link DualStackResolver}).
+   */
   @Override
   public CompletableFuture<List<InetAddress>> resolve(String host) {
+    if (dualStack != null) {
+      return dualStack.resolve(host);
+    }
     return resolveIpv4(host).thenApply(List::<InetAddress>copyOf);
   }
 
@@ -166,6 +183,7 @@ public final class DnsResolver implements HostResolver {
     private FallbackFilter filter = FallbackFilter.NONE;
     private Hosts hosts = Hosts.empty();
     private ForbiddenRange forbidden = ForbiddenRange.NONE;
+    private Predicate<InetAddress> forbidden6; // null: IPv4 only
     private TimeSource ticker = TimeSource.SYSTEM;
     private long cacheSize = 10_000;
 
@@ -195,6 +213,15 @@ public final class DnsResolver implements HostResolver {
     /** The fake-IP range, never returned by {@link #resolveIpv4}; default nothing forbidden. */
     public Builder forbiddenRange(int firstAddress, int lastAddress) {
       this.forbidden = new ForbiddenRange(firstAddress, lastAddress);
+      return this;
+    }
+
+    /**
+     * {@link #resolve} gives IPv6 addresses too (AAAA asked with A, IPv4 first), never one {@code
+     * forbidden6} accepts (Turnout's IPv6 range); default IPv4 only.
+     */
+    public Builder ipv6(Predicate<InetAddress> forbidden6) {
+      this.forbidden6 = Objects.requireNonNull(forbidden6);
       return this;
     }
 

@@ -40,6 +40,7 @@ final class FakeUpstream implements Closeable {
   private final Map<String, List<Record>> zone = new ConcurrentHashMap<>();
   private final List<Socket> connections = new ArrayList<>();
   volatile Mode mode = Mode.NORMAL;
+  volatile int silentType = -1; // queries of this type get no answer
   final AtomicInteger udpQueries = new AtomicInteger();
   final AtomicInteger tcpQueries = new AtomicInteger();
   volatile Message lastQuery;
@@ -130,6 +131,9 @@ final class FakeUpstream implements Closeable {
           continue;
         }
         Message q = new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+        if (q.getQuestion() != null && q.getQuestion().getType() == silentType) {
+          continue;
+        }
         int max = q.getOPT() == null ? 512 : Math.max(512, q.getOPT().getPayloadSize());
         byte[] out = answer(q, true).toWire(max); // sets TC when it does not fit
         udp.send(new DatagramPacket(out, out.length, p.getSocketAddress()));

@@ -26,8 +26,12 @@ import java.util.Objects;
  *   <li>{@code lookup T} — everything else goes to the TUN.
  * </ol>
  *
- * With {@code strictRoute}, IPv6 (not served yet) cannot leak around the TUN: marked sockets,
- * link-local and multicast keep the main table, everything else is {@code unreachable}.
+ * With {@link Builder#ipv6} the table holds an IPv6 default route into the TUN too, and the same
+ * block of rules is made for IPv6 ({@code ip -6}), IPv6 excludes among them: IPv6 is captured like
+ * IPv4. Without it, {@code strictRoute} keeps IPv6 from leaking around the TUN: marked sockets,
+ * link-local and multicast keep the main table, everything else is {@code unreachable}. (With IPv6
+ * captured there is nothing left for strict routing to block: whatever main does not route more
+ * specifically goes to the TUN, and marked sockets never fall through to it.)
  *
  * <p>Gateway mode ({@code allow-lan}) needs {@code net.ipv4.ip_forward=1}. When it was off, turning
  * it on must not make the host a router for everything: two more rules at {@code priority + 1},
@@ -35,7 +39,9 @@ import java.util.Objects;
  * iif <tun>}) keep the main table, and every other packet not sent by this host ({@code not iif
  * lo}) looks up T, so another host's traffic is relayed under the rules (exclusions and main's
  * specific routes included) instead of being forwarded around Turnout. When forwarding was on
- * already (a Docker host, a router), something else relies on it, and it is left alone.
+ * already (a Docker host, a router), something else relies on it, and it is left alone. With IPv6
+ * captured, {@code net.ipv6.conf.all.forwarding} is handled the same way, with the same two rules
+ * for IPv6.
  *
  * <p>Reverse-path filtering: with {@code rp_filter=1} (strict) on the TUN, packets the NAT writes
  * back (source = the remote address) pass, because the reverse route of any remote address is
@@ -56,6 +62,7 @@ public final class AutoRoute {
   public static final int BLOCK = 10;
 
   private static final String FORWARDING = "net.ipv4.ip_forward";
+  private static final String FORWARDING6 = "net.ipv6.conf.all.forwarding";
   private static final String FORWARDING_ON = "1";
 
   private final String device;
@@ -67,6 +74,7 @@ public final class AutoRoute {
   private final boolean dnsHijack;
   private final boolean strictRoute;
   private final boolean gateway;
+  private final boolean ipv6;
 
   private AutoRoute(Builder b) {
     this.device = b.device;
@@ -78,6 +86,7 @@ public final class AutoRoute {
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
+    this.ipv6 = b.ipv6;
   }
 
   public static Builder builder(String device) {
@@ -95,36 +104,12 @@ public final class AutoRoute {
   /** The rules and routes this configuration makes, in the order they are applied. */
   public List<Step> plan() {
     List<Step> steps = new ArrayList<>();
-    String t = Integer.toString(table);
-    steps.add(new Step(false, "-4", List.of("default", "dev", device, "table", t)));
-    int p = priority;
-    if (mark != 0) {
-      steps.add(rule("-4", p, "fwmark", hex(mark), "lookup", "main"));
-      // A lookup without a match falls through to the next rule: without this one, marked traffic
-      // would reach the TUN whenever main has no route (network down) and loop.
-      steps.add(rule("-4", p + 1, "fwmark", hex(mark), "unreachable"));
-    }
-    p += 2;
-    for (String cidr : excludeAddresses) {
-      steps.add(rule("-4", p, "to", cidr, "lookup", "main"));
-    }
-    p++;
-    for (String uids : excludeUids) {
-      steps.add(rule("-4", p, "uidrange", uids, "lookup", "main"));
-    }
-    p++;
-    if (dnsHijack) {
-      steps.add(rule("-4", p, "ipproto", "udp", "dport", "53", "lookup", t));
-      steps.add(rule("-4", p, "ipproto", "tcp", "dport", "53", "lookup", t));
-    }
-    p++;
-    steps.add(rule("-4", p, "lookup", "main", "suppress_prefixlength", "0"));
-    p++;
-    steps.add(rule("-4", p, "lookup", t));
-    if (strictRoute) {
-      p = priority;
+    capture("-4", steps);
+    if (ipv6) {
+      capture("-6", steps);
+    } else if (strictRoute) {
       if (mark != 0) {
-        steps.add(rule("-6", p, "fwmark", hex(mark), "lookup", "main"));
+        steps.add(rule("-6", priority, "fwmark", hex(mark), "lookup", "main"));
       }
       steps.add(rule("-6", priority + 7, "to", "fe80::/10", "lookup", "main"));
       steps.add(rule("-6", priority + 7, "to", "ff00::/8", "lookup", "main"));
@@ -133,27 +118,67 @@ public final class AutoRoute {
     return steps;
   }
 
+  /** The default route into the TUN and the rule block, for one family ({@code -4}, {@code -6}). */
+  private void capture(String family, List<Step> steps) {
+    String t = Integer.toString(table);
+    steps.add(new Step(false, family, List.of("default", "dev", device, "table", t)));
+    int p = priority;
+    if (mark != 0) {
+      steps.add(rule(family, p, "fwmark", hex(mark), "lookup", "main"));
+      // A lookup without a match falls through to the next rule: without this one, marked traffic
+      // would reach the TUN whenever main has no route (network down) and loop.
+      steps.add(rule(family, p + 1, "fwmark", hex(mark), "unreachable"));
+    }
+    p += 2;
+    for (String cidr : excludeAddresses) {
+      if (cidr.contains(":") == family.equals("-6")) {
+        steps.add(rule(family, p, "to", cidr, "lookup", "main"));
+      }
+    }
+    p++;
+    for (String uids : excludeUids) {
+      steps.add(rule(family, p, "uidrange", uids, "lookup", "main"));
+    }
+    p++;
+    if (dnsHijack) {
+      steps.add(rule(family, p, "ipproto", "udp", "dport", "53", "lookup", t));
+      steps.add(rule(family, p, "ipproto", "tcp", "dport", "53", "lookup", t));
+    }
+    p++;
+    steps.add(rule(family, p, "lookup", "main", "suppress_prefixlength", "0"));
+    p++;
+    steps.add(rule(family, p, "lookup", t));
+  }
+
   /**
-   * Gateway mode when forwarding was off: the rules that make forwarding serve the TUN only (see
-   * the class comment), applied before forwarding is turned on.
+   * Gateway mode when IPv4 forwarding was off: the rules that make forwarding serve the TUN only
+   * (see the class comment), applied before forwarding is turned on.
    */
   public List<Step> forwardOnlyIntoTheTun() {
+    return forwardOnlyIntoTheTun("-4");
+  }
+
+  /** {@link #forwardOnlyIntoTheTun()} for {@code family} ({@code -4} or {@code -6}). */
+  public List<Step> forwardOnlyIntoTheTun(String family) {
     return List.of(
-        rule("-4", priority + 1, "iif", device, "lookup", "main"),
-        rule("-4", priority + 1, "not", "iif", "lo", "lookup", Integer.toString(table)));
+        rule(family, priority + 1, "iif", device, "lookup", "main"),
+        rule(family, priority + 1, "not", "iif", "lo", "lookup", Integer.toString(table)));
   }
 
   /**
    * Applies the plan (and, in gateway mode, {@code net.ipv4.ip_forward=1} with {@link
-   * #forwardOnlyIntoTheTun} when forwarding was off) through {@code changes}. On failure the caller
-   * closes {@code changes}, which undoes what was applied.
+   * #forwardOnlyIntoTheTun} when forwarding was off, and the same for IPv6 with {@code
+   * net.ipv6.conf.all.forwarding}) through {@code changes}. On failure the caller closes {@code
+   * changes}, which undoes what was applied.
    */
   public void apply(HostChanges changes) throws IOException {
-    if (gateway && !FORWARDING_ON.equals(changes.sysctl(FORWARDING))) {
-      for (Step step : forwardOnlyIntoTheTun()) {
-        changes.addRule(step.family(), step.spec());
+    if (gateway) {
+      forwardIntoTheTun(changes, "-4", FORWARDING);
+      if (ipv6) {
+        // Note: while on, interfaces with accept_ra=1 ignore router advertisements; a host that
+        // learns its own IPv6 route from them needs accept_ra=2 to keep it.
+        forwardIntoTheTun(changes, "-6", FORWARDING6);
       }
-      changes.setSysctl(FORWARDING, FORWARDING_ON);
     }
     for (Step step : plan()) {
       if (step.rule()) {
@@ -162,6 +187,18 @@ public final class AutoRoute {
         changes.addRoute(step.family(), step.spec());
       }
     }
+  }
+
+  /** Turns {@code sysctl} forwarding on, serving the TUN only, unless it is on already. */
+  private void forwardIntoTheTun(HostChanges changes, String family, String sysctl)
+      throws IOException {
+    if (FORWARDING_ON.equals(changes.sysctl(sysctl))) {
+      return; // something else relies on it: left alone
+    }
+    for (Step step : forwardOnlyIntoTheTun(family)) {
+      changes.addRule(step.family(), step.spec());
+    }
+    changes.setSysctl(sysctl, FORWARDING_ON);
   }
 
   private static Step rule(String family, int priority, String... selector) {
@@ -185,6 +222,7 @@ public final class AutoRoute {
     private boolean dnsHijack;
     private boolean strictRoute;
     private boolean gateway;
+    private boolean ipv6;
 
     private Builder(String device) {
       if (!Objects.requireNonNull(device).matches("[A-Za-z0-9_.%-]{1,15}")) {
@@ -220,23 +258,30 @@ public final class AutoRoute {
     }
 
     /**
-     * An IPv4 CIDR that keeps the main table's route ({@code route-exclude-address}); host bits are
-     * allowed, as {@code ip rule} allows them.
+     * An IPv4 or IPv6 CIDR that keeps the main table's route ({@code route-exclude-address}); host
+     * bits are allowed, as {@code ip rule} allows them. An IPv6 one takes effect with {@link
+     * #ipv6}.
      *
-     * @throws IllegalArgumentException if {@code cidr} is not an IPv4 CIDR as {@link Cidr} reads
+     * @throws IllegalArgumentException if {@code cidr} is not a CIDR as {@link Cidr} reads, or an
+     *     IPv4-mapped IPv6 one (which {@code ip -4} would not take in that form)
      */
     public Builder excludeAddress(String cidr) {
-      boolean ipv4;
+      Cidr parsed;
       try {
-        ipv4 = Cidr.parseMasking(cidr).isIpv4();
+        parsed = Cidr.parseMasking(cidr);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "not an IPv4 CIDR: " + cidr + " (" + e.getMessage() + ")");
+        throw new IllegalArgumentException("not a CIDR: " + cidr + " (" + e.getMessage() + ")");
       }
-      if (!ipv4) {
-        throw new IllegalArgumentException("not an IPv4 CIDR: " + cidr);
+      if (parsed.isIpv4() == cidr.contains(":")) {
+        throw new IllegalArgumentException("write an IPv4-mapped range as IPv4: " + cidr);
       }
       excludeAddresses.add(cidr);
+      return this;
+    }
+
+    /** Capture IPv6 too: the TUN has an IPv6 address and Turnout serves IPv6. */
+    public Builder ipv6(boolean on) {
+      this.ipv6 = on;
       return this;
     }
 
@@ -255,13 +300,19 @@ public final class AutoRoute {
       return this;
     }
 
-    /** Make IPv6 unreachable except link-local, multicast and marked sockets. */
+    /**
+     * Block what cannot be captured: without {@link #ipv6}, IPv6 is unreachable except link-local,
+     * multicast and marked sockets.
+     */
     public Builder strictRoute(boolean on) {
       this.strictRoute = on;
       return this;
     }
 
-    /** Gateway mode: also route LAN hosts' traffic (sets {@code net.ipv4.ip_forward=1}). */
+    /**
+     * Gateway mode: also route LAN hosts' traffic (sets {@code net.ipv4.ip_forward=1}, and with
+     * {@link #ipv6} {@code net.ipv6.conf.all.forwarding=1}).
+     */
     public Builder gateway(boolean on) {
       this.gateway = on;
       return this;

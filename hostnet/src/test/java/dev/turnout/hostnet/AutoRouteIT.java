@@ -154,6 +154,49 @@ class AutoRouteIT {
     assertThat(HostChanges.hasJournal(state)).isFalse();
   }
 
+  /**
+   * IPv6 captured like IPv4: an unmarked route decision for a remote IPv6 address leads into the
+   * TUN, a marked one never does, a {@code route-exclude-address} keeps main; a crash is cleaned up
+   * to the same state for both families.
+   */
+  @Test
+  void ipv6IsCapturedLikeIpv4AndCleanedUpAfterACrash() throws IOException {
+    ns.check(List.of("ip", "-6", "addr", "add", "fdfe:dcba:9876::1/64", "dev", DEVICE));
+    ns.check(List.of("ip", "link", "add", "tnh-d0", "type", "veth", "peer", "name", "tnh-d1"));
+    ns.check(List.of("ip", "-6", "addr", "add", "2001:db8:5::2/64", "dev", "tnh-d0", "nodad"));
+    ns.check(List.of("ip", "link", "set", "tnh-d1", "up"));
+    ns.check(List.of("ip", "link", "set", "tnh-d0", "up"));
+    ns.check(List.of("ip", "-6", "route", "add", "default", "via", "2001:db8:5::1"));
+    String before = snapshot();
+    AutoRoute v6 =
+        AutoRoute.builder(DEVICE)
+            .mark(0x2022)
+            .excludeAddress("2001:db8:ee::/48")
+            .dnsHijack(true)
+            .ipv6(true)
+            .build();
+    HostChanges crashed = HostChanges.open(state, ns);
+    v6.apply(crashed);
+    assertThat(ns.check(List.of("ip", "-6", "route", "get", "2001:db8:80::80")))
+        .contains("dev " + DEVICE);
+    assertThat(ns.check(List.of("ip", "-6", "route", "get", "2001:db8:80::80", "mark", "0x2022")))
+        .as("marked traffic takes main's default route")
+        .contains("dev tnh-d0");
+    assertThat(ns.check(List.of("ip", "-6", "route", "get", "2001:db8:ee::1")))
+        .contains("dev tnh-d0");
+    assertThat(ns.check(List.of("ip", "-6", "route", "get", "2001:db8:5::9")))
+        .as("an on-link network keeps its route")
+        .contains("dev tnh-d0");
+    assertThat(ns.check(List.of("ip", "-6", "route", "get", "fdfe:dcba:9876::abcd")))
+        .contains("dev " + DEVICE);
+    crashed.abandon();
+
+    int undone = HostChanges.cleanup(state, ProcessCommands.inNamespace(namespace));
+
+    assertThat(undone).isEqualTo(v6.plan().size());
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
   @Test
   void aRestartAfterACrashCleansUpFirstAndThenAppliesAgain() throws IOException {
     String before = snapshot();

@@ -47,6 +47,60 @@ class AutoRouteTest {
   }
 
   @Test
+  void withIpv6TheSameBlockIsMadeForIpv6WithItsOwnExcludesAndNothingIsUnreachable() {
+    List<String> plan =
+        AutoRoute.builder("turnout0")
+            .mark(0x2022)
+            .excludeAddress("198.51.100.0/24")
+            .excludeAddress("2001:db8:1::/48")
+            .dnsHijack(true)
+            .strictRoute(true)
+            .ipv6(true)
+            .build()
+            .plan()
+            .stream()
+            .map(AutoRoute.Step::toString)
+            .toList();
+    assertThat(plan)
+        .containsExactly(
+            "ip -4 route add default dev turnout0 table 2022",
+            "ip -4 rule add priority 9000 fwmark 0x2022 lookup main",
+            "ip -4 rule add priority 9001 fwmark 0x2022 unreachable",
+            "ip -4 rule add priority 9002 to 198.51.100.0/24 lookup main",
+            "ip -4 rule add priority 9004 ipproto udp dport 53 lookup 2022",
+            "ip -4 rule add priority 9004 ipproto tcp dport 53 lookup 2022",
+            "ip -4 rule add priority 9005 lookup main suppress_prefixlength 0",
+            "ip -4 rule add priority 9006 lookup 2022",
+            "ip -6 route add default dev turnout0 table 2022",
+            "ip -6 rule add priority 9000 fwmark 0x2022 lookup main",
+            "ip -6 rule add priority 9001 fwmark 0x2022 unreachable",
+            "ip -6 rule add priority 9002 to 2001:db8:1::/48 lookup main",
+            "ip -6 rule add priority 9004 ipproto udp dport 53 lookup 2022",
+            "ip -6 rule add priority 9004 ipproto tcp dport 53 lookup 2022",
+            "ip -6 rule add priority 9005 lookup main suppress_prefixlength 0",
+            "ip -6 rule add priority 9006 lookup 2022");
+  }
+
+  @Test
+  void gatewayModeWithIpv6ForwardsBothFamiliesAndUndoesBoth() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "0");
+    host.sysctls.put("net.ipv6.conf.all.forwarding", "0");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      AutoRoute.builder("turnout0").mark(0x2022).gateway(true).ipv6(true).build().apply(changes);
+      assertThat(host.sysctls)
+          .containsEntry(FORWARDING, "1")
+          .containsEntry("net.ipv6.conf.all.forwarding", "1");
+      assertThat(changes.describe())
+          .contains("sysctl net.ipv6.conf.all.forwarding 0 1")
+          .contains("sysctl net.ipv4.ip_forward 0 1");
+    }
+    assertThat(host.sysctls)
+        .containsEntry(FORWARDING, "0")
+        .containsEntry("net.ipv6.conf.all.forwarding", "0");
+  }
+
+  @Test
   void gatewayModeTurnsOnForwardingThatWasOffJournalsItAndTurnsItOffAgain() throws IOException {
     RecordingCommands host = new RecordingCommands();
     host.sysctls.put(FORWARDING, "0");
@@ -131,6 +185,30 @@ class AutoRouteTest {
     assertThat(host.log).noneMatch(line -> line.contains("iif"));
   }
 
+  /** With IPv6 captured, IPv6 forwarding is decided on its own, with the same filter. */
+  @Test
+  void ipv6ForwardingIsTurnedOnServingOnlyTheTunAndOffAgain() throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    host.sysctls.put(FORWARDING, "1"); // a router already: IPv4 left alone
+    host.sysctls.put("net.ipv6.conf.all.forwarding", "0");
+    AutoRoute gateway6 =
+        AutoRoute.builder("turnout0").mark(0x2022).gateway(true).ipv6(true).build();
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      gateway6.apply(changes);
+      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      assertThat(commands.subList(0, 3))
+          .containsExactly(
+              "ip -6 rule add priority 9001 iif turnout0 lookup main",
+              "ip -6 rule add priority 9001 not iif lo lookup 2022",
+              "sysctl -q -w net.ipv6.conf.all.forwarding=1");
+      assertThat(host.log).noneMatch(line -> line.startsWith("ip -4") && line.contains("iif"));
+    }
+    assertThat(host.log).contains("ip -6 rule del priority 9001 not iif lo lookup 2022");
+    assertThat(host.sysctls)
+        .containsEntry("net.ipv6.conf.all.forwarding", "0")
+        .containsEntry(FORWARDING, "1");
+  }
+
   private static AutoRoute gateway() {
     return AutoRoute.builder("turnout0").mark(0x2022).gateway(true).build();
   }
@@ -145,7 +223,7 @@ class AutoRouteTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("999.0.0.0/8"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("2001:db8::/32"))
+    assertThatThrownBy(() -> AutoRoute.builder("t").excludeAddress("::ffff:198.51.100.0/120"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -7,6 +7,7 @@ import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.FakeIpStore;
 import dev.turnout.fakedns.GeoIp;
 import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
@@ -26,8 +27,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -80,8 +81,7 @@ final class Assembly {
     DnsAssembly dns = DnsAssembly.create(config, ruleSets, geoIp(ruleSets), dnsOutbounds, onStop);
     log.info("dns: {}", dns.describe());
     FakeIpPool pool = new FakeIpPool(plan.fakeFirst(), plan.fakeLast());
-    String range6 = config.fakeDns().fakeIpRange6();
-    FakeIpPool pool6 = range6 == null ? null : FakeIpPool.ofCidr(range6);
+    FakeIpPool pool6 = Ipv6Parts.fakePool6(config);
     if (config.fakeDns().storeFakeIp()) {
       keepFakeIps(pool6 == null ? List.of(pool) : List.of(pool, pool6));
     }
@@ -131,13 +131,20 @@ final class Assembly {
     Connections connections = new Connections(policy -> chain(outbounds, policy));
     SharedRelay relay = SharedRelay.start(router, connections, onStop);
     NatTable nat = null;
+    AddressPlan6 tun6 = null; // IPv6 on the TUN, when it got it
     if (config.tun().enable()) {
-      nat = TunPath.start(config, pool, router, relay, loops, host, local, onStop);
+      FakePools fakePools = new FakePools(pool, pool6);
+      TunPath.Running tun =
+          TunPath.start(config, fakePools, router, relay, loops, host, local, onStop);
+      nat = tun.nat();
+      tun6 = tun.ipv6();
     }
     List<FakeIpPool> pools = pool6 == null ? List.of(pool) : List.of(pool, pool6);
     InboundAssembly.start(config, relay, router, outbounds, pools, loops, onStop);
     if (config.dns().enable()) {
-      startDns(dns, pool, pool6, new DnsClients(ownRange(plan), plan.tunInetAddress(), nat));
+      boolean v6 = tun6 != null || !config.tun().enable(); // no fake AAAA the TUN cannot route
+      DnsClients clients = new DnsClients(ownRange(plan), plan.tunInetAddress(), nat);
+      startDns(dns, pool, v6 ? pool6 : null, Ipv6Parts.dnsListener6(config, tun6), clients);
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}",
@@ -164,7 +171,12 @@ final class Assembly {
     log.info("dns: fake-IP mappings kept in {} ({} restored)", file, store.loaded());
   }
 
-  private void startDns(DnsAssembly dns, FakeIpPool pool, FakeIpPool pool6, DnsClients clients)
+  private void startDns(
+      DnsAssembly dns,
+      FakeIpPool pool,
+      FakeIpPool pool6,
+      InetSocketAddress listen6,
+      DnsClients clients)
       throws Exception {
     TurnoutConfig.FakeDns fake = config.fakeDns();
     FakeDnsHandler.Builder handler =
@@ -177,17 +189,19 @@ final class Assembly {
     }
     // Hijacked queries arrive from NAT session addresses: trusted like this host's own, so
     // hijack needs no allow-lan. Other hosts are answered only with allow-lan.
+    FakeDnsHandler answers = handler.build();
+    DnsServer.Options options =
+        DnsServer.Options.defaults()
+            .withAllowLan(fake.allowLan())
+            .withTrusted(ownRange(config.plan()))
+            .withClients(clients);
     TurnoutConfig.Dns settings = config.dns();
-    DnsServer server =
-        DnsServer.start(
-            settings.listen(),
-            handler.build(),
-            DnsServer.Options.defaults()
-                .withAllowLan(fake.allowLan())
-                .withTrusted(ownRange(config.plan()))
-                .withClients(clients));
-    onStop.accept(server);
+    onStop.accept(DnsServer.start(settings.listen(), answers, options));
     log.info("dns: fake-IP server on {} (udp, tcp)", settings.listen());
+    if (listen6 != null) {
+      onStop.accept(DnsServer.start(listen6, answers, options)); // hijacked IPv6 queries
+      log.info("dns: also on {} (udp, tcp)", listen6);
+    }
     if (settings.systemResolver()) {
       host.pointSystemResolver(settings.listen(), config.plan().tunInetAddress());
     }
@@ -212,9 +226,9 @@ final class Assembly {
     return chain;
   }
 
-  /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
+  /** Turnout's own ranges: never dialed, and trusted as DNS clients (hijacked queries). */
   private static Predicate<InetAddress> ownRange(AddressPlan plan) {
-    return address -> address instanceof Inet4Address && plan.range().contains(Ipv4.toInt(address));
+    return Ipv6Parts.ownRange(plan);
   }
 
   static ThreadFactory daemonThreads(String name) {

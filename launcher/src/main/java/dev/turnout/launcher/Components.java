@@ -3,6 +3,7 @@ package dev.turnout.launcher;
 import dev.turnout.config.Problems;
 import dev.turnout.config.Severity;
 import dev.turnout.config.YamlMapping;
+import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
@@ -218,8 +219,16 @@ final class Components {
         files.geoipDatabase(),
         files.asnDatabase(),
         files.stateDir().resolve("providers"),
-        List.of(config.plan().range().toString()),
+        fakeRanges(config),
         files.geositeDatabase());
+  }
+
+  /** The fake ranges, whose addresses IP rules never see: IPv4, and IPv6 when it is on. */
+  private static List<String> fakeRanges(TurnoutConfig config) {
+    AddressPlan6 plan6 = config.plan().ipv6();
+    return plan6 == null
+        ? List.of(config.plan().range().toString())
+        : List.of(config.plan().range().toString(), plan6.range().toString());
   }
 
   /**

@@ -69,7 +69,7 @@ final class DnsAssembly {
     String via = settings.respectRules() ? UpstreamDialer.RULES : null;
     Map<String, List<String>> system = Map.of();
     if (settings.useSystemHosts()) {
-      system = SystemHosts.read(SYSTEM_HOSTS, a -> plan.range().contains(a));
+      system = SystemHosts.read(SYSTEM_HOSTS, Ipv6Parts.ownRange(plan));
     }
     Hosts dialingHosts = Hosts.of(merged(system, config.fakeDns().hosts()));
     this.answerHosts =
@@ -147,10 +147,12 @@ final class DnsAssembly {
   }
 
   private DnsResolver.Builder resolver(Upstream servers, NameserverPolicy policy, Hosts hosts) {
-    return DnsResolver.builder(servers)
-        .policy(policy)
-        .hosts(hosts)
-        .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4());
+    return Ipv6Parts.resolving(
+        config.plan(),
+        DnsResolver.builder(servers)
+            .policy(policy)
+            .hosts(hosts)
+            .forbiddenRange(config.plan().range().firstIpv4(), config.plan().range().lastIpv4()));
   }
 
   private NameserverPolicy policy(

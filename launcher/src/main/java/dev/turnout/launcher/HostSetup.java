@@ -48,13 +48,18 @@ final class HostSetup {
     return changes;
   }
 
-  /** Routes everything into the TUN; every rule and route is journaled and undone on stop. */
-  void autoRoute(TurnoutConfig.Tun tun, String name, boolean gateway) throws IOException {
+  /**
+   * Routes everything into the TUN, IPv6 too when the TUN serves it; every rule and route is
+   * journaled and undone on stop.
+   */
+  void autoRoute(TurnoutConfig.Tun tun, String name, boolean gateway, boolean ipv6)
+      throws IOException {
     AutoRoute.Builder route =
         AutoRoute.builder(name)
             .mark(tun.routingMark())
             .dnsHijack(tun.dnsHijackUdp() || tun.dnsHijackTcp())
             .strictRoute(tun.strictRoute())
+            .ipv6(ipv6)
             .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     for (String uids : tun.excludeUids()) {
@@ -63,7 +68,8 @@ final class HostSetup {
     }
     route.build().apply(changes());
     log.info(
-        "tun: auto-route on: rules {}..{} send everything unmarked to table {} (mark {})",
+        "tun: auto-route on{}: rules {}..{} send everything unmarked to table {} (mark {})",
+        ipv6 ? " for IPv4 and IPv6" : "",
         AutoRoute.DEFAULT_PRIORITY,
         AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
         AutoRoute.DEFAULT_TABLE,

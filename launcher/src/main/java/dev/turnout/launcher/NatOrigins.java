@@ -14,20 +14,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Origins} from the NAT table and the fake-IP pool: the table gives the flow the application
- * opened, the pool the name behind a fake destination. Any other destination (capture-all mode)
- * stays the real address the application dialed.
+ * {@link Origins} from the NAT table and the fake-IP pools: the table gives the flow the
+ * application opened (IPv4 or IPv6), the pool of its family the name behind a fake destination. Any
+ * other destination (capture-all mode) stays the real address the application dialed.
  */
 final class NatOrigins implements Origins {
   private static final Logger log = LoggerFactory.getLogger(NatOrigins.class);
 
   private final NatTable nat;
-  private final FakeIpPool pool;
+  private final FakePools pools;
   private final Map<InetSocketAddress, Origin> claimed = new ConcurrentHashMap<>();
 
-  NatOrigins(NatTable nat, FakeIpPool pool) {
+  NatOrigins(NatTable nat, FakePools pools) {
     this.nat = nat;
-    this.pool = pool;
+    this.pools = pools;
   }
 
   @Override
@@ -79,7 +79,8 @@ final class NatOrigins implements Origins {
    */
   private Optional<Origin> pinned(NatFlow flow, boolean udp) {
     RuleFlowFilter.Judged judged = flow.judgement() instanceof RuleFlowFilter.Judged j ? j : null;
-    if (!pool.contains(flow.destinationAddress())) {
+    FakeIpPool pool = pools.owner(flow.destinationAddress());
+    if (pool == null) {
       Router.Route route = judged == null ? null : judged.route();
       return Optional.of(
           new Origin(
@@ -101,7 +102,8 @@ final class NatOrigins implements Origins {
   }
 
   private void unpin(Origin origin) {
-    if (origin.host() != null) {
+    FakeIpPool pool = origin.host() == null ? null : pools.owner(origin.dialed().getAddress());
+    if (pool != null) {
       pool.unpin(origin.dialed().getAddress());
     }
   }

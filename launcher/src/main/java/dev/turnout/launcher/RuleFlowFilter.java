@@ -10,7 +10,7 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Network;
-import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
@@ -31,16 +31,16 @@ final class RuleFlowFilter implements FlowFilter {
   private static final int RECENT = 1024; // a power of two
 
   private final RuleRouter router;
-  private final FakeIpPool pool;
+  private final FakePools pools;
   // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
   private final long[] recentKeys = new long[RECENT];
   private final long[] recentTimes = new long[RECENT];
   // Many distinct rejected flows (a scan, a flood) are logged at this rate at most.
   private final LogLimiter rejections = new LogLimiter(50, 200);
 
-  RuleFlowFilter(RuleRouter router, FakeIpPool pool) {
+  RuleFlowFilter(RuleRouter router, FakePools pools) {
     this.router = router;
-    this.pool = pool;
+    this.pools = pools;
   }
 
   /**
@@ -57,9 +57,9 @@ final class RuleFlowFilter implements FlowFilter {
   @Override
   public Judgement judge(
       int protocol,
-      Inet4Address source,
+      InetAddress source,
       int sourcePort,
-      Inet4Address destination,
+      InetAddress destination,
       int destinationPort) {
     if (router.mayBlock()) {
       return Judgement.UNDECIDED;
@@ -69,7 +69,8 @@ final class RuleFlowFilter implements FlowFilter {
             .source(source, sourcePort)
             .inbound(Inbound.TUN.type(), Inbound.TUN.name(), Inbound.TUN.port());
     String host = null;
-    if (pool.contains(destination)) {
+    FakeIpPool pool = pools.owner(destination);
+    if (pool != null) {
       Optional<String> name = pool.nameFor(destination);
       if (name.isEmpty()) {
         return Judgement.UNDECIDED; // the relay explains in its log why it refuses
@@ -110,7 +111,7 @@ final class RuleFlowFilter implements FlowFilter {
    * retransmitted SYN or datagram is judged again, and would be logged again.
    */
   private boolean firstSighting(
-      int protocol, Inet4Address source, int sourcePort, Inet4Address destination, int port) {
+      int protocol, InetAddress source, int sourcePort, InetAddress destination, int port) {
     long key =
         ((long) source.hashCode() << 32 | destination.hashCode() & 0xffffffffL)
             ^ ((long) protocol << 56 | (long) sourcePort << 16 | port);

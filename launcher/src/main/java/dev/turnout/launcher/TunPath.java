@@ -1,7 +1,7 @@
 package dev.turnout.launcher;
 
-import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.AddressPlan;
+import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.natrewrite.Ipv4Range;
@@ -10,6 +10,7 @@ import dev.turnout.natrewrite.PacketRewriter;
 import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
@@ -18,6 +19,8 @@ import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -26,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires the captured data path: the TUN device (and auto-route), the kernel fast path, the NAT
  * table, the TCP and UDP relay listeners on the TUN address, and the loop that reads, rewrites and
- * writes back every packet.
+ * writes back every packet. With IPv6 on, the TUN also gets its IPv6 address and range, the NAT an
+ * IPv6 pool, and the relay listens on the IPv6 TUN address too ({@link #startIpv6}); a host that
+ * cannot give the TUN an IPv6 address runs IPv4 only.
  */
 final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
@@ -36,13 +41,13 @@ final class TunPath {
   private TunPath() {}
 
   /**
-   * Starts the captured data path; returns its NAT table.
+   * Starts the captured data path.
    *
    * @param local this host's addresses: without {@code allow-lan} only they start flows
    */
-  static NatTable start(
+  static Running start(
       TurnoutConfig config,
-      FakeIpPool pool,
+      FakePools pools,
       RuleRouter router,
       SharedRelay relay,
       EventLoopGroup loops,
@@ -63,6 +68,7 @@ final class TunPath {
             tunConfig.mtu(),
             tunConfig.gso());
     onStop.accept(tun);
+    AddressPlan6 plan6 = startIpv6(tun, plan.ipv6());
     log.info(
         "tun: {} address {}/{} mtu {}{}; {} routed into it",
         tun.name(),
@@ -72,29 +78,38 @@ final class TunPath {
         tun.offload() ? ", checksum and segmentation offload" : "",
         plan.range());
     if (tunConfig.autoRoute()) {
-      host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan());
+      host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
     }
-    NatTable nat =
+    NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
-            .offload(fastPath(tunConfig, tun, onStop), plan.tunInetAddress())
-            .build();
+            .offload(fastPath(tunConfig, tun, plan6 != null, onStop), plan.tunInetAddress());
+    if (plan6 != null) {
+      natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());
+    }
+    NatTable nat = natTable.build();
 
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());
-    NatOrigins origins = new NatOrigins(nat, pool);
-    onStop.accept(RelayServer.start(relayAddress, loops, origins, relay.tcp()));
-    onStop.accept(
-        UdpRelay.start(
-            relayAddress,
-            loops,
-            origins,
-            router,
-            relay.routing(),
-            relay.tcp().connections(),
-            tunConfig.udpTimeout(),
-            UdpRelay.DEFAULT_MAX_SESSIONS,
-            TimeSource.SYSTEM));
+    NatOrigins origins = new NatOrigins(nat, pools);
+    List<InetSocketAddress> listeners = new ArrayList<>(List.of(relayAddress));
+    if (plan6 != null) {
+      listeners.add(new InetSocketAddress(plan6.tunAddress(), tunConfig.relayPort()));
+    }
+    for (InetSocketAddress listen : listeners) {
+      onStop.accept(RelayServer.start(listen, loops, origins, relay.tcp()));
+      onStop.accept(
+          UdpRelay.start(
+              listen,
+              loops,
+              origins,
+              router,
+              relay.routing(),
+              relay.tcp().connections(),
+              tunConfig.udpTimeout(),
+              UdpRelay.DEFAULT_MAX_SESSIONS,
+              TimeSource.SYSTEM));
+    }
 
     PacketRewriter.Builder rewriter =
         PacketRewriter.builder(plan.tunInetAddress(), tunConfig.relayPort(), nat)
@@ -108,13 +123,49 @@ final class TunPath {
       rewriter.dnsHijack(
           config.dns().listen().getPort(), tunConfig.dnsHijackUdp(), tunConfig.dnsHijackTcp());
     }
-    rewriter.flowFilter(new RuleFlowFilter(router, pool));
+    if (plan6 != null) {
+      rewriter.ipv6(plan6.tunAddress(), plan6.range()).icmpEcho6(plan6.range());
+    }
+    rewriter.flowFilter(new RuleFlowFilter(router, pools));
     if (!config.fakeDns().allowLan()) {
       rewriter.localSources(local::containsIpv4); // other hosts' flows are dropped, counted
+      rewriter.localSources6(local::contains);
     }
     onStop.accept(TunLoop.start(tun, rewriter.build()));
-    log.info("relay: listening on {} (tcp, udp)", relayAddress);
-    return nat;
+    log.info("relay: listening on {} (tcp, udp)", listeners);
+    return new Running(nat, plan6);
+  }
+
+  /**
+   * The running path: its NAT table, and the IPv6 plan in force (null when the TUN serves IPv4
+   * only).
+   */
+  record Running(NatTable nat, AddressPlan6 ipv6) {}
+
+  /**
+   * Gives the TUN its IPv6 address, whose prefix (the IPv6 range) the kernel then routes into it.
+   * Null, and logged, when IPv6 is off or this host has none.
+   */
+  private static AddressPlan6 startIpv6(TunDevice tun, AddressPlan6 plan6)
+      throws InterruptedException {
+    if (plan6 == null) {
+      return null;
+    }
+    try {
+      tun.addIpv6Address(plan6.tunAddress(), plan6.range().prefixLength());
+    } catch (IOException e) {
+      log.warn("tun: running without IPv6 ({}); set ipv6: false to silence this", e.getMessage());
+      return null;
+    }
+    int prefix = plan6.range().prefixLength();
+    log.info(
+        "tun: {} IPv6 address {}/{}; {}/{} routed into it",
+        tun.name(),
+        IpLiterals.format(plan6.tunAddress()),
+        prefix,
+        IpLiterals.format(plan6.range().network()),
+        prefix);
+    return plan6;
   }
 
   /**
@@ -122,13 +173,14 @@ final class TunPath {
    * or this kernel or process cannot load it (then every packet crosses the TUN).
    */
   private static FlowOffload fastPath(
-      TurnoutConfig.Tun tunConfig, TunDevice tun, Consumer<Closeable> onStop) {
+      TurnoutConfig.Tun tunConfig, TunDevice tun, boolean ipv6, Consumer<Closeable> onStop) {
     if (!tunConfig.fastPath()) {
       log.info("tun: kernel fast path off (tun.fast-path: false)");
       return FlowOffload.NONE;
     }
     try {
-      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), KernelFastPath.DEFAULT_MAX_FLOWS);
+      int flows = KernelFastPath.DEFAULT_MAX_FLOWS;
+      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), flows, ipv6 ? flows : 1, null);
       onStop.accept(() -> closeFastPath(fastPath));
       log.info(
           "tun: kernel fast path on {} egress ({}, BPF program id {}): established TCP flows"

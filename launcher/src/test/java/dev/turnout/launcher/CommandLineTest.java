@@ -34,7 +34,7 @@ class CommandLineTest {
   void checkAcceptsEveryProxyTypeAndTransportOfASubscription() {
     Cli.Run run = run("check", "-c", "src/test/resources/subscription.yaml");
     assertThat(run.exit()).as(run.err()).isZero();
-    assertThat(run.out()).contains("OK");
+    assertThat(run.out()).contains("OK").contains("36 usable, 0 unsupported");
     // Only the notes shown once per load: no certificate check, no browser hello, no early data.
     assertThat(run.err())
         .contains("skip-cert-verify is on")
@@ -142,7 +142,7 @@ class CommandLineTest {
                 + ":4: dns.listne: unknown key; expected one of cache-algorithm,"
                 + " default-nameserver, direct-nameserver, direct-nameserver-follow-policy,"
                 + " enable, enhanced-mode, fake-ip-filter, fake-ip-filter-mode, fake-ip-range,"
-                + " fake-ip-ttl, fallback, fallback-filter, ipv6, listen, nameserver,"
+                + " fake-ip-range6, fake-ip-ttl, fallback, fallback-filter, ipv6, listen, nameserver,"
                 + " nameserver-policy, prefer-h3, proxy-server-nameserver,"
                 + " proxy-server-nameserver-policy, respect-rules, system-resolver, use-hosts,"
                 + " use-system-hosts",

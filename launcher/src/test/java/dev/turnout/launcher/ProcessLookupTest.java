@@ -139,4 +139,22 @@ class ProcessLookupTest {
     assertThat(ProcessLookup.procAddress(InetAddress.getByName("2001:db8::1"), 80, true))
         .isEqualTo("B80D0120000000000000000001000000:0050");
   }
+
+  /** This JVM's own IPv6 socket is found through /proc/net/tcp6. */
+  @Test
+  void theOwnerOfALoopbackIpv6SocketIsThisProcess() throws Exception {
+    InetAddress loopback6 = InetAddress.getByName("::1");
+    try (ServerSocket server = new ServerSocket()) {
+      server.bind(new InetSocketAddress(loopback6, 0));
+      try (java.net.Socket client = new java.net.Socket(loopback6, server.getLocalPort());
+          java.net.Socket accepted = server.accept()) {
+        ProcessInfo owner =
+            new ProcessLookup(Path.of("/proc"))
+                .ownerOf(false, (InetSocketAddress) client.getLocalSocketAddress());
+        assertThat(owner).isNotNull();
+        assertThat(owner.path()).endsWith("java");
+        assertThat(owner.uid()).isEqualTo(uid());
+      }
+    }
+  }
 }

@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.FlowFilter;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
@@ -15,6 +16,7 @@ import dev.turnout.relay.ConnectionLog;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleLine;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,7 @@ class RuleFlowFilterTest {
   private RuleEngine rules;
   private RuleFlowFilter filter;
   private FakeIpPool pool;
+  private FakeIpPool pool6;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -40,7 +43,8 @@ class RuleFlowFilterTest {
             .rules(
                 List.of(
                     new RuleLine("DOMAIN,blocked.test,REJECT", "test.yaml", 1),
-                    new RuleLine("MATCH,DIRECT", "test.yaml", 2)))
+                    new RuleLine("IP-CIDR6,2001:db8:bad::/48,REJECT,no-resolve", "test.yaml", 2),
+                    new RuleLine("MATCH,DIRECT", "test.yaml", 3)))
             .policies(List.of("DIRECT", "REJECT", "REJECT-DROP"))
             .build();
     Map<String, Outbound> outbounds = Map.of("REJECT", new RejectOutbound());
@@ -48,7 +52,8 @@ class RuleFlowFilterTest {
         new RuleRouter(
             rules, outbounds, new ProcessLookup(Path.of("/proc")), TurnoutConfig.Mode.RULE);
     pool = new FakeIpPool(0xc6120002, 0xc61200ff);
-    filter = new RuleFlowFilter(router, pool);
+    pool6 = FakeIpPool.of(IpLiterals.parse("fdfe:dcba:9876::2"), 1000);
+    filter = new RuleFlowFilter(router, new FakePools(pool, pool6));
     lines.start();
     connections.addAppender(lines);
   }
@@ -72,6 +77,25 @@ class RuleFlowFilterTest {
         .contains("via REJECT (first packet)");
     filter.judge(TCP, APP, 40001, fake, 443); // another flow: its own line
     assertThat(lines.list).hasSize(2);
+  }
+
+  @Test
+  void ipv6FlowsAreJudgedByTheirNameOrTheirAddress() {
+    InetAddress app6 = IpLiterals.parse("fdfe:dcba:9876::1");
+    InetAddress blocked6 = pool6.addressFor("blocked.test");
+    assertThat(filter.judge(TCP, app6, 40000, blocked6, 443).action())
+        .isEqualTo(FlowFilter.Action.REJECT);
+    InetAddress literal = IpLiterals.parse("2001:db8:bad::80");
+    assertThat(filter.judge(TCP, app6, 40001, literal, 80).action())
+        .isEqualTo(FlowFilter.Action.REJECT);
+    FlowFilter.Judgement named =
+        filter.judge(TCP, app6, 40002, pool6.addressFor("www.example.test"), 80);
+    assertThat(((RuleFlowFilter.Judged) named).host()).isEqualTo("www.example.test");
+    FlowFilter.Judgement real =
+        filter.judge(TCP, app6, 40003, IpLiterals.parse("2001:db8::80"), 80);
+    assertThat(((RuleFlowFilter.Judged) real).host()).isNull();
+    assertThat(((RuleFlowFilter.Judged) real).route().policy()).isEqualTo("DIRECT");
+    assertThat(lines.list.get(1).getFormattedMessage()).contains("[2001:db8:bad::80]:80");
   }
 
   @Test

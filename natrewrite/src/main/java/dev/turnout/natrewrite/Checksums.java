@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * Internet checksum arithmetic (RFC 1071) and its incremental update (RFC 1624, equation 3: {@code
  * HC' = ~(~HC + ~m + m')}). The rewriter only patches: a full sum is used for the rare packets it
- * generates itself (RSTs).
+ * generates itself (RSTs, ICMP errors). IPv4 fields are patched one 32-bit value at a time; the
+ * 128-bit IPv6 addresses as one summed {@link #delta64 delta}.
  */
 final class Checksums {
   private Checksums() {}
@@ -63,6 +64,52 @@ final class Checksums {
             + (destination & 0xffff)
             + protocol
             + length);
+  }
+
+  /** One's-complement sum (folded, not inverted) of the four 16-bit words of {@code value}. */
+  static int sum64(long value) {
+    return fold(
+        (int) (value >>> 48)
+            + ((int) (value >>> 32) & 0xffff)
+            + ((int) (value >>> 16) & 0xffff)
+            + ((int) value & 0xffff));
+  }
+
+  /**
+   * How the one's-complement sum of covered data changes when a 64-bit field goes from {@code old}
+   * to {@code now}: {@code ~m + m'} of RFC 1624, equation 3, for its four words; deltas add up with
+   * {@link #fold}.
+   */
+  static int delta64(long old, long now) {
+    return fold(sum64(~old) + sum64(now));
+  }
+
+  /** Checksum after the covered data's sum changed by {@code delta} (RFC 1624, equation 3). */
+  static int apply(int checksum, int delta) {
+    return ~fold((~checksum & 0xffff) + delta) & 0xffff;
+  }
+
+  /** A partial checksum (see {@link #updatePartial32}) after its sum changed by {@code delta}. */
+  static int applyPartial(int partial, int delta) {
+    return fold(partial + delta);
+  }
+
+  /** Sum of the TCP/UDP/ICMPv6 pseudo header for IPv6 (RFC 8200, 8.1). */
+  static int pseudoHeaderSum6(
+      long sourceHigh,
+      long sourceLow,
+      long destinationHigh,
+      long destinationLow,
+      int nextHeader,
+      int length) {
+    return fold(
+        sum64(sourceHigh)
+            + sum64(sourceLow)
+            + sum64(destinationHigh)
+            + sum64(destinationLow)
+            + (length >>> 16)
+            + (length & 0xffff)
+            + nextHeader);
   }
 
   /** Folds carries into 16 bits. */

@@ -4,13 +4,22 @@ package dev.turnout.natrewrite;
 public enum DropReason {
   /** Truncated, bad IHL or data offset, total length beyond the buffer. */
   MALFORMED(true),
-  /** IPv6 (e.g. the kernel's router solicitations on a fresh link); not served yet. */
+  /** IPv6 while it is off ({@code ipv6: false}, or the host cannot give the TUN an address). */
   IPV6(false),
+  /**
+   * An IPv6 routing header, or more hop-by-hop and destination-options headers than the rewriter
+   * walks (8); the kernel's own sockets send neither.
+   */
+  IPV6_EXTENSION(true),
   /** Neither IPv4 nor IPv6. */
   NOT_IP(true),
-  /** Any IPv4 fragment; the kernel never fragments towards a 65535-MTU TUN. */
+  /** Any IPv4 or IPv6 fragment; the kernel never fragments towards a 65535-MTU TUN. */
   FRAGMENT(true),
-  /** ICMP other than an echo request to the echo range (see {@link PacketRewriter}). */
+  /**
+   * ICMP other than an echo request to the echo range, ICMPv6 other than that or a packet-too-big
+   * for a NAT flow (see {@link PacketRewriter}); the kernel's router solicitations and multicast
+   * listener reports on the fresh TUN link land here.
+   */
   ICMP(false),
   OTHER_PROTOCOL(false),
   /** Destination neither in the captured (fake) range nor in the NAT pool. */

@@ -1,6 +1,6 @@
 package dev.turnout.natrewrite;
 
-import java.net.Inet4Address;
+import java.net.InetAddress;
 
 /**
  * Judges a new flow on its first packet (a TCP SYN, or a UDP datagram without a NAT entry) before
@@ -47,13 +47,14 @@ public interface FlowFilter {
 
   /**
    * @param protocol 6 (TCP) or 17 (UDP)
-   * @param source the sender (the app's socket, or a LAN host in gateway mode)
+   * @param source the sender (the app's socket, or a LAN host in gateway mode); IPv4 or IPv6, the
+   *     family of {@code destination}
    * @param destination the address the sender dialed (a fake IP, or a real one in capture-all mode)
    */
   Judgement judge(
       int protocol,
-      Inet4Address source,
+      InetAddress source,
       int sourcePort,
-      Inet4Address destination,
+      InetAddress destination,
       int destinationPort);
 }

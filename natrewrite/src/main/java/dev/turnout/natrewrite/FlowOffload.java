@@ -5,8 +5,10 @@ package dev.turnout.natrewrite;
  * segments no longer cross the TUN. It is a cache of the table's mappings: whatever it does not
  * hold (full, failed, not yet added) the TUN path carries, with the same result.
  *
- * <p>An endpoint is an IPv4 address and a port packed by {@link #endpoint}. Thread-safety: the
- * table calls it under its own lock or from the TUN thread; implementations must be thread-safe.
+ * <p>An IPv4 endpoint is an address and a port packed by {@link #endpoint}; an IPv6 one an {@link
+ * Endpoint6}. An implementation without IPv6 support keeps the default {@link #add6} and {@link
+ * #remove6}, which do nothing: IPv6 segments then all cross the TUN. Thread-safety: the table calls
+ * it under its own lock or from the TUN thread; implementations must be thread-safe.
  */
 public interface FlowOffload {
   /** No offload: every segment crosses the TUN. */
@@ -32,4 +34,14 @@ public interface FlowOffload {
 
   /** Segments {@code source -> destination} take the TUN path again. */
   void remove(long source, long destination);
+
+  /** {@link #add} for an IPv6 flow. */
+  default void add6(
+      Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {}
+
+  /** {@link #remove} for an IPv6 flow. */
+  default void remove6(Endpoint6 source, Endpoint6 destination) {}
+
+  /** An IPv6 address (its high and low 64 bits, network order) and a port. */
+  record Endpoint6(long high, long low, int port) {}
 }

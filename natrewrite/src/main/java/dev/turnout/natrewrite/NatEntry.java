@@ -1,6 +1,5 @@
 package dev.turnout.natrewrite;
 
-import dev.turnout.netbase.Ipv4;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -40,7 +39,9 @@ final class NatEntry {
 
   final FlowKey flow;
   final SessionKey session;
-  final int sessionAddress;
+  final int sessionAddress; // IPv4 only
+  final long sessionHigh; // IPv6 only
+  final long sessionLow; // IPv6 only
   final int sessionPort;
 
   /** The port on the TUN address that forward packets go to (relay or DNS listener). */
@@ -62,17 +63,24 @@ final class NatEntry {
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
 
-  /** A relay-owned TCP entry, UNCLAIMED until {@code deadline}. */
+  /**
+   * A relay-owned TCP entry, UNCLAIMED until {@code deadline}. {@code sessionHigh} and {@code
+   * sessionLow} are the IPv6 session address of an IPv6 entry, 0 for IPv4.
+   */
   NatEntry(
       FlowKey flow,
       SessionKey session,
+      long sessionHigh,
+      long sessionLow,
       int targetPort,
       long deadline,
       FlowFilter.Judgement judgement) {
     this.flow = flow;
     this.judgement = judgement;
     this.session = session;
-    this.sessionAddress = session.address();
+    this.sessionAddress = session.ipv6() ? 0 : session.address();
+    this.sessionHigh = sessionHigh;
+    this.sessionLow = sessionLow;
     this.sessionPort = session.port();
     this.targetPort = targetPort;
     this.idleNanos = 0;
@@ -84,6 +92,8 @@ final class NatEntry {
   NatEntry(
       FlowKey flow,
       SessionKey session,
+      long sessionHigh,
+      long sessionLow,
       int targetPort,
       long now,
       long idleNanos,
@@ -91,7 +101,9 @@ final class NatEntry {
     this.flow = flow;
     this.judgement = judgement;
     this.session = session;
-    this.sessionAddress = session.address();
+    this.sessionAddress = session.ipv6() ? 0 : session.address();
+    this.sessionHigh = sessionHigh;
+    this.sessionLow = sessionLow;
     this.sessionPort = session.port();
     this.targetPort = targetPort;
     this.idleNanos = idleNanos;
@@ -154,9 +166,9 @@ final class NatEntry {
     if (result == null) {
       result =
           new NatFlow(
-              Ipv4.address(flow.sourceAddress),
+              flow.sourceInetAddress(),
               flow.sourcePort,
-              Ipv4.address(flow.destinationAddress),
+              flow.destinationInetAddress(),
               flow.destinationPort,
               judgement);
       cachedFlow = result;

@@ -1,8 +1,10 @@
 package dev.turnout.natrewrite;
 
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.Ipv6;
 import dev.turnout.netbase.TimeSource;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
@@ -13,13 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The NAT manager: maps each flow (protocol, source, destination) to a session address — an (IPv4,
- * port) pair from the NAT pool — and back. TCP and UDP have separate session spaces: the reverse
- * key includes the protocol, so a TCP and a UDP flow may share a pair without colliding.
+ * The NAT manager: maps each flow (protocol, source, destination) to a session address — an (IP,
+ * port) pair from the NAT pool of the flow's family — and back. TCP and UDP have separate session
+ * spaces: the reverse key includes the protocol, so a TCP and a UDP flow may share a pair without
+ * colliding. IPv4 flows take IPv4 session addresses; IPv6 flows, when the table has an IPv6 pool
+ * ({@link Builder#ipv6Pool}), IPv6 ones. Both families share one pair of maps, one set of caps and
+ * one lifecycle; their keys never collide ({@link FlowKey}, {@link SessionKey}).
  *
- * <p>Allocation walks a cursor over all (IP, port) pairs of the pool, skipping pairs still in use,
- * so a live mapping is never overwritten on wrap-around. When every pair is in use the allocation
- * fails, is counted, and the packet that wanted it is dropped.
+ * <p>Allocation walks a cursor (one per family) over all (IP, port) pairs of the pool, skipping
+ * pairs still in use, so a live mapping is never overwritten on wrap-around. When every pair is in
+ * use the allocation fails, is counted, and the packet that wanted it is dropped.
  *
  * <p>Lifetime of a TCP flow to the relay: an entry created by a SYN stays UNCLAIMED until the relay
  * accepts the connection and calls {@link #claim}; it then lives as long as that socket. {@link
@@ -35,13 +40,17 @@ import java.util.concurrent.atomic.LongAdder;
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
  * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry is mirrored into
- * it, both directions, when created, and withdrawn when freed; the offload is only ever a subset of
- * the table, so a segment it does not rewrite comes to the TUN and is handled here the same way.
+ * it ({@link OffloadMirror}), both directions, when created, and withdrawn when freed; the offload
+ * is only ever a subset of the table, so a segment it does not rewrite comes to the TUN and is
+ * handled here the same way.
  *
  * <p>Thread-safety: all public methods are thread-safe. {@link #claim}, {@link #release} and {@link
  * #udpFlow} are meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The
  * package-private lookup methods take a caller-owned probe key so that the per-packet path
  * allocates nothing; each reader thread must own its probes.
+ *
+ * <p>Longer than our usual file: allocation, the two families' pools and the lifecycle share one
+ * lock and one pair of maps, so they stay together; the kernel mirror is {@link OffloadMirror}.
  */
 public final class NatTable {
   public static final Duration DEFAULT_UNCLAIMED_TIMEOUT = Duration.ofSeconds(30);
@@ -67,16 +76,21 @@ public final class NatTable {
   private final int maxIdleEntries;
   private final int maxUnclaimed;
   private final TimeSource ticker;
-  private final FlowOffload offload;
-  private final int tunAddress;
+  private final OffloadMirror offload;
+  private final long pool6High; // the v6 pool: pool6Size addresses from (pool6High, pool6Low)
+  private final long pool6Low;
+  private final int pool6Size; // 0: no IPv6
+  private final long capacity6;
 
   private final ConcurrentHashMap<FlowKey, NatEntry> forward = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
   private final AtomicInteger idleEntries = new AtomicInteger();
   private final AtomicInteger unclaimedEntries = new AtomicInteger();
 
-  /** Next pair index to try; guarded by {@code this}. */
+  /** Next pair index to try, per family; guarded by {@code this}. */
   private long cursor;
+
+  private long cursor6;
 
   private final SessionKey allocationProbe = new SessionKey(); // guarded by this
 
@@ -150,8 +164,26 @@ public final class NatTable {
     this.maxIdleEntries = b.maxIdleEntries;
     this.maxUnclaimed = b.maxUnclaimed;
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
-    this.offload = b.offload;
-    this.tunAddress = b.tunAddress;
+    this.pool6Size = b.pool6Size;
+    long tun6High = 0;
+    long tun6Low = 0;
+    if (pool6Size > 0) {
+      this.pool6High = Ipv6.high(b.pool6First);
+      this.pool6Low = Ipv6.low(b.pool6First);
+      tun6High = Ipv6.high(b.tunAddress6);
+      tun6Low = Ipv6.low(b.tunAddress6);
+      if (Long.compareUnsigned(pool6Low, -1L - (pool6Size - 1)) > 0) {
+        throw new IllegalArgumentException("the IPv6 NAT pool must lie within one /64");
+      }
+      if (inPool6(tun6High, tun6Low)) {
+        throw new IllegalArgumentException("the IPv6 NAT pool contains the TUN address");
+      }
+    } else {
+      this.pool6High = 0;
+      this.pool6Low = 0;
+    }
+    this.capacity6 = (long) pool6Size * portCount;
+    this.offload = new OffloadMirror(b.offload, b.tunAddress, tun6High, tun6Low);
   }
 
   /** A builder; every setting not given keeps its {@code DEFAULT_*} value. */
@@ -246,13 +278,32 @@ public final class NatTable {
     return idleEntries.get();
   }
 
-  /** Number of (IP, port) pairs in the pool, per protocol. */
+  /** Number of (IP, port) pairs in the IPv4 pool, per protocol. */
   public long capacity() {
     return capacity;
   }
 
+  /** Number of (IP, port) pairs in the IPv6 pool, per protocol; 0 without one. */
+  public long capacity6() {
+    return capacity6;
+  }
+
   boolean inPool(int address) {
     return Integer.compareUnsigned(address - poolFirst, poolLast - poolFirst) <= 0;
+  }
+
+  /** True if the IPv6 address is in the IPv6 pool (false without one). */
+  boolean inPool6(long high, long low) {
+    return high == pool6High && Long.compareUnsigned(low - pool6Low, pool6Size) < 0;
+  }
+
+  /** The index in the IPv6 pool of an address for which {@link #inPool6} holds. */
+  int index6(long low) {
+    return (int) (low - pool6Low);
+  }
+
+  boolean hasIpv6() {
+    return pool6Size > 0;
   }
 
   int poolFirst() {
@@ -297,7 +348,7 @@ public final class NatTable {
     if (tooManyPending()) {
       return null;
     }
-    SessionKey session = allocate(probe.protocol);
+    SessionKey session = allocate(probe.protocol, probe.ipv6);
     if (session == null) {
       return null;
     }
@@ -305,6 +356,8 @@ public final class NatTable {
         new NatEntry(
             probe.copy(),
             session,
+            session6High(session),
+            session6Low(session),
             targetPort,
             ticker.nanoTime() + unclaimedTimeoutNanos,
             judgement);
@@ -312,10 +365,7 @@ public final class NatTable {
     forward.put(entry.flow, entry);
     unclaimedEntries.incrementAndGet();
     created.increment();
-    if (offload != FlowOffload.NONE) {
-      offload.add(flowSource(entry), flowDestination(entry), sessionEnd(entry), listenerEnd(entry));
-      offload.add(listenerEnd(entry), sessionEnd(entry), flowDestination(entry), flowSource(entry));
-    }
+    offload.add(entry);
     return entry;
   }
 
@@ -334,13 +384,21 @@ public final class NatTable {
     if (idleEntries.get() >= maxIdleEntries) {
       evictLeastRecentlyUsed();
     }
-    SessionKey session = allocate(probe.protocol);
+    SessionKey session = allocate(probe.protocol, probe.ipv6);
     if (session == null) {
       return null;
     }
     long idle = probe.destinationPort == DNS_PORT ? dnsTimeoutNanos : udpTimeoutNanos;
     NatEntry entry =
-        new NatEntry(probe.copy(), session, targetPort, ticker.nanoTime(), idle, judgement);
+        new NatEntry(
+            probe.copy(),
+            session,
+            session6High(session),
+            session6Low(session),
+            targetPort,
+            ticker.nanoTime(),
+            idle,
+            judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     idleEntries.incrementAndGet();
@@ -393,40 +451,42 @@ public final class NatTable {
     }
     // Only after the table let go, so the kernel never holds a mapping the table no longer has;
     // the flow's tuple may already be mapped to a newer entry (a reused port), which stays.
-    if (offload != FlowOffload.NONE && entry.idleNanos == 0) {
-      offload.remove(listenerEnd(entry), sessionEnd(entry));
-      if (stillForward) {
-        offload.remove(flowSource(entry), flowDestination(entry));
-      }
+    if (entry.idleNanos == 0) {
+      offload.remove(entry, stillForward);
     }
   }
 
-  private static long flowSource(NatEntry entry) {
-    return FlowOffload.endpoint(entry.flow.sourceAddress, entry.flow.sourcePort);
+  private long session6High(SessionKey session) {
+    return session.ipv6() ? pool6High : 0;
   }
 
-  private static long flowDestination(NatEntry entry) {
-    return FlowOffload.endpoint(entry.flow.destinationAddress, entry.flow.destinationPort);
+  private long session6Low(SessionKey session) {
+    return session.ipv6() ? pool6Low + Integer.toUnsignedLong(session.address()) : 0;
   }
 
-  private static long sessionEnd(NatEntry entry) {
-    return FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort);
-  }
-
-  private long listenerEnd(NatEntry entry) {
-    return FlowOffload.endpoint(tunAddress, entry.targetPort);
-  }
-
-  /** A free session address for {@code protocol}, or null (counted) when the pool is exhausted. */
-  private SessionKey allocate(int protocol) {
-    long attempts = Math.min(capacity, reverse.mappingCount() + 1);
+  /**
+   * A free session address of the family for {@code protocol}, or null (counted) when that pool is
+   * exhausted (or, for IPv6, missing).
+   */
+  private SessionKey allocate(int protocol, boolean ipv6) {
+    long pairs = ipv6 ? capacity6 : capacity;
+    long attempts = Math.min(pairs, reverse.mappingCount() + 1);
     for (long i = 0; i < attempts; i++) {
-      long pair = cursor;
-      cursor = pair + 1 == capacity ? 0 : pair + 1;
-      int address = poolFirst + (int) (pair / portCount);
+      long pair = ipv6 ? cursor6 : cursor;
+      long next = pair + 1 == pairs ? 0 : pair + 1;
+      int address = (int) (pair / portCount);
       int port = portFirst + (int) (pair % portCount);
-      if (!reverse.containsKey(allocationProbe.set(protocol, address, port))) {
-        return new SessionKey().set(protocol, address, port);
+      if (ipv6) {
+        cursor6 = next;
+        if (!reverse.containsKey(allocationProbe.set6(protocol, address, port))) {
+          return new SessionKey().set6(protocol, address, port);
+        }
+      } else {
+        cursor = next;
+        address += poolFirst;
+        if (!reverse.containsKey(allocationProbe.set(protocol, address, port))) {
+          return new SessionKey().set(protocol, address, port);
+        }
       }
     }
     exhausted.increment();
@@ -447,12 +507,20 @@ public final class NatTable {
   }
 
   private NatEntry entryOf(int protocol, InetSocketAddress peer) {
-    if (peer == null
-        || !(peer.getAddress() instanceof Inet4Address address)
-        || peer.getPort() < 1) {
+    if (peer == null || peer.getPort() < 1) {
       return null;
     }
-    return reverse.get(new SessionKey().set(protocol, Ipv4.toInt(address), peer.getPort()));
+    if (peer.getAddress() instanceof Inet4Address address) {
+      return reverse.get(new SessionKey().set(protocol, Ipv4.toInt(address), peer.getPort()));
+    }
+    if (peer.getAddress() instanceof Inet6Address address) {
+      long high = Ipv6.high(address);
+      long low = Ipv6.low(address);
+      if (inPool6(high, low)) {
+        return reverse.get(new SessionKey().set6(protocol, index6(low), peer.getPort()));
+      }
+    }
+    return null;
   }
 
   /** Settings of a {@link NatTable}; not thread-safe. */
@@ -470,6 +538,9 @@ public final class NatTable {
     private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
     private int tunAddress;
+    private Inet6Address pool6First;
+    private int pool6Size;
+    private Inet6Address tunAddress6;
 
     private Builder(int poolFirst, int poolLast, int portFirst, int portLast) {
       this.poolFirst = poolFirst;
@@ -522,6 +593,21 @@ public final class NatTable {
     public Builder offload(FlowOffload offload, Inet4Address tunAddress) {
       this.offload = Objects.requireNonNull(offload);
       this.tunAddress = Ipv4.toInt(tunAddress);
+      return this;
+    }
+
+    /**
+     * Serves IPv6 flows too, with {@code size} session addresses from {@code first} (within one
+     * /64, not containing {@code tunAddress}); {@code tunAddress} is where the relay listens for
+     * IPv6 flows (the forward destination, as for {@link #offload}).
+     */
+    public Builder ipv6Pool(Inet6Address first, int size, Inet6Address tunAddress) {
+      if (size < 1) {
+        throw new IllegalArgumentException("the IPv6 NAT pool needs at least one address");
+      }
+      this.pool6First = Objects.requireNonNull(first);
+      this.pool6Size = size;
+      this.tunAddress6 = Objects.requireNonNull(tunAddress);
       return this;
     }
 

@@ -1,16 +1,25 @@
 package dev.turnout.natrewrite;
 
+import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.Ipv6;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rewrites IPv4 packets read from the TUN in place; no I/O.
+ * Rewrites IPv4 and IPv6 packets read from the TUN in place; no I/O. IPv6 is served when the
+ * builder was given {@link Builder#ipv6} (and the NAT table an IPv6 pool): the same NAT, the same
+ * judgement and the same lifetimes, with the IPv6 details in {@link Ipv6Rewrite}; the examples
+ * below are IPv4.
  *
  * <ul>
  *   <li>Forward (TCP and UDP): a packet to the captured range, e.g. {@code 198.18.0.1:40001 ->
@@ -34,14 +43,15 @@ import org.slf4j.LoggerFactory;
  *   <li>Early verdict: a {@link FlowFilter} may reject or drop a new flow before it costs a NAT
  *       entry or a socket.
  *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
- *       accepts (this host, when {@code allow-lan} is off); a new flow from any other host is
- *       dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}), hijacked DNS included.
+ *       (and {@link Builder#localSources6}) accepts (this host, when {@code allow-lan} is off); a
+ *       new flow from any other host is dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}),
+ *       hijacked DNS included.
  * </ul>
  *
  * Only addresses, ports and the ICMP type change; the IPv4, TCP, UDP and ICMP checksums are patched
- * incrementally (RFC 1624), a UDP checksum of 0 stays 0. Everything else (IPv6, other ICMP,
- * fragments, malformed packets, traffic outside the ranges) is dropped and counted per {@link
- * DropReason}; nothing thrown from the network's bytes escapes.
+ * incrementally (RFC 1624), a UDP checksum of 0 stays 0. Everything else (IPv6 when it is off,
+ * other ICMP, fragments, malformed packets, traffic outside the ranges) is dropped and counted per
+ * {@link DropReason}; nothing thrown from the network's bytes escapes.
  *
  * <p>Not thread-safe: one instance per TUN reader thread (it owns reusable header views and lookup
  * probes). The {@link NatTable} may be shared. {@link #stats()} may be called from any thread.
@@ -59,27 +69,30 @@ public final class PacketRewriter {
   private static final int ICMP_QUOTE = 8;
 
   private final int tunAddress;
-  private final int relayPort;
+  final int relayPort;
   private final int capturedFirst;
   private final int capturedLast;
-  private final boolean captureAll;
-  private final int dnsPort;
-  private final boolean hijackUdp;
-  private final boolean hijackTcp;
+  final boolean captureAll;
+  final int dnsPort;
+  final boolean hijackUdp;
+  final boolean hijackTcp;
   private final Ipv4Range echoRange;
   private final FlowFilter filter;
   private final IntPredicate localSource; // null: any host may start flows
-  private final NatTable natTable;
-  private final Counters counters = new Counters();
+  private final Predicate<InetAddress> localSource6; // null: any host may start IPv6 flows
+  final NatTable natTable;
+  final Counters counters = new Counters();
+  private final Ipv6Rewrite ipv6; // null: IPv6 is off
 
+  // Views and probes shared with the IPv6 path; one packet at a time.
   private final Ipv4Header ip = new Ipv4Header();
-  private final TcpHeader tcp = new TcpHeader();
-  private final UdpHeader udp = new UdpHeader();
-  private final IcmpHeader icmp = new IcmpHeader();
-  private final FlowKey flowProbe = new FlowKey();
-  private final SessionKey sessionProbe = new SessionKey();
+  final TcpHeader tcp = new TcpHeader();
+  final UdpHeader udp = new UdpHeader();
+  final IcmpHeader icmp = new IcmpHeader();
+  final FlowKey flowProbe = new FlowKey();
+  final SessionKey sessionProbe = new SessionKey();
   private final byte[] quote = new byte[60 + ICMP_QUOTE];
-  private boolean partialChecksum; // of the packet being rewritten
+  boolean partialChecksum; // of the packet being rewritten
 
   /**
    * A rewriter for the fake range only, without DNS hijack or flow filter.
@@ -124,7 +137,19 @@ public final class PacketRewriter {
             : b.captureAll ? null : new Ipv4Range(capturedFirst, capturedLast);
     this.filter = b.filter;
     this.localSource = b.localSource;
+    this.localSource6 = b.localSource6;
     this.natTable = b.natTable;
+    if (b.tunAddress6 != null && !natTable.hasIpv6()) {
+      throw new IllegalArgumentException("IPv6 needs a NAT table with an IPv6 pool");
+    }
+    this.ipv6 =
+        b.tunAddress6 == null
+            ? null
+            : new Ipv6Rewrite(
+                this,
+                b.tunAddress6,
+                b.captureAll ? null : b.captured6,
+                b.echoRange6 != null ? b.echoRange6 : b.captureAll ? null : b.captured6);
   }
 
   /**
@@ -139,7 +164,8 @@ public final class PacketRewriter {
    * buffer must be big-endian. The position is unchanged; the limit is set to the end of the IP
    * packet for FORWARD (dropping trailing bytes) and to the end of the generated reply for REPLY. A
    * reply may extend past the original packet (ICMP unreachable quotes it), up to 96 bytes from the
-   * position; if the buffer's capacity is smaller the packet is dropped instead.
+   * position for IPv4 and 1280 for IPv6 (less is quoted when the buffer's capacity is smaller); if
+   * not even the headers fit, the packet is dropped instead.
    */
   public Verdict rewrite(ByteBuffer packet) {
     return rewrite(packet, false);
@@ -164,7 +190,9 @@ public final class PacketRewriter {
     ip.wrap(packet, base);
     int version = ip.version();
     if (version == 6) {
-      return counters.drop(DropReason.IPV6, "IPv6 is not served yet");
+      return ipv6 == null
+          ? counters.drop(DropReason.IPV6, "IPv6 is off")
+          : ipv6.rewrite(packet, base, length);
     }
     if (version != 4) {
       return counters.drop(DropReason.NOT_IP, "IP version neither 4 nor 6");
@@ -185,32 +213,11 @@ public final class PacketRewriter {
     int payloadLength = totalLength - ipHeaderLength;
     int l4 = base + ipHeaderLength;
     int protocol = ip.protocol();
-    int sourcePort;
-    int destinationPort;
     switch (protocol) {
-      case Ipv4Header.PROTOCOL_TCP -> {
-        if (payloadLength < TcpHeader.MIN_LENGTH) {
-          return counters.drop(DropReason.MALFORMED, "shorter than a TCP header");
+      case Ipv4Header.PROTOCOL_TCP, Ipv4Header.PROTOCOL_UDP -> {
+        if (!wrapTransport(protocol, packet, l4, payloadLength)) {
+          return Verdict.DROP;
         }
-        tcp.wrap(packet, l4);
-        int tcpHeaderLength = tcp.headerLength();
-        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || tcpHeaderLength > payloadLength) {
-          return counters.drop(DropReason.MALFORMED, "bad TCP data offset");
-        }
-        sourcePort = tcp.sourcePort();
-        destinationPort = tcp.destinationPort();
-      }
-      case Ipv4Header.PROTOCOL_UDP -> {
-        if (payloadLength < UdpHeader.LENGTH) {
-          return counters.drop(DropReason.MALFORMED, "shorter than a UDP header");
-        }
-        udp.wrap(packet, l4);
-        int udpLength = udp.length();
-        if (udpLength < UdpHeader.LENGTH || udpLength > payloadLength) {
-          return counters.drop(DropReason.MALFORMED, "bad UDP length");
-        }
-        sourcePort = udp.sourcePort();
-        destinationPort = udp.destinationPort();
       }
       case Ipv4Header.PROTOCOL_ICMP -> {
         packet.limit(base + totalLength);
@@ -222,6 +229,9 @@ public final class PacketRewriter {
       }
     }
     packet.limit(base + totalLength);
+    // TCP and UDP keep their ports in the same place; either view reads them.
+    int sourcePort = udp.sourcePort();
+    int destinationPort = udp.destinationPort();
 
     int destination = ip.destination();
     if (natTable.inPool(destination)) {
@@ -238,8 +248,40 @@ public final class PacketRewriter {
     }
     flowProbe.set(protocol, ip.source(), sourcePort, destination, destinationPort);
     return protocol == Ipv4Header.PROTOCOL_TCP
-        ? forwardTcp(packet, base, payloadLength - tcp.headerLength(), hijack)
-        : forwardUdp(packet, base, hijack);
+        ? forwardTcp(packet, base, payloadLength - tcp.headerLength(), hijack, false)
+        : forwardUdp(packet, base, hijack, false);
+  }
+
+  /**
+   * Points the TCP or UDP view (and, for TCP, the UDP view too: the ports are where a UDP header
+   * has them) at {@code l4} and checks the header fits the {@code length} bytes there; false after
+   * counting a drop.
+   */
+  boolean wrapTransport(int protocol, ByteBuffer packet, int l4, int length) {
+    udp.wrap(packet, l4);
+    if (protocol == Ipv4Header.PROTOCOL_TCP) {
+      if (length < TcpHeader.MIN_LENGTH) {
+        counters.drop(DropReason.MALFORMED, "shorter than a TCP header");
+        return false;
+      }
+      tcp.wrap(packet, l4);
+      int tcpHeaderLength = tcp.headerLength();
+      if (tcpHeaderLength < TcpHeader.MIN_LENGTH || tcpHeaderLength > length) {
+        counters.drop(DropReason.MALFORMED, "bad TCP data offset");
+        return false;
+      }
+      return true;
+    }
+    if (length < UdpHeader.LENGTH) {
+      counters.drop(DropReason.MALFORMED, "shorter than a UDP header");
+      return false;
+    }
+    int udpLength = udp.length();
+    if (udpLength < UdpHeader.LENGTH || udpLength > length) {
+      counters.drop(DropReason.MALFORMED, "bad UDP length");
+      return false;
+    }
+    return true;
   }
 
   /** A snapshot of this rewriter's counters and its NAT table's. */
@@ -268,7 +310,11 @@ public final class PacketRewriter {
     return (address >>> 28) >= 0xe;
   }
 
-  private Verdict forwardTcp(ByteBuffer packet, int base, int payloadLength, boolean hijack) {
+  /**
+   * The NAT side of a forward TCP segment of {@link #flowProbe}, for either family ({@code v6} says
+   * which family's replies and rewrite apply).
+   */
+  Verdict forwardTcp(ByteBuffer packet, int base, int payloadLength, boolean hijack, boolean v6) {
     FlowKey flow = flowProbe;
     int flags = tcp.flags();
     NatEntry entry = natTable.lookup(flow);
@@ -277,14 +323,16 @@ public final class PacketRewriter {
       // entry is a new connection from a reused port and gets a fresh session address.
       if (entry == null
           || (entry.state() != NatEntry.UNCLAIMED && entry.state() != NatEntry.IDLE)) {
-        if (!mayStartFlows(flow.sourceAddress)) {
+        if (!mayStartFlows(flow)) {
           return notLocal();
         }
         FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
         if (!hijack) {
           judgement = judge(flow);
           if (judgement.action() == FlowFilter.Action.REJECT) {
-            return reset(packet, base, flags, payloadLength);
+            return v6
+                ? ipv6.reset(flags, payloadLength)
+                : reset(packet, base, flags, payloadLength);
           }
           if (judgement.action() == FlowFilter.Action.DROP) {
             return Verdict.DROP;
@@ -310,10 +358,13 @@ public final class PacketRewriter {
       if ((flags & TcpHeader.RST) != 0) {
         return counters.drop(DropReason.NO_ENTRY, "RST for a flow without NAT entry");
       }
-      return reset(packet, base, flags, payloadLength);
+      return v6 ? ipv6.reset(flags, payloadLength) : reset(packet, base, flags, payloadLength);
     }
     if (entry.state() == NatEntry.IDLE) {
       natTable.touch(entry);
+    }
+    if (v6) {
+      return ipv6.forward(entry, true);
     }
     ip.rewriteAddresses(entry.sessionAddress, tunAddress);
     tcp.rewrite(
@@ -328,18 +379,19 @@ public final class PacketRewriter {
     return Verdict.FORWARD;
   }
 
-  private Verdict forwardUdp(ByteBuffer packet, int base, boolean hijack) {
+  /** The NAT side of a forward UDP datagram of {@link #flowProbe}, as {@link #forwardTcp}. */
+  Verdict forwardUdp(ByteBuffer packet, int base, boolean hijack, boolean v6) {
     FlowKey flow = flowProbe;
     NatEntry entry = natTable.lookup(flow);
     if (entry == null || entry.state() != NatEntry.IDLE) {
-      if (!mayStartFlows(flow.sourceAddress)) {
+      if (!mayStartFlows(flow)) {
         return notLocal();
       }
       FlowFilter.Judgement judgement = FlowFilter.Judgement.UNDECIDED;
       if (!hijack) {
         judgement = judge(flow);
         if (judgement.action() == FlowFilter.Action.REJECT) {
-          return portUnreachable(packet, base);
+          return v6 ? ipv6.portUnreachable() : portUnreachable(packet, base);
         }
         if (judgement.action() == FlowFilter.Action.DROP) {
           return Verdict.DROP;
@@ -355,6 +407,9 @@ public final class PacketRewriter {
     } else {
       natTable.touch(entry);
     }
+    if (v6) {
+      return ipv6.forward(entry, false);
+    }
     ip.rewriteAddresses(entry.sessionAddress, tunAddress);
     udp.rewrite(
         partialChecksum,
@@ -368,15 +423,26 @@ public final class PacketRewriter {
     return Verdict.FORWARD;
   }
 
-  private boolean mayStartFlows(int source) {
-    return localSource == null || source == tunAddress || localSource.test(source);
+  private boolean mayStartFlows(FlowKey flow) {
+    if (flow.ipv6) {
+      // Allocates an address, once per new IPv6 flow only; the TUN's own address needs none.
+      return localSource6 == null
+          || ipv6.isTunAddress(flow.sourceHigh, flow.sourceLow)
+          || localSource6.test(Ipv6.address(flow.sourceHigh, flow.sourceLow));
+    }
+    return localSource == null
+        || flow.sourceAddress == tunAddress
+        || localSource.test(flow.sourceAddress);
   }
 
   private Verdict notLocal() {
+    FlowKey flow = flowProbe;
     return counters.drop(
         DropReason.NOT_LOCAL_SOURCE,
         "a new flow from another host ("
-            + Ipv4.format(flowProbe.sourceAddress)
+            + (flow.ipv6
+                ? IpLiterals.format(Ipv6.address(flow.sourceHigh, flow.sourceLow))
+                : Ipv4.format(flow.sourceAddress))
             + ") while allow-lan is off");
   }
 
@@ -389,9 +455,9 @@ public final class PacketRewriter {
       judgement =
           filter.judge(
               flow.protocol,
-              Ipv4.address(flow.sourceAddress),
+              flow.sourceInetAddress(),
               flow.sourcePort,
-              Ipv4.address(flow.destinationAddress),
+              flow.destinationInetAddress(),
               flow.destinationPort);
     } catch (RuntimeException e) {
       log.error("Flow filter failed on {}; accepting the flow", flow, e);
@@ -412,16 +478,9 @@ public final class PacketRewriter {
       return counters.drop(DropReason.NOT_FROM_RELAY, "packet to the NAT pool not from the relay");
     }
     NatEntry entry =
-        natTable.lookupSession(sessionProbe.set(protocol, destination, destinationPort));
-    if (entry == null || entry.state() == NatEntry.DEAD) {
-      return counters.drop(DropReason.NO_ENTRY, "relay packet to an unknown session address");
-    }
-    if (sourcePort != entry.targetPort) {
-      return counters.drop(
-          DropReason.NOT_FROM_RELAY, "packet to a session address not from its listener port");
-    }
-    if (entry.state() == NatEntry.IDLE) {
-      natTable.touch(entry);
+        reverseEntry(sessionProbe.set(protocol, destination, destinationPort), sourcePort);
+    if (entry == null) {
+      return Verdict.DROP;
     }
     FlowKey flow = entry.flow;
     ip.rewriteAddresses(flow.destinationAddress, flow.sourceAddress);
@@ -446,6 +505,27 @@ public final class PacketRewriter {
     }
     counters.forwarded.increment();
     return Verdict.FORWARD;
+  }
+
+  /**
+   * The live entry of the session {@code probe} names, for a packet from the listener's {@code
+   * sourcePort}, touched if idle; null after counting a drop.
+   */
+  NatEntry reverseEntry(SessionKey probe, int sourcePort) {
+    NatEntry entry = natTable.lookupSession(probe);
+    if (entry == null || entry.state() == NatEntry.DEAD) {
+      counters.drop(DropReason.NO_ENTRY, "relay packet to an unknown session address");
+      return null;
+    }
+    if (sourcePort != entry.targetPort) {
+      counters.drop(
+          DropReason.NOT_FROM_RELAY, "packet to a session address not from its listener port");
+      return null;
+    }
+    if (entry.state() == NatEntry.IDLE) {
+      natTable.touch(entry);
+    }
+    return entry;
   }
 
   private Verdict icmp(int payloadLength, int l4) {
@@ -500,21 +580,9 @@ public final class PacketRewriter {
     int destination = flowProbe.destinationAddress;
     int sourcePort = flowProbe.sourcePort;
     int destinationPort = flowProbe.destinationPort;
-    int sequence;
-    int acknowledgment;
-    int replyFlags;
-    if ((flags & TcpHeader.ACK) != 0) {
-      sequence = tcp.acknowledgment();
-      acknowledgment = 0;
-      replyFlags = TcpHeader.RST;
-    } else {
-      sequence = 0;
-      int length = payloadLength;
-      length += (flags & TcpHeader.SYN) != 0 ? 1 : 0;
-      length += (flags & TcpHeader.FIN) != 0 ? 1 : 0;
-      acknowledgment = tcp.sequence() + length;
-      replyFlags = TcpHeader.RST | TcpHeader.ACK;
-    }
+    int sequence = tcp.resetSequence(flags);
+    int acknowledgment = tcp.resetAcknowledgment(flags, payloadLength);
+    int replyFlags = TcpHeader.resetFlags(flags);
     int total = Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH;
     ip.writeFresh(total, Ipv4Header.PROTOCOL_TCP, destination, source);
     tcp.wrap(packet, base + Ipv4Header.MIN_LENGTH)
@@ -538,7 +606,11 @@ public final class PacketRewriter {
     private boolean hijackTcp;
     private Ipv4Range echoRange;
     private FlowFilter filter;
+    private Inet6Address tunAddress6;
+    private Cidr captured6;
+    private Cidr echoRange6;
     private IntPredicate localSource;
+    private Predicate<InetAddress> localSource6;
 
     private Builder(Inet4Address tunAddress, int relayPort, NatTable natTable) {
       this.tunAddress = Objects.requireNonNull(tunAddress, "tunAddress");
@@ -589,6 +661,33 @@ public final class PacketRewriter {
       return this;
     }
 
+    /**
+     * Serves IPv6 too: the relay (and the DNS listener, for hijack) listen on {@code tunAddress} as
+     * well, and {@code captured} is the IPv6 fake range, which holds the table's IPv6 NAT pool (in
+     * capture-all mode every unicast IPv6 destination is captured instead). The NAT table must have
+     * an IPv6 pool. Default: IPv6 packets are dropped ({@link DropReason#IPV6}).
+     */
+    public Builder ipv6(Inet6Address tunAddress, Cidr captured) {
+      if (captured.isIpv4()) {
+        throw new IllegalArgumentException("not an IPv6 range: " + captured);
+      }
+      this.tunAddress6 = Objects.requireNonNull(tunAddress);
+      this.captured6 = captured;
+      return this;
+    }
+
+    /**
+     * Answers ICMPv6 echo requests to this range locally. Default: the IPv6 captured range, or none
+     * in capture-all mode (pass the IPv6 fake range there).
+     */
+    public Builder icmpEcho6(Cidr range) {
+      if (range.isIpv4()) {
+        throw new IllegalArgumentException("not an IPv6 range: " + range);
+      }
+      this.echoRange6 = range;
+      return this;
+    }
+
     /** Consulted on the first packet of every new, non-hijacked flow. Default: accept all. */
     public Builder flowFilter(FlowFilter filter) {
       this.filter = filter;
@@ -602,6 +701,15 @@ public final class PacketRewriter {
      */
     public Builder localSources(IntPredicate local) {
       this.localSource = Objects.requireNonNull(local);
+      return this;
+    }
+
+    /**
+     * {@link #localSources} for IPv6 flows (with {@link #ipv6}): asked with the source address of
+     * each new IPv6 flow, the TUN's own excepted. Default: any source.
+     */
+    public Builder localSources6(Predicate<InetAddress> local) {
+      this.localSource6 = Objects.requireNonNull(local);
       return this;
     }
 

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TunLoop implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(TunLoop.class);
-  // An IPv4 packet (at most 65,535 bytes, TSO segments included) and room for a virtio header.
-  private static final int BUFFER_SIZE = 65536 + 16;
+  // An IPv4 packet (at most 65,535 bytes) or an IPv6 one (a 65,535-byte payload after its 40-byte
+  // header), TSO segments included, and room for a virtio header.
+  private static final int BUFFER_SIZE = 65535 + 40 + 16;
   private static final int POLL_MILLIS = 250;
   private static final long SWEEP_MILLIS = 1000;
 

@@ -66,4 +66,22 @@ final class UdpHeader {
     buffer.putShort(base, (short) sourcePort);
     buffer.putShort(base + 2, (short) destinationPort);
   }
+
+  /**
+   * Rewrites both ports after the addresses changed by {@code addressDelta} (the IPv6 pseudo-header
+   * change {@link Ipv6Header#rewriteAddresses} returns), as the IPv4 variant does.
+   */
+  void rewrite(boolean partialChecksum, int addressDelta, int sourcePort, int destinationPort) {
+    int checksum = checksum();
+    if (partialChecksum) {
+      buffer.putShort(base + 6, (short) Checksums.applyPartial(checksum, addressDelta));
+    } else if (checksum != 0) {
+      checksum = Checksums.apply(checksum, addressDelta);
+      checksum = Checksums.update16(checksum, sourcePort(), sourcePort);
+      checksum = Checksums.update16(checksum, destinationPort(), destinationPort);
+      buffer.putShort(base + 6, (short) (checksum == 0 ? 0xffff : checksum));
+    }
+    buffer.putShort(base, (short) sourcePort);
+    buffer.putShort(base + 2, (short) destinationPort);
+  }
 }

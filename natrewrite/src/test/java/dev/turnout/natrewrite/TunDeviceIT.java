@@ -218,7 +218,7 @@ class TunDeviceIT {
     try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 1500, offload));
         KernelFastPath fastPath =
             inNamespace(
-                () -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS, hook))) {
+                () -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS, 1, hook))) {
       assertThat(fastPath.hook()).isEqualTo(hook);
       if (hook == KernelFastPath.Hook.CLSACT) {
         assertThat(run("tc", "-n", namespace, "filter", "show", "dev", DEVICE, "egress"))

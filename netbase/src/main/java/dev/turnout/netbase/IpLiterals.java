@@ -90,6 +90,54 @@ public final class IpLiterals {
     return ipv4(text, 0, text.length(), bytes, 0) ? bytes : null;
   }
 
+  /**
+   * The address as text: a dotted quad, or an IPv6 address as RFC 5952 writes it (lower case, the
+   * longest run of two or more zero groups as {@code ::}), unlike {@link
+   * InetAddress#getHostAddress}, which never compresses. No scope.
+   */
+  public static String format(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length == 4) {
+      return Ipv4.format(Ipv4.toInt(b, 0));
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = (b[2 * i] & 0xff) << 8 | b[2 * i + 1] & 0xff;
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder text = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        text.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+        text.append(':');
+      }
+      text.append(Integer.toHexString(groups[i]));
+    }
+    return text.toString();
+  }
+
+  /** {@code address:port}, an IPv6 address in brackets: {@code [2001:db8::1]:443}. */
+  public static String format(InetAddress address, int port) {
+    String text = format(address);
+    return (address.getAddress().length == 16 ? "[" + text + "]" : text) + ":" + port;
+  }
+
   /** {@code InetAddress.getByAddress} for 4 or 16 bytes, without its checked exception. */
   public static InetAddress toAddress(byte[] bytes) {
     if (bytes.length != 4 && bytes.length != 16) {

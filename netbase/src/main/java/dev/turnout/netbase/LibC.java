@@ -20,6 +20,7 @@ public final class LibC {
   public static final int O_NONBLOCK = 0x800;
   public static final int O_CLOEXEC = 0x80000;
   public static final int AF_INET = 2;
+  public static final int AF_INET6 = 10;
   public static final int AF_NETLINK = 16;
   public static final int SOCK_DGRAM = 2;
   public static final int SOCK_RAW = 3;

@@ -78,6 +78,6 @@ public record Destination(
 
   @Override
   public String toString() {
-    return (host != null ? host : address.getHostAddress()) + ":" + port;
+    return host != null ? host + ":" + port : IpLiterals.format(address, port);
   }
 }

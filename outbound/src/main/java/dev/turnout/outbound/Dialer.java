@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -43,6 +44,8 @@ import java.util.function.Predicate;
  */
 public final class Dialer {
   static final int STAGGER_MILLIS = 250;
+  private static final IntegerUnixChannelOption IPV6_V6ONLY =
+      new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26); // IPPROTO_IPV6, IPV6_V6ONLY
   static final String HELD = "held-inbound";
 
   private final HostResolver resolver;
@@ -86,6 +89,14 @@ public final class Dialer {
 
   public Dialer(HostResolver resolver, Predicate<InetAddress> forbidden) {
     this(resolver, forbidden, 0, null, 10_000);
+  }
+
+  /**
+   * A dialer like this one (resolver, forbidden addresses, routing mark, timeout) whose sockets are
+   * bound to {@code device} instead: for tunnels whose plaintext side is a device of Turnout's own.
+   */
+  public Dialer onDevice(String device) {
+    return new Dialer(resolver, forbidden, marking.mark(), device, connectTimeoutMillis);
   }
 
   /** False for addresses Turnout must never send to (its own TUN range and listeners). */
@@ -302,7 +313,11 @@ public final class Dialer {
     return openSafely(tcp, ch -> ch.connect(remote));
   }
 
-  /** Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. */
+  /**
+   * Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. An
+   * IPv6 one is dual-stack: it reaches IPv4 destinations too, as IPv4-mapped addresses. Fails when
+   * the host has no IPv6.
+   */
   public Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
     Bootstrap udp =
         new Bootstrap()
@@ -310,6 +325,9 @@ public final class Dialer {
             .channel(EpollDatagramChannel.class)
             .option(ChannelOption.AUTO_READ, true)
             .option(ChannelOption.SO_RCVBUF, 1 << 20); // bursts of replies, e.g. a download
+    if (ipv6) {
+      udp.option(IPV6_V6ONLY, 0); // whatever net.ipv6.bindv6only says
+    }
     InetSocketAddress any = new InetSocketAddress(IpLiterals.parse(ipv6 ? "::" : "0.0.0.0"), 0);
     return openSafely(udp, ch -> ch.bind(any));
   }

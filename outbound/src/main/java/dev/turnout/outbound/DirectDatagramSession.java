@@ -21,8 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DIRECT UDP: one IPv4 socket per session, marked like every Turnout socket; names go through
- * Turnout's resolver once per session (datagrams that arrive meanwhile wait, a few at most).
+ * DIRECT UDP: one socket per session, marked like every Turnout socket: a dual-stack IPv6 socket
+ * (IPv4 destinations as IPv4-mapped addresses) where the host has IPv6, an IPv4 one otherwise,
+ * which drops IPv6 destinations. A name goes through Turnout's resolver once per session (datagrams
+ * that arrive meanwhile wait, a few at most) and its first address is used: the resolver's
+ * preference (IPv4 first, see {@code DualStackResolver}), IPv4 only on an IPv4 socket.
  *
  * <p>Replies are accepted only from endpoints this session has sent to (port-restricted, as a
  * connected socket would be for one destination): nobody else can inject datagrams into an
@@ -44,14 +47,16 @@ final class DirectDatagramSession implements DatagramSession {
 
   private final Dialer dialer;
   private final Channel udp;
+  private final boolean dualStack;
   private final Promise<Void> closed;
   private final Map<String, InetAddress> resolved = lru(MAX_NAMES);
   private final Map<String, ArrayDeque<Waiting>> resolving = new HashMap<>();
   private final Map<InetSocketAddress, Boolean> peers = lru(MAX_PEERS);
 
-  private DirectDatagramSession(Dialer dialer, Channel udp) {
+  private DirectDatagramSession(Dialer dialer, Channel udp, boolean dualStack) {
     this.dialer = dialer;
     this.udp = udp;
+    this.dualStack = dualStack;
     this.closed = udp.eventLoop().newPromise();
     udp.closeFuture().addListener(f -> closed.trySuccess(null));
   }
@@ -59,21 +64,39 @@ final class DirectDatagramSession implements DatagramSession {
   static Future<DatagramSession> open(Dialer dialer, EventLoop loop, Receiver receiver) {
     Promise<DatagramSession> promise = loop.newPromise();
     dialer
-        .openDatagram(false, loop)
+        .openDatagram(true, loop)
         .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
+            dual -> {
+              if (dual.isSuccess()) {
+                opened(dialer, (Channel) dual.getNow(), true, receiver, promise);
                 return;
               }
-              DirectDatagramSession session =
-                  new DirectDatagramSession(dialer, (Channel) f.getNow());
-              session.udp.pipeline().addLast(session.new Replies(receiver));
-              if (!promise.trySuccess(session)) {
-                session.close();
-              }
+              LOG.debug("udp: no IPv6 socket ({}); IPv4 only", dual.cause().toString());
+              dialer
+                  .openDatagram(false, loop)
+                  .addListener(
+                      v4 -> {
+                        if (v4.isSuccess()) {
+                          opened(dialer, (Channel) v4.getNow(), false, receiver, promise);
+                        } else {
+                          promise.tryFailure(v4.cause());
+                        }
+                      });
             });
     return promise;
+  }
+
+  private static void opened(
+      Dialer dialer,
+      Channel channel,
+      boolean dualStack,
+      Receiver receiver,
+      Promise<DatagramSession> promise) {
+    DirectDatagramSession session = new DirectDatagramSession(dialer, channel, dualStack);
+    session.udp.pipeline().addLast(session.new Replies(receiver));
+    if (!promise.trySuccess(session)) {
+      session.close();
+    }
   }
 
   @Override
@@ -115,30 +138,34 @@ final class DirectDatagramSession implements DatagramSession {
   private void resolved(String host, Future<?> lookup) {
     ArrayDeque<Waiting> waiting = resolving.remove(host);
     @SuppressWarnings("unchecked")
-    InetAddress v4 =
+    InetAddress first =
         lookup.isSuccess()
             ? ((List<InetAddress>) lookup.getNow())
-                .stream().filter(a -> !(a instanceof Inet6Address)).findFirst().orElse(null)
+                .stream()
+                    .filter(a -> dualStack || !(a instanceof Inet6Address))
+                    .findFirst()
+                    .orElse(null)
             : null;
-    if (v4 == null) {
+    if (first == null) {
       LOG.debug(
-          "udp {}: no IPv4 address{}",
+          "udp {}: no {} address{}",
           host,
+          dualStack ? "usable" : "IPv4",
           lookup.cause() == null ? "" : ": " + lookup.cause().toString());
     } else {
-      resolved.put(host, v4);
+      resolved.put(host, first);
     }
     for (Waiting w : waiting) {
-      if (v4 == null) {
+      if (first == null) {
         w.payload.release();
       } else {
-        sendTo(v4, w.destination, w.payload);
+        sendTo(first, w.destination, w.payload);
       }
     }
   }
 
   private void sendTo(InetAddress address, Destination destination, ByteBuf payload) {
-    if (address instanceof Inet6Address || !udp.isActive()) {
+    if ((!dualStack && address instanceof Inet6Address) || !udp.isActive()) {
       payload.release();
       return;
     }

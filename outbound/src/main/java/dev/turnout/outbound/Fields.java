@@ -79,6 +79,31 @@ public final class Fields {
     return null;
   }
 
+  /**
+   * The mappings listed under {@code key} ({@code peers}), each read as {@link #nested} reads one,
+   * problems reported as {@code peers[0].server}; empty when absent, with an error for anything
+   * that is not a list of mappings.
+   */
+  public List<Fields> mappings(String key) {
+    YamlNode v = value(key);
+    List<Fields> out = new ArrayList<>();
+    if (v == null) {
+      return out;
+    }
+    if (!(v instanceof YamlSequence list)) {
+      error(key, "expected a list of mappings, got " + v.describe());
+      return out;
+    }
+    for (YamlNode item : list.items()) {
+      if (item instanceof YamlMapping m) {
+        out.add(new Fields(this, key + "[" + out.size() + "]", m));
+      } else {
+        error(key, "expected a list of mappings, found " + item.describe());
+      }
+    }
+    return out;
+  }
+
   /** True when this entry (or nested mapping) has {@code key}, with or without a value. */
   public boolean has(String key) {
     return entry.has(key);

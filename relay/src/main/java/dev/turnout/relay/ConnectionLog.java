@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +39,9 @@ public final class ConnectionLog {
       return;
     }
     CONNECTIONS.info(
-        "{} {}:{} -> {} ({}) rule {} [{}] via {}{}",
+        "{} {} -> {} ({}) rule {} [{}] via {}{}",
         origin.udp() ? "udp" : "tcp",
-        origin.source().getAddress().getHostAddress(),
-        origin.source().getPort(),
+        IpLiterals.format(origin.source().getAddress(), origin.source().getPort()),
         origin.target(),
         via(origin),
         route.rule(),
@@ -53,7 +53,7 @@ public final class ConnectionLog {
   private static String via(Origin origin) {
     Inbound inbound = origin.inbound();
     if (inbound.equals(Inbound.TUN)) {
-      return origin.dialed().getAddress().getHostAddress();
+      return IpLiterals.format(origin.dialed().getAddress());
     }
     return inbound.name() + " " + inbound.type();
   }

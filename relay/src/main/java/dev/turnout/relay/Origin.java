@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -54,6 +55,6 @@ public record Origin(
 
   /** The destination as people read it: the name when there is one. */
   public String target() {
-    return (host != null ? host : dialed.getAddress().getHostAddress()) + ":" + port();
+    return host != null ? host + ":" + port() : IpLiterals.format(dialed.getAddress(), port());
   }
 }

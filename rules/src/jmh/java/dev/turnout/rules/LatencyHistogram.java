@@ -1,5 +1,7 @@
 package dev.turnout.rules;
 
+import java.util.Arrays;
+
 /**
  * Counts of nanosecond durations, one bucket per nanosecond up to {@value #LIMIT} ns and one for
  * everything longer, so that recording is one increment and percentiles are exact below the limit.
@@ -15,6 +17,13 @@ final class LatencyHistogram {
   void record(long nanos) {
     counts[(int) Math.min(Math.max(nanos, 0), LIMIT + 1)]++;
     total++;
+  }
+
+  void clear() {
+    if (total > 0) {
+      Arrays.fill(counts, 0);
+      total = 0;
+    }
   }
 
   long total() {

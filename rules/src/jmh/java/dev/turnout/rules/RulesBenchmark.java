@@ -67,6 +67,8 @@ public class RulesBenchmark {
   private ConnectionInfo[] connections;
   private int next;
   private final LatencyHistogram timed = new LatencyHistogram();
+  private final LatencyHistogram round = new LatencyHistogram();
+  private int rounds;
   private boolean measuring;
 
   @Setup(Level.Trial)
@@ -98,6 +100,18 @@ public class RulesBenchmark {
   @Setup(Level.Iteration)
   public void startIteration(IterationParams iteration) {
     measuring = iteration.getType() == IterationType.MEASUREMENT;
+    round.clear();
+  }
+
+  /**
+   * Each measurement iteration's percentiles, one line: the rounds bench/rules.sh takes medians of.
+   */
+  @TearDown(Level.Iteration)
+  public void printRound() {
+    if (measuring && round.total() > 0) {
+      System.out.printf(
+          "%ndecideRound size=%s kind=%s round=%d: %s%n", size, kind, ++rounds, round.summary());
+    }
   }
 
   @TearDown(Level.Trial)
@@ -146,6 +160,7 @@ public class RulesBenchmark {
     long took = System.nanoTime() - start;
     if (measuring) {
       timed.record(took);
+      round.record(took);
     }
     return d;
   }

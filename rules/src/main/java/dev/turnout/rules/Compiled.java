@@ -49,8 +49,16 @@ final class Compiled {
   private final GeoDb geo;
   private final Prefix[] fakeRanges;
   private final HostResolver resolver;
-  private final List<Decision> pendingDecisions = new ArrayList<>();
+  // Item i decides as itemRules[i] with itemPolicies[i], reached via itemVias[i] (see Decision);
+  // its Decision is made on first use and kept in decisions[i]. A nested set has no decisions.
+  private final ArrayList<Rule> itemRules = new ArrayList<>();
+  private final ArrayList<String> itemPolicies = new ArrayList<>();
+  private final ArrayList<String> itemVias = new ArrayList<>();
+  private Rule[] rulesOf = new Rule[0];
+  private String[] policiesOf = new String[0];
+  private String[] viasOf = new String[0];
   private Decision[] decisions = new Decision[0];
+  private boolean nestedSet;
   private final DomainIndex domains = new DomainIndex();
   private final KeywordIndex keywords = new KeywordIndex();
   private final CidrIndex dst = new CidrIndex();
@@ -145,30 +153,26 @@ final class Compiled {
       Compiled nested = null;
       if (usedInLogic.contains(e.getKey())) {
         nested = new Compiled(geo, fakeRanges, resolver, entries.size());
+        nested.nestedSet = true;
         for (int i = 0; i < entries.size(); i++) {
-          nested.add(i, entries.get(i).matcher(), null);
+          nested.add(i, entries.get(i).matcher(), null, null, null);
         }
         nested.freeze();
       }
       c.sets.put(e.getKey(), new RuleSet(resolves, nested));
     }
+    c.expect(rules, sets);
     for (int order = 0; order < rules.size(); order++) {
       Rule r = rules.get(order);
       if (r.matcher() instanceof RuleSetRef ref) {
         String via = r.line() + " (" + r.source() + ")";
         for (Rule e : sets.get(ref.name())) {
-          c.add(
-              order,
-              e.matcher(),
-              new Decision(r.policy(), e.text(), e.source(), via, List.of(), false));
+          c.add(order, e.matcher(), e, r.policy(), via);
         }
       } else if (r.matcher() instanceof SubRuleRef sub) {
         c.flatten(order, sub.condition(), sub.name(), r.line() + " (" + r.source() + ")");
       } else {
-        c.add(
-            order,
-            r.matcher(),
-            new Decision(r.policy(), r.text(), r.source(), null, List.of(), false));
+        c.add(order, r.matcher(), r, r.policy(), null);
       }
       if (c.resolveAt == END && r.matcher().needsResolve(c)) {
         c.resolveAt = order;
@@ -183,6 +187,18 @@ final class Compiled {
     return c.freeze();
   }
 
+  /** Sizes the item lists for the rules and the sets they use, rather than growing them. */
+  private void expect(List<Rule> rules, Map<String, List<Rule>> sets) {
+    int items = 0;
+    for (Rule r : rules) {
+      items += r.matcher() instanceof RuleSetRef ref ? sets.get(ref.name()).size() : 1;
+    }
+    itemRules.ensureCapacity(items);
+    itemPolicies.ensureCapacity(items);
+    itemVias.ensureCapacity(items);
+    domains.expect(items);
+  }
+
   /**
    * Adds the rules of sub-rules list {@code name} at {@code order}, each ANDed with {@code cond}.
    */
@@ -193,7 +209,7 @@ final class Compiled {
         flatten(order, both, inner.name(), s.line() + " (" + s.source() + ") in " + via);
       } else {
         Matcher m = s.matcher() instanceof All ? cond : and(cond, s.matcher());
-        add(order, m, new Decision(s.policy(), s.text(), s.source(), via, List.of(), false));
+        add(order, m, s, s.policy(), via);
       }
     }
   }
@@ -255,9 +271,12 @@ final class Compiled {
     }
   }
 
-  private void add(int order, Matcher m, Decision d) {
-    long key = (long) order << 32 | pendingDecisions.size();
-    pendingDecisions.add(d);
+  /** Adds an item: {@code m}, deciding as {@code r} with {@code policy} via {@code via}. */
+  private void add(int order, Matcher m, Rule r, String policy, String via) {
+    long key = (long) order << 32 | itemRules.size();
+    itemRules.add(r);
+    itemPolicies.add(policy);
+    itemVias.add(via);
     if (m instanceof Domain dm) {
       domains.add(dm.domain(), dm.mode(), key);
     } else if (m instanceof Keyword k && KeywordIndex.indexable(k.keyword())) {
@@ -281,10 +300,15 @@ final class Compiled {
   }
 
   private Compiled freeze() {
-    decisions = pendingDecisions.toArray(new Decision[0]);
-    pendingDecisions.clear();
-    // a nested set's entries have no decision (null): nothing to read ahead
-    domains.freeze(Arrays.asList(decisions).contains(null) ? null : decisions);
+    rulesOf = itemRules.toArray(new Rule[0]);
+    policiesOf = itemPolicies.toArray(new String[0]);
+    viasOf = itemVias.toArray(new String[0]);
+    itemRules.clear();
+    itemPolicies.clear();
+    itemVias.clear();
+    decisions = new Decision[rulesOf.length];
+    // a nested set's entries have no decision: nothing to read ahead
+    domains.freeze(nestedSet ? null : decisions);
     keywords.freeze();
     dst.freeze(resolveAt); // the only floor other than 0 that first() passes
     src.freeze(END);
@@ -343,7 +367,22 @@ final class Compiled {
   }
 
   private Decision decision(long key) {
-    return key == NONE ? Decision.FALLBACK : decisions[(int) key];
+    if (key == NONE) {
+      return Decision.FALLBACK;
+    }
+    Decision d = decisions[(int) key];
+    return d != null ? d : firstDecision((int) key);
+  }
+
+  /**
+   * Makes item {@code i}'s decision on its first use and keeps it. Threads may race to make it:
+   * each makes an equal one, and a Decision is immutable, so any of them may be kept and seen.
+   */
+  private Decision firstDecision(int i) {
+    Rule r = rulesOf[i];
+    Decision d = new Decision(policiesOf[i], r.text(), r.source(), viasOf[i], List.of(), false);
+    decisions[i] = d;
+    return d;
   }
 
   /** The smallest key the indexes and MATCH hold for these fields, with IP floor 0. */

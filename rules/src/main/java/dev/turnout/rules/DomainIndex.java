@@ -2,9 +2,6 @@ package dev.turnout.rules;
 
 import dev.turnout.rules.Matchers.DomainMode;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * Exact and suffix domain patterns in one hash table keyed by a 64-bit hash of the domain.
@@ -50,7 +47,12 @@ final class DomainIndex {
   private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
   private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
 
-  private Map<String, long[]> pending = new HashMap<>();
+  // added until freeze: pattern i is names[i] in mode modes[i] with key keys[i]
+  private String[] names = new String[16];
+  private byte[] modesAdded = new byte[16];
+  private long[] keysAdded = new long[16];
+  private int added;
+  private boolean frozen;
   private long[] filter = {0}; // one empty word: lookups before freeze miss
   private int filterMask;
   // bucket b's records: records[(int) buckets[b]..(int) buckets[b + 1]); in the upper half of
@@ -65,12 +67,28 @@ final class DomainIndex {
     if (domain.isEmpty() || domain.length() > 255 || !RuleParser.isAscii(domain)) {
       throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
     }
-    long[] v = pending.computeIfAbsent(domain, d -> newValues());
-    v[mode.ordinal()] = Math.min(v[mode.ordinal()], key);
+    if (added == names.length) {
+      names = Arrays.copyOf(names, added * 2);
+      modesAdded = Arrays.copyOf(modesAdded, added * 2);
+      keysAdded = Arrays.copyOf(keysAdded, added * 2);
+    }
+    names[added] = domain;
+    modesAdded[added] = (byte) mode.ordinal();
+    keysAdded[added++] = key;
   }
 
+  /** Makes room for {@code n} patterns in all, so that adding them does not grow the arrays. */
+  void expect(int n) {
+    if (!frozen && n > names.length) {
+      names = Arrays.copyOf(names, n);
+      modesAdded = Arrays.copyOf(modesAdded, n);
+      keysAdded = Arrays.copyOf(keysAdded, n);
+    }
+  }
+
+  /** The number of distinct patterns (before {@link #freeze}: of patterns added). */
   int size() {
-    return pending == null ? size : pending.size();
+    return frozen ? size : added;
   }
 
   DomainIndex freeze() {
@@ -79,28 +97,24 @@ final class DomainIndex {
 
   /**
    * Builds the table. {@code answers}, if not null, holds what the caller looks up by a key's lower
-   * 32 bits after a lookup (its decisions), all non-null; the index reads the one most likely
-   * wanted early, so that it is cached by then.
+   * 32 bits after a lookup (its decisions); the index reads the one most likely wanted early, so
+   * that it is cached by then.
    */
   DomainIndex freeze(Object[] answers) {
     this.answers = answers == null ? new Object[] {NO_ANSWERS} : answers;
-    size = pending.size();
+    Distinct d = distinct();
+    size = d.count;
+    names = null;
+    modesAdded = null;
+    keysAdded = null;
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
     int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
     bucketMask = count - 1;
-    String[] names = new String[size];
-    long[][] keys = new long[size][];
-    long[] hashes = new long[size];
     int[] next = new int[count + 1]; // the records' lengths per bucket, then where each goes
-    int n = 0;
-    for (Map.Entry<String, long[]> e : pending.entrySet()) {
-      names[n] = e.getKey();
-      keys[n] = e.getValue();
-      hashes[n] = hash(names[n]);
-      next[bucket(hashes[n]) + 1] += recordLength(names[n].length(), modes(keys[n]));
-      n++;
+    for (int i = 0; i < size; i++) {
+      next[bucket(d.hashes[i]) + 1] += recordLength(d.names[i].length(), modes(d.keys, i));
     }
     for (int b = 0; b < count; b++) {
       next[b + 1] += next[b];
@@ -111,26 +125,71 @@ final class DomainIndex {
     }
     records = new long[next[count]];
     for (int i = 0; i < size; i++) {
-      long m = hashes[i];
+      long m = d.hashes[i];
       int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
       if (next[b] == (int) buckets[b] && answers != null) { // the bucket's first record
-        long first = Arrays.stream(keys[i]).min().getAsLong();
+        long first = Compiled.NONE;
+        for (int k = 0; k < MODES; k++) {
+          first = Math.min(first, d.keys[i * MODES + k]);
+        }
         buckets[b] |= (long) (int) first << 32;
       }
-      next[b] = write(next[b], names[i], keys[i], m);
+      next[b] = write(next[b], d.names[i], d.keys, i, m);
     }
-    pending = null;
+    frozen = true;
     return this;
   }
 
-  /** Writes the record of {@code d} at {@code r}; returns the offset after it. */
-  private int write(int r, String d, long[] keys, long m) {
-    int modes = modes(keys);
+  /**
+   * The added patterns without repeats: pattern i is names[i] with mixed hash hashes[i] and, per
+   * mode k, the smallest key added for it in keys[i * MODES + k] (or NONE).
+   */
+  private record Distinct(int count, String[] names, long[] hashes, long[] keys) {}
+
+  /** Merges repeated names through an open-addressing table of their hashes. */
+  private Distinct distinct() {
+    int[] slots = new int[2 * Integer.highestOneBit(Math.max(1, added)) * 2]; // pattern + 1; 0 free
+    int mask = slots.length - 1;
+    String[] outNames = new String[added];
+    long[] hashes = new long[added];
+    long[] keys = new long[added * MODES];
+    Arrays.fill(keys, Compiled.NONE);
+    int n = 0;
+    for (int i = 0; i < added; i++) {
+      String name = names[i];
+      long m = hash(name);
+      int slot = (int) (m >>> 32) & mask;
+      int at;
+      while (true) {
+        at = slots[slot] - 1;
+        if (at < 0) {
+          at = n++;
+          slots[slot] = at + 1;
+          outNames[at] = name;
+          hashes[at] = m;
+          break;
+        }
+        if (hashes[at] == m && outNames[at].equals(name)) {
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+      int k = at * MODES + modesAdded[i];
+      keys[k] = Math.min(keys[k], keysAdded[i]);
+    }
+    return new Distinct(n, outNames, hashes, keys);
+  }
+
+  /**
+   * Writes the record of {@code d}, pattern {@code p}, at {@code r}; returns the offset after it.
+   */
+  private int write(int r, String d, long[] keys, int p, long m) {
+    int modes = modes(keys, p);
     records[r++] = (m & FINGERPRINT) | (long) modes << 8 | d.length();
     for (int k = 0; k < MODES; k++) {
-      if (keys[k] != Compiled.NONE) {
-        records[r++] = keys[k];
+      if (keys[p * MODES + k] != Compiled.NONE) {
+        records[r++] = keys[p * MODES + k];
       }
     }
     for (int i = 0; i < d.length(); i++) {
@@ -139,10 +198,10 @@ final class DomainIndex {
     return r + (d.length() + 7) / 8;
   }
 
-  private static int modes(long[] keys) {
+  private static int modes(long[] keys, int p) {
     int modes = 0;
     for (int k = 0; k < MODES; k++) {
-      if (keys[k] != Compiled.NONE) {
+      if (keys[p * MODES + k] != Compiled.NONE) {
         modes |= 1 << k;
       }
     }
@@ -197,7 +256,9 @@ final class DomainIndex {
     int b = bucket(m);
     long bucket = buckets[b];
     // Java has no prefetch, and a load whose value is unused is removed: the check keeps it.
-    Objects.requireNonNull(answers[(int) (bucket >>> 32)]);
+    if (answers[(int) (bucket >>> 32)] == this) {
+      throw new AssertionError("an answer is never the index");
+    }
     int r = find(host, from, m, (int) bucket, (int) buckets[b + 1]);
     if (r < 0) {
       return Compiled.NONE;
@@ -285,11 +346,5 @@ final class DomainIndex {
   /** {@value #BLOOM_BITS} bit positions, from hash bits disjoint from the word index's. */
   private static long bloomBits(long m) {
     return 1L << (m >>> 40) | 1L << (m >>> 46) | 1L << (m >>> 52) | 1L << (m >>> 58);
-  }
-
-  private static long[] newValues() {
-    long[] v = new long[MODES];
-    Arrays.fill(v, Compiled.NONE);
-    return v;
   }
 }

@@ -93,6 +93,7 @@ final class GeoSites {
       throw new BadRule("no list '" + name + "' in " + f.path() + " (" + f.size() + " lists)");
     }
     String where = f.path().toString();
+    Rule.Origin origin = new Rule.Origin("geosite " + spec, where);
     List<Rule> out = new ArrayList<>();
     int skipped = 0;
     String firstSkipped = null;
@@ -103,8 +104,7 @@ final class GeoSites {
         continue;
       }
       try {
-        String source = "geosite " + spec + ": entry " + n + " (" + where + ")";
-        out.add(new Rule(matcher(e), null, e.text(), e.text(), source));
+        out.add(new Rule(matcher(e), e.text(), false, origin, n, 0));
       } catch (BadRule bad) {
         skipped++;
         firstSkipped = firstSkipped == null ? e.text() + ": " + bad.getMessage() : firstSkipped;

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -30,166 +31,189 @@ final class ProviderList {
   /** The usable entries; errors make the list unusable, warnings are skipped entries. */
   record Parsed(List<Rule> entries, List<Problem> problems, List<Problem> warnings) {}
 
-  private record Item(String text, String file, int line) {}
-
   private ProviderList() {}
 
+  /**
+   * Reads {@code content} as mrs when written so or when it looks like mrs; otherwise as decided by
+   * the content whatever was written, as mihomo's reader does: a list with a YAML {@code payload:}
+   * head is YAML, any other one entry per line. ACL4SSR's {@code .list} files are referenced
+   * without {@code format:}, and Loyalsoldier's YAML lists are named {@code .txt}.
+   */
   static Parsed parse(ProviderSpec spec, byte[] content, String file, RuleParser parser) {
     List<Problem> problems = new ArrayList<>();
-    List<Item> items =
-        switch (format(spec.format(), content, file)) {
-          case YAML -> yamlItems(spec, content, file, problems);
-          case MRS -> mrsItems(spec, content, file, problems);
-          default -> textItems(content, file);
-        };
-    return entries(spec, items, parser, problems);
+    Entries entries = new Entries(spec, parser, file);
+    if (isMrs(spec.format(), content)) {
+      mrsItems(spec, content, file, problems, entries);
+    } else if (ListLines.simpleYaml(content, entries)) {
+      // read: the common shape of YAML lists, without a YAML tree
+    } else {
+      Problems yaml = new Problems(file);
+      Optional<YamlMapping> root = yamlRoot(content, file, yaml);
+      if (root.isPresent()) {
+        yamlItems(spec, root.get(), yaml, problems, entries);
+      } else {
+        ListLines.text(content, entries);
+      }
+    }
+    return entries.finish(problems);
   }
 
   /** The entries of an inline provider, written in the config. */
   static Parsed inline(ProviderSpec spec, RuleParser parser) {
-    List<Item> items = new ArrayList<>();
+    Entries entries = new Entries(spec, parser, null);
     for (RuleLine l : spec.payload()) {
       if (!l.text().isBlank()) {
-        items.add(new Item(l.text().strip(), l.file(), l.line()));
+        entries.add(l.text().strip(), l.file(), l.line());
       }
     }
-    return entries(spec, items, parser, new ArrayList<>());
+    return entries.finish(new ArrayList<>());
+  }
+
+  private static boolean isMrs(ProviderSpec.Format written, byte[] content) {
+    return written == ProviderSpec.Format.MRS
+        || written == ProviderSpec.Format.AUTO && MrsFormat.looksLikeMrs(content);
   }
 
   /**
-   * The format to read {@code content} as. mrs when written so or when it looks like mrs; otherwise
-   * decided by the content whatever was written, as mihomo's reader does: a list with a YAML {@code
-   * payload:} head is YAML, any other one entry per line. ACL4SSR's {@code .list} files are
-   * referenced without {@code format:}, and Loyalsoldier's YAML lists are named {@code .txt}.
+   * The YAML mapping with a {@code payload:} key that {@code content} is, if it is one. Parsing
+   * 100,000s of lines as YAML costs seconds, so a list that cannot hold that key (a text list
+   * without the word, or a way to write it with escapes) is not parsed.
    */
-  static ProviderSpec.Format format(ProviderSpec.Format written, byte[] content, String file) {
-    if (written == ProviderSpec.Format.MRS
-        || written == ProviderSpec.Format.AUTO && MrsFormat.looksLikeMrs(content)) {
-      return ProviderSpec.Format.MRS;
+  private static Optional<YamlMapping> yamlRoot(byte[] content, String file, Problems problems) {
+    if (!contains(content, "payload") && !(contains(content, "\\") && contains(content, "\""))) {
+      return Optional.empty();
     }
     Optional<YamlNode> root =
-        YamlFile.parse(file, new String(content, StandardCharsets.UTF_8), new Problems(file));
+        YamlFile.parse(file, new String(content, StandardCharsets.UTF_8), problems);
     return root.isPresent() && root.get() instanceof YamlMapping map && map.has("payload")
-        ? ProviderSpec.Format.YAML
-        : ProviderSpec.Format.TEXT;
+        ? Optional.of(map)
+        : Optional.empty();
   }
 
-  private static Parsed entries(
-      ProviderSpec spec, List<Item> items, RuleParser parser, List<Problem> problems) {
-    List<Rule> entries = new ArrayList<>(items.size());
-    List<Problem> skipped = new ArrayList<>();
-    int bad = 0;
-    for (int i = 0; i < items.size(); i++) {
-      Item item = items.get(i);
-      String subject = "provider " + spec.name() + ": entry " + (i + 1);
-      String where = item.line > 0 ? item.file + ":" + item.line : item.file;
-      String source = subject + " (" + where + ")";
+  private static boolean contains(byte[] b, String s) {
+    outer:
+    for (int i = 0; i + s.length() <= b.length; i++) {
+      for (int k = 0; k < s.length(); k++) {
+        if (b[i + k] != s.charAt(k)) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Turns the list's lines into entries as they are read, counting those that cannot be used: no
+   * list of lines or items is built on the way.
+   */
+  private static final class Entries implements ListLines.Sink {
+    private final ProviderSpec spec;
+    private final RuleParser parser;
+    private final String file;
+    private final List<Rule> entries = new ArrayList<>();
+    private final List<Problem> skipped = new ArrayList<>();
+    private Rule.Origin origin; // the entries' origin, shared while their file is the same
+    private int count;
+    private int bad;
+
+    Entries(ProviderSpec spec, RuleParser parser, String file) {
+      this.spec = spec;
+      this.parser = parser;
+      this.file = file;
+    }
+
+    @Override
+    public void entry(String text, int line) {
+      add(text, file, line);
+    }
+
+    void add(String text, String file, int line) {
+      count++;
+      if (origin == null || !Objects.equals(origin.file(), file)) {
+        origin = new Rule.Origin("provider " + spec.name(), file);
+      }
       try {
         Matcher m =
             switch (spec.behavior()) {
-              case DOMAIN -> RuleParser.parseDomainEntry(item.text);
-              case IPCIDR -> RuleParser.parseCidrEntry(item.text);
-              case CLASSICAL -> parser.parseEntry(item.text);
+              case DOMAIN -> RuleParser.parseDomainEntry(text);
+              case IPCIDR -> RuleParser.parseCidrEntry(text);
+              case CLASSICAL -> parser.parseEntry(text);
             };
-        entries.add(new Rule(m, null, item.text, item.text, source));
+        boolean classical = spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
+        entries.add(new Rule(m, text, classical, origin, count, line));
       } catch (BadRule e) {
         if (++bad <= MAX_SHOWN) {
-          skipped.add(new Problem(item.file, item.line, subject, item.text, e.getMessage()));
+          String subject = "provider " + spec.name() + ": entry " + count;
+          skipped.add(new Problem(file, line, subject, text, e.getMessage()));
         }
       }
     }
-    List<Problem> warnings = new ArrayList<>();
-    if (bad > 0 && entries.isEmpty()) {
-      problems.addAll(skipped.subList(0, Math.min(skipped.size(), 5)));
-      problems.add(
-          new Problem(
-              spec.file(),
-              spec.line(),
-              "provider " + spec.name(),
-              "",
-              "none of its "
-                  + bad
-                  + " entries can be used as behavior: "
-                  + spec.behavior().name().toLowerCase()
-                  + " (wrong behavior or format?)"));
-    } else if (bad > 0) {
-      warnings.addAll(skipped);
-      warnings.add(
-          new Problem(
-              spec.file(),
-              spec.line(),
-              "provider " + spec.name(),
-              "",
-              bad
-                  + " of "
-                  + items.size()
-                  + " entries skipped"
-                  + (bad > MAX_SHOWN ? " (the first " + MAX_SHOWN + " are listed)" : "")));
-    }
-    return new Parsed(entries, problems, warnings);
-  }
 
-  private static List<Item> textItems(byte[] content, String file) {
-    String s = new String(content, StandardCharsets.UTF_8);
-    if (s.startsWith("\uFEFF")) {
-      s = s.substring(1);
-    }
-    List<Item> items = new ArrayList<>();
-    String[] lines = s.split("\r?\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      String t = lines[i].strip();
-      if (!t.isEmpty() && !t.startsWith("#") && !t.startsWith("//")) {
-        items.add(new Item(t, file, i + 1));
+    Parsed finish(List<Problem> problems) {
+      List<Problem> warnings = new ArrayList<>();
+      if (bad > 0 && entries.isEmpty()) {
+        problems.addAll(skipped.subList(0, Math.min(skipped.size(), 5)));
+        problems.add(
+            new Problem(
+                spec.file(),
+                spec.line(),
+                "provider " + spec.name(),
+                "",
+                "none of its "
+                    + bad
+                    + " entries can be used as behavior: "
+                    + spec.behavior().name().toLowerCase()
+                    + " (wrong behavior or format?)"));
+      } else if (bad > 0) {
+        warnings.addAll(skipped);
+        warnings.add(
+            new Problem(
+                spec.file(),
+                spec.line(),
+                "provider " + spec.name(),
+                "",
+                bad
+                    + " of "
+                    + count
+                    + " entries skipped"
+                    + (bad > MAX_SHOWN ? " (the first " + MAX_SHOWN + " are listed)" : "")));
       }
+      return new Parsed(entries, problems, warnings);
     }
-    return items;
   }
 
-  private static List<Item> mrsItems(
-      ProviderSpec spec, byte[] content, String file, List<Problem> problems) {
-    List<Item> items = new ArrayList<>();
+  private static void mrsItems(
+      ProviderSpec spec, byte[] content, String file, List<Problem> problems, Entries out) {
     try {
       for (String entry : MrsFormat.read(content, spec.behavior())) {
-        items.add(new Item(entry, file, 0));
+        out.add(entry, file, 0);
       }
     } catch (IOException e) {
       problems.add(Problem.at(file, 0, "", "cannot read mrs list: " + e.getMessage()));
     }
-    return items;
   }
 
-  private static List<Item> yamlItems(
-      ProviderSpec spec, byte[] content, String file, List<Problem> problems) {
-    List<Item> items = new ArrayList<>();
-    Problems yaml = new Problems(file);
-    String text = new String(content, StandardCharsets.UTF_8);
-    Optional<YamlNode> root = YamlFile.parse(file, text, yaml);
+  /** The entries of {@code root}, a YAML mapping with {@code payload:}. */
+  private static void yamlItems(
+      ProviderSpec spec, YamlMapping root, Problems yaml, List<Problem> problems, Entries out) {
     for (dev.turnout.config.Problem p : yaml.sorted()) {
-      problems.add(Problem.at(file, p.line(), "", "not valid YAML: " + p.message()));
+      problems.add(Problem.at(out.file, p.line(), "", "not valid YAML: " + p.message()));
     }
-    if (root.isEmpty()) {
-      return items;
-    }
-    YamlNode payload =
-        root.get() instanceof YamlMapping map ? map.get("payload").orElse(null) : null;
-    if (payload == null) {
-      problems.add(Problem.at(file, 0, "", "no 'payload:' list in provider " + spec.name()));
-      return items;
-    }
+    YamlNode payload = root.get("payload").orElseThrow();
     if (payload instanceof YamlScalar s && (s.isNull() || s.text().isEmpty())) {
-      return items; // "payload:" with nothing: an empty list
+      return; // "payload:" with nothing: an empty list
     }
     if (!(payload instanceof YamlSequence seq)) {
-      problems.add(Problem.at(file, payload.line(), "", "'payload:' is not a list"));
-      return items;
+      problems.add(Problem.at(out.file, payload.line(), "", "'payload:' is not a list"));
+      return;
     }
     for (YamlNode n : seq.items()) {
       if (n instanceof YamlScalar s) {
-        items.add(new Item(s.text().strip(), file, n.line()));
+        out.add(s.text().strip(), out.file, n.line());
       } else {
-        problems.add(Problem.at(file, n.line(), "", "a payload entry must be a string"));
+        problems.add(Problem.at(out.file, n.line(), "", "a payload entry must be a string"));
       }
     }
-    return items;
   }
 }

@@ -65,13 +65,30 @@ public final class Sandbox implements AutoCloseable {
     return sandbox;
   }
 
+  /**
+   * {@link #create()}, then the optional servers of sandbox.sh in this order ({@code routed},
+   * {@code lan}, {@code socks} ...); everything is removed again if one of them fails.
+   */
+  public static Sandbox create(String... servers) throws Exception {
+    Sandbox sandbox = create();
+    try {
+      for (String server : servers) {
+        sandbox.startServer(server);
+      }
+      return sandbox;
+    } catch (Exception | Error e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
   /** {@link Root#requireRoot}. */
   public static void requireRoot() {
     Root.requireRoot();
   }
 
   /**
-   * The client namespace's rules of both families and routes of every table, less the kernel's IPv6
+   * The client namespace's rules and routes of every table, both families, less the kernel's IPv6
    * link-local routes (added whenever duplicate address detection finishes): what Turnout must
    * leave exactly as it found it.
    */
@@ -81,7 +98,8 @@ public final class Sandbox implements AutoCloseable {
         "\n----\n",
         inClient(t, "ip", "-4", "rule").stdout(),
         inClient(t, "ip", "-6", "rule").stdout(),
-        inClient(t, "ip", "route", "show", "table", "all")
+        inClient(t, "ip", "-4", "route", "show", "table", "all").stdout(),
+        inClient(t, "ip", "-6", "route", "show", "table", "all")
             .stdout()
             .lines()
             .filter(line -> !line.contains("fe80:"))

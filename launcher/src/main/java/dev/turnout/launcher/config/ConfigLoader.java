@@ -8,7 +8,6 @@ import dev.turnout.config.YamlFile;
 import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
-import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
@@ -97,7 +96,6 @@ public final class ConfigLoader {
     String logLevel =
         top.choice("log-level", "info", List.of("silent", "error", "warning", "info", "debug"));
     TurnoutConfig.Mode mode = GeneralKeys.mode(top);
-    GeneralKeys.acceptIpv6(top);
     GeneralKeys.findProcessMode(top);
 
     MappingReader dnsSection = top.mapping("dns");
@@ -109,10 +107,14 @@ public final class ConfigLoader {
       dnsSection.problem("fake-ip-range", e.getMessage());
       plan = AddressPlan.of(AddressPlan.ipv4Range("198.18.0.0/15"));
     }
-    TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection); // before dns() checks keys
-    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     int routingMark = top.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
     TurnoutConfig.Tun tun = tun(top.mapping("tun"), routingMark);
+    Ipv6Config ipv6 = Ipv6Config.read(top, dnsSection, tun.mtu()); // before dns() checks keys
+    if (ipv6.plan() != null) {
+      plan = plan.withIpv6(ipv6.plan());
+    }
+    TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     InboundSettings inbound = InboundSettings.read(top);
     tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
@@ -149,19 +151,10 @@ public final class ConfigLoader {
         ruleSettings.subRules());
   }
 
-  private static TurnoutConfig.FakeDns fakeDns(MappingReader top, MappingReader dns) {
+  private static TurnoutConfig.FakeDns fakeDns(
+      MappingReader top, MappingReader dns, Ipv6Config ipv6) {
     String mode = dns.choice("fake-ip-filter-mode", "blacklist", List.of("blacklist", "whitelist"));
-    String range6 = null;
-    if (dns.bool("ipv6", false)) {
-      range6 = dns.string("fake-ip-range6", "fdfe:dcba:9876::/64");
-      try {
-        FakeIpPool.ofCidr(range6);
-      } catch (IllegalArgumentException e) {
-        dns.problem("fake-ip-range6", e.getMessage());
-      }
-    } else if (dns.has("fake-ip-range6")) {
-      dns.problem("fake-ip-range6", "only used with dns.ipv6: true");
-    }
+    String range6 = ipv6.fakeAaaa() ? ipv6.plan().range().toString() : null;
     Map<String, List<String>> hosts = new LinkedHashMap<>();
     MappingReader hostsSection = top.mapping("hosts");
     for (String name : hostsSection.keys()) {
@@ -256,14 +249,12 @@ public final class ConfigLoader {
     }
     List<String> excludes = new ArrayList<>();
     List<YamlScalar> excluded = new ArrayList<>(section.scalars("route-exclude-address"));
-    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older name
+    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older names
+    excluded.addAll(section.scalars("inet6-route-exclude-address"));
     for (YamlScalar cidr : excluded) {
       try {
-        if (!Cidr.parseMasking(cidr.text().trim()).isIpv4()) {
-          continue; // IPv6 is not captured, so there is nothing to exclude
-        }
-        Cidr parsed = AddressPlan.ipv4Range(cidr.text().trim());
-        excludes.add(parsed.first().getHostAddress() + "/" + parsed.prefixLength());
+        Cidr parsed = Cidr.parseMasking(cidr.text().trim()); // IPv4, or IPv6 (with ipv6 on)
+        excludes.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
       } catch (IllegalArgumentException e) {
         problems.error(cidr, "tun.route-exclude-address", e.getMessage());
       }

@@ -45,20 +45,6 @@ final class GeneralKeys {
   }
 
   /**
-   * {@code ipv6: true} is accepted: the file loads and IPv4 is routed as written; IPv6 is not
-   * captured by the TUN, which the warning says (with strict-route it is blocked instead).
-   */
-  static void acceptIpv6(MappingReader top) {
-    if (top.bool("ipv6", false)) {
-      top.warning(
-          "ipv6",
-          "IPv6 is not captured: connections to literal IPv6 addresses bypass the rules"
-              + " (tun.strict-route: true blocks them instead); names resolve to IPv4 unless"
-              + " dns.ipv6 is on");
-    }
-  }
-
-  /**
    * {@code find-process-mode}: Turnout looks up the owning process only for rules that need it,
    * which is mihomo's {@code strict} (and gives the same answers as {@code always}). With {@code
    * off} mihomo's process rules never match and Turnout's would, so off is refused when the file

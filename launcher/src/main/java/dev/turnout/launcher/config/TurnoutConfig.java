@@ -37,9 +37,10 @@ public record TurnoutConfig(
 
   /**
    * The rest of the fake-IP DNS settings: {@code dns.fake-ip-filter-mode}, {@code dns.ipv6} with
-   * {@code dns.fake-ip-range6} (null without {@code ipv6: true}), top-level {@code hosts:} and
-   * {@code allow-lan}, and {@code profile.store-fake-ip} (mappings kept in {@code fakeip.cache} in
-   * the state directory).
+   * {@code dns.fake-ip-range6} (the IPv6 range whose fake pool answers AAAA, see {@link
+   * AddressPlan#ipv6}; null when AAAA answers are empty), top-level {@code hosts:} and {@code
+   * allow-lan}, and {@code profile.store-fake-ip} (mappings kept in {@code fakeip.cache} in the
+   * state directory).
    */
   public record FakeDns(
       String filterMode,

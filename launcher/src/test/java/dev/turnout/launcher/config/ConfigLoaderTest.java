@@ -151,9 +151,9 @@ class ConfigLoaderTest {
     assertThat(problems.hasErrors()).as("%s", problems.sorted()).isFalse();
     assertThat(problems.sorted())
         .extracting(p -> p.line() + " " + p.path())
-        .containsExactly("1 ipv6", "7 tun.stack", "11 tun.auto-detect-interface");
+        .containsExactly("7 tun.stack", "11 tun.auto-detect-interface");
     assertThat(config.tun().excludeUids()).containsExactly("1000-1099");
-    assertThat(config.tun().routeExcludeAddress()).containsExactly("192.0.2.0/24");
+    assertThat(config.tun().routeExcludeAddress()).containsExactly("fc00::/7", "192.0.2.0/24");
     assertThat(config.fakeDns().storeFakeIp()).isTrue();
   }
 

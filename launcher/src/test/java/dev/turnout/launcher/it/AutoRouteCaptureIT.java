@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AutoRouteCaptureIT {
   private static final Duration T = Duration.ofSeconds(60);
 
-  private static String config(Sandbox sandbox, String proxies, String rules) {
+  /** A capture-all config for the routed sandbox, with these proxies and rules (YAML lines). */
+  static String config(Sandbox sandbox, String proxies, String rules) {
     return String.join(
         "\n",
         "log-level: info",
@@ -214,7 +215,10 @@ class AutoRouteCaptureIT {
                       "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
                       "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT"));
       assertThat(forwarding(sandbox)).as("allow-lan with auto-route forwards").isEqualTo("1");
-      assertThat(sandbox.hostJournal().stream().filter(line -> line.startsWith("sysctl ")).toList())
+      assertThat(
+              sandbox.hostJournal().stream()
+                  .filter(line -> line.startsWith("sysctl net.ipv4."))
+                  .toList())
           .as("forwarding is journaled only if Turnout turned it on")
           .isEqualTo(
               forwardingBefore.equals("0") ? List.of("sysctl net.ipv4.ip_forward 0 1") : List.of());

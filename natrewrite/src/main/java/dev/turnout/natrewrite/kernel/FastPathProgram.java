@@ -26,13 +26,19 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a miss is
  * never wrong.
  *
- * <p>Flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without options
- * followed by its TCP ports — source address, destination address, source port, destination port,
- * in network byte order — the key as the segment arrives, the value as it must leave. Stats map: a
- * per-CPU array of one {packets, bytes} pair of 64-bit counters.
+ * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
+ * options followed by its TCP ports — source address, destination address, source port, destination
+ * port, in network byte order — the key as the segment arrives, the value as it must leave. IPv6
+ * flow map: the same for the 36 bytes of 16-byte addresses (offset 8 of the IPv6 header) and TCP
+ * ports, where TCP follows the IPv6 header directly or after the 8-byte hop-by-hop header of a
+ * jumbogram (other extension headers pass). IPv6 has no header checksum; the TCP checksum takes the
+ * 32 bytes of address change as one {@code bpf_csum_diff} applied to the pseudo header, then the
+ * ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit counters, for both
+ * families.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
+  public static final int TUPLE6_SIZE = 36;
   public static final int STATS_SIZE = 16;
 
   /** Return codes of a tc program. */
@@ -46,6 +52,7 @@ final class FastPathProgram {
   private static final int HELPER_L3_CSUM_REPLACE = 10;
   private static final int HELPER_L4_CSUM_REPLACE = 11;
   private static final int HELPER_REDIRECT = 23;
+  private static final int HELPER_CSUM_DIFF = 28;
   private static final int F_PSEUDO_HDR = 0x10;
   private static final int F_INGRESS = 1;
 
@@ -77,6 +84,20 @@ final class FastPathProgram {
   private static final int OLD_DESTINATION = -12;
   private static final int OLD_PORTS = -8;
   private static final int STATS_KEY = -20;
+  private static final int OLD_TUPLE6 = -60; // 36 bytes: addresses, then ports at -28
+  private static final int OLD_PORTS6 = OLD_TUPLE6 + 32;
+
+  // Offsets from the IPv6 header, and within a TCP header.
+  private static final int IP6_NEXT_HEADER = 6;
+  private static final int IP6_ADDRESSES = 8;
+  private static final int TCP6 = 40;
+  private static final int JUMBO_HEADER = 8; // hop-by-hop: next header, length 0, jumbo option
+  private static final int HOP_BY_HOP = 0;
+  private static final int TCP_FLAGS_OFFSET = 13;
+  private static final int TCP_CHECKSUM_OFFSET = 16;
+  private static final int TCP_MIN_LENGTH = 20;
+  private static final int VERSION_MASK = 0xf0;
+  private static final int VERSION_6 = 0x60;
 
   private FastPathProgram() {}
 
@@ -85,20 +106,23 @@ final class FastPathProgram {
    *
    * @param networkOffset where the IPv4 header starts in the packet: 0 on a TUN, 14 for an Ethernet
    *     frame (as in a test run)
-   * @param flowMapFd the flow map (hash, 12-byte keys and values)
+   * @param flowMapFd the IPv4 flow map (hash, 12-byte keys and values)
+   * @param flow6MapFd the IPv6 flow map (hash, 36-byte keys and values)
    * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
    */
-  public static byte[] build(int networkOffset, int flowMapFd, int statsMapFd) {
+  public static byte[] build(int networkOffset, int flowMapFd, int flow6MapFd, int statsMapFd) {
     int ip = networkOffset;
     BpfAssembler a = new BpfAssembler();
     BpfAssembler.Label pass = a.label();
     BpfAssembler.Label drop = a.label();
     BpfAssembler.Label redirect = a.label();
+    BpfAssembler.Label rewritten = a.label();
+    BpfAssembler.Label ipv6 = a.label();
 
     a.movReg(R6, R1);
     a.load(W, R2, R6, SKB_DATA).load(W, R3, R6, SKB_DATA_END);
     a.movReg(R1, R2).add(R1, ip + TCP_MIN_END).jumpReg(JGT, R1, R3, pass);
-    a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, pass);
+    a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, ipv6);
     a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JNE, R1, PROTOCOL_TCP, pass);
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
     // A SYN may start a new flow over an old one's tuple: only user space may map it.
@@ -121,7 +145,9 @@ final class FastPathProgram {
     replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_PORTS, 8, 4, drop);
     a.movReg(R1, R6).mov(R2, ip + IP_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE_SIZE).mov(R5, 0);
     a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+
     // A packet written to the TUN carries no mark; neither may this one (mark-based ip rules).
+    a.bind(rewritten);
     a.mov(R1, 0).store(W, R6, SKB_MARK, R1);
 
     a.storeImm(W, R10, STATS_KEY, 0);
@@ -132,9 +158,60 @@ final class FastPathProgram {
 
     a.bind(redirect);
     a.load(W, R1, R6, SKB_IFINDEX).mov(R2, F_INGRESS).call(HELPER_REDIRECT).exit();
+
+    // IPv6: R1 holds the first byte, R2 and R3 the packet bounds. TCP follows the IPv6 header,
+    // or the 8-byte hop-by-hop header of a jumbogram: the kernel's TCP hands the device GSO
+    // segments of more than 64 KiB that way (BIG TCP) when it may.
+    BpfAssembler.Label jumbo = a.label();
+    a.bind(ipv6);
+    a.and(R1, VERSION_MASK).jump(JNE, R1, VERSION_6, pass);
+    a.movReg(R1, R2).add(R1, ip + TCP6 + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
+    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JNE, R1, PROTOCOL_TCP, jumbo);
+    ipv6Tcp(a, ip, ip + TCP6, flow6MapFd, pass, drop, rewritten);
+    a.bind(jumbo).jump(JNE, R1, HOP_BY_HOP, pass);
+    int tcp = ip + TCP6 + JUMBO_HEADER;
+    a.movReg(R1, R2).add(R1, tcp + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
+    a.load(H, R1, R2, ip + TCP6).jump(JNE, R1, PROTOCOL_TCP, pass); // next TCP, length 0 (LE)
+    ipv6Tcp(a, ip, tcp, flow6MapFd, pass, drop, rewritten);
+
     a.bind(pass).mov(R0, PASS).exit();
     a.bind(drop).mov(R0, DROP).exit();
     return a.assemble();
+  }
+
+  /**
+   * The IPv6 rewrite of a TCP segment whose header is at {@code tcp}: look its tuple up, patch the
+   * checksum with the addresses' change (one {@code bpf_csum_diff}, to the pseudo header) and the
+   * ports', write the new tuple and go to {@code rewritten}. R2 and R3 hold the packet bounds,
+   * checked up to the end of a minimal TCP header.
+   */
+  private static void ipv6Tcp(
+      BpfAssembler a,
+      int ip,
+      int tcp,
+      int flow6MapFd,
+      BpfAssembler.Label pass,
+      BpfAssembler.Label drop,
+      BpfAssembler.Label rewritten) {
+    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    for (int i = 0; i < 32; i += 4) {
+      a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
+    }
+    a.load(W, R1, R2, tcp).store(W, R10, OLD_PORTS6, R1);
+    a.loadMap(R1, flow6MapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+    a.movReg(R1, R10).add(R1, OLD_TUPLE6).mov(R2, 32).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
+    a.call(HELPER_CSUM_DIFF);
+    int checksum = tcp + TCP_CHECKSUM_OFFSET;
+    a.movReg(R4, R0).movReg(R1, R6).mov(R2, checksum).mov(R3, 0).mov(R5, F_PSEUDO_HDR);
+    a.call(HELPER_L4_CSUM_REPLACE).jump(JNE, R0, 0, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, checksum, OLD_PORTS6, 32, 4, drop);
+    a.movReg(R1, R6).mov(R2, ip + IP6_ADDRESSES).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.movReg(R1, R6).mov(R2, tcp).movReg(R3, R7).add(R3, 32).mov(R4, 4).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.jump(rewritten);
   }
 
   /**

@@ -41,6 +41,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   private final BpfMap flows;
+  private final BpfMap flows6;
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
@@ -48,12 +49,15 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final ClsactFilter filter; // CLSACT only
   private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
   private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
+  private final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
+  private final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
   private boolean warnedFull; // guarded by this
   private boolean closed; // guarded by this
 
   private KernelFastPath(
-      BpfMap flows, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
+      BpfMap flows, BpfMap flows6, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
     this.flows = flows;
+    this.flows6 = flows6;
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -68,19 +72,22 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    *     message says which step failed and why, and nothing is left behind
    */
   public static KernelFastPath attach(String device, int maxFlows) throws IOException {
-    return attach(device, maxFlows, null);
+    return attach(device, maxFlows, maxFlows, null);
   }
 
   /**
-   * As {@link #attach(String, int)}, on the given hook only, or with {@code hook} null on TCX where
-   * the kernel has it and clsact where not.
+   * As {@link #attach(String, int)} with room for {@code maxFlows6} IPv6 flows (at least 1; a TUN
+   * without IPv6 needs no more), on the given hook only, or with {@code hook} null on TCX where the
+   * kernel has it and clsact where not.
    */
-  public static KernelFastPath attach(String device, int maxFlows, Hook hook) throws IOException {
+  public static KernelFastPath attach(String device, int maxFlows, int maxFlows6, Hook hook)
+      throws IOException {
     int ifindex = LibC.if_nametoindex(device);
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
     }
     BpfMap flows = null;
+    BpfMap flows6 = null;
     BpfMap stats = null;
     int program = -1;
     try {
@@ -90,17 +97,23 @@ public final class KernelFastPath implements FlowOffload, Closeable {
               FastPathProgram.TUPLE_SIZE,
               2 * maxFlows,
               "turnout_flows");
+      flows6 =
+          BpfMap.hash(
+              FastPathProgram.TUPLE6_SIZE,
+              FastPathProgram.TUPLE6_SIZE,
+              2 * Math.max(1, maxFlows6),
+              "turnout_flows6");
       stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
-              FastPathProgram.build(0, flows.fd(), stats.fd()),
+              FastPathProgram.build(0, flows.fd(), flows6.fd(), stats.fd()),
               LICENSE,
               PROGRAM_NAME);
       if (hook != Hook.CLSACT) {
         try {
           int link = Bpf.attachEgress(program, ifindex, device);
-          return new KernelFastPath(flows, stats, program, link, null);
+          return new KernelFastPath(flows, flows6, stats, program, link, null);
         } catch (IOException noTcx) {
           if (hook == Hook.TCX) {
             throw noTcx;
@@ -109,11 +122,14 @@ public final class KernelFastPath implements FlowOffload, Closeable {
         }
       }
       ClsactFilter filter = ClsactFilter.attachEgress(ifindex, program, PROGRAM_NAME, device);
-      return new KernelFastPath(flows, stats, program, -1, filter);
+      return new KernelFastPath(flows, flows6, stats, program, -1, filter);
     } catch (IOException | RuntimeException | LinkageError e) {
       Bpf.closeDescriptor(program);
       if (stats != null) {
         stats.close();
+      }
+      if (flows6 != null) {
+        flows6.close();
       }
       if (flows != null) {
         flows.close();
@@ -132,15 +148,36 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
     tuple(key, source, destination);
     tuple(value, newSource, newDestination);
-    int result = flows.put(key, value);
-    if (result != 0) {
-      if (!warnedFull) {
-        warnedFull = true;
-        log.warn(
-            "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
-                + " the TUN",
-            Bpf.errnoText(-result));
-      }
+    warnIfFull(flows.put(key, value));
+  }
+
+  @Override
+  public synchronized void add6(
+      Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
+    if (closed) {
+      return;
+    }
+    tuple6(key6, source, destination);
+    tuple6(value6, newSource, newDestination);
+    warnIfFull(flows6.put(key6, value6));
+  }
+
+  @Override
+  public synchronized void remove6(Endpoint6 source, Endpoint6 destination) {
+    if (closed) {
+      return;
+    }
+    tuple6(key6, source, destination);
+    flows6.remove(key6);
+  }
+
+  private void warnIfFull(int result) {
+    if (result != 0 && !warnedFull) {
+      warnedFull = true;
+      log.warn(
+          "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
+              + " the TUN",
+          Bpf.errnoText(-result));
     }
   }
 
@@ -176,9 +213,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  /** Tuples (one per direction of a flow) the kernel currently rewrites. */
+  /** Tuples (one per direction of a flow, both families) the kernel currently rewrites. */
   public synchronized int mappedTuples() {
-    return closed ? 0 : flows.size();
+    return closed ? 0 : flows.size() + flows6.size();
   }
 
   /** Detaches the program and frees the maps. */
@@ -198,6 +235,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     Bpf.closeDescriptor(linkFd);
     Bpf.closeDescriptor(programFd);
     flows.close();
+    flows6.close();
     stats.close();
   }
 
@@ -209,6 +247,23 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     out[9] = (byte) source;
     out[10] = (byte) (destination >>> 8);
     out[11] = (byte) destination;
+  }
+
+  /** Source address, destination address (16 bytes each), source port, destination port. */
+  private static void tuple6(byte[] out, Endpoint6 source, Endpoint6 destination) {
+    putLong(out, 0, source.high());
+    putLong(out, 8, source.low());
+    putLong(out, 16, destination.high());
+    putLong(out, 24, destination.low());
+    out[32] = (byte) (source.port() >>> 8);
+    out[33] = (byte) source.port();
+    out[34] = (byte) (destination.port() >>> 8);
+    out[35] = (byte) destination.port();
+  }
+
+  private static void putLong(byte[] out, int at, long value) {
+    putInt(out, at, (int) (value >>> 32));
+    putInt(out, at + 4, (int) value);
   }
 
   private static void putInt(byte[] out, int at, int value) {

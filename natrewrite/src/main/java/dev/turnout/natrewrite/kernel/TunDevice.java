@@ -4,12 +4,15 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.turnout.natrewrite.PacketDevice;
 import dev.turnout.netbase.ErrnoException;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class TunDevice implements Closeable, PacketDevice {
   public static final int DEFAULT_MTU = 65535;
 
+  // How long a new IPv6 address may stay tentative (a kernel work item; late on a busy host).
+  private static final Duration USABLE_TIMEOUT = Duration.ofSeconds(5);
   private static final String CLONE_DEVICE = "/dev/net/tun";
   private static final long TUNSETIFF = 0x400454caL;
   private static final long SIOCGIFFLAGS = 0x8913;
@@ -38,6 +43,7 @@ public final class TunDevice implements Closeable, PacketDevice {
   private static final long TUNSETOFFLOAD = 0x400454d0L;
   private static final int TUN_F_CSUM = 0x01;
   private static final int TUN_F_TSO4 = 0x02;
+  private static final int TUN_F_TSO6 = 0x04;
   private static final int TUN_F_TSO_ECN = 0x08;
   private static final short IFF_UP = 0x1;
   private static final short IFF_RUNNING = 0x40;
@@ -120,11 +126,12 @@ public final class TunDevice implements Closeable, PacketDevice {
   }
 
   /**
-   * Asks for checksum offload and TSO (with ECN). If this kernel refuses, a warning: the headers
-   * are still there but then never ask for anything.
+   * Asks for checksum offload and TSO for IPv4 and IPv6 (with ECN). If this kernel refuses, a
+   * warning: the headers are still there but then never ask for anything.
    */
   private static void enableOffloads(int fd, String name) {
-    if (LibC.ioctl(fd, TUNSETOFFLOAD, (long) (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN)) < 0) {
+    long flags = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+    if (LibC.ioctl(fd, TUNSETOFFLOAD, flags) < 0) {
       LoggerFactory.getLogger(TunDevice.class)
           .warn(
               "TUN {}: the kernel refused checksum and segmentation offload ({}); continuing"
@@ -132,6 +139,63 @@ public final class TunDevice implements Closeable, PacketDevice {
               name,
               LibC.strerror(LibC.errno()));
     }
+  }
+
+  /**
+   * Gives the device an IPv6 address with {@code prefixLength}, so the kernel routes that prefix
+   * into it, as {@link #open} does for IPv4. A TUN has no link layer: the kernel keeps no neighbour
+   * state for it and sends it no neighbour solicitations, and skips duplicate address detection;
+   * this returns once the kernel has done so and sockets can bind the address ({@link
+   * TentativeAddress}).
+   *
+   * @throws IOException if the host has no IPv6 (the ipv6 module absent, or {@code disable_ipv6}
+   *     set for new devices), or the MTU is below 1280, or the address stays unusable; the message
+   *     says which
+   */
+  public void addIpv6Address(Inet6Address address, int prefixLength)
+      throws IOException, InterruptedException {
+    if (prefixLength < 1 || prefixLength > 128) {
+      throw new IllegalArgumentException("bad prefix length " + prefixLength);
+    }
+    int ifindex = LibC.if_nametoindex(name);
+    if (ifindex == 0) {
+      throw new IOException("no network device " + name);
+    }
+    int socket = LibC.socket(LibC.AF_INET6, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    if (socket < 0) {
+      throw new IOException(
+          "Cannot give "
+              + name
+              + " an IPv6 address: this host has no IPv6 ("
+              + LibC.strerror(LibC.errno())
+              + ")");
+    }
+    try {
+      // struct in6_ifreq { struct in6_addr addr; __u32 prefixlen; int ifindex; }
+      Memory request = new Memory(24);
+      request.write(0, address.getAddress(), 0, 16);
+      request.setInt(16, prefixLength);
+      request.setInt(20, ifindex);
+      if (LibC.ioctl(socket, SIOCSIFADDR, request) < 0) {
+        int errno = LibC.errno();
+        String reason =
+            errno == LibC.EACCES
+                ? "IPv6 is disabled on it (net.ipv6.conf.default.disable_ipv6 = 1?) or its MTU is"
+                    + " below 1280"
+                : LibC.strerror(errno);
+        throw new IOException(
+            "Cannot give "
+                + name
+                + " the IPv6 address "
+                + IpLiterals.format(address)
+                + ": "
+                + reason,
+            new ErrnoException("SIOCSIFADDR", errno));
+      }
+    } finally {
+      LibC.close(socket);
+    }
+    TentativeAddress.await(TentativeAddress.IF_INET6, name, address, USABLE_TIMEOUT);
   }
 
   /** The interface name the kernel assigned. */

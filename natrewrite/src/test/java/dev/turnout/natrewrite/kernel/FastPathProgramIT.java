@@ -4,6 +4,7 @@ import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.natrewrite.Packets;
+import dev.turnout.natrewrite.Packets6;
 import dev.turnout.testing.Root;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Needs root (CAP_BPF). Loads the fast-path program through the real verifier and runs it on
  * hand-built segments with BPF_PROG_TEST_RUN, which hands a tc program an Ethernet frame: the
- * program is built for an IPv4 header at offset 14, everything else is as on the TUN. The rewritten
- * segment's checksums are compared against a full recomputation.
+ * program is built for an IP header at offset 14, everything else is as on the TUN. The rewritten
+ * segment's checksums are compared against a full recomputation, for IPv4 and IPv6.
  */
 class FastPathProgramIT {
   static final int ETHERNET = 14;
@@ -24,7 +25,12 @@ class FastPathProgramIT {
   static final int FAKE = ip("198.18.3.7");
   static final int SESSION = ip("198.19.0.9");
 
+  static final long[] APP6 = Packets6.ip6("fdfe:dcba:9876::1");
+  static final long[] FAKE6 = Packets6.ip6("fdfe:dcba:9876::abcd");
+  static final long[] SESSION6 = Packets6.ip6("fdfe:dcba:9876:0:8000::9");
+
   BpfMap flows;
+  BpfMap flows6;
   BpfMap stats;
   int program = -1;
 
@@ -32,11 +38,13 @@ class FastPathProgramIT {
   void load() throws Exception {
     Root.assertRoot("FastPathProgramIT");
     flows = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_flows");
+    flows6 =
+        BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_flows6");
     stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "test_stats");
     program =
         Bpf.loadProgram(
             Bpf.PROG_TYPE_SCHED_CLS,
-            FastPathProgram.build(ETHERNET, flows.fd(), stats.fd()),
+            FastPathProgram.build(ETHERNET, flows.fd(), flows6.fd(), stats.fd()),
             "Dual MIT/GPL",
             "test_fast");
   }
@@ -46,6 +54,9 @@ class FastPathProgramIT {
     Bpf.closeDescriptor(program);
     if (flows != null) {
       flows.close();
+    }
+    if (flows6 != null) {
+      flows6.close();
     }
     if (stats != null) {
       stats.close();
@@ -114,6 +125,108 @@ class FastPathProgramIT {
     assertThat(counters()).containsExactly(0, 0);
   }
 
+  @Test
+  void aMappedIpv6SegmentIsRewrittenWithACorrectChecksumAndRedirected() throws Exception {
+    map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
+    byte[] payload = new byte[1000];
+    new SplittableRandom(3).nextBytes(payload);
+    ByteBuffer segment = Packets6.tcp(APP6, 40001, FAKE6, 443, 0x18, 77, 99, payload, 0);
+
+    byte[] frame = frame(segment);
+    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
+
+    ByteBuffer out = ipPart(frame);
+    assertThat(Packets6.src(out, 0)).containsExactly(SESSION6);
+    assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
+    assertThat(Packets6.srcPort(out, 0)).isEqualTo(5012);
+    assertThat(Packets6.dstPort(out, 0)).isEqualTo(7890);
+    assertThat(Packets6.checksumValid(out, 0)).isTrue();
+    assertThat(Arrays.copyOfRange(frame, ETHERNET + 64, ETHERNET + 64 + payload.length))
+        .isEqualTo(payload);
+    assertThat(counters()).containsExactly(1, ETHERNET + segment.limit());
+  }
+
+  @Test
+  void bothDirectionsOfAnIpv6FlowKeepValidChecksumsForRandomSegments() throws Exception {
+    map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
+    map6(APP6, 7890, SESSION6, 5012, FAKE6, 443, APP6, 40001);
+    SplittableRandom random = new SplittableRandom(4);
+    for (int i = 0; i < 200; i++) {
+      byte[] payload = new byte[random.nextInt(0, 1400)];
+      random.nextBytes(payload);
+      boolean reply = random.nextBoolean();
+      ByteBuffer segment =
+          reply
+              ? Packets6.tcp(APP6, 7890, SESSION6, 5012, 0x10, random.nextInt(), 1, payload, 0)
+              : Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, random.nextInt(), 1, payload, 0);
+      byte[] frame = frame(segment);
+      assertThat(Bpf.testRun(program, frame)).as("case %d", i).isEqualTo(FastPathProgram.REDIRECT);
+      ByteBuffer out = ipPart(frame);
+      assertThat(Packets6.src(out, 0)).containsExactly(reply ? FAKE6 : SESSION6);
+      assertThat(Packets6.dstPort(out, 0)).isEqualTo(reply ? 40001 : 7890);
+      assertThat(Packets6.checksumValid(out, 0)).as("case %d", i).isTrue();
+    }
+  }
+
+  /** A BIG TCP segment: TCP after a hop-by-hop jumbo header, rewritten all the same. */
+  @Test
+  void anIpv6JumbogramIsRewrittenToo() throws Exception {
+    map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
+    byte[] payload = new byte[1200];
+    new SplittableRandom(5).nextBytes(payload);
+    ByteBuffer jumbo =
+        Packets6.jumbo(Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, 7, 8, payload, 0));
+    assertThat(Packets6.checksumValid(jumbo, 0)).isTrue();
+
+    byte[] frame = frame(jumbo);
+    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
+
+    ByteBuffer out = ipPart(frame);
+    assertThat(out.get(6)).as("still a jumbogram").isZero();
+    assertThat(Packets6.src(out, 0)).containsExactly(SESSION6);
+    assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
+    assertThat(Packets6.srcPort(out, 0)).isEqualTo(5012);
+    assertThat(Packets6.dstPort(out, 0)).isEqualTo(7890);
+    assertThat(Packets6.checksumValid(out, 0)).isTrue();
+  }
+
+  @Test
+  void ipv6ThatTheProgramMustNotTouchPassesUnchanged() throws Exception {
+    map6(APP6, 40001, FAKE6, 443, SESSION6, 5012, APP6, 7890);
+    assertPassesUnchanged(Packets6.tcp(APP6, 40001, FAKE6, 443, 0x02), "a SYN of a mapped tuple");
+    assertPassesUnchanged(Packets6.tcp(APP6, 40002, FAKE6, 443, 0x10), "an unmapped tuple");
+    assertPassesUnchanged(
+        Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, 1, 1, new byte[8], 1), "an extension header");
+    assertPassesUnchanged(Packets6.udp(APP6, 40001, FAKE6, 443, new byte[20], 0), "UDP");
+    assertPassesUnchanged(
+        Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10).limit(50), "shorter than its headers");
+    assertThat(counters()).containsExactly(0, 0);
+  }
+
+  void map6(
+      long[] src,
+      int sport,
+      long[] dst,
+      int dport,
+      long[] nsrc,
+      int nsport,
+      long[] ndst,
+      int ndport) {
+    assertThat(flows6.put(tuple6(src, sport, dst, dport), tuple6(nsrc, nsport, ndst, ndport)))
+        .isZero();
+  }
+
+  static byte[] tuple6(long[] source, int sourcePort, long[] destination, int destinationPort) {
+    return ByteBuffer.allocate(36)
+        .putLong(source[0])
+        .putLong(source[1])
+        .putLong(destination[0])
+        .putLong(destination[1])
+        .putShort((short) sourcePort)
+        .putShort((short) destinationPort)
+        .array();
+  }
+
   void assertPassesUnchanged(ByteBuffer packet, String what) throws Exception {
     byte[] frame = frame(packet);
     byte[] before = frame.clone();
@@ -138,7 +251,9 @@ class FastPathProgramIT {
   /** The packet behind an Ethernet header, as BPF_PROG_TEST_RUN wants it for a tc program. */
   static byte[] frame(ByteBuffer packet) {
     byte[] frame = new byte[ETHERNET + packet.limit()];
-    frame[12] = 0x08; // EtherType IPv4
+    boolean v6 = (packet.get(0) & 0xf0) == 0x60;
+    frame[12] = (byte) (v6 ? 0x86 : 0x08); // EtherType IPv6 or IPv4
+    frame[13] = (byte) (v6 ? 0xdd : 0x00);
     for (int i = 0; i < packet.limit(); i++) {
       frame[ETHERNET + i] = packet.get(i);
     }

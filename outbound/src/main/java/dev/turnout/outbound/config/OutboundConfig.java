@@ -30,6 +30,7 @@ import dev.turnout.outbound.socks.Socks5Config;
 import dev.turnout.outbound.trojan.TrojanConfig;
 import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
+import dev.turnout.outbound.wireguard.WireGuardConfig;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,7 +78,8 @@ public final class OutboundConfig {
           new ShadowsocksConfig(),
           new TrojanConfig(),
           new VmessConfig(),
-          new VlessConfig());
+          new VlessConfig(),
+          new WireGuardConfig());
 
   /**
    * Clash and mihomo proxy types Turnout does not speak (those in {@link #PROXY_TYPES} excepted):
@@ -91,7 +93,6 @@ public final class OutboundConfig {
           "hysteria",
           "hysteria2",
           "tuic",
-          "wireguard",
           "ssh",
           "mieru",
           "anytls",
@@ -254,8 +255,10 @@ public final class OutboundConfig {
     if (typeName == null) {
       return null;
     }
-    String server = f.string("server", true);
-    int port = f.port("port");
+    // WireGuard may give its server in a peers: list instead.
+    boolean peers = "wireguard".equals(typeName) && f.has("peers");
+    String server = peers ? null : f.string("server", true);
+    int port = peers ? 0 : f.port("port");
     boolean udp = f.bool("udp", false);
     f.unsupported("reality-opts", "REALITY is not supported");
     if (f.unavailable() != null) {

@@ -127,9 +127,22 @@ public final class Outbounds implements AutoCloseable {
             v -> checks.stream().map(CompletableFuture::join).filter(c -> c != null).toList());
   }
 
-  /** Stops the health checks. Open connections are not touched. */
+  /**
+   * Stops the health checks and the proxies that run something of their own (WireGuard's tunnels,
+   * whose connections end with them); other open connections are not touched.
+   */
   @Override
   public void close() {
     healthChecks.close();
+    for (Outbound p : proxies) {
+      if (p instanceof AutoCloseable running) {
+        try {
+          running.close();
+        } catch (Exception e) {
+          org.slf4j.LoggerFactory.getLogger(Outbounds.class)
+              .warn("closing {}: {}", p.name(), e.toString());
+        }
+      }
+    }
   }
 }

@@ -106,7 +106,7 @@ class OutboundConfigTest {
                 "proxies:",
                 "  - {name: hk1, type: ss, server: 1.2.3.4, port: 8388, cipher: rc4-md5,"
                     + " password: x}",
-                "  - {name: p2, type: wireguard, server: a, port: 1}",
+                "  - {name: p2, type: hysteria2, server: a, port: 1}",
                 "  - {type: socks5, server: a, port: 1}",
                 "  - {name: p4, type: socks5, server: a, port: 70000}",
                 "  - {name: DIRECT, type: socks5, server: a, port: 1}",
@@ -124,10 +124,10 @@ class OutboundConfigTest {
         .contains(
             "proxy \"hk1\": field \"cipher\": unavailable: stream cipher rc4-md5 is not supported"
                 + " (no integrity); groups skip this proxy",
-            "proxy \"p2\": field \"type\": unavailable: wireguard is not supported by this"
+            "proxy \"p2\": field \"type\": unavailable: hysteria2 is not supported by this"
                 + " version of Turnout; groups skip this proxy",
-            "proxy \"p5\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless, got"
-                + " \"sock5\"",
+            "proxy \"p5\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless,"
+                + " wireguard, got \"sock5\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",

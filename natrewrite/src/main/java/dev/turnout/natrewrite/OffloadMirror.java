@@ -1,0 +1,93 @@
+package dev.turnout.natrewrite;
+
+/**
+ * Mirrors the NAT table's relay-owned TCP entries into a {@link FlowOffload}: both directions of a
+ * flow when its entry is created, as the TUN path would rewrite them, and withdrawn when it is
+ * freed. The offload is thus only ever a subset of the table.
+ *
+ * <p>Called by the table under its own lock or from its expiry; the offload is thread-safe.
+ */
+final class OffloadMirror {
+  private final FlowOffload offload;
+  private final int tunAddress; // where the relay listens for IPv4 flows
+  private final long tun6High; // and for IPv6 flows
+  private final long tun6Low;
+
+  OffloadMirror(FlowOffload offload, int tunAddress, long tun6High, long tun6Low) {
+    this.offload = offload;
+    this.tunAddress = tunAddress;
+    this.tun6High = tun6High;
+    this.tun6Low = tun6Low;
+  }
+
+  /** Forward and reverse rewrite of a new relay-owned TCP entry. */
+  void add(NatEntry entry) {
+    if (offload == FlowOffload.NONE) {
+      return;
+    }
+    if (entry.flow.ipv6) {
+      offload.add6(source6(entry), destination6(entry), session6(entry), listener6(entry));
+      offload.add6(listener6(entry), session6(entry), destination6(entry), source6(entry));
+    } else {
+      offload.add(source(entry), destination(entry), session(entry), listener(entry));
+      offload.add(listener(entry), session(entry), destination(entry), source(entry));
+    }
+  }
+
+  /**
+   * Withdraws a freed relay-owned TCP entry: its reverse tuple always, its forward tuple only if
+   * {@code stillForward} (the flow's tuple may already be mapped to a newer entry of a reused port,
+   * which stays).
+   */
+  void remove(NatEntry entry, boolean stillForward) {
+    if (offload == FlowOffload.NONE) {
+      return;
+    }
+    if (entry.flow.ipv6) {
+      offload.remove6(listener6(entry), session6(entry));
+      if (stillForward) {
+        offload.remove6(source6(entry), destination6(entry));
+      }
+    } else {
+      offload.remove(listener(entry), session(entry));
+      if (stillForward) {
+        offload.remove(source(entry), destination(entry));
+      }
+    }
+  }
+
+  private static long source(NatEntry entry) {
+    return FlowOffload.endpoint(entry.flow.sourceAddress, entry.flow.sourcePort);
+  }
+
+  private static long destination(NatEntry entry) {
+    return FlowOffload.endpoint(entry.flow.destinationAddress, entry.flow.destinationPort);
+  }
+
+  private static long session(NatEntry entry) {
+    return FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort);
+  }
+
+  private long listener(NatEntry entry) {
+    return FlowOffload.endpoint(tunAddress, entry.targetPort);
+  }
+
+  private static FlowOffload.Endpoint6 source6(NatEntry entry) {
+    FlowKey flow = entry.flow;
+    return new FlowOffload.Endpoint6(flow.sourceHigh, flow.sourceLow, flow.sourcePort);
+  }
+
+  private static FlowOffload.Endpoint6 destination6(NatEntry entry) {
+    FlowKey flow = entry.flow;
+    return new FlowOffload.Endpoint6(
+        flow.destinationHigh, flow.destinationLow, flow.destinationPort);
+  }
+
+  private static FlowOffload.Endpoint6 session6(NatEntry entry) {
+    return new FlowOffload.Endpoint6(entry.sessionHigh, entry.sessionLow, entry.sessionPort);
+  }
+
+  private FlowOffload.Endpoint6 listener6(NatEntry entry) {
+    return new FlowOffload.Endpoint6(tun6High, tun6Low, entry.targetPort);
+  }
+}
