@@ -42,7 +42,9 @@
 #           www.example.test, bulk.example.test, real.example.test -> 203.0.113.10 (A only),
 #           abroad.example.test -> 198.51.100.10, dot/doh.example.test -> 203.0.113.1,
 #           dual.example.test -> 203.0.113.10 and 2001:db8:113::10, v6.example.test and
-#           bulk6.example.test -> 2001:db8:113::10 (AAAA only), and answers MX/TXT for example.test.
+#           bulk6.example.test -> 2001:db8:113::10 (AAAA only), loopback.example.test ->
+#           127.0.0.1 and self.example.test -> 203.0.113.2 (names that lead back into the client),
+#           and answers MX/TXT for example.test.
 #           IPv6 addresses skip duplicate address detection: usable at once. nginx serves
 #           DIR/www, and /slow/FILE?rate=64k the same file at that many bytes per second, for
 #           downloads that last while a test acts.
@@ -129,6 +131,8 @@ up() {
     --host-record=abroad.example.test,198.51.100.10 \
     --host-record=dot.example.test,203.0.113.1 \
     --host-record=doh.example.test,203.0.113.1 \
+    --host-record=loopback.example.test,127.0.0.1 \
+    --host-record=self.example.test,203.0.113.2 \
     --mx-host=example.test,mail.example.test,10 \
     --txt-record=example.test,"turnout sandbox"
 
