@@ -1,5 +1,6 @@
 package dev.turnout.relay.tcp;
 
+import dev.turnout.netbase.LogLimiter;
 import dev.turnout.outbound.HeldInbound;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.splice.SpliceListener;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SpliceHandOff {
   private static final Logger log = LoggerFactory.getLogger(SpliceHandOff.class);
+  // Out of file descriptors, every hand-over fails at once: a line each would flood the log.
+  private static final LogLimiter FAILURES = new LogLimiter(1, 5);
 
   private SpliceHandOff() {}
 
@@ -81,7 +84,12 @@ final class SpliceHandOff {
                             held.inputShutdown(),
                             listener(connection, closer)));
                   } catch (IOException | RuntimeException e) {
-                    log.warn("splice hand-over failed: {}", e.toString());
+                    if (FAILURES.allow()) {
+                      log.warn(
+                          "splice hand-over failed: {} ({} more not logged)",
+                          e.toString(),
+                          FAILURES.takeSuppressed());
+                    }
                     closer.closeBoth();
                   }
                 }));
