@@ -27,7 +27,7 @@ class NatOriginsTest {
               1024,
               65535)
           .build();
-  private final NatOrigins origins = new NatOrigins(nat, pool);
+  private final NatOrigins origins = new NatOrigins(nat, new FakePools(pool, null));
 
   @Test
   void aUdpSessionPinsItsFakeIpUntilItEnds() {
