@@ -45,7 +45,18 @@ class Ipv6AutoRouteIT {
   void literalIpv6IsCapturedJudgedAndRejectedAtOnceAndCleanupRestoresBothFamilies()
       throws Exception {
     try (Sandbox sandbox = Sandbox.create("routed")) {
+      // One interface forwards on its own: turning the all switches off again must not stop it.
+      Command.Result lo =
+          sandbox.inClient(
+              T,
+              "sysctl",
+              "-q",
+              "-w",
+              "net.ipv4.conf.lo.forwarding=1",
+              "net.ipv6.conf.lo.forwarding=1");
+      assertThat(lo.exit()).as("%s", lo).isZero();
       String before = hostState(sandbox);
+      assertThat(before).contains("net.ipv6.conf.lo.forwarding = 1");
       // Gateway mode, so that forwarding of both families is changed too and must come back.
       TurnoutProcess turnout = sandbox.startTurnout(config(sandbox, "allow-lan: true"));
       assertThat(forwarding6(sandbox)).isEqualTo("1");
