@@ -13,7 +13,7 @@
 #   is one round (after 3 warm-up iterations, in one JVM per size), p99 its 99th percentile.
 # - load: RulesLoad in a fresh JVM per round (as ./turnout runs it), the lists and the empty config
 #   alternating, after one discarded round of each: the build's wall time and the resident memory
-#   after it (VmRSS) and at its peak (VmHWM).
+#   after it (VmRSS) and at its peak (VmHWM), and what the build allocated.
 # The machine is shared: the load average is printed at the start and the end; compare ratios
 # within one run. `mvn verify` never runs this: src/jmh is compiled only with -Pjmh.
 set -euo pipefail
@@ -78,8 +78,9 @@ if [ "$what" = all ] || [ "$what" = load ]; then
   for mode in load empty; do
     label="280k domains + 18k CIDRs (5 lists):"
     [ "$mode" = empty ] && label="empty config (baseline):"
-    printf '  %-36s %6s ms  RSS %4s MB  peak %4s MB\n' "$label" "$(field build_ms "$dir/$mode")" \
-      "$(($(field rss_kb "$dir/$mode") / 1024))" "$(($(field hwm_kb "$dir/$mode") / 1024))"
+    printf '  %-36s %6s ms  RSS %4s MB  peak %4s MB  allocated %4s MB\n' "$label" \
+      "$(field build_ms "$dir/$mode")" "$(($(field rss_kb "$dir/$mode") / 1024))" \
+      "$(($(field hwm_kb "$dir/$mode") / 1024))" "$(($(field alloc_kb "$dir/$mode") / 1024))"
   done
   echo "  lists minus empty: $(($(field build_ms "$dir/load") - $(field build_ms "$dir/empty"))) ms," \
     "$((($(field rss_kb "$dir/load") - $(field rss_kb "$dir/empty")) / 1024)) MB RSS"

@@ -13,19 +13,13 @@ import java.util.Map;
 final class ClashKeys {
   private ClashKeys() {}
 
-  private static final String NO_LISTENER =
-      "no local proxy listener in this version: programs set to use it get \"connection"
-          + " refused\"; traffic captured by the TUN is not affected";
-  private static final String LISTENER_ONLY =
-      "used only by local proxy listeners, which this version does not have";
   private static final String NO_CONTROLLER =
       "no controller API in this version: dashboards cannot connect; routing is not affected";
   private static final String NO_INBOUND_SERVER =
-      "inbound servers are not supported; routing of captured traffic is not affected";
-  private static final String NO_GEO_DOWNLOAD =
-      "Turnout never downloads geo databases; GEOIP rules read geoip-database (a MaxMind"
-          + " mmdb file)";
-  private static final String KEEP_ALIVE = "Turnout's sockets use the kernel's TCP keep-alive";
+      "inbound servers of this protocol are not supported (listeners: are mixed, http or socks);"
+          + " routing of captured traffic is not affected";
+  private static final String KEEP_ALIVE =
+      "Turnout does not turn on TCP keep-alive probes for its connections";
   private static final String ANDROID = "Android only";
   private static final String MACOS = "macOS only";
   private static final String AUTO_REDIRECT =
@@ -35,27 +29,10 @@ final class ClashKeys {
   /** Top level: nothing here changes where captured traffic goes. */
   static final Map<String, String> TOP_LEVEL_IGNORED =
       Map.ofEntries(
-          entry("port", NO_LISTENER),
-          entry("socks-port", NO_LISTENER),
-          entry("mixed-port", NO_LISTENER),
-          entry("listeners", NO_LISTENER),
           entry(
               "tunnels",
               "local port forwards are not supported: programs that use them get \"connection"
                   + " refused\""),
-          entry(
-              "redir-port",
-              "no redirect listener: Turnout captures traffic with its TUN device (tun:)"),
-          entry(
-              "tproxy-port",
-              "no TPROXY listener: Turnout captures traffic with its TUN device (tun:)"),
-          entry("bind-address", LISTENER_ONLY),
-          entry("authentication", LISTENER_ONLY),
-          entry("skip-auth-prefixes", LISTENER_ONLY),
-          entry("lan-allowed-ips", LISTENER_ONLY),
-          entry("lan-disallowed-ips", LISTENER_ONLY),
-          entry("inbound-tfo", LISTENER_ONLY),
-          entry("inbound-mptcp", LISTENER_ONLY),
           entry("ss-config", NO_INBOUND_SERVER),
           entry("vmess-config", NO_INBOUND_SERVER),
           entry("tuic-server", NO_INBOUND_SERVER),
@@ -73,17 +50,8 @@ final class ClashKeys {
           entry("secret", NO_CONTROLLER),
           entry(
               "tls",
-              "certificates for the controller and inbound servers, which this version"
-                  + " does not have"),
-          entry("geodata-mode", NO_GEO_DOWNLOAD),
-          entry("geodata-loader", NO_GEO_DOWNLOAD),
-          entry("geosite-matcher", NO_GEO_DOWNLOAD),
-          entry("geox-url", NO_GEO_DOWNLOAD),
-          entry("geo-auto-update", NO_GEO_DOWNLOAD),
-          entry("geo-update-interval", NO_GEO_DOWNLOAD),
-          entry(
-              "sub-rules",
-              "SUB-RULE is not supported in this version; rules that use it are reported"),
+              "certificates for TLS on the controller or on listeners, which this version does"
+                  + " not serve"),
           entry("script", "scripts are not supported; rules that use them are reported"),
           entry(
               "unified-delay",
@@ -142,8 +110,8 @@ final class ClashKeys {
       "auto-route captures every destination and only route-exclude-address narrows it, so"
           + " traffic this key keeps out of the TUN would be captured";
   private static final String CAPTURE_EVERYONE =
-      "Turnout captures the traffic of every user and interface, so traffic this key leaves"
-          + " alone would be captured";
+      "Turnout captures the traffic of every interface and port, and of every user that"
+          + " exclude-uid does not name, so traffic this key leaves alone would be captured";
 
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
@@ -168,24 +136,6 @@ final class ClashKeys {
               "loopback-address",
               "connections to these addresses would be routed instead of answered by this"
                   + " host"));
-
-  /** {@code dns:} keys not implemented yet; each is still an error. */
-  static final Map<String, String> DNS_REFUSED =
-      Map.ofEntries(
-          entry("default-nameserver", KeyPolicy.NOT_YET),
-          entry("fallback", KeyPolicy.NOT_YET),
-          entry("fallback-filter", KeyPolicy.NOT_YET),
-          entry("nameserver-policy", KeyPolicy.NOT_YET),
-          entry("use-hosts", KeyPolicy.NOT_YET),
-          entry("use-system-hosts", KeyPolicy.NOT_YET),
-          entry("prefer-h3", KeyPolicy.NOT_YET),
-          entry("respect-rules", KeyPolicy.NOT_YET),
-          entry("proxy-server-nameserver", KeyPolicy.NOT_YET),
-          entry("cache-algorithm", KeyPolicy.NOT_YET),
-          entry("direct-nameserver", KeyPolicy.NOT_YET));
-
-  static final Map<String, String> RULE_PROVIDER_IGNORED =
-      Map.ofEntries(entry("size-limit", "lists of up to 64 MiB are read"));
 
   static final Map<String, String> PROXY_PROVIDER_IGNORED =
       Map.ofEntries(entry("size-limit", "subscriptions of up to 64 MiB are read"));

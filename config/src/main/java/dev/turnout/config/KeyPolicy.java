@@ -1,7 +1,10 @@
 package dev.turnout.config;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a key that Turnout did not read means, for each section of the Clash schema: the one place
@@ -14,12 +17,12 @@ import java.util.Map;
  */
 public enum KeyPolicy {
   TOP_LEVEL(Severity.WARNING, ClashKeys.TOP_LEVEL_IGNORED, Map.of()),
-  /** {@code dns:}; decided by the DNS work of issue 15 (every unread key stays an error here). */
-  DNS(Severity.ERROR, Map.of(), ClashKeys.DNS_REFUSED),
+  /** {@code dns:}: a key Turnout does not read is an error, since a DNS key may decide routing. */
+  DNS(Severity.ERROR, Map.of(), Map.of()),
   TUN(Severity.WARNING, ClashKeys.TUN_IGNORED, ClashKeys.TUN_REFUSED),
   PROFILE(Severity.WARNING, Map.of(), Map.of()),
   /** One entry of {@code rule-providers:}: a misspelt {@code behavior} must not pass. */
-  RULE_PROVIDER(Severity.ERROR, ClashKeys.RULE_PROVIDER_IGNORED, Map.of()),
+  RULE_PROVIDER(Severity.ERROR, Map.of(), Map.of()),
   /** One entry of {@code proxy-providers:}. */
   PROXY_PROVIDER(Severity.WARNING, ClashKeys.PROXY_PROVIDER_IGNORED, Map.of()),
   /**
@@ -29,9 +32,6 @@ public enum KeyPolicy {
   PROXY(Severity.WARNING, Map.of(), Map.of()),
   /** One entry of {@code proxy-groups:}; as for proxies. */
   PROXY_GROUP(Severity.WARNING, Map.of(), Map.of());
-
-  /** A reason of this text means "not supported" without more to say. */
-  static final String NOT_YET = "";
 
   private static final int MAX_TYPO_DISTANCE = 2;
 
@@ -60,6 +60,16 @@ public enum KeyPolicy {
     return refused.containsKey(key);
   }
 
+  /**
+   * The keys Clash or mihomo have in this section that Turnout does not read (ignored or refused),
+   * sorted. A reader that reads one of them makes its entry dead; tests check that none does.
+   */
+  public Set<String> listedKeys() {
+    Set<String> keys = new TreeSet<>(ignored.keySet());
+    keys.addAll(refused.keySet());
+    return Collections.unmodifiableSet(keys);
+  }
+
   /** How bad the unread {@code key} is. */
   public Severity severity(String key) {
     if (refused.containsKey(key)) {
@@ -72,9 +82,7 @@ public enum KeyPolicy {
   public String message(String key, Collection<String> known) {
     String why = refused.get(key);
     if (why != null) {
-      return why.equals(NOT_YET)
-          ? "not supported by this version of Turnout; remove it"
-          : "not supported: " + why + "; remove it";
+      return "not supported: " + why + "; remove it";
     }
     why = ignored.get(key);
     if (why != null) {

@@ -128,11 +128,21 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releaseBuffer();
+    ctx.fireChannelInactive();
+  }
+
+  /** Also when the pipeline is torn down without an inactive event (an event loop shut down). */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseBuffer();
+  }
+
+  private void releaseBuffer() {
     if (buffer != null) {
       buffer.release();
       buffer = null;
     }
-    ctx.fireChannelInactive();
   }
 
   @Override

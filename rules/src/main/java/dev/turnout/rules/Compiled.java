@@ -51,9 +51,9 @@ final class Compiled {
   private final HostResolver resolver;
   // Item i decides as itemRules[i] with itemPolicies[i], reached via itemVias[i] (see Decision);
   // its Decision is made on first use and kept in decisions[i]. A nested set has no decisions.
-  private final List<Rule> itemRules = new ArrayList<>();
-  private final List<String> itemPolicies = new ArrayList<>();
-  private final List<String> itemVias = new ArrayList<>();
+  private final ArrayList<Rule> itemRules = new ArrayList<>();
+  private final ArrayList<String> itemPolicies = new ArrayList<>();
+  private final ArrayList<String> itemVias = new ArrayList<>();
   private Rule[] rulesOf = new Rule[0];
   private String[] policiesOf = new String[0];
   private String[] viasOf = new String[0];
@@ -161,6 +161,7 @@ final class Compiled {
       }
       c.sets.put(e.getKey(), new RuleSet(resolves, nested));
     }
+    c.expect(rules, sets);
     for (int order = 0; order < rules.size(); order++) {
       Rule r = rules.get(order);
       if (r.matcher() instanceof RuleSetRef ref) {
@@ -184,6 +185,18 @@ final class Compiled {
                 .flatMap(List::stream)
                 .anyMatch(r -> c.asksProcess(r.matcher()));
     return c.freeze();
+  }
+
+  /** Sizes the item lists for the rules and the sets they use, rather than growing them. */
+  private void expect(List<Rule> rules, Map<String, List<Rule>> sets) {
+    int items = 0;
+    for (Rule r : rules) {
+      items += r.matcher() instanceof RuleSetRef ref ? sets.get(ref.name()).size() : 1;
+    }
+    itemRules.ensureCapacity(items);
+    itemPolicies.ensureCapacity(items);
+    itemVias.ensureCapacity(items);
+    domains.expect(items);
   }
 
   /**

@@ -77,6 +77,15 @@ final class DomainIndex {
     keysAdded[added++] = key;
   }
 
+  /** Makes room for {@code n} patterns in all, so that adding them does not grow the arrays. */
+  void expect(int n) {
+    if (!frozen && n > names.length) {
+      names = Arrays.copyOf(names, n);
+      modesAdded = Arrays.copyOf(modesAdded, n);
+      keysAdded = Arrays.copyOf(keysAdded, n);
+    }
+  }
+
   /** The number of distinct patterns (before {@link #freeze}: of patterns added). */
   int size() {
     return frozen ? size : added;

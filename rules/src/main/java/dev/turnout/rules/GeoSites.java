@@ -104,7 +104,7 @@ final class GeoSites {
         continue;
       }
       try {
-        out.add(new Rule(matcher(e), e.text(), origin, n, 0));
+        out.add(new Rule(matcher(e), e.text(), false, origin, n, 0));
       } catch (BadRule bad) {
         skipped++;
         firstSkipped = firstSkipped == null ? e.text() + ": " + bad.getMessage() : firstSkipped;

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +32,7 @@ final class Provider {
   private volatile List<Rule> entries = List.of(); // read by domain sets without the lock
   private List<Problem> warnings = List.of();
   private boolean notDownloaded;
-  private byte[] content;
+  private byte[] digest; // SHA-256 of the list in use: lists run to megabytes, kept only to compare
   private Instant nextDue = Instant.MAX;
 
   Provider(ProviderSpec spec, Path cacheDir) {
@@ -155,7 +157,7 @@ final class Provider {
           spec.type() == ProviderSpec.Type.FILE
               ? new Download(Files.readAllBytes(file), null, null)
               : download(http, Files.isRegularFile(file) ? readMeta() : new Properties(), now);
-      if (d == null || Arrays.equals(d.body(), content)) {
+      if (d == null || Arrays.equals(sha256(d.body()), digest)) {
         log.debug("provider {}: unchanged", spec.name());
         if (d != null && spec.type() == ProviderSpec.Type.HTTP) {
           save(d, now); // same list, new validators
@@ -213,9 +215,17 @@ final class Provider {
     if (parsed.problems().isEmpty()) {
       entries = List.copyOf(parsed.entries());
       warnings = parsed.warnings();
-      content = body;
+      digest = sha256(body);
     }
     return parsed.problems();
+  }
+
+  private static byte[] sha256(byte[] body) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(body);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   private record Download(byte[] body, String etag, String lastModified) {}

@@ -33,6 +33,12 @@ final class ProviderList {
 
   private ProviderList() {}
 
+  /**
+   * Reads {@code content} as mrs when written so or when it looks like mrs; otherwise as decided by
+   * the content whatever was written, as mihomo's reader does: a list with a YAML {@code payload:}
+   * head is YAML, any other one entry per line. ACL4SSR's {@code .list} files are referenced
+   * without {@code format:}, and Loyalsoldier's YAML lists are named {@code .txt}.
+   */
   static Parsed parse(ProviderSpec spec, byte[] content, String file, RuleParser parser) {
     List<Problem> problems = new ArrayList<>();
     Entries entries = new Entries(spec, parser, file);
@@ -61,22 +67,6 @@ final class ProviderList {
       }
     }
     return entries.finish(new ArrayList<>());
-  }
-
-  /**
-   * The format to read {@code content} as. mrs when written so or when it looks like mrs; otherwise
-   * decided by the content whatever was written, as mihomo's reader does: a list with a YAML {@code
-   * payload:} head is YAML, any other one entry per line. ACL4SSR's {@code .list} files are
-   * referenced without {@code format:}, and Loyalsoldier's YAML lists are named {@code .txt}.
-   */
-  static ProviderSpec.Format format(ProviderSpec.Format written, byte[] content, String file) {
-    if (isMrs(written, content)) {
-      return ProviderSpec.Format.MRS;
-    }
-    return ListLines.simpleYaml(content, (text, line) -> {})
-            || yamlRoot(content, file, new Problems(file)).isPresent()
-        ? ProviderSpec.Format.YAML
-        : ProviderSpec.Format.TEXT;
   }
 
   private static boolean isMrs(ProviderSpec.Format written, byte[] content) {
@@ -150,7 +140,8 @@ final class ProviderList {
               case IPCIDR -> RuleParser.parseCidrEntry(text);
               case CLASSICAL -> parser.parseEntry(text);
             };
-        entries.add(new Rule(m, text, origin, count, line));
+        boolean classical = spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
+        entries.add(new Rule(m, text, classical, origin, count, line));
       } catch (BadRule e) {
         if (++bad <= MAX_SHOWN) {
           String subject = "provider " + spec.name() + ": entry " + count;

@@ -1,5 +1,9 @@
 package dev.turnout.rules;
 
+import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.DomainMode;
+import dev.turnout.rules.Matchers.Keyword;
+
 /**
  * A parsed rule: a config rule ({@code policy} set) or a provider entry ({@code policy} null).
  * Immutable.
@@ -16,6 +20,15 @@ final class Rule {
   private final Object source; // a String, or the Origin of an entry
   private final int entry; // of an entry: its 1-based number, and its line in the list (0: none)
   private final int listLine;
+  private final boolean classical; // of an entry without text: the kind of list it is written in
+
+  /** How a domain entry is written in a domain list, by {@link DomainMode}. */
+  private static final String[] IN_DOMAIN_LIST = {"", "+.", ".", "*."};
+
+  /** How a domain entry is written in a classical list, by {@link DomainMode}; null: otherwise. */
+  private static final String[] IN_CLASSICAL_LIST = {"DOMAIN,", "DOMAIN-SUFFIX,", null, null};
+
+  private static final String KEYWORD = "DOMAIN-KEYWORD,";
 
   /** A provider entry's origin: {@code provider NAME: entry N (FILE:LINE)}. */
   record Origin(String subject, String file) {}
@@ -34,17 +47,46 @@ final class Rule {
     this.source = source;
     this.entry = 0;
     this.listLine = 0;
+    this.classical = false;
   }
 
-  /** Entry number {@code entry} of {@code origin}, written {@code text} on {@code listLine}. */
-  Rule(Matcher matcher, String text, Origin origin, int entry, int listLine) {
+  /**
+   * Entry number {@code entry} of {@code origin}, a {@code classical} list or not, written {@code
+   * text} on {@code listLine}. An entry written as its matcher would be written (most of a list)
+   * does not keep its text but writes it again when asked.
+   */
+  Rule(Matcher matcher, String text, boolean classical, Origin origin, int entry, int listLine) {
     this.matcher = matcher;
     this.policy = null;
-    this.text = text;
-    this.line = text;
+    this.classical = classical;
+    this.text = rewrites(matcher, classical, text) ? null : text;
+    this.line = null;
     this.source = origin;
     this.entry = entry;
     this.listLine = listLine;
+  }
+
+  /** True if {@link #text()} would write {@code text} again from the matcher. */
+  private static boolean rewrites(Matcher m, boolean classical, String text) {
+    String prefix = prefix(m, classical);
+    if (prefix == null) {
+      return false;
+    }
+    String payload = payload(m);
+    return text.length() == prefix.length() + payload.length()
+        && text.startsWith(prefix)
+        && text.endsWith(payload);
+  }
+
+  private static String prefix(Matcher m, boolean classical) {
+    if (m instanceof Domain d) {
+      return (classical ? IN_CLASSICAL_LIST : IN_DOMAIN_LIST)[d.mode().ordinal()];
+    }
+    return m instanceof Keyword && classical ? KEYWORD : null;
+  }
+
+  private static String payload(Matcher m) {
+    return m instanceof Domain d ? d.domain() : ((Keyword) m).keyword();
   }
 
   Matcher matcher() {
@@ -56,11 +98,11 @@ final class Rule {
   }
 
   String text() {
-    return text;
+    return text != null ? text : prefix(matcher, classical) + payload(matcher);
   }
 
   String line() {
-    return line;
+    return line != null ? line : text();
   }
 
   String source() {

@@ -197,11 +197,66 @@ final class RuleParser {
 
   /** An entry of a classical provider: a rule without policy; no RULE-SET or MATCH. */
   Matcher parseEntry(String text) throws BadRule {
+    Matcher common = commonEntry(text);
+    return common != null ? common : parseAnyEntry(text);
+  }
+
+  /** {@link #parseEntry} without the shortcut for common entries. */
+  Matcher parseAnyEntry(String text) throws BadRule {
     Parts p = split(text.strip(), false);
     if (p.type.equals("RULE-SET") || p.type.equals("MATCH") || p.type.equals("SUB-RULE")) {
       throw new BadRule(p.type + " is not allowed in a rule provider");
     }
     return matcher(p, Where.PROVIDER);
+  }
+
+  /**
+   * The entries most of a large classical list is made of, written plainly — {@code DOMAIN}, {@code
+   * DOMAIN-SUFFIX}, {@code DOMAIN-KEYWORD}, {@code IP-CIDR} and {@code IP-CIDR6} in upper case, the
+   * payload without blanks around it, and for the CIDRs {@code ,no-resolve} or nothing after it —
+   * read without splitting the line into fields, as {@link #parseAnyEntry} reads them; null for any
+   * other entry.
+   */
+  private static Matcher commonEntry(String text) throws BadRule {
+    int comma = text.indexOf(',');
+    if (comma < 0) {
+      return null;
+    }
+    int end = text.indexOf(',', comma + 1);
+    boolean noResolve = end >= 0;
+    if (end < 0) {
+      end = text.length();
+    } else if (text.length() != end + 1 + NO_RESOLVE.length()
+        || !text.startsWith(NO_RESOLVE, end + 1)) {
+      return null;
+    }
+    if (end == comma + 1
+        || Character.isWhitespace(text.charAt(0))
+        || Character.isWhitespace(text.charAt(comma + 1))
+        || Character.isWhitespace(text.charAt(end - 1))) {
+      return null;
+    }
+    if (noResolve) {
+      if (isType(text, comma, "IP-CIDR") || isType(text, comma, "IP-CIDR6")) {
+        return new Cidr(prefix(text.substring(comma + 1, end)), false, true);
+      }
+      return null;
+    }
+    String payload = text.substring(comma + 1);
+    if (isType(text, comma, "DOMAIN-SUFFIX")) {
+      return new Domain(domain(withoutLeadingDots(payload)), DomainMode.SUFFIX);
+    } else if (isType(text, comma, "DOMAIN")) {
+      return new Domain(domain(payload), DomainMode.EXACT);
+    } else if (isType(text, comma, "DOMAIN-KEYWORD")) {
+      return new Keyword(payload.toLowerCase(Locale.ROOT));
+    } else if (isType(text, comma, "IP-CIDR") || isType(text, comma, "IP-CIDR6")) {
+      return new Cidr(prefix(payload), false, false);
+    }
+    return null;
+  }
+
+  private static boolean isType(String text, int comma, String type) {
+    return comma == type.length() && text.startsWith(type);
   }
 
   /** Where a rule is written: RULE-SET cannot nest in providers, MATCH only stands alone. */

@@ -9,6 +9,7 @@ import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -117,16 +118,39 @@ class ListLinesTest {
     assertThat(claimed).as("documents read as simple").isGreaterThan(500);
   }
 
+  /** A provider list is read as YAML exactly when the YAML parser finds a payload: in it. */
   @Test
-  void theFormatIsDecidedAsByParsingTheWholeList() {
+  void listsReadAsTheYamlParserOrTheLineSplitterReadThem() {
+    ProviderSpec spec =
+        new ProviderSpec(
+            "p",
+            ProviderSpec.Type.FILE,
+            ProviderSpec.Behavior.DOMAIN,
+            ProviderSpec.Format.AUTO,
+            Path.of("f"),
+            null,
+            null,
+            "config.yaml",
+            1);
     Random rnd = new Random(3);
     for (int round = 0; round < 5_000; round++) {
       byte[] bytes = document(rnd).getBytes(StandardCharsets.UTF_8);
-      ProviderSpec.Format want =
-          referenceYaml(bytes).isPresent() ? ProviderSpec.Format.YAML : ProviderSpec.Format.TEXT;
-      assertThat(ProviderList.format(ProviderSpec.Format.AUTO, bytes, "f"))
-          .as("%s", new String(bytes, StandardCharsets.UTF_8))
-          .isEqualTo(want);
+      List<String> want = new ArrayList<>();
+      for (String entry : referenceYaml(bytes).orElseGet(() -> referenceText(bytes))) {
+        String text = entry.substring(entry.indexOf(' ') + 1);
+        try {
+          RuleParser.parseDomainEntry(text);
+          want.add(entry);
+        } catch (RuleParser.BadRule e) {
+          // skipped by the reader too
+        }
+      }
+      List<String> got = new ArrayList<>();
+      for (Rule r : ProviderList.parse(spec, bytes, "f", null).entries()) {
+        String line = r.source().replaceAll(".*\\(f:?(\\d*)\\)$", "$1");
+        got.add((line.isEmpty() ? "0" : line) + " " + r.text());
+      }
+      assertThat(got).as("%s", new String(bytes, StandardCharsets.UTF_8)).isEqualTo(want);
     }
   }
 

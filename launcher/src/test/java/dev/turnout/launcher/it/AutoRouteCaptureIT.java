@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AutoRouteCaptureIT {
   private static final Duration T = Duration.ofSeconds(60);
 
-  private static String config(Sandbox sandbox, String proxies, String rules) {
+  /** A capture-all config for the routed sandbox, with these proxies and rules (YAML lines). */
+  static String config(Sandbox sandbox, String proxies, String rules) {
     return String.join(
         "\n",
         "log-level: info",

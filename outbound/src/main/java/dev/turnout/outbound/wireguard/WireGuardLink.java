@@ -70,7 +70,14 @@ final class WireGuardLink implements AutoCloseable {
     this.tunnel = tunnels.create(new Output());
     udp.pipeline().addLast(new FromPeer());
     this.timer =
-        loop.scheduleAtFixedRate(tunnel::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        loop.scheduleAtFixedRate(
+            () -> {
+              tunnel.tick();
+              udp.flush(); // retries and keepalives
+            },
+            TICK_MILLIS,
+            TICK_MILLIS,
+            TimeUnit.MILLISECONDS);
     this.reader = new Thread(this::read, "wireguard-" + name);
     reader.setDaemon(true);
     reader.start();

@@ -249,7 +249,7 @@ public final class WireGuardOutbound implements Outbound, UdpOutbound, AutoClose
     TunDevice device;
     try {
       device = TunDevice.open(DEVICE_NAME, address, 32, peer.mtu());
-      ReversePath.allow(device.name());
+      DeviceSettings.apply(device.name());
     } catch (IOException | RuntimeException e) {
       promise.tryFailure(new IOException(name + ": " + e.getMessage(), e));
       return;
@@ -292,8 +292,25 @@ public final class WireGuardOutbound implements Outbound, UdpOutbound, AutoClose
               }
               if (!keep) {
                 link.close();
+                return;
               }
+              socket.closeFuture().addListener(c -> lost(promise, link));
             });
+  }
+
+  /**
+   * The tunnel's UDP socket closed while in use (an error, not {@link #close}): deletes the device
+   * and lets the next use start afresh.
+   */
+  private void lost(Promise<Started> running, WireGuardLink link) {
+    synchronized (this) {
+      if (closed || starting != running) {
+        return;
+      }
+      starting = null;
+    }
+    LOG.warn("wireguard {}: the tunnel's socket closed; restarting on the next use", name);
+    java.util.concurrent.ForkJoinPool.commonPool().execute(link::close); // waits for its reader
   }
 
   /** Stops the tunnel and deletes its device; connections through it end. Idempotent. */
