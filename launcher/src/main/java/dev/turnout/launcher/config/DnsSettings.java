@@ -115,7 +115,9 @@ public record DnsSettings(
     }
     if (dns.has("ipv6-timeout")) {
       dns.integer("ipv6-timeout", 100, 0, Integer.MAX_VALUE);
-      dns.warning("ipv6-timeout", "ignored: Turnout resolves IPv4 addresses for its own dialing");
+      dns.warning(
+          "ipv6-timeout",
+          "ignored: DIRECT asks A and AAAA at once and waits at most 50 ms more for AAAA");
     }
     if (dns.integer("fake-ip-ttl", 1, 1, Integer.MAX_VALUE) != 1) {
       dns.warning("fake-ip-ttl", "ignored: fake-IP answers always have TTL 1");
