@@ -51,7 +51,7 @@ in_ns dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll --user=root
   --address=/bench.test/192.0.2.1 --cache-size=10000 --dns-forward-max=10000
 
 cat > "$dir/turnout.yaml" <<CONF
-log-level: warning
+log-level: ${LOG_LEVEL:-info}
 dns:
   enable: true
   listen: 127.0.0.1:5301

@@ -84,7 +84,7 @@ redirect_to() { # PORT: where the baseline's REDIRECT points now
 }
 
 cat > "$dir/config.yaml" <<CONF
-log-level: warning
+log-level: ${LOG_LEVEL:-info}
 state-dir: $dir/state
 dns:
   fake-ip-range: 198.18.0.0/15

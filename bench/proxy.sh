@@ -35,7 +35,7 @@ jar=${JAR:-$here/launcher/target/turnout.jar}
 ip netns exec "$client" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 
 cat > "$dir/config.yaml" <<CONF
-log-level: warning
+log-level: ${LOG_LEVEL:-info}
 mixed-port: 7890
 dns:
   fake-ip-range: 198.18.0.0/15

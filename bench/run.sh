@@ -6,6 +6,7 @@
 #   sudo bench/run.sh            (ROUNDS=3 SECONDS_PER_TEST=5 WARMUP_ROUNDS=3 by default)
 #   JAR=/tmp/old.jar sudo bench/run.sh   (another build, e.g. to compare before and after)
 #   FAST_PATH=false sudo bench/run.sh     (every segment through the TUN: tun.fast-path off)
+#   LOG_LEVEL=warning sudo bench/run.sh  (Turnout logs at info by default, as users run it)
 #
 # Direct:  client ns ── veth ──► 203.0.113.10 (iperf3 -s, nginx)
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
@@ -42,7 +43,7 @@ ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
 ip netns exec "$net" iperf3 -s -B 2001:db8:113::10 -p 5202 -D --pidfile "$dir/iperf3-6.pid"
 
 cat > "$dir/config.yaml" <<CONF
-log-level: warning
+log-level: ${LOG_LEVEL:-info}
 dns:
   fake-ip-range: 198.18.0.0/15
   nameserver: [203.0.113.1]

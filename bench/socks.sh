@@ -47,7 +47,7 @@ ip netns exec "$client" redsocks -c "$dir/redsocks.conf" -p "$dir/redsocks.pid"
 ip netns exec "$client" iptables -t nat -A OUTPUT -p tcp -d 203.0.113.10 -j REDIRECT --to-ports 12345
 
 cat > "$dir/config.yaml" <<CONF
-log-level: warning
+log-level: ${LOG_LEVEL:-info}
 state-dir: $dir/state
 dns:
   fake-ip-range: 198.18.0.0/15

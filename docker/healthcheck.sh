@@ -1,8 +1,8 @@
 #!/bin/bash
 # The image's HEALTHCHECK: healthy when Turnout's DNS server answers a query (any answer: the
 # server is up and its event loop runs). TURNOUT_HEALTH_DNS names the server when dns.listen or
-# fake-ip-range moves it from 198.18.0.1:53. Once the controller API exists, its /version is the
-# better probe.
+# fake-ip-range moves it from 198.18.0.1:53. DNS rather than the controller's /version: the
+# controller is optional, and the DNS server is what every client of the container depends on.
 set -u
 target=${TURNOUT_HEALTH_DNS:-198.18.0.1:53}
 exec 3<>"/dev/udp/${target%:*}/${target##*:}" || exit 1

@@ -42,8 +42,12 @@
 #           www.example.test, bulk.example.test, real.example.test -> 203.0.113.10 (A only),
 #           abroad.example.test -> 198.51.100.10, dot/doh.example.test -> 203.0.113.1,
 #           dual.example.test -> 203.0.113.10 and 2001:db8:113::10, v6.example.test and
-#           bulk6.example.test -> 2001:db8:113::10 (AAAA only), and answers MX/TXT for example.test.
-#           IPv6 addresses skip duplicate address detection: usable at once.
+#           bulk6.example.test -> 2001:db8:113::10 (AAAA only), loopback.example.test ->
+#           127.0.0.1 and self.example.test -> 203.0.113.2 (names that lead back into the client),
+#           and answers MX/TXT for example.test.
+#           IPv6 addresses skip duplicate address detection: usable at once. nginx serves
+#           DIR/www, and /slow/FILE?rate=64k the same file at that many bytes per second, for
+#           downloads that last while a test acts.
 #
 # A new namespace inherits the root namespace's IPv4 settings (net.core.devconf_inherit_init_net=0,
 # the default): every Docker host and router forwards, and some distributions filter reverse paths
@@ -127,6 +131,8 @@ up() {
     --host-record=abroad.example.test,198.51.100.10 \
     --host-record=dot.example.test,203.0.113.1 \
     --host-record=doh.example.test,203.0.113.1 \
+    --host-record=loopback.example.test,127.0.0.1 \
+    --host-record=self.example.test,203.0.113.2 \
     --mx-host=example.test,mail.example.test,10 \
     --txt-record=example.test,"turnout sandbox"
 
@@ -145,10 +151,14 @@ http {
   fastcgi_temp_path $dir/nginx/fastcgi;
   uwsgi_temp_path $dir/nginx/uwsgi;
   scgi_temp_path $dir/nginx/scgi;
+  # /slow/FILE serves www/FILE at ?rate= bytes per second (nginx sizes: 64k, 2m; default 64k):
+  # downloads that last, for tests that act while one runs.
+  map \$arg_rate \$slow_rate { default \$arg_rate; "" 64k; }
   server {
     listen 203.0.113.10:80 backlog=4096;
     listen [2001:db8:113::10]:80 backlog=4096;
     root $dir/www;
+    location /slow/ { alias $dir/www/; limit_rate \$slow_rate; }
   }
 }
 CONF

@@ -14,7 +14,7 @@ final class ClashKeys {
   private ClashKeys() {}
 
   private static final String NO_CONTROLLER =
-      "no controller API in this version: dashboards cannot connect; routing is not affected";
+      "the controller serves plain HTTP on external-controller only; routing is not affected";
   private static final String NO_INBOUND_SERVER =
       "inbound servers of this protocol are not supported (listeners: are mixed, http or socks);"
           + " routing of captured traffic is not affected";
@@ -38,16 +38,11 @@ final class ClashKeys {
           entry("tuic-server", NO_INBOUND_SERVER),
           entry("mitm-port", "MITM is not supported"),
           entry("mitm", "MITM is not supported"),
-          entry("external-controller", NO_CONTROLLER),
           entry("external-controller-tls", NO_CONTROLLER),
           entry("external-controller-unix", NO_CONTROLLER),
           entry("external-controller-pipe", NO_CONTROLLER),
-          entry("external-controller-cors", NO_CONTROLLER),
-          entry("external-ui", NO_CONTROLLER),
-          entry("external-ui-url", NO_CONTROLLER),
-          entry("external-ui-name", NO_CONTROLLER),
+          entry("external-ui-url", "Turnout never downloads a dashboard: put one in external-ui"),
           entry("external-doh-server", NO_CONTROLLER),
-          entry("secret", NO_CONTROLLER),
           entry(
               "tls",
               "certificates for TLS on the controller or on listeners, which this version does"
@@ -132,6 +127,8 @@ final class ClashKeys {
           entry("exclude-src-port-range", CAPTURE_EVERYONE),
           entry("exclude-dst-port", CAPTURE_EVERYONE),
           entry("exclude-dst-port-range", CAPTURE_EVERYONE),
+          entry("include-mac-address", CAPTURE_EVERYONE),
+          entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(
               "loopback-address",
               "connections to these addresses would be routed instead of answered by this"

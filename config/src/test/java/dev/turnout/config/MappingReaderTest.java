@@ -105,7 +105,7 @@ class MappingReaderTest {
         read(
             "keep-alive-idle: 0",
             "unified-delay: false",
-            "external-controller: ''",
+            "external-controller-tls: ''",
             "tun:",
             "  include-uid: []",
             "  auto-redirect: false",

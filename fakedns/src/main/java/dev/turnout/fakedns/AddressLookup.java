@@ -158,4 +158,9 @@ final class AddressLookup {
     }
     return new Resolved(List.copyOf(addresses), Math.max(1, ttl), ticker.nanoTime(), null);
   }
+
+  /** Forgets every name looked up so far; lookups in flight still complete. */
+  void clear() {
+    cache.synchronous().invalidateAll();
+  }
 }

@@ -68,6 +68,14 @@ public final class DnsResolver implements HostResolver {
                 this::query, b.hosts, a -> b.forbidden.contains(a) || forbidden6.test(a), b.ticker);
   }
 
+  /**
+   * Forgets the names this resolver looked up for dialing (the dashboards' "flush DNS cache"); the
+   * groups' caches are their owners' to clear ({@link Upstream#clearCache}).
+   */
+  public void clearCache() {
+    addresses.clear();
+  }
+
   /** Starts a resolver whose {@code nameserver} group is {@code main}. */
   public static Builder builder(Upstream main) {
     return new Builder(main);

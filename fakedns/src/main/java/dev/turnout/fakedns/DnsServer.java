@@ -277,6 +277,15 @@ public final class DnsServer implements Closeable {
     return (InetSocketAddress) udp.get(0).localAddress();
   }
 
+  /**
+   * Answers every query from now on with {@code next} (a reloaded configuration's upstreams, filter
+   * and hosts); queries in flight finish with the handler they started with. The sockets stay
+   * bound. Counters of the answers restart from the new handler's.
+   */
+  public void replaceHandler(FakeDnsHandler next) {
+    processor.handler(java.util.Objects.requireNonNull(next, "next"));
+  }
+
   /** A snapshot of the counters. */
   public Stats stats() {
     FakeDnsHandler h = processor.handler();

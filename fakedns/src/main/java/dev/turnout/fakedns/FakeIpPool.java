@@ -251,6 +251,29 @@ public final class FakeIpPool {
     }
   }
 
+  /**
+   * Forgets every mapping that no live connection pins (the dashboards' "flush fake-IP cache"):
+   * those names get new addresses when next asked, and their old addresses no name. Pinned mappings
+   * stay, so no open connection loses its name. Returns the number forgotten.
+   */
+  public synchronized int flush() {
+    int forgotten = 0;
+    Iterator<Map.Entry<String, Integer>> it = byName.entrySet().iterator();
+    while (it.hasNext()) {
+      int offset = it.next().getValue();
+      if (!pins.containsKey(offset)) {
+        it.remove();
+        byOffset[offset] = null;
+        free.add(offset);
+        forgotten++;
+      }
+    }
+    if (forgotten > 0) {
+      version++;
+    }
+    return forgotten;
+  }
+
   /** Number of distinct addresses currently pinned. */
   public synchronized int pinnedCount() {
     return pins.size();

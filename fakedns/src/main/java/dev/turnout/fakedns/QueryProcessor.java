@@ -38,7 +38,7 @@ final class QueryProcessor {
     }
   }
 
-  private final FakeDnsHandler handler;
+  private volatile FakeDnsHandler handler;
   final LongAdder queries = new LongAdder();
   final LongAdder malformed = new LongAdder();
   private final Set<Drop> logged = EnumSet.noneOf(Drop.class);
@@ -49,6 +49,10 @@ final class QueryProcessor {
 
   FakeDnsHandler handler() {
     return handler;
+  }
+
+  void handler(FakeDnsHandler next) {
+    handler = next;
   }
 
   /**

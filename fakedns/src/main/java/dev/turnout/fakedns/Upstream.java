@@ -141,6 +141,14 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
             });
   }
 
+  /** Forgets every cached name and answer (the dashboards' "flush DNS cache"). */
+  public void clearCache() {
+    addresses.clear();
+    if (answers != null) {
+      answers.invalidateAll();
+    }
+  }
+
   /** Number of {@link #query} calls answered from the cache. */
   public long cacheHits() {
     return cacheHits.sum();

@@ -113,6 +113,28 @@ class DnsServerTest {
   }
 
   @Test
+  void aReplacedHandlerAnswersTheNextQueryOnTheSameSockets() throws Exception {
+    startServer(first);
+    java.net.InetSocketAddress bound = server.localAddress();
+    Message before = client(false).send(query("printer.lan.", Type.A));
+    assertThat(before.getSection(Section.ANSWER).get(0)).isInstanceOf(ARecord.class);
+    assertThat(pool.contains(((ARecord) before.getSection(Section.ANSWER).get(0)).getAddress()))
+        .isFalse();
+    Upstream upstream =
+        Upstream.builder(List.of(second.address())).timeout(Duration.ofMillis(300)).build();
+    // The reloaded configuration filters nothing: printer.lan now gets a fake address.
+    server.replaceHandler(new FakeDnsHandler(pool, DomainFilter.of(List.of()), upstream));
+    assertThat(server.localAddress()).isEqualTo(bound);
+    Message after = client(true).send(query("printer.lan.", Type.A));
+    assertThat(pool.contains(((ARecord) after.getSection(Section.ANSWER).get(0)).getAddress()))
+        .isTrue();
+    assertThat(client(false).send(query("txt.test.", Type.TXT)).getRcode())
+        .isEqualTo(Rcode.NOERROR);
+    assertThat(second.queries()).isEqualTo(1);
+    upstream.close();
+  }
+
+  @Test
   void filteredNameGetsTheRealAnswer() throws Exception {
     startServer(first);
     Message answer = client(false).send(query("printer.lan.", Type.A));

@@ -79,6 +79,25 @@ class FakeIpPoolTest {
   }
 
   @Test
+  void flushForgetsEveryMappingButThePinnedOnes() {
+    InetAddress kept = pool.addressFor("kept.test");
+    InetAddress gone = pool.addressFor("gone.test");
+    pool.pin(kept);
+    long version = pool.version();
+    assertThat(pool.flush()).isEqualTo(1);
+    assertThat(pool.version()).isGreaterThan(version);
+    assertThat(pool.nameFor(kept)).contains("kept.test");
+    assertThat(pool.nameFor(gone)).isEmpty();
+    assertThat(pool.size()).isEqualTo(1);
+    // The freed address is handed out again, and names keep distinct addresses.
+    InetAddress next = pool.addressFor("next.test");
+    assertThat(next).isEqualTo(gone);
+    assertThat(pool.addressFor("kept.test")).isEqualTo(kept);
+    assertThat(pool.flush()).as("next.test only").isEqualTo(1);
+    assertThat(pool.flush()).isZero();
+  }
+
+  @Test
   void singleAddressPool() {
     FakeIpPool one = new FakeIpPool(0x0A000001, 0x0A000001);
     InetAddress a = one.addressFor("a");

@@ -349,6 +349,17 @@ class UpstreamTest {
   }
 
   @Test
+  void aClearedCacheAsksTheUpstreamAgain() throws Exception {
+    Upstream upstream = builder(first).build();
+    upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(first.queries()).isEqualTo(1);
+    upstream.clearCache();
+    upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);
+    assertThat(first.queries()).isEqualTo(2);
+  }
+
+  @Test
   void answersAreCachedWithCountedDownTtlsUntilTheyExpire() throws Exception {
     Upstream upstream = builder(first).build();
     Message one = upstream.query(query("txt.test.", Type.TXT)).get(5, TimeUnit.SECONDS);

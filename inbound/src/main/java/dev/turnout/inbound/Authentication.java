@@ -72,4 +72,21 @@ public final class Authentication {
   public String toString() {
     return users.isEmpty() ? "no authentication" : users.size() + " users";
   }
+
+  /** Same users with the same passwords, and the same prefixes (a reload compares listeners). */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Authentication a)
+        || !a.skip.equals(skip)
+        || !a.users.keySet().equals(users.keySet())) {
+      return false;
+    }
+    return users.entrySet().stream()
+        .allMatch(e -> MessageDigest.isEqual(e.getValue(), a.users.get(e.getKey())));
+  }
+
+  @Override
+  public int hashCode() {
+    return users.keySet().hashCode() * 31 + skip.hashCode();
+  }
 }

@@ -46,4 +46,17 @@ public final class ClientFilter {
     }
     return false;
   }
+
+  /** The same lists (a reload compares listeners). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ClientFilter f
+        && java.util.Objects.equals(f.allowed, allowed)
+        && f.disallowed.equals(disallowed);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hashCode(allowed) * 31 + disallowed.hashCode();
+  }
 }

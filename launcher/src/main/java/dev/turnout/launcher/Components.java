@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
 /** Builds the parts of Turnout that a configuration describes, and checks them without starting. */
 final class Components {
   private static final Logger log = LoggerFactory.getLogger(Components.class);
+
+  /** The policies every configuration has. */
+  static final Set<String> BUILT_INS = Set.of("DIRECT", "REJECT", "REJECT-DROP", "GLOBAL");
 
   private Components() {}
 
@@ -245,9 +249,13 @@ final class Components {
     };
   }
 
-  /** Runs {@code refresh} every {@code tick}; a failure is logged and the next tick runs. */
-  static void scheduleRefresh(ScheduledExecutorService scheduler, Duration tick, Runnable refresh) {
-    scheduler.scheduleWithFixedDelay(
+  /**
+   * Runs {@code refresh} every {@code tick}; a failure is logged and the next tick runs. The handle
+   * stops it.
+   */
+  static ScheduledFuture<?> scheduleRefresh(
+      ScheduledExecutorService scheduler, Duration tick, Runnable refresh) {
+    return scheduler.scheduleWithFixedDelay(
         () -> {
           try {
             refresh.run();

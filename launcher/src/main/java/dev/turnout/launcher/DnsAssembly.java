@@ -48,6 +48,7 @@ final class DnsAssembly {
   private final DnsTransport transport;
   private final Upstream bootstrap;
   private final List<Upstream> lists = new ArrayList<>(); // nameserver, fallback, proxy, direct
+  private final List<Upstream> groups = new ArrayList<>(); // every group, policies' included
   private final DnsResolver main;
   private final DnsResolver proxyServers;
   private final DnsResolver direct;
@@ -143,7 +144,9 @@ final class DnsAssembly {
     if (via != null) {
       b.via(via);
     }
-    return b.build();
+    Upstream built = b.build();
+    groups.add(built);
+    return built;
   }
 
   private DnsResolver.Builder resolver(Upstream servers, NameserverPolicy policy, Hosts hosts) {
@@ -254,6 +257,14 @@ final class DnsAssembly {
     Map<String, List<String>> all = new LinkedHashMap<>(system);
     all.putAll(config);
     return all;
+  }
+
+  /** Empties every cache: of each server group and of each resolver's dialing lookups. */
+  void clearCaches() {
+    groups.forEach(Upstream::clearCache);
+    for (DnsResolver r : List.of(main, proxyServers, direct)) {
+      r.clearCache();
+    }
   }
 
   /** The main resolver: the fake-IP server forwards to it, the rules resolve through it. */

@@ -9,8 +9,6 @@ import dev.turnout.inbound.listen.Listeners;
 import dev.turnout.launcher.config.InboundSettings;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.outbound.config.Outbounds;
-import dev.turnout.relay.Router;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.net.InetAddress;
@@ -22,7 +20,9 @@ import java.util.function.Consumer;
 /**
  * Wires the local proxy listeners ({@code mixed-port}, {@code port}, {@code socks-port}, {@code
  * listeners:}) to the relay, router and outbounds that captured traffic uses, and to the fake-IP
- * pools, so that a client that resolved a name through Turnout's DNS reaches that name.
+ * pools, so that a client that resolved a name through Turnout's DNS reaches that name. The
+ * listeners live as long as Turnout; they route with the current {@link Generation} (through {@link
+ * LiveRouting}), and a listener's {@code proxy} is looked up in it for each connection.
  */
 final class InboundAssembly {
   private InboundAssembly() {}
@@ -30,8 +30,7 @@ final class InboundAssembly {
   static void start(
       TurnoutConfig config,
       SharedRelay relay,
-      Router router,
-      Outbounds outbounds,
+      LiveRouting routing,
       List<FakeIpPool> pools,
       EventLoopGroup loops,
       Consumer<Closeable> onStop)
@@ -45,10 +44,13 @@ final class InboundAssembly {
             specs,
             new Listeners.Environment(
                 relay.tcp(),
-                router,
+                routing,
                 relay.routing(),
                 fakes(pools),
-                outbounds::get,
+                name ->
+                    routing.current().outbounds.get(name) == null
+                        ? null
+                        : new CurrentOutbound(routing, name),
                 loops,
                 TimeSource.SYSTEM));
     onStop.accept(listeners);

@@ -6,9 +6,12 @@ import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.Ipv4;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Predicate;
 
 /**
@@ -26,6 +29,26 @@ final class Ipv6Parts {
       return null;
     }
     return FakeIpPool.of(plan6.fakeFirst(), plan6.fakeCount());
+  }
+
+  /**
+   * Whether a new device here gets IPv6 (it exists, and is disabled neither for all interfaces nor
+   * by default for new ones, as the TUN will be): without it the TUN cannot get an IPv6 address, so
+   * fake AAAA answers would lead nowhere.
+   */
+  static boolean hostHasIpv6() {
+    return Files.exists(Path.of("/proc/net/if_inet6"))
+        && ipv6Enabled("all")
+        && ipv6Enabled("default");
+  }
+
+  private static boolean ipv6Enabled(String scope) {
+    try {
+      Path setting = Path.of("/proc/sys/net/ipv6/conf", scope, "disable_ipv6");
+      return "0".equals(Files.readString(setting).strip());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**

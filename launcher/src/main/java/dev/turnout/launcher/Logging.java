@@ -19,8 +19,29 @@ final class Logging {
           case "debug" -> Level.DEBUG;
           default -> Level.INFO;
         };
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
-        .setLevel(logback);
+    root().setLevel(logback);
+  }
+
+  /** The root level as {@code log-level} names it. */
+  static String level() {
+    Level level = root().getLevel();
+    if (level == null || level.equals(Level.INFO)) {
+      return "info";
+    }
+    if (level.equals(Level.OFF)) {
+      return "silent";
+    }
+    if (level.equals(Level.ERROR)) {
+      return "error";
+    }
+    if (level.equals(Level.WARN)) {
+      return "warning";
+    }
+    return level.isGreaterOrEqual(Level.INFO) ? "info" : "debug";
+  }
+
+  static ch.qos.logback.classic.Logger root() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
   }
 
   /** Drains the asynchronous appender: no line is lost when the JVM halts. */

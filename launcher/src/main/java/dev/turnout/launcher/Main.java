@@ -44,13 +44,22 @@ public final class Main {
     return new CommandLine(new Main());
   }
 
-  /** {@code turnout run -c FILE}: runs until SIGINT or SIGTERM. */
+  /**
+   * {@code turnout run -c FILE [--watch]}: runs until SIGINT or SIGTERM; SIGHUP (and, with {@code
+   * --watch}, every change of the file) reloads the configuration without dropping connections.
+   */
   @Command(
       name = "run",
       mixinStandardHelpOptions = true,
-      description = "Start Turnout and run until SIGINT/SIGTERM.")
+      description = {
+        "Start Turnout and run until SIGINT/SIGTERM.",
+        "SIGHUP reloads the configuration; open connections keep their routes."
+      })
   static final class Run implements Callable<Integer> {
     @CommandLine.Mixin ConfigFile config;
+
+    @Option(names = "--watch", description = "Reload the configuration whenever the file changes.")
+    boolean watch;
 
     @Option(
         names = "--log-level",
@@ -72,7 +81,7 @@ public final class Main {
         System.err.println("--log-level: " + level + " is not silent|error|warning|info|debug");
         return EXIT_CONFIG;
       }
-      return Turnout.runUntilSignalled(loaded, level);
+      return Turnout.runUntilSignalled(loaded, level, watch);
     }
   }
 

@@ -8,8 +8,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +53,101 @@ final class ProcessLookup {
     } catch (IOException | RuntimeException e) {
       log.debug("process lookup for {} failed: {}", local, e.toString());
       return null;
+    }
+  }
+
+  /**
+   * The owners of many local sockets at once, for the controller's connection list: one read of
+   * each {@code /proc/net} table and one walk of every process's descriptors, however many sockets
+   * are asked for. Sockets whose owner cannot be found are left out.
+   */
+  Map<InetSocketAddress, ProcessInfo> ownersOf(
+      Collection<InetSocketAddress> tcp, Collection<InetSocketAddress> udp) {
+    Map<String, Owned> byInode = new HashMap<>();
+    try {
+      inodes("net/tcp", tcp, false, byInode);
+      inodes("net/udp", udp, true, byInode);
+    } catch (IOException | RuntimeException e) {
+      log.debug("process lookup: cannot read the socket tables: {}", e.toString());
+      return Map.of();
+    }
+    Map<InetSocketAddress, ProcessInfo> owners = new HashMap<>();
+    if (byInode.isEmpty()) {
+      return owners;
+    }
+    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, "[0-9]*")) {
+      for (Path pid : pids) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(pid.resolve("fd"))) {
+          for (Path fd : fds) {
+            String link = readLink(fd);
+            if (link == null || !link.startsWith("socket:[")) {
+              continue;
+            }
+            Owned owned = byInode.remove(link.substring(8, link.length() - 1));
+            if (owned != null) {
+              ProcessInfo info = describe(pid, owned.uid());
+              owned.locals().forEach(local -> owners.put(local, info));
+            }
+          }
+        } catch (IOException e) {
+          // the process exited or is not ours to read
+        }
+        if (byInode.isEmpty()) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("process lookup: cannot list processes: {}", e.toString());
+    }
+    return owners;
+  }
+
+  /** The local addresses one socket inode stands for, and its owner's uid. */
+  private record Owned(int uid, List<InetSocketAddress> locals) {}
+
+  /**
+   * Finds the inodes of {@code wanted} in {@code table} and its {@code 6} twin; with {@code
+   * wildcard} (UDP), a socket bound to the any-address on the same port when none matches exactly.
+   */
+  private void inodes(
+      String table,
+      Collection<InetSocketAddress> wanted,
+      boolean wildcard,
+      Map<String, Owned> byInode)
+      throws IOException {
+    if (wanted.isEmpty()) {
+      return;
+    }
+    for (boolean six : new boolean[] {false, true}) {
+      Map<String, List<InetSocketAddress>> byAddress = new HashMap<>();
+      for (InetSocketAddress local : wanted) {
+        if (local.getAddress() instanceof Inet4Address address) {
+          String key = procAddress(address, local.getPort(), six);
+          byAddress.computeIfAbsent(key, k -> new ArrayList<>()).add(local);
+          if (wildcard) {
+            String any = "0".repeat(key.indexOf(':')) + key.substring(key.indexOf(':'));
+            byAddress.computeIfAbsent(any, k -> new ArrayList<>()).add(local);
+          }
+        }
+      }
+      List<String> lines = read(six ? table + "6" : table);
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 9 && !f[9].equals("0")) {
+          List<InetSocketAddress> locals = byAddress.get(f[1]);
+          if (locals != null) {
+            byInode.put(f[9], new Owned(Integer.parseInt(f[7]), locals));
+          }
+        }
+      }
+    }
+  }
+
+  private static String readLink(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException e) {
+      return null; // closed while we looked
     }
   }
 

@@ -20,7 +20,8 @@ import java.util.Optional;
  * with a RST (a UDP datagram with ICMP port unreachable) and REJECT-DROP never answers, so a
  * rejected flow costs no socket and no NAT entry; any other route travels with the NAT entry to the
  * relay ({@link Judged}), which does not decide again. Otherwise the flow is left undecided and the
- * relay's {@link RuleRouter} decides.
+ * relay's {@link RuleRouter} decides. One filter per {@link Generation}: it decides with that
+ * configuration's rules, mode applied.
  */
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
@@ -80,7 +81,10 @@ final class RuleFlowFilter implements FlowFilter {
     } else {
       connection.destination(destination, destinationPort);
     }
-    Router.Route route = router.decide(connection.build());
+    Router.Route route = router.quickRoute(connection::build);
+    if (route == null) {
+      return Judgement.UNDECIDED; // the mode changed to rule meanwhile: the relay decides
+    }
     Judgement judgement =
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;

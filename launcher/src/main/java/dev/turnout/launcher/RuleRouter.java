@@ -10,12 +10,15 @@ import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.RuleEngine;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Routes relayed flows with the Clash rule engine: the flows {@link RuleFlowFilter} could not
- * decide on their first packet because some rule resolves a name or looks up the owning process. In
- * Global and Direct {@link TurnoutConfig.Mode mode} every flow goes to GLOBAL or DIRECT and the
- * rules are not consulted. Thread-safe.
+ * Routes the flows of one configuration ({@link Generation}) with the Clash rule engine: the relay
+ * asks for the flows {@link RuleFlowFilter} could not decide on their first packet because some
+ * rule resolves a name or looks up the owning process; the filter asks {@link #quickRoute} itself.
+ * In Global and Direct {@link TurnoutConfig.Mode mode} every flow goes to GLOBAL or DIRECT and the
+ * rules are not consulted; the mode can be switched while Turnout runs (the controller), and a
+ * reload starts from the file's. Thread-safe.
  */
 final class RuleRouter implements Router {
   private final RuleEngine rules;
@@ -39,14 +42,36 @@ final class RuleRouter implements Router {
     this.mode = mode;
   }
 
+  /** The mode new flows are decided in. */
+  TurnoutConfig.Mode mode() {
+    return mode;
+  }
+
   /** The route of {@code connection} in the current mode. */
   Route decide(ConnectionInfo connection) {
     TurnoutConfig.Mode now = mode;
     if (now != TurnoutConfig.Mode.RULE) {
-      String policy = now == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT";
-      return new Route(policy, "(mode " + now + ")", "mode", outbounds.get(policy));
+      return modeRoute(now);
     }
     return routeOf(rules.decide(connection));
+  }
+
+  /**
+   * The route of a flow's first packet, or null when deciding might block (rule mode, and some rule
+   * resolves a name or looks up a process): the mode is read once, so a switch in between cannot
+   * make the TUN loop wait for a lookup.
+   */
+  Route quickRoute(Supplier<ConnectionInfo> connection) {
+    TurnoutConfig.Mode now = mode;
+    if (now != TurnoutConfig.Mode.RULE) {
+      return modeRoute(now);
+    }
+    return rules.mayBlock() ? null : routeOf(rules.decide(connection.get()));
+  }
+
+  private Route modeRoute(TurnoutConfig.Mode now) {
+    String policy = now == TurnoutConfig.Mode.GLOBAL ? "GLOBAL" : "DIRECT";
+    return new Route(policy, "(mode " + now + ")", "mode", outbounds.get(policy));
   }
 
   @Override

@@ -15,12 +15,14 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,13 +126,15 @@ final class RuleSets implements DomainSets, GeoIp, Closeable {
     }
   }
 
-  /** Refreshes the loaded providers with the main engine's schedule. */
-  void scheduleRefresh(ScheduledExecutorService scheduler, Duration tick) {
+  /** Refreshes the loaded providers with the main engine's schedule; the handles stop it. */
+  List<ScheduledFuture<?>> scheduleRefresh(ScheduledExecutorService scheduler, Duration tick) {
+    List<ScheduledFuture<?>> scheduled = new ArrayList<>();
     for (Probe probe : sets.values()) {
       if (probe.provider != null && probe.engine != null) {
-        probe.engine.scheduleRefresh(scheduler, tick);
+        scheduled.add(probe.engine.scheduleRefresh(scheduler, tick));
       }
     }
+    return scheduled;
   }
 
   /** Whether some set needs a provider loaded. */

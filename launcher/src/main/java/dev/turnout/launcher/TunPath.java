@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * table, the TCP and UDP relay listeners on the TUN address, and the loop that reads, rewrites and
  * writes back every packet. With IPv6 on, the TUN also gets its IPv6 address and range, the NAT an
  * IPv6 pool, and the relay listens on the IPv6 TUN address too ({@link #startIpv6}); a host that
- * cannot give the TUN an IPv6 address runs IPv4 only.
+ * cannot give the TUN an IPv6 address runs IPv4 only. All of it lives as long as Turnout; the
+ * relays and the loop's flow filter route with whatever {@link Generation} {@link LiveRouting}
+ * holds at the time.
  */
 final class TunPath {
   private static final Logger log = LoggerFactory.getLogger(TunPath.class);
@@ -48,7 +50,7 @@ final class TunPath {
   static Running start(
       TurnoutConfig config,
       FakePools pools,
-      RuleRouter router,
+      LiveRouting routing,
       SharedRelay relay,
       EventLoopGroup loops,
       HostSetup host,
@@ -103,7 +105,7 @@ final class TunPath {
               listen,
               loops,
               origins,
-              router,
+              routing,
               relay.routing(),
               relay.tcp().connections(),
               tunConfig.udpTimeout(),
@@ -126,7 +128,7 @@ final class TunPath {
     if (plan6 != null) {
       rewriter.ipv6(plan6.tunAddress(), plan6.range()).icmpEcho6(plan6.range());
     }
-    rewriter.flowFilter(new RuleFlowFilter(router, pools));
+    rewriter.flowFilter(routing);
     if (!config.fakeDns().allowLan()) {
       rewriter.localSources(local::containsIpv4); // other hosts' flows are dropped, counted
       rewriter.localSources6(local::contains);

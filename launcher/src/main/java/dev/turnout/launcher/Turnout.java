@@ -24,9 +24,10 @@ final class Turnout implements Closeable {
 
   /**
    * Starts, logging at {@code logLevel} (the file's or the command line's), waits for
-   * SIGINT/SIGTERM, stops. Returns the process exit code.
+   * SIGINT/SIGTERM, stops. With {@code watch}, reloads the file when it changes. Returns the
+   * process exit code.
    */
-  static int runUntilSignalled(TurnoutConfig config, String logLevel) {
+  static int runUntilSignalled(TurnoutConfig config, String logLevel, boolean watch) {
     Logging.setLevel(logLevel);
     Turnout turnout = new Turnout();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -39,7 +40,7 @@ final class Turnout implements Closeable {
             "turnout-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      Assembly.start(config, turnout::onStop);
+      Assembly.start(config, watch, turnout::onStop);
     } catch (ConfigException e) {
       Main.printProblems(e);
       return Main.EXIT_CONFIG;

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code turnout explain --no-resolve} must give the first matching rule for each target there.
  * Each file is copied to a fresh directory with the two keys a Turnout user adds ({@code
  * state-dir}, where the kept provider copies of the corpus are, and {@code geoip-database}, a small
- * test mmdb); nothing is downloaded or resolved.
+ * test mmdb), and a {@code secret} where the file's controller listens beyond loopback without one
+ * (Turnout refuses that, which the test checks first); nothing is downloaded or resolved.
  *
  * <p>Other parts of issue 15 (DNS policies, rule types) are written on other branches. Until they
  * are merged, a file may have errors that its {@code pending} lines expect, and nothing else: the
@@ -105,6 +106,13 @@ class CorpusTest {
   void loadsAndRoutesAsWritten(String name) throws Exception {
     Expectations expected = expectations(corpus().resolve(name + ".expect"));
     Path config = prepare(name);
+    String text = Files.readString(config);
+    if (text.contains("\nexternal-controller: 0.0.0.0:") && text.contains("\nsecret: \"\"\n")) {
+      // Turnout refuses a controller open to other hosts without a secret; the user sets one.
+      assertThat(run("check", "-c", config.toString()).err())
+          .contains("external-controller: listening on 0.0.0.0 lets other hosts steer Turnout");
+      Files.writeString(config, text.replace("\nsecret: \"\"\n", "\nsecret: corpus\n"));
+    }
     Cli.Run check = run("check", "-c", config.toString());
     List<String> errors =
         check

@@ -68,8 +68,14 @@ public final class MarkedSockets {
         f -> {
           Channel ch = registered.channel();
           if (!f.isSuccess()) {
-            ch.close();
+            // Out of descriptors, say: the channel may never have been created or registered, and
+            // close() on an unregistered one throws, which left the promise pending for ever.
             promise.tryFailure(f.cause());
+            if (ch.isRegistered()) {
+              ch.close();
+            } else {
+              ch.unsafe().closeForcibly();
+            }
             return;
           }
           try {

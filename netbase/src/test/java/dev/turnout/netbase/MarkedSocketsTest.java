@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -38,6 +39,23 @@ class MarkedSocketsTest {
 
   private static boolean root() {
     return "root".equals(System.getProperty("user.name"));
+  }
+
+  @Test
+  void aSocketThatCannotBeCreatedFailsTheOpenAtOnce() throws Exception {
+    IOException emfile = new IOException("Too many open files");
+    Bootstrap failing =
+        new Bootstrap()
+            .group(GROUP)
+            .handler(new ChannelInboundHandlerAdapter())
+            .channelFactory(
+                () -> {
+                  throw new ChannelException(emfile); // what socket(2) failing looks like
+                });
+    Future<Channel> open =
+        new MarkedSockets(0, null).open(failing, ch -> ch.bind(new InetSocketAddress(0)));
+    assertThat(open.await(5, TimeUnit.SECONDS)).as("completed, not pending for ever").isTrue();
+    assertThat(open.cause()).hasRootCause(emfile);
   }
 
   @Test

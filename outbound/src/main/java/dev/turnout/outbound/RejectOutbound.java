@@ -51,7 +51,7 @@ public final class RejectOutbound implements Outbound {
 
   @Override
   public String type() {
-    return "Reject";
+    return rejected.silent ? "RejectDrop" : "Reject";
   }
 
   @Override

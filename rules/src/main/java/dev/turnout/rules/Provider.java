@@ -34,6 +34,7 @@ final class Provider {
   private boolean notDownloaded;
   private byte[] digest; // SHA-256 of the list in use: lists run to megabytes, kept only to compare
   private Instant nextDue = Instant.MAX;
+  private Instant scheduledFrom = Instant.MIN; // the wall time nextDue was counted from
 
   Provider(ProviderSpec spec, Path cacheDir) {
     this.spec = spec;
@@ -112,7 +113,8 @@ final class Provider {
     if (cached && !isStale(m, now)) {
       List<Problem> problems = useCache(parser);
       if (problems.isEmpty()) {
-        nextDue = fetchedAt(m).plus(spec.interval());
+        scheduledFrom = fetchedAt(m);
+        nextDue = scheduledFrom.plus(spec.interval());
         return problems;
       }
       log.warn("provider {}: cached copy {} is unusable, downloading", spec.name(), file);
@@ -142,7 +144,9 @@ final class Provider {
   }
 
   boolean isDue(Instant now) {
-    return !now.isBefore(nextDue);
+    // A wall clock set back (NTP after a dead RTC battery, by hand) would push the next refresh
+    // out by as much: a schedule counted from a time still to come is due now, and recounted.
+    return !now.isBefore(nextDue) || now.isBefore(scheduledFrom);
   }
 
   /** Fetches or re-reads now. True if the entries changed. Never throws. */
@@ -182,6 +186,7 @@ final class Provider {
   }
 
   private void schedule(Instant now) {
+    scheduledFrom = now;
     nextDue = spec.interval().isZero() ? Instant.MAX : now.plus(spec.interval());
   }
 

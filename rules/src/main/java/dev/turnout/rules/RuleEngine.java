@@ -149,8 +149,9 @@ public final class RuleEngine implements Closeable {
         () -> {
           try {
             refreshDue();
-          } catch (RuntimeException e) {
-            log.warn("rule provider refresh failed", e);
+          } catch (RuntimeException | Error e) {
+            // a scheduled task that throws is never run again: log it, and retry next tick
+            log.warn("rule provider refresh failed; retrying at the next tick", e);
           }
         },
         ms,

@@ -119,11 +119,18 @@ final class RuleParser {
           "USER-AGENT",
           "URL-REGEX",
           "PROCESS-NAME-WILDCARD",
+          "PROCESS-PATH-WILDCARD",
           "PROTOCOL",
           "SUBNET",
           "DEVICE-NAME",
           "CELLULAR-RADIO",
           "SSID");
+
+  /** The longest domain a DNS name can carry in text. */
+  static final int MAX_DOMAIN = 255;
+
+  /** Parentheses a logic rule may nest (two a level); real lists nest a few levels. */
+  static final int MAX_LOGIC_NESTING = 64;
 
   private static final String NO_RESOLVE = "no-resolve";
   private static final String SRC = "src";
@@ -633,6 +640,9 @@ final class RuleParser {
   }
 
   private Matcher logic(LogicOp op, String payload, Where where) throws BadRule {
+    if (nesting(payload) > MAX_LOGIC_NESTING) { // bounds the recursion and the rescans below
+      throw new BadRule("logic rules nest at most " + MAX_LOGIC_NESTING + " parentheses deep");
+    }
     Where inner = where == Where.PROVIDER ? Where.PROVIDER : Where.SUB_RULE;
     String list = payload.substring(1, payload.length() - 1).strip();
     List<Matcher> subs = new ArrayList<>();
@@ -660,6 +670,21 @@ final class RuleParser {
       throw new BadRule(op == LogicOp.NOT ? "NOT takes exactly one rule" : op + " takes rules");
     }
     return new Logic(op, List.copyOf(subs));
+  }
+
+  /** The deepest nesting of parentheses in {@code s}. */
+  private static int nesting(String s) {
+    int depth = 0;
+    int max = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '(') {
+        max = Math.max(max, ++depth);
+      } else if (c == ')') {
+        depth--;
+      }
+    }
+    return max;
   }
 
   /** Index of the ')' closing the '(' at {@code open}, or -1. */
@@ -716,6 +741,9 @@ final class RuleParser {
     }
     if (d.isEmpty()) {
       throw new BadRule("empty domain");
+    }
+    if (d.length() > MAX_DOMAIN) { // refused here, not later when the index is compiled
+      throw new BadRule("a domain has at most " + MAX_DOMAIN + " characters, not " + d.length());
     }
     for (int i = 0; i < d.length(); i++) {
       char c = d.charAt(i);

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.ProviderSpec.Behavior;
 import dev.turnout.rules.ProviderSpec.Format;
 import dev.turnout.rules.ProviderSpec.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -259,27 +261,71 @@ class ProviderTest {
     }
   }
 
+  /** A domain file provider re-read every 5 minutes. */
+  private ProviderSpec rereadEveryFiveMinutes(String name, String content) throws Exception {
+    ProviderSpec f = file(name, Behavior.DOMAIN, Format.TEXT, content);
+    return new ProviderSpec(
+        name,
+        Type.FILE,
+        Behavior.DOMAIN,
+        Format.TEXT,
+        f.path(),
+        null,
+        Duration.ofMinutes(5),
+        "config.yaml",
+        3);
+  }
+
   @Test
   void fileProviderWithIntervalIsReread() throws Exception {
-    ProviderSpec f = file("local", Behavior.DOMAIN, Format.TEXT, "a.com\n");
-    ProviderSpec spec =
-        new ProviderSpec(
-            "local",
-            Type.FILE,
-            Behavior.DOMAIN,
-            Format.TEXT,
-            f.path(),
-            null,
-            Duration.ofMinutes(5),
-            "config.yaml",
-            3);
+    ProviderSpec spec = rereadEveryFiveMinutes("local", "a.com\n");
     RuleEngine e = engine(List.of(spec), "RULE-SET,local,P1");
-    Files.writeString(f.path(), "b.com\n");
+    Files.writeString(spec.path(), "b.com\n");
     assertThat(e.refreshDue()).isZero();
     clock.advance(Duration.ofMinutes(5));
     assertThat(e.refreshDue()).isEqualTo(1);
     assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
     assertThat(e.providerSizes()).containsEntry("local", 1);
+  }
+
+  @Test
+  void aWallClockSetBackDoesNotPostponeRefreshes() throws Exception {
+    ProviderSpec spec = rereadEveryFiveMinutes("jump", "a.com\n");
+    JumpingClock jumping = new JumpingClock(clock.instant());
+    RuleEngine e =
+        RuleEngine.builder()
+            .rules(Fixtures.lines("RULE-SET,jump,P1"))
+            .providers(List.of(spec))
+            .policies(Fixtures.POLICIES)
+            .clock(jumping)
+            .build();
+    jumping.wall = jumping.wall.minus(Duration.ofDays(365)); // the clock is set back a year
+    Files.writeString(spec.path(), "b.com\n");
+    assertThat(e.refreshDue()).as("refreshed, not in a year").isEqualTo(1);
+    assertThat(e.decide(host("b.com")).policy()).isEqualTo("P1");
+    assertThat(e.refreshDue()).as("and then every interval from the new time").isZero();
+    jumping.wall = jumping.wall.plus(Duration.ofMinutes(5));
+    Files.writeString(spec.path(), "c.com\n");
+    assertThat(e.refreshDue()).isEqualTo(1);
+  }
+
+  /** A wall clock that tests set anywhere, backwards included. */
+  private static final class JumpingClock implements TimeSource {
+    volatile Instant wall;
+
+    JumpingClock(Instant wall) {
+      this.wall = wall;
+    }
+
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
+    }
+
+    @Override
+    public Instant instant() {
+      return wall;
+    }
   }
 
   @Test

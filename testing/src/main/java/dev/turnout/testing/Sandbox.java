@@ -43,6 +43,7 @@ public final class Sandbox implements AutoCloseable {
   public final Path dir;
 
   private final List<TurnoutProcess> started = new ArrayList<>();
+  private final List<Process> background = new ArrayList<>();
 
   private Sandbox(String name, Path dir) {
     this.name = name;
@@ -116,6 +117,25 @@ public final class Sandbox implements AutoCloseable {
     return Files.readAllLines(Path.of("/run/turnout", "netns-" + inode, "turnout0", "journal"));
   }
 
+  /**
+   * Starts {@code command} in the client namespace without waiting, its output in {@code
+   * DIR/NAME.out}; {@link #close} ends it (and what it started) if it is still running.
+   */
+  public Process inClientBackground(String name, String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", client));
+    full.addAll(List.of(command));
+    Process process =
+        new ProcessBuilder(full)
+            .redirectErrorStream(true)
+            .redirectOutput(file(name + ".out").toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    synchronized (background) {
+      background.add(process);
+    }
+    return process;
+  }
+
   /** Starts an optional server of sandbox.sh ({@code socks}, {@code dot}) in the internet. */
   public void startServer(String which) throws Exception {
     Command.Result result = run(Duration.ofSeconds(30), script(), which, name, dir.toString());
@@ -151,9 +171,21 @@ public final class Sandbox implements AutoCloseable {
   public TurnoutProcess startTurnout(String yaml, List<String> jvmOptions) throws Exception {
     Path config = dir.resolve("config-" + started.size() + ".yaml");
     Files.writeString(config, yaml);
+    return startTurnout(config, jvmOptions, List.of());
+  }
+
+  /**
+   * Starts Turnout on {@code config} with more {@code run} options ({@code --watch}, say), and
+   * waits until it is ready.
+   */
+  public TurnoutProcess startTurnout(Path config, String... runOptions) throws Exception {
+    return startTurnout(config, List.of(), List.of(runOptions));
+  }
+
+  private TurnoutProcess startTurnout(Path config, List<String> jvmOptions, List<String> runOptions)
+      throws Exception {
     Path log = dir.resolve("turnout-" + started.size() + ".log");
-    TurnoutProcess process =
-        TurnoutProcess.start(JAR, client, config, log, jvmOptions.toArray(String[]::new));
+    TurnoutProcess process = TurnoutProcess.start(JAR, client, config, log, jvmOptions, runOptions);
     started.add(process);
     return process;
   }
@@ -278,6 +310,12 @@ public final class Sandbox implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    synchronized (background) {
+      for (Process process : background) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
     for (TurnoutProcess process : started) {
       process.kill();
     }

@@ -27,9 +27,22 @@ public final class TurnoutProcess extends Daemon {
   public static TurnoutProcess start(
       Path jar, String namespace, Path config, Path log, String... jvmOptions)
       throws IOException, InterruptedException {
+    return start(jar, namespace, config, log, List.of(jvmOptions), List.of());
+  }
+
+  /** Like {@link #start(Path, String, Path, Path, String...)}, with more {@code run} options. */
+  public static TurnoutProcess start(
+      Path jar,
+      String namespace,
+      Path config,
+      Path log,
+      List<String> jvmOptions,
+      List<String> runOptions)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("java"));
-    command.addAll(List.of(jvmOptions));
+    command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toString(), "run", "-c", config.toString()));
+    command.addAll(runOptions);
     Daemon started = start(log, Map.of(), inNamespace(namespace, command));
     TurnoutProcess turnout = new TurnoutProcess(started.process(), log);
     try {
@@ -39,5 +52,24 @@ public final class TurnoutProcess extends Daemon {
       throw e;
     }
     return turnout;
+  }
+
+  /** Sends a signal ({@code HUP}, say) to the JVM. */
+  public void signal(String name) throws Exception {
+    Command.Result r =
+        Command.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process().pid()));
+    if (r.exit() != 0) {
+      throw new IllegalStateException("kill -" + name + " failed: " + r);
+    }
+  }
+
+  /** The number of times {@code text} occurs in the log so far. */
+  public int count(String text) throws IOException {
+    String log = log();
+    int n = 0;
+    for (int i = log.indexOf(text); i >= 0; i = log.indexOf(text, i + 1)) {
+      n++;
+    }
+    return n;
   }
 }

@@ -69,7 +69,11 @@ public final class ConfigLoader {
     return read(name, file, text, problems);
   }
 
-  static TurnoutConfig parse(String name, Path file, String text) throws ConfigException {
+  /**
+   * The configuration written in {@code text} (a reload's payload); {@code name} names it in
+   * problems, and relative paths are taken from {@code file}'s directory.
+   */
+  public static TurnoutConfig parse(String name, Path file, String text) throws ConfigException {
     Problems problems = new Problems(name);
     return checked(read(name, file, text, problems), problems);
   }
@@ -119,6 +123,7 @@ public final class ConfigLoader {
     tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
     Path home = file.toAbsolutePath().getParent();
+    ControlSettings control = ControlSettings.read(top, home);
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
     Path geoip = path(top, "geoip-database", home, null);
     Path asn = path(top, "asn-database", home, null);
@@ -148,7 +153,8 @@ public final class ConfigLoader {
         proxies,
         fakeDns,
         inbound,
-        ruleSettings.subRules());
+        ruleSettings.subRules(),
+        control);
   }
 
   private static TurnoutConfig.FakeDns fakeDns(

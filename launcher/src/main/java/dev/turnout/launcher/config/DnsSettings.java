@@ -117,7 +117,7 @@ public record DnsSettings(
       dns.integer("ipv6-timeout", 100, 0, Integer.MAX_VALUE);
       dns.warning(
           "ipv6-timeout",
-          "ignored: DIRECT asks A and AAAA at once and waits at most 50 ms more for AAAA");
+          "ignored: DIRECT asks A and AAAA at once and waits at most 50 ms for AAAA after A");
     }
     if (dns.integer("fake-ip-ttl", 1, 1, Integer.MAX_VALUE) != 1) {
       dns.warning("fake-ip-ttl", "ignored: fake-IP answers always have TTL 1");

@@ -23,7 +23,8 @@ public record TurnoutConfig(
     Proxies proxies,
     FakeDns fakeDns,
     InboundSettings inbound,
-    Map<String, List<RuleLine>> subRules) {
+    Map<String, List<RuleLine>> subRules,
+    ControlSettings control) {
 
   /**
    * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything

@@ -226,7 +226,12 @@ class FakeDnsIT {
               T, "dig", "+short", "+time=3", "+tries=1", "@198.18.0.1", "-f", names.toString());
       assertThat(many.exit()).as("%s", many).isZero();
       // Only meaningful while the download still holds its pin (about 10 s at 1 MB/s).
-      assertThat(slow.isAlive()).as("the download outlasts the lookups").isTrue();
+      assertThat(slow.isAlive())
+          .as(
+              "the download outlasts the lookups (curl: %s; Turnout: %s)",
+              Files.readString(sandbox.file("slow.log")),
+              turnout.log().lines().filter(l -> l.contains("www.example.test")).toList())
+          .isTrue();
       assertThat(many.stdout().lines().distinct().count()).isGreaterThan(100);
       assertThat(many.stdout().lines()).doesNotContain(www); // pinned: never handed out
       assertThat(dig("-x", www)).isEqualTo("www.example.test.");

@@ -9,6 +9,7 @@ import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +33,17 @@ import org.slf4j.LoggerFactory;
  * checked at once. Subclasses choose among the alive members; with no members at all the group
  * refuses connections, as mihomo's does. Thread-safe: results arrive on probe threads, choices are
  * read on event loops.
+ *
+ * <p>url-test and fallback groups can also be fixed to one member ({@link #fix}, the dashboards'
+ * "select" on such a group): while that member is in the group and alive it carries every
+ * connection, and the choice is remembered like a select group's until {@link #unfix}.
  */
-abstract class CheckedGroup implements Group, UdpOutbound {
+public abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
 
-  /** The last check of one member: its delay, or null when it failed. */
-  record Health(Duration delay, Instant at) {
-    boolean alive() {
+  /** The last check of one member: its delay, or null when it failed, and when it ended. */
+  public record Health(Duration delay, Instant at) {
+    public boolean alive() {
       return delay != null;
     }
   }
@@ -49,6 +56,8 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private volatile Instant lastUsed = Instant.MIN;
   private volatile Instant lastCheck;
+  private volatile String fixed; // a member's name, or null
+  private volatile SelectionStore store = new SelectionStore(null);
 
   CheckedGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     this.name = name;
@@ -67,6 +76,16 @@ abstract class CheckedGroup implements Group, UdpOutbound {
   @Override
   public final List<String> members() {
     return members.get().stream().map(Outbound::name).toList();
+  }
+
+  /** The URL members are checked with; null for a load-balance group written without one. */
+  public final URI testUrl() {
+    return check.url();
+  }
+
+  /** How long one check of one member may take. */
+  public final Duration testTimeout() {
+    return check.timeout();
   }
 
   /** Starts periodic checks; the handle stops them. */
@@ -93,27 +112,44 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     if (check.lazy() && lastCheck != null && lastUsed.isBefore(now.minus(check.interval()))) {
       return;
     }
-    lastCheck = now;
+    checkNow();
+  }
+
+  /**
+   * Checks every member now, lazy or not (a dashboard's "test" button), and completes with the
+   * results once all of them are in; they update the choice as they arrive. Without a {@code url}
+   * nothing is checked and the map is empty.
+   */
+  public final CompletionStage<Map<String, Health>> checkNow() {
+    if (check.url() == null) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    lastCheck = clock.instant();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
     for (Outbound m : members.get()) {
       if (UnavailableOutbound.is(m)) {
         continue;
       }
-      prober
-          .probe(m, check.url(), check.timeout(), check.expected())
-          .whenComplete(
-              (delay, error) -> {
-                Health h = new Health(error == null ? delay : null, clock.instant());
-                Health before = health.put(m.name(), h);
-                if (before != null && before.alive() != h.alive()) {
-                  LOG.info(
-                      "{}: member {} is {}",
-                      name,
-                      m.name(),
-                      h.alive() ? "alive again" : "dead: " + error);
-                }
-                updated();
-              });
+      all.add(
+          prober
+              .probe(m, check.url(), check.timeout(), check.expected())
+              .handle(
+                  (delay, error) -> {
+                    Health h = new Health(error == null ? delay : null, clock.instant());
+                    Health before = health.put(m.name(), h);
+                    if (before != null && before.alive() != h.alive()) {
+                      LOG.info(
+                          "{}: member {} is {}",
+                          name,
+                          m.name(),
+                          h.alive() ? "alive again" : "dead: " + error);
+                    }
+                    updated();
+                    return (Void) null;
+                  })
+              .toCompletableFuture());
     }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> health());
   }
 
   /** Called after each health result and member change; subclasses re-evaluate their choice. */
@@ -146,12 +182,63 @@ abstract class CheckedGroup implements Group, UdpOutbound {
     return alive;
   }
 
+  /** Whether the group can be fixed to a member: url-test and fallback, not load-balance. */
+  public boolean fixable() {
+    return false;
+  }
+
+  /** The member the group is fixed to, or "" when it chooses by itself (or that member left). */
+  public final String fixed() {
+    String f = fixed;
+    return f == null || Groups.byName(members.get(), f) == null ? "" : f;
+  }
+
+  /**
+   * Fixes the group to {@code member} and remembers the choice.
+   *
+   * @throws UnsupportedOperationException if the group is not {@link #fixable()}
+   * @throws IllegalArgumentException if {@code member} is not one of the group's members
+   */
+  public final void fix(String member) {
+    if (!fixable()) {
+      throw new UnsupportedOperationException(name + " is a " + type() + " group");
+    }
+    if (Groups.byName(members.get(), member) == null) {
+      throw new IllegalArgumentException("group " + name + " has no member " + member);
+    }
+    fixed = member;
+    store.put(name, member);
+  }
+
+  /** Lets the group choose by itself again, and forgets the remembered choice. */
+  public final void unfix() {
+    fixed = null;
+    store.remove(name);
+  }
+
+  /**
+   * Remembers fixed choices in {@code selections}, and takes up the one it holds for us: it holds
+   * while that member is in the group, so a member a provider brings later is fixed when it comes.
+   */
+  final void remember(SelectionStore selections) {
+    this.store = selections;
+    if (fixable()) {
+      fixed = selections.get(name);
+    }
+  }
+
   /** The member for this destination; never called with no members. */
   abstract Outbound choose(List<Outbound> members, Destination destination);
 
+  /** The fixed member while it is in the group and alive, else the subclass's choice. */
   private Outbound chosen(Destination destination) {
     List<Outbound> now = members.get();
-    return now.isEmpty() ? Groups.NO_MEMBERS : choose(now, destination);
+    if (now.isEmpty()) {
+      return Groups.NO_MEMBERS;
+    }
+    String f = fixed;
+    Outbound pinned = f == null ? null : Groups.byName(now, f);
+    return pinned != null && alive(pinned) ? pinned : choose(now, destination);
   }
 
   @Override

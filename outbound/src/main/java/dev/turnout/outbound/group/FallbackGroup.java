@@ -5,7 +5,10 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
 import java.util.List;
 
-/** {@code fallback}: the first member, in configuration order, that passed its last check. */
+/**
+ * {@code fallback}: the first member, in configuration order, that passed its last check; a member
+ * the group is fixed to comes first while it is alive.
+ */
 final class FallbackGroup extends CheckedGroup {
   FallbackGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     super(name, members, check, prober, clock);
@@ -14,6 +17,11 @@ final class FallbackGroup extends CheckedGroup {
   @Override
   public String type() {
     return "Fallback";
+  }
+
+  @Override
+  public boolean fixable() {
+    return true;
   }
 
   @Override

@@ -109,6 +109,7 @@ public final class GroupConfig {
             lazy,
             expected);
     CheckedGroup g = checkedGroup(f, type, members, check);
+    g.remember(store);
     if (uri != null) {
       checked.add(g);
     }

@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Remembers the member chosen in each {@code select} group across restarts, as a properties file
- * ({@code selected.properties}) in the state directory, replaced atomically on every change. A
- * missing or unreadable file means no remembered choices. Thread-safe.
+ * Remembers the member chosen in each {@code select} group (and the member a url-test or fallback
+ * group is fixed to) across restarts, as a properties file ({@code selected.properties}) in the
+ * state directory, replaced atomically on every change. A missing or unreadable file means no
+ * remembered choices. Thread-safe.
  */
 public final class SelectionStore {
   private static final Logger LOG = LoggerFactory.getLogger(SelectionStore.class);
@@ -47,6 +48,17 @@ public final class SelectionStore {
       return;
     }
     choices.setProperty(group, member);
+    save(group);
+  }
+
+  /** Forgets the choice of {@code group} (a url-test group no longer fixed). */
+  synchronized void remove(String group) {
+    if (choices.remove(group) != null) {
+      save(group);
+    }
+  }
+
+  private void save(String group) {
     if (file == null) {
       return;
     }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * {@code url-test}: the alive member with the lowest measured delay. To avoid flapping, the current
  * member is kept unless it died, left the group, or another one is faster by more than {@code
- * tolerance}.
+ * tolerance}. A member the group is fixed to wins while it is alive.
  */
 final class UrlTestGroup extends CheckedGroup {
   private final Duration tolerance;
@@ -60,6 +60,11 @@ final class UrlTestGroup extends CheckedGroup {
     }
     Duration delay = same == null ? null : delay(same);
     current = delay == null || delay(fastest).plus(tolerance).compareTo(delay) < 0 ? fastest : same;
+  }
+
+  @Override
+  public boolean fixable() {
+    return true;
   }
 
   @Override

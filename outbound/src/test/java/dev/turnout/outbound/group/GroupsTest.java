@@ -187,4 +187,88 @@ class GroupsTest {
     outer.connect(new Destination("n.test", null, 1), null);
     assertThat(b.asked).hasSize(1);
   }
+
+  @Test
+  void aFixedUrlTestGroupKeepsItsMemberWhileAliveAndRemembersItAcrossARestart(@TempDir Path dir) {
+    UrlTestGroup g =
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
+    g.remember(new SelectionStore(dir));
+    prober.delays.putAll(Map.of("a", 300L, "b", 100L, "c", 200L));
+    g.start(scheduler);
+    assertThat(g.now()).isEqualTo("b");
+    assertThat(g.fixed()).isEmpty();
+    g.fix("c");
+    assertThat(g.now()).isEqualTo("c");
+    assertThat(g.fixed()).isEqualTo("c");
+    prober.delays.remove("c"); // dead: the group chooses by itself until c is back
+    scheduler.advance(INTERVAL);
+    assertThat(g.now()).isEqualTo("b");
+    assertThat(g.fixed()).isEqualTo("c");
+
+    UrlTestGroup again =
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
+    again.remember(new SelectionStore(dir));
+    assertThat(again.fixed()).isEqualTo("c");
+    again.unfix();
+    UrlTestGroup third =
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b, c)), check(false), Duration.ZERO, prober, clock);
+    third.remember(new SelectionStore(dir));
+    assertThat(third.fixed()).isEmpty();
+    assertThatThrownBy(() -> third.fix("zzz")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aFixedFallbackGroupPrefersItsMemberAndLoadBalanceCannotBeFixed() {
+    FallbackGroup g =
+        new FallbackGroup("fb", new Members(List.of(a, b, c)), check(false), prober, clock);
+    prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
+    g.start(scheduler);
+    g.fix("b");
+    assertThat(g.now()).isEqualTo("b");
+    g.unfix();
+    assertThat(g.now()).isEqualTo("a");
+    LoadBalanceGroup lb =
+        new LoadBalanceGroup(
+            "lb",
+            new Members(List.of(a, b)),
+            check(false),
+            LoadBalanceGroup.Strategy.ROUND_ROBIN,
+            prober,
+            clock);
+    assertThat(lb.fixable()).isFalse();
+    assertThatThrownBy(() -> lb.fix("a")).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void checkNowProbesEveryMemberOfALazyGroupAndReportsTheResults() throws Exception {
+    UrlTestGroup g =
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b)), check(true), Duration.ZERO, prober, clock);
+    prober.delays.put("a", 42L);
+    Map<String, CheckedGroup.Health> results = g.checkNow().toCompletableFuture().get();
+    assertThat(results.get("a").delay()).isEqualTo(Duration.ofMillis(42));
+    assertThat(results.get("b").alive()).isFalse();
+    assertThat(g.now()).isEqualTo("a");
+    assertThat(g.testUrl()).isEqualTo(URI.create("http://198.51.100.9/"));
+  }
+
+  @Test
+  void aFixedMemberAProviderRemovesIsLetGoAndTakenUpAgainWhenItComesBack(@TempDir Path dir) {
+    Members members = new Members(List.of(a, b));
+    FallbackGroup g = new FallbackGroup("fb", members, check(false), prober, clock);
+    g.remember(new SelectionStore(dir));
+    prober.delays.putAll(Map.of("a", 10L, "b", 20L, "c", 30L));
+    g.start(scheduler);
+    g.fix("b");
+    assertThat(g.now()).isEqualTo("b");
+    members.set(List.of(a, c)); // a provider refresh dropped b
+    assertThat(g.now()).isEqualTo("a");
+    assertThat(g.fixed()).isEmpty();
+    members.set(List.of(a, b, c));
+    assertThat(g.now()).isEqualTo("b");
+    assertThat(g.fixed()).isEqualTo("b");
+  }
 }

@@ -1,0 +1,127 @@
+package dev.turnout.launcher.config;
+
+import dev.turnout.config.MappingReader;
+import dev.turnout.netbase.IpLiterals;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How Turnout is operated while it runs: the external controller, null without {@code
+ * external-controller}. (The routing {@code mode} it switches is {@link TurnoutConfig#mode}.)
+ *
+ * <p>{@code external-controller: HOST:PORT}; a value without a host ({@code :9090} or {@code 9090})
+ * listens on 127.0.0.1 only (mihomo would listen on every interface). Any address beyond loopback
+ * needs a {@code secret}: without one the configuration is refused. {@code external-ui} is a
+ * directory (relative to the configuration file) served at {@code /ui/}; with {@code
+ * external-ui-name: NAME} its subdirectory NAME is; a directory that does not exist is a warning
+ * (mihomo would download a dashboard there; Turnout never does), and /ui/ is not served. {@code
+ * external-controller-cors} holds {@code allow-origins} (default {@code ["*"]}, an empty list
+ * allows no other origin) and {@code allow-private-network} (default true), as in mihomo.
+ */
+public record ControlSettings(Controller controller) {
+  public static final ControlSettings DEFAULT = new ControlSettings(null);
+
+  /** The external controller's settings. */
+  public record Controller(
+      InetSocketAddress listen,
+      String secret,
+      Path ui,
+      List<String> allowOrigins,
+      boolean allowPrivateNetwork) {
+    public Controller {
+      allowOrigins = List.copyOf(allowOrigins);
+    }
+  }
+
+  static ControlSettings read(MappingReader top, Path home) {
+    String address = top.string("external-controller", null);
+    String secret = top.string("secret", "");
+    String ui = top.string("external-ui", null);
+    String uiName = top.string("external-ui-name", null);
+    MappingReader cors = top.mapping("external-controller-cors");
+    List<String> origins = new ArrayList<>();
+    if (cors.has("allow-origins")) {
+      cors.scalars("allow-origins").forEach(s -> origins.add(s.text()));
+    } else {
+      origins.add("*");
+    }
+    boolean privateNetwork = cors.bool("allow-private-network", true);
+    cors.reportUnread(dev.turnout.config.KeyPolicy.TOP_LEVEL);
+    if (address == null || address.isBlank()) {
+      if (ui != null) {
+        top.warning("external-ui", "served only with external-controller; ignored");
+      }
+      return new ControlSettings(null);
+    }
+    InetSocketAddress listen = listen(top, address.trim());
+    if (listen != null && secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
+      top.problem(
+          "external-controller",
+          "listening on "
+              + listen.getAddress().getHostAddress()
+              + " lets other hosts steer Turnout: set secret, or listen on 127.0.0.1");
+    }
+    Path uiDir = ui == null ? null : uiDirectory(top, home, ui, uiName);
+    if (listen == null) {
+      return new ControlSettings(null);
+    }
+    return new ControlSettings(new Controller(listen, secret, uiDir, origins, privateNetwork));
+  }
+
+  /** {@code HOST:PORT}, {@code [V6]:PORT}, {@code :PORT} or {@code PORT}; null after a problem. */
+  private static InetSocketAddress listen(MappingReader top, String text) {
+    int colon = text.lastIndexOf(':');
+    String host = colon < 0 ? "" : text.substring(0, colon);
+    String portText = colon < 0 ? text : text.substring(colon + 1);
+    int port;
+    try {
+      port = Integer.parseInt(portText);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    InetAddress address =
+        host.isEmpty() || host.equals("localhost")
+            ? InetAddress.getLoopbackAddress()
+            : IpLiterals.parseHostOrNull(host);
+    if (address == null || port < 0 || port > 65535) {
+      top.problem(
+          "external-controller",
+          "expected ADDRESS:PORT such as 127.0.0.1:9090, got \"" + text + "\"");
+      return null;
+    }
+    return new InetSocketAddress(address, port);
+  }
+
+  private static Path uiDirectory(MappingReader top, Path home, String ui, String name) {
+    try {
+      Path dir = home.resolve(ui).normalize();
+      if (name != null) {
+        Path sub = Path.of(name);
+        if (sub.isAbsolute() || sub.getNameCount() != 1 || name.equals("..") || name.equals(".")) {
+          top.problem("external-ui-name", "expected the name of a directory in external-ui");
+          return null;
+        }
+        dir = dir.resolve(sub);
+      }
+      if (!Files.isDirectory(dir)) {
+        // mihomo downloads a dashboard there (external-ui-url); Turnout never does.
+        top.warning(
+            name == null ? "external-ui" : "external-ui-name",
+            "no directory "
+                + dir
+                + ": /ui/ is not served until one is put there and Turnout"
+                + " restarts");
+        return null;
+      }
+      return dir;
+    } catch (InvalidPathException e) {
+      top.problem("external-ui", "not a valid path: " + e.getReason());
+      return null;
+    }
+  }
+}

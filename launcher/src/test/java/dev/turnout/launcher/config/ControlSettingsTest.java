@@ -1,0 +1,98 @@
+package dev.turnout.launcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.config.Problems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ControlSettingsTest {
+  private static final String DNS = "dns:\n  nameserver: [192.0.2.1]\n";
+
+  @TempDir Path home;
+
+  private TurnoutConfig parse(String yaml) throws ConfigException {
+    return ConfigLoader.parse("c.yaml", home.resolve("c.yaml"), DNS + yaml);
+  }
+
+  private List<String> problems(String yaml) {
+    try {
+      parse(yaml);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError("expected problems for:\n" + yaml);
+  }
+
+  @Test
+  void noControllerByDefault() throws Exception {
+    assertThat(parse("").control()).isEqualTo(ControlSettings.DEFAULT);
+  }
+
+  @Test
+  void aControllerWithoutAHostListensOnLoopbackOnly() throws Exception {
+    ControlSettings.Controller c = parse("external-controller: :9090\n").control().controller();
+    assertThat(c.listen().getAddress().isLoopbackAddress()).isTrue();
+    assertThat(c.listen().getPort()).isEqualTo(9090);
+    assertThat(c.secret()).isEmpty();
+    assertThat(c.allowOrigins()).containsExactly("*");
+    assertThat(c.allowPrivateNetwork()).isTrue();
+    assertThat(c.ui()).isNull();
+    assertThat(
+            parse("external-controller: '[::1]:9091'\n").control().controller().listen().getPort())
+        .isEqualTo(9091);
+  }
+
+  @Test
+  void beyondLoopbackASecretIsRequired() throws Exception {
+    assertThat(problems("external-controller: 0.0.0.0:9090\n"))
+        .singleElement()
+        .asString()
+        .contains("external-controller: listening on 0.0.0.0 lets other hosts steer Turnout");
+    ControlSettings.Controller c =
+        parse("external-controller: 0.0.0.0:9090\nsecret: s3cret\n").control().controller();
+    assertThat(c.secret()).isEqualTo("s3cret");
+    assertThat(problems("external-controller: nowhere\n"))
+        .singleElement()
+        .asString()
+        .contains("expected ADDRESS:PORT");
+  }
+
+  @Test
+  void theDashboardDirectoryAndCorsAreRead() throws Exception {
+    Files.createDirectories(home.resolve("ui/yacd"));
+    ControlSettings.Controller c =
+        parse(
+                "external-controller: 127.0.0.1:9090\n"
+                    + "external-ui: ui\n"
+                    + "external-ui-name: yacd\n"
+                    + "external-controller-cors:\n"
+                    + "  allow-origins: [http://dash.example]\n"
+                    + "  allow-private-network: false\n")
+            .control()
+            .controller();
+    assertThat(c.ui()).isEqualTo(home.resolve("ui/yacd"));
+    assertThat(c.allowOrigins()).containsExactly("http://dash.example");
+    assertThat(c.allowPrivateNetwork()).isFalse();
+    assertThat(problems("external-controller: :9090\nexternal-ui: ui\nexternal-ui-name: ../x\n"))
+        .singleElement()
+        .asString()
+        .contains("external-ui-name: expected the name of a directory");
+    Problems warned = new Problems("c.yaml");
+    TurnoutConfig without =
+        ConfigLoader.read(
+            "c.yaml",
+            home.resolve("c.yaml"),
+            DNS + "external-controller: :9090\nexternal-ui: nothing-here\n",
+            warned);
+    assertThat(warned.hasErrors()).isFalse();
+    assertThat(warned.sorted())
+        .singleElement()
+        .asString()
+        .contains("warning: external-ui: no directory");
+    assertThat(without.control().controller().ui()).isNull();
+  }
+}
