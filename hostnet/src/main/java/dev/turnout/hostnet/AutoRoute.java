@@ -4,6 +4,7 @@ import dev.turnout.netbase.Cidr;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -197,6 +198,15 @@ public final class AutoRoute {
     }
     for (Step step : forwardOnlyIntoTheTun(family)) {
       changes.addRule(step.family(), step.spec());
+    }
+    // Turning it off again turns every interface's forwarding (and the default) off with it:
+    // those that were on are journaled first, so undoing sets them on again afterwards.
+    String conf = family.equals("-4") ? "net\\.ipv4\\.conf\\." : "net\\.ipv6\\.conf\\.";
+    for (Map.Entry<String, String> e :
+        changes.sysctls("^" + conf + "[^.]+\\.forwarding$").entrySet()) {
+      if (FORWARDING_ON.equals(e.getValue()) && !e.getKey().contains(".all.")) {
+        changes.keepSysctl(e.getKey());
+      }
     }
     changes.setSysctl(sysctl, FORWARDING_ON);
   }

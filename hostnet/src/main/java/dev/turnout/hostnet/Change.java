@@ -160,10 +160,13 @@ sealed interface Change {
     return change;
   }
 
-  /** The sysctls Turnout may set: forwarding, and per-interface reverse-path settings. */
+  /**
+   * The sysctls Turnout may set: forwarding (per interface too: kept, see {@link
+   * HostChanges#keepSysctl}), and per-interface reverse-path settings.
+   */
   java.util.regex.Pattern SYSCTLS =
       java.util.regex.Pattern.compile(
-          "net\\.ipv4\\.ip_forward|net\\.ipv6\\.conf\\.(all|default)\\.forwarding"
+          "net\\.ipv4\\.ip_forward|net\\.ipv[46]\\.conf\\.[A-Za-z0-9_./-]{1,15}\\.forwarding"
               + "|net\\.ipv4\\.conf\\.[A-Za-z0-9_.-]{1,15}\\.(rp_filter|src_valid_mark)");
 
   java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("[0-9]{1,3}");

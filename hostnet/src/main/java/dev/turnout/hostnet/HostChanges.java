@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,6 +199,28 @@ public final class HostChanges implements Closeable {
       throw new IllegalArgumentException("bad sysctl key " + key);
     }
     return commands.check(List.of("sysctl", "-n", key)).strip();
+  }
+
+  /** The sysctls whose keys match {@code regex} ({@code sysctl -a -r}), by key, with values. */
+  public synchronized Map<String, String> sysctls(String regex) throws IOException {
+    Map<String, String> values = new TreeMap<>();
+    for (String line : commands.check(List.of("sysctl", "-a", "-r", regex)).split("\n")) {
+      int equals = line.indexOf(" = ");
+      if (equals > 0) {
+        values.put(line.substring(0, equals).strip(), line.substring(equals + 3).strip());
+      }
+    }
+    return values;
+  }
+
+  /**
+   * Journals {@code key} at the value it has now, changing nothing, so that undoing restores that
+   * value even if a later change moves it as a side effect and undoing that change moves it again
+   * (turning {@code all.forwarding} off sets every interface's forwarding off).
+   */
+  public synchronized void keepSysctl(String key) throws IOException {
+    String now = sysctl(key);
+    apply(new Change.Sysctl(key, now, now));
   }
 
   /** Sets a sysctl, remembering the old value. No change (nothing journaled) if already set. */
@@ -411,7 +435,9 @@ public final class HostChanges implements Closeable {
         tolerant(commands, argv);
       } else if (change instanceof Change.Sysctl sysctl) {
         String now = commands.check(List.of("sysctl", "-n", sysctl.key())).strip();
-        if (now.equals(sysctl.after())) {
+        // A kept value (keepSysctl) was moved by one of our own later changes: always restored.
+        boolean kept = sysctl.before().equals(sysctl.after());
+        if (!now.equals(sysctl.before()) && (kept || now.equals(sysctl.after()))) {
           commands.check(List.of("sysctl", "-q", "-w", sysctl.key() + "=" + sysctl.before()));
         } else if (!now.equals(sysctl.before())) {
           log.warn(

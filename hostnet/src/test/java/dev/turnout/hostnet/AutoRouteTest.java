@@ -157,7 +157,7 @@ class AutoRouteTest {
     host.sysctls.put(FORWARDING, "0");
     try (HostChanges changes = HostChanges.open(dir, host)) {
       gateway().apply(changes);
-      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      List<String> commands = host.log.stream().filter(l -> !reads(l)).toList();
       assertThat(commands.subList(0, 3))
           .containsExactly(
               "ip -4 rule add priority 9001 iif turnout0 lookup main",
@@ -195,7 +195,7 @@ class AutoRouteTest {
         AutoRoute.builder("turnout0").mark(0x2022).gateway(true).ipv6(true).build();
     try (HostChanges changes = HostChanges.open(dir, host)) {
       gateway6.apply(changes);
-      List<String> commands = host.log.stream().filter(l -> !l.startsWith("sysctl -n")).toList();
+      List<String> commands = host.log.stream().filter(l -> !reads(l)).toList();
       assertThat(commands.subList(0, 3))
           .containsExactly(
               "ip -6 rule add priority 9001 iif turnout0 lookup main",
@@ -207,6 +207,54 @@ class AutoRouteTest {
     assertThat(host.sysctls)
         .containsEntry("net.ipv6.conf.all.forwarding", "0")
         .containsEntry(FORWARDING, "1");
+  }
+
+  /**
+   * Turning the all switch off again turns every interface's forwarding off: an interface that
+   * forwarded before Turnout does again after it stops, and after a crash and cleanup.
+   */
+  @ParameterizedTest(name = "crash {0}")
+  @ValueSource(booleans = {false, true})
+  void anInterfaceThatForwardedBeforeForwardsAgainAfterwards(boolean crash) throws IOException {
+    RecordingCommands host = new RecordingCommands();
+    String lan4 = "net.ipv4.conf.lan0.forwarding";
+    String lan6 = "net.ipv6.conf.lan0.forwarding";
+    host.sysctls.putAll(
+        java.util.Map.of(
+            FORWARDING,
+            "0",
+            "net.ipv4.conf.all.forwarding",
+            "0",
+            lan4,
+            "1",
+            "net.ipv6.conf.all.forwarding",
+            "0",
+            "net.ipv6.conf.default.forwarding",
+            "0",
+            lan6,
+            "1"));
+    AutoRoute gateway6 =
+        AutoRoute.builder("turnout0").mark(0x2022).gateway(true).ipv6(true).build();
+    HostChanges changes = HostChanges.open(dir, host);
+    gateway6.apply(changes);
+    assertThat(host.sysctls).containsEntry(lan4, "1").containsEntry(lan6, "1");
+    if (crash) {
+      changes.abandon();
+      HostChanges.cleanup(dir, host);
+    } else {
+      changes.close();
+    }
+    assertThat(host.sysctls)
+        .containsEntry(FORWARDING, "0")
+        .containsEntry("net.ipv6.conf.all.forwarding", "0")
+        .containsEntry("net.ipv6.conf.default.forwarding", "0")
+        .containsEntry(lan4, "1")
+        .containsEntry(lan6, "1");
+  }
+
+  /** A command that only reads sysctls. */
+  private static boolean reads(String command) {
+    return command.startsWith("sysctl -n") || command.startsWith("sysctl -a");
   }
 
   private static AutoRoute gateway() {

@@ -5,7 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A fake host: records every command, keeps sysctls in a map, and fails commands on request. */
+/**
+ * A fake host: records every command, keeps sysctls in a map (a forwarding {@code all} switch sets
+ * the others, as the kernel's does), and fails commands on request.
+ */
 final class RecordingCommands implements Commands {
   final List<String> log = new ArrayList<>();
   final Map<String, String> sysctls = new HashMap<>();
@@ -24,8 +27,32 @@ final class RecordingCommands implements Commands {
       if (argv.get(1).equals("-n")) {
         return new Result(0, sysctls.getOrDefault(argv.get(2), "0") + "\n", "");
       }
+      if (argv.get(1).equals("-a")) { // sysctl -a -r REGEX
+        java.util.regex.Pattern keys = java.util.regex.Pattern.compile(argv.get(3));
+        StringBuilder out = new StringBuilder();
+        new java.util.TreeMap<>(sysctls)
+            .forEach(
+                (k, v) -> {
+                  if (keys.matcher(k).find()) {
+                    out.append(k).append(" = ").append(v).append('\n');
+                  }
+                });
+        return new Result(0, out.toString(), "");
+      }
       String[] kv = argv.get(3).split("=", 2);
       sysctls.put(kv[0], kv[1]);
+      // As the kernel does: the all switch sets every interface's forwarding and the default.
+      String family =
+          kv[0].equals("net.ipv4.ip_forward")
+              ? "ipv4"
+              : kv[0].equals("net.ipv6.conf.all.forwarding") ? "ipv6" : null;
+      if (family != null) {
+        for (String key : List.copyOf(sysctls.keySet())) {
+          if (key.startsWith("net." + family + ".conf.") && key.endsWith(".forwarding")) {
+            sysctls.put(key, kv[1]);
+          }
+        }
+      }
     }
     return new Result(0, "", "");
   }
