@@ -106,18 +106,25 @@ ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$ja
 turnout_pid=$!
 for _ in $(seq 1 150); do grep -q "Turnout ready" "$dir/turnout.log" 2>/dev/null && break; sleep 0.2; done
 
-iperf() { # TARGET -> Gbit/s (0 when the run failed, so a broken path shows as 0, not as a gap)
-  ip netns exec "$client" iperf3 -c "$1" -t "$secs" -J 2>/dev/null \
+iperf() { # TARGET [LENGTH] -> Gbit/s (0 when the run failed, so a broken path shows as 0, not as a gap)
+  # LENGTH (-n) instead of a duration for VMess: its 16-bit chunk count allows < 512 MiB per
+  # connection and direction, and Turnout ends the connection there rather than reuse a nonce.
+  local length=(-t "$secs")
+  [ -n "${2:-}" ] && length=(-n "$2")
+  ip netns exec "$client" iperf3 -c "$1" "${length[@]}" -J 2>/dev/null \
     | python3 -c 'import json,sys
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
 except Exception: print("0")'
 }
-baseline() { redirect_to "$1"; iperf 203.0.113.10; }
+baseline() { redirect_to "$1"; iperf 203.0.113.10 "${2:-}"; }
 
+vmess_bytes=${VMESS_BYTES:-256M}
 for w in $(seq 1 "${WARMUP_ROUNDS:-2}"); do
   echo "warming up $w..." >&2
-  for t in bulk www real; do iperf "$t.example.test" >/dev/null; done
-  for p in 12345 12346 12347; do baseline "$p" >/dev/null; done
+  for t in bulk real; do iperf "$t.example.test" >/dev/null; done
+  iperf www.example.test "$vmess_bytes" >/dev/null
+  for p in 12345 12347; do baseline "$p" >/dev/null; done
+  baseline 12346 "$vmess_bytes" >/dev/null
 done
 
 for f in direct ss-base ss-tun vmess-base vmess-tun vless-base vless-tun; do : > "$dir/$f"; done
@@ -128,8 +135,8 @@ for r in $(seq 1 "$rounds"); do
   measured "direct" "$dir/direct" iperf 203.0.113.10
   measured "shadowsocks, ss-redir" "$dir/ss-base" baseline 12345
   measured "shadowsocks, turnout" "$dir/ss-tun" iperf bulk.example.test
-  measured "vmess, v2ray client" "$dir/vmess-base" baseline 12346
-  measured "vmess, turnout" "$dir/vmess-tun" iperf www.example.test
+  measured "vmess, v2ray client" "$dir/vmess-base" baseline 12346 "$vmess_bytes"
+  measured "vmess, turnout" "$dir/vmess-tun" iperf www.example.test "$vmess_bytes"
   measured "vless+tls, v2ray client" "$dir/vless-base" baseline 12347
   measured "vless+tls, turnout" "$dir/vless-tun" iperf real.example.test
 done
@@ -141,7 +148,7 @@ row() { # LABEL BASELINE-FILE TURNOUT-FILE
     "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)"
 }
 echo
-echo "TCP single stream (iperf3, Gbit/s): median of $rounds rounds, ${secs}s each ($(nproc) cores)"
+echo "TCP single stream (iperf3, Gbit/s): median of $rounds rounds, ${secs}s each, VMess $vmess_bytes each ($(nproc) cores)"
 printf '%-44s %10s %10s %7s\n' "protocol (baseline)" "baseline" "turnout" "ratio"
 row "Shadowsocks aes-256-gcm (ss-redir)" ss-base ss-tun
 row "VMess aes-128-gcm (v2ray client)" vmess-base vmess-tun
