@@ -32,7 +32,8 @@ class ControllerTest {
   static final String SECRET = "s3cret";
   private static final Duration T = Duration.ofSeconds(10);
 
-  @TempDir Path ui;
+  @TempDir Path root; // holds ui/ and, beside it, a file the UI must never serve
+  private Path ui;
   private final FakeControl fake = new FakeControl();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(T).build();
   private Controller controller;
@@ -40,6 +41,7 @@ class ControllerTest {
 
   @BeforeEach
   void start() throws Exception {
+    ui = Files.createDirectories(root.resolve("ui"));
     Files.writeString(ui.resolve("index.html"), "<html>dashboard</html>");
     Files.createDirectories(ui.resolve("assets"));
     Files.writeString(ui.resolve("assets/app.js"), "console.log(1)");
