@@ -117,7 +117,7 @@ final class Assembly {
             ? startDns(
                 first,
                 Ipv6Parts.dnsListener6(config, tun6),
-                new DnsClients(Generation.ownRange(plan), plan.tunInetAddress(), nat))
+                new DnsClients(Ipv6Parts.ownRange(plan), plan.tunInetAddress(), nat))
             : List.of();
     Reloader reloader = new Reloader(config.file(), base, routing, dns);
     onStop.accept(reloader);
@@ -167,7 +167,7 @@ final class Assembly {
     DnsServer.Options options =
         DnsServer.Options.defaults()
             .withAllowLan(config.fakeDns().allowLan())
-            .withTrusted(Generation.ownRange(config.plan()))
+            .withTrusted(Ipv6Parts.ownRange(config.plan()))
             .withClients(clients);
     List<DnsServer> servers = new ArrayList<>(2);
     servers.add(DnsServer.start(dns.listen(), first.dns, options));

@@ -2,7 +2,6 @@ package dev.turnout.launcher;
 
 import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeDnsHandler;
-import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.Dialer;
@@ -14,7 +13,6 @@ import dev.turnout.outbound.provider.ProxyProvider;
 import dev.turnout.rules.ListFetcher;
 import dev.turnout.rules.RuleEngine;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +104,7 @@ final class Generation {
       Dialer dialer =
           new Dialer(
               dnsParts.assembly.dialing(),
-              ownRange(base.plan()),
+              Ipv6Parts.ownRange(base.plan()),
               base.local(), // DIRECT reaches this host only where a rule names it
               config.tun().routingMark(),
               config.proxies().interfaceName(),
@@ -265,10 +262,5 @@ final class Generation {
       handler.ipv6Pool(base.pool6());
     }
     return handler.build();
-  }
-
-  /** Turnout's own range: never dialed, and trusted as a DNS client (hijacked queries). */
-  static Predicate<InetAddress> ownRange(AddressPlan plan) {
-    return Ipv6Parts.ownRange(plan);
   }
 }
