@@ -17,8 +17,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
 programs="turnout nginx wrk iperf3"
 rounds=${ROUNDS:-3}
-tests=${TESTS:-"tp cps tp6 cps6"}  # tp: iperf3 throughput, cps: new connections per second;
-                                     # tp6, cps6: the same over IPv6
+tests=${TESTS:-"tp cps tp6 cps6 lat udp"} # tp: iperf3 throughput, cps: new connections per
+  # second; tp6, cps6: the same over IPv6; lat: latency of keep-alive requests (wrk, one
+  # connection, p50 and p99); udp: UDP throughput (iperf3 -u, 1400-byte datagrams, as fast as the
+  # sender can: what arrives counts)
 secs=${SECONDS_PER_TEST:-5}
 name="tntb$$"
 dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
@@ -67,6 +69,18 @@ iperf() { # TARGET [IPERF3 OPTIONS...] -> Gbit/s
   ip netns exec "$client" iperf3 -c "$@" -t "$secs" -J 2>/dev/null \
     | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
+udp() { # TARGET -> Gbit/s received
+  ip netns exec "$client" iperf3 -u -c "$1" -l 1400 -b 0 -t "$secs" -J 2>/dev/null \
+    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+latency() { # URL NAME: one keep-alive connection, one request at a time; appends p50 and p99
+  # (microseconds) to $dir/lat50-NAME and $dir/lat99-NAME
+  ip netns exec "$client" wrk -t1 -c1 -d"${secs}s" --latency "$1" 2>/dev/null | awk \
+    -v f50="$dir/lat50-$2" -v f99="$dir/lat99-$2" '
+    $1 == "50%" || $1 == "99%" { v = $2; f = 1
+      if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000; else if (v ~ /s$/) f = 1000000
+      sub(/[a-z]+$/, "", v); printf "%.1f\n", v * f >> ($1 == "50%" ? f50 : f99) }'
+}
 conns() { # URL -> requests/s with a new connection per request
   ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' "$1" 2>/dev/null \
     | awk '/Requests\/sec/ {printf "%.0f\n", $2}'
@@ -83,6 +97,9 @@ for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
   ip netns exec "$client" iperf3 -4 -c bulk.example.test -t "$secs" >/dev/null 2>&1 || true
   ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
     http://www.example.test/index.html >/dev/null 2>&1 || true
+  if [[ " $tests " == *" udp "* ]]; then
+    ip netns exec "$client" iperf3 -u -c bulk.example.test -l 1400 -b 0 -t "$secs" >/dev/null 2>&1 || true
+  fi
   if [[ " $tests " == *" tp6 "* || " $tests " == *" cps6 "* ]]; then
     ip netns exec "$client" iperf3 -6 -c bulk6.example.test -p 5202 -t "$secs" >/dev/null 2>&1 || true
     ip netns exec "$client" wrk -t2 -c64 -d"${secs}s" -H 'Connection: close' \
@@ -90,7 +107,7 @@ for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
   fi
 done
 
-for f in tp cps tp6 cps6; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
+for f in tp cps tp6 cps6 lat50 lat99 udp; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
 : > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
@@ -110,6 +127,14 @@ for r in $(seq 1 "$rounds"); do
     measured "IPv6 new connections, direct" "$dir/cps6-direct" conns "http://[2001:db8:113::10]/index.html"
     measured "IPv6 new connections, turnout" "$dir/cps6-turnout" conns "http://[$fake6]/index.html"
   fi
+  if [[ " $tests " == *" lat "* ]]; then
+    latency http://203.0.113.10/index.html direct
+    latency http://www.example.test/index.html turnout
+  fi
+  if [[ " $tests " == *" udp "* ]]; then
+    measured "UDP throughput, direct" "$dir/udp-direct" udp 203.0.113.10
+    measured "UDP throughput, turnout" "$dir/udp-turnout" udp bulk.example.test
+  fi
 done
 
 row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
@@ -126,6 +151,14 @@ printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
 [ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
 [ -s "$dir/tp6-direct" ] && row "IPv6 TCP single stream, iperf3 -6" "Gbit/s" "$dir/tp6-direct" "$dir/tp6-turnout"
 [ -s "$dir/cps6-direct" ] && row "IPv6 new connections, wrk" "req/s" "$dir/cps6-direct" "$dir/cps6-turnout"
+[ -s "$dir/udp-direct" ] && row "UDP, iperf3 -u -l 1400, received" "Gbit/s" "$dir/udp-direct" "$dir/udp-turnout"
+if [ -s "$dir/lat50-direct" ]; then
+  for p in 50 99; do
+    base=$(median < "$dir/lat$p-direct"); tun=$(median < "$dir/lat$p-turnout")
+    printf '%-34s %12s %12s %8s\n' "keep-alive latency p$p (us)" "$base" "$tun" \
+      "+$(python3 -c "print('%.0f' % ($tun - $base))")us"
+  done
+fi
 echo
 echo "CPU per program in the last round (% of one core; $(nproc) cores in all):"
 sed 's/^/  /' "$dir/cpu"
