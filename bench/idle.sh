@@ -29,35 +29,18 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
 n=${N:-8000}
 rounds=${ROUNDS:-5}
-name="tnti$$"
-dir=$(mktemp -d /tmp/turnout-bench-idle.XXXXXX)
-client="$name-c"
-net="$name-n"
-turnout_pid=""
 holder_pid=""
 server_pid=""
-
-stop_turnout() {
-  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
-  turnout_pid=""
-}
 release() {
   [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null && wait "$holder_pid" 2>/dev/null || true
   holder_pid=""
 }
-cleanup() {
+bench_cleanup_more() {
   release
-  stop_turnout
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
-  rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
-
-jar=${JAR:-$here/launcher/target/turnout.jar}
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
-"$here/sandbox/sandbox.sh" up "$name" "$dir"
-ip netns exec "$client" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535"
+bench_sandbox tnti
+many_ports "$client"
 
 # The server: accepts, answers the first byte, then holds the connection until the client closes.
 cat > "$dir/server.py" <<'PY'
@@ -114,18 +97,6 @@ rules:
   - MATCH,DIRECT
 CONF
 
-start_turnout() {
-  ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary \
-    -XX:+UseParallelGC -Xss512k -jar "$jar" \
-    run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
-  turnout_pid=$!
-  for _ in $(seq 1 100); do
-    ip netns exec "$client" dig +short +time=1 +tries=1 @198.18.0.1 www.example.test 2>/dev/null \
-      | grep -q '^198\.18\.' && return 0
-    sleep 0.2
-  done
-  echo "Turnout did not start:"; cat "$dir/turnout.log"; exit 1
-}
 hold() { # COUNT -> the client's own RSS growth, KiB; the connections stay held until release
   ip netns exec "$client" python3 "$dir/holder.py" "$1" > "$dir/holder.out" 2>&1 &
   holder_pid=$!
@@ -156,7 +127,7 @@ heap_kib() { # after a full GC
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$dir/rss"; : > "$dir/heap"; : > "$dir/native"; : > "$dir/client"
 for r in $(seq 1 "$rounds"); do
-  start_turnout
+  start_turnout "$dir/config.yaml" -XX:NativeMemoryTracking=summary
   hold "$n" > /dev/null; release; sleep 2 # the same N: eden pages touched while opening count once
   heap0=$(heap_kib); rss0=$(rss_kib)
   jcmd "$turnout_pid" VM.native_memory baseline > /dev/null

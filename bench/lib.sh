@@ -35,3 +35,52 @@ measured() { # LABEL FILE COMMAND... : runs the command, appends its figure, and
   return 0
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# bench_sandbox TAG: this run's own hosts (sandbox/sandbox.sh up). Sets name, dir (scratch), client
+# and net (the namespaces), jar (JAR, else the launcher's, built if missing); on exit, ^C or
+# SIGTERM it calls bench_cleanup_more if the script defines it, stops Turnout, takes the hosts
+# down and removes dir, whatever state the run ended in.
+bench_sandbox() {
+  name="$1$$"
+  dir=$(mktemp -d "/tmp/turnout-bench-$1.XXXXXX")
+  client="$name-c"
+  net="$name-n"
+  turnout_pid=""
+  trap bench_cleanup EXIT INT TERM
+  jar=${JAR:-$here/launcher/target/turnout.jar}
+  [ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
+  "$here/sandbox/sandbox.sh" up "$name" "$dir"
+}
+bench_cleanup() {
+  if declare -F bench_cleanup_more > /dev/null; then bench_cleanup_more || true; fi
+  stop_turnout
+  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
+  rm -rf "$dir"
+}
+# many_ports NAMESPACE...: the whole port range and TIME_WAIT reuse, for clients that open tens of
+# thousands of connections in a few seconds.
+many_ports() {
+  for ns in "$@"; do
+    ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+  done
+}
+# start_turnout CONFIG [JVM OPTION...]: Turnout in the client namespace with the JVM options
+# ./turnout uses (and TURNOUT_JAVA_OPTS), log in $dir/turnout.log; returns once it is ready.
+start_turnout() {
+  local config=$1; shift
+  ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} "$@" -XX:+UseParallelGC -Xss512k \
+    -jar "$jar" run -c "$config" > "$dir/turnout.log" 2>&1 &
+  turnout_pid=$!
+  for _ in $(seq 1 150); do
+    grep -q "Turnout ready" "$dir/turnout.log" 2> /dev/null && return 0
+    kill -0 "$turnout_pid" 2> /dev/null || break
+    sleep 0.2
+  done
+  echo "Turnout did not start:" >&2; cat "$dir/turnout.log" >&2; exit 1
+}
+stop_turnout() {
+  if [ -n "$turnout_pid" ]; then
+    kill "$turnout_pid" 2> /dev/null && wait "$turnout_pid" 2> /dev/null || true
+  fi
+  turnout_pid=""
+}

@@ -17,23 +17,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 programs="turnout ss-redir ss-server v2ray iperf3"
 rounds=${ROUNDS:-5}
 secs=${SECONDS_PER_TEST:-5}
-name="tntp$$"
-dir=$(mktemp -d /tmp/turnout-bench-proto.XXXXXX)
-client="$name-c"
-net="$name-n"
-turnout_pid=""
 uuid=b831381d-6324-4d53-ad4f-8cda48b30811
-
-cleanup() {
-  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
-  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-jar=${JAR:-$here/launcher/target/turnout.jar}
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
-"$here/sandbox/sandbox.sh" up "$name" "$dir"
+bench_sandbox tntp
 ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
 
 # The servers.
@@ -101,10 +86,7 @@ rules:
   - DOMAIN,real.example.test,vless
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
-  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
-turnout_pid=$!
-for _ in $(seq 1 150); do grep -q "Turnout ready" "$dir/turnout.log" 2>/dev/null && break; sleep 0.2; done
+start_turnout "$dir/config.yaml"
 
 iperf() { # TARGET [LENGTH] -> Gbit/s (0 when the run failed, so a broken path shows as 0, not as a gap)
   # LENGTH (-n) instead of a duration for VMess: its 16-bit chunk count allows < 512 MiB per

@@ -17,22 +17,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 programs="turnout nginx wrk"
 rounds=${ROUNDS:-3}
 secs=${SECONDS_PER_TEST:-5}
-name="tntp$$"
-dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
-client="$name-c"
-turnout_pid=""
-
-cleanup() {
-  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
-  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-jar=${JAR:-$here/launcher/target/turnout.jar}
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
-"$here/sandbox/sandbox.sh" up "$name" "$dir"
-ip netns exec "$client" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+bench_sandbox tntx
+many_ports "$client"
 
 cat > "$dir/config.yaml" <<CONF
 log-level: ${LOG_LEVEL:-info}
@@ -45,14 +31,7 @@ tun:
 rules:
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
-  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
-turnout_pid=$!
-for _ in $(seq 1 100); do
-  ip netns exec "$client" curl -sf -o /dev/null -x http://127.0.0.1:7890 \
-    http://www.example.test/1k.bin 2>/dev/null && break
-  sleep 0.2
-done
+start_turnout "$dir/config.yaml"
 # wrk connects to the proxy and asks it for the absolute URI.
 cat > "$dir/proxy.lua" <<'LUA'
 wrk.path = "http://www.example.test/1k.bin"

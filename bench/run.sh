@@ -22,25 +22,8 @@ tests=${TESTS:-"tp cps tp6 cps6 lat udp"} # tp: iperf3 throughput, cps: new conn
   # connection, p50 and p99); udp: UDP throughput (iperf3 -u, 1400-byte datagrams, as fast as the
   # sender can: what arrives counts)
 secs=${SECONDS_PER_TEST:-5}
-name="tntb$$"
-dir=$(mktemp -d /tmp/turnout-bench.XXXXXX)
-client="$name-c"
-net="$name-n"
-turnout_pid=""
-
-cleanup() {
-  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
-  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-jar=${JAR:-$here/launcher/target/turnout.jar}
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
-"$here/sandbox/sandbox.sh" up "$name" "$dir"
-for ns in "$client" "$net"; do
-  ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
-done
+bench_sandbox tntb
+many_ports "$client" "$net"
 ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
 ip netns exec "$net" iperf3 -s -B 2001:db8:113::10 -p 5202 -D --pidfile "$dir/iperf3-6.pid"
 
@@ -56,14 +39,7 @@ ${FAST_PATH:+  fast-path: $FAST_PATH}
 rules:
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
-  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
-turnout_pid=$!
-for _ in $(seq 1 100); do
-  ip netns exec "$client" dig +short +time=1 +tries=1 @198.18.0.1 bulk.example.test 2>/dev/null \
-    | grep -q '^198\.18\.' && break
-  sleep 0.2
-done
+start_turnout "$dir/config.yaml"
 
 iperf() { # TARGET [IPERF3 OPTIONS...] -> Gbit/s
   ip netns exec "$client" iperf3 -c "$@" -t "$secs" -J 2>/dev/null \

@@ -13,26 +13,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 programs="turnout redsocks danted nginx wrk iperf3"
 rounds=${ROUNDS:-3}
 secs=${SECONDS_PER_TEST:-5}
-name="tnts$$"
-dir=$(mktemp -d /tmp/turnout-bench-socks.XXXXXX)
-client="$name-c"
-net="$name-n"
-turnout_pid=""
-
-cleanup() {
-  [ -n "$turnout_pid" ] && kill "$turnout_pid" 2>/dev/null && wait "$turnout_pid" 2>/dev/null || true
-  "$here/sandbox/sandbox.sh" down "$name" "$dir" || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-jar=${JAR:-$here/launcher/target/turnout.jar}
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
-"$here/sandbox/sandbox.sh" up "$name" "$dir"
+bench_sandbox tnts
 "$here/sandbox/sandbox.sh" socks "$name" "$dir"
-for ns in "$client" "$net"; do
-  ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
-done
+many_ports "$client" "$net"
 ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
 # dante logs every connection by default in sandbox.sh; keep the disk out of the measurement
 sed -i 's/ log: connect//' "$dir/danted.conf"
@@ -60,10 +43,7 @@ rules:
   - DOMAIN-SUFFIX,example.test,dante
   - MATCH,DIRECT
 CONF
-ip netns exec "$client" java ${TURNOUT_JAVA_OPTS:-} -XX:+UseParallelGC -jar "$jar" \
-  run -c "$dir/config.yaml" > "$dir/turnout.log" 2>&1 &
-turnout_pid=$!
-for _ in $(seq 1 150); do grep -q "Turnout ready" "$dir/turnout.log" 2>/dev/null && break; sleep 0.2; done
+start_turnout "$dir/config.yaml"
 
 iperf() { # TARGET -> Gbit/s
   ip netns exec "$client" iperf3 -c "$1" -t "$secs" -J 2>/dev/null \
