@@ -23,6 +23,11 @@ class CommandLineTest {
     return file;
   }
 
+  /** A config of {@code lines} after two lines naming an upstream: line 3 is the first given. */
+  private Path withDns(String... lines) throws Exception {
+    return config("dns:\n  nameserver: [192.0.2.1]\n" + String.join("\n", lines) + "\n");
+  }
+
   @Test
   void checkAcceptsTheExampleConfig() {
     Cli.Run run = run("check", "-c", "../config.yaml.example");
@@ -48,16 +53,11 @@ class CommandLineTest {
   @Test
   void checkPrintsEveryProblemWithFileAndLine() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "rules:",
-                "  - DOMAIN-SUFFIX,example.com,Nowhere",
-                "  - IP-CIDR,300.0.0.0/8,DIRECT",
-                "  - MATCH,DIRECT",
-                ""));
+        withDns(
+            "rules:",
+            "  - DOMAIN-SUFFIX,example.com,Nowhere",
+            "  - IP-CIDR,300.0.0.0/8,DIRECT",
+            "  - MATCH,DIRECT");
     Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())
@@ -70,24 +70,19 @@ class CommandLineTest {
   @Test
   void aBadProxyEntryNamesFileLineProxyAndField() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "proxies:",
-                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
-                "  - name: hk1",
-                "    type: ss",
-                "    server: 192.0.2.10",
-                "    port: 8388",
-                "    cipher: rc5-mdx",
-                "    password: x",
-                "proxy-groups:",
-                "  - {name: Proxy, type: select, proxies: [ok, missing]}",
-                "rules:",
-                "  - MATCH,Proxy",
-                ""));
+        withDns(
+            "proxies:",
+            "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
+            "  - name: hk1",
+            "    type: ss",
+            "    server: 192.0.2.10",
+            "    port: 8388",
+            "    cipher: rc5-mdx",
+            "    password: x",
+            "proxy-groups:",
+            "  - {name: Proxy, type: select, proxies: [ok, missing]}",
+            "rules:",
+            "  - MATCH,Proxy");
     Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err())
@@ -162,16 +157,11 @@ class CommandLineTest {
   @Test
   void aFileWithOnlyWarningsPassesAndShowsThem() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "proxies:",
-                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080, colour: blue}",
-                "rules:",
-                "  - MATCH,ok",
-                ""));
+        withDns(
+            "proxies:",
+            "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080, colour: blue}",
+            "rules:",
+            "  - MATCH,ok");
     Cli.Run run = run("check", "-c", file.toString());
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.err()).contains(file + ":4: warning: proxies: ").contains("0 errors, 1 warning");
@@ -181,20 +171,15 @@ class CommandLineTest {
   @Test
   void rulesMayNameProxiesAndGroups() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "proxies:",
-                "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
-                "proxy-groups:",
-                "  - {name: Proxy, type: select, proxies: [ok, DIRECT]}",
-                "rules:",
-                "  - DOMAIN-SUFFIX,example.com,Proxy",
-                "  - DOMAIN-SUFFIX,example.org,ok",
-                "  - MATCH,GLOBAL",
-                ""));
+        withDns(
+            "proxies:",
+            "  - {name: ok, type: socks5, server: 192.0.2.9, port: 1080}",
+            "proxy-groups:",
+            "  - {name: Proxy, type: select, proxies: [ok, DIRECT]}",
+            "rules:",
+            "  - DOMAIN-SUFFIX,example.com,Proxy",
+            "  - DOMAIN-SUFFIX,example.org,ok",
+            "  - MATCH,GLOBAL");
     Cli.Run run = run("explain", "-c", file.toString(), "--no-resolve", "www.example.com");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).contains("policy:  Proxy");
@@ -203,17 +188,12 @@ class CommandLineTest {
   @Test
   void explainNamesRuleSourceAndPolicy() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "rules:",
-                "  - DOMAIN-SUFFIX,example.com,REJECT",
-                "  - IP-CIDR,10.0.0.0/8,DIRECT,no-resolve",
-                "  - DST-PORT,22,REJECT",
-                "  - MATCH,DIRECT",
-                ""));
+        withDns(
+            "rules:",
+            "  - DOMAIN-SUFFIX,example.com,REJECT",
+            "  - IP-CIDR,10.0.0.0/8,DIRECT,no-resolve",
+            "  - DST-PORT,22,REJECT",
+            "  - MATCH,DIRECT");
     Cli.Run byName = run("explain", "-c", file.toString(), "www.Example.com.");
     assertThat(byName.exit()).isZero();
     assertThat(byName.out())
@@ -229,18 +209,13 @@ class CommandLineTest {
   @Test
   void explainAssumesACapturedFlowUnlessToldTheInboundOrOwner() throws Exception {
     Path file =
-        config(
-            String.join(
-                "\n",
-                "dns:",
-                "  nameserver: [192.0.2.1]",
-                "rules:",
-                "  - PROCESS-NAME-REGEX,^fire,REJECT",
-                "  - UID,1000-1999,REJECT-DROP",
-                "  - AND,((IN-TYPE,socks),(IN-USER,alice)),REJECT",
-                "  - IN-NAME,DEFAULT-TUN,DIRECT",
-                "  - MATCH,REJECT",
-                ""));
+        withDns(
+            "rules:",
+            "  - PROCESS-NAME-REGEX,^fire,REJECT",
+            "  - UID,1000-1999,REJECT-DROP",
+            "  - AND,((IN-TYPE,socks),(IN-USER,alice)),REJECT",
+            "  - IN-NAME,DEFAULT-TUN,DIRECT",
+            "  - MATCH,REJECT");
     String f = file.toString();
     assertThat(run("explain", "-c", f, "--no-resolve", "a.test").out())
         .contains("rule:    IN-NAME,DEFAULT-TUN");

@@ -2,6 +2,7 @@ package dev.turnout.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.config.YamlMapping;
 import dev.turnout.outbound.config.OutboundConfig;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
@@ -21,7 +22,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -222,222 +222,84 @@ class ProxiesIT {
     ns.awaitTcp(10086);
   }
 
-  private static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
-  }
-
+  /** The proxies and groups under test, as a subscription would write them. */
   private static OutboundConfig.Result load() {
-    String s = Netns.SERVER;
-    List<Map<String, Object>> proxies = new ArrayList<>();
-    proxies.add(map("name", "dante", "type", "socks5", "server", s, "port", 1080, "udp", true));
+    List<String> proxies = new ArrayList<>(); // "%s" stands for the server's address
+    proxies.add("proxies:");
+    proxies.add("  - {name: dante, type: socks5, server: %s, port: 1080, udp: true}");
     proxies.add(
-        map(
-            "name",
-            "dante-auth",
-            "type",
-            "socks5",
-            "server",
-            s,
-            "port",
-            1081,
-            "username",
-            "tobtest",
-            "password",
-            "tob-pass"));
+        "  - {name: dante-auth, type: socks5, server: %s, port: 1081, username: tobtest,"
+            + " password: tob-pass}");
     proxies.add(
-        map(
-            "name",
-            "dante-badauth",
-            "type",
-            "socks5",
-            "server",
-            s,
-            "port",
-            1081,
-            "username",
-            "tobtest",
-            "password",
-            "wrong"));
+        "  - {name: dante-badauth, type: socks5, server: %s, port: 1081, username: tobtest,"
+            + " password: wrong}");
     proxies.add(
-        map(
-            "name",
-            "tiny",
-            "type",
-            "http",
-            "server",
-            s,
-            "port",
-            3128,
-            "username",
-            "tuser",
-            "password",
-            "tpass"));
-    proxies.add(map("name", "tiny-noauth", "type", "http", "server", s, "port", 3128));
+        "  - {name: tiny, type: http, server: %s, port: 3128, username: tuser, password: tpass}");
+    proxies.add("  - {name: tiny-noauth, type: http, server: %s, port: 3128}");
     for (int i = 0; i < CIPHERS.size(); i++) {
+      String cipher = CIPHERS.get(i);
       proxies.add(
-          map(
-              "name",
-              "ss-" + CIPHERS.get(i),
-              "type",
-              "ss",
-              "server",
-              s,
-              "port",
-              8381 + i,
-              "cipher",
-              CIPHERS.get(i),
-              "password",
-              "sspw",
-              "udp",
-              true));
+          "  - {name: ss-"
+              + cipher
+              + ", type: ss, server: %s, port: "
+              + (8381 + i)
+              + ", cipher: "
+              + cipher
+              + ", password: sspw, udp: true}");
     }
     for (String[] p : PLUGINS) {
-      Map<String, Object> opts =
+      String opts =
           p[1].equals("obfs-server")
-              ? map("mode", p[2].substring("obfs=".length()), "host", "www.example.test")
+              ? "{mode: " + p[2].substring("obfs=".length()) + ", host: www.example.test}"
               : p[0].equals("v2ray-ws")
-                  ? map("mode", "websocket", "path", "/")
-                  : map(
-                      "mode",
-                      "websocket",
-                      "tls",
-                      true,
-                      "host",
-                      "proxy.test",
-                      "skip-cert-verify",
-                      true);
+                  ? "{mode: websocket, path: /}"
+                  : "{mode: websocket, tls: true, host: proxy.test, skip-cert-verify: true}";
+      String plugin = p[1].equals("obfs-server") ? "obfs" : "v2ray-plugin";
       proxies.add(
-          map(
-              "name",
-              "ss-" + p[0],
-              "type",
-              "ss",
-              "server",
-              s,
-              "port",
-              Integer.parseInt(p[3]),
-              "cipher",
-              "aes-256-gcm",
-              "password",
-              "sspw",
-              "plugin",
-              p[1].equals("obfs-server") ? "obfs" : "v2ray-plugin",
-              "plugin-opts",
-              opts));
+          "  - {name: ss-"
+              + p[0]
+              + ", type: ss, server: %s, port: "
+              + p[3]
+              + ", cipher: aes-256-gcm, password: sspw, plugin: "
+              + plugin
+              + ", plugin-opts: "
+              + opts
+              + "}");
     }
     proxies.add(
-        map(
-            "name",
-            "ss-v2ray-ws-mux",
-            "type",
-            "ss",
-            "server",
-            s,
-            "port",
-            8393,
-            "cipher",
-            "aes-256-gcm",
-            "password",
-            "sspw",
-            "plugin",
-            "v2ray-plugin",
-            "plugin-opts",
-            map("mode", "websocket", "mux", true)));
+        "  - {name: ss-v2ray-ws-mux, type: ss, server: %s, port: 8393, cipher: aes-256-gcm,"
+            + " password: sspw, plugin: v2ray-plugin, plugin-opts: {mode: websocket, mux: true}}");
     proxies.add(
-        map(
-            "name",
-            "trojan",
-            "type",
-            "trojan",
-            "server",
-            s,
-            "port",
-            4443,
-            "password",
-            "tjpw",
-            "sni",
-            "trojan.test",
-            "skip-cert-verify",
-            true,
-            "udp",
-            true));
+        "  - {name: trojan, type: trojan, server: %s, port: 4443, password: tjpw,"
+            + " sni: trojan.test, skip-cert-verify: true, udp: true}");
     proxies.add(
-        map(
-            "name",
-            "trojan-verify",
-            "type",
-            "trojan",
-            "server",
-            s,
-            "port",
-            4443,
-            "password",
-            "tjpw",
-            "sni",
-            "trojan.test"));
+        "  - {name: trojan-verify, type: trojan, server: %s, port: 4443, password: tjpw,"
+            + " sni: trojan.test}");
     proxies.add(
-        map(
-            "name", "vmess", "type", "vmess", "server", s, "port", 10086, "uuid", UUID_TEXT,
-            "alterId", 0, "cipher", "auto"));
+        "  - {name: vmess, type: vmess, server: %s, port: 10086, uuid: "
+            + UUID_TEXT
+            + ", alterId: 0, cipher: auto}");
     proxies.add(
-        map(
-            "name",
-            "vmess-chacha",
-            "type",
-            "vmess",
-            "server",
-            s,
-            "port",
-            10086,
-            "uuid",
-            UUID_TEXT,
-            "alterId",
-            0,
-            "cipher",
-            "chacha20-poly1305"));
+        "  - {name: vmess-chacha, type: vmess, server: %s, port: 10086, uuid: "
+            + UUID_TEXT
+            + ", alterId: 0, cipher: chacha20-poly1305}");
     proxies.add(
-        map(
-            "name",
-            "trojan-via-dante",
-            "type",
-            "trojan",
-            "server",
-            s,
-            "port",
-            4443,
-            "password",
-            "tjpw",
-            "sni",
-            "trojan.test",
-            "skip-cert-verify",
-            true,
-            "dialer-proxy",
-            "dante"));
-    List<Map<String, Object>> groups =
-        List.of(
-            map("name", "dante-ss", "type", "relay", "proxies", List.of("dante", "ss-aes-256-gcm")),
-            map(
-                "name",
-                "ss-trojan",
-                "type",
-                "relay",
-                "proxies",
-                List.of("ss-aes-128-gcm", "trojan")),
-            map(
-                "name",
-                "three",
-                "type",
-                "relay",
-                "proxies",
-                List.of("dante", "ss-xchacha20-ietf-poly1305", "vmess")));
+        "  - {name: trojan-via-dante, type: trojan, server: %s, port: 4443, password: tjpw,"
+            + " sni: trojan.test, skip-cert-verify: true, dialer-proxy: dante}");
+    String[] proxyLines =
+        proxies.stream().map(l -> l.replace("%s", Netns.SERVER)).toArray(String[]::new);
+    List<YamlMapping> groups =
+        Entries.parse(
+            "proxy-groups",
+            "proxy-groups:",
+            "  - {name: dante-ss, type: relay, proxies: [dante, ss-aes-256-gcm]}",
+            "  - {name: ss-trojan, type: relay, proxies: [ss-aes-128-gcm, trojan]}",
+            "  - {name: three, type: relay,"
+                + " proxies: [dante, ss-xchacha20-ietf-poly1305, vmess]}");
     OutboundConfig.Result r =
         OutboundConfig.load(
-            Entries.of(proxies),
-            Entries.of(groups),
+            Entries.parse("proxies", proxyLines),
+            groups,
             new OutboundConfig.Environment(Channels.testNetDialer(), ns.dir, loops));
     // The one warning: skip-cert-verify on the trojan entry.
     assertThat(r.problems()).singleElement().asString().contains("skip-cert-verify is on");
