@@ -95,6 +95,18 @@ public final class SpliceRelay implements Closeable {
     return copy;
   }
 
+  /**
+   * How many times a direction found no pipe (out of file descriptors) and copied through user
+   * space instead; any thread.
+   */
+  public long copiedWithoutPipe() {
+    long sum = 0;
+    for (SpliceLoop loop : loops) {
+      sum += loop.withoutPipe();
+    }
+    return sum;
+  }
+
   /** Ends every spliced connection and stops the threads. */
   @Override
   public void close() {
