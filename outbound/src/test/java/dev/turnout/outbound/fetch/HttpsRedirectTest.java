@@ -11,20 +11,18 @@ import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.tls.Tls;
+import dev.turnout.testing.SelfSigned;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -60,9 +58,9 @@ class HttpsRedirectTest {
     plain.createContext("/up", exchange -> answer(exchange, 302, https("/ads.txt"), ""));
     plain.start();
 
-    KeyStore keys = selfSignedKeyStore();
+    KeyStore keys = SelfSigned.keyStore(dir, "127.0.0.1", "IP:127.0.0.1");
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, "changeit".toCharArray());
+    kmf.init(keys, SelfSigned.PASSWORD.toCharArray());
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(kmf.getKeyManagers(), null, null);
     secure = HttpsServer.create(loopback, 0);
@@ -135,60 +133,6 @@ class HttpsRedirectTest {
     exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
-    }
-  }
-
-  /** A key and self-signed certificate by openssl, in a PKCS#12 store (alias "server"). */
-  private KeyStore selfSignedKeyStore() throws Exception {
-    run(
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        file("key.pem"),
-        "-out",
-        file("cert.pem"));
-    run(
-        "openssl",
-        "pkcs12",
-        "-export",
-        "-name",
-        "server",
-        "-inkey",
-        file("key.pem"),
-        "-in",
-        file("cert.pem"),
-        "-out",
-        file("server.p12"),
-        "-passout",
-        "pass:changeit");
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
-      store.load(in, "changeit".toCharArray());
-    }
-    return store;
-  }
-
-  private String file(String name) {
-    return dir.resolve(name).toString();
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
     }
   }
 }
