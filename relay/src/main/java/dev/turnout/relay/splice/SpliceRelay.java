@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class SpliceRelay implements Closeable {
   private final SpliceLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
+  private final LongAdder refused = new LongAdder();
 
   private SpliceRelay(SpliceLoop[] loops) {
     this.loops = loops;
@@ -71,12 +73,18 @@ public final class SpliceRelay implements Closeable {
       boolean upstreamEnded,
       SpliceListener listener)
       throws IOException {
-    int client = duplicate(clientFd);
+    int client;
     int upstream;
     try {
-      upstream = duplicate(upstreamFd);
+      client = duplicate(clientFd);
+      try {
+        upstream = duplicate(upstreamFd);
+      } catch (IOException e) {
+        LibC.close(client);
+        throw e;
+      }
     } catch (IOException e) {
-      LibC.close(client);
+      refused.increment(); // out of descriptors, most likely
       throw e;
     }
     Direction up = new Direction(client, upstream, true, upHead, clientEnded, listener);
@@ -105,6 +113,11 @@ public final class SpliceRelay implements Closeable {
       sum += loop.withoutPipe();
     }
     return sum;
+  }
+
+  /** Connections not taken over because their descriptors could not be duplicated; any thread. */
+  public long refused() {
+    return refused.sum();
   }
 
   /** Ends every spliced connection and stops the threads. */

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,6 +134,37 @@ class SpliceDescriptorsTest {
     assertThat(closed.await(3, TimeUnit.SECONDS)).isTrue();
   }
 
+  @Test
+  void withoutDescriptorsToDuplicateNothingIsTakenOverAndItIsCounted() throws Exception {
+    Connected c = connect();
+    long before = descriptors(fd -> true);
+    List<Integer> fillers = new ArrayList<>();
+    IOException refused = null;
+    try {
+      for (int i = 0; i < 100_000; i++) {
+        int fd = LibC.open("/dev/null", LibC.O_CLOEXEC);
+        if (fd < 0) {
+          break;
+        }
+        fillers.add(fd);
+      }
+      LibC.close(fillers.remove(fillers.size() - 1)); // one duplicate, not two
+      try {
+        splice(relay, c, new CountDownLatch(1));
+      } catch (IOException e) {
+        refused = e;
+      }
+    } finally {
+      fillers.forEach(LibC::close);
+    }
+    assertThat(refused).hasMessageContaining("dup");
+    assertThat(relay.refused()).isEqualTo(1);
+    assertThat(descriptors(fd -> true)).as("the one duplicate made was closed").isEqualTo(before);
+    splice(relay, c, new CountDownLatch(1)); // with descriptors back, taken over
+    transfer(c.clientPeer(), c.upstreamPeer(), 1_000);
+    assertThat(relay.refused()).isEqualTo(1);
+  }
+
   /** Half-close passes in both ways, after which the relay lets go. */
   private static void halfClose(Socket[] pair) throws IOException {
     pair[0].shutdownOutput();
@@ -233,8 +265,12 @@ class SpliceDescriptorsTest {
   }
 
   private static long pipeDescriptors() throws IOException {
+    return descriptors(SpliceDescriptorsTest::isPipe);
+  }
+
+  private static long descriptors(Predicate<Path> which) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.filter(SpliceDescriptorsTest::isPipe).count();
+      return fds.filter(which).count();
     }
   }
 
