@@ -138,7 +138,7 @@ final class Direction {
         urgent = false; // if more urgent data waits, EPOLLPRI says so again
         long read = readIntoHead("read at the urgent mark");
         if (read > 0) {
-          moved += read; // now the head, written on the next turn
+          moved += read; // written already, or what is left now the head
         } else if (read == 0) {
           endOfInput = true;
         } else {
