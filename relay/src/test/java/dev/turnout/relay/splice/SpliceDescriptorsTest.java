@@ -97,8 +97,11 @@ class SpliceDescriptorsTest {
     }
     CountDownLatch closed = new CountDownLatch(3);
     List<Connected> connected = new ArrayList<>();
+    List<SpliceRelay.Sockets> duplicates = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      connected.add(connect());
+      Connected c = connect();
+      connected.add(c);
+      duplicates.add(relay.duplicate(fd(c.client()), fd(c.upstream())));
     }
     List<Socket[]> pairs = new ArrayList<>();
     List<Integer> fillers = new ArrayList<>();
@@ -110,10 +113,8 @@ class SpliceDescriptorsTest {
         }
         fillers.add(fd);
       }
-      for (Connected c : connected) { // room for the relay's two duplicates, none for a pipe
-        LibC.close(fillers.remove(fillers.size() - 1));
-        LibC.close(fillers.remove(fillers.size() - 1));
-        pairs.add(splice(relay, c, closed));
+      for (int i = 0; i < 3; i++) { // duplicated before: adopting takes no descriptor
+        pairs.add(splice(relay, duplicates.get(i), connected.get(i), closed));
       }
       for (Socket[] pair : pairs) { // pipe2 fails now: every byte goes through user space
         transfer(pair[0], pair[1], 1 << 20);
@@ -194,9 +195,17 @@ class SpliceDescriptorsTest {
 
   private Socket[] splice(SpliceRelay relay, Connected c, CountDownLatch closed)
       throws IOException {
+    return splice(relay, relay.duplicate(fd(c.client()), fd(c.upstream())), c, closed);
+  }
+
+  private static int fd(Channel channel) {
+    return ((EpollSocketChannel) channel).fd().intValue();
+  }
+
+  private Socket[] splice(
+      SpliceRelay relay, SpliceRelay.Sockets sockets, Connected c, CountDownLatch closed) {
     relay.adopt(
-        ((EpollSocketChannel) c.client()).fd().intValue(),
-        ((EpollSocketChannel) c.upstream()).fd().intValue(),
+        sockets,
         null,
         false,
         null,
