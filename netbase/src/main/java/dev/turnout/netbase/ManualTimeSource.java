@@ -36,6 +36,14 @@ public final class ManualTimeSource implements TimeSource {
     instant = instant.plus(duration);
   }
 
+  /**
+   * Sets the wall clock anywhere, backwards included, as NTP or an administrator may; monotonic
+   * time does not move.
+   */
+  public synchronized void setWall(Instant wall) {
+    instant = wall;
+  }
+
   /** Moves both readings forward to wall time {@code target} (never back). */
   public synchronized void advanceTo(Instant target) {
     advance(Duration.between(instant, target));

@@ -69,11 +69,13 @@ public final class MarkedSockets {
           Channel ch = registered.channel();
           if (!f.isSuccess()) {
             // Out of descriptors, say: the channel may never have been created or registered, and
-            // close() on an unregistered one throws, which left the promise pending for ever.
+            // close() on an unregistered one throws, which left the promise pending for ever. One
+            // never created (Netty's stand-in, never open) has nothing to close: closing it logs a
+            // warning and a stack trace, once per dial while descriptors are out.
             promise.tryFailure(f.cause());
             if (ch.isRegistered()) {
               ch.close();
-            } else {
+            } else if (ch.isOpen()) {
               ch.unsafe().closeForcibly();
             }
             return;

@@ -6,6 +6,7 @@ import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.socks.UdpAssociations;
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.relay.tcp.AcceptPause;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -74,6 +75,7 @@ public final class ProxyListener implements Closeable {
         .channel(EpollServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
+        .handler(new AcceptPause("proxy listener"))
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -54,9 +55,16 @@ public final class HttpFetcher {
   public record Response(byte[] body, String etag, String lastModified) {}
 
   private final EventLoopGroup loops;
+  private final Function<String, Tls> tls;
 
   public HttpFetcher(EventLoopGroup loops) {
+    this(loops, host -> new Tls(host, false));
+  }
+
+  /** With the TLS of each host given (tests pin their own server's certificate). */
+  HttpFetcher(EventLoopGroup loops, Function<String, Tls> tls) {
     this.loops = loops;
+    this.tls = tls;
   }
 
   /**
@@ -90,10 +98,16 @@ public final class HttpFetcher {
         String location = response.headers().get(HttpHeaderNames.LOCATION);
         if (status / 100 == 3 && location != null) {
           URI next = current.resolve(location);
-          if ("https".equalsIgnoreCase(current.getScheme())
-              && !"https".equalsIgnoreCase(next.getScheme())) {
+          if (weaker(current, next)) {
             throw new IOException(
-                "refusing a redirect from https to " + next + " (from " + url + ")");
+                "refusing a redirect from "
+                    + current
+                    + " to "
+                    + next
+                    + ": https to "
+                    + next.getScheme()
+                    + " would deliver the list unprotected"
+                    + (current.equals(url) ? "" : " (configured: " + url + ")"));
           }
           current = next;
           continue;
@@ -104,6 +118,11 @@ public final class HttpFetcher {
       }
     }
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+  }
+
+  /** A redirect away from https to anything else (http, or a scheme not fetched at all). */
+  private static boolean weaker(URI from, URI to) {
+    return "https".equalsIgnoreCase(from.getScheme()) && !"https".equalsIgnoreCase(to.getScheme());
   }
 
   private static boolean sameHost(URI a, URI b) {
@@ -134,7 +153,7 @@ public final class HttpFetcher {
       loop.execute(
           () -> {
             if (https) {
-              channel.pipeline().addLast(new Tls(host, false).newHandler(channel.alloc(), port));
+              channel.pipeline().addLast(tls.apply(host).newHandler(channel.alloc(), port));
             }
             channel
                 .pipeline()

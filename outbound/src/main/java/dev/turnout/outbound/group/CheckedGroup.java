@@ -54,7 +54,10 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
   private final Prober prober;
   private final TimeSource clock;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
-  private volatile Instant lastUsed = Instant.MIN;
+  // Monotonic: a wall clock set back or forward must not make a lazy group check while idle, or
+  // stop checking one in use.
+  private volatile long lastUsedNanos;
+  private volatile boolean used;
   private volatile Instant lastCheck;
   private volatile String fixed; // a member's name, or null
   private volatile SelectionStore store = new SelectionStore(null);
@@ -108,11 +111,19 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     if (check.url() == null) {
       return; // no url configured: every member counts as alive
     }
-    Instant now = clock.instant();
-    if (check.lazy() && lastCheck != null && lastUsed.isBefore(now.minus(check.interval()))) {
+    if (check.lazy() && lastCheck != null && !usedWithin(check.interval())) {
       return;
     }
     checkNow();
+  }
+
+  private boolean usedWithin(Duration interval) {
+    return used && clock.nanoTime() - lastUsedNanos <= interval.toNanos();
+  }
+
+  private void markUsed() {
+    lastUsedNanos = clock.nanoTime();
+    used = true;
   }
 
   /**
@@ -248,13 +259,13 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
 
   @Override
   public final Future<Channel> connect(Destination destination, EventLoop loop) {
-    lastUsed = clock.instant();
+    markUsed();
     return chosen(destination).connect(destination, loop);
   }
 
   @Override
   public final Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
-    lastUsed = clock.instant();
+    markUsed();
     return Groups.openUdp(chosen(null), name, loop, receiver);
   }
 }

@@ -77,15 +77,24 @@ public final class ProviderLoader {
     };
   }
 
-  /** True when an http provider has no copy of its URL, or one older than its interval. */
+  /**
+   * True when an http provider has no copy of its URL, or one older than its interval, or one
+   * fetched "in the future": after the wall clock was set back (NTP after a dead RTC battery, by
+   * hand), waiting for the interval to pass from then would stop refreshes for as long; the copy is
+   * refreshed now and the interval counted from the new time.
+   */
   public boolean stale(ProxyProviderSpec spec) {
     if (spec.type() != ProxyProviderSpec.Type.HTTP) {
       return false;
     }
     Optional<ProviderCache.Copy> copy = current(spec);
-    return copy.isEmpty()
-        || !spec.interval().isZero()
-            && !clock.instant().isBefore(copy.get().fetched().plus(spec.interval()));
+    if (copy.isEmpty()) {
+      return true;
+    }
+    Instant now = clock.instant();
+    Instant fetched = copy.get().fetched();
+    return !spec.interval().isZero()
+        && (!now.isBefore(fetched.plus(spec.interval())) || now.isBefore(fetched));
   }
 
   /**

@@ -9,7 +9,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,9 +57,11 @@ public final class Fakes {
   }
 
   /** Runs periodic tasks when the test advances the clock. */
+  /** Runs tasks at fixed rates on the clock's monotonic time, as Netty's event loops do. */
   public static final class Scheduler implements dev.turnout.outbound.group.Scheduler {
     final ManualTimeSource clock;
-    final List<Object[]> tasks = new ArrayList<>();
+    final List<long[]> tasks = new ArrayList<>(); // {interval, last run}, nanos
+    final List<Runnable> runs = new ArrayList<>();
 
     public Scheduler(ManualTimeSource clock) {
       this.clock = clock;
@@ -68,32 +69,37 @@ public final class Fakes {
 
     @Override
     public AutoCloseable every(Duration interval, Runnable task) {
-      Object[] t = {interval, task, clock.instant()};
+      long[] t = {interval.toNanos(), clock.nanoTime()};
       tasks.add(t);
+      runs.add(task);
       task.run();
-      return () -> tasks.remove(t);
+      return () -> {
+        int i = tasks.indexOf(t);
+        tasks.remove(i);
+        runs.remove(i);
+      };
     }
 
     void advance(Duration d) {
-      Instant end = clock.instant().plus(d);
+      long end = clock.nanoTime() + d.toNanos();
       while (true) {
-        Object[] next = null;
-        Instant due = null;
-        for (Object[] t : tasks) {
-          Instant at = ((Instant) t[2]).plus((Duration) t[0]);
-          if (!at.isAfter(end) && (due == null || at.isBefore(due))) {
-            next = t;
+        int next = -1;
+        long due = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+          long at = tasks.get(i)[1] + tasks.get(i)[0];
+          if (at - end <= 0 && (next < 0 || at - due < 0)) {
+            next = i;
             due = at;
           }
         }
-        if (next == null) {
+        if (next < 0) {
           break;
         }
-        clock.advanceTo(due);
-        next[2] = due;
-        ((Runnable) next[1]).run();
+        clock.advance(Duration.ofNanos(due - clock.nanoTime()));
+        tasks.get(next)[1] = due;
+        runs.get(next).run();
       }
-      clock.advanceTo(end);
+      clock.advance(Duration.ofNanos(end - clock.nanoTime()));
     }
   }
 }

@@ -112,6 +112,26 @@ class GroupsTest {
   }
 
   @Test
+  void wallClockJumpsNeitherStopNorHurryTheChecksOfALazyGroup() throws Exception {
+    UrlTestGroup g =
+        new UrlTestGroup(
+            "ut", new Members(List.of(a, b)), check(true), Duration.ZERO, prober, clock);
+    g.start(scheduler);
+    assertThat(prober.probed).hasSize(2);
+    g.connect(new Destination("x.test", null, 80), null);
+    clock.setWall(clock.instant().plus(Duration.ofDays(3)));
+    scheduler.advance(INTERVAL);
+    assertThat(prober.probed).as("set forward: used a minute ago, still checked").hasSize(4);
+
+    clock.setWall(clock.instant().minus(Duration.ofDays(30)));
+    scheduler.advance(INTERVAL.multipliedBy(3));
+    assertThat(prober.probed).as("set back: idle since, no longer checked").hasSize(4);
+    g.connect(new Destination("x.test", null, 80), null);
+    scheduler.advance(INTERVAL.multipliedBy(3));
+    assertThat(prober.probed).as("once a tick, not in a loop").hasSize(6);
+  }
+
+  @Test
   void consistentHashingKeepsADestinationOnOneMemberAndSpreadsMany() throws Exception {
     LoadBalanceGroup g =
         new LoadBalanceGroup(

@@ -112,6 +112,30 @@ class ProviderLoaderTest {
   }
 
   @Test
+  void aWallClockSetBackOrForwardNeitherStopsRefreshesNorRepeatsThem() throws Exception {
+    ProxyProviderSpec spec = http(ProxyFilter.ALL, Duration.ofHours(1));
+    next = new HttpFetcher.Response(YAML.getBytes(StandardCharsets.UTF_8), null, null);
+    loader().download(spec, fetch);
+    assertThat(loader().stale(spec)).isFalse();
+
+    clock.setWall(clock.instant().minus(Duration.ofDays(365)));
+    assertThat(loader().stale(spec)).as("set back a year: refreshed now, not in a year").isTrue();
+    loader().download(spec, fetch);
+    assertThat(loader().stale(spec)).as("once: the interval counts from the new time").isFalse();
+    clock.advance(Duration.ofMinutes(59));
+    assertThat(loader().stale(spec)).isFalse();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(loader().stale(spec)).isTrue();
+    loader().download(spec, fetch);
+
+    clock.setWall(clock.instant().plus(Duration.ofDays(3)));
+    assertThat(loader().stale(spec)).as("set forward: due at once").isTrue();
+    loader().download(spec, fetch);
+    assertThat(loader().stale(spec)).as("and then not before the interval").isFalse();
+    assertThat(asked).hasSize(4);
+  }
+
+  @Test
   void aFailedOrUnreadableDownloadLeavesTheCopyAsItWas() throws Exception {
     ProxyProviderSpec spec = http(ProxyFilter.ALL, Duration.ofHours(1));
     next = new HttpFetcher.Response(YAML.getBytes(StandardCharsets.UTF_8), null, null);

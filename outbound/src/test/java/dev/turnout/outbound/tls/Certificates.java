@@ -1,14 +1,14 @@
 package dev.turnout.outbound.tls;
 
+import dev.turnout.testing.SelfSigned;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
 
-/** Self-signed certificates for tests, made by {@code openssl} (the JDK has no public API). */
+/** Self-signed certificates for tests, made by {@code openssl} ({@link SelfSigned}). */
 final class Certificates {
   private Certificates() {}
 
@@ -16,30 +16,7 @@ final class Certificates {
   static X509Certificate selfSigned(String name, KeyPairGenerator unused) throws Exception {
     Path dir = Files.createTempDirectory("cert");
     try {
-      Process p =
-          new ProcessBuilder(
-                  "openssl",
-                  "req",
-                  "-x509",
-                  "-newkey",
-                  "ec",
-                  "-pkeyopt",
-                  "ec_paramgen_curve:prime256v1",
-                  "-nodes",
-                  "-days",
-                  "1",
-                  "-subj",
-                  "/CN=" + name,
-                  "-keyout",
-                  dir.resolve("key.pem").toString(),
-                  "-out",
-                  dir.resolve("cert.pem").toString())
-              .redirectErrorStream(true)
-              .start();
-      p.getInputStream().readAllBytes();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("openssl failed");
-      }
+      SelfSigned.write(dir, name, null);
       byte[] pem = Files.readAllBytes(dir.resolve("cert.pem"));
       return (X509Certificate)
           CertificateFactory.getInstance("X.509")

@@ -14,7 +14,11 @@ import java.nio.ByteBuffer;
  * never enter user space: splice(2) moves page references from the receive queue into the pipe and
  * from the pipe into the send queue. Backpressure is the pipe: while it holds bytes that {@code to}
  * cannot take, {@code from} is not read. End of input becomes a shutdown of {@code to}'s output
- * once the pipe is empty, so half-close passes through. Not thread-safe: one {@link SpliceLoop}.
+ * once the pipe is empty, so half-close passes through. The pipe is held only while bytes are on
+ * their way: once it is empty and the input says "try again" it goes back to the loop's {@link
+ * PipePool}, so an idle connection costs its two sockets and no more. Without a pipe (pipe2 failed:
+ * out of file descriptors) the bytes are copied through user space instead, and the next input
+ * tries for a pipe again. Not thread-safe: one {@link SpliceLoop}.
  *
  * <p>TCP urgent data needs a plain read: splice(2) stops at the urgent mark and never passes it (it
  * reports "try again", or end of input if a FIN follows), while read(2) skips the urgent byte as
@@ -101,6 +105,7 @@ final class Direction {
         return moved > 0;
       }
       if (endOfInput) {
+        releasePipe();
         if (!outputShut) {
           outputShut = true;
           if (LibC.shutdown(to, LibC.SHUT_WR) < 0) {
@@ -112,7 +117,18 @@ final class Direction {
       if (moved >= BUDGET) {
         return true; // level-triggered: the loop comes back for the rest
       }
-      ensurePipe();
+      if (!ensurePipe()) {
+        urgent = false; // read(2) skips the urgent byte anyway
+        long read = readIntoHead("read");
+        if (read > 0) {
+          moved += read;
+        } else if (read == 0) {
+          endOfInput = true;
+        } else {
+          return moved > 0;
+        }
+        continue;
+      }
       long n = LibC.splice(from, 0, pipeWrite, 0, PipePool.PIPE_SIZE, FLAGS);
       int errno = n < 0 ? Native.getLastError() : 0;
       if (n > 0) {
@@ -120,17 +136,19 @@ final class Direction {
         moved += n;
       } else if (urgent && (n == 0 || errno == EAGAIN)) {
         urgent = false; // if more urgent data waits, EPOLLPRI says so again
-        long read = readPastUrgentMark();
+        long read = readIntoHead("read at the urgent mark");
         if (read > 0) {
-          moved += read; // now the head, written on the next turn
+          moved += read; // written already, or what is left now the head
         } else if (read == 0) {
           endOfInput = true;
         } else {
+          releasePipe();
           return moved > 0;
         }
       } else if (n == 0) {
         endOfInput = true;
       } else if (errno == EAGAIN) {
+        releasePipe(); // empty: an idle connection holds its two sockets and nothing more
         return moved > 0;
       } else if (errno != EINTR) {
         throw failure(errno, "splice from the socket");
@@ -139,21 +157,27 @@ final class Direction {
   }
 
   /**
-   * One read(2) from {@code from} into a new head (the head and pipe are empty here): at the urgent
-   * mark the kernel skips the urgent byte. The bytes read, 0 at end of input, -1 if none yet.
+   * One read(2) from {@code from} into the loop's scratch buffer (the head and pipe are empty
+   * here), written to {@code to} at once; what {@code to} does not take becomes a head of its own.
+   * Used without a pipe, and at the urgent mark, where the kernel's read skips the urgent byte. The
+   * bytes read, 0 at end of input, -1 if none yet.
    */
-  private long readPastUrgentMark() throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16); // rare: no pooling
+  private long readIntoHead(String what) throws IOException {
+    ByteBuffer buffer = pipes.scratch();
     long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
     while (true) {
       long n = LibC.read(from, address, buffer.capacity());
       if (n >= 0) {
         if (n > 0) {
           head = buffer.limit((int) n);
+          if (!flush()) {
+            head =
+                ByteBuffer.allocateDirect(head.remaining()).put(head).flip(); // scratch is shared
+          }
         }
         return n;
       }
-      if (!retryable(Native.getLastError(), "read at the urgent mark")) {
+      if (!retryable(Native.getLastError(), what)) {
         return -1;
       }
     }
@@ -209,11 +233,23 @@ final class Direction {
     throw failure(errno, what);
   }
 
-  private void ensurePipe() throws IOException {
+  /** True once this direction has a pipe; false if none can be made now (out of descriptors). */
+  private boolean ensurePipe() {
     if (pipe == null) {
       pipe = pipes.take();
+      if (pipe == null) {
+        return false;
+      }
       pipeRead = pipe[0];
       pipeWrite = pipe[1];
+    }
+    return true;
+  }
+
+  /** Gives the pipe, empty here, back to the loop's pool until more data comes in. */
+  private void releasePipe() {
+    if (pipe != null && inPipe == 0) {
+      close();
     }
   }
 

@@ -66,6 +66,11 @@ final class SpliceLoop implements Closeable {
     thread.start();
   }
 
+  /** How many times a direction found no pipe and copied through user space; any thread. */
+  long withoutPipe() {
+    return pipes.withoutPipe();
+  }
+
   /** Takes over a pair from any thread. */
   void add(SplicedPair pair) {
     synchronized (lifecycle) {

@@ -18,20 +18,24 @@ import java.net.InetSocketAddress;
  */
 public final class RelayServer implements Closeable {
   private final Channel listener;
+  private final AcceptPause acceptPause;
 
-  private RelayServer(Channel listener) {
+  private RelayServer(Channel listener, AcceptPause acceptPause) {
     this.listener = listener;
+    this.acceptPause = acceptPause;
   }
 
   public static RelayServer start(
       InetSocketAddress listen, EventLoopGroup group, Origins origins, TcpRelay relay)
       throws InterruptedException {
+    AcceptPause acceptPause = new AcceptPause("relay listener");
     Channel listener =
         new ServerBootstrap()
             .group(group)
             .channel(EpollServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
+            .handler(acceptPause)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -45,7 +49,12 @@ public final class RelayServer implements Closeable {
             .bind(listen)
             .sync()
             .channel();
-    return new RelayServer(listener);
+    return new RelayServer(listener, acceptPause);
+  }
+
+  /** Accepts that failed (out of file descriptors); any thread. */
+  public long acceptFailures() {
+    return acceptPause.failures();
   }
 
   /** The bound address (useful when started on port 0). */

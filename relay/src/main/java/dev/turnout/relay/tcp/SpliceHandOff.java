@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves a dialed connection from Netty's event loop to the {@link SpliceRelay} when both sides are
- * plain sockets. Both channels are first deregistered, so Netty reads nothing more; what it had
- * already read (the client's bytes while dialing, a proxy's bytes right after its handshake) goes
- * first, then the relay splices. The channels stay open, owned by Netty, until the relay is done
- * with them: then they are closed as usual, which releases the NAT session and logs the traffic.
+ * plain sockets. The sockets are duplicated first, while Netty surely owns them: without
+ * descriptors for that (EMFILE) the connection stays with Netty, which needs none. Then both
+ * channels are deregistered, so Netty reads nothing more; what it had already read (the client's
+ * bytes while dialing, a proxy's bytes right after its handshake) goes first, then the relay
+ * splices. The channels stay open, owned by Netty, until the relay is done with them: then they are
+ * closed as usual, which releases the NAT session and logs the traffic.
  */
 final class SpliceHandOff {
   private static final Logger log = LoggerFactory.getLogger(SpliceHandOff.class);
@@ -39,12 +41,34 @@ final class SpliceHandOff {
   }
 
   /**
-   * Starts the hand-over. The caller keeps catching what the client sends in {@code early} and
-   * {@code clientEnded} until both channels are deregistered; then those are read (and the buffers
-   * released) on the channels' event loop, and {@code caught} tells the caller to stop catching.
+   * Duplicates the pair's sockets for the relay, on their event loop; null (logged at most once a
+   * second) if that fails: then Netty keeps relaying the pair.
+   */
+  static SpliceRelay.Sockets duplicate(SpliceRelay relay, Channel inbound, Channel upstream) {
+    try {
+      return relay.duplicate(
+          ((EpollSocketChannel) inbound).fd().intValue(),
+          ((EpollSocketChannel) upstream).fd().intValue());
+    } catch (IOException e) {
+      if (FAILURES.allow()) {
+        log.warn(
+            "not spliced, relayed through user space: {} ({} more not logged)",
+            e.toString(),
+            FAILURES.takeSuppressed());
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Starts the hand-over of the pair whose duplicates are {@code sockets}. The caller keeps
+   * catching what the client sends in {@code early} and {@code clientEnded} until both channels are
+   * deregistered; then those are read (and the buffers released) on the channels' event loop, and
+   * {@code caught} tells the caller to stop catching.
    */
   static void start(
       SpliceRelay relay,
+      SpliceRelay.Sockets sockets,
       Channel inbound,
       Channel upstream,
       List<Object> early,
@@ -60,38 +84,43 @@ final class SpliceHandOff {
                 b -> {
                   ByteBuffer upHead = drain(early);
                   boolean ended = clientEnded.ended();
+                  HeldInbound.Held held;
+                  ByteBuffer downHead;
                   try {
                     caught.run();
                     // Deregistration runs after the rest of the loop's batch, which may have closed
-                    // a channel (a reset): its descriptor number may already be someone else's.
-                    // Here, on the loop, nothing else can close them until adopt has duplicated.
+                    // a channel (a reset): the duplicates still hold its socket, but the connection
+                    // is over.
                     if (!a.isSuccess()
                         || !b.isSuccess()
                         || !inbound.isOpen()
                         || !upstream.isOpen()) {
+                      sockets.close();
                       closer.closeBoth();
                       return;
                     }
-                    HeldInbound.Held held = HeldInbound.takeFrom(upstream);
-                    ByteBuffer downHead = drain(List.copyOf(held.bytes()));
-                    closer.spliced(
-                        relay.adopt(
-                            ((EpollSocketChannel) inbound).fd().intValue(),
-                            ((EpollSocketChannel) upstream).fd().intValue(),
-                            upHead,
-                            ended,
-                            downHead,
-                            held.inputShutdown(),
-                            listener(connection, closer)));
-                  } catch (IOException | RuntimeException e) {
+                    held = HeldInbound.takeFrom(upstream);
+                    downHead = drain(List.copyOf(held.bytes()));
+                  } catch (RuntimeException e) {
                     if (FAILURES.allow()) {
                       log.warn(
-                          "splice hand-over failed: {} ({} more not logged)",
-                          e.toString(),
-                          FAILURES.takeSuppressed());
+                          "splice hand-over failed ({} more not logged)",
+                          FAILURES.takeSuppressed(),
+                          e);
                     }
+                    sockets.close();
                     closer.closeBoth();
+                    return;
                   }
+                  // From here the relay owns the duplicates.
+                  closer.spliced(
+                      relay.adopt(
+                          sockets,
+                          upHead,
+                          ended,
+                          downHead,
+                          held.inputShutdown(),
+                          listener(connection, closer)));
                 }));
   }
 

@@ -3,6 +3,7 @@ package dev.turnout.relay.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.LibC;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Inbound;
@@ -23,6 +24,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,6 +73,7 @@ class SpliceHandOffTest {
         () -> {
           SpliceHandOff.start(
               relay,
+              SpliceHandOff.duplicate(relay, inbound, upstream),
               inbound,
               upstream,
               new ArrayList<>(),
@@ -110,6 +113,43 @@ class SpliceHandOffTest {
       assertThatThrownBy(() -> reusedPeer.getInputStream().read())
           .isInstanceOf(SocketTimeoutException.class); // nobody relayed it back or closed it
       assertThat(reused.isClosed()).isFalse();
+    }
+  }
+
+  /**
+   * Out of descriptors, the pair cannot be duplicated for the relay: nothing is counted as taken
+   * over, nothing leaks, and both channels stay as they were, for Netty to relay.
+   */
+  @Test
+  void withoutDescriptorsToDuplicateThePairStaysWithNetty() throws Exception {
+    EventLoop loop = loops.next();
+    Channel inbound = connect(loop);
+    Channel upstream = connect(loop);
+    try (Socket inboundPeer = servers.accept();
+        Socket upstreamPeer = servers.accept()) {
+      SpliceHandOff.eligible(inbound, upstream); // loads the class before the limit
+      List<Integer> fillers = new ArrayList<>();
+      SpliceRelay.Sockets sockets;
+      try {
+        for (int i = 0; i < 100_000; i++) {
+          int fd = LibC.open("/dev/null", LibC.O_CLOEXEC);
+          if (fd < 0) {
+            break;
+          }
+          fillers.add(fd);
+        }
+        LibC.close(fillers.remove(fillers.size() - 1)); // room for one duplicate, not two
+        sockets = SpliceHandOff.duplicate(relay, inbound, upstream);
+      } finally {
+        fillers.forEach(LibC::close);
+      }
+      assertThat(sockets).isNull();
+      assertThat(relay.refused()).isEqualTo(1);
+      assertThat(inbound.isRegistered() && inbound.isOpen()).isTrue();
+      assertThat(upstream.isRegistered() && upstream.isOpen()).isTrue();
+    } finally {
+      inbound.close().sync();
+      upstream.close().sync();
     }
   }
 
