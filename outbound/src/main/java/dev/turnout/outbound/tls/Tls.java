@@ -11,13 +11,17 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.util.List;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 
 /**
  * TLS towards a proxy server: the JDK's provider and trust store, the server name sent (SNI) and
  * checked against the certificate. {@code skip-cert-verify} trusts any certificate; a {@code
  * fingerprint} (SHA-256 of a certificate, as mihomo pins) replaces the trust store and name check
  * by that pin. Thread-safe: one per proxy, a new handler per connection.
+ *
+ * <p>The name check is set on the context, not per engine: Netty 4.2 turns it on for every client
+ * engine, and the JDK ignores a null algorithm in {@code SSLEngine.setSSLParameters}, so it can
+ * only be left off from the start. An IP literal as server name is never sent as SNI (RFC 6066);
+ * checked, it must be in the certificate's IP subject alternative names.
  */
 public final class Tls {
   /** How a proxy's server certificate is checked and what the hello offers. */
@@ -30,7 +34,6 @@ public final class Tls {
 
   private final SslContext context;
   private final String serverName;
-  private final boolean checkName;
 
   public Tls(String serverName, boolean skipCertVerify, String... alpn) {
     this(new Options(serverName, skipCertVerify, List.of(alpn), null));
@@ -38,9 +41,10 @@ public final class Tls {
 
   public Tls(Options options) {
     this.serverName = options.serverName();
-    this.checkName = !options.skipCertVerify() && options.fingerprint() == null;
+    boolean checkName = !options.skipCertVerify() && options.fingerprint() == null;
     try {
-      SslContextBuilder b = SslContextBuilder.forClient();
+      SslContextBuilder b =
+          SslContextBuilder.forClient().endpointIdentificationAlgorithm(checkName ? "HTTPS" : null);
       if (options.fingerprint() != null) {
         b.trustManager(new CertificatePin(options.fingerprint()));
       } else if (options.skipCertVerify()) {
@@ -66,10 +70,6 @@ public final class Tls {
   }
 
   public SslHandler newHandler(ByteBufAllocator alloc, int port) {
-    SslHandler handler = context.newHandler(alloc, serverName, port);
-    SSLParameters params = handler.engine().getSSLParameters();
-    params.setEndpointIdentificationAlgorithm(checkName ? "HTTPS" : null);
-    handler.engine().setSSLParameters(params);
-    return handler;
+    return context.newHandler(alloc, serverName, port);
   }
 }
