@@ -52,8 +52,8 @@ public final class DnsServer implements Closeable {
   /**
    * Each UDP read takes up to {@value #UDP_BATCH} datagrams in one recvmmsg(2), into slots of the
    * largest UDP payload there is (65,527 bytes, over IPv6), so no query is ever cut short: an
-   * oversized one is seen whole, as with one recvmsg(2) per datagram. The 1 MiB this takes per read
-   * is pooled and back as soon as the batch has been answered (the handler keeps no datagram).
+   * oversized one is seen whole, as with one recvmsg(2) per datagram. The 1 MiB buffer a read takes
+   * goes back to Netty's allocator once the batch is answered (the handler keeps no datagram).
    */
   static final int UDP_SLOT = 65_527;
 
