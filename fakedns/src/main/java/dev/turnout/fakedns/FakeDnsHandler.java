@@ -60,7 +60,7 @@ import org.xbill.DNS.Type;
  */
 public final class FakeDnsHandler {
   private static final Logger log = LoggerFactory.getLogger(FakeDnsHandler.class);
-  private static final int FAKE_TTL = 1;
+  static final int FAKE_TTL = 1;
   static final int HOSTS_TTL = 10;
   static final int EDNS_PAYLOAD = 1232;
   private static final int BADVERS = 16;
@@ -232,6 +232,49 @@ public final class FakeDnsHandler {
     if (type == Type.PTR) {
       return reverse(query, qname);
     }
+    Fake fake = fake(name, type, client);
+    if (fake == null) {
+      return null;
+    }
+    Message r = reply(query, fake.rcode());
+    if (fake.address() != null) {
+      r.addRecord(
+          type == Type.A
+              ? new ARecord(qname, DClass.IN, FAKE_TTL, fake.address())
+              : new AAAARecord(qname, DClass.IN, FAKE_TTL, fake.address()),
+          Section.ANSWER);
+    }
+    return r;
+  }
+
+  /**
+   * A fake answer: NOERROR with {@code address} or with no record (AAAA without a v6 pool, HTTPS,
+   * SVCB), or SERVFAIL (pool exhausted, quota refused) without one.
+   */
+  record Fake(int rcode, InetAddress address) {}
+
+  /**
+   * For {@link QueryProcessor}'s wire fast path: the answer {@link #handle} gives an opcode-QUERY,
+   * class-IN query with one question of {@code type} (A, AAAA, HTTPS or SVCB) for the host name
+   * {@code name} (as {@code Name.toString(true)} prints it) from {@code client}, with the same
+   * counters and pool effects; null when {@link #handle} must answer it (a {@code hosts:} entry, a
+   * name that is not faked).
+   */
+  Fake fastAnswer(String name, int type, InetAddress client) {
+    try {
+      if ((type == Type.A || type == Type.AAAA) && !hosts.isEmpty() && hosts.lookup(name) != null) {
+        return null;
+      }
+      return fake(name, type, client);
+    } catch (RuntimeException e) { // as handle() does
+      errors.increment();
+      log.warn("internal error answering a query; sending SERVFAIL", e);
+      return new Fake(Rcode.SERVFAIL, null);
+    }
+  }
+
+  /** The fake answer for {@code name}, or null when it is not faked or {@code type} never is. */
+  private Fake fake(String name, int type, InetAddress client) {
     if (type != Type.A && type != Type.AAAA && type != Type.HTTPS && type != Type.SVCB) {
       return null;
     }
@@ -239,7 +282,6 @@ public final class FakeDnsHandler {
       return null;
     }
     fakeAnswers.increment();
-    Message r = reply(query, Rcode.NOERROR);
     if (type == Type.A || (type == Type.AAAA && pool6 != null)) {
       Budget budget = new Budget(client == null ? null : quota, client, name);
       Optional<InetAddress> address = (type == Type.A ? pool : pool6).tryAddressFor(name, budget);
@@ -247,15 +289,11 @@ public final class FakeDnsHandler {
         if (!budget.refused) { // the quota counts its own refusals
           exhausted.increment();
         }
-        return reply(query, Rcode.SERVFAIL);
+        return new Fake(Rcode.SERVFAIL, null);
       }
-      r.addRecord(
-          type == Type.A
-              ? new ARecord(qname, DClass.IN, FAKE_TTL, address.get())
-              : new AAAARecord(qname, DClass.IN, FAKE_TTL, address.get()),
-          Section.ANSWER);
+      return new Fake(Rcode.NOERROR, address.get());
     }
-    return r; // AAAA without a v6 pool, HTTPS, SVCB: empty NOERROR
+    return new Fake(Rcode.NOERROR, null); // AAAA without a v6 pool, HTTPS, SVCB: empty
   }
 
   private Message reverse(Message query, Name qname) {

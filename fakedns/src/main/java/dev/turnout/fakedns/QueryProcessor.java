@@ -1,5 +1,7 @@
 package dev.turnout.fakedns;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.util.EnumSet;
 import java.util.Set;
@@ -93,6 +95,34 @@ final class QueryProcessor {
                 return null;
               }
             });
+  }
+
+  /**
+   * Answers {@code query} straight from its bytes when it is a fake-IP question {@link
+   * FakeAnswerCodec} reads; null when it is not, and {@link #process} must answer it. Either way
+   * the answer is the same bytes. Counted like {@link #process}. {@code query} is only read (the
+   * caller still owns it); the caller owns the returned buffer.
+   */
+  ByteBuf answerFast(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+    int end = FakeAnswerCodec.questionEnd(query);
+    if (end == FakeAnswerCodec.NOT_FAST) {
+      return null;
+    }
+    FakeDnsHandler.Fake fake =
+        handler.fastAnswer(
+            FakeAnswerCodec.name(query, end), FakeAnswerCodec.type(query, end), client);
+    if (fake == null) {
+      return null;
+    }
+    queries.increment();
+    return FakeAnswerCodec.answer(
+        alloc,
+        query,
+        end,
+        fake.rcode(),
+        fake.address(),
+        FakeDnsHandler.FAKE_TTL,
+        FakeDnsHandler.EDNS_PAYLOAD);
   }
 
   private static int udpLimit(Message query) {

@@ -20,9 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -295,6 +297,53 @@ class DnsServerTest {
     assertThat(client(false).send(query("still.alive.", Type.A)).getRcode())
         .isEqualTo(Rcode.NOERROR);
     assertThat(server.stats().malformed()).isEqualTo(2);
+  }
+
+  /**
+   * Datagrams are read in batches into fixed slots: a query of any size must still arrive whole.
+   */
+  @Test
+  void aQueryOfTheLargestUdpSizeIsReadWhole() throws Exception {
+    startServer(first);
+    Message q = query("www.example.com.", Type.A);
+    int padding = 65_507 - 12 - 21 - 11 - 4; // header, question, OPT, option header: max IPv4 UDP
+    q.addRecord(
+        new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(12, new byte[padding]))),
+        Section.ADDITIONAL);
+    byte[] wire = q.toWire();
+    assertThat(wire).hasSize(65_507);
+    Message answer = new Message(exchangeUdp(wire));
+    assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(answer.getOPT()).isNotNull();
+    assertThat(server.stats().malformed()).isZero();
+  }
+
+  /** A burst of queries from one socket, read and answered in batches: every one answered once. */
+  @Test
+  void aBurstOfQueriesIsAnsweredInFull() throws Exception {
+    startServer(first);
+    int count = 200;
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+      s.setReceiveBufferSize(1 << 20);
+      s.setSoTimeout(5000);
+      for (int i = 0; i < count; i++) {
+        Message q = query("burst" + i + ".example.", i % 2 == 0 ? Type.A : Type.AAAA);
+        q.getHeader().setID(i);
+        byte[] wire = q.toWire();
+        s.send(new DatagramPacket(wire, wire.length, server.localAddress()));
+      }
+      java.util.BitSet seen = new java.util.BitSet(count);
+      for (int i = 0; i < count; i++) {
+        DatagramPacket p = new DatagramPacket(new byte[512], 512);
+        s.receive(p);
+        Message answer = new Message(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        seen.set(answer.getHeader().getID());
+      }
+      assertThat(seen.cardinality()).isEqualTo(count);
+    }
+    assertThat(server.stats().fakeAnswers()).isEqualTo(count);
   }
 
   @Test
