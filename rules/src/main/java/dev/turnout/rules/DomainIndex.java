@@ -36,7 +36,8 @@ import java.util.Arrays;
  *       costs one more uncached read per hit, on which the read of the record waits.)
  * </ul>
  *
- * Build with {@link #add}, then {@link #freeze}; immutable afterwards.
+ * Build with {@link #add}, then {@link #freeze}; immutable afterwards, and safe to share between
+ * threads once published safely (as a final field or through a volatile).
  */
 final class DomainIndex {
   private static final int MODES = DomainMode.values().length;
@@ -46,9 +47,12 @@ final class DomainIndex {
   private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
   private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
   private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
+  private static final int MAX_LENGTH = 255; // the record header holds the length in 8 bits
 
-  // added until freeze: pattern i is names[i] in mode modes[i] with key keys[i]
-  private String[] names = new String[16];
+  // added until freeze: pattern i is chars[ends[i - 1]..ends[i]) (from 0 for i = 0), in mode
+  // modesAdded[i] with key keysAdded[i]. Names are copied in as bytes: no object per pattern.
+  private byte[] chars = new byte[256];
+  private int[] ends = new int[16];
   private byte[] modesAdded = new byte[16];
   private long[] keysAdded = new long[16];
   private int added;
@@ -63,26 +67,80 @@ final class DomainIndex {
   private long[] records = new long[0];
   private int size;
 
+  /**
+   * Adds {@code domain} in {@code mode} with {@code key}.
+   *
+   * @throws IllegalArgumentException if it is not ASCII of 1 to 255 characters
+   */
   void add(String domain, DomainMode mode, long key) {
-    if (domain.isEmpty() || domain.length() > 255 || !RuleParser.isAscii(domain)) {
+    int n = domain.length();
+    if (n == 0 || n > MAX_LENGTH || !RuleParser.isAscii(domain)) {
       throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
     }
-    if (added == names.length) {
-      names = Arrays.copyOf(names, added * 2);
-      modesAdded = Arrays.copyOf(modesAdded, added * 2);
-      keysAdded = Arrays.copyOf(keysAdded, added * 2);
+    int from = room(n);
+    for (int i = 0; i < n; i++) {
+      chars[from + i] = (byte) domain.charAt(i);
     }
-    names[added] = domain;
+    added(from + n, mode, key);
+  }
+
+  /**
+   * Adds the domain written in ASCII bytes {@code src[from..to)}, in {@code mode} with {@code key}.
+   *
+   * @throws IllegalArgumentException if it is not ASCII of 1 to 255 characters
+   */
+  void add(byte[] src, int from, int to, DomainMode mode, long key) {
+    int n = to - from;
+    if (n <= 0 || n > MAX_LENGTH) {
+      throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
+    }
+    for (int i = from; i < to; i++) {
+      if (src[i] < 0) {
+        throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
+      }
+    }
+    int at = room(n);
+    System.arraycopy(src, from, chars, at, n);
+    added(at + n, mode, key);
+  }
+
+  /** Where the next pattern's {@code n} characters go, after making room for them. */
+  private int room(int n) {
+    if (frozen) {
+      throw new IllegalStateException("frozen");
+    }
+    int from = added == 0 ? 0 : ends[added - 1];
+    if (from + n > chars.length) {
+      chars = Arrays.copyOf(chars, Math.max(from + n, chars.length * 2));
+    }
+    if (added == ends.length) {
+      grow(added * 2);
+    }
+    return from;
+  }
+
+  private void added(int end, DomainMode mode, long key) {
+    ends[added] = end;
     modesAdded[added] = (byte) mode.ordinal();
     keysAdded[added++] = key;
   }
 
-  /** Makes room for {@code n} patterns in all, so that adding them does not grow the arrays. */
-  void expect(int n) {
-    if (!frozen && n > names.length) {
-      names = Arrays.copyOf(names, n);
-      modesAdded = Arrays.copyOf(modesAdded, n);
-      keysAdded = Arrays.copyOf(keysAdded, n);
+  private void grow(int n) {
+    ends = Arrays.copyOf(ends, n);
+    modesAdded = Arrays.copyOf(modesAdded, n);
+    keysAdded = Arrays.copyOf(keysAdded, n);
+  }
+
+  /**
+   * Makes room for {@code n} patterns in all, of {@code chars} characters in all, so that adding
+   * them does not grow the arrays.
+   */
+  void expect(int n, long chars) {
+    if (!frozen && n > ends.length) {
+      grow(n);
+    }
+    if (!frozen && chars > this.chars.length && chars < Integer.MAX_VALUE) {
+      this.chars = Arrays.copyOf(this.chars, (int) chars);
     }
   }
 
@@ -101,20 +159,21 @@ final class DomainIndex {
    * that it is cached by then.
    */
   DomainIndex freeze(Object[] answers) {
+    if (frozen) {
+      throw new IllegalStateException("frozen");
+    }
     this.answers = answers == null ? new Object[] {NO_ANSWERS} : answers;
     Distinct d = distinct();
     size = d.count;
-    names = null;
-    modesAdded = null;
-    keysAdded = null;
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
     int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
     bucketMask = count - 1;
+    long[] keys = new long[MODES]; // one pattern's smallest key per mode
     int[] next = new int[count + 1]; // the records' lengths per bucket, then where each goes
-    for (int i = 0; i < size; i++) {
-      next[bucket(d.hashes[i]) + 1] += recordLength(d.names[i].length(), modes(d.keys, i));
+    for (int p = 0; p < size; p++) {
+      next[bucket(d.hashes[p]) + 1] += recordLength(length(d.first[p]), modes(d, p));
     }
     for (int b = 0; b < count; b++) {
       next[b + 1] += next[b];
@@ -124,88 +183,129 @@ final class DomainIndex {
       buckets[b] = next[b];
     }
     records = new long[next[count]];
-    for (int i = 0; i < size; i++) {
-      long m = d.hashes[i];
+    for (int p = 0; p < size; p++) {
+      long m = d.hashes[p];
       int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
+      keys(d, p, keys);
       if (next[b] == (int) buckets[b] && answers != null) { // the bucket's first record
         long first = Compiled.NONE;
-        for (int k = 0; k < MODES; k++) {
-          first = Math.min(first, d.keys[i * MODES + k]);
+        for (long k : keys) {
+          first = Math.min(first, k);
         }
         buckets[b] |= (long) (int) first << 32;
       }
-      next[b] = write(next[b], d.names[i], d.keys, i, m);
+      next[b] = write(next[b], d.first[p], keys, m);
     }
+    chars = null;
+    ends = null;
+    modesAdded = null;
+    keysAdded = null;
     frozen = true;
     return this;
   }
 
   /**
-   * The added patterns without repeats: pattern i is names[i] with mixed hash hashes[i] and, per
-   * mode k, the smallest key added for it in keys[i * MODES + k] (or NONE).
+   * The added patterns without repeats: distinct pattern p has mixed hash hashes[p] and was first
+   * added as pattern first[p]; the patterns added with the same name follow it in the chain through
+   * repeats (each its next one's index, -1 at the end).
    */
-  private record Distinct(int count, String[] names, long[] hashes, long[] keys) {}
+  private record Distinct(int count, long[] hashes, int[] first, int[] repeats) {}
 
   /** Merges repeated names through an open-addressing table of their hashes. */
   private Distinct distinct() {
-    int[] slots = new int[2 * Integer.highestOneBit(Math.max(1, added)) * 2]; // pattern + 1; 0 free
+    int[] slots = new int[2 * Integer.highestOneBit(Math.max(1, 2 * added - 1))]; // p + 1; 0 free
     int mask = slots.length - 1;
-    String[] outNames = new String[added];
     long[] hashes = new long[added];
-    long[] keys = new long[added * MODES];
-    Arrays.fill(keys, Compiled.NONE);
+    int[] first = new int[added];
+    int[] last = new int[added]; // the chain's last pattern, where the next repeat is linked
+    int[] repeats = new int[added];
     int n = 0;
     for (int i = 0; i < added; i++) {
-      String name = names[i];
-      long m = hash(name);
+      long m = hash(i);
+      repeats[i] = -1;
       int slot = (int) (m >>> 32) & mask;
-      int at;
       while (true) {
-        at = slots[slot] - 1;
-        if (at < 0) {
-          at = n++;
-          slots[slot] = at + 1;
-          outNames[at] = name;
-          hashes[at] = m;
+        int p = slots[slot] - 1;
+        if (p < 0) {
+          slots[slot] = n + 1;
+          hashes[n] = m;
+          first[n] = i;
+          last[n++] = i;
           break;
         }
-        if (hashes[at] == m && outNames[at].equals(name)) {
+        if (hashes[p] == m && sameName(first[p], i)) {
+          repeats[last[p]] = i;
+          last[p] = i;
           break;
         }
         slot = (slot + 1) & mask;
       }
-      int k = at * MODES + modesAdded[i];
-      keys[k] = Math.min(keys[k], keysAdded[i]);
     }
-    return new Distinct(n, outNames, hashes, keys);
+    return new Distinct(n, hashes, first, repeats);
+  }
+
+  /** Distinct pattern {@code p}'s smallest key per mode, NONE for modes it is not written in. */
+  private void keys(Distinct d, int p, long[] out) {
+    Arrays.fill(out, Compiled.NONE);
+    for (int i = d.first[p]; i >= 0; i = d.repeats[i]) {
+      out[modesAdded[i]] = Math.min(out[modesAdded[i]], keysAdded[i]);
+    }
+  }
+
+  /** The modes distinct pattern {@code p} is written in, a bit per mode. */
+  private int modes(Distinct d, int p) {
+    int modes = 0;
+    for (int i = d.first[p]; i >= 0; i = d.repeats[i]) {
+      modes |= 1 << modesAdded[i];
+    }
+    return modes;
+  }
+
+  private int start(int i) {
+    return i == 0 ? 0 : ends[i - 1];
+  }
+
+  private int length(int i) {
+    return ends[i] - start(i);
+  }
+
+  /** The mixed hash of added pattern {@code i}, as {@link #hash(CharSequence)} computes it. */
+  private long hash(int i) {
+    long h = 0;
+    for (int j = ends[i] - 1; j >= start(i); j--) {
+      h = step(h, (char) chars[j]);
+    }
+    return mix(h);
+  }
+
+  private boolean sameName(int a, int b) {
+    return Arrays.equals(chars, start(a), ends[a], chars, start(b), ends[b]);
   }
 
   /**
-   * Writes the record of {@code d}, pattern {@code p}, at {@code r}; returns the offset after it.
+   * Writes the record of the pattern added as {@code i}, with its smallest key per mode {@code
+   * keys}, at {@code r}; returns the offset after it.
    */
-  private int write(int r, String d, long[] keys, int p, long m) {
-    int modes = modes(keys, p);
-    records[r++] = (m & FINGERPRINT) | (long) modes << 8 | d.length();
-    for (int k = 0; k < MODES; k++) {
-      if (keys[p * MODES + k] != Compiled.NONE) {
-        records[r++] = keys[p * MODES + k];
-      }
-    }
-    for (int i = 0; i < d.length(); i++) {
-      records[r + i / 8] |= (long) d.charAt(i) << (8 * (i % 8));
-    }
-    return r + (d.length() + 7) / 8;
-  }
-
-  private static int modes(long[] keys, int p) {
+  private int write(int r, int i, long[] keys, long m) {
+    int len = length(i);
     int modes = 0;
     for (int k = 0; k < MODES; k++) {
-      if (keys[p * MODES + k] != Compiled.NONE) {
+      if (keys[k] != Compiled.NONE) {
         modes |= 1 << k;
       }
     }
-    return modes;
+    records[r++] = (m & FINGERPRINT) | (long) modes << 8 | len;
+    for (int k = 0; k < MODES; k++) {
+      if (keys[k] != Compiled.NONE) {
+        records[r++] = keys[k];
+      }
+    }
+    int from = start(i);
+    for (int j = 0; j < len; j++) {
+      records[r + j / 8] |= (long) chars[from + j] << (8 * (j % 8));
+    }
+    return r + (len + 7) / 8;
   }
 
   private static int recordLength(int chars, int modes) {

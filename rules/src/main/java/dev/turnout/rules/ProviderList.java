@@ -6,6 +6,7 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
+import dev.turnout.rules.Matchers.Domain;
 import dev.turnout.rules.RuleException.Problem;
 import dev.turnout.rules.RuleParser.BadRule;
 import java.io.IOException;
@@ -111,7 +112,7 @@ final class ProviderList {
     private final ProviderSpec spec;
     private final RuleParser parser;
     private final String file;
-    private final List<Rule> entries = new ArrayList<>();
+    private final ProviderEntries.Builder entries;
     private final List<Problem> skipped = new ArrayList<>();
     private Rule.Origin origin; // the entries' origin, shared while their file is the same
     private int count;
@@ -121,6 +122,12 @@ final class ProviderList {
       this.spec = spec;
       this.parser = parser;
       this.file = file;
+      this.origin = new Rule.Origin("provider " + spec.name(), file);
+      this.entries = new ProviderEntries.Builder(origin, classical());
+    }
+
+    private boolean classical() {
+      return spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
     }
 
     @Override
@@ -130,7 +137,7 @@ final class ProviderList {
 
     void add(String text, String file, int line) {
       count++;
-      if (origin == null || !Objects.equals(origin.file(), file)) {
+      if (!Objects.equals(origin.file(), file)) {
         origin = new Rule.Origin("provider " + spec.name(), file);
       }
       try {
@@ -140,8 +147,13 @@ final class ProviderList {
               case IPCIDR -> RuleParser.parseCidrEntry(text);
               case CLASSICAL -> parser.parseEntry(text);
             };
-        boolean classical = spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
-        entries.add(new Rule(m, text, classical, origin, count, line));
+        if (m instanceof Domain d
+            && origin == entries.origin()
+            && Rule.rewrites(m, classical(), text)) {
+          entries.domain(d.domain(), d.mode(), count, line); // packed: most of a list
+        } else {
+          entries.add(new Rule(m, text, classical(), origin, count, line));
+        }
       } catch (BadRule e) {
         if (++bad <= MAX_SHOWN) {
           String subject = "provider " + spec.name() + ": entry " + count;
@@ -152,7 +164,7 @@ final class ProviderList {
 
     Parsed finish(List<Problem> problems) {
       List<Problem> warnings = new ArrayList<>();
-      if (bad > 0 && entries.isEmpty()) {
+      if (bad > 0 && entries.size() == 0) {
         problems.addAll(skipped.subList(0, Math.min(skipped.size(), 5)));
         problems.add(
             new Problem(
@@ -179,7 +191,7 @@ final class ProviderList {
                     + " entries skipped"
                     + (bad > MAX_SHOWN ? " (the first " + MAX_SHOWN + " are listed)" : "")));
       }
-      return new Parsed(entries, problems, warnings);
+      return new Parsed(entries.build(), problems, warnings);
     }
   }
 

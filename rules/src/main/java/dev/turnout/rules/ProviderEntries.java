@@ -1,0 +1,182 @@
+package dev.turnout.rules;
+
+import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.DomainMode;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.RandomAccess;
+
+/**
+ * A rule provider's entries, in list order, as an immutable {@link List} of {@link Rule}s, most of
+ * them packed: a domain entry written as its matcher writes it ({@code +.a.com}, {@code
+ * DOMAIN-SUFFIX,a.com}: nearly every entry of a real list) keeps only its domain's ASCII bytes in
+ * one shared array, its mode, its entry number and its line, about 25 bytes instead of the 130 or
+ * so of a {@link Rule}, its matcher and its string. {@link #get} makes such an entry's Rule when
+ * asked (an equal one each time, not the same); every other entry is kept as its Rule.
+ *
+ * <p>The rules compiler reads the packed domains straight from the bytes ({@link #packed}, {@link
+ * #mode}, {@link #nameFrom}, {@link #nameTo}, {@link #names}), so that a list of 100,000s of
+ * domains costs no object per entry at any point after parsing. Thread-safe once built.
+ */
+final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
+  /** Beyond this, the names' bytes would not fit one array: later entries are kept as Rules. */
+  static final int MAX_NAME_BYTES = Integer.MAX_VALUE - 16;
+
+  private static final DomainMode[] MODES = DomainMode.values();
+  private static final byte NOT_PACKED = -1;
+
+  private final Rule.Origin origin; // of every packed entry
+  private final boolean classical; // the kind of list the packed entries are written in
+  private final int size;
+  private final byte[] names; // packed entry i's domain: names[nameFrom(i)..nameTo(i))
+  private final int[] ends; // entry i's name ends at ends[i], starts at ends[i - 1] (0 for i = 0)
+  private final byte[] modes; // a DomainMode's ordinal, or NOT_PACKED
+  private final int[] numbers; // the entry's number in its list
+  private final int[] lines; // its line, 0 if none
+  private final int[] others; // the entries that are not packed, ascending ...
+  private final Rule[] otherRules; // ... and their Rules
+
+  private ProviderEntries(Builder b) {
+    origin = b.origin;
+    classical = b.classical;
+    size = b.size;
+    names = Arrays.copyOf(b.names, b.size == 0 ? 0 : b.ends[b.size - 1]);
+    ends = Arrays.copyOf(b.ends, b.size);
+    modes = Arrays.copyOf(b.modes, b.size);
+    numbers = Arrays.copyOf(b.numbers, b.size);
+    lines = Arrays.copyOf(b.lines, b.size);
+    others = Arrays.copyOf(b.others, b.otherCount);
+    otherRules = Arrays.copyOf(b.otherRules, b.otherCount);
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public Rule get(int i) {
+    if (i < 0 || i >= size) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    if (modes[i] == NOT_PACKED) {
+      return otherRules[Arrays.binarySearch(others, i)];
+    }
+    String domain =
+        new String(names, nameFrom(i), nameTo(i) - nameFrom(i), StandardCharsets.ISO_8859_1);
+    Domain m = new Domain(domain, MODES[modes[i]]);
+    return Rule.entry(m, classical, origin, numbers[i], lines[i]);
+  }
+
+  /** True if entry {@code i} is a packed domain; otherwise {@link #get} returns its Rule. */
+  boolean packed(int i) {
+    return modes[i] != NOT_PACKED;
+  }
+
+  /** A packed entry's mode. */
+  DomainMode mode(int i) {
+    return MODES[modes[i]];
+  }
+
+  /** The bytes that hold packed entries' domains (shared: not to be changed). */
+  byte[] names() {
+    return names;
+  }
+
+  int nameFrom(int i) {
+    return i == 0 ? 0 : ends[i - 1];
+  }
+
+  int nameTo(int i) {
+    return ends[i];
+  }
+
+  /** The entries that are not packed, in list order. */
+  List<Rule> others() {
+    return List.of(otherRules);
+  }
+
+  /** Collects the entries of one list in order. Not thread-safe. */
+  static final class Builder {
+    private final Rule.Origin origin;
+    private final boolean classical;
+    private int size;
+    private byte[] names = new byte[1024];
+    private int[] ends = new int[64];
+    private byte[] modes = new byte[64];
+    private int[] numbers = new int[64];
+    private int[] lines = new int[64];
+    private int otherCount;
+    private int[] others = new int[8];
+    private Rule[] otherRules = new Rule[8];
+
+    /**
+     * @param origin the origin of the entries that {@link #domain} packs
+     * @param classical true for a classical list, false for a domain list
+     */
+    Builder(Rule.Origin origin, boolean classical) {
+      this.origin = origin;
+      this.classical = classical;
+    }
+
+    /**
+     * Adds domain entry {@code number} on {@code line}, written as its matcher writes it in this
+     * kind of list, from {@link #origin}: packed if {@code domain} is ASCII and there is room, as
+     * its Rule otherwise.
+     */
+    void domain(String domain, DomainMode mode, int number, int line) {
+      int from = size == 0 ? 0 : ends[size - 1];
+      int n = domain.length();
+      if (!RuleParser.isAscii(domain) || (long) from + n > MAX_NAME_BYTES) {
+        add(Rule.entry(new Domain(domain, mode), classical, origin, number, line));
+        return;
+      }
+      if (from + n > names.length) {
+        names = Arrays.copyOf(names, (int) Math.min(MAX_NAME_BYTES, 2L * names.length + n));
+      }
+      for (int k = 0; k < n; k++) {
+        names[from + k] = (byte) domain.charAt(k);
+      }
+      append(from + n, (byte) mode.ordinal(), number, line);
+    }
+
+    /** Adds an entry kept as its Rule. */
+    void add(Rule r) {
+      if (otherCount == others.length) {
+        others = Arrays.copyOf(others, otherCount * 2);
+        otherRules = Arrays.copyOf(otherRules, otherCount * 2);
+      }
+      others[otherCount] = size;
+      otherRules[otherCount++] = r;
+      append(size == 0 ? 0 : ends[size - 1], NOT_PACKED, 0, 0);
+    }
+
+    Rule.Origin origin() {
+      return origin;
+    }
+
+    private void append(int end, byte mode, int number, int line) {
+      if (size == ends.length) {
+        int n = size * 2;
+        ends = Arrays.copyOf(ends, n);
+        modes = Arrays.copyOf(modes, n);
+        numbers = Arrays.copyOf(numbers, n);
+        lines = Arrays.copyOf(lines, n);
+      }
+      ends[size] = end;
+      modes[size] = mode;
+      numbers[size] = number;
+      lines[size++] = line;
+    }
+
+    int size() {
+      return size;
+    }
+
+    ProviderEntries build() {
+      return new ProviderEntries(this);
+    }
+  }
+}
