@@ -42,13 +42,23 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     origin = b.origin;
     classical = b.classical;
     size = b.size;
-    names = Arrays.copyOf(b.names, b.size == 0 ? 0 : b.ends[b.size - 1]);
-    ends = Arrays.copyOf(b.ends, b.size);
-    modes = Arrays.copyOf(b.modes, b.size);
-    numbers = Arrays.copyOf(b.numbers, b.size);
-    lines = Arrays.copyOf(b.lines, b.size);
+    names = trimmed(b.names, b.size == 0 ? 0 : b.ends[b.size - 1]);
+    ends = trimmed(b.ends, size);
+    modes = trimmed(b.modes, size);
+    numbers = trimmed(b.numbers, size);
+    lines = trimmed(b.lines, size);
     others = Arrays.copyOf(b.others, b.otherCount);
     otherRules = Arrays.copyOf(b.otherRules, b.otherCount);
+  }
+
+  // Arrays sized well (the builder was told the number of lines) are kept as they are: copying
+  // them would allocate as much again, for at most an eighth less.
+  private static byte[] trimmed(byte[] a, int n) {
+    return a.length - n <= a.length / 8 ? a : Arrays.copyOf(a, n);
+  }
+
+  private static int[] trimmed(int[] a, int n) {
+    return a.length - n <= a.length / 8 ? a : Arrays.copyOf(a, n);
   }
 
   @Override
@@ -103,11 +113,11 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     private final Rule.Origin origin;
     private final boolean classical;
     private int size;
-    private byte[] names = new byte[1024];
-    private int[] ends = new int[64];
-    private byte[] modes = new byte[64];
-    private int[] numbers = new int[64];
-    private int[] lines = new int[64];
+    private byte[] names;
+    private int[] ends;
+    private byte[] modes;
+    private int[] numbers;
+    private int[] lines;
     private int otherCount;
     private int[] others = new int[8];
     private Rule[] otherRules = new Rule[8];
@@ -115,10 +125,17 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     /**
      * @param origin the origin of the entries that {@link #domain} packs
      * @param classical true for a classical list, false for a domain list
+     * @param expected about how many entries will be added (0 if not known)
      */
-    Builder(Rule.Origin origin, boolean classical) {
+    Builder(Rule.Origin origin, boolean classical, int expected) {
       this.origin = origin;
       this.classical = classical;
+      int n = Math.max(16, expected);
+      names = new byte[Math.max(256, n * 8)];
+      ends = new int[n];
+      modes = new byte[n];
+      numbers = new int[n];
+      lines = new int[n];
     }
 
     /**
@@ -133,13 +150,42 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
         add(Rule.entry(new Domain(domain, mode), classical, origin, number, line));
         return;
       }
-      if (from + n > names.length) {
-        names = Arrays.copyOf(names, (int) Math.min(MAX_NAME_BYTES, 2L * names.length + n));
-      }
+      ensureNames(from + n);
       for (int k = 0; k < n; k++) {
         names[from + k] = (byte) domain.charAt(k);
       }
       append(from + n, (byte) mode.ordinal(), number, line);
+    }
+
+    /**
+     * Adds domain entry {@code number} on {@code line}, {@code b[from..to)} in ASCII, as {@link
+     * #domain(String, DomainMode, int, int)} does.
+     *
+     * @throws IllegalArgumentException if the bytes are not ASCII
+     */
+    void domain(byte[] b, int from, int to, DomainMode mode, int number, int line) {
+      int at = size == 0 ? 0 : ends[size - 1];
+      int n = to - from;
+      for (int i = from; i < to; i++) {
+        if (b[i] < 0) {
+          throw new IllegalArgumentException("not ASCII");
+        }
+      }
+      if ((long) at + n > MAX_NAME_BYTES) {
+        domain(new String(b, from, n, StandardCharsets.ISO_8859_1), mode, number, line);
+        return;
+      }
+      ensureNames(at + n);
+      System.arraycopy(b, from, names, at, n);
+      append(at + n, (byte) mode.ordinal(), number, line);
+    }
+
+    private void ensureNames(int n) {
+      if (n > names.length) {
+        names =
+            Arrays.copyOf(
+                names, (int) Math.min(MAX_NAME_BYTES, Math.max(n, names.length * 3L / 2)));
+      }
     }
 
     /** Adds an entry kept as its Rule. */
@@ -159,7 +205,7 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
 
     private void append(int end, byte mode, int number, int line) {
       if (size == ends.length) {
-        int n = size * 2;
+        int n = (int) Math.min(Integer.MAX_VALUE - 16, size * 3L / 2);
         ends = Arrays.copyOf(ends, n);
         modes = Arrays.copyOf(modes, n);
         numbers = Arrays.copyOf(numbers, n);

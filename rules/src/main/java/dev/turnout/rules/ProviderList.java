@@ -7,6 +7,7 @@ import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.DomainMode;
 import dev.turnout.rules.RuleException.Problem;
 import dev.turnout.rules.RuleParser.BadRule;
 import java.io.IOException;
@@ -42,7 +43,7 @@ final class ProviderList {
    */
   static Parsed parse(ProviderSpec spec, byte[] content, String file, RuleParser parser) {
     List<Problem> problems = new ArrayList<>();
-    Entries entries = new Entries(spec, parser, file);
+    Entries entries = new Entries(spec, parser, file, lineCount(content));
     if (isMrs(spec.format(), content)) {
       mrsItems(spec, content, file, problems, entries);
     } else if (ListLines.simpleYaml(content, entries)) {
@@ -61,7 +62,7 @@ final class ProviderList {
 
   /** The entries of an inline provider, written in the config. */
   static Parsed inline(ProviderSpec spec, RuleParser parser) {
-    Entries entries = new Entries(spec, parser, null);
+    Entries entries = new Entries(spec, parser, null, spec.payload().size());
     for (RuleLine l : spec.payload()) {
       if (!l.text().isBlank()) {
         entries.add(l.text().strip(), l.file(), l.line());
@@ -91,6 +92,17 @@ final class ProviderList {
         : Optional.empty();
   }
 
+  /** The number of lines of {@code content}: at most one entry each in text and YAML lists. */
+  private static int lineCount(byte[] content) {
+    int n = 1;
+    for (byte c : content) {
+      if (c == '\n') {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static boolean contains(byte[] b, String s) {
     outer:
     for (int i = 0; i + s.length() <= b.length; i++) {
@@ -118,12 +130,12 @@ final class ProviderList {
     private int count;
     private int bad;
 
-    Entries(ProviderSpec spec, RuleParser parser, String file) {
+    Entries(ProviderSpec spec, RuleParser parser, String file, int expected) {
       this.spec = spec;
       this.parser = parser;
       this.file = file;
       this.origin = new Rule.Origin("provider " + spec.name(), file);
-      this.entries = new ProviderEntries.Builder(origin, classical());
+      this.entries = new ProviderEntries.Builder(origin, classical(), expected);
     }
 
     private boolean classical() {
@@ -133,6 +145,58 @@ final class ProviderList {
     @Override
     public void entry(String text, int line) {
       add(text, file, line);
+    }
+
+    /**
+     * Takes a plain domain entry ({@code +.a.com}, {@code DOMAIN-SUFFIX,a.com}: nearly every line
+     * of a real list) straight from the list's bytes, without a string; declines everything else,
+     * which then goes through the parser. It takes only entries that parse to a domain written
+     * exactly as the entry is (lower case, no trailing dot, no blanks), so that the parser would
+     * give the same entry.
+     */
+    @Override
+    public boolean entry(byte[] b, int from, int to, int line) {
+      int start;
+      DomainMode mode;
+      if (!Objects.equals(origin.file(), file) || origin != entries.origin()) {
+        return false;
+      } else if (spec.behavior() == ProviderSpec.Behavior.DOMAIN) {
+        mode =
+            startsWith(b, from, to, "+.")
+                ? DomainMode.SUFFIX
+                : startsWith(b, from, to, "*.")
+                    ? DomainMode.ONE_LABEL
+                    : startsWith(b, from, to, ".") ? DomainMode.SUBDOMAINS : DomainMode.EXACT;
+        start = from + Rule.prefix(mode, false).length();
+      } else if (spec.behavior() == ProviderSpec.Behavior.CLASSICAL) {
+        mode =
+            startsWith(b, from, to, "DOMAIN-SUFFIX,")
+                ? DomainMode.SUFFIX
+                : startsWith(b, from, to, "DOMAIN,") ? DomainMode.EXACT : null;
+        if (mode == null) {
+          return false;
+        }
+        start = from + Rule.prefix(mode, true).length();
+      } else {
+        return false;
+      }
+      if (!RuleParser.isPlainDomain(b, start, to)) {
+        return false;
+      }
+      entries.domain(b, start, to, mode, ++count, line);
+      return true;
+    }
+
+    private static boolean startsWith(byte[] b, int from, int to, String prefix) {
+      if (to - from < prefix.length()) {
+        return false;
+      }
+      for (int i = 0; i < prefix.length(); i++) {
+        if (b[from + i] != prefix.charAt(i)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     void add(String text, String file, int line) {

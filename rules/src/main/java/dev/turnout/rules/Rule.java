@@ -98,6 +98,11 @@ final class Rule {
         && text.endsWith(payload);
   }
 
+  /** How a domain entry in {@code mode} is written before its domain; null: not in such a list. */
+  static String prefix(DomainMode mode, boolean classical) {
+    return (classical ? IN_CLASSICAL_LIST : IN_DOMAIN_LIST)[mode.ordinal()];
+  }
+
   private static String prefix(Matcher m, boolean classical) {
     if (m instanceof Domain d) {
       return (classical ? IN_CLASSICAL_LIST : IN_DOMAIN_LIST)[d.mode().ordinal()];
