@@ -182,19 +182,16 @@ final class Compiled {
   /** Sizes the item and domain arrays for the rules and the sets they use, rather than growing. */
   private void expect(List<Rule> rules, Map<String, List<Rule>> sets) {
     int domainCount = 0;
-    long chars = 0;
     for (Rule r : rules) {
-      if (r.matcher() instanceof RuleSetRef ref
-          && sets.get(ref.name()) instanceof ProviderEntries p) {
-        domainCount += p.size();
-        chars += p.names().length;
-      } else if (r.matcher() instanceof Domain d) {
+      if (r.matcher() instanceof RuleSetRef ref) {
+        List<Rule> set = sets.get(ref.name());
+        domainCount += set instanceof ProviderEntries p ? p.size() - p.others().size() : set.size();
+      } else if (r.matcher() instanceof Domain) {
         domainCount++;
-        chars += d.domain().length();
       }
     }
     items.expect(rules.size());
-    domains.expect(domainCount, chars);
+    domains.expect(domainCount);
   }
 
   /** The entries of {@code list} that are not packed domains (which never resolve nor nest). */

@@ -49,10 +49,17 @@ final class DomainIndex {
   private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
   private static final int MAX_LENGTH = 255; // the record header holds the length in 8 bits
 
-  // added until freeze: pattern i is chars[ends[i - 1]..ends[i]) (from 0 for i = 0), in mode
-  // modesAdded[i] with key keysAdded[i]. Names are copied in as bytes: no object per pattern.
+  // Added until freeze: pattern i is the lengths[i] (unsigned) bytes from froms[i] of its source,
+  // in mode modesAdded[i] with key keysAdded[i]. Patterns added in a row from one array of bytes
+  // form a run that refers to it: run r starts at pattern runStarts[r], its source sources[r], or
+  // chars (names added as strings, copied in) if null. No object and no copy per pattern.
   private byte[] chars = new byte[256];
-  private int[] ends = new int[16];
+  private int charCount;
+  private int[] froms = new int[16];
+  private byte[] lengths = new byte[16];
+  private byte[][] sources = new byte[4][];
+  private int[] runStarts = new int[4];
+  private int runs;
   private byte[] modesAdded = new byte[16];
   private long[] keysAdded = new long[16];
   private int added;
@@ -77,15 +84,20 @@ final class DomainIndex {
     if (n == 0 || n > MAX_LENGTH || !RuleParser.isAscii(domain)) {
       throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
     }
-    int from = room(n);
-    for (int i = 0; i < n; i++) {
-      chars[from + i] = (byte) domain.charAt(i);
+    room(null);
+    if (charCount + n > chars.length) {
+      chars = Arrays.copyOf(chars, Math.max(charCount + n, chars.length * 2));
     }
-    added(from + n, mode, key);
+    for (int i = 0; i < n; i++) {
+      chars[charCount + i] = (byte) domain.charAt(i);
+    }
+    added(charCount, n, mode, key);
+    charCount += n;
   }
 
   /**
    * Adds the domain written in ASCII bytes {@code src[from..to)}, in {@code mode} with {@code key}.
+   * The index reads them until {@link #freeze}: they must not change before.
    *
    * @throws IllegalArgumentException if it is not ASCII of 1 to 255 characters
    */
@@ -99,48 +111,46 @@ final class DomainIndex {
         throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
       }
     }
-    int at = room(n);
-    System.arraycopy(src, from, chars, at, n);
-    added(at + n, mode, key);
+    room(src);
+    added(from, n, mode, key);
   }
 
-  /** Where the next pattern's {@code n} characters go, after making room for them. */
-  private int room(int n) {
+  /** Makes room for one more pattern from {@code source} (null: chars), starting a run if new. */
+  private void room(byte[] source) {
     if (frozen) {
       throw new IllegalStateException("frozen");
     }
-    int from = added == 0 ? 0 : ends[added - 1];
-    if (from + n > chars.length) {
-      chars = Arrays.copyOf(chars, Math.max(from + n, chars.length * 2));
-    }
-    if (added == ends.length) {
+    if (added == froms.length) {
       grow(added * 2);
     }
-    return from;
+    if (runs == 0 || sources[runs - 1] != source) {
+      if (runs == runStarts.length) {
+        runStarts = Arrays.copyOf(runStarts, runs * 2);
+        sources = Arrays.copyOf(sources, runs * 2);
+      }
+      runStarts[runs] = added;
+      sources[runs++] = source;
+    }
   }
 
-  private void added(int end, DomainMode mode, long key) {
-    ends[added] = end;
+  private void added(int from, int length, DomainMode mode, long key) {
+    froms[added] = from;
+    lengths[added] = (byte) length;
     modesAdded[added] = (byte) mode.ordinal();
     keysAdded[added++] = key;
   }
 
   private void grow(int n) {
-    ends = Arrays.copyOf(ends, n);
+    froms = Arrays.copyOf(froms, n);
+    lengths = Arrays.copyOf(lengths, n);
     modesAdded = Arrays.copyOf(modesAdded, n);
     keysAdded = Arrays.copyOf(keysAdded, n);
   }
 
-  /**
-   * Makes room for {@code n} patterns in all, of {@code chars} characters in all, so that adding
-   * them does not grow the arrays.
-   */
-  void expect(int n, long chars) {
-    if (!frozen && n > ends.length) {
+  /** Makes room for {@code n} patterns in all, so that adding them does not grow the arrays. */
+  void expect(int n) {
+    if (!frozen && n > froms.length) {
       grow(n);
-    }
-    if (!frozen && chars > this.chars.length && chars < Integer.MAX_VALUE) {
-      this.chars = Arrays.copyOf(this.chars, (int) chars);
     }
   }
 
@@ -171,34 +181,38 @@ final class DomainIndex {
     int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
     bucketMask = count - 1;
     long[] keys = new long[MODES]; // one pattern's smallest key per mode
-    int[] next = new int[count + 1]; // the records' lengths per bucket, then where each goes
+    // A counting sort in place: buckets[b + 1] counts bucket b's longs, then buckets[b] is where
+    // bucket b starts, then (as each record is written there) where it ends, which is where
+    // bucket b + 1 starts: shifted by one, the starts again.
+    buckets = new long[count + 1];
     for (int p = 0; p < size; p++) {
-      next[bucket(d.hashes[p]) + 1] += recordLength(length(d.first[p]), modes(d, p));
+      buckets[bucket(d.hashes[p]) + 1] += recordLength(length(d.first[p]), modes(d, p));
     }
     for (int b = 0; b < count; b++) {
-      next[b + 1] += next[b];
+      buckets[b + 1] += buckets[b];
     }
-    buckets = new long[count + 1];
-    for (int b = 0; b <= count; b++) {
-      buckets[b] = next[b];
-    }
-    records = new long[next[count]];
+    records = new long[(int) buckets[count]];
     for (int p = 0; p < size; p++) {
       long m = d.hashes[p];
       int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
       keys(d, p, keys);
-      if (next[b] == (int) buckets[b] && answers != null) { // the bucket's first record
-        long first = Compiled.NONE;
-        for (long k : keys) {
-          first = Math.min(first, k);
-        }
-        buckets[b] |= (long) (int) first << 32;
+      buckets[b] = write((int) buckets[b], d.first[p], keys, m);
+    }
+    for (int b = count - 1; b > 0; b--) {
+      buckets[b] = buckets[b - 1];
+    }
+    buckets[0] = 0;
+    for (int b = 0; b < count && answers != null; b++) {
+      if (buckets[b] < buckets[b + 1]) { // the answer of the bucket's first record
+        buckets[b] |= (long) (int) keyOf((int) buckets[b], -1) << 32;
       }
-      next[b] = write(next[b], d.first[p], keys, m);
     }
     chars = null;
-    ends = null;
+    froms = null;
+    lengths = null;
+    sources = null;
+    runStarts = null;
     modesAdded = null;
     keysAdded = null;
     frozen = true;
@@ -214,11 +228,11 @@ final class DomainIndex {
 
   /** Merges repeated names through an open-addressing table of their hashes. */
   private Distinct distinct() {
-    int[] slots = new int[2 * Integer.highestOneBit(Math.max(1, 2 * added - 1))]; // p + 1; 0 free
+    int capacity = Integer.highestOneBit(Math.max(1, 2 * added - 1)); // a power of two >= added
+    int[] slots = new int[added > capacity * 3 / 4 ? 2 * capacity : capacity]; // p + 1; 0: free
     int mask = slots.length - 1;
     long[] hashes = new long[added];
     int[] first = new int[added];
-    int[] last = new int[added]; // the chain's last pattern, where the next repeat is linked
     int[] repeats = new int[added];
     int n = 0;
     for (int i = 0; i < added; i++) {
@@ -230,13 +244,12 @@ final class DomainIndex {
         if (p < 0) {
           slots[slot] = n + 1;
           hashes[n] = m;
-          first[n] = i;
-          last[n++] = i;
+          first[n++] = i;
           break;
         }
         if (hashes[p] == m && sameName(first[p], i)) {
-          repeats[last[p]] = i;
-          last[p] = i;
+          repeats[i] = repeats[first[p]]; // linked second: the chain's order does not matter
+          repeats[first[p]] = i;
           break;
         }
         slot = (slot + 1) & mask;
@@ -262,25 +275,30 @@ final class DomainIndex {
     return modes;
   }
 
-  private int start(int i) {
-    return i == 0 ? 0 : ends[i - 1];
+  /** The bytes that hold added pattern {@code i}'s name, from {@code froms[i]}. */
+  private byte[] source(int i) {
+    int r = Arrays.binarySearch(runStarts, 0, runs, i);
+    byte[] s = sources[r >= 0 ? r : -r - 2];
+    return s != null ? s : chars;
   }
 
   private int length(int i) {
-    return ends[i] - start(i);
+    return lengths[i] & 0xff;
   }
 
   /** The mixed hash of added pattern {@code i}, as {@link #hash(CharSequence)} computes it. */
   private long hash(int i) {
+    byte[] src = source(i);
     long h = 0;
-    for (int j = ends[i] - 1; j >= start(i); j--) {
-      h = step(h, (char) chars[j]);
+    for (int j = froms[i] + length(i) - 1; j >= froms[i]; j--) {
+      h = step(h, (char) src[j]);
     }
     return mix(h);
   }
 
   private boolean sameName(int a, int b) {
-    return Arrays.equals(chars, start(a), ends[a], chars, start(b), ends[b]);
+    return Arrays.equals(
+        source(a), froms[a], froms[a] + length(a), source(b), froms[b], froms[b] + length(b));
   }
 
   /**
@@ -301,9 +319,10 @@ final class DomainIndex {
         records[r++] = keys[k];
       }
     }
-    int from = start(i);
+    byte[] src = source(i);
+    int from = froms[i];
     for (int j = 0; j < len; j++) {
-      records[r + j / 8] |= (long) chars[from + j] << (8 * (j % 8));
+      records[r + j / 8] |= (long) src[from + j] << (8 * (j % 8));
     }
     return r + (len + 7) / 8;
   }

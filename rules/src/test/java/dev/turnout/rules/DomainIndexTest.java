@@ -96,7 +96,7 @@ class DomainIndexTest {
       DomainIndex index = new DomainIndex();
       int n = round == 0 ? 1 : rnd.nextInt(2000);
       if (rnd.nextBoolean()) {
-        index.expect(n, 0);
+        index.expect(n);
       }
       for (int i = 0; i < n; i++) {
         Domain d = new Domain(name(rnd), DomainMode.values()[rnd.nextInt(4)]);
