@@ -185,7 +185,7 @@ final class Compiled {
     for (Rule r : rules) {
       if (r.matcher() instanceof RuleSetRef ref) {
         List<Rule> set = sets.get(ref.name());
-        domainCount += set instanceof ProviderEntries p ? p.size() - p.others().size() : set.size();
+        domainCount += set instanceof ProviderEntries p ? p.packedCount() : set.size();
       } else if (r.matcher() instanceof Domain) {
         domainCount++;
       }
@@ -209,7 +209,7 @@ final class Compiled {
     for (int i = 0; i < entries.size(); i++) {
       long key = (long) order << 32 | (first + i);
       if (packed != null && packed.packed(i)) {
-        domains.add(packed.names(), packed.nameFrom(i), packed.nameTo(i), packed.mode(i), key);
+        domains.add(packed.names(i), packed.nameFrom(i), packed.nameTo(i), packed.mode(i), key);
       } else {
         index(order, entries.get(i).matcher(), key);
       }

@@ -17,12 +17,13 @@ import java.util.RandomAccess;
  * asked (an equal one each time, not the same); every other entry is kept as its Rule.
  *
  * <p>The rules compiler reads the packed domains straight from the bytes ({@link #packed}, {@link
- * #mode}, {@link #nameFrom}, {@link #nameTo}, {@link #names}), so that a list of 100,000s of
- * domains costs no object per entry at any point after parsing. Thread-safe once built.
+ * #mode}, {@link #names}, {@link #nameFrom}, {@link #nameTo}), so that a list of 100,000s of
+ * domains costs no object per entry at any point after parsing. The bytes are kept in chunks of
+ * {@value #CHUNK}, filled one after the other, so that they never grow by copying and waste at most
+ * a name's length per chunk. Thread-safe once built.
  */
 final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
-  /** Beyond this, the names' bytes would not fit one array: later entries are kept as Rules. */
-  static final int MAX_NAME_BYTES = Integer.MAX_VALUE - 16;
+  static final int CHUNK = 1 << 16;
 
   private static final DomainMode[] MODES = DomainMode.values();
   private static final byte NOT_PACKED = -1;
@@ -30,8 +31,10 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
   private final Rule.Origin origin; // of every packed entry
   private final boolean classical; // the kind of list the packed entries are written in
   private final int size;
-  private final byte[] names; // packed entry i's domain: names[nameFrom(i)..nameTo(i))
-  private final int[] ends; // entry i's name ends at ends[i], starts at ends[i - 1] (0 for i = 0)
+  private final byte[][] chunks; // chunk c holds the names of entries chunkStarts[c] onwards
+  private final int[] chunkStarts;
+  private final int[] ends; // entry i's name ends at ends[i] in its chunk, and starts where the
+  // previous entry's ends (at 0 for the first entry of a chunk)
   private final byte[] modes; // a DomainMode's ordinal, or NOT_PACKED
   private final int[] numbers; // the entry's number in its list
   private final int[] lines; // its line, 0 if none
@@ -42,7 +45,10 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     origin = b.origin;
     classical = b.classical;
     size = b.size;
-    names = trimmed(b.names, b.size == 0 ? 0 : b.ends[b.size - 1]);
+    chunks = Arrays.copyOf(b.chunks, b.chunkCount);
+    int last = b.chunkCount - 1;
+    chunks[last] = trimmed(chunks[last], b.used);
+    chunkStarts = Arrays.copyOf(b.chunkStarts, b.chunkCount);
     ends = trimmed(b.ends, size);
     modes = trimmed(b.modes, size);
     numbers = trimmed(b.numbers, size);
@@ -74,8 +80,8 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     if (modes[i] == NOT_PACKED) {
       return otherRules[Arrays.binarySearch(others, i)];
     }
-    String domain =
-        new String(names, nameFrom(i), nameTo(i) - nameFrom(i), StandardCharsets.ISO_8859_1);
+    int from = nameFrom(i);
+    String domain = new String(names(i), from, nameTo(i) - from, StandardCharsets.ISO_8859_1);
     Domain m = new Domain(domain, MODES[modes[i]]);
     return Rule.entry(m, classical, origin, numbers[i], lines[i]);
   }
@@ -90,17 +96,25 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     return MODES[modes[i]];
   }
 
-  /** The bytes that hold packed entries' domains (shared: not to be changed). */
-  byte[] names() {
-    return names;
+  /**
+   * The bytes that hold packed entry {@code i}'s domain, from {@link #nameFrom} to {@link #nameTo}
+   * (shared: not to be changed).
+   */
+  byte[] names(int i) {
+    return chunks[chunk(i)];
   }
 
   int nameFrom(int i) {
-    return i == 0 ? 0 : ends[i - 1];
+    return i == chunkStarts[chunk(i)] ? 0 : ends[i - 1];
   }
 
   int nameTo(int i) {
     return ends[i];
+  }
+
+  private int chunk(int i) {
+    int c = Arrays.binarySearch(chunkStarts, i);
+    return c >= 0 ? c : -c - 2;
   }
 
   /** The entries that are not packed, in list order. */
@@ -108,12 +122,20 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
     return List.of(otherRules);
   }
 
+  /** The number of entries that are packed. */
+  int packedCount() {
+    return size - otherRules.length;
+  }
+
   /** Collects the entries of one list in order. Not thread-safe. */
   static final class Builder {
     private final Rule.Origin origin;
     private final boolean classical;
     private int size;
-    private byte[] names;
+    private byte[][] chunks = new byte[4][];
+    private int[] chunkStarts = new int[4];
+    private int chunkCount;
+    private int used; // of the last chunk
     private int[] ends;
     private byte[] modes;
     private int[] numbers;
@@ -131,7 +153,8 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
       this.origin = origin;
       this.classical = classical;
       int n = Math.max(16, expected);
-      names = new byte[Math.max(256, n * 8)];
+      chunks[0] = new byte[(int) Math.min(CHUNK, 16L * n)]; // a small list needs no full chunk
+      chunkCount = 1;
       ends = new int[n];
       modes = new byte[n];
       numbers = new int[n];
@@ -140,21 +163,19 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
 
     /**
      * Adds domain entry {@code number} on {@code line}, written as its matcher writes it in this
-     * kind of list, from {@link #origin}: packed if {@code domain} is ASCII and there is room, as
-     * its Rule otherwise.
+     * kind of list, from {@link #origin}: packed if {@code domain} is ASCII, as its Rule otherwise.
      */
     void domain(String domain, DomainMode mode, int number, int line) {
-      int from = size == 0 ? 0 : ends[size - 1];
       int n = domain.length();
-      if (!RuleParser.isAscii(domain) || (long) from + n > MAX_NAME_BYTES) {
+      if (!RuleParser.isAscii(domain) || n > CHUNK) {
         add(Rule.entry(new Domain(domain, mode), classical, origin, number, line));
         return;
       }
-      ensureNames(from + n);
+      byte[] chunk = room(n);
       for (int k = 0; k < n; k++) {
-        names[from + k] = (byte) domain.charAt(k);
+        chunk[used + k] = (byte) domain.charAt(k);
       }
-      append(from + n, (byte) mode.ordinal(), number, line);
+      append(used += n, (byte) mode.ordinal(), number, line);
     }
 
     /**
@@ -164,28 +185,38 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
      * @throws IllegalArgumentException if the bytes are not ASCII
      */
     void domain(byte[] b, int from, int to, DomainMode mode, int number, int line) {
-      int at = size == 0 ? 0 : ends[size - 1];
       int n = to - from;
       for (int i = from; i < to; i++) {
         if (b[i] < 0) {
           throw new IllegalArgumentException("not ASCII");
         }
       }
-      if ((long) at + n > MAX_NAME_BYTES) {
+      if (n > CHUNK) {
         domain(new String(b, from, n, StandardCharsets.ISO_8859_1), mode, number, line);
         return;
       }
-      ensureNames(at + n);
-      System.arraycopy(b, from, names, at, n);
-      append(at + n, (byte) mode.ordinal(), number, line);
+      System.arraycopy(b, from, room(n), used, n);
+      append(used += n, (byte) mode.ordinal(), number, line);
     }
 
-    private void ensureNames(int n) {
-      if (n > names.length) {
-        names =
-            Arrays.copyOf(
-                names, (int) Math.min(MAX_NAME_BYTES, Math.max(n, names.length * 3L / 2)));
+    /** The chunk with room for {@code n} more bytes: the last one, or a new one from this entry. */
+    private byte[] room(int n) {
+      byte[] last = chunks[chunkCount - 1];
+      if (used + n <= last.length) {
+        return last;
       }
+      if (used == 0) { // the first, small chunk, still empty
+        chunks[chunkCount - 1] = new byte[CHUNK];
+        return chunks[chunkCount - 1];
+      }
+      if (chunkCount == chunks.length) {
+        chunks = Arrays.copyOf(chunks, chunkCount * 2);
+        chunkStarts = Arrays.copyOf(chunkStarts, chunkCount * 2);
+      }
+      chunks[chunkCount] = new byte[CHUNK];
+      chunkStarts[chunkCount] = size;
+      used = 0;
+      return chunks[chunkCount++];
     }
 
     /** Adds an entry kept as its Rule. */
@@ -196,7 +227,7 @@ final class ProviderEntries extends AbstractList<Rule> implements RandomAccess {
       }
       others[otherCount] = size;
       otherRules[otherCount++] = r;
-      append(size == 0 ? 0 : ends[size - 1], NOT_PACKED, 0, 0);
+      append(used, NOT_PACKED, 0, 0);
     }
 
     Rule.Origin origin() {

@@ -31,7 +31,7 @@ class ProviderEntriesTest {
     ProviderEntries e = new ProviderEntries.Builder(ORIGIN, false, 0).build();
     assertThat(e).isEmpty();
     assertThat(e.others()).isEmpty();
-    assertThat(e.names()).isEmpty();
+    assertThat(e.packedCount()).isZero();
     assertThatThrownBy(() -> e.get(0)).isInstanceOf(IndexOutOfBoundsException.class);
   }
 
@@ -60,10 +60,51 @@ class ProviderEntriesTest {
     assertThat(List.of(e.packed(0), e.packed(1), e.packed(2), e.packed(3), e.packed(4)))
         .containsExactly(true, false, true, false, true);
     assertThat(e.others()).hasSize(2);
-    assertThat(new String(e.names(), e.nameFrom(2), e.nameTo(2) - e.nameFrom(2)))
+    assertThat(new String(e.names(2), e.nameFrom(2), e.nameTo(2) - e.nameFrom(2)))
         .isEqualTo("b.example.org");
     assertThat(e.mode(0)).isEqualTo(DomainMode.SUFFIX);
     assertThatThrownBy(() -> e.get(5)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  /**
+   * Names of up to 255 characters filling several chunks, from a builder told to expect one entry
+   * (its first chunk small), with entries kept as Rules between them: each name whole, in order.
+   */
+  @Test
+  void namesAcrossChunks() {
+    Random rnd = new Random(15);
+    ProviderEntries.Builder b = new ProviderEntries.Builder(ORIGIN, false, 1);
+    List<String> expected = new ArrayList<>();
+    long bytes = 0;
+    while (bytes < 5L * ProviderEntries.CHUNK) {
+      String name = "a".repeat(rnd.nextInt(250)) + "." + (char) ('a' + rnd.nextInt(26)) + ".com";
+      name = name.startsWith(".") ? name.substring(1) : name;
+      int number = expected.size() + 1;
+      if (rnd.nextInt(10) == 0) {
+        Rule r = Rule.entry(new Matchers.Keyword("k" + number), false, ORIGIN, number, number);
+        b.add(r);
+        expected.add(r.text());
+      } else if (rnd.nextBoolean()) {
+        b.domain(name, DomainMode.SUFFIX, number, number);
+        expected.add("+." + name);
+      } else {
+        byte[] in = (" " + name + " ").getBytes(StandardCharsets.US_ASCII);
+        b.domain(in, 1, in.length - 1, DomainMode.EXACT, number, number);
+        expected.add(name);
+      }
+      bytes += name.length();
+    }
+    ProviderEntries e = b.build();
+    assertThat(e).hasSize(expected.size());
+    for (int i = 0; i < e.size(); i++) {
+      assertThat(e.get(i).text()).as("entry %d", i).isEqualTo(expected.get(i));
+      assertThat(e.get(i).source())
+          .isEqualTo("provider p: entry " + (i + 1) + " (p.txt:" + (i + 1) + ")");
+      if (e.packed(i)) {
+        String name = new String(e.names(i), e.nameFrom(i), e.nameTo(i) - e.nameFrom(i));
+        assertThat(expected.get(i)).endsWith(name);
+      }
+    }
   }
 
   /**
