@@ -40,14 +40,8 @@ final class ListLines {
     for (int from = bomLength(content); from <= content.length; ) {
       int end = lineEnd(content, from);
       line++;
-      int s = from;
-      int e = end;
-      while (s < e && isAsciiWhitespace(content[s])) {
-        s++;
-      }
-      while (e > s && isAsciiWhitespace(content[e - 1])) {
-        e--;
-      }
+      int s = trimStart(content, from, end);
+      int e = trimEnd(content, s, end);
       if (s == e || content[s] == '#' || content[s] == '/' && e > s + 1 && content[s + 1] == '/') {
         from = end + 1;
         continue; // blank or a comment (a line with other blanks is decoded below)
@@ -195,14 +189,8 @@ final class ListLines {
 
   /** Passes the entry {@code b[from..to)}, stripped, to {@code sink}: as bytes if it takes them. */
   private static void pass(Sink sink, byte[] b, int from, int to, int line) {
-    int s = from;
-    int e = to;
-    while (s < e && isAsciiWhitespace(b[s])) {
-      s++;
-    }
-    while (e > s && isAsciiWhitespace(b[e - 1])) {
-      e--;
-    }
+    int s = trimStart(b, from, to);
+    int e = trimEnd(b, s, to);
     if (!ascii(b, s, e) || !sink.entry(b, s, e, line)) {
       sink.entry(decode(b, from, to).strip(), line);
     }
@@ -287,7 +275,8 @@ final class ListLines {
     return true;
   }
 
-  private static boolean startsWith(byte[] b, int i, int stop, String s) {
+  /** True if {@code b[i..stop)} starts with the ASCII {@code s}. */
+  static boolean startsWith(byte[] b, int i, int stop, String s) {
     if (stop - i < s.length()) {
       return false;
     }
@@ -320,20 +309,32 @@ final class ListLines {
    * first, since UTF-8 has whitespace of its own.
    */
   private static String stripped(byte[] b, int from, int end) {
-    int s = from;
-    int e = end;
-    while (s < e && isAsciiWhitespace(b[s])) {
-      s++;
-    }
-    while (e > s && isAsciiWhitespace(b[e - 1])) {
-      e--;
-    }
+    int s = trimStart(b, from, end);
+    int e = trimEnd(b, s, end);
     for (int i = s; i < e; i++) {
       if (b[i] < 0) {
         return decode(b, s, e).strip();
       }
     }
     return new String(b, s, e - s, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The first index in {@code b[from..to)} that is not ASCII whitespace, or {@code to}. */
+  private static int trimStart(byte[] b, int from, int to) {
+    int s = from;
+    while (s < to && isAsciiWhitespace(b[s])) {
+      s++;
+    }
+    return s;
+  }
+
+  /** The end of {@code b[from..to)} without the ASCII whitespace at its end. */
+  private static int trimEnd(byte[] b, int from, int to) {
+    int e = to;
+    while (e > from && isAsciiWhitespace(b[e - 1])) {
+      e--;
+    }
+    return e;
   }
 
   /** The bytes {@link Character#isWhitespace} holds whitespace. */

@@ -156,46 +156,19 @@ final class ProviderList {
      */
     @Override
     public boolean entry(byte[] b, int from, int to, int line) {
-      int start;
-      DomainMode mode;
       if (!Objects.equals(origin.file(), file) || origin != entries.origin()) {
-        return false;
-      } else if (spec.behavior() == ProviderSpec.Behavior.DOMAIN) {
-        mode =
-            startsWith(b, from, to, "+.")
-                ? DomainMode.SUFFIX
-                : startsWith(b, from, to, "*.")
-                    ? DomainMode.ONE_LABEL
-                    : startsWith(b, from, to, ".") ? DomainMode.SUBDOMAINS : DomainMode.EXACT;
-        start = from + Rule.prefix(mode, false).length();
-      } else if (spec.behavior() == ProviderSpec.Behavior.CLASSICAL) {
-        mode =
-            startsWith(b, from, to, "DOMAIN-SUFFIX,")
-                ? DomainMode.SUFFIX
-                : startsWith(b, from, to, "DOMAIN,") ? DomainMode.EXACT : null;
-        if (mode == null) {
-          return false;
-        }
-        start = from + Rule.prefix(mode, true).length();
-      } else {
+        return false; // packed entries share the builder's origin
+      }
+      boolean classical = classical();
+      DomainMode mode = classical ? classicalMode(b, from, to) : domainListMode(b, from, to);
+      if (mode == null) {
         return false;
       }
+      int start = from + Rule.prefix(mode, classical).length();
       if (!RuleParser.isPlainDomain(b, start, to)) {
         return false;
       }
       entries.domain(b, start, to, mode, ++count, line);
-      return true;
-    }
-
-    private static boolean startsWith(byte[] b, int from, int to, String prefix) {
-      if (to - from < prefix.length()) {
-        return false;
-      }
-      for (int i = 0; i < prefix.length(); i++) {
-        if (b[from + i] != prefix.charAt(i)) {
-          return false;
-        }
-      }
       return true;
     }
 
@@ -224,6 +197,28 @@ final class ProviderList {
           skipped.add(new Problem(file, line, subject, text, e.getMessage()));
         }
       }
+    }
+
+    /** The mode of a domain list's entry, by its prefix; null if this is not a domain list. */
+    private DomainMode domainListMode(byte[] b, int from, int to) {
+      if (spec.behavior() != ProviderSpec.Behavior.DOMAIN) {
+        return null;
+      } else if (ListLines.startsWith(b, from, to, "+.")) {
+        return DomainMode.SUFFIX;
+      } else if (ListLines.startsWith(b, from, to, "*.")) {
+        return DomainMode.ONE_LABEL;
+      } else if (ListLines.startsWith(b, from, to, ".")) {
+        return DomainMode.SUBDOMAINS;
+      }
+      return DomainMode.EXACT;
+    }
+
+    /** The mode of a classical DOMAIN or DOMAIN-SUFFIX entry, by its type; null for others. */
+    private static DomainMode classicalMode(byte[] b, int from, int to) {
+      if (ListLines.startsWith(b, from, to, "DOMAIN-SUFFIX,")) {
+        return DomainMode.SUFFIX;
+      }
+      return ListLines.startsWith(b, from, to, "DOMAIN,") ? DomainMode.EXACT : null;
     }
 
     Parsed finish(List<Problem> problems) {
