@@ -56,10 +56,12 @@ final class CidrIndex {
     long floorKey = (long) floorOrder << 32;
     List<long[]> b4 = v4Trie.boundaries();
     v4 = new long[3 * b4.size()];
+    long[] answers = new long[2];
     int n = 0;
     for (long[] b : b4) {
-      long any = v4Trie.lookup(0, b[1], 0);
-      long from = v4Trie.lookup(0, b[1], floorKey);
+      v4Trie.lookup(0, b[1], floorKey, answers);
+      long any = answers[0];
+      long from = answers[1];
       if (n == 0 || any != v4[3 * n - 2] || from != v4[3 * n - 1]) {
         v4[3 * n] = (int) b[1] ^ Integer.MIN_VALUE;
         v4[3 * n + 1] = any;
@@ -75,8 +77,9 @@ final class CidrIndex {
     v6Answers = new long[2 * b6.size()];
     n = 0;
     for (long[] b : b6) {
-      long any = v6Trie.lookup(b[0], b[1], 0);
-      long from = v6Trie.lookup(b[0], b[1], floorKey);
+      v6Trie.lookup(b[0], b[1], floorKey, answers);
+      long any = answers[0];
+      long from = answers[1];
       if (n == 0 || any != v6Answers[2 * n - 2] || from != v6Answers[2 * n - 1]) {
         v6Hi[n] = b[0] ^ Long.MIN_VALUE;
         v6Lo[n] = b[1] ^ Long.MIN_VALUE;
@@ -240,17 +243,25 @@ final class CidrIndex {
       return unique;
     }
 
-    long lookup(long hi, long lo, long floorKey) {
-      long best = Compiled.NONE;
+    /**
+     * Sets {@code out[0]} to the smallest key of a prefix containing the address, {@code out[1]} to
+     * the smallest one at least {@code floorKey}: one walk down for both.
+     */
+    void lookup(long hi, long lo, long floorKey, long[] out) {
+      long any = Compiled.NONE;
+      long from = Compiled.NONE;
       int n = 0;
       int bits = v6 ? 128 : 32;
       for (int i = 0; ; i++) {
         long[] k = keys[n];
         if (k != null) {
-          best = Math.min(best, atLeast(k, floorKey));
+          any = Math.min(any, k[0]); // sorted
+          from = Math.min(from, atLeast(k, floorKey));
         }
         if (i == bits || (n = children[2 * n + bit(hi, lo, i)]) == 0) {
-          return best;
+          out[0] = any;
+          out[1] = from;
+          return;
         }
       }
     }

@@ -49,14 +49,9 @@ final class Compiled {
   private final GeoDb geo;
   private final Prefix[] fakeRanges;
   private final HostResolver resolver;
-  // Item i decides as itemRules[i] with itemPolicies[i], reached via itemVias[i] (see Decision);
-  // its Decision is made on first use and kept in decisions[i]. A nested set has no decisions.
-  private final ArrayList<Rule> itemRules = new ArrayList<>();
-  private final ArrayList<String> itemPolicies = new ArrayList<>();
-  private final ArrayList<String> itemVias = new ArrayList<>();
-  private Rule[] rulesOf = new Rule[0];
-  private String[] policiesOf = new String[0];
-  private String[] viasOf = new String[0];
+  // Item i decides as items' rule i with its policy, reached via its via (see Decision); its
+  // Decision is made on first use and kept in decisions[i]. A nested set has no decisions.
+  private final Items items = new Items();
   private Decision[] decisions = new Decision[0];
   private boolean nestedSet;
   private final DomainIndex domains = new DomainIndex();
@@ -145,11 +140,11 @@ final class Compiled {
       list.forEach(r -> collectNestedSets(r.matcher(), usedInLogic, false));
     }
     for (List<Rule> entries : sets.values()) { // a GEOSITE entry in a classical provider
-      entries.forEach(r -> collectNestedSets(r.matcher(), usedInLogic, false));
+      unpacked(entries).forEach(r -> collectNestedSets(r.matcher(), usedInLogic, false));
     }
     for (Map.Entry<String, List<Rule>> e : sets.entrySet()) {
       List<Rule> entries = e.getValue();
-      boolean resolves = entries.stream().anyMatch(r -> r.matcher().needsResolve(c));
+      boolean resolves = unpacked(entries).stream().anyMatch(r -> r.matcher().needsResolve(c));
       Compiled nested = null;
       if (usedInLogic.contains(e.getKey())) {
         nested = new Compiled(geo, fakeRanges, resolver, entries.size());
@@ -165,10 +160,7 @@ final class Compiled {
     for (int order = 0; order < rules.size(); order++) {
       Rule r = rules.get(order);
       if (r.matcher() instanceof RuleSetRef ref) {
-        String via = r.line() + " (" + r.source() + ")";
-        for (Rule e : sets.get(ref.name())) {
-          c.add(order, e.matcher(), e, r.policy(), via);
-        }
+        c.addAll(order, sets.get(ref.name()), r.policy(), r.line() + " (" + r.source() + ")");
       } else if (r.matcher() instanceof SubRuleRef sub) {
         c.flatten(order, sub.condition(), sub.name(), r.line() + " (" + r.source() + ")");
       } else {
@@ -182,21 +174,46 @@ final class Compiled {
         c.resolveAt != END
             || rules.stream().anyMatch(r -> c.asksProcess(r.matcher()))
             || sets.values().stream()
-                .flatMap(List::stream)
+                .flatMap(l -> unpacked(l).stream())
                 .anyMatch(r -> c.asksProcess(r.matcher()));
     return c.freeze();
   }
 
-  /** Sizes the item lists for the rules and the sets they use, rather than growing them. */
+  /** Sizes the item and domain arrays for the rules and the sets they use, rather than growing. */
   private void expect(List<Rule> rules, Map<String, List<Rule>> sets) {
-    int items = 0;
+    int domainCount = 0;
     for (Rule r : rules) {
-      items += r.matcher() instanceof RuleSetRef ref ? sets.get(ref.name()).size() : 1;
+      if (r.matcher() instanceof RuleSetRef ref) {
+        List<Rule> set = sets.get(ref.name());
+        domainCount += set instanceof ProviderEntries p ? p.packedCount() : set.size();
+      } else if (r.matcher() instanceof Domain) {
+        domainCount++;
+      }
     }
-    itemRules.ensureCapacity(items);
-    itemPolicies.ensureCapacity(items);
-    itemVias.ensureCapacity(items);
-    domains.expect(items);
+    items.expect(rules.size());
+    domains.expect(domainCount);
+  }
+
+  /** The entries of {@code list} that are not packed domains (which never resolve nor nest). */
+  private static List<Rule> unpacked(List<Rule> list) {
+    return list instanceof ProviderEntries p ? p.others() : list;
+  }
+
+  /**
+   * Adds the entries of a rule set at {@code order}, deciding with {@code policy} via {@code via};
+   * packed domain entries go into the index straight from their bytes.
+   */
+  private void addAll(int order, List<Rule> entries, String policy, String via) {
+    int first = items.addAll(entries, policy, via);
+    ProviderEntries packed = entries instanceof ProviderEntries p ? p : null;
+    for (int i = 0; i < entries.size(); i++) {
+      long key = (long) order << 32 | (first + i);
+      if (packed != null && packed.packed(i)) {
+        domains.add(packed.names(i), packed.nameFrom(i), packed.nameTo(i), packed.mode(i), key);
+      } else {
+        index(order, entries.get(i).matcher(), key);
+      }
+    }
   }
 
   /**
@@ -273,10 +290,11 @@ final class Compiled {
 
   /** Adds an item: {@code m}, deciding as {@code r} with {@code policy} via {@code via}. */
   private void add(int order, Matcher m, Rule r, String policy, String via) {
-    long key = (long) order << 32 | itemRules.size();
-    itemRules.add(r);
-    itemPolicies.add(policy);
-    itemVias.add(via);
+    index(order, m, (long) order << 32 | items.add(r, policy, via));
+  }
+
+  /** Puts {@code m}, of item key {@code key} at {@code order}, into its index or the checks. */
+  private void index(int order, Matcher m, long key) {
     if (m instanceof Domain dm) {
       domains.add(dm.domain(), dm.mode(), key);
     } else if (m instanceof Keyword k && KeywordIndex.indexable(k.keyword())) {
@@ -300,13 +318,8 @@ final class Compiled {
   }
 
   private Compiled freeze() {
-    rulesOf = itemRules.toArray(new Rule[0]);
-    policiesOf = itemPolicies.toArray(new String[0]);
-    viasOf = itemVias.toArray(new String[0]);
-    itemRules.clear();
-    itemPolicies.clear();
-    itemVias.clear();
-    decisions = new Decision[rulesOf.length];
+    items.freeze();
+    decisions = new Decision[items.size()];
     // a nested set's entries have no decision: nothing to read ahead
     domains.freeze(nestedSet ? null : decisions);
     keywords.freeze();
@@ -379,8 +392,9 @@ final class Compiled {
    * each makes an equal one, and a Decision is immutable, so any of them may be kept and seen.
    */
   private Decision firstDecision(int i) {
-    Rule r = rulesOf[i];
-    Decision d = new Decision(policiesOf[i], r.text(), r.source(), viasOf[i], List.of(), false);
+    Rule r = items.rule(i);
+    Decision d =
+        new Decision(items.policy(i), r.text(), r.source(), items.via(i), List.of(), false);
     decisions[i] = d;
     return d;
   }

@@ -36,7 +36,8 @@ import java.util.Arrays;
  *       costs one more uncached read per hit, on which the read of the record waits.)
  * </ul>
  *
- * Build with {@link #add}, then {@link #freeze}; immutable afterwards.
+ * Build with {@link #add}, then {@link #freeze}; immutable afterwards, and safe to share between
+ * threads once published safely (as a final field or through a volatile).
  */
 final class DomainIndex {
   private static final int MODES = DomainMode.values().length;
@@ -46,9 +47,19 @@ final class DomainIndex {
   private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
   private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
   private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
+  private static final int MAX_LENGTH = 255; // the record header holds the length in 8 bits
 
-  // added until freeze: pattern i is names[i] in mode modes[i] with key keys[i]
-  private String[] names = new String[16];
+  // Added until freeze: pattern i is the lengths[i] (unsigned) bytes from froms[i] of its source,
+  // in mode modesAdded[i] with key keysAdded[i]. Patterns added in a row from one array of bytes
+  // form a run that refers to it: run r starts at pattern runStarts[r], its source sources[r], or
+  // chars (names added as strings, copied in) if null. No object and no copy per pattern.
+  private byte[] chars = new byte[256];
+  private int charCount;
+  private int[] froms = new int[16];
+  private byte[] lengths = new byte[16];
+  private byte[][] sources = new byte[4][];
+  private int[] runStarts = new int[4];
+  private int runs;
   private byte[] modesAdded = new byte[16];
   private long[] keysAdded = new long[16];
   private int added;
@@ -63,26 +74,83 @@ final class DomainIndex {
   private long[] records = new long[0];
   private int size;
 
+  /**
+   * Adds {@code domain} in {@code mode} with {@code key}.
+   *
+   * @throws IllegalArgumentException if it is not ASCII of 1 to 255 characters
+   */
   void add(String domain, DomainMode mode, long key) {
-    if (domain.isEmpty() || domain.length() > 255 || !RuleParser.isAscii(domain)) {
+    int n = domain.length();
+    if (n == 0 || n > MAX_LENGTH || !RuleParser.isAscii(domain)) {
       throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
     }
-    if (added == names.length) {
-      names = Arrays.copyOf(names, added * 2);
-      modesAdded = Arrays.copyOf(modesAdded, added * 2);
-      keysAdded = Arrays.copyOf(keysAdded, added * 2);
+    room(null);
+    if (charCount + n > chars.length) {
+      chars = Arrays.copyOf(chars, Math.max(charCount + n, chars.length * 2));
     }
-    names[added] = domain;
+    for (int i = 0; i < n; i++) {
+      chars[charCount + i] = (byte) domain.charAt(i);
+    }
+    added(charCount, n, mode, key);
+    charCount += n;
+  }
+
+  /**
+   * Adds the domain written in ASCII bytes {@code src[from..to)}, in {@code mode} with {@code key}.
+   * The index reads them until {@link #freeze}: they must not change before.
+   *
+   * @throws IllegalArgumentException if it is not ASCII of 1 to 255 characters
+   */
+  void add(byte[] src, int from, int to, DomainMode mode, long key) {
+    int n = to - from;
+    if (n <= 0 || n > MAX_LENGTH) {
+      throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
+    }
+    for (int i = from; i < to; i++) {
+      if (src[i] < 0) {
+        throw new IllegalArgumentException("not an ASCII domain of 1 to 255 characters");
+      }
+    }
+    room(src);
+    added(from, n, mode, key);
+  }
+
+  /** Makes room for one more pattern from {@code source} (null: chars), starting a run if new. */
+  private void room(byte[] source) {
+    if (frozen) {
+      throw new IllegalStateException("frozen");
+    }
+    if (added == froms.length) {
+      grow(added * 2);
+    }
+    if (runs == 0 || sources[runs - 1] != source) {
+      if (runs == runStarts.length) {
+        runStarts = Arrays.copyOf(runStarts, runs * 2);
+        sources = Arrays.copyOf(sources, runs * 2);
+      }
+      runStarts[runs] = added;
+      sources[runs++] = source;
+    }
+  }
+
+  private void added(int from, int length, DomainMode mode, long key) {
+    froms[added] = from;
+    lengths[added] = (byte) length;
     modesAdded[added] = (byte) mode.ordinal();
     keysAdded[added++] = key;
   }
 
+  private void grow(int n) {
+    froms = Arrays.copyOf(froms, n);
+    lengths = Arrays.copyOf(lengths, n);
+    modesAdded = Arrays.copyOf(modesAdded, n);
+    keysAdded = Arrays.copyOf(keysAdded, n);
+  }
+
   /** Makes room for {@code n} patterns in all, so that adding them does not grow the arrays. */
   void expect(int n) {
-    if (!frozen && n > names.length) {
-      names = Arrays.copyOf(names, n);
-      modesAdded = Arrays.copyOf(modesAdded, n);
-      keysAdded = Arrays.copyOf(keysAdded, n);
+    if (!frozen && n > froms.length) {
+      grow(n);
     }
   }
 
@@ -101,111 +169,162 @@ final class DomainIndex {
    * that it is cached by then.
    */
   DomainIndex freeze(Object[] answers) {
+    if (frozen) {
+      throw new IllegalStateException("frozen");
+    }
     this.answers = answers == null ? new Object[] {NO_ANSWERS} : answers;
     Distinct d = distinct();
     size = d.count;
-    names = null;
-    modesAdded = null;
-    keysAdded = null;
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
     int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
     bucketMask = count - 1;
-    int[] next = new int[count + 1]; // the records' lengths per bucket, then where each goes
-    for (int i = 0; i < size; i++) {
-      next[bucket(d.hashes[i]) + 1] += recordLength(d.names[i].length(), modes(d.keys, i));
+    long[] keys = new long[MODES]; // one pattern's smallest key per mode
+    // A counting sort in place: buckets[b + 1] counts bucket b's longs, then buckets[b] is where
+    // bucket b starts, then (as each record is written there) where it ends, which is where
+    // bucket b + 1 starts: shifted by one, the starts again.
+    buckets = new long[count + 1];
+    for (int p = 0; p < size; p++) {
+      buckets[bucket(d.hashes[p]) + 1] += recordLength(length(d.first[p]), modes(d, p));
     }
     for (int b = 0; b < count; b++) {
-      next[b + 1] += next[b];
+      buckets[b + 1] += buckets[b];
     }
-    buckets = new long[count + 1];
-    for (int b = 0; b <= count; b++) {
-      buckets[b] = next[b];
-    }
-    records = new long[next[count]];
-    for (int i = 0; i < size; i++) {
-      long m = d.hashes[i];
+    records = new long[(int) buckets[count]];
+    for (int p = 0; p < size; p++) {
+      long m = d.hashes[p];
       int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
-      if (next[b] == (int) buckets[b] && answers != null) { // the bucket's first record
-        long first = Compiled.NONE;
-        for (int k = 0; k < MODES; k++) {
-          first = Math.min(first, d.keys[i * MODES + k]);
-        }
-        buckets[b] |= (long) (int) first << 32;
-      }
-      next[b] = write(next[b], d.names[i], d.keys, i, m);
+      keys(d, p, keys);
+      buckets[b] = write((int) buckets[b], d.first[p], keys, m);
     }
+    for (int b = count - 1; b > 0; b--) {
+      buckets[b] = buckets[b - 1];
+    }
+    buckets[0] = 0;
+    for (int b = 0; b < count && answers != null; b++) {
+      if (buckets[b] < buckets[b + 1]) { // the answer of the bucket's first record
+        buckets[b] |= (long) (int) keyOf((int) buckets[b], -1) << 32;
+      }
+    }
+    chars = null;
+    froms = null;
+    lengths = null;
+    sources = null;
+    runStarts = null;
+    modesAdded = null;
+    keysAdded = null;
     frozen = true;
     return this;
   }
 
   /**
-   * The added patterns without repeats: pattern i is names[i] with mixed hash hashes[i] and, per
-   * mode k, the smallest key added for it in keys[i * MODES + k] (or NONE).
+   * The added patterns without repeats: distinct pattern p has mixed hash hashes[p] and was first
+   * added as pattern first[p]; the patterns added with the same name follow it in the chain through
+   * repeats (each its next one's index, -1 at the end).
    */
-  private record Distinct(int count, String[] names, long[] hashes, long[] keys) {}
+  private record Distinct(int count, long[] hashes, int[] first, int[] repeats) {}
 
   /** Merges repeated names through an open-addressing table of their hashes. */
   private Distinct distinct() {
-    int[] slots = new int[2 * Integer.highestOneBit(Math.max(1, added)) * 2]; // pattern + 1; 0 free
+    int capacity = Integer.highestOneBit(Math.max(1, 2 * added - 1)); // a power of two >= added
+    int[] slots = new int[added > capacity * 3 / 4 ? 2 * capacity : capacity]; // p + 1; 0: free
     int mask = slots.length - 1;
-    String[] outNames = new String[added];
     long[] hashes = new long[added];
-    long[] keys = new long[added * MODES];
-    Arrays.fill(keys, Compiled.NONE);
+    int[] first = new int[added];
+    int[] repeats = new int[added];
     int n = 0;
     for (int i = 0; i < added; i++) {
-      String name = names[i];
-      long m = hash(name);
+      long m = hash(i);
+      repeats[i] = -1;
       int slot = (int) (m >>> 32) & mask;
-      int at;
       while (true) {
-        at = slots[slot] - 1;
-        if (at < 0) {
-          at = n++;
-          slots[slot] = at + 1;
-          outNames[at] = name;
-          hashes[at] = m;
+        int p = slots[slot] - 1;
+        if (p < 0) {
+          slots[slot] = n + 1;
+          hashes[n] = m;
+          first[n++] = i;
           break;
         }
-        if (hashes[at] == m && outNames[at].equals(name)) {
+        if (hashes[p] == m && sameName(first[p], i)) {
+          repeats[i] = repeats[first[p]]; // linked second: the chain's order does not matter
+          repeats[first[p]] = i;
           break;
         }
         slot = (slot + 1) & mask;
       }
-      int k = at * MODES + modesAdded[i];
-      keys[k] = Math.min(keys[k], keysAdded[i]);
     }
-    return new Distinct(n, outNames, hashes, keys);
+    return new Distinct(n, hashes, first, repeats);
+  }
+
+  /** Distinct pattern {@code p}'s smallest key per mode, NONE for modes it is not written in. */
+  private void keys(Distinct d, int p, long[] out) {
+    Arrays.fill(out, Compiled.NONE);
+    for (int i = d.first[p]; i >= 0; i = d.repeats[i]) {
+      out[modesAdded[i]] = Math.min(out[modesAdded[i]], keysAdded[i]);
+    }
+  }
+
+  /** The modes distinct pattern {@code p} is written in, a bit per mode. */
+  private int modes(Distinct d, int p) {
+    int modes = 0;
+    for (int i = d.first[p]; i >= 0; i = d.repeats[i]) {
+      modes |= 1 << modesAdded[i];
+    }
+    return modes;
+  }
+
+  /** The bytes that hold added pattern {@code i}'s name, from {@code froms[i]}. */
+  private byte[] source(int i) {
+    int r = Arrays.binarySearch(runStarts, 0, runs, i);
+    byte[] s = sources[r >= 0 ? r : -r - 2];
+    return s != null ? s : chars;
+  }
+
+  private int length(int i) {
+    return lengths[i] & 0xff;
+  }
+
+  /** The mixed hash of added pattern {@code i}, as {@link #hash(CharSequence)} computes it. */
+  private long hash(int i) {
+    byte[] src = source(i);
+    long h = 0;
+    for (int j = froms[i] + length(i) - 1; j >= froms[i]; j--) {
+      h = step(h, (char) src[j]);
+    }
+    return mix(h);
+  }
+
+  private boolean sameName(int a, int b) {
+    return Arrays.equals(
+        source(a), froms[a], froms[a] + length(a), source(b), froms[b], froms[b] + length(b));
   }
 
   /**
-   * Writes the record of {@code d}, pattern {@code p}, at {@code r}; returns the offset after it.
+   * Writes the record of the pattern added as {@code i}, with its smallest key per mode {@code
+   * keys}, at {@code r}; returns the offset after it.
    */
-  private int write(int r, String d, long[] keys, int p, long m) {
-    int modes = modes(keys, p);
-    records[r++] = (m & FINGERPRINT) | (long) modes << 8 | d.length();
-    for (int k = 0; k < MODES; k++) {
-      if (keys[p * MODES + k] != Compiled.NONE) {
-        records[r++] = keys[p * MODES + k];
-      }
-    }
-    for (int i = 0; i < d.length(); i++) {
-      records[r + i / 8] |= (long) d.charAt(i) << (8 * (i % 8));
-    }
-    return r + (d.length() + 7) / 8;
-  }
-
-  private static int modes(long[] keys, int p) {
+  private int write(int r, int i, long[] keys, long m) {
+    int len = length(i);
     int modes = 0;
     for (int k = 0; k < MODES; k++) {
-      if (keys[p * MODES + k] != Compiled.NONE) {
+      if (keys[k] != Compiled.NONE) {
         modes |= 1 << k;
       }
     }
-    return modes;
+    records[r++] = (m & FINGERPRINT) | (long) modes << 8 | len;
+    for (int k = 0; k < MODES; k++) {
+      if (keys[k] != Compiled.NONE) {
+        records[r++] = keys[k];
+      }
+    }
+    byte[] src = source(i);
+    int from = froms[i];
+    for (int j = 0; j < len; j++) {
+      records[r + j / 8] |= (long) src[from + j] << (8 * (j % 8));
+    }
+    return r + (len + 7) / 8;
   }
 
   private static int recordLength(int chars, int modes) {

@@ -18,6 +18,15 @@ final class ListLines {
   interface Sink {
     /** One entry, stripped and not empty, on 1-based {@code line}. */
     void entry(String text, int line);
+
+    /**
+     * Offers an entry written in ASCII as the bytes {@code b[from..to)}, stripped and not empty,
+     * before making its string: returns true if the sink took it that way, false to have it passed
+     * to {@link #entry(String, int)} instead. By default, false.
+     */
+    default boolean entry(byte[] b, int from, int to, int line) {
+      return false;
+    }
   }
 
   /** Beyond this, the YAML parser's own limit on nodes may apply: leave such a list to it. */
@@ -31,9 +40,17 @@ final class ListLines {
     for (int from = bomLength(content); from <= content.length; ) {
       int end = lineEnd(content, from);
       line++;
-      String t = stripped(content, from, end);
-      if (!t.isEmpty() && !t.startsWith("#") && !t.startsWith("//")) {
-        sink.entry(t, line);
+      int s = trimStart(content, from, end);
+      int e = trimEnd(content, s, end);
+      if (s == e || content[s] == '#' || content[s] == '/' && e > s + 1 && content[s + 1] == '/') {
+        from = end + 1;
+        continue; // blank or a comment (a line with other blanks is decoded below)
+      }
+      if (!ascii(content, s, e) || !sink.entry(content, s, e, line)) {
+        String t = stripped(content, from, end);
+        if (!t.isEmpty() && !t.startsWith("#") && !t.startsWith("//")) {
+          sink.entry(t, line);
+        }
       }
       from = end + 1;
     }
@@ -93,12 +110,8 @@ final class ListLines {
         while (i < stop && b[i] == ' ') {
           i++;
         }
-        String value = scalar(b, i, stop, sink != null);
-        if (value == null || ++entries > MAX_SIMPLE_ENTRIES) {
+        if (!scalar(b, i, stop, sink, line) || ++entries > MAX_SIMPLE_ENTRIES) {
           return false;
-        }
-        if (sink != null) {
-          sink.entry(value.strip(), line);
         }
       }
       from = end + 1;
@@ -107,13 +120,13 @@ final class ListLines {
   }
 
   /**
-   * The scalar at {@code b[i..stop)}, after "- ", when it is one of the simple forms, followed by
-   * nothing but a comment, and not blank; null otherwise. With {@code decode} false, returns "" for
-   * such a scalar (the caller only checks).
+   * True if the scalar at {@code b[i..stop)}, after "- ", is one of the simple forms, followed by
+   * nothing but a comment, and not blank; then passes it, stripped, to {@code sink} unless null
+   * (the caller only checks).
    */
-  private static String scalar(byte[] b, int i, int stop, boolean decode) {
+  private static boolean scalar(byte[] b, int i, int stop, Sink sink, int line) {
     if (i == stop) {
-      return null; // "- " alone: a null entry
+      return false; // "- " alone: a null entry
     }
     byte q = b[i];
     if (q == '\'' || q == '"') {
@@ -121,11 +134,11 @@ final class ListLines {
       boolean doubled = false; // '' in a single-quoted scalar: one quote
       while (true) {
         if (j == stop) {
-          return null; // continues on the next line
+          return false; // continues on the next line
         }
         byte c = b[j];
         if (c == '\\' && q == '"' || c < 0x20 && c >= 0) {
-          return null; // an escape or a control character
+          return false; // an escape or a control character
         }
         if (c == q && q == '\'' && j + 1 < stop && b[j + 1] == '\'') {
           doubled = true;
@@ -137,19 +150,20 @@ final class ListLines {
         }
       }
       if (j + 1 < stop && b[j + 1] != ' ' || !restIsComment(b, j + 1, stop)) {
-        return null;
+        return false;
       }
       if (!doubled && blank(b, i + 1, j)) {
-        return null; // an empty entry: left to the YAML reader, which reports it
+        return false; // an empty entry: left to the YAML reader, which reports it
       }
-      if (!decode) {
-        return "";
+      if (sink != null && doubled) {
+        sink.entry(decode(b, i + 1, j).replace("''", "'").strip(), line);
+      } else if (sink != null) {
+        pass(sink, b, i + 1, j, line);
       }
-      String value = decode(b, i + 1, j);
-      return doubled ? value.replace("''", "'") : value;
+      return true;
     }
     if (isIndicator(q)) {
-      return null;
+      return false;
     }
     int end = i;
     for (int j = i; j < stop; j++) {
@@ -158,16 +172,38 @@ final class ListLines {
         break; // a comment
       }
       if (c < 0x20 && c >= 0 || c == ':' && isBlankAt(b, j + 1, stop)) {
-        return null; // a key or a control character: leave it to the YAML parser
+        return false; // a key or a control character: leave it to the YAML parser
       }
       if (c != ' ') {
         end = j + 1;
       }
     }
     if (blank(b, i, end)) {
-      return null;
+      return false;
     }
-    return decode ? decode(b, i, end) : "";
+    if (sink != null) {
+      pass(sink, b, i, end, line);
+    }
+    return true;
+  }
+
+  /** Passes the entry {@code b[from..to)}, stripped, to {@code sink}: as bytes if it takes them. */
+  private static void pass(Sink sink, byte[] b, int from, int to, int line) {
+    int s = trimStart(b, from, to);
+    int e = trimEnd(b, s, to);
+    if (!ascii(b, s, e) || !sink.entry(b, s, e, line)) {
+      sink.entry(decode(b, from, to).strip(), line);
+    }
+  }
+
+  /** True if {@code b[from..to)} is ASCII: then decoding it is a copy of its bytes. */
+  private static boolean ascii(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True if {@code b[from..end)} is blank as {@link String#strip} sees it. */
@@ -239,7 +275,8 @@ final class ListLines {
     return true;
   }
 
-  private static boolean startsWith(byte[] b, int i, int stop, String s) {
+  /** True if {@code b[i..stop)} starts with the ASCII {@code s}. */
+  static boolean startsWith(byte[] b, int i, int stop, String s) {
     if (stop - i < s.length()) {
       return false;
     }
@@ -272,20 +309,32 @@ final class ListLines {
    * first, since UTF-8 has whitespace of its own.
    */
   private static String stripped(byte[] b, int from, int end) {
-    int s = from;
-    int e = end;
-    while (s < e && isAsciiWhitespace(b[s])) {
-      s++;
-    }
-    while (e > s && isAsciiWhitespace(b[e - 1])) {
-      e--;
-    }
+    int s = trimStart(b, from, end);
+    int e = trimEnd(b, s, end);
     for (int i = s; i < e; i++) {
       if (b[i] < 0) {
         return decode(b, s, e).strip();
       }
     }
     return new String(b, s, e - s, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The first index in {@code b[from..to)} that is not ASCII whitespace, or {@code to}. */
+  private static int trimStart(byte[] b, int from, int to) {
+    int s = from;
+    while (s < to && isAsciiWhitespace(b[s])) {
+      s++;
+    }
+    return s;
+  }
+
+  /** The end of {@code b[from..to)} without the ASCII whitespace at its end. */
+  private static int trimEnd(byte[] b, int from, int to) {
+    int e = to;
+    while (e > from && isAsciiWhitespace(b[e - 1])) {
+      e--;
+    }
+    return e;
   }
 
   /** The bytes {@link Character#isWhitespace} holds whitespace. */

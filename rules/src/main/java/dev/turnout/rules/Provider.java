@@ -95,7 +95,7 @@ final class Provider {
     if (spec.type() == ProviderSpec.Type.INLINE) {
       ProviderList.Parsed parsed = ProviderList.inline(spec, parser);
       if (parsed.problems().isEmpty()) {
-        entries = List.copyOf(parsed.entries());
+        entries = parsed.entries(); // immutable, and packed: not copied
         warnings = parsed.warnings();
       }
       return parsed.problems();
@@ -218,7 +218,7 @@ final class Provider {
   private List<Problem> use(byte[] body, RuleParser parser) {
     ProviderList.Parsed parsed = ProviderList.parse(spec, body, file.toString(), parser);
     if (parsed.problems().isEmpty()) {
-      entries = List.copyOf(parsed.entries());
+      entries = parsed.entries(); // immutable, and packed: not copied
       warnings = parsed.warnings();
       digest = sha256(body);
     }

@@ -6,6 +6,8 @@ import dev.turnout.config.YamlMapping;
 import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
+import dev.turnout.rules.Matchers.Domain;
+import dev.turnout.rules.Matchers.DomainMode;
 import dev.turnout.rules.RuleException.Problem;
 import dev.turnout.rules.RuleParser.BadRule;
 import java.io.IOException;
@@ -41,7 +43,7 @@ final class ProviderList {
    */
   static Parsed parse(ProviderSpec spec, byte[] content, String file, RuleParser parser) {
     List<Problem> problems = new ArrayList<>();
-    Entries entries = new Entries(spec, parser, file);
+    Entries entries = new Entries(spec, parser, file, lineCount(content));
     if (isMrs(spec.format(), content)) {
       mrsItems(spec, content, file, problems, entries);
     } else if (ListLines.simpleYaml(content, entries)) {
@@ -60,7 +62,7 @@ final class ProviderList {
 
   /** The entries of an inline provider, written in the config. */
   static Parsed inline(ProviderSpec spec, RuleParser parser) {
-    Entries entries = new Entries(spec, parser, null);
+    Entries entries = new Entries(spec, parser, null, spec.payload().size());
     for (RuleLine l : spec.payload()) {
       if (!l.text().isBlank()) {
         entries.add(l.text().strip(), l.file(), l.line());
@@ -90,6 +92,17 @@ final class ProviderList {
         : Optional.empty();
   }
 
+  /** The number of lines of {@code content}: at most one entry each in text and YAML lists. */
+  private static int lineCount(byte[] content) {
+    int n = 1;
+    for (byte c : content) {
+      if (c == '\n') {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static boolean contains(byte[] b, String s) {
     outer:
     for (int i = 0; i + s.length() <= b.length; i++) {
@@ -111,16 +124,22 @@ final class ProviderList {
     private final ProviderSpec spec;
     private final RuleParser parser;
     private final String file;
-    private final List<Rule> entries = new ArrayList<>();
+    private final ProviderEntries.Builder entries;
     private final List<Problem> skipped = new ArrayList<>();
     private Rule.Origin origin; // the entries' origin, shared while their file is the same
     private int count;
     private int bad;
 
-    Entries(ProviderSpec spec, RuleParser parser, String file) {
+    Entries(ProviderSpec spec, RuleParser parser, String file, int expected) {
       this.spec = spec;
       this.parser = parser;
       this.file = file;
+      this.origin = new Rule.Origin("provider " + spec.name(), file);
+      this.entries = new ProviderEntries.Builder(origin, classical(), expected);
+    }
+
+    private boolean classical() {
+      return spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
     }
 
     @Override
@@ -128,9 +147,34 @@ final class ProviderList {
       add(text, file, line);
     }
 
+    /**
+     * Takes a plain domain entry ({@code +.a.com}, {@code DOMAIN-SUFFIX,a.com}: nearly every line
+     * of a real list) straight from the list's bytes, without a string; declines everything else,
+     * which then goes through the parser. It takes only entries that parse to a domain written
+     * exactly as the entry is (lower case, no trailing dot, no blanks), so that the parser would
+     * give the same entry.
+     */
+    @Override
+    public boolean entry(byte[] b, int from, int to, int line) {
+      if (!Objects.equals(origin.file(), file) || origin != entries.origin()) {
+        return false; // packed entries share the builder's origin
+      }
+      boolean classical = classical();
+      DomainMode mode = classical ? classicalMode(b, from, to) : domainListMode(b, from, to);
+      if (mode == null) {
+        return false;
+      }
+      int start = from + Rule.prefix(mode, classical).length();
+      if (!RuleParser.isPlainDomain(b, start, to)) {
+        return false;
+      }
+      entries.domain(b, start, to, mode, ++count, line);
+      return true;
+    }
+
     void add(String text, String file, int line) {
       count++;
-      if (origin == null || !Objects.equals(origin.file(), file)) {
+      if (!Objects.equals(origin.file(), file)) {
         origin = new Rule.Origin("provider " + spec.name(), file);
       }
       try {
@@ -140,8 +184,13 @@ final class ProviderList {
               case IPCIDR -> RuleParser.parseCidrEntry(text);
               case CLASSICAL -> parser.parseEntry(text);
             };
-        boolean classical = spec.behavior() == ProviderSpec.Behavior.CLASSICAL;
-        entries.add(new Rule(m, text, classical, origin, count, line));
+        if (m instanceof Domain d
+            && origin == entries.origin()
+            && Rule.rewrites(m, classical(), text)) {
+          entries.domain(d.domain(), d.mode(), count, line); // packed: most of a list
+        } else {
+          entries.add(new Rule(m, text, classical(), origin, count, line));
+        }
       } catch (BadRule e) {
         if (++bad <= MAX_SHOWN) {
           String subject = "provider " + spec.name() + ": entry " + count;
@@ -150,9 +199,31 @@ final class ProviderList {
       }
     }
 
+    /** The mode of a domain list's entry, by its prefix; null if this is not a domain list. */
+    private DomainMode domainListMode(byte[] b, int from, int to) {
+      if (spec.behavior() != ProviderSpec.Behavior.DOMAIN) {
+        return null;
+      } else if (ListLines.startsWith(b, from, to, "+.")) {
+        return DomainMode.SUFFIX;
+      } else if (ListLines.startsWith(b, from, to, "*.")) {
+        return DomainMode.ONE_LABEL;
+      } else if (ListLines.startsWith(b, from, to, ".")) {
+        return DomainMode.SUBDOMAINS;
+      }
+      return DomainMode.EXACT;
+    }
+
+    /** The mode of a classical DOMAIN or DOMAIN-SUFFIX entry, by its type; null for others. */
+    private static DomainMode classicalMode(byte[] b, int from, int to) {
+      if (ListLines.startsWith(b, from, to, "DOMAIN-SUFFIX,")) {
+        return DomainMode.SUFFIX;
+      }
+      return ListLines.startsWith(b, from, to, "DOMAIN,") ? DomainMode.EXACT : null;
+    }
+
     Parsed finish(List<Problem> problems) {
       List<Problem> warnings = new ArrayList<>();
-      if (bad > 0 && entries.isEmpty()) {
+      if (bad > 0 && entries.size() == 0) {
         problems.addAll(skipped.subList(0, Math.min(skipped.size(), 5)));
         problems.add(
             new Problem(
@@ -179,7 +250,7 @@ final class ProviderList {
                     + " entries skipped"
                     + (bad > MAX_SHOWN ? " (the first " + MAX_SHOWN + " are listed)" : "")));
       }
-      return new Parsed(entries, problems, warnings);
+      return new Parsed(entries.build(), problems, warnings);
     }
   }
 

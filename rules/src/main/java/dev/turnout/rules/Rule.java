@@ -56,18 +56,38 @@ final class Rule {
    * does not keep its text but writes it again when asked.
    */
   Rule(Matcher matcher, String text, boolean classical, Origin origin, int entry, int listLine) {
+    this(
+        origin,
+        matcher,
+        rewrites(matcher, classical, text) ? null : text,
+        classical,
+        entry,
+        listLine);
+  }
+
+  /** An entry keeping {@code text}, or writing it again from the matcher if null. */
+  private Rule(
+      Origin origin, Matcher matcher, String text, boolean classical, int entry, int listLine) {
     this.matcher = matcher;
     this.policy = null;
     this.classical = classical;
-    this.text = rewrites(matcher, classical, text) ? null : text;
+    this.text = text;
     this.line = null;
     this.source = origin;
     this.entry = entry;
     this.listLine = listLine;
   }
 
+  /**
+   * Entry number {@code entry} of {@code origin} on {@code listLine}, written as {@code matcher}
+   * writes it in a {@code classical} list or a domain list (so that {@link #rewrites} holds).
+   */
+  static Rule entry(Matcher matcher, boolean classical, Origin origin, int entry, int listLine) {
+    return new Rule(origin, matcher, null, classical, entry, listLine);
+  }
+
   /** True if {@link #text()} would write {@code text} again from the matcher. */
-  private static boolean rewrites(Matcher m, boolean classical, String text) {
+  static boolean rewrites(Matcher m, boolean classical, String text) {
     String prefix = prefix(m, classical);
     if (prefix == null) {
       return false;
@@ -76,6 +96,11 @@ final class Rule {
     return text.length() == prefix.length() + payload.length()
         && text.startsWith(prefix)
         && text.endsWith(payload);
+  }
+
+  /** How a domain entry in {@code mode} is written before its domain; null: not in such a list. */
+  static String prefix(DomainMode mode, boolean classical) {
+    return (classical ? IN_CLASSICAL_LIST : IN_DOMAIN_LIST)[mode.ordinal()];
   }
 
   private static String prefix(Matcher m, boolean classical) {

@@ -727,6 +727,24 @@ final class RuleParser {
     return payload.substring(from);
   }
 
+  /**
+   * True if {@code b[from..to)} is a domain that {@link #domain} returns unchanged: 1 to {@value
+   * #MAX_DOMAIN} of a-z, 0-9, '-' and '_' in labels joined by single dots, no dot first or last.
+   */
+  static boolean isPlainDomain(byte[] b, int from, int to) {
+    if (to <= from || to - from > MAX_DOMAIN || b[from] == '.' || b[to - 1] == '.') {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      byte c = b[i];
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!ok && !(c == '.' && b[i - 1] != '.')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static String domain(String payload) throws BadRule {
     String d = payload.strip().toLowerCase(Locale.ROOT);
     if (d.endsWith(".")) {
