@@ -4,7 +4,7 @@
 # the relay has set it up completely: spliced, fast path installed). The median over ROUNDS
 # rounds, each a fresh Turnout started as ./turnout starts it, at log-level info.
 #
-#   sudo bench/idle.sh           (N=8000 ROUNDS=5 by default)
+#   sudo bench/idle.sh           (N=4000 ROUNDS=5 by default)
 #   JAR=/path/to/turnout.jar sudo bench/idle.sh
 #   DETAIL=1 sudo bench/idle.sh  (also prints, for the last round, the heap's class histogram and
 #                                 where native memory grew while N are held)
@@ -22,12 +22,14 @@
 # The kernel's socket buffers are in none of them; they are the same with any relay.
 # The figure beside it is the same difference for the client holding the same connections
 # (Python asyncio, one socket each): what one socket costs a plain user-space program.
-# N is bounded by the open-files limit: Turnout holds two sockets per connection (8,000 -> 16,000
-# descriptors; this machine's hard limit is 20,000).
+# N is bounded by Turnout's open-files limit: a spliced connection holds four descriptors (its two
+# sockets, and the splice relay's duplicates of them; a pipe only while bytes are under way), so
+# 4,000 connections take 16,000 (the hard limit on the machine this was written on is 20,000;
+# systemd services and Docker containers usually get 524,288 or more).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
-n=${N:-8000}
+n=${N:-4000}
 rounds=${ROUNDS:-5}
 holder_pid=""
 server_pid=""
@@ -105,7 +107,8 @@ hold() { # COUNT -> the client's own RSS growth, KiB; the connections stay held 
     kill -0 "$holder_pid" 2>/dev/null || break
     sleep 0.2
   done
-  echo "the client could not hold $1 connections:" >&2; cat "$dir/holder.out" >&2; exit 1
+  echo "the client could not hold $1 connections:" >&2; cat "$dir/holder.out" >&2
+  echo "Turnout's last lines:" >&2; tail -20 "$dir/turnout.log" >&2; exit 1
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$turnout_pid/status"; }
 native_growth_kib() { # NMT summary.diff on stdin -> committed growth outside the heap, KiB,
