@@ -66,4 +66,79 @@ class NonBlockingAppenderTest {
     assertThat(writer.written)
         .anyMatch(line -> line.matches("\\d+ log lines dropped: the log writer could not keep up"));
   }
+
+  /** Records what it is given. */
+  static final class Recorder extends AppenderBase<ILoggingEvent> {
+    final List<String> written = new CopyOnWriteArrayList<>();
+
+    @Override
+    protected void append(ILoggingEvent event) {
+      written.add(event.getFormattedMessage());
+    }
+  }
+
+  @Test
+  void linesArriveInOrderAndALineAfterAQuietSpellWakesTheWriter() throws Exception {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    Recorder recorder = new Recorder();
+    recorder.setContext(context);
+    recorder.start();
+    // The writer's own fallback wake-up is far beyond the wait below: only the line can wake it.
+    NonBlockingAppender appender = new NonBlockingAppender(TimeUnit.MINUTES.toMillis(10));
+    appender.setContext(context);
+    appender.setQueueSize(4096);
+    appender.addAppender(recorder);
+    appender.start();
+    Logger logger = context.getLogger("test");
+    logger.setAdditive(false);
+    logger.setLevel(Level.INFO);
+    logger.addAppender(appender);
+    try {
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 1000; i++) {
+          logger.info("round {} line {}", round, i);
+        }
+        int expected = (round + 1) * 1000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (recorder.written.size() < expected && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(recorder.written).hasSize(expected);
+        Thread.sleep(100); // the writer finds the queue empty and goes to sleep
+      }
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 1000; i++) {
+          assertThat(recorder.written.get(round * 1000 + i))
+              .isEqualTo("round " + round + " line " + i);
+        }
+      }
+      assertThat(appender.dropped()).isZero();
+    } finally {
+      appender.stop();
+    }
+  }
+
+  @Test
+  void stopWritesWhatIsQueued() {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    Recorder recorder = new Recorder();
+    recorder.setContext(context);
+    recorder.start();
+    NonBlockingAppender appender = new NonBlockingAppender();
+    appender.setContext(context);
+    appender.setQueueSize(4096);
+    appender.addAppender(recorder);
+    appender.start();
+    Logger logger = context.getLogger("test");
+    logger.setAdditive(false);
+    logger.addAppender(appender);
+    for (int i = 0; i < 2000; i++) {
+      logger.info("line {}", i);
+    }
+    appender.stop();
+    assertThat(recorder.written).hasSize(2000).endsWith("line 1999");
+    assertThat(recorder.isStarted()).isFalse();
+  }
 }
