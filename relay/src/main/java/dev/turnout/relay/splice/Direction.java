@@ -131,6 +131,7 @@ final class Direction {
       } else if (n == 0) {
         endOfInput = true;
       } else if (errno == EAGAIN) {
+        releaseEmptyPipe();
         return moved > 0;
       } else if (errno != EINTR) {
         throw failure(errno, "splice from the socket");
@@ -214,6 +215,19 @@ final class Direction {
       pipe = pipes.take();
       pipeRead = pipe[0];
       pipeWrite = pipe[1];
+    }
+  }
+
+  /**
+   * Nothing more to read for now and nothing in the pipe: the pipe goes back to the pool, so a
+   * connection holds one only while its bytes are under way (most of the time a side has nothing to
+   * send, and a pool of empty pipes serves many connections).
+   */
+  private void releaseEmptyPipe() {
+    if (pipe != null && inPipe == 0) {
+      pipes.give(pipe, true);
+      pipe = null;
+      pipeRead = pipeWrite = -1;
     }
   }
 
