@@ -33,20 +33,9 @@ class NonBlockingAppenderTest {
 
   @Test
   void aStuckWriterDropsLinesInsteadOfBlockingAndSaysHowMany() throws Exception {
-    LoggerContext context = new LoggerContext();
-    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     StuckWriter writer = new StuckWriter();
-    writer.setContext(context);
-    writer.start();
     NonBlockingAppender appender = new NonBlockingAppender();
-    appender.setContext(context);
-    appender.setQueueSize(8);
-    appender.addAppender(writer);
-    appender.start();
-    Logger logger = context.getLogger("test");
-    logger.setAdditive(false);
-    logger.setLevel(Level.INFO);
-    logger.addAppender(appender);
+    Logger logger = wire(appender, 8, writer);
 
     long start = System.nanoTime();
     for (int i = 0; i < 10_000; i++) {
@@ -79,21 +68,10 @@ class NonBlockingAppenderTest {
 
   @Test
   void linesArriveInOrderAndALineAfterAQuietSpellWakesTheWriter() throws Exception {
-    LoggerContext context = new LoggerContext();
-    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     Recorder recorder = new Recorder();
-    recorder.setContext(context);
-    recorder.start();
     // The writer's own fallback wake-up is far beyond the wait below: only the line can wake it.
     NonBlockingAppender appender = new NonBlockingAppender(TimeUnit.MINUTES.toMillis(10));
-    appender.setContext(context);
-    appender.setQueueSize(4096);
-    appender.addAppender(recorder);
-    appender.start();
-    Logger logger = context.getLogger("test");
-    logger.setAdditive(false);
-    logger.setLevel(Level.INFO);
-    logger.addAppender(appender);
+    Logger logger = wire(appender, 4096, recorder);
     try {
       for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 1000; i++) {
@@ -121,24 +99,32 @@ class NonBlockingAppenderTest {
 
   @Test
   void stopWritesWhatIsQueued() {
-    LoggerContext context = new LoggerContext();
-    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     Recorder recorder = new Recorder();
-    recorder.setContext(context);
-    recorder.start();
     NonBlockingAppender appender = new NonBlockingAppender();
-    appender.setContext(context);
-    appender.setQueueSize(4096);
-    appender.addAppender(recorder);
-    appender.start();
-    Logger logger = context.getLogger("test");
-    logger.setAdditive(false);
-    logger.addAppender(appender);
+    Logger logger = wire(appender, 4096, recorder);
     for (int i = 0; i < 2000; i++) {
       logger.info("line {}", i);
     }
     appender.stop();
     assertThat(recorder.written).hasSize(2000).endsWith("line 1999");
     assertThat(recorder.isStarted()).isFalse();
+  }
+
+  /** A logger of its own context that logs at INFO through {@code appender} into {@code out}. */
+  private static Logger wire(
+      NonBlockingAppender appender, int queueSize, AppenderBase<ILoggingEvent> out) {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    out.setContext(context);
+    out.start();
+    appender.setContext(context);
+    appender.setQueueSize(queueSize);
+    appender.addAppender(out);
+    appender.start();
+    Logger logger = context.getLogger("test");
+    logger.setAdditive(false);
+    logger.setLevel(Level.INFO);
+    logger.addAppender(appender);
+    return logger;
   }
 }

@@ -153,47 +153,52 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   @Override
   public void add(long source, long destination, long newSource, long newDestination) {
-    long stamp = lifecycle.readLock();
-    try {
-      if (closed) {
-        return;
-      }
-      Tuples t = tuples.get();
-      tuple(t.key, source, destination);
-      tuple(t.value, newSource, newDestination);
-      warnIfFull(flows.put(t.key, t.value));
-    } finally {
-      lifecycle.unlockRead(stamp);
-    }
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    tuple(t.value, newSource, newDestination);
+    put(flows, t.key, t.value);
   }
 
   @Override
   public void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    tuple6(t.value6, newSource, newDestination);
+    put(flows6, t.key6, t.value6);
+  }
+
+  @Override
+  public void remove(long source, long destination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    delete(flows, t.key);
+  }
+
+  @Override
+  public void remove6(Endpoint6 source, Endpoint6 destination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    delete(flows6, t.key6);
+  }
+
+  private void put(BpfMap map, byte[] key, byte[] value) {
     long stamp = lifecycle.readLock();
     try {
-      if (closed) {
-        return;
+      if (!closed) {
+        warnIfFull(map.put(key, value));
       }
-      Tuples t = tuples.get();
-      tuple6(t.key6, source, destination);
-      tuple6(t.value6, newSource, newDestination);
-      warnIfFull(flows6.put(t.key6, t.value6));
     } finally {
       lifecycle.unlockRead(stamp);
     }
   }
 
-  @Override
-  public void remove6(Endpoint6 source, Endpoint6 destination) {
+  private void delete(BpfMap map, byte[] key) {
     long stamp = lifecycle.readLock();
     try {
-      if (closed) {
-        return;
+      if (!closed) {
+        map.remove(key);
       }
-      Tuples t = tuples.get();
-      tuple6(t.key6, source, destination);
-      flows6.remove(t.key6);
     } finally {
       lifecycle.unlockRead(stamp);
     }
@@ -205,21 +210,6 @@ public final class KernelFastPath implements FlowOffload, Closeable {
           "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
               + " the TUN",
           Bpf.errnoText(-result));
-    }
-  }
-
-  @Override
-  public void remove(long source, long destination) {
-    long stamp = lifecycle.readLock();
-    try {
-      if (closed) {
-        return;
-      }
-      Tuples t = tuples.get();
-      tuple(t.key, source, destination);
-      flows.remove(t.key);
-    } finally {
-      lifecycle.unlockRead(stamp);
     }
   }
 
