@@ -21,10 +21,10 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * The TUN's kernel fast path, as a tc program for the device's egress: a TCP segment the kernel is
  * about to queue to Turnout whose 4-tuple is in the flow map gets the addresses and ports the map
  * gives, checksums patched by the kernel's helpers, and is handed straight back to the same
- * device's ingress, exactly as if Turnout had read, rewritten and written it. Everything else
- * (SYNs, which user space judges and maps; other protocols; IP options; fragments; unknown flows)
- * passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a miss is
- * never wrong.
+ * device's ingress, exactly as if Turnout had read, rewritten and written it. Everything else (SYNs
+ * without ACK, which user space judges and maps; other protocols; IP options; fragments; unknown
+ * flows) passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a
+ * miss is never wrong.
  *
  * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
  * options followed by its TCP ports — source address, destination address, source port, destination
@@ -75,6 +75,7 @@ final class FastPathProgram {
   private static final int VERSION_4_IHL_5 = 0x45;
   private static final int PROTOCOL_TCP = 6;
   private static final int TCP_SYN = 0x02;
+  private static final int SYN_ACK_RST = TCP_SYN | 0x10 | 0x04; // a new flow: SYN alone
 
   /** MF and the fragment offset, as a little-endian load of the big-endian field sees them. */
   private static final int FRAGMENT_BITS_LE = 0xff3f;
@@ -125,8 +126,10 @@ final class FastPathProgram {
     a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, ipv6);
     a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JNE, R1, PROTOCOL_TCP, pass);
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
-    // A SYN may start a new flow over an old one's tuple: only user space may map it.
-    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    // A SYN may start a new flow over an old one's tuple: only user space may map it. A SYN-ACK
+    // (the relay listener answering a mapped SYN) is rewritten like any segment, as user space
+    // would: the application's connect() should not wait for the TUN thread.
+    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
 
     a.load(W, R1, R2, ip + IP_ADDRESSES).store(W, R10, OLD_SOURCE, R1);
     a.load(W, R1, R2, ip + IP_ADDRESSES + 4).store(W, R10, OLD_DESTINATION, R1);
@@ -193,7 +196,7 @@ final class FastPathProgram {
       BpfAssembler.Label pass,
       BpfAssembler.Label drop,
       BpfAssembler.Label rewritten) {
-    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
     for (int i = 0; i < 32; i += 4) {
       a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
     }

@@ -4,6 +4,8 @@ import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.StampedLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,12 +49,20 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final Hook hook;
   private final int linkFd; // TCX only
   private final ClsactFilter filter; // CLSACT only
-  private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
-  private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
-  private final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
-  private final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
-  private boolean warnedFull; // guarded by this
-  private boolean closed; // guarded by this
+  // The TUN thread adds while the NAT sweeper removes: each thread has its own tuple buffers, and
+  // neither waits for the other; only close() excludes them.
+  private final ThreadLocal<Tuples> tuples = ThreadLocal.withInitial(Tuples::new);
+  private final StampedLock lifecycle = new StampedLock();
+  private final AtomicBoolean warnedFull = new AtomicBoolean();
+  private boolean closed; // guarded by lifecycle
+
+  /** One thread's key and value buffers. */
+  private static final class Tuples {
+    final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
+    final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
+    final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
+    final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
+  }
 
   private KernelFastPath(
       BpfMap flows, BpfMap flows6, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
@@ -142,38 +152,60 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   @Override
-  public synchronized void add(long source, long destination, long newSource, long newDestination) {
-    if (closed) {
-      return;
-    }
-    tuple(key, source, destination);
-    tuple(value, newSource, newDestination);
-    warnIfFull(flows.put(key, value));
+  public void add(long source, long destination, long newSource, long newDestination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    tuple(t.value, newSource, newDestination);
+    put(flows, t.key, t.value);
   }
 
   @Override
-  public synchronized void add6(
+  public void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
-    if (closed) {
-      return;
-    }
-    tuple6(key6, source, destination);
-    tuple6(value6, newSource, newDestination);
-    warnIfFull(flows6.put(key6, value6));
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    tuple6(t.value6, newSource, newDestination);
+    put(flows6, t.key6, t.value6);
   }
 
   @Override
-  public synchronized void remove6(Endpoint6 source, Endpoint6 destination) {
-    if (closed) {
-      return;
+  public void remove(long source, long destination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    delete(flows, t.key);
+  }
+
+  @Override
+  public void remove6(Endpoint6 source, Endpoint6 destination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    delete(flows6, t.key6);
+  }
+
+  private void put(BpfMap map, byte[] key, byte[] value) {
+    long stamp = lifecycle.readLock();
+    try {
+      if (!closed) {
+        warnIfFull(map.put(key, value));
+      }
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    tuple6(key6, source, destination);
-    flows6.remove(key6);
+  }
+
+  private void delete(BpfMap map, byte[] key) {
+    long stamp = lifecycle.readLock();
+    try {
+      if (!closed) {
+        map.remove(key);
+      }
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   private void warnIfFull(int result) {
-    if (result != 0 && !warnedFull) {
-      warnedFull = true;
+    if (result != 0 && warnedFull.compareAndSet(false, true)) {
       log.warn(
           "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
               + " the TUN",
@@ -181,22 +213,18 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  @Override
-  public synchronized void remove(long source, long destination) {
-    if (closed) {
-      return;
-    }
-    tuple(key, source, destination);
-    flows.remove(key);
-  }
-
   /** Segments and bytes rewritten in the kernel so far (sum over CPUs). */
-  public synchronized long[] packetsAndBytes() {
-    if (closed) {
-      return new long[2];
+  public long[] packetsAndBytes() {
+    long stamp = lifecycle.readLock();
+    try {
+      if (closed) {
+        return new long[2];
+      }
+      byte[] values = new byte[stats.valueSize()];
+      return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    byte[] values = new byte[stats.valueSize()];
-    return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
   }
 
   /** How the program is attached. */
@@ -214,17 +242,27 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   /** Tuples (one per direction of a flow, both families) the kernel currently rewrites. */
-  public synchronized int mappedTuples() {
-    return closed ? 0 : flows.size() + flows6.size();
+  public int mappedTuples() {
+    long stamp = lifecycle.readLock();
+    try {
+      return closed ? 0 : flows.size() + flows6.size();
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   /** Detaches the program and frees the maps. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    long stamp = lifecycle.writeLock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      lifecycle.unlockWrite(stamp);
     }
-    closed = true;
     if (filter != null) {
       try {
         filter.close();

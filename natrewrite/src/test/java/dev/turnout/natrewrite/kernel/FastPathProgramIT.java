@@ -108,6 +108,28 @@ class FastPathProgramIT {
     }
   }
 
+  /** The relay listener's SYN-ACK to a mapped SYN: the connect() need not wait for the TUN. */
+  @Test
+  void aSynAckOfAMappedTupleIsRewritten() throws Exception {
+    map(APP, 7890, SESSION, 5012, FAKE, 443, APP, 40001);
+    map6(APP6, 7890, SESSION6, 5012, FAKE6, 443, APP6, 40001);
+    ByteBuffer synAck = Packets.tcp(APP, 7890, SESSION, 5012, 0x12);
+    byte[] frame = frame(synAck);
+    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
+    ByteBuffer out = ipPart(frame);
+    assertThat(Packets.srcAddress(out, 0)).isEqualTo(FAKE);
+    assertThat(Packets.dstPort(out, 0)).isEqualTo(40001);
+    assertThat(Packets.storedTcpChecksum(out, 0)).isEqualTo(Packets.tcpChecksum(out, 0));
+
+    byte[] frame6 = frame(Packets6.tcp(APP6, 7890, SESSION6, 5012, 0x12));
+    assertThat(Bpf.testRun(program, frame6)).isEqualTo(FastPathProgram.REDIRECT);
+    ByteBuffer out6 = ipPart(frame6);
+    assertThat(Packets6.src(out6, 0)).containsExactly(FAKE6);
+    assertThat(Packets6.dstPort(out6, 0)).isEqualTo(40001);
+    assertThat(Packets6.checksumValid(out6, 0)).isTrue();
+    assertThat(counters()[0]).isEqualTo(2);
+  }
+
   @Test
   void whatTheProgramMustNotTouchPassesUnchanged() throws Exception {
     map(APP, 40001, FAKE, 443, SESSION, 5012, APP, 7890);
