@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * Needs root (CAP_BPF). Loads the fast-path program through the real verifier and runs it on
  * hand-built segments with BPF_PROG_TEST_RUN, which hands a tc program an Ethernet frame: the
  * program is built for an IP header at offset 14, everything else is as on the TUN. The rewritten
- * segment's checksums are compared against a full recomputation, for IPv4 and IPv6.
+ * segment's checksums are compared against a full recomputation, for IPv4 and IPv6, TCP and UDP.
  */
 class FastPathProgramIT {
   static final int ETHERNET = 14;
@@ -31,6 +31,8 @@ class FastPathProgramIT {
 
   BpfMap flows;
   BpfMap flows6;
+  BpfMap udp;
+  BpfMap udp6;
   BpfMap stats;
   int program = -1;
 
@@ -40,11 +42,14 @@ class FastPathProgramIT {
     flows = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_flows");
     flows6 =
         BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_flows6");
+    udp = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_udp");
+    udp6 = BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_udp6");
     stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "test_stats");
     program =
         Bpf.loadProgram(
             Bpf.PROG_TYPE_SCHED_CLS,
-            FastPathProgram.build(ETHERNET, flows.fd(), flows6.fd(), stats.fd()),
+            FastPathProgram.build(
+                ETHERNET, flows.fd(), flows6.fd(), udp.fd(), udp6.fd(), stats.fd()),
             "Dual MIT/GPL",
             "test_fast");
   }
@@ -57,6 +62,12 @@ class FastPathProgramIT {
     }
     if (flows6 != null) {
       flows6.close();
+    }
+    if (udp != null) {
+      udp.close();
+    }
+    if (udp6 != null) {
+      udp6.close();
     }
     if (stats != null) {
       stats.close();
@@ -118,8 +129,8 @@ class FastPathProgramIT {
     ByteBuffer fragment = Packets.tcp(APP, 40001, FAKE, 443, 0x10);
     fragment.putShort(6, (short) 0x2000); // more fragments
     assertPassesUnchanged(fragment, "a first fragment");
-    ByteBuffer udp = Packets.udp(APP, 40001, FAKE, 443, new byte[20], false);
-    assertPassesUnchanged(udp.limit(udp.getShort(2) & 0xffff), "UDP");
+    ByteBuffer datagram = Packets.udp(APP, 40001, FAKE, 443, new byte[20], false);
+    assertPassesUnchanged(datagram, "UDP of a tuple TCP maps");
     ByteBuffer truncated = Packets.tcp(APP, 40001, FAKE, 443, 0x10).limit(30);
     assertPassesUnchanged(truncated, "a segment shorter than its headers");
     assertThat(counters()).containsExactly(0, 0);
@@ -197,10 +208,114 @@ class FastPathProgramIT {
     assertPassesUnchanged(Packets6.tcp(APP6, 40002, FAKE6, 443, 0x10), "an unmapped tuple");
     assertPassesUnchanged(
         Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, 1, 1, new byte[8], 1), "an extension header");
-    assertPassesUnchanged(Packets6.udp(APP6, 40001, FAKE6, 443, new byte[20], 0), "UDP");
+    assertPassesUnchanged(
+        Packets6.udp(APP6, 40001, FAKE6, 443, new byte[20], 0), "UDP of a tuple TCP maps");
     assertPassesUnchanged(
         Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10).limit(50), "shorter than its headers");
     assertThat(counters()).containsExactly(0, 0);
+  }
+
+  @Test
+  void bothDirectionsOfAMappedUdpFlowAreRewrittenWithCorrectChecksums() throws Exception {
+    mapUdp(APP, 40001, FAKE, 5201, SESSION, 5012, APP, 7890);
+    mapUdp(APP, 7890, SESSION, 5012, FAKE, 5201, APP, 40001);
+    SplittableRandom random = new SplittableRandom(6);
+    for (int i = 0; i < 200; i++) {
+      byte[] payload = new byte[random.nextInt(12, 1400)];
+      random.nextBytes(payload);
+      boolean reply = random.nextBoolean();
+      ByteBuffer datagram =
+          reply
+              ? Packets.udp(APP, 7890, SESSION, 5012, payload, false)
+              : Packets.udp(APP, 40001, FAKE, 5201, payload, false);
+      byte[] frame = frame(datagram);
+      assertThat(Bpf.testRun(program, frame)).as("case %d", i).isEqualTo(FastPathProgram.REDIRECT);
+      ByteBuffer out = ipPart(frame);
+      assertThat(Packets.srcAddress(out, 0)).isEqualTo(reply ? FAKE : SESSION);
+      assertThat(Packets.dstAddress(out, 0)).isEqualTo(APP);
+      assertThat(Packets.srcPort(out, 0)).isEqualTo(reply ? 5201 : 5012);
+      assertThat(Packets.dstPort(out, 0)).isEqualTo(reply ? 40001 : 7890);
+      assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
+      int computed = Packets.udpChecksum(out, 0);
+      assertThat(Packets.storedUdpChecksum(out, 0))
+          .as("case %d", i)
+          .isEqualTo(computed == 0 ? 0xffff : computed);
+      assertThat(Arrays.copyOfRange(frame, ETHERNET + 28, frame.length)).isEqualTo(payload);
+    }
+    assertThat(counters()[0]).isEqualTo(200);
+  }
+
+  @Test
+  void aUdpDatagramWithoutAChecksumKeepsNone() throws Exception {
+    mapUdp(APP, 40001, FAKE, 5201, SESSION, 5012, APP, 7890);
+    byte[] frame = frame(Packets.udp(APP, 40001, FAKE, 5201, new byte[100], true));
+    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
+    ByteBuffer out = ipPart(frame);
+    assertThat(Packets.srcAddress(out, 0)).isEqualTo(SESSION);
+    assertThat(Packets.dstPort(out, 0)).isEqualTo(7890);
+    assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
+    assertThat(Packets.storedUdpChecksum(out, 0)).isZero();
+  }
+
+  @Test
+  void udpThatTheProgramMustNotTouchPassesUnchanged() throws Exception {
+    mapUdp(APP, 40001, FAKE, 5201, SESSION, 5012, APP, 7890);
+    mapUdp6(APP6, 40001, FAKE6, 5201, SESSION6, 5012, APP6, 7890);
+    assertPassesUnchanged(
+        Packets.udp(APP, 40002, FAKE, 5201, new byte[20], false), "an unmapped tuple");
+    assertPassesUnchanged(Packets.tcp(APP, 40001, FAKE, 5201, 0x10), "TCP of a tuple UDP maps");
+    ByteBuffer fragment = Packets.udp(APP, 40001, FAKE, 5201, new byte[20], false);
+    fragment.putShort(6, (short) 0x2000); // more fragments
+    assertPassesUnchanged(fragment, "a first fragment");
+    assertPassesUnchanged(
+        Packets.udp(APP, 40001, FAKE, 5201, new byte[4], false), "a datagram under 40 bytes");
+    assertPassesUnchanged(
+        Packets6.udp(APP6, 40001, FAKE6, 5201, new byte[20], 1), "IPv6 extension header");
+    assertPassesUnchanged(
+        Packets6.tcp(APP6, 40001, FAKE6, 5201, 0x10), "IPv6 TCP of a tuple UDP maps");
+    assertThat(counters()).containsExactly(0, 0);
+  }
+
+  @Test
+  void aMappedIpv6UdpDatagramIsRewrittenWithACorrectChecksum() throws Exception {
+    mapUdp6(APP6, 40001, FAKE6, 5201, SESSION6, 5012, APP6, 7890);
+    mapUdp6(APP6, 7890, SESSION6, 5012, FAKE6, 5201, APP6, 40001);
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 100; i++) {
+      // From 12 payload bytes up: shorter ones are under the bounds checked for TCP, and pass.
+      byte[] payload = new byte[random.nextInt(12, 1400)];
+      random.nextBytes(payload);
+      boolean reply = random.nextBoolean();
+      ByteBuffer datagram =
+          reply
+              ? Packets6.udp(APP6, 7890, SESSION6, 5012, payload, 0)
+              : Packets6.udp(APP6, 40001, FAKE6, 5201, payload, 0);
+      byte[] frame = frame(datagram);
+      assertThat(Bpf.testRun(program, frame)).as("case %d", i).isEqualTo(FastPathProgram.REDIRECT);
+      ByteBuffer out = ipPart(frame);
+      assertThat(Packets6.src(out, 0)).containsExactly(reply ? FAKE6 : SESSION6);
+      assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
+      assertThat(Packets6.srcPort(out, 0)).isEqualTo(reply ? 5201 : 5012);
+      assertThat(Packets6.dstPort(out, 0)).isEqualTo(reply ? 40001 : 7890);
+      assertThat(Packets6.checksumValid(out, 0)).as("case %d", i).isTrue();
+    }
+  }
+
+  void mapUdp(int src, int sport, int dst, int dport, int nsrc, int nsport, int ndst, int ndport) {
+    assertThat(udp.put(tuple(src, sport, dst, dport), tuple(nsrc, nsport, ndst, ndport))).isZero();
+  }
+
+  void mapUdp6(
+      long[] src,
+      int sport,
+      long[] dst,
+      int dport,
+      long[] nsrc,
+      int nsport,
+      long[] ndst,
+      int ndport) {
+    assertThat(udp6.put(tuple6(src, sport, dst, dport), tuple6(nsrc, nsport, ndst, ndport)))
+        .isZero();
   }
 
   void map6(

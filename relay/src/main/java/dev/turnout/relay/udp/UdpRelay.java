@@ -49,6 +49,12 @@ public final class UdpRelay implements Closeable {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final int DEFAULT_MAX_SESSIONS = 16384;
 
+  /**
+   * How often a session that only receives replies tells the NAT it is alive: the kernel fast path
+   * carries its datagrams past the TUN, so the NAT entry would otherwise expire under it.
+   */
+  private static final long NAT_TOUCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final Channel listener;
   private final UdpRelayStats stats;
 
@@ -196,6 +202,7 @@ public final class UdpRelay implements Closeable {
           }
         }
         session.lastActive = now;
+        session.natTouched = now; // udpFlow did
         handedOver = true;
         session.send(packet.content(), stats);
       } catch (RuntimeException e) { // a bug somewhere below: this datagram is lost, not the loop
@@ -260,7 +267,12 @@ public final class UdpRelay implements Closeable {
                   payload.release();
                   return;
                 }
-                session.lastActive = clock.nanoTime();
+                long now = clock.nanoTime();
+                session.lastActive = now;
+                if (now - session.natTouched >= NAT_TOUCH_NANOS) {
+                  session.natTouched = now;
+                  origins.udpFlow(peer); // keeps the NAT entry alive
+                }
                 sessions.get(peer); // moves it to the most recently active end
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
