@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>Replies are accepted only from endpoints this session has sent to (port-restricted, as a
  * connected socket would be for one destination): nobody else can inject datagrams into an
  * application's flow by guessing the socket's port. Confined to its event loop, except {@link
- * #send}, which hops onto it.
+ * #send}, which hops onto it. Datagrams sent in one turn of the loop (a batch the relay read) are
+ * flushed together at its end.
  */
 final class DirectDatagramSession implements DatagramSession {
   private static final Logger LOG = LoggerFactory.getLogger(DirectDatagramSession.class);
@@ -52,6 +53,8 @@ final class DirectDatagramSession implements DatagramSession {
   private final Map<String, InetAddress> resolved = lru(MAX_NAMES);
   private final Map<String, ArrayDeque<Waiting>> resolving = new HashMap<>();
   private final Map<InetSocketAddress, Boolean> peers = lru(MAX_PEERS);
+  private final Runnable flush = this::flush;
+  private boolean flushPending;
 
   private DirectDatagramSession(Dialer dialer, Channel udp, boolean dualStack) {
     this.dialer = dialer;
@@ -183,7 +186,18 @@ final class DirectDatagramSession implements DatagramSession {
     }
     InetSocketAddress peer = new InetSocketAddress(address, destination.port());
     peers.put(peer, Boolean.TRUE);
-    udp.writeAndFlush(new DatagramPacket(payload, peer), udp.voidPromise());
+    udp.write(new DatagramPacket(payload, peer), udp.voidPromise());
+    if (!flushPending) {
+      // Once the loop has handled what it is reading now: the datagrams sent meanwhile leave in
+      // one sendmmsg(2), not one system call each.
+      flushPending = true;
+      udp.eventLoop().execute(flush);
+    }
+  }
+
+  private void flush() {
+    flushPending = false;
+    udp.flush();
   }
 
   @Override
