@@ -14,7 +14,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.Closeable;
@@ -54,6 +56,18 @@ public final class UdpRelay implements Closeable {
    * carries its datagrams past the TUN, so the NAT entry would otherwise expire under it.
    */
   private static final long NAT_TOUCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /**
+   * The largest datagram the listener takes whole: the TUN's MTU may be 65,535, so a datagram
+   * through it may be nearly that long. recvmmsg(2) gives every datagram a slot of this size.
+   */
+  static final int MAX_DATAGRAM = 65536;
+
+  /**
+   * Datagrams per recvmmsg(2): their slots share one buffer, which stays within what Netty's
+   * allocator pools even on a small heap (256 KiB).
+   */
+  static final int READ_BATCH = 4;
 
   private final Channel listener;
   private final UdpRelayStats stats;
@@ -109,6 +123,10 @@ public final class UdpRelay implements Closeable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.SO_RCVBUF, 4 << 20)
             .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                new FixedRecvByteBufAllocator(READ_BATCH * MAX_DATAGRAM))
             .handler(handler)
             .bind(listen)
             .sync()

@@ -51,7 +51,9 @@ final class UdpSessionState {
       stats.dropped.increment();
       payload.release();
     } else {
-      pending.add(payload);
+      // A copy: the payload is a slice of the listener's read buffer, which it would pin.
+      pending.add(payload.copy());
+      payload.release();
     }
   }
 
