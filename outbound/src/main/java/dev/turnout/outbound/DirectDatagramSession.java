@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Replies are accepted only from endpoints this session has sent to (port-restricted, as a
  * connected socket would be for one destination): nobody else can inject datagrams into an
  * application's flow by guessing the socket's port. Confined to its event loop, except {@link
- * #send}, which hops onto it. Datagrams sent in one turn of the loop (a batch the relay read) are
- * flushed together at its end.
+ * #send}, which hops onto it. Datagrams sent in one turn of the loop (a batch the relay read) leave
+ * together at its end ({@link DatagramBatcher}).
  */
 final class DirectDatagramSession implements DatagramSession {
   private static final Logger LOG = LoggerFactory.getLogger(DirectDatagramSession.class);
@@ -57,12 +57,12 @@ final class DirectDatagramSession implements DatagramSession {
   private final Map<String, InetAddress> resolved = lru(MAX_NAMES);
   private final Map<String, ArrayDeque<Waiting>> resolving = new HashMap<>();
   private final Map<InetSocketAddress, Boolean> peers = lru(MAX_PEERS);
-  private final Runnable flush = this::flush;
-  private boolean flushPending;
+  private final DatagramBatcher batcher;
 
   private DirectDatagramSession(Dialer dialer, Channel udp, boolean dualStack) {
     this.dialer = dialer;
     this.udp = udp;
+    this.batcher = new DatagramBatcher(udp);
     this.dualStack = dualStack;
     this.closed = udp.eventLoop().newPromise();
     udp.closeFuture().addListener(f -> closed.trySuccess(null));
@@ -192,18 +192,7 @@ final class DirectDatagramSession implements DatagramSession {
     }
     InetSocketAddress peer = new InetSocketAddress(address, destination.port());
     peers.put(peer, Boolean.TRUE);
-    udp.write(new DatagramPacket(payload, peer), udp.voidPromise());
-    if (!flushPending) {
-      // Once the loop has handled what it is reading now: the datagrams sent meanwhile leave in
-      // one sendmmsg(2), not one system call each.
-      flushPending = true;
-      udp.eventLoop().execute(flush);
-    }
-  }
-
-  private void flush() {
-    flushPending = false;
-    udp.flush();
+    batcher.send(payload, peer);
   }
 
   @Override
