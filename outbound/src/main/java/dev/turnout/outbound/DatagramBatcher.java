@@ -46,8 +46,16 @@ final class DatagramBatcher {
     this.gso = SegmentedDatagramPacket.isSupported();
   }
 
-  /** Queues {@code payload} for {@code peer}; it leaves at the end of this turn of the loop. */
+  /**
+   * Queues {@code payload} for {@code peer}; it leaves at the end of this turn of the loop. Dropped
+   * while the socket's outbound queue is over its high-water mark (the kernel refuses more for
+   * now): UDP's own answer to congestion, and what keeps that queue bounded.
+   */
   void send(ByteBuf payload, InetSocketAddress peer) {
+    if (!udp.isWritable()) {
+      payload.release();
+      return;
+    }
     queued.add(new DatagramPacket(payload, peer));
     if (queued.size() == 1) {
       udp.eventLoop().execute(flushTask);

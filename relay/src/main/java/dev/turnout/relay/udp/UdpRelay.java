@@ -222,7 +222,7 @@ public final class UdpRelay implements Closeable {
         session.lastActive = now;
         session.natTouched = now; // udpFlow did
         handedOver = true;
-        session.send(packet.content(), stats);
+        session.send(Payloads.compact(packet.content(), ctx.alloc()), stats);
       } catch (RuntimeException e) { // a bug somewhere below: this datagram is lost, not the loop
         stats.failed.increment();
         ConnectionLog.problem("udp relay: a datagram from {} failed: {}", peer, e.toString());
@@ -294,7 +294,9 @@ public final class UdpRelay implements Closeable {
                 sessions.get(peer); // moves it to the most recently active end
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
-                channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+                channel.writeAndFlush(
+                    new DatagramPacket(Payloads.compact(payload, channel.alloc()), peer),
+                    channel.voidPromise());
               })
           .addListener(
               f -> {

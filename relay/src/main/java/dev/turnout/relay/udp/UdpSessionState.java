@@ -51,9 +51,7 @@ final class UdpSessionState {
       stats.dropped.increment();
       payload.release();
     } else {
-      // A copy: the payload is a slice of the listener's read buffer, which it would pin.
-      pending.add(payload.copy());
-      payload.release();
+      pending.add(payload);
     }
   }
 
