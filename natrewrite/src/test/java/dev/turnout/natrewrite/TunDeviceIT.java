@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -227,14 +228,8 @@ class TunDeviceIT {
         assertThat(run("tc", "-n", namespace, "filter", "show", "dev", DEVICE, "egress"))
             .contains("turnout_fast", "direct-action");
       }
-      NatTable table =
-          NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
-              .offload(fastPath, tunAddress)
-              .timeSource(ticker)
-              .build();
-      PacketRewriter rewriter =
-          new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
-      try (TunLoop loop = TunLoop.start(tun, rewriter);
+      NatTable table = offloadedTable(fastPath, tunAddress, ticker);
+      try (TunLoop loop = TunLoop.start(tun, rewriterFor(table, tunAddress));
           ServerSocket relay = inNamespace(() -> new ServerSocket(7890, 50, tunAddress));
           Socket app = inNamespace(() -> boundSocket(tunAddress))) {
         echoThroughTheRelay(relay, app, payload, table);
@@ -271,18 +266,12 @@ class TunDeviceIT {
     ManualTimeSource ticker = new ManualTimeSource();
     Inet4Address tunAddress = address("198.18.0.1");
     InetSocketAddress fake = new InetSocketAddress(address("198.18.3.7"), 5201);
-    java.util.SplittableRandom random = new java.util.SplittableRandom(12);
+    SplittableRandom random = new SplittableRandom(12);
     try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 1500, offload));
         KernelFastPath fastPath =
             inNamespace(() -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS))) {
-      NatTable table =
-          NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
-              .offload(fastPath, tunAddress)
-              .timeSource(ticker)
-              .build();
-      PacketRewriter rewriter =
-          new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
-      try (TunLoop loop = TunLoop.start(tun, rewriter);
+      NatTable table = offloadedTable(fastPath, tunAddress, ticker);
+      try (TunLoop loop = TunLoop.start(tun, rewriterFor(table, tunAddress));
           DatagramSocket relay =
               inNamespace(() -> new DatagramSocket(new InetSocketAddress(tunAddress, 7890)));
           DatagramSocket app =
@@ -320,6 +309,18 @@ class TunDeviceIT {
         assertThat(table.udpFlow(session)).isEmpty();
       }
     }
+  }
+
+  static NatTable offloadedTable(
+      KernelFastPath fastPath, Inet4Address tunAddress, ManualTimeSource ticker) {
+    return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+        .offload(fastPath, tunAddress)
+        .timeSource(ticker)
+        .build();
+  }
+
+  static PacketRewriter rewriterFor(NatTable table, Inet4Address tunAddress) {
+    return new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
   }
 
   @Test
