@@ -69,6 +69,12 @@ public final class UdpRelay implements Closeable {
    */
   static final int READ_BATCH = 4;
 
+  /**
+   * Datagrams read per wake-up before the loop turns to other work (Netty's default is 16): what
+   * one turn reads leaves in one batch of sends, so a turn may take a burst whole.
+   */
+  static final int MAX_READ = 64;
+
   private final Channel listener;
   private final UdpRelayStats stats;
 
@@ -126,7 +132,8 @@ public final class UdpRelay implements Closeable {
             .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
             .option(
                 ChannelOption.RCVBUF_ALLOCATOR,
-                new FixedRecvByteBufAllocator(READ_BATCH * MAX_DATAGRAM))
+                new FixedRecvByteBufAllocator(READ_BATCH * MAX_DATAGRAM)
+                    .maxMessagesPerRead(MAX_READ))
             .handler(handler)
             .bind(listen)
             .sync()
