@@ -10,6 +10,7 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.Router;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -174,6 +175,8 @@ public final class UdpRelay implements Closeable {
     private final Map<InetSocketAddress, UdpSessionState> sessions =
         new LinkedHashMap<>(64, 0.75f, true);
     private Channel listener;
+    private boolean replyFlushPending;
+    private final Runnable flushReplies = this::flushReplies;
 
     Handler(
         Origins origins,
@@ -301,9 +304,7 @@ public final class UdpRelay implements Closeable {
                 sessions.get(peer); // moves it to the most recently active end
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
-                channel.writeAndFlush(
-                    new DatagramPacket(Payloads.compact(payload, channel.alloc()), peer),
-                    channel.voidPromise());
+                reply(payload, peer);
               })
           .addListener(
               f -> {
@@ -333,6 +334,31 @@ public final class UdpRelay implements Closeable {
                   opened.closeFuture().addListener(c -> closeSession(peer, session));
                 }
               });
+    }
+
+    /**
+     * Sends a reply from the listener; the replies of one turn of the loop leave together, in one
+     * sendmmsg(2), at its end. Dropped (counted) while the listener's outbound queue is over its
+     * high-water mark: the queue stays bounded, as UDP allows.
+     */
+    private void reply(ByteBuf payload, InetSocketAddress peer) {
+      if (!listener.isWritable()) {
+        stats.dropped.increment();
+        payload.release();
+        return;
+      }
+      listener.write(
+          new DatagramPacket(Payloads.compact(payload, listener.alloc()), peer),
+          listener.voidPromise());
+      if (!replyFlushPending) {
+        replyFlushPending = true;
+        listener.eventLoop().execute(flushReplies);
+      }
+    }
+
+    private void flushReplies() {
+      replyFlushPending = false;
+      listener.flush();
     }
 
     /** Closes sessions idle for the timeout: the least recently active first, then stops. */
