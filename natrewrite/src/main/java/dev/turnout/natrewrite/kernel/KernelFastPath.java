@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * The kernel fast path of a TUN device: {@link FastPathProgram} on the device's egress, and the
  * flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN has been mapped in
  * user space, its later segments in both directions are rewritten in the kernel and never reach the
- * TUN queue: no read, no write, no copy.
+ * TUN queue: no read, no write, no copy. UDP flows the same way, through {@link #udp()}, from their
+ * first datagram on.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -44,6 +45,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   private final BpfMap flows;
   private final BpfMap flows6;
+  private final BpfMap udp;
+  private final BpfMap udp6;
+  private final FlowOffload udpView = new UdpFlows();
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
@@ -65,9 +69,11 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   private KernelFastPath(
-      BpfMap flows, BpfMap flows6, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
-    this.flows = flows;
-    this.flows6 = flows6;
+      BpfMap[] maps, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
+    this.flows = maps[0];
+    this.flows6 = maps[1];
+    this.udp = maps[2];
+    this.udp6 = maps[3];
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -96,34 +102,30 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
     }
-    BpfMap flows = null;
-    BpfMap flows6 = null;
+    // TCP IPv4, TCP IPv6, UDP IPv4, UDP IPv6 (maps allocate per element, not up front)
+    BpfMap[] maps = new BpfMap[4];
     BpfMap stats = null;
     int program = -1;
     try {
-      flows =
-          BpfMap.hash(
-              FastPathProgram.TUPLE_SIZE,
-              FastPathProgram.TUPLE_SIZE,
-              2 * maxFlows,
-              "turnout_flows");
-      flows6 =
-          BpfMap.hash(
-              FastPathProgram.TUPLE6_SIZE,
-              FastPathProgram.TUPLE6_SIZE,
-              2 * Math.max(1, maxFlows6),
-              "turnout_flows6");
+      int v4 = FastPathProgram.TUPLE_SIZE;
+      int v6 = FastPathProgram.TUPLE6_SIZE;
+      int entries6 = 2 * Math.max(1, maxFlows6);
+      maps[0] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_flows");
+      maps[1] = BpfMap.hash(v6, v6, entries6, "turnout_flows6");
+      maps[2] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_udp");
+      maps[3] = BpfMap.hash(v6, v6, entries6, "turnout_udp6");
       stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
-              FastPathProgram.build(0, flows.fd(), flows6.fd(), stats.fd()),
+              FastPathProgram.build(
+                  0, maps[0].fd(), maps[1].fd(), maps[2].fd(), maps[3].fd(), stats.fd()),
               LICENSE,
               PROGRAM_NAME);
       if (hook != Hook.CLSACT) {
         try {
           int link = Bpf.attachEgress(program, ifindex, device);
-          return new KernelFastPath(flows, flows6, stats, program, link, null);
+          return new KernelFastPath(maps, stats, program, link, null);
         } catch (IOException noTcx) {
           if (hook == Hook.TCX) {
             throw noTcx;
@@ -132,17 +134,16 @@ public final class KernelFastPath implements FlowOffload, Closeable {
         }
       }
       ClsactFilter filter = ClsactFilter.attachEgress(ifindex, program, PROGRAM_NAME, device);
-      return new KernelFastPath(flows, flows6, stats, program, -1, filter);
+      return new KernelFastPath(maps, stats, program, -1, filter);
     } catch (IOException | RuntimeException | LinkageError e) {
       Bpf.closeDescriptor(program);
       if (stats != null) {
         stats.close();
       }
-      if (flows6 != null) {
-        flows6.close();
-      }
-      if (flows != null) {
-        flows.close();
+      for (BpfMap map : maps) {
+        if (map != null) {
+          map.close();
+        }
       }
       if (e instanceof LinkageError) {
         throw new IOException("bpf(2) is not reachable through JNA: " + e.getMessage(), e);
@@ -153,33 +154,61 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   @Override
   public void add(long source, long destination, long newSource, long newDestination) {
-    Tuples t = tuples.get();
-    tuple(t.key, source, destination);
-    tuple(t.value, newSource, newDestination);
-    put(flows, t.key, t.value);
+    put(flows, source, destination, newSource, newDestination);
   }
 
   @Override
   public void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
-    Tuples t = tuples.get();
-    tuple6(t.key6, source, destination);
-    tuple6(t.value6, newSource, newDestination);
-    put(flows6, t.key6, t.value6);
-  }
-
-  @Override
-  public void remove(long source, long destination) {
-    Tuples t = tuples.get();
-    tuple(t.key, source, destination);
-    delete(flows, t.key);
+    put6(flows6, source, destination, newSource, newDestination);
   }
 
   @Override
   public void remove6(Endpoint6 source, Endpoint6 destination) {
+    remove6(flows6, source, destination);
+  }
+
+  @Override
+  public void remove(long source, long destination) {
+    remove(flows, source, destination);
+  }
+
+  /** The same for UDP datagrams, in maps of their own. */
+  @Override
+  public FlowOffload udp() {
+    return udpView;
+  }
+
+  private void put(
+      BpfMap map, long source, long destination, long newSource, long newDestination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    tuple(t.value, newSource, newDestination);
+    put(map, t.key, t.value);
+  }
+
+  private void put6(
+      BpfMap map,
+      Endpoint6 source,
+      Endpoint6 destination,
+      Endpoint6 newSource,
+      Endpoint6 newDestination) {
     Tuples t = tuples.get();
     tuple6(t.key6, source, destination);
-    delete(flows6, t.key6);
+    tuple6(t.value6, newSource, newDestination);
+    put(map, t.key6, t.value6);
+  }
+
+  private void remove(BpfMap map, long source, long destination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    delete(map, t.key);
+  }
+
+  private void remove6(BpfMap map, Endpoint6 source, Endpoint6 destination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    delete(map, t.key6);
   }
 
   private void put(BpfMap map, byte[] key, byte[] value) {
@@ -241,11 +270,11 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  /** Tuples (one per direction of a flow, both families) the kernel currently rewrites. */
+  /** Tuples (one per direction of a flow, both families and protocols) the kernel rewrites. */
   public int mappedTuples() {
     long stamp = lifecycle.readLock();
     try {
-      return closed ? 0 : flows.size() + flows6.size();
+      return closed ? 0 : flows.size() + flows6.size() + udp.size() + udp6.size();
     } finally {
       lifecycle.unlockRead(stamp);
     }
@@ -274,7 +303,33 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     Bpf.closeDescriptor(programFd);
     flows.close();
     flows6.close();
+    udp.close();
+    udp6.close();
     stats.close();
+  }
+
+  /** {@link #udp()}: the UDP maps, with the same buffers and lock. */
+  private final class UdpFlows implements FlowOffload {
+    @Override
+    public void add(long source, long destination, long newSource, long newDestination) {
+      put(udp, source, destination, newSource, newDestination);
+    }
+
+    @Override
+    public void remove(long source, long destination) {
+      KernelFastPath.this.remove(udp, source, destination);
+    }
+
+    @Override
+    public void add6(
+        Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
+      put6(udp6, source, destination, newSource, newDestination);
+    }
+
+    @Override
+    public void remove6(Endpoint6 source, Endpoint6 destination) {
+      KernelFastPath.this.remove6(udp6, source, destination);
+    }
   }
 
   /** Source address, destination address, source port, destination port, in network order. */
