@@ -22,9 +22,9 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * datagram, with maps of its own) the kernel is about to queue to Turnout whose 4-tuple is in the
  * flow map gets the addresses and ports the map gives, checksums patched by the kernel's helpers,
  * and is handed straight back to the same device's ingress, exactly as if Turnout had read,
- * rewritten and written it. Everything else (SYNs without ACK, which user space judges and maps; other
- * protocols; IP options; fragments; unknown flows) passes to the TUN queue unchanged, so the map is
- * only a cache of the user-space NAT and a miss is never wrong.
+ * rewritten and written it. Everything else (SYNs without ACK, which user space judges and maps;
+ * other protocols; IP options; fragments; unknown flows) passes to the TUN queue unchanged, so the
+ * map is only a cache of the user-space NAT and a miss is never wrong.
  *
  * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
  * options followed by its TCP ports — source address, destination address, source port, destination

@@ -179,8 +179,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     return udpView;
   }
 
-  private void put(
-      BpfMap map, long source, long destination, long newSource, long newDestination) {
+  private void put(BpfMap map, long source, long destination, long newSource, long newDestination) {
     Tuples t = tuples.get();
     tuple(t.key, source, destination);
     tuple(t.value, newSource, newDestination);

@@ -122,8 +122,8 @@ class FastPathProgramIT {
   /** The relay listener's SYN-ACK to a mapped SYN: the connect() need not wait for the TUN. */
   @Test
   void aSynAckOfAMappedTupleIsRewritten() throws Exception {
-    map(APP, 7890, SESSION, 5012, FAKE, 443, APP, 40001);
-    map6(APP6, 7890, SESSION6, 5012, FAKE6, 443, APP6, 40001);
+    map(flows, APP, 7890, SESSION, 5012, FAKE, 443, APP, 40001);
+    map6(flows6, APP6, 7890, SESSION6, 5012, FAKE6, 443, APP6, 40001);
     ByteBuffer synAck = Packets.tcp(APP, 7890, SESSION, 5012, 0x12);
     byte[] frame = frame(synAck);
     assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);

@@ -60,11 +60,7 @@ public final class RelayServer implements Closeable {
 
   /** A listener on {@code loop} whose connections stay on {@code loop}. */
   private static Channel listen(
-      EventLoop loop,
-      InetSocketAddress address,
-      AcceptPause pause,
-      Origins origins,
-      TcpRelay relay)
+      EventLoop loop, InetSocketAddress address, AcceptPause pause, Origins origins, TcpRelay relay)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(loop, loop)
