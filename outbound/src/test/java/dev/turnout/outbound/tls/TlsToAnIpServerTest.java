@@ -152,7 +152,8 @@ class TlsToAnIpServerTest {
       }
       var all = Channels.readAll(ch);
       ch.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII));
-      return new String(all.toCompletableFuture().get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+      return new String(
+          all.toCompletableFuture().get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8);
     } finally {
       ch.close();
     }
