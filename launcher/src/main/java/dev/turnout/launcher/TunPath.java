@@ -186,7 +186,7 @@ final class TunPath {
       onStop.accept(() -> closeFastPath(fastPath));
       log.info(
           "tun: kernel fast path on {} egress ({}, BPF program id {}): established TCP flows"
-              + " bypass the TUN",
+              + " and relayed UDP flows bypass the TUN",
           tun.name(),
           fastPath.hook().name().toLowerCase(Locale.ROOT),
           fastPath.programId());

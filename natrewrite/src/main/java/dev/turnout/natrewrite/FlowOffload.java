@@ -1,9 +1,10 @@
 package dev.turnout.natrewrite;
 
 /**
- * Where the NAT table hands the rewrite of an established TCP flow to the kernel, so that its
- * segments no longer cross the TUN. It is a cache of the table's mappings: whatever it does not
- * hold (full, failed, not yet added) the TUN path carries, with the same result.
+ * Where the NAT table hands the rewrite of an established TCP flow (and, through {@link #udp()}, of
+ * a relayed UDP flow) to the kernel, so that its segments no longer cross the TUN. It is a cache of
+ * the table's mappings: whatever it does not hold (full, failed, not yet added) the TUN path
+ * carries, with the same result.
  *
  * <p>An IPv4 endpoint is an address and a port packed by {@link #endpoint}; an IPv6 one an {@link
  * Endpoint6}. An implementation without IPv6 support keeps the default {@link #add6} and {@link
@@ -41,6 +42,14 @@ public interface FlowOffload {
 
   /** {@link #remove} for an IPv6 flow. */
   default void remove6(Endpoint6 source, Endpoint6 destination) {}
+
+  /**
+   * The same for UDP flows, whose tuples are apart from TCP's: every datagram of a tuple added
+   * there is rewritten. By default none is ({@link #NONE}): UDP then crosses the TUN.
+   */
+  default FlowOffload udp() {
+    return NONE;
+  }
 
   /** An IPv6 address (its high and low 64 bits, network order) and a port. */
   record Endpoint6(long high, long low, int port) {}

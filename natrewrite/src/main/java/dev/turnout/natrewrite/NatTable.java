@@ -39,10 +39,10 @@ import java.util.concurrent.atomic.LongAdder;
  * maxIdleEntries} such entries exist; creating one more first evicts the least recently used
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
- * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry is mirrored into
- * it ({@link OffloadMirror}), both directions, when created, and withdrawn when freed; the offload
- * is only ever a subset of the table, so a segment it does not rewrite comes to the TUN and is
- * handled here the same way.
+ * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry and each relayed
+ * UDP entry is mirrored into it ({@link OffloadMirror}), both directions, when created, and
+ * withdrawn when freed; the offload is only ever a subset of the table, so a packet it does not
+ * rewrite comes to the TUN and is handled here the same way.
  *
  * <p>Thread-safety: all public methods are thread-safe. {@link #claim}, {@link #release} and {@link
  * #udpFlow} are meant for relay threads, {@link #expire} for the TUN loop or a scheduler. The
@@ -223,12 +223,17 @@ public final class NatTable {
    * same flow is returned as an equal {@link NatFlow} for as long as the entry lives; a different
    * one means the session address was freed and reused, and the relay must not keep the old
    * session. Does not allocate once the entry's flow has been asked for.
+   *
+   * <p>Counts as a datagram of the flow for the idle timeout: the kernel fast path carries a
+   * relayed flow's datagrams past the TUN, so the relay, which sees them all, calls this for each
+   * one it receives (and now and then while it sends replies).
    */
   public Optional<NatFlow> udpFlow(InetSocketAddress sessionPeer) {
     NatEntry entry = entryOf(Ipv4Header.PROTOCOL_UDP, sessionPeer);
     if (entry == null || entry.state() != NatEntry.IDLE) {
       return Optional.empty();
     }
+    entry.touch(ticker.nanoTime());
     return Optional.of(entry.toFlow());
   }
 
@@ -403,6 +408,7 @@ public final class NatTable {
     forward.put(entry.flow, entry);
     idleEntries.incrementAndGet();
     idleCreated.increment();
+    offload.add(entry); // relayed UDP only: the relay's udpFlow then keeps it alive
     return entry;
   }
 
@@ -451,9 +457,7 @@ public final class NatTable {
     }
     // Only after the table let go, so the kernel never holds a mapping the table no longer has;
     // the flow's tuple may already be mapped to a newer entry (a reused port), which stays.
-    if (entry.idleNanos == 0) {
-      offload.remove(entry, stillForward);
-    }
+    offload.remove(entry, stillForward);
   }
 
   private long session6High(SessionKey session) {
@@ -581,8 +585,9 @@ public final class NatTable {
 
     /**
      * Hands each relay-owned TCP flow to {@code offload} once mapped, and takes it back when the
-     * entry is freed; {@code tunAddress} is where the relay listens (the forward destination). UDP
-     * and hijacked DNS flows stay on the TUN path: their entries live by their packets.
+     * entry is freed; {@code tunAddress} is where the relay listens (the forward destination).
+     * Relayed UDP flows go to its {@link FlowOffload#udp() UDP part}; hijacked DNS flows stay on
+     * the TUN.
      */
     /** At most this many TCP entries the relay has not claimed; further SYNs are dropped. */
     public Builder maxUnclaimed(int max) {

@@ -1,27 +1,35 @@
 package dev.turnout.natrewrite;
 
 /**
- * Mirrors the NAT table's relay-owned TCP entries into a {@link FlowOffload}: both directions of a
- * flow when its entry is created, as the TUN path would rewrite them, and withdrawn when it is
- * freed. The offload is thus only ever a subset of the table.
+ * Mirrors the NAT table's relay-owned TCP entries into a {@link FlowOffload}, and its relayed UDP
+ * entries into the offload's {@link FlowOffload#udp() UDP part}: both directions of a flow when its
+ * entry is created, as the TUN path would rewrite them, and withdrawn when it is freed. The offload
+ * is thus only ever a subset of the table. Not mirrored: TCP hijacked to the DNS listener, and UDP
+ * to port 53 (the DNS listener's when hijacked; short-lived either way), whose entries live by the
+ * packets the TUN sees.
  *
  * <p>Called by the table under its own lock or from its expiry; the offload is thread-safe.
  */
 final class OffloadMirror {
+  private static final int DNS_PORT = 53;
+
   private final FlowOffload offload;
+  private final FlowOffload udp;
   private final int tunAddress; // where the relay listens for IPv4 flows
   private final long tun6High; // and for IPv6 flows
   private final long tun6Low;
 
   OffloadMirror(FlowOffload offload, int tunAddress, long tun6High, long tun6Low) {
     this.offload = offload;
+    this.udp = offload.udp();
     this.tunAddress = tunAddress;
     this.tun6High = tun6High;
     this.tun6Low = tun6Low;
   }
 
-  /** Forward and reverse rewrite of a new relay-owned TCP entry. */
+  /** Forward and reverse rewrite of a new entry, if it is one the offload takes. */
   void add(NatEntry entry) {
+    FlowOffload offload = offloadOf(entry);
     if (offload == FlowOffload.NONE) {
       return;
     }
@@ -40,6 +48,7 @@ final class OffloadMirror {
    * which stays).
    */
   void remove(NatEntry entry, boolean stillForward) {
+    FlowOffload offload = offloadOf(entry);
     if (offload == FlowOffload.NONE) {
       return;
     }
@@ -54,6 +63,19 @@ final class OffloadMirror {
         offload.remove(source(entry), destination(entry));
       }
     }
+  }
+
+  /**
+   * Where {@code entry} is mirrored: relay-owned TCP entries (no idle timeout) to the TCP part,
+   * relayed UDP ones to the UDP part; {@link FlowOffload#NONE} for the rest.
+   */
+  private FlowOffload offloadOf(NatEntry entry) {
+    if (entry.idleNanos == 0) {
+      return offload;
+    }
+    boolean relayedUdp =
+        entry.flow.protocol == Ipv4Header.PROTOCOL_UDP && entry.flow.destinationPort != DNS_PORT;
+    return relayedUdp ? udp : FlowOffload.NONE;
   }
 
   private static long source(NatEntry entry) {

@@ -18,6 +18,7 @@ class NatTableOffloadTest {
 
   final ManualTimeSource ticker = new ManualTimeSource();
   final RecordingOffload kernel = new RecordingOffload();
+  final RecordingOffload udpKernel = kernel.udp;
   final NatTable table =
       NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
           .offload(kernel, Ipv4.address(APP))
@@ -27,6 +28,20 @@ class NatTableOffloadTest {
   /** The kernel's flow map, as "source -> destination" to "new source -> new destination". */
   static final class RecordingOffload implements FlowOffload {
     final Map<String, String> tuples = new HashMap<>();
+    final RecordingOffload udp;
+
+    RecordingOffload() {
+      this(new RecordingOffload(null));
+    }
+
+    private RecordingOffload(RecordingOffload udp) {
+      this.udp = udp;
+    }
+
+    @Override
+    public FlowOffload udp() {
+      return udp == null ? NONE : udp;
+    }
 
     @Override
     public void add(long source, long destination, long newSource, long newDestination) {
@@ -106,9 +121,63 @@ class NatTableOffloadTest {
   }
 
   @Test
-  void udpAndHijackedDnsFlowsStayOnTheTunPath() {
-    table.createIdle(new FlowKey().set(Packets.UDP, APP, 40001, FAKE, 443), 7890);
+  void aRelayedUdpFlowIsMappedBothWaysInTheUdpPart() {
+    NatEntry entry = table.createIdle(udpFlow(40001, 5201), 7890);
+    String session =
+        RecordingOffload.endpoint(FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort));
+    assertThat(udpKernel.tuples)
+        .containsOnly(
+            Map.entry("198.18.0.1:40001 -> 198.18.3.7:5201", session + " -> 198.18.0.1:7890"),
+            Map.entry("198.18.0.1:7890 -> " + session, "198.18.3.7:5201 -> 198.18.0.1:40001"));
+    assertThat(kernel.tuples).isEmpty();
+  }
+
+  @Test
+  void hijackedDnsFlowsStayOnTheTunPath() {
+    table.createIdle(udpFlow(40001, 53), 53);
     table.createIdle(new FlowKey().set(Packets.TCP, APP, 40002, FAKE, 53), 53);
     assertThat(kernel.tuples).isEmpty();
+    assertThat(udpKernel.tuples).isEmpty();
+  }
+
+  /** Its datagrams bypass the TUN: what keeps the entry alive is the relay asking for its flow. */
+  @Test
+  void aUdpEntryLivesWhileTheRelaySeesItsDatagramsAndIsUnmappedWhenItExpires() {
+    NatEntry entry = table.createIdle(udpFlow(40001, 5201), 7890);
+    for (int i = 0; i < 3; i++) {
+      ticker.advance(Duration.ofSeconds(50));
+      assertThat(table.udpFlow(peer(entry))).isPresent();
+      assertThat(table.expire()).isZero();
+    }
+    assertThat(udpKernel.tuples).hasSize(2);
+
+    ticker.advance(NatTable.DEFAULT_UDP_TIMEOUT);
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(udpKernel.tuples).isEmpty();
+    assertThat(table.udpFlow(peer(entry))).isEmpty();
+  }
+
+  @Test
+  void anEvictedUdpEntryIsUnmappedToo() {
+    NatTable small =
+        NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+            .offload(kernel, Ipv4.address(APP))
+            .timeSource(ticker)
+            .maxIdleEntries(1)
+            .build();
+    small.createIdle(udpFlow(40001, 5201), 7890);
+    ticker.advance(Duration.ofSeconds(1));
+    NatEntry newer = small.createIdle(udpFlow(40002, 5201), 7890);
+    assertThat(udpKernel.tuples)
+        .hasSize(2)
+        .containsKey("198.18.0.1:40002 -> 198.18.3.7:5201")
+        .containsKey(
+            "198.18.0.1:7890 -> "
+                + RecordingOffload.endpoint(
+                    FlowOffload.endpoint(newer.sessionAddress, newer.sessionPort)));
+  }
+
+  static FlowKey udpFlow(int appPort, int port) {
+    return new FlowKey().set(Packets.UDP, APP, appPort, FAKE, port);
   }
 }

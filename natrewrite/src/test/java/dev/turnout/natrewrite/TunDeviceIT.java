@@ -16,6 +16,8 @@ import dev.turnout.testing.Root;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -24,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -224,14 +228,8 @@ class TunDeviceIT {
         assertThat(run("tc", "-n", namespace, "filter", "show", "dev", DEVICE, "egress"))
             .contains("turnout_fast", "direct-action");
       }
-      NatTable table =
-          NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
-              .offload(fastPath, tunAddress)
-              .timeSource(ticker)
-              .build();
-      PacketRewriter rewriter =
-          new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
-      try (TunLoop loop = TunLoop.start(tun, rewriter);
+      NatTable table = offloadedTable(fastPath, tunAddress, ticker);
+      try (TunLoop loop = TunLoop.start(tun, rewriterFor(table, tunAddress));
           ServerSocket relay = inNamespace(() -> new ServerSocket(7890, 50, tunAddress));
           Socket app = inNamespace(() -> boundSocket(tunAddress))) {
         echoThroughTheRelay(relay, app, payload, table);
@@ -254,6 +252,75 @@ class TunDeviceIT {
       assertThat(run("tc", "-n", namespace, "qdisc", "show", "dev", DEVICE))
           .doesNotContain("clsact");
     }
+  }
+
+  /**
+   * A UDP flow: only its first datagram crosses the TUN, the rest go through the kernel both ways,
+   * intact (the receiving stack verifies every patched checksum, partial ones with offloads); the
+   * relay's asking for the flow keeps its entry alive, and once the entry expires the kernel
+   * forgets the flow.
+   */
+  @ParameterizedTest(name = "offload {0}")
+  @CsvSource({"true", "false"})
+  void theKernelFastPathCarriesAUdpFlowBothWays(boolean offload) throws Exception {
+    ManualTimeSource ticker = new ManualTimeSource();
+    Inet4Address tunAddress = address("198.18.0.1");
+    InetSocketAddress fake = new InetSocketAddress(address("198.18.3.7"), 5201);
+    SplittableRandom random = new SplittableRandom(12);
+    try (TunDevice tun = inNamespace(() -> TunDevice.open(DEVICE, tunAddress, 15, 1500, offload));
+        KernelFastPath fastPath =
+            inNamespace(() -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS))) {
+      NatTable table = offloadedTable(fastPath, tunAddress, ticker);
+      try (TunLoop loop = TunLoop.start(tun, rewriterFor(table, tunAddress));
+          DatagramSocket relay =
+              inNamespace(() -> new DatagramSocket(new InetSocketAddress(tunAddress, 7890)));
+          DatagramSocket app =
+              inNamespace(() -> new DatagramSocket(new InetSocketAddress(tunAddress, 0)))) {
+        relay.setSoTimeout(5000);
+        app.setSoTimeout(5000);
+        InetSocketAddress session = null;
+        for (int i = 0; i < 200; i++) {
+          byte[] up = new byte[random.nextInt(12, 1400)];
+          random.nextBytes(up);
+          app.send(new DatagramPacket(up, up.length, fake));
+          DatagramPacket got = new DatagramPacket(new byte[2048], 2048);
+          relay.receive(got);
+          assertThat(Arrays.copyOf(got.getData(), got.getLength())).isEqualTo(up);
+          session = (InetSocketAddress) got.getSocketAddress();
+          ticker.advance(Duration.ofSeconds(1));
+          assertThat(table.udpFlow(session)).as("the relay finds the flow").isPresent();
+
+          byte[] down = new byte[random.nextInt(12, 1400)];
+          random.nextBytes(down);
+          relay.send(new DatagramPacket(down, down.length, session));
+          DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+          app.receive(reply);
+          assertThat(reply.getSocketAddress()).isEqualTo(fake);
+          assertThat(Arrays.copyOf(reply.getData(), reply.getLength())).isEqualTo(down);
+        }
+        assertThat(loop.stats().packetsIn()).as("datagrams that crossed the TUN").isLessThan(5);
+        assertThat(fastPath.packetsAndBytes()[0]).isGreaterThanOrEqualTo(2 * 200 - 5);
+        assertThat(table.expire()).as("200 s of traffic, 60 s timeout").isZero();
+        assertThat(fastPath.mappedTuples()).isEqualTo(2);
+
+        ticker.advance(NatTable.DEFAULT_UDP_TIMEOUT);
+        assertThat(table.expire()).isEqualTo(1);
+        assertThat(fastPath.mappedTuples()).isZero();
+        assertThat(table.udpFlow(session)).isEmpty();
+      }
+    }
+  }
+
+  static NatTable offloadedTable(
+      KernelFastPath fastPath, Inet4Address tunAddress, ManualTimeSource ticker) {
+    return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+        .offload(fastPath, tunAddress)
+        .timeSource(ticker)
+        .build();
+  }
+
+  static PacketRewriter rewriterFor(NatTable table, Inet4Address tunAddress) {
+    return new PacketRewriter(tunAddress, 7890, ip("198.18.0.0"), ip("198.19.255.255"), table);
   }
 
   @Test

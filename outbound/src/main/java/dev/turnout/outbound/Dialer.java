@@ -306,8 +306,7 @@ public final class Dialer {
         new Bootstrap()
             .group(loop)
             .channel(EpollSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.AUTO_READ, false) // Netty's epoll sets TCP_NODELAY itself
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
     return openSafely(tcp, ch -> ch.connect(remote));

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.Future;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Replies are accepted only from endpoints this session has sent to (port-restricted, as a
  * connected socket would be for one destination): nobody else can inject datagrams into an
  * application's flow by guessing the socket's port. Confined to its event loop, except {@link
- * #send}, which hops onto it.
+ * #send}, which hops onto it. Datagrams sent in one turn of the loop (a batch the relay read) leave
+ * together at its end ({@link DatagramBatcher}).
  */
 final class DirectDatagramSession implements DatagramSession {
   private static final Logger LOG = LoggerFactory.getLogger(DirectDatagramSession.class);
@@ -45,6 +47,9 @@ final class DirectDatagramSession implements DatagramSession {
   /** Datagrams held per name while it resolves. */
   static final int MAX_WAITING = 32;
 
+  /** The largest reply taken whole: a UDP datagram's payload is at most 65,527 bytes. */
+  static final int MAX_REPLY = 65536;
+
   private final Dialer dialer;
   private final Channel udp;
   private final boolean dualStack;
@@ -52,10 +57,12 @@ final class DirectDatagramSession implements DatagramSession {
   private final Map<String, InetAddress> resolved = lru(MAX_NAMES);
   private final Map<String, ArrayDeque<Waiting>> resolving = new HashMap<>();
   private final Map<InetSocketAddress, Boolean> peers = lru(MAX_PEERS);
+  private final DatagramBatcher batcher;
 
   private DirectDatagramSession(Dialer dialer, Channel udp, boolean dualStack) {
     this.dialer = dialer;
     this.udp = udp;
+    this.batcher = new DatagramBatcher(udp);
     this.dualStack = dualStack;
     this.closed = udp.eventLoop().newPromise();
     udp.closeFuture().addListener(f -> closed.trySuccess(null));
@@ -92,6 +99,8 @@ final class DirectDatagramSession implements DatagramSession {
       boolean dualStack,
       Receiver receiver,
       Promise<DatagramSession> promise) {
+    // Replies of any size arrive whole (the channel's default buffer of 2,048 bytes cuts them).
+    channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_REPLY));
     DirectDatagramSession session = new DirectDatagramSession(dialer, channel, dualStack);
     session.udp.pipeline().addLast(session.new Replies(receiver));
     if (!promise.trySuccess(session)) {
@@ -183,7 +192,7 @@ final class DirectDatagramSession implements DatagramSession {
     }
     InetSocketAddress peer = new InetSocketAddress(address, destination.port());
     peers.put(peer, Boolean.TRUE);
-    udp.writeAndFlush(new DatagramPacket(payload, peer), udp.voidPromise());
+    batcher.send(payload, peer);
   }
 
   @Override

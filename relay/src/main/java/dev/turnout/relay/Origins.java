@@ -28,7 +28,8 @@ public interface Origins {
   /**
    * The live UDP flow behind {@code peer}, or empty if the datagram did not come through the NAT.
    * Called for every datagram, so it must be cheap. Equal flows mean the same session; a different
-   * flow for a known peer means its session address was freed and reused.
+   * flow for a known peer means its session address was freed and reused. Each call counts as
+   * activity of the flow: the NAT keeps its entry (which the kernel fast path may bypass) alive.
    */
   Optional<NatFlow> udpFlow(InetSocketAddress peer);
 

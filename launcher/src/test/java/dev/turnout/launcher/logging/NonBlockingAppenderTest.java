@@ -33,20 +33,9 @@ class NonBlockingAppenderTest {
 
   @Test
   void aStuckWriterDropsLinesInsteadOfBlockingAndSaysHowMany() throws Exception {
-    LoggerContext context = new LoggerContext();
-    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     StuckWriter writer = new StuckWriter();
-    writer.setContext(context);
-    writer.start();
     NonBlockingAppender appender = new NonBlockingAppender();
-    appender.setContext(context);
-    appender.setQueueSize(8);
-    appender.addAppender(writer);
-    appender.start();
-    Logger logger = context.getLogger("test");
-    logger.setAdditive(false);
-    logger.setLevel(Level.INFO);
-    logger.addAppender(appender);
+    Logger logger = wire(appender, 8, writer);
 
     long start = System.nanoTime();
     for (int i = 0; i < 10_000; i++) {
@@ -65,5 +54,77 @@ class NonBlockingAppenderTest {
     assertThat(writer.written).contains("line 0", "after");
     assertThat(writer.written)
         .anyMatch(line -> line.matches("\\d+ log lines dropped: the log writer could not keep up"));
+  }
+
+  /** Records what it is given. */
+  static final class Recorder extends AppenderBase<ILoggingEvent> {
+    final List<String> written = new CopyOnWriteArrayList<>();
+
+    @Override
+    protected void append(ILoggingEvent event) {
+      written.add(event.getFormattedMessage());
+    }
+  }
+
+  @Test
+  void linesArriveInOrderAndALineAfterAQuietSpellWakesTheWriter() throws Exception {
+    Recorder recorder = new Recorder();
+    // The writer's own fallback wake-up is far beyond the wait below: only the line can wake it.
+    NonBlockingAppender appender = new NonBlockingAppender(TimeUnit.MINUTES.toMillis(10));
+    Logger logger = wire(appender, 4096, recorder);
+    try {
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 1000; i++) {
+          logger.info("round {} line {}", round, i);
+        }
+        int expected = (round + 1) * 1000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (recorder.written.size() < expected && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(recorder.written).hasSize(expected);
+        Thread.sleep(100); // the writer finds the queue empty and goes to sleep
+      }
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 1000; i++) {
+          assertThat(recorder.written.get(round * 1000 + i))
+              .isEqualTo("round " + round + " line " + i);
+        }
+      }
+      assertThat(appender.dropped()).isZero();
+    } finally {
+      appender.stop();
+    }
+  }
+
+  @Test
+  void stopWritesWhatIsQueued() {
+    Recorder recorder = new Recorder();
+    NonBlockingAppender appender = new NonBlockingAppender();
+    Logger logger = wire(appender, 4096, recorder);
+    for (int i = 0; i < 2000; i++) {
+      logger.info("line {}", i);
+    }
+    appender.stop();
+    assertThat(recorder.written).hasSize(2000).endsWith("line 1999");
+    assertThat(recorder.isStarted()).isFalse();
+  }
+
+  /** A logger of its own context that logs at INFO through {@code appender} into {@code out}. */
+  private static Logger wire(
+      NonBlockingAppender appender, int queueSize, AppenderBase<ILoggingEvent> out) {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    out.setContext(context);
+    out.start();
+    appender.setContext(context);
+    appender.setQueueSize(queueSize);
+    appender.addAppender(out);
+    appender.start();
+    Logger logger = context.getLogger("test");
+    logger.setAdditive(false);
+    logger.setLevel(Level.INFO);
+    logger.addAppender(appender);
+    return logger;
   }
 }

@@ -4,31 +4,44 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * A BPF map this process created and owns: its descriptor (to build into a program with {@link
  * BpfAssembler#loadMap}) and element updates from user space. Keys and values are byte arrays in
  * the layout the program reads.
  *
- * <p>Thread-safety: the element methods are synchronized; they reuse one native attribute block,
- * key and value buffer, so a call allocates nothing.
+ * <p>Thread-safety: all methods are thread-safe. The element methods of different threads run at
+ * once, as the kernel allows (the TUN thread adds flows while the NAT sweeper removes others): each
+ * thread reuses its own native attribute block, key and value buffer, so a call allocates nothing
+ * and waits for no other. Only {@link #close} excludes them, so none uses a closed descriptor.
  */
 final class BpfMap implements Closeable {
   private final int fd;
   private final int keySize;
   private final int valueSize;
-  private final Memory attr = new Memory(Bpf.ATTR_SIZE);
-  private final Memory key;
-  private final Memory value;
-  private boolean closed;
+  private final ThreadLocal<Scratch> scratch;
+  private final StampedLock lifecycle = new StampedLock(); // element calls read, close writes
+  private boolean closed; // guarded by lifecycle
+
+  /** One thread's native buffers for element calls. */
+  private static final class Scratch {
+    final Memory attr = new Memory(Bpf.ATTR_SIZE);
+    final Memory key;
+    final Memory value;
+
+    Scratch(int keySize, int valueSize) {
+      key = new Memory(keySize);
+      value = new Memory(valueSize);
+      attr.clear();
+    }
+  }
 
   private BpfMap(int fd, int keySize, int valueSize) {
     this.fd = fd;
     this.keySize = keySize;
     this.valueSize = valueSize;
-    this.key = new Memory(keySize);
-    this.value = new Memory(valueSize);
-    attr.clear();
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(keySize, valueSize));
   }
 
   /** A hash map whose elements are allocated as they are added. */
@@ -54,35 +67,57 @@ final class BpfMap implements Closeable {
   }
 
   /** Adds or replaces an element; returns 0 or -errno (e.g. -E2BIG when the map is full). */
-  public synchronized int put(byte[] keyBytes, byte[] valueBytes) {
-    checkOpen();
-    key.write(0, keyBytes, 0, keySize);
-    value.write(0, valueBytes, 0, valueSize);
-    return elementCall(Bpf.MAP_UPDATE_ELEM, value);
+  public int put(byte[] keyBytes, byte[] valueBytes) {
+    long stamp = lifecycle.readLock();
+    try {
+      checkOpen();
+      Scratch s = scratch.get();
+      s.key.write(0, keyBytes, 0, keySize);
+      s.value.write(0, valueBytes, 0, valueSize);
+      return elementCall(s, Bpf.MAP_UPDATE_ELEM, s.value);
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   /** Removes an element; returns true if it was there. */
-  public synchronized boolean remove(byte[] keyBytes) {
-    checkOpen();
-    key.write(0, keyBytes, 0, keySize);
-    return elementCall(Bpf.MAP_DELETE_ELEM, null) == 0;
+  public boolean remove(byte[] keyBytes) {
+    long stamp = lifecycle.readLock();
+    try {
+      checkOpen();
+      Scratch s = scratch.get();
+      s.key.write(0, keyBytes, 0, keySize);
+      return elementCall(s, Bpf.MAP_DELETE_ELEM, null) == 0;
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   /** Copies the element of {@code keyBytes} into {@code valueOut}; false if there is none. */
-  public synchronized boolean get(byte[] keyBytes, byte[] valueOut) {
-    checkOpen();
-    key.write(0, keyBytes, 0, keySize);
-    if (elementCall(Bpf.MAP_LOOKUP_ELEM, value) != 0) {
-      return false;
+  public boolean get(byte[] keyBytes, byte[] valueOut) {
+    long stamp = lifecycle.readLock();
+    try {
+      checkOpen();
+      Scratch s = scratch.get();
+      s.key.write(0, keyBytes, 0, keySize);
+      if (elementCall(s, Bpf.MAP_LOOKUP_ELEM, s.value) != 0) {
+        return false;
+      }
+      s.value.read(0, valueOut, 0, Math.min(valueSize, valueOut.length));
+      return true;
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    value.read(0, valueOut, 0, Math.min(valueSize, valueOut.length));
-    return true;
   }
 
   /** The number of elements, walked key by key: for tests and diagnostics, not a hot path. */
-  public synchronized int size() {
-    checkOpen();
-    try (Memory next = new Memory(keySize)) {
+  public int size() {
+    long stamp = lifecycle.readLock();
+    try (Memory attr = new Memory(Bpf.ATTR_SIZE);
+        Memory key = new Memory(keySize);
+        Memory next = new Memory(keySize)) {
+      checkOpen();
+      attr.clear();
       int count = 0;
       attr.setInt(0, fd);
       attr.setLong(8, 0); // no key: the first
@@ -93,6 +128,8 @@ final class BpfMap implements Closeable {
         attr.setLong(8, Pointer.nativeValue(key));
       }
       return count;
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
   }
 
@@ -102,19 +139,24 @@ final class BpfMap implements Closeable {
   }
 
   @Override
-  public synchronized void close() {
-    if (!closed) {
-      closed = true;
-      Bpf.closeDescriptor(fd);
+  public void close() {
+    long stamp = lifecycle.writeLock();
+    try {
+      if (!closed) {
+        closed = true;
+        Bpf.closeDescriptor(fd);
+      }
+    } finally {
+      lifecycle.unlockWrite(stamp);
     }
   }
 
-  private int elementCall(int command, Memory valueBuffer) {
-    attr.setInt(0, fd);
-    attr.setLong(8, Pointer.nativeValue(key));
-    attr.setLong(16, valueBuffer == null ? 0 : Pointer.nativeValue(valueBuffer));
-    attr.setLong(24, 0); // flags: BPF_ANY
-    return Math.min(0, Bpf.callQuietly(command, attr));
+  private int elementCall(Scratch s, int command, Memory valueBuffer) {
+    s.attr.setInt(0, fd);
+    s.attr.setLong(8, Pointer.nativeValue(s.key));
+    s.attr.setLong(16, valueBuffer == null ? 0 : Pointer.nativeValue(valueBuffer));
+    s.attr.setLong(24, 0); // flags: BPF_ANY
+    return Math.min(0, Bpf.callQuietly(command, s.attr));
   }
 
   private void checkOpen() {

@@ -18,13 +18,13 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.R7;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 
 /**
- * The TUN's kernel fast path, as a tc program for the device's egress: a TCP segment the kernel is
- * about to queue to Turnout whose 4-tuple is in the flow map gets the addresses and ports the map
- * gives, checksums patched by the kernel's helpers, and is handed straight back to the same
- * device's ingress, exactly as if Turnout had read, rewritten and written it. Everything else
- * (SYNs, which user space judges and maps; other protocols; IP options; fragments; unknown flows)
- * passes to the TUN queue unchanged, so the map is only a cache of the user-space NAT and a miss is
- * never wrong.
+ * The TUN's kernel fast path, as a tc program for the device's egress: a TCP segment (or UDP
+ * datagram, with maps of its own) the kernel is about to queue to Turnout whose 4-tuple is in the
+ * flow map gets the addresses and ports the map gives, checksums patched by the kernel's helpers,
+ * and is handed straight back to the same device's ingress, exactly as if Turnout had read,
+ * rewritten and written it. Everything else (SYNs without ACK, which user space judges and maps;
+ * other protocols; IP options; fragments; unknown flows) passes to the TUN queue unchanged, so the
+ * map is only a cache of the user-space NAT and a miss is never wrong.
  *
  * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
  * options followed by its TCP ports — source address, destination address, source port, destination
@@ -35,6 +35,11 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * 32 bytes of address change as one {@code bpf_csum_diff} applied to the pseudo header, then the
  * ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit counters, for both
  * families.
+ *
+ * <p>UDP has its own two flow maps, laid out the same (a TCP and a UDP flow may share a tuple):
+ * every datagram of a mapped tuple is rewritten (UDP has no SYN), IPv6 UDP only right after the
+ * IPv6 header; a checksum of 0 (none, IPv4) stays 0 ({@code BPF_F_MARK_MANGLED_0}), and one that
+ * comes out 0 becomes 0xffff, as RFC 768 wants.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
@@ -54,6 +59,7 @@ final class FastPathProgram {
   private static final int HELPER_REDIRECT = 23;
   private static final int HELPER_CSUM_DIFF = 28;
   private static final int F_PSEUDO_HDR = 0x10;
+  private static final int F_MARK_MANGLED_0 = 0x20; // a UDP checksum of 0 (none) stays 0
   private static final int F_INGRESS = 1;
 
   // struct __sk_buff
@@ -74,7 +80,10 @@ final class FastPathProgram {
   private static final int TCP_MIN_END = TCP + 20;
   private static final int VERSION_4_IHL_5 = 0x45;
   private static final int PROTOCOL_TCP = 6;
+  private static final int PROTOCOL_UDP = 17;
+  private static final int UDP_CHECKSUM_OFFSET = 6;
   private static final int TCP_SYN = 0x02;
+  private static final int SYN_ACK_RST = TCP_SYN | 0x10 | 0x04; // a new flow: SYN alone
 
   /** MF and the fragment offset, as a little-endian load of the big-endian field sees them. */
   private static final int FRAGMENT_BITS_LE = 0xff3f;
@@ -108,9 +117,17 @@ final class FastPathProgram {
    *     frame (as in a test run)
    * @param flowMapFd the IPv4 flow map (hash, 12-byte keys and values)
    * @param flow6MapFd the IPv6 flow map (hash, 36-byte keys and values)
+   * @param udpMapFd the IPv4 UDP flow map (as {@code flowMapFd}, for UDP ports)
+   * @param udp6MapFd the IPv6 UDP flow map (as {@code flow6MapFd}, for UDP ports)
    * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
    */
-  public static byte[] build(int networkOffset, int flowMapFd, int flow6MapFd, int statsMapFd) {
+  public static byte[] build(
+      int networkOffset,
+      int flowMapFd,
+      int flow6MapFd,
+      int udpMapFd,
+      int udp6MapFd,
+      int statsMapFd) {
     int ip = networkOffset;
     BpfAssembler a = new BpfAssembler();
     BpfAssembler.Label pass = a.label();
@@ -118,33 +135,20 @@ final class FastPathProgram {
     BpfAssembler.Label redirect = a.label();
     BpfAssembler.Label rewritten = a.label();
     BpfAssembler.Label ipv6 = a.label();
+    BpfAssembler.Label udp = a.label();
 
     a.movReg(R6, R1);
     a.load(W, R2, R6, SKB_DATA).load(W, R3, R6, SKB_DATA_END);
     a.movReg(R1, R2).add(R1, ip + TCP_MIN_END).jumpReg(JGT, R1, R3, pass);
     a.load(B, R1, R2, ip).jump(JNE, R1, VERSION_4_IHL_5, ipv6);
-    a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JNE, R1, PROTOCOL_TCP, pass);
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
-    // A SYN may start a new flow over an old one's tuple: only user space may map it.
-    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
-
-    a.load(W, R1, R2, ip + IP_ADDRESSES).store(W, R10, OLD_SOURCE, R1);
-    a.load(W, R1, R2, ip + IP_ADDRESSES + 4).store(W, R10, OLD_DESTINATION, R1);
-    a.load(W, R1, R2, ip + TCP).store(W, R10, OLD_PORTS, R1);
-    a.loadMap(R1, flowMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
-    a.jump(JEQ, R0, 0, pass);
-    a.movReg(R7, R0);
-
-    // Checksums first, while the old values are known; the helpers handle both a complete
-    // checksum and the pseudo-header sum of a CHECKSUM_PARTIAL segment (TUN offload).
-    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_SOURCE, 0, 4, drop);
-    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_DESTINATION, 4, 4, drop);
-    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_SOURCE, 0, F_PSEUDO_HDR | 4, drop);
-    replace(
-        a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_DESTINATION, 4, F_PSEUDO_HDR | 4, drop);
-    replace(a, HELPER_L4_CSUM_REPLACE, ip + TCP_CHECKSUM, OLD_PORTS, 8, 4, drop);
-    a.movReg(R1, R6).mov(R2, ip + IP_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE_SIZE).mov(R5, 0);
-    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+    a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JEQ, R1, PROTOCOL_UDP, udp);
+    a.jump(JNE, R1, PROTOCOL_TCP, pass);
+    // A SYN may start a new flow over an old one's tuple: only user space may map it. A SYN-ACK
+    // (the relay listener answering a mapped SYN) is rewritten like any segment, as user space
+    // would: the application's connect() should not wait for the TUN thread.
+    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
+    ipv4(a, ip, flowMapFd, TCP_CHECKSUM, 0, pass, drop);
 
     // A packet written to the TUN carries no mark; neither may this one (mark-based ip rules).
     a.bind(rewritten);
@@ -159,6 +163,12 @@ final class FastPathProgram {
     a.bind(redirect);
     a.load(W, R1, R6, SKB_IFINDEX).mov(R2, F_INGRESS).call(HELPER_REDIRECT).exit();
 
+    // IPv4 UDP (the bounds were checked for a TCP header, which is longer: a datagram of fewer
+    // than 12 payload bytes takes the TUN).
+    a.bind(udp);
+    ipv4(a, ip, udpMapFd, TCP + UDP_CHECKSUM_OFFSET, F_MARK_MANGLED_0, pass, drop);
+    a.jump(rewritten);
+
     // IPv6: R1 holds the first byte, R2 and R3 the packet bounds. TCP follows the IPv6 header,
     // or the 8-byte hop-by-hop header of a jumbogram: the kernel's TCP hands the device GSO
     // segments of more than 64 KiB that way (BIG TCP) when it may.
@@ -166,8 +176,13 @@ final class FastPathProgram {
     a.bind(ipv6);
     a.and(R1, VERSION_MASK).jump(JNE, R1, VERSION_6, pass);
     a.movReg(R1, R2).add(R1, ip + TCP6 + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
-    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JNE, R1, PROTOCOL_TCP, jumbo);
+    BpfAssembler.Label udp6 = a.label();
+    a.load(B, R1, R2, ip + IP6_NEXT_HEADER).jump(JEQ, R1, PROTOCOL_UDP, udp6);
+    a.jump(JNE, R1, PROTOCOL_TCP, jumbo);
     ipv6Tcp(a, ip, ip + TCP6, flow6MapFd, pass, drop, rewritten);
+    a.bind(udp6);
+    ipv6(a, ip, ip + TCP6, udp6MapFd, UDP_CHECKSUM_OFFSET, F_MARK_MANGLED_0, pass, drop);
+    a.jump(rewritten);
     a.bind(jumbo).jump(JNE, R1, HOP_BY_HOP, pass);
     int tcp = ip + TCP6 + JUMBO_HEADER;
     a.movReg(R1, R2).add(R1, tcp + TCP_MIN_LENGTH).jumpReg(JGT, R1, R3, pass);
@@ -180,11 +195,38 @@ final class FastPathProgram {
   }
 
   /**
-   * The IPv6 rewrite of a TCP segment whose header is at {@code tcp}: look its tuple up, patch the
-   * checksum with the addresses' change (one {@code bpf_csum_diff}, to the pseudo header) and the
-   * ports', write the new tuple and go to {@code rewritten}. R2 and R3 hold the packet bounds,
-   * checked up to the end of a minimal TCP header.
+   * The IPv4 rewrite of a TCP segment or UDP datagram (its ports at offset 20 of the IPv4 header,
+   * its checksum at {@code checksum}): look its tuple up in {@code mapFd}, patch the checksums
+   * while the old values are known (the helpers handle both a complete checksum and the
+   * pseudo-header sum of a CHECKSUM_PARTIAL segment: TUN offload), write the new tuple; falls
+   * through when done.
    */
+  private static void ipv4(
+      BpfAssembler a,
+      int ip,
+      int mapFd,
+      int checksum,
+      int l4Flags,
+      BpfAssembler.Label pass,
+      BpfAssembler.Label drop) {
+    a.load(W, R1, R2, ip + IP_ADDRESSES).store(W, R10, OLD_SOURCE, R1);
+    a.load(W, R1, R2, ip + IP_ADDRESSES + 4).store(W, R10, OLD_DESTINATION, R1);
+    a.load(W, R1, R2, ip + TCP).store(W, R10, OLD_PORTS, R1);
+    a.loadMap(R1, mapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+    int pseudo = F_PSEUDO_HDR | l4Flags | 4;
+    int field = ip + checksum;
+    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_SOURCE, 0, 4, drop);
+    replace(a, HELPER_L3_CSUM_REPLACE, ip + IP_CHECKSUM, OLD_DESTINATION, 4, 4, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, field, OLD_SOURCE, 0, pseudo, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, field, OLD_DESTINATION, 4, pseudo, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, field, OLD_PORTS, 8, l4Flags | 4, drop);
+    a.movReg(R1, R6).mov(R2, ip + IP_ADDRESSES).movReg(R3, R7).mov(R4, TUPLE_SIZE).mov(R5, 0);
+    a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
+  }
+
+  /** The IPv6 rewrite of a TCP segment whose header is at {@code tcp}, as {@link #ipv6}. */
   private static void ipv6Tcp(
       BpfAssembler a,
       int ip,
@@ -193,25 +235,43 @@ final class FastPathProgram {
       BpfAssembler.Label pass,
       BpfAssembler.Label drop,
       BpfAssembler.Label rewritten) {
-    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, TCP_SYN).jump(JNE, R1, 0, pass);
+    a.load(B, R1, R2, tcp + TCP_FLAGS_OFFSET).and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
+    ipv6(a, ip, tcp, flow6MapFd, TCP_CHECKSUM_OFFSET, 0, pass, drop);
+    a.jump(rewritten);
+  }
+
+  /**
+   * The IPv6 rewrite of a TCP segment or UDP datagram whose header is at {@code l4}: look its tuple
+   * up, patch the checksum with the addresses' change (one {@code bpf_csum_diff}, to the pseudo
+   * header) and the ports', write the new tuple; falls through when done. R2 and R3 hold the packet
+   * bounds, checked up to the end of a minimal TCP header.
+   */
+  private static void ipv6(
+      BpfAssembler a,
+      int ip,
+      int l4,
+      int mapFd,
+      int checksumOffset,
+      int l4Flags,
+      BpfAssembler.Label pass,
+      BpfAssembler.Label drop) {
     for (int i = 0; i < 32; i += 4) {
       a.load(W, R1, R2, ip + IP6_ADDRESSES + i).store(W, R10, OLD_TUPLE6 + i, R1);
     }
-    a.load(W, R1, R2, tcp).store(W, R10, OLD_PORTS6, R1);
-    a.loadMap(R1, flow6MapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
+    a.load(W, R1, R2, l4).store(W, R10, OLD_PORTS6, R1);
+    a.loadMap(R1, mapFd).movReg(R2, R10).add(R2, OLD_TUPLE6).call(HELPER_MAP_LOOKUP);
     a.jump(JEQ, R0, 0, pass);
     a.movReg(R7, R0);
     a.movReg(R1, R10).add(R1, OLD_TUPLE6).mov(R2, 32).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
     a.call(HELPER_CSUM_DIFF);
-    int checksum = tcp + TCP_CHECKSUM_OFFSET;
-    a.movReg(R4, R0).movReg(R1, R6).mov(R2, checksum).mov(R3, 0).mov(R5, F_PSEUDO_HDR);
+    int checksum = l4 + checksumOffset;
+    a.movReg(R4, R0).movReg(R1, R6).mov(R2, checksum).mov(R3, 0).mov(R5, F_PSEUDO_HDR | l4Flags);
     a.call(HELPER_L4_CSUM_REPLACE).jump(JNE, R0, 0, drop);
-    replace(a, HELPER_L4_CSUM_REPLACE, checksum, OLD_PORTS6, 32, 4, drop);
+    replace(a, HELPER_L4_CSUM_REPLACE, checksum, OLD_PORTS6, 32, l4Flags | 4, drop);
     a.movReg(R1, R6).mov(R2, ip + IP6_ADDRESSES).movReg(R3, R7).mov(R4, 32).mov(R5, 0);
     a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
-    a.movReg(R1, R6).mov(R2, tcp).movReg(R3, R7).add(R3, 32).mov(R4, 4).mov(R5, 0);
+    a.movReg(R1, R6).mov(R2, l4).movReg(R3, R7).add(R3, 32).mov(R4, 4).mov(R5, 0);
     a.call(HELPER_SKB_STORE_BYTES).jump(JNE, R0, 0, drop);
-    a.jump(rewritten);
   }
 
   /**

@@ -4,6 +4,8 @@ import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.StampedLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * The kernel fast path of a TUN device: {@link FastPathProgram} on the device's egress, and the
  * flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN has been mapped in
  * user space, its later segments in both directions are rewritten in the kernel and never reach the
- * TUN queue: no read, no write, no copy.
+ * TUN queue: no read, no write, no copy. UDP flows the same way, through {@link #udp()}, from their
+ * first datagram on.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -42,22 +45,35 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   private final BpfMap flows;
   private final BpfMap flows6;
+  private final BpfMap udp;
+  private final BpfMap udp6;
+  private final FlowOffload udpView = new UdpFlows();
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
   private final int linkFd; // TCX only
   private final ClsactFilter filter; // CLSACT only
-  private final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
-  private final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
-  private final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
-  private final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
-  private boolean warnedFull; // guarded by this
-  private boolean closed; // guarded by this
+  // The TUN thread adds while the NAT sweeper removes: each thread has its own tuple buffers, and
+  // neither waits for the other; only close() excludes them.
+  private final ThreadLocal<Tuples> tuples = ThreadLocal.withInitial(Tuples::new);
+  private final StampedLock lifecycle = new StampedLock();
+  private final AtomicBoolean warnedFull = new AtomicBoolean();
+  private boolean closed; // guarded by lifecycle
+
+  /** One thread's key and value buffers. */
+  private static final class Tuples {
+    final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
+    final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
+    final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
+    final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
+  }
 
   private KernelFastPath(
-      BpfMap flows, BpfMap flows6, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
-    this.flows = flows;
-    this.flows6 = flows6;
+      BpfMap[] maps, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
+    this.flows = maps[0];
+    this.flows6 = maps[1];
+    this.udp = maps[2];
+    this.udp6 = maps[3];
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -86,34 +102,30 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
     }
-    BpfMap flows = null;
-    BpfMap flows6 = null;
+    // TCP IPv4, TCP IPv6, UDP IPv4, UDP IPv6 (maps allocate per element, not up front)
+    BpfMap[] maps = new BpfMap[4];
     BpfMap stats = null;
     int program = -1;
     try {
-      flows =
-          BpfMap.hash(
-              FastPathProgram.TUPLE_SIZE,
-              FastPathProgram.TUPLE_SIZE,
-              2 * maxFlows,
-              "turnout_flows");
-      flows6 =
-          BpfMap.hash(
-              FastPathProgram.TUPLE6_SIZE,
-              FastPathProgram.TUPLE6_SIZE,
-              2 * Math.max(1, maxFlows6),
-              "turnout_flows6");
+      int v4 = FastPathProgram.TUPLE_SIZE;
+      int v6 = FastPathProgram.TUPLE6_SIZE;
+      int entries6 = 2 * Math.max(1, maxFlows6);
+      maps[0] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_flows");
+      maps[1] = BpfMap.hash(v6, v6, entries6, "turnout_flows6");
+      maps[2] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_udp");
+      maps[3] = BpfMap.hash(v6, v6, entries6, "turnout_udp6");
       stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
-              FastPathProgram.build(0, flows.fd(), flows6.fd(), stats.fd()),
+              FastPathProgram.build(
+                  0, maps[0].fd(), maps[1].fd(), maps[2].fd(), maps[3].fd(), stats.fd()),
               LICENSE,
               PROGRAM_NAME);
       if (hook != Hook.CLSACT) {
         try {
           int link = Bpf.attachEgress(program, ifindex, device);
-          return new KernelFastPath(flows, flows6, stats, program, link, null);
+          return new KernelFastPath(maps, stats, program, link, null);
         } catch (IOException noTcx) {
           if (hook == Hook.TCX) {
             throw noTcx;
@@ -122,17 +134,16 @@ public final class KernelFastPath implements FlowOffload, Closeable {
         }
       }
       ClsactFilter filter = ClsactFilter.attachEgress(ifindex, program, PROGRAM_NAME, device);
-      return new KernelFastPath(flows, flows6, stats, program, -1, filter);
+      return new KernelFastPath(maps, stats, program, -1, filter);
     } catch (IOException | RuntimeException | LinkageError e) {
       Bpf.closeDescriptor(program);
       if (stats != null) {
         stats.close();
       }
-      if (flows6 != null) {
-        flows6.close();
-      }
-      if (flows != null) {
-        flows.close();
+      for (BpfMap map : maps) {
+        if (map != null) {
+          map.close();
+        }
       }
       if (e instanceof LinkageError) {
         throw new IOException("bpf(2) is not reachable through JNA: " + e.getMessage(), e);
@@ -142,38 +153,87 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   @Override
-  public synchronized void add(long source, long destination, long newSource, long newDestination) {
-    if (closed) {
-      return;
-    }
-    tuple(key, source, destination);
-    tuple(value, newSource, newDestination);
-    warnIfFull(flows.put(key, value));
+  public void add(long source, long destination, long newSource, long newDestination) {
+    put(flows, source, destination, newSource, newDestination);
   }
 
   @Override
-  public synchronized void add6(
+  public void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
-    if (closed) {
-      return;
-    }
-    tuple6(key6, source, destination);
-    tuple6(value6, newSource, newDestination);
-    warnIfFull(flows6.put(key6, value6));
+    put6(flows6, source, destination, newSource, newDestination);
   }
 
   @Override
-  public synchronized void remove6(Endpoint6 source, Endpoint6 destination) {
-    if (closed) {
-      return;
+  public void remove6(Endpoint6 source, Endpoint6 destination) {
+    remove6(flows6, source, destination);
+  }
+
+  @Override
+  public void remove(long source, long destination) {
+    remove(flows, source, destination);
+  }
+
+  /** The same for UDP datagrams, in maps of their own. */
+  @Override
+  public FlowOffload udp() {
+    return udpView;
+  }
+
+  private void put(BpfMap map, long source, long destination, long newSource, long newDestination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    tuple(t.value, newSource, newDestination);
+    put(map, t.key, t.value);
+  }
+
+  private void put6(
+      BpfMap map,
+      Endpoint6 source,
+      Endpoint6 destination,
+      Endpoint6 newSource,
+      Endpoint6 newDestination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    tuple6(t.value6, newSource, newDestination);
+    put(map, t.key6, t.value6);
+  }
+
+  private void remove(BpfMap map, long source, long destination) {
+    Tuples t = tuples.get();
+    tuple(t.key, source, destination);
+    delete(map, t.key);
+  }
+
+  private void remove6(BpfMap map, Endpoint6 source, Endpoint6 destination) {
+    Tuples t = tuples.get();
+    tuple6(t.key6, source, destination);
+    delete(map, t.key6);
+  }
+
+  private void put(BpfMap map, byte[] key, byte[] value) {
+    long stamp = lifecycle.readLock();
+    try {
+      if (!closed) {
+        warnIfFull(map.put(key, value));
+      }
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    tuple6(key6, source, destination);
-    flows6.remove(key6);
+  }
+
+  private void delete(BpfMap map, byte[] key) {
+    long stamp = lifecycle.readLock();
+    try {
+      if (!closed) {
+        map.remove(key);
+      }
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   private void warnIfFull(int result) {
-    if (result != 0 && !warnedFull) {
-      warnedFull = true;
+    if (result != 0 && warnedFull.compareAndSet(false, true)) {
       log.warn(
           "tun: the kernel fast path took no more flows ({}); until some close, new flows cross"
               + " the TUN",
@@ -181,22 +241,18 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  @Override
-  public synchronized void remove(long source, long destination) {
-    if (closed) {
-      return;
-    }
-    tuple(key, source, destination);
-    flows.remove(key);
-  }
-
   /** Segments and bytes rewritten in the kernel so far (sum over CPUs). */
-  public synchronized long[] packetsAndBytes() {
-    if (closed) {
-      return new long[2];
+  public long[] packetsAndBytes() {
+    long stamp = lifecycle.readLock();
+    try {
+      if (closed) {
+        return new long[2];
+      }
+      byte[] values = new byte[stats.valueSize()];
+      return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    byte[] values = new byte[stats.valueSize()];
-    return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
   }
 
   /** How the program is attached. */
@@ -213,18 +269,28 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  /** Tuples (one per direction of a flow, both families) the kernel currently rewrites. */
-  public synchronized int mappedTuples() {
-    return closed ? 0 : flows.size() + flows6.size();
+  /** Tuples (one per direction of a flow, both families and protocols) the kernel rewrites. */
+  public int mappedTuples() {
+    long stamp = lifecycle.readLock();
+    try {
+      return closed ? 0 : flows.size() + flows6.size() + udp.size() + udp6.size();
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   /** Detaches the program and frees the maps. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    long stamp = lifecycle.writeLock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      lifecycle.unlockWrite(stamp);
     }
-    closed = true;
     if (filter != null) {
       try {
         filter.close();
@@ -236,7 +302,33 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     Bpf.closeDescriptor(programFd);
     flows.close();
     flows6.close();
+    udp.close();
+    udp6.close();
     stats.close();
+  }
+
+  /** {@link #udp()}: the UDP maps, with the same buffers and lock. */
+  private final class UdpFlows implements FlowOffload {
+    @Override
+    public void add(long source, long destination, long newSource, long newDestination) {
+      put(udp, source, destination, newSource, newDestination);
+    }
+
+    @Override
+    public void remove(long source, long destination) {
+      KernelFastPath.this.remove(udp, source, destination);
+    }
+
+    @Override
+    public void add6(
+        Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
+      put6(udp6, source, destination, newSource, newDestination);
+    }
+
+    @Override
+    public void remove6(Endpoint6 source, Endpoint6 destination) {
+      KernelFastPath.this.remove6(udp6, source, destination);
+    }
   }
 
   /** Source address, destination address, source port, destination port, in network order. */

@@ -92,7 +92,7 @@ class TlsToAnIpServerTest {
   void theRightPinTakesTheServerWithoutNameOrAddressCheck() throws Exception {
     Tls tls = tls(false, CertificatePin.digest(certificate));
     assertThat(echo(tls)).isEqualTo("ping");
-    assertThat(askedNames.get(5, TimeUnit.SECONDS)).as("no SNI for an IP literal").isEmpty();
+    assertThat(askedNames.get(30, TimeUnit.SECONDS)).as("no SNI for an IP literal").isEmpty();
   }
 
   @Test
@@ -107,7 +107,7 @@ class TlsToAnIpServerTest {
   @Test
   void skipCertVerifyTakesTheServer() throws Exception {
     assertThat(echo(tls(true, null))).isEqualTo("ping");
-    assertThat(askedNames.get(5, TimeUnit.SECONDS)).isEmpty();
+    assertThat(askedNames.get(30, TimeUnit.SECONDS)).isEmpty();
   }
 
   @Test
@@ -143,16 +143,17 @@ class TlsToAnIpServerTest {
     Channel ch =
         new DirectOutbound(Channels.loopbackDialer())
             .connect(to, Channels.loop())
-            .get(5, TimeUnit.SECONDS);
+            .get(30, TimeUnit.SECONDS);
     try {
       try {
-        new TlsTransport(tls, port).open(ch).get(5, TimeUnit.SECONDS);
+        new TlsTransport(tls, port).open(ch).get(30, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException e) {
         throw (Exception) e.getCause();
       }
       var all = Channels.readAll(ch);
       ch.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII));
-      return new String(all.toCompletableFuture().get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+      return new String(
+          all.toCompletableFuture().get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8);
     } finally {
       ch.close();
     }

@@ -10,11 +10,14 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.Router;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.Closeable;
@@ -48,6 +51,30 @@ public final class UdpRelay implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(UdpRelay.class);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final int DEFAULT_MAX_SESSIONS = 16384;
+
+  /**
+   * How often a session that only receives replies tells the NAT it is alive: the kernel fast path
+   * carries its datagrams past the TUN, so the NAT entry would otherwise expire under it.
+   */
+  private static final long NAT_TOUCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /**
+   * The largest datagram the listener takes whole: the TUN's MTU may be 65,535, so a datagram
+   * through it may be nearly that long. recvmmsg(2) gives every datagram a slot of this size.
+   */
+  static final int MAX_DATAGRAM = 65536;
+
+  /**
+   * Datagrams per recvmmsg(2): their slots share one buffer, which stays within what Netty's
+   * allocator pools even on a small heap (256 KiB).
+   */
+  static final int READ_BATCH = 4;
+
+  /**
+   * Datagrams read per wake-up before the loop turns to other work (Netty's default is 16): what
+   * one turn reads leaves in one batch of sends, so a turn may take a burst whole.
+   */
+  static final int MAX_READ = 64;
 
   private final Channel listener;
   private final UdpRelayStats stats;
@@ -103,6 +130,11 @@ public final class UdpRelay implements Closeable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.SO_RCVBUF, 4 << 20)
             .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                new FixedRecvByteBufAllocator(READ_BATCH * MAX_DATAGRAM)
+                    .maxMessagesPerRead(MAX_READ))
             .handler(handler)
             .bind(listen)
             .sync()
@@ -143,6 +175,8 @@ public final class UdpRelay implements Closeable {
     private final Map<InetSocketAddress, UdpSessionState> sessions =
         new LinkedHashMap<>(64, 0.75f, true);
     private Channel listener;
+    private boolean replyFlushPending;
+    private final Runnable flushReplies = this::flushReplies;
 
     Handler(
         Origins origins,
@@ -196,8 +230,9 @@ public final class UdpRelay implements Closeable {
           }
         }
         session.lastActive = now;
+        session.natTouched = now; // udpFlow did
         handedOver = true;
-        session.send(packet.content(), stats);
+        session.send(Payloads.compact(packet.content(), ctx.alloc()), stats);
       } catch (RuntimeException e) { // a bug somewhere below: this datagram is lost, not the loop
         stats.failed.increment();
         ConnectionLog.problem("udp relay: a datagram from {} failed: {}", peer, e.toString());
@@ -260,11 +295,16 @@ public final class UdpRelay implements Closeable {
                   payload.release();
                   return;
                 }
-                session.lastActive = clock.nanoTime();
+                long now = clock.nanoTime();
+                session.lastActive = now;
+                if (now - session.natTouched >= NAT_TOUCH_NANOS) {
+                  session.natTouched = now;
+                  origins.udpFlow(peer); // keeps the NAT entry alive
+                }
                 sessions.get(peer); // moves it to the most recently active end
                 stats.datagramsDown.increment();
                 session.received(payload.readableBytes());
-                channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+                reply(payload, peer);
               })
           .addListener(
               f -> {
@@ -294,6 +334,31 @@ public final class UdpRelay implements Closeable {
                   opened.closeFuture().addListener(c -> closeSession(peer, session));
                 }
               });
+    }
+
+    /**
+     * Sends a reply from the listener; the replies of one turn of the loop leave together, in one
+     * sendmmsg(2), at its end. Dropped (counted) while the listener's outbound queue is over its
+     * high-water mark: the queue stays bounded, as UDP allows.
+     */
+    private void reply(ByteBuf payload, InetSocketAddress peer) {
+      if (!listener.isWritable()) {
+        stats.dropped.increment();
+        payload.release();
+        return;
+      }
+      listener.write(
+          new DatagramPacket(Payloads.compact(payload, listener.alloc()), peer),
+          listener.voidPromise());
+      if (!replyFlushPending) {
+        replyFlushPending = true;
+        listener.eventLoop().execute(flushReplies);
+      }
+    }
+
+    private void flushReplies() {
+      replyFlushPending = false;
+      listener.flush();
     }
 
     /** Closes sessions idle for the timeout: the least recently active first, then stops. */

@@ -49,7 +49,10 @@ public final class UdpRelayStats {
     return datagramsDown.sum();
   }
 
-  /** Datagrams dropped: queue full while opening, no UDP outbound for the policy, or closed. */
+  /**
+   * Datagrams dropped: queue full while opening, no UDP outbound for the policy, closed, or replies
+   * while the listener could send no more.
+   */
   public long dropped() {
     return dropped.sum();
   }

@@ -21,6 +21,7 @@ final class UdpSessionState {
   final Origin origin;
   private Destination destination; // once routed
   long lastActive;
+  long natTouched; // when the NAT entry was last told of this session's activity
   boolean closed;
   private boolean blackhole;
   private DatagramSession outbound;
@@ -31,6 +32,7 @@ final class UdpSessionState {
     this.flow = flow;
     this.origin = origin;
     this.lastActive = now;
+    this.natTouched = now;
   }
 
   /** Sends, queues or drops one payload; takes ownership, also when the outbound throws. */

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -170,7 +171,7 @@ class UdpRelayTest {
       client.send(new DatagramPacket(bytes, bytes.length, relay.localAddress()));
       try {
         while (true) {
-          DatagramPacket reply = new DatagramPacket(new byte[2048], 2048);
+          DatagramPacket reply = new DatagramPacket(new byte[65536], 65536);
           client.receive(reply);
           String echoed = new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
           if (echoed.equals(text)) {
@@ -198,6 +199,20 @@ class UdpRelayTest {
       assertThat(listed.chain()).containsExactly("DIRECT");
       assertThat(listed.upload()).isGreaterThanOrEqualTo(6 * 50);
       assertThat(listed.download()).isGreaterThanOrEqualTo(6 * 50);
+    }
+  }
+
+  /** Larger than a datagram channel's default read buffer (2,048 bytes), which would cut it. */
+  @Test
+  void aLargeDatagramGoesBothWaysWhole() throws Exception {
+    StringBuilder text = new StringBuilder();
+    Random random = new Random(20);
+    while (text.length() < 20_000) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    try (DatagramSocket client = client()) {
+      assertThat(roundTrip(client, text.toString())).isEqualTo(text.toString());
+      assertThat(roundTrip(client, "and a short one")).isEqualTo("and a short one");
     }
   }
 

@@ -1,0 +1,35 @@
+package dev.turnout.relay.udp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Right-sizes datagram payloads before they may wait in a queue. Reads take whole datagrams into 64
+ * KiB slots (four of them share one buffer for recvmmsg), so a 1,400-byte datagram would keep a 256
+ * KiB buffer alive for as long as it waits in a socket's outbound queue; its own copy keeps only
+ * its bytes. The copy costs far less than the system calls around it.
+ */
+final class Payloads {
+  private Payloads() {}
+
+  /** {@code payload}, or a right-sized copy of it (and then {@code payload} is released). */
+  static ByteBuf compact(ByteBuf payload, ByteBufAllocator alloc) {
+    int length = payload.readableBytes();
+    if (payload.capacity() <= 2 * length + 64 && payload.unwrap() == null) {
+      return payload;
+    }
+    ByteBuf copy = null;
+    try {
+      copy = alloc.directBuffer(length, length);
+      copy.writeBytes(payload, payload.readerIndex(), length);
+      return copy;
+    } catch (RuntimeException | Error e) {
+      if (copy != null) {
+        copy.release();
+      }
+      throw e;
+    } finally {
+      payload.release();
+    }
+  }
+}
