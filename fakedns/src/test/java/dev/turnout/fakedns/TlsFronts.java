@@ -2,6 +2,7 @@ package dev.turnout.fakedns;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.turnout.testing.SelfSigned;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -98,32 +99,7 @@ final class TlsFronts {
   static Pem pem(Path dir, String subjectAltName) throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
-    Process openssl =
-        new ProcessBuilder(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=turnout test",
-                "-addext",
-                "subjectAltName=" + subjectAltName,
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
-      throw new IOException("openssl failed");
-    }
+    SelfSigned.write(dir, "turnout test", subjectAltName);
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(cert)) {

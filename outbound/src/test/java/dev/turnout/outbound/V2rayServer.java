@@ -1,6 +1,7 @@
 package dev.turnout.outbound;
 
 import dev.turnout.testing.Netns;
+import dev.turnout.testing.SelfSigned;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -73,25 +74,7 @@ final class V2rayServer {
 
     static void ensure(Netns ns) throws Exception {
       if (ns.read("cert.pem").isEmpty()) {
-        Netns.run(
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            ns.dir + "/key.pem",
-            "-out",
-            ns.dir + "/cert.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=proxy.test",
-            "-addext",
-            "subjectAltName=DNS:proxy.test");
+        SelfSigned.write(ns.dir, "proxy.test", "DNS:proxy.test");
         Netns.run("chmod", "644", ns.dir + "/key.pem");
       }
     }
