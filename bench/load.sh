@@ -6,6 +6,8 @@
 # connections for 10 s.
 #
 #   sudo bench/load.sh [CONNECTIONS [SECONDS]]
+#   LOAD_JVM="-Dio.netty.leakDetection.level=simple" sudo bench/load.sh 4000
+#                   (JVM options for Turnout after LoadIT's own: a later option wins)
 #
 # Needs root and about 3 GB free under /tmp (a download is kept until it has been hashed). Builds
 # the launcher (the reactor, no install) and runs only LoadIT; the report is the test's result.
@@ -24,4 +26,5 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((connections * 9 / 
 fi
 exec mvn -B -o verify -pl launcher -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=LoadIT -Dfailsafe.failIfNoSpecifiedTests=false \
-  "-Dturnout.load.connections=$connections" "-Dturnout.load.seconds=$seconds"
+  "-Dturnout.load.connections=$connections" "-Dturnout.load.seconds=$seconds" \
+  "-Dturnout.load.jvm=${LOAD_JVM:-}"

@@ -61,10 +61,26 @@ class LoadIT {
                 + "proxy-groups:\n"
                 + "  - {name: Proxy, type: fallback, proxies: [dante, DIRECT],"
                 + " url: 'http://www.example.test/index.html', interval: 3, lazy: false}\n",
+            jvmOptions());
+  }
+
+  /**
+   * A bounded heap and direct memory, and Netty's paranoid leak detector, which records a stack
+   * trace for every buffer: fine for a few hundred connections; {@code bench/load.sh} adds {@code
+   * -Dturnout.load.jvm} options after these (a later option wins) for thousands.
+   */
+  private static List<String> jvmOptions() {
+    List<String> options =
+        new ArrayList<>(
             List.of(
                 "-Xmx256m",
                 "-XX:MaxDirectMemorySize=256m",
                 "-Dio.netty.leakDetection.level=paranoid"));
+    String more = System.getProperty("turnout.load.jvm", "").strip();
+    if (!more.isEmpty()) {
+      options.addAll(List.of(more.split("\\s+")));
+    }
+    return options;
   }
 
   @AfterAll
