@@ -6,8 +6,11 @@
 # connections for 10 s.
 #
 #   sudo bench/load.sh [CONNECTIONS [SECONDS]]
-#   LOAD_JVM="-Dio.netty.leakDetection.level=simple" sudo bench/load.sh 4000
-#                   (JVM options for Turnout after LoadIT's own: a later option wins)
+#   LOAD_JVM="..." sudo bench/load.sh 4000
+#                   (JVM options for Turnout after LoadIT's own: a later option wins). By default
+#                   Netty's sampling leak detector instead of CI's paranoid one, which records a
+#                   stack trace for every buffer: with thousands of connections Turnout then spends
+#                   so long in the detector and the collector that name lookups time out.
 #
 # Needs root and about 3 GB free under /tmp (a download is kept until it has been hashed). Builds
 # the launcher (the reactor, no install) and runs only LoadIT; the report is the test's result.
@@ -27,4 +30,4 @@ fi
 exec mvn -B -o verify -pl launcher -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=LoadIT -Dfailsafe.failIfNoSpecifiedTests=false \
   "-Dturnout.load.connections=$connections" "-Dturnout.load.seconds=$seconds" \
-  "-Dturnout.load.jvm=${LOAD_JVM:-}"
+  "-Dturnout.load.jvm=${LOAD_JVM:--Dio.netty.leakDetection.level=simple}"
