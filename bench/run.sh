@@ -132,7 +132,7 @@ if [ -s "$dir/lat50-direct" ]; then
   for p in 50 99; do
     base=$(median < "$dir/lat$p-direct"); tun=$(median < "$dir/lat$p-turnout")
     printf '%-34s %12s %12s %8s\n' "keep-alive latency p$p (us)" "$base" "$tun" \
-      "+$(python3 -c "print('%.0f' % ($tun - $base))")us"
+      "$(python3 -c "print('%+.0f' % ($tun - $base))")us"
   done
 fi
 echo
