@@ -47,7 +47,8 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final BpfMap flows6;
   private final BpfMap udp;
   private final BpfMap udp6;
-  private final FlowOffload udpView = new UdpFlows();
+  private final Flows tcpFlows;
+  private final Flows udpFlows;
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
@@ -74,6 +75,8 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     this.flows6 = maps[1];
     this.udp = maps[2];
     this.udp6 = maps[3];
+    this.tcpFlows = new Flows(flows, flows6);
+    this.udpFlows = new Flows(udp, udp6);
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -154,60 +157,29 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   @Override
   public void add(long source, long destination, long newSource, long newDestination) {
-    put(flows, source, destination, newSource, newDestination);
+    tcpFlows.add(source, destination, newSource, newDestination);
   }
 
   @Override
   public void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
-    put6(flows6, source, destination, newSource, newDestination);
+    tcpFlows.add6(source, destination, newSource, newDestination);
   }
 
   @Override
   public void remove6(Endpoint6 source, Endpoint6 destination) {
-    remove6(flows6, source, destination);
+    tcpFlows.remove6(source, destination);
   }
 
   @Override
   public void remove(long source, long destination) {
-    remove(flows, source, destination);
+    tcpFlows.remove(source, destination);
   }
 
   /** The same for UDP datagrams, in maps of their own. */
   @Override
   public FlowOffload udp() {
-    return udpView;
-  }
-
-  private void put(BpfMap map, long source, long destination, long newSource, long newDestination) {
-    Tuples t = tuples.get();
-    tuple(t.key, source, destination);
-    tuple(t.value, newSource, newDestination);
-    put(map, t.key, t.value);
-  }
-
-  private void put6(
-      BpfMap map,
-      Endpoint6 source,
-      Endpoint6 destination,
-      Endpoint6 newSource,
-      Endpoint6 newDestination) {
-    Tuples t = tuples.get();
-    tuple6(t.key6, source, destination);
-    tuple6(t.value6, newSource, newDestination);
-    put(map, t.key6, t.value6);
-  }
-
-  private void remove(BpfMap map, long source, long destination) {
-    Tuples t = tuples.get();
-    tuple(t.key, source, destination);
-    delete(map, t.key);
-  }
-
-  private void remove6(BpfMap map, Endpoint6 source, Endpoint6 destination) {
-    Tuples t = tuples.get();
-    tuple6(t.key6, source, destination);
-    delete(map, t.key6);
+    return udpFlows;
   }
 
   private void put(BpfMap map, byte[] key, byte[] value) {
@@ -307,27 +279,48 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     stats.close();
   }
 
-  /** {@link #udp()}: the UDP maps, with the same buffers and lock. */
-  private final class UdpFlows implements FlowOffload {
+  /**
+   * One protocol's pair of maps (IPv4, IPv6), filled through the calling thread's own tuple buffers
+   * under the shared lifecycle lock.
+   */
+  private final class Flows implements FlowOffload {
+    private final BpfMap v4;
+    private final BpfMap v6;
+
+    Flows(BpfMap v4, BpfMap v6) {
+      this.v4 = v4;
+      this.v6 = v6;
+    }
+
     @Override
     public void add(long source, long destination, long newSource, long newDestination) {
-      put(udp, source, destination, newSource, newDestination);
+      Tuples t = tuples.get();
+      tuple(t.key, source, destination);
+      tuple(t.value, newSource, newDestination);
+      put(v4, t.key, t.value);
     }
 
     @Override
     public void remove(long source, long destination) {
-      KernelFastPath.this.remove(udp, source, destination);
+      Tuples t = tuples.get();
+      tuple(t.key, source, destination);
+      delete(v4, t.key);
     }
 
     @Override
     public void add6(
         Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
-      put6(udp6, source, destination, newSource, newDestination);
+      Tuples t = tuples.get();
+      tuple6(t.key6, source, destination);
+      tuple6(t.value6, newSource, newDestination);
+      put(v6, t.key6, t.value6);
     }
 
     @Override
     public void remove6(Endpoint6 source, Endpoint6 destination) {
-      KernelFastPath.this.remove6(udp6, source, destination);
+      Tuples t = tuples.get();
+      tuple6(t.key6, source, destination);
+      delete(v6, t.key6);
     }
   }
 
