@@ -165,20 +165,9 @@ final class Reloader implements Closeable {
     }
   }
 
-  /** Reload on SIGHUP, as daemons do. */
+  /** Reload on SIGHUP, as daemons do, also when started under nohup. */
   void onHangup() {
-    try {
-      sun.misc.SignalHandler before =
-          sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reloadFile(file, "SIGHUP"));
-      if (before == sun.misc.SignalHandler.SIG_IGN) {
-        // The JVM leaves a signal its parent ignored (nohup) ignored, and installs nothing.
-        log.warn(
-            "reload: SIGHUP was ignored when Turnout started (nohup?), so it does not reload;"
-                + " use PUT /configs, `run --watch`, or start Turnout without nohup");
-      }
-    } catch (IllegalArgumentException e) {
-      log.warn("reload: cannot handle SIGHUP here: {}", e.getMessage());
-    }
+    HangupSignal.handle(signal -> reloadFile(file, "SIGHUP"));
   }
 
   @Override

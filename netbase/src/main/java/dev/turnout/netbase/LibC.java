@@ -42,6 +42,10 @@ public final class LibC {
   public static final int EPOLLOUT = 0x4;
   public static final int EPOLLERR = 0x8;
   public static final int EPOLLHUP = 0x10;
+  public static final int SIGHUP = 1;
+  public static final long SIG_DFL = 0;
+  public static final long SIG_IGN = 1;
+  public static final long SIG_ERR = -1;
 
   public static final int EPERM = 1;
   public static final int ENOENT = 2;
@@ -143,6 +147,13 @@ public final class LibC {
   public static native int epoll_wait(int epfd, long events, int maxEvents, int timeoutMillis);
 
   public static native int eventfd(int initial, int flags);
+
+  // signals
+  /**
+   * signal(2): sets the disposition of {@code signum} to {@code handler} (only {@link #SIG_DFL} or
+   * {@link #SIG_IGN} from Java) and returns the previous one, or {@link #SIG_ERR}.
+   */
+  public static native long signal(int signum, long handler);
 
   /** syscall(2), for calls libc does not wrap (bpf(2)). */
   public static native long syscall(long number, long a, Pointer b, long c);
