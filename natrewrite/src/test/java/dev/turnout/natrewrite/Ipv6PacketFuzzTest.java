@@ -7,11 +7,10 @@ import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.testing.Fuzz;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,10 +18,10 @@ import org.junit.jupiter.api.Test;
  * valid TCP, UDP and ICMPv6 packets (new flows, the relay's replies, echo requests, packet-too-big
  * quoting a flow) with destination-options and hop-by-hop headers, fragments and routing headers,
  * mixed with mutations and truncations of them, all through {@link PacketRewriter#rewrite}, the TUN
- * reader's entry point. Nothing thrown escapes; every packet is counted once, and a drop under one
- * reason; what is written back has checksums a full recomputation agrees with whenever the packet
- * came in with valid ones; and after every thousand packets of garbage a new flow is still
- * rewritten exactly, both ways.
+ * reader's entry point, by {@link RewriterFuzz}. Nothing thrown escapes; every packet is counted
+ * once, and a drop under one reason; what is written back has checksums a full recomputation agrees
+ * with whenever the packet came in with valid ones; and after every thousand packets of garbage a
+ * new flow is still rewritten exactly, both ways.
  */
 class Ipv6PacketFuzzTest {
   private static final long SEED = 0x7475726e3666L;
@@ -35,7 +34,6 @@ class Ipv6PacketFuzzTest {
 
   @Test
   void aStreamOfValidAndMutatedV6PacketsNeverThrowsAndIsAccountedForAndRewrittenRight() {
-    SplittableRandom random = Fuzz.random(SEED);
     ManualTimeSource clock = new ManualTimeSource();
     NatTable table =
         NatTable.builder(Packets.ip("198.19.0.1"), Packets.ip("198.19.255.254"), 1024, 65535)
@@ -57,66 +55,41 @@ class Ipv6PacketFuzzTest {
                             ? FlowFilter.Judgement.DROP
                             : FlowFilter.Judgement.UNDECIDED)
             .build();
-    List<byte[]> recent = new ArrayList<>();
     int cases = Fuzz.iterations(100_000);
-    for (int i = 0; i < cases; i++) {
-      byte[] packet;
-      DropReason expected = null; // a valid packet the rewriter must refuse for this reason
-      boolean valid = recent.isEmpty() || random.nextInt(3) > 0;
-      if (!valid) {
-        packet = Fuzz.mutate(recent.get(random.nextInt(recent.size())), random);
-      } else {
-        packet = validPacket(random, recent);
-        switch (random.nextInt(12)) {
-          case 0 -> {
-            packet = withExtension(packet, FRAGMENT, random);
-            expected = DropReason.FRAGMENT;
+    RewriterFuzz.run(
+        SEED,
+        cases,
+        rewriter,
+        new RewriterFuzz.Family() {
+          @Override
+          public RewriterFuzz.Input valid(SplittableRandom random, List<byte[]> recent) {
+            byte[] packet = validPacket(random, recent);
+            return switch (random.nextInt(12)) {
+              case 0 ->
+                  new RewriterFuzz.Input(
+                      withExtension(packet, FRAGMENT, random), DropReason.FRAGMENT);
+              case 1 ->
+                  new RewriterFuzz.Input(
+                      withExtension(packet, ROUTING, random), DropReason.IPV6_EXTENSION);
+              case 2 -> new RewriterFuzz.Input(withExtension(packet, HOP_BY_HOP, random), null);
+              default -> new RewriterFuzz.Input(packet, null);
+            };
           }
-          case 1 -> {
-            packet = withExtension(packet, ROUTING, random);
-            expected = DropReason.IPV6_EXTENSION;
+
+          @Override
+          public Predicate<ByteBuffer> checksumsAfter(ByteBuffer in) {
+            return Packets6.checksumValid(in, 0) ? out -> Packets6.checksumValid(out, 0) : null;
           }
-          case 2 -> packet = withExtension(packet, HOP_BY_HOP, random);
-          default -> {}
-        }
-      }
-      ByteBuffer buffer = ByteBuffer.allocate(Math.max(packet.length, 1) + 128);
-      buffer.put(packet).flip();
-      boolean checksumsIn = valid && Packets6.checksumValid(buffer, 0);
-      NatStats before = rewriter.stats();
-      Verdict verdict;
-      try {
-        verdict = rewriter.rewrite(buffer);
-      } catch (RuntimeException e) {
-        throw new AssertionError(Fuzz.where(SEED, i) + " threw on " + hex(packet), e);
-      }
-      NatStats after = rewriter.stats();
-      if (after.packetsIn() != before.packetsIn() + 1 || !accounted(verdict, before, after)) {
-        throw new AssertionError(
-            Fuzz.where(SEED, i) + ": " + verdict + " not counted once: " + hex(packet));
-      }
-      if (expected != null
-          && (verdict != Verdict.DROP || after.dropped(expected) != before.dropped(expected) + 1)) {
-        throw new AssertionError(
-            Fuzz.where(SEED, i) + ": " + verdict + ", not dropped as " + expected);
-      }
-      if (verdict != Verdict.DROP && checksumsIn && !Packets6.checksumValid(buffer, 0)) {
-        throw new AssertionError(
-            Fuzz.where(SEED, i) + ": " + verdict + " with a bad checksum: " + hex(packet));
-      }
-      if (verdict == Verdict.FORWARD && recent.size() < 64) {
-        byte[] out = new byte[buffer.remaining()];
-        buffer.get(buffer.position(), out);
-        recent.add(out); // rewritten packets come back as replies and as more mutations
-      } else if (!recent.isEmpty() && random.nextInt(16) == 0) {
-        recent.remove(random.nextInt(recent.size()));
-      }
-      if (i % 1000 == 999) {
-        clock.advance(Duration.ofMinutes(2)); // what was never claimed expires
-        table.expire();
-        assertStillRewrites(rewriter, 1024 + (i / 1000) % 60_000, i);
-      }
-    }
+
+          @Override
+          public void after(int i, SplittableRandom random) {
+            if (i % 1000 == 999) {
+              clock.advance(Duration.ofMinutes(2)); // what was never claimed expires
+              table.expire();
+              assertStillRewrites(rewriter, 1024 + (i / 1000) % 60_000, i);
+            }
+          }
+        });
     NatStats stats = rewriter.stats();
     System.out.println("Ipv6PacketFuzzTest: " + cases + " packets: " + stats);
     // The stream reached every outcome, not only the first check that refuses garbage.
@@ -250,25 +223,5 @@ class Ipv6PacketFuzzTest {
       }
     }
     return out;
-  }
-
-  /**
-   * Counted under its verdict, once: a drop under one reason, or as a flow the filter dropped (a
-   * rejected flow's reset counts as replied).
-   */
-  private static boolean accounted(Verdict verdict, NatStats before, NatStats after) {
-    long forwarded = after.forwarded() - before.forwarded();
-    long replied = after.replied() - before.replied();
-    long dropped = after.droppedTotal() - before.droppedTotal();
-    long filtered = after.rejectedFlows() - before.rejectedFlows();
-    return switch (verdict) {
-      case FORWARD -> forwarded == 1 && replied == 0 && dropped == 0;
-      case REPLY -> forwarded == 0 && replied == 1 && dropped == 0;
-      case DROP -> forwarded == 0 && replied == 0 && dropped + filtered == 1;
-    };
-  }
-
-  private static String hex(byte[] b) {
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -70,9 +70,7 @@ final class BpfMap implements Closeable {
   public int put(byte[] keyBytes, byte[] valueBytes) {
     long stamp = lifecycle.readLock();
     try {
-      checkOpen();
-      Scratch s = scratch.get();
-      s.key.write(0, keyBytes, 0, keySize);
+      Scratch s = withKey(keyBytes);
       s.value.write(0, valueBytes, 0, valueSize);
       return elementCall(s, Bpf.MAP_UPDATE_ELEM, s.value);
     } finally {
@@ -84,9 +82,7 @@ final class BpfMap implements Closeable {
   public boolean remove(byte[] keyBytes) {
     long stamp = lifecycle.readLock();
     try {
-      checkOpen();
-      Scratch s = scratch.get();
-      s.key.write(0, keyBytes, 0, keySize);
+      Scratch s = withKey(keyBytes);
       return elementCall(s, Bpf.MAP_DELETE_ELEM, null) == 0;
     } finally {
       lifecycle.unlockRead(stamp);
@@ -97,9 +93,7 @@ final class BpfMap implements Closeable {
   public boolean get(byte[] keyBytes, byte[] valueOut) {
     long stamp = lifecycle.readLock();
     try {
-      checkOpen();
-      Scratch s = scratch.get();
-      s.key.write(0, keyBytes, 0, keySize);
+      Scratch s = withKey(keyBytes);
       if (elementCall(s, Bpf.MAP_LOOKUP_ELEM, s.value) != 0) {
         return false;
       }
@@ -151,6 +145,18 @@ final class BpfMap implements Closeable {
     }
   }
 
+  /**
+   * Checks the map is open and loads {@code keyBytes} into this thread's buffers, which it returns.
+   * Called under the read lock; allocates nothing, as the element calls run per connection.
+   */
+  private Scratch withKey(byte[] keyBytes) {
+    checkOpen();
+    Scratch s = scratch.get();
+    s.key.write(0, keyBytes, 0, keySize);
+    return s;
+  }
+
+  /** One element syscall on this thread's buffers: 0, or -errno (a positive result counts as 0). */
   private int elementCall(Scratch s, int command, Memory valueBuffer) {
     s.attr.setInt(0, fd);
     s.attr.setLong(8, Pointer.nativeValue(s.key));

@@ -81,18 +81,8 @@ class FastPathProgramIT {
     new SplittableRandom(1).nextBytes(payload);
     ByteBuffer segment = Packets.tcp(APP, 40001, FAKE, 443, 0x18, 77, 99, payload, 0);
 
-    byte[] frame = frame(segment);
-    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-
-    ByteBuffer out = ipPart(frame);
-    assertThat(Packets.srcAddress(out, 0)).isEqualTo(SESSION);
-    assertThat(Packets.dstAddress(out, 0)).isEqualTo(APP);
-    assertThat(Packets.srcPort(out, 0)).isEqualTo(5012);
-    assertThat(Packets.dstPort(out, 0)).isEqualTo(7890);
-    assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
-    assertThat(Packets.storedTcpChecksum(out, 0)).isEqualTo(Packets.tcpChecksum(out, 0));
-    assertThat(Arrays.copyOfRange(frame, ETHERNET + 44, ETHERNET + 44 + payload.length))
-        .isEqualTo(payload);
+    ByteBuffer out = assertRedirected(segment, "a mapped segment", SESSION, 5012, APP, 7890);
+    assertThat(Arrays.copyOfRange(out.array(), 44, 44 + payload.length)).isEqualTo(payload);
     // skb->len counts the Ethernet header of a test run; on the TUN there is none.
     assertThat(counters()).containsExactly(1, ETHERNET + segment.limit());
   }
@@ -108,14 +98,7 @@ class FastPathProgramIT {
       ByteBuffer reply =
           Packets.tcp(
               APP, 7890, SESSION, 5012, 0x10, random.nextInt(), random.nextInt(), payload, 0);
-      byte[] frame = frame(reply);
-      assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-      ByteBuffer out = ipPart(frame);
-      assertThat(Packets.srcAddress(out, 0)).isEqualTo(FAKE);
-      assertThat(Packets.srcPort(out, 0)).isEqualTo(443);
-      assertThat(Packets.dstPort(out, 0)).isEqualTo(40001);
-      assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
-      assertThat(Packets.storedTcpChecksum(out, 0)).isEqualTo(Packets.tcpChecksum(out, 0));
+      assertRedirected(reply, "case " + i, FAKE, 443, APP, 40001);
     }
   }
 
@@ -124,20 +107,10 @@ class FastPathProgramIT {
   void aSynAckOfAMappedTupleIsRewritten() throws Exception {
     map(flows, APP, 7890, SESSION, 5012, FAKE, 443, APP, 40001);
     map6(flows6, APP6, 7890, SESSION6, 5012, FAKE6, 443, APP6, 40001);
-    ByteBuffer synAck = Packets.tcp(APP, 7890, SESSION, 5012, 0x12);
-    byte[] frame = frame(synAck);
-    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-    ByteBuffer out = ipPart(frame);
-    assertThat(Packets.srcAddress(out, 0)).isEqualTo(FAKE);
-    assertThat(Packets.dstPort(out, 0)).isEqualTo(40001);
-    assertThat(Packets.storedTcpChecksum(out, 0)).isEqualTo(Packets.tcpChecksum(out, 0));
-
-    byte[] frame6 = frame(Packets6.tcp(APP6, 7890, SESSION6, 5012, 0x12));
-    assertThat(Bpf.testRun(program, frame6)).isEqualTo(FastPathProgram.REDIRECT);
-    ByteBuffer out6 = ipPart(frame6);
-    assertThat(Packets6.src(out6, 0)).containsExactly(FAKE6);
-    assertThat(Packets6.dstPort(out6, 0)).isEqualTo(40001);
-    assertThat(Packets6.checksumValid(out6, 0)).isTrue();
+    assertRedirected(
+        Packets.tcp(APP, 7890, SESSION, 5012, 0x12), "a SYN-ACK", FAKE, 443, APP, 40001);
+    assertRedirected(
+        Packets6.tcp(APP6, 7890, SESSION6, 5012, 0x12), "an IPv6 SYN-ACK", FAKE6, 443, APP6, 40001);
     assertThat(counters()[0]).isEqualTo(2);
   }
 
@@ -165,17 +138,8 @@ class FastPathProgramIT {
     new SplittableRandom(3).nextBytes(payload);
     ByteBuffer segment = Packets6.tcp(APP6, 40001, FAKE6, 443, 0x18, 77, 99, payload, 0);
 
-    byte[] frame = frame(segment);
-    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-
-    ByteBuffer out = ipPart(frame);
-    assertThat(Packets6.src(out, 0)).containsExactly(SESSION6);
-    assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
-    assertThat(Packets6.srcPort(out, 0)).isEqualTo(5012);
-    assertThat(Packets6.dstPort(out, 0)).isEqualTo(7890);
-    assertThat(Packets6.checksumValid(out, 0)).isTrue();
-    assertThat(Arrays.copyOfRange(frame, ETHERNET + 64, ETHERNET + 64 + payload.length))
-        .isEqualTo(payload);
+    ByteBuffer out = assertRedirected(segment, "a mapped segment", SESSION6, 5012, APP6, 7890);
+    assertThat(Arrays.copyOfRange(out.array(), 64, 64 + payload.length)).isEqualTo(payload);
     assertThat(counters()).containsExactly(1, ETHERNET + segment.limit());
   }
 
@@ -207,14 +171,13 @@ class FastPathProgramIT {
           reply
               ? make.of(APP6, 7890, SESSION6, 5012, payload)
               : make.of(APP6, 40001, FAKE6, port, payload);
-      byte[] frame = frame(packet);
-      assertThat(Bpf.testRun(program, frame)).as("case %d", i).isEqualTo(FastPathProgram.REDIRECT);
-      ByteBuffer out = ipPart(frame);
-      assertThat(Packets6.src(out, 0)).containsExactly(reply ? FAKE6 : SESSION6);
-      assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
-      assertThat(Packets6.srcPort(out, 0)).isEqualTo(reply ? port : 5012);
-      assertThat(Packets6.dstPort(out, 0)).isEqualTo(reply ? 40001 : 7890);
-      assertThat(Packets6.checksumValid(out, 0)).as("case %d", i).isTrue();
+      assertRedirected(
+          packet,
+          "case " + i,
+          reply ? FAKE6 : SESSION6,
+          reply ? port : 5012,
+          APP6,
+          reply ? 40001 : 7890);
     }
   }
 
@@ -228,16 +191,8 @@ class FastPathProgramIT {
         Packets6.jumbo(Packets6.tcp(APP6, 40001, FAKE6, 443, 0x10, 7, 8, payload, 0));
     assertThat(Packets6.checksumValid(jumbo, 0)).isTrue();
 
-    byte[] frame = frame(jumbo);
-    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-
-    ByteBuffer out = ipPart(frame);
+    ByteBuffer out = assertRedirected(jumbo, "a jumbogram", SESSION6, 5012, APP6, 7890);
     assertThat(out.get(6)).as("still a jumbogram").isZero();
-    assertThat(Packets6.src(out, 0)).containsExactly(SESSION6);
-    assertThat(Packets6.dst(out, 0)).containsExactly(APP6);
-    assertThat(Packets6.srcPort(out, 0)).isEqualTo(5012);
-    assertThat(Packets6.dstPort(out, 0)).isEqualTo(7890);
-    assertThat(Packets6.checksumValid(out, 0)).isTrue();
   }
 
   @Test
@@ -267,19 +222,19 @@ class FastPathProgramIT {
           reply
               ? Packets.udp(APP, 7890, SESSION, 5012, payload, false)
               : Packets.udp(APP, 40001, FAKE, 5201, payload, false);
-      byte[] frame = frame(datagram);
-      assertThat(Bpf.testRun(program, frame)).as("case %d", i).isEqualTo(FastPathProgram.REDIRECT);
-      ByteBuffer out = ipPart(frame);
-      assertThat(Packets.srcAddress(out, 0)).isEqualTo(reply ? FAKE : SESSION);
-      assertThat(Packets.dstAddress(out, 0)).isEqualTo(APP);
-      assertThat(Packets.srcPort(out, 0)).isEqualTo(reply ? 5201 : 5012);
-      assertThat(Packets.dstPort(out, 0)).isEqualTo(reply ? 40001 : 7890);
-      assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
+      ByteBuffer out =
+          assertRedirected(
+              datagram,
+              "case " + i,
+              reply ? FAKE : SESSION,
+              reply ? 5201 : 5012,
+              APP,
+              reply ? 40001 : 7890);
       int computed = Packets.udpChecksum(out, 0);
       assertThat(Packets.storedUdpChecksum(out, 0))
           .as("case %d", i)
           .isEqualTo(computed == 0 ? 0xffff : computed);
-      assertThat(Arrays.copyOfRange(frame, ETHERNET + 28, frame.length)).isEqualTo(payload);
+      assertThat(Arrays.copyOfRange(out.array(), 28, out.limit())).isEqualTo(payload);
     }
     assertThat(counters()[0]).isEqualTo(200);
   }
@@ -287,12 +242,8 @@ class FastPathProgramIT {
   @Test
   void aUdpDatagramWithoutAChecksumKeepsNone() throws Exception {
     map(udp, APP, 40001, FAKE, 5201, SESSION, 5012, APP, 7890);
-    byte[] frame = frame(Packets.udp(APP, 40001, FAKE, 5201, new byte[100], true));
-    assertThat(Bpf.testRun(program, frame)).isEqualTo(FastPathProgram.REDIRECT);
-    ByteBuffer out = ipPart(frame);
-    assertThat(Packets.srcAddress(out, 0)).isEqualTo(SESSION);
-    assertThat(Packets.dstPort(out, 0)).isEqualTo(7890);
-    assertThat(Packets.storedIpChecksum(out, 0)).isEqualTo(Packets.ipChecksum(out, 0));
+    ByteBuffer datagram = Packets.udp(APP, 40001, FAKE, 5201, new byte[100], true);
+    ByteBuffer out = assertRedirected(datagram, "no checksum", SESSION, 5012, APP, 7890);
     assertThat(Packets.storedUdpChecksum(out, 0)).isZero();
   }
 
@@ -347,6 +298,49 @@ class FastPathProgramIT {
         .putShort((short) sourcePort)
         .putShort((short) destinationPort)
         .array();
+  }
+
+  /**
+   * Runs the program on the IPv4 {@code packet}, which it must redirect, rewritten to this tuple
+   * with a header checksum and, for TCP, a segment checksum that a full recomputation agrees with;
+   * returns the packet it wrote. A UDP test checks the datagram's checksum itself: one sent without
+   * a checksum must keep none.
+   */
+  ByteBuffer assertRedirected(
+      ByteBuffer packet, String what, int src, int sport, int dst, int dport) throws Exception {
+    ByteBuffer out = redirected(packet, what);
+    assertThat(Packets.srcAddress(out, 0)).as(what).isEqualTo(src);
+    assertThat(Packets.dstAddress(out, 0)).as(what).isEqualTo(dst);
+    assertThat(Packets.srcPort(out, 0)).as(what).isEqualTo(sport);
+    assertThat(Packets.dstPort(out, 0)).as(what).isEqualTo(dport);
+    assertThat(Packets.storedIpChecksum(out, 0)).as(what).isEqualTo(Packets.ipChecksum(out, 0));
+    if (out.get(9) == 6) {
+      assertThat(Packets.storedTcpChecksum(out, 0)).as(what).isEqualTo(Packets.tcpChecksum(out, 0));
+    }
+    return out;
+  }
+
+  /**
+   * Runs the program on the IPv6 {@code packet}, which it must redirect, rewritten to this tuple
+   * with a transport checksum that a full recomputation agrees with; returns the packet it wrote.
+   */
+  ByteBuffer assertRedirected(
+      ByteBuffer packet, String what, long[] src, int sport, long[] dst, int dport)
+      throws Exception {
+    ByteBuffer out = redirected(packet, what);
+    assertThat(Packets6.src(out, 0)).as(what).containsExactly(src);
+    assertThat(Packets6.dst(out, 0)).as(what).containsExactly(dst);
+    assertThat(Packets6.srcPort(out, 0)).as(what).isEqualTo(sport);
+    assertThat(Packets6.dstPort(out, 0)).as(what).isEqualTo(dport);
+    assertThat(Packets6.checksumValid(out, 0)).as(what).isTrue();
+    return out;
+  }
+
+  /** The program's output for {@code packet}, which it must redirect. */
+  ByteBuffer redirected(ByteBuffer packet, String what) throws Exception {
+    byte[] frame = frame(packet);
+    assertThat(Bpf.testRun(program, frame)).as(what).isEqualTo(FastPathProgram.REDIRECT);
+    return ipPart(frame);
   }
 
   void assertPassesUnchanged(ByteBuffer packet, String what) throws Exception {
