@@ -79,6 +79,7 @@ final class AddressLookup {
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(cacheSize)
+            .executor(Runnable::run) // upkeep on the caller: no pool thread woken per dial
             .ticker(ticker::nanoTime)
             .expireAfter(new FromArrival())
             .buildAsync();

@@ -82,6 +82,7 @@ final class DualStackResolver implements HostResolver {
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(CACHE_SIZE)
+            .executor(Runnable::run) // upkeep on the caller: no pool thread woken per dial
             .ticker(ticker::nanoTime)
             .expireAfter(
                 Expiry.<Key, Answer>creating(

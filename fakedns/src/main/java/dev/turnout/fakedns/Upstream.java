@@ -91,6 +91,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
             ? null
             : Caffeine.newBuilder()
                 .maximumSize(b.cacheSize)
+                .executor(Runnable::run) // upkeep on the caller: no pool thread woken per query
                 .ticker(b.ticker::nanoTime)
                 .expireAfter(
                     Expiry.<AnswerKey, CachedAnswer>creating(
