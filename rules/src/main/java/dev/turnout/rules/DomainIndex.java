@@ -12,28 +12,30 @@ import java.util.Arrays;
  * per label, whatever the number of patterns. Each pattern holds one {@link Compiled} key per
  * {@link DomainMode} it is written in; a lookup returns the smallest key that matches.
  *
- * <p>Layout. With 100,000s of patterns the records take megabytes, several times a core's own
- * cache, and an uncached read costs ten to twenty times a cached one. A decision's cost is then
- * mostly how many such reads it makes and whether each has to wait for the one before; and the
- * fewer cache lines each decision touches, the more of them (and of the connections') stay cached.
- * Most probes miss ({@code com}, {@code www.example.com} when only {@code example.com} is listed),
- * and a hit reads the records once:
+ * <p>Layout. With 100,000s of patterns the table takes megabytes, more than a core's own cache, and
+ * an uncached read costs ten to twenty times a cached one. A decision's cost is then mostly how
+ * many such reads it makes and whether each has to wait for the one before; and the fewer cache
+ * lines each decision touches, the more of them (and of the connections') stay cached. Most probes
+ * miss ({@code com}, {@code www.example.com} when only {@code example.com} is listed), and a hit
+ * reads the table once:
  *
  * <ul>
  *   <li>a blocked Bloom filter, one 64-bit word per hash with {@value #BLOOM_BITS} bits set, about
  *       ten bits per pattern (128 KiB for 100,000): a probe that misses usually stops here;
- *   <li>the buckets, one long per bucket and half to one pattern per bucket (1 MiB for 100,000), so
- *       that a hit's record is usually its bucket's only one: where the bucket's records start (the
- *       next bucket's start ends them), and the answer (see {@link #freeze(Object[])}) of its first
- *       record's smallest key. A probe that passes the filter reads that answer while the record is
- *       on its way, so that the caller's read of the answer, which otherwise waits for the record's
- *       key, usually finds it cached;
- *   <li>the records, one {@code long[]} in bucket order, so that a bucket's records are adjacent:
- *       per pattern a header (the hash's upper 32 bits, a bit per mode present, the length), the
- *       keys of the modes present, then the ASCII characters packed eight to a long. A hit reads
- *       the bucket's headers, its keys and the characters that verify it from one or two adjacent
- *       cache lines. (A table of fingerprints pointing into the records, as this index had before,
- *       costs one more uncached read per hit, on which the read of the record waits.)
+ *   <li>the slots, {@value #SLOT} longs each, at most two thirds of them used, searched by linear
+ *       probing from the hash's own. A slot holds the name's length, its modes, and the key of its
+ *       first mode; a name of up to {@value #INLINE_CHARS} characters in one mode (most names) is
+ *       held inline, its ASCII characters packed into the slot's first three longs, so that a hit
+ *       reads one slot (one or two adjacent cache lines) and nothing else of the index. Any other
+ *       name has the upper 32 bits of its hash there and the offset of its record: a header, the
+ *       keys of its modes, then its characters packed eight to a long, in a separate {@code
+ *       long[]}. (Buckets pointing into records for every name, as this index had before, read one
+ *       more cache line per hit; but they held the answer's index, so that the answer was read
+ *       beside the record, where now it is read after the slot: either way a hit is two dependent
+ *       reads after the filter.)
+ *   <li>on a hit the caller reads its answer (see {@link #freeze(Object[])}) by the key's lower
+ *       bits; the index reads it first, as soon as it has the slot, so that the read overlaps the
+ *       comparison of the name and the rest of the lookup.
  * </ul>
  *
  * Build with {@link #add}, then {@link #freeze}; immutable afterwards, and safe to share between
@@ -44,9 +46,14 @@ final class DomainIndex {
   private static final int BLOOM_BITS = 4;
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L; // odd: the hash is a polynomial
   private static final long FINGERPRINT = 0xFFFFFFFF00000000L; // of the hash, in a header
-  private static final long FINGERPRINT_AND_LENGTH = FINGERPRINT | 0xff;
   private static final KeywordIndex NO_KEYWORDS = new KeywordIndex().freeze();
-  private static final Object NO_ANSWERS = new Object(); // the one answer without freeze(answers)
+  private static final Object[] NO_ANSWERS = {null}; // never empty: a read needs no bounds check
+  private static final int SLOT = 4; // longs per slot
+  private static final int KEY = 3; // a slot's key (inline) or first key (not inline)
+  private static final int INLINE_FROM = 2; // the first character's byte in a slot
+  private static final int MODE_BITS = (1 << MODES) - 1; // a header's modes: from bit 8
+  private static final long OVERFLOW = 1L << 15; // in a header: the name is in a record
+  private static final int INLINE_CHARS = 8 * KEY - INLINE_FROM; // 22: the header's 6, 16 more
   private static final int MAX_LENGTH = 255; // the record header holds the length in 8 bits
 
   // Added until freeze: pattern i is the lengths[i] (unsigned) bytes from froms[i] of its source,
@@ -66,12 +73,11 @@ final class DomainIndex {
   private boolean frozen;
   private long[] filter = {0}; // one empty word: lookups before freeze miss
   private int filterMask;
-  // bucket b's records: records[(int) buckets[b]..(int) buckets[b + 1]); in the upper half of
-  // buckets[b] the index in answers of its first record's smallest key
-  private long[] buckets = {0, 0};
-  private Object[] answers = {NO_ANSWERS};
-  private int bucketMask;
-  private long[] records = new long[0];
+  // Slot s: slots[SLOT * s..SLOT * (s + 1)), all zero if free (see the class comment).
+  private long[] slots = new long[SLOT];
+  private int capacity = 1;
+  private long[] records = new long[0]; // the patterns that do not fit in their slot
+  private Object[] answers = NO_ANSWERS;
   private int size;
 
   /**
@@ -165,48 +171,40 @@ final class DomainIndex {
 
   /**
    * Builds the table. {@code answers}, if not null, holds what the caller looks up by a key's lower
-   * 32 bits after a lookup (its decisions); the index reads the one most likely wanted early, so
-   * that it is cached by then.
+   * 32 bits after a lookup (its decisions); a hit reads that entry as soon as it has the key, so
+   * that it is cached by the time the caller reads it.
    */
   DomainIndex freeze(Object[] answers) {
     if (frozen) {
       throw new IllegalStateException("frozen");
     }
-    this.answers = answers == null ? new Object[] {NO_ANSWERS} : answers;
+    this.answers = answers == null || answers.length == 0 ? NO_ANSWERS : answers;
     Distinct d = distinct();
     size = d.count;
     int words = Integer.highestOneBit(Math.max(1, size * 10 / 64 * 2 - 1)); // >= 10 bits each
     filter = new long[Math.max(1, words)];
     filterMask = filter.length - 1;
-    int count = 2 * Integer.highestOneBit(Math.max(1, size)); // 1/2 to 1 pattern per bucket
-    bucketMask = count - 1;
+    capacity = size + size / 2 + 1; // at most 2/3 full: a hit reads about two slots
+    slots = new long[SLOT * capacity];
     long[] keys = new long[MODES]; // one pattern's smallest key per mode
-    // A counting sort in place: buckets[b + 1] counts bucket b's longs, then buckets[b] is where
-    // bucket b starts, then (as each record is written there) where it ends, which is where
-    // bucket b + 1 starts: shifted by one, the starts again.
-    buckets = new long[count + 1];
+    int overflow = 0;
     for (int p = 0; p < size; p++) {
-      buckets[bucket(d.hashes[p]) + 1] += recordLength(length(d.first[p]), modes(d, p));
+      int modes = modes(d, p);
+      if (!inline(length(d.first[p]), modes)) {
+        overflow += recordLength(length(d.first[p]), modes);
+      }
     }
-    for (int b = 0; b < count; b++) {
-      buckets[b + 1] += buckets[b];
-    }
-    records = new long[(int) buckets[count]];
+    records = new long[overflow];
+    int r = 0;
     for (int p = 0; p < size; p++) {
       long m = d.hashes[p];
-      int b = bucket(m);
       filter[(int) (m >>> 20) & filterMask] |= bloomBits(m);
       keys(d, p, keys);
-      buckets[b] = write((int) buckets[b], d.first[p], keys, m);
-    }
-    for (int b = count - 1; b > 0; b--) {
-      buckets[b] = buckets[b - 1];
-    }
-    buckets[0] = 0;
-    for (int b = 0; b < count && answers != null; b++) {
-      if (buckets[b] < buckets[b + 1]) { // the answer of the bucket's first record
-        buckets[b] |= (long) (int) keyOf((int) buckets[b], -1) << 32;
+      int s = slot(m);
+      while (slots[SLOT * s] != 0) {
+        s = s + 1 == capacity ? 0 : s + 1;
       }
+      r = writeSlot(SLOT * s, d.first[p], keys, m, r);
     }
     chars = null;
     froms = null;
@@ -302,29 +300,48 @@ final class DomainIndex {
   }
 
   /**
-   * Writes the record of the pattern added as {@code i}, with its smallest key per mode {@code
-   * keys}, at {@code r}; returns the offset after it.
+   * Writes the slot at {@code at} of the pattern added as {@code i}, with its smallest key per mode
+   * {@code keys}, and if it does not fit inline, its record at {@code r}; returns the offset after
+   * the records.
    */
-  private int write(int r, int i, long[] keys, long m) {
+  private int writeSlot(int at, int i, long[] keys, long m, int r) {
     int len = length(i);
     int modes = 0;
-    for (int k = 0; k < MODES; k++) {
+    long first = Compiled.NONE; // the key of the first mode present: read ahead on a hit
+    for (int k = MODES - 1; k >= 0; k--) {
       if (keys[k] != Compiled.NONE) {
         modes |= 1 << k;
+        first = keys[k];
       }
     }
+    byte[] src = source(i);
+    int from = froms[i];
+    slots[at + KEY] = first;
+    if (inline(len, modes)) {
+      slots[at] = (long) modes << 8 | len;
+      for (int j = 0; j < len; j++) {
+        int b = j + INLINE_FROM;
+        slots[at + b / 8] |= (long) src[from + j] << (8 * (b % 8));
+      }
+      return r;
+    }
+    slots[at] = (m & FINGERPRINT) | OVERFLOW | (long) modes << 8 | len;
+    slots[at + 1] = r;
     records[r++] = (m & FINGERPRINT) | (long) modes << 8 | len;
     for (int k = 0; k < MODES; k++) {
       if (keys[k] != Compiled.NONE) {
         records[r++] = keys[k];
       }
     }
-    byte[] src = source(i);
-    int from = froms[i];
     for (int j = 0; j < len; j++) {
       records[r + j / 8] |= (long) src[from + j] << (8 * (j % 8));
     }
     return r + (len + 7) / 8;
+  }
+
+  /** Whether a pattern of {@code len} characters in {@code modes} is held in its slot alone. */
+  private static boolean inline(int len, int modes) {
+    return len <= INLINE_CHARS && Integer.bitCount(modes) == 1;
   }
 
   private static int recordLength(int chars, int modes) {
@@ -372,14 +389,8 @@ final class DomainIndex {
     if ((filter[(int) (m >>> 20) & filterMask] & bits) != bits) {
       return Compiled.NONE;
     }
-    int b = bucket(m);
-    long bucket = buckets[b];
-    // Java has no prefetch, and a load whose value is unused is removed: the check keeps it.
-    if (answers[(int) (bucket >>> 32)] == this) {
-      throw new AssertionError("an answer is never the index");
-    }
-    int r = find(host, from, m, (int) bucket, (int) buckets[b + 1]);
-    if (r < 0) {
+    int at = find(host, from, m);
+    if (at < 0) {
       return Compiled.NONE;
     }
     int want; // the modes that match when the host is the pattern or ends in "." + pattern
@@ -391,7 +402,11 @@ final class DomainIndex {
         want |= 1 << DomainMode.ONE_LABEL.ordinal();
       }
     }
-    return keyOf(r, want);
+    long header = slots[at];
+    if ((header & OVERFLOW) == 0) {
+      return ((header >>> 8) & want) != 0 ? slots[at + KEY] : Compiled.NONE;
+    }
+    return keyOf((int) slots[at + 1], want);
   }
 
   /** The smallest key among the modes in {@code want} of the record at {@code r}. */
@@ -408,26 +423,51 @@ final class DomainIndex {
   }
 
   /**
-   * Offset of the record equal to {@code host[from..]}, whose mixed hash is m, among its bucket's
-   * records {@code r} to {@code end}, or -1.
+   * Offset in {@code slots} of the slot of the pattern equal to {@code host[from..]}, whose mixed
+   * hash is m, or -1: the slots from m's own to the first free one.
    */
-  private int find(String host, int from, long m, int r, int end) {
-    long want = (m & FINGERPRINT) | (host.length() - from); // no match if longer than 255
-    while (r < end) {
-      long header = records[r];
-      int modes = (int) (header >>> 8) & 0xff;
-      int len = (int) header & 0xff;
-      if ((header & FINGERPRINT_AND_LENGTH) == want
-          && equal(host, from, r + 1 + Integer.bitCount(modes), len)) {
-        return r;
+  private int find(String host, int from, long m) {
+    int len = host.length() - from; // no match if longer than 255
+    int s = slot(m);
+    while (true) {
+      int at = SLOT * s;
+      long header = slots[at];
+      int slotLen = (int) header & 0xff;
+      if (slotLen == 0) {
+        return -1;
       }
-      r += recordLength(len, modes);
+      if (slotLen == len) {
+        // The slot's first key, read now: the answer a hit most likely wants is then on its way
+        // while the name is compared. Java has no prefetch, and a load whose value is unused is
+        // removed: the check keeps it.
+        int answer = Math.min((int) slots[at + KEY] & Integer.MAX_VALUE, answers.length - 1);
+        if (answers[answer] == this) {
+          throw new AssertionError("an answer is never the index");
+        }
+        if (equal(host, from, at, header, m)) {
+          return at;
+        }
+      }
+      s = s + 1 == capacity ? 0 : s + 1;
     }
-    return -1;
   }
 
-  /** Whether the {@code len} characters packed from {@code records[chars]} are host[from..]. */
-  private boolean equal(String host, int from, int chars, int len) {
+  /** Whether the slot at {@code at}, whose header is given, holds host[from..] (of its length). */
+  private boolean equal(String host, int from, int at, long header, long m) {
+    int len = (int) header & 0xff;
+    if ((header & OVERFLOW) == 0) {
+      for (int j = 0; j < len; j++) {
+        int b = j + INLINE_FROM;
+        if (host.charAt(from + j) != ((slots[at + b / 8] >>> (8 * (b % 8))) & 0xff)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if ((header & FINGERPRINT) != (m & FINGERPRINT)) {
+      return false;
+    }
+    int chars = (int) slots[at + 1] + 1 + Integer.bitCount((int) (header >>> 8) & MODE_BITS);
     for (int j = 0; j < len; j++) {
       if (host.charAt(from + j) != ((records[chars + j / 8] >>> (8 * (j % 8))) & 0xff)) {
         return false;
@@ -436,8 +476,9 @@ final class DomainIndex {
     return true;
   }
 
-  private int bucket(long m) {
-    return (int) m & bucketMask;
+  /** The slot where the search for a pattern of mixed hash m starts. */
+  private int slot(long m) {
+    return (int) (((m & 0xFFFFFFFFL) * capacity) >>> 32);
   }
 
   /** The mixed hash of {@code d}, as {@link #lookup} computes it for a suffix equal to it. */

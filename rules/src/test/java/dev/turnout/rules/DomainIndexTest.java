@@ -116,15 +116,94 @@ class DomainIndexTest {
       for (int q = 0; q < 400; q++) {
         String host = rnd.nextInt(4) == 0 ? name(rnd) : label(rnd) + "." + name(rnd);
         Ctx c = new Ctx(ConnectionInfo.builder(Network.TCP).host(host).build(), empty);
-        long expected = Compiled.NONE;
-        for (int i = 0; i < patterns.size(); i++) {
-          if (patterns.get(i).matches(c)) {
-            expected = Math.min(expected, keys.get(i));
-          }
-        }
+        long expected = scan(patterns, keys, c);
         assertThat(index.lookup(host)).as("round %d, host %s", round, host).isEqualTo(expected);
       }
     }
+  }
+
+  /**
+   * Names of 1 to 40 characters (19 to 25 in every other round) over a two-letter alphabet, so that
+   * many share their length and differ in one character (the slot's length check passes, the name
+   * comparison decides: half the names, and some hosts, are listed names with a letter swapped), on
+   * both sides of the inline limit of 22 characters, some in several modes; hosts in mixed case and
+   * with a trailing dot, normalized as a connection normalizes them; small tables, so that searches
+   * run past the table's end. Against a scan of every pattern.
+   */
+  @Test
+  void namesAroundTheInlineLimitAgreeWithAScan() {
+    Random rnd = new Random(21);
+    Compiled empty = Compiled.build(List.of(), Map.of(), GeoDb.NONE, List.of(), HostResolver.NONE);
+    for (int round = 0; round < 40; round++) {
+      List<Domain> patterns = new ArrayList<>();
+      List<Long> keys = new ArrayList<>();
+      DomainIndex index = new DomainIndex();
+      int n = 1 + rnd.nextInt(round < 20 ? 8 : 600);
+      for (int i = 0; i < n; i++) {
+        int length = round % 2 == 0 ? 1 + rnd.nextInt(40) : 19 + rnd.nextInt(7); // 19..25
+        // every other name is the one before with a letter swapped: both listed
+        String name = i % 2 == 1 ? flipped(rnd, patterns.get(i - 1).domain()) : abName(rnd, length);
+        Domain d = new Domain(name, DomainMode.values()[rnd.nextInt(4)]);
+        long key = (long) rnd.nextInt(50) << 32 | i;
+        patterns.add(d);
+        keys.add(key);
+        index.add(d.domain(), d.mode(), key);
+      }
+      index.freeze();
+      for (int q = 0; q < 300; q++) {
+        String host =
+            switch (rnd.nextInt(4)) {
+              case 0 -> patterns.get(rnd.nextInt(n)).domain(); // a listed name itself
+              case 1 ->
+                  abName(rnd, 1 + rnd.nextInt(3)) + "." + patterns.get(rnd.nextInt(n)).domain();
+              case 2 -> flipped(rnd, patterns.get(rnd.nextInt(n)).domain());
+              default -> abName(rnd, 1 + rnd.nextInt(44));
+            };
+        String written = rnd.nextBoolean() ? host.toUpperCase(java.util.Locale.ROOT) : host;
+        ConnectionInfo conn =
+            ConnectionInfo.builder(Network.TCP)
+                .host(written + (rnd.nextBoolean() ? "." : ""))
+                .build();
+        Ctx c = new Ctx(conn, empty);
+        long expected = scan(patterns, keys, c);
+        assertThat(index.lookup(conn.host()))
+            .as("round %d, host %s", round, written)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
+   * {@code name} with one of its letters swapped ('a' for 'b' or back): same length, other name.
+   */
+  private static String flipped(Random rnd, String name) {
+    char[] c = name.toCharArray();
+    int i = rnd.nextInt(c.length);
+    c[i] = c[i] == 'a' ? 'b' : c[i] == 'b' ? 'a' : c[i];
+    return new String(c);
+  }
+
+  /**
+   * A name of {@code length} characters: 'a', 'b' and, not at either end nor twice in a row, '.'.
+   */
+  private static String abName(Random rnd, int length) {
+    StringBuilder sb = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      boolean dot = i > 0 && i < length - 1 && sb.charAt(i - 1) != '.' && rnd.nextInt(4) == 0;
+      sb.append(dot ? '.' : rnd.nextBoolean() ? 'a' : 'b');
+    }
+    return sb.toString();
+  }
+
+  /** The smallest key of a pattern matching {@code c}, found by trying every pattern. */
+  private static long scan(List<Domain> patterns, List<Long> keys, Ctx c) {
+    long expected = Compiled.NONE;
+    for (int i = 0; i < patterns.size(); i++) {
+      if (patterns.get(i).matches(c)) {
+        expected = Math.min(expected, keys.get(i));
+      }
+    }
+    return expected;
   }
 
   private static String label(Random rnd) {
