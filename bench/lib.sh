@@ -52,7 +52,7 @@ bench_sandbox() {
   turnout_pid=""
   trap bench_cleanup EXIT INT TERM
   jar=${JAR:-$here/launcher/target/turnout.jar}
-  [ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
+  [ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
   "$here/sandbox/sandbox.sh" up "$name" "$dir"
 }
 bench_cleanup() {
