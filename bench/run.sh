@@ -13,8 +13,9 @@
 # IPv6:    the same with [2001:db8:113::10] and fake IPv6 addresses (AAAA-only names, so both legs
 #          are IPv6: bulk6.example.test for iperf3, v6.example.test for wrk)
 # Relay:   client ns ── 203.0.113.10, nftables redirect ──► nginx stream (127.0.0.1:10080) ── veth
-#          ──► the same nginx: what a relay in C that terminates TCP reaches on this path (cpsrelay;
-#          needs Debian's libnginx-mod-stream and nftables)
+#          ──► the same nginx: what a relay in C that terminates TCP reaches on this path; and the
+#          same relay with wrk dialing 127.0.0.1:10080 itself, without the redirect's connection
+#          tracking and NAT (cpsrelay; needs Debian's libnginx-mod-stream and nftables)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
@@ -165,7 +166,7 @@ for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
 done
 
 for f in tp cps tp6 cps6 lat50 lat99 udp; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
-: > "$dir/cps-relay"
+: > "$dir/cps-relay"; : > "$dir/cps-relaylo"
 : > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
@@ -183,6 +184,10 @@ for r in $(seq 1 "$rounds"); do
     relay_on
     measured "new connections, nginx stream relay" "$dir/cps-relay" conns http://203.0.113.10/index.html
     relay_off
+    # The same relay without the redirect (wrk dials its listener): what the connection tracking
+    # and NAT that the redirect needs cost the row above.
+    measured "new connections, nginx stream relay, no redirect" "$dir/cps-relaylo" conns \
+      "http://127.0.0.1:$relay_port/index.html"
   fi
   if [[ " $tests " == *" tp6 "* ]]; then
     measured "IPv6 throughput, direct" "$dir/tp6-direct" iperf 2001:db8:113::10 -6 -p 5202
@@ -227,14 +232,18 @@ fi
 if [ -s "$dir/cps-relay" ]; then
   echo
   # The redirect's count shows that wrk's connections really went through the relay.
-  echo "Baseline: a relay in C on the same path (nginx stream, one worker, reached by an nftables"
-  echo "redirect; last round: $(cat "$dir/redirected") connections redirected, wrk counted" \
-    "$(tail -1 "$dir/cps-relay") req/s x ${secs}s = $(( $(tail -1 "$dir/cps-relay") * secs )) requests)"
+  echo "Baseline, new connections through a relay in C on the same path: nginx stream, one worker,"
+  echo "reached by an nftables redirect (last round: $(cat "$dir/redirected") connections redirected;" \
+    "wrk: $(tail -1 "$dir/cps-relay") req/s x ${secs}s = $(( $(tail -1 "$dir/cps-relay") * secs )));"
+  echo "no redirect: wrk dials the relay's listener 127.0.0.1:$relay_port itself"
   printf '%-34s %12s %12s %8s\n' "figure" "direct" "relay" "ratio"
-  row "new connections via nginx stream relay" "req/s" "$dir/cps-direct" "$dir/cps-relay"
+  row "nginx stream relay" "req/s" "$dir/cps-direct" "$dir/cps-relay"
+  row "relay, no redirect" "req/s" "$dir/cps-direct" "$dir/cps-relaylo"
   if [ -s "$dir/cps-turnout" ]; then
-    printf '%-34s %12s %12s %8s\n' "turnout / relay, new connections" "" "" \
-      "$(python3 -c "print('%.2f' % ($(median < "$dir/cps-turnout") / $(median < "$dir/cps-relay")))")"
+    for f in relay:"turnout / relay" relaylo:"turnout / relay, no redirect"; do
+      printf '%-34s %12s %12s %8s\n' "${f#*:}" "" "" \
+        "$(python3 -c "print('%.2f' % ($(median < "$dir/cps-turnout") / $(median < "$dir/cps-${f%%:*}")))")"
+    done
   fi
 fi
 echo
