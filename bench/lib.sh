@@ -50,7 +50,11 @@ bench_sandbox() {
   client="$name-c"
   net="$name-n"
   turnout_pid=""
-  trap bench_cleanup EXIT INT TERM
+  # ^C and SIGTERM exit (through the EXIT trap, so cleanup runs once) instead of going on with the
+  # script against hosts the cleanup has just removed.
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   jar=${JAR:-$here/launcher/target/turnout.jar}
   [ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
   "$here/sandbox/sandbox.sh" up "$name" "$dir"
