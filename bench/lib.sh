@@ -1,5 +1,7 @@
 # Shared by the benchmark scripts; sourced, not run. They set: dir (scratch directory), secs
 # (seconds per test), rounds, r (current round), turnout_pid, programs (names to account CPU to).
+# A script may define bench_pids NAME to find a program's processes itself (two programs with one
+# process name, say): it prints their pids and succeeds, or fails to leave NAME to pgrep -x.
 
 # CPU ticks used so far by each long-lived program of the path (all its processes and threads,
 # plus children it has reaped: dante forks), to show where a run's time went: "name=ticks ...".
@@ -7,7 +9,9 @@
 cpu_snapshot() {
   for prog in $programs; do
     local ticks=0 pids
-    if [ "$prog" = turnout ]; then pids=$turnout_pid; else pids=$(pgrep -x "$prog" 2>/dev/null || true); fi
+    if [ "$prog" = turnout ]; then pids=$turnout_pid
+    elif declare -F bench_pids > /dev/null && pids=$(bench_pids "$prog"); then :
+    else pids=$(pgrep -x "$prog" 2>/dev/null || true); fi
     for pid in $pids; do
       ticks=$((ticks + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
     done
@@ -46,9 +50,13 @@ bench_sandbox() {
   client="$name-c"
   net="$name-n"
   turnout_pid=""
-  trap bench_cleanup EXIT INT TERM
+  # ^C and SIGTERM exit (through the EXIT trap, so cleanup runs once) instead of going on with the
+  # script against hosts the cleanup has just removed.
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   jar=${JAR:-$here/launcher/target/turnout.jar}
-  [ -f "$jar" ] || (cd "$here" && mvn -B -q -Dmaven.test.skip=true package)
+  [ -f "$jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
   "$here/sandbox/sandbox.sh" up "$name" "$dir"
 }
 bench_cleanup() {

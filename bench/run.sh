@@ -12,16 +12,97 @@
 # Turnout: client ns ── fake IP ──► turnout0 ──► NAT ──► relay ── veth ──► the same servers
 # IPv6:    the same with [2001:db8:113::10] and fake IPv6 addresses (AAAA-only names, so both legs
 #          are IPv6: bulk6.example.test for iperf3, v6.example.test for wrk)
+# Relay:   client ns ── 203.0.113.10, nftables redirect ──► nginx stream (127.0.0.1:10080) ── veth
+#          ──► the same nginx: what a relay in C that terminates TCP reaches on this path; and the
+#          same relay with wrk dialing 127.0.0.1:10080 itself, without the redirect's connection
+#          tracking and NAT (cpsrelay; needs Debian's libnginx-mod-stream and nftables)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"
-programs="turnout nginx wrk iperf3"
 rounds=${ROUNDS:-3}
-tests=${TESTS:-"tp cps tp6 cps6 lat udp"} # tp: iperf3 throughput, cps: new connections per
-  # second; tp6, cps6: the same over IPv6; lat: latency of keep-alive requests (wrk, one
-  # connection, p50 and p99); udp: UDP throughput (iperf3 -u, 1400-byte datagrams, as fast as the
-  # sender can: what arrives counts)
+tests=${TESTS:-"tp cps cpsrelay tp6 cps6 lat udp"} # tp: iperf3 throughput, cps: new connections
+  # per second; cpsrelay: the same through nginx's stream relay, a baseline for cps; tp6, cps6: tp
+  # and cps over IPv6; lat: latency of keep-alive requests (wrk, one connection, p50 and p99); udp:
+  # UDP throughput (iperf3 -u, 1400-byte datagrams, as fast as the sender can: what arrives counts)
 secs=${SECONDS_PER_TEST:-5}
+
+# cpsrelay: the ceiling of any relay that terminates TCP here (two kernel handshakes per connection
+# instead of one, on the cores wrk and nginx use too). nginx's stream module (C, epoll, one worker)
+# in the client namespace is that relay: an nftables redirect hands it wrk's connections to
+# 203.0.113.10:80, so wrk does exactly what it does in the direct row, and it dials the server
+# itself. Its worker runs as www-data, which the redirect leaves alone, so its own dial goes out.
+stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
+relay_port=10080
+relay_table=turnout_bench_relay
+if [[ " $tests " == *" cpsrelay "* ]] && { [ ! -f "$stream_module" ] || ! command -v nft > /dev/null; }; then
+  echo "cpsrelay needs nginx's stream module ($stream_module) and nft:" \
+    "apt-get install libnginx-mod-stream nftables, or leave cpsrelay out of TESTS" >&2
+  exit 2
+fi
+relay_start() {
+  mkdir -p "$dir/relay"
+  cat > "$dir/relay/nginx.conf" <<CONF
+load_module $stream_module;
+worker_processes 1;
+user www-data;
+pid $dir/relay/nginx.pid;
+error_log $dir/relay/error.log;
+events { worker_connections 4096; }
+stream {
+  server { listen 127.0.0.1:$relay_port backlog=4096; proxy_pass 203.0.113.10:80; }
+}
+CONF
+  ip netns exec "$client" nginx -c "$dir/relay/nginx.conf" -p "$dir/relay" -e "$dir/relay/error.log"
+}
+relay_stop() {
+  local pid
+  pid=$(cat "${dir:-}/relay/nginx.pid" 2> /dev/null) || return 0
+  kill "$pid" 2> /dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2> /dev/null || true
+}
+# The redirect exists only while the relay row is measured: a nat hook turns connection tracking on
+# for the whole namespace, which would cost the direct and Turnout rows too. The relay pays it.
+relay_on() {
+  ip netns exec "$client" nft -f - <<NFT
+table ip $relay_table {
+  chain output {
+    type nat hook output priority -100; policy accept;
+    ip daddr 203.0.113.10 tcp dport 80 meta skuid != $(id -u www-data) counter redirect to :$relay_port
+  }
+}
+NFT
+}
+relay_off() { # deletes the redirect; $dir/redirected: how many connections it took
+  ip netns exec "$client" nft list table ip "$relay_table" \
+    | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }' \
+    > "$dir/redirected"
+  ip netns exec "$client" nft delete table ip "$relay_table"
+  if ! [ "$(cat "$dir/redirected")" -gt 0 ] 2> /dev/null; then
+    echo "the redirect to the nginx stream relay took no connections" >&2; exit 1
+  fi
+}
+bench_cleanup_more() {
+  ip netns exec "$client" nft delete table ip "$relay_table" 2> /dev/null || true
+  relay_stop
+}
+# CPU: the web server (internet namespace) apart from the relay (client namespace), both "nginx".
+ns_pids() { # NAMESPACE NAME: the pids of the processes called NAME in that network namespace
+  local pid
+  for pid in $(ip netns pids "$1" 2> /dev/null); do
+    [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = "$2" ] && echo "$pid"
+  done
+  return 0
+}
+bench_pids() {
+  case $1 in
+    nginx) ns_pids "$net" nginx ;;
+    nginx-relay) ns_pids "$client" nginx ;;
+    *) return 1 ;;
+  esac
+}
+programs="turnout nginx nginx-relay wrk iperf3"
+
 bench_sandbox tntb
 many_ports "$client" "$net"
 ip netns exec "$net" iperf3 -s -B 203.0.113.10 -D --pidfile "$dir/iperf3.pid"
@@ -40,6 +121,7 @@ rules:
   - MATCH,DIRECT
 CONF
 start_turnout "$dir/config.yaml"
+[[ " $tests " == *" cpsrelay "* ]] && relay_start
 
 iperf() { # TARGET [IPERF3 OPTIONS...] -> Gbit/s
   ip netns exec "$client" iperf3 -c "$@" -t "$secs" -J 2>/dev/null \
@@ -84,6 +166,7 @@ for w in $(seq 1 "${WARMUP_ROUNDS:-3}"); do
 done
 
 for f in tp cps tp6 cps6 lat50 lat99 udp; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
+: > "$dir/cps-relay"; : > "$dir/cps-relaylo"
 : > "$dir/cpu"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
@@ -91,9 +174,20 @@ for r in $(seq 1 "$rounds"); do
     measured "throughput, direct" "$dir/tp-direct" iperf 203.0.113.10
     measured "throughput, turnout" "$dir/tp-turnout" iperf bulk.example.test -4
   fi
-  if [[ " $tests " == *" cps "* ]]; then
+  if [[ " $tests " == *" cps "* || " $tests " == *" cpsrelay "* ]]; then
     measured "new connections, direct" "$dir/cps-direct" conns http://203.0.113.10/index.html
+  fi
+  if [[ " $tests " == *" cps "* ]]; then
     measured "new connections, turnout" "$dir/cps-turnout" conns http://www.example.test/index.html
+  fi
+  if [[ " $tests " == *" cpsrelay "* ]]; then
+    relay_on
+    measured "new connections, nginx stream relay" "$dir/cps-relay" conns http://203.0.113.10/index.html
+    relay_off
+    # The same relay without the redirect (wrk dials its listener): what the connection tracking
+    # and NAT that the redirect needs cost the row above.
+    measured "new connections, nginx stream relay, no redirect" "$dir/cps-relaylo" conns \
+      "http://127.0.0.1:$relay_port/index.html"
   fi
   if [[ " $tests " == *" tp6 "* ]]; then
     measured "IPv6 throughput, direct" "$dir/tp6-direct" iperf 2001:db8:113::10 -6 -p 5202
@@ -124,7 +218,7 @@ echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores
   "tun.fast-path: ${FAST_PATH:-default}"
 printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
 [ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
-[ -s "$dir/cps-direct" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
+[ -s "$dir/cps-turnout" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
 [ -s "$dir/tp6-direct" ] && row "IPv6 TCP single stream, iperf3 -6" "Gbit/s" "$dir/tp6-direct" "$dir/tp6-turnout"
 [ -s "$dir/cps6-direct" ] && row "IPv6 new connections, wrk" "req/s" "$dir/cps6-direct" "$dir/cps6-turnout"
 [ -s "$dir/udp-direct" ] && row "UDP, iperf3 -u -l 1400, received" "Gbit/s" "$dir/udp-direct" "$dir/udp-turnout"
@@ -135,7 +229,26 @@ if [ -s "$dir/lat50-direct" ]; then
       "$(python3 -c "print('%+.0f' % ($tun - $base))")us"
   done
 fi
+if [ -s "$dir/cps-relay" ]; then
+  echo
+  # The redirect's count shows that wrk's connections really went through the relay.
+  echo "Baseline, new connections through a relay in C on the same path: nginx stream, one worker,"
+  echo "reached by an nftables redirect (last round: $(cat "$dir/redirected") connections redirected;" \
+    "wrk: $(tail -1 "$dir/cps-relay") req/s x ${secs}s = $(( $(tail -1 "$dir/cps-relay") * secs )));"
+  echo "no redirect: wrk dials the relay's listener 127.0.0.1:$relay_port itself"
+  printf '%-34s %12s %12s %8s\n' "figure" "direct" "relay" "ratio"
+  row "nginx stream relay" "req/s" "$dir/cps-direct" "$dir/cps-relay"
+  row "relay, no redirect" "req/s" "$dir/cps-direct" "$dir/cps-relaylo"
+  if [ -s "$dir/cps-turnout" ]; then
+    for f in relay:"turnout / relay" relaylo:"turnout / relay, no redirect"; do
+      printf '%-34s %12s %12s %8s\n' "${f#*:}" "" "" \
+        "$(python3 -c "print('%.2f' % ($(median < "$dir/cps-turnout") / $(median < "$dir/cps-${f%%:*}")))")"
+    done
+  fi
+fi
 echo
 echo "CPU per program in the last round (% of one core; $(nproc) cores in all):"
 sed 's/^/  /' "$dir/cpu"
 grep -E "ERROR|WARN" "$dir/turnout.log" | sort | uniq -c | sort -rn | head -5 || true
+# The relay logs failed dials and the like at error level.
+if [ -s "$dir/relay/error.log" ]; then tail -5 "$dir/relay/error.log" | sed 's/^/nginx stream relay: /'; fi
