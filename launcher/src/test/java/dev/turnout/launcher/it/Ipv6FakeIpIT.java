@@ -114,6 +114,8 @@ class Ipv6FakeIpIT {
       Command.Result rejected = curl(sandbox, "-6", "http://reject6.example.test/");
       assertThat(rejected.exit()).as("%s", rejected).isEqualTo(7);
       assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(5).toNanos());
+      // The log trails by up to one batch of its writer: wait for the line, then read it.
+      turnout.awaitLog("reject6.example.test:80", Duration.ofSeconds(5));
       assertThat(turnout.log()).contains("reject6.example.test:80").contains("(first packet)");
 
       // UDP over IPv6 to an echo server on nginx's IPv6 address, and pings of a fake address.
