@@ -8,8 +8,6 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.spi.AppenderAttachable;
 import ch.qos.logback.core.spi.AppenderAttachableImpl;
-import java.io.Flushable;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -29,8 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * has room again. Lines reach the attached appenders at most {@value #BATCH_MILLIS} ms late.
  *
  * <p>Configured like Logback's {@code AsyncAppender} ({@code queueSize}, {@code appender-ref});
- * {@link #stop} writes what is queued. An attached appender that is {@link Flushable} (a buffered
- * {@link StderrAppender}) is flushed after each batch. Thread-safe.
+ * {@link #stop} writes what is queued. Thread-safe.
  */
 public final class NonBlockingAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     implements AppenderAttachable<ILoggingEvent> {
@@ -143,22 +140,8 @@ public final class NonBlockingAppender extends UnsynchronizedAppenderBase<ILoggi
         }
       }
       batch.clear();
-      flushAppenders();
       if (isStarted()) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(BATCH_MILLIS));
-      }
-    }
-  }
-
-  /** Lets buffering appenders write the batch out: one write per batch, not per line. */
-  private void flushAppenders() {
-    for (Iterator<Appender<ILoggingEvent>> it = appenders.iteratorForAppenders(); it.hasNext(); ) {
-      if (it.next() instanceof Flushable flushable) {
-        try {
-          flushable.flush();
-        } catch (IOException | RuntimeException e) {
-          addError("an appender failed to flush", e);
-        }
       }
     }
   }

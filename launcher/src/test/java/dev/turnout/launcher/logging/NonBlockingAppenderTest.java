@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.AppenderBase;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -115,76 +110,9 @@ class NonBlockingAppenderTest {
     assertThat(recorder.isStarted()).isFalse();
   }
 
-  /** Standard error as a test sees it: what was written, in how many writes, and closing. */
-  static final class CountingStream extends OutputStream {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int writes;
-    boolean closed;
-
-    @Override
-    public synchronized void write(int b) {
-      writes++;
-      bytes.write(b);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      writes++;
-      bytes.write(b, off, len);
-    }
-
-    @Override
-    public synchronized void close() {
-      closed = true;
-    }
-
-    synchronized String text() {
-      return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    synchronized int writes() {
-      return writes;
-    }
-  }
-
-  @Test
-  void aBufferedStderrGetsABatchInAWriteAndStaysOpenAfterStop() throws Exception {
-    CountingStream stderr = new CountingStream();
-    StderrAppender out = new StderrAppender(stderr);
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-    encoder.setPattern("%msg%n");
-    out.setEncoder(encoder);
-    NonBlockingAppender appender = new NonBlockingAppender();
-    Logger logger = wire(appender, 4096, out);
-    encoder.setContext(out.getContext());
-    encoder.start();
-    try {
-      for (int i = 0; i < 1000; i++) {
-        logger.info("line {}", i);
-      }
-      // Flushed after the batch, without waiting for stop.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!stderr.text().contains("line 999\n") && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      StringBuilder expected = new StringBuilder();
-      for (int i = 0; i < 1000; i++) {
-        expected.append("line ").append(i).append('\n');
-      }
-      assertThat(stderr.text()).isEqualTo(expected.toString());
-      // 1000 lines of 9 or 10 bytes fit the 64 KiB buffer: a write per batch, not per line.
-      assertThat(stderr.writes()).isLessThan(100);
-      logger.info("last");
-    } finally {
-      appender.stop();
-    }
-    assertThat(stderr.text()).endsWith("line 999\nlast\n");
-    assertThat(stderr.closed).isFalse();
-  }
-
   /** A logger of its own context that logs at INFO through {@code appender} into {@code out}. */
   private static Logger wire(
-      NonBlockingAppender appender, int queueSize, Appender<ILoggingEvent> out) {
+      NonBlockingAppender appender, int queueSize, AppenderBase<ILoggingEvent> out) {
     LoggerContext context = new LoggerContext();
     context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     out.setContext(context);
