@@ -3,17 +3,12 @@ package dev.turnout.relay.splice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.netbase.LibC;
-import dev.turnout.relay.HalfCloseSafeEpoll;
-import io.netty.bootstrap.Bootstrap;
+import dev.turnout.relay.SpliceSetup;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -35,30 +30,27 @@ import org.junit.jupiter.api.Test;
  * connection that cannot get one (the process is out of descriptors) still relays every byte.
  */
 class SpliceDescriptorsTest {
-  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
   private final Random random = new Random(14);
   private final List<AutoCloseable> open = new ArrayList<>();
+  private SpliceSetup setup;
   private EventLoopGroup loops;
   private SpliceRelay relay;
   private ServerSocket servers;
 
   @BeforeEach
   void start() throws Exception {
-    loops = new MultiThreadIoEventLoopGroup(1, HalfCloseSafeEpoll.newFactory());
-    relay = SpliceRelay.startOrNull(1, Duration.ofMinutes(1));
-    assertThat(relay).isNotNull();
-    servers = new ServerSocket(0, 200, LOOPBACK);
+    setup = new SpliceSetup(200);
+    loops = setup.loops;
+    relay = setup.relay;
+    servers = setup.servers;
   }
 
   @AfterEach
   void stop() throws Exception {
-    relay.close();
     for (AutoCloseable c : open) {
       c.close();
     }
-    servers.close();
-    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    setup.close();
   }
 
   @Test
@@ -104,15 +96,8 @@ class SpliceDescriptorsTest {
       duplicates.add(relay.duplicate(fd(c.client()), fd(c.upstream())));
     }
     List<Socket[]> pairs = new ArrayList<>();
-    List<Integer> fillers = new ArrayList<>();
+    List<Integer> fillers = SpliceSetup.useUpDescriptors();
     try {
-      for (int i = 0; i < 100_000; i++) { // the soft limit here is 20,000 at most
-        int fd = LibC.open("/dev/null", LibC.O_CLOEXEC);
-        if (fd < 0) {
-          break;
-        }
-        fillers.add(fd);
-      }
       for (int i = 0; i < 3; i++) { // duplicated before: adopting takes no descriptor
         pairs.add(splice(relay, duplicates.get(i), connected.get(i), closed));
       }
@@ -121,7 +106,7 @@ class SpliceDescriptorsTest {
         transfer(pair[1], pair[0], 1 << 20);
       }
     } finally {
-      fillers.forEach(LibC::close);
+      SpliceSetup.release(fillers);
     }
     long copied = relay.copiedWithoutPipe();
     assertThat(copied).isPositive();
@@ -139,16 +124,9 @@ class SpliceDescriptorsTest {
   void withoutDescriptorsToDuplicateNothingIsTakenOverAndItIsCounted() throws Exception {
     Connected c = connect();
     long before = descriptors(fd -> true);
-    List<Integer> fillers = new ArrayList<>();
+    List<Integer> fillers = SpliceSetup.useUpDescriptors();
     IOException refused = null;
     try {
-      for (int i = 0; i < 100_000; i++) {
-        int fd = LibC.open("/dev/null", LibC.O_CLOEXEC);
-        if (fd < 0) {
-          break;
-        }
-        fillers.add(fd);
-      }
       LibC.close(fillers.remove(fillers.size() - 1)); // one duplicate, not two
       try {
         splice(relay, c, new CountDownLatch(1));
@@ -156,7 +134,7 @@ class SpliceDescriptorsTest {
         refused = e;
       }
     } finally {
-      fillers.forEach(LibC::close);
+      SpliceSetup.release(fillers);
     }
     assertThat(refused).hasMessageContaining("dup");
     assertThat(relay.refused()).isEqualTo(1);
@@ -225,14 +203,7 @@ class SpliceDescriptorsTest {
   }
 
   private Channel channel() throws InterruptedException {
-    Channel channel =
-        new Bootstrap()
-            .group(loops)
-            .channel(EpollSocketChannel.class)
-            .handler(new ChannelInboundHandlerAdapter())
-            .connect(new InetSocketAddress(LOOPBACK, servers.getLocalPort()))
-            .sync()
-            .channel();
+    Channel channel = setup.connect(loops);
     open.add(() -> channel.close().sync());
     return channel;
   }

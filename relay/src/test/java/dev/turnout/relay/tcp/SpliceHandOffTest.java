@@ -5,24 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.LibC;
 import dev.turnout.relay.Connections;
-import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.SpliceSetup;
 import dev.turnout.relay.splice.SpliceRelay;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,25 +29,24 @@ import org.junit.jupiter.api.Test;
 
 /** The hand-over from Netty to the splice relay when a channel closes while it is under way. */
 class SpliceHandOffTest {
-  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  private static final InetAddress LOOPBACK = SpliceSetup.LOOPBACK;
 
+  private SpliceSetup setup;
   private EventLoopGroup loops;
   private SpliceRelay relay;
   private ServerSocket servers;
 
   @BeforeEach
   void start() throws Exception {
-    loops = new MultiThreadIoEventLoopGroup(1, HalfCloseSafeEpoll.newFactory());
-    relay = SpliceRelay.startOrNull(1, Duration.ofMinutes(1));
-    assertThat(relay).isNotNull();
-    servers = new ServerSocket(0, 50, LOOPBACK);
+    setup = new SpliceSetup(50);
+    loops = setup.loops;
+    relay = setup.relay;
+    servers = setup.servers;
   }
 
   @AfterEach
   void stop() throws Exception {
-    relay.close();
-    servers.close();
-    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    setup.close();
   }
 
   /**
@@ -128,20 +122,13 @@ class SpliceHandOffTest {
     try (Socket inboundPeer = servers.accept();
         Socket upstreamPeer = servers.accept()) {
       SpliceHandOff.eligible(inbound, upstream); // loads the class before the limit
-      List<Integer> fillers = new ArrayList<>();
+      List<Integer> fillers = SpliceSetup.useUpDescriptors();
       SpliceRelay.Sockets sockets;
       try {
-        for (int i = 0; i < 100_000; i++) {
-          int fd = LibC.open("/dev/null", LibC.O_CLOEXEC);
-          if (fd < 0) {
-            break;
-          }
-          fillers.add(fd);
-        }
         LibC.close(fillers.remove(fillers.size() - 1)); // room for one duplicate, not two
         sockets = SpliceHandOff.duplicate(relay, inbound, upstream);
       } finally {
-        fillers.forEach(LibC::close);
+        SpliceSetup.release(fillers);
       }
       assertThat(sockets).isNull();
       assertThat(relay.refused()).isEqualTo(1);
@@ -154,12 +141,6 @@ class SpliceHandOffTest {
   }
 
   private Channel connect(EventLoop loop) throws InterruptedException {
-    return new Bootstrap()
-        .group(loop)
-        .channel(EpollSocketChannel.class)
-        .handler(new ChannelInboundHandlerAdapter())
-        .connect(new InetSocketAddress(LOOPBACK, servers.getLocalPort()))
-        .sync()
-        .channel();
+    return setup.connect(loop);
   }
 }
