@@ -50,7 +50,11 @@ public class Daemon {
     return process;
   }
 
-  /** Everything the process wrote so far. */
+  /**
+   * Everything the process wrote so far. Turnout's log trails what it logs by up to one batch of
+   * its log writer (20 ms), so a test that asserts on a line an action just caused waits for it
+   * with {@link #awaitLog} first.
+   */
   public String log() throws IOException {
     return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
   }

@@ -177,6 +177,7 @@ class AutoRouteCaptureIT {
                 T, "curl", "-sS", "--fail", "--max-time", "5", "http://198.51.100.10/index.html");
         assertThat(looped.exit()).as("%s", looped).isNotZero();
       }
+      turnout.awaitLog("refusing to dial 198.18.0.1", Duration.ofSeconds(5));
       assertThat(turnout.log()).contains("refusing to dial 198.18.0.1");
       assertThat(turnout.isAlive()).isTrue();
       Command.Result still =

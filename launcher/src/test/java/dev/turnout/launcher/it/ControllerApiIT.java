@@ -341,6 +341,7 @@ class ControllerApiIT {
     sandbox.assertDownloadIntact("http://bulk.example.test/1k.bin", "1k.bin");
     assertThat(TwoDantes.danteConnects(sandbox, 'a')).isEqualTo(a);
     assertThat(TwoDantes.danteConnects(sandbox, 'b')).isEqualTo(b + 1);
+    turnout.awaitLog("mode: direct for new connections", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("mode: direct for new connections");
     assertThat(api.call("PATCH", "/configs", "{\"mode\":\"rule\"}").status()).isEqualTo(204);
   }

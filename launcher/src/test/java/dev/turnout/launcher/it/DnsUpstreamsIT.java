@@ -169,6 +169,7 @@ class DnsUpstreamsIT {
     assertThat(dig("abroad.example.test")).isEqualTo("198.51.100.11");
     awaitAsked("dnsmasq-routed.log", "abroad.example.test", abroad + 1);
     assertThat(asked("dnsmasq-routed.log", "www.example.test")).isEqualTo(www);
+    turnout.awaitLog("fallback Upstream[udp://198.51.100.53:53]", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("fallback Upstream[udp://198.51.100.53:53]");
   }
 
@@ -178,6 +179,7 @@ class DnsUpstreamsIT {
     startTurnout("", "default-nameserver: [203.0.113.1]", "nameserver: ['tls://dot.example.test']");
     assertThat(dig("real.example.test")).isEqualTo("203.0.113.10");
     awaitAsked("dnsmasq.log", "dot.example.test", before + 1);
+    turnout.awaitLog("nameserver Upstream[tls://dot.example.test:853]", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("nameserver Upstream[tls://dot.example.test:853]");
   }
 

@@ -104,6 +104,7 @@ class ExposureIT {
           .doesNotContain("198.18.");
     }
     assertThat(requests()).as("nothing reached the service through Turnout").isEqualTo(served);
+    turnout.awaitLog("this host's own address", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("this host's own address");
   }
 
@@ -116,6 +117,7 @@ class ExposureIT {
       assertThat(result.exit()).as("%s: %s", relay, result).isNotZero();
       assertThat(result.stdout()).isEmpty();
     }
+    turnout.awaitLog("not a NAT session", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("not a NAT session");
   }
 
@@ -139,6 +141,7 @@ class ExposureIT {
 
     assertThat(dig("www.example.test")).as("root's mapping survived").isEqualTo(before);
     sandbox.assertDownloadIntact("http://www.example.test/256k.bin", "256k.bin");
+    turnout.awaitLog("faster than its fake-IP quota", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("faster than its fake-IP quota");
   }
 

@@ -171,6 +171,7 @@ class FakeDnsIT {
     assertThat(turnout.terminate(T)).isIn(0, 143); // 143: the JVM's exit status after SIGTERM
 
     startTurnout(yaml);
+    turnout.awaitLog("restored", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("restored");
     // the application cached www's answer before the restart and connects without asking again
     assertThat(curlResolved("www.example.test", www)).isEqualTo("ok\n");

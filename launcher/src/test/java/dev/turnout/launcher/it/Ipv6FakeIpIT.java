@@ -57,6 +57,7 @@ class Ipv6FakeIpIT {
     try (Sandbox sandbox = Sandbox.create()) {
       sandbox.startServer("socks");
       TurnoutProcess turnout = sandbox.startTurnout(config(true));
+      turnout.awaitLog("IPv6 address fdfe:dcba:9876::1/64", Duration.ofSeconds(5));
       assertThat(turnout.log()).contains("IPv6 address fdfe:dcba:9876::1/64");
 
       Command.Result aaaa = sandbox.inClient(T, "dig", "+short", "AAAA", "v6.example.test");
@@ -158,6 +159,7 @@ class Ipv6FakeIpIT {
           sandbox.inClient(T, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
       assertThat(off.exit()).as("%s", off).isZero();
       TurnoutProcess turnout = sandbox.startTurnout(config(true));
+      turnout.awaitLog("running without IPv6", Duration.ofSeconds(5));
       assertThat(turnout.log()).contains("running without IPv6");
       Command.Result aaaa = sandbox.inClient(T, "dig", "AAAA", "dual.example.test");
       assertThat(aaaa.stdout()).contains("status: NOERROR").contains("ANSWER: 0");

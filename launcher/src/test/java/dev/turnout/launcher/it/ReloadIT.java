@@ -111,6 +111,7 @@ class ReloadIT {
     assertThat(TwoDantes.danteConnects(sandbox, 'a') - aBefore)
         .as("only the download from before the reload went through dante A")
         .isEqualTo(1);
+    turnout.awaitLog("reload (PUT /configs payload)", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("reload (PUT /configs payload)");
   }
 
@@ -134,6 +135,7 @@ class ReloadIT {
         .anySatisfy(e -> assertThat(e).contains("port"))
         .anySatisfy(e -> assertThat(e).contains("Nowhere"));
     assertThat(bulkPolicy()).isEqualTo("Proxy");
+    turnout.awaitLog("rejected, the running configuration stays", Duration.ofSeconds(5));
     assertThat(turnout.log()).contains("rejected, the running configuration stays");
     assertThat(api.call("PUT", "/configs", "{\"path\":\"relative.yaml\"}").json())
         .containsEntry("message", "path is not a absolute path");
