@@ -93,7 +93,7 @@ class ListenersTest {
             router,
             Executors.newCachedThreadPool(),
             connections,
-            RelaySettings.DEFAULTS.withSpliceThreads(1));
+            RelaySettings.DEFAULTS.withSplice(true));
     listeners =
         Listeners.start(
             List.of(

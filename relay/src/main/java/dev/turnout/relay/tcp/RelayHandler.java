@@ -6,7 +6,6 @@ import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
-import dev.turnout.relay.splice.SpliceRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -154,15 +153,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                   connection.download(),
                   (System.nanoTime() - started) / 1_000_000);
             });
-    SpliceRelay.Sockets sockets =
-        relay.splice != null && SpliceHandOff.eligible(inbound, upstream)
-            ? SpliceHandOff.duplicate(relay.splice, inbound, upstream)
-            : null;
-    if (sockets != null) {
+    if (relay.splice != null && SpliceHandOff.eligible(inbound, upstream)) {
       relay.stats.spliced.increment();
       SpliceHandOff.start(
           relay.splice,
-          sockets,
           inbound,
           upstream,
           early,

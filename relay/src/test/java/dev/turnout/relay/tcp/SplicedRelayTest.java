@@ -6,7 +6,7 @@ package dev.turnout.relay.tcp;
  */
 class SplicedRelayTest extends RelayServerTest {
   @Override
-  int spliceThreads() {
-    return 1;
+  boolean splice() {
+    return true;
   }
 }
