@@ -5,9 +5,10 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * Right-sizes datagram payloads before they may wait in a queue. Reads take whole datagrams into 64
- * KiB slots (four of them share one buffer for recvmmsg), so a 1,400-byte datagram would keep a 256
- * KiB buffer alive for as long as it waits in a socket's outbound queue; its own copy keeps only
- * its bytes. The copy costs far less than the system calls around it.
+ * KiB slots (sixteen of them share one buffer for recvmmsg, which the next read fills again: {@link
+ * ReusedReadBuffer}), so a 1,400-byte datagram would keep a 1 MiB buffer alive for as long as it
+ * waits in a socket's outbound queue; its own copy keeps only its bytes. The copy costs far less
+ * than the system calls around it.
  */
 final class Payloads {
   private Payloads() {}

@@ -15,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -65,10 +64,11 @@ public final class UdpRelay implements Closeable {
   static final int MAX_DATAGRAM = 65536;
 
   /**
-   * Datagrams per recvmmsg(2): their slots share one buffer, which stays within what Netty's
-   * allocator pools even on a small heap (256 KiB).
+   * Datagrams per recvmmsg(2): their slots share one buffer, used again by every read ({@link
+   * ReusedReadBuffer}). Sixteen instead of four cut the loop's time per datagram of a flood of
+   * 1,400-byte datagrams by 5 to 8% (issue 20: fewer calls, each with Netty's getsockopt(2)).
    */
-  static final int READ_BATCH = 4;
+  static final int READ_BATCH = 16;
 
   /**
    * Datagrams read per wake-up before the loop turns to other work (Netty's default is 16): what
@@ -133,8 +133,7 @@ public final class UdpRelay implements Closeable {
             .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
             .option(
                 ChannelOption.RCVBUF_ALLOCATOR,
-                new FixedRecvByteBufAllocator(READ_BATCH * MAX_DATAGRAM)
-                    .maxMessagesPerRead(MAX_READ))
+                new ReusedReadBuffer(READ_BATCH, MAX_DATAGRAM, MAX_READ))
             .handler(handler)
             .bind(listen)
             .sync()
