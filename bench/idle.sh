@@ -22,10 +22,10 @@
 # The kernel's socket buffers are in none of them; they are the same with any relay.
 # The figure beside it is the same difference for the client holding the same connections
 # (Python asyncio, one socket each): what one socket costs a plain user-space program.
-# N is bounded by Turnout's open-files limit: a spliced connection holds two descriptors (its two
-# sockets; a pipe only while bytes are under way), so 4,000 connections take 8,000 and 9,000 still
-# fit the hard limit of the machine this was written on (20,000; systemd services and Docker
-# containers usually get 524,288 or more).
+# N is bounded by Turnout's open-files limit: a spliced connection holds four descriptors (its two
+# sockets, and the splice relay's duplicates of them; a pipe only while bytes are under way), so
+# 4,000 connections take 16,000 (the hard limit on the machine this was written on is 20,000;
+# systemd services and Docker containers usually get 524,288 or more).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/bench/lib.sh"

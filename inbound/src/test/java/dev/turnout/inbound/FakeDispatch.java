@@ -39,7 +39,7 @@ public final class FakeDispatch implements Dispatch {
 
   public FakeDispatch(ListenerSpec listener, FakeAddresses fakes) {
     TcpRelay tcp =
-        new TcpRelay(null, Runnable::run, connections, RelaySettings.DEFAULTS.withSplice(false));
+        new TcpRelay(null, Runnable::run, connections, RelaySettings.DEFAULTS.withSpliceThreads(0));
     real = new RelayDispatch(listener, tcp, null, Runnable::run, fakes, null, new InboundStats());
   }
 

@@ -30,9 +30,13 @@ public final class LibC {
   public static final short POLLHUP = 0x10;
   public static final short POLLNVAL = 0x20;
   public static final int SHUT_WR = 1;
+  public static final int F_DUPFD_CLOEXEC = 1030;
   public static final int F_SETPIPE_SZ = 1031;
   public static final int SPLICE_F_MOVE = 1;
   public static final int SPLICE_F_NONBLOCK = 2;
+  public static final int EPOLL_CTL_ADD = 1;
+  public static final int EPOLL_CTL_DEL = 2;
+  public static final int EPOLL_CTL_MOD = 3;
   public static final int EPOLLIN = 0x1;
   public static final int EPOLLPRI = 0x2;
   public static final int EPOLLOUT = 0x4;
@@ -135,6 +139,14 @@ public final class LibC {
       int in, long inOffset, int out, long outOffset, long length, int flags);
 
   public static native int pipe2(int[] fds, int flags);
+
+  public static native int epoll_create1(int flags);
+
+  public static native int epoll_ctl(int epfd, int op, int fd, long event);
+
+  public static native int epoll_wait(int epfd, long events, int maxEvents, int timeoutMillis);
+
+  public static native int eventfd(int initial, int flags);
 
   // signals
   /**

@@ -11,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * from ({@link Origin}, {@link #inbound}), how it was routed, the chain of outbounds it went
  * through, and its byte counters. Listed and closed through {@link Connections}.
  *
- * <p>Counters are written by one thread, the flow's event loop (a spliced connection's too), with
- * opaque stores, so counting costs the data path a plain add; any thread may read them, seeing a
- * recent value. Other fields are immutable or volatile.
+ * <p>Counters are written by one thread at a time (the flow's event loop, or the splice thread it
+ * was handed to, a hand-over that orders the writes) with opaque stores, so counting costs the data
+ * path a plain add; any thread may read them, seeing a recent value. Other fields are immutable or
+ * volatile.
  */
 public final class Connection {
   private static final VarHandle UP;

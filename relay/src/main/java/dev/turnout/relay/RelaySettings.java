@@ -4,19 +4,21 @@ import java.time.Duration;
 
 /**
  * Tunables of the relay. {@code idleTimeout}: both sides silent this long closes the pair. {@code
- * splice}: relay plain socket pairs with splice(2) on their event loop; false to copy every byte
- * through Netty instead.
+ * spliceThreads}: threads relaying plain socket pairs with splice(2), 0 to copy every byte through
+ * Netty instead.
  */
-public record RelaySettings(Duration idleTimeout, boolean splice) {
-  public static final RelaySettings DEFAULTS = new RelaySettings(Duration.ofMinutes(10), true);
+public record RelaySettings(Duration idleTimeout, int spliceThreads) {
+  public static final RelaySettings DEFAULTS =
+      new RelaySettings(
+          Duration.ofMinutes(10), Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
   /** These settings with another idle timeout. */
   public RelaySettings withIdleTimeout(Duration idle) {
-    return new RelaySettings(idle, splice);
+    return new RelaySettings(idle, spliceThreads);
   }
 
-  /** These settings with splicing on or off. */
-  public RelaySettings withSplice(boolean on) {
-    return new RelaySettings(idleTimeout, on);
+  /** These settings with another number of splice threads (0: none). */
+  public RelaySettings withSpliceThreads(int threads) {
+    return new RelaySettings(idleTimeout, threads);
   }
 }

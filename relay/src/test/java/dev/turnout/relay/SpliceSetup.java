@@ -19,15 +19,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the splice tests share: one event loop as the relay's, a splice relay, and a loopback server
- * whose accepted sockets are the far ends of the connections the tests splice.
+ * What the splice tests share: one event loop as the relay's, a splice relay with one thread, and a
+ * loopback server whose accepted sockets are the far ends of the connections the tests splice.
  */
 public final class SpliceSetup implements AutoCloseable {
   public static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
   public final EventLoopGroup loops =
       new MultiThreadIoEventLoopGroup(1, HalfCloseSafeEpoll.newFactory());
-  public final SpliceRelay relay = SpliceRelay.createOrNull(Duration.ofMinutes(1));
+  public final SpliceRelay relay = SpliceRelay.startOrNull(1, Duration.ofMinutes(1));
   public final ServerSocket servers;
 
   /** Starts it; {@code backlog}: how many connections may wait for the test to accept them. */

@@ -93,7 +93,7 @@ class ListenersTest {
             router,
             Executors.newCachedThreadPool(),
             connections,
-            RelaySettings.DEFAULTS.withSplice(true));
+            RelaySettings.DEFAULTS.withSpliceThreads(1));
     listeners =
         Listeners.start(
             List.of(

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
  * Out of file descriptors (issue 14): a running Turnout's soft RLIMIT_NOFILE is lowered to a few
  * dozen above what it has open (prlimit; lowering needs no privilege, and the hard limit stays, so
  * the soft one can go back up) while 20 large downloads are relayed, then hundreds more start at
- * once: accepts, dials and the splice relay's pipes run out. The running downloads go on; a new one
- * that completes is intact, the others fail cleanly; Turnout stays up without a storm of log lines;
- * with the limit back everything works again. (New pipes are rarely needed here: empty ones go back
- * to the relay's pool; {@code SpliceDescriptorsTest} runs out of them on purpose.)
+ * once: accepts, dials and the splice relay's duplicates run out. The running downloads go on; a
+ * new one that completes is intact, the others fail cleanly; Turnout stays up without a storm of
+ * log lines; with the limit back everything works again. (New pipes are rarely needed here: empty
+ * ones go back to the relay's pool; {@code SpliceDescriptorsTest} runs out of them on purpose.)
  */
 class DescriptorLimitIT {
   private static final Duration T = Duration.ofSeconds(30);

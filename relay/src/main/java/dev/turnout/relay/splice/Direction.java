@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
  * their way: once it is empty and the input says "try again" it goes back to the loop's {@link
  * PipePool}, so an idle connection costs its two sockets and no more. Without a pipe (pipe2 failed:
  * out of file descriptors) the bytes are copied through user space instead, and the next input
- * tries for a pipe again. Not thread-safe: one event loop.
+ * tries for a pipe again. Not thread-safe: one {@link SpliceLoop}.
  *
  * <p>TCP urgent data needs a plain read: splice(2) stops at the urgent mark and never passes it (it
  * reports "try again", or end of input if a FIN follows), while read(2) skips the urgent byte as

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Empty pipes kept for reuse by one event loop: short connections (a web page's many small
+ * Empty pipes kept for reuse by one {@link SpliceLoop}: short connections (a web page's many small
  * requests) would otherwise pay pipe2, fcntl and two closes per direction. Only a pipe known to be
  * empty comes back; at most {@value #MAX_IDLE} wait here. When no pipe can be made (out of file
  * descriptors), a direction copies through the loop's {@link #scratch} buffer instead: counted, and

@@ -1,6 +1,6 @@
 package dev.turnout.relay.splice;
 
-/** What a spliced connection reports; called on its event loop. */
+/** What a spliced connection reports; called on its {@link SpliceLoop}'s thread. */
 public interface SpliceListener {
   /** {@code bytes} more went toward the upstream ({@code upstream}) or toward the client. */
   void transferred(boolean upstream, long bytes);

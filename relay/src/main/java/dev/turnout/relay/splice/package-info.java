@@ -1,8 +1,8 @@
 /**
- * The splice(2) relay: connections whose two sides are plain sockets move their bytes from one
- * socket through a pipe to the other without copying them into user space, on the Netty epoll event
- * loop that accepted and dialed them (the sockets are registered there again as I/O handles of the
- * relay's own). Backpressure is the pipe, half-close passes through, idle pairs are closed. It
- * knows nothing of routing or outbounds: {@code relay.tcp} hands the sockets over.
+ * The splice(2) relay: a few threads, each with its own epoll set, moving the bytes of connections
+ * whose two sides are plain sockets from one socket through a pipe to the other without copying
+ * them into user space. Backpressure is the pipe, half-close passes through, idle pairs are closed.
+ * It works on duplicated descriptors handed over by {@code relay.tcp}, through netbase's libc
+ * binding; it knows nothing of Netty, routing or outbounds.
  */
 package dev.turnout.relay.splice;

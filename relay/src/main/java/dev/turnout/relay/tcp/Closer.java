@@ -6,8 +6,8 @@ import io.netty.channel.ChannelOption;
 /**
  * Ends a relayed TCP connection on request (the controller closing it): both sides at once, the
  * application seeing a reset. Before the splice hand-over the channels are closed on their event
- * loop; after it, the splice relay is asked to let go of the pair (it works on the sockets, so only
- * it may end them), and the channels close when it has.
+ * loop; after it, the splice relay is asked to let go of the pair (it owns duplicates of the
+ * descriptors, so only it may end them), and the channels close when it has.
  */
 final class Closer implements Runnable {
   private final Channel inbound;

@@ -6,6 +6,7 @@ import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.splice.SpliceRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -153,10 +154,15 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                   connection.download(),
                   (System.nanoTime() - started) / 1_000_000);
             });
-    if (relay.splice != null && SpliceHandOff.eligible(inbound, upstream)) {
+    SpliceRelay.Sockets sockets =
+        relay.splice != null && SpliceHandOff.eligible(inbound, upstream)
+            ? SpliceHandOff.duplicate(relay.splice, inbound, upstream)
+            : null;
+    if (sockets != null) {
       relay.stats.spliced.increment();
       SpliceHandOff.start(
           relay.splice,
+          sockets,
           inbound,
           upstream,
           early,

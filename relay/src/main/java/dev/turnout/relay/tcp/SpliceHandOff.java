@@ -8,25 +8,26 @@ import dev.turnout.relay.splice.SpliceRelay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves a dialed connection from Netty's pipelines to the {@link SpliceRelay} when both sides are
- * plain sockets on one epoll event loop. Both channels are deregistered, so Netty reads nothing
- * more; what it had already read (the client's bytes while dialing, a proxy's bytes right after its
- * handshake) goes first, then the relay splices on the same loop. The channels stay open, owned by
- * Netty, until the relay is done with them: then they are closed as usual, which releases the NAT
- * session and logs the traffic.
+ * Moves a dialed connection from Netty's event loop to the {@link SpliceRelay} when both sides are
+ * plain sockets. The sockets are duplicated first, while Netty surely owns them: without
+ * descriptors for that (EMFILE) the connection stays with Netty, which needs none. Then both
+ * channels are deregistered, so Netty reads nothing more; what it had already read (the client's
+ * bytes while dialing, a proxy's bytes right after its handshake) goes first, then the relay
+ * splices. The channels stay open, owned by Netty, until the relay is done with them: then they are
+ * closed as usual, which releases the NAT session and logs the traffic.
  */
 final class SpliceHandOff {
   private static final Logger log = LoggerFactory.getLogger(SpliceHandOff.class);
-  // If every hand-over fails, a line each would flood the log.
+  // Out of file descriptors, every hand-over fails at once: a line each would flood the log.
   private static final LogLimiter FAILURES = new LogLimiter(1, 5);
 
   private SpliceHandOff() {}
@@ -36,18 +37,38 @@ final class SpliceHandOff {
     return inbound instanceof EpollSocketChannel
         && upstream instanceof EpollSocketChannel
         && inbound.eventLoop() == upstream.eventLoop()
-        && inbound.eventLoop() instanceof IoEventLoop
         && HeldInbound.isPlainStream(upstream);
   }
 
   /**
-   * Starts the hand-over of the pair, on their event loop. The caller keeps catching what the
-   * client sends in {@code early} and {@code clientEnded} until both channels are deregistered;
-   * then those are read (and the buffers released) on the channels' event loop, and {@code caught}
-   * tells the caller to stop catching.
+   * Duplicates the pair's sockets for the relay, on their event loop; null (logged at most once a
+   * second) if that fails: then Netty keeps relaying the pair.
+   */
+  static SpliceRelay.Sockets duplicate(SpliceRelay relay, Channel inbound, Channel upstream) {
+    try {
+      return relay.duplicate(
+          ((EpollSocketChannel) inbound).fd().intValue(),
+          ((EpollSocketChannel) upstream).fd().intValue());
+    } catch (IOException e) {
+      if (FAILURES.allow()) {
+        log.warn(
+            "not spliced, relayed through user space: {} ({} more not logged)",
+            e.toString(),
+            FAILURES.takeSuppressed());
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Starts the hand-over of the pair whose duplicates are {@code sockets}. The caller keeps
+   * catching what the client sends in {@code early} and {@code clientEnded} until both channels are
+   * deregistered; then those are read (and the buffers released) on the channels' event loop, and
+   * {@code caught} tells the caller to stop catching.
    */
   static void start(
       SpliceRelay relay,
+      SpliceRelay.Sockets sockets,
       Channel inbound,
       Channel upstream,
       List<Object> early,
@@ -68,11 +89,13 @@ final class SpliceHandOff {
                   try {
                     caught.run();
                     // Deregistration runs after the rest of the loop's batch, which may have closed
-                    // a channel (a reset): then the connection is over.
+                    // a channel (a reset): the duplicates still hold its socket, but the connection
+                    // is over.
                     if (!a.isSuccess()
                         || !b.isSuccess()
                         || !inbound.isOpen()
                         || !upstream.isOpen()) {
+                      sockets.close();
                       closer.closeBoth();
                       return;
                     }
@@ -85,15 +108,14 @@ final class SpliceHandOff {
                           FAILURES.takeSuppressed(),
                           e);
                     }
+                    sockets.close();
                     closer.closeBoth();
                     return;
                   }
-                  // From here the relay owns the sockets until it tells the listener.
+                  // From here the relay owns the duplicates.
                   closer.spliced(
                       relay.adopt(
-                          (IoEventLoop) inbound.eventLoop(),
-                          ((EpollSocketChannel) inbound).fd(),
-                          ((EpollSocketChannel) upstream).fd(),
+                          sockets,
                           upHead,
                           ended,
                           downHead,

@@ -17,7 +17,7 @@ import java.util.concurrent.Executor;
  * RelayServer}) or a local proxy listener after its handshake. For each one it routes (off the
  * event loop when a rule may block), dials the route's outbound, lets the inbound side answer its
  * client ({@link Handshake}), lists the connection in {@link Connections}, then moves bytes both
- * ways — with splice(2) when both sides are plain sockets. Thread-safe; owns the splice relay.
+ * ways — with splice(2) when both sides are plain sockets. Thread-safe; owns the splice threads.
  */
 public final class TcpRelay implements Closeable {
   final Router router;
@@ -36,7 +36,10 @@ public final class TcpRelay implements Closeable {
     this.blockingExecutor = blockingExecutor;
     this.connections = connections;
     this.settings = settings;
-    this.splice = settings.splice() ? SpliceRelay.createOrNull(settings.idleTimeout()) : null;
+    this.splice =
+        settings.spliceThreads() > 0
+            ? SpliceRelay.startOrNull(settings.spliceThreads(), settings.idleTimeout())
+            : null;
   }
 
   /**
@@ -94,7 +97,7 @@ public final class TcpRelay implements Closeable {
     }
   }
 
-  /** Ends the spliced connections. */
+  /** Stops the splice threads; the connections they carry end. */
   @Override
   public void close() {
     if (splice != null) {

@@ -2,10 +2,10 @@ package dev.turnout.relay.splice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.netbase.LibC;
 import dev.turnout.relay.SpliceSetup;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -27,9 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the splice relay costs in file descriptors: taking a connection over takes none, an idle
- * connection holds no pipe, and a connection that cannot get one (the process is out of
- * descriptors) still relays every byte.
+ * What the splice relay costs in file descriptors: an idle connection holds no pipe, and a
+ * connection that cannot get one (the process is out of descriptors) still relays every byte.
  */
 class SpliceDescriptorsTest {
   private final Random random = new Random(14);
@@ -83,7 +81,7 @@ class SpliceDescriptorsTest {
     // Out of descriptors no class can be loaded either: a first connection, on a relay of its own
     // (whose pool of pipes goes with it), loads what relaying needs.
     CountDownLatch warmUp = new CountDownLatch(1);
-    try (SpliceRelay other = SpliceRelay.createOrNull(Duration.ofMinutes(1))) {
+    try (SpliceRelay other = SpliceRelay.startOrNull(1, Duration.ofMinutes(1))) {
       Socket[] first = splice(other, connect(), warmUp);
       transfer(first[0], first[1], 1_000);
       halfClose(first);
@@ -91,14 +89,17 @@ class SpliceDescriptorsTest {
     }
     CountDownLatch closed = new CountDownLatch(3);
     List<Connected> connected = new ArrayList<>();
+    List<SpliceRelay.Sockets> duplicates = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      connected.add(connect());
+      Connected c = connect();
+      connected.add(c);
+      duplicates.add(relay.duplicate(fd(c.client()), fd(c.upstream())));
     }
     List<Socket[]> pairs = new ArrayList<>();
     List<Integer> fillers = SpliceSetup.useUpDescriptors();
     try {
-      for (Connected c : connected) { // adopting takes no descriptor
-        pairs.add(splice(relay, c, closed));
+      for (int i = 0; i < 3; i++) { // duplicated before: adopting takes no descriptor
+        pairs.add(splice(relay, duplicates.get(i), connected.get(i), closed));
       }
       for (Socket[] pair : pairs) { // pipe2 fails now: every byte goes through user space
         transfer(pair[0], pair[1], 1 << 20);
@@ -120,18 +121,27 @@ class SpliceDescriptorsTest {
   }
 
   @Test
-  void takingAConnectionOverTakesNoDescriptorAndItsListenerRunsOnItsLoop() throws Exception {
+  void withoutDescriptorsToDuplicateNothingIsTakenOverAndItIsCounted() throws Exception {
     Connected c = connect();
-    long sockets = descriptors(fd -> !isPipe(fd));
-    CompletableFuture<Boolean> onLoop = new CompletableFuture<>();
-    splice(relay, c, onLoop);
-    transfer(c.clientPeer(), c.upstreamPeer(), 100_000);
-    transfer(c.upstreamPeer(), c.clientPeer(), 100_000);
-    assertThat(descriptors(fd -> !isPipe(fd)))
-        .as("the relay works on the two sockets themselves, not on copies of them")
-        .isEqualTo(sockets);
-    halfClose(new Socket[] {c.clientPeer(), c.upstreamPeer()});
-    assertThat(onLoop.get(3, TimeUnit.SECONDS)).as("closed() heard on the sockets' loop").isTrue();
+    long before = descriptors(fd -> true);
+    List<Integer> fillers = SpliceSetup.useUpDescriptors();
+    IOException refused = null;
+    try {
+      LibC.close(fillers.remove(fillers.size() - 1)); // one duplicate, not two
+      try {
+        splice(relay, c, new CountDownLatch(1));
+      } catch (IOException e) {
+        refused = e;
+      }
+    } finally {
+      SpliceSetup.release(fillers);
+    }
+    assertThat(refused).hasMessageContaining("dup");
+    assertThat(relay.refused()).isEqualTo(1);
+    assertThat(descriptors(fd -> true)).as("the one duplicate made was closed").isEqualTo(before);
+    splice(relay, c, new CountDownLatch(1)); // with descriptors back, taken over
+    transfer(c.clientPeer(), c.upstreamPeer(), 1_000);
+    assertThat(relay.refused()).isEqualTo(1);
   }
 
   /** Half-close passes in both ways, after which the relay lets go. */
@@ -161,48 +171,34 @@ class SpliceDescriptorsTest {
     return splice(relay, connect(), closed);
   }
 
-  private Socket[] splice(SpliceRelay relay, Connected c, CountDownLatch closed) throws Exception {
-    CompletableFuture<Boolean> ended = new CompletableFuture<>();
-    ended.thenAccept(
-        clean -> {
-          if (clean) {
-            closed.countDown();
+  private Socket[] splice(SpliceRelay relay, Connected c, CountDownLatch closed)
+      throws IOException {
+    return splice(relay, relay.duplicate(fd(c.client()), fd(c.upstream())), c, closed);
+  }
+
+  private static int fd(Channel channel) {
+    return ((EpollSocketChannel) channel).fd().intValue();
+  }
+
+  private Socket[] splice(
+      SpliceRelay relay, SpliceRelay.Sockets sockets, Connected c, CountDownLatch closed) {
+    relay.adopt(
+        sockets,
+        null,
+        false,
+        null,
+        false,
+        new SpliceListener() {
+          @Override
+          public void transferred(boolean towardUpstream, long bytes) {}
+
+          @Override
+          public void closed(Exception failure) {
+            if (failure == null) {
+              closed.countDown();
+            }
           }
         });
-    return splice(relay, c, ended);
-  }
-
-  private static EpollSocketChannel epoll(Channel channel) {
-    return (EpollSocketChannel) channel;
-  }
-
-  /**
-   * Hands the pair to {@code relay} on its loop; {@code ended} completes when the relay lets go:
-   * true after a clean end heard on that loop.
-   */
-  private Socket[] splice(SpliceRelay relay, Connected c, CompletableFuture<Boolean> ended)
-      throws Exception {
-    IoEventLoop loop = (IoEventLoop) c.client().eventLoop();
-    loop.submit(
-            () ->
-                relay.adopt(
-                    loop,
-                    epoll(c.client()).fd(),
-                    epoll(c.upstream()).fd(),
-                    null,
-                    false,
-                    null,
-                    false,
-                    new SpliceListener() {
-                      @Override
-                      public void transferred(boolean towardUpstream, long bytes) {}
-
-                      @Override
-                      public void closed(Exception failure) {
-                        ended.complete(failure == null && loop.inEventLoop());
-                      }
-                    }))
-        .sync();
     return new Socket[] {c.clientPeer(), c.upstreamPeer()};
   }
 

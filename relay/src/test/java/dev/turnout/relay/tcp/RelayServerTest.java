@@ -58,12 +58,9 @@ class RelayServerTest {
   private volatile long routeDelayMillis;
   private volatile int targetPort;
 
-  /**
-   * Whether the splice relay takes over; this class copies through Netty, {@link SplicedRelayTest}
-   * not.
-   */
-  boolean splice() {
-    return false;
+  /** Threads of the splice relay; this class copies through Netty, {@link SplicedRelayTest} not. */
+  int spliceThreads() {
+    return 0;
   }
 
   @BeforeEach
@@ -140,7 +137,7 @@ class RelayServerTest {
             connections,
             RelaySettings.DEFAULTS
                 .withIdleTimeout(java.time.Duration.ofMillis(2000))
-                .withSplice(splice()));
+                .withSpliceThreads(spliceThreads()));
     relay = RelayServer.start(new InetSocketAddress(LOOPBACK, 0), loops, origins, tcpRelay);
   }
 
@@ -223,7 +220,7 @@ class RelayServerTest {
       assertThat(new String(received, payload.length, 3)).isEqualTo("bye");
     }
     assertThat(tcpRelay.stats().accepted()).isEqualTo(1);
-    assertThat(tcpRelay.stats().spliced()).isEqualTo(splice() ? 1 : 0);
+    assertThat(tcpRelay.stats().spliced()).isEqualTo(spliceThreads() > 0 ? 1 : 0);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.turnout.relay.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.LibC;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
@@ -18,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,6 +67,7 @@ class SpliceHandOffTest {
         () -> {
           SpliceHandOff.start(
               relay,
+              SpliceHandOff.duplicate(relay, inbound, upstream),
               inbound,
               upstream,
               new ArrayList<>(),
@@ -104,6 +107,36 @@ class SpliceHandOffTest {
       assertThatThrownBy(() -> reusedPeer.getInputStream().read())
           .isInstanceOf(SocketTimeoutException.class); // nobody relayed it back or closed it
       assertThat(reused.isClosed()).isFalse();
+    }
+  }
+
+  /**
+   * Out of descriptors, the pair cannot be duplicated for the relay: nothing is counted as taken
+   * over, nothing leaks, and both channels stay as they were, for Netty to relay.
+   */
+  @Test
+  void withoutDescriptorsToDuplicateThePairStaysWithNetty() throws Exception {
+    EventLoop loop = loops.next();
+    Channel inbound = connect(loop);
+    Channel upstream = connect(loop);
+    try (Socket inboundPeer = servers.accept();
+        Socket upstreamPeer = servers.accept()) {
+      SpliceHandOff.eligible(inbound, upstream); // loads the class before the limit
+      List<Integer> fillers = SpliceSetup.useUpDescriptors();
+      SpliceRelay.Sockets sockets;
+      try {
+        LibC.close(fillers.remove(fillers.size() - 1)); // room for one duplicate, not two
+        sockets = SpliceHandOff.duplicate(relay, inbound, upstream);
+      } finally {
+        SpliceSetup.release(fillers);
+      }
+      assertThat(sockets).isNull();
+      assertThat(relay.refused()).isEqualTo(1);
+      assertThat(inbound.isRegistered() && inbound.isOpen()).isTrue();
+      assertThat(upstream.isRegistered() && upstream.isOpen()).isTrue();
+    } finally {
+      inbound.close().sync();
+      upstream.close().sync();
     }
   }
 

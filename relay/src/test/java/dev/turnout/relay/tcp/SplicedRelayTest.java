@@ -6,7 +6,7 @@ package dev.turnout.relay.tcp;
  */
 class SplicedRelayTest extends RelayServerTest {
   @Override
-  boolean splice() {
-    return true;
+  int spliceThreads() {
+    return 1;
   }
 }
