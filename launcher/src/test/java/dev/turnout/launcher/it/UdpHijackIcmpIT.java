@@ -126,11 +126,9 @@ class UdpHijackIcmpIT {
                   sandbox.client,
                   "curl",
                   "-sS",
-                  "--limit-rate",
-                  "512k",
                   "-o",
                   "/dev/null",
-                  "http://www.example.test/10m.bin")
+                  "http://www.example.test/slow/10m.bin?rate=512k") // paced by the server
               .redirectErrorStream(true)
               .redirectOutput(sandbox.file("download.log").toFile())
               .start();
