@@ -51,6 +51,17 @@ public interface FlowOffload {
     return NONE;
   }
 
+  /**
+   * The same for TCP flows the kernel forwards itself (DIRECT flows NAT'ed to their real
+   * destination instead of the relay), IPv4 only, whose tuples are apart from the relayed ones:
+   * segments of a tuple added there are rewritten unless they carry FIN or RST, which always cross
+   * the TUN, so that the NAT table sees each such flow end. By default none is ({@link #NONE}):
+   * every segment of them then crosses the TUN.
+   */
+  default FlowOffload forwarded() {
+    return NONE;
+  }
+
   /** An IPv6 address (its high and low 64 bits, network order) and a port. */
   record Endpoint6(long high, long low, int port) {}
 }
