@@ -23,6 +23,12 @@ public interface FlowFilter {
   enum Action {
     /** Create the NAT entry and hand the flow to the relay. */
     ACCEPT,
+    /**
+     * Create a NAT entry to the real destination {@link Judgement#forwardTo} and let the kernel
+     * forward the flow there itself, past the relay: for DIRECT TCP flows over IPv4. A rewriter
+     * that does not forward (IPv6, UDP, not enabled) treats it as {@link #ACCEPT}.
+     */
+    FORWARD,
     /** Answer with a RST (TCP) or ICMP port unreachable (UDP). */
     REJECT,
     /** Discard silently. */
@@ -43,6 +49,14 @@ public interface FlowFilter {
     Judgement DROP = () -> Action.DROP;
 
     Action action();
+
+    /**
+     * For {@link Action#FORWARD}: the real IPv4 destination, as a big-endian int, that the flow is
+     * forwarded to (same port); 0 otherwise.
+     */
+    default int forwardTo() {
+      return 0;
+    }
   }
 
   /**

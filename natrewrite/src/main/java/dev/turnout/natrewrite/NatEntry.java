@@ -19,6 +19,10 @@ import java.lang.invoke.VarHandle;
  * UDP flows, and TCP flows hijacked to the DNS listener (which never claims), are IDLE entries:
  * every packet in either direction {@link #touch touches} them, and they become DEAD when untouched
  * for their idle timeout or when evicted to make room.
+ *
+ * <p>A TCP flow the kernel forwards to its real destination ({@link #forwardTo} not 0) goes through
+ * the same states without a relay: UNCLAIMED until the destination's SYN-ACK passes, CLAIMED while
+ * established, GRACE once a RST or both FINs have passed ({@link #close}).
  */
 final class NatEntry {
   static final int UNCLAIMED = 0;
@@ -28,10 +32,13 @@ final class NatEntry {
   static final int IDLE = 4;
 
   private static final VarHandle STATE;
+  private static final VarHandle FINS;
 
   static {
     try {
-      STATE = MethodHandles.lookup().findVarHandle(NatEntry.class, "state", int.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      STATE = lookup.findVarHandle(NatEntry.class, "state", int.class);
+      FINS = lookup.findVarHandle(NatEntry.class, "fins", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -50,6 +57,12 @@ final class NatEntry {
   /** Idle timeout of an IDLE entry; 0 for relay-owned TCP entries. */
   final long idleNanos;
 
+  /**
+   * The real IPv4 destination (big-endian) a forwarded TCP flow goes to, at port {@link
+   * #targetPort}; 0 for a flow delivered to a local listener.
+   */
+  final int forwardTo;
+
   /** What the flow filter decided on the first packet; handed to the relay with the flow. */
   final FlowFilter.Judgement judgement;
 
@@ -60,6 +73,12 @@ final class NatEntry {
 
   /** Last nano reading at which an IDLE entry carried a packet. */
   private volatile long lastSeen;
+
+  /** Of a forwarded flow: {@link #FIN_OUT} and {@link #FIN_IN} once each direction's FIN passed. */
+  private volatile int fins;
+
+  static final int FIN_OUT = 1; // from the app
+  static final int FIN_IN = 2; // from the destination
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
 
@@ -75,7 +94,25 @@ final class NatEntry {
       int targetPort,
       long deadline,
       FlowFilter.Judgement judgement) {
+    this(flow, session, sessionHigh, sessionLow, targetPort, 0, deadline, judgement);
+  }
+
+  /**
+   * A TCP entry, UNCLAIMED until {@code deadline}, forwarded to {@code forwardTo} (IPv4, at {@code
+   * targetPort}) or, with {@code forwardTo} 0, delivered to the local listener at {@code
+   * targetPort}.
+   */
+  NatEntry(
+      FlowKey flow,
+      SessionKey session,
+      long sessionHigh,
+      long sessionLow,
+      int targetPort,
+      int forwardTo,
+      long deadline,
+      FlowFilter.Judgement judgement) {
     this.flow = flow;
+    this.forwardTo = forwardTo;
     this.judgement = judgement;
     this.session = session;
     this.sessionAddress = session.ipv6() ? 0 : session.address();
@@ -107,6 +144,7 @@ final class NatEntry {
     this.sessionPort = session.port();
     this.targetPort = targetPort;
     this.idleNanos = idleNanos;
+    this.forwardTo = 0;
     this.lastSeen = now;
     this.state = IDLE;
   }
@@ -140,6 +178,32 @@ final class NatEntry {
     }
     deadline = graceDeadline;
     return STATE.compareAndSet(this, CLAIMED, GRACE);
+  }
+
+  /**
+   * Notes a FIN of a forwarded flow ({@link #FIN_OUT} or {@link #FIN_IN}); true once both
+   * directions' FINs have passed.
+   */
+  boolean fin(int direction) {
+    int before = (int) FINS.getAndBitwiseOr(this, direction);
+    return (before | direction) == (FIN_OUT | FIN_IN);
+  }
+
+  /**
+   * Ends a forwarded flow, established or not: into GRACE until {@code graceDeadline}. Returns the
+   * state it left (UNCLAIMED or CLAIMED), or -1 if it was in neither (already closing or freed).
+   */
+  int close(long graceDeadline) {
+    while (true) {
+      int s = state;
+      if (s != UNCLAIMED && s != CLAIMED) {
+        return -1;
+      }
+      deadline = graceDeadline;
+      if (STATE.compareAndSet(this, s, GRACE)) {
+        return s;
+      }
+    }
   }
 
   /**

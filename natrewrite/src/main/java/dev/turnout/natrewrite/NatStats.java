@@ -25,6 +25,8 @@ import java.util.Map;
  * @param hijackedFlows new flows to port 53 sent to the DNS listener instead of the relay
  * @param rejectedFlows new flows the {@link FlowFilter} rejected or dropped
  * @param icmpEchoReplies ICMP echo requests answered locally
+ * @param forwardedFlows new TCP flows NAT'ed to their real destination for the kernel to forward
+ *     ({@link FlowFilter.Action#FORWARD}) instead of to the relay
  */
 public record NatStats(
     long packetsIn,
@@ -43,7 +45,8 @@ public record NatStats(
     long idleEntriesEvicted,
     long hijackedFlows,
     long rejectedFlows,
-    long icmpEchoReplies) {
+    long icmpEchoReplies,
+    long forwardedFlows) {
 
   public NatStats {
     dropped = Collections.unmodifiableMap(new EnumMap<>(dropped));
@@ -78,6 +81,7 @@ public record NatStats(
     long hijackedFlows;
     long rejectedFlows;
     long icmpEchoReplies;
+    long forwardedFlows;
 
     NatStats build() {
       return new NatStats(
@@ -97,7 +101,8 @@ public record NatStats(
           idleEntriesEvicted,
           hijackedFlows,
           rejectedFlows,
-          icmpEchoReplies);
+          icmpEchoReplies,
+          forwardedFlows);
     }
   }
 }

@@ -39,6 +39,13 @@ import java.util.concurrent.atomic.LongAdder;
  * maxIdleEntries} such entries exist; creating one more first evicts the least recently used
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
+ * <p>Lifetime of a TCP flow the kernel forwards to its real destination ({@link #createForwarded}):
+ * no relay claims it; it is UNCLAIMED (under the same timeout and cap) until the destination's
+ * SYN-ACK passes the TUN ({@link #established}), then lives until a RST or both FINs pass ({@link
+ * #closing}), after which the grace frees it. At most {@code maxForwarded} such flows are live;
+ * beyond that the caller hands new flows to the relay. An established flow whose end never passes
+ * (a LAN host that vanished) keeps its entry: the cap bounds them.
+ *
  * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry and each relayed
  * UDP entry is mirrored into it ({@link OffloadMirror}), both directions, when created, and
  * withdrawn when freed; the offload is only ever a subset of the table, so a packet it does not
@@ -62,6 +69,9 @@ public final class NatTable {
   /** TCP entries the relay has not claimed yet; the relay's accept backlog is 4096. */
   public static final int DEFAULT_MAX_UNCLAIMED = 16384;
 
+  /** Live TCP flows forwarded by the kernel; as many as the fast path holds by default. */
+  public static final int DEFAULT_MAX_FORWARDED = 65536;
+
   private static final int DNS_PORT = 53;
 
   private final int poolFirst;
@@ -75,6 +85,7 @@ public final class NatTable {
   private final long dnsTimeoutNanos;
   private final int maxIdleEntries;
   private final int maxUnclaimed;
+  private final int maxForwarded;
   private final TimeSource ticker;
   private final OffloadMirror offload;
   private final long pool6High; // the v6 pool: pool6Size addresses from (pool6High, pool6Low)
@@ -86,6 +97,7 @@ public final class NatTable {
   private final ConcurrentHashMap<SessionKey, NatEntry> reverse = new ConcurrentHashMap<>();
   private final AtomicInteger idleEntries = new AtomicInteger();
   private final AtomicInteger unclaimedEntries = new AtomicInteger();
+  private final AtomicInteger forwardedEntries = new AtomicInteger();
 
   /** Next pair index to try, per family; guarded by {@code this}. */
   private long cursor;
@@ -104,6 +116,7 @@ public final class NatTable {
   private final LongAdder idleCreated = new LongAdder();
   private final LongAdder idleExpired = new LongAdder();
   private final LongAdder idleEvicted = new LongAdder();
+  private final LongAdder forwardedCreated = new LongAdder();
 
   /**
    * A table with the default UDP timeouts and idle-entry cap.
@@ -149,7 +162,7 @@ public final class NatTable {
         || b.dnsTimeout.isNegative()) {
       throw new IllegalArgumentException("negative timeout");
     }
-    if (b.maxIdleEntries < 1 || b.maxUnclaimed < 1) {
+    if (b.maxIdleEntries < 1 || b.maxUnclaimed < 1 || b.maxForwarded < 0) {
       throw new IllegalArgumentException("entry caps must be positive");
     }
     this.poolFirst = b.poolFirst;
@@ -163,6 +176,7 @@ public final class NatTable {
     this.dnsTimeoutNanos = b.dnsTimeout.toNanos();
     this.maxIdleEntries = b.maxIdleEntries;
     this.maxUnclaimed = b.maxUnclaimed;
+    this.maxForwarded = b.maxForwarded;
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
     this.pool6Size = b.pool6Size;
     long tun6High = 0;
@@ -198,7 +212,7 @@ public final class NatTable {
    */
   public Optional<NatFlow> claim(InetSocketAddress sessionPeer) {
     NatEntry entry = entryOf(Ipv4Header.PROTOCOL_TCP, sessionPeer);
-    if (entry == null || !entry.claim()) {
+    if (entry == null || entry.forwardTo != 0 || !entry.claim()) {
       return Optional.empty();
     }
     unclaimedEntries.decrementAndGet();
@@ -212,7 +226,7 @@ public final class NatTable {
    */
   public void release(InetSocketAddress sessionPeer) {
     NatEntry entry = entryOf(Ipv4Header.PROTOCOL_TCP, sessionPeer);
-    if (entry != null && entry.release(ticker.nanoTime() + graceNanos)) {
+    if (entry != null && entry.forwardTo == 0 && entry.release(ticker.nanoTime() + graceNanos)) {
       released.increment();
     }
   }
@@ -375,6 +389,75 @@ public final class NatTable {
   }
 
   /**
+   * Creates an UNCLAIMED TCP entry for an IPv4 flow the kernel forwards to {@code address} (same
+   * port) instead of delivering it to the relay, like {@link #create}.
+   *
+   * @return the new entry, or null when the pool is exhausted, {@link #tooManyPending()} or {@link
+   *     #tooManyForwarded()}
+   */
+  synchronized NatEntry createForwarded(
+      FlowKey probe, int address, FlowFilter.Judgement judgement) {
+    if (probe.ipv6 || address == 0) {
+      throw new IllegalArgumentException("only IPv4 flows are forwarded, to a real address");
+    }
+    if (tooManyPending() || tooManyForwarded()) {
+      return null;
+    }
+    SessionKey session = allocate(probe.protocol, false);
+    if (session == null) {
+      return null;
+    }
+    NatEntry entry =
+        new NatEntry(
+            probe.copy(),
+            session,
+            0,
+            0,
+            probe.destinationPort,
+            address,
+            ticker.nanoTime() + unclaimedTimeoutNanos,
+            judgement);
+    reverse.put(entry.session, entry);
+    forward.put(entry.flow, entry);
+    unclaimedEntries.incrementAndGet();
+    forwardedEntries.incrementAndGet();
+    created.increment();
+    forwardedCreated.increment();
+    offload.add(entry);
+    return entry;
+  }
+
+  /** True while the table holds its cap of live forwarded flows. */
+  boolean tooManyForwarded() {
+    return forwardedEntries.get() >= maxForwarded;
+  }
+
+  /** The destination's SYN-ACK of a forwarded flow passed: it no longer counts as pending. */
+  void established(NatEntry entry) {
+    if (entry.claim()) {
+      unclaimedEntries.decrementAndGet();
+      claimed.increment();
+    }
+  }
+
+  /**
+   * A FIN ({@code direction} {@link NatEntry#FIN_OUT} or {@link NatEntry#FIN_IN}) or, with {@code
+   * reset}, a RST of a forwarded flow passed: after a RST or the second FIN the flow is over and
+   * its entry is freed after the grace, which the last ACK needs.
+   */
+  void closing(NatEntry entry, int direction, boolean reset) {
+    if ((entry.fin(direction) || reset)) {
+      int left = entry.close(ticker.nanoTime() + graceNanos);
+      if (left == NatEntry.UNCLAIMED) {
+        unclaimedEntries.decrementAndGet();
+      }
+      if (left != -1) {
+        released.increment();
+      }
+    }
+  }
+
+  /**
    * Creates an IDLE entry (UDP, or TCP hijacked to the DNS listener) like {@link #create}, first
    * evicting the least recently used idle entries if the cap is reached.
    *
@@ -451,6 +534,9 @@ public final class NatTable {
   }
 
   private void remove(NatEntry entry) {
+    if (entry.forwardTo != 0) {
+      forwardedEntries.decrementAndGet();
+    }
     boolean stillForward = forward.remove(entry.flow, entry);
     if (reverse.remove(entry.session, entry) && entry.idleNanos != 0) {
       idleEntries.decrementAndGet();
@@ -508,6 +594,7 @@ public final class NatTable {
     stats.idleEntriesCreated = idleCreated.sum();
     stats.idleEntriesExpired = idleExpired.sum();
     stats.idleEntriesEvicted = idleEvicted.sum();
+    stats.forwardedFlows = forwardedCreated.sum();
   }
 
   private NatEntry entryOf(int protocol, InetSocketAddress peer) {
@@ -539,6 +626,7 @@ public final class NatTable {
     private Duration dnsTimeout = DEFAULT_DNS_TIMEOUT;
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
     private int maxUnclaimed = DEFAULT_MAX_UNCLAIMED;
+    private int maxForwarded = DEFAULT_MAX_FORWARDED;
     private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
     private int tunAddress;
@@ -583,18 +671,24 @@ public final class NatTable {
       return this;
     }
 
-    /**
-     * Hands each relay-owned TCP flow to {@code offload} once mapped, and takes it back when the
-     * entry is freed; {@code tunAddress} is where the relay listens (the forward destination).
-     * Relayed UDP flows go to its {@link FlowOffload#udp() UDP part}; hijacked DNS flows stay on
-     * the TUN.
-     */
     /** At most this many TCP entries the relay has not claimed; further SYNs are dropped. */
     public Builder maxUnclaimed(int max) {
       this.maxUnclaimed = max;
       return this;
     }
 
+    /** At most this many live flows forwarded by the kernel; further ones go to the relay. */
+    public Builder maxForwarded(int max) {
+      this.maxForwarded = max;
+      return this;
+    }
+
+    /**
+     * Hands each relay-owned TCP flow to {@code offload} once mapped, and takes it back when the
+     * entry is freed; {@code tunAddress} is where the relay listens (the forward destination).
+     * Relayed UDP flows go to its {@link FlowOffload#udp() UDP part}, forwarded TCP flows to its
+     * {@link FlowOffload#forwarded() forwarded part}; hijacked DNS flows stay on the TUN.
+     */
     public Builder offload(FlowOffload offload, Inet4Address tunAddress) {
       this.offload = Objects.requireNonNull(offload);
       this.tunAddress = Ipv4.toInt(tunAddress);

@@ -2,11 +2,12 @@ package dev.turnout.natrewrite;
 
 /**
  * Mirrors the NAT table's relay-owned TCP entries into a {@link FlowOffload}, and its relayed UDP
- * entries into the offload's {@link FlowOffload#udp() UDP part}: both directions of a flow when its
- * entry is created, as the TUN path would rewrite them, and withdrawn when it is freed. The offload
- * is thus only ever a subset of the table. Not mirrored: TCP hijacked to the DNS listener, and UDP
- * to port 53 (the DNS listener's when hijacked; short-lived either way), whose entries live by the
- * packets the TUN sees.
+ * entries into the offload's {@link FlowOffload#udp() UDP part} and its kernel-forwarded TCP
+ * entries into its {@link FlowOffload#forwarded() forwarded part}: both directions of a flow when
+ * its entry is created, as the TUN path would rewrite them, and withdrawn when it is freed. The
+ * offload is thus only ever a subset of the table. Not mirrored: TCP hijacked to the DNS listener,
+ * and UDP to port 53 (the DNS listener's when hijacked; short-lived either way), whose entries live
+ * by the packets the TUN sees.
  *
  * <p>Called by the table under its own lock or from its expiry; the offload is thread-safe.
  */
@@ -15,6 +16,7 @@ final class OffloadMirror {
 
   private final FlowOffload offload;
   private final FlowOffload udp;
+  private final FlowOffload forwarded;
   private final int tunAddress; // where the relay listens for IPv4 flows
   private final long tun6High; // and for IPv6 flows
   private final long tun6Low;
@@ -22,6 +24,7 @@ final class OffloadMirror {
   OffloadMirror(FlowOffload offload, int tunAddress, long tun6High, long tun6Low) {
     this.offload = offload;
     this.udp = offload.udp();
+    this.forwarded = offload.forwarded();
     this.tunAddress = tunAddress;
     this.tun6High = tun6High;
     this.tun6Low = tun6Low;
@@ -33,7 +36,10 @@ final class OffloadMirror {
     if (offload == FlowOffload.NONE) {
       return;
     }
-    if (entry.flow.ipv6) {
+    if (entry.forwardTo != 0) {
+      offload.add(source(entry), destination(entry), session(entry), target(entry));
+      offload.add(target(entry), session(entry), destination(entry), source(entry));
+    } else if (entry.flow.ipv6) {
       offload.add6(source6(entry), destination6(entry), session6(entry), listener6(entry));
       offload.add6(listener6(entry), session6(entry), destination6(entry), source6(entry));
     } else {
@@ -52,7 +58,12 @@ final class OffloadMirror {
     if (offload == FlowOffload.NONE) {
       return;
     }
-    if (entry.flow.ipv6) {
+    if (entry.forwardTo != 0) {
+      offload.remove(target(entry), session(entry));
+      if (stillForward) {
+        offload.remove(source(entry), destination(entry));
+      }
+    } else if (entry.flow.ipv6) {
       offload.remove6(listener6(entry), session6(entry));
       if (stillForward) {
         offload.remove6(source6(entry), destination6(entry));
@@ -67,9 +78,13 @@ final class OffloadMirror {
 
   /**
    * Where {@code entry} is mirrored: relay-owned TCP entries (no idle timeout) to the TCP part,
-   * relayed UDP ones to the UDP part; {@link FlowOffload#NONE} for the rest.
+   * relayed UDP ones to the UDP part, forwarded TCP ones to the forwarded part; {@link
+   * FlowOffload#NONE} for the rest.
    */
   private FlowOffload offloadOf(NatEntry entry) {
+    if (entry.forwardTo != 0) {
+      return forwarded;
+    }
     if (entry.idleNanos == 0) {
       return offload;
     }
@@ -88,6 +103,11 @@ final class OffloadMirror {
 
   private static long session(NatEntry entry) {
     return FlowOffload.endpoint(entry.sessionAddress, entry.sessionPort);
+  }
+
+  /** Where a forwarded flow goes: its real destination. */
+  private static long target(NatEntry entry) {
+    return FlowOffload.endpoint(entry.forwardTo, entry.targetPort);
   }
 
   private long listener(NatEntry entry) {

@@ -42,6 +42,12 @@ import org.slf4j.LoggerFactory;
  *       (that would claim any host is up), unless the launcher widens the echo range.
  *   <li>Early verdict: a {@link FlowFilter} may reject or drop a new flow before it costs a NAT
  *       entry or a socket.
+ *   <li>Kernel forwarding: a new IPv4 TCP flow the filter judges {@link FlowFilter.Action#FORWARD}
+ *       becomes {@code session -> real destination} instead, same port, e.g. {@code 198.19.0.9:5012
+ *       -> 203.0.113.10:443}, for the kernel to forward (and masquerade) past the relay; its
+ *       replies, routed back into the TUN to the session address, become {@code original
+ *       destination -> original source}. The NAT table follows such a flow by its SYN-ACK, FINs and
+ *       RSTs, which the fast path leaves to the TUN.
  *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
  *       (and {@link Builder#localSources6}) accepts (this host, when {@code allow-lan} is off); a
  *       new flow from any other host is dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}),
@@ -343,10 +349,16 @@ public final class PacketRewriter {
               DropReason.TOO_MANY_PENDING,
               "too many connections the relay has not accepted yet (a SYN flood?)");
         }
-        entry =
-            hijack
-                ? natTable.createIdle(flow, dnsPort)
-                : natTable.create(flow, relayPort, judgement);
+        entry = null;
+        if (judgement.action() == FlowFilter.Action.FORWARD && !v6) {
+          entry = natTable.createForwarded(flow, judgement.forwardTo(), judgement);
+        }
+        if (entry == null) { // not forwarded, or too many forwarded flows: the relay takes it
+          entry =
+              hijack
+                  ? natTable.createIdle(flow, dnsPort)
+                  : natTable.create(flow, relayPort, judgement);
+        }
         if (entry == null) {
           return counters.drop(DropReason.POOL_EXHAUSTED, "NAT pool exhausted");
         }
@@ -363,6 +375,9 @@ public final class PacketRewriter {
     if (entry.state() == NatEntry.IDLE) {
       natTable.touch(entry);
     }
+    if (entry.forwardTo != 0) {
+      return forwardToDestination(entry, flags);
+    }
     if (v6) {
       return ipv6.forward(entry, true);
     }
@@ -374,6 +389,28 @@ public final class PacketRewriter {
         entry.sessionAddress,
         entry.sessionPort,
         tunAddress,
+        entry.targetPort);
+    counters.forwarded.increment();
+    return Verdict.FORWARD;
+  }
+
+  /**
+   * A segment from the app of a flow the kernel forwards: {@code session -> real destination}. A
+   * FIN or RST is noted, so the entry ends with the flow (the fast path leaves those to the TUN).
+   */
+  private Verdict forwardToDestination(NatEntry entry, int flags) {
+    FlowKey flow = entry.flow;
+    if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
+      natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
+    }
+    ip.rewriteAddresses(entry.sessionAddress, entry.forwardTo);
+    tcp.rewrite(
+        partialChecksum,
+        flow.sourceAddress,
+        flow.destinationAddress,
+        entry.sessionAddress,
+        entry.sessionPort,
+        entry.forwardTo,
         entry.targetPort);
     counters.forwarded.increment();
     return Verdict.FORWARD;
@@ -466,7 +503,8 @@ public final class PacketRewriter {
     if (judgement == null || judgement.action() == null) {
       return FlowFilter.Judgement.UNDECIDED;
     }
-    if (judgement.action() != FlowFilter.Action.ACCEPT) {
+    if (judgement.action() == FlowFilter.Action.REJECT
+        || judgement.action() == FlowFilter.Action.DROP) {
       counters.rejected.increment();
     }
     return judgement;
@@ -474,13 +512,23 @@ public final class PacketRewriter {
 
   private Verdict reverse(int protocol, int destination, int sourcePort, int destinationPort) {
     int source = ip.source();
+    NatEntry entry;
     if (source != tunAddress) {
-      return counters.drop(DropReason.NOT_FROM_RELAY, "packet to the NAT pool not from the relay");
-    }
-    NatEntry entry =
-        reverseEntry(sessionProbe.set(protocol, destination, destinationPort), sourcePort);
-    if (entry == null) {
-      return Verdict.DROP;
+      entry = natTable.lookupSession(sessionProbe.set(protocol, destination, destinationPort));
+      if (entry == null
+          || entry.state() == NatEntry.DEAD
+          || entry.forwardTo != source
+          || entry.targetPort != sourcePort) {
+        return counters.drop(
+            DropReason.NOT_FROM_RELAY,
+            "packet to the NAT pool from neither the relay nor a forwarded flow's destination");
+      }
+      noteFromDestination(entry, tcp.flags());
+    } else {
+      entry = reverseEntry(sessionProbe.set(protocol, destination, destinationPort), sourcePort);
+      if (entry == null) {
+        return Verdict.DROP;
+      }
     }
     FlowKey flow = entry.flow;
     ip.rewriteAddresses(flow.destinationAddress, flow.sourceAddress);
@@ -505,6 +553,18 @@ public final class PacketRewriter {
     }
     counters.forwarded.increment();
     return Verdict.FORWARD;
+  }
+
+  /**
+   * Notes what a segment from a forwarded flow's destination says of the flow: its SYN-ACK
+   * establishes it, a FIN or RST ends it (the fast path leaves all three to the TUN).
+   */
+  private void noteFromDestination(NatEntry entry, int flags) {
+    if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
+      natTable.closing(entry, NatEntry.FIN_IN, (flags & TcpHeader.RST) != 0);
+    } else if ((flags & (TcpHeader.SYN | TcpHeader.ACK)) == (TcpHeader.SYN | TcpHeader.ACK)) {
+      natTable.established(entry);
+    }
   }
 
   /**

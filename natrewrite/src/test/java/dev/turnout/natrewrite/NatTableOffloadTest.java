@@ -29,18 +29,25 @@ class NatTableOffloadTest {
   static final class RecordingOffload implements FlowOffload {
     final Map<String, String> tuples = new HashMap<>();
     final RecordingOffload udp;
+    final RecordingOffload forwarded;
 
     RecordingOffload() {
-      this(new RecordingOffload(null));
+      this(new RecordingOffload(null, null), new RecordingOffload(null, null));
     }
 
-    private RecordingOffload(RecordingOffload udp) {
+    private RecordingOffload(RecordingOffload udp, RecordingOffload forwarded) {
       this.udp = udp;
+      this.forwarded = forwarded;
     }
 
     @Override
     public FlowOffload udp() {
       return udp == null ? NONE : udp;
+    }
+
+    @Override
+    public FlowOffload forwarded() {
+      return forwarded == null ? NONE : forwarded;
     }
 
     @Override

@@ -1,0 +1,229 @@
+package dev.turnout.natrewrite;
+
+import static dev.turnout.natrewrite.Packets.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TCP flows the filter judges {@link FlowFilter.Action#FORWARD}: NAT'ed to their real destination
+ * for the kernel to forward, followed by their SYN-ACK, FINs and RSTs, mirrored into the offload's
+ * forwarded part, and handed to the relay whenever they cannot be forwarded.
+ */
+class ForwardedFlowTest {
+  static final int TUN = ip("198.18.0.1");
+  static final int APP = ip("198.18.0.1");
+  static final int FAKE = ip("198.18.3.7");
+  static final int REAL = ip("203.0.113.10");
+  static final int RELAY_PORT = 7890;
+  static final int ACK = TcpHeader.ACK;
+
+  final ManualTimeSource ticker = new ManualTimeSource();
+  final NatTableOffloadTest.RecordingOffload kernel = new NatTableOffloadTest.RecordingOffload();
+
+  /** Forwards every flow to {@link #REAL}. */
+  static final FlowFilter.Judgement FORWARD =
+      new FlowFilter.Judgement() {
+        @Override
+        public FlowFilter.Action action() {
+          return FlowFilter.Action.FORWARD;
+        }
+
+        @Override
+        public int forwardTo() {
+          return REAL;
+        }
+      };
+
+  NatTable table(int maxForwarded) {
+    return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+        .offload(kernel, Ipv4.address(TUN))
+        .maxForwarded(maxForwarded)
+        .timeSource(ticker)
+        .build();
+  }
+
+  final NatTable table = table(NatTable.DEFAULT_MAX_FORWARDED);
+  final PacketRewriter rewriter = rewriter(table);
+
+  static PacketRewriter rewriter(NatTable table) {
+    return PacketRewriter.builder(Ipv4.address(TUN), RELAY_PORT, table)
+        .captured(ip("198.18.0.0"), ip("198.19.255.255"))
+        .flowFilter((protocol, source, sourcePort, destination, port) -> FORWARD)
+        .build();
+  }
+
+  static int port(ByteBuffer b, int offset) {
+    return b.getShort(Packets.ihl(b, 0) + offset) & 0xffff;
+  }
+
+  static void assertChecksumsValid(ByteBuffer b) {
+    assertThat(Packets.storedIpChecksum(b, 0)).isEqualTo(Packets.ipChecksum(b, 0));
+    assertThat(Packets.storedTcpChecksum(b, 0)).isEqualTo(Packets.tcpChecksum(b, 0));
+  }
+
+  /** Sends the app's SYN from {@code appPort}; returns it as rewritten. */
+  ByteBuffer syn(PacketRewriter r, int appPort) {
+    ByteBuffer syn = Packets.tcp(APP, appPort, FAKE, 443, TcpHeader.SYN);
+    assertThat(r.rewrite(syn)).isEqualTo(Verdict.FORWARD);
+    return syn;
+  }
+
+  /** A segment from the real destination to the session {@code syn} was given. */
+  static ByteBuffer fromDestination(ByteBuffer syn, int flags) {
+    return Packets.tcp(REAL, 443, Packets.srcAddress(syn, 0), port(syn, 0), flags);
+  }
+
+  /** A segment from the app of the flow {@code syn} started. */
+  static ByteBuffer fromApp(ByteBuffer syn, int flags) {
+    return Packets.tcp(APP, 40001, FAKE, 443, flags);
+  }
+
+  @Test
+  void theSynGoesToTheRealDestinationFromASessionAddressAndRepliesComeBackFromTheFakeOne() {
+    ByteBuffer syn = syn(rewriter, 40001);
+
+    assertThat(table.inPool(Packets.srcAddress(syn, 0))).isTrue();
+    assertThat(Packets.dstAddress(syn, 0)).isEqualTo(REAL);
+    assertThat(port(syn, 2)).as("the port the app dialed").isEqualTo(443);
+    assertChecksumsValid(syn);
+    assertThat(table.unclaimedEntries()).isEqualTo(1);
+
+    ByteBuffer synAck = fromDestination(syn, TcpHeader.SYN | ACK);
+    assertThat(rewriter.rewrite(synAck)).isEqualTo(Verdict.FORWARD);
+    assertThat(Packets.srcAddress(synAck, 0)).isEqualTo(FAKE);
+    assertThat(port(synAck, 0)).isEqualTo(443);
+    assertThat(Packets.dstAddress(synAck, 0)).isEqualTo(APP);
+    assertThat(port(synAck, 2)).isEqualTo(40001);
+    assertChecksumsValid(synAck);
+    assertThat(table.unclaimedEntries()).as("established by the SYN-ACK").isZero();
+
+    ByteBuffer data = fromApp(syn, ACK);
+    assertThat(rewriter.rewrite(data)).isEqualTo(Verdict.FORWARD);
+    assertThat(Packets.dstAddress(data, 0)).isEqualTo(REAL);
+    assertThat(Packets.srcAddress(data, 0)).isEqualTo(Packets.srcAddress(syn, 0));
+    assertChecksumsValid(data);
+
+    NatStats stats = rewriter.stats();
+    assertThat(stats.forwardedFlows()).isEqualTo(1);
+    assertThat(stats.entriesClaimed()).isEqualTo(1);
+  }
+
+  @Test
+  void theKernelGetsBothDirectionsInItsForwardedPartOnly() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    String session = Ipv4.format(Packets.srcAddress(syn, 0)) + ":" + port(syn, 0);
+    assertThat(kernel.forwarded.tuples)
+        .containsOnly(
+            Map.entry("198.18.0.1:40001 -> 198.18.3.7:443", session + " -> 203.0.113.10:443"),
+            Map.entry("203.0.113.10:443 -> " + session, "198.18.3.7:443 -> 198.18.0.1:40001"));
+    assertThat(kernel.tuples).isEmpty();
+
+    rewriter.rewrite(fromDestination(syn, TcpHeader.RST));
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(kernel.forwarded.tuples).isEmpty();
+  }
+
+  @Test
+  void onlyTheFlowsDestinationMaySendToItsSession() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    ByteBuffer otherHost =
+        Packets.tcp(ip("203.0.113.11"), 443, Packets.srcAddress(syn, 0), port(syn, 0), ACK);
+    ByteBuffer otherPort = Packets.tcp(REAL, 444, Packets.srcAddress(syn, 0), port(syn, 0), ACK);
+
+    assertThat(rewriter.rewrite(otherHost)).isEqualTo(Verdict.DROP);
+    assertThat(rewriter.rewrite(otherPort)).isEqualTo(Verdict.DROP);
+    assertThat(rewriter.stats().dropped(DropReason.NOT_FROM_RELAY)).isEqualTo(2);
+    assertThat(
+            table.claim(
+                new InetSocketAddress(Ipv4.address(Packets.srcAddress(syn, 0)), port(syn, 0))))
+        .as("the relay cannot claim a forwarded flow")
+        .isEmpty();
+  }
+
+  @Test
+  void theEntryLivesUntilBothFinsHavePassedAndThenForTheGrace() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    rewriter.rewrite(fromDestination(syn, TcpHeader.SYN | ACK));
+
+    assertThat(rewriter.rewrite(fromApp(syn, TcpHeader.FIN | ACK))).isEqualTo(Verdict.FORWARD);
+    ticker.advance(Duration.ofHours(1));
+    assertThat(table.expire()).as("half closed: the other side may still send").isZero();
+
+    assertThat(rewriter.rewrite(fromDestination(syn, TcpHeader.FIN | ACK)))
+        .isEqualTo(Verdict.FORWARD);
+    ByteBuffer lastAck = fromApp(syn, ACK);
+    assertThat(rewriter.rewrite(lastAck)).isEqualTo(Verdict.FORWARD);
+    assertThat(Packets.dstAddress(lastAck, 0)).as("the last ACK still passes").isEqualTo(REAL);
+
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(table.activeEntries()).isZero();
+  }
+
+  @Test
+  void aRefusedConnectionEndsWithItsRstAndNoLongerCountsAsPending() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    ByteBuffer refused = fromDestination(syn, TcpHeader.RST | ACK);
+
+    assertThat(rewriter.rewrite(refused)).isEqualTo(Verdict.FORWARD);
+    assertThat(Packets.dstAddress(refused, 0)).isEqualTo(APP);
+    assertThat(table.unclaimedEntries()).isZero();
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+  }
+
+  @Test
+  void aRstFromTheAppEndsAnEstablishedFlow() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    rewriter.rewrite(fromDestination(syn, TcpHeader.SYN | ACK));
+    rewriter.rewrite(fromApp(syn, TcpHeader.RST | ACK));
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+  }
+
+  @Test
+  void aDestinationThatNeverAnswersLetsTheEntryGoAfterTheUnclaimedTimeout() {
+    syn(rewriter, 40001);
+    ticker.advance(NatTable.DEFAULT_UNCLAIMED_TIMEOUT.minusSeconds(1));
+    assertThat(table.expire()).isZero();
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(table.unclaimedEntries()).isZero();
+  }
+
+  @Test
+  void beyondTheCapNewFlowsGoToTheRelay() {
+    NatTable capped = table(1);
+    PacketRewriter r = rewriter(capped);
+    ByteBuffer first = syn(r, 40001);
+    ByteBuffer second = syn(r, 40002);
+
+    assertThat(Packets.dstAddress(first, 0)).isEqualTo(REAL);
+    assertThat(Packets.dstAddress(second, 0)).isEqualTo(TUN);
+    assertThat(port(second, 2)).isEqualTo(RELAY_PORT);
+    assertThat(r.stats().forwardedFlows()).isEqualTo(1);
+
+    r.rewrite(fromDestination(first, TcpHeader.RST));
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    capped.expire();
+    assertThat(Packets.dstAddress(syn(r, 40003), 0)).as("room again").isEqualTo(REAL);
+  }
+
+  @Test
+  void udpJudgedForwardGoesToTheRelay() {
+    ByteBuffer datagram = Packets.udp(APP, 40001, FAKE, 443, new byte[] {1}, false);
+    assertThat(rewriter.rewrite(datagram)).isEqualTo(Verdict.FORWARD);
+    assertThat(Packets.dstAddress(datagram, 0)).isEqualTo(TUN);
+    assertThat(port(datagram, 2)).isEqualTo(RELAY_PORT);
+    assertThat(rewriter.stats().forwardedFlows()).isZero();
+    assertThat(rewriter.stats().rejectedFlows()).isZero();
+  }
+}
