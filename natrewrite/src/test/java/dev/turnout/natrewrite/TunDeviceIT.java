@@ -311,6 +311,44 @@ class TunDeviceIT {
     }
   }
 
+  /**
+   * Forwarded flows take a map of their own, IPv4 only: a tuple there and the same tuple relayed
+   * are two elements, and IPv6 ones are not taken at all.
+   */
+  @Test
+  void forwardedFlowsTakeAMapOfTheirOwn() throws Exception {
+    long app = FlowOffload.endpoint(ip("198.18.0.1"), 40001);
+    long fake = FlowOffload.endpoint(ip("198.18.3.7"), 443);
+    long session = FlowOffload.endpoint(ip("198.19.0.9"), 40001);
+    long remote = FlowOffload.endpoint(ip("203.0.113.5"), 443);
+    FlowOffload.Endpoint6 app6 = new FlowOffload.Endpoint6(0xfdfe_dcba_9876_0000L, 1, 40001);
+    FlowOffload.Endpoint6 fake6 = new FlowOffload.Endpoint6(0xfdfe_dcba_9876_0000L, 2, 443);
+    try (TunDevice tun =
+            inNamespace(() -> TunDevice.open(DEVICE, address("198.18.0.1"), 15, 1500));
+        KernelFastPath fastPath =
+            inNamespace(() -> KernelFastPath.attach(DEVICE, KernelFastPath.DEFAULT_MAX_FLOWS))) {
+      FlowOffload forwarded = fastPath.forwarded();
+      forwarded.add(app, fake, session, remote);
+      forwarded.add(remote, session, fake, app);
+      forwarded.add6(app6, fake6, app6, fake6);
+      assertThat(fastPath.mappedTuples()).isEqualTo(2);
+      fastPath.add(app, fake, session, remote);
+      assertThat(fastPath.mappedTuples()).as("relayed apart from forwarded").isEqualTo(3);
+
+      forwarded.remove(app, fake);
+      forwarded.remove(remote, session);
+      assertThat(fastPath.mappedTuples()).isEqualTo(1);
+      fastPath.remove(app, fake);
+      assertThat(fastPath.mappedTuples()).isZero();
+
+      forwarded.add(app, fake, session, remote);
+      fastPath.close();
+      assertThat(fastPath.mappedTuples()).isZero();
+      forwarded.add(app, fake, session, remote); // closed: does nothing, throws nothing
+      forwarded.remove(app, fake);
+    }
+  }
+
   static NatTable offloadedTable(
       KernelFastPath fastPath, Inet4Address tunAddress, ManualTimeSource ticker) {
     return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)

@@ -15,6 +15,7 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.R4;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R5;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R6;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R7;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R8;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 
 /**
@@ -23,8 +24,9 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * flow map gets the addresses and ports the map gives, checksums patched by the kernel's helpers,
  * and is handed straight back to the same device's ingress, exactly as if Turnout had read,
  * rewritten and written it. Everything else (SYNs without ACK, which user space judges and maps;
- * other protocols; IP options; fragments; unknown flows) passes to the TUN queue unchanged, so the
- * map is only a cache of the user-space NAT and a miss is never wrong.
+ * other protocols; IP options; fragments; unknown flows; FIN and RST of forwarded flows, below)
+ * passes to the TUN queue unchanged, so the maps are only a cache of the user-space NAT and a miss
+ * is never wrong.
  *
  * <p>IPv4 flow map: key and value are both the 12 bytes at offset 12 of an IPv4 header without
  * options followed by its TCP ports — source address, destination address, source port, destination
@@ -40,6 +42,13 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * every datagram of a mapped tuple is rewritten (UDP has no SYN), IPv6 UDP only right after the
  * IPv6 header; a checksum of 0 (none, IPv4) stays 0 ({@code BPF_F_MARK_MANGLED_0}), and one that
  * comes out 0 becomes 0xffff, as RFC 768 wants.
+ *
+ * <p>Forwarded map: IPv4 TCP flows the kernel forwards to their real destination (not to the
+ * relay), laid out as the IPv4 flow map. It is looked up only when the flow map misses, so a tuple
+ * in both is rewritten as the flow map says; a segment carrying FIN or RST is not looked up there
+ * at all and passes, so that user space sees each forwarded flow end. (A relayed flow's FIN and RST
+ * stay in the kernel: its end shows at the relay's socket.) A hit is rewritten exactly as a flow
+ * map hit.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
@@ -82,8 +91,10 @@ final class FastPathProgram {
   private static final int PROTOCOL_TCP = 6;
   private static final int PROTOCOL_UDP = 17;
   private static final int UDP_CHECKSUM_OFFSET = 6;
+  private static final int TCP_FIN = 0x01;
   private static final int TCP_SYN = 0x02;
-  private static final int SYN_ACK_RST = TCP_SYN | 0x10 | 0x04; // a new flow: SYN alone
+  private static final int TCP_RST = 0x04;
+  private static final int SYN_ACK_RST = TCP_SYN | 0x10 | TCP_RST; // a new flow: SYN alone
 
   /** MF and the fragment offset, as a little-endian load of the big-endian field sees them. */
   private static final int FRAGMENT_BITS_LE = 0xff3f;
@@ -119,6 +130,7 @@ final class FastPathProgram {
    * @param flow6MapFd the IPv6 flow map (hash, 36-byte keys and values)
    * @param udpMapFd the IPv4 UDP flow map (as {@code flowMapFd}, for UDP ports)
    * @param udp6MapFd the IPv6 UDP flow map (as {@code flow6MapFd}, for UDP ports)
+   * @param forwardedMapFd the IPv4 map of forwarded TCP flows (as {@code flowMapFd})
    * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
    */
   public static byte[] build(
@@ -127,6 +139,7 @@ final class FastPathProgram {
       int flow6MapFd,
       int udpMapFd,
       int udp6MapFd,
+      int forwardedMapFd,
       int statsMapFd) {
     int ip = networkOffset;
     BpfAssembler a = new BpfAssembler();
@@ -144,11 +157,22 @@ final class FastPathProgram {
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
     a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JEQ, R1, PROTOCOL_UDP, udp);
     a.jump(JNE, R1, PROTOCOL_TCP, pass);
+    // R8 keeps the flags across the lookups (helpers clobber R1-R5, and with them the packet).
     // A SYN may start a new flow over an old one's tuple: only user space may map it. A SYN-ACK
     // (the relay listener answering a mapped SYN) is rewritten like any segment, as user space
     // would: the application's connect() should not wait for the TUN thread.
-    a.load(B, R1, R2, ip + TCP_FLAGS).and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
-    ipv4(a, ip, flowMapFd, TCP_CHECKSUM, 0, pass, drop);
+    a.load(B, R8, R2, ip + TCP_FLAGS).movReg(R1, R8);
+    a.and(R1, SYN_ACK_RST).jump(JEQ, R1, TCP_SYN, pass);
+    BpfAssembler.Label tcpHit = a.label();
+    ipv4Lookup(a, ip, flowMapFd);
+    a.jump(JNE, R0, 0, tcpHit);
+    // Not relayed: maybe forwarded, whose FIN and RST user space must see to know the flow ended
+    // (a relayed flow's end shows at the relay's socket: its FIN and RST stay in the kernel).
+    a.movReg(R1, R8).and(R1, TCP_FIN | TCP_RST).jump(JNE, R1, 0, pass);
+    a.loadMap(R1, forwardedMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, pass);
+    a.bind(tcpHit);
+    ipv4Rewrite(a, ip, TCP_CHECKSUM, 0, drop);
 
     // A packet written to the TUN carries no mark; neither may this one (mark-based ip rules).
     a.bind(rewritten);
@@ -166,7 +190,9 @@ final class FastPathProgram {
     // IPv4 UDP (the bounds were checked for a TCP header, which is longer: a datagram of fewer
     // than 12 payload bytes takes the TUN).
     a.bind(udp);
-    ipv4(a, ip, udpMapFd, TCP + UDP_CHECKSUM_OFFSET, F_MARK_MANGLED_0, pass, drop);
+    ipv4Lookup(a, ip, udpMapFd);
+    a.jump(JEQ, R0, 0, pass);
+    ipv4Rewrite(a, ip, TCP + UDP_CHECKSUM_OFFSET, F_MARK_MANGLED_0, drop);
     a.jump(rewritten);
 
     // IPv6: R1 holds the first byte, R2 and R3 the packet bounds. TCP follows the IPv6 header,
@@ -195,25 +221,26 @@ final class FastPathProgram {
   }
 
   /**
-   * The IPv4 rewrite of a TCP segment or UDP datagram (its ports at offset 20 of the IPv4 header,
-   * its checksum at {@code checksum}): look its tuple up in {@code mapFd}, patch the checksums
-   * while the old values are known (the helpers handle both a complete checksum and the
-   * pseudo-header sum of a CHECKSUM_PARTIAL segment: TUN offload), write the new tuple; falls
-   * through when done.
+   * Copies the tuple of an IPv4 TCP segment or UDP datagram (its ports at offset 20 of the IPv4
+   * header) to the stack and looks it up in {@code mapFd}: R0 is then the new tuple, or 0. The
+   * tuple stays on the stack, the key of any further lookup.
    */
-  private static void ipv4(
-      BpfAssembler a,
-      int ip,
-      int mapFd,
-      int checksum,
-      int l4Flags,
-      BpfAssembler.Label pass,
-      BpfAssembler.Label drop) {
+  private static void ipv4Lookup(BpfAssembler a, int ip, int mapFd) {
     a.load(W, R1, R2, ip + IP_ADDRESSES).store(W, R10, OLD_SOURCE, R1);
     a.load(W, R1, R2, ip + IP_ADDRESSES + 4).store(W, R10, OLD_DESTINATION, R1);
     a.load(W, R1, R2, ip + TCP).store(W, R10, OLD_PORTS, R1);
     a.loadMap(R1, mapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
-    a.jump(JEQ, R0, 0, pass);
+  }
+
+  /**
+   * The IPv4 rewrite to the new tuple R0 points at, of the segment or datagram whose old tuple
+   * {@link #ipv4Lookup} left on the stack (its checksum at {@code checksum}): patch the checksums
+   * while the old values are known (the helpers handle both a complete checksum and the
+   * pseudo-header sum of a CHECKSUM_PARTIAL segment: TUN offload), write the new tuple; falls
+   * through when done. Reads nothing through the packet pointers, which a lookup clobbered.
+   */
+  private static void ipv4Rewrite(
+      BpfAssembler a, int ip, int checksum, int l4Flags, BpfAssembler.Label drop) {
     a.movReg(R7, R0);
     int pseudo = F_PSEUDO_HDR | l4Flags | 4;
     int field = ip + checksum;

@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel fast path of a TUN device: {@link FastPathProgram} on the device's egress, and the
- * flow map the NAT table fills through {@link FlowOffload}. Once a flow's SYN has been mapped in
+ * flow maps the NAT table fills through {@link FlowOffload}. Once a flow's SYN has been mapped in
  * user space, its later segments in both directions are rewritten in the kernel and never reach the
  * TUN queue: no read, no write, no copy. UDP flows the same way, through {@link #udp()}, from their
- * first datagram on.
+ * first datagram on. IPv4 TCP flows the kernel forwards itself go into a map of their own, through
+ * {@link #forwarded()}: rewritten the same, except their FIN and RST segments, which still cross
+ * the TUN so that the NAT table sees each such flow end.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -47,8 +49,10 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final BpfMap flows6;
   private final BpfMap udp;
   private final BpfMap udp6;
+  private final BpfMap forwarded;
   private final Flows tcpFlows;
   private final Flows udpFlows;
+  private final Flows forwardedFlows;
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
@@ -75,8 +79,10 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     this.flows6 = maps[1];
     this.udp = maps[2];
     this.udp6 = maps[3];
+    this.forwarded = maps[4];
     this.tcpFlows = new Flows(flows, flows6);
     this.udpFlows = new Flows(udp, udp6);
+    this.forwardedFlows = new Flows(forwarded, null);
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -105,8 +111,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
     }
-    // TCP IPv4, TCP IPv6, UDP IPv4, UDP IPv6 (maps allocate per element, not up front)
-    BpfMap[] maps = new BpfMap[4];
+    // TCP IPv4, TCP IPv6, UDP IPv4, UDP IPv6, forwarded TCP IPv4 (maps allocate per element, not
+    // up front)
+    BpfMap[] maps = new BpfMap[5];
     BpfMap stats = null;
     int program = -1;
     try {
@@ -117,12 +124,19 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       maps[1] = BpfMap.hash(v6, v6, entries6, "turnout_flows6");
       maps[2] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_udp");
       maps[3] = BpfMap.hash(v6, v6, entries6, "turnout_udp6");
+      maps[4] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_fwd");
       stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
               FastPathProgram.build(
-                  0, maps[0].fd(), maps[1].fd(), maps[2].fd(), maps[3].fd(), stats.fd()),
+                  0,
+                  maps[0].fd(),
+                  maps[1].fd(),
+                  maps[2].fd(),
+                  maps[3].fd(),
+                  maps[4].fd(),
+                  stats.fd()),
               LICENSE,
               PROGRAM_NAME);
       if (hook != Hook.CLSACT) {
@@ -180,6 +194,15 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   @Override
   public FlowOffload udp() {
     return udpFlows;
+  }
+
+  /**
+   * The same for IPv4 TCP flows the kernel forwards itself, in a map of their own: their FIN and
+   * RST segments cross the TUN. IPv6 ones all do ({@link FlowOffload#add6} does nothing).
+   */
+  @Override
+  public FlowOffload forwarded() {
+    return forwardedFlows;
   }
 
   private void put(BpfMap map, byte[] key, byte[] value) {
@@ -241,11 +264,16 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
   }
 
-  /** Tuples (one per direction of a flow, both families and protocols) the kernel rewrites. */
+  /**
+   * Tuples (one per direction of a flow, both families and protocols, relayed or forwarded) the
+   * kernel rewrites.
+   */
   public int mappedTuples() {
     long stamp = lifecycle.readLock();
     try {
-      return closed ? 0 : flows.size() + flows6.size() + udp.size() + udp6.size();
+      return closed
+          ? 0
+          : flows.size() + flows6.size() + udp.size() + udp6.size() + forwarded.size();
     } finally {
       lifecycle.unlockRead(stamp);
     }
@@ -276,16 +304,17 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     flows6.close();
     udp.close();
     udp6.close();
+    forwarded.close();
     stats.close();
   }
 
   /**
-   * One protocol's pair of maps (IPv4, IPv6), filled through the calling thread's own tuple buffers
-   * under the shared lifecycle lock.
+   * One protocol's pair of maps (IPv4, IPv6, or null: IPv6 flows then all cross the TUN), filled
+   * through the calling thread's own tuple buffers under the shared lifecycle lock.
    */
   private final class Flows implements FlowOffload {
     private final BpfMap v4;
-    private final BpfMap v6;
+    private final BpfMap v6; // null: no IPv6
 
     Flows(BpfMap v4, BpfMap v6) {
       this.v4 = v4;
@@ -310,6 +339,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     @Override
     public void add6(
         Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {
+      if (v6 == null) {
+        return;
+      }
       Tuples t = tuples.get();
       tuple6(t.key6, source, destination);
       tuple6(t.value6, newSource, newDestination);
@@ -318,6 +350,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
     @Override
     public void remove6(Endpoint6 source, Endpoint6 destination) {
+      if (v6 == null) {
+        return;
+      }
       Tuples t = tuples.get();
       tuple6(t.key6, source, destination);
       delete(v6, t.key6);

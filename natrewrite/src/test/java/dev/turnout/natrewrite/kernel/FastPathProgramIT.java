@@ -24,6 +24,7 @@ class FastPathProgramIT {
   static final int APP = ip("198.18.0.1");
   static final int FAKE = ip("198.18.3.7");
   static final int SESSION = ip("198.19.0.9");
+  static final int REMOTE = ip("203.0.113.5");
 
   static final long[] APP6 = Packets6.ip6("fdfe:dcba:9876::1");
   static final long[] FAKE6 = Packets6.ip6("fdfe:dcba:9876::abcd");
@@ -33,6 +34,7 @@ class FastPathProgramIT {
   BpfMap flows6;
   BpfMap udp;
   BpfMap udp6;
+  BpfMap forwarded;
   BpfMap stats;
   int program = -1;
 
@@ -44,12 +46,13 @@ class FastPathProgramIT {
         BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_flows6");
     udp = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_udp");
     udp6 = BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_udp6");
+    forwarded = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_fwd");
     stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "test_stats");
     program =
         Bpf.loadProgram(
             Bpf.PROG_TYPE_SCHED_CLS,
             FastPathProgram.build(
-                ETHERNET, flows.fd(), flows6.fd(), udp.fd(), udp6.fd(), stats.fd()),
+                ETHERNET, flows.fd(), flows6.fd(), udp.fd(), udp6.fd(), forwarded.fd(), stats.fd()),
             "Dual MIT/GPL",
             "test_fast");
   }
@@ -68,6 +71,9 @@ class FastPathProgramIT {
     }
     if (udp6 != null) {
       udp6.close();
+    }
+    if (forwarded != null) {
+      forwarded.close();
     }
     if (stats != null) {
       stats.close();
@@ -273,6 +279,74 @@ class FastPathProgramIT {
     // From 12 payload bytes up: shorter ones are under the bounds checked for TCP, and pass.
     assertIpv6FlowRoundTrips(
         5201, 12, new SplittableRandom(7), (s, sp, d, dp, p) -> Packets6.udp(s, sp, d, dp, p, 0));
+  }
+
+  /** A forwarded flow: NAT'ed to its real destination, which the kernel forwards to. */
+  @Test
+  void bothDirectionsOfAForwardedFlowAreRewrittenWithCorrectChecksumsAndRedirected()
+      throws Exception {
+    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    map(forwarded, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+    SplittableRandom random = new SplittableRandom(8);
+    int bytes = 0;
+    for (int i = 0; i < 200; i++) {
+      byte[] payload = new byte[random.nextInt(0, 1400)];
+      random.nextBytes(payload);
+      boolean reply = random.nextBoolean();
+      ByteBuffer segment =
+          reply
+              ? Packets.tcp(REMOTE, 443, SESSION, 40001, 0x18, 5, 6, payload, 0)
+              : Packets.tcp(APP, 40001, FAKE, 443, 0x18, 7, 8, payload, 0);
+      ByteBuffer out =
+          reply
+              ? assertRedirected(segment, "case " + i, FAKE, 443, APP, 40001)
+              : assertRedirected(segment, "case " + i, SESSION, 40001, REMOTE, 443);
+      assertThat(Arrays.copyOfRange(out.array(), 44, out.limit())).isEqualTo(payload);
+      bytes += ETHERNET + segment.limit();
+    }
+    assertThat(counters()).containsExactly(200, bytes);
+  }
+
+  /** The forwarded flow's SYN-ACK (the real destination answering) is rewritten, as relayed. */
+  @Test
+  void aSynAckOfAForwardedTupleIsRewritten() throws Exception {
+    map(forwarded, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+    assertRedirected(
+        Packets.tcp(REMOTE, 443, SESSION, 40001, 0x12), "a SYN-ACK", FAKE, 443, APP, 40001);
+  }
+
+  /** User space must see a forwarded flow end, and judge its SYNs. */
+  @Test
+  void finRstAndSynOfAForwardedTuplePassUnchanged() throws Exception {
+    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    // FIN, FIN-ACK, FIN-PSH-ACK, RST, RST-ACK, SYN
+    for (int flags : new int[] {0x01, 0x11, 0x19, 0x04, 0x14, 0x02}) {
+      ByteBuffer segment = Packets.tcp(APP, 40001, FAKE, 443, flags, 1, 2, new byte[100], 0);
+      assertPassesUnchanged(segment, "flags 0x" + Integer.toHexString(flags));
+    }
+    assertPassesUnchanged(Packets.tcp(APP, 40002, FAKE, 443, 0x10), "a tuple in neither map");
+    assertPassesUnchanged(
+        Packets.udp(APP, 40001, FAKE, 443, new byte[20], false), "UDP of a forwarded tuple");
+    assertThat(counters()).containsExactly(0, 0);
+  }
+
+  /** A relayed flow's end shows at the relay's socket: its FIN and RST stay in the kernel. */
+  @Test
+  void finAndRstOfARelayedTupleAreStillRewritten() throws Exception {
+    map(flows, APP, 40001, FAKE, 443, SESSION, 5012, APP, 7890);
+    assertRedirected(
+        Packets.tcp(APP, 40001, FAKE, 443, 0x11), "a FIN-ACK", SESSION, 5012, APP, 7890);
+    assertRedirected(Packets.tcp(APP, 40001, FAKE, 443, 0x04), "a RST", SESSION, 5012, APP, 7890);
+    assertThat(counters()[0]).isEqualTo(2);
+  }
+
+  @Test
+  void aTupleInBothMapsIsRewrittenAsTheRelayedMapSays() throws Exception {
+    map(flows, APP, 40001, FAKE, 443, SESSION, 5012, APP, 7890);
+    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    assertRedirected(Packets.tcp(APP, 40001, FAKE, 443, 0x10), "an ACK", SESSION, 5012, APP, 7890);
+    assertRedirected(
+        Packets.tcp(APP, 40001, FAKE, 443, 0x11), "a FIN-ACK", SESSION, 5012, APP, 7890);
   }
 
   static void map6(
