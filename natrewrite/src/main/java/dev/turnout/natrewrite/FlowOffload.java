@@ -54,9 +54,9 @@ public interface FlowOffload {
   /**
    * The same for TCP flows the kernel forwards itself (DIRECT flows NAT'ed to their real
    * destination instead of the relay), IPv4 only, whose tuples are apart from the relayed ones:
-   * segments of a tuple added there are rewritten unless they carry FIN or RST, which always cross
-   * the TUN, so that the NAT table sees each such flow end. By default none is ({@link #NONE}):
-   * every segment of them then crosses the TUN.
+   * segments of a tuple added there are rewritten unless they carry SYN, FIN or RST, which always
+   * cross the TUN, so that the NAT table sees each such flow established and ended. By default none
+   * is ({@link #NONE}): every segment of them then crosses the TUN.
    */
   default FlowOffload forwarded() {
     return NONE;

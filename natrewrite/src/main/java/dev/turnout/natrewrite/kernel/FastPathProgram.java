@@ -45,10 +45,10 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  *
  * <p>Forwarded map: IPv4 TCP flows the kernel forwards to their real destination (not to the
  * relay), laid out as the IPv4 flow map. It is looked up only when the flow map misses, so a tuple
- * in both is rewritten as the flow map says; a segment carrying FIN or RST is not looked up there
- * at all and passes, so that user space sees each forwarded flow end. (A relayed flow's FIN and RST
- * stay in the kernel: its end shows at the relay's socket.) A hit is rewritten exactly as a flow
- * map hit.
+ * in both is rewritten as the flow map says; a segment carrying SYN, FIN or RST is not looked up
+ * there at all and passes, so that user space sees each forwarded flow established (its SYN-ACK)
+ * and ended. (A relayed flow's SYN-ACK, FIN and RST stay in the kernel: its life shows at the
+ * relay's socket.) A hit is rewritten exactly as a flow map hit.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
@@ -166,9 +166,9 @@ final class FastPathProgram {
     BpfAssembler.Label tcpHit = a.label();
     ipv4Lookup(a, ip, flowMapFd);
     a.jump(JNE, R0, 0, tcpHit);
-    // Not relayed: maybe forwarded, whose FIN and RST user space must see to know the flow ended
-    // (a relayed flow's end shows at the relay's socket: its FIN and RST stay in the kernel).
-    a.movReg(R1, R8).and(R1, TCP_FIN | TCP_RST).jump(JNE, R1, 0, pass);
+    // Not relayed: maybe forwarded, whose SYN-ACK, FIN and RST user space must see to know the
+    // flow established and ended (a relayed flow's life shows at the relay's socket).
+    a.movReg(R1, R8).and(R1, TCP_SYN | TCP_FIN | TCP_RST).jump(JNE, R1, 0, pass);
     a.loadMap(R1, forwardedMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
     a.jump(JEQ, R0, 0, pass);
     a.bind(tcpHit);

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * user space, its later segments in both directions are rewritten in the kernel and never reach the
  * TUN queue: no read, no write, no copy. UDP flows the same way, through {@link #udp()}, from their
  * first datagram on. IPv4 TCP flows the kernel forwards itself go into a map of their own, through
- * {@link #forwarded()}: rewritten the same, except their FIN and RST segments, which still cross
- * the TUN so that the NAT table sees each such flow end.
+ * {@link #forwarded()}: rewritten the same, except their SYN, FIN and RST segments, which still
+ * cross the TUN so that the NAT table sees each such flow established and ended.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -197,8 +197,8 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   /**
-   * The same for IPv4 TCP flows the kernel forwards itself, in a map of their own: their FIN and
-   * RST segments cross the TUN. IPv6 ones all do ({@link FlowOffload#add6} does nothing).
+   * The same for IPv4 TCP flows the kernel forwards itself, in a map of their own: their SYN, FIN
+   * and RST segments cross the TUN. IPv6 ones all do ({@link FlowOffload#add6} does nothing).
    */
   @Override
   public FlowOffload forwarded() {

@@ -307,12 +307,13 @@ class FastPathProgramIT {
     assertThat(counters()).containsExactly(200, bytes);
   }
 
-  /** The forwarded flow's SYN-ACK (the real destination answering) is rewritten, as relayed. */
+  /** User space must see a forwarded flow established (its SYN-ACK) and ended. */
   @Test
-  void aSynAckOfAForwardedTupleIsRewritten() throws Exception {
+  void aSynAckOfAForwardedTuplePassesUnchanged() throws Exception {
     map(forwarded, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+    assertPassesUnchanged(Packets.tcp(REMOTE, 443, SESSION, 40001, 0x12), "a SYN-ACK");
     assertRedirected(
-        Packets.tcp(REMOTE, 443, SESSION, 40001, 0x12), "a SYN-ACK", FAKE, 443, APP, 40001);
+        Packets.tcp(REMOTE, 443, SESSION, 40001, 0x10), "an ACK", FAKE, 443, APP, 40001);
   }
 
   /** User space must see a forwarded flow end, and judge its SYNs. */
