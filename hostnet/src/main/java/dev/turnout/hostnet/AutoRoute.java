@@ -4,7 +4,6 @@ import dev.turnout.netbase.Cidr;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -61,10 +60,6 @@ public final class AutoRoute {
 
   /** Size of the priority block; rules use {@code priority .. priority + BLOCK - 1}. */
   public static final int BLOCK = 10;
-
-  private static final String FORWARDING = "net.ipv4.ip_forward";
-  private static final String FORWARDING6 = "net.ipv6.conf.all.forwarding";
-  private static final String FORWARDING_ON = "1";
 
   private final String device;
   private final int table;
@@ -162,8 +157,17 @@ public final class AutoRoute {
   /** {@link #forwardOnlyIntoTheTun()} for {@code family} ({@code -4} or {@code -6}). */
   public List<Step> forwardOnlyIntoTheTun(String family) {
     return List.of(
-        rule(family, priority + 1, "iif", device, "lookup", "main"),
+        fromTheTun(family),
         rule(family, priority + 1, "not", "iif", "lo", "lookup", Integer.toString(table)));
+  }
+
+  /**
+   * {@code iif <tun> lookup main}: what the TUN hands the kernel to forward leaves by the main
+   * table instead of looping back into the TUN (gateway mode, and flows forwarded by {@link
+   * ForwardedNat}).
+   */
+  public Step fromTheTun(String family) {
+    return rule(family, priority + 1, "iif", device, "lookup", "main");
   }
 
   /**
@@ -174,11 +178,11 @@ public final class AutoRoute {
    */
   public void apply(HostChanges changes) throws IOException {
     if (gateway) {
-      forwardIntoTheTun(changes, "-4", FORWARDING);
+      forwardIntoTheTun(changes, "-4");
       if (ipv6) {
         // Note: while on, interfaces with accept_ra=1 ignore router advertisements; a host that
         // learns its own IPv6 route from them needs accept_ra=2 to keep it.
-        forwardIntoTheTun(changes, "-6", FORWARDING6);
+        forwardIntoTheTun(changes, "-6");
       }
     }
     for (Step step : plan()) {
@@ -190,25 +194,15 @@ public final class AutoRoute {
     }
   }
 
-  /** Turns {@code sysctl} forwarding on, serving the TUN only, unless it is on already. */
-  private void forwardIntoTheTun(HostChanges changes, String family, String sysctl)
-      throws IOException {
-    if (FORWARDING_ON.equals(changes.sysctl(sysctl))) {
+  /** Turns forwarding on, serving the TUN only, unless it is on already. */
+  private void forwardIntoTheTun(HostChanges changes, String family) throws IOException {
+    if (Forwarding.isOn(changes, family)) {
       return; // something else relies on it: left alone
     }
     for (Step step : forwardOnlyIntoTheTun(family)) {
       changes.addRule(step.family(), step.spec());
     }
-    // Turning it off again turns every interface's forwarding (and the default) off with it:
-    // those that were on are journaled first, so undoing sets them on again afterwards.
-    String conf = family.equals("-4") ? "net\\.ipv4\\.conf\\." : "net\\.ipv6\\.conf\\.";
-    for (Map.Entry<String, String> e :
-        changes.sysctls("^" + conf + "[^.]+\\.forwarding$").entrySet()) {
-      if (FORWARDING_ON.equals(e.getValue()) && !e.getKey().contains(".all.")) {
-        changes.keepSysctl(e.getKey());
-      }
-    }
-    changes.setSysctl(sysctl, FORWARDING_ON);
+    Forwarding.turnOn(changes, family);
   }
 
   private static Step rule(String family, int priority, String... selector) {

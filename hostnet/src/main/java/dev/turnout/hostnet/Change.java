@@ -81,6 +81,20 @@ sealed interface Change {
     }
   }
 
+  /**
+   * An nftables table of Turnout's own, made in one {@code nft} transaction; undone by {@code nft
+   * delete table <family> <name>}. Its contents are not journaled: deleting the table removes them.
+   */
+  record NftTable(String family, String name) implements Change {
+    public String kind() {
+      return "nft";
+    }
+
+    public List<String> fields() {
+      return List.of(family, name);
+    }
+  }
+
   static String encode(Change change) {
     StringBuilder line = new StringBuilder(change.kind());
     for (String field : change.fields()) {
@@ -122,14 +136,18 @@ sealed interface Change {
         require(f, 1, line);
         return validate(new LinkDns(f.get(0)));
       }
+      case "nft" -> {
+        require(f, 2, line);
+        return validate(new NftTable(f.get(0), f.get(1)));
+      }
       default -> throw new IllegalArgumentException("unknown entry: " + line);
     }
   }
 
   /**
    * Refuses what Turnout never writes, so a tampered or foreign journal cannot make cleanup delete
-   * the kernel's own rules, routes of the main, local or default tables, arbitrary sysctls or
-   * files. Checked for every line read back.
+   * the kernel's own rules, routes of the main, local or default tables, arbitrary sysctls, files
+   * or nftables tables. Checked for every line read back.
    */
   static Change validate(Change change) {
     if (change instanceof Rule rule) {
@@ -156,6 +174,10 @@ sealed interface Change {
       }
     } else if (change instanceof LinkDns link && !DEVICE.matcher(link.link()).matches()) {
       throw new IllegalArgumentException("not an interface name: " + link.link());
+    } else if (change instanceof NftTable table
+        && !(NFT_FAMILY.matcher(table.family()).matches()
+            && NFT_TABLE.matcher(table.name()).matches())) {
+      throw new IllegalArgumentException("not an nftables table of Turnout's: " + table);
     }
     return change;
   }
@@ -169,6 +191,10 @@ sealed interface Change {
           "net\\.ipv4\\.ip_forward|net\\.ipv[46]\\.conf\\.[A-Za-z0-9_./-]{1,15}\\.forwarding"
               + "|net\\.ipv4\\.conf\\.[A-Za-z0-9_.-]{1,15}\\.(rp_filter|src_valid_mark)");
 
+  /** Turnout's own tables only: a tampered journal must not make cleanup delete another's. */
+  java.util.regex.Pattern NFT_TABLE = java.util.regex.Pattern.compile("turnout[A-Za-z0-9_]{0,24}");
+
+  java.util.regex.Pattern NFT_FAMILY = java.util.regex.Pattern.compile("ip|ip6|inet");
   java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("[0-9]{1,3}");
   java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
   java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_.:/%-]{1,64}");

@@ -51,6 +51,10 @@ public final class HostChanges implements Closeable {
   private static final java.util.regex.Pattern DEVICE =
       java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
 
+  /** A sysctl of one device, which disappears with it ({@code all} and {@code default} do not). */
+  private static final java.util.regex.Pattern PER_DEVICE =
+      java.util.regex.Pattern.compile("net\\.ipv[46]\\.conf\\.(?!all\\.|default\\.)[^.]+\\..+");
+
   private final Path stateDir;
   private final Commands commands;
   private final FileChannel lockChannel;
@@ -182,10 +186,17 @@ public final class HostChanges implements Closeable {
     return Files.exists(stateDir.resolve(JOURNAL));
   }
 
-  /** {@code ip -4|-6 rule add <spec>}; {@code spec} must include {@code priority N}. */
+  /**
+   * {@code ip -4|-6 rule add <spec>}; {@code spec} must include {@code priority N}. A rule this
+   * instance has made already is not added again (the kernel would refuse the duplicate), so two
+   * parts that need the same rule can both ask for it; it is undone once.
+   */
   public synchronized void addRule(String family, List<String> spec) throws IOException {
     requireSpec(spec);
-    apply(new Change.Rule(family(family), List.copyOf(spec)));
+    Change.Rule rule = new Change.Rule(family(family), List.copyOf(spec));
+    if (!made.contains(rule)) {
+      apply(rule);
+    }
   }
 
   /** {@code ip -4|-6 route add <spec>}. */
@@ -277,6 +288,35 @@ public final class HostChanges implements Closeable {
           commands.check(List.of("resolvectl", "domain", link, "~."));
         });
     return true;
+  }
+
+  /**
+   * Makes the nftables table {@code family name} holding {@code body} (its chains, the text between
+   * the table's braces) in one {@code nft} transaction: if it fails, no part of the table is left.
+   * A table of that name left behind is replaced. {@code name} must start with {@code turnout}.
+   */
+  public synchronized void addNftTable(String family, String name, String body) throws IOException {
+    Change.NftTable table = (Change.NftTable) Change.validate(new Change.NftTable(family, name));
+    requireNft();
+    String id = family + " " + name;
+    // One nft command line is one transaction; "add" first so that "delete" cannot fail.
+    String script =
+        "add table " + id + "\ndelete table " + id + "\ntable " + id + " {\n" + body + "\n}\n";
+    apply(table, () -> commands.check(List.of("nft", script)));
+  }
+
+  /** Fails, before anything is journaled, if there is no working {@code nft}. */
+  private void requireNft() throws IOException {
+    String problem;
+    try {
+      Commands.Result version = commands.run(List.of("nft", "--version"));
+      problem = version.exit() == 0 ? null : version.stderr().strip();
+    } catch (IOException e) {
+      problem = e.getMessage();
+    }
+    if (problem != null) {
+      throw new IOException("nft not found (" + problem + "): apt-get install nftables");
+    }
   }
 
   /** The changes made so far, oldest first. */
@@ -434,7 +474,16 @@ public final class HostChanges implements Closeable {
         argv.addAll(route.spec());
         tolerant(commands, argv);
       } else if (change instanceof Change.Sysctl sysctl) {
-        String now = commands.check(List.of("sysctl", "-n", sysctl.key())).strip();
+        Commands.Result read = commands.run(List.of("sysctl", "-n", sysctl.key()));
+        if (read.exit() != 0 && PER_DEVICE.matcher(sysctl.key()).matches()) {
+          // The device is gone (the TUN is removed at exit), and its settings with it.
+          log.info("host: {} is gone with its device; nothing to restore", sysctl.key());
+          return;
+        }
+        if (read.exit() != 0) {
+          throw new IOException("cannot read " + sysctl.key() + ": " + read.stderr().strip());
+        }
+        String now = read.stdout().strip();
         // A kept value (keepSysctl) was moved by one of our own later changes: always restored.
         boolean kept = sysctl.before().equals(sysctl.after());
         if (!now.equals(sysctl.before()) && (kept || now.equals(sysctl.after()))) {
@@ -450,6 +499,8 @@ public final class HostChanges implements Closeable {
         restoreResolvConf(resolv);
       } else if (change instanceof Change.LinkDns link) {
         tolerant(commands, List.of("resolvectl", "revert", link.link()));
+      } else if (change instanceof Change.NftTable table) {
+        tolerant(commands, List.of("nft", "delete", "table", table.family(), table.name()));
       }
     } catch (IOException | RuntimeException e) {
       log.warn("host: could not undo {}: {}", Change.encode(change), e.getMessage());

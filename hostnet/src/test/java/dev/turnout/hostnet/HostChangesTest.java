@@ -208,4 +208,93 @@ class HostChangesTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(HostChanges.defaultStateDir("cbtun0").getFileName().toString()).isEqualTo("cbtun0");
   }
+
+  @Test
+  void anNftTableIsMadeInOneCommandAndDeletedOnClose() throws IOException {
+    HostChanges changes = HostChanges.open(dir, host);
+    changes.addNftTable("ip", "turnout_tnt0", "  chain nat {\n  }\n");
+    assertThat(Journal.read(dir.resolve("journal")))
+        .containsExactly(new Change.NftTable("ip", "turnout_tnt0"));
+    assertThat(host.log)
+        .containsExactly(
+            "nft --version",
+            "nft add table ip turnout_tnt0\ndelete table ip turnout_tnt0\n"
+                + "table ip turnout_tnt0 {\n  chain nat {\n  }\n\n}\n");
+    host.log.clear();
+
+    changes.close();
+
+    assertThat(host.log).containsExactly("nft delete table ip turnout_tnt0");
+  }
+
+  @Test
+  void onlyTurnoutsOwnTablesOfIpFamiliesAreMade() throws IOException {
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThatThrownBy(() -> changes.addNftTable("ip", "filter", ""))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> changes.addNftTable("bridge", "turnout_tnt0", ""))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(changes.describe()).isEmpty();
+    }
+    assertThat(host.log).isEmpty();
+  }
+
+  @Test
+  void withoutNftNothingIsJournaledAndTheMessageSaysWhatToInstall() throws IOException {
+    host.failing.add("nft");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThatThrownBy(() -> changes.addNftTable("ip", "turnout_tnt0", ""))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("nft not found")
+          .hasMessageContaining("apt-get install nftables");
+      assertThat(Journal.read(dir.resolve("journal"))).isEmpty();
+    }
+  }
+
+  @Test
+  void cleanupToleratesATableAlreadyGone() throws IOException {
+    HostChanges crashed = HostChanges.open(dir, host);
+    crashed.addRule("-4", List.of("priority", "9001", "iif", "tnt0", "lookup", "main"));
+    crashed.addNftTable("ip", "turnout_tnt0", "");
+    crashed.abandon();
+    host.log.clear();
+    host.failing.add("nft delete"); // a reboot took it
+
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(2);
+
+    assertThat(host.log)
+        .containsExactly(
+            "nft delete table ip turnout_tnt0",
+            "ip -4 rule del priority 9001 iif tnt0 lookup main");
+    assertThat(HostChanges.hasJournal(dir)).isFalse();
+  }
+
+  @Test
+  void theSysctlOfADeviceThatIsGoneIsSkippedAndTheRestUndone() throws IOException {
+    HostChanges crashed = HostChanges.open(dir, host);
+    crashed.setSysctl("net.ipv4.ip_forward", "1");
+    crashed.setSysctl("net.ipv4.conf.tnt0.forwarding", "1");
+    crashed.abandon();
+    host.log.clear();
+    host.failing.add("sysctl -n net.ipv4.conf.tnt0."); // the TUN is removed at exit
+
+    assertThat(HostChanges.cleanup(dir, host)).isEqualTo(2);
+
+    assertThat(host.log)
+        .containsExactly(
+            "sysctl -n net.ipv4.conf.tnt0.forwarding",
+            "sysctl -n net.ipv4.ip_forward",
+            "sysctl -q -w net.ipv4.ip_forward=0");
+  }
+
+  @Test
+  void aRuleMadeAlreadyIsNotAddedAgainAndUndoneOnce() throws IOException {
+    HostChanges changes = HostChanges.open(dir, host);
+    changes.addRule("-4", List.of("priority", "9001", "iif", "tnt0", "lookup", "main"));
+    changes.addRule("-4", List.of("priority", "9001", "iif", "tnt0", "lookup", "main"));
+    assertThat(changes.describe()).hasSize(1);
+    host.log.clear();
+    changes.close();
+    assertThat(host.log).containsExactly("ip -4 rule del priority 9001 iif tnt0 lookup main");
+  }
 }

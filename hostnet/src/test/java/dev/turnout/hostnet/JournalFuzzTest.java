@@ -76,7 +76,7 @@ class JournalFuzzTest {
     String family = r.nextBoolean() ? "-4" : "-6";
     String priority = Integer.toString(1 + r.nextInt(32765));
     String table = Integer.toString(r.nextBoolean() ? 2022 : 1 + r.nextInt(252));
-    return switch (r.nextInt(5)) {
+    return switch (r.nextInt(6)) {
       case 0 ->
           new Change.Rule(
               family,
@@ -119,7 +119,10 @@ class JournalFuzzTest {
               "/run/turnout/turnout0/resolv.conf.orig",
               r.nextBoolean(),
               "0123456789abcdef");
-      default -> new Change.LinkDns("turnout" + r.nextInt(100));
+      case 4 -> new Change.LinkDns("turnout" + r.nextInt(100));
+      default ->
+          new Change.NftTable(
+              pick(r, List.of("ip", "ip6", "inet")), "turnout_tun" + r.nextInt(100));
     };
   }
 

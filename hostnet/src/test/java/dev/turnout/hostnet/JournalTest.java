@@ -23,16 +23,18 @@ class JournalTest {
   static final Change RESOLV =
       new Change.ResolvConf("/etc/resolv.conf", "/run/turnout/x y/resolv.conf.orig", true, "ab");
   static final Change LINK = new Change.LinkDns("turnout0");
+  static final Change NFT = new Change.NftTable("ip", "turnout_tnt0");
 
   @Test
   void writesAndReadsBackEveryKindInOrder() throws IOException {
     Path path = dir.resolve("journal");
     try (Journal journal = Journal.create(path)) {
-      for (Change c : List.of(RULE, ROUTE, SYSCTL, RESOLV, LINK)) {
+      for (Change c : List.of(RULE, ROUTE, SYSCTL, RESOLV, LINK, NFT)) {
         journal.append(c);
       }
     }
-    assertThat(Journal.read(path)).containsExactly(RULE, ROUTE, SYSCTL, RESOLV, LINK);
+    assertThat(Journal.read(path)).containsExactly(RULE, ROUTE, SYSCTL, RESOLV, LINK, NFT);
+    assertThat(Files.readAllLines(path)).contains("nft ip turnout_tnt0");
   }
 
   @Test
@@ -94,9 +96,20 @@ class JournalTest {
             "resolv etc/resolv.conf /tmp/x false 00",
             "linkdns ..%2F..",
             "rule -4 priority 9005 lookup 2022%3Brm",
+            "nft ip filter", // someone else's tables
+            "nft inet docker_turnout",
+            "nft ip nat",
+            "nft bridge turnout_tnt0", // a family Turnout does not use
+            "nft netdev turnout_tnt0",
+            "nft ip turnout_tnt0%3B+flush+ruleset",
+            "nft ip turnout_tnt0 extra",
+            "nft ip",
             "rule -4 priority 9005 lookup 2022",
+            "nft inet turnout_tnt0",
             ""));
     assertThat(Journal.read(journal))
-        .containsExactly(new Change.Rule("-4", List.of("priority", "9005", "lookup", "2022")));
+        .containsExactly(
+            new Change.Rule("-4", List.of("priority", "9005", "lookup", "2022")),
+            new Change.NftTable("inet", "turnout_tnt0"));
   }
 }
