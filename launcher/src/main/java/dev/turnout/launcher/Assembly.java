@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +94,8 @@ final class Assembly {
             scheduler,
             connections,
             new ProcessLookup(Path.of("/proc")),
-            local);
+            local,
+            new AtomicBoolean());
 
     Generation first = Generation.build(config, base, null);
     routing.swap(first);
@@ -103,8 +105,7 @@ final class Assembly {
     NatTable nat = null;
     AddressPlan6 tun6 = null; // IPv6 on the TUN, when it got it
     if (config.tun().enable()) {
-      TunPath.Running tun =
-          TunPath.start(config, base.pools(), routing, relay, loops, host, local, onStop);
+      TunPath.Running tun = TunPath.start(config, base, routing, relay, host, onStop);
       nat = tun.nat();
       tun6 = tun.ipv6();
       if (tun6 == null && pool6 != null) {

@@ -6,6 +6,7 @@ import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.relay.Connections;
 import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parts of a running Turnout that outlive every reload, which each {@link Generation} builds
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * process lookup and this host's addresses (which DIRECT reaches only where a rule names them). The
  * TUN, NAT, relays, local proxy listeners and DNS listener are long-lived too; they reach the
  * current generation through {@link LiveRouting}. {@code pool6} is null without {@code dns.ipv6}.
+ * {@code directNatReady} is set once the host forwards the TUN's DIRECT flows ({@link DirectNat}).
  */
 record Foundation(
     AddressPlan plan,
@@ -23,7 +25,8 @@ record Foundation(
     ScheduledExecutorService scheduler,
     Connections connections,
     ProcessLookup processes,
-    LocalAddresses local) {
+    LocalAddresses local,
+    AtomicBoolean directNatReady) {
 
   /** The pools a flow's destination may come from. */
   FakePools pools() {

@@ -4,6 +4,7 @@ import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.FakeDnsHandler;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
@@ -138,7 +139,8 @@ final class Generation {
         dnsParts.follow(outbounds.asMap(), rules);
       }
       RuleRouter router = new RuleRouter(rules, outbounds.asMap(), base.processes(), config.mode());
-      RuleFlowFilter filter = new RuleFlowFilter(router, base.pools());
+      RuleFlowFilter filter =
+          new RuleFlowFilter(router, base.pools(), directNat(config, base, dnsParts, dialer));
       return new Generation(
           config,
           dnsParts,
@@ -159,6 +161,31 @@ final class Generation {
       }
       throw e;
     }
+  }
+
+  /**
+   * What the kernel may forward under {@code tun.direct-nat}: nothing when it is off, or where a
+   * forwarded packet would not go where DIRECT's sockets go (bound to {@code interface-name}, or
+   * carrying a {@code routing-mark} outside auto-route, where the mark only keeps Turnout's own
+   * sockets out of the TUN and the TUN's own rule routes forwarded packets the same way).
+   */
+  private static DirectNat directNat(
+      TurnoutConfig config, Foundation base, DnsParts dnsParts, Dialer dialer) {
+    TurnoutConfig.Tun tun = config.tun();
+    if (!tun.enable() || !tun.directNat()) {
+      return DirectNat.OFF;
+    }
+    if (config.proxies().interfaceName() != null || (!tun.autoRoute() && tun.routingMark() != 0)) {
+      log.warn(
+          "tun.direct-nat: off while interface-name or routing-mark is set; DIRECT flows are"
+              + " relayed, so that they leave as those settings say");
+      return DirectNat.OFF;
+    }
+    return new DirectNat(
+        base.directNatReady(),
+        dnsParts.assembly.dialing(),
+        a -> !dialer.allowed(a) || base.local().test(a) || a.isMulticastAddress(),
+        TimeSource.SYSTEM);
   }
 
   /**

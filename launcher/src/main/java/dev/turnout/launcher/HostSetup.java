@@ -1,6 +1,7 @@
 package dev.turnout.launcher;
 
 import dev.turnout.hostnet.AutoRoute;
+import dev.turnout.hostnet.ForwardedNat;
 import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.ProcessCommands;
 import dev.turnout.launcher.config.TurnoutConfig;
@@ -25,6 +26,7 @@ final class HostSetup {
   private final String device;
   private final Consumer<Closeable> onStop;
   private HostChanges changes;
+  private AutoRoute captureAll; // the auto-route applied, if any
 
   HostSetup(String device, Consumer<Closeable> onStop) {
     this.device = device;
@@ -66,7 +68,8 @@ final class HostSetup {
       String[] range = uids.split("-");
       route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
     }
-    route.build().apply(changes());
+    captureAll = route.build();
+    captureAll.apply(changes());
     log.info(
         "tun: auto-route on{}: rules {}..{} send everything unmarked to table {} (mark {})",
         ipv6 ? " for IPv4 and IPv6" : "",
@@ -74,6 +77,16 @@ final class HostSetup {
         AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
         AutoRoute.DEFAULT_TABLE,
         "0x" + Integer.toHexString(tun.routingMark()));
+  }
+
+  /**
+   * Makes the host forward and masquerade the TUN's DIRECT flows from {@code pool} ({@link
+   * ForwardedNat}); call after {@link #autoRoute}, whose rules it completes. Journaled.
+   *
+   * @throws IOException naming the step that failed (nftables missing, say)
+   */
+  void directNat(String name, String pool) throws IOException {
+    ForwardedNat.apply(changes(), name, pool, captureAll);
   }
 
   /**

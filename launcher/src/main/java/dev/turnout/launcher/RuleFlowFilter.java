@@ -20,8 +20,9 @@ import java.util.Optional;
  * with a RST (a UDP datagram with ICMP port unreachable) and REJECT-DROP never answers, so a
  * rejected flow costs no socket and no NAT entry; any other route travels with the NAT entry to the
  * relay ({@link Judged}), which does not decide again. Otherwise the flow is left undecided and the
- * relay's {@link RuleRouter} decides. One filter per {@link Generation}: it decides with that
- * configuration's rules, mode applied.
+ * relay's {@link RuleRouter} decides. A DIRECT flow that {@link DirectNat} lets the kernel forward
+ * is judged {@link Action#FORWARD} to its real address, and logged here, since no relay sees it.
+ * One filter per {@link Generation}: it decides with that configuration's rules, mode applied.
  */
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
@@ -33,6 +34,7 @@ final class RuleFlowFilter implements FlowFilter {
 
   private final RuleRouter router;
   private final FakePools pools;
+  private final DirectNat directNat;
   // Rejected flows logged lately, direct-mapped by hash; only the TUN reader thread judges.
   private final long[] recentKeys = new long[RECENT];
   private final long[] recentTimes = new long[RECENT];
@@ -40,18 +42,29 @@ final class RuleFlowFilter implements FlowFilter {
   private final LogLimiter rejections = new LogLimiter(50, 200);
 
   RuleFlowFilter(RuleRouter router, FakePools pools) {
+    this(router, pools, DirectNat.OFF);
+  }
+
+  RuleFlowFilter(RuleRouter router, FakePools pools, DirectNat directNat) {
     this.router = router;
     this.pools = pools;
+    this.directNat = directNat;
   }
 
   /**
    * An accepted flow, the route chosen for it and the name its fake destination stood for then
    * (null for a real destination): the route holds only while the address still means that name.
+   * With {@code forwardTo} (not 0) the kernel forwards it to that IPv4 address; should the NAT not
+   * manage (too many forwarded flows), the relay takes it with the same route.
    */
-  record Judged(Router.Route route, String host) implements Judgement {
+  record Judged(Router.Route route, String host, int forwardTo) implements Judgement {
+    Judged(Router.Route route, String host) {
+      this(route, host, 0);
+    }
+
     @Override
     public Action action() {
-      return Action.ACCEPT;
+      return forwardTo == 0 ? Action.ACCEPT : Action.FORWARD;
     }
   }
 
@@ -89,25 +102,40 @@ final class RuleFlowFilter implements FlowFilter {
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;
           case RejectOutbound.REJECT_DROP -> Judgement.DROP;
-          default -> new Judged(route, host);
+          default ->
+              new Judged(route, host, directNat.target(protocol != UDP, route, host, destination));
         };
-    if (judgement.action() != Action.ACCEPT
+    if (judgement.action() == Action.FORWARD) {
+      ConnectionLog.forwarded(
+          origin(protocol, source, sourcePort, destination, destinationPort, host),
+          route,
+          judgement.forwardTo());
+    } else if (judgement.action() != Action.ACCEPT
         && firstSighting(protocol, source, sourcePort, destination, destinationPort)
         && rejections.allow()) {
       long suppressed = rejections.takeSuppressed();
       if (suppressed > 0) {
         ConnectionLog.CONNECTIONS.info("{} more rejected flows were not logged", suppressed);
       }
-      Origin origin =
-          new Origin(
-              protocol == UDP,
-              new InetSocketAddress(source, sourcePort),
-              new InetSocketAddress(destination, destinationPort),
-              host,
-              host == null ? destination : null);
-      ConnectionLog.routed(origin, route, true);
+      ConnectionLog.routed(
+          origin(protocol, source, sourcePort, destination, destinationPort, host), route, true);
     }
     return judgement;
+  }
+
+  private static Origin origin(
+      int protocol,
+      InetAddress source,
+      int sourcePort,
+      InetAddress destination,
+      int destinationPort,
+      String host) {
+    return new Origin(
+        protocol == UDP,
+        new InetSocketAddress(source, sourcePort),
+        new InetSocketAddress(destination, destinationPort),
+        host,
+        host == null ? destination : null);
   }
 
   /**

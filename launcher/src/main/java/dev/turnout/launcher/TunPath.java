@@ -11,6 +11,7 @@ import dev.turnout.natrewrite.TunLoop;
 import dev.turnout.natrewrite.kernel.KernelFastPath;
 import dev.turnout.natrewrite.kernel.TunDevice;
 import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.RelayServer;
@@ -43,20 +44,21 @@ final class TunPath {
   private TunPath() {}
 
   /**
-   * Starts the captured data path.
-   *
-   * @param local this host's addresses: without {@code allow-lan} only they start flows
+   * Starts the captured data path: without {@code allow-lan} only {@code base}'s local addresses
+   * start flows; with {@code tun.direct-nat} it sets {@code base}'s direct-NAT flag once the host
+   * forwards the NAT pool.
    */
   static Running start(
       TurnoutConfig config,
-      FakePools pools,
+      Foundation base,
       LiveRouting routing,
       SharedRelay relay,
-      EventLoopGroup loops,
       HostSetup host,
-      LocalAddresses local,
       Consumer<Closeable> onStop)
       throws IOException, InterruptedException {
+    FakePools pools = base.pools();
+    EventLoopGroup loops = base.loops();
+    LocalAddresses local = base.local();
     AddressPlan plan = config.plan();
     TurnoutConfig.Tun tunConfig = config.tun();
     if (!tunConfig.autoRoute()) {
@@ -81,6 +83,9 @@ final class TunPath {
         plan.range());
     if (tunConfig.autoRoute()) {
       host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
+    }
+    if (tunConfig.directNat()) {
+      startDirectNat(plan, tun.name(), host, base);
     }
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
@@ -136,6 +141,25 @@ final class TunPath {
     onStop.accept(TunLoop.start(tun, rewriter.build()));
     log.info("relay: listening on {} (tcp, udp)", listeners);
     return new Running(nat, plan6);
+  }
+
+  /**
+   * Makes the host forward and masquerade what comes from the NAT pool, for DIRECT flows the kernel
+   * forwards ({@link DirectNat}); where it cannot, they are relayed like any other.
+   */
+  private static void startDirectNat(
+      AddressPlan plan, String device, HostSetup host, Foundation base) throws IOException {
+    String pool = Ipv4.format(plan.natFirst()) + "/" + (plan.range().prefixLength() + 1);
+    try {
+      host.directNat(device, pool);
+    } catch (IOException e) {
+      log.warn("tun.direct-nat: DIRECT flows are relayed: {}", e.getMessage());
+      return;
+    }
+    base.directNatReady().set(true);
+    log.info(
+        "tun: direct-nat on: the kernel forwards DIRECT TCP flows over IPv4 from {}, masqueraded",
+        pool);
   }
 
   /**

@@ -72,7 +72,8 @@ class ReloaderTest {
             scheduler,
             new Connections(routing::chain),
             new ProcessLookup(Path.of("/proc")),
-            LocalAddresses.ofInterfaces());
+            LocalAddresses.ofInterfaces(),
+            new java.util.concurrent.atomic.AtomicBoolean());
     routing.swap(Generation.build(config, base, null));
     reloader = new Reloader(file, base, routing, List.of());
   }

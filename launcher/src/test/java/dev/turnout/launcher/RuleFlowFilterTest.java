@@ -8,8 +8,11 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.FlowFilter;
+import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.ConnectionLog;
@@ -20,6 +23,8 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +113,38 @@ class RuleFlowFilterTest {
     assertThat(judged.route().policy()).isEqualTo("DIRECT");
     assertThat(judged.route().rule()).isEqualTo("MATCH");
     assertThat(lines.list).isEmpty(); // the relay logs accepted flows
+  }
+
+  @Test
+  void aDirectFlowTheKernelMayForwardIsJudgedForwardAndLoggedHere() {
+    InetAddress real = IpLiterals.parse("203.0.113.10");
+    HostResolver resolver = host -> CompletableFuture.completedFuture(List.of(real));
+    RuleRouter router =
+        new RuleRouter(
+            rules,
+            Map.of(
+                "REJECT", new RejectOutbound(), "DIRECT", new DirectOutbound(resolver, a -> false)),
+            new ProcessLookup(Path.of("/proc")),
+            TurnoutConfig.Mode.RULE);
+    RuleFlowFilter forwarding =
+        new RuleFlowFilter(
+            router,
+            new FakePools(pool, pool6),
+            new DirectNat(new AtomicBoolean(true), resolver, a -> false, TimeSource.SYSTEM));
+    Inet4Address fake = (Inet4Address) pool.addressFor("www.example.test");
+
+    FlowFilter.Judgement judgement = forwarding.judge(TCP, APP, 40000, fake, 80);
+
+    assertThat(judgement.action()).isEqualTo(FlowFilter.Action.FORWARD);
+    assertThat(judgement.forwardTo()).isEqualTo(Ipv4.toInt(real));
+    assertThat(((RuleFlowFilter.Judged) judgement).route().policy()).isEqualTo("DIRECT");
+    assertThat(lines.list).hasSize(1);
+    assertThat(lines.list.get(0).getFormattedMessage())
+        .contains("www.example.test:80")
+        .endsWith("via DIRECT (first packet, forwarded by the kernel to 203.0.113.10)");
+    assertThat(forwarding.judge(17, APP, 40000, fake, 80).action())
+        .as("UDP is relayed")
+        .isEqualTo(FlowFilter.Action.ACCEPT);
   }
 
   @Test

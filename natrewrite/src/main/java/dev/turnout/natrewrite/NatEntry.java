@@ -220,6 +220,19 @@ final class NatEntry {
         && STATE.compareAndSet(this, s, DEAD);
   }
 
+  /** Frees a TCP entry now, whatever its state (a forwarded flow's port reused); false if dead. */
+  boolean kill() {
+    while (true) {
+      int s = state;
+      if (s == DEAD) {
+        return false;
+      }
+      if (STATE.compareAndSet(this, s, DEAD)) {
+        return true;
+      }
+    }
+  }
+
   /** Frees an IDLE entry now (eviction). */
   boolean evict() {
     return STATE.compareAndSet(this, IDLE, DEAD);

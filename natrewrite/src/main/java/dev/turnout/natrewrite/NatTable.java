@@ -403,9 +403,12 @@ public final class NatTable {
     if (tooManyPending() || tooManyForwarded()) {
       return null;
     }
-    SessionKey session = allocate(probe.protocol, false);
+    SessionKey session = portPreserving(probe, address);
     if (session == null) {
-      return null;
+      session = allocate(probe.protocol, false);
+      if (session == null) {
+        return null;
+      }
     }
     NatEntry entry =
         new NatEntry(
@@ -425,6 +428,60 @@ public final class NatTable {
     forwardedCreated.increment();
     offload.add(entry);
     return entry;
+  }
+
+  /**
+   * The session of a forwarded flow as a function of the flow: the app's own source port, at a pool
+   * address chosen by the app's address and the destination. The host masquerades the session to
+   * its own address and, where it can, the same port, so a server sees one client port per app
+   * port. That matters when apps reuse ports fast: a server that closed first holds the old
+   * connection in TIME_WAIT and takes a new SYN on it only if its timestamps are newer, which holds
+   * for the same app connection (the kernel's timestamp offset is per connection tuple) but not for
+   * another one NAT'ed onto that port. An earlier entry of this very flow (the app reused its port)
+   * is retired for it; null when the port is outside the session range or another flow holds the
+   * session (the caller then allocates as for any flow).
+   */
+  private SessionKey portPreserving(FlowKey probe, int forwardTo) {
+    int port = probe.sourcePort;
+    if (port < portFirst || port >= portFirst + portCount) {
+      return null;
+    }
+    int mix = (probe.sourceAddress * 0x9E3779B1) ^ (probe.destinationAddress * 0x85EBCA77);
+    mix ^= probe.destinationPort * 0xC2B2AE3D;
+    mix ^= mix >>> 15;
+    long pool = Integer.toUnsignedLong(poolLast - poolFirst) + 1;
+    int address = poolFirst + (int) Long.remainderUnsigned(Integer.toUnsignedLong(mix), pool);
+    SessionKey session = new SessionKey().set(probe.protocol, address, port);
+    NatEntry earlier = reverse.get(session);
+    if (earlier == null) {
+      return session;
+    }
+    if (earlier.forwardTo == 0 || !earlier.flow.equals(probe)) {
+      return null;
+    }
+    retire(earlier, earlier.forwardTo == forwardTo);
+    return session;
+  }
+
+  /**
+   * Frees an entry whose flow and session a new entry takes over at once: the new entry's offload
+   * mapping replaces the old one's, so the offload keeps both tuples when the new entry goes to the
+   * same destination ({@code sameTarget}) and only the forward one otherwise.
+   */
+  private void retire(NatEntry entry, boolean sameTarget) {
+    int state = entry.state();
+    if (!entry.kill()) {
+      return; // the sweeper got there first
+    }
+    if (state == NatEntry.UNCLAIMED) {
+      unclaimedEntries.decrementAndGet();
+    }
+    forwardedEntries.decrementAndGet();
+    forward.remove(entry.flow, entry);
+    reverse.remove(entry.session, entry);
+    if (!sameTarget) {
+      offload.remove(entry, false);
+    }
   }
 
   /** True while the table holds its cap of live forwarded flows. */

@@ -28,18 +28,7 @@ class ForwardedFlowTest {
   final NatTableOffloadTest.RecordingOffload kernel = new NatTableOffloadTest.RecordingOffload();
 
   /** Forwards every flow to {@link #REAL}. */
-  static final FlowFilter.Judgement FORWARD =
-      new FlowFilter.Judgement() {
-        @Override
-        public FlowFilter.Action action() {
-          return FlowFilter.Action.FORWARD;
-        }
-
-        @Override
-        public int forwardTo() {
-          return REAL;
-        }
-      };
+  static final FlowFilter.Judgement FORWARD = to(REAL);
 
   NatTable table(int maxForwarded) {
     return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
@@ -215,6 +204,80 @@ class ForwardedFlowTest {
     ticker.advance(NatTable.DEFAULT_GRACE);
     capped.expire();
     assertThat(Packets.dstAddress(syn(r, 40003), 0)).as("room again").isEqualTo(REAL);
+  }
+
+  @Test
+  void theSessionKeepsTheAppsPortAndAReusedPortGetsTheSameSessionBack() {
+    ByteBuffer first = syn(rewriter, 40001);
+    assertThat(port(first, 0)).as("the app's own port").isEqualTo(40001);
+    rewriter.rewrite(fromDestination(first, TcpHeader.SYN | ACK));
+    rewriter.rewrite(fromDestination(first, TcpHeader.FIN | ACK));
+    rewriter.rewrite(fromApp(first, TcpHeader.FIN | ACK));
+
+    // The app dials again from the same port while the old entry is in its grace.
+    ByteBuffer again = syn(rewriter, 40001);
+    assertThat(Packets.srcAddress(again, 0)).isEqualTo(Packets.srcAddress(first, 0));
+    assertThat(port(again, 0)).isEqualTo(40001);
+    assertThat(table.activeEntries()).as("the old entry made way").isEqualTo(1);
+    assertThat(kernel.forwarded.tuples).hasSize(2);
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).as("the new flow is not in grace").isZero();
+    assertThat(kernel.forwarded.tuples).hasSize(2);
+    ByteBuffer synAck = fromDestination(again, TcpHeader.SYN | ACK);
+    assertThat(rewriter.rewrite(synAck)).isEqualTo(Verdict.FORWARD);
+    assertThat(table.unclaimedEntries()).isZero();
+  }
+
+  @Test
+  void aSessionTakenByAnotherFlowOrAPortOutsideTheRangeIsAllocatedAsUsual() {
+    NatTable one =
+        NatTable.builder(ip("198.19.0.1"), ip("198.19.0.1"), 1024, 65535)
+            .offload(kernel, Ipv4.address(TUN))
+            .timeSource(ticker)
+            .build();
+    PacketRewriter r = rewriter(one);
+    ByteBuffer first = syn(r, 40001);
+    ByteBuffer otherApp = Packets.tcp(ip("198.18.0.9"), 40001, FAKE, 443, TcpHeader.SYN);
+    assertThat(r.rewrite(otherApp)).isEqualTo(Verdict.FORWARD);
+    ByteBuffer lowPort = Packets.tcp(APP, 1000, FAKE, 443, TcpHeader.SYN);
+    assertThat(r.rewrite(lowPort)).isEqualTo(Verdict.FORWARD);
+
+    assertThat(port(first, 0)).isEqualTo(40001);
+    assertThat(port(otherApp, 0)).isNotEqualTo(40001);
+    assertThat(port(lowPort, 0)).isNotEqualTo(1000);
+    assertThat(one.activeEntries()).isEqualTo(3);
+  }
+
+  @Test
+  void aReusedPortToAnotherAddressDropsTheOldReplyMapping() {
+    ByteBuffer first = syn(rewriter, 40001);
+    rewriter.rewrite(fromDestination(first, TcpHeader.RST));
+    PacketRewriter elsewhere =
+        PacketRewriter.builder(Ipv4.address(TUN), RELAY_PORT, table)
+            .captured(ip("198.18.0.0"), ip("198.19.255.255"))
+            .flowFilter((protocol, source, sourcePort, destination, port) -> to(ip("203.0.113.11")))
+            .build();
+    ByteBuffer again = Packets.tcp(APP, 40001, FAKE, 443, TcpHeader.SYN);
+    assertThat(elsewhere.rewrite(again)).isEqualTo(Verdict.FORWARD);
+    String session = Ipv4.format(Packets.srcAddress(again, 0)) + ":" + port(again, 0);
+    assertThat(kernel.forwarded.tuples)
+        .containsOnly(
+            Map.entry("198.18.0.1:40001 -> 198.18.3.7:443", session + " -> 203.0.113.11:443"),
+            Map.entry("203.0.113.11:443 -> " + session, "198.18.3.7:443 -> 198.18.0.1:40001"));
+  }
+
+  static FlowFilter.Judgement to(int address) {
+    return new FlowFilter.Judgement() {
+      @Override
+      public FlowFilter.Action action() {
+        return FlowFilter.Action.FORWARD;
+      }
+
+      @Override
+      public int forwardTo() {
+        return address;
+      }
+    };
   }
 
   @Test

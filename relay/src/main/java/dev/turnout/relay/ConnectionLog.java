@@ -1,6 +1,7 @@
 package dev.turnout.relay;
 
 import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,9 +9,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The one line logged per routed flow, on the {@code turnout.connection} logger, e.g. {@code tcp
  * 198.18.0.1:40001 -> www.example.com:443 (198.18.3.7) rule DOMAIN-SUFFIX,example.com
- * [config.yaml:42] via Proxy}; a flow decided on its first packet ends with {@code (first packet)}.
- * The parenthesis holds the address the application dialed for a captured flow, the listener and
- * the protocol for a local proxy client ({@code (DEFAULT-MIXED Socks5)}).
+ * [config.yaml:42] via Proxy}; a flow decided on its first packet ends with {@code (first packet)},
+ * one the kernel forwards past the relay with where to. The parenthesis holds the address the
+ * application dialed for a captured flow, the listener and the protocol for a local proxy client
+ * ({@code (DEFAULT-MIXED Socks5)}).
  */
 public final class ConnectionLog {
   /** The logger of per-connection lines; users raise or lower it on its own. */
@@ -35,6 +37,23 @@ public final class ConnectionLog {
 
   /** Logs the route chosen for {@code origin}. */
   public static void routed(Origin origin, Router.Route route, boolean firstPacket) {
+    line(origin, route, firstPacket ? " (first packet)" : "");
+  }
+
+  /**
+   * Logs a flow decided on its first packet that the kernel forwards to {@code address} (IPv4,
+   * big-endian) itself, past the relay.
+   */
+  public static void forwarded(Origin origin, Router.Route route, int address) {
+    if (CONNECTIONS.isInfoEnabled()) {
+      line(
+          origin,
+          route,
+          " (first packet, forwarded by the kernel to " + Ipv4.format(address) + ")");
+    }
+  }
+
+  private static void line(Origin origin, Router.Route route, String note) {
     if (!CONNECTIONS.isInfoEnabled()) {
       return;
     }
@@ -47,7 +66,7 @@ public final class ConnectionLog {
         route.rule(),
         route.source(),
         route.policy(),
-        firstPacket ? " (first packet)" : "");
+        note);
   }
 
   private static String via(Origin origin) {

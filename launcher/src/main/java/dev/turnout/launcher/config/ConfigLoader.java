@@ -278,6 +278,7 @@ public final class ConfigLoader {
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
+    boolean directNat = section.bool("direct-nat", false);
     if (autoRoute && routingMark == 0) {
       routingMark = 0x2022;
     }
@@ -296,7 +297,8 @@ public final class ConfigLoader {
         udpTimeout,
         routingMark,
         gso,
-        fastPath);
+        fastPath,
+        directNat);
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */

@@ -99,7 +99,10 @@ public record TurnoutConfig(
    * 0x2022 with auto-route). {@code excludeUids} holds {@code from-to} ranges. {@code gso} opens
    * the TUN with checksum and segmentation offload (mihomo's key; on by default here). {@code
    * fastPath} lets a tc BPF program rewrite established TCP flows in the kernel (Turnout's key; on
-   * by default, and off by itself where the kernel or the process cannot load it).
+   * by default, and off by itself where the kernel or the process cannot load it). {@code
+   * directNat} lets the kernel forward DIRECT TCP flows over IPv4 itself, NAT'ed and masqueraded,
+   * instead of relaying them (Turnout's key; off by default: such flows are logged, but the
+   * controller does not list them and cannot close them).
    */
   public record Tun(
       boolean enable,
@@ -115,7 +118,8 @@ public record TurnoutConfig(
       java.time.Duration udpTimeout,
       int routingMark,
       boolean gso,
-      boolean fastPath) {
+      boolean fastPath,
+      boolean directNat) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -133,7 +137,8 @@ public record TurnoutConfig(
           udpTimeout,
           routingMark,
           gso,
-          fastPath);
+          fastPath,
+          directNat);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -152,7 +157,8 @@ public record TurnoutConfig(
           java.time.Duration.ofSeconds(60),
           0,
           true,
-          true);
+          true,
+          false);
     }
   }
 

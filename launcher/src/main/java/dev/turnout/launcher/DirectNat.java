@@ -1,0 +1,116 @@
+package dev.turnout.launcher;
+
+import dev.turnout.netbase.HostResolver;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.relay.Router;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+
+/**
+ * Which DIRECT flows the kernel forwards itself ({@code tun.direct-nat}): where a new TCP flow over
+ * IPv4 that the rules send to the built-in DIRECT goes, when that is known on its first packet. It
+ * is then NAT'ed straight to that address and masqueraded by the host, and never costs the relay a
+ * socket; every other flow is relayed as before. Known means: the address the app dialed, if it is
+ * not a fake one; else an IPv4 address the resolver already holds for the name (the relay's own
+ * DIRECT dials fill it, so a name's first connection is relayed and later ones are forwarded), or,
+ * while the resolver refreshes an answer whose TTL ran out, the one it held last, for up to {@value
+ * #STALE_SECONDS} s (serve-stale, RFC 8767). Otherwise a name's flows would go to the relay for as
+ * long as each refresh takes, and the relay's own sockets share the host's ports with the
+ * masqueraded flows: a server still holding one of those ports in TIME_WAIT refuses the other's
+ * SYN. Never this host's own addresses or Turnout's ranges (the relay applies the rules' permits
+ * for those), and nothing until the host is set up for it ({@code hostReady}). One per {@link
+ * Generation}: its resolver and settings. Thread-safe; never blocks.
+ */
+final class DirectNat {
+  static final int STALE_SECONDS = 60;
+  private static final int MAX_REMEMBERED = 4096;
+
+  /** Forwards nothing. */
+  static final DirectNat OFF =
+      new DirectNat(new AtomicBoolean(), HostResolver.NONE, a -> true, TimeSource.SYSTEM);
+
+  private final AtomicBoolean hostReady;
+  private final HostResolver resolver;
+  private final Predicate<InetAddress> refused;
+  private final TimeSource clock;
+  // name -> last address seen (IPv4 as an int) and when, in seconds; cleared whole when full
+  private final ConcurrentHashMap<String, Long> remembered = new ConcurrentHashMap<>();
+
+  /**
+   * @param hostReady set once the host forwards and masquerades the TUN's NAT pool
+   * @param resolver DIRECT's resolver; a name it does not hold yet is relayed (the asynchronous
+   *     lookup this starts is the one the relay's dial then waits for)
+   * @param refused addresses DIRECT may not be forwarded to (this host's, Turnout's own)
+   */
+  DirectNat(
+      AtomicBoolean hostReady,
+      HostResolver resolver,
+      Predicate<InetAddress> refused,
+      TimeSource clock) {
+    this.hostReady = hostReady;
+    this.resolver = resolver;
+    this.refused = refused;
+    this.clock = clock;
+  }
+
+  /**
+   * The IPv4 address (big-endian) a flow goes to if the kernel may forward it, else 0.
+   *
+   * @param tcp whether the flow is TCP
+   * @param route the route the rules chose
+   * @param host the name a fake destination stands for, or null for a real destination
+   * @param destination the address the app dialed
+   */
+  int target(boolean tcp, Router.Route route, String host, InetAddress destination) {
+    if (!tcp
+        || !(destination instanceof Inet4Address)
+        || !hostReady.get()
+        || !(route.outbound() instanceof DirectOutbound)) {
+      return 0;
+    }
+    InetAddress address = host == null ? destination : known(host);
+    if (!(address instanceof Inet4Address) || refused.test(address)) {
+      return 0;
+    }
+    return Ipv4.toInt(address);
+  }
+
+  /**
+   * The first IPv4 address the resolver holds for {@code host} now, else the one it held last if
+   * that was within {@value #STALE_SECONDS} s; null if neither.
+   */
+  private InetAddress known(String host) {
+    long now = clock.nanoTime() / 1_000_000_000L;
+    CompletableFuture<List<InetAddress>> answer = resolver.resolve(host).toCompletableFuture();
+    if (!answer.isDone()) {
+      Long last = remembered.get(host);
+      return last == null || now - (last >>> 32) > STALE_SECONDS
+          ? null
+          : Ipv4.address((int) (long) last);
+    }
+    if (answer.isCompletedExceptionally()) {
+      return null;
+    }
+    for (InetAddress address : answer.getNow(List.of())) {
+      if (address instanceof Inet4Address) {
+        long entry = now << 32 | Integer.toUnsignedLong(Ipv4.toInt(address));
+        Long last = remembered.get(host);
+        if (last == null || last != entry) { // at most one write per name and second
+          if (remembered.size() >= MAX_REMEMBERED) {
+            remembered.clear();
+          }
+          remembered.put(host, entry);
+        }
+        return address;
+      }
+    }
+    return null;
+  }
+}

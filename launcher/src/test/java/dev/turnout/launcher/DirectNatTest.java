@@ -1,0 +1,89 @@
+package dev.turnout.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.netbase.HostResolver;
+import dev.turnout.netbase.IpLiterals;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.RejectOutbound;
+import dev.turnout.relay.Router;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Which DIRECT flows the kernel may forward, and where to. */
+class DirectNatTest {
+  static final InetAddress FAKE = IpLiterals.parse("198.18.3.7");
+  static final InetAddress REAL = IpLiterals.parse("203.0.113.10");
+  static final InetAddress REAL6 = IpLiterals.parse("2001:db8:113::10");
+  static final InetAddress LOCAL = IpLiterals.parse("203.0.113.2");
+
+  final AtomicBoolean ready = new AtomicBoolean(true);
+  final ManualTimeSource clock = new ManualTimeSource();
+
+  /** What the resolver holds: a name maps to its answer, done or still under way. */
+  final Map<String, CompletableFuture<List<InetAddress>>> answers = new HashMap<>();
+
+  final HostResolver resolver =
+      host -> answers.getOrDefault(host, CompletableFuture.failedFuture(new Exception("none")));
+  final DirectNat nat = new DirectNat(ready, resolver, a -> a.equals(LOCAL), clock);
+
+  final Router.Route direct =
+      new Router.Route("DIRECT", "MATCH", "test.yaml:1", new DirectOutbound(resolver, a -> false));
+
+  int target(String host, InetAddress destination) {
+    return nat.target(true, direct, host, destination);
+  }
+
+  @Test
+  void aNameGoesToTheFirstIpv4AddressTheResolverHolds() {
+    answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL6, REAL)));
+    assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));
+  }
+
+  @Test
+  void aRealDestinationGoesWhereTheAppDialed() {
+    assertThat(target(null, REAL)).isEqualTo(Ipv4.toInt(REAL));
+    assertThat(target(null, LOCAL)).as("this host's own address: the relay decides").isZero();
+  }
+
+  @Test
+  void onlyTcpOverIpv4ToTheBuiltInDirectOnceTheHostIsReady() {
+    answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL)));
+    assertThat(nat.target(false, direct, "www.example.test", FAKE)).as("UDP").isZero();
+    assertThat(target(null, REAL6)).as("IPv6").isZero();
+    Router.Route group = new Router.Route("Proxy", "MATCH", "test.yaml:1", new RejectOutbound());
+    assertThat(nat.target(true, group, "www.example.test", FAKE)).as("not DIRECT").isZero();
+    ready.set(false);
+    assertThat(target("www.example.test", FAKE)).as("host not set up").isZero();
+    assertThat(DirectNat.OFF.target(true, direct, null, REAL)).isZero();
+  }
+
+  @Test
+  void aNameWithoutAnIpv4AnswerOrNotYetResolvedIsRelayed() {
+    answers.put("v6.example.test", CompletableFuture.completedFuture(List.of(REAL6)));
+    answers.put("new.example.test", new CompletableFuture<>());
+    assertThat(target("v6.example.test", FAKE)).isZero();
+    assertThat(target("new.example.test", FAKE)).isZero();
+    assertThat(target("unknown.example.test", FAKE)).as("a failed lookup").isZero();
+  }
+
+  @Test
+  void whileARefreshIsUnderWayTheLastAnswerServesForAMinute() {
+    answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL)));
+    assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));
+
+    answers.put("www.example.test", new CompletableFuture<>()); // the TTL ran out: refreshing
+    clock.advance(Duration.ofSeconds(DirectNat.STALE_SECONDS));
+    assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(target("www.example.test", FAKE)).as("too old").isZero();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tun.direct-nat}: DIRECT flows whose real address is known on the first packet are NAT'ed
+ * to it and forwarded by the kernel, past the relay, with real peers (curl in the client namespace,
+ * nginx in the "internet" one); the host's forwarding and masquerade exist only while Turnout runs.
+ */
+class DirectNatIT {
+  private static final Duration T = Duration.ofSeconds(60);
+  private static final String TABLE = "turnout_turnout0";
+  private static Sandbox sandbox;
+  private static TurnoutProcess turnout;
+
+  static String config() {
+    return String.join(
+        "\n",
+        "log-level: info",
+        "dns:",
+        "  enable: true",
+        "  fake-ip-range: 198.18.0.0/15",
+        "  nameserver: [203.0.113.1]",
+        "tun:",
+        "  enable: true",
+        "  device: turnout0",
+        "  direct-nat: true",
+        "proxy-groups:",
+        "  - {name: relayed, type: select, proxies: [DIRECT]}",
+        "rules:",
+        "  - DOMAIN,bulk.example.test,relayed",
+        "  - DOMAIN-SUFFIX,blocked.example.test,REJECT",
+        "  - MATCH,DIRECT",
+        "");
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    sandbox = Sandbox.create();
+    turnout = sandbox.startTurnout(config());
+    turnout.awaitLog("direct-nat on", Duration.ofSeconds(5));
+    // A name's first connection is relayed: the relay's dial is what resolves it.
+    get("http://www.example.test/index.html");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  static String get(String url) throws Exception {
+    Command.Result result = sandbox.inClient(T, "curl", "-sS", "--fail", "--max-time", "10", url);
+    assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout();
+  }
+
+  @Test
+  void aDirectFlowToAKnownNameIsForwardedByTheKernelAndArrivesIntact() throws Exception {
+    long tunBytesBefore = sandbox.tunBytesToTurnout();
+    sandbox.assertDownloadIntact("http://www.example.test/10m.bin", "10m.bin");
+    turnout.awaitLog("forwarded by the kernel to 203.0.113.10", Duration.ofSeconds(5));
+    assertThat(turnout.log())
+        .containsPattern(
+            "www\\.example\\.test:80 \\(198\\.18\\.[0-9.]+\\) rule MATCH .*via DIRECT \\(first"
+                + " packet, forwarded by the kernel to 203\\.0\\.113\\.10\\)");
+    // Only the SYN, SYN-ACK, FINs and the segments before the flow was mapped crossed the TUN.
+    assertThat(sandbox.tunBytesToTurnout() - tunBytesBefore)
+        .as("bytes through the TUN")
+        .isLessThan(64 * 1024);
+  }
+
+  @Test
+  void hundredConcurrentForwardedDownloadsArriveIntact() throws Exception {
+    sandbox.assertParallelDownloadsIntact(100, "http://www.example.test/256k.bin", "256k.bin");
+  }
+
+  @Test
+  void aClosedPortIsRefusedAtOnceThroughTheForwardedPath() throws Exception {
+    Command.Result result =
+        sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://www.example.test:81/");
+    assertThat(result.exit()).as("%s", result).isEqualTo(7); // the server's own RST
+    assertThat(turnout.log()).contains("www.example.test:81");
+    assertThat(get("http://www.example.test/index.html")).isEqualTo("ok\n");
+  }
+
+  @Test
+  void otherRoutesAreStillRelayedOrRejected() throws Exception {
+    get("http://bulk.example.test/index.html");
+    get("http://bulk.example.test/index.html");
+    assertThat(turnout.log())
+        .containsPattern("bulk\\.example\\.test:80 .*via relayed")
+        .doesNotContainPattern("bulk\\.example\\.test:80 .*forwarded by the kernel");
+    Command.Result rejected =
+        sandbox.inClient(
+            T, "curl", "-sS", "--max-time", "5", "http://www.blocked.example.test/index.html");
+    assertThat(rejected.exit()).as("%s", rejected).isEqualTo(7);
+  }
+
+  @Test
+  void theHostForwardsAndMasqueradesThePoolWhileTurnoutRuns() throws Exception {
+    Command.Result table = sandbox.inClient(T, "nft", "list", "table", "ip", TABLE);
+    assertThat(table.exit()).as("%s", table).isZero();
+    assertThat(table.stdout()).contains("198.19.0.0/16").contains("masquerade");
+    assertThat(sandbox.inClient(T, "sysctl", "-n", "net.ipv4.conf.turnout0.forwarding").stdout())
+        .isEqualTo("1\n");
+  }
+
+  /** Started apart from the shared Turnout: this one is stopped and killed. */
+  @Test
+  void stoppingOrCrashingLeavesNoForwardingBehind() throws Exception {
+    try (Sandbox own = Sandbox.create()) {
+      String forwarding = own.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout();
+      String routing = own.routing();
+      TurnoutProcess stopped = own.startTurnout(config());
+      stopped.awaitLog("direct-nat on", Duration.ofSeconds(5));
+      assertThat(own.inClient(T, "nft", "list", "table", "ip", TABLE).exit()).isZero();
+      assertThat(stopped.terminate(T)).isIn(0, 143);
+      assertThat(own.inClient(T, "nft", "list", "table", "ip", TABLE).exit())
+          .as("the table is gone after SIGTERM")
+          .isNotZero();
+      assertThat(own.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout())
+          .isEqualTo(forwarding);
+      assertThat(own.routing()).isEqualTo(routing);
+
+      TurnoutProcess killed = own.startTurnout(config());
+      killed.awaitLog("direct-nat on", Duration.ofSeconds(5));
+      killed.kill();
+      assertThat(own.inClient(T, "nft", "list", "table", "ip", TABLE).exit())
+          .as("the table outlives a killed Turnout")
+          .isZero();
+      Command.Result cleanup = own.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
+      assertThat(cleanup.exit()).as("%s", cleanup).isZero();
+      assertThat(own.inClient(T, "nft", "list", "table", "ip", TABLE).exit()).isNotZero();
+      assertThat(own.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout())
+          .isEqualTo(forwarding);
+      assertThat(own.routing()).isEqualTo(routing);
+    }
+  }
+}
