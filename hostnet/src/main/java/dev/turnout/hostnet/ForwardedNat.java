@@ -2,6 +2,8 @@ package dev.turnout.hostnet;
 
 import dev.turnout.netbase.Cidr;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The host side of kernel-forwarded DIRECT flows. The TUN NAT rewrites such a flow to come from an
@@ -29,6 +31,12 @@ import java.io.IOException;
  * Apply after {@link AutoRoute#apply}: in gateway mode auto-route turns forwarding on itself, for
  * LAN hosts' traffic into the TUN, which the {@code forward} chain would otherwise drop.
  *
+ * <p>A packet must pass every base chain of a hook, and another table's verdict cannot be
+ * overruled: where a firewall already drops forwarded packets by default (Docker's and ufw's {@code
+ * FORWARD} policy, firewalld's forward chain, which rejects what its zones do not allow), {@link
+ * #apply} refuses before changing anything ({@link #forwardBlockers}), so that DIRECT flows stay
+ * relayed instead of failing.
+ *
  * <p>Stateless; thread-safety is {@link HostChanges}'.
  */
 public final class ForwardedNat {
@@ -55,6 +63,13 @@ public final class ForwardedNat {
     if (!DEVICE.matcher(device).matches()) {
       throw new IllegalArgumentException("not an interface name: \"" + device + "\"");
     }
+    List<String> blockers = forwardBlockers(changes.nftChains());
+    if (!blockers.isEmpty()) {
+      throw new IOException(
+          "forwarded packets would be dropped by "
+              + String.join(", ", blockers)
+              + " (a firewall's forward chain, such as Docker's, ufw's or firewalld's)");
+    }
     String sysctl = "net.ipv4.conf." + device.replace('.', '/') + ".forwarding";
     step("IPv4 forwarding on " + device, () -> changes.setSysctl(sysctl, "1"));
     boolean filter = !Forwarding.isOn(changes, "-4");
@@ -69,6 +84,30 @@ public final class ForwardedNat {
     if (filter) {
       step("net.ipv4.ip_forward=1", () -> Forwarding.turnOn(changes, "-4"));
     }
+  }
+
+  /**
+   * The base chains on the {@code forward} hook, in {@code nft list chains} output, that drop what
+   * they do not accept: those with {@code policy drop}, and firewalld's, which ends in a reject.
+   * Turnout's own tables are not counted. As "family table chain".
+   */
+  static List<String> forwardBlockers(String chains) {
+    List<String> found = new ArrayList<>();
+    String table = "";
+    String chain = "";
+    for (String line : chains.split("\n")) {
+      String text = line.strip();
+      if (text.startsWith("table ")) {
+        table = text.substring(6).replace("{", "").strip();
+      } else if (text.startsWith("chain ")) {
+        chain = text.substring(6).replace("{", "").strip();
+      } else if (text.contains("hook forward")
+          && !table.matches("\\S+ turnout\\S*")
+          && (text.contains("policy drop") || table.endsWith(" firewalld"))) {
+        found.add(table + " " + chain);
+      }
+    }
+    return found;
   }
 
   /** {@code turnout_<device>}, characters nftables does not take in a name made {@code _}. */

@@ -305,6 +305,12 @@ public final class HostChanges implements Closeable {
     apply(table, () -> commands.check(List.of("nft", script)));
   }
 
+  /** The base chains of every nftables table ({@code nft list chains}); changes nothing. */
+  public synchronized String nftChains() throws IOException {
+    requireNft();
+    return commands.check(List.of("nft", "list", "chains"));
+  }
+
   /** Fails, before anything is journaled, if there is no working {@code nft}. */
   private void requireNft() throws IOException {
     String problem;

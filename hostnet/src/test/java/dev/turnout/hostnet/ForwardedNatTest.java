@@ -47,6 +47,54 @@ class ForwardedNatTest {
         .containsEntry("net.ipv4.conf.tnt0.forwarding", "0");
   }
 
+  static final String DOCKER =
+      String.join(
+          "\n",
+          "table ip nat {",
+          "\tchain POSTROUTING {",
+          "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+          "\t}",
+          "}",
+          "table ip filter {",
+          "\tchain FORWARD {",
+          "\t\ttype filter hook forward priority filter; policy drop;",
+          "\t}",
+          "\tchain DOCKER-USER {",
+          "\t}",
+          "}",
+          "table ip turnout_tnt0 {",
+          "\tchain forward {",
+          "\t\ttype filter hook forward priority filter; policy drop;",
+          "\t}",
+          "}",
+          "table inet firewalld {",
+          "\tchain filter_FORWARD {",
+          "\t\ttype filter hook forward priority filter + 10; policy accept;",
+          "\t}",
+          "\tchain filter_INPUT {",
+          "\t\ttype filter hook input priority filter + 10; policy accept;",
+          "\t}",
+          "}",
+          "");
+
+  @Test
+  void forwardChainsThatDropByDefaultAreFoundOursExcepted() {
+    assertThat(ForwardedNat.forwardBlockers(DOCKER))
+        .containsExactly("ip filter FORWARD", "inet firewalld filter_FORWARD");
+    assertThat(ForwardedNat.forwardBlockers("")).isEmpty();
+  }
+
+  @Test
+  void aFirewallThatDropsForwardedPacketsStopsItBeforeAnyChange() throws IOException {
+    host.outputs.put("nft list chains", DOCKER);
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("ip filter FORWARD");
+      assertThat(changes.describe()).isEmpty();
+    }
+  }
+
   @Test
   void withForwardingOnAlreadyOnlyTheMasqueradeIsAdded() throws IOException {
     host.sysctls.put("net.ipv4.ip_forward", "1");
@@ -77,16 +125,16 @@ class ForwardedNatTest {
   }
 
   @Test
-  void aMissingNftIsNamedWithTheStepAndWhatIsMadeIsUndone() throws IOException {
+  void aMissingNftIsNamedBeforeAnyChange() throws IOException {
     host.failing.add("nft");
     HostChanges changes = HostChanges.open(dir, host);
     assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null))
         .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("nftables table ip turnout_tnt0: nft not found")
+        .hasMessageStartingWith("nft not found")
         .hasMessageContaining("apt-get install nftables");
+    assertThat(changes.describe()).isEmpty();
     changes.close();
-    assertThat(host.sysctls).containsEntry("net.ipv4.conf.tnt0.forwarding", "0");
-    assertThat(host.sysctls).doesNotContainEntry("net.ipv4.ip_forward", "1");
+    assertThat(host.sysctls).isEmpty(); // nothing was set
   }
 
   @Test

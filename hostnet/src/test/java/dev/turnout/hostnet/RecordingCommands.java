@@ -7,12 +7,14 @@ import java.util.Map;
 
 /**
  * A fake host: records every command, keeps sysctls in a map (a forwarding {@code all} switch sets
- * the others, as the kernel's does), and fails commands on request.
+ * the others, as the kernel's does), answers commands given in {@code outputs} with that output,
+ * and fails commands on request.
  */
 final class RecordingCommands implements Commands {
   final List<String> log = new ArrayList<>();
   final Map<String, String> sysctls = new HashMap<>();
   final List<String> failing = new ArrayList<>();
+  final Map<String, String> outputs = new HashMap<>();
 
   @Override
   public synchronized Result run(List<String> argv) {
@@ -22,6 +24,9 @@ final class RecordingCommands implements Commands {
       if (line.startsWith(prefix)) {
         return new Result(2, "", "RTNETLINK answers: No such file or directory");
       }
+    }
+    if (outputs.containsKey(line)) {
+      return new Result(0, outputs.get(line), "");
     }
     if (argv.get(0).equals("sysctl")) {
       if (argv.get(1).equals("-n")) {
