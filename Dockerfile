@@ -29,12 +29,13 @@ LABEL org.opencontainers.image.title="Turnout" \
       org.opencontainers.image.description="Rule-based transparent proxy for Linux" \
       dev.turnout.image="turnout"
 # iproute2 and procps (sysctl): Turnout changes routes, rules and sysctls with the commands a
-# person would type; netbase: /etc/protocols, without which `ip rule ... ipproto udp` fails.
+# person would type; netbase: /etc/protocols, without which `ip rule ... ipproto udp` fails;
+# nftables: the masquerade of tun.direct-nat.
 # The state volume holds the fake-IP store, provider copies and, through /run/turnout, the journal
 # of host changes, so that `turnout cleanup` in a new container (same volume) can undo what a
 # killed one left. The entrypoint runs Turnout as the user "turnout" (docker/turnout.sh).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 netbase procps \
+ && apt-get install -y --no-install-recommends iproute2 netbase procps nftables \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --home-dir /var/lib/turnout --shell /usr/sbin/nologin turnout \
  && mkdir -p /etc/turnout /var/lib/turnout/run /opt/turnout \
