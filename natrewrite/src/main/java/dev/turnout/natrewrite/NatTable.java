@@ -380,6 +380,11 @@ public final class NatTable {
             targetPort,
             ticker.nanoTime() + unclaimedTimeoutNanos,
             judgement);
+    return addPending(entry);
+  }
+
+  /** Maps a new UNCLAIMED TCP entry both ways, counts it and mirrors it into the offload. */
+  private NatEntry addPending(NatEntry entry) {
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     unclaimedEntries.incrementAndGet();
@@ -420,14 +425,9 @@ public final class NatTable {
             address,
             ticker.nanoTime() + unclaimedTimeoutNanos,
             judgement);
-    reverse.put(entry.session, entry);
-    forward.put(entry.flow, entry);
-    unclaimedEntries.incrementAndGet();
     forwardedEntries.incrementAndGet();
-    created.increment();
     forwardedCreated.increment();
-    offload.add(entry);
-    return entry;
+    return addPending(entry);
   }
 
   /**

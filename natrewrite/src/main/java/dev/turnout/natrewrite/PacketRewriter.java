@@ -375,42 +375,26 @@ public final class PacketRewriter {
     if (entry.state() == NatEntry.IDLE) {
       natTable.touch(entry);
     }
-    if (entry.forwardTo != 0) {
-      return forwardToDestination(entry, flags);
-    }
     if (v6) {
       return ipv6.forward(entry, true);
     }
-    ip.rewriteAddresses(entry.sessionAddress, tunAddress);
-    tcp.rewrite(
-        partialChecksum,
-        flow.sourceAddress,
-        flow.destinationAddress,
-        entry.sessionAddress,
-        entry.sessionPort,
-        tunAddress,
-        entry.targetPort);
-    counters.forwarded.increment();
-    return Verdict.FORWARD;
-  }
-
-  /**
-   * A segment from the app of a flow the kernel forwards: {@code session -> real destination}. A
-   * FIN or RST is noted, so the entry ends with the flow (the fast path leaves those to the TUN).
-   */
-  private Verdict forwardToDestination(NatEntry entry, int flags) {
-    FlowKey flow = entry.flow;
-    if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
-      natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
+    // A flow the kernel forwards goes to its real destination; its FIN or RST is noted, so that
+    // the entry ends with the flow (the fast path leaves those to the TUN).
+    int target = tunAddress;
+    if (entry.forwardTo != 0) {
+      target = entry.forwardTo;
+      if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
+        natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
+      }
     }
-    ip.rewriteAddresses(entry.sessionAddress, entry.forwardTo);
+    ip.rewriteAddresses(entry.sessionAddress, target);
     tcp.rewrite(
         partialChecksum,
         flow.sourceAddress,
         flow.destinationAddress,
         entry.sessionAddress,
         entry.sessionPort,
-        entry.forwardTo,
+        target,
         entry.targetPort);
     counters.forwarded.increment();
     return Verdict.FORWARD;

@@ -22,24 +22,16 @@ class DirectNatIT {
   private static TurnoutProcess turnout;
 
   static String config() {
-    return String.join(
-        "\n",
-        "log-level: info",
-        "dns:",
-        "  enable: true",
-        "  fake-ip-range: 198.18.0.0/15",
-        "  nameserver: [203.0.113.1]",
-        "tun:",
-        "  enable: true",
-        "  device: turnout0",
-        "  direct-nat: true",
-        "proxy-groups:",
-        "  - {name: relayed, type: select, proxies: [DIRECT]}",
-        "rules:",
-        "  - DOMAIN,bulk.example.test,relayed",
-        "  - DOMAIN-SUFFIX,blocked.example.test,REJECT",
-        "  - MATCH,DIRECT",
-        "");
+    return Sandbox.config(
+            "",
+            String.join(
+                "\n",
+                "  - DOMAIN,bulk.example.test,relayed",
+                "  - DOMAIN-SUFFIX,blocked.example.test,REJECT",
+                "  - MATCH,DIRECT",
+                "proxy-groups:",
+                "  - {name: relayed, type: select, proxies: [DIRECT]}"))
+        .replace("  device: turnout0\n", "  device: turnout0\n  direct-nat: true\n");
   }
 
   @BeforeAll
