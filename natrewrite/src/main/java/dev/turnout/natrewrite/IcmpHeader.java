@@ -13,6 +13,7 @@ final class IcmpHeader {
   static final int ECHO_REPLY = 0;
   static final int DESTINATION_UNREACHABLE = 3;
   static final int ECHO_REQUEST = 8;
+  static final int TIME_EXCEEDED = 11;
   static final int PORT_UNREACHABLE = 3;
   static final int V6_DESTINATION_UNREACHABLE = 1;
   static final int V6_PACKET_TOO_BIG = 2;

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       -> 203.0.113.10:443}, for the kernel to forward (and masquerade) past the relay; its
  *       replies, routed back into the TUN to the session address, become {@code original
  *       destination -> original source}. The NAT table follows such a flow by its SYN-ACK, FINs and
- *       RSTs, which the fast path leaves to the TUN.
+ *       RSTs, which the fast path leaves to the TUN. An ICMP error about one of its segments
+ *       becomes an error about the app's own segment.
  *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
  *       (and {@link Builder#localSources6}) accepts (this host, when {@code allow-lan} is off); a
  *       new flow from any other host is dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}),
@@ -578,7 +579,12 @@ public final class PacketRewriter {
     }
     icmp.wrap(ip.buffer(), l4);
     int destination = ip.destination();
-    if (icmp.type() != IcmpHeader.ECHO_REQUEST
+    int type = icmp.type();
+    if ((type == IcmpHeader.DESTINATION_UNREACHABLE || type == IcmpHeader.TIME_EXCEEDED)
+        && natTable.inPool(destination)) {
+      return forwardedFlowError(payloadLength, l4, destination);
+    }
+    if (type != IcmpHeader.ECHO_REQUEST
         || icmp.code() != 0
         || echoRange == null
         || !echoRange.contains(destination)
@@ -593,6 +599,53 @@ public final class PacketRewriter {
     counters.echoReplies.increment();
     counters.replied.increment();
     return Verdict.REPLY;
+  }
+
+  /**
+   * An ICMP error (unreachable, fragmentation needed, time exceeded) about a segment of a flow the
+   * kernel forwards, which conntrack has turned back to the session address: it becomes an error
+   * about the app's own segment, from the fake destination (so that the TUN's reverse-path check
+   * passes), and the app learns at once that the destination is unreachable or the path MTU
+   * smaller, as it would without Turnout. The quoted IPv4 header and TCP ports are rewritten (the
+   * quoted TCP checksum, if any, is left: nobody checks a quote's); the ICMP checksum is computed
+   * anew. Errors about anything else are dropped and counted.
+   */
+  private Verdict forwardedFlowError(int payloadLength, int l4, int destination) {
+    ByteBuffer b = ip.buffer();
+    int inner = l4 + IcmpHeader.MIN_LENGTH;
+    int quoted = payloadLength - IcmpHeader.MIN_LENGTH;
+    int innerHeader = (b.get(inner) & 0x0f) * 4;
+    if (quoted < Ipv4Header.MIN_LENGTH + 8
+        || (b.get(inner) & 0xf0) != 0x40
+        || innerHeader < Ipv4Header.MIN_LENGTH
+        || quoted < innerHeader + 4
+        || b.get(inner + 9) != Ipv4Header.PROTOCOL_TCP
+        || b.getInt(inner + 12) != destination) {
+      return counters.drop(DropReason.ICMP, "ICMP error to the NAT pool not about a TCP segment");
+    }
+    int real = b.getInt(inner + 16);
+    int sessionPort = b.getShort(inner + innerHeader) & 0xffff;
+    int port = b.getShort(inner + innerHeader + 2) & 0xffff;
+    NatEntry entry =
+        natTable.lookupSession(sessionProbe.set(Ipv4Header.PROTOCOL_TCP, destination, sessionPort));
+    if (entry == null
+        || entry.state() == NatEntry.DEAD
+        || entry.forwardTo != real
+        || entry.targetPort != port) {
+      return counters.drop(DropReason.NO_ENTRY, "ICMP error about no forwarded flow");
+    }
+    FlowKey flow = entry.flow;
+    int checksum = b.getShort(inner + 10) & 0xffff;
+    checksum = Checksums.update32(checksum, destination, flow.sourceAddress);
+    checksum = Checksums.update32(checksum, real, flow.destinationAddress);
+    b.putShort(inner + 10, (short) checksum);
+    b.putInt(inner + 12, flow.sourceAddress);
+    b.putInt(inner + 16, flow.destinationAddress);
+    b.putShort(inner + innerHeader, (short) flow.sourcePort);
+    icmp.completeChecksum(payloadLength);
+    ip.rewriteAddresses(flow.destinationAddress, flow.sourceAddress);
+    counters.forwarded.increment();
+    return Verdict.FORWARD;
   }
 
   /**

@@ -280,6 +280,61 @@ class ForwardedFlowTest {
     };
   }
 
+  /**
+   * An ICMP error from {@code router} about {@code segment} (as it left: session to destination),
+   * quoting its IPv4 header and the first 8 bytes of TCP.
+   */
+  static ByteBuffer icmpError(int router, int type, int code, ByteBuffer segment) {
+    int quote = 28;
+    ByteBuffer b = ByteBuffer.allocate(20 + 8 + quote);
+    b.put(0, (byte) 0x45);
+    b.putShort(2, (short) b.capacity());
+    b.put(8, (byte) 64);
+    b.put(9, (byte) 1);
+    b.putInt(12, router);
+    b.putInt(16, Packets.srcAddress(segment, 0));
+    b.put(20, (byte) type);
+    b.put(21, (byte) code);
+    b.putShort(26, (short) 1400); // the next hop's MTU, for "fragmentation needed"
+    b.put(28, segment.array(), 0, quote);
+    b.putShort(10, (short) Packets.ipChecksum(b, 0));
+    b.putShort(22, (short) Packets.icmpChecksum(b, 0));
+    return b;
+  }
+
+  @Test
+  void anIcmpErrorAboutAForwardedSegmentBecomesOneAboutTheAppsOwn() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    ByteBuffer needFrag = icmpError(ip("203.0.113.1"), 3, 4, syn);
+
+    assertThat(rewriter.rewrite(needFrag)).isEqualTo(Verdict.FORWARD);
+
+    assertThat(Packets.srcAddress(needFrag, 0)).as("from the fake destination").isEqualTo(FAKE);
+    assertThat(Packets.dstAddress(needFrag, 0)).isEqualTo(APP);
+    assertThat(Packets.storedIpChecksum(needFrag, 0)).isEqualTo(Packets.ipChecksum(needFrag, 0));
+    assertThat(needFrag.getShort(22) & 0xffff).isEqualTo(Packets.icmpChecksum(needFrag, 0));
+    assertThat(needFrag.getShort(26)).as("the MTU is kept").isEqualTo((short) 1400);
+    int inner = 28;
+    assertThat(needFrag.getInt(inner + 12)).isEqualTo(APP);
+    assertThat(needFrag.getInt(inner + 16)).isEqualTo(FAKE);
+    assertThat(needFrag.getShort(inner + 20) & 0xffff).isEqualTo(40001);
+    assertThat(needFrag.getShort(inner + 22) & 0xffff).isEqualTo(443);
+    assertThat(needFrag.getShort(inner + 10) & 0xffff)
+        .as("the quoted header's checksum")
+        .isEqualTo(Packets.ipChecksum(needFrag, inner));
+  }
+
+  @Test
+  void anIcmpErrorAboutNoForwardedFlowIsDropped() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    ByteBuffer stray = Packets.tcp(Packets.srcAddress(syn, 0), 40001, REAL, 444, TcpHeader.SYN);
+    assertThat(rewriter.rewrite(icmpError(ip("203.0.113.1"), 3, 1, stray))).isEqualTo(Verdict.DROP);
+    ByteBuffer notOurs = Packets.tcp(ip("198.19.9.9"), 5000, REAL, 443, TcpHeader.SYN);
+    assertThat(rewriter.rewrite(icmpError(ip("203.0.113.1"), 11, 0, notOurs)))
+        .isEqualTo(Verdict.DROP);
+    assertThat(rewriter.stats().dropped(DropReason.NO_ENTRY)).isEqualTo(2);
+  }
+
   @Test
   void udpJudgedForwardGoesToTheRelay() {
     ByteBuffer datagram = Packets.udp(APP, 40001, FAKE, 443, new byte[] {1}, false);

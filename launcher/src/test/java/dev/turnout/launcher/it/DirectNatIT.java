@@ -85,6 +85,26 @@ class DirectNatIT {
     assertThat(get("http://www.example.test/index.html")).isEqualTo("ok\n");
   }
 
+  /** The ICMP error a router sends for a forwarded SYN reaches the app, which fails at once. */
+  @Test
+  void anUnreachableDestinationIsReportedAtOnce() throws Exception {
+    Command.Result reject =
+        sandbox.inInternet(
+            T,
+            "nft",
+            "add table ip dnit; add chain ip dnit in { type filter hook input priority 0; };"
+                + " add rule ip dnit in tcp dport 82 reject with icmp type host-unreachable");
+    assertThat(reject.exit()).as("%s", reject).isZero();
+    long start = System.nanoTime();
+    Command.Result result =
+        sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "http://www.example.test:82/");
+    // connect() failed (curl 7.88 does not say with which errno): without the ICMP error the SYN
+    // would have been retransmitted until --max-time, exit 28
+    assertThat(result.exit()).as("%s", result).isEqualTo(7);
+    assertThat(System.nanoTime() - start).as("no SYN timeout").isLessThan(5_000_000_000L);
+    assertThat(turnout.log()).containsPattern("www\\.example\\.test:82 .*forwarded by the kernel");
+  }
+
   @Test
   void otherRoutesAreStillRelayedOrRejected() throws Exception {
     get("http://bulk.example.test/index.html");
