@@ -149,6 +149,10 @@ conns() { # URL -> requests/s with a new connection per request
 for f in tp cps tp6 cps6 lat50 lat99 udp; do : > "$dir/$f-direct"; : > "$dir/$f-turnout"; done
 : > "$dir/cps-relay"; : > "$dir/cps-relaylo"
 : > "$dir/cpu"
+# Latency is measured on a settled machine: after a test that opened tens of thousands of
+# connections, the kernel and Turnout free them for some seconds (TIME_WAIT, the NAT's 5 s grace,
+# the fast path's map), which would land on whichever latency row came next.
+settle() { sleep "${SETTLE_SECONDS:-12}"; }
 # The direct path's rounds (IPv4; the IPv6 ones are measured with Turnout's, below).
 direct_round() {
   if [[ " $tests " == *" tp "* ]]; then
@@ -158,6 +162,7 @@ direct_round() {
     measured "new connections, direct" "$dir/cps-direct" conns http://203.0.113.10/index.html
   fi
   if [[ " $tests " == *" lat "* ]]; then
+    settle
     latency http://203.0.113.10/index.html direct
   fi
   if [[ " $tests " == *" udp "* ]]; then
@@ -230,6 +235,7 @@ for r in $(seq 1 "$rounds"); do
     measured "IPv6 new connections, turnout" "$dir/cps6-turnout" conns "http://[$fake6]/index.html"
   fi
   if [[ " $tests " == *" lat "* ]]; then
+    settle
     latency "http://$www4/index.html" turnout
   fi
   if [[ " $tests " == *" udp "* ]]; then
