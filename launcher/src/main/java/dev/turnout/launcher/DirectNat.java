@@ -1,5 +1,6 @@
 package dev.turnout.launcher;
 
+import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.TimeSource;
@@ -12,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which DIRECT flows the kernel forwards itself ({@code tun.direct-nat}): where a new TCP flow over
@@ -29,6 +32,8 @@ import java.util.function.Predicate;
  * Generation}: its resolver and settings. Thread-safe; never blocks.
  */
 final class DirectNat {
+  private static final Logger log = LoggerFactory.getLogger(DirectNat.class);
+
   static final int STALE_SECONDS = 60;
   private static final int MAX_REMEMBERED = 4096;
 
@@ -58,6 +63,26 @@ final class DirectNat {
     this.resolver = resolver;
     this.refused = refused;
     this.clock = clock;
+  }
+
+  /**
+   * Whether {@code config} asks for {@code tun.direct-nat} where it can hold: not where a forwarded
+   * packet would not go where DIRECT's sockets go (bound to {@code interface-name}, or carrying a
+   * {@code routing-mark} outside auto-route; within it the mark only keeps Turnout's own sockets
+   * out of the TUN, and the TUN's own rule routes forwarded packets the same way). Says why not.
+   */
+  static boolean wanted(TurnoutConfig config) {
+    TurnoutConfig.Tun tun = config.tun();
+    if (!tun.enable() || !tun.directNat()) {
+      return false;
+    }
+    if (config.proxies().interfaceName() != null || (!tun.autoRoute() && tun.routingMark() != 0)) {
+      log.warn(
+          "tun.direct-nat: off while interface-name or routing-mark is set; DIRECT flows are"
+              + " relayed, so that they leave as those settings say");
+      return false;
+    }
+    return true;
   }
 
   /**

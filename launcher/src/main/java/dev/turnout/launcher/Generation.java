@@ -163,22 +163,10 @@ final class Generation {
     }
   }
 
-  /**
-   * What the kernel may forward under {@code tun.direct-nat}: nothing when it is off, or where a
-   * forwarded packet would not go where DIRECT's sockets go (bound to {@code interface-name}, or
-   * carrying a {@code routing-mark} outside auto-route, where the mark only keeps Turnout's own
-   * sockets out of the TUN and the TUN's own rule routes forwarded packets the same way).
-   */
+  /** What the kernel may forward under {@code tun.direct-nat} ({@link DirectNat#wanted}). */
   private static DirectNat directNat(
       TurnoutConfig config, Foundation base, DnsParts dnsParts, Dialer dialer) {
-    TurnoutConfig.Tun tun = config.tun();
-    if (!tun.enable() || !tun.directNat()) {
-      return DirectNat.OFF;
-    }
-    if (config.proxies().interfaceName() != null || (!tun.autoRoute() && tun.routingMark() != 0)) {
-      log.warn(
-          "tun.direct-nat: off while interface-name or routing-mark is set; DIRECT flows are"
-              + " relayed, so that they leave as those settings say");
+    if (!DirectNat.wanted(config)) {
       return DirectNat.OFF;
     }
     return new DirectNat(

@@ -84,7 +84,7 @@ final class TunPath {
     if (tunConfig.autoRoute()) {
       host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
     }
-    if (tunConfig.directNat()) {
+    if (DirectNat.wanted(config)) {
       startDirectNat(plan, tun.name(), host, base);
     }
     NatTable.Builder natTable =

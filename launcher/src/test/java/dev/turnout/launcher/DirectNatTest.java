@@ -2,6 +2,7 @@ package dev.turnout.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
@@ -10,6 +11,8 @@ import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.Router;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which DIRECT flows the kernel may forward, and where to. */
 class DirectNatTest {
@@ -40,6 +44,30 @@ class DirectNatTest {
 
   int target(String host, InetAddress destination) {
     return nat.target(true, direct, host, destination);
+  }
+
+  @TempDir Path dir;
+
+  boolean wanted(String... lines) throws Exception {
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(
+        file,
+        String.join("\n", lines)
+            + "\ndns: {nameserver: [203.0.113.1]}\nrules:\n  - MATCH,DIRECT\n");
+    return DirectNat.wanted(ConfigLoader.load(file));
+  }
+
+  @Test
+  void itIsWantedOnlyWhereForwardedPacketsLeaveAsDirectSocketsWould() throws Exception {
+    assertThat(wanted("tun: {enable: true, direct-nat: true}")).isTrue();
+    assertThat(wanted("tun: {enable: true}")).as("off by default").isFalse();
+    assertThat(wanted("tun: {enable: false, direct-nat: true}")).isFalse();
+    assertThat(wanted("interface-name: eth0", "tun: {enable: true, direct-nat: true}")).isFalse();
+    assertThat(wanted("routing-mark: 255", "tun: {enable: true, direct-nat: true}")).isFalse();
+    assertThat(
+            wanted("routing-mark: 255", "tun: {enable: true, auto-route: true, direct-nat: true}"))
+        .as("auto-route's own mark")
+        .isTrue();
   }
 
   @Test
