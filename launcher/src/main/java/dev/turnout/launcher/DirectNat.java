@@ -109,22 +109,27 @@ final class DirectNat {
 
   /**
    * The first IPv4 address the resolver holds for {@code host} now, else the one it held last if
-   * that was within {@value #STALE_SECONDS} s; null if neither.
+   * that was within {@value #STALE_SECONDS} s; null if neither. A lookup under way is remembered
+   * when it ends, for the name's next flows.
    */
   private InetAddress known(String host) {
-    long now = clock.nanoTime() / 1_000_000_000L;
     CompletableFuture<List<InetAddress>> answer = resolver.resolve(host).toCompletableFuture();
     if (!answer.isDone()) {
+      answer.thenAccept(addresses -> remember(host, addresses));
       Long last = remembered.get(host);
+      long now = clock.nanoTime() / 1_000_000_000L;
       return last == null || now - (last >>> 32) > STALE_SECONDS
           ? null
           : Ipv4.address((int) (long) last);
     }
-    if (answer.isCompletedExceptionally()) {
-      return null;
-    }
-    for (InetAddress address : answer.getNow(List.of())) {
+    return answer.isCompletedExceptionally() ? null : remember(host, answer.getNow(List.of()));
+  }
+
+  /** Remembers and returns the first IPv4 address of {@code addresses}, if there is one. */
+  private InetAddress remember(String host, List<InetAddress> addresses) {
+    for (InetAddress address : addresses) {
       if (address instanceof Inet4Address) {
+        long now = clock.nanoTime() / 1_000_000_000L;
         long entry = now << 32 | Integer.toUnsignedLong(Ipv4.toInt(address));
         Long last = remembered.get(host);
         if (last == null || last != entry) { // at most one write per name and second

@@ -90,6 +90,7 @@ final class TunPath {
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
+            .forwardedFlows(new ForwardedConnections(base.connections()))
             .offload(fastPath(tunConfig, tun, plan6 != null, onStop), plan.tunInetAddress());
     if (plan6 != null) {
       natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());

@@ -104,6 +104,16 @@ class DirectNatTest {
   }
 
   @Test
+  void aLookupUnderWayIsRememberedWhenItEndsForTheNamesNextFlows() {
+    CompletableFuture<List<InetAddress>> lookup = new CompletableFuture<>();
+    answers.put("www.example.test", lookup);
+    assertThat(target("www.example.test", FAKE)).as("the first flow").isZero();
+    lookup.complete(List.of(REAL));
+    answers.put("www.example.test", new CompletableFuture<>()); // expired again at once (TTL 0)
+    assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));
+  }
+
+  @Test
   void whileARefreshIsUnderWayTheLastAnswerServesForAMinute() {
     answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL)));
     assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));

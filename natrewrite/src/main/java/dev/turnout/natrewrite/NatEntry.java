@@ -82,6 +82,15 @@ final class NatEntry {
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
 
+  /** Of a forwarded flow: what {@link ForwardedFlows#started} returned for it. */
+  volatile Object listing;
+
+  /**
+   * Of a forwarded flow closed by the controller: until the entry is freed, every segment of it is
+   * answered with a RST toward the app.
+   */
+  volatile boolean resetting;
+
   /**
    * A relay-owned TCP entry, UNCLAIMED until {@code deadline}. {@code sessionHigh} and {@code
    * sessionLow} are the IPv6 session address of an IPv6 entry, 0 for IPv4.

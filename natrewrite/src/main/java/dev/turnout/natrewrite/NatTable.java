@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The NAT manager: maps each flow (protocol, source, destination) to a session address — an (IP,
@@ -44,7 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
  * SYN-ACK passes the TUN ({@link #established}), then lives until a RST or both FINs pass ({@link
  * #closing}), after which the grace frees it. At most {@code maxForwarded} such flows are live;
  * beyond that the caller hands new flows to the relay. An established flow whose end never passes
- * (a LAN host that vanished) keeps its entry: the cap bounds them.
+ * (a LAN host that vanished) keeps its entry: the cap bounds them. {@link ForwardedFlows} hears of
+ * each such flow and of its end, and may end it.
  *
  * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry and each relayed
  * UDP entry is mirrored into it ({@link OffloadMirror}), both directions, when created, and
@@ -60,6 +63,8 @@ import java.util.concurrent.atomic.LongAdder;
  * lock and one pair of maps, so they stay together; the kernel mirror is {@link OffloadMirror}.
  */
 public final class NatTable {
+  private static final Logger log = LoggerFactory.getLogger(NatTable.class);
+
   public static final Duration DEFAULT_UNCLAIMED_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
   public static final Duration DEFAULT_UDP_TIMEOUT = Duration.ofSeconds(60);
@@ -88,6 +93,7 @@ public final class NatTable {
   private final int maxForwarded;
   private final TimeSource ticker;
   private final OffloadMirror offload;
+  private final ForwardedFlows forwardedFlows;
   private final long pool6High; // the v6 pool: pool6Size addresses from (pool6High, pool6Low)
   private final long pool6Low;
   private final int pool6Size; // 0: no IPv6
@@ -198,6 +204,7 @@ public final class NatTable {
     }
     this.capacity6 = (long) pool6Size * portCount;
     this.offload = new OffloadMirror(b.offload, b.tunAddress, tun6High, tun6Low);
+    this.forwardedFlows = b.forwardedFlows;
   }
 
   /** A builder; every setting not given keeps its {@code DEFAULT_*} value. */
@@ -427,7 +434,45 @@ public final class NatTable {
             judgement);
     forwardedEntries.incrementAndGet();
     forwardedCreated.increment();
-    return addPending(entry);
+    addPending(entry);
+    try {
+      entry.listing = forwardedFlows.started(entry.toFlow(), () -> end(entry));
+    } catch (RuntimeException e) {
+      log.warn("Listing a forwarded flow failed", e);
+    }
+    return entry;
+  }
+
+  /**
+   * Ends a forwarded flow now (closed from the controller): its segments cross the TUN again, where
+   * each is answered with a RST toward the app, until the grace frees the entry. The server's next
+   * segment (data, a retransmission) carries the sequence number the app expects, which makes the
+   * RST acceptable to the app at once; a RST built from an app's segment acknowledges it exactly.
+   */
+  private void end(NatEntry entry) {
+    entry.resetting = true;
+    int left = entry.close(ticker.nanoTime() + graceNanos);
+    if (left == NatEntry.UNCLAIMED) {
+      unclaimedEntries.decrementAndGet();
+    }
+    if (left != -1) {
+      released.increment();
+    }
+    offload.remove(entry, forward.get(entry.flow) == entry);
+    unlist(entry);
+  }
+
+  /** Tells {@link ForwardedFlows}, once, that a forwarded flow is over. */
+  private void unlist(NatEntry entry) {
+    Object listing = entry.listing;
+    entry.listing = null;
+    if (listing != null) {
+      try {
+        forwardedFlows.ended(listing);
+      } catch (RuntimeException e) {
+        log.warn("Unlisting a forwarded flow failed", e);
+      }
+    }
   }
 
   /**
@@ -482,6 +527,7 @@ public final class NatTable {
     if (!sameTarget) {
       offload.remove(entry, false);
     }
+    unlist(entry);
   }
 
   /** True while the table holds its cap of live forwarded flows. */
@@ -593,6 +639,7 @@ public final class NatTable {
   private void remove(NatEntry entry) {
     if (entry.forwardTo != 0) {
       forwardedEntries.decrementAndGet();
+      unlist(entry);
     }
     boolean stillForward = forward.remove(entry.flow, entry);
     if (reverse.remove(entry.session, entry) && entry.idleNanos != 0) {
@@ -686,6 +733,7 @@ public final class NatTable {
     private int maxForwarded = DEFAULT_MAX_FORWARDED;
     private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
+    private ForwardedFlows forwardedFlows = ForwardedFlows.NONE;
     private int tunAddress;
     private Inet6Address pool6First;
     private int pool6Size;
@@ -764,6 +812,12 @@ public final class NatTable {
       this.pool6First = Objects.requireNonNull(first);
       this.pool6Size = size;
       this.tunAddress6 = Objects.requireNonNull(tunAddress);
+      return this;
+    }
+
+    /** Tells {@code flows} of every flow the kernel forwards, and of its end. */
+    public Builder forwardedFlows(ForwardedFlows flows) {
+      this.forwardedFlows = Objects.requireNonNull(flows);
       return this;
     }
 

@@ -242,7 +242,7 @@ public final class PacketRewriter {
 
     int destination = ip.destination();
     if (natTable.inPool(destination)) {
-      return reverse(protocol, destination, sourcePort, destinationPort);
+      return reverse(packet, base, protocol, destination, sourcePort, destinationPort);
     }
     if (isMulticastOrBroadcast(destination)) {
       return counters.drop(DropReason.OUTSIDE_RANGE, "multicast or broadcast destination");
@@ -367,7 +367,7 @@ public final class PacketRewriter {
           counters.hijacked.increment();
         }
       }
-    } else if (entry == null || entry.state() == NatEntry.DEAD) {
+    } else if (entry == null || entry.state() == NatEntry.DEAD || entry.resetting) {
       if ((flags & TcpHeader.RST) != 0) {
         return counters.drop(DropReason.NO_ENTRY, "RST for a flow without NAT entry");
       }
@@ -495,7 +495,13 @@ public final class PacketRewriter {
     return judgement;
   }
 
-  private Verdict reverse(int protocol, int destination, int sourcePort, int destinationPort) {
+  private Verdict reverse(
+      ByteBuffer packet,
+      int base,
+      int protocol,
+      int destination,
+      int sourcePort,
+      int destinationPort) {
     int source = ip.source();
     NatEntry entry;
     if (source != tunAddress) {
@@ -507,6 +513,9 @@ public final class PacketRewriter {
         return counters.drop(
             DropReason.NOT_FROM_RELAY,
             "packet to the NAT pool from neither the relay nor a forwarded flow's destination");
+      }
+      if (entry.resetting) {
+        return resetTowardApp(packet, base, entry);
       }
       noteFromDestination(entry, tcp.flags());
     } else {
@@ -667,6 +676,30 @@ public final class PacketRewriter {
     ip.writeFresh(total, Ipv4Header.PROTOCOL_ICMP, destination, source);
     icmp.wrap(packet, base + Ipv4Header.MIN_LENGTH)
         .writeUnreachable(IcmpHeader.PORT_UNREACHABLE, quoted);
+    counters.replied.increment();
+    return Verdict.REPLY;
+  }
+
+  /**
+   * Replaces a segment from a forwarded flow's destination, after the controller closed the flow,
+   * with a RST toward the app at the segment's sequence number: the one the app expects next when
+   * the segment is the server's next data or its retransmission, so the app takes it at once.
+   */
+  private Verdict resetTowardApp(ByteBuffer packet, int base, NatEntry entry) {
+    FlowKey flow = entry.flow;
+    int sequence = tcp.sequence();
+    int total = Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH;
+    ip.writeFresh(total, Ipv4Header.PROTOCOL_TCP, flow.destinationAddress, flow.sourceAddress);
+    tcp.wrap(packet, base + Ipv4Header.MIN_LENGTH)
+        .writeFresh(
+            flow.destinationAddress,
+            flow.sourceAddress,
+            flow.destinationPort,
+            flow.sourcePort,
+            sequence,
+            0,
+            TcpHeader.RST);
+    packet.limit(base + total);
     counters.replied.increment();
     return Verdict.REPLY;
   }

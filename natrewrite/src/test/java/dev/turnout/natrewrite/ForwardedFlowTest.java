@@ -335,6 +335,68 @@ class ForwardedFlowTest {
     assertThat(rewriter.stats().dropped(DropReason.NO_ENTRY)).isEqualTo(2);
   }
 
+  /** What a {@link ForwardedFlows} hears: "started <flow>" and "ended <flow>", in order. */
+  static final class Listing implements ForwardedFlows {
+    final java.util.List<String> heard = new java.util.ArrayList<>();
+    final java.util.List<Runnable> closers = new java.util.ArrayList<>();
+
+    @Override
+    public Object started(NatFlow flow, Runnable close) {
+      String text = flow.source() + " -> " + flow.destination();
+      heard.add("started " + text);
+      closers.add(close);
+      return text;
+    }
+
+    @Override
+    public void ended(Object handle) {
+      heard.add("ended " + handle);
+    }
+  }
+
+  @Test
+  void everyForwardedFlowIsListedUntilItsEntryIsFreedAndMayBeClosed() {
+    Listing listing = new Listing();
+    NatTable listed =
+        NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+            .offload(kernel, Ipv4.address(TUN))
+            .forwardedFlows(listing)
+            .timeSource(ticker)
+            .build();
+    PacketRewriter r = rewriter(listed);
+    String flow = "/198.18.0.1:40001 -> /198.18.3.7:443";
+
+    ByteBuffer first = syn(r, 40001);
+    r.rewrite(fromDestination(first, TcpHeader.RST));
+    syn(r, 40001); // the port reused while the first entry is in its grace: it makes way
+    assertThat(listing.heard)
+        .containsExactly("started " + flow, "ended " + flow, "started " + flow);
+
+    listing.closers.get(1).run(); // closed from the controller
+    assertThat(listing.heard).hasSize(4).last().isEqualTo("ended " + flow);
+    assertThat(kernel.forwarded.tuples).as("the kernel no longer carries it").isEmpty();
+    ByteBuffer next = fromApp(first, ACK);
+    assertThat(r.rewrite(next)).as("the app's next segment").isEqualTo(Verdict.REPLY);
+    assertThat(Packets.flags(next, 0) & TcpHeader.RST).isNotZero();
+    assertThat(Packets.dstAddress(next, 0)).isEqualTo(APP);
+    ByteBuffer data =
+        Packets.tcp(REAL, 443, Packets.srcAddress(first, 0), 40001, ACK, 777, 1, new byte[100], 0);
+    assertThat(r.rewrite(data)).as("the server's next segment").isEqualTo(Verdict.REPLY);
+    assertThat(Packets.flags(data, 0)).isEqualTo(TcpHeader.RST);
+    assertThat(data.getInt(24)).as("at the sequence number the app expects").isEqualTo(777);
+    assertThat(Packets.srcAddress(data, 0)).isEqualTo(FAKE);
+    assertThat(Packets.dstAddress(data, 0)).isEqualTo(APP);
+    assertThat(Packets.dstPort(data, 0)).isEqualTo(40001);
+    assertThat(Packets.storedTcpChecksum(data, 0)).isEqualTo(Packets.tcpChecksum(data, 0));
+
+    listing.closers.get(1).run(); // again: nothing more
+    assertThat(listing.heard).hasSize(4);
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(listed.expire()).isEqualTo(1);
+    assertThat(listed.activeEntries()).isZero();
+    assertThat(listing.heard).as("told once").hasSize(4);
+  }
+
   @Test
   void udpJudgedForwardGoesToTheRelay() {
     ByteBuffer datagram = Packets.udp(APP, 40001, FAKE, 443, new byte[] {1}, false);

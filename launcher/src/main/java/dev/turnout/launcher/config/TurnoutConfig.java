@@ -101,8 +101,8 @@ public record TurnoutConfig(
    * fastPath} lets a tc BPF program rewrite established TCP flows in the kernel (Turnout's key; on
    * by default, and off by itself where the kernel or the process cannot load it). {@code
    * directNat} lets the kernel forward DIRECT TCP flows over IPv4 itself, NAT'ed and masqueraded,
-   * instead of relaying them (Turnout's key; off by default: such flows are logged, but the
-   * controller does not list them and cannot close them).
+   * instead of relaying them (Turnout's key; off by default: the controller lists such flows
+   * without byte counts).
    */
   public record Tun(
       boolean enable,

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.turnout.testing.Command;
 import dev.turnout.testing.Sandbox;
 import dev.turnout.testing.TurnoutProcess;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class DirectNatIT {
   private static final Duration T = Duration.ofSeconds(60);
   private static final String TABLE = "turnout_turnout0";
+  private static final int CONTROLLER = 9090;
+  private static final String SECRET = "direct-nat";
   private static Sandbox sandbox;
   private static TurnoutProcess turnout;
 
@@ -30,7 +36,9 @@ class DirectNatIT {
                 "  - DOMAIN-SUFFIX,blocked.example.test,REJECT",
                 "  - MATCH,DIRECT",
                 "proxy-groups:",
-                "  - {name: relayed, type: select, proxies: [DIRECT]}"))
+                "  - {name: relayed, type: select, proxies: [DIRECT]}",
+                "external-controller: 127.0.0.1:" + CONTROLLER,
+                "secret: " + SECRET))
         .replace("  device: turnout0\n", "  device: turnout0\n  direct-nat: true\n");
   }
 
@@ -69,6 +77,39 @@ class DirectNatIT {
     assertThat(sandbox.tunBytesToTurnout() - tunBytesBefore)
         .as("bytes through the TUN")
         .isLessThan(64 * 1024);
+  }
+
+  /**
+   * The controller lists a forwarded flow with its route, and closing it frees its NAT entry: the
+   * app's next segment (an ACK of the download) is answered with a RST.
+   */
+  @Test
+  void theControllerListsAForwardedFlowAndClosesIt() throws Exception {
+    try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
+      Process curl =
+          sandbox.inClientBackground(
+              "forwarded",
+              "curl",
+              "-sS",
+              "-o",
+              "/dev/null",
+              "http://www.example.test/slow/10m.bin?rate=256k");
+      Map<String, Object> c =
+          api.awaitConnection(
+              x -> "www.example.test".equals(ControllerClient.host(x)), Duration.ofSeconds(10));
+      assertThat(c.get("chains")).isEqualTo(List.of("DIRECT"));
+      Thread.sleep(500); // mid-download: a relayed flow would have counted ~128 KB by now
+      Map<String, Object> now =
+          api.awaitConnection(x -> x.get("id").equals(c.get("id")), Duration.ofSeconds(5));
+      assertThat(((Number) now.get("download")).longValue())
+          .as("forwarded: its bytes never reach Turnout")
+          .isZero();
+      assertThat(api.call("DELETE", "/connections/" + c.get("id"), null).status()).isEqualTo(204);
+      assertThat(curl.waitFor(5, TimeUnit.SECONDS)).as("curl ends within 5 s").isTrue();
+      assertThat(curl.exitValue()).as("curl's exit code").isEqualTo(56);
+      assertThat(Files.readString(sandbox.file("forwarded.out"))).contains("reset");
+      assertThat(api.connections()).noneMatch(x -> x.get("id").equals(c.get("id")));
+    }
   }
 
   @Test

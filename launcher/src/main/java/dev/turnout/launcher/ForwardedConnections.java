@@ -1,0 +1,44 @@
+package dev.turnout.launcher;
+
+import dev.turnout.natrewrite.ForwardedFlows;
+import dev.turnout.natrewrite.NatFlow;
+import dev.turnout.relay.Connection;
+import dev.turnout.relay.Connections;
+import dev.turnout.relay.Inbound;
+import dev.turnout.relay.Origin;
+
+/**
+ * Lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's connections,
+ * with the route they were judged with on their first packet. They carry no byte counts: their
+ * bytes never reach Turnout. Closing one frees its NAT entry, so that the app's next segment is
+ * answered with a RST. Thread-safe.
+ */
+final class ForwardedConnections implements ForwardedFlows {
+  private final Connections connections;
+
+  ForwardedConnections(Connections connections) {
+    this.connections = connections;
+  }
+
+  @Override
+  public Object started(NatFlow flow, Runnable close) {
+    if (!(flow.judgement() instanceof RuleFlowFilter.Judged judged)) {
+      return null;
+    }
+    Origin origin =
+        new Origin(
+            false,
+            flow.source(),
+            flow.destination(),
+            judged.host(),
+            judged.host() == null ? flow.destinationAddress() : null);
+    return connections.open(origin, Inbound.TUN, judged.route(), close);
+  }
+
+  @Override
+  public void ended(Object handle) {
+    if (handle instanceof Connection connection) {
+      connection.ended();
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.turnout.natrewrite;
+
+/**
+ * Told of every TCP flow the kernel forwards ({@link FlowFilter.Action#FORWARD}), so that they can
+ * be listed like relayed ones (the controller's connections): {@link #started} when the flow's NAT
+ * entry is made, on the TUN thread, and {@link #ended} with what it returned when the entry is
+ * freed, on whichever thread frees it. Both must be quick, must not block and must not call back
+ * into the NAT table; what they throw is logged and ignored. Thread-safety: implementations must be
+ * thread-safe.
+ */
+public interface ForwardedFlows {
+  /** Lists nothing. */
+  ForwardedFlows NONE =
+      new ForwardedFlows() {
+        @Override
+        public Object started(NatFlow flow, Runnable close) {
+          return null;
+        }
+
+        @Override
+        public void ended(Object handle) {}
+      };
+
+  /**
+   * A flow is forwarded from now on.
+   *
+   * @param close ends it: frees its NAT entry at once, so that its next segment from the app is
+   *     answered with a RST (the fast path no longer carries it); any thread, any number of times
+   * @return a handle for {@link #ended}, or null
+   */
+  Object started(NatFlow flow, Runnable close);
+
+  /** The flow's NAT entry was freed; {@code handle} is what {@link #started} returned. */
+  void ended(Object handle);
+}
