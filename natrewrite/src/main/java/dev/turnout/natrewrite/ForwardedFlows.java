@@ -3,10 +3,10 @@ package dev.turnout.natrewrite;
 /**
  * Told of every TCP flow the kernel forwards ({@link FlowFilter.Action#FORWARD}), so that they can
  * be listed like relayed ones (the controller's connections): {@link #started} when the flow's NAT
- * entry is made, on the TUN thread, and {@link #ended} with what it returned when the entry is
- * freed, on whichever thread frees it. Both must be quick, must not block and must not call back
- * into the NAT table; what they throw is logged and ignored. Thread-safety: implementations must be
- * thread-safe.
+ * entry is made, on the TUN thread, and {@link #ended} once with what it returned when the flow is
+ * over (its RST or second FIN passed, it was closed, or its entry was freed), on whichever thread
+ * saw that. Both must be quick, must not block and must not call back into the NAT table; what they
+ * throw is logged and ignored. Thread-safety: implementations must be thread-safe.
  */
 public interface ForwardedFlows {
   /** Lists nothing. */
@@ -30,6 +30,6 @@ public interface ForwardedFlows {
    */
   Object started(NatFlow flow, Runnable close);
 
-  /** The flow's NAT entry was freed; {@code handle} is what {@link #started} returned. */
+  /** The flow is over; {@code handle} is what {@link #started} returned. */
   void ended(Object handle);
 }

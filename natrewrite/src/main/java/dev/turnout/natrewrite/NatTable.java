@@ -462,7 +462,10 @@ public final class NatTable {
     unlist(entry);
   }
 
-  /** Tells {@link ForwardedFlows}, once, that a forwarded flow is over. */
+  /**
+   * Tells {@link ForwardedFlows}, once, that a forwarded flow is over: when it closed, was closed,
+   * or its entry was freed, whichever comes first.
+   */
   private void unlist(NatEntry entry) {
     Object listing = entry.listing;
     entry.listing = null;
@@ -545,17 +548,18 @@ public final class NatTable {
 
   /**
    * A FIN ({@code direction} {@link NatEntry#FIN_OUT} or {@link NatEntry#FIN_IN}) or, with {@code
-   * reset}, a RST of a forwarded flow passed: after a RST or the second FIN the flow is over and
-   * its entry is freed after the grace, which the last ACK needs.
+   * reset}, a RST of a forwarded flow passed: after a RST or the second FIN the flow is over (and
+   * no longer listed), and its entry is freed after the grace, which the last ACK needs.
    */
   void closing(NatEntry entry, int direction, boolean reset) {
-    if ((entry.fin(direction) || reset)) {
+    if (entry.fin(direction) || reset) {
       int left = entry.close(ticker.nanoTime() + graceNanos);
       if (left == NatEntry.UNCLAIMED) {
         unclaimedEntries.decrementAndGet();
       }
       if (left != -1) {
         released.increment();
+        unlist(entry);
       }
     }
   }

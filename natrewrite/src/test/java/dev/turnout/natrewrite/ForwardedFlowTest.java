@@ -368,6 +368,9 @@ class ForwardedFlowTest {
 
     ByteBuffer first = syn(r, 40001);
     r.rewrite(fromDestination(first, TcpHeader.RST));
+    assertThat(listing.heard)
+        .as("over at its RST")
+        .containsExactly("started " + flow, "ended " + flow);
     syn(r, 40001); // the port reused while the first entry is in its grace: it makes way
     assertThat(listing.heard)
         .containsExactly("started " + flow, "ended " + flow, "started " + flow);
