@@ -43,9 +43,6 @@ public final class ForwardedNat {
   /** The nftables family of the table. */
   public static final String FAMILY = "ip";
 
-  private static final java.util.regex.Pattern DEVICE =
-      java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
-
   private ForwardedNat() {}
 
   /**
@@ -60,7 +57,7 @@ public final class ForwardedNat {
   public static void apply(HostChanges changes, String device, String pool, AutoRoute captureAll)
       throws IOException {
     Cidr cidr = ipv4(pool);
-    if (!DEVICE.matcher(device).matches()) {
+    if (!Change.DEVICE.matcher(device).matches()) {
       throw new IllegalArgumentException("not an interface name: \"" + device + "\"");
     }
     List<String> blockers = forwardBlockers(changes.nftChains());

@@ -5,7 +5,6 @@ import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Inbound;
-import dev.turnout.relay.Origin;
 
 /**
  * Lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's connections,
@@ -22,17 +21,10 @@ final class ForwardedConnections implements ForwardedFlows {
 
   @Override
   public Object started(NatFlow flow, Runnable close) {
-    if (!(flow.judgement() instanceof RuleFlowFilter.Judged judged)) {
+    if (!(flow.judgement() instanceof RuleFlowFilter.Judged judged) || judged.origin() == null) {
       return null;
     }
-    Origin origin =
-        new Origin(
-            false,
-            flow.source(),
-            flow.destination(),
-            judged.host(),
-            judged.host() == null ? flow.destinationAddress() : null);
-    return connections.open(origin, Inbound.TUN, judged.route(), close);
+    return connections.open(judged.origin(), Inbound.TUN, judged.route(), close);
   }
 
   @Override

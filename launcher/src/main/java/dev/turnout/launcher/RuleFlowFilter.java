@@ -54,12 +54,14 @@ final class RuleFlowFilter implements FlowFilter {
   /**
    * An accepted flow, the route chosen for it and the name its fake destination stood for then
    * (null for a real destination): the route holds only while the address still means that name.
-   * With {@code forwardTo} (not 0) the kernel forwards it to that IPv4 address; should the NAT not
-   * manage (too many forwarded flows), the relay takes it with the same route.
+   * With {@code forwardTo} (not 0) the kernel forwards it to that IPv4 address, and {@code origin}
+   * is the flow as logged, for the controller's list; should the NAT not manage (too many forwarded
+   * flows), the relay takes it with the same route.
    */
-  record Judged(Router.Route route, String host, int forwardTo) implements Judgement {
+  record Judged(Router.Route route, String host, int forwardTo, Origin origin)
+      implements Judgement {
     Judged(Router.Route route, String host) {
-      this(route, host, 0);
+      this(route, host, 0, null);
     }
 
     @Override
@@ -102,16 +104,18 @@ final class RuleFlowFilter implements FlowFilter {
         switch (route.policy()) {
           case RejectOutbound.REJECT -> Judgement.REJECT;
           case RejectOutbound.REJECT_DROP -> Judgement.DROP;
-          default ->
-              new Judged(route, host, directNat.target(protocol != UDP, route, host, destination));
+          default -> new Judged(route, host);
         };
-    if (judgement.action() == Action.FORWARD) {
-      ConnectionLog.forwarded(
-          origin(protocol, source, sourcePort, destination, destinationPort, host),
-          route,
-          judgement.forwardTo());
-    } else if (judgement.action() != Action.ACCEPT
-        && firstSighting(protocol, source, sourcePort, destination, destinationPort)
+    if (judgement.action() == Action.ACCEPT) {
+      int forwardTo = directNat.target(protocol != UDP, route, host, destination);
+      if (forwardTo == 0) {
+        return judgement;
+      }
+      Origin origin = origin(protocol, source, sourcePort, destination, destinationPort, host);
+      ConnectionLog.forwarded(origin, route, forwardTo);
+      return new Judged(route, host, forwardTo, origin);
+    }
+    if (firstSighting(protocol, source, sourcePort, destination, destinationPort)
         && rejections.allow()) {
       long suppressed = rejections.takeSuppressed();
       if (suppressed > 0) {

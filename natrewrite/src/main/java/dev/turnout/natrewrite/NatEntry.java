@@ -92,24 +92,11 @@ final class NatEntry {
   volatile boolean resetting;
 
   /**
-   * A relay-owned TCP entry, UNCLAIMED until {@code deadline}. {@code sessionHigh} and {@code
-   * sessionLow} are the IPv6 session address of an IPv6 entry, 0 for IPv4.
-   */
-  NatEntry(
-      FlowKey flow,
-      SessionKey session,
-      long sessionHigh,
-      long sessionLow,
-      int targetPort,
-      long deadline,
-      FlowFilter.Judgement judgement) {
-    this(flow, session, sessionHigh, sessionLow, targetPort, 0, deadline, judgement);
-  }
-
-  /**
-   * A TCP entry, UNCLAIMED until {@code deadline}, forwarded to {@code forwardTo} (IPv4, at {@code
-   * targetPort}) or, with {@code forwardTo} 0, delivered to the local listener at {@code
-   * targetPort}.
+   * A TCP entry ({@code idleNanos} 0), UNCLAIMED until {@code time}, forwarded to {@code forwardTo}
+   * (IPv4, at {@code targetPort}) or, with {@code forwardTo} 0, delivered to the local listener at
+   * {@code targetPort}; or an IDLE entry, last seen at {@code time}, that lives while used within
+   * {@code idleNanos}. {@code sessionHigh} and {@code sessionLow} are the IPv6 session address of
+   * an IPv6 entry, 0 for IPv4.
    */
   NatEntry(
       FlowKey flow,
@@ -118,7 +105,8 @@ final class NatEntry {
       long sessionLow,
       int targetPort,
       int forwardTo,
-      long deadline,
+      long idleNanos,
+      long time,
       FlowFilter.Judgement judgement) {
     this.flow = flow;
     this.forwardTo = forwardTo;
@@ -129,33 +117,14 @@ final class NatEntry {
     this.sessionLow = sessionLow;
     this.sessionPort = session.port();
     this.targetPort = targetPort;
-    this.idleNanos = 0;
-    this.deadline = deadline;
-    this.state = UNCLAIMED;
-  }
-
-  /** An IDLE entry, last seen {@code now}. */
-  NatEntry(
-      FlowKey flow,
-      SessionKey session,
-      long sessionHigh,
-      long sessionLow,
-      int targetPort,
-      long now,
-      long idleNanos,
-      FlowFilter.Judgement judgement) {
-    this.flow = flow;
-    this.judgement = judgement;
-    this.session = session;
-    this.sessionAddress = session.ipv6() ? 0 : session.address();
-    this.sessionHigh = sessionHigh;
-    this.sessionLow = sessionLow;
-    this.sessionPort = session.port();
-    this.targetPort = targetPort;
     this.idleNanos = idleNanos;
-    this.forwardTo = 0;
-    this.lastSeen = now;
-    this.state = IDLE;
+    if (idleNanos == 0) {
+      this.deadline = time;
+      this.state = UNCLAIMED;
+    } else {
+      this.lastSeen = time;
+      this.state = IDLE;
+    }
   }
 
   int state() {

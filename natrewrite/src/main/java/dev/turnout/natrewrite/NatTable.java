@@ -378,6 +378,19 @@ public final class NatTable {
     if (session == null) {
       return null;
     }
+    return addPending(probe, session, targetPort, 0, judgement);
+  }
+
+  /**
+   * Makes an UNCLAIMED TCP entry for {@code probe} (copied), maps it both ways, counts it and
+   * mirrors it into the offload.
+   */
+  private NatEntry addPending(
+      FlowKey probe,
+      SessionKey session,
+      int targetPort,
+      int forwardTo,
+      FlowFilter.Judgement judgement) {
     NatEntry entry =
         new NatEntry(
             probe.copy(),
@@ -385,13 +398,10 @@ public final class NatTable {
             session6High(session),
             session6Low(session),
             targetPort,
+            forwardTo,
+            0,
             ticker.nanoTime() + unclaimedTimeoutNanos,
             judgement);
-    return addPending(entry);
-  }
-
-  /** Maps a new UNCLAIMED TCP entry both ways, counts it and mirrors it into the offload. */
-  private NatEntry addPending(NatEntry entry) {
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
     unclaimedEntries.incrementAndGet();
@@ -422,19 +432,9 @@ public final class NatTable {
         return null;
       }
     }
-    NatEntry entry =
-        new NatEntry(
-            probe.copy(),
-            session,
-            0,
-            0,
-            probe.destinationPort,
-            address,
-            ticker.nanoTime() + unclaimedTimeoutNanos,
-            judgement);
     forwardedEntries.incrementAndGet();
     forwardedCreated.increment();
-    addPending(entry);
+    NatEntry entry = addPending(probe, session, probe.destinationPort, address, judgement);
     try {
       entry.listing = forwardedFlows.started(entry.toFlow(), () -> end(entry));
     } catch (RuntimeException e) {
@@ -591,8 +591,9 @@ public final class NatTable {
             session6High(session),
             session6Low(session),
             targetPort,
-            ticker.nanoTime(),
+            0,
             idle,
+            ticker.nanoTime(),
             judgement);
     reverse.put(entry.session, entry);
     forward.put(entry.flow, entry);
