@@ -3,14 +3,17 @@ package dev.turnout.launcher;
 import dev.turnout.natrewrite.ForwardedFlows;
 import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.relay.Connection;
+import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Inbound;
 
 /**
- * Lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's connections,
- * with the route they were judged with on their first packet. They carry no byte counts: their
- * bytes never reach Turnout. Closing one frees its NAT entry, so that the app's next segment is
- * answered with a RST. Thread-safe.
+ * Logs and lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's
+ * connections, with the route they were judged with on their first packet. Only here is a flow
+ * known to be forwarded: one judged so that the NAT could not take (too many forwarded flows) goes
+ * to the relay, which logs and lists it as any other. They carry no byte counts: their bytes never
+ * reach Turnout. Closing one frees its NAT entry, so that the app's next segment is answered with a
+ * RST. Thread-safe.
  */
 final class ForwardedConnections implements ForwardedFlows {
   private final Connections connections;
@@ -24,6 +27,7 @@ final class ForwardedConnections implements ForwardedFlows {
     if (!(flow.judgement() instanceof RuleFlowFilter.Judged judged) || judged.origin() == null) {
       return null;
     }
+    ConnectionLog.forwarded(judged.origin(), judged.route(), judged.forwardTo());
     return connections.open(judged.origin(), Inbound.TUN, judged.route(), close);
   }
 

@@ -21,8 +21,9 @@ import java.util.Optional;
  * rejected flow costs no socket and no NAT entry; any other route travels with the NAT entry to the
  * relay ({@link Judged}), which does not decide again. Otherwise the flow is left undecided and the
  * relay's {@link RuleRouter} decides. A DIRECT flow that {@link DirectNat} lets the kernel forward
- * is judged {@link Action#FORWARD} to its real address, and logged here, since no relay sees it.
- * One filter per {@link Generation}: it decides with that configuration's rules, mode applied.
+ * is judged {@link Action#FORWARD} to its real address; {@link ForwardedConnections} logs it once
+ * the NAT has taken it (no relay sees it), and the relay as usual if the NAT could not. One filter
+ * per {@link Generation}: it decides with that configuration's rules, mode applied.
  */
 final class RuleFlowFilter implements FlowFilter {
   private static final int UDP = 17;
@@ -111,9 +112,11 @@ final class RuleFlowFilter implements FlowFilter {
       if (forwardTo == 0) {
         return judgement;
       }
-      Origin origin = origin(protocol, source, sourcePort, destination, destinationPort, host);
-      ConnectionLog.forwarded(origin, route, forwardTo);
-      return new Judged(route, host, forwardTo, origin);
+      return new Judged(
+          route,
+          host,
+          forwardTo,
+          origin(protocol, source, sourcePort, destination, destinationPort, host));
     }
     if (firstSighting(protocol, source, sourcePort, destination, destinationPort)
         && rejections.allow()) {

@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.FlowFilter;
+import dev.turnout.natrewrite.NatFlow;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
@@ -16,6 +17,7 @@ import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.relay.ConnectionLog;
+import dev.turnout.relay.Connections;
 import dev.turnout.rules.RuleEngine;
 import dev.turnout.rules.RuleLine;
 import java.net.Inet4Address;
@@ -116,7 +118,7 @@ class RuleFlowFilterTest {
   }
 
   @Test
-  void aDirectFlowTheKernelMayForwardIsJudgedForwardAndLoggedHere() {
+  void aDirectFlowTheKernelMayForwardIsJudgedForwardAndLoggedOnceTheNatTookIt() {
     InetAddress real = IpLiterals.parse("203.0.113.10");
     HostResolver resolver = host -> CompletableFuture.completedFuture(List.of(real));
     RuleRouter router =
@@ -138,6 +140,17 @@ class RuleFlowFilterTest {
     assertThat(judgement.action()).isEqualTo(FlowFilter.Action.FORWARD);
     assertThat(judgement.forwardTo()).isEqualTo(Ipv4.toInt(real));
     assertThat(((RuleFlowFilter.Judged) judgement).route().policy()).isEqualTo("DIRECT");
+    assertThat(lines.list)
+        .as("not yet: should the NAT not take it (too many forwarded flows), the relay logs it")
+        .isEmpty();
+
+    Connections listed = new Connections(policy -> List.of(policy));
+    Object handle =
+        new ForwardedConnections(listed)
+            .started(new NatFlow(APP, 40000, fake, 80, judgement), () -> {});
+
+    assertThat(handle).isNotNull();
+    assertThat(listed.snapshot()).hasSize(1);
     assertThat(lines.list).hasSize(1);
     assertThat(lines.list.get(0).getFormattedMessage())
         .contains("www.example.test:80")
