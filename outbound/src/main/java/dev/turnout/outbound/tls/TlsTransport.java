@@ -31,14 +31,16 @@ public final class TlsTransport implements Transport {
 
   @Override
   public Future<Void> open(Channel ch) {
-    Promise<Void> ready = ch.eventLoop().newPromise();
+    return Transport.onLoop(ch, this::start);
+  }
+
+  private void start(Channel ch, Promise<Void> ready) {
     SslHandler ssl = tls.newHandler(ch.alloc(), port);
     HeldInbound.addBefore(ch, ssl);
     HeldInbound.addBefore(ch, new TlsEof());
     HeldInbound.addBefore(ch, new Ready(tls.serverName(), ready));
     // Read from the TLS handler's place: a read from the tail would release held bytes early.
     ch.pipeline().context(ssl).read();
-    return ready;
   }
 
   /**

@@ -76,7 +76,10 @@ final class H2Transport implements Transport {
 
   @Override
   public Future<Void> open(Channel ch) {
-    Promise<Void> ready = ch.eventLoop().newPromise();
+    return Transport.onLoop(ch, this::start);
+  }
+
+  private void start(Channel ch, Promise<Void> ready) {
     Http2FrameCodec codec =
         Http2FrameCodecBuilder.forClient()
             .initialSettings(Http2Settings.defaultSettings().initialWindowSize(WINDOW))
@@ -86,6 +89,5 @@ final class H2Transport implements Transport {
     if (grpc) {
       HeldInbound.addBefore(ch, new GunCodec());
     }
-    return ready;
   }
 }

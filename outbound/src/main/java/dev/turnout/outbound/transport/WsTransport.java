@@ -60,7 +60,10 @@ final class WsTransport implements Transport {
 
   @Override
   public Future<Void> open(Channel ch) {
-    Promise<Void> ready = ch.eventLoop().newPromise();
+    return Transport.onLoop(ch, this::start);
+  }
+
+  private void start(Channel ch, Promise<Void> ready) {
     WebSocketClientHandshaker handshaker =
         WebSocketClientHandshakerFactory.newHandshaker(
             uri, WebSocketVersion.V13, null, false, headers.copy(), MAX_FRAME);
@@ -77,7 +80,6 @@ final class WsTransport implements Transport {
                 ready.tryFailure(f.cause());
               }
             });
-    return ready;
   }
 
   /** Waits for the 101 reply, lets the handshaker swap in the frame codecs, then leaves. */
