@@ -6,14 +6,16 @@ import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Connections;
 import dev.turnout.relay.Inbound;
+import java.util.function.LongSupplier;
 
 /**
  * Logs and lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's
  * connections, with the route they were judged with on their first packet. Only here is a flow
  * known to be forwarded: one judged so that the NAT could not take (too many forwarded flows) goes
- * to the relay, which logs and lists it as any other. They carry no byte counts: their bytes never
- * reach Turnout. Closing one frees its NAT entry, so that the app's next segment is answered with a
- * RST. Thread-safe.
+ * to the relay, which logs and lists it as any other. Their bytes never reach the relay: their
+ * counts are read where they are counted (the kernel's fast path, the TUN) when the controller
+ * lists them, and the totals count them through {@link Connections#countAlso}. Closing one frees
+ * its NAT entry, so that the app's next segment is answered with a RST. Thread-safe.
  */
 final class ForwardedConnections implements ForwardedFlows {
   private final Connections connections;
@@ -23,12 +25,12 @@ final class ForwardedConnections implements ForwardedFlows {
   }
 
   @Override
-  public Object started(NatFlow flow, Runnable close) {
+  public Object started(NatFlow flow, Runnable close, LongSupplier upload, LongSupplier download) {
     if (!(flow.judgement() instanceof RuleFlowFilter.Judged judged) || judged.origin() == null) {
       return null;
     }
     ConnectionLog.forwarded(judged.origin(), judged.route(), judged.forwardTo());
-    return connections.open(judged.origin(), Inbound.TUN, judged.route(), close);
+    return connections.open(judged.origin(), Inbound.TUN, judged.route(), close, upload, download);
   }
 
   @Override

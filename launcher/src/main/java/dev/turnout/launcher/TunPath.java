@@ -96,6 +96,9 @@ final class TunPath {
       natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());
     }
     NatTable nat = natTable.build();
+    if (DirectNat.wanted(config)) { // forwarded flows' bytes never pass the relay
+      base.connections().countAlso(() -> nat.forwardedBytes(true), () -> nat.forwardedBytes(false));
+    }
 
     InetSocketAddress relayAddress =
         new InetSocketAddress(plan.tunInetAddress(), tunConfig.relayPort());

@@ -147,10 +147,13 @@ class RuleFlowFilterTest {
     Connections listed = new Connections(policy -> List.of(policy));
     Object handle =
         new ForwardedConnections(listed)
-            .started(new NatFlow(APP, 40000, fake, 80, judgement), () -> {});
+            .started(new NatFlow(APP, 40000, fake, 80, judgement), () -> {}, () -> 300, () -> 7000);
 
     assertThat(handle).isNotNull();
-    assertThat(listed.snapshot()).hasSize(1);
+    assertThat(listed.snapshot())
+        .singleElement()
+        .satisfies(
+            c -> assertThat(new long[] {c.upload(), c.download()}).containsExactly(300, 7000));
     assertThat(lines.list).hasSize(1);
     assertThat(lines.list.get(0).getFormattedMessage())
         .contains("www.example.test:80")

@@ -36,6 +36,33 @@ public interface FlowOffload {
   /** Segments {@code source -> destination} take the TUN path again. */
   void remove(long source, long destination);
 
+  /**
+   * {@link #add} of a forwarded flow's reply direction (from its destination toward the app), where
+   * the offload counts the two directions apart ({@link #forwarded()}); elsewhere just {@link
+   * #add}.
+   */
+  default void addReply(long source, long destination, long newSource, long newDestination) {
+    add(source, destination, newSource, newDestination);
+  }
+
+  /**
+   * TCP payload bytes the kernel rewrote for the tuple {@code source -> destination} since it was
+   * added, where the offload counts them ({@link #forwarded()}); 0 elsewhere, and once removed. May
+   * cost a system call.
+   */
+  default long bytes(long source, long destination) {
+    return 0;
+  }
+
+  /**
+   * TCP payload bytes the kernel rewrote for all tuples counted ({@link #bytes}) since start, those
+   * added by {@link #add} and those added by {@link #addReply}: two values, zeros where nothing is
+   * counted.
+   */
+  default long[] bytesTotal() {
+    return new long[2];
+  }
+
   /** {@link #add} for an IPv6 flow. */
   default void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {}
@@ -55,8 +82,9 @@ public interface FlowOffload {
    * The same for TCP flows the kernel forwards itself (DIRECT flows NAT'ed to their real
    * destination instead of the relay), IPv4 only, whose tuples are apart from the relayed ones:
    * segments of a tuple added there are rewritten unless they carry SYN, FIN or RST, which always
-   * cross the TUN, so that the NAT table sees each such flow established and ended. By default none
-   * is ({@link #NONE}): every segment of them then crosses the TUN.
+   * cross the TUN, so that the NAT table sees each such flow established and ended. No relay sees
+   * their bytes, so this part counts them ({@link #bytes}, {@link #bytesTotal}). By default none is
+   * ({@link #NONE}): every segment of them then crosses the TUN.
    */
   default FlowOffload forwarded() {
     return NONE;

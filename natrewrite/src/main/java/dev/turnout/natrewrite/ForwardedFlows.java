@@ -1,5 +1,7 @@
 package dev.turnout.natrewrite;
 
+import java.util.function.LongSupplier;
+
 /**
  * Told of every TCP flow the kernel forwards ({@link FlowFilter.Action#FORWARD}), so that they can
  * be listed like relayed ones (the controller's connections): {@link #started} when the flow's NAT
@@ -13,7 +15,8 @@ public interface ForwardedFlows {
   ForwardedFlows NONE =
       new ForwardedFlows() {
         @Override
-        public Object started(NatFlow flow, Runnable close) {
+        public Object started(
+            NatFlow flow, Runnable close, LongSupplier upload, LongSupplier download) {
           return null;
         }
 
@@ -26,9 +29,13 @@ public interface ForwardedFlows {
    *
    * @param close ends it: frees its NAT entry at once, so that its next segment from the app is
    *     answered with a RST (the fast path no longer carries it); any thread, any number of times
+   * @param upload the flow's TCP payload bytes toward its destination so far, where they passed
+   *     (the TUN, the kernel's fast path); any thread, each reading may cost a system call; only
+   *     meaningful until {@link #ended}
+   * @param download the same toward the app
    * @return a handle for {@link #ended}, or null
    */
-  Object started(NatFlow flow, Runnable close);
+  Object started(NatFlow flow, Runnable close, LongSupplier upload, LongSupplier download);
 
   /** The flow is over; {@code handle} is what {@link #started} returned. */
   void ended(Object handle);

@@ -33,12 +33,16 @@ final class NatEntry {
 
   private static final VarHandle STATE;
   private static final VarHandle FINS;
+  private static final VarHandle TUN_UP;
+  private static final VarHandle TUN_DOWN;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(NatEntry.class, "state", int.class);
       FINS = lookup.findVarHandle(NatEntry.class, "fins", int.class);
+      TUN_UP = lookup.findVarHandle(NatEntry.class, "tunUp", long.class);
+      TUN_DOWN = lookup.findVarHandle(NatEntry.class, "tunDown", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -81,6 +85,15 @@ final class NatEntry {
   static final int FIN_IN = 2; // from the destination
 
   private NatFlow cachedFlow; // racy single-check idiom: NatFlow is immutable
+
+  // Of a forwarded flow: TCP payload bytes that crossed the TUN toward its destination and toward
+  // the app (the kernel counts the rest). Written by the TUN thread only, with opaque stores, so
+  // that other threads see a recent value.
+  @SuppressWarnings("unused") // through TUN_UP
+  private long tunUp;
+
+  @SuppressWarnings("unused") // through TUN_DOWN
+  private long tunDown;
 
   /** Of a forwarded flow: what {@link ForwardedFlows#started} returned for it. */
   volatile Object listing;
@@ -214,6 +227,17 @@ final class NatEntry {
   /** Frees an IDLE entry now (eviction). */
   boolean evict() {
     return STATE.compareAndSet(this, IDLE, DEAD);
+  }
+
+  /** Counts a forwarded flow's payload that crossed the TUN; the TUN thread only. */
+  void crossedTun(boolean towardDestination, int bytes) {
+    VarHandle counter = towardDestination ? TUN_UP : TUN_DOWN;
+    counter.setOpaque(this, (long) counter.getOpaque(this) + bytes);
+  }
+
+  /** A forwarded flow's payload that crossed the TUN in one direction so far; any thread. */
+  long crossedTun(boolean towardDestination) {
+    return (long) (towardDestination ? TUN_UP : TUN_DOWN).getOpaque(this);
   }
 
   NatFlow toFlow() {

@@ -118,6 +118,8 @@ public final class NatTable {
   private final LongAdder expiredUnclaimed = new LongAdder();
   private final LongAdder freedAfterGrace = new LongAdder();
   private final LongAdder exhausted = new LongAdder();
+  private final LongAdder forwardedTunUp = new LongAdder();
+  private final LongAdder forwardedTunDown = new LongAdder();
 
   private final LongAdder idleCreated = new LongAdder();
   private final LongAdder idleExpired = new LongAdder();
@@ -436,7 +438,12 @@ public final class NatTable {
     forwardedCreated.increment();
     NatEntry entry = addPending(probe, session, probe.destinationPort, address, judgement);
     try {
-      entry.listing = forwardedFlows.started(entry.toFlow(), () -> end(entry));
+      entry.listing =
+          forwardedFlows.started(
+              entry.toFlow(),
+              () -> end(entry),
+              () -> entry.crossedTun(true) + offload.forwardedBytes(entry, true),
+              () -> entry.crossedTun(false) + offload.forwardedBytes(entry, false));
     } catch (RuntimeException e) {
       log.warn("Listing a forwarded flow failed", e);
     }
@@ -531,6 +538,24 @@ public final class NatTable {
       offload.remove(entry, false);
     }
     unlist(entry);
+  }
+
+  /** Counts a forwarded flow's TCP payload that crossed the TUN; the TUN thread only. */
+  void crossedTun(NatEntry entry, boolean towardDestination, int bytes) {
+    entry.crossedTun(towardDestination, bytes);
+    (towardDestination ? forwardedTunUp : forwardedTunDown).add(bytes);
+  }
+
+  /**
+   * TCP payload bytes of all forwarded flows since start, in one direction: toward their
+   * destinations or toward the apps, wherever they passed (the TUN, the kernel's fast path). Costs
+   * a system call with a fast path.
+   */
+  public long forwardedBytes(boolean towardDestination) {
+    long[] kernel = offload.forwardedBytesTotal();
+    return towardDestination
+        ? forwardedTunUp.sum() + kernel[0]
+        : forwardedTunDown.sum() + kernel[1];
   }
 
   /** True while the table holds its cap of live forwarded flows. */

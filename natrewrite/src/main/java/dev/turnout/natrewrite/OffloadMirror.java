@@ -38,7 +38,7 @@ final class OffloadMirror {
     }
     if (entry.forwardTo != 0) {
       offload.add(source(entry), destination(entry), session(entry), target(entry));
-      offload.add(target(entry), session(entry), destination(entry), source(entry));
+      offload.addReply(target(entry), session(entry), destination(entry), source(entry));
     } else if (entry.flow.ipv6) {
       offload.add6(source6(entry), destination6(entry), session6(entry), listener6(entry));
       offload.add6(listener6(entry), session6(entry), destination6(entry), source6(entry));
@@ -74,6 +74,21 @@ final class OffloadMirror {
         offload.remove(source(entry), destination(entry));
       }
     }
+  }
+
+  /**
+   * TCP payload bytes the offload rewrote for a forwarded entry's flow in one direction (toward its
+   * destination, or toward the app), while the entry's tuples were mapped; may cost a system call.
+   */
+  long forwardedBytes(NatEntry entry, boolean towardDestination) {
+    return towardDestination
+        ? forwarded.bytes(source(entry), destination(entry))
+        : forwarded.bytes(target(entry), session(entry));
+  }
+
+  /** The offload's {@link FlowOffload#bytesTotal} of forwarded flows. */
+  long[] forwardedBytesTotal() {
+    return forwarded.bytesTotal();
   }
 
   /**

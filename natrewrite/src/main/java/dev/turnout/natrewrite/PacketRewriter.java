@@ -384,6 +384,9 @@ public final class PacketRewriter {
     int target = tunAddress;
     if (entry.forwardTo != 0) {
       target = entry.forwardTo;
+      if (payloadLength > 0) {
+        natTable.crossedTun(entry, true, payloadLength);
+      }
       if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
         natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
       }
@@ -516,6 +519,10 @@ public final class PacketRewriter {
       }
       if (entry.resetting) {
         return resetTowardApp(packet, base, entry);
+      }
+      int payload = packet.limit() - base - ip.headerLength() - tcp.headerLength();
+      if (payload > 0) {
+        natTable.crossedTun(entry, false, payload);
       }
       noteFromDestination(entry, tcp.flags());
     } else {

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -339,12 +340,17 @@ class ForwardedFlowTest {
   static final class Listing implements ForwardedFlows {
     final java.util.List<String> heard = new java.util.ArrayList<>();
     final java.util.List<Runnable> closers = new java.util.ArrayList<>();
+    final java.util.List<LongSupplier> uploads = new java.util.ArrayList<>();
+    final java.util.List<LongSupplier> downloads = new java.util.ArrayList<>();
 
     @Override
-    public Object started(NatFlow flow, Runnable close) {
+    public Object started(
+        NatFlow flow, Runnable close, LongSupplier upload, LongSupplier download) {
       String text = flow.source() + " -> " + flow.destination();
       heard.add("started " + text);
       closers.add(close);
+      uploads.add(upload);
+      downloads.add(download);
       return text;
     }
 
@@ -354,15 +360,51 @@ class ForwardedFlowTest {
     }
   }
 
+  NatTable listed(Listing listing) {
+    return NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+        .offload(kernel, Ipv4.address(TUN))
+        .forwardedFlows(listing)
+        .timeSource(ticker)
+        .build();
+  }
+
+  /**
+   * No relay sees a forwarded flow's bytes: its payload is counted where it passed, the TUN (its
+   * SYN, FIN and RST; everything while the fast path is full or missing) and the kernel's fast path
+   * (which counts each tuple, told which one carries replies).
+   */
+  @Test
+  void aForwardedFlowsPayloadIsCountedWhereverItPassed() {
+    Listing listing = new Listing();
+    NatTable listed = listed(listing);
+    PacketRewriter r = rewriter(listed);
+    ByteBuffer syn = syn(r, 40001);
+    int session = Packets.srcAddress(syn, 0);
+    int sessionPort = port(syn, 0);
+    r.rewrite(fromDestination(syn, TcpHeader.SYN | ACK));
+    ByteBuffer up = Packets.tcp(APP, 40001, FAKE, 443, ACK | 0x08, 1, 1, new byte[300], 0);
+    ByteBuffer down = Packets.tcp(REAL, 443, session, sessionPort, ACK, 1, 1, new byte[1000], 0);
+    assertThat(r.rewrite(up)).isEqualTo(Verdict.FORWARD);
+    assertThat(r.rewrite(down)).isEqualTo(Verdict.FORWARD);
+    assertThat(listing.uploads.get(0).getAsLong()).as("crossed the TUN").isEqualTo(300);
+    assertThat(listing.downloads.get(0).getAsLong()).isEqualTo(1000);
+
+    String toDestination = "198.18.0.1:40001 -> 198.18.3.7:443";
+    String toApp = "203.0.113.10:443 -> " + Ipv4.format(session) + ":" + sessionPort;
+    assertThat(kernel.forwarded.replies).containsExactly(toApp);
+    kernel.forwarded.bytes.put(toDestination, 5_000L);
+    kernel.forwarded.bytes.put(toApp, 70_000L);
+
+    assertThat(listing.uploads.get(0).getAsLong()).isEqualTo(5_300);
+    assertThat(listing.downloads.get(0).getAsLong()).isEqualTo(71_000);
+    assertThat(listed.forwardedBytes(true)).isEqualTo(5_300);
+    assertThat(listed.forwardedBytes(false)).isEqualTo(71_000);
+  }
+
   @Test
   void everyForwardedFlowIsListedUntilItsEntryIsFreedAndMayBeClosed() {
     Listing listing = new Listing();
-    NatTable listed =
-        NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
-            .offload(kernel, Ipv4.address(TUN))
-            .forwardedFlows(listing)
-            .timeSource(ticker)
-            .build();
+    NatTable listed = listed(listing);
     PacketRewriter r = rewriter(listed);
     String flow = "/198.18.0.1:40001 -> /198.18.3.7:443";
 

@@ -8,7 +8,9 @@ import dev.turnout.netbase.ManualTimeSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** What the NAT table tells its {@link FlowOffload}: the kernel may only hold live mappings. */
@@ -25,9 +27,14 @@ class NatTableOffloadTest {
           .timeSource(ticker)
           .build();
 
-  /** The kernel's flow map, as "source -> destination" to "new source -> new destination". */
+  /**
+   * The kernel's flow map, as "source -> destination" to "new source -> new destination"; which of
+   * them were added as replies, and the payload bytes a test says the kernel rewrote per tuple.
+   */
   static final class RecordingOffload implements FlowOffload {
     final Map<String, String> tuples = new HashMap<>();
+    final Set<String> replies = new HashSet<>();
+    final Map<String, Long> bytes = new HashMap<>();
     final RecordingOffload udp;
     final RecordingOffload forwarded;
 
@@ -56,8 +63,27 @@ class NatTableOffloadTest {
     }
 
     @Override
+    public void addReply(long source, long destination, long newSource, long newDestination) {
+      add(source, destination, newSource, newDestination);
+      replies.add(text(source, destination));
+    }
+
+    @Override
     public void remove(long source, long destination) {
       tuples.remove(text(source, destination));
+      replies.remove(text(source, destination));
+    }
+
+    @Override
+    public long bytes(long source, long destination) {
+      return bytes.getOrDefault(text(source, destination), 0L);
+    }
+
+    @Override
+    public long[] bytesTotal() {
+      long[] totals = new long[2];
+      bytes.forEach((tuple, n) -> totals[replies.contains(tuple) ? 1 : 0] += n);
+      return totals;
     }
 
     static String text(long source, long destination) {

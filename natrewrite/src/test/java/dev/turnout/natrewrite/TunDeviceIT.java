@@ -332,6 +332,8 @@ class TunDeviceIT {
       forwarded.add(remote, session, fake, app);
       forwarded.add6(app6, fake6, app6, fake6);
       assertThat(fastPath.mappedTuples()).isEqualTo(2);
+      assertThat(forwarded.bytes(app, fake)).as("counted from 0").isZero();
+      assertThat(forwarded.bytesTotal()).containsExactly(0, 0);
       fastPath.add(app, fake, session, remote);
       assertThat(fastPath.mappedTuples()).as("relayed apart from forwarded").isEqualTo(3);
 
@@ -346,6 +348,8 @@ class TunDeviceIT {
       assertThat(fastPath.mappedTuples()).isZero();
       forwarded.add(app, fake, session, remote); // closed: does nothing, throws nothing
       forwarded.remove(app, fake);
+      assertThat(forwarded.bytes(app, fake)).isZero();
+      assertThat(forwarded.bytesTotal()).containsExactly(0, 0);
     }
   }
 

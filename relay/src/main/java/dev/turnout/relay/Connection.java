@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * One live relayed flow (a TCP connection or a UDP session) as an operator sees it: where it came
@@ -13,8 +14,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Counters are written by one thread at a time (the flow's event loop, or the splice thread it
  * was handed to, a hand-over that orders the writes) with opaque stores, so counting costs the data
- * path a plain add; any thread may read them, seeing a recent value. Other fields are immutable or
- * volatile.
+ * path a plain add; any thread may read them, seeing a recent value. A flow whose bytes never pass
+ * the relay (the kernel forwards them) reads its counts from where they are counted instead. Other
+ * fields are immutable or volatile.
  */
 public final class Connection {
   private static final VarHandle UP;
@@ -46,6 +48,8 @@ public final class Connection {
   private final List<String> chain;
   private final Connections registry;
   private final Runnable closer;
+  private final LongSupplier counted; // of bytes counted elsewhere: upload, or null
+  private final LongSupplier countedDown; // and download
   private long up;
   private long down;
 
@@ -55,7 +59,9 @@ public final class Connection {
       Inbound inbound,
       Router.Route route,
       List<String> chain,
-      Runnable closer) {
+      Runnable closer,
+      LongSupplier counted,
+      LongSupplier countedDown) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     this.id = new UUID(random.nextLong(), random.nextLong()).toString();
     this.registry = registry;
@@ -64,6 +70,8 @@ public final class Connection {
     this.route = route;
     this.chain = List.copyOf(chain);
     this.closer = closer;
+    this.counted = counted;
+    this.countedDown = countedDown;
     this.startMillis = System.currentTimeMillis();
   }
 
@@ -100,12 +108,12 @@ public final class Connection {
 
   /** Bytes from the application toward the destination so far. */
   public long upload() {
-    return (long) UP.getOpaque(this);
+    return counted != null ? counted.getAsLong() : (long) UP.getOpaque(this);
   }
 
   /** Bytes from the destination toward the application so far. */
   public long download() {
-    return (long) DOWN.getOpaque(this);
+    return countedDown != null ? countedDown.getAsLong() : (long) DOWN.getOpaque(this);
   }
 
   /** Counts {@code bytes} more in one direction; called by the thread moving the flow's bytes. */

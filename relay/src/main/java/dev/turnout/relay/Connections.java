@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Every live relayed flow, for the controller: listed, counted and closed by id. Flows register
@@ -21,6 +22,8 @@ public final class Connections {
   private final LongAdder totalUp = new LongAdder();
   private final LongAdder totalDown = new LongAdder();
   private final Function<String, List<String>> chains;
+  private volatile LongSupplier otherUp = () -> 0;
+  private volatile LongSupplier otherDown = () -> 0;
 
   /**
    * @param chains the outbounds a policy goes through right now, from the policy to the one that
@@ -35,10 +38,36 @@ public final class Connections {
    * Connection#ended}; it may run on any thread, any number of times.
    */
   public Connection open(Origin origin, Inbound inbound, Router.Route route, Runnable closer) {
+    return open(origin, inbound, route, closer, null, null);
+  }
+
+  /**
+   * Registers a routed flow whose bytes are counted elsewhere (the kernel forwards them): {@code
+   * upload} and {@code download} read its counts when asked, and the totals count them through
+   * {@link #countAlso}.
+   */
+  public Connection open(
+      Origin origin,
+      Inbound inbound,
+      Router.Route route,
+      Runnable closer,
+      LongSupplier upload,
+      LongSupplier download) {
     Connection connection =
-        new Connection(this, origin, inbound, route, chains.apply(route.policy()), closer);
+        new Connection(
+            this, origin, inbound, route, chains.apply(route.policy()), closer, upload, download);
     live.put(connection.id(), connection);
     return connection;
+  }
+
+  /**
+   * Adds to the totals the bytes of flows counted elsewhere ({@link #open(Origin, Inbound,
+   * Router.Route, Runnable, LongSupplier, LongSupplier)}), since start, ended flows included;
+   * replaces what an earlier call added.
+   */
+  public void countAlso(LongSupplier upload, LongSupplier download) {
+    this.otherUp = upload;
+    this.otherDown = download;
   }
 
   void ended(Connection connection) {
@@ -77,11 +106,11 @@ public final class Connections {
 
   /** Bytes from applications toward destinations since start, ended flows included. */
   public long uploadTotal() {
-    return totalUp.sum();
+    return totalUp.sum() + otherUp.getAsLong();
   }
 
   /** Bytes from destinations toward applications since start, ended flows included. */
   public long downloadTotal() {
-    return totalDown.sum();
+    return totalDown.sum() + otherDown.getAsLong();
   }
 }

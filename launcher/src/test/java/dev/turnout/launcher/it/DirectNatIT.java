@@ -67,6 +67,7 @@ class DirectNatIT {
   @Test
   void aDirectFlowToAKnownNameIsForwardedByTheKernelAndArrivesIntact() throws Exception {
     long tunBytesBefore = sandbox.tunBytesToTurnout();
+    long downloadedBefore = downloadTotal();
     sandbox.assertDownloadIntact("http://www.example.test/10m.bin", "10m.bin");
     turnout.awaitLog("forwarded by the kernel to 203.0.113.10", Duration.ofSeconds(5));
     assertThat(turnout.log())
@@ -77,6 +78,15 @@ class DirectNatIT {
     assertThat(sandbox.tunBytesToTurnout() - tunBytesBefore)
         .as("bytes through the TUN")
         .isLessThan(64 * 1024);
+    assertThat(downloadTotal() - downloadedBefore)
+        .as("the controller's total counts what the kernel forwarded")
+        .isGreaterThanOrEqualTo(10L << 20);
+  }
+
+  static long downloadTotal() throws Exception {
+    try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
+      return ((Number) api.get("/connections").get("downloadTotal")).longValue();
+    }
   }
 
   /**
@@ -101,18 +111,23 @@ class DirectNatIT {
               x -> "www.example.test".equals(ControllerClient.host(x)) && fromCurl(x),
               Duration.ofSeconds(10));
       assertThat(c.get("chains")).isEqualTo(List.of("DIRECT"));
-      Thread.sleep(500); // mid-download: a relayed flow would have counted ~128 KB by now
-      Map<String, Object> now =
-          api.awaitConnection(x -> x.get("id").equals(c.get("id")), Duration.ofSeconds(5));
-      assertThat(((Number) now.get("download")).longValue())
-          .as("forwarded: its bytes never reach Turnout")
-          .isZero();
+      // Mid-download, at 256 KB/s: its bytes never reach the relay, the kernel counts them.
+      long first = download(api, c);
+      Thread.sleep(1000);
+      long second = download(api, c);
+      assertThat(second - first).as("bytes in 1 s at 256 KB/s").isBetween(64_000L, 1_000_000L);
       assertThat(api.call("DELETE", "/connections/" + c.get("id"), null).status()).isEqualTo(204);
       assertThat(curl.waitFor(5, TimeUnit.SECONDS)).as("curl ends within 5 s").isTrue();
       assertThat(curl.exitValue()).as("curl's exit code").isEqualTo(56);
       assertThat(Files.readString(sandbox.file("forwarded.out"))).contains("reset");
       assertThat(api.connections()).noneMatch(x -> x.get("id").equals(c.get("id")));
     }
+  }
+
+  static long download(ControllerClient api, Map<String, Object> connection) throws Exception {
+    Map<String, Object> now =
+        api.awaitConnection(x -> x.get("id").equals(connection.get("id")), Duration.ofSeconds(5));
+    return ((Number) now.get("download")).longValue();
   }
 
   @SuppressWarnings("unchecked")

@@ -48,8 +48,11 @@ final class BpfAssembler {
   private static final int CLASS_ALU64 = 0x07;
   private static final int MODE_IMM = 0x00;
   private static final int MODE_MEM = 0x60;
+  private static final int MODE_ATOMIC = 0xc0;
   private static final int SOURCE_REG = 0x08;
   private static final int OP_ADD = 0x00;
+  private static final int OP_SUB = 0x10;
+  private static final int OP_RSH = 0x70;
   private static final int OP_AND = 0x50;
   private static final int OP_MOV = 0xb0;
   private static final int OP_JA = 0x00;
@@ -100,6 +103,16 @@ final class BpfAssembler {
     return emit(CLASS_ALU64 | OP_ADD | SOURCE_REG, dst, src, 0, 0);
   }
 
+  /** dst -= src. */
+  public BpfAssembler subReg(int dst, int src) {
+    return emit(CLASS_ALU64 | OP_SUB | SOURCE_REG, dst, src, 0, 0);
+  }
+
+  /** dst >>= imm (logical). */
+  public BpfAssembler rsh(int dst, int imm) {
+    return emit(CLASS_ALU64 | OP_RSH, dst, 0, 0, imm);
+  }
+
   /** dst &= imm. */
   public BpfAssembler and(int dst, int imm) {
     return emit(CLASS_ALU64 | OP_AND, dst, 0, 0, imm);
@@ -113,6 +126,11 @@ final class BpfAssembler {
   /** *(size *)(dst + offset) = src. */
   public BpfAssembler store(int size, int dst, int offset, int src) {
     return emit(CLASS_STX | MODE_MEM | size, dst, src, offset, 0);
+  }
+
+  /** *(size *)(dst + offset) += src, atomically (W or DW); no result. */
+  public BpfAssembler atomicAdd(int size, int dst, int offset, int src) {
+    return emit(CLASS_STX | MODE_ATOMIC | size, dst, src, offset, OP_ADD);
   }
 
   /** *(size *)(dst + offset) = imm. */

@@ -16,6 +16,7 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.R5;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R6;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R7;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R8;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R9;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 
 /**
@@ -35,8 +36,8 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * ports, where TCP follows the IPv6 header directly or after the 8-byte hop-by-hop header of a
  * jumbogram (other extension headers pass). IPv6 has no header checksum; the TCP checksum takes the
  * 32 bytes of address change as one {@code bpf_csum_diff} applied to the pseudo header, then the
- * ports. Stats map: a per-CPU array of one {packets, bytes} pair of 64-bit counters, for both
- * families.
+ * ports. Stats map: a per-CPU array whose entry 0 is a {packets, bytes} pair of 64-bit counters of
+ * all rewritten segments and datagrams, for both families (entries 1 and 2: below).
  *
  * <p>UDP has its own two flow maps, laid out the same (a TCP and a UDP flow may share a tuple):
  * every datagram of a mapped tuple is rewritten (UDP has no SYN), IPv6 UDP only right after the
@@ -48,12 +49,30 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * in both is rewritten as the flow map says; a segment carrying SYN, FIN or RST is not looked up
  * there at all and passes, so that user space sees each forwarded flow established (its SYN-ACK)
  * and ended. (A relayed flow's SYN-ACK, FIN and RST stay in the kernel: its life shows at the
- * relay's socket.) A hit is rewritten exactly as a flow map hit.
+ * relay's socket.) A hit is rewritten exactly as a flow map hit. Since no relay counts a forwarded
+ * flow's bytes, the program does: a forwarded map value is the 12-byte new tuple, a 32-bit
+ * direction ({@value #TOWARD_DESTINATION} toward the destination, {@value #TOWARD_APP} toward the
+ * app) and, at offset {@value #FORWARDED_BYTES}, a 64-bit count of the TCP payload bytes rewritten
+ * for that tuple, added to atomically (a flow's segments may run on several CPUs at once); and the
+ * stats map's entries 1 and 2 count {segments, payload bytes} of all forwarded flows toward their
+ * destinations and toward their apps. Payload is the segment's length less its headers, so a GSO
+ * segment counts whole.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
   public static final int TUPLE6_SIZE = 36;
   public static final int STATS_SIZE = 16;
+
+  /** The stats map's entries: rewritten segments, then forwarded payload by direction. */
+  public static final int STATS_ENTRIES = 3;
+
+  /** A forwarded map value: the new tuple, its direction, its payload bytes so far. */
+  public static final int FORWARDED_VALUE_SIZE = 24;
+
+  public static final int FORWARDED_DIRECTION = 12;
+  public static final int FORWARDED_BYTES = 16;
+  public static final int TOWARD_DESTINATION = 0;
+  public static final int TOWARD_APP = 1;
 
   /** Return codes of a tc program. */
   public static final int PASS = 0;
@@ -84,6 +103,7 @@ final class FastPathProgram {
   private static final int IP_CHECKSUM = 10;
   private static final int IP_ADDRESSES = 12;
   private static final int TCP = 20;
+  private static final int TCP_DATA_OFFSET = TCP + 12; // its upper 4 bits, in 32-bit words
   private static final int TCP_FLAGS = TCP + 13;
   private static final int TCP_CHECKSUM = TCP + 16;
   private static final int TCP_MIN_END = TCP + 20;
@@ -130,8 +150,9 @@ final class FastPathProgram {
    * @param flow6MapFd the IPv6 flow map (hash, 36-byte keys and values)
    * @param udpMapFd the IPv4 UDP flow map (as {@code flowMapFd}, for UDP ports)
    * @param udp6MapFd the IPv6 UDP flow map (as {@code flow6MapFd}, for UDP ports)
-   * @param forwardedMapFd the IPv4 map of forwarded TCP flows (as {@code flowMapFd})
-   * @param statsMapFd the stats map (per-CPU array, one 16-byte value)
+   * @param forwardedMapFd the IPv4 map of forwarded TCP flows (12-byte keys as {@code flowMapFd},
+   *     {@value #FORWARDED_VALUE_SIZE}-byte values)
+   * @param statsMapFd the stats map (per-CPU array, {@value #STATS_ENTRIES} 16-byte values)
    */
   public static byte[] build(
       int networkOffset,
@@ -157,6 +178,12 @@ final class FastPathProgram {
     a.load(H, R1, R2, ip + IP_FRAGMENT).and(R1, FRAGMENT_BITS_LE).jump(JNE, R1, 0, pass);
     a.load(B, R1, R2, ip + IP_PROTOCOL).jump(JEQ, R1, PROTOCOL_UDP, udp);
     a.jump(JNE, R1, PROTOCOL_TCP, pass);
+    // R9 keeps the payload length (0 if the header claims more than the packet holds), which a
+    // forwarded flow counts.
+    BpfAssembler.Label sized = a.label();
+    a.load(W, R9, R6, SKB_LEN).add(R9, -(ip + TCP));
+    a.load(B, R1, R2, ip + TCP_DATA_OFFSET).and(R1, 0xf0).rsh(R1, 2).subReg(R9, R1);
+    a.movReg(R1, R9).rsh(R1, 31).jump(JEQ, R1, 0, sized).mov(R9, 0).bind(sized);
     // R8 keeps the flags across the lookups (helpers clobber R1-R5, and with them the packet).
     // A SYN may start a new flow over an old one's tuple: only user space may map it. A SYN-ACK
     // (the relay listener answering a mapped SYN) is rewritten like any segment, as user space
@@ -171,6 +198,14 @@ final class FastPathProgram {
     a.movReg(R1, R8).and(R1, TCP_SYN | TCP_FIN | TCP_RST).jump(JNE, R1, 0, pass);
     a.loadMap(R1, forwardedMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
     a.jump(JEQ, R0, 0, pass);
+    BpfAssembler.Label counted = a.label();
+    a.atomicAdd(DW, R0, FORWARDED_BYTES, R9).movReg(R7, R0);
+    a.load(W, R1, R7, FORWARDED_DIRECTION).add(R1, 1).store(W, R10, STATS_KEY, R1);
+    a.loadMap(R1, statsMapFd).movReg(R2, R10).add(R2, STATS_KEY).call(HELPER_MAP_LOOKUP);
+    a.jump(JEQ, R0, 0, counted);
+    a.load(DW, R1, R0, 0).add(R1, 1).store(DW, R0, 0, R1);
+    a.load(DW, R1, R0, 8).addReg(R1, R9).store(DW, R0, 8, R1);
+    a.bind(counted).movReg(R0, R7);
     a.bind(tcpHit);
     ipv4Rewrite(a, ip, TCP_CHECKSUM, 0, drop);
 
@@ -302,7 +337,7 @@ final class FastPathProgram {
   }
 
   /**
-   * The stats map's {packets, bytes}, summed over the per-CPU values a lookup of it returns (one
+   * A stats map entry's two counters, summed over the per-CPU values a lookup of it returns (one
    * {@value #STATS_SIZE}-byte pair per possible CPU, in native byte order).
    */
   public static long[] sumStats(byte[] perCpuValues) {

@@ -4,6 +4,8 @@ import dev.turnout.natrewrite.FlowOffload;
 import dev.turnout.netbase.LibC;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.StampedLock;
 import org.slf4j.Logger;
@@ -52,7 +54,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final BpfMap forwarded;
   private final Flows tcpFlows;
   private final Flows udpFlows;
-  private final Flows forwardedFlows;
+  private final CountedFlows forwardedFlows;
   private final BpfMap stats;
   private final int programFd;
   private final Hook hook;
@@ -69,6 +71,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private static final class Tuples {
     final byte[] key = new byte[FastPathProgram.TUPLE_SIZE];
     final byte[] value = new byte[FastPathProgram.TUPLE_SIZE];
+    final byte[] counted = new byte[FastPathProgram.FORWARDED_VALUE_SIZE];
     final byte[] key6 = new byte[FastPathProgram.TUPLE6_SIZE];
     final byte[] value6 = new byte[FastPathProgram.TUPLE6_SIZE];
   }
@@ -82,7 +85,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     this.forwarded = maps[4];
     this.tcpFlows = new Flows(flows, flows6);
     this.udpFlows = new Flows(udp, udp6);
-    this.forwardedFlows = new Flows(forwarded, null);
+    this.forwardedFlows = new CountedFlows(forwarded);
     this.stats = stats;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
@@ -124,8 +127,10 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       maps[1] = BpfMap.hash(v6, v6, entries6, "turnout_flows6");
       maps[2] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_udp");
       maps[3] = BpfMap.hash(v6, v6, entries6, "turnout_udp6");
-      maps[4] = BpfMap.hash(v4, v4, 2 * maxFlows, "turnout_fwd");
-      stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "turnout_stats");
+      maps[4] = BpfMap.hash(v4, FastPathProgram.FORWARDED_VALUE_SIZE, 2 * maxFlows, "turnout_fwd");
+      stats =
+          BpfMap.perCpuArray(
+              FastPathProgram.STATS_SIZE, FastPathProgram.STATS_ENTRIES, "turnout_stats");
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
@@ -238,13 +243,19 @@ public final class KernelFastPath implements FlowOffload, Closeable {
 
   /** Segments and bytes rewritten in the kernel so far (sum over CPUs). */
   public long[] packetsAndBytes() {
+    return stats(0);
+  }
+
+  /** The stats map's entry {@code index}, summed over CPUs; zeros once closed. */
+  private long[] stats(int index) {
     long stamp = lifecycle.readLock();
     try {
       if (closed) {
         return new long[2];
       }
       byte[] values = new byte[stats.valueSize()];
-      return stats.get(new byte[4], values) ? FastPathProgram.sumStats(values) : new long[2];
+      byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+      return stats.get(key, values) ? FastPathProgram.sumStats(values) : new long[2];
     } finally {
       lifecycle.unlockRead(stamp);
     }
@@ -356,6 +367,72 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       Tuples t = tuples.get();
       tuple6(t.key6, source, destination);
       delete(v6, t.key6);
+    }
+  }
+
+  /**
+   * The forwarded flows' map: IPv4 only, each tuple's value with its direction and payload count
+   * ({@link FastPathProgram}), which a put of the tuple starts from 0.
+   */
+  private final class CountedFlows implements FlowOffload {
+    private final BpfMap map;
+
+    CountedFlows(BpfMap map) {
+      this.map = map;
+    }
+
+    @Override
+    public void add(long source, long destination, long newSource, long newDestination) {
+      put(source, destination, newSource, newDestination, FastPathProgram.TOWARD_DESTINATION);
+    }
+
+    @Override
+    public void addReply(long source, long destination, long newSource, long newDestination) {
+      put(source, destination, newSource, newDestination, FastPathProgram.TOWARD_APP);
+    }
+
+    private void put(
+        long source, long destination, long newSource, long newDestination, int direction) {
+      Tuples t = tuples.get();
+      tuple(t.key, source, destination);
+      tuple(t.counted, newSource, newDestination);
+      ByteBuffer.wrap(t.counted, FastPathProgram.TUPLE_SIZE, 12)
+          .order(ByteOrder.nativeOrder())
+          .putInt(direction)
+          .putLong(0);
+      KernelFastPath.this.put(map, t.key, t.counted);
+    }
+
+    @Override
+    public void remove(long source, long destination) {
+      Tuples t = tuples.get();
+      tuple(t.key, source, destination);
+      delete(map, t.key);
+    }
+
+    @Override
+    public long bytes(long source, long destination) {
+      byte[] key = new byte[FastPathProgram.TUPLE_SIZE]; // any thread, seldom: no shared buffer
+      byte[] value = new byte[FastPathProgram.FORWARDED_VALUE_SIZE];
+      tuple(key, source, destination);
+      long stamp = lifecycle.readLock();
+      try {
+        if (closed || !map.get(key, value)) {
+          return 0;
+        }
+      } finally {
+        lifecycle.unlockRead(stamp);
+      }
+      return ByteBuffer.wrap(value)
+          .order(ByteOrder.nativeOrder())
+          .getLong(FastPathProgram.FORWARDED_BYTES);
+    }
+
+    @Override
+    public long[] bytesTotal() {
+      return new long[] {
+        stats(1 + FastPathProgram.TOWARD_DESTINATION)[1], stats(1 + FastPathProgram.TOWARD_APP)[1]
+      };
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.turnout.natrewrite.kernel;
 
+import static dev.turnout.natrewrite.kernel.BpfAssembler.DW;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.JGT;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.JNE;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R0;
@@ -8,6 +9,7 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.R10;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R2;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R3;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.R6;
+import static dev.turnout.natrewrite.kernel.BpfAssembler.R9;
 import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,6 +35,16 @@ class BpfAssemblerTest {
                 + "b7 00 00 00 ff ff ff ff "
                 + "85 00 00 00 17 00 00 00 "
                 + "95 00 00 00 00 00 00 00");
+  }
+
+  @Test
+  void subtractionShiftAndAtomicAddAreEncodedAsTheKernelDocumentsThem() {
+    BpfAssembler a = new BpfAssembler();
+    a.subReg(R9, R1).rsh(R1, 2).atomicAdd(DW, R0, 16, R9);
+    // llvm-objdump: r9 -= r1; r1 >>= 2; lock *(u64 *)(r0 + 0x10) += r9
+    assertThat(hex(a))
+        .isEqualTo(
+            "1f 19 00 00 00 00 00 00 " + "77 01 00 00 02 00 00 00 " + "db 90 10 00 00 00 00 00");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.turnout.natrewrite.Packets;
 import dev.turnout.natrewrite.Packets6;
 import dev.turnout.testing.Root;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +47,11 @@ class FastPathProgramIT {
         BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_flows6");
     udp = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_udp");
     udp6 = BpfMap.hash(FastPathProgram.TUPLE6_SIZE, FastPathProgram.TUPLE6_SIZE, 16, "test_udp6");
-    forwarded = BpfMap.hash(FastPathProgram.TUPLE_SIZE, FastPathProgram.TUPLE_SIZE, 16, "test_fwd");
-    stats = BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, 1, "test_stats");
+    forwarded =
+        BpfMap.hash(
+            FastPathProgram.TUPLE_SIZE, FastPathProgram.FORWARDED_VALUE_SIZE, 16, "test_fwd");
+    stats =
+        BpfMap.perCpuArray(FastPathProgram.STATS_SIZE, FastPathProgram.STATS_ENTRIES, "test_stats");
     program =
         Bpf.loadProgram(
             Bpf.PROG_TYPE_SCHED_CLS,
@@ -285,10 +289,12 @@ class FastPathProgramIT {
   @Test
   void bothDirectionsOfAForwardedFlowAreRewrittenWithCorrectChecksumsAndRedirected()
       throws Exception {
-    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
-    map(forwarded, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+    forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    forward(DOWN, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
     SplittableRandom random = new SplittableRandom(8);
     int bytes = 0;
+    long[] payloads = new long[2];
+    long[] segments = new long[2];
     for (int i = 0; i < 200; i++) {
       byte[] payload = new byte[random.nextInt(0, 1400)];
       random.nextBytes(payload);
@@ -303,14 +309,34 @@ class FastPathProgramIT {
               : assertRedirected(segment, "case " + i, SESSION, 40001, REMOTE, 443);
       assertThat(Arrays.copyOfRange(out.array(), 44, out.limit())).isEqualTo(payload);
       bytes += ETHERNET + segment.limit();
+      payloads[reply ? 1 : 0] += payload.length;
+      segments[reply ? 1 : 0]++;
     }
     assertThat(counters()).containsExactly(200, bytes);
+    assertThat(forwardedBytes(APP, 40001, FAKE, 443)).isEqualTo(payloads[0]);
+    assertThat(forwardedBytes(REMOTE, 443, SESSION, 40001)).isEqualTo(payloads[1]);
+    assertThat(counters(1 + UP)).containsExactly(segments[0], payloads[0]);
+    assertThat(counters(1 + DOWN)).containsExactly(segments[1], payloads[1]);
+  }
+
+  /** A header that claims more than the segment holds adds nothing (not a negative count). */
+  @Test
+  void aForwardedSegmentCountsItsPayloadOnlyWhenItsHeaderFits() throws Exception {
+    forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    ByteBuffer options = Packets.tcp(APP, 40001, FAKE, 443, 0x18, 7, 8, new byte[100], 0);
+    options.put(32, (byte) 0x80); // a 32-byte header (not 24): 92 bytes of payload
+    redirected(options, "options");
+    ByteBuffer tooLong = Packets.tcp(APP, 40001, FAKE, 443, 0x10, 7, 8, new byte[10], 0);
+    tooLong.put(32, (byte) 0xf0); // a 60-byte header in a 34-byte segment
+    redirected(tooLong, "a header longer than the segment");
+    assertThat(forwardedBytes(APP, 40001, FAKE, 443)).isEqualTo(92);
+    assertThat(counters(1 + UP)).containsExactly(2, 92);
   }
 
   /** User space must see a forwarded flow established (its SYN-ACK) and ended. */
   @Test
   void aSynAckOfAForwardedTuplePassesUnchanged() throws Exception {
-    map(forwarded, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+    forward(DOWN, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
     assertPassesUnchanged(Packets.tcp(REMOTE, 443, SESSION, 40001, 0x12), "a SYN-ACK");
     assertRedirected(
         Packets.tcp(REMOTE, 443, SESSION, 40001, 0x10), "an ACK", FAKE, 443, APP, 40001);
@@ -319,7 +345,7 @@ class FastPathProgramIT {
   /** User space must see a forwarded flow end, and judge its SYNs. */
   @Test
   void finRstAndSynOfAForwardedTuplePassUnchanged() throws Exception {
-    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
     // FIN, FIN-ACK, FIN-PSH-ACK, RST, RST-ACK, SYN
     for (int flags : new int[] {0x01, 0x11, 0x19, 0x04, 0x14, 0x02}) {
       ByteBuffer segment = Packets.tcp(APP, 40001, FAKE, 443, flags, 1, 2, new byte[100], 0);
@@ -344,7 +370,7 @@ class FastPathProgramIT {
   @Test
   void aTupleInBothMapsIsRewrittenAsTheRelayedMapSays() throws Exception {
     map(flows, APP, 40001, FAKE, 443, SESSION, 5012, APP, 7890);
-    map(forwarded, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+    forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
     assertRedirected(Packets.tcp(APP, 40001, FAKE, 443, 0x10), "an ACK", SESSION, 5012, APP, 7890);
     assertRedirected(
         Packets.tcp(APP, 40001, FAKE, 443, 0x11), "a FIN-ACK", SESSION, 5012, APP, 7890);
@@ -438,6 +464,38 @@ class FastPathProgramIT {
     assertThat(map.put(tuple(src, sport, dst, dport), tuple(nsrc, nsport, ndst, ndport))).isZero();
   }
 
+  static final int UP = FastPathProgram.TOWARD_DESTINATION;
+  static final int DOWN = FastPathProgram.TOWARD_APP;
+
+  /** Maps a forwarded tuple, in {@code direction}, its payload count at 0. */
+  void forward(
+      int direction,
+      int src,
+      int sport,
+      int dst,
+      int dport,
+      int nsrc,
+      int nsport,
+      int ndst,
+      int ndport) {
+    byte[] value =
+        ByteBuffer.allocate(FastPathProgram.FORWARDED_VALUE_SIZE)
+            .put(tuple(nsrc, nsport, ndst, ndport))
+            .order(ByteOrder.nativeOrder())
+            .putInt(direction)
+            .array();
+    assertThat(forwarded.put(tuple(src, sport, dst, dport), value)).isZero();
+  }
+
+  /** The payload bytes the program counted for a forwarded tuple. */
+  long forwardedBytes(int src, int sport, int dst, int dport) {
+    byte[] value = new byte[FastPathProgram.FORWARDED_VALUE_SIZE];
+    assertThat(forwarded.get(tuple(src, sport, dst, dport), value)).isTrue();
+    return ByteBuffer.wrap(value)
+        .order(ByteOrder.nativeOrder())
+        .getLong(FastPathProgram.FORWARDED_BYTES);
+  }
+
   static byte[] tuple(int source, int sourcePort, int destination, int destinationPort) {
     return ByteBuffer.allocate(12)
         .putInt(source)
@@ -464,8 +522,14 @@ class FastPathProgramIT {
   }
 
   long[] counters() {
+    return counters(0);
+  }
+
+  /** The stats map's entry {@code index}, summed over CPUs. */
+  long[] counters(int index) {
     byte[] values = new byte[stats.valueSize()];
-    assertThat(stats.get(new byte[4], values)).isTrue();
+    byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+    assertThat(stats.get(key, values)).isTrue();
     return FastPathProgram.sumStats(values);
   }
 }
