@@ -63,6 +63,27 @@ public interface FlowOffload {
     return new long[2];
   }
 
+  /**
+   * Hands {@code to} the SYN-ACK, FIN and RST segments of forwarded flows ({@link #forwarded()})
+   * that the kernel rewrote itself since the last call, in the order they passed, so that the NAT
+   * table follows those flows without the segments crossing the TUN; returns how many. Every such
+   * segment that reached the TUN's other end before this call is handed over by it. Where the
+   * kernel does not (by default), they all cross the TUN. One thread only (the TUN's).
+   */
+  default int pollForwarded(Segments to) {
+    return 0;
+  }
+
+  /** Told of one segment by {@link #pollForwarded}. */
+  @FunctionalInterface
+  interface Segments {
+    /**
+     * A segment {@code source -> destination} (packed by {@link #endpoint}) with TCP {@code flags},
+     * as it arrived: from the app, or ({@code reply}) from the flow's destination.
+     */
+    void segment(long source, long destination, int flags, boolean reply);
+  }
+
   /** {@link #add} for an IPv6 flow. */
   default void add6(
       Endpoint6 source, Endpoint6 destination, Endpoint6 newSource, Endpoint6 newDestination) {}
@@ -81,10 +102,11 @@ public interface FlowOffload {
   /**
    * The same for TCP flows the kernel forwards itself (DIRECT flows NAT'ed to their real
    * destination instead of the relay), IPv4 only, whose tuples are apart from the relayed ones:
-   * segments of a tuple added there are rewritten unless they carry SYN, FIN or RST, which always
-   * cross the TUN, so that the NAT table sees each such flow established and ended. No relay sees
-   * their bytes, so this part counts them ({@link #bytes}, {@link #bytesTotal}). By default none is
-   * ({@link #NONE}): every segment of them then crosses the TUN.
+   * segments of a tuple added there are rewritten; those that carry SYN, FIN or RST the NAT table
+   * must see, so that it knows each such flow established and ended: they are handed over by {@link
+   * #pollForwarded}, or else cross the TUN. No relay sees their bytes, so this part counts them
+   * ({@link #bytes}, {@link #bytesTotal}). By default none is ({@link #NONE}): every segment of
+   * them then crosses the TUN.
    */
   default FlowOffload forwarded() {
     return NONE;

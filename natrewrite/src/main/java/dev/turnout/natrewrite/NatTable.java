@@ -540,6 +540,14 @@ public final class NatTable {
     unlist(entry);
   }
 
+  /**
+   * Hands {@code to} the forwarded flows' SYN-ACK, FIN and RST segments the kernel rewrote itself
+   * since the last call ({@link FlowOffload#pollForwarded}); the TUN thread only.
+   */
+  int pollForwarded(FlowOffload.Segments to) {
+    return offload.pollForwarded(to);
+  }
+
   /** Counts a forwarded flow's TCP payload that crossed the TUN; the TUN thread only. */
   void crossedTun(NatEntry entry, boolean towardDestination, int bytes) {
     entry.crossedTun(towardDestination, bytes);

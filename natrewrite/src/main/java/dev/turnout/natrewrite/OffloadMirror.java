@@ -86,6 +86,11 @@ final class OffloadMirror {
         : forwarded.bytes(target(entry), session(entry));
   }
 
+  /** The offload's {@link FlowOffload#pollForwarded}; the TUN thread only. */
+  int pollForwarded(FlowOffload.Segments to) {
+    return forwarded.pollForwarded(to);
+  }
+
   /** The offload's {@link FlowOffload#bytesTotal} of forwarded flows. */
   long[] forwardedBytesTotal() {
     return forwarded.bytesTotal();

@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  *       -> 203.0.113.10:443}, for the kernel to forward (and masquerade) past the relay; its
  *       replies, routed back into the TUN to the session address, become {@code original
  *       destination -> original source}. The NAT table follows such a flow by its SYN-ACK, FINs and
- *       RSTs, which the fast path leaves to the TUN. An ICMP error about one of its segments
- *       becomes an error about the app's own segment.
+ *       RSTs, which the fast path rewrites and tells as events ({@link #pollKernel}) or leaves to
+ *       the TUN. An ICMP error about one of its segments becomes an error about the app's own
+ *       segment.
  *   <li>Who may start flows: optionally only sources the builder's {@link Builder#localSources}
  *       (and {@link Builder#localSources6}) accepts (this host, when {@code allow-lan} is off); a
  *       new flow from any other host is dropped and counted ({@link DropReason#NOT_LOCAL_SOURCE}),
@@ -98,6 +99,7 @@ public final class PacketRewriter {
   final IcmpHeader icmp = new IcmpHeader();
   final FlowKey flowProbe = new FlowKey();
   final SessionKey sessionProbe = new SessionKey();
+  private final FlowOffload.Segments kernelSegments = this::rewrittenInKernel;
   private final byte[] quote = new byte[60 + ICMP_QUOTE];
   boolean partialChecksum; // of the packet being rewritten
 
@@ -291,6 +293,46 @@ public final class PacketRewriter {
     return true;
   }
 
+  /**
+   * Takes note of the forwarded flows' SYN-ACKs, FINs and RSTs that the kernel's fast path rewrote
+   * itself since the last call (each such segment that has reached its receiver by now), as if they
+   * had crossed the TUN; returns how many. The TUN thread calls it before each packet it reads, so
+   * that a flow's end is noted before a new flow on its port starts.
+   */
+  public int pollKernel() {
+    return natTable.pollForwarded(kernelSegments);
+  }
+
+  private void rewrittenInKernel(long source, long destination, int flags, boolean reply) {
+    int sourceAddress = (int) (source >>> 16);
+    int sourcePort = (int) source & 0xffff;
+    int destinationAddress = (int) (destination >>> 16);
+    int destinationPort = (int) destination & 0xffff;
+    if (!reply) {
+      NatEntry entry =
+          natTable.lookup(
+              flowProbe.set(
+                  Ipv4Header.PROTOCOL_TCP,
+                  sourceAddress,
+                  sourcePort,
+                  destinationAddress,
+                  destinationPort));
+      if (entry != null && entry.forwardTo != 0) {
+        noteFromApp(entry, flags);
+      }
+      return;
+    }
+    NatEntry entry =
+        natTable.lookupSession(
+            sessionProbe.set(Ipv4Header.PROTOCOL_TCP, destinationAddress, destinationPort));
+    if (entry != null
+        && entry.state() != NatEntry.DEAD
+        && entry.forwardTo == sourceAddress
+        && entry.targetPort == sourcePort) {
+      noteFromDestination(entry, flags);
+    }
+  }
+
   /** A snapshot of this rewriter's counters and its NAT table's. */
   public NatStats stats() {
     NatStats.Builder builder = new NatStats.Builder();
@@ -380,16 +422,14 @@ public final class PacketRewriter {
       return ipv6.forward(entry, true);
     }
     // A flow the kernel forwards goes to its real destination; its FIN or RST is noted, so that
-    // the entry ends with the flow (the fast path leaves those to the TUN).
+    // the entry ends with the flow (when the fast path left them to the TUN).
     int target = tunAddress;
     if (entry.forwardTo != 0) {
       target = entry.forwardTo;
       if (payloadLength > 0) {
         natTable.crossedTun(entry, true, payloadLength);
       }
-      if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
-        natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
-      }
+      noteFromApp(entry, flags);
     }
     ip.rewriteAddresses(entry.sessionAddress, target);
     tcp.rewrite(
@@ -556,9 +596,16 @@ public final class PacketRewriter {
     return Verdict.FORWARD;
   }
 
+  /** Notes a forwarded flow's FIN or RST from the app: it ends the flow. */
+  private void noteFromApp(NatEntry entry, int flags) {
+    if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {
+      natTable.closing(entry, NatEntry.FIN_OUT, (flags & TcpHeader.RST) != 0);
+    }
+  }
+
   /**
    * Notes what a segment from a forwarded flow's destination says of the flow: its SYN-ACK
-   * establishes it, a FIN or RST ends it (the fast path leaves all three to the TUN).
+   * establishes it, a FIN or RST ends it.
    */
   private void noteFromDestination(NatEntry entry, int flags) {
     if ((flags & (TcpHeader.FIN | TcpHeader.RST)) != 0) {

@@ -2,6 +2,7 @@ package dev.turnout.natrewrite;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.turnout.netbase.LogLimiter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,6 +31,7 @@ public final class TunLoop implements Closeable {
   private final Thread thread;
   private final Thread sweeper;
   private volatile boolean running = true;
+  private final LogLimiter pollFailures = new LogLimiter(1, 10);
 
   private TunLoop(PacketDevice device, PacketRewriter rewriter) {
     this.device = device;
@@ -97,6 +99,17 @@ public final class TunLoop implements Closeable {
     }
   }
 
+  /** What the kernel's fast path did in the TUN's place since the last packet. */
+  private void pollKernel() {
+    try {
+      rewriter.pollKernel();
+    } catch (RuntimeException e) { // a bug, not the network's fault; keep the data path alive
+      if (pollFailures.allow()) {
+        log.error("Reading the fast path's events failed", e);
+      }
+    }
+  }
+
   private void run() {
     ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
     long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
@@ -105,6 +118,7 @@ public final class TunLoop implements Closeable {
     log.debug("Reading packets from {}", device.name());
     try {
       while (running) {
+        pollKernel();
         int n = device.read(address, BUFFER_SIZE);
         if (n < 0) {
           device.awaitReadable(POLL_MILLIS);

@@ -158,6 +158,62 @@ class ForwardedFlowTest {
     assertThat(table.activeEntries()).isZero();
   }
 
+  /** A segment the kernel rewrote itself, as its event ring tells it. */
+  void inKernel(ByteBuffer segment, boolean reply) {
+    kernel.forwarded.segments.add(
+        new long[] {
+          FlowOffload.endpoint(Packets.srcAddress(segment, 0), port(segment, 0)),
+          FlowOffload.endpoint(Packets.dstAddress(segment, 0), port(segment, 2)),
+          segment.get(33) & 0xff,
+          reply ? 1 : 0
+        });
+  }
+
+  /**
+   * The SYN-ACK, FINs and RST the kernel's fast path rewrote itself and told as events have the
+   * effect they have when they cross the TUN.
+   */
+  @Test
+  void whatTheKernelTellsOfAFlowsLifeCountsAsIfItHadCrossedTheTun() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    inKernel(fromDestination(syn, TcpHeader.SYN | ACK), true);
+    assertThat(rewriter.pollKernel()).isEqualTo(1);
+    assertThat(table.unclaimedEntries()).as("established").isZero();
+
+    inKernel(fromApp(syn, TcpHeader.FIN | ACK), false);
+    rewriter.pollKernel();
+    ticker.advance(Duration.ofHours(1));
+    assertThat(table.expire()).as("half closed: the other side may still send").isZero();
+    inKernel(fromDestination(syn, TcpHeader.FIN | ACK), true);
+    rewriter.pollKernel();
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(table.activeEntries()).isZero();
+
+    ByteBuffer again = syn(rewriter, 40002);
+    inKernel(fromDestination(again, TcpHeader.RST | ACK), true);
+    rewriter.pollKernel();
+    assertThat(table.unclaimedEntries()).as("refused").isZero();
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+  }
+
+  /**
+   * An event that names no live forwarded flow (a stale session, a relayed one) changes nothing.
+   */
+  @Test
+  void anEventOfNoForwardedFlowIsIgnored() {
+    ByteBuffer syn = syn(rewriter, 40001);
+    ByteBuffer wrongPort = fromDestination(syn, TcpHeader.RST | ACK);
+    wrongPort.putShort(20, (short) 444); // from another port of the destination
+    inKernel(wrongPort, true);
+    inKernel(Packets.tcp(APP, 40009, FAKE, 443, TcpHeader.RST), false); // no such flow
+    assertThat(rewriter.pollKernel()).isEqualTo(2);
+    assertThat(table.unclaimedEntries()).as("still pending").isEqualTo(1);
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isZero();
+  }
+
   @Test
   void aRefusedConnectionEndsWithItsRstAndNoLongerCountsAsPending() {
     ByteBuffer syn = syn(rewriter, 40001);

@@ -35,6 +35,8 @@ class NatTableOffloadTest {
     final Map<String, String> tuples = new HashMap<>();
     final Set<String> replies = new HashSet<>();
     final Map<String, Long> bytes = new HashMap<>();
+    // Segments the kernel rewrote itself, for pollForwarded: {source, destination, flags, reply}
+    final java.util.List<long[]> segments = new java.util.ArrayList<>();
     final RecordingOffload udp;
     final RecordingOffload forwarded;
 
@@ -72,6 +74,14 @@ class NatTableOffloadTest {
     public void remove(long source, long destination) {
       tuples.remove(text(source, destination));
       replies.remove(text(source, destination));
+    }
+
+    @Override
+    public int pollForwarded(Segments to) {
+      int n = segments.size();
+      segments.forEach(s -> to.segment(s[0], s[1], (int) s[2], s[3] != 0));
+      segments.clear();
+      return n;
     }
 
     @Override

@@ -30,6 +30,9 @@ public final class LibC {
   public static final short POLLHUP = 0x10;
   public static final short POLLNVAL = 0x20;
   public static final int SHUT_WR = 1;
+  public static final int PROT_READ = 1;
+  public static final int PROT_WRITE = 2;
+  public static final int MAP_SHARED = 1;
   public static final int F_DUPFD_CLOEXEC = 1030;
   public static final int F_SETPIPE_SZ = 1031;
   public static final int SPLICE_F_MOVE = 1;
@@ -118,6 +121,13 @@ public final class LibC {
   public static native int fcntl(int fd, int command, int argument);
 
   public static native int ioctl(int fd, long request, Pointer argument);
+
+  /** mmap(2); returns the address, or -1 (MAP_FAILED) with errno set. */
+  public static native long mmap(long address, long length, int prot, int flags, int fd, long off);
+
+  public static native int munmap(long address, long length);
+
+  public static native int getpagesize();
 
   /** The form of ioctl whose argument is a value, not a pointer (e.g. TUNSETOFFLOAD). */
   public static native int ioctl(int fd, long request, long argument);

@@ -274,8 +274,17 @@ public final class Sandbox implements AutoCloseable {
    * get there.
    */
   public long tunBytesToTurnout() throws Exception {
+    return tunStatistic("tx_bytes");
+  }
+
+  /** Packets the kernel queued to Turnout's TUN device so far (what the fast path did not take). */
+  public long tunPacketsToTurnout() throws Exception {
+    return tunStatistic("tx_packets");
+  }
+
+  private long tunStatistic(String name) throws Exception {
     Command.Result result =
-        inClient(Duration.ofSeconds(10), "cat", "/sys/class/net/turnout0/statistics/tx_bytes");
+        inClient(Duration.ofSeconds(10), "cat", "/sys/class/net/turnout0/statistics/" + name);
     return Long.parseLong(result.stdout().trim());
   }
 

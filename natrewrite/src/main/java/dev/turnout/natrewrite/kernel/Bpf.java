@@ -20,6 +20,7 @@ import java.nio.file.Path;
 final class Bpf {
   static final int MAP_TYPE_HASH = 1;
   static final int MAP_TYPE_PERCPU_ARRAY = 6;
+  static final int MAP_TYPE_RINGBUF = 27;
   static final int F_NO_PREALLOC = 1;
   static final int PROG_TYPE_SCHED_CLS = 3;
   static final int TCX_EGRESS = 47;

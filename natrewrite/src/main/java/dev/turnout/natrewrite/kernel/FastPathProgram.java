@@ -46,17 +46,19 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  *
  * <p>Forwarded map: IPv4 TCP flows the kernel forwards to their real destination (not to the
  * relay), laid out as the IPv4 flow map. It is looked up only when the flow map misses, so a tuple
- * in both is rewritten as the flow map says; a segment carrying SYN, FIN or RST is not looked up
- * there at all and passes, so that user space sees each forwarded flow established (its SYN-ACK)
- * and ended. (A relayed flow's SYN-ACK, FIN and RST stay in the kernel: its life shows at the
- * relay's socket.) A hit is rewritten exactly as a flow map hit. Since no relay counts a forwarded
- * flow's bytes, the program does: a forwarded map value is the 12-byte new tuple, a 32-bit
- * direction ({@value #TOWARD_DESTINATION} toward the destination, {@value #TOWARD_APP} toward the
- * app) and, at offset {@value #FORWARDED_BYTES}, a 64-bit count of the TCP payload bytes rewritten
- * for that tuple, added to atomically (a flow's segments may run on several CPUs at once); and the
- * stats map's entries 1 and 2 count {segments, payload bytes} of all forwarded flows toward their
- * destinations and toward their apps. Payload is the segment's length less its headers, so a GSO
- * segment counts whole.
+ * in both is rewritten as the flow map says. User space must see each forwarded flow established
+ * (its SYN-ACK) and ended (its FINs or a RST): with an event ring (a BPF ring buffer), a hit
+ * carrying SYN, FIN or RST is written there as an event — the segment's own 12-byte tuple, its
+ * flags byte, the direction byte, 2 bytes of 0 — and then rewritten like any other; without one, or
+ * when the ring is full, it passes unchanged to the TUN. (A relayed flow's SYN-ACK, FIN and RST
+ * stay in the kernel: its life shows at the relay's socket.) A hit is rewritten exactly as a flow
+ * map hit. Since no relay counts a forwarded flow's bytes, the program does: a forwarded map value
+ * is the 12-byte new tuple, a 32-bit direction ({@value #TOWARD_DESTINATION} toward the
+ * destination, {@value #TOWARD_APP} toward the app) and, at offset {@value #FORWARDED_BYTES}, a
+ * 64-bit count of the TCP payload bytes rewritten for that tuple, added to atomically (a flow's
+ * segments may run on several CPUs at once); and the stats map's entries 1 and 2 count {segments,
+ * payload bytes} of all forwarded flows toward their destinations and toward their apps. Payload is
+ * the segment's length less its headers, so a GSO segment counts whole.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
@@ -86,6 +88,8 @@ final class FastPathProgram {
   private static final int HELPER_L4_CSUM_REPLACE = 11;
   private static final int HELPER_REDIRECT = 23;
   private static final int HELPER_CSUM_DIFF = 28;
+  private static final int HELPER_RINGBUF_OUTPUT = 130;
+  private static final int RB_NO_WAKEUP = 1; // the reader polls the ring; no wake-up per event
   private static final int F_PSEUDO_HDR = 0x10;
   private static final int F_MARK_MANGLED_0 = 0x20; // a UDP checksum of 0 (none) stays 0
   private static final int F_INGRESS = 1;
@@ -124,6 +128,13 @@ final class FastPathProgram {
   private static final int OLD_DESTINATION = -12;
   private static final int OLD_PORTS = -8;
   private static final int STATS_KEY = -20;
+  private static final int EVENT_FLAGS = -4; // an event: the tuple at OLD_SOURCE, then these 4
+  private static final int EVENT_DIRECTION = -3;
+  private static final int EVENT_PAD = -2;
+
+  /** An event in the ring: the tuple as it arrived, the TCP flags, the direction, 2 zero bytes. */
+  public static final int EVENT_SIZE = 16;
+
   private static final int OLD_TUPLE6 = -60; // 36 bytes: addresses, then ports at -28
   private static final int OLD_PORTS6 = OLD_TUPLE6 + 32;
 
@@ -153,6 +164,8 @@ final class FastPathProgram {
    * @param forwardedMapFd the IPv4 map of forwarded TCP flows (12-byte keys as {@code flowMapFd},
    *     {@value #FORWARDED_VALUE_SIZE}-byte values)
    * @param statsMapFd the stats map (per-CPU array, {@value #STATS_ENTRIES} 16-byte values)
+   * @param ringFd the event ring of forwarded flows' SYN-ACKs, FINs and RSTs (a BPF ring buffer),
+   *     or -1 for none: they then pass to the TUN
    */
   public static byte[] build(
       int networkOffset,
@@ -161,7 +174,8 @@ final class FastPathProgram {
       int udpMapFd,
       int udp6MapFd,
       int forwardedMapFd,
-      int statsMapFd) {
+      int statsMapFd,
+      int ringFd) {
     int ip = networkOffset;
     BpfAssembler a = new BpfAssembler();
     BpfAssembler.Label pass = a.label();
@@ -194,12 +208,28 @@ final class FastPathProgram {
     ipv4Lookup(a, ip, flowMapFd);
     a.jump(JNE, R0, 0, tcpHit);
     // Not relayed: maybe forwarded, whose SYN-ACK, FIN and RST user space must see to know the
-    // flow established and ended (a relayed flow's life shows at the relay's socket).
-    a.movReg(R1, R8).and(R1, TCP_SYN | TCP_FIN | TCP_RST).jump(JNE, R1, 0, pass);
+    // flow established and ended (a relayed flow's life shows at the relay's socket): as events
+    // in the ring, or else as the segments themselves.
+    int lifecycle = TCP_SYN | TCP_FIN | TCP_RST;
+    if (ringFd < 0) {
+      a.movReg(R1, R8).and(R1, lifecycle).jump(JNE, R1, 0, pass);
+    }
     a.loadMap(R1, forwardedMapFd).movReg(R2, R10).add(R2, OLD_SOURCE).call(HELPER_MAP_LOOKUP);
     a.jump(JEQ, R0, 0, pass);
+    a.movReg(R7, R0);
+    if (ringFd >= 0) {
+      BpfAssembler.Label told = a.label();
+      a.movReg(R1, R8).and(R1, lifecycle).jump(JEQ, R1, 0, told);
+      a.store(B, R10, EVENT_FLAGS, R8);
+      a.load(W, R1, R7, FORWARDED_DIRECTION).store(B, R10, EVENT_DIRECTION, R1);
+      a.storeImm(H, R10, EVENT_PAD, 0);
+      a.loadMap(R1, ringFd).movReg(R2, R10).add(R2, OLD_SOURCE);
+      a.mov(R3, EVENT_SIZE).mov(R4, RB_NO_WAKEUP).call(HELPER_RINGBUF_OUTPUT);
+      a.jump(JNE, R0, 0, pass); // the ring is full: the TUN takes it, as without one
+      a.bind(told);
+    }
     BpfAssembler.Label counted = a.label();
-    a.atomicAdd(DW, R0, FORWARDED_BYTES, R9).movReg(R7, R0);
+    a.atomicAdd(DW, R7, FORWARDED_BYTES, R9);
     a.load(W, R1, R7, FORWARDED_DIRECTION).add(R1, 1).store(W, R10, STATS_KEY, R1);
     a.loadMap(R1, statsMapFd).movReg(R2, R10).add(R2, STATS_KEY).call(HELPER_MAP_LOOKUP);
     a.jump(JEQ, R0, 0, counted);

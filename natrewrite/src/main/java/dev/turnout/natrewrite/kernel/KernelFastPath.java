@@ -17,8 +17,11 @@ import org.slf4j.LoggerFactory;
  * user space, its later segments in both directions are rewritten in the kernel and never reach the
  * TUN queue: no read, no write, no copy. UDP flows the same way, through {@link #udp()}, from their
  * first datagram on. IPv4 TCP flows the kernel forwards itself go into a map of their own, through
- * {@link #forwarded()}: rewritten the same, except their SYN, FIN and RST segments, which still
- * cross the TUN so that the NAT table sees each such flow established and ended.
+ * {@link #forwarded()}: rewritten the same, their SYN-ACK, FIN and RST segments too, which the
+ * program also writes to an event ring (a BPF ring buffer) that the TUN thread reads ({@link
+ * FlowOffload#pollForwarded}), so that the NAT table sees each such flow established and ended.
+ * Where the kernel has no ring buffers (before 5.8), or when the ring is full, those segments cross
+ * the TUN instead.
  *
  * <p>Nothing on the host outlives the process. On Linux 6.6 and later the program hangs on a TCX
  * link, which the kernel detaches when its descriptor is closed, by {@link #close} or by the
@@ -35,6 +38,13 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    * Flows the kernel holds at once (two map elements each, one per direction); more take the TUN.
    */
   public static final int DEFAULT_MAX_FLOWS = 65536;
+
+  /**
+   * The event ring's size: {@value} bytes hold about 10,000 events, each a forwarded flow's
+   * SYN-ACK, FIN or RST, which the TUN thread reads before each packet and at least every 250 ms;
+   * when it is full, such segments cross the TUN instead.
+   */
+  static final int RING_SIZE = 256 * 1024;
 
   private static final String LICENSE = "Dual MIT/GPL";
   private static final String PROGRAM_NAME = "turnout_fast";
@@ -56,6 +66,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   private final Flows udpFlows;
   private final CountedFlows forwardedFlows;
   private final BpfMap stats;
+  private final BpfRingBuffer ring; // null: forwarded flows' SYN-ACK, FIN and RST cross the TUN
   private final int programFd;
   private final Hook hook;
   private final int linkFd; // TCX only
@@ -77,7 +88,12 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   private KernelFastPath(
-      BpfMap[] maps, BpfMap stats, int programFd, int linkFd, ClsactFilter filter) {
+      BpfMap[] maps,
+      BpfMap stats,
+      BpfRingBuffer ring,
+      int programFd,
+      int linkFd,
+      ClsactFilter filter) {
     this.flows = maps[0];
     this.flows6 = maps[1];
     this.udp = maps[2];
@@ -87,6 +103,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     this.udpFlows = new Flows(udp, udp6);
     this.forwardedFlows = new CountedFlows(forwarded);
     this.stats = stats;
+    this.ring = ring;
     this.programFd = programFd;
     this.hook = filter == null ? Hook.TCX : Hook.CLSACT;
     this.linkFd = linkFd;
@@ -118,6 +135,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     // up front)
     BpfMap[] maps = new BpfMap[5];
     BpfMap stats = null;
+    BpfRingBuffer ring = null;
     int program = -1;
     try {
       int v4 = FastPathProgram.TUPLE_SIZE;
@@ -131,6 +149,13 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       stats =
           BpfMap.perCpuArray(
               FastPathProgram.STATS_SIZE, FastPathProgram.STATS_ENTRIES, "turnout_stats");
+      try {
+        ring = BpfRingBuffer.create(RING_SIZE, "turnout_events");
+      } catch (IOException | RuntimeException noRing) { // before Linux 5.8
+        log.info(
+            "tun: no BPF ring buffer ({}); forwarded flows' SYN-ACK, FIN and RST cross the TUN",
+            noRing.getMessage());
+      }
       program =
           Bpf.loadProgram(
               Bpf.PROG_TYPE_SCHED_CLS,
@@ -141,13 +166,14 @@ public final class KernelFastPath implements FlowOffload, Closeable {
                   maps[2].fd(),
                   maps[3].fd(),
                   maps[4].fd(),
-                  stats.fd()),
+                  stats.fd(),
+                  ring == null ? -1 : ring.fd()),
               LICENSE,
               PROGRAM_NAME);
       if (hook != Hook.CLSACT) {
         try {
           int link = Bpf.attachEgress(program, ifindex, device);
-          return new KernelFastPath(maps, stats, program, link, null);
+          return new KernelFastPath(maps, stats, ring, program, link, null);
         } catch (IOException noTcx) {
           if (hook == Hook.TCX) {
             throw noTcx;
@@ -156,9 +182,12 @@ public final class KernelFastPath implements FlowOffload, Closeable {
         }
       }
       ClsactFilter filter = ClsactFilter.attachEgress(ifindex, program, PROGRAM_NAME, device);
-      return new KernelFastPath(maps, stats, program, -1, filter);
+      return new KernelFastPath(maps, stats, ring, program, -1, filter);
     } catch (IOException | RuntimeException | LinkageError e) {
       Bpf.closeDescriptor(program);
+      if (ring != null) {
+        ring.close();
+      }
       if (stats != null) {
         stats.close();
       }
@@ -202,8 +231,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
   }
 
   /**
-   * The same for IPv4 TCP flows the kernel forwards itself, in a map of their own: their SYN, FIN
-   * and RST segments cross the TUN. IPv6 ones all do ({@link FlowOffload#add6} does nothing).
+   * The same for IPv4 TCP flows the kernel forwards itself, in a map of their own, their SYN-ACK,
+   * FIN and RST segments told through the event ring. IPv6 ones all cross the TUN ({@link
+   * FlowOffload#add6} does nothing).
    */
   @Override
   public FlowOffload forwarded() {
@@ -317,6 +347,9 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     udp6.close();
     forwarded.close();
     stats.close();
+    if (ring != null) {
+      ring.close();
+    }
   }
 
   /**
@@ -376,6 +409,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    */
   private final class CountedFlows implements FlowOffload {
     private final BpfMap map;
+    private final Events events = new Events();
 
     CountedFlows(BpfMap map) {
       this.map = map;
@@ -429,10 +463,45 @@ public final class KernelFastPath implements FlowOffload, Closeable {
     }
 
     @Override
+    public int pollForwarded(Segments to) {
+      if (ring == null) {
+        return 0;
+      }
+      long stamp = lifecycle.readLock(); // close() unmaps the ring
+      try {
+        if (closed) {
+          return 0;
+        }
+        events.to = to;
+        return ring.read(events);
+      } finally {
+        events.to = null;
+        lifecycle.unlockRead(stamp);
+      }
+    }
+
+    @Override
     public long[] bytesTotal() {
       return new long[] {
         stats(1 + FastPathProgram.TOWARD_DESTINATION)[1], stats(1 + FastPathProgram.TOWARD_APP)[1]
       };
+    }
+  }
+
+  /** Reads the ring's events ({@link FastPathProgram#EVENT_SIZE} bytes each) into segments. */
+  private static final class Events implements BpfRingBuffer.Reader {
+    FlowOffload.Segments to; // during a read only
+
+    @Override
+    public void record(ByteBuffer data, int at, int length) {
+      if (length < FastPathProgram.EVENT_SIZE) {
+        return; // not written by the program
+      }
+      long source = FlowOffload.endpoint(data.getInt(at), data.getShort(at + 8) & 0xffff);
+      long destination = FlowOffload.endpoint(data.getInt(at + 4), data.getShort(at + 10) & 0xffff);
+      int flags = data.get(at + 12) & 0xff;
+      boolean reply = data.get(at + 13) == FastPathProgram.TOWARD_APP;
+      to.segment(source, destination, flags, reply);
     }
   }
 

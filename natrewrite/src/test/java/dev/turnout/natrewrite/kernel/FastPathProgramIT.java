@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.natrewrite.Packets;
 import dev.turnout.natrewrite.Packets6;
+import dev.turnout.netbase.Ipv4;
+import dev.turnout.netbase.LibC;
 import dev.turnout.testing.Root;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,7 +60,14 @@ class FastPathProgramIT {
         Bpf.loadProgram(
             Bpf.PROG_TYPE_SCHED_CLS,
             FastPathProgram.build(
-                ETHERNET, flows.fd(), flows6.fd(), udp.fd(), udp6.fd(), forwarded.fd(), stats.fd()),
+                ETHERNET,
+                flows.fd(),
+                flows6.fd(),
+                udp.fd(),
+                udp6.fd(),
+                forwarded.fd(),
+                stats.fd(),
+                -1),
             "Dual MIT/GPL",
             "test_fast");
   }
@@ -365,6 +376,101 @@ class FastPathProgramIT {
         Packets.tcp(APP, 40001, FAKE, 443, 0x11), "a FIN-ACK", SESSION, 5012, APP, 7890);
     assertRedirected(Packets.tcp(APP, 40001, FAKE, 443, 0x04), "a RST", SESSION, 5012, APP, 7890);
     assertThat(counters()[0]).isEqualTo(2);
+  }
+
+  /**
+   * With an event ring, a forwarded flow's SYN-ACK, FINs and RST stay in the kernel too: each is
+   * rewritten like any segment and told to user space as an event, in the order they passed.
+   */
+  @Test
+  void withAnEventRingAForwardedFlowsLifeIsToldAsEventsAndItsSegmentsStayInTheKernel()
+      throws Exception {
+    try (BpfRingBuffer ring = BpfRingBuffer.create(LibC.getpagesize(), "test_events")) {
+      program = withRing(ring);
+      forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+      forward(DOWN, REMOTE, 443, SESSION, 40001, FAKE, 443, APP, 40001);
+
+      assertPassesUnchanged(Packets.tcp(APP, 40001, FAKE, 443, 0x02), "a SYN: user space judges");
+      assertRedirected(
+          Packets.tcp(REMOTE, 443, SESSION, 40001, 0x12), "a SYN-ACK", FAKE, 443, APP, 40001);
+      assertRedirected(
+          Packets.tcp(APP, 40001, FAKE, 443, 0x10), "an ACK", SESSION, 40001, REMOTE, 443);
+      ByteBuffer finWithData = Packets.tcp(APP, 40001, FAKE, 443, 0x19, 1, 2, new byte[100], 0);
+      assertRedirected(finWithData, "a FIN with data", SESSION, 40001, REMOTE, 443);
+      assertRedirected(
+          Packets.tcp(REMOTE, 443, SESSION, 40001, 0x14), "a RST-ACK", FAKE, 443, APP, 40001);
+
+      assertThat(events(ring))
+          .containsExactly(
+              "203.0.113.5:443 -> 198.19.0.9:40001 flags 0x12 reply",
+              "198.18.0.1:40001 -> 198.18.3.7:443 flags 0x19",
+              "203.0.113.5:443 -> 198.19.0.9:40001 flags 0x14 reply");
+      assertThat(events(ring)).as("read once").isEmpty();
+      assertThat(forwardedBytes(APP, 40001, FAKE, 443)).isEqualTo(100);
+    }
+  }
+
+  /** When the ring is full, those segments pass to the TUN, as without a ring; none is lost. */
+  @Test
+  void whenTheRingIsFullAForwardedFlowsFinPassesToTheTun() throws Exception {
+    try (BpfRingBuffer ring = BpfRingBuffer.create(LibC.getpagesize(), "test_events")) {
+      program = withRing(ring);
+      forward(UP, APP, 40001, FAKE, 443, SESSION, 40001, REMOTE, 443);
+      ByteBuffer fin = Packets.tcp(APP, 40001, FAKE, 443, 0x11);
+      int told = 0;
+      for (int i = 0; i < 1000; i++) {
+        byte[] frame = frame(fin);
+        if (Bpf.testRun(program, frame) != FastPathProgram.REDIRECT) {
+          break;
+        }
+        told++;
+      }
+      int fits = LibC.getpagesize() / (8 + FastPathProgram.EVENT_SIZE);
+      assertThat(told).as("events a one-page ring holds").isEqualTo(fits);
+      assertPassesUnchanged(fin, "a FIN while the ring is full");
+      assertThat(events(ring)).hasSize(fits);
+      assertRedirected(fin, "a FIN once there is room", SESSION, 40001, REMOTE, 443);
+      assertThat(events(ring)).hasSize(1);
+    }
+  }
+
+  int withRing(BpfRingBuffer ring) throws Exception {
+    Bpf.closeDescriptor(program);
+    return Bpf.loadProgram(
+        Bpf.PROG_TYPE_SCHED_CLS,
+        FastPathProgram.build(
+            ETHERNET,
+            flows.fd(),
+            flows6.fd(),
+            udp.fd(),
+            udp6.fd(),
+            forwarded.fd(),
+            stats.fd(),
+            ring.fd()),
+        "Dual MIT/GPL",
+        "test_fast_ring");
+  }
+
+  /** The ring's events as "source -> destination flags 0xNN[ reply]". */
+  static List<String> events(BpfRingBuffer ring) {
+    List<String> events = new ArrayList<>();
+    ring.read(
+        (data, at, length) -> {
+          assertThat(length).isEqualTo(FastPathProgram.EVENT_SIZE);
+          events.add(
+              Ipv4.format(data.getInt(at))
+                  + ":"
+                  + (data.getShort(at + 8) & 0xffff)
+                  + " -> "
+                  + Ipv4.format(data.getInt(at + 4))
+                  + ":"
+                  + (data.getShort(at + 10) & 0xffff)
+                  + " flags 0x"
+                  + Integer.toHexString(data.get(at + 12) & 0xff)
+                  + (data.get(at + 13) == DOWN ? " reply" : "")
+                  + (data.getShort(at + 14) == 0 ? "" : " (padding not 0)"));
+        });
+    return events;
   }
 
   @Test
