@@ -84,19 +84,21 @@ final class TunPath {
     if (tunConfig.autoRoute()) {
       host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
     }
-    if (DirectNat.wanted(config)) {
+    boolean forwarding = DirectNat.wanted(config);
+    if (forwarding) {
       startDirectNat(plan, tun.name(), host, base);
     }
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
             .forwardedFlows(new ForwardedConnections(base.connections()))
-            .offload(fastPath(tunConfig, tun, plan6 != null, onStop), plan.tunInetAddress());
+            .offload(
+                fastPath(tunConfig, tun, plan6 != null, forwarding, onStop), plan.tunInetAddress());
     if (plan6 != null) {
       natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());
     }
     NatTable nat = natTable.build();
-    if (DirectNat.wanted(config)) { // forwarded flows' bytes never pass the relay
+    if (forwarding) { // forwarded flows' bytes never pass the relay
       base.connections().countAlso(() -> nat.forwardedBytes(true), () -> nat.forwardedBytes(false));
     }
 
@@ -203,14 +205,19 @@ final class TunPath {
    * or this kernel or process cannot load it (then every packet crosses the TUN).
    */
   private static FlowOffload fastPath(
-      TurnoutConfig.Tun tunConfig, TunDevice tun, boolean ipv6, Consumer<Closeable> onStop) {
+      TurnoutConfig.Tun tunConfig,
+      TunDevice tun,
+      boolean ipv6,
+      boolean forwarding,
+      Consumer<Closeable> onStop) {
     if (!tunConfig.fastPath()) {
       log.info("tun: kernel fast path off (tun.fast-path: false)");
       return FlowOffload.NONE;
     }
     try {
       int flows = KernelFastPath.DEFAULT_MAX_FLOWS;
-      KernelFastPath fastPath = KernelFastPath.attach(tun.name(), flows, ipv6 ? flows : 1, null);
+      KernelFastPath fastPath =
+          KernelFastPath.attach(tun.name(), flows, ipv6 ? flows : 1, null, forwarding);
       onStop.accept(() -> closeFastPath(fastPath));
       log.info(
           "tun: kernel fast path on {} egress ({}, BPF program id {}): established TCP flows"

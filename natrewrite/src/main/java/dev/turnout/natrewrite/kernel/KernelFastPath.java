@@ -127,6 +127,17 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    */
   public static KernelFastPath attach(String device, int maxFlows, int maxFlows6, Hook hook)
       throws IOException {
+    return attach(device, maxFlows, maxFlows6, hook, true);
+  }
+
+  /**
+   * As {@link #attach(String, int, int, Hook)}; only with {@code forwarding} (flows will be added
+   * to {@link #forwarded()}) does it make the event ring, {@value #RING_SIZE} bytes of locked
+   * kernel memory.
+   */
+  public static KernelFastPath attach(
+      String device, int maxFlows, int maxFlows6, Hook hook, boolean forwarding)
+      throws IOException {
     int ifindex = LibC.if_nametoindex(device);
     if (ifindex == 0) {
       throw new IOException("no network device " + device);
@@ -150,7 +161,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
           BpfMap.perCpuArray(
               FastPathProgram.STATS_SIZE, FastPathProgram.STATS_ENTRIES, "turnout_stats");
       try {
-        ring = BpfRingBuffer.create(RING_SIZE, "turnout_events");
+        ring = forwarding ? BpfRingBuffer.create(RING_SIZE, "turnout_events") : null;
       } catch (IOException | RuntimeException noRing) { // before Linux 5.8
         log.info(
             "tun: no BPF ring buffer ({}); forwarded flows' SYN-ACK, FIN and RST cross the TUN",
