@@ -367,8 +367,8 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    * One protocol's pair of maps (IPv4, IPv6, or null: IPv6 flows then all cross the TUN), filled
    * through the calling thread's own tuple buffers under the shared lifecycle lock.
    */
-  private final class Flows implements FlowOffload {
-    private final BpfMap v4;
+  private class Flows implements FlowOffload {
+    final BpfMap v4;
     private final BpfMap v6; // null: no IPv6
 
     Flows(BpfMap v4, BpfMap v6) {
@@ -418,12 +418,11 @@ public final class KernelFastPath implements FlowOffload, Closeable {
    * The forwarded flows' map: IPv4 only, each tuple's value with its direction and payload count
    * ({@link FastPathProgram}), which a put of the tuple starts from 0.
    */
-  private final class CountedFlows implements FlowOffload {
-    private final BpfMap map;
+  private final class CountedFlows extends Flows {
     private final Events events = new Events();
 
     CountedFlows(BpfMap map) {
-      this.map = map;
+      super(map, null);
     }
 
     @Override
@@ -445,14 +444,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
           .order(ByteOrder.nativeOrder())
           .putInt(direction)
           .putLong(0);
-      KernelFastPath.this.put(map, t.key, t.counted);
-    }
-
-    @Override
-    public void remove(long source, long destination) {
-      Tuples t = tuples.get();
-      tuple(t.key, source, destination);
-      delete(map, t.key);
+      KernelFastPath.this.put(v4, t.key, t.counted);
     }
 
     @Override
@@ -462,7 +454,7 @@ public final class KernelFastPath implements FlowOffload, Closeable {
       tuple(key, source, destination);
       long stamp = lifecycle.readLock();
       try {
-        if (closed || !map.get(key, value)) {
+        if (closed || !v4.get(key, value)) {
           return 0;
         }
       } finally {
