@@ -11,11 +11,11 @@ import java.util.function.LongSupplier;
 /**
  * Logs and lists the flows the kernel forwards ({@code tun.direct-nat}) among the controller's
  * connections, with the route they were judged with on their first packet. Only here is a flow
- * known to be forwarded: one judged so that the NAT could not take (too many forwarded flows) goes
- * to the relay, which logs and lists it as any other. Their bytes never reach the relay: their
- * counts are read where they are counted (the kernel's fast path, the TUN) when the controller
- * lists them, and the totals count them through {@link Connections#countAlso}. Closing one frees
- * its NAT entry, so that the app's next segment is answered with a RST. Thread-safe.
+ * known to be forwarded: a flow judged so whose NAT entry could not be made (too many forwarded
+ * flows) goes to the relay, which logs and lists it as any other. Their bytes never reach the
+ * relay: their counts are read where they are counted (the kernel's fast path, the TUN) when the
+ * controller lists them, and the totals count them through {@link Connections#countAlso}. Closing
+ * one frees its NAT entry, so that the app's next segment is answered with a RST. Thread-safe.
  */
 final class ForwardedConnections implements ForwardedFlows {
   private final Connections connections;

@@ -48,7 +48,7 @@ public final class Connection {
   private final List<String> chain;
   private final Connections registry;
   private final Runnable closer;
-  private final LongSupplier counted; // of bytes counted elsewhere: upload, or null
+  private final LongSupplier countedUp; // of bytes counted elsewhere: upload, or null
   private final LongSupplier countedDown; // and download
   private long up;
   private long down;
@@ -60,7 +60,7 @@ public final class Connection {
       Router.Route route,
       List<String> chain,
       Runnable closer,
-      LongSupplier counted,
+      LongSupplier countedUp,
       LongSupplier countedDown) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     this.id = new UUID(random.nextLong(), random.nextLong()).toString();
@@ -70,7 +70,7 @@ public final class Connection {
     this.route = route;
     this.chain = List.copyOf(chain);
     this.closer = closer;
-    this.counted = counted;
+    this.countedUp = countedUp;
     this.countedDown = countedDown;
     this.startMillis = System.currentTimeMillis();
   }
@@ -108,7 +108,7 @@ public final class Connection {
 
   /** Bytes from the application toward the destination so far. */
   public long upload() {
-    return counted != null ? counted.getAsLong() : (long) UP.getOpaque(this);
+    return countedUp != null ? countedUp.getAsLong() : (long) UP.getOpaque(this);
   }
 
   /** Bytes from the destination toward the application so far. */

@@ -48,17 +48,18 @@ import static dev.turnout.natrewrite.kernel.BpfAssembler.W;
  * relay), laid out as the IPv4 flow map. It is looked up only when the flow map misses, so a tuple
  * in both is rewritten as the flow map says. User space must see each forwarded flow established
  * (its SYN-ACK) and ended (its FINs or a RST): with an event ring (a BPF ring buffer), a hit
- * carrying SYN, FIN or RST is written there as an event — the segment's own 12-byte tuple, its
- * flags byte, the direction byte, 2 bytes of 0 — and then rewritten like any other; without one, or
- * when the ring is full, it passes unchanged to the TUN. (A relayed flow's SYN-ACK, FIN and RST
- * stay in the kernel: its life shows at the relay's socket.) A hit is rewritten exactly as a flow
- * map hit. Since no relay counts a forwarded flow's bytes, the program does: a forwarded map value
- * is the 12-byte new tuple, a 32-bit direction ({@value #TOWARD_DESTINATION} toward the
- * destination, {@value #TOWARD_APP} toward the app) and, at offset {@value #FORWARDED_BYTES}, a
- * 64-bit count of the TCP payload bytes rewritten for that tuple, added to atomically (a flow's
- * segments may run on several CPUs at once); and the stats map's entries 1 and 2 count {segments,
- * payload bytes} of all forwarded flows toward their destinations and toward their apps. Payload is
- * the segment's length less its headers, so a GSO segment counts whole.
+ * carrying SYN (with ACK: a bare SYN never gets here), FIN or RST is written there as an event —
+ * the segment's own 12-byte tuple, its flags byte, the direction byte, 2 bytes of 0 — and then
+ * rewritten like any other; without one, or when the ring is full, it passes unchanged to the TUN.
+ * (A relayed flow's SYN-ACK, FIN and RST stay in the kernel: its life shows at the relay's socket.)
+ * A hit is rewritten exactly as a flow map hit. Since no relay counts a forwarded flow's bytes, the
+ * program does: a forwarded map value is the 12-byte new tuple, a 32-bit direction ({@value
+ * #TOWARD_DESTINATION} toward the destination, {@value #TOWARD_APP} toward the app) and, at offset
+ * {@value #FORWARDED_BYTES}, a 64-bit count of the TCP payload bytes rewritten for that tuple,
+ * added to atomically (a flow's segments may run on several CPUs at once); and the stats map's
+ * entries 1 and 2 count {segments, payload bytes} of all forwarded flows toward their destinations
+ * and toward their apps. Payload is the segment's length less its headers, so a GSO segment counts
+ * whole.
  */
 final class FastPathProgram {
   public static final int TUPLE_SIZE = 12;
