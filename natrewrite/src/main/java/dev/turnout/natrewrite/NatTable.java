@@ -405,7 +405,7 @@ public final class NatTable {
             ticker.nanoTime() + unclaimedTimeoutNanos,
             judgement);
     reverse.put(entry.session, entry);
-    forward.put(entry.flow, entry);
+    supersede(forward.put(entry.flow, entry), entry);
     unclaimedEntries.incrementAndGet();
     created.increment();
     offload.add(entry);
@@ -629,11 +629,24 @@ public final class NatTable {
             ticker.nanoTime(),
             judgement);
     reverse.put(entry.session, entry);
-    forward.put(entry.flow, entry);
+    supersede(forward.put(entry.flow, entry), entry);
     idleEntries.incrementAndGet();
     idleCreated.increment();
     offload.add(entry); // relayed UDP only: the relay's udpFlow then keeps it alive
     return entry;
+  }
+
+  /**
+   * {@code entry} now holds the flow {@code previous} (if not null) held: a port reused while the
+   * earlier entry lives on in its grace. Where the kernel mirrors the two differently (one relayed,
+   * one forwarded), the earlier one's forward rewrite must go at once, or the kernel would go on
+   * sending the flow's segments the earlier way (the relayed part is looked up first): to a relay
+   * session that is gone, which answers with a RST.
+   */
+  private void supersede(NatEntry previous, NatEntry entry) {
+    if (previous != null && previous != entry) {
+      offload.supersede(previous, entry);
+    }
   }
 
   /** Evicts the least recently used sixteenth of the idle entries (at least one). */

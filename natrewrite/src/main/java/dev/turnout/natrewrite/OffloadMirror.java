@@ -77,6 +77,23 @@ final class OffloadMirror {
   }
 
   /**
+   * {@code entry} took over the flow of {@code previous}, which keeps its session until freed: if
+   * they are mirrored into different parts, the previous one's forward rewrite leaves its part now
+   * (in the same part, the new entry's replaces it). Its reverse rewrite stays with its session.
+   */
+  void supersede(NatEntry previous, NatEntry entry) {
+    FlowOffload part = offloadOf(previous);
+    if (part == FlowOffload.NONE || part == offloadOf(entry)) {
+      return;
+    }
+    if (previous.flow.ipv6) {
+      part.remove6(source6(previous), destination6(previous));
+    } else {
+      part.remove(source(previous), destination(previous));
+    }
+  }
+
+  /**
    * TCP payload bytes the offload rewrote for a forwarded entry's flow in one direction (toward its
    * destination, or toward the app), while the entry's tuples were mapped; may cost a system call.
    */

@@ -214,6 +214,37 @@ class ForwardedFlowTest {
     assertThat(table.expire()).isZero();
   }
 
+  /**
+   * A port reused while the earlier flow on it lives on in its grace, once relayed and now
+   * forwarded or the other way round: the kernel looks tuples up in its relayed part first, so a
+   * relayed rewrite left there would send the new flow's segments to a relay session that is gone
+   * (which answers with a RST, and the forwarded flow never sees its end). The earlier flow's
+   * forward rewrite leaves its part at once; its reverse one stays until its entry is freed.
+   */
+  @Test
+  void aReusedPortMovesTheFlowsForwardRewriteBetweenTheRelayedAndTheForwardedPart() {
+    String flow = "198.18.0.1:40001 -> 198.18.3.7:443";
+    NatEntry relayed = table.create(new FlowKey().set(Packets.TCP, APP, 40001, FAKE, 443), 7890);
+    InetSocketAddress relaySide =
+        new InetSocketAddress(Ipv4.address(relayed.sessionAddress), relayed.sessionPort);
+    table.claim(relaySide);
+    table.release(relaySide); // the relay closed it: in its grace
+    assertThat(kernel.tuples).containsKey(flow).hasSize(2);
+
+    ByteBuffer syn = syn(rewriter, 40001); // the app reuses the port; now the kernel forwards it
+    assertThat(kernel.tuples).as("relayed part").doesNotContainKey(flow).hasSize(1);
+    assertThat(kernel.forwarded.tuples).containsKey(flow);
+    ticker.advance(NatTable.DEFAULT_GRACE);
+    assertThat(table.expire()).isEqualTo(1);
+    assertThat(kernel.tuples).isEmpty();
+    assertThat(kernel.forwarded.tuples).hasSize(2);
+
+    rewriter.rewrite(fromDestination(syn, TcpHeader.RST | ACK)); // refused: in its grace
+    table.create(new FlowKey().set(Packets.TCP, APP, 40001, FAKE, 443), 7890); // relayed again
+    assertThat(kernel.forwarded.tuples).as("forwarded part").doesNotContainKey(flow).hasSize(1);
+    assertThat(kernel.tuples).containsKey(flow).hasSize(2);
+  }
+
   @Test
   void aRefusedConnectionEndsWithItsRstAndNoLongerCountsAsPending() {
     ByteBuffer syn = syn(rewriter, 40001);

@@ -116,6 +116,36 @@ class DirectNatIT {
     }
   }
 
+  /**
+   * A name's first connection is relayed; the app's next one from the same port, while the relayed
+   * one's entry is in its grace, is forwarded. The kernel looks its relayed rewrites up first, so
+   * the relayed flow's rewrite must leave with it: else the forwarded flow's segments went to a
+   * relay session that was gone, which reset it.
+   */
+  @Test
+  void aPortOfARelayedFlowReusedAtOnceForAForwardedOneWorks() throws Exception {
+    String[] curl = {
+      "curl",
+      "-sS",
+      "--fail",
+      "--max-time",
+      "5",
+      "-H",
+      "Connection: close", // the server closes first: the app's port is free again at once
+      "--local-port",
+      "47400",
+      "http://real.example.test/index.html"
+    };
+    Command.Result relayed = sandbox.inClient(T, curl);
+    assertThat(relayed.stdout()).as("%s", relayed).isEqualTo("ok\n");
+    Command.Result forwarded = sandbox.inClient(T, curl);
+    assertThat(forwarded.stdout()).as("%s", forwarded).isEqualTo("ok\n");
+    turnout.awaitLog(":47400 -> real.example.test:80", Duration.ofSeconds(5));
+    assertThat(turnout.log())
+        .containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n")
+        .containsPattern(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel");
+  }
+
   static long downloadTotal() throws Exception {
     try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
       return ((Number) api.get("/connections").get("downloadTotal")).longValue();
