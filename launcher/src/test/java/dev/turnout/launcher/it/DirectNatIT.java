@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,26 +125,39 @@ class DirectNatIT {
    */
   @Test
   void aPortOfARelayedFlowReusedAtOnceForAForwardedOneWorks() throws Exception {
-    String[] curl = {
-      "curl",
-      "-sS",
-      "--fail",
-      "--max-time",
-      "5",
-      "-H",
-      "Connection: close", // the server closes first: the app's port is free again at once
-      "--local-port",
-      "47400",
-      "http://real.example.test/index.html"
-    };
-    Command.Result relayed = sandbox.inClient(T, curl);
-    assertThat(relayed.stdout()).as("%s", relayed).isEqualTo("ok\n");
-    Command.Result forwarded = sandbox.inClient(T, curl);
-    assertThat(forwarded.stdout()).as("%s", forwarded).isEqualTo("ok\n");
-    turnout.awaitLog(":47400 -> real.example.test:80", Duration.ofSeconds(5));
-    assertThat(turnout.log())
-        .containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n")
-        .containsPattern(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel");
+    // Two requests from local port 47400, one after the other. Each connection ends with a RST
+    // (SO_LINGER 0) once the reply is in, so that no TIME_WAIT holds the port for the second.
+    String client =
+        String.join(
+            "\n",
+            "import socket, struct, sys",
+            "for _ in range(2):",
+            "    s = socket.socket()",
+            "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+            "    s.settimeout(5)",
+            "    s.bind(('0.0.0.0', 47400))",
+            "    s.connect((sys.argv[1], 80))",
+            "    s.sendall(b'GET /index.html HTTP/1.0\\r\\nHost: real.example.test\\r\\n\\r\\n')",
+            "    reply = b''",
+            "    while True:",
+            "        chunk = s.recv(65536)",
+            "        if not chunk:",
+            "            break",
+            "        reply += chunk",
+            "    s.close()",
+            "    sys.stdout.write(reply.split(b'\\r\\n\\r\\n', 1)[1].decode())");
+    Command.Result result = sandbox.inClient(T, "python3", "-c", client, "real.example.test");
+    assertThat(result.stdout()).as("%s", result).isEqualTo("ok\nok\n");
+    // The log is written apart from the flows: wait for the second line, not just the first.
+    Pattern forwardedLine =
+        Pattern.compile(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel");
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!forwardedLine.matcher(turnout.log()).find()) {
+      assertThat(System.nanoTime()).as("the forwarded flow logged within 5 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(turnout.log()).containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n");
   }
 
   static long downloadTotal() throws Exception {
