@@ -323,14 +323,31 @@ public final class PacketRewriter {
       return;
     }
     NatEntry entry =
-        natTable.lookupSession(
-            sessionProbe.set(Ipv4Header.PROTOCOL_TCP, destinationAddress, destinationPort));
-    if (entry != null
-        && entry.state() != NatEntry.DEAD
-        && entry.forwardTo == sourceAddress
-        && entry.targetPort == sourcePort) {
+        forwardedEntry(
+            Ipv4Header.PROTOCOL_TCP,
+            destinationAddress,
+            destinationPort,
+            sourceAddress,
+            sourcePort);
+    if (entry != null) {
       noteFromDestination(entry, flags);
     }
+  }
+
+  /**
+   * The live entry of the forwarded flow whose session is {@code session:sessionPort} and whose
+   * real destination is {@code real:realPort}, or null: a segment or an ICMP error from anywhere
+   * else to that session is no flow's.
+   */
+  private NatEntry forwardedEntry(
+      int protocol, int session, int sessionPort, int real, int realPort) {
+    NatEntry entry = natTable.lookupSession(sessionProbe.set(protocol, session, sessionPort));
+    return entry != null
+            && entry.state() != NatEntry.DEAD
+            && entry.forwardTo == real
+            && entry.targetPort == realPort
+        ? entry
+        : null;
   }
 
   /** A snapshot of this rewriter's counters and its NAT table's. */
@@ -548,11 +565,8 @@ public final class PacketRewriter {
     int source = ip.source();
     NatEntry entry;
     if (source != tunAddress) {
-      entry = natTable.lookupSession(sessionProbe.set(protocol, destination, destinationPort));
-      if (entry == null
-          || entry.state() == NatEntry.DEAD
-          || entry.forwardTo != source
-          || entry.targetPort != sourcePort) {
+      entry = forwardedEntry(protocol, destination, destinationPort, source, sourcePort);
+      if (entry == null) {
         return counters.drop(
             DropReason.NOT_FROM_RELAY,
             "packet to the NAT pool from neither the relay nor a forwarded flow's destination");
@@ -689,12 +703,8 @@ public final class PacketRewriter {
     int real = b.getInt(inner + 16);
     int sessionPort = b.getShort(inner + innerHeader) & 0xffff;
     int port = b.getShort(inner + innerHeader + 2) & 0xffff;
-    NatEntry entry =
-        natTable.lookupSession(sessionProbe.set(Ipv4Header.PROTOCOL_TCP, destination, sessionPort));
-    if (entry == null
-        || entry.state() == NatEntry.DEAD
-        || entry.forwardTo != real
-        || entry.targetPort != port) {
+    NatEntry entry = forwardedEntry(Ipv4Header.PROTOCOL_TCP, destination, sessionPort, real, port);
+    if (entry == null) {
       return counters.drop(DropReason.NO_ENTRY, "ICMP error about no forwarded flow");
     }
     FlowKey flow = entry.flow;
