@@ -75,6 +75,39 @@ class ProviderTest {
     assertThat(d.ruleSet()).isEqualTo("RULE-SET,ads,REJECT (config.yaml:11)");
   }
 
+  /**
+   * A name matching several entries of one set reports the first of them, whether the index holds
+   * the entries inline in their slots (short names, one mode) or in records (long names, several
+   * modes), and in whichever order the hash placed them.
+   */
+  @Test
+  void theFirstMatchingEntryOfASetIsTheOneReported() throws Exception {
+    // short names in one mode are held inline; this one, long and in two modes, in a record
+    String longName = "a-name-too-long-to-sit-in-its-slot.www.example.com";
+    ProviderSpec set =
+        file(
+            "set",
+            Behavior.DOMAIN,
+            Format.TEXT,
+            "+.example.com\n+.www.example.com\n+." + longName + "\n" + longName + "\n");
+    RuleEngine e = engine(List.of(set), "RULE-SET,set,P1", "MATCH,P2");
+    assertThat(e.decide(host("www.example.com")).rule()).isEqualTo("+.example.com");
+    assertThat(e.decide(host(longName)).rule()).isEqualTo("+.example.com");
+    assertThat(e.decide(host("x." + longName)).source()).endsWith("set.txt:1)");
+    ProviderSpec reversed =
+        file(
+            "reversed",
+            Behavior.DOMAIN,
+            Format.TEXT,
+            "+." + longName + "\n" + longName + "\n+.www.example.com\n+.example.com\n");
+    RuleEngine r = engine(List.of(reversed), "RULE-SET,reversed,P1", "MATCH,P2");
+    assertThat(r.decide(host(longName)).rule()).isEqualTo("+." + longName);
+    assertThat(r.decide(host("x." + longName)).source()).endsWith("reversed.txt:1)");
+    assertThat(r.decide(host("www.example.com")).rule()).isEqualTo("+.www.example.com");
+    assertThat(r.decide(host("a.www.example.com")).source()).endsWith("reversed.txt:3)");
+    assertThat(r.decide(host("example.com")).rule()).isEqualTo("+.example.com");
+  }
+
   @Test
   void ipcidrTextProviderResolvesUnlessNoResolve() throws Exception {
     ProviderSpec ips =
