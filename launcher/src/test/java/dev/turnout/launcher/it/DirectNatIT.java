@@ -160,6 +160,64 @@ class DirectNatIT {
     assertThat(turnout.log()).containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n");
   }
 
+  /**
+   * Churn: 8 clients at once, each reusing its own 4 ports in turn for 60 connections, the names
+   * alternating between a relayed route and a forwarded one, each connection ended with a RST (so a
+   * port is reused while its last flow's NAT entry, rewrites and kernel events are fresh, on either
+   * path). Every request gets its whole reply, and no flow of those ports stays listed.
+   */
+  @Test
+  void portsReusedAtOnceAcrossRelayedAndForwardedFlowsAllWork() throws Exception {
+    get("http://bulk.example.test/index.html"); // both names are known: the next ones are decided
+    String client =
+        String.join(
+            "\n",
+            "import socket, struct, sys, threading",
+            "names = ['www.example.test', 'bulk.example.test']",
+            "failures = []",
+            "def run(c):",
+            "    for i in range(60):",
+            "        port = 47500 + 4 * c + i % 4",
+            "        name = names[(i // 4 + c) % 2]",
+            "        try:",
+            "            s = socket.socket()",
+            "            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+            "            s.settimeout(5)",
+            "            s.bind(('0.0.0.0', port))",
+            "            s.connect((name, 80))",
+            "            s.sendall(b'GET /index.html HTTP/1.0\\r\\nHost: ' + name.encode()"
+                + " + b'\\r\\n\\r\\n')",
+            "            reply = b''",
+            "            while True:",
+            "                chunk = s.recv(65536)",
+            "                if not chunk:",
+            "                    break",
+            "                reply += chunk",
+            "            s.close()",
+            "            if not reply.endswith(b'\\r\\n\\r\\nok\\n'):",
+            "                failures.append('%s from %d: %r' % (name, port, reply[-40:]))",
+            "        except Exception as e:",
+            "            failures.append('%s from %d: %s' % (name, port, e))",
+            "threads = [threading.Thread(target=run, args=(c,)) for c in range(8)]",
+            "for t in threads: t.start()",
+            "for t in threads: t.join()",
+            "print('%d failed' % len(failures))",
+            "for f in failures[:10]: print(f)");
+    Command.Result result = sandbox.inClient(T, "python3", "-c", client);
+    assertThat(result.stdout()).as("%s", result).isEqualTo("0 failed\n");
+    assertThat(turnout.log())
+        .containsPattern(":475[0-3][0-9] -> www\\.example\\.test:80 .*forwarded by the kernel")
+        .containsPattern(":475[0-3][0-9] -> bulk\\.example\\.test:80 .*via relayed");
+    try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (api.connections().stream().anyMatch(c -> sourcePortIn(c, 47500, 47531))) {
+        assertThat(System.nanoTime()).as("listed no longer than 5 s").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
   static long downloadTotal() throws Exception {
     try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
       return ((Number) api.get("/connections").get("downloadTotal")).longValue();
