@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The rules rows of the benchmarks, each figure beside its baseline from the same run:
 #
-#   bench/rules.sh              # both rows (~6 min)
+#   bench/rules.sh              # both rows (~7 min)
 #   bench/rules.sh decide       # decision p99: 100k domains + 10k CIDRs, beside the 100-rule set
 #   bench/rules.sh load         # loading 280k domains + 18k CIDRs from provider lists, beside
 #                               # the same JVM loading an empty config (MATCH only)
@@ -10,7 +10,11 @@
 #
 # ROUNDS (default 7) is the number of rounds each median is taken over, after warm-up:
 # - decide: RulesBenchmark.decideTimed times every decision itself; each 1 s measurement iteration
-#   is one round (after 3 warm-up iterations, in one JVM per size), p99 its 99th percentile.
+#   is one round (after 3 warm-up iterations), p99 its 99th percentile, in FORKS JVMs per size
+#   (default 3; the median is over all their rounds). The large set's p99 differs more between
+#   JVMs than between the rounds of one: its decisions touch more memory than the small set's,
+#   about as much as a core's own cache holds, and how much of it stays cached depends on where
+#   that JVM's memory landed (one fork per size gave ratios from 1.79 to 2.06 for one build).
 # - load: RulesLoad in a fresh JVM per round (as ./turnout runs it), the lists and the empty config
 #   alternating, after one discarded round of each: the build's wall time and the resident memory
 #   after it (VmRSS) and at its peak (VmHWM), and what the build allocated.
@@ -20,6 +24,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
 rounds=${ROUNDS:-7}
+forks=${FORKS:-3}
 what=${1:-all}
 cd "$root"
 mvn -B -q -o -pl rules -am -Pjmh -DskipTests -Dspotless.check.skip=true test-compile
@@ -45,7 +50,7 @@ field() { # NAME FILE: the median of NAME=N over the lines of FILE
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 if [ "$what" = all ] || [ "$what" = decide ]; then
-  java -cp "$cp" org.openjdk.jmh.Main 'RulesBenchmark.decideTimed' -f 1 -wi 3 -i "$rounds" \
+  java -cp "$cp" org.openjdk.jmh.Main 'RulesBenchmark.decideTimed' -f "$forks" -wi 3 -i "$rounds" \
     -p size=small,large >"$dir/jmh" 2>&1 || { cat "$dir/jmh"; exit 1; }
   for size in small large; do
     grep "^decideRound size=$size " "$dir/jmh" | sed 's/.*: //' |
@@ -54,7 +59,7 @@ if [ "$what" = all ] || [ "$what" = decide ]; then
   small=$(field p99 "$dir/small")
   large=$(field p99 "$dir/large")
   echo
-  echo "rule decision, median of $(wc -l <"$dir/large") rounds (ns):"
+  echo "rule decision, median of $(wc -l <"$dir/large") rounds in $forks JVMs (ns):"
   printf '  %-34s p50 %5s  p99 %5s\n' "100k domains + 10k CIDRs:" \
     "$(field p50 "$dir/large")" "$large"
   printf '  %-34s p50 %5s  p99 %5s\n' "100-rule set (baseline):" \
