@@ -20,8 +20,21 @@ import org.slf4j.LoggerFactory;
 final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   private static final Logger LOG = LoggerFactory.getLogger(VmessCodec.class);
 
-  /** v2ray reads chunks into 8 KiB buffers (2 length bytes, 16 tag bytes, padding room). */
-  static final int MAX_PAYLOAD = 8192 - 2 - 16 - 64;
+  /**
+   * The most a request chunk carries: with its 16 tag bytes and up to 63 padding bytes, its length
+   * stays within 16 KiB. mihomo's client writes 16 KiB payloads, so servers of every kind read
+   * chunks this long (v2ray 4.34's reader takes any length; mihomo's own reader up to 17 KiB).
+   * Against 8 KiB chunks this halves the AEAD calls, and doubles what one connection may send
+   * before its nonces run out (about 1 GiB; see {@link VmessBody#MAX_CHUNKS}).
+   */
+  static final int MAX_PAYLOAD = 16384 - 16 - 64;
+
+  /**
+   * The largest datagram UDP over VMess carries, one per chunk: what it was before request chunks
+   * grew, as how a server delivers a datagram read in one chunk larger than its buffers (2 KiB in
+   * v2ray 4.34) was not checked.
+   */
+  static final int MAX_DATAGRAM = 8192 - 2 - 16 - 64;
 
   private final VmessSession session;
   private final boolean chunked;
@@ -61,7 +74,7 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
     }
     while (in.isReadable()) {
       if (writer.spent()) {
-        // 65,536 chunks (about 512 MiB) went out: one more would reuse a nonce. End the
+        // 65,536 chunks (about 1 GiB) went out: one more would reuse a nonce. End the
         // connection instead; the application sees it close, as after any broken connection.
         in.skipBytes(in.readableBytes());
         if (!ended) {

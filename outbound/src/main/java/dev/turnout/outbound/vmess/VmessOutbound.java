@@ -99,7 +99,7 @@ final class VmessOutbound extends ProxyOutbound implements UdpOutbound {
               name() + ": cipher zero has no chunks to keep datagrams apart; UDP is not carried"));
     }
     return loop.newSucceededFuture(
-        new StreamDatagramSession(loop, VmessCodec.MAX_PAYLOAD, d -> udpFlow(d, loop), receiver));
+        new StreamDatagramSession(loop, VmessCodec.MAX_DATAGRAM, d -> udpFlow(d, loop), receiver));
   }
 
   private Future<Channel> udpFlow(Destination destination, EventLoop loop) {
