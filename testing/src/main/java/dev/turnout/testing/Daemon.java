@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * A process a test runs in the background (a server, a Turnout), its stdout and stderr together in
@@ -66,9 +68,22 @@ public class Daemon {
    *     log in the message
    */
   public void awaitLog(String text, Duration timeout) throws IOException, InterruptedException {
+    awaitLog(log -> log.contains(text), "\"" + text + "\"", timeout);
+  }
+
+  /**
+   * Waits until some part of the log matches {@code pattern}, as {@link #awaitLog(String,
+   * Duration)}.
+   */
+  public void awaitLog(Pattern pattern, Duration timeout) throws IOException, InterruptedException {
+    awaitLog(log -> pattern.matcher(log).find(), "match of /" + pattern + "/", timeout);
+  }
+
+  private void awaitLog(Predicate<String> found, String what, Duration timeout)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (log().contains(text)) {
+      if (found.test(log())) {
         return;
       }
       if (!process.isAlive()) {
@@ -81,7 +96,7 @@ public class Daemon {
       }
       Thread.sleep(50);
     }
-    throw new IllegalStateException("no \"" + text + "\" within " + timeout + ":\n" + log());
+    throw new IllegalStateException("no " + what + " within " + timeout + ":\n" + log());
   }
 
   /** Sends SIGTERM and waits for the exit status. */

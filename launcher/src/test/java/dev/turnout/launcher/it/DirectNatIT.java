@@ -25,6 +25,34 @@ class DirectNatIT {
   private static final String TABLE = "turnout_turnout0";
   private static final int CONTROLLER = 9090;
   private static final String SECRET = "direct-nat";
+
+  /**
+   * Python defining get(name, port): GET /index.html from local port {@code port} to name:80, the
+   * reply's body returned. The connection ends with a RST (SO_LINGER 0) once the reply is in, so
+   * that no TIME_WAIT of the client's holds the port for its next use.
+   */
+  private static final String RST_GET =
+      String.join(
+          "\n",
+          "import socket, struct, sys, threading",
+          "def get(name, port):",
+          "    s = socket.socket()",
+          "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+          "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+          "    s.settimeout(5)",
+          "    s.bind(('0.0.0.0', port))",
+          "    s.connect((name, 80))",
+          "    s.sendall(b'GET /index.html HTTP/1.0\\r\\nHost: ' + name.encode() + b'\\r\\n\\r\\n')",
+          "    reply = b''",
+          "    while True:",
+          "        chunk = s.recv(65536)",
+          "        if not chunk:",
+          "            break",
+          "        reply += chunk",
+          "    s.close()",
+          "    return reply.split(b'\\r\\n\\r\\n', 1)[1]",
+          "");
+
   private static Sandbox sandbox;
   private static TurnoutProcess turnout;
 
@@ -108,13 +136,7 @@ class DirectNatIT {
     assertThat(sandbox.tunPacketsToTurnout() - before)
         .as("packets through the TUN for 20 forwarded connections")
         .isBetween(20L, 30L);
-    try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (api.connections().stream().anyMatch(c -> sourcePortIn(c, 47200, 47299))) {
-        assertThat(System.nanoTime()).as("listed no longer than 5 s").isLessThan(deadline);
-        Thread.sleep(100);
-      }
-    }
+    awaitUnlisted(47200, 47299);
   }
 
   /**
@@ -125,38 +147,15 @@ class DirectNatIT {
    */
   @Test
   void aPortOfARelayedFlowReusedAtOnceForAForwardedOneWorks() throws Exception {
-    // Two requests from local port 47400, one after the other. Each connection ends with a RST
-    // (SO_LINGER 0) once the reply is in, so that no TIME_WAIT holds the port for the second.
+    // Two requests from local port 47400, one after the other.
     String client =
-        String.join(
-            "\n",
-            "import socket, struct, sys",
-            "for _ in range(2):",
-            "    s = socket.socket()",
-            "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-            "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
-            "    s.settimeout(5)",
-            "    s.bind(('0.0.0.0', 47400))",
-            "    s.connect((sys.argv[1], 80))",
-            "    s.sendall(b'GET /index.html HTTP/1.0\\r\\nHost: real.example.test\\r\\n\\r\\n')",
-            "    reply = b''",
-            "    while True:",
-            "        chunk = s.recv(65536)",
-            "        if not chunk:",
-            "            break",
-            "        reply += chunk",
-            "    s.close()",
-            "    sys.stdout.write(reply.split(b'\\r\\n\\r\\n', 1)[1].decode())");
+        RST_GET + "for _ in range(2):\n    sys.stdout.write(get(sys.argv[1], 47400).decode())\n";
     Command.Result result = sandbox.inClient(T, "python3", "-c", client, "real.example.test");
     assertThat(result.stdout()).as("%s", result).isEqualTo("ok\nok\n");
     // The log is written apart from the flows: wait for the second line, not just the first.
-    Pattern forwardedLine =
-        Pattern.compile(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel");
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!forwardedLine.matcher(turnout.log()).find()) {
-      assertThat(System.nanoTime()).as("the forwarded flow logged within 5 s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    turnout.awaitLog(
+        Pattern.compile(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel"),
+        Duration.ofSeconds(5));
     assertThat(turnout.log()).containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n");
   }
 
@@ -170,48 +169,39 @@ class DirectNatIT {
   void portsReusedAtOnceAcrossRelayedAndForwardedFlowsAllWork() throws Exception {
     get("http://bulk.example.test/index.html"); // both names are known: the next ones are decided
     String client =
-        String.join(
-            "\n",
-            "import socket, struct, sys, threading",
-            "names = ['www.example.test', 'bulk.example.test']",
-            "failures = []",
-            "def run(c):",
-            "    for i in range(60):",
-            "        port = 47500 + 4 * c + i % 4",
-            "        name = names[(i // 4 + c) % 2]",
-            "        try:",
-            "            s = socket.socket()",
-            "            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-            "            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
-            "            s.settimeout(5)",
-            "            s.bind(('0.0.0.0', port))",
-            "            s.connect((name, 80))",
-            "            s.sendall(b'GET /index.html HTTP/1.0\\r\\nHost: ' + name.encode()"
-                + " + b'\\r\\n\\r\\n')",
-            "            reply = b''",
-            "            while True:",
-            "                chunk = s.recv(65536)",
-            "                if not chunk:",
-            "                    break",
-            "                reply += chunk",
-            "            s.close()",
-            "            if not reply.endswith(b'\\r\\n\\r\\nok\\n'):",
-            "                failures.append('%s from %d: %r' % (name, port, reply[-40:]))",
-            "        except Exception as e:",
-            "            failures.append('%s from %d: %s' % (name, port, e))",
-            "threads = [threading.Thread(target=run, args=(c,)) for c in range(8)]",
-            "for t in threads: t.start()",
-            "for t in threads: t.join()",
-            "print('%d failed' % len(failures))",
-            "for f in failures[:10]: print(f)");
+        RST_GET
+            + String.join(
+                "\n",
+                "names = ['www.example.test', 'bulk.example.test']",
+                "failures = []",
+                "def run(c):",
+                "    for i in range(60):",
+                "        port = 47500 + 4 * c + i % 4",
+                "        name = names[(i // 4 + c) % 2]",
+                "        try:",
+                "            body = get(name, port)",
+                "            if body != b'ok\\n':",
+                "                failures.append('%s from %d: %r' % (name, port, body[-40:]))",
+                "        except Exception as e:",
+                "            failures.append('%s from %d: %s' % (name, port, e))",
+                "threads = [threading.Thread(target=run, args=(c,)) for c in range(8)]",
+                "for t in threads: t.start()",
+                "for t in threads: t.join()",
+                "print('%d failed' % len(failures))",
+                "for f in failures[:10]: print(f)");
     Command.Result result = sandbox.inClient(T, "python3", "-c", client);
     assertThat(result.stdout()).as("%s", result).isEqualTo("0 failed\n");
     assertThat(turnout.log())
         .containsPattern(":475[0-3][0-9] -> www\\.example\\.test:80 .*forwarded by the kernel")
         .containsPattern(":475[0-3][0-9] -> bulk\\.example\\.test:80 .*via relayed");
+    awaitUnlisted(47500, 47531);
+  }
+
+  /** Waits up to 5 s until the controller lists no flow from local ports {@code first..last}. */
+  static void awaitUnlisted(int first, int last) throws Exception {
     try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (api.connections().stream().anyMatch(c -> sourcePortIn(c, 47500, 47531))) {
+      while (api.connections().stream().anyMatch(c -> sourcePortIn(c, first, last))) {
         assertThat(System.nanoTime()).as("listed no longer than 5 s").isLessThan(deadline);
         Thread.sleep(100);
       }
@@ -286,7 +276,7 @@ class DirectNatIT {
     Command.Result result =
         sandbox.inClient(T, "curl", "-sS", "--max-time", "5", "http://www.example.test:81/");
     assertThat(result.exit()).as("%s", result).isEqualTo(7); // the server's own RST
-    assertThat(turnout.log()).contains("www.example.test:81");
+    turnout.awaitLog("www.example.test:81", Duration.ofSeconds(5)); // written apart from the flow
     assertThat(get("http://www.example.test/index.html")).isEqualTo("ok\n");
   }
 
@@ -307,7 +297,10 @@ class DirectNatIT {
     // would have been retransmitted until --max-time, exit 28
     assertThat(result.exit()).as("%s", result).isEqualTo(7);
     assertThat(System.nanoTime() - start).as("no SYN timeout").isLessThan(5_000_000_000L);
-    assertThat(turnout.log()).containsPattern("www\\.example\\.test:82 .*forwarded by the kernel");
+    // written apart from the flow, maybe after curl's end
+    turnout.awaitLog(
+        Pattern.compile("www\\.example\\.test:82 .*forwarded by the kernel"),
+        Duration.ofSeconds(5));
   }
 
   @Test
