@@ -23,7 +23,7 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   /**
    * The most a request chunk carries: with its 16 tag bytes and up to 63 padding bytes, its length
    * stays within 16 KiB. mihomo's client writes 16 KiB payloads, so servers of every kind read
-   * chunks this long (v2ray 4.34's reader takes any length; mihomo's own reader up to 17 KiB).
+   * chunks this long (mihomo's own reader takes up to 17 KiB; v2ray 4.34 reads them in ProxiesIT).
    * Against 8 KiB chunks this halves the AEAD calls, and doubles what one connection may send
    * before its nonces run out (about 1 GiB; see {@link VmessBody#MAX_CHUNKS}).
    */
