@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -312,10 +313,16 @@ public final class Dialer {
     return openSafely(tcp, ch -> ch.connect(remote));
   }
 
+  /** The largest datagram a socket of {@link #openDatagram} reads whole: any UDP payload. */
+  public static final int MAX_DATAGRAM = 65536;
+
   /**
    * Opens a UDP socket bound to the wildcard address of {@code family}, marked like TCP ones. An
    * IPv6 one is dual-stack: it reaches IPv4 destinations too, as IPv4-mapped addresses. Fails when
-   * the host has no IPv6.
+   * the host has no IPv6. Every datagram is read whole, up to {@link #MAX_DATAGRAM} bytes (Netty's
+   * default buffer of 2,048 bytes cut longer ones: a SOCKS5 relay's reply arrived short, and a
+   * Shadowsocks one failed its tag), into a buffer of that size from the pool: whoever keeps a
+   * datagram copies it to its own size first.
    */
   public Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
     Bootstrap udp =
@@ -323,6 +330,7 @@ public final class Dialer {
             .group(loop)
             .channel(EpollDatagramChannel.class)
             .option(ChannelOption.AUTO_READ, true)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
             .option(ChannelOption.SO_RCVBUF, 1 << 20); // bursts of replies, e.g. a download
     if (ipv6) {
       udp.option(IPV6_V6ONLY, 0); // whatever net.ipv6.bindv6only says

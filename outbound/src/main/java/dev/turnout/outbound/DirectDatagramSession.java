@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.Future;
@@ -46,9 +45,6 @@ final class DirectDatagramSession implements DatagramSession {
 
   /** Datagrams held per name while it resolves. */
   static final int MAX_WAITING = 32;
-
-  /** The largest reply taken whole: a UDP datagram's payload is at most 65,527 bytes. */
-  static final int MAX_REPLY = 65536;
 
   private final Dialer dialer;
   private final Channel udp;
@@ -99,8 +95,6 @@ final class DirectDatagramSession implements DatagramSession {
       boolean dualStack,
       Receiver receiver,
       Promise<DatagramSession> promise) {
-    // Replies of any size arrive whole (the channel's default buffer of 2,048 bytes cuts them).
-    channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_REPLY));
     DirectDatagramSession session = new DirectDatagramSession(dialer, channel, dualStack);
     session.udp.pipeline().addLast(session.new Replies(receiver));
     if (!promise.trySuccess(session)) {
