@@ -6,6 +6,7 @@ import dev.turnout.inbound.InboundStats;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Inbound;
@@ -19,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -92,6 +94,9 @@ public final class UdpAssociations implements Closeable {
         new Bootstrap()
             .group(group)
             .channel(EpollDatagramChannel.class)
+            // datagrams read whole (Netty's default buffer of 2,048 bytes cut longer ones)
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Dialer.MAX_DATAGRAM))
             .option(ChannelOption.SO_REUSEADDR, true)
             .option(ChannelOption.SO_RCVBUF, 1 << 20)
             .option(ChannelOption.SO_SNDBUF, 1 << 20)

@@ -45,7 +45,12 @@ final class UdpFlow {
       payload.release();
       return false;
     }
-    pending.add(payload);
+    // Copied to its own size: a datagram is read into a buffer of the largest one (64 KiB), which
+    // it would otherwise hold while it waits.
+    ByteBuf copy = payload.alloc().buffer(payload.readableBytes());
+    copy.writeBytes(payload);
+    payload.release();
+    pending.add(copy);
     return true;
   }
 

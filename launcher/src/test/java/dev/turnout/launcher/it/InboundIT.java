@@ -131,7 +131,7 @@ class InboundIT {
               SocksUdpClient.SCRIPT,
               "127.0.0.1",
               "7890",
-              "200",
+              "200+9000", // every 50th 9,000 bytes long: longer than a read buffer's default
               "www.example.test:7",
               "bulk.example.test:7");
       assertThat(result.exit()).as("%s", result).isZero();

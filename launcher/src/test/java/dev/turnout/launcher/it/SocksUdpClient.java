@@ -10,15 +10,18 @@ final class SocksUdpClient {
 
   /**
    * Run as {@code python3 -c SCRIPT PROXY_HOST PROXY_PORT COUNT TARGET...} with targets such as
-   * {@code www.example.test:7}; prints {@code TARGET echoed N bad B} per target. A datagram not
-   * back within half a second is sent again, at most five times (UDP may drop on a loaded machine;
-   * a broken path still returns nothing), and late echoes of earlier ones are skipped. Bounded: 30
-   * s in all.
+   * {@code www.example.test:7}; prints {@code TARGET echoed N bad B} per target. Datagrams carry 5
+   * to 1,004 bytes; with COUNT written {@code N+L}, every 50th carries L bytes instead. A datagram
+   * not back within half a second is sent again, at most five times (UDP may drop on a loaded
+   * machine; a broken path still returns nothing), and late echoes of earlier ones are skipped.
+   * Bounded: 30 s in all.
    */
   static final String SCRIPT =
       """
       import os, socket, struct, sys, time
-      host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+      host, port = sys.argv[1], int(sys.argv[2])
+      count, _, long = sys.argv[3].partition('+')
+      count, long = int(count), int(long or 0)
       deadline = time.time() + 30
       def exactly(sock, n):
           data = b''
@@ -43,7 +46,7 @@ final class SocksUdpClient {
           header = b'\\x00\\x00\\x00\\x03' + bytes([len(name)]) + name.encode() + struct.pack('!H', int(tport))
           ok = bad = 0
           for i in range(count):
-              body = struct.pack('!I', i) + os.urandom(1 + i % 1000)
+              body = struct.pack('!I', i) + os.urandom(long - 4 if long and i % 50 == 0 else 1 + i % 1000)
               answered = False
               for attempt in range(5):
                   if answered or time.time() > deadline:
