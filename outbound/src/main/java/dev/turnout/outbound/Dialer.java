@@ -321,7 +321,7 @@ public final class Dialer {
    * IPv6 one is dual-stack: it reaches IPv4 destinations too, as IPv4-mapped addresses. Fails when
    * the host has no IPv6. Every datagram is read whole, up to {@link #MAX_DATAGRAM} bytes (Netty's
    * default buffer of 2,048 bytes cut longer ones: a SOCKS5 relay's reply arrived short, and a
-   * Shadowsocks one failed its tag), into a buffer of that size from the pool: whoever keeps a
+   * Shadowsocks one would fail its tag), into a buffer of that size from the pool: whoever keeps a
    * datagram copies it to its own size first.
    */
   public Future<Channel> openDatagram(boolean ipv6, EventLoop loop) {
