@@ -5,6 +5,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.udp.Payloads;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
 
@@ -45,12 +46,7 @@ final class UdpFlow {
       payload.release();
       return false;
     }
-    // Copied to its own size: a datagram is read into a buffer of the largest one (64 KiB), which
-    // it would otherwise hold while it waits.
-    ByteBuf copy = payload.alloc().buffer(payload.readableBytes());
-    copy.writeBytes(payload);
-    payload.release();
-    pending.add(copy);
+    pending.add(Payloads.compact(payload, payload.alloc())); // read into a 64 KiB buffer
     return true;
   }
 

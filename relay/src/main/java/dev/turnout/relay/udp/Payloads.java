@@ -5,16 +5,16 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * Right-sizes datagram payloads before they may wait in a queue. Reads take whole datagrams into 64
- * KiB slots (sixteen of them share one buffer for recvmmsg, which the next read fills again: {@link
- * ReusedReadBuffer}), so a 1,400-byte datagram would keep a 1 MiB buffer alive for as long as it
- * waits in a socket's outbound queue; its own copy keeps only its bytes. The copy costs far less
- * than the system calls around it.
+ * KiB slots (here sixteen of them share one buffer for recvmmsg, which the next read fills again:
+ * {@link ReusedReadBuffer}; elsewhere one 64 KiB buffer per read), so a 1,400-byte datagram would
+ * keep that buffer alive for as long as it waits in a queue; its own copy keeps only its bytes. The
+ * copy costs far less than the system calls around it.
  */
-final class Payloads {
+public final class Payloads {
   private Payloads() {}
 
   /** {@code payload}, or a right-sized copy of it (and then {@code payload} is released). */
-  static ByteBuf compact(ByteBuf payload, ByteBufAllocator alloc) {
+  public static ByteBuf compact(ByteBuf payload, ByteBufAllocator alloc) {
     int length = payload.readableBytes();
     if (payload.capacity() <= 2 * length + 64 && payload.unwrap() == null) {
       return payload;
