@@ -29,7 +29,9 @@ class DirectNatIT {
   /**
    * Python defining get(name, port): GET /index.html from local port {@code port} to name:80, the
    * reply's body returned. The connection ends with a RST (SO_LINGER 0) once the reply is in, so
-   * that no TIME_WAIT of the client's holds the port for its next use.
+   * that no TIME_WAIT of the client's holds the port for its next use. Callers pick ports below the
+   * ephemeral range (32768 on): Turnout, in the same namespace, dials from that range, and one of
+   * its sockets held port 47514 once when the client wanted it.
    */
   private static final String RST_GET =
       String.join(
@@ -147,16 +149,16 @@ class DirectNatIT {
    */
   @Test
   void aPortOfARelayedFlowReusedAtOnceForAForwardedOneWorks() throws Exception {
-    // Two requests from local port 47400, one after the other.
+    // Two requests from local port 20400, one after the other.
     String client =
-        RST_GET + "for _ in range(2):\n    sys.stdout.write(get(sys.argv[1], 47400).decode())\n";
+        RST_GET + "for _ in range(2):\n    sys.stdout.write(get(sys.argv[1], 20400).decode())\n";
     Command.Result result = sandbox.inClient(T, "python3", "-c", client, "real.example.test");
     assertThat(result.stdout()).as("%s", result).isEqualTo("ok\nok\n");
     // The log is written apart from the flows: wait for the second line, not just the first.
     turnout.awaitLog(
-        Pattern.compile(":47400 -> real\\.example\\.test:80 .*forwarded by the kernel"),
+        Pattern.compile(":20400 -> real\\.example\\.test:80 .*forwarded by the kernel"),
         Duration.ofSeconds(5));
-    assertThat(turnout.log()).containsPattern(":47400 -> real\\.example\\.test:80 .*via DIRECT\n");
+    assertThat(turnout.log()).containsPattern(":20400 -> real\\.example\\.test:80 .*via DIRECT\n");
   }
 
   /**
@@ -176,7 +178,7 @@ class DirectNatIT {
                 "failures = []",
                 "def run(c):",
                 "    for i in range(60):",
-                "        port = 47500 + 4 * c + i % 4",
+                "        port = 20500 + 4 * c + i % 4",
                 "        name = names[(i // 4 + c) % 2]",
                 "        try:",
                 "            body = get(name, port)",
@@ -192,9 +194,9 @@ class DirectNatIT {
     Command.Result result = sandbox.inClient(T, "python3", "-c", client);
     assertThat(result.stdout()).as("%s", result).isEqualTo("0 failed\n");
     assertThat(turnout.log())
-        .containsPattern(":475[0-3][0-9] -> www\\.example\\.test:80 .*forwarded by the kernel")
-        .containsPattern(":475[0-3][0-9] -> bulk\\.example\\.test:80 .*via relayed");
-    awaitUnlisted(47500, 47531);
+        .containsPattern(":205[0-3][0-9] -> www\\.example\\.test:80 .*forwarded by the kernel")
+        .containsPattern(":205[0-3][0-9] -> bulk\\.example\\.test:80 .*via relayed");
+    awaitUnlisted(20500, 20531);
   }
 
   /** Waits up to 5 s until the controller lists no flow from local ports {@code first..last}. */
