@@ -39,7 +39,8 @@
 #           (198.18.0.1).
 #   NAME-n  "internet": 203.0.113.1/24 and 2001:db8:113::1/64 (dnsmasq, upstream resolver), and
 #           203.0.113.10/24 and 2001:db8:113::10/64 (nginx, iperf3 server). dnsmasq knows
-#           www.example.test, bulk.example.test, real.example.test -> 203.0.113.10 (A only),
+#           www.example.test, bulk.example.test, real.example.test, real2.example.test and
+#           real3.example.test -> 203.0.113.10 (A only),
 #           abroad.example.test -> 198.51.100.10, dot/doh.example.test -> 203.0.113.1,
 #           dual.example.test -> 203.0.113.10 and 2001:db8:113::10, v6.example.test and
 #           bulk6.example.test -> 2001:db8:113::10 (AAAA only), loopback.example.test ->
@@ -128,6 +129,8 @@ up() {
     --host-record=www.example.test,203.0.113.10 \
     --host-record=bulk.example.test,203.0.113.10 \
     --host-record=real.example.test,203.0.113.10 \
+    --host-record=real2.example.test,203.0.113.10 \
+    --host-record=real3.example.test,203.0.113.10 \
     --host-record=abroad.example.test,198.51.100.10 \
     --host-record=dot.example.test,203.0.113.1 \
     --host-record=doh.example.test,203.0.113.1 \

@@ -7,6 +7,7 @@ import dev.turnout.testing.Sandbox;
 import dev.turnout.testing.TurnoutProcess;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -146,19 +147,35 @@ class DirectNatIT {
    * one's entry is in its grace, is forwarded. The kernel looks its relayed rewrites up first, so
    * the relayed flow's rewrite must leave with it: else the forwarded flow's segments went to a
    * relay session that was gone, which reset it.
+   *
+   * <p>The first SYN starts the name's lookup and looks at it at once; on a loaded machine the
+   * lookup has once ended in between (dnsmasq answers in tens of microseconds), and that connection
+   * was forwarded too, which tests nothing here. So a name whose first connection was forwarded is
+   * followed by a fresh one, up to 3 names.
    */
   @Test
   void aPortOfARelayedFlowReusedAtOnceForAForwardedOneWorks() throws Exception {
-    // Two requests from local port 20400, one after the other.
-    String client =
-        RST_GET + "for _ in range(2):\n    sys.stdout.write(get(sys.argv[1], 20400).decode())\n";
-    Command.Result result = sandbox.inClient(T, "python3", "-c", client, "real.example.test");
-    assertThat(result.stdout()).as("%s", result).isEqualTo("ok\nok\n");
-    // The log is written apart from the flows: wait for the second line, not just the first.
-    turnout.awaitLog(
-        Pattern.compile(":20400 -> real\\.example\\.test:80 .*forwarded by the kernel"),
-        Duration.ofSeconds(5));
-    assertThat(turnout.log()).containsPattern(":20400 -> real\\.example\\.test:80 .*via DIRECT\n");
+    List<String> tried = new ArrayList<>();
+    for (String name : List.of("real.example.test", "real2.example.test", "real3.example.test")) {
+      // Two requests from one local port, one after the other.
+      int port = 20400 + tried.size();
+      String client =
+          RST_GET
+              + "for _ in range(2):\n    sys.stdout.write(get(sys.argv[1], "
+              + port
+              + ").decode())\n";
+      Command.Result result = sandbox.inClient(T, "python3", "-c", client, name);
+      assertThat(result.stdout()).as("%s", result).isEqualTo("ok\nok\n");
+      String flow = ":" + port + " -> " + Pattern.quote(name) + ":80 ";
+      // The log is written apart from the flows: wait for the second line, not just the first. The
+      // relayed one was logged before it: before the first reply.
+      turnout.awaitLog(Pattern.compile(flow + ".*forwarded by the kernel"), Duration.ofSeconds(5));
+      if (Pattern.compile(flow + ".*via DIRECT\n").matcher(turnout.log()).find()) {
+        return;
+      }
+      tried.add(name);
+    }
+    throw new AssertionError("every name's first connection was forwarded: " + tried);
   }
 
   /**
