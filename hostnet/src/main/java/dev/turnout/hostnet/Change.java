@@ -95,6 +95,26 @@ sealed interface Change {
     }
   }
 
+  /**
+   * A rule accepting what arrives from {@code device}, inserted at the head of another's base chain
+   * {@code family table chain} and marked with {@link #comment}; undone by deleting the rules of
+   * that chain that carry the mark, whatever their handles are by then.
+   */
+  record NftAccept(String family, String table, String chain, String device) implements Change {
+    public String kind() {
+      return "nftaccept";
+    }
+
+    public List<String> fields() {
+      return List.of(family, table, chain, device);
+    }
+
+    /** The mark: unique to Turnout and the device, so undo takes no one else's rule. */
+    String comment() {
+      return "turnout: accept from " + device;
+    }
+  }
+
   static String encode(Change change) {
     StringBuilder line = new StringBuilder(change.kind());
     for (String field : change.fields()) {
@@ -140,6 +160,10 @@ sealed interface Change {
         require(f, 2, line);
         return validate(new NftTable(f.get(0), f.get(1)));
       }
+      case "nftaccept" -> {
+        require(f, 4, line);
+        return validate(new NftAccept(f.get(0), f.get(1), f.get(2), f.get(3)));
+      }
       default -> throw new IllegalArgumentException("unknown entry: " + line);
     }
   }
@@ -178,6 +202,12 @@ sealed interface Change {
         && !(NFT_FAMILY.matcher(table.family()).matches()
             && NFT_TABLE.matcher(table.name()).matches())) {
       throw new IllegalArgumentException("not an nftables table of Turnout's: " + table);
+    } else if (change instanceof NftAccept accept
+        && !(NFT_FAMILY.matcher(accept.family()).matches()
+            && NFT_NAME.matcher(accept.table()).matches()
+            && NFT_NAME.matcher(accept.chain()).matches()
+            && DEVICE.matcher(accept.device()).matches())) {
+      throw new IllegalArgumentException("not a chain and device Turnout opens: " + accept);
     }
     return change;
   }
@@ -193,6 +223,10 @@ sealed interface Change {
 
   /** Turnout's own tables only: a tampered journal must not make cleanup delete another's. */
   java.util.regex.Pattern NFT_TABLE = java.util.regex.Pattern.compile("turnout[A-Za-z0-9_]{0,24}");
+
+  /** Another's table or chain, as nft reads it unquoted. */
+  java.util.regex.Pattern NFT_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
 
   java.util.regex.Pattern NFT_FAMILY = java.util.regex.Pattern.compile("ip|ip6|inet");
   java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("[0-9]{1,3}");

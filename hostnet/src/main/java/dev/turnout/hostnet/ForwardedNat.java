@@ -2,7 +2,6 @@ package dev.turnout.hostnet;
 
 import dev.turnout.netbase.Cidr;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -85,26 +84,10 @@ public final class ForwardedNat {
 
   /**
    * The base chains on the {@code forward} hook, in {@code nft list chains} output, that drop what
-   * they do not accept: those with {@code policy drop}, and firewalld's, which ends in a reject.
-   * Turnout's own tables are not counted. As "family table chain".
+   * they do not accept ({@link BaseChains#dropping}), as "family table chain".
    */
   static List<String> forwardBlockers(String chains) {
-    List<String> found = new ArrayList<>();
-    String table = "";
-    String chain = "";
-    for (String line : chains.split("\n")) {
-      String text = line.strip();
-      if (text.startsWith("table ")) {
-        table = text.substring(6).replace("{", "").strip();
-      } else if (text.startsWith("chain ")) {
-        chain = text.substring(6).replace("{", "").strip();
-      } else if (text.contains("hook forward")
-          && !table.matches("\\S+ turnout\\S*")
-          && (text.contains("policy drop") || table.endsWith(" firewalld"))) {
-        found.add(table + " " + chain);
-      }
-    }
-    return found;
+    return BaseChains.dropping(chains, "forward").stream().map(Object::toString).toList();
   }
 
   /** {@code turnout_<device>}, characters nftables does not take in a name made {@code _}. */

@@ -305,6 +305,28 @@ public final class HostChanges implements Closeable {
     apply(table, () -> commands.check(List.of("nft", script)));
   }
 
+  /**
+   * Inserts, at the head of another's base chain {@code family table chain}, a rule accepting what
+   * arrives from {@code device}, marked as Turnout's ({@link Change.NftAccept}). Undone by deleting
+   * the marked rules of that chain; if the chain's owner has rebuilt it meanwhile (a firewall
+   * reload), the rule is gone already.
+   */
+  public synchronized void acceptFrom(String family, String table, String chain, String device)
+      throws IOException {
+    Change.NftAccept accept =
+        (Change.NftAccept) Change.validate(new Change.NftAccept(family, table, chain, device));
+    requireNft();
+    String rule =
+        String.join(
+            " ",
+            "insert rule",
+            family,
+            table,
+            chain,
+            "iifname \"" + device + "\" accept comment \"" + accept.comment() + "\"");
+    apply(accept, () -> commands.check(List.of("nft", rule)));
+  }
+
   /** The base chains of every nftables table ({@code nft list chains}); changes nothing. */
   public synchronized String nftChains() throws IOException {
     requireNft();
@@ -507,9 +529,34 @@ public final class HostChanges implements Closeable {
         tolerant(commands, List.of("resolvectl", "revert", link.link()));
       } else if (change instanceof Change.NftTable table) {
         tolerant(commands, List.of("nft", "delete", "table", table.family(), table.name()));
+      } else if (change instanceof Change.NftAccept accept) {
+        deleteMarked(accept, commands);
       }
     } catch (IOException | RuntimeException e) {
       log.warn("host: could not undo {}: {}", Change.encode(change), e.getMessage());
+    }
+  }
+
+  /** Deletes the rules of {@code accept}'s chain that carry its mark, found by their handles. */
+  private static void deleteMarked(Change.NftAccept accept, Commands commands) throws IOException {
+    List<String> chain = List.of(accept.family(), accept.table(), accept.chain());
+    List<String> list = new ArrayList<>(List.of("nft", "-a", "list", "chain"));
+    list.addAll(chain);
+    Commands.Result listed = commands.run(list);
+    if (listed.exit() != 0) {
+      log.info("host: nft chain {}: already gone? ({})", chain, listed.stderr().strip());
+      return;
+    }
+    String mark = "comment \"" + accept.comment() + "\" # handle ";
+    for (String line : listed.stdout().split("\n")) {
+      int at = line.indexOf(mark);
+      String handle = at < 0 ? "" : line.substring(at + mark.length()).strip();
+      if (handle.matches("[0-9]{1,10}")) {
+        List<String> delete = new ArrayList<>(List.of("nft", "delete", "rule"));
+        delete.addAll(chain);
+        delete.addAll(List.of("handle", handle));
+        tolerant(commands, delete);
+      }
     }
   }
 

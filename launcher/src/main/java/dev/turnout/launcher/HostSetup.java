@@ -4,6 +4,7 @@ import dev.turnout.hostnet.AutoRoute;
 import dev.turnout.hostnet.ForwardedNat;
 import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.ProcessCommands;
+import dev.turnout.hostnet.TunInput;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.io.Closeable;
 import java.io.IOException;
@@ -77,6 +78,32 @@ final class HostSetup {
         AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
         AutoRoute.DEFAULT_TABLE,
         "0x" + Integer.toHexString(tun.routingMark()));
+  }
+
+  /**
+   * Opens the host firewall's input chains that drop by default to what arrives from the TUN
+   * ({@link TunInput}): the relay's and the DNS server's connections. Journaled. A failure is
+   * logged, not thrown: Turnout still works where the firewall lets those connections in.
+   */
+  void acceptFromTun(String name) {
+    if (!TunInput.needed(ProcessCommands.host())) {
+      return;
+    }
+    try {
+      for (String chain : TunInput.apply(changes(), name)) {
+        log.info(
+            "tun: the firewall's input chain {} drops by default: it accepts what arrives from {}"
+                + " while Turnout runs",
+            chain,
+            name);
+      }
+    } catch (IOException e) {
+      log.warn(
+          "tun: the host firewall drops connections arriving from {}, and opening it failed ({});"
+              + " relayed connections and hijacked DNS will fail unless it accepts them",
+          name,
+          e.getMessage());
+    }
   }
 
   /**

@@ -1,0 +1,50 @@
+package dev.turnout.hostnet;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads {@code nft list chains} for the base chains of a hook that drop what they do not accept:
+ * those with {@code policy drop} (ufw's and Docker's through iptables-nft, a hand-written
+ * nftables.conf), and firewalld's, whose chains accept by policy but end in a reject for what its
+ * zones do not allow. A packet must pass every base chain of its hook, and no table can overrule
+ * another's drop, so each of these is where Turnout's own packets could be lost. Turnout's own
+ * tables are never counted.
+ */
+final class BaseChains {
+  /** A chain as {@code nft} names it. */
+  record Chain(String family, String table, String name) {
+    @Override
+    public String toString() {
+      return family + " " + table + " " + name;
+    }
+  }
+
+  private BaseChains() {}
+
+  /**
+   * The chains of {@code listing} on {@code hook} ({@code input}, {@code forward}) that drop by
+   * default, in listing order.
+   */
+  static List<Chain> dropping(String listing, String hook) {
+    List<Chain> found = new ArrayList<>();
+    String family = "";
+    String table = "";
+    String chain = "";
+    for (String line : listing.split("\n")) {
+      String text = line.strip();
+      if (text.startsWith("table ")) {
+        String[] words = text.substring(6).replace("{", "").strip().split("\\s+");
+        family = words[0];
+        table = words.length > 1 ? words[1] : "";
+      } else if (text.startsWith("chain ")) {
+        chain = text.substring(6).replace("{", "").strip();
+      } else if (text.contains("hook " + hook + " ")
+          && !table.startsWith("turnout")
+          && (text.contains("policy drop") || table.equals("firewalld"))) {
+        found.add(new Chain(family, table, chain));
+      }
+    }
+    return found;
+  }
+}

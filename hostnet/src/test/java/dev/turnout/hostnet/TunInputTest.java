@@ -1,0 +1,135 @@
+package dev.turnout.hostnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TunInputTest {
+  @TempDir Path dir;
+  final RecordingCommands host = new RecordingCommands();
+
+  /** ufw's tables through iptables-nft, firewalld's, a table of Turnout's and harmless chains. */
+  static final String CHAINS =
+      String.join(
+          "\n",
+          "table ip filter {",
+          "\tchain INPUT {",
+          "\t\ttype filter hook input priority filter; policy drop;",
+          "\t}",
+          "\tchain OUTPUT {",
+          "\t\ttype filter hook output priority filter; policy drop;",
+          "\t}",
+          "\tchain ufw-before-input {",
+          "\t}",
+          "}",
+          "table ip6 filter {",
+          "\tchain INPUT {",
+          "\t\ttype filter hook input priority filter; policy drop;",
+          "\t}",
+          "}",
+          "table inet filter {",
+          "\tchain input {",
+          "\t\ttype filter hook input priority filter; policy accept;",
+          "\t}",
+          "}",
+          "table ip turnout_tnt0 {",
+          "\tchain input {",
+          "\t\ttype filter hook input priority filter; policy drop;",
+          "\t}",
+          "}",
+          "table inet firewalld {",
+          "\tchain filter_INPUT {",
+          "\t\ttype filter hook input priority filter + 10; policy accept;",
+          "\t}",
+          "\tchain filter_FORWARD {",
+          "\t\ttype filter hook forward priority filter + 10; policy accept;",
+          "\t}",
+          "}",
+          "");
+
+  @Test
+  void inputChainsThatDropByDefaultAreFoundOursAndOtherHooksExcepted() {
+    assertThat(BaseChains.dropping(CHAINS, "input"))
+        .extracting(Object::toString)
+        .containsExactly("ip filter INPUT", "ip6 filter INPUT", "inet firewalld filter_INPUT");
+    assertThat(BaseChains.dropping("", "input")).isEmpty();
+  }
+
+  @Test
+  void eachIsOpenedToTheTunAndOnlyItsMarkedRulesAreDeletedAtClose() throws IOException {
+    host.outputs.put("nft list chains", CHAINS);
+    assertThat(TunInput.needed(host)).isTrue();
+    HostChanges changes = HostChanges.open(dir, host);
+
+    assertThat(TunInput.apply(changes, "tnt0")).hasSize(3);
+
+    String accept = "iifname \"tnt0\" accept comment \"turnout: accept from tnt0\"";
+    assertThat(host.log)
+        .contains(
+            "nft insert rule ip filter INPUT " + accept,
+            "nft insert rule ip6 filter INPUT " + accept,
+            "nft insert rule inet firewalld filter_INPUT " + accept);
+    assertThat(changes.describe())
+        .containsExactly(
+            "nftaccept ip filter INPUT tnt0",
+            "nftaccept ip6 filter INPUT tnt0",
+            "nftaccept inet firewalld filter_INPUT tnt0");
+    // By close, the firewall has added rules of its own, one of them another TUN's accept; the
+    // ip6 chain is gone (a firewall reload).
+    host.outputs.put(
+        "nft -a list chain ip filter INPUT",
+        String.join(
+            "\n",
+            "table ip filter {",
+            "\tchain INPUT { # handle 1",
+            "\t\ttype filter hook input priority filter; policy drop;",
+            "\t\tiifname \"tnt1\" accept comment \"turnout: accept from tnt1\" # handle 9",
+            "\t\t" + accept + " # handle 7",
+            "\t\tct state established,related accept # handle 3",
+            "\t}",
+            "}"));
+    host.outputs.put(
+        "nft -a list chain inet firewalld filter_INPUT",
+        "table inet firewalld {\n\tchain filter_INPUT { # handle 4\n\t\t"
+            + accept
+            + " # handle 12\n");
+    host.failing.add("nft -a list chain ip6 filter INPUT");
+    host.log.clear();
+
+    changes.close();
+
+    assertThat(host.log.stream().filter(line -> line.startsWith("nft delete")))
+        .containsExactly(
+            "nft delete rule inet firewalld filter_INPUT handle 12",
+            "nft delete rule ip filter INPUT handle 7");
+  }
+
+  @Test
+  void aHostWithoutDroppingChainsOrWithoutNftNeedsNothing() {
+    host.outputs.put("nft list chains", "table inet filter {\n}\n");
+    assertThat(TunInput.needed(host)).isFalse();
+    host.failing.add("nft list chains");
+    assertThat(TunInput.needed(host)).isFalse();
+  }
+
+  @Test
+  void aJournalEntryNamingSomethingNftWouldReadAsMoreIsRefused() {
+    assertThat(Change.decode("nftaccept ip filter INPUT tnt0"))
+        .isEqualTo(new Change.NftAccept("ip", "filter", "INPUT", "tnt0"));
+    for (String line :
+        java.util.List.of(
+            "nftaccept ip filter INPUT%3Bflush+ruleset tnt0",
+            "nftaccept ip filter+INPUT INPUT tnt0",
+            "nftaccept bridge filter INPUT tnt0",
+            "nftaccept ip filter INPUT tnt0%22",
+            "nftaccept ip filter INPUT")) {
+      assertThatThrownBy(() -> Change.decode(line))
+          .as(line)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.turnout.launcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.turnout.testing.Command;
+import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.TurnoutProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A host whose firewall drops new inbound connections by default still gets every connection
+ * through Turnout, and finds its firewall as it was once Turnout stops or is killed and cleaned up.
+ * The client namespace gets two firewalls at once, made by their real tools: ufw's shape through
+ * iptables and ip6tables ({@code INPUT} policy DROP, accepting only established flows and loopback,
+ * as {@code ufw default deny incoming} leaves it), and firewalld's through nft (a chain that
+ * accepts by policy and ends in a reject). Every relayed connection arrives from the TUN as a new
+ * inbound one, so without Turnout's accept both would drop it.
+ */
+class HostFirewallIT {
+  private static final Duration T = Duration.ofSeconds(30);
+
+  private static final String FIREWALLD =
+      String.join(
+          "\n",
+          "table inet firewalld {",
+          "  chain filter_INPUT {",
+          "    type filter hook input priority filter + 10; policy accept;",
+          "    ct state established,related accept",
+          "    iifname \"lo\" accept",
+          "    meta l4proto ipv6-icmp accept",
+          "    reject with icmpx admin-prohibited",
+          "  }",
+          "}",
+          "");
+
+  private static final String CONFIG =
+      Sandbox.config("  ipv6: true", "  - MATCH,DIRECT")
+          .replace(
+              "  device: turnout0\n",
+              "  device: turnout0\n  auto-route: true\n  dns-hijack: [any:53]\n");
+
+  @Test
+  void connectionsFromTheTunPassFirewallsThatDropInboundWhichAreLeftAsFound() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      for (String tool : List.of("iptables", "ip6tables")) {
+        run(sandbox, tool, "-P", "INPUT", "DROP");
+        run(
+            sandbox,
+            tool,
+            "-A",
+            "INPUT",
+            "-m",
+            "conntrack",
+            "--ctstate",
+            "RELATED,ESTABLISHED",
+            "-j",
+            "ACCEPT");
+        run(sandbox, tool, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+      }
+      // As ufw and firewalld do: neighbour discovery must pass, or IPv6 works nowhere.
+      run(sandbox, "ip6tables", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT");
+      Path firewalld = sandbox.file("firewalld.nft");
+      Files.writeString(firewalld, FIREWALLD);
+      run(sandbox, "nft", "-f", firewalld.toString());
+      String before = ruleset(sandbox);
+
+      TurnoutProcess turnout = sandbox.startTurnout(CONFIG);
+      for (String chain :
+          List.of("ip filter INPUT", "ip6 filter INPUT", "inet firewalld filter_INPUT")) {
+        assertThat(turnout.log()).contains("input chain " + chain + " drops by default");
+      }
+      // A relayed TCP connection over IPv4 and over IPv6, and a DNS query for another server that
+      // auto-route and the hijack bring to Turnout's DNS: each arrives from the TUN.
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      assertThat(curl(sandbox, "-6", "http://v6.example.test/index.html")).isEqualTo("ok\n");
+      Command.Result dig =
+          sandbox.inClient(
+              T, "dig", "+short", "+time=3", "+tries=1", "@198.51.100.53", "www.example.test");
+      assertThat(dig.stdout()).as("%s", dig).startsWith("198.18.");
+      assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
+      assertThat(ruleset(sandbox)).as("as found after a clean stop").isEqualTo(before);
+
+      turnout = sandbox.startTurnout(CONFIG);
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      turnout.kill(); // SIGKILL: no shutdown hook runs
+      assertThat(ruleset(sandbox))
+          .as("the accepts outlive the process")
+          .contains("accept comment \"turnout: accept from turnout0\"");
+      Command.Result cleanup =
+          sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
+      assertThat(cleanup.exit()).as("%s", cleanup).isZero();
+      assertThat(ruleset(sandbox)).as("as found after cleanup").isEqualTo(before);
+    }
+  }
+
+  private static void run(Sandbox sandbox, String... command) throws Exception {
+    Command.Result result = sandbox.inClient(T, command);
+    assertThat(result.exit()).as("%s", result).isZero();
+  }
+
+  /** The client's whole ruleset without counters, which traffic moves. */
+  private static String ruleset(Sandbox sandbox) throws Exception {
+    Command.Result result = sandbox.inClient(T, "nft", "-s", "list", "ruleset");
+    assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout();
+  }
+
+  private static String curl(Sandbox sandbox, String family, String url) throws Exception {
+    Command.Result result =
+        sandbox.inClient(T, "curl", "-sS", "--fail", "--max-time", "10", family, url);
+    assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout();
+  }
+}
