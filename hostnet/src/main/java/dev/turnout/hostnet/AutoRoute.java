@@ -41,7 +41,8 @@ import java.util.Objects;
  * specific routes included) instead of being forwarded around Turnout. When forwarding was on
  * already (a Docker host, a router), something else relies on it, and it is left alone. With IPv6
  * captured, {@code net.ipv6.conf.all.forwarding} is handled the same way, with the same two rules
- * for IPv6.
+ * for IPv6. A firewall's forward chain that drops by default (Docker's, ufw's) is opened to what
+ * goes through the TUN ({@link TunFirewall#openForward}).
  *
  * <p>Reverse-path filtering: with {@code rp_filter=1} (strict) on the TUN, packets the NAT writes
  * back (source = the remote address) pass, because the reverse route of any remote address is
@@ -178,6 +179,7 @@ public final class AutoRoute {
    */
   public void apply(HostChanges changes) throws IOException {
     if (gateway) {
+      TunFirewall.openForward(changes, device); // a Docker host's FORWARD policy drops, say
       forwardIntoTheTun(changes, "-4");
       if (ipv6) {
         // Note: while on, interfaces with accept_ra=1 ignore router advertisements; a host that

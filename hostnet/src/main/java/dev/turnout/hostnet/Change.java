@@ -96,22 +96,29 @@ sealed interface Change {
   }
 
   /**
-   * A rule accepting what arrives from {@code device}, inserted at the head of another's base chain
-   * {@code family table chain} and marked with {@link #comment}; undone by deleting the rules of
-   * that chain that carry the mark, whatever their handles are by then.
+   * A rule accepting what {@code match} ({@code iifname}: arrives from, {@code oifname}: leaves by)
+   * says of {@code device}, inserted at the head of another's base chain {@code family table chain}
+   * and marked with {@link #comment}; undone by deleting the rules of that chain that carry the
+   * mark, whatever their handles are by then.
    */
-  record NftAccept(String family, String table, String chain, String device) implements Change {
+  record NftAccept(String family, String table, String chain, String match, String device)
+      implements Change {
     public String kind() {
       return "nftaccept";
     }
 
     public List<String> fields() {
-      return List.of(family, table, chain, device);
+      return List.of(family, table, chain, match, device);
     }
 
-    /** The mark: unique to Turnout and the device, so undo takes no one else's rule. */
+    /** The rule, as nft reads it. */
+    String rule() {
+      return match + " \"" + device + "\" accept comment \"" + comment() + "\"";
+    }
+
+    /** The mark: unique to Turnout, the device and the match, so undo takes no one else's rule. */
     String comment() {
-      return "turnout: accept from " + device;
+      return "turnout: accept " + (match.equals("iifname") ? "from " : "to ") + device;
     }
   }
 
@@ -161,8 +168,8 @@ sealed interface Change {
         return validate(new NftTable(f.get(0), f.get(1)));
       }
       case "nftaccept" -> {
-        require(f, 4, line);
-        return validate(new NftAccept(f.get(0), f.get(1), f.get(2), f.get(3)));
+        require(f, 5, line);
+        return validate(new NftAccept(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4)));
       }
       default -> throw new IllegalArgumentException("unknown entry: " + line);
     }
@@ -206,6 +213,7 @@ sealed interface Change {
         && !(NFT_FAMILY.matcher(accept.family()).matches()
             && NFT_NAME.matcher(accept.table()).matches()
             && NFT_NAME.matcher(accept.chain()).matches()
+            && (accept.match().equals("iifname") || accept.match().equals("oifname"))
             && DEVICE.matcher(accept.device()).matches())) {
       throw new IllegalArgumentException("not a chain and device Turnout opens: " + accept);
     }

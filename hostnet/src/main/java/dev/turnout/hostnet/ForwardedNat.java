@@ -2,7 +2,6 @@ package dev.turnout.hostnet;
 
 import dev.turnout.netbase.Cidr;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * The host side of kernel-forwarded DIRECT flows. The TUN NAT rewrites such a flow to come from an
@@ -33,8 +32,7 @@ import java.util.List;
  * <p>A packet must pass every base chain of a hook, and another table's verdict cannot be
  * overruled: where a firewall already drops forwarded packets by default (Docker's and ufw's {@code
  * FORWARD} policy, firewalld's forward chain, which rejects what its zones do not allow), {@link
- * #apply} refuses before changing anything ({@link #forwardBlockers}), so that DIRECT flows stay
- * relayed instead of failing.
+ * #apply} first opens that chain to what goes through the TUN ({@link TunFirewall#openForward}).
  *
  * <p>Stateless; thread-safety is {@link HostChanges}'.
  */
@@ -59,13 +57,8 @@ public final class ForwardedNat {
     if (!Change.DEVICE.matcher(device).matches()) {
       throw new IllegalArgumentException("not an interface name: \"" + device + "\"");
     }
-    List<String> blockers = forwardBlockers(changes.nftChains());
-    if (!blockers.isEmpty()) {
-      throw new IOException(
-          "forwarded packets would be dropped by "
-              + String.join(", ", blockers)
-              + " (a firewall's forward chain, such as Docker's, ufw's or firewalld's)");
-    }
+    changes.requireNft();
+    step("the firewall's forward chains", () -> TunFirewall.openForward(changes, device));
     String sysctl = "net.ipv4.conf." + device.replace('.', '/') + ".forwarding";
     step("IPv4 forwarding on " + device, () -> changes.setSysctl(sysctl, "1"));
     boolean filter = !Forwarding.isOn(changes, "-4");
@@ -80,14 +73,6 @@ public final class ForwardedNat {
     if (filter) {
       step("net.ipv4.ip_forward=1", () -> Forwarding.turnOn(changes, "-4"));
     }
-  }
-
-  /**
-   * The base chains on the {@code forward} hook, in {@code nft list chains} output, that drop what
-   * they do not accept ({@link BaseChains#dropping}), as "family table chain".
-   */
-  static List<String> forwardBlockers(String chains) {
-    return BaseChains.dropping(chains, "forward").stream().map(Object::toString).toList();
   }
 
   /** {@code turnout_<device>}, characters nftables does not take in a name made {@code _}. */

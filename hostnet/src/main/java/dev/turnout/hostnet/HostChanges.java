@@ -307,23 +307,21 @@ public final class HostChanges implements Closeable {
 
   /**
    * Inserts, at the head of another's base chain {@code family table chain}, a rule accepting what
-   * arrives from {@code device}, marked as Turnout's ({@link Change.NftAccept}). Undone by deleting
-   * the marked rules of that chain; if the chain's owner has rebuilt it meanwhile (a firewall
-   * reload), the rule is gone already.
+   * arrives from ({@code match} {@code iifname}) or leaves by ({@code oifname}) {@code device},
+   * marked as Turnout's ({@link Change.NftAccept}); a rule already inserted by this instance is not
+   * inserted again. Undone by deleting the marked rules of that chain; if the chain's owner has
+   * rebuilt it meanwhile (a firewall reload), the rule is gone already.
    */
-  public synchronized void acceptFrom(String family, String table, String chain, String device)
-      throws IOException {
+  public synchronized void accept(
+      String family, String table, String chain, String match, String device) throws IOException {
     Change.NftAccept accept =
-        (Change.NftAccept) Change.validate(new Change.NftAccept(family, table, chain, device));
+        (Change.NftAccept)
+            Change.validate(new Change.NftAccept(family, table, chain, match, device));
+    if (made.contains(accept)) {
+      return;
+    }
     requireNft();
-    String rule =
-        String.join(
-            " ",
-            "insert rule",
-            family,
-            table,
-            chain,
-            "iifname \"" + device + "\" accept comment \"" + accept.comment() + "\"");
+    String rule = String.join(" ", "insert rule", family, table, chain, accept.rule());
     apply(accept, () -> commands.check(List.of("nft", rule)));
   }
 
@@ -333,17 +331,25 @@ public final class HostChanges implements Closeable {
     return commands.check(List.of("nft", "list", "chains"));
   }
 
+  /** Whether there is a working {@code nft}. */
+  public synchronized boolean hasNft() {
+    return nftProblem() == null;
+  }
+
   /** Fails, before anything is journaled, if there is no working {@code nft}. */
-  private void requireNft() throws IOException {
-    String problem;
-    try {
-      Commands.Result version = commands.run(List.of("nft", "--version"));
-      problem = version.exit() == 0 ? null : version.stderr().strip();
-    } catch (IOException e) {
-      problem = e.getMessage();
-    }
+  public synchronized void requireNft() throws IOException {
+    String problem = nftProblem();
     if (problem != null) {
       throw new IOException("nft not found (" + problem + "): apt-get install nftables");
+    }
+  }
+
+  private String nftProblem() {
+    try {
+      Commands.Result version = commands.run(List.of("nft", "--version"));
+      return version.exit() == 0 ? null : version.stderr().strip();
+    } catch (IOException e) {
+      return e.getMessage();
     }
   }
 

@@ -78,20 +78,20 @@ class ForwardedNatTest {
           "");
 
   @Test
-  void forwardChainsThatDropByDefaultAreFoundOursExcepted() {
-    assertThat(ForwardedNat.forwardBlockers(DOCKER))
-        .containsExactly("ip filter FORWARD", "inet firewalld filter_FORWARD");
-    assertThat(ForwardedNat.forwardBlockers("")).isEmpty();
-  }
-
-  @Test
-  void aFirewallThatDropsForwardedPacketsStopsItBeforeAnyChange() throws IOException {
+  void aFirewallThatDropsForwardedPacketsIsOpenedToTheTunFirst() throws IOException {
     host.outputs.put("nft list chains", DOCKER);
+    host.sysctls.put("net.ipv4.ip_forward", "1"); // Docker's: no filter of Turnout's
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null))
-          .isInstanceOf(IOException.class)
-          .hasMessageContaining("ip filter FORWARD");
-      assertThat(changes.describe()).isEmpty();
+      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null);
+      assertThat(changes.describe())
+          .containsExactly(
+              "nftaccept ip filter FORWARD iifname tnt0",
+              "nftaccept ip filter FORWARD oifname tnt0",
+              "nftaccept inet firewalld filter_FORWARD iifname tnt0",
+              "nftaccept inet firewalld filter_FORWARD oifname tnt0",
+              "sysctl net.ipv4.conf.tnt0.forwarding 0 1",
+              "nft ip turnout_tnt0");
+      assertThat(nftScript()).doesNotContain("drop");
     }
   }
 

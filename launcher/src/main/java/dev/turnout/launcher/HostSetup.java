@@ -4,7 +4,7 @@ import dev.turnout.hostnet.AutoRoute;
 import dev.turnout.hostnet.ForwardedNat;
 import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.ProcessCommands;
-import dev.turnout.hostnet.TunInput;
+import dev.turnout.hostnet.TunFirewall;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.io.Closeable;
 import java.io.IOException;
@@ -82,21 +82,15 @@ final class HostSetup {
 
   /**
    * Opens the host firewall's input chains that drop by default to what arrives from the TUN
-   * ({@link TunInput}): the relay's and the DNS server's connections. Journaled. A failure is
-   * logged, not thrown: Turnout still works where the firewall lets those connections in.
+   * ({@link TunFirewall#openInput}): the relay's and the DNS server's connections. Journaled. A
+   * failure is logged, not thrown: Turnout still works where the firewall lets those in.
    */
-  void acceptFromTun(String name) {
-    if (!TunInput.needed(ProcessCommands.host())) {
+  void openInputToTheTun(String name) {
+    if (!TunFirewall.inputNeedsOpening(ProcessCommands.host())) {
       return;
     }
     try {
-      for (String chain : TunInput.apply(changes(), name)) {
-        log.info(
-            "tun: the firewall's input chain {} drops by default: it accepts what arrives from {}"
-                + " while Turnout runs",
-            chain,
-            name);
-      }
+      TunFirewall.openInput(changes(), name);
     } catch (IOException e) {
       log.warn(
           "tun: the host firewall drops connections arriving from {}, and opening it failed ({});"

@@ -81,7 +81,7 @@ final class TunPath {
         tunConfig.mtu(),
         tun.offload() ? ", checksum and segmentation offload" : "",
         plan.range());
-    host.acceptFromTun(tun.name());
+    host.openInputToTheTun(tun.name());
     if (tunConfig.autoRoute()) {
       host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
     }

@@ -108,6 +108,18 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
+   * The client's whole nftables ruleset (iptables-nft's rules included) without counters, which
+   * traffic moves: what Turnout must leave exactly as it found it.
+   */
+  public String firewall() throws Exception {
+    Command.Result result = inClient(Duration.ofSeconds(30), "nft", "-s", "list", "ruleset");
+    if (result.exit() != 0) {
+      throw new IllegalStateException("nft list ruleset: " + result);
+    }
+    return result.stdout();
+  }
+
+  /**
    * The lines of the host-change journal of the Turnout running in the client (turnout0): what it
    * changed and will undo. Its state directory is per network namespace, named by the namespace's
    * inode (see {@code HostChanges.defaultStateDir}).

@@ -197,17 +197,25 @@ class AutoRouteCaptureIT {
    * for (hijacked, a fake IP) dialed DIRECT. The internet has no route back to the LAN, so an
    * answer at all proves the connection went through Turnout. The test sets forwarding in the
    * client before Turnout starts: off, allow-lan with auto-route turns it on, journaled, and off
-   * again on exit; already on (a Docker host, a router), Turnout neither journals nor undoes it.
+   * again on exit; already on (a Docker host, a router), Turnout neither journals nor undoes it. A
+   * Docker host also drops forwarded packets by default ({@code iptables -P FORWARD DROP}, as
+   * dockerd leaves it): Turnout opens that chain to what goes through its TUN while it runs.
    */
   @ParameterizedTest(name = "ip_forward {0} before")
-  @ValueSource(strings = {"0", "1"})
-  void aLanHostRoutedThroughTheClientIsCapturedToo(String forwardingBefore) throws Exception {
+  @ValueSource(strings = {"0", "1", "1, FORWARD policy DROP"})
+  void aLanHostRoutedThroughTheClientIsCapturedToo(String setting) throws Exception {
+    String forwardingBefore = setting.substring(0, 1);
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
       Command.Result set =
           sandbox.inClient(T, "sysctl", "-q", "-w", "net.ipv4.ip_forward=" + forwardingBefore);
       assertThat(set.exit()).as("%s", set).isZero();
+      if (setting.endsWith("DROP")) {
+        Command.Result drop = sandbox.inClient(T, "iptables", "-P", "FORWARD", "DROP");
+        assertThat(drop.exit()).as("%s", drop).isZero();
+      }
       String before = sandbox.routing();
+      String firewall = sandbox.firewall();
       TurnoutProcess turnout =
           sandbox.startTurnout(
               "allow-lan: true\n"
@@ -255,6 +263,7 @@ class AutoRouteCaptureIT {
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
       assertThat(sandbox.routing()).isEqualTo(before);
       assertThat(forwarding(sandbox)).as("as it was before Turnout").isEqualTo(forwardingBefore);
+      assertThat(sandbox.firewall()).as("the firewall as it was").isEqualTo(firewall);
     }
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +67,7 @@ class HostFirewallIT {
       Path firewalld = sandbox.file("firewalld.nft");
       Files.writeString(firewalld, FIREWALLD);
       run(sandbox, "nft", "-f", firewalld.toString());
-      String before = ruleset(sandbox);
+      String before = sandbox.firewall();
 
       TurnoutProcess turnout = sandbox.startTurnout(CONFIG);
       for (String chain :
@@ -82,31 +83,57 @@ class HostFirewallIT {
               T, "dig", "+short", "+time=3", "+tries=1", "@198.51.100.53", "www.example.test");
       assertThat(dig.stdout()).as("%s", dig).startsWith("198.18.");
       assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
-      assertThat(ruleset(sandbox)).as("as found after a clean stop").isEqualTo(before);
+      assertThat(sandbox.firewall()).as("as found after a clean stop").isEqualTo(before);
 
       turnout = sandbox.startTurnout(CONFIG);
       assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
       turnout.kill(); // SIGKILL: no shutdown hook runs
-      assertThat(ruleset(sandbox))
+      assertThat(sandbox.firewall())
           .as("the accepts outlive the process")
           .contains("accept comment \"turnout: accept from turnout0\"");
       Command.Result cleanup =
           sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
-      assertThat(ruleset(sandbox)).as("as found after cleanup").isEqualTo(before);
+      assertThat(sandbox.firewall()).as("as found after cleanup").isEqualTo(before);
+    }
+  }
+
+  /**
+   * A Docker host's shape: forwarding on, and {@code FORWARD} policy DROP (as dockerd leaves it).
+   * {@code tun.direct-nat} opens that chain to what goes through the TUN instead of giving up, so a
+   * known name's DIRECT connection is forwarded by the kernel, and the chain is as found after.
+   */
+  @Test
+  void directNatOpensAForwardChainThatDropsByDefault() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      run(sandbox, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+      run(sandbox, "iptables", "-P", "FORWARD", "DROP");
+      String before = sandbox.firewall();
+
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              Sandbox.config("", "  - MATCH,DIRECT")
+                  .replace("  device: turnout0\n", "  device: turnout0\n  direct-nat: true\n"));
+      turnout.awaitLog("direct-nat on", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .contains("forward chain ip filter FORWARD drops by default")
+          .doesNotContain("DIRECT flows are relayed");
+      // The name's first connection is relayed (its dial resolves the name), later ones forwarded.
+      for (int i = 0; i < 2; i++) {
+        assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      }
+      turnout.awaitLog(
+          Pattern.compile("-> www\\.example\\.test:80 .*forwarded by the kernel"),
+          Duration.ofSeconds(5));
+
+      assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
+      assertThat(sandbox.firewall()).as("as found after a clean stop").isEqualTo(before);
     }
   }
 
   private static void run(Sandbox sandbox, String... command) throws Exception {
     Command.Result result = sandbox.inClient(T, command);
     assertThat(result.exit()).as("%s", result).isZero();
-  }
-
-  /** The client's whole ruleset without counters, which traffic moves. */
-  private static String ruleset(Sandbox sandbox) throws Exception {
-    Command.Result result = sandbox.inClient(T, "nft", "-s", "list", "ruleset");
-    assertThat(result.exit()).as("%s", result).isZero();
-    return result.stdout();
   }
 
   private static String curl(Sandbox sandbox, String family, String url) throws Exception {

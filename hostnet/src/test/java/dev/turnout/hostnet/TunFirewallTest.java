@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TunInputTest {
+class TunFirewallTest {
   @TempDir Path dir;
   final RecordingCommands host = new RecordingCommands();
 
@@ -62,10 +62,10 @@ class TunInputTest {
   @Test
   void eachIsOpenedToTheTunAndOnlyItsMarkedRulesAreDeletedAtClose() throws IOException {
     host.outputs.put("nft list chains", CHAINS);
-    assertThat(TunInput.needed(host)).isTrue();
+    assertThat(TunFirewall.inputNeedsOpening(host)).isTrue();
     HostChanges changes = HostChanges.open(dir, host);
 
-    assertThat(TunInput.apply(changes, "tnt0")).hasSize(3);
+    assertThat(TunFirewall.openInput(changes, "tnt0")).hasSize(3);
 
     String accept = "iifname \"tnt0\" accept comment \"turnout: accept from tnt0\"";
     assertThat(host.log)
@@ -75,9 +75,9 @@ class TunInputTest {
             "nft insert rule inet firewalld filter_INPUT " + accept);
     assertThat(changes.describe())
         .containsExactly(
-            "nftaccept ip filter INPUT tnt0",
-            "nftaccept ip6 filter INPUT tnt0",
-            "nftaccept inet firewalld filter_INPUT tnt0");
+            "nftaccept ip filter INPUT iifname tnt0",
+            "nftaccept ip6 filter INPUT iifname tnt0",
+            "nftaccept inet firewalld filter_INPUT iifname tnt0");
     // By close, the firewall has added rules of its own, one of them another TUN's accept; the
     // ip6 chain is gone (a firewall reload).
     host.outputs.put(
@@ -109,24 +109,56 @@ class TunInputTest {
   }
 
   @Test
+  void forwardChainsAreOpenedBothWaysOnceHoweverOftenAsked() throws IOException {
+    host.outputs.put("nft list chains", ForwardedNatTest.DOCKER);
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThat(TunFirewall.openForward(changes, "tnt0"))
+          .containsExactly("ip filter FORWARD", "inet firewalld filter_FORWARD");
+      TunFirewall.openForward(changes, "tnt0"); // gateway mode, then direct-nat
+
+      assertThat(changes.describe())
+          .containsExactly(
+              "nftaccept ip filter FORWARD iifname tnt0",
+              "nftaccept ip filter FORWARD oifname tnt0",
+              "nftaccept inet firewalld filter_FORWARD iifname tnt0",
+              "nftaccept inet firewalld filter_FORWARD oifname tnt0");
+      assertThat(host.log)
+          .contains(
+              "nft insert rule ip filter FORWARD oifname \"tnt0\" accept comment"
+                  + " \"turnout: accept to tnt0\"");
+    }
+  }
+
+  @Test
+  void withoutNftNothingIsOpenedAndNothingFails() throws IOException {
+    host.failing.add("nft");
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThat(TunFirewall.openInput(changes, "tnt0")).isEmpty();
+      assertThat(TunFirewall.openForward(changes, "tnt0")).isEmpty();
+      assertThat(changes.describe()).isEmpty();
+    }
+  }
+
+  @Test
   void aHostWithoutDroppingChainsOrWithoutNftNeedsNothing() {
     host.outputs.put("nft list chains", "table inet filter {\n}\n");
-    assertThat(TunInput.needed(host)).isFalse();
+    assertThat(TunFirewall.inputNeedsOpening(host)).isFalse();
     host.failing.add("nft list chains");
-    assertThat(TunInput.needed(host)).isFalse();
+    assertThat(TunFirewall.inputNeedsOpening(host)).isFalse();
   }
 
   @Test
   void aJournalEntryNamingSomethingNftWouldReadAsMoreIsRefused() {
-    assertThat(Change.decode("nftaccept ip filter INPUT tnt0"))
-        .isEqualTo(new Change.NftAccept("ip", "filter", "INPUT", "tnt0"));
+    assertThat(Change.decode("nftaccept ip filter INPUT iifname tnt0"))
+        .isEqualTo(new Change.NftAccept("ip", "filter", "INPUT", "iifname", "tnt0"));
     for (String line :
         java.util.List.of(
-            "nftaccept ip filter INPUT%3Bflush+ruleset tnt0",
-            "nftaccept ip filter+INPUT INPUT tnt0",
-            "nftaccept bridge filter INPUT tnt0",
-            "nftaccept ip filter INPUT tnt0%22",
-            "nftaccept ip filter INPUT")) {
+            "nftaccept ip filter INPUT%3Bflush+ruleset iifname tnt0",
+            "nftaccept ip filter+INPUT INPUT iifname tnt0",
+            "nftaccept bridge filter INPUT iifname tnt0",
+            "nftaccept ip filter INPUT iifname tnt0%22",
+            "nftaccept ip filter INPUT drop tnt0",
+            "nftaccept ip filter INPUT tnt0")) {
       assertThatThrownBy(() -> Change.decode(line))
           .as(line)
           .isInstanceOf(IllegalArgumentException.class);

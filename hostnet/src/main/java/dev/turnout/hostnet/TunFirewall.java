@@ -1,0 +1,94 @@
+package dev.turnout.hostnet;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lets the host's firewall pass what Turnout's TUN carries, where a chain would drop it by default
+ * ({@link BaseChains#dropping}):
+ *
+ * <ul>
+ *   <li>{@link #openInput}, always: every connection Turnout relays, and every DNS query it
+ *       hijacks, reaches Turnout's listeners as a new connection arriving from the TUN, so it
+ *       passes the {@code input} hook. A firewall that drops new inbound connections by default
+ *       (ufw's {@code default deny incoming}, firewalld's zones, an nftables.conf with {@code
+ *       policy drop}) would drop them all, and with auto-route every program's connections would
+ *       fail.
+ *   <li>{@link #openForward}, in gateway mode and with {@code tun.direct-nat}: LAN hosts' packets
+ *       are forwarded into the TUN, and flows the kernel forwards for Turnout leave it; Docker's
+ *       and ufw's {@code FORWARD} policy drop, and firewalld's forward chain rejects, both.
+ * </ul>
+ *
+ * Each such chain gets {@code iifname "<tun>" accept} (and for forward {@code oifname "<tun>"
+ * accept}) at its head, through {@link HostChanges#accept}: journaled and undone at exit, by the
+ * next start after a crash and by {@code turnout cleanup}. That opens nothing else: only Turnout
+ * writes into its TUN (the kernel fast path included), and what it writes is its own NAT'ed flows;
+ * what is forwarded into it comes from hosts the user made Turnout the gateway of, and is dropped
+ * there unless {@code allow-lan} is on. A chain its firewall reloads meanwhile loses the rule;
+ * Turnout's next start puts it back. Only what {@code nft} lists is seen: rules loaded by
+ * iptables-legacy are not.
+ *
+ * <p>Stateless; thread-safety is {@link HostChanges}'.
+ */
+public final class TunFirewall {
+  private static final Logger log = LoggerFactory.getLogger(TunFirewall.class);
+
+  private TunFirewall() {}
+
+  /**
+   * Whether some input chain drops by default, so that {@link #openInput} has work to do: without
+   * it, no journal needs opening. False where {@code nft} is missing or fails.
+   */
+  public static boolean inputNeedsOpening(Commands commands) {
+    try {
+      Commands.Result chains = commands.run(List.of("nft", "list", "chains"));
+      return chains.exit() == 0 && !BaseChains.dropping(chains.stdout(), "input").isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Opens each input chain that drops by default to what arrives from {@code device}.
+   *
+   * @return the chains opened, as "family table chain"; empty if none drops or there is no nft
+   * @throws IOException if nft fails (the chains opened before stay journaled)
+   */
+  public static List<String> openInput(HostChanges changes, String device) throws IOException {
+    return open(changes, device, "input", List.of("iifname"));
+  }
+
+  /**
+   * Opens each forward chain that drops by default to what arrives from {@code device} and what
+   * leaves by it. Opening a chain twice (gateway mode and direct-nat) adds nothing.
+   *
+   * @return the chains opened, as "family table chain"; empty if none drops or there is no nft
+   * @throws IOException if nft fails (the chains opened before stay journaled)
+   */
+  public static List<String> openForward(HostChanges changes, String device) throws IOException {
+    return open(changes, device, "forward", List.of("iifname", "oifname"));
+  }
+
+  private static List<String> open(
+      HostChanges changes, String device, String hook, List<String> matches) throws IOException {
+    List<String> opened = new ArrayList<>();
+    if (!changes.hasNft()) {
+      return opened; // no nftables: no chain nft could list
+    }
+    for (BaseChains.Chain chain : BaseChains.dropping(changes.nftChains(), hook)) {
+      for (String match : matches) {
+        changes.accept(chain.family(), chain.table(), chain.name(), match, device);
+      }
+      opened.add(chain.toString());
+      log.info(
+          "host: the firewall's {} chain {} drops by default: it accepts {} while Turnout runs",
+          hook,
+          chain,
+          matches.size() == 1 ? "what arrives from " + device : "what goes through " + device);
+    }
+    return opened;
+  }
+}
