@@ -267,6 +267,60 @@ class AutoRouteCaptureIT {
     }
   }
 
+  /**
+   * A container's traffic, as Docker leaves it (forwarding on, its subnet masqueraded out of any
+   * other interface), is captured and routed like the host's own, without allow-lan: capture-all
+   * routing sends it into the TUN, the masquerade gives it the TUN's own address on the way, so the
+   * NAT takes it as this host's. Its DNS is hijacked (a fake IP), and its connections by name and
+   * by literal address both pass Turnout's rules, as in mihomo.
+   */
+  @Test
+  void aMasqueradedContainersTrafficIsCapturedLikeTheHostsOwn() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      sandbox.startServer("lan");
+      for (String[] command :
+          List.of(
+              new String[] {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"},
+              new String[] {
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "POSTROUTING",
+                "-s",
+                "198.51.100.64/28",
+                "!",
+                "-d",
+                "198.51.100.64/28",
+                "-j",
+                "MASQUERADE"
+              })) {
+        Command.Result set = sandbox.inClient(T, command);
+        assertThat(set.exit()).as("%s", set).isZero();
+      }
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  sandbox,
+                  "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                  "  - DOMAIN,www.example.test,dante\n  - MATCH,DIRECT"));
+
+      Command.Result dig =
+          inLan(sandbox, "dig", "+short", "+time=3", "+tries=1", "routed.example.test");
+      assertThat(dig.stdout().trim()).as("hijacked: %s", dig).startsWith("198.18.");
+      Command.Result byName =
+          inLan(sandbox, "curl", "-sS", "--max-time", "10", "http://www.example.test/index.html");
+      assertThat(byName.stdout()).as("%s\n%s", byName, turnout.log()).isEqualTo("ok\n");
+      Command.Result literal =
+          inLan(sandbox, "curl", "-sS", "--max-time", "10", "http://198.51.100.10/index.html");
+      assertThat(literal.stdout()).as("%s\n%s", literal, turnout.log()).isEqualTo("ok\n");
+      turnout.awaitLog("-> 198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern("198\\.18\\.0\\.1:\\d+ -> www\\.example\\.test:80 .*via dante")
+          .containsPattern("198\\.18\\.0\\.1:\\d+ -> 198\\.51\\.100\\.10:80 .*via DIRECT");
+    }
+  }
+
   private static String forwarding(Sandbox sandbox) throws Exception {
     return sandbox.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout().trim();
   }
