@@ -65,15 +65,29 @@ final class ClashKeys {
           entry("keep-alive-idle", KEEP_ALIVE),
           entry("keep-alive-interval", KEEP_ALIVE),
           entry("disable-keep-alive", KEEP_ALIVE),
-          entry(
-              "sniffer",
-              "Turnout learns names from its fake-IP DNS; connections to literal IPs are decided"
-                  + " by IP rules, not by a sniffed name"),
           entry("ntp", "Turnout does not set the clock"),
           entry("experimental", "mihomo's experimental switches do not apply to Turnout"),
           entry("iptables", "Turnout captures traffic with its TUN device, not iptables redirects"),
           entry("ebpf", "Turnout has its own kernel fast path (tun.fast-path)"),
           entry("clash-for-android", ANDROID));
+
+  /**
+   * {@code sniffer:} keys about names behind fake IPs, which Turnout takes from its DNS, and about
+   * the local listeners' connections. (TUN connections to literal addresses are sniffed with {@code
+   * enable} alone, as in mihomo.)
+   */
+  static final Map<String, String> SNIFFER_IGNORED =
+      Map.ofEntries(
+          entry(
+              "force-dns-mapping",
+              "a connection to a fake IP is routed by the name its DNS answer was for"),
+          entry(
+              "force-domain",
+              "a connection to a fake IP is routed by the name its DNS answer was for"),
+          entry(
+              "parse-pure-ip",
+              "connections through the local proxy listeners are not sniffed: their clients wait"
+                  + " for the proxy's reply before they send"));
 
   /** {@code tun:} keys that tune mihomo's TUN or exist on other systems. */
   static final Map<String, String> TUN_IGNORED =

@@ -21,6 +21,10 @@ public enum KeyPolicy {
   DNS(Severity.ERROR, Map.of(), Map.of()),
   TUN(Severity.WARNING, ClashKeys.TUN_IGNORED, ClashKeys.TUN_REFUSED),
   PROFILE(Severity.WARNING, Map.of(), Map.of()),
+  /** {@code sniffer:}. */
+  SNIFFER(Severity.WARNING, ClashKeys.SNIFFER_IGNORED, Map.of()),
+  /** One protocol of {@code sniffer.sniff:} ({@code TLS:}, {@code HTTP:}). */
+  SNIFFER_PROTOCOL(Severity.WARNING, Map.of(), Map.of()),
   /** One entry of {@code rule-providers:}: a misspelt {@code behavior} must not pass. */
   RULE_PROVIDER(Severity.ERROR, Map.of(), Map.of()),
   /** One entry of {@code proxy-providers:}. */

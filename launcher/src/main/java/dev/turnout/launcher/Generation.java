@@ -138,7 +138,13 @@ final class Generation {
         dnsParts.loadSets(ruleLists);
         dnsParts.follow(outbounds.asMap(), rules);
       }
-      RuleRouter router = new RuleRouter(rules, outbounds.asMap(), base.processes(), config.mode());
+      RuleRouter router =
+          new RuleRouter(
+              rules,
+              outbounds.asMap(),
+              base.processes(),
+              config.mode(),
+              config.sniffer().sniffer());
       RuleFlowFilter filter =
           new RuleFlowFilter(router, base.pools(), directNat(config, base, dnsParts, dialer));
       return new Generation(

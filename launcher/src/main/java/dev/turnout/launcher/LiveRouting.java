@@ -3,6 +3,7 @@ package dev.turnout.launcher;
 import dev.turnout.natrewrite.FlowFilter;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -44,6 +45,11 @@ final class LiveRouting implements Router, FlowFilter {
   @Override
   public boolean mayBlock() {
     return current.router.mayBlock();
+  }
+
+  @Override
+  public Sniffer sniffer() {
+    return current.router.sniffer();
   }
 
   /** Decides with one generation throughout, even when a swap happens meanwhile. */

@@ -5,6 +5,7 @@ import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
 import dev.turnout.rules.ConnectionInfo;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Network;
@@ -24,6 +25,7 @@ final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
+  private final Sniffer sniffer;
   private volatile TurnoutConfig.Mode mode;
 
   RuleRouter(
@@ -31,10 +33,25 @@ final class RuleRouter implements Router {
       Map<String, Outbound> outbounds,
       ProcessLookup processes,
       TurnoutConfig.Mode mode) {
+    this(rules, outbounds, processes, mode, Sniffer.OFF);
+  }
+
+  RuleRouter(
+      RuleEngine rules,
+      Map<String, Outbound> outbounds,
+      ProcessLookup processes,
+      TurnoutConfig.Mode mode,
+      Sniffer sniffer) {
     this.rules = rules;
     this.outbounds = outbounds;
     this.processes = processes;
     this.mode = mode;
+    this.sniffer = sniffer;
+  }
+
+  @Override
+  public Sniffer sniffer() {
+    return sniffer;
   }
 
   /** Switches the mode for flows decided from now on. */

@@ -18,6 +18,11 @@ public interface Router {
 
   boolean mayBlock();
 
+  /** Which connections' first bytes name their server before they are routed ({@link Sniffer}). */
+  default Sniffer sniffer() {
+    return Sniffer.OFF;
+  }
+
   /**
    * Calls {@code done} on {@code loop} with the route of {@code origin} or the failure: at once
    * when the route was chosen on the flow's first packet ({@link Origin#route}) or nothing blocks,

@@ -134,7 +134,16 @@ public final class Sandbox implements AutoCloseable {
    * DIR/NAME.out}; {@link #close} ends it (and what it started) if it is still running.
    */
   public Process inClientBackground(String name, String... command) throws Exception {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", client));
+    return inBackground(client, name, command);
+  }
+
+  /** As {@link #inClientBackground}, in the internet namespace: a server of a test's own. */
+  public Process inInternetBackground(String name, String... command) throws Exception {
+    return inBackground(internet, name, command);
+  }
+
+  private Process inBackground(String namespace, String name, String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
     full.addAll(List.of(command));
     Process process =
         new ProcessBuilder(full)

@@ -120,6 +120,7 @@ public final class ConfigLoader {
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
     InboundSettings inbound = InboundSettings.read(top);
+    SnifferSettings sniffer = SnifferSettings.read(top);
     tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
     Path home = file.toAbsolutePath().getParent();
@@ -154,7 +155,8 @@ public final class ConfigLoader {
         fakeDns,
         inbound,
         ruleSettings.subRules(),
-        control);
+        control,
+        sniffer);
   }
 
   private static TurnoutConfig.FakeDns fakeDns(

@@ -24,7 +24,8 @@ public record TurnoutConfig(
     FakeDns fakeDns,
     InboundSettings inbound,
     Map<String, List<RuleLine>> subRules,
-    ControlSettings control) {
+    ControlSettings control,
+    SnifferSettings sniffer) {
 
   /**
    * {@code mode:}, written in any letter case: RULE decides by the rules, GLOBAL sends everything

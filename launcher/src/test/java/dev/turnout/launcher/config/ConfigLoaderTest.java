@@ -99,9 +99,8 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:3: warning: tcp-concurrent: accepted and ignored: Turnout always races the"
                 + " addresses of a name when it connects (Happy Eyeballs)",
-            "test.yaml:4: warning: sniffer: accepted and ignored: Turnout learns names from its"
-                + " fake-IP DNS; connections to literal IPs are decided by IP rules, not by a"
-                + " sniffed name");
+            "test.yaml:4: warning: sniffer.enable: true, but no TLS or HTTP ports to sniff:"
+                + " nothing is sniffed");
   }
 
   @Test

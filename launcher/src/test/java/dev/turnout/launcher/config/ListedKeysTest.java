@@ -28,6 +28,11 @@ class ListedKeysTest {
           KeyPolicy.TOP_LEVEL, new Section("dns: {nameserver: [192.0.2.53]}\n%s: %p\n", ""),
           KeyPolicy.DNS, new Section("dns: {nameserver: [192.0.2.53], %s: %p}\n", "dns."),
           KeyPolicy.TUN, new Section("dns: {nameserver: [192.0.2.53]}\ntun: {%s: %p}\n", "tun."),
+          KeyPolicy.SNIFFER,
+              new Section(
+                  "dns: {nameserver: [192.0.2.53]}\n"
+                      + "sniffer: {enable: true, sniff: {TLS: {}}, %s: %p}\n",
+                  "sniffer."),
           KeyPolicy.RULE_PROVIDER,
               new Section(
                   "dns: {nameserver: [192.0.2.53]}\n"

@@ -6,7 +6,10 @@ import dev.turnout.relay.Connection;
 import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
+import dev.turnout.relay.sniff.Sniff;
 import dev.turnout.relay.splice.SpliceRelay;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +17,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,10 +28,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final int SILENT_HOLD_SECONDS = 30;
+  private static final int SNIFF_READS = 16;
 
   private final TcpRelay relay;
-  private final Origin origin;
   private final TcpRelay.Handshake handshake;
+  private Origin origin; // with the sniffed name, once found
+
+  private Sniffer.Found sniffedName; // null unless sniffing found one
+
+  private Sniffer sniffing; // while the first bytes are awaited
+  private ScheduledFuture<?> sniffTimeout;
+  private ByteBuf sniffBytes; // a copy of what was read so far, while sniffing
+  private int sniffReads;
 
   /**
    * Bytes and end-of-input that arrive before the outbound is connected. Epoll may read on a peer's
@@ -47,7 +59,74 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     context = ctx;
-    Channel inbound = ctx.channel();
+    Sniffer sniffer = relay.router.sniffer();
+    // Only a captured client sends first: a proxy client waits for its handshake's reply.
+    if (handshake == TcpRelay.Handshake.NONE && sniffer.wants(origin)) {
+      sniffing = sniffer;
+      sniffTimeout =
+          ctx.executor()
+              .schedule(() -> sniffed(null), Sniffer.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      ctx.read();
+      return;
+    }
+    route();
+  }
+
+  /**
+   * Ends sniffing with what was {@code found} (null: nothing usable, or the time ran out) and
+   * routes.
+   */
+  private void sniffed(Sniffer.Found found) {
+    if (sniffing == null) {
+      return; // ended already
+    }
+    stopSniffing();
+    relay.stats.sniffed.increment();
+    if (found != null) {
+      origin = Sniffer.named(origin, found.name());
+      sniffedName = found;
+      relay.stats.sniffedNames.increment();
+    }
+    if (context.channel().isActive()) {
+      route();
+    }
+  }
+
+  /**
+   * Adds {@code bytes} to what was read so far, looks at it, and reads on while it could still name
+   * the server: at most {@link Sniff#MAX_BYTES} in {@value #SNIFF_READS} reads (a ClientHello takes
+   * one to three), so a client trickling bytes cannot make the loop parse for long.
+   */
+  private void sniffMore(ByteBuf bytes) {
+    if (sniffBytes == null) {
+      sniffBytes = context.alloc().heapBuffer(bytes.readableBytes(), Sniff.MAX_BYTES);
+    }
+    int n = Math.min(bytes.readableBytes(), sniffBytes.maxWritableBytes());
+    sniffBytes.writeBytes(bytes, bytes.readerIndex(), n);
+    sniffReads++;
+    Sniffer.Found found = sniffing.look(sniffBytes, origin.port());
+    if (found != Sniffer.MORE) {
+      sniffed(found);
+    } else if (sniffBytes.maxWritableBytes() == 0
+        || sniffReads >= SNIFF_READS
+        || earlyInputShutdown) {
+      sniffed(null);
+    } else {
+      context.read();
+    }
+  }
+
+  private void stopSniffing() {
+    sniffing = null;
+    sniffTimeout.cancel(false);
+    if (sniffBytes != null) {
+      sniffBytes.release();
+      sniffBytes = null;
+    }
+  }
+
+  private void route() {
+    Channel inbound = context.channel();
     relay.router.routeOn(
         origin,
         relay.blockingExecutor,
@@ -65,12 +144,18 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     early.add(msg);
+    if (sniffing != null && msg instanceof ByteBuf bytes) {
+      sniffMore(bytes);
+    }
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof ChannelInputShutdownEvent) {
       earlyInputShutdown = true;
+      if (sniffing != null) {
+        sniffed(null); // the client sent all it will
+      }
     } else {
       ctx.fireUserEventTriggered(event);
     }
@@ -78,6 +163,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (sniffing != null) {
+      stopSniffing();
+    }
     dropEarly();
     ctx.fireChannelInactive();
   }
@@ -94,8 +182,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       fail(inbound, new IllegalStateException("no outbound named " + route.policy()));
       return;
     }
+    // A sniffed name is dialed only with override-destination; else the address the client dialed.
     Destination destination =
-        new Destination(origin.host(), origin.realAddress(), origin.port(), route.localPermit());
+        sniffedName != null
+            ? sniffedName.override()
+                ? new Destination(origin.host(), null, origin.port(), route.localPermit())
+                : new Destination(null, origin.realAddress(), origin.port(), route.localPermit())
+            : new Destination(
+                origin.host(), origin.realAddress(), origin.port(), route.localPermit());
     route
         .outbound()
         .connect(destination, inbound.eventLoop())

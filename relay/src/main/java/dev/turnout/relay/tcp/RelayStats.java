@@ -8,6 +8,8 @@ public final class RelayStats {
   final LongAdder notFromNat = new LongAdder();
   final LongAdder dialFailed = new LongAdder();
   final LongAdder spliced = new LongAdder();
+  final LongAdder sniffed = new LongAdder();
+  final LongAdder sniffedNames = new LongAdder();
 
   public long accepted() {
     return accepted.sum();
@@ -19,6 +21,16 @@ public final class RelayStats {
 
   public long dialFailed() {
     return dialFailed.sum();
+  }
+
+  /** Connections whose first bytes were sniffed for a name. */
+  public long sniffed() {
+    return sniffed.sum();
+  }
+
+  /** Sniffed connections routed by the name they sent. */
+  public long sniffedNames() {
+    return sniffedNames.sum();
   }
 
   /** Connections handed to the splice relay. */
