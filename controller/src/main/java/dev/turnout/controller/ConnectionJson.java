@@ -51,7 +51,7 @@ final class ConnectionJson {
         .field("specialRules", "")
         .field("remoteDestination", c.destinationIp())
         .field("dscp", 0)
-        .field("sniffHost", "")
+        .field("sniffHost", c.sniffHost())
         .endObject();
     w.field("upload", c.upload())
         .field("download", c.download())

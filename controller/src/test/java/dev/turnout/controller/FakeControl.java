@@ -275,7 +275,8 @@ final class FakeControl
             1_764_842_400_000L,
             List.of("a", "Proxy"),
             "DomainSuffix",
-            "example.test");
+            "example.test",
+            "");
     live.put(id, c);
     return c;
   }

@@ -99,7 +99,7 @@ final class LiveConnections implements ConnectionControl {
         c.inbound().name(),
         c.inbound().port(),
         c.inbound().user() == null ? "" : c.inbound().user(),
-        o.host() == null ? "normal" : "fake-ip",
+        o.host() == null || o.sniffed() ? "normal" : "fake-ip",
         process.name() == null ? "" : process.name(),
         process.path() == null ? "" : process.path(),
         c.upload(),
@@ -107,7 +107,8 @@ final class LiveConnections implements ConnectionControl {
         c.startMillis(),
         chain,
         rule[0],
-        rule[1]);
+        rule[1],
+        o.sniffed() ? o.host() : "");
   }
 
   /**

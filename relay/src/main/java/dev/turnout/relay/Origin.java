@@ -53,6 +53,14 @@ public record Origin(
     return dialed.getPort();
   }
 
+  /**
+   * Whether {@code host} was read from the connection's first bytes ({@link Sniffer}): the one kind
+   * of origin with both a name and the literal address it was dialed at.
+   */
+  public boolean sniffed() {
+    return host != null && realAddress != null;
+  }
+
   /** The destination as people read it: the name when there is one. */
   public String target() {
     return host != null ? host + ":" + port() : IpLiterals.format(dialed.getAddress(), port());

@@ -9,7 +9,9 @@ public interface ConnectionControl {
    * inbound kind ({@code Tun}, {@code Socks5}, {@code HTTP}, ...), {@code inboundName}, {@code
    * inboundPort} and {@code inboundUser} the listener's name, port (0 for the TUN) and the user it
    * authenticated ("" for none); {@code chains} runs from the outbound that carries the flow to the
-   * policy the rule named, as mihomo lists it; {@code startMillis} is since the epoch.
+   * policy the rule named, as mihomo lists it; {@code startMillis} is since the epoch; {@code
+   * sniffHost} the name read from the flow's first bytes (then also its {@code host}), "" when none
+   * was.
    */
   record Connection(
       String id,
@@ -31,7 +33,8 @@ public interface ConnectionControl {
       long startMillis,
       List<String> chains,
       String rule,
-      String rulePayload) {}
+      String rulePayload,
+      String sniffHost) {}
 
   /** A snapshot of the live flows, in no particular order. */
   List<Connection> connections();

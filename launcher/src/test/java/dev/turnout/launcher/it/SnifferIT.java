@@ -6,6 +6,7 @@ import dev.turnout.testing.Command;
 import dev.turnout.testing.Sandbox;
 import dev.turnout.testing.TurnoutProcess;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class SnifferIT {
   private static final Duration T = Duration.ofSeconds(30);
   private static final String SERVER = "198.51.100.10";
+  private static final int CONTROLLER = 9090;
+  private static final String SECRET = "sniffer";
 
   private static Sandbox sandbox;
   private static TurnoutProcess turnout;
@@ -83,6 +86,8 @@ class SnifferIT {
                     "    TLS: {ports: [443, 8443], override-destination: false}",
                     "    QUIC: {ports: [443]}",
                     "  skip-domain: [skipped.example.test]",
+                    "external-controller: 127.0.0.1:" + CONTROLLER,
+                    "secret: " + SECRET,
                     ""));
     turnout.awaitLog("relay: listening", T);
     for (int i = 0; i < 50; i++) { // s_server takes a moment to listen
@@ -129,6 +134,37 @@ class SnifferIT {
         .contains("-> ads.blocked.example.test:80 (198.51.100.10) rule DOMAIN-SUFFIX")
         .doesNotContain("-> skipped.example.test")
         .containsPattern("-> 198\\.51\\.100\\.10:80 .*rule IP-CIDR,198\\.51\\.100\\.0/24");
+  }
+
+  /** The controller lists a sniffed connection as mihomo does: its sniffHost, DNS mode normal. */
+  @Test
+  void theControllerShowsTheSniffedName() throws Exception {
+    // A keep-alive request, dialed by the sniffed name (DIRECT resolves it), then held open.
+    sandbox.inClientBackground(
+        "held",
+        "python3",
+        "-c",
+        String.join(
+            "\n",
+            "import socket, time",
+            "s = socket.create_connection(('" + SERVER + "', 80), timeout=5)",
+            "s.sendall(b'GET / HTTP/1.1\\r\\nHost: routed.example.test\\r\\n\\r\\n')",
+            "time.sleep(8)"));
+    try (ControllerClient api = ControllerClient.of(sandbox, CONTROLLER, SECRET)) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> found =
+          (Map<String, Object>)
+              api.awaitConnection(
+                      c ->
+                          "routed.example.test"
+                              .equals(((Map<?, ?>) c.get("metadata")).get("sniffHost")),
+                      Duration.ofSeconds(5))
+                  .get("metadata");
+      assertThat(found)
+          .containsEntry("host", "routed.example.test")
+          .containsEntry("destinationIP", SERVER)
+          .containsEntry("dnsMode", "normal");
+    }
   }
 
   @Test
