@@ -116,8 +116,8 @@ final class ClashKeys {
           entry("sendmsgx", MACOS));
 
   private static final String CAPTURE_ALL =
-      "auto-route captures every destination and only route-exclude-address narrows it, so"
-          + " traffic this key keeps out of the TUN would be captured";
+      "routes from rule sets are not supported, so traffic this key keeps out of the TUN would be"
+          + " captured; list the CIDRs under route-address";
   private static final String CAPTURE_EVERYONE =
       "Turnout captures the traffic of every interface and port, and of every user that"
           + " exclude-uid does not name, so traffic this key leaves alone would be captured";
@@ -125,9 +125,6 @@ final class ClashKeys {
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
       Map.ofEntries(
-          entry("route-address", CAPTURE_ALL),
-          entry("inet4-route-address", CAPTURE_ALL),
-          entry("inet6-route-address", CAPTURE_ALL),
           entry("route-address-set", CAPTURE_ALL),
           entry(
               "route-exclude-address-set",

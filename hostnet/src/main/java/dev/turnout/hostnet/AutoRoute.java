@@ -26,7 +26,11 @@ import java.util.Objects;
  *   <li>{@code lookup T} — everything else goes to the TUN.
  * </ol>
  *
- * With {@link Builder#ipv6} the table holds an IPv6 default route into the TUN too, and the same
+ * With {@code route-address} ({@link Builder#routeAddress}), table T holds a route into the TUN per
+ * listed CIDR instead of the default route: a lookup that matches none of them falls through to
+ * main, so only those destinations are captured (DNS to other resolvers then goes unhijacked).
+ *
+ * <p>With {@link Builder#ipv6} the table holds an IPv6 default route into the TUN too, and the same
  * block of rules is made for IPv6 ({@code ip -6}), IPv6 excludes among them: IPv6 is captured like
  * IPv4. Without it, {@code strictRoute} keeps IPv6 from leaking around the TUN: marked sockets,
  * link-local and multicast keep the main table, everything else is {@code unreachable}. (With IPv6
@@ -67,6 +71,7 @@ public final class AutoRoute {
   private final int priority;
   private final int mark;
   private final List<String> excludeAddresses;
+  private final List<String> routeAddresses;
   private final List<String> excludeUids;
   private final boolean dnsHijack;
   private final boolean strictRoute;
@@ -79,6 +84,7 @@ public final class AutoRoute {
     this.priority = b.priority;
     this.mark = b.mark;
     this.excludeAddresses = List.copyOf(b.excludeAddresses);
+    this.routeAddresses = List.copyOf(b.routeAddresses);
     this.excludeUids = List.copyOf(b.excludeUids);
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
@@ -118,7 +124,14 @@ public final class AutoRoute {
   /** The default route into the TUN and the rule block, for one family ({@code -4}, {@code -6}). */
   private void capture(String family, List<Step> steps) {
     String t = Integer.toString(table);
-    steps.add(new Step(false, family, List.of("default", "dev", device, "table", t)));
+    if (routeAddresses.isEmpty()) {
+      steps.add(new Step(false, family, List.of("default", "dev", device, "table", t)));
+    }
+    for (String cidr : routeAddresses) { // route-address: these instead of the default route
+      if (cidr.contains(":") == family.equals("-6")) {
+        steps.add(new Step(false, family, List.of(cidr, "dev", device, "table", t)));
+      }
+    }
     int p = priority;
     if (mark != 0) {
       steps.add(rule(family, p, "fwmark", hex(mark), "lookup", "main"));
@@ -224,6 +237,7 @@ public final class AutoRoute {
     private int priority = DEFAULT_PRIORITY;
     private int mark;
     private final List<String> excludeAddresses = new ArrayList<>();
+    private final List<String> routeAddresses = new ArrayList<>();
     private final List<String> excludeUids = new ArrayList<>();
     private boolean dnsHijack;
     private boolean strictRoute;
@@ -272,6 +286,11 @@ public final class AutoRoute {
      *     IPv4-mapped IPv6 one (which {@code ip -4} would not take in that form)
      */
     public Builder excludeAddress(String cidr) {
+      excludeAddresses.add(checkedCidr(cidr));
+      return this;
+    }
+
+    private static String checkedCidr(String cidr) {
       Cidr parsed;
       try {
         parsed = Cidr.parseMasking(cidr);
@@ -281,7 +300,18 @@ public final class AutoRoute {
       if (parsed.isIpv4() == cidr.contains(":")) {
         throw new IllegalArgumentException("write an IPv4-mapped range as IPv4: " + cidr);
       }
-      excludeAddresses.add(cidr);
+      return cidr;
+    }
+
+    /**
+     * An IPv4 or IPv6 CIDR routed into the TUN instead of the default route ({@code
+     * route-address}): once one is given, table T holds only these, so only they (and the fake
+     * ranges, routed by main) are captured; a family none of them is of is not captured at all.
+     *
+     * @throws IllegalArgumentException as {@link #excludeAddress} does
+     */
+    public Builder routeAddress(String cidr) {
+      routeAddresses.add(checkedCidr(cidr));
       return this;
     }
 

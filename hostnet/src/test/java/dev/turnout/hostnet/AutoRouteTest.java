@@ -47,6 +47,28 @@ class AutoRouteTest {
   }
 
   @Test
+  void routeAddressesReplaceTheDefaultRoutePerFamily() {
+    List<String> routes =
+        AutoRoute.builder("turnout0")
+            .mark(0x2022)
+            .routeAddress("198.51.100.0/24")
+            .routeAddress("2001:db8::/32")
+            .routeAddress("203.0.113.7/32")
+            .ipv6(true)
+            .build()
+            .plan()
+            .stream()
+            .filter(step -> !step.rule())
+            .map(AutoRoute.Step::toString)
+            .toList();
+    assertThat(routes)
+        .containsExactly(
+            "ip -4 route add 198.51.100.0/24 dev turnout0 table 2022",
+            "ip -4 route add 203.0.113.7/32 dev turnout0 table 2022",
+            "ip -6 route add 2001:db8::/32 dev turnout0 table 2022");
+  }
+
+  @Test
   void withIpv6TheSameBlockIsMadeForIpv6WithItsOwnExcludesAndNothingIsUnreachable() {
     List<String> plan =
         AutoRoute.builder("turnout0")

@@ -65,6 +65,7 @@ final class HostSetup {
             .ipv6(ipv6)
             .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
     tun.routeExcludeAddress().forEach(route::excludeAddress);
+    tun.routeAddress().forEach(route::routeAddress);
     for (String uids : tun.excludeUids()) {
       String[] range = uids.split("-");
       route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));

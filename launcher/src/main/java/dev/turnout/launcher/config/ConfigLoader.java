@@ -267,6 +267,18 @@ public final class ConfigLoader {
         problems.error(cidr, "tun.route-exclude-address", e.getMessage());
       }
     }
+    List<String> routed = new ArrayList<>();
+    List<YamlScalar> routes = new ArrayList<>(section.scalars("route-address"));
+    routes.addAll(section.scalars("inet4-route-address")); // mihomo's older names
+    routes.addAll(section.scalars("inet6-route-address"));
+    for (YamlScalar cidr : routes) {
+      try {
+        Cidr parsed = Cidr.parseMasking(cidr.text().trim());
+        routed.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
+      } catch (IllegalArgumentException e) {
+        problems.error(cidr, "tun.route-address", e.getMessage());
+      }
+    }
     List<String> uids = new ArrayList<>();
     for (YamlScalar uid : section.scalars("exclude-uid")) {
       long value = uid.asLong().orElse(-1);
@@ -300,7 +312,8 @@ public final class ConfigLoader {
         routingMark,
         gso,
         fastPath,
-        directNat);
+        directNat,
+        List.copyOf(routed));
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */

@@ -103,7 +103,9 @@ public record TurnoutConfig(
    * by default, and off by itself where the kernel or the process cannot load it). {@code
    * directNat} lets the kernel forward DIRECT TCP flows over IPv4 itself, NAT'ed and masqueraded,
    * instead of relaying them (Turnout's key; off by default: the controller lists such flows
-   * without byte counts).
+   * without byte counts). {@code routeAddress} ({@code route-address}, {@code inet4-route-address},
+   * {@code inet6-route-address}): with auto-route, only these CIDRs are routed into the TUN instead
+   * of everything.
    */
   public record Tun(
       boolean enable,
@@ -120,7 +122,8 @@ public record TurnoutConfig(
       int routingMark,
       boolean gso,
       boolean fastPath,
-      boolean directNat) {
+      boolean directNat,
+      List<String> routeAddress) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -139,7 +142,8 @@ public record TurnoutConfig(
           routingMark,
           gso,
           fastPath,
-          directNat);
+          directNat,
+          routeAddress);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -159,7 +163,8 @@ public record TurnoutConfig(
           0,
           true,
           true,
-          false);
+          false,
+          List.of());
     }
   }
 

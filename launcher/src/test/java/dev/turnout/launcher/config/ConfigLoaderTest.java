@@ -105,10 +105,25 @@ class ConfigLoaderTest {
 
   @Test
   void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address: [0.0.0.0/1]\n"))
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-uid: [1000]\n"))
         .singleElement()
         .asString()
-        .startsWith("test.yaml:4: tun.route-address: not supported: auto-route captures every");
+        .startsWith("test.yaml:4: tun.include-uid: not supported: Turnout captures the traffic");
+  }
+
+  @Test
+  void routeAddressesAreReadUnderEachOfMihomosNamesAndBadOnesRefused() throws Exception {
+    TurnoutConfig config =
+        parse(
+            "dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address: [198.51.100.10/24]\n"
+                + "  inet4-route-address: [203.0.113.0/25]\n"
+                + "  inet6-route-address: [\"2001:db8::/33\"]\n");
+    assertThat(config.tun().routeAddress())
+        .containsExactly("198.51.100.0/24", "203.0.113.0/25", "2001:db8::/33");
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address: [nowhere]\n"))
+        .singleElement()
+        .asString()
+        .startsWith("test.yaml:4: tun.route-address:");
   }
 
   @Test

@@ -321,6 +321,46 @@ class AutoRouteCaptureIT {
     }
   }
 
+  /**
+   * {@code route-address}: only the listed destinations (and the fake range) are captured. The
+   * routed server's address is listed and passes the rules; dante's, next to it, is reached around
+   * Turnout, which never sees it; the host's routing is as found after the stop.
+   */
+  @Test
+  void routeAddressCapturesOnlyWhatItLists() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      String before = sandbox.routing();
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                      sandbox,
+                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                      "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
+                  .replace(
+                      "  auto-route: true\n",
+                      "  auto-route: true\n  route-address: [198.51.100.10/32]\n"));
+      assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
+          .isEqualTo("198.51.100.10 dev turnout0 scope link \n");
+
+      Command.Result listed =
+          sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "http://198.51.100.10/index.html");
+      assertThat(listed.stdout()).as("%s", listed).isEqualTo("ok\n");
+      Command.Result around =
+          sandbox.inClient(
+              T,
+              "python3",
+              "-c",
+              "import socket; socket.create_connection(('198.51.100.1', 1080), timeout=5).close();"
+                  + " print('connected')");
+      assertThat(around.stdout()).as("%s", around).isEqualTo("connected\n");
+      turnout.awaitLog("-> 198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log()).doesNotContain("-> 198.51.100.1:1080");
+
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+      assertThat(sandbox.routing()).isEqualTo(before);
+    }
+  }
+
   private static String forwarding(Sandbox sandbox) throws Exception {
     return sandbox.inClient(T, "sysctl", "-n", "net.ipv4.ip_forward").stdout().trim();
   }
