@@ -255,30 +255,8 @@ public final class ConfigLoader {
             "only any:53 and tcp://any:53 are supported, got \"" + target.text() + "\"");
       }
     }
-    List<String> excludes = new ArrayList<>();
-    List<YamlScalar> excluded = new ArrayList<>(section.scalars("route-exclude-address"));
-    excluded.addAll(section.scalars("inet4-route-exclude-address")); // mihomo's older names
-    excluded.addAll(section.scalars("inet6-route-exclude-address"));
-    for (YamlScalar cidr : excluded) {
-      try {
-        Cidr parsed = Cidr.parseMasking(cidr.text().trim()); // IPv4, or IPv6 (with ipv6 on)
-        excludes.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
-      } catch (IllegalArgumentException e) {
-        problems.error(cidr, "tun.route-exclude-address", e.getMessage());
-      }
-    }
-    List<String> routed = new ArrayList<>();
-    List<YamlScalar> routes = new ArrayList<>(section.scalars("route-address"));
-    routes.addAll(section.scalars("inet4-route-address")); // mihomo's older names
-    routes.addAll(section.scalars("inet6-route-address"));
-    for (YamlScalar cidr : routes) {
-      try {
-        Cidr parsed = Cidr.parseMasking(cidr.text().trim());
-        routed.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
-      } catch (IllegalArgumentException e) {
-        problems.error(cidr, "tun.route-address", e.getMessage());
-      }
-    }
+    List<String> excludes = cidrs(section, "route-exclude-address", problems);
+    List<String> routed = cidrs(section, "route-address", problems);
     List<String> uids = new ArrayList<>();
     for (YamlScalar uid : section.scalars("exclude-uid")) {
       long value = uid.asLong().orElse(-1);
@@ -314,6 +292,26 @@ public final class ConfigLoader {
         fastPath,
         directNat,
         List.copyOf(routed));
+  }
+
+  /**
+   * The CIDRs of {@code tun.KEY} and of mihomo's older {@code inet4-KEY} and {@code inet6-KEY},
+   * host bits masked off (IPv4, or IPv6, which applies with IPv6 on); a bad one is an error.
+   */
+  private static List<String> cidrs(MappingReader section, String key, Problems problems) {
+    List<YamlScalar> written = new ArrayList<>(section.scalars(key));
+    written.addAll(section.scalars("inet4-" + key));
+    written.addAll(section.scalars("inet6-" + key));
+    List<String> cidrs = new ArrayList<>();
+    for (YamlScalar cidr : written) {
+      try {
+        Cidr parsed = Cidr.parseMasking(cidr.text().trim());
+        cidrs.add(IpLiterals.format(parsed.first()) + "/" + parsed.prefixLength());
+      } catch (IllegalArgumentException e) {
+        problems.error(cidr, "tun." + key, e.getMessage());
+      }
+    }
+    return cidrs;
   }
 
   /** A path; relative ones are taken from the config file's directory, as Clash does. */
