@@ -134,10 +134,6 @@ final class ClashKeys {
           entry("exclude-interface", CAPTURE_EVERYONE),
           entry("include-uid", CAPTURE_EVERYONE),
           entry("include-uid-range", CAPTURE_EVERYONE),
-          entry("exclude-src-port", CAPTURE_EVERYONE),
-          entry("exclude-src-port-range", CAPTURE_EVERYONE),
-          entry("exclude-dst-port", CAPTURE_EVERYONE),
-          entry("exclude-dst-port-range", CAPTURE_EVERYONE),
           entry("include-mac-address", CAPTURE_EVERYONE),
           entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(

@@ -17,7 +17,8 @@ import java.util.Objects;
  *       not even when main has no route for them (a failed lookup falls through to later rules);
  *   <li>{@code to CIDR lookup main} per {@code route-exclude-address} (without a main route for it,
  *       such traffic falls through to the TUN like any other);
- *   <li>{@code uidrange A-B lookup main} per {@code exclude-uid} range;
+ *   <li>{@code uidrange A-B lookup main} per {@code exclude-uid} range, and {@code sport|dport A-B
+ *       lookup main} per {@code exclude-src-port} and {@code exclude-dst-port} port or range;
  *   <li>with DNS hijack, {@code ipproto udp|tcp dport 53 lookup T} — DNS to local resolvers (a LAN
  *       router, a resolver on a connected subnet) enters the TUN too, so it can be hijacked;
  *   <li>{@code lookup main suppress_prefixlength 0} — everything the main table routes more
@@ -73,6 +74,7 @@ public final class AutoRoute {
   private final List<String> excludeAddresses;
   private final List<String> routeAddresses;
   private final List<String> excludeUids;
+  private final List<String> excludePorts; // "sport A-B" or "dport A-B"
   private final boolean dnsHijack;
   private final boolean strictRoute;
   private final boolean gateway;
@@ -86,6 +88,7 @@ public final class AutoRoute {
     this.excludeAddresses = List.copyOf(b.excludeAddresses);
     this.routeAddresses = List.copyOf(b.routeAddresses);
     this.excludeUids = List.copyOf(b.excludeUids);
+    this.excludePorts = List.copyOf(b.excludePorts);
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
@@ -148,6 +151,10 @@ public final class AutoRoute {
     p++;
     for (String uids : excludeUids) {
       steps.add(rule(family, p, "uidrange", uids, "lookup", "main"));
+    }
+    for (String ports : excludePorts) {
+      String[] selector = ports.split(" ");
+      steps.add(rule(family, p, selector[0], selector[1], "lookup", "main"));
     }
     p++;
     if (dnsHijack) {
@@ -239,6 +246,7 @@ public final class AutoRoute {
     private final List<String> excludeAddresses = new ArrayList<>();
     private final List<String> routeAddresses = new ArrayList<>();
     private final List<String> excludeUids = new ArrayList<>();
+    private final List<String> excludePorts = new ArrayList<>();
     private boolean dnsHijack;
     private boolean strictRoute;
     private boolean gateway;
@@ -318,6 +326,18 @@ public final class AutoRoute {
     /** Capture IPv6 too: the TUN has an IPv6 address and Turnout serves IPv6. */
     public Builder ipv6(boolean on) {
       this.ipv6 = on;
+      return this;
+    }
+
+    /**
+     * Ports whose traffic keeps the main table ({@code exclude-src-port}, {@code exclude-dst-port}
+     * and their ranges): this host's own source ports, or destination ports, {@code from..to}.
+     */
+    public Builder excludePorts(boolean source, int from, int to) {
+      if (from < 1 || to > 65535 || to < from) {
+        throw new IllegalArgumentException("bad port range " + from + "-" + to);
+      }
+      excludePorts.add((source ? "sport " : "dport ") + from + (to == from ? "" : "-" + to));
       return this;
     }
 

@@ -47,6 +47,28 @@ class AutoRouteTest {
   }
 
   @Test
+  void excludedPortsKeepTheMainTableBesideTheExcludedUsers() {
+    List<String> plan =
+        AutoRoute.builder("turnout0")
+            .excludeUids(1000, 1000)
+            .excludePorts(false, 22, 22)
+            .excludePorts(true, 5000, 5100)
+            .build()
+            .plan()
+            .stream()
+            .map(AutoRoute.Step::toString)
+            .filter(step -> step.contains("9003"))
+            .toList();
+    assertThat(plan)
+        .containsExactly(
+            "ip -4 rule add priority 9003 uidrange 1000-1000 lookup main",
+            "ip -4 rule add priority 9003 dport 22 lookup main",
+            "ip -4 rule add priority 9003 sport 5000-5100 lookup main");
+    assertThatThrownBy(() -> AutoRoute.builder("turnout0").excludePorts(false, 0, 10))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void routeAddressesReplaceTheDefaultRoutePerFamily() {
     List<String> routes =
         AutoRoute.builder("turnout0")

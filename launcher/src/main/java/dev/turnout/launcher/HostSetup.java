@@ -66,6 +66,14 @@ final class HostSetup {
             .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     tun.routeAddress().forEach(route::routeAddress);
+    for (String ports : tun.excludeSrcPorts()) {
+      String[] range = ports.split("-");
+      route.excludePorts(true, Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    }
+    for (String ports : tun.excludeDstPorts()) {
+      String[] range = ports.split("-");
+      route.excludePorts(false, Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    }
     for (String uids : tun.excludeUids()) {
       String[] range = uids.split("-");
       route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));

@@ -257,6 +257,8 @@ public final class ConfigLoader {
     }
     List<String> excludes = cidrs(section, "route-exclude-address", problems);
     List<String> routed = cidrs(section, "route-address", problems);
+    List<String> srcPorts = GeneralKeys.portRanges(section, "exclude-src-port");
+    List<String> dstPorts = GeneralKeys.portRanges(section, "exclude-dst-port");
     List<String> uids = new ArrayList<>();
     for (YamlScalar uid : section.scalars("exclude-uid")) {
       long value = uid.asLong().orElse(-1);
@@ -291,7 +293,9 @@ public final class ConfigLoader {
         gso,
         fastPath,
         directNat,
-        List.copyOf(routed));
+        List.copyOf(routed),
+        srcPorts,
+        dstPorts);
   }
 
   /**

@@ -121,6 +121,43 @@ final class GeneralKeys {
     return ranges;
   }
 
+  /**
+   * {@code KEY} (ports) and {@code KEY-range} ({@code FIRST:LAST}, or {@code FIRST-LAST}), as
+   * {@code A-B} ranges; a bad entry is an error.
+   */
+  static List<String> portRanges(MappingReader section, String key) {
+    List<String> ranges = new ArrayList<>();
+    for (String k : List.of(key, key + "-range")) {
+      for (YamlScalar port : section.scalars(k)) {
+        String[] parts = port.text().strip().split("[:-]", -1);
+        int from = parts.length <= 2 ? port(parts[0]) : -1;
+        int to = parts.length == 2 ? port(parts[1]) : from;
+        if (from < 1 || to < from) {
+          section
+              .problems()
+              .error(
+                  port,
+                  section.qualified(k),
+                  "expected a port or FIRST:LAST ports such as 1000:1099, got \""
+                      + port.text()
+                      + "\"");
+        } else {
+          ranges.add(from + "-" + to);
+        }
+      }
+    }
+    return List.copyOf(ranges);
+  }
+
+  private static int port(String text) {
+    try {
+      int value = Integer.parseInt(text.strip());
+      return value >= 1 && value <= 65535 ? value : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private static long uid(String text) {
     try {
       long value = Long.parseLong(text.strip());

@@ -123,7 +123,9 @@ public record TurnoutConfig(
       boolean gso,
       boolean fastPath,
       boolean directNat,
-      List<String> routeAddress) {
+      List<String> routeAddress,
+      List<String> excludeSrcPorts,
+      List<String> excludeDstPorts) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -143,7 +145,9 @@ public record TurnoutConfig(
           gso,
           fastPath,
           directNat,
-          routeAddress);
+          routeAddress,
+          excludeSrcPorts,
+          excludeDstPorts);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -164,6 +168,8 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
+          List.of(),
           List.of());
     }
   }

@@ -112,6 +112,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void excludedPortsAreReadAsRangesAndBadOnesRefused() throws Exception {
+    TurnoutConfig config =
+        parse(
+            "dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-dst-port: [22, 443]\n"
+                + "  exclude-dst-port-range: [\"1000:2000\"]\n  exclude-src-port-range: [\"6000-6100\"]\n");
+    assertThat(config.tun().excludeDstPorts()).containsExactly("22-22", "443-443", "1000-2000");
+    assertThat(config.tun().excludeSrcPorts()).containsExactly("6000-6100");
+    assertThat(
+            problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-src-port: [0, 70000, x]\n"))
+        .hasSize(3)
+        .allMatch(p -> p.contains("tun.exclude-src-port: expected a port"));
+  }
+
+  @Test
   void routeAddressesAreReadUnderEachOfMihomosNamesAndBadOnesRefused() throws Exception {
     TurnoutConfig config =
         parse(

@@ -322,12 +322,19 @@ class AutoRouteCaptureIT {
   }
 
   /**
-   * {@code route-address}: only the listed destinations (and the fake range) are captured. The
-   * routed server's address is listed and passes the rules; dante's, next to it, is reached around
+   * The keys that narrow the capture: {@code route-address} captures only what it lists, {@code
+   * exclude-dst-port} (and its range form) leaves a port out. Either way the routed server on port
+   * 80 is captured and passes the rules, while dante on port 1080, next to it, is reached around
    * Turnout, which never sees it; the host's routing is as found after the stop.
    */
-  @Test
-  void routeAddressCapturesOnlyWhatItLists() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "route-address: [198.51.100.10/32]",
+        "exclude-dst-port: [1080]",
+        "exclude-dst-port-range: [\"1000:1100\"]"
+      })
+  void aNarrowedCaptureLeavesOutWhatItSays(String narrowing) throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       String before = sandbox.routing();
       TurnoutProcess turnout =
@@ -336,15 +343,18 @@ class AutoRouteCaptureIT {
                       sandbox,
                       "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
                       "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
-                  .replace(
-                      "  auto-route: true\n",
-                      "  auto-route: true\n  route-address: [198.51.100.10/32]\n"));
-      assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
-          .isEqualTo("198.51.100.10 dev turnout0 scope link \n");
+                  .replace("  auto-route: true\n", "  auto-route: true\n  " + narrowing + "\n"));
+      if (narrowing.startsWith("route-address")) {
+        assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
+            .isEqualTo("198.51.100.10 dev turnout0 scope link \n");
+      } else {
+        assertThat(sandbox.inClient(T, "ip", "rule").stdout())
+            .containsPattern("9003:\tfrom all dport 10[0-9]{2}(-1100)? lookup main");
+      }
 
-      Command.Result listed =
+      Command.Result captured =
           sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "http://198.51.100.10/index.html");
-      assertThat(listed.stdout()).as("%s", listed).isEqualTo("ok\n");
+      assertThat(captured.stdout()).as("%s", captured).isEqualTo("ok\n");
       Command.Result around =
           sandbox.inClient(
               T,
