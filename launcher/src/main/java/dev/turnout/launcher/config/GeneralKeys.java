@@ -149,7 +149,8 @@ final class GeneralKeys {
     return List.copyOf(ranges);
   }
 
-  private static int port(String text) {
+  /** A port 1..65535 written as {@code text}, else -1. */
+  static int port(String text) {
     try {
       int value = Integer.parseInt(text.strip());
       return value >= 1 && value <= 65535 ? value : -1;

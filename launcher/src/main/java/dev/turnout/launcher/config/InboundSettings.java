@@ -272,8 +272,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     List<Integer> ports = new ArrayList<>();
     for (String part : scalar.text().split("[,/]")) {
       String[] range = part.trim().split("-", -1);
-      int first = port(range[0]);
-      int last = range.length == 2 ? port(range[1]) : first;
+      int first = GeneralKeys.port(range[0]);
+      int last = range.length == 2 ? GeneralKeys.port(range[1]) : first;
       if (range.length > 2 || first < 1 || last < first) {
         entry.problem(
             "port", "expected a port or a range such as 7000-7010, got \"" + scalar.text() + "\"");
@@ -288,15 +288,6 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       }
     }
     return ports;
-  }
-
-  private static int port(String text) {
-    try {
-      int port = Integer.parseInt(text.trim());
-      return port >= 1 && port <= 65535 ? port : -1;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /** Two listeners cannot share a port on one address. */
