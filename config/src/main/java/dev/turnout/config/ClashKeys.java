@@ -119,8 +119,8 @@ final class ClashKeys {
       "routes from rule sets are not supported, so traffic this key keeps out of the TUN would be"
           + " captured; list the CIDRs under route-address";
   private static final String CAPTURE_EVERYONE =
-      "Turnout captures the traffic of every interface and port, and of every user that"
-          + " exclude-uid does not name, so traffic this key leaves alone would be captured";
+      "Turnout captures the traffic of every interface and every LAN device alike, so traffic"
+          + " this key leaves alone would be captured";
 
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
@@ -132,8 +132,6 @@ final class ClashKeys {
                   + " list them under route-exclude-address"),
           entry("include-interface", CAPTURE_EVERYONE),
           entry("exclude-interface", CAPTURE_EVERYONE),
-          entry("include-uid", CAPTURE_EVERYONE),
-          entry("include-uid-range", CAPTURE_EVERYONE),
           entry("include-mac-address", CAPTURE_EVERYONE),
           entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(

@@ -27,8 +27,11 @@ import java.util.Objects;
  *   <li>{@code lookup T} — everything else goes to the TUN.
  * </ol>
  *
- * With {@code route-address} ({@link Builder#routeAddress}), table T holds a route into the TUN per
- * listed CIDR instead of the default route: a lookup that matches none of them falls through to
+ * With {@code include-uid} ({@link Builder#includeUids}), the DNS hijack rules and the last one are
+ * made once per user range, with {@code uidrange A-B}: only those users' traffic is captured.
+ *
+ * <p>With {@code route-address} ({@link Builder#routeAddress}), table T holds a route into the TUN
+ * per listed CIDR instead of the default route: a lookup that matches none of them falls through to
  * main, so only those destinations are captured (DNS to other resolvers then goes unhijacked).
  *
  * <p>With {@link Builder#ipv6} the table holds an IPv6 default route into the TUN too, and the same
@@ -75,6 +78,7 @@ public final class AutoRoute {
   private final List<String> routeAddresses;
   private final List<String> excludeUids;
   private final List<String> excludePorts; // "sport A-B" or "dport A-B"
+  private final List<String> includeUids;
   private final boolean dnsHijack;
   private final boolean strictRoute;
   private final boolean gateway;
@@ -89,6 +93,7 @@ public final class AutoRoute {
     this.routeAddresses = List.copyOf(b.routeAddresses);
     this.excludeUids = List.copyOf(b.excludeUids);
     this.excludePorts = List.copyOf(b.excludePorts);
+    this.includeUids = List.copyOf(b.includeUids);
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
@@ -157,14 +162,32 @@ public final class AutoRoute {
       steps.add(rule(family, p, selector[0], selector[1], "lookup", "main"));
     }
     p++;
-    if (dnsHijack) {
-      steps.add(rule(family, p, "ipproto", "udp", "dport", "53", "lookup", t));
-      steps.add(rule(family, p, "ipproto", "tcp", "dport", "53", "lookup", t));
+    // include-uid: only those users' traffic is captured (a rule per range); else everyone's.
+    List<List<String>> users = new ArrayList<>();
+    for (String uids : includeUids) {
+      users.add(List.of("uidrange", uids));
+    }
+    if (users.isEmpty()) {
+      users.add(List.of());
+    }
+    for (List<String> user : users) {
+      if (dnsHijack) {
+        steps.add(rule(family, p, with(user, "ipproto", "udp", "dport", "53", "lookup", t)));
+        steps.add(rule(family, p, with(user, "ipproto", "tcp", "dport", "53", "lookup", t)));
+      }
     }
     p++;
     steps.add(rule(family, p, "lookup", "main", "suppress_prefixlength", "0"));
     p++;
-    steps.add(rule(family, p, "lookup", t));
+    for (List<String> user : users) {
+      steps.add(rule(family, p, with(user, "lookup", t)));
+    }
+  }
+
+  private static String[] with(List<String> user, String... selector) {
+    List<String> all = new ArrayList<>(user);
+    all.addAll(List.of(selector));
+    return all.toArray(String[]::new);
   }
 
   /**
@@ -247,6 +270,7 @@ public final class AutoRoute {
     private final List<String> routeAddresses = new ArrayList<>();
     private final List<String> excludeUids = new ArrayList<>();
     private final List<String> excludePorts = new ArrayList<>();
+    private final List<String> includeUids = new ArrayList<>();
     private boolean dnsHijack;
     private boolean strictRoute;
     private boolean gateway;
@@ -338,6 +362,19 @@ public final class AutoRoute {
         throw new IllegalArgumentException("bad port range " + from + "-" + to);
       }
       excludePorts.add((source ? "sport " : "dport ") + from + (to == from ? "" : "-" + to));
+      return this;
+    }
+
+    /**
+     * Users whose traffic alone is captured ({@code include-uid}); once one is given, the rules
+     * that send traffic into the TUN (and hijacked DNS) carry a {@code uidrange} per range, so
+     * other users' traffic keeps the main table. (Forwarded packets count as user 0.)
+     */
+    public Builder includeUids(int from, int to) {
+      if (from < 0 || to < from) {
+        throw new IllegalArgumentException("bad uid range " + from + "-" + to);
+      }
+      includeUids.add(from + "-" + to);
       return this;
     }
 

@@ -69,6 +69,29 @@ class AutoRouteTest {
   }
 
   @Test
+  void includedUsersAloneAreSentIntoTheTunHijackedDnsIncluded() {
+    List<String> plan =
+        AutoRoute.builder("turnout0")
+            .includeUids(1000, 1000)
+            .includeUids(2000, 2099)
+            .dnsHijack(true)
+            .build()
+            .plan()
+            .stream()
+            .map(AutoRoute.Step::toString)
+            .filter(step -> step.contains("2022") && step.contains("rule"))
+            .toList();
+    assertThat(plan)
+        .containsExactly(
+            "ip -4 rule add priority 9004 uidrange 1000-1000 ipproto udp dport 53 lookup 2022",
+            "ip -4 rule add priority 9004 uidrange 1000-1000 ipproto tcp dport 53 lookup 2022",
+            "ip -4 rule add priority 9004 uidrange 2000-2099 ipproto udp dport 53 lookup 2022",
+            "ip -4 rule add priority 9004 uidrange 2000-2099 ipproto tcp dport 53 lookup 2022",
+            "ip -4 rule add priority 9006 uidrange 1000-1000 lookup 2022",
+            "ip -4 rule add priority 9006 uidrange 2000-2099 lookup 2022");
+  }
+
+  @Test
   void routeAddressesReplaceTheDefaultRoutePerFamily() {
     List<String> routes =
         AutoRoute.builder("turnout0")

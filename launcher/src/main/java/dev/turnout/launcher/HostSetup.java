@@ -74,6 +74,10 @@ final class HostSetup {
       String[] range = ports.split("-");
       route.excludePorts(false, Integer.parseInt(range[0]), Integer.parseInt(range[1]));
     }
+    for (String uids : tun.includeUids()) {
+      String[] range = uids.split("-");
+      route.includeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    }
     for (String uids : tun.excludeUids()) {
       String[] range = uids.split("-");
       route.excludeUids(Integer.parseInt(range[0]), Integer.parseInt(range[1]));

@@ -259,16 +259,8 @@ public final class ConfigLoader {
     List<String> routed = cidrs(section, "route-address", problems);
     List<String> srcPorts = GeneralKeys.portRanges(section, "exclude-src-port");
     List<String> dstPorts = GeneralKeys.portRanges(section, "exclude-dst-port");
-    List<String> uids = new ArrayList<>();
-    for (YamlScalar uid : section.scalars("exclude-uid")) {
-      long value = uid.asLong().orElse(-1);
-      if (value >= 0 && value <= 0xFFFF_FFFFL) {
-        uids.add(value + "-" + value);
-      } else {
-        problems.error(uid, "tun.exclude-uid", "expected a user id, got " + uid.text());
-      }
-    }
-    uids.addAll(GeneralKeys.uidRanges(section, "exclude-uid-range"));
+    List<String> uids = GeneralKeys.uids(section, "exclude-uid");
+    List<String> includedUids = GeneralKeys.uids(section, "include-uid");
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
@@ -295,7 +287,8 @@ public final class ConfigLoader {
         directNat,
         List.copyOf(routed),
         srcPorts,
-        dstPorts);
+        dstPorts,
+        includedUids);
   }
 
   /**

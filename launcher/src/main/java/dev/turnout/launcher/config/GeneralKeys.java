@@ -100,6 +100,26 @@ final class GeneralKeys {
     }
   }
 
+  /**
+   * {@code KEY} (user ids) and {@code KEY-range} ({@code FIRST:LAST}), as {@code A-B} ranges; a bad
+   * entry is an error.
+   */
+  static List<String> uids(MappingReader section, String key) {
+    List<String> ranges = new ArrayList<>();
+    for (YamlScalar uid : section.scalars(key)) {
+      long value = uid.asLong().orElse(-1);
+      if (value >= 0 && value <= 0xFFFF_FFFFL) {
+        ranges.add(value + "-" + value);
+      } else {
+        section
+            .problems()
+            .error(uid, section.qualified(key), "expected a user id, got " + uid.text());
+      }
+    }
+    ranges.addAll(uidRanges(section, key + "-range"));
+    return List.copyOf(ranges);
+  }
+
   /** mihomo's {@code exclude-uid-range: ["1000:1099"]} as {@code from-to} ranges. */
   static List<String> uidRanges(MappingReader section, String key) {
     List<String> ranges = new ArrayList<>();

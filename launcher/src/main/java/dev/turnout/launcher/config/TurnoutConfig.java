@@ -125,7 +125,8 @@ public record TurnoutConfig(
       boolean directNat,
       List<String> routeAddress,
       List<String> excludeSrcPorts,
-      List<String> excludeDstPorts) {
+      List<String> excludeDstPorts,
+      List<String> includeUids) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -147,7 +148,8 @@ public record TurnoutConfig(
           directNat,
           routeAddress,
           excludeSrcPorts,
-          excludeDstPorts);
+          excludeDstPorts,
+          includeUids);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -168,6 +170,7 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
           List.of(),
           List.of(),
           List.of());

@@ -105,10 +105,20 @@ class ConfigLoaderTest {
 
   @Test
   void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-uid: [1000]\n"))
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-interface: [eth1]\n"))
         .singleElement()
         .asString()
-        .startsWith("test.yaml:4: tun.include-uid: not supported: Turnout captures the traffic");
+        .startsWith(
+            "test.yaml:4: tun.exclude-interface: not supported: Turnout captures the traffic");
+  }
+
+  @Test
+  void includedUsersAreReadAsIdsAndRanges() throws Exception {
+    TurnoutConfig config =
+        parse(
+            "dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-uid: [1000]\n"
+                + "  include-uid-range: [\"2000:2099\"]\n");
+    assertThat(config.tun().includeUids()).containsExactly("1000-1000", "2000-2099");
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -368,6 +369,46 @@ class AutoRouteCaptureIT {
 
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
       assertThat(sandbox.routing()).isEqualTo(before);
+    }
+  }
+
+  /**
+   * {@code include-uid}: only that user's connections are captured. The same request, from a
+   * process running as user 1000 and from root, passes Turnout only for the first.
+   */
+  @Test
+  void includeUidCapturesOnlyThatUser() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                      sandbox,
+                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+                      "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
+                  .replace("  auto-route: true\n", "  auto-route: true\n  include-uid: [1000]\n"));
+      String url = "http://198.51.100.10/index.html";
+      Command.Result user =
+          sandbox.inClient(
+              T,
+              "setpriv",
+              "--reuid=1000",
+              "--regid=1000",
+              "--clear-groups",
+              "curl",
+              "-sS",
+              "--max-time",
+              "10",
+              "--local-port",
+              "20610-20619",
+              url);
+      assertThat(user.stdout()).as("%s", user).isEqualTo("ok\n");
+      Command.Result root =
+          sandbox.inClient(
+              T, "curl", "-sS", "--max-time", "10", "--local-port", "20620-20629", url);
+      assertThat(root.stdout()).as("%s", root).isEqualTo("ok\n");
+      turnout.awaitLog(
+          Pattern.compile(":2061[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
+      assertThat(turnout.log()).doesNotContainPattern(":2062[0-9] -> ");
     }
   }
 
