@@ -338,13 +338,7 @@ class AutoRouteCaptureIT {
   void aNarrowedCaptureLeavesOutWhatItSays(String narrowing) throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       String before = sandbox.routing();
-      TurnoutProcess turnout =
-          sandbox.startTurnout(
-              config(
-                      sandbox,
-                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
-                      "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
-                  .replace("  auto-route: true\n", "  auto-route: true\n  " + narrowing + "\n"));
+      TurnoutProcess turnout = sandbox.startTurnout(narrowed(sandbox, narrowing));
       if (narrowing.startsWith("route-address")) {
         assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
             .isEqualTo("198.51.100.10 dev turnout0 scope link \n");
@@ -379,13 +373,7 @@ class AutoRouteCaptureIT {
   @Test
   void includeUidCapturesOnlyThatUser() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
-      TurnoutProcess turnout =
-          sandbox.startTurnout(
-              config(
-                      sandbox,
-                      "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
-                      "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
-                  .replace("  auto-route: true\n", "  auto-route: true\n  include-uid: [1000]\n"));
+      TurnoutProcess turnout = sandbox.startTurnout(narrowed(sandbox, "include-uid: [1000]"));
       String url = "http://198.51.100.10/index.html";
       Command.Result user =
           sandbox.inClient(
@@ -410,6 +398,15 @@ class AutoRouteCaptureIT {
           Pattern.compile(":2061[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
       assertThat(turnout.log()).doesNotContainPattern(":2062[0-9] -> ");
     }
+  }
+
+  /** The routed network DIRECT by rule, with {@code tunKey} narrowing what auto-route captures. */
+  private static String narrowed(Sandbox sandbox, String tunKey) {
+    return config(
+            sandbox,
+            "  - {name: dante, type: socks5, server: 198.51.100.1, port: 1080}",
+            "  - IP-CIDR,198.51.100.0/24,DIRECT\n  - MATCH,DIRECT")
+        .replace("  auto-route: true\n", "  auto-route: true\n  " + tunKey + "\n");
   }
 
   private static String forwarding(Sandbox sandbox) throws Exception {
