@@ -131,7 +131,6 @@ final class ClashKeys {
               "routes from rule sets are not supported, so these destinations would be captured;"
                   + " list them under route-exclude-address"),
           entry("include-interface", CAPTURE_EVERYONE),
-          entry("exclude-interface", CAPTURE_EVERYONE),
           entry("include-mac-address", CAPTURE_EVERYONE),
           entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(

@@ -15,6 +15,8 @@ import java.util.Objects;
  *   <li>{@code fwmark M lookup main}, then {@code fwmark M unreachable} — Turnout's own sockets
  *       (relay, upstream DNS, health checks) carry {@code SO_MARK} M and never re-enter the TUN,
  *       not even when main has no route for them (a failed lookup falls through to later rules);
+ *       and {@code iif NAME lookup main} per {@code exclude-interface}, so that what arrives by
+ *       that interface is forwarded as before;
  *   <li>{@code to CIDR lookup main} per {@code route-exclude-address} (without a main route for it,
  *       such traffic falls through to the TUN like any other);
  *   <li>{@code uidrange A-B lookup main} per {@code exclude-uid} range, and {@code sport|dport A-B
@@ -79,6 +81,7 @@ public final class AutoRoute {
   private final List<String> excludeUids;
   private final List<String> excludePorts; // "sport A-B" or "dport A-B"
   private final List<String> includeUids;
+  private final List<String> excludeInterfaces;
   private final boolean dnsHijack;
   private final boolean strictRoute;
   private final boolean gateway;
@@ -94,6 +97,7 @@ public final class AutoRoute {
     this.excludeUids = List.copyOf(b.excludeUids);
     this.excludePorts = List.copyOf(b.excludePorts);
     this.includeUids = List.copyOf(b.includeUids);
+    this.excludeInterfaces = List.copyOf(b.excludeInterfaces);
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
@@ -146,6 +150,11 @@ public final class AutoRoute {
       // A lookup without a match falls through to the next rule: without this one, marked traffic
       // would reach the TUN whenever main has no route (network down) and loop.
       steps.add(rule(family, p + 1, "fwmark", hex(mark), "unreachable"));
+    }
+    // exclude-interface: what arrives by these keeps main, ahead even of gateway mode's capture of
+    // forwarded traffic (priority + 1)
+    for (String name : excludeInterfaces) {
+      steps.add(rule(family, p, "iif", name, "lookup", "main"));
     }
     p += 2;
     for (String cidr : excludeAddresses) {
@@ -271,6 +280,7 @@ public final class AutoRoute {
     private final List<String> excludeUids = new ArrayList<>();
     private final List<String> excludePorts = new ArrayList<>();
     private final List<String> includeUids = new ArrayList<>();
+    private final List<String> excludeInterfaces = new ArrayList<>();
     private boolean dnsHijack;
     private boolean strictRoute;
     private boolean gateway;
@@ -375,6 +385,18 @@ public final class AutoRoute {
         throw new IllegalArgumentException("bad uid range " + from + "-" + to);
       }
       includeUids.add(from + "-" + to);
+      return this;
+    }
+
+    /**
+     * An interface whose arriving traffic keeps the main table ({@code exclude-interface}): other
+     * hosts' or containers' traffic that this host forwards from it is not captured.
+     */
+    public Builder excludeInterface(String name) {
+      if (!name.matches("[A-Za-z0-9_.%-]{1,15}")) {
+        throw new IllegalArgumentException("bad interface name: " + name);
+      }
+      excludeInterfaces.add(name);
       return this;
     }
 

@@ -92,6 +92,26 @@ class AutoRouteTest {
   }
 
   @Test
+  void anExcludedInterfaceKeepsMainAheadOfGatewayModesCapture() {
+    List<String> rules =
+        AutoRoute.builder("turnout0")
+            .mark(0x2022)
+            .excludeInterface("docker0")
+            .build()
+            .plan()
+            .stream()
+            .map(AutoRoute.Step::toString)
+            .filter(step -> step.contains("9000"))
+            .toList();
+    assertThat(rules)
+        .containsExactly(
+            "ip -4 rule add priority 9000 fwmark 0x2022 lookup main",
+            "ip -4 rule add priority 9000 iif docker0 lookup main");
+    assertThatThrownBy(() -> AutoRoute.builder("turnout0").excludeInterface("a b"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void routeAddressesReplaceTheDefaultRoutePerFamily() {
     List<String> routes =
         AutoRoute.builder("turnout0")

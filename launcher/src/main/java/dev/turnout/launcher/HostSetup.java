@@ -66,6 +66,7 @@ final class HostSetup {
             .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     tun.routeAddress().forEach(route::routeAddress);
+    tun.excludeInterfaces().forEach(route::excludeInterface);
     for (String ports : tun.excludeSrcPorts()) {
       String[] range = ports.split("-");
       route.excludePorts(true, Integer.parseInt(range[0]), Integer.parseInt(range[1]));

@@ -261,6 +261,14 @@ public final class ConfigLoader {
     List<String> dstPorts = GeneralKeys.portRanges(section, "exclude-dst-port");
     List<String> uids = GeneralKeys.uids(section, "exclude-uid");
     List<String> includedUids = GeneralKeys.uids(section, "include-uid");
+    List<String> excludedInterfaces = new ArrayList<>();
+    for (YamlScalar name : section.scalars("exclude-interface")) {
+      if (name.text().strip().matches("[A-Za-z0-9_.%-]{1,15}")) {
+        excludedInterfaces.add(name.text().strip());
+      } else {
+        problems.error(name, "tun.exclude-interface", "not an interface name: " + name.text());
+      }
+    }
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
@@ -288,7 +296,8 @@ public final class ConfigLoader {
         List.copyOf(routed),
         srcPorts,
         dstPorts,
-        includedUids);
+        includedUids,
+        List.copyOf(excludedInterfaces));
   }
 
   /**

@@ -126,7 +126,8 @@ public record TurnoutConfig(
       List<String> routeAddress,
       List<String> excludeSrcPorts,
       List<String> excludeDstPorts,
-      List<String> includeUids) {
+      List<String> includeUids,
+      List<String> excludeInterfaces) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -149,7 +150,8 @@ public record TurnoutConfig(
           routeAddress,
           excludeSrcPorts,
           excludeDstPorts,
-          includeUids);
+          includeUids,
+          excludeInterfaces);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -170,6 +172,7 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
           List.of(),
           List.of(),
           List.of(),

@@ -105,11 +105,11 @@ class ConfigLoaderTest {
 
   @Test
   void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-interface: [eth1]\n"))
+    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-interface: [eth1]\n"))
         .singleElement()
         .asString()
         .startsWith(
-            "test.yaml:4: tun.exclude-interface: not supported: Turnout captures the traffic");
+            "test.yaml:4: tun.include-interface: not supported: Turnout captures the traffic");
   }
 
   @Test
@@ -119,6 +119,11 @@ class ConfigLoaderTest {
             "dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-uid: [1000]\n"
                 + "  include-uid-range: [\"2000:2099\"]\n");
     assertThat(config.tun().includeUids()).containsExactly("1000-1000", "2000-2099");
+    assertThat(
+            parse("dns:\n  nameserver: [192.0.2.1]\ntun:\n  exclude-interface: [docker0, br-1]\n")
+                .tun()
+                .excludeInterfaces())
+        .containsExactly("docker0", "br-1");
   }
 
   @Test

@@ -279,26 +279,7 @@ class AutoRouteCaptureIT {
   void aMasqueradedContainersTrafficIsCapturedLikeTheHostsOwn() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       sandbox.startServer("lan");
-      for (String[] command :
-          List.of(
-              new String[] {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"},
-              new String[] {
-                "iptables",
-                "-t",
-                "nat",
-                "-A",
-                "POSTROUTING",
-                "-s",
-                "198.51.100.64/28",
-                "!",
-                "-d",
-                "198.51.100.64/28",
-                "-j",
-                "MASQUERADE"
-              })) {
-        Command.Result set = sandbox.inClient(T, command);
-        assertThat(set.exit()).as("%s", set).isZero();
-      }
+      masquerade(sandbox);
       TurnoutProcess turnout =
           sandbox.startTurnout(
               config(
@@ -397,6 +378,57 @@ class AutoRouteCaptureIT {
       turnout.awaitLog(
           Pattern.compile(":2061[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
       assertThat(turnout.log()).doesNotContainPattern(":2062[0-9] -> ");
+    }
+  }
+
+  /**
+   * {@code exclude-interface}: the masqueraded container of the test above, behind an excluded
+   * interface, reaches the server as it did before Turnout, which never sees it; the client's own
+   * connection is still captured.
+   */
+  @Test
+  void anExcludedInterfacesTrafficGoesAroundTheTun() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      sandbox.startServer("lan");
+      masquerade(sandbox);
+      String lanSide =
+          sandbox.inClient(T, "ip", "-o", "-4", "addr", "show", "to", "198.51.100.65").stdout();
+      String device = lanSide.split("\\s+")[1];
+      TurnoutProcess turnout =
+          sandbox.startTurnout(narrowed(sandbox, "exclude-interface: [" + device + "]"));
+      String url = "http://198.51.100.10/index.html";
+      Command.Result container = inLan(sandbox, "curl", "-sS", "--max-time", "10", url);
+      assertThat(container.stdout()).as("%s", container).isEqualTo("ok\n");
+      Command.Result own = sandbox.inClient(T, "curl", "-sS", "--max-time", "10", url);
+      assertThat(own.stdout()).as("%s", own).isEqualTo("ok\n");
+      turnout.awaitLog("-> 198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsOnlyOnce("-> 198.51.100.10:80")
+          .doesNotContain("198.51.100.66");
+    }
+  }
+
+  /** Forwarding on and the LAN host's subnet masqueraded, as Docker leaves a container. */
+  private static void masquerade(Sandbox sandbox) throws Exception {
+    for (String[] command :
+        List.of(
+            new String[] {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"},
+            new String[] {
+              "iptables",
+              "-t",
+              "nat",
+              "-A",
+              "POSTROUTING",
+              "-s",
+              "198.51.100.64/28",
+              "!",
+              "-d",
+              "198.51.100.64/28",
+              "-j",
+              "MASQUERADE"
+            })) {
+      Command.Result set = sandbox.inClient(T, command);
+      assertThat(set.exit()).as("%s", set).isZero();
     }
   }
 
