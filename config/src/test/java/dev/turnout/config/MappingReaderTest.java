@@ -90,12 +90,12 @@ class MappingReaderTest {
 
   @Test
   void aKeyWhoseAbsenceWouldRouteOtherwiseIsRefusedWithItsReason() {
-    MappingReader tun = read("tun:", "  include-uid: [1000]").mapping("tun");
+    MappingReader tun = read("tun:", "  include-interface: [eth1]").mapping("tun");
     tun.reportUnread(KeyPolicy.TUN);
     assertThat(messages())
         .singleElement()
         .asString()
-        .startsWith("c.yaml:2: tun.include-uid: not supported: Turnout captures the traffic of")
+        .startsWith("c.yaml:2: tun.include-interface: not supported: Turnout captures the traffic")
         .endsWith("; remove it");
   }
 
@@ -107,7 +107,7 @@ class MappingReaderTest {
             "unified-delay: false",
             "external-controller-tls: ''",
             "tun:",
-            "  include-uid: []",
+            "  include-interface: []",
             "  auto-redirect: false",
             "  mystery: false");
     top.mapping("tun").reportUnread(KeyPolicy.TUN);
