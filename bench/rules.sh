@@ -50,7 +50,9 @@ field() { # NAME FILE: the median of NAME=N over the lines of FILE
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 if [ "$what" = all ] || [ "$what" = decide ]; then
-  java -cp "$cp" org.openjdk.jmh.Main 'RulesBenchmark.decideTimed' -f "$forks" -wi 3 -i "$rounds" \
+  # JMH keeps its lock file (jmh.lock) in java.io.tmpdir and never removes it: here, in $dir.
+  java -Djava.io.tmpdir="$dir" -cp "$cp" org.openjdk.jmh.Main 'RulesBenchmark.decideTimed' \
+    -f "$forks" -wi 3 -i "$rounds" \
     -p size=small,large >"$dir/jmh" 2>&1 || { cat "$dir/jmh"; exit 1; }
   for size in small large; do
     grep "^decideRound size=$size " "$dir/jmh" | sed 's/.*: //' |
