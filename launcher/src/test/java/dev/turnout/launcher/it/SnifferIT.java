@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.testing.Command;
 import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.SelfSigned;
 import dev.turnout.testing.TurnoutProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -33,26 +36,8 @@ class SnifferIT {
     sandbox = Sandbox.create();
     sandbox.startServer("routed");
     sandbox.startServer("socks-routed");
-    Command.Result cert =
-        Sandbox.run(
-            T,
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=sniffed.example.test",
-            "-keyout",
-            sandbox.file("tls-key.pem").toString(),
-            "-out",
-            sandbox.file("tls-cert.pem").toString());
-    assertThat(cert.exit()).as("%s", cert).isZero();
+    Path tls = Files.createDirectories(sandbox.file("tls"));
+    SelfSigned.write(tls, "sniffed.example.test", null);
     sandbox.inInternetBackground(
         "s_server",
         "openssl",
@@ -60,9 +45,9 @@ class SnifferIT {
         "-accept",
         SERVER + ":8443",
         "-cert",
-        sandbox.file("tls-cert.pem").toString(),
+        tls.resolve("cert.pem").toString(),
         "-key",
-        sandbox.file("tls-key.pem").toString(),
+        tls.resolve("key.pem").toString(),
         "-www",
         "-quiet");
     turnout =
