@@ -276,6 +276,9 @@ public final class ConfigLoader {
     if (autoRoute && routingMark == 0) {
       routingMark = 0x2022;
     }
+    if (!autoRoute) {
+      warnWithoutAutoRoute(section);
+    }
     section.reportUnread(KeyPolicy.TUN);
     return new TurnoutConfig.Tun(
         enable,
@@ -298,6 +301,38 @@ public final class ConfigLoader {
         dstPorts,
         includedUids,
         List.copyOf(excludedInterfaces));
+  }
+
+  /** The TUN keys that narrow or widen auto-route's capture, and nothing else. */
+  private static final List<String> AUTO_ROUTE_KEYS =
+      List.of(
+          "route-address",
+          "inet4-route-address",
+          "inet6-route-address",
+          "route-exclude-address",
+          "inet4-route-exclude-address",
+          "inet6-route-exclude-address",
+          "include-uid",
+          "include-uid-range",
+          "exclude-uid",
+          "exclude-uid-range",
+          "exclude-src-port",
+          "exclude-src-port-range",
+          "exclude-dst-port",
+          "exclude-dst-port-range",
+          "exclude-interface");
+
+  /**
+   * Says of each of {@link #AUTO_ROUTE_KEYS} written with a value that it does nothing without
+   * auto-route (only the fake range is routed into the TUN then), as mihomo silently ignores it.
+   */
+  private static void warnWithoutAutoRoute(MappingReader section) {
+    for (String key : AUTO_ROUTE_KEYS) {
+      if (!section.scalars(key).isEmpty()) {
+        section.warning(
+            key, "has no effect without auto-route: only the fake-IP range is routed into the TUN");
+      }
+    }
   }
 
   /**

@@ -113,6 +113,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void captureKeysWithoutAutoRouteAreWarnedAboutAndWithItAreNot() throws Exception {
+    String keys = "  route-address: [198.51.100.0/24]\n  exclude-dst-port: [22]\n";
+    Problems off = new Problems("test.yaml");
+    ConfigLoader.read(
+        "test.yaml", Path.of("test.yaml"), "dns:\n  nameserver: [192.0.2.1]\ntun:\n" + keys, off);
+    assertThat(off.sorted())
+        .extracting(Object::toString)
+        .containsExactly(
+            "test.yaml:4: warning: tun.route-address: has no effect without auto-route: only the"
+                + " fake-IP range is routed into the TUN",
+            "test.yaml:5: warning: tun.exclude-dst-port: has no effect without auto-route: only the"
+                + " fake-IP range is routed into the TUN");
+    Problems on = new Problems("test.yaml");
+    ConfigLoader.read(
+        "test.yaml",
+        Path.of("test.yaml"),
+        "dns:\n  nameserver: [192.0.2.1]\ntun:\n  auto-route: true\n" + keys,
+        on);
+    assertThat(on.sorted()).isEmpty();
+  }
+
+  @Test
   void includedUsersAreReadAsIdsAndRanges() throws Exception {
     TurnoutConfig config =
         parse(
@@ -188,13 +210,14 @@ class ConfigLoaderTest {
                 "  exclude-uid-range: ['1000:1099']",
                 "  inet4-route-exclude-address: [192.0.2.0/24]",
                 "  route-exclude-address: [fc00::/7]",
+                "  auto-route: true",
                 "  auto-detect-interface: true",
                 ""),
             problems);
     assertThat(problems.hasErrors()).as("%s", problems.sorted()).isFalse();
     assertThat(problems.sorted())
         .extracting(p -> p.line() + " " + p.path())
-        .containsExactly("7 tun.stack", "11 tun.auto-detect-interface");
+        .containsExactly("7 tun.stack", "12 tun.auto-detect-interface");
     assertThat(config.tun().excludeUids()).containsExactly("1000-1099");
     assertThat(config.tun().routeExcludeAddress()).containsExactly("fc00::/7", "192.0.2.0/24");
     assertThat(config.fakeDns().storeFakeIp()).isTrue();
