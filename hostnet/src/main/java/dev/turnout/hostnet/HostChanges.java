@@ -62,6 +62,7 @@ public final class HostChanges implements Closeable {
   private final Journal journal;
   private final List<Change> made = new ArrayList<>();
   private boolean closed;
+  private boolean nftWorks; // once found, not asked again: one start opens several chains
 
   private HostChanges(
       Path stateDir, Commands commands, FileChannel lockChannel, FileLock lock, Journal journal) {
@@ -345,9 +346,13 @@ public final class HostChanges implements Closeable {
   }
 
   private String nftProblem() {
+    if (nftWorks) {
+      return null;
+    }
     try {
       Commands.Result version = commands.run(List.of("nft", "--version"));
-      return version.exit() == 0 ? null : version.stderr().strip();
+      nftWorks = version.exit() == 0;
+      return nftWorks ? null : version.stderr().strip();
     } catch (IOException e) {
       return e.getMessage();
     }

@@ -115,23 +115,21 @@ class ConfigLoaderTest {
   @Test
   void captureKeysWithoutAutoRouteAreWarnedAboutAndWithItAreNot() throws Exception {
     String keys = "  route-address: [198.51.100.0/24]\n  exclude-dst-port: [22]\n";
-    Problems off = new Problems("test.yaml");
-    ConfigLoader.read(
-        "test.yaml", Path.of("test.yaml"), "dns:\n  nameserver: [192.0.2.1]\ntun:\n" + keys, off);
-    assertThat(off.sorted())
-        .extracting(Object::toString)
+    assertThat(warnings("dns:\n  nameserver: [192.0.2.1]\ntun:\n" + keys))
         .containsExactly(
             "test.yaml:4: warning: tun.route-address: has no effect without auto-route: only the"
                 + " fake-IP range is routed into the TUN",
             "test.yaml:5: warning: tun.exclude-dst-port: has no effect without auto-route: only the"
                 + " fake-IP range is routed into the TUN");
-    Problems on = new Problems("test.yaml");
-    ConfigLoader.read(
-        "test.yaml",
-        Path.of("test.yaml"),
-        "dns:\n  nameserver: [192.0.2.1]\ntun:\n  auto-route: true\n" + keys,
-        on);
-    assertThat(on.sorted()).isEmpty();
+    assertThat(warnings("dns:\n  nameserver: [192.0.2.1]\ntun:\n  auto-route: true\n" + keys))
+        .isEmpty();
+  }
+
+  /** Every problem of loading {@code yaml}, as shown. */
+  private static List<String> warnings(String yaml) {
+    Problems problems = new Problems("test.yaml");
+    ConfigLoader.read("test.yaml", Path.of("test.yaml"), yaml, problems);
+    return problems.sorted().stream().map(Object::toString).toList();
   }
 
   @Test
