@@ -16,7 +16,7 @@ public final class Payloads {
   /** {@code payload}, or a right-sized copy of it (and then {@code payload} is released). */
   public static ByteBuf compact(ByteBuf payload, ByteBufAllocator alloc) {
     int length = payload.readableBytes();
-    if (payload.capacity() <= 2 * length + 64 && payload.unwrap() == null) {
+    if (rightSized(payload, 2 * length + 64)) {
       return payload;
     }
     ByteBuf copy = null;
@@ -32,5 +32,19 @@ public final class Payloads {
     } finally {
       payload.release();
     }
+  }
+
+  /**
+   * Whether neither the buffer nor any buffer under it (a slice's parent, the buffer a leak
+   * detector's wrapper watches) holds more than {@code most} bytes. The wrapper must not count as a
+   * slice: Netty wraps one allocation in 128 to sample it for leaks.
+   */
+  private static boolean rightSized(ByteBuf buffer, int most) {
+    for (ByteBuf b = buffer; b != null; b = b.unwrap()) {
+      if (b.capacity() > most) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ResourceLeakDetector;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,21 @@ class PayloadsTest {
     ByteBuf payload = Unpooled.directBuffer(100).writeBytes(new byte[90]);
     assertThat(Payloads.compact(payload, alloc)).isSameAs(payload);
     payload.release();
+  }
+
+  @Test
+  void aRightSizedBufferWatchedForLeaksIsKeptToo() {
+    // Netty wraps one allocation in 128 to watch it for leaks; at PARANOID, every one.
+    ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+    try {
+      ByteBuf payload = Unpooled.directBuffer(100).writeBytes(new byte[90]);
+      assertThat(payload.unwrap()).as("the detector's wrapper").isNotNull();
+      assertThat(Payloads.compact(payload, alloc)).isSameAs(payload);
+      payload.release();
+    } finally {
+      ResourceLeakDetector.setLevel(level);
+    }
   }
 
   @Test
