@@ -42,7 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-[ -f "$jar" ] || { echo "no $jar; build: mvn -o -pl launcher -am package -DskipTests" >&2; exit 2; }
+[ -f "$jar" ] || { echo "no $jar; build: mvn -pl launcher -am package -DskipTests" >&2; exit 2; }
 for tool in dnsperf dnsmasq dig; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }
 done

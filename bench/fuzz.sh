@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${1:-1000000}
 seed=${2:-}
-args=(-B -o test "-Dtest=*FuzzTest" -Dsurefire.failIfNoSpecifiedTests=false
+args=(-B test "-Dtest=*FuzzTest" -Dsurefire.failIfNoSpecifiedTests=false
   "-Dturnout.fuzz.iterations=$iterations")
 if [ -n "$seed" ]; then
   args+=("-Dturnout.fuzz.seed=$seed")

@@ -27,7 +27,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((connections * 9 / 
   echo "load.sh: open files limited to $(ulimit -n); $connections connections need about" \
     "$((connections * 9 / 2)) (raise the hard limit, e.g. ulimit -Hn in a root shell)" >&2
 fi
-exec mvn -B -o verify -pl launcher -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+exec mvn -B verify -pl launcher -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=LoadIT -Dfailsafe.failIfNoSpecifiedTests=false \
   "-Dturnout.load.connections=$connections" "-Dturnout.load.seconds=$seconds" \
   "-Dturnout.load.jvm=${LOAD_JVM:--Dio.netty.leakDetection.level=simple}"

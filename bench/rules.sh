@@ -27,7 +27,7 @@ rounds=${ROUNDS:-7}
 forks=${FORKS:-3}
 what=${1:-all}
 cd "$root"
-mvn -B -q -o -pl rules -am -Pjmh -DskipTests -Dspotless.check.skip=true test-compile
+mvn -B -q -pl rules -am -Pjmh -DskipTests -Dspotless.check.skip=true test-compile
 cd rules
 cp="target/test-classes:target/classes:$(cat target/jmh.classpath)"
 jvm=(java -XX:+UseParallelGC -Xss512k) # as ./turnout runs the JVM
