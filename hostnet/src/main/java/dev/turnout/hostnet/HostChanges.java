@@ -306,24 +306,45 @@ public final class HostChanges implements Closeable {
     apply(table, () -> commands.check(List.of("nft", script)));
   }
 
+  /** What {@link #accept} found and did. */
+  public enum Accepted {
+    /** Inserted and journaled. */
+    INSERTED,
+    /** Journaled before, but gone from the chain (its firewall reloaded it): inserted again. */
+    PUT_BACK,
+    /** Journaled before and still in the chain: nothing done. */
+    PRESENT
+  }
+
   /**
    * Inserts, at the head of another's base chain {@code family table chain}, a rule accepting what
    * arrives from ({@code match} {@code iifname}) or leaves by ({@code oifname}) {@code device},
-   * marked as Turnout's ({@link Change.NftAccept}); a rule already inserted by this instance is not
-   * inserted again. Undone by deleting the marked rules of that chain; if the chain's owner has
-   * rebuilt it meanwhile (a firewall reload), the rule is gone already.
+   * marked as Turnout's ({@link Change.NftAccept}). A rule this instance inserted before is looked
+   * for in the chain and inserted again only if gone: a firewall reload rebuilds its chains without
+   * it. Undone by deleting the marked rules of that chain, however often it was put back; if the
+   * chain's owner has rebuilt it meanwhile, the rule is gone already.
    */
-  public synchronized void accept(
+  public synchronized Accepted accept(
       String family, String table, String chain, String match, String device) throws IOException {
     Change.NftAccept accept =
         (Change.NftAccept)
             Change.validate(new Change.NftAccept(family, table, chain, match, device));
-    if (made.contains(accept)) {
-      return;
-    }
     requireNft();
-    String rule = String.join(" ", "insert rule", family, table, chain, accept.rule());
-    apply(accept, () -> commands.check(List.of("nft", rule)));
+    List<String> insert =
+        List.of("nft", String.join(" ", "insert rule", family, table, chain, accept.rule()));
+    if (!made.contains(accept)) {
+      apply(accept, () -> commands.check(insert));
+      return Accepted.INSERTED;
+    }
+    if (!markedHandles(accept, commands).isEmpty()) {
+      return Accepted.PRESENT;
+    }
+    if (closed) {
+      throw new IllegalStateException("host changes already closed");
+    }
+    commands.check(insert); // journaled already
+    log.debug("host: put back {}", Change.encode(accept));
+    return Accepted.PUT_BACK;
   }
 
   /** The base chains of every nftables table ({@code nft list chains}); changes nothing. */
@@ -550,25 +571,35 @@ public final class HostChanges implements Closeable {
 
   /** Deletes the rules of {@code accept}'s chain that carry its mark, found by their handles. */
   private static void deleteMarked(Change.NftAccept accept, Commands commands) throws IOException {
-    List<String> chain = List.of(accept.family(), accept.table(), accept.chain());
-    List<String> list = new ArrayList<>(List.of("nft", "-a", "list", "chain"));
-    list.addAll(chain);
+    for (String handle : markedHandles(accept, commands)) {
+      List<String> delete = new ArrayList<>(List.of("nft", "delete", "rule"));
+      delete.addAll(List.of(accept.family(), accept.table(), accept.chain()));
+      delete.addAll(List.of("handle", handle));
+      tolerant(commands, delete);
+    }
+  }
+
+  /** The handles of the rules of {@code accept}'s chain that carry its mark; none if no chain. */
+  private static List<String> markedHandles(Change.NftAccept accept, Commands commands)
+      throws IOException {
+    List<String> list =
+        List.of("nft", "-a", "list", "chain", accept.family(), accept.table(), accept.chain());
     Commands.Result listed = commands.run(list);
+    List<String> handles = new ArrayList<>();
     if (listed.exit() != 0) {
-      log.info("host: nft chain {}: already gone? ({})", chain, listed.stderr().strip());
-      return;
+      log.info(
+          "host: nft chain {}: already gone? ({})", list.subList(4, 7), listed.stderr().strip());
+      return handles;
     }
     String mark = "comment \"" + accept.comment() + "\" # handle ";
     for (String line : listed.stdout().split("\n")) {
       int at = line.indexOf(mark);
       String handle = at < 0 ? "" : line.substring(at + mark.length()).strip();
       if (handle.matches("[0-9]{1,10}")) {
-        List<String> delete = new ArrayList<>(List.of("nft", "delete", "rule"));
-        delete.addAll(chain);
-        delete.addAll(List.of("handle", handle));
-        tolerant(commands, delete);
+        handles.add(handle);
       }
     }
+    return handles;
   }
 
   private static void tolerant(Commands commands, List<String> argv) throws IOException {

@@ -2,6 +2,7 @@ package dev.turnout.hostnet;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * next start after a crash and by {@code turnout cleanup}. That opens nothing else: only Turnout
  * writes into its TUN (the kernel fast path included), and what it writes is its own NAT'ed flows;
  * what is forwarded into it comes from hosts the user made Turnout the gateway of, and is dropped
- * there unless {@code allow-lan} is on. A chain its firewall reloads meanwhile loses the rule;
- * Turnout's next start puts it back. Only what {@code nft} lists is seen: rules loaded by
- * iptables-legacy are not.
+ * there unless {@code allow-lan} is on. A chain its firewall reloads meanwhile loses the rule, and
+ * a firewall started meanwhile has none: opening again, as {@link FirewallWatch} has Turnout do
+ * after every change to the ruleset, puts back what is missing and adds nothing else. Only what
+ * {@code nft} lists is seen: rules loaded by iptables-legacy are not.
  *
  * <p>Stateless; thread-safety is {@link HostChanges}'.
  */
@@ -43,9 +45,19 @@ public final class TunFirewall {
    * it, no journal needs opening. False where {@code nft} is missing or fails.
    */
   public static boolean inputNeedsOpening(Commands commands) {
+    return needsOpening(commands, false);
+  }
+
+  /**
+   * Whether some input chain, or with {@code forward} some input or forward chain, drops by
+   * default. False where {@code nft} is missing or fails.
+   */
+  public static boolean needsOpening(Commands commands, boolean forward) {
     try {
       Commands.Result chains = commands.run(List.of("nft", "list", "chains"));
-      return chains.exit() == 0 && !BaseChains.dropping(chains.stdout(), "input").isEmpty();
+      return chains.exit() == 0
+          && !(BaseChains.dropping(chains.stdout(), "input").isEmpty()
+              && (!forward || BaseChains.dropping(chains.stdout(), "forward").isEmpty()));
     } catch (IOException e) {
       return false;
     }
@@ -54,7 +66,8 @@ public final class TunFirewall {
   /**
    * Opens each input chain that drops by default to what arrives from {@code device}.
    *
-   * @return the chains opened, as "family table chain"; empty if none drops or there is no nft
+   * @return the chains opened or opened again, as "family table chain"; empty if none drops, each
+   *     is open already or there is no nft
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openInput(HostChanges changes, String device) throws IOException {
@@ -65,7 +78,8 @@ public final class TunFirewall {
    * Opens each forward chain that drops by default to what arrives from {@code device} and what
    * leaves by it. Opening a chain twice (gateway mode and direct-nat) adds nothing.
    *
-   * @return the chains opened, as "family table chain"; empty if none drops or there is no nft
+   * @return the chains opened or opened again, as "family table chain"; empty if none drops, each
+   *     is open already or there is no nft
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openForward(HostChanges changes, String device) throws IOException {
@@ -79,15 +93,29 @@ public final class TunFirewall {
       return opened; // no nftables: no chain nft could list
     }
     for (BaseChains.Chain chain : BaseChains.dropping(changes.nftChains(), hook)) {
+      EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
       for (String match : matches) {
-        changes.accept(chain.family(), chain.table(), chain.name(), match, device);
+        done.add(changes.accept(chain.family(), chain.table(), chain.name(), match, device));
+      }
+      String what =
+          matches.size() == 1 ? "what arrives from " + device : "what goes through " + device;
+      if (done.contains(HostChanges.Accepted.INSERTED)) {
+        log.info(
+            "host: the firewall's {} chain {} drops by default: it accepts {} while Turnout runs",
+            hook,
+            chain,
+            what);
+      } else if (done.contains(HostChanges.Accepted.PUT_BACK)) {
+        log.warn(
+            "host: the firewall's {} chain {} was reloaded without Turnout's accept: it accepts {}"
+                + " again",
+            hook,
+            chain,
+            what);
+      } else {
+        continue;
       }
       opened.add(chain.toString());
-      log.info(
-          "host: the firewall's {} chain {} drops by default: it accepts {} while Turnout runs",
-          hook,
-          chain,
-          matches.size() == 1 ? "what arrives from " + device : "what goes through " + device);
     }
     return opened;
   }

@@ -114,7 +114,20 @@ class TunFirewallTest {
     try (HostChanges changes = HostChanges.open(dir, host)) {
       assertThat(TunFirewall.openForward(changes, "tnt0"))
           .containsExactly("ip filter FORWARD", "inet firewalld filter_FORWARD");
-      TunFirewall.openForward(changes, "tnt0"); // gateway mode, then direct-nat
+      assertThat(host.log)
+          .contains(
+              "nft insert rule ip filter FORWARD oifname \"tnt0\" accept comment"
+                  + " \"turnout: accept to tnt0\"");
+      host.outputs.put(
+          "nft -a list chain ip filter FORWARD",
+          listing("ip filter", "FORWARD", "iifname", "from", "oifname", "to"));
+      host.outputs.put(
+          "nft -a list chain inet firewalld filter_FORWARD",
+          listing("inet firewalld", "filter_FORWARD", "iifname", "from", "oifname", "to"));
+      host.log.clear();
+      // gateway mode, then direct-nat
+      assertThat(TunFirewall.openForward(changes, "tnt0")).isEmpty();
+      assertThat(host.log).noneMatch(line -> line.startsWith("nft insert"));
 
       assertThat(changes.describe())
           .containsExactly(
@@ -122,11 +135,60 @@ class TunFirewallTest {
               "nftaccept ip filter FORWARD oifname tnt0",
               "nftaccept inet firewalld filter_FORWARD iifname tnt0",
               "nftaccept inet firewalld filter_FORWARD oifname tnt0");
-      assertThat(host.log)
-          .contains(
-              "nft insert rule ip filter FORWARD oifname \"tnt0\" accept comment"
-                  + " \"turnout: accept to tnt0\"");
     }
+  }
+
+  @Test
+  void aChainReloadedWithoutItsAcceptGetsItBackWithoutANewJournalEntry() throws IOException {
+    host.outputs.put("nft list chains", CHAINS);
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      TunFirewall.openInput(changes, "tnt0");
+      // ufw reload rebuilt ip filter INPUT; the others kept the accept.
+      host.outputs.put("nft -a list chain ip filter INPUT", "table ip filter {\n}\n");
+      host.outputs.put("nft -a list chain ip6 filter INPUT", listing("ip6 filter", "INPUT"));
+      host.outputs.put(
+          "nft -a list chain inet firewalld filter_INPUT",
+          listing("inet firewalld", "filter_INPUT"));
+      host.log.clear();
+
+      assertThat(TunFirewall.openInput(changes, "tnt0")).containsExactly("ip filter INPUT");
+
+      assertThat(host.log.stream().filter(line -> line.startsWith("nft insert")))
+          .containsExactly(
+              "nft insert rule ip filter INPUT iifname \"tnt0\" accept comment"
+                  + " \"turnout: accept from tnt0\"");
+      assertThat(changes.describe()).hasSize(3);
+    }
+  }
+
+  @Test
+  void aFirewallThatNeedsNothingOpenedIsToldApartHookByHook() {
+    host.outputs.put("nft list chains", ForwardedNatTest.DOCKER);
+    assertThat(TunFirewall.needsOpening(host, true)).isTrue();
+    String forwardOnly =
+        "table ip filter {\n\tchain FORWARD {\n"
+            + "\t\ttype filter hook forward priority filter; policy drop;\n\t}\n}\n";
+    host.outputs.put("nft list chains", forwardOnly);
+    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
+    assertThat(TunFirewall.needsOpening(host, true)).isTrue();
+  }
+
+  /** {@code nft -a list chain} of a chain holding Turnout's marked accepts (match, direction). */
+  private static String listing(String table, String chain, String... matches) {
+    StringBuilder text = new StringBuilder("table " + table + " {\n\tchain " + chain + " {\n");
+    if (matches.length == 0) {
+      matches = new String[] {"iifname", "from"};
+    }
+    for (int i = 0; i < matches.length; i += 2) {
+      text.append("\t\t")
+          .append(matches[i])
+          .append(" \"tnt0\" accept comment \"turnout: accept ")
+          .append(matches[i + 1])
+          .append(" tnt0\" # handle ")
+          .append(20 + i)
+          .append('\n');
+    }
+    return text.append("\t}\n}\n").toString();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.turnout.launcher;
 
 import dev.turnout.hostnet.AutoRoute;
+import dev.turnout.hostnet.FirewallWatch;
 import dev.turnout.hostnet.ForwardedNat;
 import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.ProcessCommands;
@@ -28,6 +29,7 @@ final class HostSetup {
   private final Consumer<Closeable> onStop;
   private HostChanges changes;
   private AutoRoute captureAll; // the auto-route applied, if any
+  private boolean forwardOpened; // gateway mode or direct-nat opened the forward chains
 
   HostSetup(String device, Consumer<Closeable> onStop) {
     this.device = device;
@@ -64,6 +66,7 @@ final class HostSetup {
             .strictRoute(tun.strictRoute())
             .ipv6(ipv6)
             .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
+    forwardOpened |= gateway;
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     tun.routeAddress().forEach(route::routeAddress);
     tun.excludeInterfaces().forEach(route::excludeInterface);
@@ -121,7 +124,43 @@ final class HostSetup {
    * @throws IOException naming the step that failed (nftables missing, say)
    */
   void directNat(String name, String pool) throws IOException {
+    forwardOpened = true;
     ForwardedNat.apply(changes(), name, pool, captureAll);
+  }
+
+  /**
+   * Keeps the host firewall open to the TUN while Turnout runs ({@link FirewallWatch}): after a
+   * firewall reload, or a firewall started after Turnout, each chain that drops by default gets
+   * Turnout's accept (again), journaled as at start. Call once the rest of the host is set up. The
+   * journal opens now, so that the watch's thread never registers an undo, and the watch stops
+   * before that undo runs, so that it never puts back what the undo deletes.
+   */
+  void watchFirewall(String name) {
+    boolean forward = forwardOpened;
+    try {
+      HostChanges journal = changes();
+      onStop.accept(FirewallWatch.start(() -> reopenFirewall(journal, name, forward)));
+    } catch (IOException e) {
+      log.info(
+          "tun: not watching the host firewall ({}): a firewall reloaded while Turnout runs may"
+              + " drop what arrives from {} until Turnout restarts",
+          e.getMessage(),
+          name);
+    }
+  }
+
+  private static void reopenFirewall(HostChanges changes, String name, boolean forward) {
+    if (!TunFirewall.needsOpening(ProcessCommands.host(), forward)) {
+      return;
+    }
+    try {
+      TunFirewall.openInput(changes, name);
+      if (forward) {
+        TunFirewall.openForward(changes, name);
+      }
+    } catch (IOException | IllegalStateException e) {
+      log.warn("host: opening the changed firewall to {} failed: {}", name, e.getMessage());
+    }
   }
 
   /**

@@ -89,6 +89,7 @@ final class TunPath {
     if (forwarding) {
       startDirectNat(plan, tun.name(), host, base);
     }
+    host.watchFirewall(tun.name());
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())

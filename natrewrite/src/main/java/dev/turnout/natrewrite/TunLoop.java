@@ -3,6 +3,7 @@ package dev.turnout.natrewrite;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.turnout.netbase.LogLimiter;
+import dev.turnout.netbase.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -69,17 +70,7 @@ public final class TunLoop implements Closeable {
   public void close() {
     running = false;
     sweeper.interrupt();
-    boolean interrupted = false;
-    while (thread.isAlive() && Thread.currentThread() != thread) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinUninterruptibly(thread);
   }
 
   /** Frees expired NAT entries about once a second while the loop runs. */

@@ -62,6 +62,7 @@ public final class LibC {
   public static final int ENODEV = 19;
   public static final int EINVAL = 22;
   public static final int EBADFD = 77;
+  public static final int ENOBUFS = 105;
 
   static {
     Native.register(LibC.class, Platform.C_LIBRARY_NAME);
@@ -140,6 +141,8 @@ public final class LibC {
   public static native long recv(int fd, Pointer buffer, long length, int flags);
 
   public static native int shutdown(int fd, int how);
+
+  public static native int bind(int fd, Pointer address, int length);
 
   /** The index of network device {@code name}, or 0 if there is none. */
   public static native int if_nametoindex(String name);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * iptables and ip6tables ({@code INPUT} policy DROP, accepting only established flows and loopback,
  * as {@code ufw default deny incoming} leaves it), and firewalld's through nft (a chain that
  * accepts by policy and ends in a reject). Every relayed connection arrives from the TUN as a new
- * inbound one, so without Turnout's accept both would drop it.
+ * inbound one, so without Turnout's accept both would drop it. Reloaded while Turnout runs, each
+ * firewall gets the accept back.
  */
 class HostFirewallIT {
   private static final Duration T = Duration.ofSeconds(30);
@@ -38,6 +39,20 @@ class HostFirewallIT {
           "}",
           "");
 
+  /** A firewall started after Turnout: an nftables.conf that drops what it does not accept. */
+  private static final String LATE =
+      String.join(
+          "\n",
+          "table inet late {",
+          "  chain input {",
+          "    type filter hook input priority filter + 20; policy drop;",
+          "    ct state established,related accept",
+          "    iifname \"lo\" accept",
+          "    meta l4proto ipv6-icmp accept",
+          "  }",
+          "}",
+          "");
+
   private static final String CONFIG =
       Sandbox.config("  ipv6: true", "  - MATCH,DIRECT")
           .replace(
@@ -49,18 +64,7 @@ class HostFirewallIT {
     try (Sandbox sandbox = Sandbox.create()) {
       for (String tool : List.of("iptables", "ip6tables")) {
         run(sandbox, tool, "-P", "INPUT", "DROP");
-        run(
-            sandbox,
-            tool,
-            "-A",
-            "INPUT",
-            "-m",
-            "conntrack",
-            "--ctstate",
-            "RELATED,ESTABLISHED",
-            "-j",
-            "ACCEPT");
-        run(sandbox, tool, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+        addUfwRules(sandbox, tool);
       }
       // As ufw and firewalld do: neighbour discovery must pass, or IPv6 works nowhere.
       run(sandbox, "ip6tables", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT");
@@ -82,7 +86,26 @@ class HostFirewallIT {
           sandbox.inClient(
               T, "dig", "+short", "+time=3", "+tries=1", "@198.51.100.53", "www.example.test");
       assertThat(dig.stdout()).as("%s", dig).startsWith("198.18.");
+
+      // While Turnout runs, ufw reloads (iptables-restore flushes and refills its chains),
+      // firewalld reloads (its table replaced), and a third firewall starts: each chain that drops
+      // by default has Turnout's accept again within seconds, and connections pass again.
+      run(sandbox, "iptables", "-F", "INPUT");
+      addUfwRules(sandbox, "iptables");
+      run(sandbox, "nft", "delete table inet firewalld\n" + FIREWALLD);
+      run(sandbox, "nft", LATE);
+      awaitAccepts(sandbox, "accept comment \"turnout: accept from turnout0\"", 4);
+      assertThat(turnout.log())
+          .contains("input chain ip filter INPUT was reloaded without Turnout's accept")
+          .contains("input chain inet firewalld filter_INPUT was reloaded")
+          .contains("input chain inet late input drops by default")
+          .doesNotContain("ip6 filter INPUT was reloaded");
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      assertThat(curl(sandbox, "-6", "http://v6.example.test/index.html")).isEqualTo("ok\n");
+
       assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
+      assertThat(sandbox.firewall()).as("after a clean stop").doesNotContain("turnout");
+      run(sandbox, "nft", "delete", "table", "inet", "late");
       assertThat(sandbox.firewall()).as("as found after a clean stop").isEqualTo(before);
 
       turnout = sandbox.startTurnout(CONFIG);
@@ -125,10 +148,51 @@ class HostFirewallIT {
       turnout.awaitLog(
           Pattern.compile("-> www\\.example\\.test:80 .*forwarded by the kernel"),
           Duration.ofSeconds(5));
+      // dockerd restarting flushes its FORWARD chain: Turnout's accepts come back, and the
+      // name's connections are forwarded again.
+      run(sandbox, "iptables", "-F", "FORWARD");
+      awaitAccepts(sandbox, "accept comment \"turnout: accept to turnout0\"", 1);
+      awaitAccepts(sandbox, "accept comment \"turnout: accept from turnout0\"", 1);
+      int forwarded = turnout.count("forwarded by the kernel");
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (turnout.count("forwarded by the kernel") == forwarded && System.nanoTime() < end) {
+        Thread.sleep(100); // the connection's line is written asynchronously
+      }
+      assertThat(turnout.count("forwarded by the kernel")).isGreaterThan(forwarded);
 
       assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
       assertThat(sandbox.firewall()).as("as found after a clean stop").isEqualTo(before);
     }
+  }
+
+  /** ufw's {@code INPUT} rules under {@code default deny incoming}, in short. */
+  private static void addUfwRules(Sandbox sandbox, String tool) throws Exception {
+    run(
+        sandbox,
+        tool,
+        "-A",
+        "INPUT",
+        "-m",
+        "conntrack",
+        "--ctstate",
+        "RELATED,ESTABLISHED",
+        "-j",
+        "ACCEPT");
+    run(sandbox, tool, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+  }
+
+  /** Waits until the ruleset holds {@code rule} {@code count} times (Turnout puts it back). */
+  private static void awaitAccepts(Sandbox sandbox, String rule, int count) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    String ruleset = sandbox.firewall();
+    while (ruleset.split(Pattern.quote(rule), -1).length - 1 != count && System.nanoTime() < end) {
+      Thread.sleep(200);
+      ruleset = sandbox.firewall();
+    }
+    assertThat(ruleset.split(Pattern.quote(rule), -1).length - 1)
+        .as("%s in\n%s", rule, ruleset)
+        .isEqualTo(count);
   }
 
   private static void run(Sandbox sandbox, String... command) throws Exception {
