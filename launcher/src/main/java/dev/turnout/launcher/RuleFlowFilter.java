@@ -94,7 +94,9 @@ final class RuleFlowFilter implements FlowFilter {
       }
       host = name.get();
       connection.host(host).destination(null, destinationPort);
-    } else if (protocol != UDP && router.sniffer().sniffs(destinationPort)) {
+    } else if (protocol == UDP
+        ? router.sniffer().sniffsUdp(destinationPort)
+        : router.sniffer().sniffs(destinationPort)) {
       return Judgement.UNDECIDED; // its first bytes may name it: the relay sniffs, then decides
     } else {
       connection.destination(destination, destinationPort);

@@ -1,5 +1,6 @@
 package dev.turnout.relay;
 
+import dev.turnout.relay.sniff.QuicSniff;
 import dev.turnout.relay.sniff.Sniff;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
@@ -10,17 +11,20 @@ import java.util.Locale;
  * in mihomo). A TCP connection the application made to a literal address (no fake IP, so no name
  * from DNS: DNS over HTTPS in the browser, addresses written in an app), on a port of the TLS or
  * HTTP list, is held until its first bytes name the server (a ClientHello's SNI, an HTTP request's
- * Host; {@link Sniff}) or {@link #TIMEOUT_MILLIS} pass. A name found is then what the rules see and
- * what the log and the controller show. With {@code override-destination} (the default) the
- * connection is also dialed by that name, as a fake-IP one would be; without it, to the address the
- * application dialed. A name that {@code skip-domain} lists is not used. Immutable.
+ * Host; {@link Sniff}) or {@link #TIMEOUT_MILLIS} pass; a UDP flow on a port of the QUIC list
+ * likewise, until its first datagrams (at most {@value QuicSniff#MAX_DATAGRAMS}) hold a whole QUIC
+ * Initial ClientHello ({@link QuicSniff}). A name found is then what the rules see and what the log
+ * and the controller show. With {@code override-destination} (the default) the connection is also
+ * dialed by that name, as a fake-IP one would be; without it, to the address the application
+ * dialed. A name that {@code skip-domain} lists is not used. Immutable.
  */
 public final class Sniffer {
   /** How long a connection waits for its first bytes before it is routed without a name. */
   public static final long TIMEOUT_MILLIS = 300;
 
   /** Sniffs nothing. */
-  public static final Sniffer OFF = new Sniffer(List.of(), List.of(), false, false, List.of());
+  public static final Sniffer OFF =
+      new Sniffer(List.of(), List.of(), List.of(), false, false, false, List.of());
 
   /** An inclusive range of ports. */
   public record Ports(int first, int last) {
@@ -43,8 +47,10 @@ public final class Sniffer {
 
   private final List<Ports> tls;
   private final List<Ports> http;
+  private final List<Ports> quic;
   private final boolean overrideTls;
   private final boolean overrideHttp;
+  private final boolean overrideQuic;
   private final List<String> skip;
 
   /**
@@ -54,19 +60,23 @@ public final class Sniffer {
   public Sniffer(
       List<Ports> tls,
       List<Ports> http,
+      List<Ports> quic,
       boolean overrideTls,
       boolean overrideHttp,
+      boolean overrideQuic,
       List<String> skip) {
     this.tls = List.copyOf(tls);
     this.http = List.copyOf(http);
+    this.quic = List.copyOf(quic);
     this.overrideTls = overrideTls;
     this.overrideHttp = overrideHttp;
+    this.overrideQuic = overrideQuic;
     this.skip = skip.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
   }
 
   /** Whether any connection is sniffed. */
   public boolean enabled() {
-    return !tls.isEmpty() || !http.isEmpty();
+    return !tls.isEmpty() || !http.isEmpty() || !quic.isEmpty();
   }
 
   /** Whether a TCP connection to a literal address and {@code port} is sniffed. */
@@ -74,16 +84,35 @@ public final class Sniffer {
     return in(tls, port) || in(http, port);
   }
 
+  /** Whether a UDP flow to a literal address and {@code port} is sniffed (QUIC). */
+  public boolean sniffsUdp(int port) {
+    return in(quic, port);
+  }
+
   /**
-   * Whether {@code origin} is sniffed: TCP, to a literal address (no name behind it), not routed on
-   * its first packet, on a sniffed port.
+   * Whether {@code origin} is sniffed: to a literal address (no name behind it), not routed on its
+   * first packet, on a port sniffed for its protocol.
    */
   public boolean wants(Origin origin) {
-    return !origin.udp()
-        && origin.host() == null
+    return origin.host() == null
         && origin.realAddress() != null
         && origin.route() == null
-        && sniffs(origin.port());
+        && (origin.udp() ? sniffsUdp(origin.port()) : sniffs(origin.port()));
+  }
+
+  /**
+   * Offers the next datagram of a UDP flow ({@link #wants} it) to {@code flow}, the QUIC state of
+   * that flow.
+   *
+   * @return as {@link #look}
+   */
+  public Found lookQuic(QuicSniff flow, ByteBuf datagram) {
+    Sniff.Result result = flow.offer(datagram);
+    return switch (result.status()) {
+      case NAME -> found(result.name(), overrideQuic);
+      case MORE -> MORE;
+      case NONE -> null;
+    };
   }
 
   /**

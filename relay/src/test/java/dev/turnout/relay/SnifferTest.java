@@ -15,7 +15,9 @@ class SnifferTest {
       new Sniffer(
           List.of(new Sniffer.Ports(443, 443)),
           List.of(new Sniffer.Ports(80, 80), new Sniffer.Ports(8080, 8880)),
+          List.of(new Sniffer.Ports(443, 443)),
           false,
+          true,
           true,
           List.of("skip.example.test", "+.apple.example", "*.one.example"));
 
@@ -25,12 +27,17 @@ class SnifferTest {
   }
 
   @Test
-  void onlyTcpToALiteralAddressOnASniffedPortNotYetRoutedIsSniffed() throws Exception {
+  void onlyFlowsToALiteralAddressOnAPortSniffedForTheirProtocolNotYetRoutedAreSniffed()
+      throws Exception {
     InetSocketAddress app = new InetSocketAddress("198.18.0.1", 40000);
     InetAddress server = InetAddress.getByName("203.0.113.10");
     InetSocketAddress dialed = new InetSocketAddress(server, 8080);
     assertThat(sniffer.wants(new Origin(false, app, dialed, null, server))).isTrue();
-    assertThat(sniffer.wants(new Origin(true, app, dialed, null, server))).as("UDP").isFalse();
+    assertThat(sniffer.wants(new Origin(true, app, dialed, null, server)))
+        .as("UDP, not a QUIC port")
+        .isFalse();
+    InetSocketAddress quic = new InetSocketAddress(server, 443);
+    assertThat(sniffer.wants(new Origin(true, app, quic, null, server))).as("QUIC").isTrue();
     assertThat(sniffer.wants(new Origin(false, app, dialed, "www.example.test", null)))
         .as("a name from DNS")
         .isFalse();

@@ -11,22 +11,25 @@ import java.util.Locale;
 /**
  * {@code sniffer:}, as mihomo writes it: with {@code enable: true}, TCP connections to literal
  * addresses on the ports of {@code sniff.TLS.ports} and {@code sniff.HTTP.ports} (numbers or ranges
- * such as {@code 8080-8880}) are routed by the name their first bytes carry ({@link Sniffer}).
- * {@code override-destination} (default true), at the top or per protocol, also dials that name;
- * {@code skip-domain} lists names never used. mihomo's older form, {@code sniffing: [tls, http]}
- * with {@code port-whitelist}, is read too. A protocol without ports sniffs 443 (TLS) or 80 (HTTP),
- * as in mihomo. QUIC is not sniffed (a warning); {@code force-dns-mapping} and {@code force-domain}
- * concern names behind fake IPs, which Turnout always takes from its DNS, and {@code parse-pure-ip}
- * the local proxy listeners' connections, which are not sniffed (ignored, with those reasons).
+ * such as {@code 8080-8880}), and UDP flows on those of {@code sniff.QUIC.ports}, are routed by the
+ * name their first bytes carry ({@link Sniffer}). {@code override-destination} (default true), at
+ * the top or per protocol, also dials that name; {@code skip-domain} lists names never used.
+ * mihomo's older form, {@code sniffing: [tls, http]} with {@code port-whitelist}, is read too. A
+ * protocol without ports sniffs 443 (TLS) or 80 (HTTP), as in mihomo (QUIC: 443). {@code
+ * force-dns-mapping} and {@code force-domain} concern names behind fake IPs, which Turnout always
+ * takes from its DNS, and {@code parse-pure-ip} the local proxy listeners' connections, which are
+ * not sniffed (ignored, with those reasons).
  */
 public record SnifferSettings(
     List<Sniffer.Ports> tls,
     List<Sniffer.Ports> http,
+    List<Sniffer.Ports> quic,
     boolean overrideTls,
     boolean overrideHttp,
+    boolean overrideQuic,
     List<String> skip) {
   public static final SnifferSettings OFF =
-      new SnifferSettings(List.of(), List.of(), false, false, List.of());
+      new SnifferSettings(List.of(), List.of(), List.of(), false, false, false, List.of());
 
   // mihomo's, for a protocol written without ports
   private static final List<Sniffer.Ports> TLS_DEFAULT = List.of(new Sniffer.Ports(443, 443));
@@ -35,12 +38,13 @@ public record SnifferSettings(
   public SnifferSettings {
     tls = List.copyOf(tls);
     http = List.copyOf(http);
+    quic = List.copyOf(quic);
     skip = List.copyOf(skip);
   }
 
   /** The relay's sniffer for these settings. */
   public Sniffer sniffer() {
-    return new Sniffer(tls, http, overrideTls, overrideHttp, skip);
+    return new Sniffer(tls, http, quic, overrideTls, overrideHttp, overrideQuic, skip);
   }
 
   static SnifferSettings read(MappingReader top) {
@@ -51,8 +55,10 @@ public record SnifferSettings(
     boolean override = section.bool("override-destination", true);
     List<Sniffer.Ports> tls = new ArrayList<>();
     List<Sniffer.Ports> http = new ArrayList<>();
+    List<Sniffer.Ports> quic = new ArrayList<>();
     boolean overrideTls = override;
     boolean overrideHttp = override;
+    boolean overrideQuic = override;
     MappingReader sniff = section.mapping("sniff");
     for (String protocol : sniff.keys()) {
       MappingReader entry = sniff.mapping(protocol);
@@ -66,17 +72,12 @@ public record SnifferSettings(
           overrideHttp = entry.bool("override-destination", override);
         }
         case "QUIC" -> {
-          entry.keys(); // read: the warning says it all
-          sniff.warning(
-              protocol,
-              "not sniffed: UDP to a literal address is routed by IP rules (QUIC's name is"
-                  + " encrypted in its first packet)");
+          quic.addAll(ports(entry, "ports", TLS_DEFAULT));
+          overrideQuic = entry.bool("override-destination", override);
         }
         default -> sniff.warning(protocol, "unknown protocol: TLS, HTTP or QUIC");
       }
-      if (!protocol.equalsIgnoreCase("QUIC")) {
-        entry.reportUnread(KeyPolicy.SNIFFER_PROTOCOL);
-      }
+      entry.reportUnread(KeyPolicy.SNIFFER_PROTOCOL);
     }
     // mihomo's older form
     List<Sniffer.Ports> whitelist = ports(section, "port-whitelist", null);
@@ -84,10 +85,7 @@ public record SnifferSettings(
       switch (protocol.text().trim().toLowerCase(Locale.ROOT)) {
         case "tls" -> tls.addAll(whitelist != null ? whitelist : TLS_DEFAULT);
         case "http" -> http.addAll(whitelist != null ? whitelist : HTTP_DEFAULT);
-        case "quic" ->
-            section.warning(
-                "sniffing",
-                "quic is not sniffed: UDP to a literal address is routed" + " by IP rules");
+        case "quic" -> quic.addAll(whitelist != null ? whitelist : TLS_DEFAULT);
         default -> section.warning("sniffing", "unknown protocol " + protocol.text());
       }
     }
@@ -95,11 +93,12 @@ public record SnifferSettings(
     for (YamlScalar name : section.scalars("skip-domain")) {
       skip.add(name.text().trim());
     }
-    if (tls.isEmpty() && http.isEmpty()) {
-      section.warning("enable", "true, but no TLS or HTTP ports to sniff: nothing is sniffed");
+    if (tls.isEmpty() && http.isEmpty() && quic.isEmpty()) {
+      section.warning(
+          "enable", "true, but no TLS, HTTP or QUIC ports to sniff: nothing is sniffed");
     }
     section.reportUnread(KeyPolicy.SNIFFER);
-    return new SnifferSettings(tls, http, overrideTls, overrideHttp, skip);
+    return new SnifferSettings(tls, http, quic, overrideTls, overrideHttp, overrideQuic, skip);
   }
 
   /** {@code key}'s ports and ranges; {@code fallback} when absent; bad ones are errors. */

@@ -99,7 +99,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "test.yaml:3: warning: tcp-concurrent: accepted and ignored: Turnout always races the"
                 + " addresses of a name when it connects (Happy Eyeballs)",
-            "test.yaml:4: warning: sniffer.enable: true, but no TLS or HTTP ports to sniff:"
+            "test.yaml:4: warning: sniffer.enable: true, but no TLS, HTTP or QUIC ports to sniff:"
                 + " nothing is sniffed");
   }
 

@@ -25,7 +25,7 @@ class SnifferSettingsTest {
   }
 
   @Test
-  void mihomosDocumentedExampleLoadsWithQuicAndFakeIpKeysExplained() throws Exception {
+  void mihomosDocumentedExampleLoadsWithItsFakeIpKeysExplained() throws Exception {
     SnifferSettings settings =
         read(
             String.join(
@@ -51,32 +51,40 @@ class SnifferSettingsTest {
         .containsExactly(new Sniffer.Ports(80, 80), new Sniffer.Ports(8080, 8880));
     assertThat(settings.tls())
         .containsExactly(new Sniffer.Ports(443, 443), new Sniffer.Ports(8443, 8443));
+    assertThat(settings.quic())
+        .containsExactly(new Sniffer.Ports(443, 443), new Sniffer.Ports(8443, 8443));
     assertThat(settings.overrideHttp()).isTrue();
     assertThat(settings.overrideTls()).isFalse();
+    assertThat(settings.overrideQuic()).isFalse();
     assertThat(settings.skip()).containsExactly("Mijia Cloud");
     assertThat(problems.hasErrors()).isFalse();
     assertThat(warnings())
-        .hasSize(4)
+        .hasSize(3)
         .anyMatch(w -> w.startsWith("test.yaml:5: warning: sniffer.force-dns-mapping"))
         .anyMatch(w -> w.startsWith("test.yaml:6: warning: sniffer.parse-pure-ip"))
-        .anyMatch(w -> w.contains("sniffer.sniff.QUIC") && w.contains("not sniffed"))
         .anyMatch(w -> w.startsWith("test.yaml:16: warning: sniffer.force-domain"));
     assertThat(settings.sniffer().sniffs(8443)).isTrue();
     assertThat(settings.sniffer().sniffs(22)).isFalse();
+    assertThat(settings.sniffer().sniffsUdp(8443)).isTrue();
+    assertThat(settings.sniffer().sniffsUdp(80)).isFalse();
   }
 
   @Test
   void aProtocolWithoutPortsSniffsMihomosDefaultPortAndTheOlderFormIsRead() throws Exception {
-    SnifferSettings settings = read("  enable: true\n  sniff:\n    TLS: {}\n    HTTP: {}\n");
+    SnifferSettings settings =
+        read("  enable: true\n  sniff:\n    TLS: {}\n    HTTP: {}\n    QUIC: {}\n");
     assertThat(settings.tls()).containsExactly(new Sniffer.Ports(443, 443));
+    assertThat(settings.quic()).containsExactly(new Sniffer.Ports(443, 443));
     assertThat(settings.http()).containsExactly(new Sniffer.Ports(80, 80));
     assertThat(settings.overrideTls()).isTrue();
 
     SnifferSettings older =
-        read("  enable: true\n  sniffing: [tls, http]\n  port-whitelist: [443, 8000-9000]\n");
+        read("  enable: true\n  sniffing: [tls, http, quic]\n  port-whitelist: [443, 8000-9000]\n");
     assertThat(older.tls())
         .containsExactly(new Sniffer.Ports(443, 443), new Sniffer.Ports(8000, 9000));
     assertThat(older.http()).isEqualTo(older.tls());
+    assertThat(older.quic()).isEqualTo(older.tls());
+    assertThat(warnings()).isEmpty();
   }
 
   @Test

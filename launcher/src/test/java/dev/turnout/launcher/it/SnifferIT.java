@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
  * {@code sniffer:} end to end. With auto-route, an app that dials a literal address (a browser
  * resolving over HTTPS, an address written in an app) reaches Turnout with no name behind it; the
  * relay reads the name from the connection's first bytes, and the rules, the log and the dial use
- * it. Real clients (curl with SNI through {@code --resolve}, and with a Host header), real servers
- * (nginx on port 80, openssl s_server on 8443, dante), all at literal addresses of the routed
- * network.
+ * it. Real clients (curl with SNI through {@code --resolve}, and with a Host header; Chromium over
+ * QUIC), real servers (nginx on port 80, openssl s_server on 8443, dante), all at literal addresses
+ * of the routed network.
  */
 class SnifferIT {
   private static final Duration T = Duration.ofSeconds(30);
@@ -176,6 +176,43 @@ class SnifferIT {
         .containsPattern(
             "-> sniffed\\.example\\.test:8443 \\(198\\.51\\.100\\.10\\) rule DOMAIN,sniffed.*via DIRECT")
         .containsPattern("-> blocked\\.example\\.test:443 .*via REJECT");
+  }
+
+  /**
+   * A browser's HTTP/3: Chromium, made to speak QUIC to a name it maps to a literal address, sends
+   * its Initial packets (its post-quantum ClientHello spans two datagrams); the relay decrypts
+   * them, and the ClientHello's name decides the UDP flow. No QUIC server answers: the decision is
+   * what is looked at.
+   */
+  @Test
+  void aQuicInitialsServerNameDecidesTheUdpFlow() throws Exception {
+    for (String name : new String[] {"quic.blocked.example.test", "sniffed.example.test"}) {
+      Path profile = Files.createTempDirectory(sandbox.dir, "chromium-");
+      sandbox.inClient(
+          T,
+          "timeout",
+          "8",
+          "chromium",
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + profile,
+          "--enable-quic",
+          "--origin-to-force-quic-on=" + name + ":443",
+          "--host-resolver-rules=MAP " + name + " " + SERVER,
+          "--dump-dom",
+          "https://" + name + "/");
+    }
+    turnout.awaitLog("-> sniffed.example.test:443 ", T);
+    assertThat(turnout.log())
+        .containsPattern(
+            "udp .*-> quic\\.blocked\\.example\\.test:443 \\(198\\.51\\.100\\.10\\) .*via REJECT")
+        .containsPattern(
+            "udp .*-> sniffed\\.example\\.test:443 \\(198\\.51\\.100\\.10\\) rule DOMAIN,sniffed.*via DIRECT");
   }
 
   @Test

@@ -290,6 +290,27 @@ public final class Sniff {
   }
 
   /**
+   * The server_name of the ClientHello handshake message (its 4-byte header included) whose first
+   * {@code available} bytes are at {@code base}, without a record layer: QUIC carries the message
+   * in CRYPTO frames (RFC 9001 §4). MORE while they are a consistent but incomplete ClientHello;
+   * NONE for anything else, as {@link #tls} decides, and for a message longer than MAX_BYTES.
+   */
+  static Result clientHelloMessage(ByteBuf in, int base, int available) {
+    if (available > 0 && in.getUnsignedByte(base) != CLIENT_HELLO
+        || available > 1 && in.getUnsignedByte(base + 1) != 0) {
+      return Result.NONE;
+    }
+    if (available < 4) {
+      return Result.MORE;
+    }
+    int helloLength = in.getUnsignedShort(base + 2);
+    if (helloLength < MIN_CLIENT_HELLO || 4 + helloLength > MAX_BYTES) {
+      return Result.NONE;
+    }
+    return clientHello(in, base, Math.min(available, 4 + helloLength), 4 + helloLength);
+  }
+
+  /**
    * Parses the ClientHello whose handshake message (header included) starts at {@code base} and is
    * {@code end} bytes long, of which {@code available} are present. MORE if the bytes so far fit
    * but end early.

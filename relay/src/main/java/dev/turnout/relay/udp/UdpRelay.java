@@ -9,6 +9,8 @@ import dev.turnout.relay.Connections;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
+import dev.turnout.relay.sniff.QuicSniff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -230,6 +232,9 @@ public final class UdpRelay implements Closeable {
         }
         session.lastActive = now;
         session.natTouched = now; // udpFlow did
+        if (session.sniffing != null) {
+          sniffMore(peer, session, packet.content());
+        }
         handedOver = true;
         session.send(Payloads.compact(packet.content(), ctx.alloc()), stats);
       } catch (RuntimeException e) { // a bug somewhere below: this datagram is lost, not the loop
@@ -254,6 +259,45 @@ public final class UdpRelay implements Closeable {
       UdpSessionState session = new UdpSessionState(flow, origin.get(), now);
       sessions.put(peer, session);
       stats.sessionsOpened.increment();
+      if (router.sniffer().wants(session.origin)) {
+        // Routed once its first datagrams name the server, or when the time is up; they wait in
+        // the session's queue meanwhile, as they would for an outbound that opens.
+        session.sniffing = new QuicSniff();
+        session.sniffTimeout =
+            listener
+                .eventLoop()
+                .schedule(
+                    () -> sniffed(peer, session, null),
+                    Sniffer.TIMEOUT_MILLIS,
+                    TimeUnit.MILLISECONDS);
+      } else {
+        route(peer, session);
+      }
+      return session;
+    }
+
+    /** Offers a datagram of a flow being sniffed; routes it once the answer is known. */
+    private void sniffMore(InetSocketAddress peer, UdpSessionState session, ByteBuf datagram) {
+      Sniffer.Found found = router.sniffer().lookQuic(session.sniffing, datagram);
+      if (found != Sniffer.MORE) { // QuicSniff answers by its datagram limit at the latest
+        sniffed(peer, session, found);
+      }
+    }
+
+    /** Ends sniffing with what was {@code found} (null: nothing usable, or the time ran out). */
+    private void sniffed(InetSocketAddress peer, UdpSessionState session, Sniffer.Found found) {
+      if (session.sniffing == null || session.closed) {
+        return; // ended already
+      }
+      session.sniffed(found);
+      stats.sniffed.increment();
+      if (found != null) {
+        stats.sniffedNames.increment();
+      }
+      route(peer, session);
+    }
+
+    private void route(InetSocketAddress peer, UdpSessionState session) {
       router.routeOn(
           session.origin,
           blockingExecutor,
@@ -267,7 +311,6 @@ public final class UdpRelay implements Closeable {
               dial(peer, session, route);
             }
           });
-      return session;
     }
 
     private void dial(InetSocketAddress peer, UdpSessionState session, Router.Route route) {

@@ -14,6 +14,8 @@ public final class UdpRelayStats {
   final LongAdder datagramsDown = new LongAdder();
   final LongAdder dropped = new LongAdder();
   final LongAdder failed = new LongAdder();
+  final LongAdder sniffed = new LongAdder();
+  final LongAdder sniffedNames = new LongAdder();
 
   public long sessionsOpened() {
     return sessionsOpened.sum();
@@ -60,5 +62,15 @@ public final class UdpRelayStats {
   /** Datagrams lost to an unexpected error (counted and logged, never fatal to the listener). */
   public long failed() {
     return failed.sum();
+  }
+
+  /** Sessions held for sniffing (QUIC). */
+  public long sniffed() {
+    return sniffed.sum();
+  }
+
+  /** Sessions whose sniffing found a name they were then routed by. */
+  public long sniffedNames() {
+    return sniffedNames.sum();
   }
 }

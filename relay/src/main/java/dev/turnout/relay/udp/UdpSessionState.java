@@ -6,8 +6,11 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Connection;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
+import dev.turnout.relay.sniff.QuicSniff;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * One UDP relay session: the flow it serves, and its outbound session once open. Datagrams that
@@ -18,7 +21,10 @@ final class UdpSessionState {
   private static final int MAX_PENDING = 32;
 
   final NatFlow flow;
-  final Origin origin;
+  Origin origin; // with the sniffed name, once found
+  private boolean dialName = true; // false: a sniffed name without override-destination
+  QuicSniff sniffing; // while its first datagrams are looked at
+  ScheduledFuture<?> sniffTimeout;
   private Destination destination; // once routed
   long lastActive;
   long natTouched; // when the NAT entry was last told of this session's activity
@@ -55,9 +61,24 @@ final class UdpSessionState {
     }
   }
 
+  /** Ends sniffing; with {@code found}, the flow goes by that name from now on. */
+  void sniffed(Sniffer.Found found) {
+    sniffing = null;
+    sniffTimeout.cancel(false);
+    if (found != null) {
+      origin = Sniffer.named(origin, found.name());
+      dialName = found.override();
+    }
+  }
+
   void opened(DatagramSession session, Connection listed, Router.Route route) {
+    // A sniffed name is sent to only with override-destination; else the address the app used.
     destination =
-        new Destination(origin.host(), origin.realAddress(), origin.port(), route.localPermit());
+        new Destination(
+            dialName ? origin.host() : null,
+            dialName && origin.sniffed() ? null : origin.realAddress(),
+            origin.port(),
+            route.localPermit());
     outbound = session;
     connection = listed;
     ByteBuf next;
@@ -85,6 +106,9 @@ final class UdpSessionState {
       return false;
     }
     closed = true;
+    if (sniffTimeout != null) {
+      sniffTimeout.cancel(false);
+    }
     if (outbound != null) {
       outbound.close();
       connection.ended();

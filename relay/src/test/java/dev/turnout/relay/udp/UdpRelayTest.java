@@ -13,6 +13,7 @@ import dev.turnout.relay.HalfCloseSafeEpoll;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.Origins;
 import dev.turnout.relay.Router;
+import dev.turnout.relay.Sniffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.net.DatagramPacket;
@@ -23,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +57,8 @@ class UdpRelayTest {
   private final Map<InetSocketAddress, NatFlow> flows = new ConcurrentHashMap<>();
   private final List<Origin> closed = new CopyOnWriteArrayList<>();
   private volatile String policy = "DIRECT";
+  private volatile Sniffer sniffer = Sniffer.OFF;
+  private final List<Origin> routed = new CopyOnWriteArrayList<>();
   private final java.util.Set<String> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeEach
@@ -106,7 +110,13 @@ class UdpRelayTest {
         new Router() {
           @Override
           public Route route(Origin origin) {
+            routed.add(origin);
             return new Route(policy, "MATCH", "test", outbounds.get(policy));
+          }
+
+          @Override
+          public Sniffer sniffer() {
+            return sniffer;
           }
 
           @Override
@@ -199,6 +209,65 @@ class UdpRelayTest {
       assertThat(listed.chain()).containsExactly("DIRECT");
       assertThat(listed.upload()).isGreaterThanOrEqualTo(6 * 50);
       assertThat(listed.download()).isGreaterThanOrEqualTo(6 * 50);
+    }
+  }
+
+  /**
+   * Chromium's first two QUIC datagrams (captured, in the sniff tests' resources): its ClientHello
+   * spans both, so the flow is routed once the second arrives, by the name, and both go on.
+   */
+  @Test
+  void aQuicFlowIsRoutedByTheNameItsInitialPacketsCarry() throws Exception {
+    sniffer = quicOnTheEchoPort(false); // the address is what the echo has
+    try (DatagramSocket client = client()) {
+      client.setSoTimeout(5000);
+      for (String name : new String[] {"chromium-initial-0.bin", "chromium-initial-1.bin"}) {
+        byte[] datagram = capture(name);
+        client.send(new DatagramPacket(datagram, datagram.length, relay.localAddress()));
+      }
+      for (String name : new String[] {"chromium-initial-0.bin", "chromium-initial-1.bin"}) {
+        DatagramPacket reply = new DatagramPacket(new byte[65536], 65536);
+        client.receive(reply);
+        assertThat(Arrays.copyOf(reply.getData(), reply.getLength()))
+            .as("the echo of %s", name)
+            .isEqualTo(capture(name));
+      }
+    }
+    assertThat(routed).hasSize(1);
+    assertThat(routed.get(0).host()).isEqualTo("www.example.test");
+    assertThat(routed.get(0).sniffed()).isTrue();
+    assertThat(relay.stats().sniffedNames()).isEqualTo(1);
+  }
+
+  @Test
+  void aFlowOnASniffedPortThatIsNotQuicIsRoutedByItsAddressAtOnce() throws Exception {
+    sniffer = quicOnTheEchoPort(true);
+    try (DatagramSocket client = client()) {
+      assertThat(roundTrip(client, "not quic")).isEqualTo("not quic");
+    }
+    assertThat(routed).hasSize(1);
+    assertThat(routed.get(0).host()).isNull();
+    assertThat(relay.stats().sniffed()).isEqualTo(1);
+    assertThat(relay.stats().sniffedNames()).isZero();
+  }
+
+  /** Sniffs QUIC on the echo's port, as the flows' destination port is. */
+  private Sniffer quicOnTheEchoPort(boolean override) {
+    int port = echo.getLocalPort();
+    return new Sniffer(
+        List.of(),
+        List.of(),
+        List.of(new Sniffer.Ports(port, port)),
+        false,
+        false,
+        override,
+        List.of());
+  }
+
+  private static byte[] capture(String name) throws java.io.IOException {
+    try (java.io.InputStream in =
+        UdpRelayTest.class.getResourceAsStream("/dev/turnout/relay/sniff/" + name)) {
+      return in.readAllBytes();
     }
   }
 
