@@ -41,14 +41,6 @@ public final class TunFirewall {
   private TunFirewall() {}
 
   /**
-   * Whether some input chain drops by default, so that {@link #openInput} has work to do: without
-   * it, no journal needs opening. False where {@code nft} is missing or fails.
-   */
-  public static boolean inputNeedsOpening(Commands commands) {
-    return needsOpening(commands, false);
-  }
-
-  /**
    * Whether some input chain, or with {@code forward} some input or forward chain, drops by
    * default. False where {@code nft} is missing or fails.
    */

@@ -62,7 +62,7 @@ class TunFirewallTest {
   @Test
   void eachIsOpenedToTheTunAndOnlyItsMarkedRulesAreDeletedAtClose() throws IOException {
     host.outputs.put("nft list chains", CHAINS);
-    assertThat(TunFirewall.inputNeedsOpening(host)).isTrue();
+    assertThat(TunFirewall.needsOpening(host, false)).isTrue();
     HostChanges changes = HostChanges.open(dir, host);
 
     assertThat(TunFirewall.openInput(changes, "tnt0")).hasSize(3);
@@ -204,9 +204,9 @@ class TunFirewallTest {
   @Test
   void aHostWithoutDroppingChainsOrWithoutNftNeedsNothing() {
     host.outputs.put("nft list chains", "table inet filter {\n}\n");
-    assertThat(TunFirewall.inputNeedsOpening(host)).isFalse();
+    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
     host.failing.add("nft list chains");
-    assertThat(TunFirewall.inputNeedsOpening(host)).isFalse();
+    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
   }
 
   @Test

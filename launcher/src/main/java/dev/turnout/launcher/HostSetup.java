@@ -99,13 +99,11 @@ final class HostSetup {
 
   /**
    * Opens the host firewall's input chains that drop by default to what arrives from the TUN
-   * ({@link TunFirewall#openInput}): the relay's and the DNS server's connections. Journaled. A
-   * failure is logged, not thrown: Turnout still works where the firewall lets those in.
+   * ({@link TunFirewall#openInput}): the relay's and the DNS server's connections. Journaled (the
+   * journal opens here: {@link #watchFirewall} needs it anyway). A failure is logged, not thrown:
+   * Turnout still works where the firewall lets those in.
    */
   void openInputToTheTun(String name) {
-    if (!TunFirewall.inputNeedsOpening(ProcessCommands.host())) {
-      return;
-    }
     try {
       TunFirewall.openInput(changes(), name);
     } catch (IOException e) {
