@@ -200,6 +200,7 @@ class SnifferIT {
           "--disable-background-networking",
           "--disable-component-update",
           "--disable-sync",
+          "--disable-extensions", // else it makes /usr/lib/chromium/extensions, and leaves it
           "--user-data-dir=" + profile,
           "--enable-quic",
           "--origin-to-force-quic-on=" + name + ":443",
