@@ -38,22 +38,10 @@ import org.slf4j.LoggerFactory;
 public final class TunFirewall {
   private static final Logger log = LoggerFactory.getLogger(TunFirewall.class);
 
-  private TunFirewall() {}
+  private static final List<String> INPUT = List.of("iifname");
+  private static final List<String> FORWARD = List.of("iifname", "oifname");
 
-  /**
-   * Whether some input chain, or with {@code forward} some input or forward chain, drops by
-   * default. False where {@code nft} is missing or fails.
-   */
-  public static boolean needsOpening(Commands commands, boolean forward) {
-    try {
-      Commands.Result chains = commands.run(List.of("nft", "list", "chains"));
-      return chains.exit() == 0
-          && !(BaseChains.dropping(chains.stdout(), "input").isEmpty()
-              && (!forward || BaseChains.dropping(chains.stdout(), "forward").isEmpty()));
-    } catch (IOException e) {
-      return false;
-    }
-  }
+  private TunFirewall() {}
 
   /**
    * Opens each input chain that drops by default to what arrives from {@code device}.
@@ -63,7 +51,7 @@ public final class TunFirewall {
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openInput(HostChanges changes, String device) throws IOException {
-    return open(changes, device, "input", List.of("iifname"));
+    return open(changes, device, "input", INPUT);
   }
 
   /**
@@ -75,16 +63,43 @@ public final class TunFirewall {
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openForward(HostChanges changes, String device) throws IOException {
-    return open(changes, device, "forward", List.of("iifname", "oifname"));
+    return open(changes, device, "forward", FORWARD);
+  }
+
+  /**
+   * {@link #openInput}, and with {@code forward} {@link #openForward}, from one listing of the
+   * chains: what {@link FirewallWatch} has done after each change to the ruleset.
+   *
+   * @return the chains opened or opened again, as "family table chain"
+   * @throws IOException if nft fails (the chains opened before stay journaled)
+   */
+  public static List<String> reopen(HostChanges changes, String device, boolean forward)
+      throws IOException {
+    if (!changes.hasNft()) {
+      return List.of(); // no nftables: no chain nft could list
+    }
+    String listing = changes.nftChains();
+    List<String> opened = new ArrayList<>(open(changes, listing, device, "input", INPUT));
+    if (forward) {
+      opened.addAll(open(changes, listing, device, "forward", FORWARD));
+    }
+    return opened;
   }
 
   private static List<String> open(
       HostChanges changes, String device, String hook, List<String> matches) throws IOException {
-    List<String> opened = new ArrayList<>();
     if (!changes.hasNft()) {
-      return opened; // no nftables: no chain nft could list
+      return List.of(); // no nftables: no chain nft could list
     }
-    for (BaseChains.Chain chain : BaseChains.dropping(changes.nftChains(), hook)) {
+    return open(changes, changes.nftChains(), device, hook, matches);
+  }
+
+  /** Opens the chains of {@code listing} ({@code nft list chains}) on {@code hook}. */
+  private static List<String> open(
+      HostChanges changes, String listing, String device, String hook, List<String> matches)
+      throws IOException {
+    List<String> opened = new ArrayList<>();
+    for (BaseChains.Chain chain : BaseChains.dropping(listing, hook)) {
       EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
       for (String match : matches) {
         done.add(changes.accept(chain.family(), chain.table(), chain.name(), match, device));

@@ -62,7 +62,6 @@ class TunFirewallTest {
   @Test
   void eachIsOpenedToTheTunAndOnlyItsMarkedRulesAreDeletedAtClose() throws IOException {
     host.outputs.put("nft list chains", CHAINS);
-    assertThat(TunFirewall.needsOpening(host, false)).isTrue();
     HostChanges changes = HostChanges.open(dir, host);
 
     assertThat(TunFirewall.openInput(changes, "tnt0")).hasSize(3);
@@ -162,15 +161,20 @@ class TunFirewallTest {
   }
 
   @Test
-  void aFirewallThatNeedsNothingOpenedIsToldApartHookByHook() {
-    host.outputs.put("nft list chains", ForwardedNatTest.DOCKER);
-    assertThat(TunFirewall.needsOpening(host, true)).isTrue();
+  void aReopeningListsTheChainsOnceAndOpensForwardChainsOnlyWhenAsked() throws IOException {
     String forwardOnly =
         "table ip filter {\n\tchain FORWARD {\n"
             + "\t\ttype filter hook forward priority filter; policy drop;\n\t}\n}\n";
     host.outputs.put("nft list chains", forwardOnly);
-    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
-    assertThat(TunFirewall.needsOpening(host, true)).isTrue();
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThat(TunFirewall.reopen(changes, "tnt0", false)).isEmpty();
+      assertThat(TunFirewall.reopen(changes, "tnt0", true)).containsExactly("ip filter FORWARD");
+      assertThat(host.log.stream().filter(line -> line.equals("nft list chains"))).hasSize(2);
+      assertThat(changes.describe())
+          .containsExactly(
+              "nftaccept ip filter FORWARD iifname tnt0",
+              "nftaccept ip filter FORWARD oifname tnt0");
+    }
   }
 
   /** {@code nft -a list chain} of a chain holding Turnout's marked accepts (match, direction). */
@@ -202,11 +206,15 @@ class TunFirewallTest {
   }
 
   @Test
-  void aHostWithoutDroppingChainsOrWithoutNftNeedsNothing() {
+  void aHostWithoutDroppingChainsOrWithoutNftNeedsNothing() throws IOException {
     host.outputs.put("nft list chains", "table inet filter {\n}\n");
-    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
-    host.failing.add("nft list chains");
-    assertThat(TunFirewall.needsOpening(host, false)).isFalse();
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      assertThat(TunFirewall.reopen(changes, "tnt0", true)).isEmpty();
+      host.failing.add("nft list chains");
+      assertThatThrownBy(() -> TunFirewall.reopen(changes, "tnt0", true))
+          .isInstanceOf(IOException.class);
+      assertThat(changes.describe()).isEmpty();
+    }
   }
 
   @Test

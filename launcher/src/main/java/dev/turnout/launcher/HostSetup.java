@@ -148,14 +148,8 @@ final class HostSetup {
   }
 
   private static void reopenFirewall(HostChanges changes, String name, boolean forward) {
-    if (!TunFirewall.needsOpening(ProcessCommands.host(), forward)) {
-      return;
-    }
     try {
-      TunFirewall.openInput(changes, name);
-      if (forward) {
-        TunFirewall.openForward(changes, name);
-      }
+      TunFirewall.reopen(changes, name, forward);
     } catch (IOException | IllegalStateException e) {
       log.warn("host: opening the changed firewall to {} failed: {}", name, e.getMessage());
     }
