@@ -20,10 +20,12 @@ import org.xbill.DNS.Type;
 
 /**
  * A real dnsmasq on 127.0.0.1 (UDP and TCP on a free port) with static records, for interop tests;
- * the test is skipped where dnsmasq is not installed. Closing stops it.
+ * the test is skipped where dnsmasq is not installed. A port taken between choosing it and dnsmasq
+ * binding it costs a restart on a fresh port, not the test. Closing stops it.
  */
 final class Dnsmasq implements Closeable {
   private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
+  private static final int ATTEMPTS = 3;
 
   final int port;
   private final Process process;
@@ -33,25 +35,39 @@ final class Dnsmasq implements Closeable {
    */
   Dnsmasq(String... options) throws Exception {
     assumeTrue(Files.isExecutable(BINARY), "dnsmasq not installed");
-    port = freePort();
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                BINARY.toString(),
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--port=" + port,
-                "--listen-address=127.0.0.1",
-                "--bind-interfaces"));
-    command.addAll(List.of(options));
-    process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    awaitAnswers("tcp://127.0.0.1:" + port);
+    for (int attempt = 1; ; attempt++) {
+      int chosen = freePort();
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  BINARY.toString(),
+                  "--no-daemon",
+                  "--conf-file=/dev/null",
+                  "--no-resolv",
+                  "--no-hosts",
+                  "--port=" + chosen,
+                  "--listen-address=127.0.0.1",
+                  "--bind-interfaces"));
+      command.addAll(List.of(options));
+      Process started =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try {
+        awaitAnswers("tcp://127.0.0.1:" + chosen, started);
+      } catch (AssertionError e) {
+        stop(started);
+        // dnsmasq exits at once when the port, free for UDP when chosen, is taken for TCP
+        if (attempt < ATTEMPTS && !e.getMessage().contains("did not come up")) {
+          continue;
+        }
+        throw e;
+      }
+      port = chosen;
+      process = started;
+      return;
+    }
   }
 
   /** A free UDP port on loopback (also free for TCP in practice: nothing else binds here). */
@@ -64,25 +80,42 @@ final class Dnsmasq implements Closeable {
 
   /** Waits until {@code spec} answers a query, for at most 5 s (a process starting up). */
   static void awaitAnswers(String spec) throws Exception {
+    awaitAnswers(spec, null);
+  }
+
+  private static void awaitAnswers(String spec, Process process) throws Exception {
     try (Upstream probe =
         Upstream.builder(List.of(spec)).timeout(Duration.ofSeconds(1)).cacheSize(0).build()) {
-      awaitAnswers(probe);
+      awaitAnswers(probe, process);
     }
   }
 
   /** Waits until {@code probe} gets an answer, for at most 5 s (a process starting up). */
   static void awaitAnswers(Upstream probe) throws Exception {
+    awaitAnswers(probe, null);
+  }
+
+  /**
+   * As {@link #awaitAnswers(Upstream)}, giving up at once when {@code process} (if not null) has
+   * exited; the error names the last failure.
+   */
+  private static void awaitAnswers(Upstream probe, Process process) throws Exception {
     Message q =
         Message.newQuery(Record.newRecord(Name.fromString("probe.test."), Type.A, DClass.IN));
+    Exception last = null;
     for (int i = 0; i < 50; i++) {
+      if (process != null && !process.isAlive()) {
+        throw new AssertionError(probe + " exited " + process.exitValue(), last);
+      }
       try {
         probe.query(q).get(1, TimeUnit.SECONDS);
         return;
       } catch (Exception e) {
+        last = e;
         Thread.sleep(100); // process start-up, not a protocol timeout
       }
     }
-    throw new AssertionError(probe + " did not come up");
+    throw new AssertionError(probe + " did not come up", last);
   }
 
   String address() {
