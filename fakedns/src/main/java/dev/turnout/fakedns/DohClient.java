@@ -219,12 +219,15 @@ final class DohClient implements ServerClient {
         ctx.fireUserEventTriggered(evt);
         return;
       }
-      ctx.pipeline().remove(this);
       if (!done.isSuccess()) {
+        // This handler stays: SslHandler fires the same failure as an exception next, which
+        // would otherwise reach the pipeline's tail and be logged with its stack by Netty.
         result.completeExceptionally(
             new IOException("TLS with " + server + " failed: " + done.cause(), done.cause()));
+        ctx.close();
         return;
       }
+      ctx.pipeline().remove(this);
       String path = server.path();
       String name = server.toString();
       String protocol = tls.engine().getApplicationProtocol();
