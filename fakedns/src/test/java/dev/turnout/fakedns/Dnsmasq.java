@@ -78,7 +78,7 @@ final class Dnsmasq implements Closeable {
     }
   }
 
-  /** Waits until {@code spec} answers a query, for at most 5 s (a process starting up). */
+  /** Waits until {@code spec} answers a query, for at most 10 s (a process starting up). */
   static void awaitAnswers(String spec) throws Exception {
     awaitAnswers(spec, null);
   }
@@ -90,7 +90,10 @@ final class Dnsmasq implements Closeable {
     }
   }
 
-  /** Waits until {@code probe} gets an answer, for at most 5 s (a process starting up). */
+  /**
+   * Waits until {@code probe} gets an answer, for at most 10 s: a process starting up, and a first
+   * TLS handshake in this JVM, on a machine that may be busy with other builds.
+   */
   static void awaitAnswers(Upstream probe) throws Exception {
     awaitAnswers(probe, null);
   }
@@ -103,7 +106,8 @@ final class Dnsmasq implements Closeable {
     Message q =
         Message.newQuery(Record.newRecord(Name.fromString("probe.test."), Type.A, DClass.IN));
     Exception last = null;
-    for (int i = 0; i < 50; i++) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
       if (process != null && !process.isAlive()) {
         throw new AssertionError(probe + " exited " + process.exitValue(), last);
       }
