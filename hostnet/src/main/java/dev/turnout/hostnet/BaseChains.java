@@ -47,4 +47,23 @@ final class BaseChains {
     }
     return found;
   }
+
+  /**
+   * Whether iptables-legacy's {@code chain}, as {@code iptables-legacy -S CHAIN} lists it, drops
+   * what it does not accept: its policy is {@code DROP} (ufw, Docker), or its last rule drops or
+   * rejects everything (firewalld's and hand-written iptables files' {@code -j REJECT}).
+   */
+  static boolean legacyDrops(String rules, String chain) {
+    String last = "";
+    for (String line : rules.split("\n")) {
+      String text = line.strip();
+      if (text.equals("-P " + chain + " DROP")) {
+        return true;
+      }
+      if (text.startsWith("-A " + chain + " ")) {
+        last = text;
+      }
+    }
+    return last.equals("-A " + chain + " -j DROP") || last.startsWith("-A " + chain + " -j REJECT");
+  }
 }

@@ -118,8 +118,41 @@ sealed interface Change {
 
     /** The mark: unique to Turnout, the device and the match, so undo takes no one else's rule. */
     String comment() {
-      return "turnout: accept " + (match.equals("iifname") ? "from " : "to ") + device;
+      return Change.comment(match, device);
     }
+  }
+
+  /**
+   * The same for a chain of iptables-legacy's {@code filter} table, which nft does not see: {@code
+   * -i} (arrives from) or {@code -o} (leaves by) {@code device}, accepted at the head of {@code
+   * INPUT} or {@code FORWARD} of IPv4 ({@code -4}) or IPv6 ({@code -6}), marked with the same
+   * comment; undone by deleting that exact rule while there is one.
+   */
+  record LegacyAccept(String family, String chain, String match, String device) implements Change {
+    public String kind() {
+      return "legacyaccept";
+    }
+
+    public List<String> fields() {
+      return List.of(family, chain, match, device);
+    }
+
+    /** {@code iptables-legacy} or {@code ip6tables-legacy}. */
+    String command() {
+      return family.equals("-6") ? "ip6tables-legacy" : "iptables-legacy";
+    }
+
+    /** The rule after its chain, as iptables takes it for -I, -C and -D. */
+    List<String> rule() {
+      return List.of(
+          match, device, "-m", "comment", "--comment", comment(match, device), "-j", "ACCEPT");
+    }
+  }
+
+  /** An accept's mark, for nft's {@code iifname}/{@code oifname} and iptables' -i/-o alike. */
+  static String comment(String match, String device) {
+    boolean from = match.equals("iifname") || match.equals("-i");
+    return "turnout: accept " + (from ? "from " : "to ") + device;
   }
 
   static String encode(Change change) {
@@ -171,6 +204,10 @@ sealed interface Change {
         require(f, 5, line);
         return validate(new NftAccept(f.get(0), f.get(1), f.get(2), f.get(3), f.get(4)));
       }
+      case "legacyaccept" -> {
+        require(f, 4, line);
+        return validate(new LegacyAccept(f.get(0), f.get(1), f.get(2), f.get(3)));
+      }
       default -> throw new IllegalArgumentException("unknown entry: " + line);
     }
   }
@@ -216,6 +253,12 @@ sealed interface Change {
             && (accept.match().equals("iifname") || accept.match().equals("oifname"))
             && DEVICE.matcher(accept.device()).matches())) {
       throw new IllegalArgumentException("not a chain and device Turnout opens: " + accept);
+    } else if (change instanceof LegacyAccept accept
+        && !((accept.family().equals("-4") || accept.family().equals("-6"))
+            && (accept.chain().equals("INPUT") || accept.chain().equals("FORWARD"))
+            && (accept.match().equals("-i") || accept.match().equals("-o"))
+            && DEVICE.matcher(accept.device()).matches())) {
+      throw new IllegalArgumentException("not a legacy chain and device Turnout opens: " + accept);
     }
     return change;
   }

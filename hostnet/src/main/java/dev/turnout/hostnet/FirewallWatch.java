@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * #QUIET_MILLIS} ms (at most {@value #MOST_MILLIS} ms), then calls back on its own thread, once.
  * Changes the callback makes come back as messages too; the callback then finds nothing missing and
  * changes nothing, so that ends there. iptables-nft and firewalld both write through nftables;
- * iptables-legacy does not, and is not seen.
+ * iptables-legacy does not, so its tables are looked at on a timer instead ({@link #start(Runnable,
+ * Runnable, int)}).
  */
 public final class FirewallWatch implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(FirewallWatch.class);
@@ -37,15 +38,19 @@ public final class FirewallWatch implements Closeable {
 
   private final int socket;
   private final Runnable onChange;
+  private final Runnable onTick;
+  private final long tickNanos;
   private final Thread thread;
   private final Memory buffer = new Memory(BUFFER);
   private final Memory pollFd = new Memory(8); // struct pollfd: int fd, short events, revents
   private volatile boolean running = true;
   private boolean closed;
 
-  private FirewallWatch(int socket, Runnable onChange) {
+  private FirewallWatch(int socket, Runnable onChange, Runnable onTick, int tickMillis) {
     this.socket = socket;
     this.onChange = onChange;
+    this.onTick = onTick;
+    this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
     pollFd.setInt(0, socket);
     pollFd.setShort(4, LibC.POLLIN);
     this.thread = new Thread(this::run, "turnout-firewall-watch");
@@ -59,6 +64,15 @@ public final class FirewallWatch implements Closeable {
    * @throws IOException if this kernel or process cannot listen (no nf_tables, no CAP_NET_ADMIN)
    */
   public static FirewallWatch start(Runnable onChange) throws IOException {
+    return start(onChange, () -> {}, 0);
+  }
+
+  /**
+   * As {@link #start(Runnable)}, also calling {@code onTick} on the watch's thread every {@code
+   * tickMillis} ms (never if 0): for what changes without a message, iptables-legacy's tables.
+   */
+  public static FirewallWatch start(Runnable onChange, Runnable onTick, int tickMillis)
+      throws IOException {
     LibC.checkPlatform("watching the firewall");
     int socket = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_NETFILTER);
     if (socket < 0) {
@@ -75,13 +89,18 @@ public final class FirewallWatch implements Closeable {
       LibC.close(socket);
       throw new IOException("listen to nftables' changes: " + LibC.strerror(errno));
     }
-    FirewallWatch watch = new FirewallWatch(socket, onChange);
+    FirewallWatch watch = new FirewallWatch(socket, onChange, onTick, tickMillis);
     watch.thread.start();
     return watch;
   }
 
   private void run() {
+    long nextTick = System.nanoTime() + tickNanos;
     while (running) {
+      if (tickNanos > 0 && System.nanoTime() - nextTick >= 0) {
+        nextTick = System.nanoTime() + tickNanos;
+        call(onTick);
+      }
       if (!readable(POLL_MILLIS)) {
         continue;
       }
@@ -93,11 +112,15 @@ public final class FirewallWatch implements Closeable {
       if (!running) {
         return;
       }
-      try {
-        onChange.run();
-      } catch (RuntimeException e) { // a bug: keep watching
-        log.error("host: acting on a change of the firewall failed", e);
-      }
+      call(onChange);
+    }
+  }
+
+  private static void call(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) { // a bug: keep watching
+      log.error("host: acting on a change of the firewall failed", e);
     }
   }
 

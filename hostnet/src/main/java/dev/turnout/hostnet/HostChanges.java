@@ -62,6 +62,7 @@ public final class HostChanges implements Closeable {
   private final Journal journal;
   private final List<Change> made = new ArrayList<>();
   private boolean closed;
+  private static final int MAX_COPIES = 16; // of one legacy accept, deleted at undo
   private boolean nftWorks; // once found, not asked again: one start opens several chains
 
   private HostChanges(
@@ -332,11 +333,35 @@ public final class HostChanges implements Closeable {
     requireNft();
     List<String> insert =
         List.of("nft", String.join(" ", "insert rule", family, table, chain, accept.rule()));
+    return insertOnce(accept, insert, () -> !markedHandles(accept, commands).isEmpty());
+  }
+
+  /**
+   * As {@link #accept}, for iptables-legacy's {@code filter} table: {@code -i} or {@code -o} {@code
+   * device} accepted at the head of {@code chain} ({@code INPUT}, {@code FORWARD}) of IPv4 ({@code
+   * -4}) or IPv6 ({@code -6}), marked as Turnout's; put back if a reload lost it.
+   */
+  public synchronized Accepted legacyAccept(
+      String family, String chain, String match, String device) throws IOException {
+    Change.LegacyAccept accept =
+        (Change.LegacyAccept)
+            Change.validate(new Change.LegacyAccept(family, chain, match, device));
+    List<String> insert = new ArrayList<>(List.of(accept.command(), "-w", "-I", chain, "1"));
+    insert.addAll(accept.rule());
+    return insertOnce(accept, insert, () -> commands.run(legacyRule(accept, "-C")).exit() == 0);
+  }
+
+  /**
+   * Journals and runs {@code insert} the first time; later, runs it again, without a new journal
+   * entry, only if {@code present} finds the rule gone.
+   */
+  private Accepted insertOnce(Change accept, List<String> insert, Presence present)
+      throws IOException {
     if (!made.contains(accept)) {
       apply(accept, () -> commands.check(insert));
       return Accepted.INSERTED;
     }
-    if (!markedHandles(accept, commands).isEmpty()) {
+    if (present.check()) {
       return Accepted.PRESENT;
     }
     if (closed) {
@@ -345,6 +370,35 @@ public final class HostChanges implements Closeable {
     commands.check(insert); // journaled already
     log.debug("host: put back {}", Change.encode(accept));
     return Accepted.PUT_BACK;
+  }
+
+  private static List<String> legacyRule(Change.LegacyAccept accept, String operation) {
+    List<String> argv = new ArrayList<>(List.of(accept.command(), "-w", operation, accept.chain()));
+    argv.addAll(accept.rule());
+    return argv;
+  }
+
+  /**
+   * Whether iptables-legacy has a {@code filter} table for IPv4 ({@code -4}) or IPv6 ({@code -6})
+   * in this network namespace: the kernel lists the legacy tables in use in {@code
+   * /proc/net/ip_tables_names} (or {@code ip6_}). Read rather than asked of iptables-legacy, which
+   * would load the legacy modules and make the table on a host that has none.
+   */
+  public synchronized boolean hasLegacyFilter(String family) throws IOException {
+    String names = family.equals("-6") ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names";
+    Commands.Result read = commands.run(List.of("cat", names));
+    return read.exit() == 0 && read.stdout().lines().anyMatch("filter"::equals);
+  }
+
+  /**
+   * The rules of iptables-legacy's {@code filter} chain {@code chain} ({@code iptables-legacy -S}),
+   * its policy first; changes nothing.
+   *
+   * @throws IOException if the command is missing or fails
+   */
+  public synchronized String legacyRules(String family, String chain) throws IOException {
+    String command = family.equals("-6") ? "ip6tables-legacy" : "iptables-legacy";
+    return commands.check(List.of(command, "-w", "-S", chain));
   }
 
   /** The base chains of every nftables table ({@code nft list chains}); changes nothing. */
@@ -418,6 +472,10 @@ public final class HostChanges implements Closeable {
 
   private interface Action {
     void run() throws IOException;
+  }
+
+  private interface Presence {
+    boolean check() throws IOException;
   }
 
   private void apply(Change change) throws IOException {
@@ -563,6 +621,8 @@ public final class HostChanges implements Closeable {
         tolerant(commands, List.of("nft", "delete", "table", table.family(), table.name()));
       } else if (change instanceof Change.NftAccept accept) {
         deleteMarked(accept, commands);
+      } else if (change instanceof Change.LegacyAccept accept) {
+        deleteLegacy(accept, commands);
       }
     } catch (IOException | RuntimeException e) {
       log.warn("host: could not undo {}: {}", Change.encode(change), e.getMessage());
@@ -576,6 +636,27 @@ public final class HostChanges implements Closeable {
       delete.addAll(List.of(accept.family(), accept.table(), accept.chain()));
       delete.addAll(List.of("handle", handle));
       tolerant(commands, delete);
+    }
+  }
+
+  /**
+   * Deletes {@code accept}'s rule from its chain as often as it is there (put back more than once,
+   * say), at most {@value #MAX_COPIES} times; a rule already gone is no failure.
+   */
+  private static void deleteLegacy(Change.LegacyAccept accept, Commands commands)
+      throws IOException {
+    for (int i = 0; i < MAX_COPIES; i++) {
+      Commands.Result deleted = commands.run(legacyRule(accept, "-D"));
+      if (deleted.exit() != 0) {
+        if (i == 0) {
+          log.info(
+              "host: {} {}: already gone? ({})",
+              accept.command(),
+              accept.chain(),
+              deleted.stderr().strip());
+        }
+        return;
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * what is forwarded into it comes from hosts the user made Turnout the gateway of, and is dropped
  * there unless {@code allow-lan} is on. A chain its firewall reloads meanwhile loses the rule, and
  * a firewall started meanwhile has none: opening again, as {@link FirewallWatch} has Turnout do
- * after every change to the ruleset, puts back what is missing and adds nothing else. Only what
- * {@code nft} lists is seen: rules loaded by iptables-legacy are not.
+ * after every change to the ruleset, puts back what is missing and adds nothing else. The same is
+ * done for iptables-legacy's {@code filter} table ({@code INPUT}, {@code FORWARD}), which {@code
+ * nft} does not list; its reloads send no message, so they are caught on a timer.
  *
  * <p>Stateless; thread-safety is {@link HostChanges}'.
  */
@@ -47,7 +49,7 @@ public final class TunFirewall {
    * Opens each input chain that drops by default to what arrives from {@code device}.
    *
    * @return the chains opened or opened again, as "family table chain"; empty if none drops, each
-   *     is open already or there is no nft
+   *     is open already (nft and iptables-legacy alike)
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openInput(HostChanges changes, String device) throws IOException {
@@ -59,7 +61,7 @@ public final class TunFirewall {
    * leaves by it. Opening a chain twice (gateway mode and direct-nat) adds nothing.
    *
    * @return the chains opened or opened again, as "family table chain"; empty if none drops, each
-   *     is open already or there is no nft
+   *     is open already (nft and iptables-legacy alike)
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openForward(HostChanges changes, String device) throws IOException {
@@ -75,10 +77,7 @@ public final class TunFirewall {
    */
   public static List<String> reopen(HostChanges changes, String device, boolean forward)
       throws IOException {
-    if (!changes.hasNft()) {
-      return List.of(); // no nftables: no chain nft could list
-    }
-    String listing = changes.nftChains();
+    String listing = changes.hasNft() ? changes.nftChains() : null;
     List<String> opened = new ArrayList<>(open(changes, listing, device, "input", INPUT));
     if (forward) {
       opened.addAll(open(changes, listing, device, "forward", FORWARD));
@@ -86,44 +85,94 @@ public final class TunFirewall {
     return opened;
   }
 
-  private static List<String> open(
-      HostChanges changes, String device, String hook, List<String> matches) throws IOException {
-    if (!changes.hasNft()) {
-      return List.of(); // no nftables: no chain nft could list
+  /**
+   * As {@link #reopen}, for iptables-legacy's chains only: what {@link FirewallWatch} has done on a
+   * timer where there are such chains, since reloading them sends no message.
+   *
+   * @return the chains opened or opened again
+   * @throws IOException if iptables-legacy fails
+   */
+  public static List<String> reopenLegacy(HostChanges changes, String device, boolean forward)
+      throws IOException {
+    List<String> opened = new ArrayList<>(open(changes, null, device, "input", INPUT));
+    if (forward) {
+      opened.addAll(open(changes, null, device, "forward", FORWARD));
     }
-    return open(changes, changes.nftChains(), device, hook, matches);
+    return opened;
   }
 
-  /** Opens the chains of {@code listing} ({@code nft list chains}) on {@code hook}. */
+  /** Whether this network namespace has iptables-legacy tables, which only a timer can watch. */
+  public static boolean hasLegacy(HostChanges changes) throws IOException {
+    return changes.hasLegacyFilter("-4") || changes.hasLegacyFilter("-6");
+  }
+
+  private static List<String> open(
+      HostChanges changes, String device, String hook, List<String> matches) throws IOException {
+    String listing = changes.hasNft() ? changes.nftChains() : null;
+    return open(changes, listing, device, hook, matches);
+  }
+
+  /**
+   * Opens the chains of {@code listing} ({@code nft list chains}; null if there is no nft) on
+   * {@code hook}, then iptables-legacy's.
+   */
   private static List<String> open(
       HostChanges changes, String listing, String device, String hook, List<String> matches)
       throws IOException {
     List<String> opened = new ArrayList<>();
-    for (BaseChains.Chain chain : BaseChains.dropping(listing, hook)) {
-      EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
-      for (String match : matches) {
-        done.add(changes.accept(chain.family(), chain.table(), chain.name(), match, device));
+    if (listing != null) {
+      for (BaseChains.Chain chain : BaseChains.dropping(listing, hook)) {
+        EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
+        for (String match : matches) {
+          done.add(changes.accept(chain.family(), chain.table(), chain.name(), match, device));
+        }
+        report(done, hook, chain.toString(), device, matches, opened);
       }
-      String what =
-          matches.size() == 1 ? "what arrives from " + device : "what goes through " + device;
-      if (done.contains(HostChanges.Accepted.INSERTED)) {
-        log.info(
-            "host: the firewall's {} chain {} drops by default: it accepts {} while Turnout runs",
-            hook,
-            chain,
-            what);
-      } else if (done.contains(HostChanges.Accepted.PUT_BACK)) {
-        log.warn(
-            "host: the firewall's {} chain {} was reloaded without Turnout's accept: it accepts {}"
-                + " again",
-            hook,
-            chain,
-            what);
-      } else {
+    }
+    String legacyChain = hook.toUpperCase(Locale.ROOT);
+    for (String family : List.of("-4", "-6")) {
+      if (!changes.hasLegacyFilter(family)
+          || !BaseChains.legacyDrops(changes.legacyRules(family, legacyChain), legacyChain)) {
         continue;
       }
-      opened.add(chain.toString());
+      EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
+      for (String match : matches) {
+        done.add(
+            changes.legacyAccept(
+                family, legacyChain, match.equals("iifname") ? "-i" : "-o", device));
+      }
+      String name = (family.equals("-6") ? "ip6tables" : "iptables") + "-legacy filter ";
+      report(done, hook, name + legacyChain, device, matches, opened);
     }
     return opened;
+  }
+
+  /** Logs what opening {@code chain} did, and adds it to {@code opened} if it did anything. */
+  private static void report(
+      EnumSet<HostChanges.Accepted> done,
+      String hook,
+      String chain,
+      String device,
+      List<String> matches,
+      List<String> opened) {
+    String what =
+        matches.size() == 1 ? "what arrives from " + device : "what goes through " + device;
+    if (done.contains(HostChanges.Accepted.INSERTED)) {
+      log.info(
+          "host: the firewall's {} chain {} drops by default: it accepts {} while Turnout runs",
+          hook,
+          chain,
+          what);
+    } else if (done.contains(HostChanges.Accepted.PUT_BACK)) {
+      log.warn(
+          "host: the firewall's {} chain {} was reloaded without Turnout's accept: it accepts {}"
+              + " again",
+          hook,
+          chain,
+          what);
+    } else {
+      return;
+    }
+    opened.add(chain);
   }
 }

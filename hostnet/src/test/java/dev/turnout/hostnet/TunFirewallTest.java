@@ -234,4 +234,102 @@ class TunFirewallTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  /** ufw's INPUT through iptables-legacy, as {@code iptables-legacy -S INPUT} lists it. */
+  static final String LEGACY_UFW =
+      String.join(
+          "\n",
+          "-P INPUT DROP",
+          "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+          "-A INPUT -i lo -j ACCEPT",
+          "");
+
+  static final String LEGACY_ACCEPT =
+      "-i tnt0 -m comment --comment turnout: accept from tnt0 -j ACCEPT";
+
+  @Test
+  void legacyChainsDropByPolicyOrByAnUnconditionalLastRule() {
+    assertThat(BaseChains.legacyDrops(LEGACY_UFW, "INPUT")).isTrue();
+    assertThat(BaseChains.legacyDrops("-P FORWARD DROP\n", "FORWARD")).isTrue();
+    assertThat(BaseChains.legacyDrops("-P FORWARD DROP\n", "INPUT")).isFalse();
+    String firewalld =
+        "-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n"
+            + "-A INPUT -j REJECT --reject-with icmp-host-prohibited\n";
+    assertThat(BaseChains.legacyDrops(firewalld, "INPUT")).isTrue();
+    assertThat(BaseChains.legacyDrops("-P INPUT ACCEPT\n-A INPUT -j DROP\n", "INPUT")).isTrue();
+    // a drop of some packets, or none at all, is not a chain that drops by default
+    assertThat(BaseChains.legacyDrops("-P INPUT ACCEPT\n-A INPUT -p tcp -j DROP\n", "INPUT"))
+        .isFalse();
+    assertThat(BaseChains.legacyDrops("-P INPUT ACCEPT\n", "INPUT")).isFalse();
+  }
+
+  @Test
+  void aLegacyChainIsOpenedPutBackAfterAReloadAndItsRuleDeletedAtClose() throws IOException {
+    host.outputs.put("nft list chains", "");
+    host.outputs.put("cat /proc/net/ip_tables_names", "mangle\nfilter\n");
+    host.outputs.put("iptables-legacy -w -S INPUT", LEGACY_UFW);
+    HostChanges changes = HostChanges.open(dir, host);
+
+    assertThat(TunFirewall.openInput(changes, "tnt0"))
+        .containsExactly("iptables-legacy filter INPUT");
+    assertThat(host.log).contains("iptables-legacy -w -I INPUT 1 " + LEGACY_ACCEPT);
+    assertThat(host.log).noneMatch(line -> line.startsWith("ip6tables-legacy"));
+    assertThat(changes.describe()).containsExactly("legacyaccept -4 INPUT -i tnt0");
+    // still there: nothing to do
+    assertThat(TunFirewall.reopenLegacy(changes, "tnt0", false)).isEmpty();
+    // a reload lost it: inserted again, journaled once
+    host.failing.add("iptables-legacy -w -C INPUT");
+    assertThat(TunFirewall.reopenLegacy(changes, "tnt0", false))
+        .containsExactly("iptables-legacy filter INPUT");
+    assertThat(host.log.stream().filter(l -> l.contains(" -I INPUT 1 "))).hasSize(2);
+    assertThat(changes.describe()).containsExactly("legacyaccept -4 INPUT -i tnt0");
+
+    host.log.clear();
+    host.failing.add("iptables-legacy -w -D INPUT");
+    changes.close(); // the rule already gone: one attempt, no failure
+    assertThat(host.log).containsExactly("iptables-legacy -w -D INPUT " + LEGACY_ACCEPT);
+  }
+
+  @Test
+  void everyCopyOfALegacyAcceptIsDeletedAtCloseBoundedly() throws IOException {
+    host.outputs.put("nft list chains", "");
+    host.outputs.put("cat /proc/net/ip6_tables_names", "filter\n");
+    host.outputs.put("ip6tables-legacy -w -S FORWARD", "-P FORWARD DROP\n");
+    HostChanges changes = HostChanges.open(dir, host);
+    assertThat(TunFirewall.openForward(changes, "tnt0"))
+        .containsExactly("ip6tables-legacy filter FORWARD");
+    assertThat(changes.describe())
+        .containsExactly("legacyaccept -6 FORWARD -i tnt0", "legacyaccept -6 FORWARD -o tnt0");
+    host.log.clear();
+    changes.close(); // this fake host always finds one more copy: deleting stops at 16 each
+    assertThat(host.log).hasSize(32).allMatch(line -> line.startsWith("ip6tables-legacy -w -D"));
+  }
+
+  @Test
+  void aHostWithoutLegacyTablesIsNeverAskedByIptablesLegacy() throws IOException {
+    host.outputs.put("nft list chains", CHAINS);
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      TunFirewall.reopen(changes, "tnt0", true);
+      assertThat(TunFirewall.hasLegacy(changes)).isFalse();
+    }
+    // asking iptables-legacy would load its modules and make its tables
+    assertThat(host.log).noneMatch(line -> line.contains("tables-legacy"));
+  }
+
+  @Test
+  void aLegacyJournalEntryNamingAnotherChainOrOptionIsRefused() {
+    assertThat(Change.decode("legacyaccept -4 INPUT -i tnt0"))
+        .isEqualTo(new Change.LegacyAccept("-4", "INPUT", "-i", "tnt0"));
+    for (String line :
+        java.util.List.of(
+            "legacyaccept -4 OUTPUT -i tnt0",
+            "legacyaccept -4 INPUT -j tnt0",
+            "legacyaccept -4 INPUT -i tnt0+--flush",
+            "legacyaccept 4 INPUT -i tnt0",
+            "legacyaccept -4 INPUT -i")) {
+      assertThatThrownBy(() -> Change.decode(line))
+          .as(line)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HostSetup {
   private static final Logger log = LoggerFactory.getLogger(HostSetup.class);
+
+  /** How often iptables-legacy's chains are looked at, where it has any: each look runs it. */
+  private static final int LEGACY_CHECK_MILLIS = 5000;
 
   private final String device;
   private final Consumer<Closeable> onStop;
@@ -137,7 +141,14 @@ final class HostSetup {
     boolean forward = forwardOpened;
     try {
       HostChanges journal = changes();
-      onStop.accept(FirewallWatch.start(() -> reopenFirewall(journal, name, forward)));
+      // iptables-legacy's reloads send no message: where it has tables, they are looked at often
+      int legacyMillis = TunFirewall.hasLegacy(journal) ? LEGACY_CHECK_MILLIS : 0;
+      AtomicBoolean legacyFailing = new AtomicBoolean();
+      onStop.accept(
+          FirewallWatch.start(
+              () -> reopenFirewall(journal, name, forward),
+              () -> reopenLegacyFirewall(journal, name, forward, legacyFailing),
+              legacyMillis));
     } catch (IOException e) {
       log.info(
           "tun: not watching the host firewall ({}): a firewall reloaded while Turnout runs may"
@@ -152,6 +163,19 @@ final class HostSetup {
       TunFirewall.reopen(changes, name, forward);
     } catch (IOException | IllegalStateException e) {
       log.warn("host: opening the changed firewall to {} failed: {}", name, e.getMessage());
+    }
+  }
+
+  /** As {@link #reopenFirewall}, on a timer: a failure is logged once until it passes. */
+  private static void reopenLegacyFirewall(
+      HostChanges changes, String name, boolean forward, AtomicBoolean failing) {
+    try {
+      TunFirewall.reopenLegacy(changes, name, forward);
+      failing.set(false);
+    } catch (IOException | IllegalStateException e) {
+      if (!failing.getAndSet(true)) {
+        log.warn("host: opening iptables-legacy's chains to {} failed: {}", name, e.getMessage());
+      }
     }
   }
 

@@ -105,6 +105,10 @@ class HostFirewallIT {
 
       assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
       assertThat(sandbox.firewall()).as("after a clean stop").doesNotContain("turnout");
+      // Looking for iptables-legacy's tables made none (asking iptables-legacy would have)
+      // (the files are missing until the legacy modules are loaded, by any namespace)
+      String legacy = "cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true";
+      assertThat(run(sandbox, "sh", "-c", legacy)).doesNotContain("filter");
       run(sandbox, "nft", "delete", "table", "inet", "late");
       assertThat(sandbox.firewall()).as("as found after a clean stop").isEqualTo(before);
 
@@ -119,6 +123,61 @@ class HostFirewallIT {
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
       assertThat(sandbox.firewall()).as("as found after cleanup").isEqualTo(before);
     }
+  }
+
+  /**
+   * An older host's firewall: ufw's shape loaded by iptables-legacy, which nft does not list and
+   * whose reloads send no message. Its chains are opened, put back after a reload (Turnout looks
+   * every 5 s), and left as found after a stop and after a kill and {@code turnout cleanup}.
+   */
+  @Test
+  void iptablesLegacyChainsAreOpenedKeptOpenAndLeftAsFound() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      for (String tool : List.of("iptables-legacy", "ip6tables-legacy")) {
+        run(sandbox, tool, "-w", "-P", "INPUT", "DROP");
+        addUfwRules(sandbox, tool);
+      }
+      run(sandbox, "ip6tables-legacy", "-w", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT");
+      String before = legacyRules(sandbox);
+      String accept = "-A INPUT -i turnout0 -m comment --comment \"turnout: accept from turnout0\"";
+
+      TurnoutProcess turnout = sandbox.startTurnout(CONFIG);
+      assertThat(turnout.log())
+          .contains("input chain iptables-legacy filter INPUT drops by default")
+          .contains("input chain ip6tables-legacy filter INPUT drops by default");
+      assertThat(legacyRules(sandbox)).contains(accept);
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+      assertThat(curl(sandbox, "-6", "http://v6.example.test/index.html")).isEqualTo("ok\n");
+
+      // ufw reloads through iptables-legacy-restore: the chain flushed and refilled
+      run(sandbox, "iptables-legacy", "-w", "-F", "INPUT");
+      addUfwRules(sandbox, "iptables-legacy");
+      long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (!run(sandbox, "iptables-legacy", "-w", "-S", "INPUT").contains(accept)
+          && System.nanoTime() < end) {
+        Thread.sleep(200);
+      }
+      assertThat(run(sandbox, "iptables-legacy", "-w", "-S", "INPUT")).contains(accept);
+      turnout.awaitLog("input chain iptables-legacy filter INPUT was reloaded", T);
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+
+      assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
+      assertThat(legacyRules(sandbox)).as("as found after a clean stop").isEqualTo(before);
+
+      turnout = sandbox.startTurnout(CONFIG);
+      turnout.kill(); // SIGKILL: no shutdown hook runs
+      assertThat(legacyRules(sandbox)).as("the accepts outlive the process").contains(accept);
+      Command.Result cleanup =
+          sandbox.inClient(T, "java", "-jar", Sandbox.JAR.toString(), "cleanup");
+      assertThat(cleanup.exit()).as("%s", cleanup).isZero();
+      assertThat(legacyRules(sandbox)).as("as found after cleanup").isEqualTo(before);
+    }
+  }
+
+  /** Both families' iptables-legacy filter tables, as {@code -S} lists them. */
+  private static String legacyRules(Sandbox sandbox) throws Exception {
+    return run(sandbox, "iptables-legacy", "-w", "-S")
+        + run(sandbox, "ip6tables-legacy", "-w", "-S");
   }
 
   /**
@@ -195,9 +254,10 @@ class HostFirewallIT {
         .isEqualTo(count);
   }
 
-  private static void run(Sandbox sandbox, String... command) throws Exception {
+  private static String run(Sandbox sandbox, String... command) throws Exception {
     Command.Result result = sandbox.inClient(T, command);
     assertThat(result.exit()).as("%s", result).isZero();
+    return result.stdout();
   }
 
   private static String curl(Sandbox sandbox, String family, String url) throws Exception {
