@@ -47,6 +47,7 @@ public final class HostChanges implements Closeable {
   static final String JOURNAL = "journal";
   static final String LOCK = "lock";
   static final String RESOLV_BACKUP = "resolv.conf.orig";
+  private static final int MAX_COPIES = 16; // of one legacy accept, deleted at undo
   private static final Path RUN = Path.of("/run/turnout");
   private static final java.util.regex.Pattern DEVICE =
       java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
@@ -62,7 +63,6 @@ public final class HostChanges implements Closeable {
   private final Journal journal;
   private final List<Change> made = new ArrayList<>();
   private boolean closed;
-  private static final int MAX_COPIES = 16; // of one legacy accept, deleted at undo
   private boolean nftWorks; // once found, not asked again: one start opens several chains
 
   private HostChanges(
@@ -385,6 +385,10 @@ public final class HostChanges implements Closeable {
    * would load the legacy modules and make the table on a host that has none.
    */
   public synchronized boolean hasLegacyFilter(String family) throws IOException {
+    return legacyFilterListed(family, commands);
+  }
+
+  private static boolean legacyFilterListed(String family, Commands commands) throws IOException {
     String names = family.equals("-6") ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names";
     Commands.Result read = commands.run(List.of("cat", names));
     return read.exit() == 0 && read.stdout().lines().anyMatch("filter"::equals);
@@ -641,10 +645,14 @@ public final class HostChanges implements Closeable {
 
   /**
    * Deletes {@code accept}'s rule from its chain as often as it is there (put back more than once,
-   * say), at most {@value #MAX_COPIES} times; a rule already gone is no failure.
+   * say), at most {@value #MAX_COPIES} times; a rule already gone, or its whole table, is no
+   * failure.
    */
   private static void deleteLegacy(Change.LegacyAccept accept, Commands commands)
       throws IOException {
+    if (!legacyFilterListed(accept.family(), commands)) {
+      return; // gone with its table; asking iptables-legacy would make the table again
+    }
     for (int i = 0; i < MAX_COPIES; i++) {
       Commands.Result deleted = commands.run(legacyRule(accept, "-D"));
       if (deleted.exit() != 0) {
