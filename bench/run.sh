@@ -243,16 +243,25 @@ for r in $(seq 1 "$rounds"); do
   fi
 done
 
+# The rounds column: the lowest and highest ratio of one round's pair (round i's baseline against
+# round i's Turnout), so that a median can be read against how much the rounds moved.
 row() { # LABEL UNIT BASELINE_FILE TURNOUT_FILE
   local base tun
   base=$(median < "$3"); tun=$(median < "$4")
-  printf '%-34s %12s %12s %8s\n' "$1 ($2)" "$base" "$tun" \
-    "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)"
+  printf '%-34s %12s %12s %8s %11s\n' "$1 ($2)" "$base" "$tun" \
+    "$(python3 -c "print('%.2f' % ($tun / $base))" 2>/dev/null || echo n/a)" \
+    "$(python3 - "$3" "$4" <<'PY' 2>/dev/null || echo n/a
+import sys
+pairs = zip(*(map(float, open(f).read().split()) for f in sys.argv[1:3]))
+ratios = [t / b for b, t in pairs if b > 0]
+print('%.2f-%.2f' % (min(ratios), max(ratios)))
+PY
+)"
 }
 echo
 echo "Turnout benchmark: median of $rounds rounds, ${secs}s each ($(nproc) cores, $(uname -r))," \
   "tun.fast-path: ${FAST_PATH:-default}, tun.direct-nat: ${DIRECT_NAT:-default}"
-printf '%-34s %12s %12s %8s\n' "figure" "direct" "turnout" "ratio"
+printf '%-34s %12s %12s %8s %11s\n' "figure" "direct" "turnout" "ratio" "rounds"
 [ -s "$dir/tp-direct" ] && row "TCP single stream, iperf3" "Gbit/s" "$dir/tp-direct" "$dir/tp-turnout"
 [ -s "$dir/cps-turnout" ] && row "new connections, wrk Connection: close" "req/s" "$dir/cps-direct" "$dir/cps-turnout"
 [ -s "$dir/tp6-direct" ] && row "IPv6 TCP single stream, iperf3 -6" "Gbit/s" "$dir/tp6-direct" "$dir/tp6-turnout"
@@ -272,7 +281,7 @@ if [ -s "$dir/cps-relay" ]; then
   echo "reached by an nftables redirect (last round: $(cat "$dir/redirected") connections redirected;" \
     "wrk: $(tail -1 "$dir/cps-relay") req/s x ${secs}s = $(( $(tail -1 "$dir/cps-relay") * secs )));"
   echo "no redirect: wrk dials the relay's listener 127.0.0.1:$relay_port itself"
-  printf '%-34s %12s %12s %8s\n' "figure" "direct" "relay" "ratio"
+  printf '%-34s %12s %12s %8s %11s\n' "figure" "direct" "relay" "ratio" "rounds"
   row "nginx stream relay" "req/s" "$dir/cps-direct" "$dir/cps-relay"
   row "relay, no redirect" "req/s" "$dir/cps-direct" "$dir/cps-relaylo"
   if [ -s "$dir/cps-turnout" ]; then
