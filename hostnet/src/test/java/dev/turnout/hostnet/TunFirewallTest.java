@@ -263,12 +263,17 @@ class TunFirewallTest {
     assertThat(BaseChains.legacyDrops("-P INPUT ACCEPT\n", "INPUT")).isFalse();
   }
 
+  /** A host without nft whose kernel lists {@code tables} and whose legacy INPUT is ufw's. */
+  private HostChanges legacyUfwHost(String tables) throws IOException {
+    host.outputs.put("nft list chains", "");
+    host.outputs.put("cat /proc/net/ip_tables_names", tables);
+    host.outputs.put("iptables-legacy -w -S INPUT", LEGACY_UFW);
+    return HostChanges.open(dir, host);
+  }
+
   @Test
   void aLegacyChainIsOpenedPutBackAfterAReloadAndItsRuleDeletedAtClose() throws IOException {
-    host.outputs.put("nft list chains", "");
-    host.outputs.put("cat /proc/net/ip_tables_names", "mangle\nfilter\n");
-    host.outputs.put("iptables-legacy -w -S INPUT", LEGACY_UFW);
-    HostChanges changes = HostChanges.open(dir, host);
+    HostChanges changes = legacyUfwHost("mangle\nfilter\n");
 
     assertThat(TunFirewall.openInput(changes, "tnt0"))
         .containsExactly("iptables-legacy filter INPUT");
@@ -294,10 +299,7 @@ class TunFirewallTest {
 
   @Test
   void aLegacyAcceptWhoseTableIsGoneIsNotLookedForAtUndo() throws IOException {
-    host.outputs.put("nft list chains", "");
-    host.outputs.put("cat /proc/net/ip_tables_names", "filter\n");
-    host.outputs.put("iptables-legacy -w -S INPUT", LEGACY_UFW);
-    HostChanges changes = HostChanges.open(dir, host);
+    HostChanges changes = legacyUfwHost("filter\n");
     TunFirewall.openInput(changes, "tnt0");
     host.outputs.remove("cat /proc/net/ip_tables_names"); // the legacy modules were unloaded
     host.log.clear();
