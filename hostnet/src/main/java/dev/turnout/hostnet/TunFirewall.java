@@ -1,6 +1,8 @@
 package dev.turnout.hostnet;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -101,9 +103,21 @@ public final class TunFirewall {
     return opened;
   }
 
-  /** Whether this network namespace has iptables-legacy tables, which only a timer can watch. */
-  public static boolean hasLegacy(HostChanges changes) throws IOException {
-    return changes.hasLegacyFilter("-4") || changes.hasLegacyFilter("-6");
+  /**
+   * Whether the kernel lists an iptables-legacy {@code filter} table in this process's network
+   * namespace: two small files read, nothing run, so that a timer can ask often. {@link
+   * HostChanges#hasLegacyFilter} asks the same through its commands, for the namespace they run in.
+   */
+  public static boolean legacyTablesListed() {
+    for (String names : List.of("/proc/net/ip_tables_names", "/proc/net/ip6_tables_names")) {
+      try {
+        if (Files.readAllLines(Path.of(names)).contains("filter")) {
+          return true;
+        }
+      } catch (IOException e) { // no legacy modules loaded: no file
+      }
+    }
+    return false;
   }
 
   private static List<String> open(

@@ -330,7 +330,7 @@ class TunFirewallTest {
     host.outputs.put("nft list chains", CHAINS);
     try (HostChanges changes = HostChanges.open(dir, host)) {
       TunFirewall.reopen(changes, "tnt0", true);
-      assertThat(TunFirewall.hasLegacy(changes)).isFalse();
+      assertThat(changes.hasLegacyFilter("-4")).isFalse();
     }
     // asking iptables-legacy would load its modules and make its tables
     assertThat(host.log).noneMatch(line -> line.contains("tables-legacy"));

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 final class HostSetup {
   private static final Logger log = LoggerFactory.getLogger(HostSetup.class);
 
-  /** How often iptables-legacy's chains are looked at, where it has any: each look runs it. */
+  /**
+   * How often the kernel's list of iptables-legacy tables is read (two small files), and where it
+   * lists any, their chains looked at (which runs iptables-legacy).
+   */
   private static final int LEGACY_CHECK_MILLIS = 5000;
 
   private final String device;
@@ -141,14 +144,18 @@ final class HostSetup {
     boolean forward = forwardOpened;
     try {
       HostChanges journal = changes();
-      // iptables-legacy's reloads send no message: where it has tables, they are looked at often
-      int legacyMillis = TunFirewall.hasLegacy(journal) ? LEGACY_CHECK_MILLIS : 0;
+      // iptables-legacy's reloads send no message, nor does its first load (ufw starting after
+      // Turnout at boot): its chains are looked at on a timer whenever the kernel lists its tables
       AtomicBoolean legacyFailing = new AtomicBoolean();
       onStop.accept(
           FirewallWatch.start(
               () -> reopenFirewall(journal, name, forward),
-              () -> reopenLegacyFirewall(journal, name, forward, legacyFailing),
-              legacyMillis));
+              () -> {
+                if (TunFirewall.legacyTablesListed()) {
+                  reopenLegacyFirewall(journal, name, forward, legacyFailing);
+                }
+              },
+              LEGACY_CHECK_MILLIS));
     } catch (IOException e) {
       log.info(
           "tun: not watching the host firewall ({}): a firewall reloaded while Turnout runs may"

@@ -152,12 +152,7 @@ class HostFirewallIT {
       // ufw reloads through iptables-legacy-restore: the chain flushed and refilled
       run(sandbox, "iptables-legacy", "-w", "-F", "INPUT");
       addUfwRules(sandbox, "iptables-legacy");
-      long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      while (!run(sandbox, "iptables-legacy", "-w", "-S", "INPUT").contains(accept)
-          && System.nanoTime() < end) {
-        Thread.sleep(200);
-      }
-      assertThat(run(sandbox, "iptables-legacy", "-w", "-S", "INPUT")).contains(accept);
+      awaitLegacyAccept(sandbox, accept);
       turnout.awaitLog("input chain iptables-legacy filter INPUT was reloaded", T);
       assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
 
@@ -172,6 +167,40 @@ class HostFirewallIT {
       assertThat(cleanup.exit()).as("%s", cleanup).isZero();
       assertThat(legacyRules(sandbox)).as("as found after cleanup").isEqualTo(before);
     }
+  }
+
+  /**
+   * A legacy firewall loaded after Turnout started, as ufw at boot may be: no message says so, and
+   * Turnout, reading the kernel's list of legacy tables every 5 s, opens it then.
+   */
+  @Test
+  void anIptablesLegacyFirewallLoadedAfterTurnoutIsOpened() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      TurnoutProcess turnout = sandbox.startTurnout(CONFIG);
+      String legacy = "cat /proc/net/ip_tables_names 2>/dev/null; true";
+      assertThat(run(sandbox, "sh", "-c", legacy)).doesNotContain("filter");
+      run(sandbox, "iptables-legacy", "-w", "-P", "INPUT", "DROP");
+      addUfwRules(sandbox, "iptables-legacy");
+      String loaded = run(sandbox, "iptables-legacy", "-w", "-S", "INPUT");
+
+      String accept = "-A INPUT -i turnout0 -m comment --comment \"turnout: accept from turnout0\"";
+      awaitLegacyAccept(sandbox, accept);
+      turnout.awaitLog("input chain iptables-legacy filter INPUT drops by default", T);
+      assertThat(curl(sandbox, "-4", "http://www.example.test/index.html")).isEqualTo("ok\n");
+
+      assertThat(turnout.terminate(T)).as("SIGTERM").isIn(0, 143);
+      assertThat(run(sandbox, "iptables-legacy", "-w", "-S", "INPUT")).isEqualTo(loaded);
+    }
+  }
+
+  /** Waits, at most 15 s, until iptables-legacy's INPUT holds {@code accept}. */
+  private static void awaitLegacyAccept(Sandbox sandbox, String accept) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!run(sandbox, "iptables-legacy", "-w", "-S", "INPUT").contains(accept)
+        && System.nanoTime() < end) {
+      Thread.sleep(200);
+    }
+    assertThat(run(sandbox, "iptables-legacy", "-w", "-S", "INPUT")).contains(accept);
   }
 
   /** Both families' iptables-legacy filter tables, as {@code -S} lists them. */
