@@ -55,7 +55,7 @@ public final class TunFirewall {
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openInput(HostChanges changes, String device) throws IOException {
-    return open(changes, device, "input", INPUT);
+    return open(changes, nftListing(changes), legacyFamilies(changes), device, "input", INPUT);
   }
 
   /**
@@ -67,7 +67,7 @@ public final class TunFirewall {
    * @throws IOException if nft fails (the chains opened before stay journaled)
    */
   public static List<String> openForward(HostChanges changes, String device) throws IOException {
-    return open(changes, device, "forward", FORWARD);
+    return open(changes, nftListing(changes), legacyFamilies(changes), device, "forward", FORWARD);
   }
 
   /**
@@ -79,12 +79,7 @@ public final class TunFirewall {
    */
   public static List<String> reopen(HostChanges changes, String device, boolean forward)
       throws IOException {
-    String listing = changes.hasNft() ? changes.nftChains() : null;
-    List<String> opened = new ArrayList<>(open(changes, listing, device, "input", INPUT));
-    if (forward) {
-      opened.addAll(open(changes, listing, device, "forward", FORWARD));
-    }
-    return opened;
+    return openHooks(changes, nftListing(changes), device, forward);
   }
 
   /**
@@ -96,11 +91,7 @@ public final class TunFirewall {
    */
   public static List<String> reopenLegacy(HostChanges changes, String device, boolean forward)
       throws IOException {
-    List<String> opened = new ArrayList<>(open(changes, null, device, "input", INPUT));
-    if (forward) {
-      opened.addAll(open(changes, null, device, "forward", FORWARD));
-    }
-    return opened;
+    return openHooks(changes, null, device, forward);
   }
 
   /**
@@ -120,18 +111,46 @@ public final class TunFirewall {
     return false;
   }
 
-  private static List<String> open(
-      HostChanges changes, String device, String hook, List<String> matches) throws IOException {
-    String listing = changes.hasNft() ? changes.nftChains() : null;
-    return open(changes, listing, device, hook, matches);
+  /**
+   * The input chains, and with {@code forward} the forward ones, from one look at each firewall.
+   */
+  private static List<String> openHooks(
+      HostChanges changes, String listing, String device, boolean forward) throws IOException {
+    List<String> legacy = legacyFamilies(changes);
+    List<String> opened = new ArrayList<>(open(changes, listing, legacy, device, "input", INPUT));
+    if (forward) {
+      opened.addAll(open(changes, listing, legacy, device, "forward", FORWARD));
+    }
+    return opened;
+  }
+
+  /** {@code nft list chains}, or null where there is no nft. */
+  private static String nftListing(HostChanges changes) throws IOException {
+    return changes.hasNft() ? changes.nftChains() : null;
+  }
+
+  /** The families ({@code -4}, {@code -6}) that have an iptables-legacy {@code filter} table. */
+  private static List<String> legacyFamilies(HostChanges changes) throws IOException {
+    List<String> families = new ArrayList<>();
+    for (String family : List.of("-4", "-6")) {
+      if (changes.hasLegacyFilter(family)) {
+        families.add(family);
+      }
+    }
+    return families;
   }
 
   /**
    * Opens the chains of {@code listing} ({@code nft list chains}; null if there is no nft) on
-   * {@code hook}, then iptables-legacy's.
+   * {@code hook}, then those of iptables-legacy's {@code filter} tables of {@code legacy}.
    */
   private static List<String> open(
-      HostChanges changes, String listing, String device, String hook, List<String> matches)
+      HostChanges changes,
+      String listing,
+      List<String> legacy,
+      String device,
+      String hook,
+      List<String> matches)
       throws IOException {
     List<String> opened = new ArrayList<>();
     if (listing != null) {
@@ -144,9 +163,8 @@ public final class TunFirewall {
       }
     }
     String legacyChain = hook.toUpperCase(Locale.ROOT);
-    for (String family : List.of("-4", "-6")) {
-      if (!changes.hasLegacyFilter(family)
-          || !BaseChains.legacyDrops(changes.legacyRules(family, legacyChain), legacyChain)) {
+    for (String family : legacy) {
+      if (!BaseChains.legacyDrops(changes.legacyRules(family, legacyChain), legacyChain)) {
         continue;
       }
       EnumSet<HostChanges.Accepted> done = EnumSet.noneOf(HostChanges.Accepted.class);
