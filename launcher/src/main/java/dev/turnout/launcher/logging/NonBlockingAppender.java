@@ -8,6 +8,8 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.spi.AppenderAttachable;
 import ch.qos.logback.core.spi.AppenderAttachableImpl;
+import java.io.Flushable;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -24,7 +26,9 @@ import java.util.concurrent.locks.LockSupport;
  * So a busy relay, which logs a line per connection, pays for a queue insertion, not for a thread
  * wake-up and a context switch per line. When the writer falls behind (a slow terminal, stderr
  * nobody reads) further lines are dropped, counted, and reported by one line as soon as the queue
- * has room again. Lines reach the attached appenders at most {@value #BATCH_MILLIS} ms late.
+ * has room again. Lines reach the attached appenders at most {@value #BATCH_MILLIS} ms late, and
+ * appenders that buffer ({@link java.io.Flushable}, as {@link StderrAppender}) are flushed after
+ * each batch, so a batch costs one write.
  *
  * <p>Configured like Logback's {@code AsyncAppender} ({@code queueSize}, {@code appender-ref});
  * {@link #stop} writes what is queued. Thread-safe.
@@ -140,8 +144,22 @@ public final class NonBlockingAppender extends UnsynchronizedAppenderBase<ILoggi
         }
       }
       batch.clear();
+      flushAppenders();
       if (isStarted()) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(BATCH_MILLIS));
+      }
+    }
+  }
+
+  /** Ends a batch: appenders that buffer ({@link StderrAppender}) write it out in one go. */
+  private void flushAppenders() {
+    for (Iterator<Appender<ILoggingEvent>> it = appenders.iteratorForAppenders(); it.hasNext(); ) {
+      if (it.next() instanceof Flushable buffered) {
+        try {
+          buffered.flush();
+        } catch (IOException | RuntimeException e) {
+          addError("an appender failed to flush", e);
+        }
       }
     }
   }

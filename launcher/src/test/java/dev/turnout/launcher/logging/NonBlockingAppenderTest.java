@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.AppenderBase;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -111,8 +112,7 @@ class NonBlockingAppenderTest {
   }
 
   /** A logger of its own context that logs at INFO through {@code appender} into {@code out}. */
-  private static Logger wire(
-      NonBlockingAppender appender, int queueSize, AppenderBase<ILoggingEvent> out) {
+  static Logger wire(NonBlockingAppender appender, int queueSize, Appender<ILoggingEvent> out) {
     LoggerContext context = new LoggerContext();
     context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     out.setContext(context);
