@@ -21,6 +21,7 @@ public final class StderrAppender extends OutputStreamAppender<ILoggingEvent> im
   static final int BUFFER_BYTES = 64 * 1024;
 
   private final OutputStream target;
+  private boolean failed; // guarded by streamWriteLock
 
   public StderrAppender() {
     this(new FileOutputStream(FileDescriptor.err));
@@ -38,7 +39,10 @@ public final class StderrAppender extends OutputStreamAppender<ILoggingEvent> im
     super.start();
   }
 
-  /** Writes out the lines buffered so far; an error writing (stderr closed) is reported once. */
+  /**
+   * Writes out the lines buffered so far. The first error writing (stderr closed) goes to Logback's
+   * status list; later ones, one per batch, are not reported.
+   */
   @Override
   public void flush() {
     streamWriteLock.lock();
@@ -48,7 +52,10 @@ public final class StderrAppender extends OutputStreamAppender<ILoggingEvent> im
         out.flush();
       }
     } catch (IOException e) {
-      addError("writing to stderr failed", e); // Logback's status manager keeps it from repeating
+      if (!failed) {
+        failed = true;
+        addError("writing to stderr failed; later failures are not reported", e);
+      }
     } finally {
       streamWriteLock.unlock();
     }

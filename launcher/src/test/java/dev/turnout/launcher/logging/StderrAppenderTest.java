@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.status.Status;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -80,8 +82,34 @@ class StderrAppenderTest {
         .anyMatch(write -> new String(write, StandardCharsets.UTF_8).equals(longLine + "\n"));
   }
 
+  @Test
+  void aClosedStderrIsReportedOnceAndTheWriterGoesOn() throws Exception {
+    OutputStream closed =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            throw new IOException("Broken pipe");
+          }
+        };
+    StderrAppender stderr = stderr(closed);
+    NonBlockingAppender async = new NonBlockingAppender();
+    Logger logger = NonBlockingAppenderTest.wire(async, 4096, stderr);
+    for (int batch = 0; batch < 5; batch++) {
+      logger.info("line {}", batch);
+      Thread.sleep(50); // a batch, and a flush, each
+    }
+    async.stop();
+
+    List<String> reported =
+        stderr.getContext().getStatusManager().getCopyOfStatusList().stream()
+            .map(Status::getMessage)
+            .filter(message -> message.startsWith("writing to stderr failed"))
+            .toList();
+    assertThat(reported).hasSize(1);
+  }
+
   /** An appender not yet started ({@code wire} starts it) with a started {@code %msg%n} encoder. */
-  private static StderrAppender stderr(Target target) {
+  private static StderrAppender stderr(OutputStream target) {
     PatternLayoutEncoder encoder = new PatternLayoutEncoder();
     encoder.setContext(new LoggerContext());
     encoder.setPattern("%msg%n");
