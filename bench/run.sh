@@ -28,6 +28,7 @@ tests=${TESTS:-"tp cps cpsrelay tp6 cps6 lat udp"} # tp: iperf3 throughput, cps:
   # and cps over IPv6; lat: latency of keep-alive requests (wrk, one connection, p50 and p99); udp:
   # UDP throughput (iperf3 -u, 1400-byte datagrams, as fast as the sender can: what arrives counts)
 secs=${SECONDS_PER_TEST:-5}
+direct_nat=${DIRECT_NAT:-false} # tun.direct-nat in the config below when set
 
 # cpsrelay: the ceiling of any relay that terminates TCP here (two kernel handshakes per connection
 # instead of one, on the cores wrk and nginx use too). nginx's stream module (C, epoll, one worker)
@@ -37,7 +38,7 @@ secs=${SECONDS_PER_TEST:-5}
 stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
 relay_port=10080
 relay_table=turnout_bench_relay
-if [[ " $tests " == *" cpsrelay "* && "${DIRECT_NAT:-false}" != false ]]; then
+if [[ " $tests " == *" cpsrelay "* && "$direct_nat" != false ]]; then
   # The relay's own dials would share the client's ports with the masqueraded flows, and the
   # server would refuse them on the same TIME_WAIT ports (0.07-0.15 of direct, measured): no
   # baseline is better than a wrong one.
@@ -177,7 +178,7 @@ direct_round() {
     measured "UDP throughput, direct" "$dir/udp-direct" udp 203.0.113.10
   fi
 }
-if [ "${DIRECT_NAT:-false}" != false ]; then
+if [ "$direct_nat" != false ]; then
   # Turnout's masquerade would share the client's ports and connection tracking with the direct
   # rows (a server holding a port in TIME_WAIT for one refuses the other's SYN): the direct path
   # is measured first, on its own, after a warm-up of its own; Turnout's rounds start once the
@@ -223,7 +224,7 @@ done
 
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds..." >&2
-  if [ "${DIRECT_NAT:-false}" = false ]; then direct_round; fi
+  if [ "$direct_nat" = false ]; then direct_round; fi
   if [[ " $tests " == *" tp "* ]]; then
     measured "throughput, turnout" "$dir/tp-turnout" iperf "$bulk4"
   fi
