@@ -115,9 +115,6 @@ final class ClashKeys {
           entry("recvmsgx", MACOS),
           entry("sendmsgx", MACOS));
 
-  private static final String CAPTURE_ALL =
-      "routes from rule sets are not supported, so traffic this key keeps out of the TUN would be"
-          + " captured; list the CIDRs under route-address";
   private static final String CAPTURE_EVERYONE =
       "Turnout captures the traffic of every interface and every LAN device alike, so traffic"
           + " this key leaves alone would be captured";
@@ -125,11 +122,6 @@ final class ClashKeys {
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
       Map.ofEntries(
-          entry("route-address-set", CAPTURE_ALL),
-          entry(
-              "route-exclude-address-set",
-              "routes from rule sets are not supported, so these destinations would be captured;"
-                  + " list them under route-exclude-address"),
           entry("include-interface", CAPTURE_EVERYONE),
           entry("include-mac-address", CAPTURE_EVERYONE),
           entry("exclude-mac-address", CAPTURE_EVERYONE),

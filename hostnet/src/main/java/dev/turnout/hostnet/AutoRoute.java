@@ -86,6 +86,7 @@ public final class AutoRoute {
   private final boolean strictRoute;
   private final boolean gateway;
   private final boolean ipv6;
+  private final boolean routedBySets;
 
   private AutoRoute(Builder b) {
     this.device = b.device;
@@ -102,6 +103,7 @@ public final class AutoRoute {
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
     this.ipv6 = b.ipv6;
+    this.routedBySets = b.routedBySets;
   }
 
   public static Builder builder(String device) {
@@ -136,7 +138,7 @@ public final class AutoRoute {
   /** The default route into the TUN and the rule block, for one family ({@code -4}, {@code -6}). */
   private void capture(String family, List<Step> steps) {
     String t = Integer.toString(table);
-    if (routeAddresses.isEmpty()) {
+    if (routeAddresses.isEmpty() && !routedBySets) {
       steps.add(new Step(false, family, List.of("default", "dev", device, "table", t)));
     }
     for (String cidr : routeAddresses) { // route-address: these instead of the default route
@@ -197,6 +199,22 @@ public final class AutoRoute {
     List<String> all = new ArrayList<>(user);
     all.addAll(List.of(selector));
     return all.toArray(String[]::new);
+  }
+
+  /**
+   * The keeper of this table's routes from rule sets ({@code route-address-set}, {@code
+   * route-exclude-address-set}), which never replaces a route {@link #plan} makes.
+   */
+  public AddressSetRoutes addressSetRoutes() {
+    List<Cidr> fixed = new ArrayList<>();
+    if (routeAddresses.isEmpty() && !routedBySets) {
+      fixed.add(Cidr.parseStrict("0.0.0.0/0"));
+      fixed.add(Cidr.parseStrict("::/0"));
+    }
+    for (String cidr : routeAddresses) {
+      fixed.add(Cidr.parseMasking(cidr));
+    }
+    return new AddressSetRoutes(device, table, ipv6, fixed);
   }
 
   /**
@@ -285,6 +303,7 @@ public final class AutoRoute {
     private boolean strictRoute;
     private boolean gateway;
     private boolean ipv6;
+    private boolean routedBySets;
 
     private Builder(String device) {
       if (!Objects.requireNonNull(device).matches("[A-Za-z0-9_.%-]{1,15}")) {
@@ -354,6 +373,15 @@ public final class AutoRoute {
      */
     public Builder routeAddress(String cidr) {
       routeAddresses.add(checkedCidr(cidr));
+      return this;
+    }
+
+    /**
+     * Routes from rule sets ({@code route-address-set}, see {@link AddressSetRoutes}) decide what
+     * is captured: as with {@link #routeAddress}, table T holds no default route.
+     */
+    public Builder routedBySets(boolean on) {
+      this.routedBySets = on;
       return this;
     }
 

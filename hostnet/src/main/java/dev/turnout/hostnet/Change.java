@@ -42,6 +42,22 @@ sealed interface Change {
   }
 
   /**
+   * The routes {@link HostChanges#batchRoutes} makes in table {@code table}, all of them tagged
+   * {@code proto} ({@link AddressSetRoutes#PROTO}); undone by flushing that table's routes of that
+   * protocol, IPv4 and IPv6: thousands of routes, one journal line, whatever they were when the run
+   * stopped.
+   */
+  record RouteSet(String table, String proto) implements Change {
+    public String kind() {
+      return "routeset";
+    }
+
+    public List<String> fields() {
+      return List.of(table, proto);
+    }
+  }
+
+  /**
    * A sysctl set from {@code before} to {@code after}; undone only if it still reads {@code after}.
    */
   record Sysctl(String key, String before, String after) implements Change {
@@ -183,6 +199,10 @@ sealed interface Change {
         List<String> spec = List.copyOf(f.subList(1, f.size()));
         return validate(kind.equals("rule") ? new Rule(f.get(0), spec) : new Route(f.get(0), spec));
       }
+      case "routeset" -> {
+        require(f, 2, line);
+        return validate(new RouteSet(f.get(0), f.get(1)));
+      }
       case "sysctl" -> {
         require(f, 3, line);
         return validate(new Sysctl(f.get(0), f.get(1), f.get(2)));
@@ -230,6 +250,14 @@ sealed interface Change {
         throw new IllegalArgumentException("a route outside Turnout's own table: " + route);
       }
       tokens(route.spec());
+    } else if (change instanceof RouteSet set) {
+      int table = valueAfter(List.of("table", set.table()), "table");
+      if (table < 1 || table >= 253 && table <= 255) {
+        throw new IllegalArgumentException("routes outside Turnout's own table: " + set);
+      }
+      if (!set.proto().equals(Integer.toString(AddressSetRoutes.PROTO))) {
+        throw new IllegalArgumentException("routes of a protocol Turnout does not tag: " + set);
+      }
     } else if (change instanceof Sysctl sysctl) {
       if (!SYSCTLS.matcher(sysctl.key()).matches()
           || !VALUE.matcher(sysctl.before()).matches()

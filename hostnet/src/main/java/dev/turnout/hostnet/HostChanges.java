@@ -206,6 +206,60 @@ public final class HostChanges implements Closeable {
     apply(new Change.Route(family(family), List.copyOf(spec)));
   }
 
+  /**
+   * Runs {@code lines}, each {@code route replace|del ... table T proto P} with {@code T} = {@code
+   * table} and {@code P} = {@link AddressSetRoutes#PROTO}, as one {@code ip -force -batch}: rule
+   * sets hold thousands of CIDRs, and one process per route would take seconds. The first call
+   * journals {@link Change.RouteSet}, whose undo flushes every route of that table and protocol.
+   *
+   * @throws IOException if some lines failed (the others took effect), naming them
+   * @throws IllegalArgumentException for a line of another form
+   */
+  public synchronized void batchRoutes(int table, List<String> lines) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("host changes already closed");
+    }
+    Change.RouteSet set =
+        (Change.RouteSet)
+            Change.validate(
+                new Change.RouteSet(
+                    Integer.toString(table), Integer.toString(AddressSetRoutes.PROTO)));
+    String tail = " table " + set.table() + " proto " + set.proto();
+    for (String line : lines) {
+      List<String> words = List.of(line.split(" "));
+      if (!(line.startsWith("route replace ") || line.startsWith("route del "))
+          || !line.endsWith(tail)) {
+        throw new IllegalArgumentException("not a route line of table " + table + ": " + line);
+      }
+      Change.validate(new Change.Route("-4", words.subList(2, words.size())));
+    }
+    if (lines.isEmpty()) {
+      return;
+    }
+    if (!made.contains(set)) {
+      apply(set, () -> {});
+    }
+    Path batch = stateDir.resolve("routes.batch"); // the state directory is private
+    Files.writeString(batch, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    Commands.Result result;
+    try {
+      result = commands.run(List.of("ip", "-force", "-batch", batch.toString()));
+    } finally {
+      Files.deleteIfExists(batch);
+    }
+    if (result.exit() != 0) { // ip names each failed line: a few say enough
+      List<String> errors = result.stderr().strip().lines().toList();
+      throw new IOException(
+          "`ip -force -batch` of "
+              + lines.size()
+              + " route changes failed (exit "
+              + result.exit()
+              + "): "
+              + String.join("; ", errors.subList(0, Math.min(4, errors.size())))
+              + (errors.size() > 4 ? "; ..." : ""));
+    }
+  }
+
   /** The value of a sysctl now ({@code sysctl -n}). */
   public synchronized String sysctl(String key) throws IOException {
     if (!key.matches("[a-z0-9_.\\-/]+")) {
@@ -595,6 +649,12 @@ public final class HostChanges implements Closeable {
         List<String> argv = new ArrayList<>(List.of("ip", route.family(), "route", "del"));
         argv.addAll(route.spec());
         tolerant(commands, argv);
+      } else if (change instanceof Change.RouteSet set) {
+        for (String family : List.of("-4", "-6")) {
+          tolerant(
+              commands,
+              List.of("ip", family, "route", "flush", "table", set.table(), "proto", set.proto()));
+        }
       } else if (change instanceof Change.Sysctl sysctl) {
         Commands.Result read = commands.run(List.of("sysctl", "-n", sysctl.key()));
         if (read.exit() != 0 && PER_DEVICE.matcher(sysctl.key()).matches()) {

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A fake host: records every command, keeps sysctls in a map (a forwarding {@code all} switch sets
  * the others, as the kernel's does), answers commands given in {@code outputs} with that output,
- * and fails commands on request.
+ * and fails commands on request. An {@code ip -batch FILE} logs the lines of FILE after itself,
+ * indented by two spaces.
  */
 final class RecordingCommands implements Commands {
   final List<String> log = new ArrayList<>();
@@ -20,6 +21,15 @@ final class RecordingCommands implements Commands {
   public synchronized Result run(List<String> argv) {
     String line = String.join(" ", argv);
     log.add(line);
+    int batch = argv.indexOf("-batch");
+    if (batch > 0) { // the file is gone once the command returns: keep what it held
+      try {
+        java.nio.file.Files.readAllLines(java.nio.file.Path.of(argv.get(batch + 1)))
+            .forEach(l -> log.add("  " + l));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     for (String prefix : failing) {
       if (line.startsWith(prefix)) {
         return new Result(2, "", "RTNETLINK answers: No such file or directory");

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 final class Generation {
   private static final Logger log = LoggerFactory.getLogger(Generation.class);
   static final Duration GRACE = Duration.ofSeconds(60);
-  private static final Duration PROVIDER_REFRESH_TICK = Duration.ofSeconds(10);
+  static final Duration REFRESH_TICK =
+      Duration.ofSeconds(10); // of providers, and what follows them
   private static final int DIAL_TIMEOUT_MILLIS = 10_000;
 
   final TurnoutConfig config;
@@ -215,14 +216,14 @@ final class Generation {
     outbounds.start();
     if (!config.ruleProviders().isEmpty() || !outbounds.providers().list().isEmpty()) {
       synchronized (refreshes) {
-        refreshes.add(rules.scheduleRefresh(base.scheduler(), PROVIDER_REFRESH_TICK));
+        refreshes.add(rules.scheduleRefresh(base.scheduler(), REFRESH_TICK));
         refreshes.add(
             Components.scheduleRefresh(
                 base.scheduler(),
-                PROVIDER_REFRESH_TICK,
+                REFRESH_TICK,
                 () -> outbounds.providers().refreshDue(subscriptions)));
       }
-      dnsParts.scheduleRefresh(base.scheduler(), PROVIDER_REFRESH_TICK);
+      dnsParts.scheduleRefresh(base.scheduler(), REFRESH_TICK);
     }
   }
 

@@ -7,14 +7,20 @@ import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.ProcessCommands;
 import dev.turnout.hostnet.TunFirewall;
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.rules.RuleEngine;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +78,8 @@ final class HostSetup {
             .dnsHijack(tun.dnsHijackUdp() || tun.dnsHijackTcp())
             .strictRoute(tun.strictRoute())
             .ipv6(ipv6)
-            .gateway(gateway); // allow-lan: forward (and capture) other hosts' traffic
+            .gateway(gateway) // allow-lan: forward (and capture) other hosts' traffic
+            .routedBySets(!tun.routeAddressSets().isEmpty());
     forwardOpened |= gateway;
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     tun.routeAddress().forEach(route::routeAddress);
@@ -102,6 +109,35 @@ final class HostSetup {
         AutoRoute.DEFAULT_PRIORITY + AutoRoute.BLOCK - 1,
         AutoRoute.DEFAULT_TABLE,
         "0x" + Integer.toHexString(tun.routingMark()));
+  }
+
+  /**
+   * Keeps auto-route's routes from the rule sets {@code tun.route-address-set} and {@code
+   * tun.route-exclude-address-set} name in step with those providers ({@link AddressSetSync}): now,
+   * then every {@code tick}. Call after {@link #autoRoute}; does nothing without such sets.
+   */
+  void followAddressSets(
+      TurnoutConfig.Tun tun,
+      Supplier<RuleEngine> rules,
+      ScheduledExecutorService scheduler,
+      Duration tick)
+      throws IOException {
+    if (captureAll == null
+        || tun.routeAddressSets().isEmpty() && tun.routeExcludeAddressSets().isEmpty()) {
+      return;
+    }
+    AddressSetSync sync =
+        new AddressSetSync(
+            captureAll.addressSetRoutes(),
+            changes(),
+            rules,
+            tun.routeAddressSets(),
+            tun.routeExcludeAddressSets());
+    sync.run();
+    ScheduledFuture<?> following =
+        scheduler.scheduleWithFixedDelay(
+            sync, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+    onStop.accept(() -> following.cancel(false));
   }
 
   /**

@@ -84,6 +84,8 @@ final class TunPath {
     host.openInputToTheTun(tun.name());
     if (tunConfig.autoRoute()) {
       host.autoRoute(tunConfig, tun.name(), config.fakeDns().allowLan(), plan6 != null);
+      host.followAddressSets(
+          tunConfig, () -> routing.current().rules, base.scheduler(), Generation.REFRESH_TICK);
     }
     boolean forwarding = DirectNat.wanted(config);
     if (forwarding) {

@@ -30,6 +30,8 @@ final class Provider {
   final Path file;
   private final Path meta;
   private volatile List<Rule> entries = List.of(); // read by domain sets without the lock
+  private List<Rule> cidrsOf = List.of(); // the entries cidrs was made from
+  private List<dev.turnout.netbase.Cidr> cidrs = List.of();
   private List<Problem> warnings = List.of();
   private boolean notDownloaded;
   private byte[] digest; // SHA-256 of the list in use: lists run to megabytes, kept only to compare
@@ -62,6 +64,30 @@ final class Provider {
 
   List<Rule> entries() {
     return entries;
+  }
+
+  /**
+   * The CIDRs among the entries (all of them, in an ipcidr list), made once per list: the same list
+   * until the entries change.
+   */
+  List<dev.turnout.netbase.Cidr> cidrs() {
+    List<Rule> now = entries;
+    if (now != cidrsOf) {
+      List<dev.turnout.netbase.Cidr> out = new java.util.ArrayList<>(now.size());
+      for (Rule rule : now) {
+        if (rule.matcher() instanceof Matchers.Cidr cidr) {
+          Addresses.Prefix prefix = cidr.prefix();
+          try {
+            out.add(dev.turnout.netbase.Cidr.of(prefix.ip().address, prefix.length()));
+          } catch (IllegalArgumentException e) {
+            // ::ffff:a.b.c.d/n, which matches as IPv4 but is no IPv4 CIDR: no route to make
+          }
+        }
+      }
+      cidrs = List.copyOf(out);
+      cidrsOf = now;
+    }
+    return cidrs;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.Addresses.Prefix;
@@ -176,6 +177,20 @@ public final class RuleEngine implements Closeable {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     providers.forEach((name, p) -> sizes.put(name, p.entries().size()));
     return sizes;
+  }
+
+  /**
+   * The CIDRs an ipcidr rule provider holds now (none until it has loaded), for routes made from it
+   * ({@code tun.route-address-set}); null when there is no such provider, or it holds domains or
+   * rules. The same list comes back until a refresh changes the provider's entries, so a caller
+   * tells a change by identity.
+   */
+  public synchronized List<Cidr> cidrs(String provider) {
+    Provider p = providers.get(provider);
+    if (p == null || p.spec.behavior() != ProviderSpec.Behavior.IPCIDR) {
+      return null;
+    }
+    return p.cidrs();
   }
 
   /**

@@ -5,6 +5,7 @@ import static dev.turnout.rules.Fixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.rules.ProviderSpec.Behavior;
@@ -119,6 +120,35 @@ class ProviderTest {
     RuleEngine f = engine(List.of(ips), "RULE-SET,ips,P1", "MATCH,P2");
     assertThat(f.decide(host("a.com")).policy()).isEqualTo("P1");
     assertThat(f.decide(tcp("2001:db8::5", 1)).policy()).isEqualTo("P1");
+  }
+
+  @Test
+  void anIpcidrProviderGivesItsCidrsTheSameListUntilARefreshChangesThem() throws Exception {
+    ProviderSpec ips =
+        file("ips", Behavior.IPCIDR, Format.TEXT, "# lists\n203.0.113.7/24\n\n2001:db8::/32\n");
+    ProviderSpec names = file("names", Behavior.DOMAIN, Format.TEXT, "a.com\n");
+    ProviderSpec timed =
+        new ProviderSpec(
+            "ips",
+            Type.FILE,
+            Behavior.IPCIDR,
+            Format.TEXT,
+            ips.path(),
+            null,
+            Duration.ofMinutes(5),
+            "config.yaml",
+            3);
+    RuleEngine e = engine(List.of(timed, names), "RULE-SET,ips,P1", "RULE-SET,names,P2");
+    List<Cidr> first = e.cidrs("ips");
+    assertThat(first) // host bits cleared, as the rules clear them
+        .containsExactly(Cidr.parseStrict("203.0.113.0/24"), Cidr.parseStrict("2001:db8::/32"));
+    assertThat(e.cidrs("ips")).isSameAs(first);
+    assertThat(e.cidrs("names")).as("domains, not addresses").isNull();
+    assertThat(e.cidrs("missing")).isNull();
+    Files.writeString(ips.path(), "198.51.100.0/24\n");
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(e.refreshDue()).isEqualTo(1);
+    assertThat(e.cidrs("ips")).containsExactly(Cidr.parseStrict("198.51.100.0/24"));
   }
 
   @Test

@@ -133,6 +133,7 @@ public final class ConfigLoader {
       rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));
     }
     List<ProviderSpec> providers = RuleProviders.read(top.mapping("rule-providers"), home);
+    checkAddressSets(top.mapping("tun"), providers);
     RuleSettings ruleSettings = RuleSettings.read(top, home, name);
     TurnoutConfig.Proxies proxies =
         new TurnoutConfig.Proxies(
@@ -300,7 +301,42 @@ public final class ConfigLoader {
         srcPorts,
         dstPorts,
         includedUids,
-        List.copyOf(excludedInterfaces));
+        List.copyOf(excludedInterfaces),
+        names(section, "route-address-set"),
+        names(section, "route-exclude-address-set"));
+  }
+
+  private static List<String> names(MappingReader section, String key) {
+    return section.scalars(key).stream().map(n -> n.text().strip()).toList();
+  }
+
+  /**
+   * Each rule set named by {@code tun.route-address-set} or {@code tun.route-exclude-address-set}
+   * must be an ipcidr rule provider: routes are made of CIDRs, and a set left out would capture, or
+   * leave uncaptured, what the user routed otherwise.
+   */
+  private static void checkAddressSets(MappingReader tun, List<ProviderSpec> providers) {
+    Map<String, ProviderSpec> byName = new LinkedHashMap<>();
+    providers.forEach(p -> byName.putIfAbsent(p.name(), p));
+    for (String key : List.of("route-address-set", "route-exclude-address-set")) {
+      for (YamlScalar name : tun.scalars(key)) {
+        ProviderSpec provider = byName.get(name.text().strip());
+        if (provider == null) {
+          tun.problems()
+              .error(name, "tun." + key, "no rule provider named \"" + name.text().strip() + "\"");
+        } else if (provider.behavior() != ProviderSpec.Behavior.IPCIDR) {
+          tun.problems()
+              .error(
+                  name,
+                  "tun." + key,
+                  "rule provider "
+                      + provider.name()
+                      + " has behavior: "
+                      + provider.behavior().toString().toLowerCase(java.util.Locale.ROOT)
+                      + "; routes are made only from ipcidr providers");
+        }
+      }
+    }
   }
 
   /** The TUN keys that narrow or widen auto-route's capture, and nothing else. */
@@ -320,7 +356,9 @@ public final class ConfigLoader {
           "exclude-src-port-range",
           "exclude-dst-port",
           "exclude-dst-port-range",
-          "exclude-interface");
+          "exclude-interface",
+          "route-address-set",
+          "route-exclude-address-set");
 
   /**
    * Says of each of {@link #AUTO_ROUTE_KEYS} written with a value that it does nothing without

@@ -105,7 +105,9 @@ public record TurnoutConfig(
    * instead of relaying them (Turnout's key; off by default: the controller lists such flows
    * without byte counts). {@code routeAddress} ({@code route-address}, {@code inet4-route-address},
    * {@code inet6-route-address}): with auto-route, only these CIDRs are routed into the TUN instead
-   * of everything.
+   * of everything. {@code routeAddressSets} and {@code routeExcludeAddressSets} ({@code
+   * route-address-set}, {@code route-exclude-address-set}) name ipcidr rule providers whose CIDRs
+   * are routed into the TUN, or kept out of it, as they are at each refresh.
    */
   public record Tun(
       boolean enable,
@@ -127,7 +129,9 @@ public record TurnoutConfig(
       List<String> excludeSrcPorts,
       List<String> excludeDstPorts,
       List<String> includeUids,
-      List<String> excludeInterfaces) {
+      List<String> excludeInterfaces,
+      List<String> routeAddressSets,
+      List<String> routeExcludeAddressSets) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -151,7 +155,9 @@ public record TurnoutConfig(
           excludeSrcPorts,
           excludeDstPorts,
           includeUids,
-          excludeInterfaces);
+          excludeInterfaces,
+          routeAddressSets,
+          routeExcludeAddressSets);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -172,6 +178,8 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
+          List.of(),
           List.of(),
           List.of(),
           List.of(),

@@ -176,6 +176,47 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void addressSetsNameIpcidrProvidersAndAnyOtherIsAnErrorAtItsLine() throws Exception {
+    String providers =
+        String.join(
+            "\n",
+            "rule-providers:",
+            "  cn_ip:",
+            "    type: file",
+            "    behavior: ipcidr",
+            "    format: text",
+            "    path: ./cn_ip.txt",
+            "  lan:",
+            "    {type: file, behavior: ipcidr, path: ./lan.yaml}",
+            "  cn_domain:",
+            "    type: file",
+            "    behavior: domain",
+            "    path: ./cn.yaml",
+            "");
+    String tun =
+        "dns:\n  nameserver: [192.0.2.1]\ntun:\n  auto-route: true\n  auto-redirect: true\n";
+    TurnoutConfig config =
+        parse(
+            tun
+                + "  route-address-set: [lan]\n"
+                + "  route-exclude-address-set:\n    - cn_ip\n"
+                + providers);
+    assertThat(config.tun().routeAddressSets()).containsExactly("lan");
+    assertThat(config.tun().routeExcludeAddressSets()).containsExactly("cn_ip");
+    assertThat(problems(tun + "  route-exclude-address-set: [cn_domain, nowhere]\n" + providers))
+        .containsExactly(
+            "test.yaml:6: tun.route-exclude-address-set: rule provider cn_domain has behavior:"
+                + " domain; routes are made only from ipcidr providers",
+            "test.yaml:6: tun.route-exclude-address-set: no rule provider named \"nowhere\"");
+    assertThat(
+            warnings(
+                "dns:\n  nameserver: [192.0.2.1]\ntun:\n  route-address-set: [lan]\n" + providers))
+        .containsExactly(
+            "test.yaml:4: warning: tun.route-address-set: has no effect without auto-route: only"
+                + " the fake-IP range is routed into the TUN");
+  }
+
+  @Test
   void modeIsReadInAnyLetterCase() throws Exception {
     String dns = "dns:\n  nameserver: [192.0.2.1]\n";
     assertThat(parse(dns).mode()).isEqualTo(TurnoutConfig.Mode.RULE);

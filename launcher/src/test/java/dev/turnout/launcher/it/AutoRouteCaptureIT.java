@@ -305,22 +305,33 @@ class AutoRouteCaptureIT {
 
   /**
    * The keys that narrow the capture: {@code route-address} captures only what it lists, {@code
-   * exclude-dst-port} (and its range form) leaves a port out. Either way the routed server on port
-   * 80 is captured and passes the rules, while dante on port 1080, next to it, is reached around
-   * Turnout, which never sees it; the host's routing is as found after the stop.
+   * route-address-set} only what its ipcidr rule provider lists, {@code exclude-dst-port} (and its
+   * range form) leaves a port out. Either way the routed server on port 80 is captured and passes
+   * the rules, while dante on port 1080, next to it, is reached around Turnout, which never sees
+   * it; the host's routing is as found after the stop.
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       strings = {
         "route-address: [198.51.100.10/32]",
+        "route-address-set: [web]",
         "exclude-dst-port: [1080]",
         "exclude-dst-port-range: [\"1000:1100\"]"
       })
   void aNarrowedCaptureLeavesOutWhatItSays(String narrowing) throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
       String before = sandbox.routing();
-      TurnoutProcess turnout = sandbox.startTurnout(narrowed(sandbox, narrowing));
-      if (narrowing.startsWith("route-address")) {
+      String config = narrowed(sandbox, narrowing);
+      if (narrowing.startsWith("route-address-set")) { // a list in a file, as users keep them
+        Path list = sandbox.file("web.txt");
+        Files.writeString(list, "198.51.100.10/32\n");
+        config += "rule-providers:\n  web: {type: file, behavior: ipcidr, path: " + list + "}\n";
+      }
+      TurnoutProcess turnout = sandbox.startTurnout(config);
+      if (narrowing.startsWith("route-address-set")) {
+        assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
+            .isEqualTo("198.51.100.10 dev turnout0 proto 122 scope link \n");
+      } else if (narrowing.startsWith("route-address")) {
         assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
             .isEqualTo("198.51.100.10 dev turnout0 scope link \n");
       } else {
@@ -341,6 +352,61 @@ class AutoRouteCaptureIT {
       assertThat(around.stdout()).as("%s", around).isEqualTo("connected\n");
       turnout.awaitLog("-> 198.51.100.10:80", Duration.ofSeconds(5));
       assertThat(turnout.log()).doesNotContain("-> 198.51.100.1:1080");
+
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+      assertThat(sandbox.routing()).isEqualTo(before);
+    }
+  }
+
+  /**
+   * {@code route-exclude-address-set}: the CIDRs of an ipcidr rule provider (a text list, as users
+   * keep them) go around the TUN by throw routes in table 2022, and follow the list when it
+   * changes. First dante's address is listed: a connection to it never reaches Turnout, while the
+   * web server beside it is captured. Then the list names the web server instead, and the two swap.
+   * After the stop, the routing is as found (the throw routes flushed with the rest).
+   */
+  @Test
+  void anExcludedRuleSetsCidrsGoAroundTheTunAndFollowTheList() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      Path list = sandbox.file("around.txt");
+      Files.writeString(list, "# kept out of the TUN\n198.51.100.1/32\n");
+      String before = sandbox.routing();
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              narrowed(sandbox, "route-exclude-address-set: [around]")
+                  + "rule-providers:\n  around: {type: file, behavior: ipcidr, format: text,"
+                  + " interval: 1, path: "
+                  + list
+                  + "}\n");
+      assertThat(sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout())
+          .contains("throw 198.51.100.1 proto 122");
+      String dante =
+          "import socket; socket.create_connection(('198.51.100.1', 1080), timeout=5).close();"
+              + " print('connected')";
+      String url = "http://198.51.100.10/index.html";
+
+      assertThat(sandbox.inClient(T, "python3", "-c", dante).stdout()).isEqualTo("connected\n");
+      Command.Result web = fetchFrom(sandbox, "20630-20639", url);
+      assertThat(web.stdout()).as("%s", web).isEqualTo("ok\n");
+      turnout.awaitLog(
+          Pattern.compile(":2063[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
+      assertThat(turnout.log()).doesNotContain("-> 198.51.100.1:1080");
+
+      Files.writeString(list, "198.51.100.10/32\n");
+      long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+      String table = "";
+      while (System.nanoTime() < deadline && !table.contains("throw 198.51.100.10 ")) {
+        Thread.sleep(500);
+        table = sandbox.inClient(T, "ip", "route", "show", "table", "2022").stdout();
+      }
+      assertThat(table).contains("throw 198.51.100.10 proto 122").doesNotContain("198.51.100.1 ");
+      assertThat(sandbox.inClient(T, "python3", "-c", dante).stdout()).isEqualTo("connected\n");
+      turnout.awaitLog("-> 198.51.100.1:1080", Duration.ofSeconds(5));
+      web = fetchFrom(sandbox, "20640-20649", url);
+      assertThat(web.stdout()).as("%s", web).isEqualTo("ok\n");
+      assertThat(turnout.log())
+          .contains("tun: routes from rule sets: 0 CIDRs into the TUN, 1 around it")
+          .doesNotContainPattern(":2064[0-9] -> ");
 
       assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
       assertThat(sandbox.routing()).isEqualTo(before);
@@ -371,9 +437,7 @@ class AutoRouteCaptureIT {
               "20610-20619",
               url);
       assertThat(user.stdout()).as("%s", user).isEqualTo("ok\n");
-      Command.Result root =
-          sandbox.inClient(
-              T, "curl", "-sS", "--max-time", "10", "--local-port", "20620-20629", url);
+      Command.Result root = fetchFrom(sandbox, "20620-20629", url);
       assertThat(root.stdout()).as("%s", root).isEqualTo("ok\n");
       turnout.awaitLog(
           Pattern.compile(":2061[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
@@ -433,6 +497,12 @@ class AutoRouteCaptureIT {
   }
 
   /** The routed network DIRECT by rule, with {@code tunKey} narrowing what auto-route captures. */
+  /** {@code url} fetched in the client from a local port of {@code ports}, which logs then name. */
+  private static Command.Result fetchFrom(Sandbox sandbox, String ports, String url)
+      throws Exception {
+    return sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "--local-port", ports, url);
+  }
+
   private static String narrowed(Sandbox sandbox, String tunKey) {
     return config(
             sandbox,
