@@ -130,6 +130,16 @@ final class ClashKeys {
               "connections to these addresses would be routed instead of answered by this"
                   + " host"));
 
+  /** mihomo's dial keys of a proxy that Turnout accepts without using. */
+  static final Map<String, String> PROXY_IGNORED =
+      Map.ofEntries(
+          entry("tfo", "TCP Fast Open is not used"),
+          entry("mptcp", "Multipath TCP is not used"),
+          entry(
+              "ip-version",
+              "the server's addresses of both families are raced (Happy Eyeballs), IPv4 and IPv6"
+                  + " interleaved"));
+
   static final Map<String, String> PROXY_PROVIDER_IGNORED =
       Map.ofEntries(entry("size-limit", "subscriptions of up to 64 MiB are read"));
 }

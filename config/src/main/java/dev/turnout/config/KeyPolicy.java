@@ -33,7 +33,7 @@ public enum KeyPolicy {
    * One entry of {@code proxies:}. Keys that would change where traffic goes (plugins, transports)
    * make the proxy unavailable, with their reason, in the outbound module itself.
    */
-  PROXY(Severity.WARNING, Map.of(), Map.of()),
+  PROXY(Severity.WARNING, ClashKeys.PROXY_IGNORED, Map.of()),
   /** One entry of {@code proxy-groups:}; as for proxies. */
   PROXY_GROUP(Severity.WARNING, Map.of(), Map.of());
 

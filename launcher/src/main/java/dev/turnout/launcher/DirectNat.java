@@ -97,7 +97,7 @@ final class DirectNat {
     if (!tcp
         || !(destination instanceof Inet4Address)
         || !hostReady.get()
-        || !(route.outbound() instanceof DirectOutbound)) {
+        || !(route.outbound() instanceof DirectOutbound direct && direct.kernelMayForward())) {
       return 0;
     }
     InetAddress address = host == null ? destination : known(host);

@@ -122,7 +122,14 @@ public final class MarkedSockets {
         byte[] name = (device + "\0").getBytes(StandardCharsets.US_ASCII);
         RawUnixChannelOption bind =
             new RawUnixChannelOption("SO_BINDTODEVICE", SOL_SOCKET, SO_BINDTODEVICE, name.length);
-        if (!channel.config().setOption(bind, ByteBuffer.wrap(name))) {
+        boolean bound;
+        try {
+          bound = channel.config().setOption(bind, ByteBuffer.wrap(name));
+        } catch (RuntimeException e) { // ENODEV, most likely: say which interface
+          throw new IOException(
+              "cannot bind a socket to interface " + device + ": " + e.getMessage(), e);
+        }
+        if (!bound) {
           throw new IOException("cannot bind a socket to interface " + device);
         }
       }

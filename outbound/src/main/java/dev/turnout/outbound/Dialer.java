@@ -93,6 +93,19 @@ public final class Dialer {
   }
 
   /**
+   * A dialer like this one in every way (resolver, forbidden and local addresses, routing mark,
+   * timeout) but whose sockets are bound to {@code device}: a proxy's own {@code interface-name}.
+   */
+  public Dialer withInterface(String device) {
+    return new Dialer(resolver, forbidden, local, marking.mark(), device, connectTimeoutMillis);
+  }
+
+  /** The SO_MARK every socket carries, 0 for none. */
+  public int routingMark() {
+    return marking.mark();
+  }
+
+  /**
    * A dialer like this one (resolver, forbidden addresses, routing mark, timeout) whose sockets are
    * bound to {@code device} instead: for tunnels whose plaintext side is a device of Turnout's own.
    */

@@ -54,6 +54,9 @@ class ListedKeysTest {
     int checked = 0;
     for (KeyPolicy policy : KeyPolicy.values()) {
       Section section = SECTIONS.get(policy);
+      if (policy == KeyPolicy.PROXY) {
+        continue; // the outbound module reads proxies: OutboundConfigTest checks this for them
+      }
       if (section == null) {
         assertThat(policy.listedKeys())
             .as("a section of " + policy + " to write keys in")

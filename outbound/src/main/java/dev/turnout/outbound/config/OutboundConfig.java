@@ -87,20 +87,22 @@ public final class OutboundConfig {
    * still load.
    */
   static final Set<String> OTHER_TYPES =
-      Set.of(
-          "ssr",
-          "snell",
-          "hysteria",
-          "hysteria2",
-          "tuic",
-          "ssh",
-          "mieru",
-          "anytls",
-          "direct",
-          "dns");
+      Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "ssh", "mieru", "anytls", "dns");
 
   private static final Set<String> COMMON =
-      Set.of("name", "type", "server", "port", "udp", "dialer-proxy");
+      Set.of(
+          "name",
+          "type",
+          "server",
+          "port",
+          "udp",
+          "dialer-proxy",
+          "interface-name",
+          "routing-mark");
+
+  /** The keys of a {@code type: direct} proxy, which has no server. */
+  private static final Set<String> DIRECT_KEYS =
+      Set.of("name", "type", "udp", "interface-name", "routing-mark");
 
   private OutboundConfig() {}
 
@@ -247,6 +249,13 @@ public final class OutboundConfig {
   /** The outbound of one entry, or null; its problems are recorded in {@code f}. */
   static Outbound proxy(Fields f, Dialer dialer) {
     String written = f.string("type", false);
+    if ("direct".equals(written)) {
+      f.unknownKeys(DIRECT_KEYS);
+      Dialer own = dialOptions(f, dialer);
+      return f.unavailable() == null
+          ? new DirectOutbound(f.name(), own, own != dialer)
+          : f.asUnavailable(written);
+    }
     if (written != null && !PROXY_TYPES.containsKey(written) && OTHER_TYPES.contains(written)) {
       f.unsupported("type", written + " is not supported by this version of Turnout");
       return f.asUnavailable(written);
@@ -264,11 +273,40 @@ public final class OutboundConfig {
     if (f.unavailable() != null) {
       return f.asUnavailable(typeName);
     }
+    Dialer own = dialOptions(f, dialer);
+    if (f.unavailable() != null) {
+      return f.asUnavailable(typeName);
+    }
     ProxyType type = PROXY_TYPES.get(typeName);
     Set<String> known = new HashSet<>(COMMON);
     known.addAll(type.keys());
     f.unknownKeys(known);
-    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), dialer);
+    Outbound o = type.read(f, new ProxyType.Common(f.name(), server, port, udp), own);
     return f.unavailable() == null ? o : f.asUnavailable(typeName);
+  }
+
+  /**
+   * The dialer of a proxy with mihomo's dial keys: {@code interface-name} binds its sockets to that
+   * interface (as DIRECT's are bound to the top-level one); a {@code routing-mark} other than the
+   * top-level one makes it unavailable, since Turnout's sockets all carry that one mark, the one
+   * auto-route keeps out of the TUN.
+   */
+  private static Dialer dialOptions(Fields f, Dialer dialer) {
+    if (f.has("routing-mark")
+        && f.integer("routing-mark", 0, 0, Integer.MAX_VALUE) != dialer.routingMark()) {
+      f.unsupported(
+          "routing-mark",
+          "a routing mark of its own is not supported: Turnout's sockets all carry the top-level"
+              + " routing-mark, which auto-route keeps out of the TUN");
+    }
+    String device = f.string("interface-name", false);
+    if (device == null) {
+      return dialer;
+    }
+    if (!device.matches("[A-Za-z0-9_.%-]{1,15}")) {
+      f.error("interface-name", "not an interface name: \"" + device + "\"");
+      return dialer;
+    }
+    return dialer.withInterface(device);
   }
 }

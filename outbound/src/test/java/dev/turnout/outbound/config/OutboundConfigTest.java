@@ -1,21 +1,27 @@
 package dev.turnout.outbound.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.turnout.config.KeyPolicy;
 import dev.turnout.config.YamlMapping;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Entries;
+import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.SelectionStore;
+import io.netty.channel.Channel;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +43,70 @@ class OutboundConfigTest {
 
   private static List<String> messages(OutboundConfig.Result r) {
     return r.problems().stream().map(ConfigProblem::toString).toList();
+  }
+
+  /**
+   * mihomo's {@code type: direct}: a named DIRECT, which may leave by an interface of its own
+   * (SO_BINDTODEVICE, checked by the kernel: bound to lo it reaches a server on 127.0.0.1, bound to
+   * an interface that does not exist it cannot dial). A routing mark of its own makes it
+   * unavailable; dial keys Turnout does not use are warned about as ignored.
+   */
+  @Test
+  void directProxiesDialThroughTheirOwnInterface() throws Exception {
+    OutboundConfig.Result r =
+        load(
+            "proxies:",
+            "  - {name: plain, type: direct, udp: true, tfo: true}",
+            "  - {name: on-lo, type: direct, interface-name: lo}",
+            "  - {name: on-none, type: direct, interface-name: tnt-none0}",
+            "  - {name: marked, type: direct, routing-mark: 1234}",
+            "  - {name: s5, type: socks5, server: 127.0.0.1, port: 1080, interface-name: lo}",
+            "proxy-groups:",
+            "  - {name: Exits, type: select, proxies: [on-lo, plain, marked]}");
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy \"plain\": field \"tfo\": accepted and ignored: TCP Fast Open is not used",
+            "proxy \"marked\": field \"routing-mark\": unavailable: a routing mark of its own is"
+                + " not supported: Turnout's sockets all carry the top-level routing-mark, which"
+                + " auto-route keeps out of the TUN; groups skip this proxy");
+    var o = r.outbounds();
+    assertThat(o.get("plain")).isInstanceOf(DirectOutbound.class);
+    assertThat(((DirectOutbound) o.get("plain")).kernelMayForward()).isTrue();
+    assertThat(((DirectOutbound) o.get("on-lo")).kernelMayForward())
+        .as("forwarding would not follow its interface")
+        .isFalse();
+    assertThat(o.get("on-lo").name()).isEqualTo("on-lo");
+    assertThat(o.get("marked")).isInstanceOf(UnavailableOutbound.class);
+    try (FakeServer server = new FakeServer((in, out) -> out.write('x'))) {
+      Destination local =
+          new Destination(null, java.net.InetAddress.getLoopbackAddress(), server.port());
+      Channel ch = o.get("on-lo").connect(local, Channels.loop()).get(5, TimeUnit.SECONDS);
+      assertThat(Channels.readAll(ch).toCompletableFuture().get(5, TimeUnit.SECONDS))
+          .containsExactly('x');
+      ch.close();
+      assertThatThrownBy(
+              () -> o.get("on-none").connect(local, Channels.loop()).get(5, TimeUnit.SECONDS))
+          .hasMessageContaining("tnt-none0");
+    }
+  }
+
+  /**
+   * {@link KeyPolicy#PROXY} lists the proxy keys Turnout accepts without using: none may be read
+   * (its reason would be shown nowhere), so each, written with a value, is reported with its
+   * reason.
+   */
+  @Test
+  void everyListedProxyKeyIsReportedWithItsReason() {
+    for (String key : KeyPolicy.PROXY.listedKeys()) {
+      OutboundConfig.Result r =
+          load(
+              "proxies:",
+              "  - {name: s5, type: socks5, server: 127.0.0.1, port: 1080, " + key + ": 1}");
+      assertThat(messages(r))
+          .as(key)
+          .containsExactly(
+              "proxy \"s5\": field \"" + key + "\": " + KeyPolicy.PROXY.message(key, List.of()));
+    }
   }
 
   @Test
