@@ -116,13 +116,12 @@ final class ClashKeys {
           entry("sendmsgx", MACOS));
 
   private static final String CAPTURE_EVERYONE =
-      "Turnout captures the traffic of every interface and every LAN device alike, so traffic"
-          + " this key leaves alone would be captured";
+      "Turnout captures the traffic of every LAN device alike, so traffic this key leaves alone"
+          + " would be captured";
 
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
       Map.ofEntries(
-          entry("include-interface", CAPTURE_EVERYONE),
           entry("include-mac-address", CAPTURE_EVERYONE),
           entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(

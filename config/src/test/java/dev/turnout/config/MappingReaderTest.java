@@ -90,12 +90,13 @@ class MappingReaderTest {
 
   @Test
   void aKeyWhoseAbsenceWouldRouteOtherwiseIsRefusedWithItsReason() {
-    MappingReader tun = read("tun:", "  include-interface: [eth1]").mapping("tun");
+    MappingReader tun = read("tun:", "  include-mac-address: [02:00:00:00:00:01]").mapping("tun");
     tun.reportUnread(KeyPolicy.TUN);
     assertThat(messages())
         .singleElement()
         .asString()
-        .startsWith("c.yaml:2: tun.include-interface: not supported: Turnout captures the traffic")
+        .startsWith(
+            "c.yaml:2: tun.include-mac-address: not supported: Turnout captures the traffic")
         .endsWith("; remove it");
   }
 
@@ -107,7 +108,7 @@ class MappingReaderTest {
             "unified-delay: false",
             "external-controller-tls: ''",
             "tun:",
-            "  include-interface: []",
+            "  include-mac-address: []",
             "  auto-redirect: false",
             "  mystery: false");
     top.mapping("tun").reportUnread(KeyPolicy.TUN);

@@ -16,7 +16,9 @@ import java.util.Objects;
  *       (relay, upstream DNS, health checks) carry {@code SO_MARK} M and never re-enter the TUN,
  *       not even when main has no route for them (a failed lookup falls through to later rules);
  *       and {@code iif NAME lookup main} per {@code exclude-interface}, so that what arrives by
- *       that interface is forwarded as before;
+ *       that interface is forwarded as before; with {@code include-interface}, what arrives by none
+ *       of those interfaces (this host's own traffic too, unless {@code lo} is one) skips the block
+ *       to a {@code nop} at its last priority;
  *   <li>{@code to CIDR lookup main} per {@code route-exclude-address} (without a main route for it,
  *       such traffic falls through to the TUN like any other);
  *   <li>{@code uidrange A-B lookup main} per {@code exclude-uid} range, and {@code sport|dport A-B
@@ -82,6 +84,7 @@ public final class AutoRoute {
   private final List<String> excludePorts; // "sport A-B" or "dport A-B"
   private final List<String> includeUids;
   private final List<String> excludeInterfaces;
+  private final List<String> includeInterfaces;
   private final boolean dnsHijack;
   private final boolean strictRoute;
   private final boolean gateway;
@@ -99,6 +102,7 @@ public final class AutoRoute {
     this.excludePorts = List.copyOf(b.excludePorts);
     this.includeUids = List.copyOf(b.includeUids);
     this.excludeInterfaces = List.copyOf(b.excludeInterfaces);
+    this.includeInterfaces = List.copyOf(b.includeInterfaces);
     this.dnsHijack = b.dnsHijack;
     this.strictRoute = b.strictRoute;
     this.gateway = b.gateway;
@@ -157,6 +161,20 @@ public final class AutoRoute {
     // forwarded traffic (priority + 1)
     for (String name : excludeInterfaces) {
       steps.add(rule(family, p, "iif", name, "lookup", "main"));
+    }
+    // include-interface: what arrives by these goes on through the block, everything else (this
+    // host's own traffic, iif lo, included) skips it to the nop at its end. The last interface's
+    // rule is the inverted one, so that every rule names an interface: ip rule del matches a rule
+    // by what its command names, and a bare "goto" would delete the first goto rule of the
+    // priority.
+    if (!includeInterfaces.isEmpty()) {
+      int last = includeInterfaces.size() - 1;
+      for (String name : includeInterfaces.subList(0, last)) {
+        steps.add(rule(family, p, "iif", name, "goto", Integer.toString(p + 1)));
+      }
+      String end = Integer.toString(priority + BLOCK - 1);
+      steps.add(rule(family, p, "not", "iif", includeInterfaces.get(last), "goto", end));
+      steps.add(rule(family, priority + BLOCK - 1, "nop"));
     }
     p += 2;
     for (String cidr : excludeAddresses) {
@@ -299,6 +317,7 @@ public final class AutoRoute {
     private final List<String> excludePorts = new ArrayList<>();
     private final List<String> includeUids = new ArrayList<>();
     private final List<String> excludeInterfaces = new ArrayList<>();
+    private final List<String> includeInterfaces = new ArrayList<>();
     private boolean dnsHijack;
     private boolean strictRoute;
     private boolean gateway;
@@ -425,6 +444,18 @@ public final class AutoRoute {
         throw new IllegalArgumentException("bad interface name: " + name);
       }
       excludeInterfaces.add(name);
+      return this;
+    }
+
+    /**
+     * An interface whose arriving traffic alone is captured ({@code include-interface}; {@code lo}
+     * stands for this host's own traffic): traffic arriving by any other keeps the main table.
+     */
+    public Builder includeInterface(String name) {
+      if (!name.matches("[A-Za-z0-9_.%-]{1,15}")) {
+        throw new IllegalArgumentException("bad interface name: " + name);
+      }
+      includeInterfaces.add(name);
       return this;
     }
 

@@ -112,6 +112,27 @@ class AutoRouteTest {
   }
 
   @Test
+  void onlyIncludedInterfacesGoOnThroughTheBlockAndEveryRuleNamesOne() {
+    List<String> rules =
+        AutoRoute.builder("turnout0")
+            .mark(0x2022)
+            .includeInterface("br-lan")
+            .includeInterface("lo")
+            .build()
+            .plan()
+            .stream()
+            .map(AutoRoute.Step::toString)
+            .filter(step -> step.contains("priority 9000") || step.contains("priority 9009"))
+            .toList();
+    assertThat(rules)
+        .containsExactly(
+            "ip -4 rule add priority 9000 fwmark 0x2022 lookup main",
+            "ip -4 rule add priority 9000 iif br-lan goto 9001",
+            "ip -4 rule add priority 9000 not iif lo goto 9009",
+            "ip -4 rule add priority 9009 nop");
+  }
+
+  @Test
   void routeAddressesReplaceTheDefaultRoutePerFamily() {
     List<String> routes =
         AutoRoute.builder("turnout0")

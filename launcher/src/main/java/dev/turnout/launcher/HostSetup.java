@@ -84,6 +84,7 @@ final class HostSetup {
     tun.routeExcludeAddress().forEach(route::excludeAddress);
     tun.routeAddress().forEach(route::routeAddress);
     tun.excludeInterfaces().forEach(route::excludeInterface);
+    tun.includeInterfaces().forEach(route::includeInterface);
     for (String ports : tun.excludeSrcPorts()) {
       String[] range = ports.split("-");
       route.excludePorts(true, Integer.parseInt(range[0]), Integer.parseInt(range[1]));

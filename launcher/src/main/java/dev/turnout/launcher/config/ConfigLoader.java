@@ -262,13 +262,12 @@ public final class ConfigLoader {
     List<String> dstPorts = GeneralKeys.portRanges(section, "exclude-dst-port");
     List<String> uids = GeneralKeys.uids(section, "exclude-uid");
     List<String> includedUids = GeneralKeys.uids(section, "include-uid");
-    List<String> excludedInterfaces = new ArrayList<>();
-    for (YamlScalar name : section.scalars("exclude-interface")) {
-      if (name.text().strip().matches("[A-Za-z0-9_.%-]{1,15}")) {
-        excludedInterfaces.add(name.text().strip());
-      } else {
-        problems.error(name, "tun.exclude-interface", "not an interface name: " + name.text());
-      }
+    List<String> excludedInterfaces = interfaces(section, "exclude-interface", problems);
+    List<String> includedInterfaces = interfaces(section, "include-interface", problems);
+    if (!includedInterfaces.isEmpty() && !excludedInterfaces.isEmpty()) {
+      section.problem(
+          "include-interface",
+          "conflicts with exclude-interface (as in mihomo and sing-box): write one of them");
     }
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
@@ -303,7 +302,20 @@ public final class ConfigLoader {
         includedUids,
         List.copyOf(excludedInterfaces),
         names(section, "route-address-set"),
-        names(section, "route-exclude-address-set"));
+        names(section, "route-exclude-address-set"),
+        List.copyOf(includedInterfaces));
+  }
+
+  private static List<String> interfaces(MappingReader section, String key, Problems problems) {
+    List<String> names = new ArrayList<>();
+    for (YamlScalar name : section.scalars(key)) {
+      if (name.text().strip().matches("[A-Za-z0-9_.%-]{1,15}")) {
+        names.add(name.text().strip());
+      } else {
+        problems.error(name, "tun." + key, "not an interface name: " + name.text());
+      }
+    }
+    return names;
   }
 
   private static List<String> names(MappingReader section, String key) {
@@ -357,6 +369,7 @@ public final class ConfigLoader {
           "exclude-dst-port",
           "exclude-dst-port-range",
           "exclude-interface",
+          "include-interface",
           "route-address-set",
           "route-exclude-address-set");
 

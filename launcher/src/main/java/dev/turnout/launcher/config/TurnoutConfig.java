@@ -107,7 +107,9 @@ public record TurnoutConfig(
    * {@code inet6-route-address}): with auto-route, only these CIDRs are routed into the TUN instead
    * of everything. {@code routeAddressSets} and {@code routeExcludeAddressSets} ({@code
    * route-address-set}, {@code route-exclude-address-set}) name ipcidr rule providers whose CIDRs
-   * are routed into the TUN, or kept out of it, as they are at each refresh.
+   * are routed into the TUN, or kept out of it, as they are at each refresh. {@code
+   * includeInterfaces} ({@code include-interface}): with auto-route, only traffic arriving by these
+   * interfaces is captured ({@code lo}: this host's own).
    */
   public record Tun(
       boolean enable,
@@ -131,7 +133,8 @@ public record TurnoutConfig(
       List<String> includeUids,
       List<String> excludeInterfaces,
       List<String> routeAddressSets,
-      List<String> routeExcludeAddressSets) {
+      List<String> routeExcludeAddressSets,
+      List<String> includeInterfaces) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -157,7 +160,8 @@ public record TurnoutConfig(
           includeUids,
           excludeInterfaces,
           routeAddressSets,
-          routeExcludeAddressSets);
+          routeExcludeAddressSets,
+          includeInterfaces);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -178,6 +182,7 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
           List.of(),
           List.of(),
           List.of(),

@@ -105,11 +105,13 @@ class ConfigLoaderTest {
 
   @Test
   void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
-    assertThat(problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-interface: [eth1]\n"))
+    assertThat(
+            problems(
+                "dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-mac-address: [02:00:00:00:00:01]\n"))
         .singleElement()
         .asString()
         .startsWith(
-            "test.yaml:4: tun.include-interface: not supported: Turnout captures the traffic");
+            "test.yaml:4: tun.include-mac-address: not supported: Turnout captures the traffic");
   }
 
   @Test
@@ -144,6 +146,18 @@ class ConfigLoaderTest {
                 .tun()
                 .excludeInterfaces())
         .containsExactly("docker0", "br-1");
+    assertThat(
+            parse("dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-interface: [br-lan, lo]\n")
+                .tun()
+                .includeInterfaces())
+        .containsExactly("br-lan", "lo");
+    assertThat(
+            problems(
+                "dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-interface: [br-lan]\n"
+                    + "  exclude-interface: [eth1]\n"))
+        .containsExactly(
+            "test.yaml:4: tun.include-interface: conflicts with exclude-interface (as in mihomo and"
+                + " sing-box): write one of them");
   }
 
   @Test

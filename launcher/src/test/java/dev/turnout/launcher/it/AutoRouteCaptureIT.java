@@ -453,11 +453,7 @@ class AutoRouteCaptureIT {
   @Test
   void anExcludedInterfacesTrafficGoesAroundTheTun() throws Exception {
     try (Sandbox sandbox = routedSandbox()) {
-      sandbox.startServer("lan");
-      masquerade(sandbox);
-      String lanSide =
-          sandbox.inClient(T, "ip", "-o", "-4", "addr", "show", "to", "198.51.100.65").stdout();
-      String device = lanSide.split("\\s+")[1];
+      String device = maskedLan(sandbox);
       TurnoutProcess turnout =
           sandbox.startTurnout(narrowed(sandbox, "exclude-interface: [" + device + "]"));
       String url = "http://198.51.100.10/index.html";
@@ -470,6 +466,44 @@ class AutoRouteCaptureIT {
           .containsOnlyOnce("-> 198.51.100.10:80")
           .doesNotContain("198.51.100.66");
     }
+  }
+
+  /**
+   * {@code include-interface}, the other way round: only the masqueraded container behind the
+   * included interface is captured; the client's own connection (arriving by lo) reaches the server
+   * around Turnout. After the stop, the routing is as found (each rule deleted by what it names).
+   */
+  @Test
+  void onlyAnIncludedInterfacesTrafficIsCaptured() throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      String device = maskedLan(sandbox);
+      String before = sandbox.routing();
+      TurnoutProcess turnout =
+          sandbox.startTurnout(narrowed(sandbox, "include-interface: [" + device + "]"));
+      String url = "http://198.51.100.10/index.html";
+      Command.Result own = fetchFrom(sandbox, "20650-20659", url);
+      assertThat(own.stdout()).as("%s", own).isEqualTo("ok\n");
+      Command.Result container = inLan(sandbox, "curl", "-sS", "--max-time", "10", url);
+      assertThat(container.stdout()).as("%s", container).isEqualTo("ok\n");
+      turnout.awaitLog("-> 198.51.100.10:80", Duration.ofSeconds(5));
+      assertThat(turnout.log()) // the container's, masqueraded to the TUN's address on its way in
+          .containsOnlyOnce("-> 198.51.100.10:80")
+          .doesNotContainPattern(":2065[0-9] -> ");
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+      assertThat(sandbox.routing()).isEqualTo(before);
+    }
+  }
+
+  /**
+   * The LAN host started and its subnet masqueraded ({@link #masquerade}); returns the client's
+   * interface toward it.
+   */
+  private static String maskedLan(Sandbox sandbox) throws Exception {
+    sandbox.startServer("lan");
+    masquerade(sandbox);
+    String lanSide =
+        sandbox.inClient(T, "ip", "-o", "-4", "addr", "show", "to", "198.51.100.65").stdout();
+    return lanSide.split("\\s+")[1];
   }
 
   /** Forwarding on and the LAN host's subnet masqueraded, as Docker leaves a container. */
