@@ -162,12 +162,13 @@ public final class AutoRoute {
     for (String name : excludeInterfaces) {
       steps.add(rule(family, p, "iif", name, "lookup", "main"));
     }
-    // include-interface: what arrives by these goes on through the block, everything else (this
-    // host's own traffic, iif lo, included) skips it to the nop at its end. The last interface's
-    // rule is the inverted one, so that every rule names an interface: ip rule del matches a rule
-    // by what its command names, and a bare "goto" would delete the first goto rule of the
-    // priority.
+    // include-interface: what arrives by these goes on through the block, everything else, this
+    // host's own traffic (iif lo) too, skips it to the nop at its end. The last interface's rule is
+    // the inverted one, so that every rule names an interface: ip rule del matches a rule by what
+    // its command names, and a bare "goto" would delete the first goto rule of the priority. A goto
+    // whose target priority holds no rule is skipped by the kernel, hence the nop at p + 1.
     if (!includeInterfaces.isEmpty()) {
+      steps.add(rule(family, p + 1, "nop"));
       int last = includeInterfaces.size() - 1;
       for (String name : includeInterfaces.subList(0, last)) {
         steps.add(rule(family, p, "iif", name, "goto", Integer.toString(p + 1)));

@@ -115,18 +115,17 @@ class AutoRouteTest {
   void onlyIncludedInterfacesGoOnThroughTheBlockAndEveryRuleNamesOne() {
     List<String> rules =
         AutoRoute.builder("turnout0")
-            .mark(0x2022)
             .includeInterface("br-lan")
             .includeInterface("lo")
             .build()
             .plan()
             .stream()
             .map(AutoRoute.Step::toString)
-            .filter(step -> step.contains("priority 9000") || step.contains("priority 9009"))
+            .filter(step -> step.matches(".*priority 900[019] .*"))
             .toList();
-    assertThat(rules)
+    assertThat(rules) // without a mark, p + 1 holds only the nop the goto needs to land on
         .containsExactly(
-            "ip -4 rule add priority 9000 fwmark 0x2022 lookup main",
+            "ip -4 rule add priority 9001 nop",
             "ip -4 rule add priority 9000 iif br-lan goto 9001",
             "ip -4 rule add priority 9000 not iif lo goto 9009",
             "ip -4 rule add priority 9009 nop");
