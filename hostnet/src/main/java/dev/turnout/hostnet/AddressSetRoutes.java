@@ -123,8 +123,9 @@ public final class AddressSetRoutes {
     if (excluded.isEmpty()) {
       return false;
     }
+    java.net.InetAddress network = cidr.network(); // a new address each call
     for (int length = cidr.prefixLength(); length >= 0; length--) {
-      if (excluded.contains(Cidr.of(cidr.network(), length))) {
+      if (excluded.contains(Cidr.of(network, length))) {
         return true;
       }
     }

@@ -326,10 +326,7 @@ public final class AutoRoute {
     private boolean routedBySets;
 
     private Builder(String device) {
-      if (!Objects.requireNonNull(device).matches("[A-Za-z0-9_.%-]{1,15}")) {
-        throw new IllegalArgumentException("bad interface name: " + device);
-      }
-      this.device = device;
+      this.device = interfaceName(Objects.requireNonNull(device));
     }
 
     /** The routing table holding the TUN's default route (1..2^32-1, not 253-255). */
@@ -441,10 +438,7 @@ public final class AutoRoute {
      * hosts' or containers' traffic that this host forwards from it is not captured.
      */
     public Builder excludeInterface(String name) {
-      if (!name.matches("[A-Za-z0-9_.%-]{1,15}")) {
-        throw new IllegalArgumentException("bad interface name: " + name);
-      }
-      excludeInterfaces.add(name);
+      excludeInterfaces.add(interfaceName(name));
       return this;
     }
 
@@ -453,11 +447,15 @@ public final class AutoRoute {
      * stands for this host's own traffic): traffic arriving by any other keeps the main table.
      */
     public Builder includeInterface(String name) {
-      if (!name.matches("[A-Za-z0-9_.%-]{1,15}")) {
+      includeInterfaces.add(interfaceName(name));
+      return this;
+    }
+
+    private static String interfaceName(String name) {
+      if (!Change.DEVICE.matcher(name).matches()) {
         throw new IllegalArgumentException("bad interface name: " + name);
       }
-      includeInterfaces.add(name);
-      return this;
+      return name;
     }
 
     /** Users whose traffic keeps the main table ({@code exclude-uid}); {@code from <= to}. */

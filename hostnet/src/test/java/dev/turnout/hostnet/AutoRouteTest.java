@@ -15,6 +15,12 @@ class AutoRouteTest {
   private static final String FORWARDING = "net.ipv4.ip_forward";
   @TempDir Path dir;
 
+  /** The commands of {@code route}'s plan that {@code which} accepts, in order. */
+  private static List<String> commands(
+      AutoRoute.Builder route, java.util.function.Predicate<String> which) {
+    return route.build().plan().stream().map(AutoRoute.Step::toString).filter(which).toList();
+  }
+
   @Test
   void planIsOneTableAndAContiguousRuleBlockInTheDocumentedOrder() {
     List<String> plan =
@@ -94,15 +100,9 @@ class AutoRouteTest {
   @Test
   void anExcludedInterfaceKeepsMainAheadOfGatewayModesCapture() {
     List<String> rules =
-        AutoRoute.builder("turnout0")
-            .mark(0x2022)
-            .excludeInterface("docker0")
-            .build()
-            .plan()
-            .stream()
-            .map(AutoRoute.Step::toString)
-            .filter(step -> step.contains("9000"))
-            .toList();
+        commands(
+            AutoRoute.builder("turnout0").mark(0x2022).excludeInterface("docker0"),
+            step -> step.contains("9000"));
     assertThat(rules)
         .containsExactly(
             "ip -4 rule add priority 9000 fwmark 0x2022 lookup main",
@@ -114,15 +114,9 @@ class AutoRouteTest {
   @Test
   void onlyIncludedInterfacesGoOnThroughTheBlockAndEveryRuleNamesOne() {
     List<String> rules =
-        AutoRoute.builder("turnout0")
-            .includeInterface("br-lan")
-            .includeInterface("lo")
-            .build()
-            .plan()
-            .stream()
-            .map(AutoRoute.Step::toString)
-            .filter(step -> step.matches(".*priority 900[019] .*"))
-            .toList();
+        commands(
+            AutoRoute.builder("turnout0").includeInterface("br-lan").includeInterface("lo"),
+            step -> step.matches(".*priority 900[019] .*"));
     assertThat(rules) // without a mark, p + 1 holds only the nop the goto needs to land on
         .containsExactly(
             "ip -4 rule add priority 9001 nop",
