@@ -172,7 +172,15 @@ public final class Dialer {
       Predicate<InetAddress> localPermit) {
     Promise<Channel> promise = loop.newPromise();
     if (address != null) {
-      race(List.of(address), port, loop, promise, localPermit);
+      // On the loop: run from another thread, the race would add its HeldInbound in a task queued
+      // behind the loop's own I/O, and a server that speaks and closes at once would have its
+      // bytes read into a pipeline with nobody to hold them (and Netty 4.2.18 then drops the
+      // socket from epoll while still counting it registered, so the next read fails).
+      if (loop.inEventLoop()) {
+        race(List.of(address), port, loop, promise, localPermit);
+      } else {
+        loop.execute(() -> race(List.of(address), port, loop, promise, localPermit));
+      }
       return promise;
     }
     resolve(host, loop)
