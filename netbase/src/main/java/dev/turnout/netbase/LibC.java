@@ -45,6 +45,7 @@ public final class LibC {
   public static final int EPOLLOUT = 0x4;
   public static final int EPOLLERR = 0x8;
   public static final int EPOLLHUP = 0x10;
+  public static final int EPOLLRDHUP = 0x2000;
   public static final int SIGHUP = 1;
   public static final long SIG_DFL = 0;
   public static final long SIG_IGN = 1;

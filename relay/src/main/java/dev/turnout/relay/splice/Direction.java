@@ -15,10 +15,13 @@ import java.nio.ByteBuffer;
  * from the pipe into the send queue. Backpressure is the pipe: while it holds bytes that {@code to}
  * cannot take, {@code from} is not read. End of input becomes a shutdown of {@code to}'s output
  * once the pipe is empty, so half-close passes through. The pipe is held only while bytes are on
- * their way: once it is empty and the input says "try again" it goes back to the loop's {@link
- * PipePool}, so an idle connection costs its two sockets and no more. Without a pipe (pipe2 failed:
- * out of file descriptors) the bytes are copied through user space instead, and the next input
- * tries for a pipe again. Not thread-safe: one {@link SpliceLoop}.
+ * their way: once it is empty and the input is drained it goes back to the loop's {@link PipePool},
+ * so an idle connection costs its two sockets and no more. A read shorter than the pipe counts as
+ * drained unless the peer's FIN is known to wait: keep-alive traffic is one small read per turn,
+ * and asking again would cost a splice that says "try again" per direction and request (a third of
+ * the loop's calls); the level-triggered epoll set reports what comes later. Without a pipe (pipe2
+ * failed: out of file descriptors) the bytes are copied through user space instead, and the next
+ * input tries for a pipe again. Not thread-safe: one {@link SpliceLoop}.
  *
  * <p>TCP urgent data needs a plain read: splice(2) stops at the urgent mark and never passes it (it
  * reports "try again", or end of input if a FIN follows), while read(2) skips the urgent byte as
@@ -89,16 +92,18 @@ final class Direction {
   /**
    * Moves what can be moved now without blocking.
    *
+   * @param untilEmpty read until the input says "try again" (or ends); false: a read shorter than
+   *     the pipe ends the turn, as the input was most likely emptied by it
    * @return true if any byte moved in or out
    * @throws IOException on a socket error (reset, broken pipe): the connection is over
    */
-  boolean pump() throws IOException {
+  boolean pump(boolean untilEmpty) throws IOException {
     long before = delivered;
-    boolean progress = pumpInput();
+    boolean progress = pumpInput(untilEmpty);
     return progress || delivered != before;
   }
 
-  private boolean pumpInput() throws IOException {
+  private boolean pumpInput(boolean untilEmpty) throws IOException {
     long moved = 0;
     while (true) {
       if (!flush()) {
@@ -134,6 +139,12 @@ final class Direction {
       if (n > 0) {
         inPipe += n;
         moved += n;
+        if (!untilEmpty && n < PipePool.PIPE_SIZE && !urgent) {
+          if (flush()) {
+            releasePipe();
+          }
+          return true;
+        }
       } else if (urgent && (n == 0 || errno == EAGAIN)) {
         urgent = false; // if more urgent data waits, EPOLLPRI says so again
         long read = readIntoHead("read at the urgent mark");

@@ -224,16 +224,19 @@ final class SpliceLoop implements Closeable {
       if (fd >= 0 && (ready & LibC.EPOLLPRI) != 0) {
         pair.readerOf(fd).urgentData();
       }
+      // Unless the peer's FIN is known to be there, a read that came up short ends the turn: the
+      // level-triggered set says when more comes, and asking at once would mostly cost an EAGAIN.
+      boolean ended = everything || (ready & LibC.EPOLLRDHUP) != 0;
       boolean moved = false;
       if (everything) {
-        moved |= pair.up.pump();
-        moved |= pair.down.pump();
+        moved |= pair.up.pump(true);
+        moved |= pair.down.pump(true);
       } else {
-        if ((ready & (LibC.EPOLLIN | LibC.EPOLLPRI)) != 0) {
-          moved |= pair.readerOf(fd).pump();
+        if ((ready & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLRDHUP)) != 0) {
+          moved |= pair.readerOf(fd).pump(ended);
         }
         if ((ready & LibC.EPOLLOUT) != 0) {
-          moved |= pair.writerTo(fd).pump();
+          moved |= pair.writerTo(fd).pump(true);
         }
       }
       if (moved) {

@@ -28,7 +28,7 @@ final class SplicedPair {
 
   /** The epoll events {@code fd} (one of this pair's sockets) must be watched for now. */
   int interest(int fd) {
-    return (readerOf(fd).wantsInput() ? LibC.EPOLLIN | LibC.EPOLLPRI : 0)
+    return (readerOf(fd).wantsInput() ? LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLRDHUP : 0)
         | (writerTo(fd).wantsOutput() ? LibC.EPOLLOUT : 0);
   }
 

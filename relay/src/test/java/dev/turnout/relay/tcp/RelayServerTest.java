@@ -295,6 +295,29 @@ class RelayServerTest {
     assertThat(ok).hasSize(50);
   }
 
+  /**
+   * A keep-alive conversation: many small requests, each answered before the next is sent. Each
+   * turn's read comes up short, which ends the splice loop's turn without asking again; the next
+   * request, and the end of input that follows the last one, must still be seen.
+   */
+  @Test
+  void requestsAndAnswersInManySmallTurnsAllArrive() throws Exception {
+    Random random = new Random(3);
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      for (int turn = 0; turn < 300; turn++) {
+        byte[] request = new byte[1 + random.nextInt(3000)];
+        random.nextBytes(request);
+        out.write(request);
+        assertThat(in.readNBytes(request.length)).as("turn %d", turn).isEqualTo(request);
+      }
+      out.write("last".getBytes());
+      socket.shutdownOutput();
+      assertThat(new String(in.readAllBytes())).isEqualTo("lastbye");
+    }
+  }
+
   @Test
   void bytesAndEndOfInputSentWhileDialingArriveInOrder() throws Exception {
     routeDelayMillis = 300;
