@@ -180,8 +180,8 @@ final class ProcessLookup {
     Socket fallback = null;
     for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
       String[] f = line.trim().split("\\s+");
-      if (f.length <= 9) {
-        continue;
+      if (f.length <= 9 || f[9].equals("0")) {
+        continue; // inode 0: TIME_WAIT, no process; the port may serve a live socket further on
       }
       if (f[1].equals(wanted)) {
         return new Socket(Integer.parseInt(f[7]), f[9]);
