@@ -41,8 +41,8 @@ final class ProxyJson {
       w.endArray()
           .field("testUrl", g.testUrl())
           .field("expectedStatus", "")
-          .field("hidden", false)
-          .field("icon", "");
+          .field("hidden", g.hidden())
+          .field("icon", g.icon());
       if (g.fixed() != null) {
         w.field("fixed", g.fixed());
       }

@@ -264,7 +264,11 @@ class ControllerTest {
         .containsEntry("now", "a")
         .containsEntry("all", List.of("a", "b", "DIRECT"))
         .containsEntry("history", List.of());
-    assertThat((Map<String, Object>) proxies.get("Auto")).containsEntry("fixed", "");
+    assertThat(group).containsEntry("hidden", false).containsEntry("icon", "");
+    assertThat((Map<String, Object>) proxies.get("Auto"))
+        .containsEntry("fixed", "")
+        .containsEntry("hidden", true)
+        .containsEntry("icon", "http://203.0.113.10/auto.png");
     assertThat((Map<String, Object>) proxies.get("a")).doesNotContainKey("all");
 
     assertThat(authed("PUT", "/proxies/Proxy", "{\"name\":\"b\"}").status()).isEqualTo(204);

@@ -120,7 +120,7 @@ final class FakeControl
               true,
               true,
               h,
-              new Group(selected.get("Proxy"), List.of("a", "b", "DIRECT"), "", null));
+              new Group(selected.get("Proxy"), List.of("a", "b", "DIRECT"), "", null, false, ""));
       case "Auto" ->
           new Proxy(
               name,
@@ -129,7 +129,12 @@ final class FakeControl
               true,
               h,
               new Group(
-                  fixed.isEmpty() ? "a" : fixed, List.of("a", "b"), "http://203.0.113.10/", fixed));
+                  fixed.isEmpty() ? "a" : fixed,
+                  List.of("a", "b"),
+                  "http://203.0.113.10/",
+                  fixed,
+                  true,
+                  "http://203.0.113.10/auto.png"));
       case "GLOBAL" ->
           new Proxy(
               name,
@@ -141,7 +146,9 @@ final class FakeControl
                   selected.get("GLOBAL"),
                   List.of("DIRECT", "REJECT", "a", "b", "Proxy", "Auto"),
                   "",
-                  null));
+                  null,
+                  false,
+                  ""));
       default -> null;
     };
   }

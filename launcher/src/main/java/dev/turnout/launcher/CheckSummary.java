@@ -26,6 +26,7 @@ record CheckSummary(
     int usable,
     Map<String, Integer> unsupported,
     int groups,
+    Map<String, Integer> unavailableGroups,
     int rules,
     boolean rulesRead,
     int ruleProviders,
@@ -49,19 +50,29 @@ record CheckSummary(
     return byType;
   }
 
+  /** " (a 1, b 2)": counts by what each lacks. */
+  private static String counted(Map<String, Integer> byLack) {
+    return byLack.entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue())
+        .collect(Collectors.joining(", ", " (", ")"));
+  }
+
   /** The summary, one aspect a line, ending with the count of problems. */
   List<String> lines(Problems problems) {
     List<String> lines = new ArrayList<>();
     int unsupportedCount = unsupported.values().stream().mapToInt(Integer::intValue).sum();
     String proxies = usable + " usable, " + unsupportedCount + " unsupported";
     if (unsupportedCount > 0) {
-      proxies +=
-          unsupported.entrySet().stream()
-              .map(e -> e.getKey() + " " + e.getValue())
-              .collect(Collectors.joining(", ", " (", ")"));
+      proxies += counted(unsupported);
     }
     lines.add(line("proxies", proxies));
-    lines.add(line("groups", Integer.toString(groups)));
+    int unavailableCount = unavailableGroups.values().stream().mapToInt(Integer::intValue).sum();
+    lines.add(
+        line(
+            "groups",
+            unavailableCount == 0
+                ? Integer.toString(groups)
+                : groups + ", " + unavailableCount + " unavailable" + counted(unavailableGroups)));
     if (rulesRead) {
       lines.add(
           line("rules", rules + " in the file, " + ruleProviderEntries + " in rule providers"));

@@ -60,12 +60,20 @@ final class Components {
     Set<String> policies = new HashSet<>();
     List<Outbound> proxies = new ArrayList<>();
     int groups;
+    Map<String, Integer> unavailableGroups;
     int providerProxies = 0;
     Set<String> notDownloadedProxies = new java.util.TreeSet<>();
     try (Outbounds outbounds = outbounds(config, nowhere(), loops, problems)) {
       policies.addAll(outbounds.asMap().keySet());
       proxies.addAll(outbounds.proxies());
       groups = outbounds.groups().size();
+      Set<String> groupNames = new HashSet<>();
+      config.proxies().groups().forEach(e -> e.text("name").ifPresent(groupNames::add));
+      unavailableGroups =
+          CheckSummary.unsupportedByType(
+              outbounds.asMap().values().stream()
+                  .filter(o -> groupNames.contains(o.name()))
+                  .toList());
       for (ProxyProvider p : outbounds.providers().list()) {
         proxies.addAll(p.proxies());
         providerProxies += p.proxies().size();
@@ -101,6 +109,7 @@ final class Components {
         proxies.size() - unsupportedCount,
         unsupported,
         groups,
+        unavailableGroups,
         config.rules().size(),
         rulesRead,
         config.ruleProviders().size(),

@@ -7,6 +7,7 @@ import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.CheckedGroup;
+import dev.turnout.outbound.group.GroupLook;
 import dev.turnout.outbound.group.Prober;
 import dev.turnout.outbound.group.SelectGroup;
 import dev.turnout.outbound.provider.ProxyProvider;
@@ -243,7 +244,10 @@ final class LiveProxies implements ProxyControl {
     if (h != null && (last == null || h.at().isAfter(last))) {
       alive = h.alive();
     }
-    return new Proxy(o.name(), o.type(), o instanceof UdpOutbound, alive, delays, group(g, o));
+    boolean udp =
+        o instanceof UdpOutbound
+            && !(o instanceof dev.turnout.outbound.group.Group grp && grp.udpDisabled());
+    return new Proxy(o.name(), o.type(), udp, alive, delays, group(g, o));
   }
 
   private static Group group(Generation g, Outbound o) {
@@ -256,11 +260,14 @@ final class LiveProxies implements ProxyControl {
     }
     CheckedGroup checked = o instanceof CheckedGroup c ? c : null;
     boolean balancing = o.type().equals("LoadBalance");
+    GroupLook look = g.outbounds.look(o.name());
     return new Group(
         balancing ? null : group.now(),
         members,
         checked == null || checked.testUrl() == null ? "" : checked.testUrl().toString(),
-        checked != null && checked.fixable() ? checked.fixed() : null);
+        checked != null && checked.fixable() ? checked.fixed() : null,
+        look.hidden(),
+        look.icon());
   }
 
   /**

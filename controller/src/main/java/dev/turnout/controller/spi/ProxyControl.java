@@ -14,10 +14,12 @@ public interface ProxyControl {
 
   /**
    * The group part of a proxy: {@code now} (null for load-balance, which has no single choice), the
-   * member names, the URL members are tested with ("" for none) and, for groups that can be fixed
-   * to a member, that member ("" when not fixed; null for groups that cannot be).
+   * member names, the URL members are tested with ("" for none), for groups that can be fixed to a
+   * member, that member ("" when not fixed; null for groups that cannot be), and the
+   * configuration's {@code hidden} and {@code icon} ("" for none), which the dashboards read.
    */
-  record Group(String now, List<String> all, String testUrl, String fixed) {}
+  record Group(
+      String now, List<String> all, String testUrl, String fixed, boolean hidden, String icon) {}
 
   /**
    * One proxy, built-in or group as dashboards show it. {@code type} is mihomo's adapter type

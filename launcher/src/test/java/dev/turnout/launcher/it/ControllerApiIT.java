@@ -141,7 +141,9 @@ class ControllerApiIT {
     assertThat((Map<String, Object>) proxies.get("Auto"))
         .containsEntry("type", "URLTest")
         .containsEntry("testUrl", TwoDantes.TEST_URL)
-        .containsEntry("fixed", "");
+        .containsEntry("fixed", "")
+        .containsEntry("icon", TwoDantes.ICON)
+        .containsEntry("hidden", false);
     Map<String, Object> global = (Map<String, Object>) proxies.get("GLOBAL");
     assertThat(global).containsEntry("type", "Selector");
     assertThat((List<String>) global.get("all"))

@@ -18,6 +18,9 @@ final class TwoDantes {
   /** What delay tests and health checks fetch: the routed network's nginx, apart from downloads. */
   static final String TEST_URL = "http://198.51.100.10/index.html";
 
+  /** The url-test group's icon, which the dashboards show beside its name. */
+  static final String ICON = "http://198.51.100.10/auto.png";
+
   static final String RULES =
       String.join(
           "\n",
@@ -63,7 +66,9 @@ final class TwoDantes {
             "  - {name: Proxy, type: select, proxies: [dante-a, dante-b, DIRECT]}",
             "  - {name: Auto, type: url-test, proxies: [dante-a, dante-b], url: \""
                 + TEST_URL
-                + "\", interval: 600}",
+                + "\", interval: 600, icon: \""
+                + ICON
+                + "\"}",
             "");
   }
 

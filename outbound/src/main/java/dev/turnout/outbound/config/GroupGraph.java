@@ -149,6 +149,10 @@ final class GroupGraph {
     state.put(name, 2);
     GroupMembers members = new GroupMembers(fixed, w.providers(), w.filter());
     Group g = config.read(f, members.members(), lentCheck(w.providers()));
+    if (g == null && f.unavailable() != null && !f.failed()) {
+      all.put(name, f.asUnavailable(f.string("type", false)));
+      return true; // like an unavailable proxy: its groups and rules load, and skip or fail it
+    }
     if (g == null || f.failed()) {
       return false;
     }

@@ -197,7 +197,7 @@ public final class OutboundConfig {
       problems.addAll(built.problems());
       providers.add(new ProxyProvider(spec, built.proxies(), content.origin(), content.fetched()));
     }
-    GroupConfig groupConfig = new GroupConfig(store, prober, clock);
+    GroupConfig groupConfig = new GroupConfig(store, prober, clock, dialer.routingMark());
     List<Group> groupList =
         new GroupGraph(all, proxyList, Set.copyOf(taken), providers, groupConfig)
             .build(groups == null ? List.of() : groups, taken, problems);
@@ -226,7 +226,13 @@ public final class OutboundConfig {
     ProxyProviders running = new ProxyProviders(providers, loader, dialer, clock);
     return new Result(
         new Outbounds(
-            all, proxyList, groupList, global, groupConfig.healthChecks(scheduler), running),
+            all,
+            proxyList,
+            groupList,
+            global,
+            groupConfig.healthChecks(scheduler),
+            running,
+            groupConfig.looks()),
         List.copyOf(problems));
   }
 

@@ -4,6 +4,7 @@ import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyOutbound;
 import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.GroupLook;
 import dev.turnout.outbound.group.HealthChecks;
 import dev.turnout.outbound.group.SelectGroup;
 import io.netty.channel.Channel;
@@ -31,6 +32,7 @@ public final class Outbounds implements AutoCloseable {
   private final SelectGroup global;
   private final HealthChecks healthChecks;
   private final ProxyProviders providers;
+  private final Map<String, GroupLook> looks;
 
   Outbounds(
       Map<String, Outbound> all,
@@ -38,13 +40,20 @@ public final class Outbounds implements AutoCloseable {
       List<Group> groups,
       SelectGroup global,
       HealthChecks checks,
-      ProxyProviders providers) {
+      ProxyProviders providers,
+      Map<String, GroupLook> looks) {
     this.all = Collections.unmodifiableMap(new LinkedHashMap<>(all));
     this.proxies = List.copyOf(proxies);
     this.groups = List.copyOf(groups);
     this.global = global;
     this.healthChecks = checks;
     this.providers = providers;
+    this.looks = Map.copyOf(looks);
+  }
+
+  /** How the dashboards show the group {@code name}: {@link GroupLook#PLAIN} unless it said. */
+  public GroupLook look(String name) {
+    return looks.getOrDefault(name, GroupLook.PLAIN);
   }
 
   /** The outbound with this name, or null. */

@@ -3,7 +3,9 @@ package dev.turnout.outbound.group;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
@@ -37,9 +39,23 @@ import org.slf4j.LoggerFactory;
  * <p>url-test and fallback groups can also be fixed to one member ({@link #fix}, the dashboards'
  * "select" on such a group): while that member is in the group and alive it carries every
  * connection, and the choice is remembered like a select group's until {@link #unfix}.
+ *
+ * <p>Connections tell on their member too (mihomo's {@code max-failed-times}): when that many
+ * connections through the group failed in a row, none succeeding in between and all within {@link
+ * #FAILURE_WINDOW} of the first, the members are checked at once, lazy or not, rather than at the
+ * next interval (five minutes by default), so that a fallback leaves a member that died between two
+ * checks; at most once per {@link #FAILURE_WINDOW}, since an app retrying a destination that is
+ * down fails the same way. DIRECT, REJECT and unavailable members do not count: their failures say
+ * nothing about a server.
  */
 public abstract class CheckedGroup implements Group, UdpOutbound {
   private static final Logger LOG = LoggerFactory.getLogger(CheckedGroup.class);
+
+  /** mihomo's default {@code max-failed-times}. */
+  public static final int MAX_FAILED_TIMES = 5;
+
+  /** Failures further apart than this from the first of a run start a new run. */
+  static final Duration FAILURE_WINDOW = Duration.ofMinutes(1);
 
   /** The last check of one member: its delay, or null when it failed, and when it ended. */
   public record Health(Duration delay, Instant at) {
@@ -61,6 +77,13 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
   private volatile Instant lastCheck;
   private volatile String fixed; // a member's name, or null
   private volatile SelectionStore store = new SelectionStore(null);
+  private volatile int maxFailedTimes = MAX_FAILED_TIMES; // 0: failures never start a check
+  private volatile boolean udpDisabled;
+  private final Object failureLock = new Object();
+  private int failures; // in a row; guarded by failureLock
+  private long firstFailureNanos; // guarded by failureLock
+  private long lastForcedNanos; // guarded by failureLock
+  private boolean forced; // a check was started by failures; guarded by failureLock
 
   CheckedGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     this.name = name;
@@ -163,6 +186,58 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> health());
   }
 
+  /** Makes the group refuse UDP ({@code disable-udp}). */
+  final void disableUdp() {
+    udpDisabled = true;
+  }
+
+  @Override
+  public final boolean udpDisabled() {
+    return udpDisabled;
+  }
+
+  /** How many failed connections in a row start a check (mihomo's max-failed-times); 0: none. */
+  final void checkAfterFailures(int times) {
+    maxFailedTimes = times;
+  }
+
+  /** Whether a connection through {@code member} says something about a server when it fails. */
+  private boolean counts(Outbound member) {
+    return maxFailedTimes > 0
+        && check.url() != null
+        && !(member instanceof DirectOutbound)
+        && !(member instanceof RejectOutbound)
+        && !UnavailableOutbound.is(member);
+  }
+
+  /** A connection through a counted member ended its dial; on any thread. */
+  private void dialed(Future<?> dial) {
+    synchronized (failureLock) {
+      if (dial.isSuccess()) {
+        failures = 0;
+        return;
+      }
+      long now = clock.nanoTime();
+      if (failures == 0 || now - firstFailureNanos > FAILURE_WINDOW.toNanos()) {
+        failures = 0;
+        firstFailureNanos = now;
+      }
+      if (++failures < maxFailedTimes
+          || forced && now - lastForcedNanos < FAILURE_WINDOW.toNanos()) {
+        return; // a destination that is down, retried by an app, checks once a minute at most
+      }
+      failures = 0;
+      forced = true;
+      lastForcedNanos = now;
+    }
+    LOG.warn(
+        "{}: {} connections in a row failed (the last: {}); checking the members now",
+        name,
+        maxFailedTimes,
+        dial.cause() == null ? "cancelled" : dial.cause().toString());
+    checkNow();
+  }
+
   /** Called after each health result and member change; subclasses re-evaluate their choice. */
   void updated() {}
 
@@ -260,12 +335,21 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
   @Override
   public final Future<Channel> connect(Destination destination, EventLoop loop) {
     markUsed();
-    return chosen(destination).connect(destination, loop);
+    Outbound member = chosen(destination);
+    Future<Channel> dial = member.connect(destination, loop);
+    if (counts(member)) {
+      if (dial.isDone()) {
+        dialed(dial);
+      } else {
+        dial.addListener(this::dialed);
+      }
+    }
+    return dial;
   }
 
   @Override
   public final Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
     markUsed();
-    return Groups.openUdp(chosen(null), name, loop, receiver);
+    return Groups.openUdp(chosen(null), this, loop, receiver);
   }
 }

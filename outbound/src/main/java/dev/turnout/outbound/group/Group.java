@@ -13,4 +13,9 @@ public interface Group extends Outbound {
 
   /** The member new connections go to right now (for load-balance: the last one picked). */
   String now();
+
+  /** True when the group refuses UDP ({@code disable-udp}). */
+  default boolean udpDisabled() {
+    return false;
+  }
 }

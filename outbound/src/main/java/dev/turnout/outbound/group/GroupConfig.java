@@ -7,7 +7,9 @@ import dev.turnout.outbound.ProxyOutbound;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -39,17 +41,27 @@ public final class GroupConfig {
           "timeout",
           "expected-status",
           "strategy",
-          "disable-udp");
+          "disable-udp",
+          "max-failed-times",
+          "hidden",
+          "icon",
+          "interface-name",
+          "routing-mark");
 
   private final SelectionStore store;
   private final Prober prober;
   private final TimeSource clock;
   private final List<CheckedGroup> checked = new ArrayList<>();
+  private final Map<String, GroupLook> looks = new HashMap<>();
 
-  public GroupConfig(SelectionStore store, Prober prober, TimeSource clock) {
+  private final int routingMark;
+
+  /** {@code routingMark}: the top-level one, which all of Turnout's sockets carry (0: none). */
+  public GroupConfig(SelectionStore store, Prober prober, TimeSource clock, int routingMark) {
     this.store = store;
     this.prober = prober;
     this.clock = clock;
+    this.routingMark = routingMark;
   }
 
   /**
@@ -57,7 +69,8 @@ public final class GroupConfig {
    * {@code members} (the caller resolved them, and keeps them up to date). A url-test, fallback or
    * load-balance group without its own {@code url} checks as {@code lent} says (the health check of
    * a proxy provider it uses), when not null. Returns null when nothing can be built; the caller
-   * also drops the group when {@code f} recorded an error.
+   * also drops the group when {@code f} recorded an error, and puts {@code f}'s unavailable member
+   * in its place when the group asks for dialing of its own ({@link Fields#unavailable()}).
    */
   public Group read(Fields f, Members members, HealthCheck lent) {
     String type = f.oneOf("type", TYPES, null);
@@ -65,8 +78,20 @@ public final class GroupConfig {
       return null;
     }
     f.unknownKeys(KEYS);
+    GroupLook look = new GroupLook(f.bool("hidden", false), f.string("icon", false));
+    if (look.hidden() || look.icon() != null) {
+      looks.put(f.name(), new GroupLook(look.hidden(), look.icon() == null ? "" : look.icon()));
+    }
+    if (dialsItsOwnWay(f)) {
+      return null;
+    }
+    boolean noUdp = f.bool("disable-udp", false);
     if ("select".equals(type)) {
-      return new SelectGroup(f.name(), members, store);
+      SelectGroup g = new SelectGroup(f.name(), members, store);
+      if (noUdp) {
+        g.disableUdp();
+      }
+      return g;
     }
     if ("relay".equals(type)) {
       return relay(f, members.get());
@@ -109,11 +134,40 @@ public final class GroupConfig {
             lazy,
             expected);
     CheckedGroup g = checkedGroup(f, type, members, check);
+    g.checkAfterFailures(
+        f.integer("max-failed-times", CheckedGroup.MAX_FAILED_TIMES, 0, 1_000_000));
+    if (noUdp) {
+      g.disableUdp();
+    }
     g.remember(store);
     if (uri != null) {
       checked.add(g);
     }
     return g;
+  }
+
+  /**
+   * mihomo's group-level {@code interface-name} and {@code routing-mark} (deprecated there in
+   * favour of the proxies' own) apply to every member's dial. Turnout dials each member its own
+   * way, so ignoring them would send the members' connections out of another interface than
+   * written: such a group is unavailable instead. Empty, or the top-level mark, they ask nothing.
+   */
+  private boolean dialsItsOwnWay(Fields f) {
+    String device = f.string("interface-name", false);
+    if (device != null && !device.isEmpty()) {
+      f.unsupported(
+          "interface-name",
+          "a group's own interface-name is not supported (mihomo deprecates it): set"
+              + " interface-name on its proxies");
+    }
+    int mark = f.integer("routing-mark", 0, 0, Integer.MAX_VALUE);
+    if (mark != 0 && mark != routingMark) {
+      f.unsupported(
+          "routing-mark",
+          "a group's own routing-mark is not supported (mihomo deprecates it): Turnout's sockets"
+              + " all carry the top-level routing-mark");
+    }
+    return f.unavailable() != null;
   }
 
   /** A relay chain: after the first member, each must be a proxy with a server to reach. */
@@ -170,6 +224,11 @@ public final class GroupConfig {
   /** The select group {@code name} (GLOBAL) over {@code members}, remembered like the others. */
   public SelectGroup select(String name, Members members) {
     return new SelectGroup(name, members, store);
+  }
+
+  /** How the dashboards show the groups read so far that said so, by name. */
+  public Map<String, GroupLook> looks() {
+    return Map.copyOf(looks);
   }
 
   /** The health checks of the groups read so far, run by {@code scheduler} once started. */

@@ -40,12 +40,16 @@ final class Groups {
   }
 
   static Future<DatagramSession> openUdp(
-      Outbound member, String group, EventLoop loop, DatagramSession.Receiver receiver) {
+      Outbound member, Group group, EventLoop loop, DatagramSession.Receiver receiver) {
+    if (group.udpDisabled()) {
+      return loop.newFailedFuture(
+          new UnsupportedOperationException(group.name() + ": disable-udp is set"));
+    }
     if (member instanceof UdpOutbound udp) {
       return udp.openUdp(loop, receiver);
     }
     return loop.newFailedFuture(
         new UnsupportedOperationException(
-            group + ": member " + member.name() + " does not carry UDP"));
+            group.name() + ": member " + member.name() + " does not carry UDP"));
   }
 }

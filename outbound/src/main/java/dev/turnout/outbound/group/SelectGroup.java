@@ -21,6 +21,7 @@ public final class SelectGroup implements Group, UdpOutbound {
   private final Members members;
   private final SelectionStore store;
   private volatile Outbound selected;
+  private volatile boolean udpDisabled;
 
   SelectGroup(String name, Members members, SelectionStore store) {
     this.name = name;
@@ -74,8 +75,18 @@ public final class SelectGroup implements Group, UdpOutbound {
     return selected.connect(destination, loop);
   }
 
+  /** Makes the group refuse UDP ({@code disable-udp}). */
+  void disableUdp() {
+    udpDisabled = true;
+  }
+
+  @Override
+  public boolean udpDisabled() {
+    return udpDisabled;
+  }
+
   @Override
   public Future<DatagramSession> openUdp(EventLoop loop, DatagramSession.Receiver receiver) {
-    return Groups.openUdp(selected, name, loop, receiver);
+    return Groups.openUdp(selected, this, loop, receiver);
   }
 }

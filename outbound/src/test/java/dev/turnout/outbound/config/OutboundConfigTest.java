@@ -17,6 +17,7 @@ import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import dev.turnout.outbound.group.Fakes;
 import dev.turnout.outbound.group.Group;
+import dev.turnout.outbound.group.GroupLook;
 import dev.turnout.outbound.group.SelectionStore;
 import io.netty.channel.Channel;
 import java.nio.file.Path;
@@ -43,6 +44,40 @@ class OutboundConfigTest {
 
   private static List<String> messages(OutboundConfig.Result r) {
     return r.problems().stream().map(ConfigProblem::toString).toList();
+  }
+
+  /**
+   * mihomo's group keys for the dashboards ({@code hidden}, {@code icon}), {@code max-failed-times}
+   * and {@code disable-udp} load without a warning; a bad value is an error on its line.
+   */
+  @Test
+  void groupsTakeHiddenIconMaxFailedTimesAndDisableUdp() {
+    OutboundConfig.Result r =
+        load(
+            "proxy-groups:",
+            "  - {name: Quiet, type: select, proxies: [DIRECT], hidden: true, disable-udp: true}",
+            "  - name: Auto",
+            "    type: fallback",
+            "    proxies: [DIRECT]",
+            "    url: http://198.51.100.9/",
+            "    icon: https://198.51.100.9/auto.png",
+            "    max-failed-times: 2",
+            "  - {name: Plain, type: select, proxies: [DIRECT]}",
+            "  - {name: Bad, type: url-test, proxies: [DIRECT], url: 'http://198.51.100.9/',"
+                + " max-failed-times: -1}");
+    assertThat(messages(r))
+        .singleElement()
+        .asString()
+        .startsWith("proxy-group \"Bad\": field \"max-failed-times\"");
+    assertThat(r.hasErrors()).isTrue();
+    assertThat(r.problems().get(0).line()).isEqualTo(10);
+    var o = r.outbounds();
+    assertThat(o.look("Quiet")).isEqualTo(new GroupLook(true, ""));
+    assertThat(((Group) o.get("Quiet")).udpDisabled()).isTrue();
+    assertThat(((Group) o.get("Auto")).udpDisabled()).isFalse();
+    assertThat(o.look("Auto")).isEqualTo(new GroupLook(false, "https://198.51.100.9/auto.png"));
+    assertThat(o.look("Plain")).isEqualTo(GroupLook.PLAIN);
+    assertThat(o.look("DIRECT")).isEqualTo(GroupLook.PLAIN);
   }
 
   /**
@@ -107,6 +142,39 @@ class OutboundConfigTest {
           .containsExactly(
               "proxy \"s5\": field \"" + key + "\": " + KeyPolicy.PROXY.message(key, List.of()));
     }
+  }
+
+  /**
+   * A group's own interface-name or routing-mark (mihomo's, deprecated there, as in its reference
+   * config) would send its members' connections out of another interface than written: the group
+   * loads as unavailable, with the reason, so that the groups and rules that name it still load,
+   * and its connections fail rather than leave by the default route. Written without effect (empty,
+   * or the top-level mark) they are fine.
+   */
+  @Test
+  void aGroupWithItsOwnInterfaceOrMarkIsUnavailable() throws Exception {
+    OutboundConfig.Result r =
+        load(
+            "proxy-groups:",
+            "  - {name: en1, type: select, interface-name: en1, proxies: [DIRECT]}",
+            "  - {name: marked, type: select, routing-mark: 6667, proxies: [DIRECT]}",
+            "  - {name: plain, type: select, interface-name: '', routing-mark: 0, proxies: [DIRECT]}",
+            "  - {name: outer, type: select, proxies: [en1, marked, plain]}");
+    assertThat(messages(r))
+        .containsExactly(
+            "proxy-group \"en1\": field \"interface-name\": unavailable: a group's own"
+                + " interface-name is not supported (mihomo deprecates it): set interface-name on"
+                + " its proxies; groups skip it",
+            "proxy-group \"marked\": field \"routing-mark\": unavailable: a group's own"
+                + " routing-mark is not supported (mihomo deprecates it): Turnout's sockets all"
+                + " carry the top-level routing-mark; groups skip it");
+    var o = r.outbounds();
+    assertThat(o.get("en1")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(o.get("marked")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(o.get("plain")).isInstanceOf(Group.class);
+    assertThat(((Group) o.get("outer")).members()).containsExactly("en1", "marked", "plain");
+    assertThat(o.get("en1").connect(Channels.TARGET, Channels.loop()).await().cause())
+        .hasMessageContaining("unavailable");
   }
 
   @Test

@@ -20,10 +20,11 @@ import java.util.concurrent.CompletionStage;
 public final class Fakes {
   private Fakes() {}
 
-  /** A member that records which destinations it was asked for. */
+  /** A member that records which destinations it was asked for; its connections fail. */
   public static final class Member implements Outbound {
     final String name;
     final List<Destination> asked = new ArrayList<>();
+    volatile boolean answers; // its connections succeed (with no channel) instead
 
     public Member(String name) {
       this.name = name;
@@ -37,7 +38,9 @@ public final class Fakes {
     @Override
     public synchronized Future<Channel> connect(Destination d, EventLoop loop) {
       asked.add(d);
-      return ImmediateEventExecutor.INSTANCE.newFailedFuture(new Exception("fake " + name));
+      return answers
+          ? ImmediateEventExecutor.INSTANCE.newSucceededFuture(null)
+          : ImmediateEventExecutor.INSTANCE.newFailedFuture(new Exception("fake " + name));
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import java.net.InetAddress;
 import java.net.URI;
@@ -50,6 +51,94 @@ class GroupsTest {
     prober.delays.put("a", 10L);
     scheduler.advance(INTERVAL);
     assertThat(g.now()).isEqualTo("a");
+  }
+
+  /**
+   * mihomo's max-failed-times: failed connections in a row through the group check its members at
+   * once, so a fallback leaves a member that died since the last check without waiting for the
+   * interval; a success in between starts the count again, and a second run within the window does
+   * not check again.
+   */
+  @Test
+  void failedConnectionsInARowCheckTheMembersBeforeTheInterval() {
+    FallbackGroup g =
+        new FallbackGroup("fb", new Members(List.of(a, b)), check(false), prober, clock);
+    g.checkAfterFailures(3);
+    prober.delays.putAll(Map.of("a", 10L, "b", 20L));
+    g.start(scheduler);
+    assertThat(prober.probed).hasSize(2);
+    Destination d = new Destination("example.org", null, 443);
+    prober.delays.remove("a"); // dies between two checks
+    g.connect(d, null);
+    g.connect(d, null);
+    a.answers = true;
+    g.connect(d, null); // a success: the count starts again
+    a.answers = false;
+    g.connect(d, null);
+    g.connect(d, null);
+    assertThat(prober.probed).as("four failures, not three in a row").hasSize(2);
+    assertThat(g.now()).isEqualTo("a");
+    g.connect(d, null);
+    assertThat(prober.probed).hasSize(4);
+    assertThat(g.now()).isEqualTo("b");
+    assertThat(b.asked).isEmpty();
+
+    for (int i = 0; i < 3; i++) {
+      g.connect(d, null); // b fails too (the destination, say): no second check this minute
+    }
+    assertThat(prober.probed).hasSize(4);
+    clock.advance(CheckedGroup.FAILURE_WINDOW);
+    for (int i = 0; i < 3; i++) {
+      g.connect(d, null);
+    }
+    assertThat(prober.probed).hasSize(6);
+  }
+
+  @Test
+  void aGroupWithDisableUdpRefusesUdpThroughAnyMember() throws Exception {
+    var direct =
+        new dev.turnout.outbound.DirectOutbound(dev.turnout.outbound.Channels.loopbackDialer());
+    SelectGroup select =
+        new SelectGroup("s", new Members(List.of(direct)), new SelectionStore(null));
+    FallbackGroup fallback =
+        new FallbackGroup("f", new Members(List.of(direct)), check(false), prober, clock);
+    select.disableUdp();
+    fallback.disableUdp();
+    for (UdpOutbound g : List.<UdpOutbound>of(select, fallback)) {
+      var session =
+          g.openUdp(dev.turnout.outbound.Channels.loop(), (source, payload) -> payload.release())
+              .await();
+      assertThat(session.cause()).hasMessageEndingWith("disable-udp is set");
+    }
+    SelectGroup open = new SelectGroup("o", new Members(List.of(direct)), new SelectionStore(null));
+    var session =
+        open.openUdp(dev.turnout.outbound.Channels.loop(), (source, payload) -> payload.release())
+            .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    session.close();
+  }
+
+  @Test
+  void failuresThroughRejectOrWithMaxFailedTimesZeroCheckNothing() {
+    FallbackGroup rejecting =
+        new FallbackGroup(
+            "r",
+            new Members(List.of(new dev.turnout.outbound.RejectOutbound())),
+            check(false),
+            prober,
+            clock);
+    prober.delays.put("REJECT", 1L);
+    rejecting.start(scheduler);
+    FallbackGroup off =
+        new FallbackGroup("off", new Members(List.of(a)), check(false), prober, clock);
+    off.checkAfterFailures(0);
+    off.start(scheduler);
+    assertThat(prober.probed).hasSize(2);
+    Destination d = new Destination("example.org", null, 443);
+    for (int i = 0; i < 20; i++) {
+      assertThat(rejecting.connect(d, dev.turnout.outbound.Channels.loop()).isSuccess()).isFalse();
+      assertThat(off.connect(d, null).isSuccess()).isFalse();
+    }
+    assertThat(prober.probed).hasSize(2);
   }
 
   @Test
