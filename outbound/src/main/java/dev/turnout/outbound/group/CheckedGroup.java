@@ -11,6 +11,7 @@ import dev.turnout.outbound.UnavailableOutbound;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,6 +85,8 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
   private long firstFailureNanos; // guarded by failureLock
   private long lastForcedNanos; // guarded by failureLock
   private boolean forced; // a check was started by failures; guarded by failureLock
+  private final GenericFutureListener<Future<Channel>> onDialed =
+      this::dialed; // one, not one a dial
 
   CheckedGroup(String name, Members members, HealthCheck check, Prober prober, TimeSource clock) {
     this.name = name;
@@ -341,7 +344,7 @@ public abstract class CheckedGroup implements Group, UdpOutbound {
       if (dial.isDone()) {
         dialed(dial);
       } else {
-        dial.addListener(this::dialed);
+        dial.addListener(onDialed);
       }
     }
     return dial;

@@ -78,9 +78,10 @@ public final class GroupConfig {
       return null;
     }
     f.unknownKeys(KEYS);
-    GroupLook look = new GroupLook(f.bool("hidden", false), f.string("icon", false));
-    if (look.hidden() || look.icon() != null) {
-      looks.put(f.name(), new GroupLook(look.hidden(), look.icon() == null ? "" : look.icon()));
+    boolean hidden = f.bool("hidden", false);
+    String icon = f.string("icon", false);
+    if (hidden || icon != null) {
+      looks.put(f.name(), new GroupLook(hidden, icon == null ? "" : icon));
     }
     if (dialsItsOwnWay(f)) {
       return null;
