@@ -39,6 +39,8 @@ final class RuleTexts {
           Map.entry("PROCESS-PATH", "ProcessPath"),
           Map.entry("PROCESS-NAME-REGEX", "ProcessNameRegex"),
           Map.entry("PROCESS-PATH-REGEX", "ProcessPathRegex"),
+          Map.entry("PROCESS-NAME-WILDCARD", "ProcessNameWildcard"),
+          Map.entry("PROCESS-PATH-WILDCARD", "ProcessPathWildcard"),
           Map.entry("RULE-SET", "RuleSet"),
           Map.entry("NETWORK", "Network"),
           Map.entry("UID", "Uid"),

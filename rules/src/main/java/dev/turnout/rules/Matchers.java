@@ -142,7 +142,10 @@ final class Matchers {
     }
   }
 
-  /** PROCESS-NAME-REGEX / PROCESS-PATH-REGEX: searched, ignoring case, as mihomo does. */
+  /**
+   * PROCESS-NAME-REGEX / PROCESS-PATH-REGEX: searched, ignoring case, as mihomo does; the
+   * PROCESS-*-WILDCARD rules too, as an anchored pattern.
+   */
   record ProcessRegex(Pattern pattern, boolean path) implements Matcher {
     @Override
     public boolean matches(Ctx c) {

@@ -80,6 +80,8 @@ final class RuleParser {
           "PROCESS-PATH",
           "PROCESS-NAME-REGEX",
           "PROCESS-PATH-REGEX",
+          "PROCESS-NAME-WILDCARD",
+          "PROCESS-PATH-WILDCARD",
           "GEOIP",
           "IP-ASN",
           "RULE-SET",
@@ -118,8 +120,6 @@ final class RuleParser {
           "IN-USER-AGENT",
           "USER-AGENT",
           "URL-REGEX",
-          "PROCESS-NAME-WILDCARD",
-          "PROCESS-PATH-WILDCARD",
           "PROTOCOL",
           "SUBNET",
           "DEVICE-NAME",
@@ -446,6 +446,11 @@ final class RuleParser {
       case "PROCESS-PATH-REGEX":
         return new ProcessRegex(
             regex(payload, Pattern.CASE_INSENSITIVE), type.equals("PROCESS-PATH-REGEX"));
+      case "PROCESS-NAME-WILDCARD":
+      case "PROCESS-PATH-WILDCARD": // mihomo's: the whole name or path, ignoring case
+        return new ProcessRegex(
+            Pattern.compile(wildcardRegex(payload), Pattern.CASE_INSENSITIVE),
+            type.equals("PROCESS-PATH-WILDCARD"));
       case "SRC-GEOIP":
         return new SrcGeoIp(geoCode(payload));
       case "SRC-IP-ASN":
@@ -563,7 +568,10 @@ final class RuleParser {
     }
   }
 
-  /** mihomo's DOMAIN-WILDCARD: '*' any run of characters (dots too), '?' exactly one. */
+  /**
+   * mihomo's DOMAIN-WILDCARD (and PROCESS-*-WILDCARD): '*' any run of characters (dots and slashes
+   * too), '?' exactly one; the whole text must match.
+   */
   static String wildcardRegex(String pattern) throws BadRule {
     if (pattern.isEmpty()) {
       throw new BadRule("empty wildcard");

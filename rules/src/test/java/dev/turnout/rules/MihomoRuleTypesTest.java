@@ -118,6 +118,27 @@ class MihomoRuleTypesTest {
     assertThatThrownBy(() -> Fixtures.engine("UID,x,P1")).hasMessageContaining("not a number");
   }
 
+  /** mihomo's wildcards over the whole process name or path, ignoring case. */
+  @Test
+  void processWildcardsMatchTheWholeNameOrPath() throws Exception {
+    RuleEngine e =
+        Fixtures.engine(
+            "PROCESS-NAME-WILDCARD,fire*,P1",
+            "PROCESS-NAME-WILDCARD,?url,P2",
+            "PROCESS-PATH-WILDCARD,/opt/*/bin/*,P3",
+            "MATCH,DIRECT");
+    assertThat(decide(e, new ProcessInfo("Firefox-esr", "/usr/lib/firefox", 5000))).isEqualTo("P1");
+    assertThat(decide(e, new ProcessInfo("curl", "/usr/bin/curl", 5000))).isEqualTo("P2");
+    assertThat(decide(e, new ProcessInfo("wcurl", "/usr/bin/wcurl", 5000))).isEqualTo("DIRECT");
+    assertThat(decide(e, new ProcessInfo("app", "/OPT/app/bin/app", 5000))).isEqualTo("P3");
+    assertThat(decide(e, new ProcessInfo("app", "/usr/opt/app/bin/app", 5000)))
+        .isEqualTo("DIRECT"); // the whole path, not a part of it
+    assertThat(decide(e, new ProcessInfo("a.b", "/x", 5000))).isEqualTo("DIRECT");
+    assertThat(e.mayBlock()).isTrue();
+    assertThatThrownBy(() -> Fixtures.engine("PROCESS-NAME-WILDCARD,,P1"))
+        .hasMessageContaining("empty wildcard");
+  }
+
   private static String decide(RuleEngine e, ProcessInfo p) {
     return e.decide(conn("a.com", 443).process(() -> p).build()).policy();
   }
