@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.ManualTimeSource;
+import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
+import dev.turnout.outbound.RejectOutbound;
 import dev.turnout.outbound.UdpOutbound;
 import dev.turnout.outbound.UnavailableOutbound;
 import java.net.InetAddress;
@@ -17,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,8 +100,7 @@ class GroupsTest {
 
   @Test
   void aGroupWithDisableUdpRefusesUdpThroughAnyMember() throws Exception {
-    var direct =
-        new dev.turnout.outbound.DirectOutbound(dev.turnout.outbound.Channels.loopbackDialer());
+    var direct = new DirectOutbound(Channels.loopbackDialer());
     SelectGroup select =
         new SelectGroup("s", new Members(List.of(direct)), new SelectionStore(null));
     FallbackGroup fallback =
@@ -105,15 +108,13 @@ class GroupsTest {
     select.disableUdp();
     fallback.disableUdp();
     for (UdpOutbound g : List.<UdpOutbound>of(select, fallback)) {
-      var session =
-          g.openUdp(dev.turnout.outbound.Channels.loop(), (source, payload) -> payload.release())
-              .await();
+      var session = g.openUdp(Channels.loop(), (source, payload) -> payload.release()).await();
       assertThat(session.cause()).hasMessageEndingWith("disable-udp is set");
     }
     SelectGroup open = new SelectGroup("o", new Members(List.of(direct)), new SelectionStore(null));
     var session =
-        open.openUdp(dev.turnout.outbound.Channels.loop(), (source, payload) -> payload.release())
-            .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        open.openUdp(Channels.loop(), (source, payload) -> payload.release())
+            .get(5, TimeUnit.SECONDS);
     session.close();
   }
 
@@ -121,11 +122,7 @@ class GroupsTest {
   void failuresThroughRejectOrWithMaxFailedTimesZeroCheckNothing() {
     FallbackGroup rejecting =
         new FallbackGroup(
-            "r",
-            new Members(List.of(new dev.turnout.outbound.RejectOutbound())),
-            check(false),
-            prober,
-            clock);
+            "r", new Members(List.of(new RejectOutbound())), check(false), prober, clock);
     prober.delays.put("REJECT", 1L);
     rejecting.start(scheduler);
     FallbackGroup off =
@@ -135,7 +132,7 @@ class GroupsTest {
     assertThat(prober.probed).hasSize(2);
     Destination d = new Destination("example.org", null, 443);
     for (int i = 0; i < 20; i++) {
-      assertThat(rejecting.connect(d, dev.turnout.outbound.Channels.loop()).isSuccess()).isFalse();
+      assertThat(rejecting.connect(d, Channels.loop()).isSuccess()).isFalse();
       assertThat(off.connect(d, null).isSuccess()).isFalse();
     }
     assertThat(prober.probed).hasSize(2);
