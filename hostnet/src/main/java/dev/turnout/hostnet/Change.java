@@ -309,7 +309,7 @@ sealed interface Change {
 
   java.util.regex.Pattern NFT_FAMILY = java.util.regex.Pattern.compile("ip|ip6|inet");
   java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("[0-9]{1,3}");
-  java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
+  java.util.regex.Pattern DEVICE = dev.turnout.netbase.InterfaceNames.PATTERN;
   java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_.:/%-]{1,64}");
 
   private static void tokens(List<String> spec) {

@@ -1,5 +1,6 @@
 package dev.turnout.hostnet;
 
+import dev.turnout.netbase.InterfaceNames;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,8 +50,7 @@ public final class HostChanges implements Closeable {
   static final String RESOLV_BACKUP = "resolv.conf.orig";
   private static final int MAX_COPIES = 16; // of one legacy accept, deleted at undo
   private static final Path RUN = Path.of("/run/turnout");
-  private static final java.util.regex.Pattern DEVICE =
-      java.util.regex.Pattern.compile("[A-Za-z0-9_.%-]{1,15}");
+  private static final java.util.regex.Pattern DEVICE = InterfaceNames.PATTERN;
 
   /** A sysctl of one device, which disappears with it ({@code all} and {@code default} do not). */
   private static final java.util.regex.Pattern PER_DEVICE =

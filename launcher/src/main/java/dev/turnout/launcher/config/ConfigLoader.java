@@ -10,6 +10,7 @@ import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.netbase.Cidr;
+import dev.turnout.netbase.InterfaceNames;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.rules.ProviderSpec;
@@ -309,7 +310,7 @@ public final class ConfigLoader {
   private static List<String> interfaces(MappingReader section, String key, Problems problems) {
     List<String> names = new ArrayList<>();
     for (YamlScalar name : section.scalars(key)) {
-      if (name.text().strip().matches("[A-Za-z0-9_.%-]{1,15}")) {
+      if (InterfaceNames.valid(name.text().strip())) {
         names.add(name.text().strip());
       } else {
         problems.error(name, "tun." + key, "not an interface name: " + name.text());

@@ -1,6 +1,7 @@
 package dev.turnout.outbound.config;
 
 import dev.turnout.config.YamlMapping;
+import dev.turnout.netbase.InterfaceNames;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.ConfigProblem.Section;
@@ -309,7 +310,7 @@ public final class OutboundConfig {
     if (device == null) {
       return dialer;
     }
-    if (!device.matches("[A-Za-z0-9_.%-]{1,15}")) {
+    if (!InterfaceNames.valid(device)) {
       f.error("interface-name", "not an interface name: \"" + device + "\"");
       return dialer;
     }
