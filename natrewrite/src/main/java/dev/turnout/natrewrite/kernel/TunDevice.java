@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.turnout.natrewrite.PacketDevice;
 import dev.turnout.netbase.ErrnoException;
+import dev.turnout.netbase.InterfaceNames;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LibC;
@@ -92,7 +93,7 @@ public final class TunDevice implements Closeable, PacketDevice {
       String name, Inet4Address address, int prefixLength, int mtu, boolean offload)
       throws IOException {
     byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-    if (name.isEmpty() || nameBytes.length >= IFNAMSIZ || !name.matches("[A-Za-z0-9_.%-]+")) {
+    if (!InterfaceNames.valid(name)) {
       throw new IllegalArgumentException("bad interface name: " + name);
     }
     if (prefixLength < 1 || prefixLength > 32) {
