@@ -7,6 +7,7 @@ import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.HostResolver;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
@@ -25,6 +26,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -160,9 +164,29 @@ final class Components {
             proxies.proxies(),
             proxies.groups(),
             proxies.providers(),
-            new OutboundConfig.Environment(dialer, config.files().stateDir(), loops));
+            new OutboundConfig.Environment(
+                dialer, config.files().stateDir(), loops, dnsServer(config)));
     OutboundProblems.add(result.problems(), config.file().toString(), problems);
     return result.outbounds();
+  }
+
+  /**
+   * Where {@code type: dns} proxies send queries: the DNS server's listener, a wildcard one by way
+   * of loopback; null when the server is off.
+   */
+  static InetSocketAddress dnsServer(TurnoutConfig config) {
+    if (!config.dns().enable()) {
+      return null;
+    }
+    InetSocketAddress listen = config.dns().listen();
+    if (!listen.getAddress().isAnyLocalAddress()) {
+      return listen;
+    }
+    InetAddress loopback =
+        listen.getAddress() instanceof Inet6Address
+            ? IpLiterals.parse("::1")
+            : IpLiterals.parse("127.0.0.1");
+    return new InetSocketAddress(loopback, listen.getPort());
   }
 
   /**

@@ -100,6 +100,15 @@ public final class Dialer {
     return new Dialer(resolver, forbidden, local, marking.mark(), device, connectTimeoutMillis);
   }
 
+  /**
+   * A dialer like this one (resolver, routing mark, timeout) that may reach anything on this host,
+   * Turnout's own addresses included, and binds to no device: only for Turnout's own services, such
+   * as the DNS server that {@link DnsOutbound} hands queries to.
+   */
+  public Dialer toThisHost() {
+    return new Dialer(resolver, a -> false, a -> false, marking.mark(), null, connectTimeoutMillis);
+  }
+
   /** The SO_MARK every socket carries, 0 for none. */
   public int routingMark() {
     return marking.mark();

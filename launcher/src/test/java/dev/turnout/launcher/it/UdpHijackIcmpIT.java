@@ -15,13 +15,19 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 6 end to end, in the sandbox: UDP through the NAT and the UDP relay to an echo server in
  * the "internet" namespace, local answers to pings of fake IPs, DNS hijack of queries to another
- * resolver with auto-route, and auto-route's rules undone after SIGTERM and, after SIGKILL, by
- * {@code turnout cleanup}. Every socket lives in the sandbox's namespaces.
+ * resolver with auto-route, the same by rule through a {@code type: dns} proxy, and auto-route's
+ * rules undone after SIGTERM and, after SIGKILL, by {@code turnout cleanup}. Every socket lives in
+ * the sandbox's namespaces.
  */
 class UdpHijackIcmpIT {
   private static final Duration T = Duration.ofSeconds(60);
 
   private static String config(String tunExtra) {
+    return config(tunExtra, "", "");
+  }
+
+  /** {@code proxies}: a proxies: section, or empty; {@code rule}: a rule line before MATCH. */
+  private static String config(String tunExtra, String proxies, String rule) {
     return String.join(
         "\n",
         "log-level: info",
@@ -33,7 +39,8 @@ class UdpHijackIcmpIT {
         "  enable: true",
         "  device: turnout0",
         tunExtra,
-        "rules:",
+        proxies + "rules:",
+        rule,
         "  - MATCH,DIRECT",
         "");
   }
@@ -83,22 +90,7 @@ class UdpHijackIcmpIT {
           .contains("lookup main suppress_prefixlength 0")
           .contains("ipproto udp dport 53 lookup 2022");
 
-      for (String transport : List.of("+notcp", "+tcp")) {
-        Command.Result dig =
-            sandbox.inClient(
-                T,
-                "dig",
-                transport,
-                "+short",
-                "+time=3",
-                "+tries=1",
-                "@203.0.113.1",
-                "www.example.test");
-        assertThat(dig.exit()).as("%s", dig).isZero();
-        assertThat(dig.stdout().trim())
-            .as("answered by Turnout (a fake IP), not by dnsmasq (203.0.113.10) via %s", transport)
-            .startsWith("198.18.");
-      }
+      answeredByTurnout(sandbox, "203.0.113.1"); // not by dnsmasq, whose answer is 203.0.113.10
       String dnsmasqLog = Files.readString(sandbox.file("dnsmasq.log"));
       assertThat(dnsmasqLog)
           .as("the real resolver never saw the hijacked queries")
@@ -107,6 +99,44 @@ class UdpHijackIcmpIT {
       int exit = turnout.terminate(Duration.ofSeconds(20));
       assertThat(exit).isIn(0, 143);
       assertThat(sandbox.routing()).isEqualTo(before);
+    }
+  }
+
+  /**
+   * mihomo's {@code type: dns} proxy: with auto-route and no hijack, a rule sends DNS to any
+   * resolver to it, and Turnout's own server answers, over UDP and TCP, as from the resolver asked.
+   */
+  @Test
+  void aRuleSendsDnsToTheDnsProxyAndTurnoutAnswersOverUdpAndTcp() throws Exception {
+    try (Sandbox sandbox = Sandbox.create()) {
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  "  auto-route: true",
+                  "proxies: [{name: dns-out, type: dns}]\n",
+                  "  - DST-PORT,53,dns-out"));
+      assertThat(sandbox.inClient(T, "ip", "rule").stdout())
+          .as("no hijack: the rules decide")
+          .doesNotContain("dport 53");
+
+      // An address nobody has, so only Turnout can answer: the sandbox's own subnet (dnsmasq's)
+      // stays on the main table's on-link route under auto-route.
+      answeredByTurnout(sandbox, "198.51.100.53");
+      assertThat(turnout.log()).contains("-> 198.51.100.53:53").contains("via dns-out");
+    }
+  }
+
+  /** Asks {@code resolver} over UDP and TCP: the answer is a fake IP, as from that resolver. */
+  private static void answeredByTurnout(Sandbox sandbox, String resolver) throws Exception {
+    for (String transport : List.of("+notcp", "+tcp")) {
+      Command.Result dig =
+          sandbox.inClient(
+              T, "dig", transport, "+time=3", "+tries=1", "@" + resolver, "www.example.test");
+      assertThat(dig.exit()).as("%s", dig).isZero();
+      assertThat(dig.stdout())
+          .as("answered by Turnout (a fake IP) via %s, as from %s", transport, resolver)
+          .containsPattern("www\\.example\\.test\\.\\s+\\d+\\s+IN\\s+A\\s+198\\.1[89]\\.")
+          .contains("SERVER: " + resolver + "#53");
     }
   }
 

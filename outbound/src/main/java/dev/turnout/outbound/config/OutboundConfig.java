@@ -8,6 +8,7 @@ import dev.turnout.outbound.ConfigProblem.Section;
 import dev.turnout.outbound.ConfigProblem.Severity;
 import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.DnsOutbound;
 import dev.turnout.outbound.Fields;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.ProxyOutbound;
@@ -33,6 +34,7 @@ import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
 import dev.turnout.outbound.wireguard.WireGuardConfig;
 import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,8 +54,17 @@ import java.util.Set;
  * types. Here groups are put in dependency order, with unknown members and cycles reported.
  */
 public final class OutboundConfig {
-  /** What the outbounds need from the launcher. */
-  public record Environment(Dialer dialer, Path stateDirectory, EventLoopGroup loops) {}
+  /**
+   * What the outbounds need from the launcher. {@code dns} is where Turnout's DNS server listens
+   * (TCP and UDP), for {@code type: dns} proxies; null when it does not run, which leaves such
+   * proxies unavailable.
+   */
+  public record Environment(
+      Dialer dialer, Path stateDirectory, EventLoopGroup loops, InetSocketAddress dns) {
+    public Environment(Dialer dialer, Path stateDirectory, EventLoopGroup loops) {
+      this(dialer, stateDirectory, loops, null);
+    }
+  }
 
   /** The registry and everything wrong with the configuration that produced it. */
   public record Result(Outbounds outbounds, List<ConfigProblem> problems) {
@@ -88,7 +99,7 @@ public final class OutboundConfig {
    * still load.
    */
   static final Set<String> OTHER_TYPES =
-      Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "ssh", "mieru", "anytls", "dns");
+      Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "ssh", "mieru", "anytls");
 
   private static final Set<String> COMMON =
       Set.of(
@@ -104,6 +115,9 @@ public final class OutboundConfig {
   /** The keys of a {@code type: direct} proxy, which has no server. */
   private static final Set<String> DIRECT_KEYS =
       Set.of("name", "type", "udp", "interface-name", "routing-mark");
+
+  /** The keys of a {@code type: dns} proxy: Turnout's own DNS server is its server. */
+  private static final Set<String> DNS_KEYS = Set.of("name", "type", "udp");
 
   private OutboundConfig() {}
 
@@ -134,7 +148,8 @@ public final class OutboundConfig {
         new SelectionStore(env.stateDirectory()),
         new HttpProber(env.loops()),
         new EventLoopScheduler(env.loops()),
-        TimeSource.SYSTEM);
+        TimeSource.SYSTEM,
+        env.dns());
   }
 
   /** Both lists without providers. */
@@ -155,9 +170,12 @@ public final class OutboundConfig {
       Prober prober,
       Scheduler scheduler,
       TimeSource clock) {
-    return load(proxies, groups, List.of(), null, dialer, store, prober, scheduler, clock);
+    return load(proxies, groups, List.of(), null, dialer, store, prober, scheduler, clock, null);
   }
 
+  /**
+   * {@code loader} may be null when there are no providers; {@code dns}: see {@link Environment}.
+   */
   static Result load(
       List<YamlMapping> proxies,
       List<YamlMapping> groups,
@@ -167,7 +185,8 @@ public final class OutboundConfig {
       SelectionStore store,
       Prober prober,
       Scheduler scheduler,
-      TimeSource clock) {
+      TimeSource clock,
+      InetSocketAddress dns) {
     List<ConfigProblem> problems = new ArrayList<>();
     Map<String, Outbound> all = new LinkedHashMap<>();
     all.put(DirectOutbound.NAME, new DirectOutbound(dialer));
@@ -181,7 +200,7 @@ public final class OutboundConfig {
       if (!checkName(f, taken)) {
         continue;
       }
-      Outbound o = proxy(f, dialer);
+      Outbound o = proxy(f, dialer, dns);
       dialerProxies.read(f);
       if (o != null && !f.failed()) {
         if (o instanceof ProxyOutbound p) {
@@ -255,7 +274,21 @@ public final class OutboundConfig {
 
   /** The outbound of one entry, or null; its problems are recorded in {@code f}. */
   static Outbound proxy(Fields f, Dialer dialer) {
+    return proxy(f, dialer, null);
+  }
+
+  /** {@code dns}: see {@link Environment}. */
+  static Outbound proxy(Fields f, Dialer dialer, InetSocketAddress dns) {
     String written = f.string("type", false);
+    if ("dns".equals(written)) {
+      f.unknownKeys(DNS_KEYS);
+      if (dns == null) {
+        f.unsupported(
+            "type", "a dns proxy needs Turnout's DNS server, which is off (dns.enable: false)");
+        return f.asUnavailable(written);
+      }
+      return new DnsOutbound(f.name(), dialer, dns);
+    }
     if ("direct".equals(written)) {
       f.unknownKeys(DIRECT_KEYS);
       Dialer own = dialOptions(f, dialer);

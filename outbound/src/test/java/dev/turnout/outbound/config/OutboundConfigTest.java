@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.config.KeyPolicy;
 import dev.turnout.config.YamlMapping;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.ManualTimeSource;
 import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.DirectOutbound;
+import dev.turnout.outbound.DnsOutbound;
 import dev.turnout.outbound.Entries;
 import dev.turnout.outbound.FakeServer;
 import dev.turnout.outbound.Fields;
@@ -20,6 +22,7 @@ import dev.turnout.outbound.group.Group;
 import dev.turnout.outbound.group.GroupLook;
 import dev.turnout.outbound.group.SelectionStore;
 import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -445,6 +448,45 @@ class OutboundConfigTest {
             clock);
     assertThat(messages(r))
         .containsExactly("proxy \"a\": field \"port\": expected a port number 1-65535, got a list");
+  }
+
+  /**
+   * mihomo's {@code type: dns} sends to Turnout's own DNS server: where it listens when it runs; an
+   * unavailable member, with the reason, when it does not.
+   */
+  @Test
+  void dnsProxiesSendToTurnoutsOwnDnsServerWhenItRuns() {
+    InetSocketAddress server = new InetSocketAddress(IpLiterals.parse("198.18.0.1"), 53);
+    String[] yaml = {
+      "proxies:",
+      "  - {name: dns-out, type: dns, udp: true, mystery: 1}",
+      "proxy-groups:",
+      "  - {name: Dns, type: select, proxies: [dns-out, DIRECT]}"
+    };
+    OutboundConfig.Result on =
+        OutboundConfig.load(
+            Entries.parse("proxies", yaml),
+            Entries.parse("proxy-groups", yaml),
+            List.of(),
+            null,
+            Channels.loopbackDialer(),
+            new SelectionStore(dir),
+            new Fakes.Prober(),
+            new Fakes.Scheduler(clock),
+            clock,
+            server);
+    assertThat(messages(on))
+        .containsExactly("proxy \"dns-out\": field \"mystery\": unknown key, ignored");
+    assertThat(on.outbounds().get("dns-out")).isInstanceOf(DnsOutbound.class);
+    assertThat(((DnsOutbound) on.outbounds().get("dns-out")).server()).isEqualTo(server);
+    assertThat(on.outbounds().get("dns-out").type()).isEqualTo("Dns");
+
+    OutboundConfig.Result off = load(yaml);
+    assertThat(off.outbounds().get("dns-out")).isInstanceOf(UnavailableOutbound.class);
+    assertThat(messages(off))
+        .contains(
+            "proxy \"dns-out\": field \"type\": unavailable: a dns proxy needs Turnout's DNS"
+                + " server, which is off (dns.enable: false); groups skip this proxy");
   }
 
   /** Issue 14, defect 6: skip-cert-verify is said once, however many proxies set it. */

@@ -91,7 +91,8 @@ class ProvidersTest {
         new SelectionStore(dir),
         prober,
         scheduler,
-        clock);
+        clock,
+        null);
   }
 
   private static String subscription(String... names) {
