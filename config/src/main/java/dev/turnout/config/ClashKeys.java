@@ -29,10 +29,6 @@ final class ClashKeys {
   /** Top level: nothing here changes where captured traffic goes. */
   static final Map<String, String> TOP_LEVEL_IGNORED =
       Map.ofEntries(
-          entry(
-              "tunnels",
-              "local port forwards are not supported: programs that use them get \"connection"
-                  + " refused\""),
           entry("ss-config", NO_INBOUND_SERVER),
           entry("vmess-config", NO_INBOUND_SERVER),
           entry("tuic-server", NO_INBOUND_SERVER),

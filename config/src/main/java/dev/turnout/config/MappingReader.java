@@ -196,7 +196,11 @@ public final class MappingReader {
     return out;
   }
 
-  private List<YamlNode> items(String key) {
+  /**
+   * The items of the list under {@code key}, of any shape; empty when absent (not a list:
+   * reported).
+   */
+  public List<YamlNode> items(String key) {
     Optional<YamlNode> value = value(key);
     if (value.isEmpty()) {
       return List.of();

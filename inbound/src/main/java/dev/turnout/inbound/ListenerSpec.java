@@ -1,5 +1,6 @@
 package dev.turnout.inbound;
 
+import dev.turnout.outbound.Destination;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
  * @param filter which clients of other hosts it serves
  * @param proxy the policy every connection takes without asking the rules ({@code listeners:}
  *     entries' {@code proxy}), or null to follow the rules
+ * @param target where a tunnel's connections go, whatever its clients meant; null for the others
  */
 public record ListenerSpec(
     String name,
@@ -23,15 +25,29 @@ public record ListenerSpec(
     boolean udp,
     Authentication authentication,
     ClientFilter filter,
-    String proxy) {
+    String proxy,
+    Destination target) {
 
   public ListenerSpec {
     if (name == null || name.isEmpty() || kind == null || bind == null) {
       throw new IllegalArgumentException("a listener needs a name, a kind and an address");
     }
-    if (udp && kind == Kind.HTTP) {
-      throw new IllegalArgumentException("an HTTP listener carries no UDP");
+    if (udp && (kind == Kind.HTTP || kind == Kind.TUNNEL)) {
+      throw new IllegalArgumentException("an HTTP listener or a tunnel carries no UDP");
     }
+    if ((kind == Kind.TUNNEL) != (target != null)) {
+      throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
+    }
+  }
+
+  /**
+   * mihomo's {@code tunnels:} (and {@code listeners:} of type tunnel): TCP to {@code bind} goes to
+   * {@code target}, through {@code proxy} or, when it is null, as the rules say.
+   */
+  public static ListenerSpec tunnel(
+      String name, InetSocketAddress bind, Destination target, String proxy) {
+    return new ListenerSpec(
+        name, Kind.TUNNEL, bind, false, Authentication.NONE, ClientFilter.ALL, proxy, target);
   }
 
   /** The protocols of a listener, with mihomo's name for its top-level port. */
@@ -41,7 +57,9 @@ public record ListenerSpec(
     /** HTTP proxy: CONNECT and absolute-URI requests. */
     HTTP("DEFAULT-HTTP"),
     /** SOCKS5 (and SOCKS4/4a). */
-    SOCKS("DEFAULT-SOCKS");
+    SOCKS("DEFAULT-SOCKS"),
+    /** A local port forward: no protocol, one fixed target. */
+    TUNNEL("DEFAULT-TUNNEL");
 
     private final String defaultName;
 
@@ -49,7 +67,7 @@ public record ListenerSpec(
       this.defaultName = defaultName;
     }
 
-    /** The inbound name of the top-level port of this kind. */
+    /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */
     public String defaultName() {
       return defaultName;
     }

@@ -52,6 +52,7 @@ public final class FakeDispatch implements Dispatch {
         kind != ListenerSpec.Kind.HTTP,
         authentication,
         ClientFilter.ALL,
+        null,
         null);
   }
 

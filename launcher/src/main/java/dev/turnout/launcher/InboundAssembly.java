@@ -12,10 +12,13 @@ import dev.turnout.netbase.TimeSource;
 import io.netty.channel.EventLoopGroup;
 import java.io.Closeable;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the local proxy listeners ({@code mixed-port}, {@code port}, {@code socks-port}, {@code
@@ -25,6 +28,8 @@ import java.util.function.Consumer;
  * LiveRouting}), and a listener's {@code proxy} is looked up in it for each connection.
  */
 final class InboundAssembly {
+  private static final Logger log = LoggerFactory.getLogger(InboundAssembly.class);
+
   private InboundAssembly() {}
 
   static void start(
@@ -35,7 +40,16 @@ final class InboundAssembly {
       EventLoopGroup loops,
       Consumer<Closeable> onStop)
       throws Exception {
-    List<ListenerSpec> specs = config.inbound().listeners();
+    List<ListenerSpec> specs = new ArrayList<>();
+    for (ListenerSpec s : config.inbound().listeners()) {
+      if (s.kind() == ListenerSpec.Kind.TUNNEL
+          && s.proxy() != null
+          && routing.current().outbounds.get(s.proxy()) == null) {
+        log.warn("inbound: {}: no proxy or group named {}; the tunnel is not opened", s, s.proxy());
+      } else {
+        specs.add(s);
+      }
+    }
     if (specs.isEmpty()) {
       return;
     }
@@ -76,16 +90,24 @@ final class InboundAssembly {
     };
   }
 
-  /** For {@code turnout check}: a listener's {@code proxy} must name a proxy or group. */
+  /**
+   * For {@code turnout check}: a listener's {@code proxy} must name a proxy or group. A tunnel's
+   * need not: the tunnel is not opened ({@link #start}), with a warning, as mihomo's own example
+   * names proxies it does not define.
+   */
   static void check(TurnoutConfig config, Set<String> policies, Problems problems) {
     for (InboundSettings.ProxyRef ref : config.inbound().proxies()) {
       if (!policies.contains(ref.proxy())) {
         problems.add(
-            Severity.ERROR,
+            ref.tunnel() ? Severity.WARNING : Severity.ERROR,
             ref.file(),
             ref.line(),
             ref.path(),
-            "listener " + ref.listener() + ": no proxy or group named " + ref.proxy());
+            "listener "
+                + ref.listener()
+                + ": no proxy or group named "
+                + ref.proxy()
+                + (ref.tunnel() ? "; the tunnel is not opened" : ""));
       }
     }
   }

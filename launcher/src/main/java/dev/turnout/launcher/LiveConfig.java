@@ -54,12 +54,14 @@ final class LiveConfig implements ConfigControl {
   static Map<String, Integer> ports(TurnoutConfig config) {
     Map<String, Integer> ports = new java.util.LinkedHashMap<>();
     for (ListenerSpec spec : config.inbound().listeners()) {
-      if (spec.name().equals(spec.kind().defaultName())) {
+      if (spec.name().equals(spec.kind().defaultName())
+          && spec.kind() != ListenerSpec.Kind.TUNNEL) {
         String key =
             switch (spec.kind()) {
               case MIXED -> "mixed-port";
               case HTTP -> "port";
               case SOCKS -> "socks-port";
+              case TUNNEL -> throw new AssertionError("a tunnel has no top-level port");
             };
         ports.put(key, spec.bind().getPort());
       }

@@ -5,6 +5,7 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.socks.UdpAssociations;
+import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.AcceptPause;
 import io.netty.bootstrap.ServerBootstrap;
@@ -88,6 +89,7 @@ public final class ProxyListener implements Closeable {
                   case HTTP -> HttpProxyServer.install(ch.pipeline(), dispatch);
                   case SOCKS -> ch.pipeline().addLast(new FirstByte(dispatch, udp, false));
                   case MIXED -> ch.pipeline().addLast(new FirstByte(dispatch, udp, true));
+                  case TUNNEL -> ch.pipeline().addLast(new TunnelHandler(dispatch));
                 }
               }
             })

@@ -119,6 +119,7 @@ class ListenersTest {
         kind != ListenerSpec.Kind.HTTP,
         auth,
         ClientFilter.ALL,
+        null,
         null);
   }
 
@@ -359,6 +360,7 @@ class ListenersTest {
               false,
               Authentication.NONE,
               ClientFilter.ALL,
+              null,
               null);
       ListenerSpec fine =
           new ListenerSpec(
@@ -368,6 +370,7 @@ class ListenersTest {
               false,
               Authentication.NONE,
               ClientFilter.ALL,
+              null,
               null);
       assertThatThrownBy(
               () ->

@@ -11,6 +11,7 @@ import dev.turnout.inbound.ClientFilter;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
+import dev.turnout.outbound.Destination;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -45,7 +46,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   }
 
   /** A listener's {@code proxy}, where it is written: checked once the policies are known. */
-  public record ProxyRef(String listener, String proxy, String file, int line, String path) {}
+  public record ProxyRef(
+      String listener, String proxy, String file, int line, String path, boolean tunnel) {}
 
   /** Reads the inbound keys of the top level; every problem goes to {@code top}'s problems. */
   static InboundSettings read(MappingReader top) {
@@ -64,6 +66,9 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             : ClientFilter.ALL;
     List<ListenerSpec> listeners = new ArrayList<>();
     for (ListenerSpec.Kind kind : ListenerSpec.Kind.values()) {
+      if (kind == ListenerSpec.Kind.TUNNEL) {
+        continue; // tunnels: below
+      }
       String key = topKey(kind);
       int port = top.integer(key, 0, 0, 65535);
       if (port != 0) {
@@ -75,6 +80,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
                 kind != ListenerSpec.Kind.HTTP,
                 global,
                 lan,
+                null,
                 null));
       }
     }
@@ -100,8 +106,21 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           YamlNode at = entry.get("proxy").orElse(entry);
           proxies.add(
               new ProxyRef(
-                  specs.get(0).name(), specs.get(0).proxy(), at.file(), at.line(), at.path()));
+                  specs.get(0).name(),
+                  specs.get(0).proxy(),
+                  at.file(),
+                  at.line(),
+                  at.path(),
+                  specs.get(0).kind() == ListenerSpec.Kind.TUNNEL));
         }
+      }
+    }
+    for (Tunnels.Tunnel t : Tunnels.read(top)) {
+      listeners.add(t.spec());
+      if (t.proxyAt() != null) {
+        YamlNode at = t.proxyAt();
+        proxies.add(
+            new ProxyRef(t.spec().name(), t.spec().proxy(), at.file(), at.line(), at.path(), true));
       }
     }
     checkDistinct(top, listeners);
@@ -113,6 +132,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case MIXED -> "mixed-port";
       case HTTP -> "port";
       case SOCKS -> "socks-port";
+      case TUNNEL -> "tunnels";
     };
   }
 
@@ -189,15 +209,25 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "mixed" -> ListenerSpec.Kind.MIXED;
           case "http" -> ListenerSpec.Kind.HTTP;
           case "socks", "socks5" -> ListenerSpec.Kind.SOCKS;
+          case "tunnel" -> ListenerSpec.Kind.TUNNEL;
           default -> null;
         };
+    List<String> networks = List.of();
+    String target = null;
+    if (kind == ListenerSpec.Kind.TUNNEL) {
+      networks = Tunnels.networks(entry);
+      target = entry.string("target", null);
+    }
     entry.reportUnread(
         KeyPolicy.PROXY); // unknown keys of an entry are warnings, as mihomo ignores them
     String where = "listener " + (name == null ? "without a name" : name);
     if (kind == null) {
       entry.warning(
           "type",
-          where + ": type \"" + type + "\" is not supported (mixed, http, socks are); skipped");
+          where
+              + ": type \""
+              + type
+              + "\" is not supported (mixed, http, socks, tunnel are); skipped");
       return List.of();
     }
     if (!tls.isEmpty()) {
@@ -227,6 +257,25 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       }
     }
     List<ListenerSpec> out = new ArrayList<>();
+    if (kind == ListenerSpec.Kind.TUNNEL) {
+      Destination to = target == null ? null : Tunnels.target(target.trim());
+      if (to == null) {
+        entry.warning("target", where + ": a tunnel needs target: HOST:PORT; skipped");
+        return List.of();
+      }
+      if (udp || networks.contains("udp")) {
+        entry.warning(
+            networks.contains("udp") ? "network" : "udp",
+            where + ": UDP through a tunnel is not carried; its datagrams go nowhere");
+      }
+      if (!networks.isEmpty() && !networks.contains("tcp")) {
+        return List.of();
+      }
+      for (int port : ports) {
+        out.add(ListenerSpec.tunnel(name, new InetSocketAddress(listen, port), to, proxy));
+      }
+      return out;
+    }
     for (int port : ports) {
       out.add(
           new ListenerSpec(
@@ -236,7 +285,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               udp,
               authentication,
               ClientFilter.ALL, // lan-allowed-ips are for the top-level ports, as in mihomo
-              proxy));
+              proxy,
+              null));
     }
     return out;
   }

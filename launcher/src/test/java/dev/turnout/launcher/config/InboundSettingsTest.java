@@ -163,7 +163,8 @@ class InboundSettingsTest {
         read("listeners:\n  - name: in\n    type: mixed\n    port: 7892\n    proxy: nowhere\n");
     assertThat(config.inbound().proxies())
         .containsExactly(
-            new InboundSettings.ProxyRef("in", "nowhere", "test.yaml", 7, "listeners[0].proxy"));
+            new InboundSettings.ProxyRef(
+                "in", "nowhere", "test.yaml", 7, "listeners[0].proxy", false));
   }
 
   @Test
@@ -190,7 +191,7 @@ class InboundSettingsTest {
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
             "test.yaml:6: warning: listeners[0].cipher: unknown key, ignored",
             "test.yaml:6: warning: listeners[0].type: listener ss-in: type \"shadowsocks\" is not"
-                + " supported (mixed, http, socks are); skipped",
+                + " supported (mixed, http, socks, tunnel are); skipped",
             "test.yaml:7: warning: listeners[1].certificate: listener tls-in: TLS on a listener is"
                 + " not supported; skipped, so clients fail",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
@@ -219,6 +220,58 @@ class InboundSettingsTest {
         .anyMatch(m -> m.startsWith("test.yaml:7: listeners: two listeners are named b"))
         .anyMatch(m -> m.startsWith("test.yaml:8: listeners[3].name: every listener needs a name"))
         .anyMatch(m -> m.startsWith("test.yaml:9: listeners[4].port: expected a port or a range"));
+  }
+
+  /**
+   * mihomo's tunnels, in both forms, and listeners of type tunnel: TCP to the address goes to the
+   * target, through the proxy or by the rules; UDP is warned about; unreadable entries are errors.
+   */
+  @Test
+  void tunnelsForwardALocalPortToTheirTarget() {
+    TurnoutConfig config =
+        read(
+            String.join(
+                "\n",
+                "tunnels:",
+                "  - tcp/udp,127.0.0.1:6553,203.0.113.53:53,Proxy",
+                "  - tcp,127.0.0.1:6554,www.example.test:80",
+                "  - network: [tcp]",
+                "    address: \"[::1]:7777\"",
+                "    target: \"[2001:db8::1]:443\"",
+                "    proxy: DIRECT",
+                "  - udp,127.0.0.1:6555,203.0.113.53:53",
+                "  - tcp,127.0.0.1:6556,no port here",
+                "  - tcp,localhost:6557,203.0.113.53:53",
+                "listeners:",
+                "  - {name: fwd, type: tunnel, port: 6560, target: 203.0.113.10:80, network: tcp}",
+                "  - {name: nowhere, type: tunnel, port: 6561}",
+                "proxies:",
+                "  - {name: Proxy, type: socks5, server: 127.0.0.1, port: 1080}",
+                ""));
+    List<ListenerSpec> specs = config.inbound().listeners();
+    assertThat(specs)
+        .extracting(s -> s + " -> " + s.target() + " via " + s.proxy())
+        .containsExactlyInAnyOrder(
+            "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:6553 -> 203.0.113.53:53 via Proxy",
+            "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:6554 -> www.example.test:80 via null",
+            "DEFAULT-TUNNEL (tunnel) on [0:0:0:0:0:0:0:1]:7777 -> [2001:db8::1]:443 via DIRECT",
+            "fwd (tunnel) on 127.0.0.1:6560 -> 203.0.113.10:80 via null");
+    assertThat(specs).noneMatch(ListenerSpec::udp);
+    assertThat(config.inbound().proxies())
+        .extracting(InboundSettings.ProxyRef::proxy)
+        .containsExactlyInAnyOrder("Proxy", "DIRECT");
+    assertThat(messages())
+        .anyMatch(
+            m -> m.startsWith("test.yaml:4: warning: tunnels: UDP through a tunnel is not carried"))
+        .anyMatch(
+            m ->
+                m.startsWith("test.yaml:10: warning: tunnels: UDP through a tunnel is not carried"))
+        .anyMatch(m -> m.startsWith("test.yaml:11: warning: tunnels: target: expected HOST:PORT"))
+        .anyMatch(m -> m.startsWith("test.yaml:12: warning: tunnels: address: expected IP:PORT"))
+        .anyMatch(m -> m.contains("nowhere: a tunnel needs target: HOST:PORT"));
+    assertThat(problems.errorCount())
+        .as("unreadable tunnels are skipped, as a missing port: %s", messages())
+        .isZero();
   }
 
   @Test

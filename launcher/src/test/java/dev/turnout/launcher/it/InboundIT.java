@@ -97,6 +97,47 @@ class InboundIT {
     }
   }
 
+  /**
+   * mihomo's tunnels: a local port forwarded to a name, by the rules (MATCH: DIRECT) or through the
+   * tunnel's own proxy (dante, whose log counts it); one through a proxy that does not exist stays
+   * closed, and Turnout starts anyway.
+   */
+  @Test
+  void tunnelsForwardALocalPortByTheRulesOrThroughTheirProxy() throws Exception {
+    TurnoutProcess turnout =
+        turnout(
+            "tunnels:\n"
+                + "  - tcp,127.0.0.1:7900,www.example.test:80\n"
+                + "  - network: [tcp]\n"
+                + "    address: 127.0.0.1:7901\n"
+                + "    target: www.example.test:80\n"
+                + "    proxy: dante\n"
+                + "  - tcp,127.0.0.1:7902,www.example.test:80,nowhere\n");
+    try {
+      long danteBefore = danteConnects();
+      String host = "Host: www.example.test";
+      assertThat(ok(curl("-H", host, "http://127.0.0.1:7900/index.html"))).isEqualTo("ok\n");
+      assertThat(danteConnects()).as("by the rules: DIRECT").isEqualTo(danteBefore);
+      assertThat(ok(curl("-H", host, "http://127.0.0.1:7901/index.html"))).isEqualTo("ok\n");
+      assertThat(danteConnects()).as("the tunnel's proxy").isEqualTo(danteBefore + 1);
+      Outcome closed = curl("-H", host, "http://127.0.0.1:7902/index.html");
+      assertThat(closed.exit())
+          .as("a tunnel through no proxy is not opened: %s", closed)
+          .isEqualTo(7);
+      assertThat(turnout.log())
+          .contains(
+              "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:7902: no proxy or group named nowhere; the"
+                  + " tunnel is not opened");
+      turnout.awaitLog("via dante", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "-> www\\.example\\.test:80 \\(DEFAULT-TUNNEL Tunnel\\) rule MATCH .*via DIRECT")
+          .containsPattern("-> www\\.example\\.test:80 \\(DEFAULT-TUNNEL Tunnel\\) .*via dante");
+    } finally {
+      turnout.terminate(T);
+    }
+  }
+
   @Test
   void listenerUsersAreCheckedOnBothProtocols() throws Exception {
     TurnoutProcess turnout = turnout(LOCAL);

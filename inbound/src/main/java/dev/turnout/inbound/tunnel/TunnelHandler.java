@@ -1,0 +1,44 @@
+package dev.turnout.inbound.tunnel;
+
+import dev.turnout.inbound.ClientHandler;
+import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.Handover;
+import dev.turnout.inbound.HandshakeDeadline;
+import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.relay.Inbound;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.tcp.TcpRelay;
+import io.netty.channel.ChannelHandlerContext;
+import java.net.InetSocketAddress;
+
+/**
+ * A tunnel's client (mihomo's {@code tunnels:}, a local port forward): there is no handshake, so
+ * the connection goes to the relay as soon as it is accepted, towards the tunnel's target, through
+ * the tunnel's proxy or as the rules say. The client's first bytes wait in the relay until the
+ * target is connected; a failed dial or a REJECT resets the client, as for a captured connection.
+ */
+public final class TunnelHandler extends ClientHandler {
+  /** The inbound type dashboards show, as mihomo's. */
+  public static final String TYPE = "Tunnel";
+
+  private final Dispatch dispatch;
+
+  public TunnelHandler(Dispatch dispatch) {
+    this.dispatch = dispatch;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ListenerSpec spec = dispatch.listener();
+    InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+    Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), null);
+    Origin origin = dispatch.origin(false, client, spec.target(), kind);
+    if (origin == null) {
+      ctx.close();
+      return;
+    }
+    HandshakeDeadline.met(ctx.channel());
+    Handover.toRelay(
+        ctx.pipeline(), () -> dispatch.relay(ctx.channel(), origin, TcpRelay.Handshake.NONE), this);
+  }
+}

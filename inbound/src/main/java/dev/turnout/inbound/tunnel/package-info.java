@@ -1,0 +1,2 @@
+/** Local port forwards ({@code tunnels:}): accepted connections relayed to one fixed target. */
+package dev.turnout.inbound.tunnel;
