@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the local proxy listeners ({@code mixed-port}, {@code port}, {@code socks-port}, {@code
- * listeners:}) to the relay, router and outbounds that captured traffic uses, and to the fake-IP
- * pools, so that a client that resolved a name through Turnout's DNS reaches that name. The
- * listeners live as long as Turnout; they route with the current {@link Generation} (through {@link
- * LiveRouting}), and a listener's {@code proxy} is looked up in it for each connection.
+ * listeners:}) and the tunnels ({@code tunnels:}) to the relay, router and outbounds that captured
+ * traffic uses, and to the fake-IP pools, so that a client that resolved a name through Turnout's
+ * DNS reaches that name. The listeners live as long as Turnout; they route with the current {@link
+ * Generation} (through {@link LiveRouting}), and a listener's {@code proxy} is looked up in it for
+ * each connection.
  */
 final class InboundAssembly {
   private static final Logger log = LoggerFactory.getLogger(InboundAssembly.class);
