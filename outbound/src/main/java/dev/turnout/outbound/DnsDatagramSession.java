@@ -53,8 +53,7 @@ final class DnsDatagramSession implements DatagramSession {
       Dialer dialer, InetSocketAddress server, EventLoop loop, Receiver receiver) {
     DnsDatagramSession session = new DnsDatagramSession(loop, server);
     Promise<DatagramSession> promise = loop.newPromise();
-    new DirectOutbound(dialer)
-        .openUdp(loop, session.answers(receiver))
+    DirectDatagramSession.open(dialer, loop, session.answers(receiver))
         .addListener(
             f -> {
               if (!f.isSuccess()) {

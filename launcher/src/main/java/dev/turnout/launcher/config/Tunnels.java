@@ -143,46 +143,40 @@ final class Tunnels {
 
   /** {@code 127.0.0.1:6553}, {@code [::1]:6553}; null unless an IP literal and a port. */
   static InetSocketAddress bind(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
-      return null;
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    InetAddress address = IpLiterals.parseOrNull(host);
-    int port = port(text.substring(colon + 1));
-    return address == null || port < 1 ? null : new InetSocketAddress(address, port);
+    HostPort hp = HostPort.split(text);
+    InetAddress address = hp == null ? null : IpLiterals.parseHostOrNull(hp.host());
+    return address == null ? null : new InetSocketAddress(address, hp.port());
   }
 
   /** {@code example.com:443}, {@code 203.0.113.53:53}, {@code [2001:db8::1]:53}; else null. */
   static Destination target(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
+    HostPort hp = HostPort.split(text);
+    if (hp == null) {
       return null;
     }
-    String host = text.substring(0, colon);
-    int port = port(text.substring(colon + 1));
-    boolean bracketed = host.startsWith("[") && host.endsWith("]");
-    if (bracketed) {
-      host = host.substring(1, host.length() - 1);
+    InetAddress literal = IpLiterals.parseHostOrNull(hp.host());
+    if (literal != null) {
+      return new Destination(null, literal, hp.port());
     }
-    InetAddress literal = IpLiterals.parseOrNull(host);
-    if (port < 1 || (literal == null && (bracketed || !HostNames.valid(host)))) {
-      return null;
-    }
-    return literal != null
-        ? new Destination(null, literal, port)
-        : new Destination(host.toLowerCase(Locale.ROOT), null, port);
+    return HostNames.valid(hp.host())
+        ? new Destination(hp.host().toLowerCase(Locale.ROOT), null, hp.port())
+        : null;
   }
 
-  private static int port(String text) {
-    try {
-      int port = Integer.parseInt(text.trim());
-      return port >= 1 && port <= 65535 ? port : -1;
-    } catch (NumberFormatException e) {
-      return -1;
+  /** {@code HOST:PORT} split at its last colon; the host is as written (brackets kept). */
+  private record HostPort(String host, int port) {
+    /** Null without a host, or without a port from 1 to 65535. */
+    static HostPort split(String text) {
+      int colon = text.lastIndexOf(':');
+      if (colon <= 0) {
+        return null;
+      }
+      try {
+        int port = Integer.parseInt(text.substring(colon + 1).trim());
+        return port >= 1 && port <= 65535 ? new HostPort(text.substring(0, colon), port) : null;
+      } catch (NumberFormatException e) {
+        return null;
+      }
     }
   }
 }
