@@ -1,10 +1,16 @@
 package dev.turnout.inbound;
 
+import dev.turnout.outbound.Destination;
+import dev.turnout.relay.Inbound;
+import dev.turnout.relay.Origin;
+import dev.turnout.relay.tcp.TcpRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 
 /**
  * How a proxy handshake hands its client to the relay without losing a byte: the relay joins the
@@ -33,6 +39,31 @@ public final class Handover {
         pipeline.remove(name);
       }
     }
+  }
+
+  /**
+   * Hands a client that has no handshake (a tunnel's, a redirected one) to the relay towards {@code
+   * target}: its first bytes wait there until the target is connected. A target that is a fake IP
+   * no name maps to any more closes the client ({@link Dispatch#origin} counted it). Call from
+   * {@code handler}'s {@code channelActive}.
+   */
+  public static void toRelayAtOnce(
+      ChannelHandlerContext ctx,
+      Dispatch dispatch,
+      Destination target,
+      Inbound kind,
+      ChannelHandler handler) {
+    InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+    Origin origin = dispatch.origin(false, client, target, kind);
+    if (origin == null) {
+      ctx.close();
+      return;
+    }
+    HandshakeDeadline.met(ctx.channel());
+    toRelay(
+        ctx.pipeline(),
+        () -> dispatch.relay(ctx.channel(), origin, TcpRelay.Handshake.NONE),
+        handler);
   }
 
   /**

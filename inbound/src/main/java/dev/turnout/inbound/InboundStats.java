@@ -30,6 +30,8 @@ public final class InboundStats {
     HANDSHAKE_TIMEOUT,
     /** A request the listener does not serve (SOCKS BIND, UDP on a listener without udp). */
     UNSUPPORTED,
+    /** A connection made to a redir or tproxy listener itself, not turned to it by a rule. */
+    NOT_REDIRECTED,
     /** A destination that is a fake IP no name maps to any more. */
     UNKNOWN_FAKE_IP,
     /** A SOCKS5 UDP ASSOCIATE granted. */

@@ -4,8 +4,8 @@ import dev.turnout.outbound.Destination;
 import java.net.InetSocketAddress;
 
 /**
- * One local proxy listener as configured: {@code mixed-port}, {@code port}, {@code socks-port}, or
- * a {@code listeners:} entry of type mixed, http or socks.
+ * One local listener as configured: {@code mixed-port}, {@code port}, {@code socks-port}, {@code
+ * redir-port}, {@code tproxy-port}, a tunnel, or a {@code listeners:} entry of one of those types.
  *
  * @param name the inbound name rules and the controller see ({@code DEFAULT-MIXED}, or the entry's
  *     {@code name})
@@ -32,8 +32,8 @@ public record ListenerSpec(
     if (name == null || name.isEmpty() || kind == null || bind == null) {
       throw new IllegalArgumentException("a listener needs a name, a kind and an address");
     }
-    if (udp && (kind == Kind.HTTP || kind == Kind.TUNNEL)) {
-      throw new IllegalArgumentException("an HTTP listener or a tunnel carries no UDP");
+    if (udp && (kind == Kind.HTTP || kind == Kind.TUNNEL || kind == Kind.REDIR)) {
+      throw new IllegalArgumentException("an HTTP or redir listener or a tunnel carries no UDP");
     }
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
@@ -59,12 +59,24 @@ public record ListenerSpec(
     /** SOCKS5 (and SOCKS4/4a). */
     SOCKS("DEFAULT-SOCKS"),
     /** A local port forward: no protocol, one fixed target. */
-    TUNNEL("DEFAULT-TUNNEL");
+    TUNNEL("DEFAULT-TUNNEL"),
+    /** Connections a firewall REDIRECT turned to it; the target is their original destination. */
+    REDIR("DEFAULT-REDIR"),
+    /** Connections (and datagrams) a firewall TPROXY rule turned to it, kept addressed as sent. */
+    TPROXY("DEFAULT-TPROXY");
 
     private final String defaultName;
 
     Kind(String defaultName) {
       this.defaultName = defaultName;
+    }
+
+    /**
+     * Whether its clients are the firewall's: connections turned to it by a rule, never a client
+     * that asks it for a destination (so it is no open proxy, even on every address).
+     */
+    public boolean transparent() {
+      return this == REDIR || this == TPROXY;
     }
 
     /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */

@@ -61,6 +61,8 @@ final class LiveConfig implements ConfigControl {
               case MIXED -> "mixed-port";
               case HTTP -> "port";
               case SOCKS -> "socks-port";
+              case REDIR -> "redir-port";
+              case TPROXY -> "tproxy-port";
               case TUNNEL -> throw new AssertionError("a tunnel has no top-level port");
             };
         ports.put(key, spec.bind().getPort());

@@ -145,6 +145,9 @@ public final class LibC {
 
   public static native int bind(int fd, Pointer address, int length);
 
+  /** getsockopt(2): {@code length} points at an int holding the room at {@code value}. */
+  public static native int getsockopt(int fd, int level, int name, Pointer value, Pointer length);
+
   /** The index of network device {@code name}, or 0 if there is none. */
   public static native int if_nametoindex(String name);
 

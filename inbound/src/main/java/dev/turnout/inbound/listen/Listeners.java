@@ -115,7 +115,7 @@ public final class Listeners implements Closeable {
     String open =
         started.stream()
             .map(ProxyListener::spec)
-            .filter(s -> s.exposed() && !s.authentication().enabled())
+            .filter(s -> s.exposed() && !s.authentication().enabled() && !s.kind().transparent())
             .map(ListenerSpec::toString)
             .collect(Collectors.joining(", "));
     if (!open.isEmpty()) {

@@ -5,6 +5,8 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.socks.UdpAssociations;
+import dev.turnout.inbound.transparent.TproxyDatagrams;
+import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.AcceptPause;
@@ -13,23 +15,24 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 
 /**
- * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE,
- * the UDP socket on the same address and port. Each accepted client passes the {@link Gate}, then
- * the handlers of the listener's protocol. Closing stops accepting and ends every UDP association;
- * connections already relayed go on until they end.
+ * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE
+ * or TPROXY'd datagrams, the UDP socket on the same address and port. Each accepted client passes
+ * the {@link Gate}, then the handlers of the listener's protocol. Closing stops accepting and ends
+ * every UDP association; connections already relayed go on until they end.
  */
 public final class ProxyListener implements Closeable {
   private final ListenerSpec spec;
   private final Channel tcp;
-  private final UdpAssociations udp;
+  private final Runnable udp; // closes the UDP side; null without one
 
-  private ProxyListener(ListenerSpec spec, Channel tcp, UdpAssociations udp) {
+  private ProxyListener(ListenerSpec spec, Channel tcp, Runnable udp) {
     this.spec = spec;
     this.tcp = tcp;
     this.udp = udp;
@@ -47,13 +50,26 @@ public final class ProxyListener implements Closeable {
     if (!spec.udp()) {
       return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, null), null);
     }
+    if (spec.kind() == ListenerSpec.Kind.TPROXY) { // UDP on the port TCP got (tests: port 0)
+      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+      try {
+        InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
+        return new ProxyListener(
+            spec,
+            tcp,
+            TproxyDatagrams.start(bound, group, dispatch, limits.idleTimeout(), clock)::close);
+      } catch (Exception e) {
+        tcp.close().syncUninterruptibly();
+        throw e;
+      }
+    }
     if (spec.bind().getPort() == 0) { // tests: the UDP socket takes the port TCP got
       Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
       try {
         InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
         UdpAssociations udp = UdpAssociations.start(bound, group, dispatch, limits, clock);
         tcp.close().syncUninterruptibly();
-        return new ProxyListener(spec, bindTcp(bound, group, dispatch, udp), udp);
+        return new ProxyListener(spec, bindTcp(bound, group, dispatch, udp), udp::close);
       } catch (Exception e) {
         tcp.close().syncUninterruptibly();
         throw e;
@@ -61,7 +77,7 @@ public final class ProxyListener implements Closeable {
     }
     UdpAssociations udp = UdpAssociations.start(spec.bind(), group, dispatch, limits, clock);
     try {
-      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, udp), udp);
+      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, udp), udp::close);
     } catch (RuntimeException e) {
       udp.close();
       throw e;
@@ -74,6 +90,9 @@ public final class ProxyListener implements Closeable {
     return new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
+        // TPROXY hands the listener connections addressed to other hosts, which only a
+        // transparent socket accepts (CAP_NET_ADMIN)
+        .option(EpollChannelOption.IP_TRANSPARENT, spec.kind() == ListenerSpec.Kind.TPROXY)
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(new AcceptPause("proxy listener"))
@@ -90,6 +109,7 @@ public final class ProxyListener implements Closeable {
                   case SOCKS -> ch.pipeline().addLast(new FirstByte(dispatch, udp, false));
                   case MIXED -> ch.pipeline().addLast(new FirstByte(dispatch, udp, true));
                   case TUNNEL -> ch.pipeline().addLast(new TunnelHandler(dispatch));
+                  case REDIR, TPROXY -> ch.pipeline().addLast(new TransparentHandler(dispatch));
                 }
               }
             })
@@ -111,7 +131,7 @@ public final class ProxyListener implements Closeable {
   public void close() {
     tcp.close().syncUninterruptibly();
     if (udp != null) {
-      udp.close();
+      udp.run();
     }
   }
 

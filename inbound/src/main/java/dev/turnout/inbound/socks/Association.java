@@ -1,5 +1,6 @@
 package dev.turnout.inbound.socks;
 
+import dev.turnout.inbound.UdpFlow;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Inbound;
 import io.netty.channel.Channel;
@@ -68,7 +69,7 @@ final class Association {
     Iterator<UdpFlow> it = flows.values().iterator();
     while (it.hasNext()) {
       UdpFlow flow = it.next();
-      if (now - flow.lastActive >= idleNanos) {
+      if (flow.idle(now, idleNanos)) {
         it.remove();
         expired.add(flow);
       }

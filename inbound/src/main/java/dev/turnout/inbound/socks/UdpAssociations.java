@@ -1,28 +1,20 @@
 package dev.turnout.inbound.socks;
 
+import dev.turnout.inbound.DatagramReceiver;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.InboundStats;
+import dev.turnout.inbound.UdpFlow;
 import dev.turnout.netbase.TimeSource;
-import dev.turnout.outbound.DatagramSession;
 import dev.turnout.outbound.Destination;
-import dev.turnout.outbound.Dialer;
 import dev.turnout.outbound.UdpOutbound;
-import dev.turnout.relay.ConnectionLog;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
-import dev.turnout.relay.Router;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
@@ -89,23 +81,10 @@ public final class UdpAssociations implements Closeable {
       Limits limits,
       TimeSource clock)
       throws InterruptedException {
-    Receiver receiver = new Receiver();
-    Channel socket =
-        new Bootstrap()
-            .group(group)
-            .channel(EpollDatagramChannel.class)
-            // datagrams read whole (Netty's default buffer of 2,048 bytes cut longer ones)
-            .option(
-                ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Dialer.MAX_DATAGRAM))
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .option(ChannelOption.SO_RCVBUF, 1 << 20)
-            .option(ChannelOption.SO_SNDBUF, 1 << 20)
-            .handler(receiver)
-            .bind(bind)
-            .sync()
-            .channel();
+    DatagramReceiver receiver = new DatagramReceiver();
+    Channel socket = receiver.bootstrap(group).bind(bind).sync().channel();
     UdpAssociations associations = new UdpAssociations(socket, dispatch, limits, clock);
-    receiver.owner = associations;
+    receiver.owner(associations::received);
     long period = Math.max(100, Math.min(1000, limits.idleTimeout().toMillis() / 4));
     socket
         .eventLoop()
@@ -227,8 +206,7 @@ public final class UdpAssociations implements Closeable {
         return;
       }
     }
-    flow.lastActive = now;
-    if (!flow.send(payload)) {
+    if (!flow.send(payload, now)) {
       stats.count(InboundStats.Event.UDP_DROPPED, 1);
     }
   }
@@ -245,57 +223,12 @@ public final class UdpAssociations implements Closeable {
     }
     UdpFlow flow = new UdpFlow(destination, origin, now);
     association.add(flow);
-    dispatch.route(
-        origin,
+    flow.start(
+        dispatch,
         socket.eventLoop(),
-        (route, error) -> {
-          if (error != null) {
-            end(association, flow);
-          } else {
-            dial(association, flow, route);
-          }
-        });
+        payload -> reply(association, flow, payload),
+        () -> end(association, flow));
     return flow;
-  }
-
-  private void dial(Association association, UdpFlow flow, Router.Route route) {
-    if (flow.closed()) {
-      return;
-    }
-    if (!(route.outbound() instanceof UdpOutbound outbound)) {
-      if (!"REJECT".equals(route.policy()) && !"REJECT-DROP".equals(route.policy())) {
-        ConnectionLog.problem(
-            "udp {}: policy {} has no UDP support; dropping", flow.origin.target(), route.policy());
-      }
-      stats.count(InboundStats.Event.UDP_DROPPED, flow.blackhole());
-      return;
-    }
-    outbound
-        .openUdp(socket.eventLoop(), (source, payload) -> reply(association, flow, payload))
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                ConnectionLog.problem(
-                    "udp {} via {} failed: {}",
-                    flow.origin.target(),
-                    route.policy(),
-                    f.cause().toString());
-                end(association, flow);
-                return;
-              }
-              DatagramSession session = (DatagramSession) f.getNow();
-              if (flow.closed()) {
-                session.close();
-                return;
-              }
-              EventLoop loop = socket.eventLoop();
-              flow.opened(
-                  session,
-                  dispatch.open(
-                      flow.origin, route, () -> loop.execute(() -> end(association, flow))),
-                  route);
-              session.closeFuture().addListener(c -> loop.execute(() -> end(association, flow)));
-            });
   }
 
   /** A reply from the flow's destination: to the client, as coming from what it asked for. */
@@ -304,8 +237,7 @@ public final class UdpAssociations implements Closeable {
       payload.release();
       return;
     }
-    flow.lastActive = clock.nanoTime();
-    flow.received(payload.readableBytes());
+    flow.received(payload.readableBytes(), clock.nanoTime());
     ByteBuf datagram = SocksUdpHeader.write(socket.alloc(), flow.requested, payload);
     socket.writeAndFlush(new DatagramPacket(datagram, association.client), socket.voidPromise());
   }
@@ -350,28 +282,5 @@ public final class UdpAssociations implements Closeable {
   @Override
   public void close() {
     socket.close().syncUninterruptibly();
-  }
-
-  /** The socket's handler; hands each datagram to its owner. */
-  private static final class Receiver extends SimpleChannelInboundHandler<DatagramPacket> {
-    private volatile UdpAssociations owner;
-
-    Receiver() {
-      super(false);
-    }
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-      if (owner == null) { // between bind and start's return
-        packet.release();
-      } else {
-        owner.received(packet);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // A send to a client that went away; the socket stays.
-    }
   }
 }

@@ -3,13 +3,9 @@ package dev.turnout.inbound.tunnel;
 import dev.turnout.inbound.ClientHandler;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
-import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.relay.Inbound;
-import dev.turnout.relay.Origin;
-import dev.turnout.relay.tcp.TcpRelay;
 import io.netty.channel.ChannelHandlerContext;
-import java.net.InetSocketAddress;
 
 /**
  * A tunnel's client (mihomo's {@code tunnels:}, a local port forward): there is no handshake, so
@@ -30,15 +26,7 @@ public final class TunnelHandler extends ClientHandler {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ListenerSpec spec = dispatch.listener();
-    InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
     Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), null);
-    Origin origin = dispatch.origin(false, client, spec.target(), kind);
-    if (origin == null) {
-      ctx.close();
-      return;
-    }
-    HandshakeDeadline.met(ctx.channel());
-    Handover.toRelay(
-        ctx.pipeline(), () -> dispatch.relay(ctx.channel(), origin, TcpRelay.Handshake.NONE), this);
+    Handover.toRelayAtOnce(ctx, dispatch, spec.target(), kind, this);
   }
 }

@@ -23,16 +23,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The local proxy listeners a file asks for, read as mihomo reads them: {@code mixed-port}, {@code
- * port} (HTTP) and {@code socks-port} (SOCKS, with UDP) on 127.0.0.1, or with {@code allow-lan} on
+ * The local listeners a file asks for, read as mihomo reads them: {@code mixed-port}, {@code port}
+ * (HTTP), {@code socks-port} (SOCKS, with UDP), {@code redir-port} (firewall REDIRECT, TCP) and
+ * {@code tproxy-port} (firewall TPROXY, TCP and UDP) on 127.0.0.1, or with {@code allow-lan} on
  * {@code bind-address} ({@code *}: every address), where {@code lan-allowed-ips} and {@code
  * lan-disallowed-ips} choose the clients; {@code authentication} ({@code user:pass}) with {@code
- * skip-auth-prefixes}; and {@code listeners:} entries of type mixed, http and socks ({@code name},
- * {@code port}, {@code listen}, {@code udp}, {@code users}, {@code proxy}, {@code rule}).
+ * skip-auth-prefixes}; {@code tunnels:}; and {@code listeners:} entries of those types ({@code
+ * name}, {@code port}, {@code listen}, {@code udp}, {@code users}, {@code proxy}, {@code rule}).
  *
  * <p>What Turnout does not do is said per item: a listener of another type, or with TLS, is skipped
- * with a warning (no listener, so nothing is routed otherwise than written); {@code redir-port} and
- * {@code tproxy-port} likewise. Immutable.
+ * with a warning (no listener, so nothing is routed otherwise than written). Immutable.
  */
 public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxies) {
   public static final InboundSettings NONE = new InboundSettings(List.of(), List.of());
@@ -77,16 +77,11 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
                 kind.defaultName(),
                 kind,
                 new InetSocketAddress(bind, port),
-                kind != ListenerSpec.Kind.HTTP,
+                carriesUdp(kind),
                 global,
                 lan,
                 null,
                 null));
-      }
-    }
-    for (String key : List.of("redir-port", "tproxy-port")) {
-      if (top.integer(key, 0, 0, 65535) != 0) {
-        top.warning(key, "not supported by this version of Turnout: no listener is started");
       }
     }
     for (String key : List.of("inbound-tfo", "inbound-mptcp")) {
@@ -132,7 +127,17 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case MIXED -> "mixed-port";
       case HTTP -> "port";
       case SOCKS -> "socks-port";
+      case REDIR -> "redir-port";
+      case TPROXY -> "tproxy-port";
       case TUNNEL -> "tunnels";
+    };
+  }
+
+  /** Whether a listener of {@code kind} carries UDP unless told otherwise, as in mihomo. */
+  private static boolean carriesUdp(ListenerSpec.Kind kind) {
+    return switch (kind) {
+      case MIXED, SOCKS, TPROXY -> true;
+      case HTTP, TUNNEL, REDIR -> false;
     };
   }
 
@@ -191,6 +196,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     String type = entry.string("type", "").trim().toLowerCase(Locale.ROOT);
     List<Integer> ports = ports(entry);
     String listenText = entry.string("listen", null);
+    boolean udpWritten = entry.has("udp");
     boolean udp = entry.bool("udp", false);
     String proxy = entry.string("proxy", null);
     String rule = entry.string("rule", null);
@@ -210,6 +216,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "http" -> ListenerSpec.Kind.HTTP;
           case "socks", "socks5" -> ListenerSpec.Kind.SOCKS;
           case "tunnel" -> ListenerSpec.Kind.TUNNEL;
+          case "redir" -> ListenerSpec.Kind.REDIR;
+          case "tproxy" -> ListenerSpec.Kind.TPROXY;
           default -> null;
         };
     List<String> networks = List.of();
@@ -227,8 +235,11 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           where
               + ": type \""
               + type
-              + "\" is not supported (mixed, http, socks, tunnel are); skipped");
+              + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy are); skipped");
       return List.of();
+    }
+    if (!udpWritten) {
+      udp = carriesUdp(kind);
     }
     if (!tls.isEmpty()) {
       entry.warning(
@@ -244,8 +255,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           "rule",
           where + ": sub-rules per listener are not supported; its connections follow rules:");
     }
-    if (udp && kind == ListenerSpec.Kind.HTTP) {
-      entry.warning("udp", where + ": an HTTP listener carries no UDP");
+    if (udp && (kind == ListenerSpec.Kind.HTTP || kind == ListenerSpec.Kind.REDIR)) {
+      entry.warning("udp", where + ": an HTTP or redir listener carries no UDP (tproxy does)");
       udp = false;
     }
     InetAddress listen = allowLan ? ANY : LOOPBACK;

@@ -173,7 +173,7 @@ class InboundSettingsTest {
         listeners(
             String.join(
                 "\n",
-                "redir-port: 7893",
+                "",
                 "inbound-tfo: true",
                 "listeners:",
                 "  - {name: ss-in, type: shadowsocks, port: 10000, cipher: aes-128-gcm}",
@@ -186,19 +186,58 @@ class InboundSettingsTest {
     assertThat(problems.hasErrors()).as("%s", messages()).isFalse();
     assertThat(messages())
         .containsExactlyInAnyOrder(
-            "test.yaml:3: warning: redir-port: not supported by this version of Turnout: no"
-                + " listener is started",
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
             "test.yaml:6: warning: listeners[0].cipher: unknown key, ignored",
             "test.yaml:6: warning: listeners[0].type: listener ss-in: type \"shadowsocks\" is not"
-                + " supported (mixed, http, socks, tunnel are); skipped",
+                + " supported (mixed, http, socks, tunnel, redir, tproxy are); skipped",
             "test.yaml:7: warning: listeners[1].certificate: listener tls-in: TLS on a listener is"
                 + " not supported; skipped, so clients fail",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
             "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
                 + " not supported; its connections follow rules:",
-            "test.yaml:9: warning: listeners[3].udp: listener web-in: an HTTP listener carries no"
-                + " UDP");
+            "test.yaml:9: warning: listeners[3].udp: listener web-in: an HTTP or redir listener"
+                + " carries no UDP (tproxy does)");
+  }
+
+  /**
+   * redir-port and tproxy-port, and listeners of those types: on loopback unless allow-lan, with
+   * UDP on tproxy (mihomo's default) and never on redir; socks and mixed entries carry UDP unless
+   * udp: false, as mihomo's do.
+   */
+  @Test
+  void redirAndTproxyListenLikeTheOtherPorts() {
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "redir-port: 7892",
+                "tproxy-port: 7893",
+                "listeners:",
+                "  - {name: r, type: redir, port: 7894, listen: 0.0.0.0}",
+                "  - {name: t, type: tproxy, port: 7895, udp: false}",
+                "  - {name: s, type: socks, port: 7896}",
+                "  - {name: m, type: mixed, port: 7897, udp: false}",
+                "  - {name: r2, type: redir, port: 7898, udp: true}",
+                ""));
+    assertThat(specs)
+        .extracting(ListenerSpec::toString)
+        .containsExactly(
+            "DEFAULT-REDIR (redir) on 127.0.0.1:7892",
+            "DEFAULT-TPROXY (tproxy) on 127.0.0.1:7893",
+            "r (redir) on 0.0.0.0:7894",
+            "t (tproxy) on 127.0.0.1:7895",
+            "s (socks) on 127.0.0.1:7896",
+            "m (mixed) on 127.0.0.1:7897",
+            "r2 (redir) on 127.0.0.1:7898");
+    assertThat(specs)
+        .extracting(ListenerSpec::udp)
+        .containsExactly(false, true, false, false, true, false, false);
+    assertThat(specs.get(2).exposed()).isTrue();
+    assertThat(specs.get(2).kind().transparent()).as("no open proxy").isTrue();
+    assertThat(messages())
+        .containsExactly(
+            "test.yaml:10: warning: listeners[4].udp: listener r2: an HTTP or redir listener"
+                + " carries no UDP (tproxy does)");
   }
 
   @Test

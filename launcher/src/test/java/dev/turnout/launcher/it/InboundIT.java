@@ -138,6 +138,146 @@ class InboundIT {
     }
   }
 
+  /**
+   * redir-port: nftables in the client namespace REDIRECTs this host's connections to fake IPs and
+   * to nginx (OUTPUT, Turnout's own marked connections excepted) and the LAN host's (PREROUTING) to
+   * the port; each goes where it was going, by the rules (bulk.example.test through dante). A
+   * connection made to the port itself is reset.
+   */
+  @Test
+  void redirPortTakesWhatTheFirewallRedirects() throws Exception {
+    Path rules = sandbox.file("redir.nft");
+    Files.writeString(
+        rules,
+        String.join(
+            "\n",
+            "table ip turnout_it {",
+            "  chain out {",
+            "    type nat hook output priority -100;",
+            "    meta mark 0x2022 return",
+            "    ip daddr { 198.18.0.0/15, 203.0.113.10 } tcp dport 80 redirect to :7892",
+            "  }",
+            "  chain pre {",
+            "    type nat hook prerouting priority -100;",
+            "    ip saddr " + LAN_CLIENT + " tcp dport 80 redirect to :7892",
+            "  }",
+            "}",
+            "table ip6 turnout_it {",
+            "  chain out {",
+            "    type nat hook output priority -100;",
+            "    meta mark 0x2022 return",
+            "    ip6 daddr 2001:db8:113::10 tcp dport 80 redirect to :7896",
+            "  }",
+            "}",
+            ""));
+    TurnoutProcess turnout =
+        turnout(
+            "routing-mark: 0x2022\nallow-lan: true\nredir-port: 7892\n"
+                + "listeners:\n  - {name: redir6, type: redir, port: 7896, listen: \"::\"}\n");
+    try {
+      ok(inClient("nft", "-f", rules.toString()));
+      long danteBefore = danteConnects();
+      assertThat(ok(curl("http://www.example.test/index.html"))).isEqualTo("ok\n");
+      assertThat(ok(curl("http://bulk.example.test/index.html"))).isEqualTo("ok\n");
+      assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+      assertThat(ok(curl("http://203.0.113.10/index.html"))).isEqualTo("ok\n");
+      assertThat(ok(curl("-g", "http://[2001:db8:113::10]/index.html"))).isEqualTo("ok\n");
+      assertThat(ok(lanFetch("http://203.0.113.10/index.html"))).isEqualTo("ok\n");
+      Outcome itself = curl("http://127.0.0.1:7892/index.html");
+      assertThat(itself.exit()).as("not redirected: %s", itself).isNotZero();
+      turnout.awaitLog("connected to the listener itself", Duration.ofSeconds(5));
+      turnout.awaitLog("(DEFAULT-REDIR Redir) rule DOMAIN-SUFFIX", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "tcp \\S+ -> www\\.example\\.test:80 \\(DEFAULT-REDIR Redir\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "tcp \\S+ -> bulk\\.example\\.test:80 \\(DEFAULT-REDIR Redir\\) rule DOMAIN-SUFFIX.*via Proxy")
+          .containsPattern(
+              "tcp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:80 \\(DEFAULT-REDIR Redir\\)")
+          .containsPattern("-> \\[?2001:db8:113::10]?:80 \\(redir6 Redir\\)")
+          .doesNotContain("SECURITY");
+    } finally {
+      turnout.terminate(T);
+      inClient("nft", "delete", "table", "ip", "turnout_it");
+      inClient("nft", "delete", "table", "ip6", "turnout_it");
+    }
+  }
+
+  /**
+   * tproxy-port: nftables TPROXY in the client namespace turns the LAN host's TCP and UDP to the
+   * internet to the port; curl gets nginx's page, and every UDP datagram to the echo server comes
+   * back from the echo server's own address.
+   */
+  @Test
+  void tproxyPortCarriesTheLansTcpAndUdp() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    Path rules = sandbox.file("tproxy.nft");
+    Files.writeString(
+        rules,
+        String.join(
+            "\n",
+            "table ip turnout_it {",
+            "  chain pre {",
+            "    type filter hook prerouting priority mangle;",
+            "    ip saddr "
+                + LAN_CLIENT
+                + " ip daddr 203.0.113.0/24 meta l4proto { tcp, udp }"
+                + " tproxy to :7893 meta mark set 0x1 accept",
+            "  }",
+            "}",
+            ""));
+    TurnoutProcess turnout = turnout("allow-lan: true\ntproxy-port: 7893\n");
+    try {
+      ok(inClient("nft", "-f", rules.toString()));
+      ok(inClient("ip", "rule", "add", "fwmark", "0x1", "lookup", "100"));
+      ok(inClient("ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "100"));
+      assertThat(ok(lanFetch("http://203.0.113.10/index.html"))).isEqualTo("ok\n");
+      Outcome udp = inLan("python3", "-c", UDP_ECHO_CLIENT, "203.0.113.10", "7", "20");
+      assertThat(ok(udp)).isEqualTo("echoed 20 from 203.0.113.10:7\n");
+      turnout.awaitLog("udp 198.51.100.66", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "tcp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:80 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "udp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:7 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT");
+      Outcome itself = curl("http://127.0.0.1:7893/index.html");
+      assertThat(itself.exit()).as("not turned by TPROXY: %s", itself).isNotZero();
+    } finally {
+      turnout.terminate(T);
+      echo.destroyForcibly().waitFor();
+      inClient("nft", "delete", "table", "ip", "turnout_it");
+      inClient("ip", "rule", "del", "fwmark", "0x1", "lookup", "100");
+      inClient("ip", "route", "flush", "table", "100");
+    }
+  }
+
+  /**
+   * Sends COUNT datagrams to HOST PORT, each until its echo comes back (3 tries, 2 s each), and
+   * prints how many came back unchanged and from where.
+   */
+  private static final String UDP_ECHO_CLIENT =
+      String.join(
+          "\n",
+          "import socket, sys",
+          "host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])",
+          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+          "s.settimeout(2)",
+          "echoed, sources = 0, set()",
+          "for i in range(count):",
+          "    m = b'tproxy %d' % i",
+          "    for attempt in range(3):",
+          "        s.sendto(m, (host, port))",
+          "        try:",
+          "            d, a = s.recvfrom(65535)",
+          "        except socket.timeout:",
+          "            continue",
+          "        if d == m:",
+          "            echoed += 1",
+          "            sources.add('%s:%d' % a)",
+          "            break",
+          "print('echoed %d from %s' % (echoed, ','.join(sorted(sources))))",
+          "");
+
   @Test
   void listenerUsersAreCheckedOnBothProtocols() throws Exception {
     TurnoutProcess turnout = turnout(LOCAL);
@@ -252,6 +392,11 @@ class InboundIT {
     full.addAll(List.of(command));
     var result = Sandbox.run(T, full.toArray(String[]::new));
     return new Outcome(result.exit(), result.stdout(), result.toString());
+  }
+
+  /** Fetches {@code url} from the LAN host, through no proxy. */
+  private static Outcome lanFetch(String url) throws Exception {
+    return inLan("curl", "-sS", "--fail", "--max-time", "10", url);
   }
 
   private static Outcome lanCurl(String proxy, String url) throws Exception {
