@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
  * @param proxy the policy every connection takes without asking the rules ({@code listeners:}
  *     entries' {@code proxy}), or null to follow the rules
  * @param target where a tunnel's connections go, whatever its clients meant; null for the others
+ * @param tcp whether it listens for TCP: always, except for a UDP-only tunnel
  */
 public record ListenerSpec(
     String name,
@@ -26,28 +27,50 @@ public record ListenerSpec(
     Authentication authentication,
     ClientFilter filter,
     String proxy,
-    Destination target) {
+    Destination target,
+    boolean tcp) {
 
   public ListenerSpec {
     if (name == null || name.isEmpty() || kind == null || bind == null) {
       throw new IllegalArgumentException("a listener needs a name, a kind and an address");
     }
-    if (udp && (kind == Kind.HTTP || kind == Kind.TUNNEL || kind == Kind.REDIR)) {
-      throw new IllegalArgumentException("an HTTP or redir listener or a tunnel carries no UDP");
+    if (udp && (kind == Kind.HTTP || kind == Kind.REDIR)) {
+      throw new IllegalArgumentException("an HTTP or redir listener carries no UDP");
+    }
+    if (!tcp && (kind != Kind.TUNNEL || !udp)) {
+      throw new IllegalArgumentException("only a tunnel may listen for UDP alone");
     }
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
     }
   }
 
+  /** A listener that listens for TCP (every kind but a UDP-only tunnel). */
+  public ListenerSpec(
+      String name,
+      Kind kind,
+      InetSocketAddress bind,
+      boolean udp,
+      Authentication authentication,
+      ClientFilter filter,
+      String proxy,
+      Destination target) {
+    this(name, kind, bind, udp, authentication, filter, proxy, target, true);
+  }
+
   /**
-   * mihomo's {@code tunnels:} (and {@code listeners:} of type tunnel): TCP to {@code bind} goes to
-   * {@code target}, through {@code proxy} or, when it is null, as the rules say.
+   * mihomo's {@code tunnels:} (and {@code listeners:} of type tunnel): TCP and, if asked, UDP to
+   * {@code bind} go to {@code target}, through {@code proxy} or, when it is null, as the rules say.
    */
   public static ListenerSpec tunnel(
-      String name, InetSocketAddress bind, Destination target, String proxy) {
+      String name,
+      InetSocketAddress bind,
+      Destination target,
+      String proxy,
+      boolean tcp,
+      boolean udp) {
     return new ListenerSpec(
-        name, Kind.TUNNEL, bind, false, Authentication.NONE, ClientFilter.ALL, proxy, target);
+        name, Kind.TUNNEL, bind, udp, Authentication.NONE, ClientFilter.ALL, proxy, target, tcp);
   }
 
   /** The protocols of a listener, with mihomo's name for its top-level port. */
@@ -58,7 +81,7 @@ public record ListenerSpec(
     HTTP("DEFAULT-HTTP"),
     /** SOCKS5 (and SOCKS4/4a). */
     SOCKS("DEFAULT-SOCKS"),
-    /** A local port forward: no protocol, one fixed target. */
+    /** A local port forward (TCP, UDP or both): no protocol, one fixed target. */
     TUNNEL("DEFAULT-TUNNEL"),
     /** Connections a firewall REDIRECT turned to it; the target is their original destination. */
     REDIR("DEFAULT-REDIR"),

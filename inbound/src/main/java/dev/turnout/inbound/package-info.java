@@ -1,9 +1,10 @@
 /**
- * Local proxy listeners: {@code mixed-port}, {@code port} (HTTP), {@code socks-port} and {@code
- * listeners:} entries. Their clients go through the same router, outbounds and connection list as
- * captured traffic: a protocol handler parses the request and replies, a {@link
- * dev.turnout.inbound.Dispatch} routes, dials and counts. This package holds what the protocol
- * packages share (the listener's configuration, who may use it, counters); {@code socks}, {@code
- * http} and {@code mixed} speak the protocols; {@code listen} owns the sockets.
+ * Local listeners: {@code mixed-port}, {@code port} (HTTP), {@code socks-port}, {@code redir-port},
+ * {@code tproxy-port}, {@code tunnels:} and {@code listeners:} entries. Their clients go through
+ * the same router, outbounds and connection list as captured traffic: a protocol handler parses the
+ * request and replies, a {@link dev.turnout.inbound.Dispatch} routes, dials and counts. This
+ * package holds what the protocol packages share (the listener's configuration, who may use it,
+ * counters, UDP flows); {@code socks}, {@code http} and {@code mixed} speak the protocols, {@code
+ * tunnel} and {@code transparent} take clients with no protocol; {@code listen} owns the sockets.
  */
 package dev.turnout.inbound;

@@ -97,6 +97,21 @@ public final class LocalAddresses implements Predicate<InetAddress> {
     return address.isLoopbackAddress() || address.isAnyLocalAddress();
   }
 
+  /**
+   * {@link #contains} without a snapshot: asks the kernel now (a netlink dump), so only for rare
+   * checks off the hot paths; true when it cannot tell.
+   */
+  public static boolean isLocalNow(InetAddress address) {
+    if (isAlwaysLocal(address)) {
+      return true;
+    }
+    try {
+      return NetworkInterface.getByInetAddress(address) != null;
+    } catch (SocketException e) {
+      return true;
+    }
+  }
+
   @Override
   public boolean test(InetAddress address) {
     return contains(address);

@@ -5,7 +5,6 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.socks.UdpAssociations;
-import dev.turnout.inbound.transparent.TproxyDatagrams;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.TimeSource;
@@ -22,19 +21,22 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 
 /**
- * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE
- * or TPROXY'd datagrams, the UDP socket on the same address and port. Each accepted client passes
- * the {@link Gate}, then the handlers of the listener's protocol. Closing stops accepting and ends
- * every UDP association; connections already relayed go on until they end.
+ * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE,
+ * TPROXY'd datagrams or a tunnel's, the UDP socket on the same address and port (a UDP-only tunnel
+ * has only that). Each accepted client passes the {@link Gate}, then the handlers of the listener's
+ * protocol. Closing stops accepting and ends every UDP association; connections already relayed go
+ * on until they end.
  */
 public final class ProxyListener implements Closeable {
   private final ListenerSpec spec;
-  private final Channel tcp;
+  private final Channel tcp; // null for a UDP-only tunnel
+  private final InetSocketAddress bound;
   private final Runnable udp; // closes the UDP side; null without one
 
-  private ProxyListener(ListenerSpec spec, Channel tcp, Runnable udp) {
+  private ProxyListener(ListenerSpec spec, Channel tcp, InetSocketAddress bound, Runnable udp) {
     this.spec = spec;
     this.tcp = tcp;
+    this.bound = bound;
     this.udp = udp;
   }
 
@@ -48,16 +50,22 @@ public final class ProxyListener implements Closeable {
       throws Exception {
     ListenerSpec spec = dispatch.listener();
     if (!spec.udp()) {
-      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, null), null);
+      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+      return new ProxyListener(spec, tcp, (InetSocketAddress) tcp.localAddress(), null);
     }
-    if (spec.kind() == ListenerSpec.Kind.TPROXY) { // UDP on the port TCP got (tests: port 0)
+    if (!spec.tcp()) { // a UDP-only tunnel
+      PlainDatagrams udp =
+          PlainDatagrams.start(spec.bind(), group, dispatch, limits.idleTimeout(), clock);
+      return new ProxyListener(spec, null, udp.localAddress(), udp::close);
+    }
+    if (spec.kind() == ListenerSpec.Kind.TPROXY || spec.kind() == ListenerSpec.Kind.TUNNEL) {
+      // no handshake needs the UDP side; it takes the port TCP got (tests: port 0)
       Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
       try {
         InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
-        return new ProxyListener(
-            spec,
-            tcp,
-            TproxyDatagrams.start(bound, group, dispatch, limits.idleTimeout(), clock)::close);
+        PlainDatagrams udp =
+            PlainDatagrams.start(bound, group, dispatch, limits.idleTimeout(), clock);
+        return new ProxyListener(spec, tcp, bound, udp::close);
       } catch (Exception e) {
         tcp.close().syncUninterruptibly();
         throw e;
@@ -69,7 +77,7 @@ public final class ProxyListener implements Closeable {
         InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
         UdpAssociations udp = UdpAssociations.start(bound, group, dispatch, limits, clock);
         tcp.close().syncUninterruptibly();
-        return new ProxyListener(spec, bindTcp(bound, group, dispatch, udp), udp::close);
+        return new ProxyListener(spec, bindTcp(bound, group, dispatch, udp), bound, udp::close);
       } catch (Exception e) {
         tcp.close().syncUninterruptibly();
         throw e;
@@ -77,7 +85,8 @@ public final class ProxyListener implements Closeable {
     }
     UdpAssociations udp = UdpAssociations.start(spec.bind(), group, dispatch, limits, clock);
     try {
-      return new ProxyListener(spec, bindTcp(spec.bind(), group, dispatch, udp), udp::close);
+      return new ProxyListener(
+          spec, bindTcp(spec.bind(), group, dispatch, udp), udp.localAddress(), udp::close);
     } catch (RuntimeException e) {
       udp.close();
       throw e;
@@ -122,14 +131,16 @@ public final class ProxyListener implements Closeable {
     return spec;
   }
 
-  /** The bound TCP address (the UDP one has the same port). */
+  /** The bound address (TCP and UDP have the same port). */
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) tcp.localAddress();
+    return bound;
   }
 
   @Override
   public void close() {
-    tcp.close().syncUninterruptibly();
+    if (tcp != null) {
+      tcp.close().syncUninterruptibly();
+    }
     if (udp != null) {
       udp.run();
     }
@@ -147,6 +158,6 @@ public final class ProxyListener implements Closeable {
         + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
         + ":"
         + bound.getPort()
-        + (udp != null ? ", tcp and udp" : ", tcp");
+        + (tcp == null ? ", udp" : udp != null ? ", tcp and udp" : ", tcp");
   }
 }

@@ -6,6 +6,7 @@ import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.netbase.ErrnoException;
+import dev.turnout.netbase.LocalAddresses;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Inbound;
 import io.netty.channel.ChannelHandlerContext;
@@ -50,7 +51,10 @@ public final class TransparentHandler extends ClientHandler {
       target = null; // ENOENT: conntrack has no redirected connection by that name
     }
     InetSocketAddress listener = (InetSocketAddress) ctx.channel().parent().localAddress();
-    if (target == null || toListener(spec, redir, local, listener, target)) {
+    // A REDIRECT that did not happen leaves the connection's own address as its original
+    // destination; under TPROXY the local address is the listener's only when the client
+    // connected to it.
+    if (target == null || (redir ? target.equals(local) : isListener(listener, target))) {
       dispatch
           .stats()
           .bad(
@@ -69,35 +73,13 @@ public final class TransparentHandler extends ClientHandler {
   }
 
   /**
-   * Whether {@code target} is the listener: a REDIRECT that did not happen leaves the connection's
-   * own address as its original destination; under TPROXY, the local address is the listener's only
-   * when the client connected to it.
+   * Whether {@code target} is the listener bound at {@code listener} itself: its port, at its
+   * address or, when it listens on every address, at one of this host's.
    */
-  private static boolean toListener(
-      ListenerSpec spec,
-      boolean redir,
-      InetSocketAddress local,
-      InetSocketAddress listener,
-      InetSocketAddress target) {
-    if (redir) {
-      return target.equals(local);
-    }
-    if (target.getPort() != listener.getPort()) {
-      return false;
-    }
-    return spec.bind().getAddress().isAnyLocalAddress()
-        ? isThisHost(target)
-        : spec.bind().getAddress().equals(target.getAddress());
-  }
-
-  static boolean isThisHost(InetSocketAddress target) {
-    if (target.getAddress().isLoopbackAddress()) {
-      return true;
-    }
-    try {
-      return java.net.NetworkInterface.getByInetAddress(target.getAddress()) != null;
-    } catch (java.net.SocketException e) {
-      return true; // cannot tell: refuse rather than risk a loop
-    }
+  public static boolean isListener(InetSocketAddress listener, InetSocketAddress target) {
+    return target.getPort() == listener.getPort()
+        && (listener.getAddress().isAnyLocalAddress()
+            ? LocalAddresses.isLocalNow(target.getAddress())
+            : listener.getAddress().equals(target.getAddress()));
   }
 }

@@ -10,6 +10,7 @@ import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.netbase.HostResolver;
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.outbound.RejectOutbound;
@@ -100,7 +101,14 @@ class ListenersTest {
                 spec("mixed", ListenerSpec.Kind.MIXED, Authentication.NONE),
                 spec("http", ListenerSpec.Kind.HTTP, Authentication.NONE),
                 spec("socks", ListenerSpec.Kind.SOCKS, Authentication.NONE),
-                spec("private", ListenerSpec.Kind.MIXED, ALICE)),
+                spec("private", ListenerSpec.Kind.MIXED, ALICE),
+                ListenerSpec.tunnel(
+                    "udp-tunnel",
+                    new InetSocketAddress(LocalServers.LOOPBACK, 0),
+                    new Destination("echo.test", null, servers.udpEcho.getLocalPort()),
+                    null,
+                    false,
+                    true)),
             new Listeners.Environment(
                 relay,
                 router,
@@ -438,6 +446,39 @@ class ListenersTest {
     byte[] body = new byte[length];
     new DataInputStream(in).readFully(body);
     return new String(body, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A UDP-only tunnel: each client's datagrams go to the tunnel's target (by name, through the
+   * rules) and the echoes come back from the tunnel's address; each client is a listed flow.
+   */
+  @Test
+  void aUdpTunnelCarriesEachClientsDatagramsAsAFlowOfItsOwn() throws Exception {
+    InetSocketAddress tunnel = address("udp-tunnel");
+    try (DatagramSocket a = new DatagramSocket(0, LocalServers.LOOPBACK);
+        DatagramSocket b = new DatagramSocket(0, LocalServers.LOOPBACK)) {
+      for (int i = 0; i < 20; i++) {
+        DatagramSocket client = i % 2 == 0 ? a : b;
+        client.setSoTimeout(5000);
+        byte[] sent = ("tunnelled " + i).getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(sent, sent.length, tunnel));
+        DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
+        client.receive(back);
+        assertThat(Arrays.copyOf(back.getData(), back.getLength())).isEqualTo(sent);
+        assertThat(back.getSocketAddress()).as("from the tunnel").isEqualTo(tunnel);
+      }
+      assertThat(connections.snapshot())
+          .as("one flow per client")
+          .hasSize(2)
+          .allSatisfy(
+              c -> {
+                assertThat(c.origin().udp()).isTrue();
+                assertThat(c.origin().host()).isEqualTo("echo.test");
+                assertThat(c.inbound().type()).isEqualTo("Tunnel");
+                assertThat(c.inbound().name()).isEqualTo("udp-tunnel");
+                assertThat(c.upload()).isEqualTo(c.download()).isPositive();
+              });
+    }
   }
 
   private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {

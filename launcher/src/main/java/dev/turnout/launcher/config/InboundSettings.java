@@ -274,16 +274,11 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         entry.warning("target", where + ": a tunnel needs target: HOST:PORT; skipped");
         return List.of();
       }
-      if (udp || networks.contains("udp")) {
-        entry.warning(
-            networks.contains("udp") ? "network" : "udp",
-            where + ": UDP through a tunnel is not carried; its datagrams go nowhere");
-      }
-      if (!networks.isEmpty() && !networks.contains("tcp")) {
-        return List.of();
-      }
+      boolean tcp = networks.isEmpty() || networks.contains("tcp");
+      udp = udp || networks.contains("udp");
       for (int port : ports) {
-        out.add(ListenerSpec.tunnel(name, new InetSocketAddress(listen, port), to, proxy));
+        out.add(
+            ListenerSpec.tunnel(name, new InetSocketAddress(listen, port), to, proxy, tcp, udp));
       }
       return out;
     }

@@ -20,12 +20,11 @@ import java.util.Locale;
  * mihomo's {@code tunnels:}, local port forwards: each entry listens on {@code address} and sends
  * what connects there to {@code target}, through {@code proxy} or, without one, as the rules say.
  * Both of mihomo's forms are read: {@code tcp/udp,127.0.0.1:6553,203.0.113.53:53,proxy} and a
- * mapping with {@code network} (a list), {@code address}, {@code target} and {@code proxy}. TCP is
- * carried; UDP is not, and an entry that asks for it is warned about (its datagrams go nowhere,
- * which is what the client of a missing port sees anyway). An entry that cannot be read is skipped
- * with a warning on its line, as is one whose proxy does not exist ({@code InboundAssembly}): the
- * port stays closed, which routes nothing differently from what is written. mihomo's own example
- * has both. The inbound name rules see ({@code IN-NAME}) is {@code DEFAULT-TUNNEL}.
+ * mapping with {@code network} (a list), {@code address}, {@code target} and {@code proxy}; TCP,
+ * UDP or both are carried, as {@code network} says. An entry that cannot be read is skipped with a
+ * warning on its line, as is one whose proxy does not exist ({@code InboundAssembly}): the port
+ * stays closed, which routes nothing differently from what is written. mihomo's own example has
+ * both. The inbound name rules see ({@code IN-NAME}) is {@code DEFAULT-TUNNEL}.
  */
 final class Tunnels {
   private Tunnels() {}
@@ -127,17 +126,19 @@ final class Tunnels {
           at, "tunnels", "target: expected HOST:PORT, got \"" + target + "\"; skipped");
       return null;
     }
-    if (networks.contains("udp")) {
-      problems.warning(
-          at,
-          "tunnels",
-          "UDP through a tunnel is not carried: datagrams to " + address + " go nowhere");
-    }
-    if (!networks.contains("tcp")) {
+    if (networks.isEmpty()) {
+      problems.warning(at, "tunnels", "no network (tcp, udp): nothing to listen for; skipped");
       return null;
     }
     String name = ListenerSpec.Kind.TUNNEL.defaultName();
-    ListenerSpec spec = ListenerSpec.tunnel(name, bind, to, proxy.isEmpty() ? null : proxy);
+    ListenerSpec spec =
+        ListenerSpec.tunnel(
+            name,
+            bind,
+            to,
+            proxy.isEmpty() ? null : proxy,
+            networks.contains("tcp"),
+            networks.contains("udp"));
     return new Tunnel(spec, proxy.isEmpty() ? null : proxyAt);
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,7 +101,8 @@ class InboundIT {
   /**
    * mihomo's tunnels: a local port forwarded to a name, by the rules (MATCH: DIRECT) or through the
    * tunnel's own proxy (dante, whose log counts it); one through a proxy that does not exist stays
-   * closed, and Turnout starts anyway.
+   * closed, and Turnout starts anyway. UDP tunnels carry datagrams to the echo server and back, by
+   * the rules and through dante (SOCKS5 UDP).
    */
   @Test
   void tunnelsForwardALocalPortByTheRulesOrThroughTheirProxy() throws Exception {
@@ -112,7 +114,10 @@ class InboundIT {
                 + "    address: 127.0.0.1:7901\n"
                 + "    target: www.example.test:80\n"
                 + "    proxy: dante\n"
-                + "  - tcp,127.0.0.1:7902,www.example.test:80,nowhere\n");
+                + "  - tcp,127.0.0.1:7902,www.example.test:80,nowhere\n"
+                + "  - udp,127.0.0.1:7903,www.example.test:7\n"
+                + "  - udp,127.0.0.1:7904,www.example.test:7,dante\n");
+    Process echo = UdpEcho.startServer(sandbox);
     try {
       long danteBefore = danteConnects();
       String host = "Host: www.example.test";
@@ -133,8 +138,22 @@ class InboundIT {
           .containsPattern(
               "-> www\\.example\\.test:80 \\(DEFAULT-TUNNEL Tunnel\\) rule MATCH .*via DIRECT")
           .containsPattern("-> www\\.example\\.test:80 \\(DEFAULT-TUNNEL Tunnel\\) .*via dante");
+
+      for (String port : List.of("7903", "7904")) {
+        Outcome udp = inClient("python3", "-c", UDP_ECHO_CLIENT, "127.0.0.1", port, "20");
+        assertThat(ok(udp)).isEqualTo("echoed 20 from 127.0.0.1:" + port + "\n");
+      }
+      turnout.awaitLog(
+          Pattern.compile(
+              "udp 127\\.0\\.0\\.1:\\d+ -> www\\.example\\.test:7 \\(DEFAULT-TUNNEL Tunnel\\) rule MATCH .*via DIRECT"),
+          Duration.ofSeconds(5));
+      turnout.awaitLog(
+          Pattern.compile(
+              "udp 127\\.0\\.0\\.1:\\d+ -> www\\.example\\.test:7 \\(DEFAULT-TUNNEL Tunnel\\) .*via dante"),
+          Duration.ofSeconds(5));
     } finally {
       turnout.terminate(T);
+      echo.destroyForcibly().waitFor();
     }
   }
 

@@ -1,9 +1,12 @@
-package dev.turnout.inbound.transparent;
+package dev.turnout.inbound.listen;
 
 import dev.turnout.inbound.DatagramReceiver;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.InboundStats;
+import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.UdpFlow;
+import dev.turnout.inbound.transparent.TransparentHandler;
+import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Inbound;
@@ -20,7 +23,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
-import java.io.Closeable;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -33,19 +35,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The UDP side of a TPROXY listener: datagrams a firewall TPROXY rule turned to the listener's port
- * keep the destination the client wrote, which the kernel tells with each one ({@code
- * IP_RECVORIGDSTADDR}). Each client and destination is a flow of its own, routed by the rules and
- * carried by its route's outbound; replies go back from a transparent socket bound to that
- * destination, so that the client sees them come from where it sent (one such socket per
- * destination, shared by its flows, closed with the last of them).
+ * The UDP side of a listener whose datagrams carry no header: a TPROXY listener's, where each
+ * datagram keeps the destination the client wrote and the kernel tells it ({@code
+ * IP_RECVORIGDSTADDR}), and a tunnel's, where every datagram goes to the tunnel's target. Each
+ * client and destination is a flow of its own, routed by the rules (or the listener's proxy) and
+ * carried by its route's outbound. A tunnel's replies leave by the listener's socket; TPROXY's by a
+ * transparent socket bound to the destination, so that the client sees them come from where it sent
+ * (one such socket per destination, shared by its flows, closed with the last of them).
  *
  * <p>Limits: {@link #MAX_FLOWS} flows (the least recently used one makes room), flows idle for the
- * idle timeout end. A datagram sent to the listener itself (not turned to it by a rule) is dropped
- * and counted. All state lives on the socket's event loop. Needs CAP_NET_ADMIN (transparent
- * sockets).
+ * idle timeout end. A datagram sent to a TPROXY listener itself (not turned to it by a rule) is
+ * dropped and counted. All state lives on the socket's event loop. TPROXY needs CAP_NET_ADMIN
+ * (transparent sockets).
  */
-public final class TproxyDatagrams implements Closeable {
+final class PlainDatagrams {
   static final int MAX_FLOWS = 4096;
 
   private final Channel socket;
@@ -53,29 +56,31 @@ public final class TproxyDatagrams implements Closeable {
   private final InboundStats stats;
   private final TimeSource clock;
   private final Inbound kind;
+  private final boolean tproxy;
   private final Map<Key, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
   private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
 
-  private record Key(InetSocketAddress client, InetSocketAddress target) {}
+  private record Key(InetSocketAddress client, Destination target) {}
 
-  /** A flow, with the way back to its client. */
+  /** A flow, with the way back to its client: a TPROXY reply socket, or null for the listener's. */
   private record Flow(Key key, UdpFlow flow, ReplySocket replies) {}
 
-  private TproxyDatagrams(Channel socket, Dispatch dispatch, TimeSource clock) {
+  private PlainDatagrams(Channel socket, Dispatch dispatch, TimeSource clock) {
+    ListenerSpec spec = dispatch.listener();
     this.socket = socket;
     this.dispatch = dispatch;
     this.stats = dispatch.stats();
     this.clock = clock;
-    this.kind =
-        new Inbound(
-            TransparentHandler.TPROXY,
-            dispatch.listener().name(),
-            dispatch.listener().bind().getPort(),
-            null);
+    this.tproxy = spec.kind() == ListenerSpec.Kind.TPROXY;
+    String type = tproxy ? TransparentHandler.TPROXY : TunnelHandler.TYPE;
+    this.kind = new Inbound(type, spec.name(), spec.bind().getPort(), null);
   }
 
-  /** Binds the transparent UDP socket on {@code bind}: the listener's address and port. */
-  public static TproxyDatagrams start(
+  /**
+   * Binds the UDP socket of {@code dispatch.listener()}, a TPROXY listener or a tunnel, on {@code
+   * bind}: the listener's address and port.
+   */
+  static PlainDatagrams start(
       InetSocketAddress bind,
       EventLoopGroup group,
       Dispatch dispatch,
@@ -83,15 +88,16 @@ public final class TproxyDatagrams implements Closeable {
       TimeSource clock)
       throws InterruptedException {
     DatagramReceiver receiver = new DatagramReceiver();
+    boolean tproxy = dispatch.listener().kind() == ListenerSpec.Kind.TPROXY;
     Channel socket =
         receiver
             .bootstrap(group)
-            .option(EpollChannelOption.IP_TRANSPARENT, true) // datagrams to other hosts' addresses
-            .option(EpollChannelOption.IP_RECVORIGDSTADDR, true) // and which address each was to
+            .option(EpollChannelOption.IP_TRANSPARENT, tproxy) // datagrams to others' addresses
+            .option(EpollChannelOption.IP_RECVORIGDSTADDR, tproxy) // and which address each was to
             .bind(bind)
             .sync()
             .channel();
-    TproxyDatagrams datagrams = new TproxyDatagrams(socket, dispatch, clock);
+    PlainDatagrams datagrams = new PlainDatagrams(socket, dispatch, clock);
     receiver.owner(datagrams::received);
     long idle = idleTimeout.toNanos();
     long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
@@ -102,15 +108,15 @@ public final class TproxyDatagrams implements Closeable {
     return datagrams;
   }
 
-  /** One datagram turned to the listener, on the socket's event loop; takes {@code packet}. */
+  /** One datagram to the listener, on the socket's event loop; takes {@code packet}. */
   private void received(DatagramPacket packet) {
     InetSocketAddress client = packet.sender();
-    InetSocketAddress target = packet.recipient();
     if (!dispatch.listener().filter().admits(client.getAddress())) {
       drop(packet, InboundStats.Event.REFUSED_CLIENT, "{}: refused UDP from {}", client);
       return;
     }
-    if (target == null || target.equals(socket.localAddress()) || toListener(target)) {
+    Destination target = tproxy ? turnedTo(packet) : dispatch.listener().target();
+    if (target == null) {
       drop(
           packet,
           InboundStats.Event.NOT_REDIRECTED,
@@ -133,18 +139,18 @@ public final class TproxyDatagrams implements Closeable {
     }
   }
 
-  private boolean toListener(InetSocketAddress target) {
-    InetSocketAddress listener = (InetSocketAddress) socket.localAddress();
-    return target.getPort() == listener.getPort()
-        && (listener.getAddress().isAnyLocalAddress()
-            ? TransparentHandler.isThisHost(target)
-            : listener.getAddress().equals(target.getAddress()));
+  /** Where a TPROXY rule found the datagram going, or null if it was sent to the listener. */
+  private Destination turnedTo(DatagramPacket packet) {
+    InetSocketAddress target = packet.recipient();
+    if (target == null
+        || TransparentHandler.isListener((InetSocketAddress) socket.localAddress(), target)) {
+      return null;
+    }
+    return new Destination(null, target.getAddress(), target.getPort());
   }
 
   private Flow open(Key key, long now) {
-    Destination requested =
-        new Destination(null, key.target().getAddress(), key.target().getPort());
-    Origin origin = dispatch.origin(true, key.client(), requested, kind);
+    Origin origin = dispatch.origin(true, key.client(), key.target(), kind);
     if (origin == null) {
       return null;
     }
@@ -159,9 +165,13 @@ public final class TproxyDatagrams implements Closeable {
           dispatch.listener().name(),
           MAX_FLOWS);
     }
-    ReplySocket replies = replySockets.computeIfAbsent(key.target(), this::replySocket);
-    replies.users++;
-    Flow flow = new Flow(key, new UdpFlow(requested, origin, now), replies);
+    ReplySocket replies = null;
+    if (tproxy) {
+      InetSocketAddress from = new InetSocketAddress(key.target().address(), key.target().port());
+      replies = replySockets.computeIfAbsent(from, this::replySocket);
+      replies.users++;
+    }
+    Flow flow = new Flow(key, new UdpFlow(key.target(), origin, now), replies);
     flows.put(key, flow);
     flow.flow().start(dispatch, socket.eventLoop(), p -> reply(flow, p), () -> remove(flow));
     return flow;
@@ -174,7 +184,14 @@ public final class TproxyDatagrams implements Closeable {
       return;
     }
     flow.flow().received(payload.readableBytes(), clock.nanoTime());
-    flow.replies().send(new DatagramPacket(payload, flow.key().client()));
+    DatagramPacket reply = new DatagramPacket(payload, flow.key().client());
+    if (flow.replies() != null) {
+      flow.replies().send(reply);
+    } else if (socket.isActive()) {
+      socket.writeAndFlush(reply, socket.voidPromise());
+    } else {
+      reply.release();
+    }
   }
 
   private void remove(Flow flow) {
@@ -183,9 +200,10 @@ public final class TproxyDatagrams implements Closeable {
   }
 
   private void end(Flow flow) {
-    if (flow.flow().close() && --flow.replies().users == 0) {
-      replySockets.remove(flow.key().target(), flow.replies());
-      flow.replies().bound.channel().close();
+    ReplySocket replies = flow.replies();
+    if (flow.flow().close() && replies != null && --replies.users == 0) {
+      replySockets.remove(replies.from, replies);
+      replies.bound.channel().close();
     }
   }
 
@@ -234,7 +252,7 @@ public final class TproxyDatagrams implements Closeable {
                   }
                 })
             .bind(target);
-    ReplySocket replies = new ReplySocket(bound);
+    ReplySocket replies = new ReplySocket(target, bound);
     bound.addListener(
         f -> {
           if (!f.isSuccess()) {
@@ -251,10 +269,12 @@ public final class TproxyDatagrams implements Closeable {
 
   /** The socket replies from one destination leave by, and how many flows use it. */
   private static final class ReplySocket {
+    final InetSocketAddress from;
     final ChannelFuture bound;
     int users;
 
-    ReplySocket(ChannelFuture bound) {
+    ReplySocket(InetSocketAddress from, ChannelFuture bound) {
+      this.from = from;
       this.bound = bound;
     }
 
@@ -276,8 +296,12 @@ public final class TproxyDatagrams implements Closeable {
     }
   }
 
-  @Override
-  public void close() {
+  /** Where clients send their datagrams. */
+  InetSocketAddress localAddress() {
+    return (InetSocketAddress) socket.localAddress();
+  }
+
+  void close() {
     socket.close().syncUninterruptibly();
   }
 }
