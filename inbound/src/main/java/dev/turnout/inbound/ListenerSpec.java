@@ -1,5 +1,6 @@
 package dev.turnout.inbound;
 
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import java.net.InetSocketAddress;
 
@@ -118,9 +119,8 @@ public record ListenerSpec(
     return name + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ") on " + address();
   }
 
-  /** {@code 127.0.0.1:7890}, {@code [::1]:7890}. */
+  /** {@code 127.0.0.1:7890}, {@code [::]:7890}. */
   public String address() {
-    String host = bind.getAddress().getHostAddress();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + bind.getPort();
+    return IpLiterals.format(bind.getAddress(), bind.getPort());
   }
 }

@@ -7,6 +7,7 @@ import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.socks.UdpAssociations;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.AcceptPause;
 import io.netty.bootstrap.ServerBootstrap;
@@ -18,6 +19,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.io.Closeable;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -29,6 +32,8 @@ import java.net.InetSocketAddress;
  */
 public final class ProxyListener implements Closeable {
   private final ListenerSpec spec;
+  private static final InetAddress IPV4_ANY = IpLiterals.parse("0.0.0.0");
+
   private final Channel tcp; // null for a UDP-only tunnel
   private final InetSocketAddress bound;
   private final Runnable udp; // closes the UDP side; null without one
@@ -41,26 +46,51 @@ public final class ProxyListener implements Closeable {
   }
 
   /**
-   * Binds the listener of {@code dispatch.listener()}.
+   * Binds the listener of {@code dispatch.listener()}. On every address ({@code ::}, what {@code
+   * bind-address: "*"} means) it takes IPv4 and IPv6 clients alike, or every IPv4 address on a host
+   * without IPv6.
    *
    * @throws Exception when an address cannot be bound (in use, not this host's)
    */
   public static ProxyListener start(
       EventLoopGroup group, Dispatch dispatch, UdpAssociations.Limits limits, TimeSource clock)
       throws Exception {
+    InetSocketAddress bind = dispatch.listener().bind();
+    try {
+      return start(bind, group, dispatch, limits, clock);
+    } catch (Exception e) {
+      if (!(bind.getAddress() instanceof Inet6Address) || !bind.getAddress().isAnyLocalAddress()) {
+        throw e;
+      }
+      InetSocketAddress ipv4 = new InetSocketAddress(IPV4_ANY, bind.getPort());
+      try {
+        return start(ipv4, group, dispatch, limits, clock);
+      } catch (Exception again) {
+        again.addSuppressed(e);
+        throw again;
+      }
+    }
+  }
+
+  private static ProxyListener start(
+      InetSocketAddress bind,
+      EventLoopGroup group,
+      Dispatch dispatch,
+      UdpAssociations.Limits limits,
+      TimeSource clock)
+      throws Exception {
     ListenerSpec spec = dispatch.listener();
     if (!spec.udp()) {
-      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+      Channel tcp = bindTcp(bind, group, dispatch, null);
       return new ProxyListener(spec, tcp, (InetSocketAddress) tcp.localAddress(), null);
     }
     if (!spec.tcp()) { // a UDP-only tunnel
-      PlainDatagrams udp =
-          PlainDatagrams.start(spec.bind(), group, dispatch, limits.idleTimeout(), clock);
+      PlainDatagrams udp = PlainDatagrams.start(bind, group, dispatch, limits.idleTimeout(), clock);
       return new ProxyListener(spec, null, udp.localAddress(), udp::close);
     }
     if (spec.kind() == ListenerSpec.Kind.TPROXY || spec.kind() == ListenerSpec.Kind.TUNNEL) {
       // no handshake needs the UDP side; it takes the port TCP got (tests: port 0)
-      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+      Channel tcp = bindTcp(bind, group, dispatch, null);
       try {
         InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
         PlainDatagrams udp =
@@ -71,8 +101,8 @@ public final class ProxyListener implements Closeable {
         throw e;
       }
     }
-    if (spec.bind().getPort() == 0) { // tests: the UDP socket takes the port TCP got
-      Channel tcp = bindTcp(spec.bind(), group, dispatch, null);
+    if (bind.getPort() == 0) { // tests: the UDP socket takes the port TCP got
+      Channel tcp = bindTcp(bind, group, dispatch, null);
       try {
         InetSocketAddress bound = (InetSocketAddress) tcp.localAddress();
         UdpAssociations udp = UdpAssociations.start(bound, group, dispatch, limits, clock);
@@ -83,10 +113,10 @@ public final class ProxyListener implements Closeable {
         throw e;
       }
     }
-    UdpAssociations udp = UdpAssociations.start(spec.bind(), group, dispatch, limits, clock);
+    UdpAssociations udp = UdpAssociations.start(bind, group, dispatch, limits, clock);
     try {
       return new ProxyListener(
-          spec, bindTcp(spec.bind(), group, dispatch, udp), udp.localAddress(), udp::close);
+          spec, bindTcp(bind, group, dispatch, udp), udp.localAddress(), udp::close);
     } catch (RuntimeException e) {
       udp.close();
       throw e;
@@ -149,15 +179,11 @@ public final class ProxyListener implements Closeable {
   /** {@code DEFAULT-MIXED (mixed) on 127.0.0.1:7890, tcp and udp}. */
   @Override
   public String toString() {
-    InetSocketAddress bound = localAddress();
-    String host = bound.getAddress().getHostAddress();
     return spec.name()
         + " ("
         + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
         + ") on "
-        + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
-        + ":"
-        + bound.getPort()
+        + IpLiterals.format(bound.getAddress(), bound.getPort())
         + (tcp == null ? ", udp" : udp != null ? ", tcp and udp" : ", tcp");
   }
 }

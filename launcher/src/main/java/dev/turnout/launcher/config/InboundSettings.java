@@ -37,7 +37,13 @@ import java.util.Set;
 public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxies) {
   public static final InboundSettings NONE = new InboundSettings(List.of(), List.of());
   static final InetAddress LOOPBACK = IpLiterals.parse("127.0.0.1");
-  static final InetAddress ANY = IpLiterals.parse("0.0.0.0");
+
+  /**
+   * Every address, IPv4 and IPv6, as mihomo's {@code *} listens (a host without IPv6 falls back to
+   * every IPv4 address when binding).
+   */
+  static final InetAddress ANY = IpLiterals.parse("::");
+
   private static final int MAX_PORTS_PER_LISTENER = 64;
 
   public InboundSettings {

@@ -52,7 +52,7 @@ class InboundSettingsTest {
   @Test
   void allowLanBindsBindAddressOrEveryAddress() {
     assertThat(listeners("allow-lan: true\nmixed-port: 7890\n").get(0).address())
-        .isEqualTo("0.0.0.0:7890");
+        .isEqualTo("[::]:7890");
     assertThat(
             listeners("allow-lan: true\nbind-address: \"*\"\nmixed-port: 7890\n").get(0).exposed())
         .isTrue();
@@ -65,7 +65,7 @@ class InboundSettingsTest {
             listeners("allow-lan: true\nbind-address: \"[2001:db8::1]\"\nport: 8080\n")
                 .get(0)
                 .address())
-        .isEqualTo("[2001:db8:0:0:0:0:0:1]:8080");
+        .isEqualTo("[2001:db8::1]:8080");
     assertThat(listeners("bind-address: 198.51.100.1\nmixed-port: 7890\n").get(0).address())
         .as("without allow-lan, as in mihomo")
         .isEqualTo("127.0.0.1:7890");
@@ -294,7 +294,7 @@ class InboundSettingsTest {
         .containsExactlyInAnyOrder(
             "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:6553 -> 203.0.113.53:53 via Proxy",
             "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:6554 -> www.example.test:80 via null",
-            "DEFAULT-TUNNEL (tunnel) on [0:0:0:0:0:0:0:1]:7777 -> [2001:db8::1]:443 via DIRECT",
+            "DEFAULT-TUNNEL (tunnel) on [::1]:7777 -> [2001:db8::1]:443 via DIRECT",
             "DEFAULT-TUNNEL (tunnel) on 127.0.0.1:6555 -> 203.0.113.53:53 via null",
             "fwd (tunnel) on 127.0.0.1:6560 -> 203.0.113.10:80 via null");
     assertThat(specs)

@@ -367,12 +367,18 @@ class InboundIT {
     TurnoutProcess open = turnout("allow-lan: true\nmixed-port: 7890\n");
     try {
       assertThat(ok(lanCurl(lanProxy, page))).isEqualTo("ok\n");
+      assertThat(ok(lanCurl("[2001:db8:66::65]:7890", page)))
+          .as("every address is IPv6's too, as in mihomo")
+          .isEqualTo("ok\n");
+      open.awaitLog("tcp [2001:db8:66::66]", Duration.ofSeconds(5));
       assertThat(open.log())
           .contains(
-              "SECURITY: DEFAULT-MIXED (mixed) on 0.0.0.0:7890 accept connections from other"
+              "SECURITY: DEFAULT-MIXED (mixed) on [::]:7890 accept connections from other"
                   + " hosts WITHOUT AUTHENTICATION")
           .containsPattern(
-              "tcp 198\\.51\\.100\\.66:\\d+ -> www\\.example\\.test:80 \\(DEFAULT-MIXED Socks5\\)");
+              "tcp 198\\.51\\.100\\.66:\\d+ -> www\\.example\\.test:80 \\(DEFAULT-MIXED Socks5\\)")
+          .containsPattern(
+              "tcp \\[2001:db8:66::66]:\\d+ -> www\\.example\\.test:80 \\(DEFAULT-MIXED Socks5\\)");
     } finally {
       open.terminate(T);
     }
