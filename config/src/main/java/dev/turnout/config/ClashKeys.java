@@ -111,15 +111,9 @@ final class ClashKeys {
           entry("recvmsgx", MACOS),
           entry("sendmsgx", MACOS));
 
-  private static final String CAPTURE_EVERYONE =
-      "Turnout captures the traffic of every LAN device alike, so traffic this key leaves alone"
-          + " would be captured";
-
   /** {@code tun:} keys whose absence would capture traffic the user keeps out of the TUN. */
   static final Map<String, String> TUN_REFUSED =
       Map.ofEntries(
-          entry("include-mac-address", CAPTURE_EVERYONE),
-          entry("exclude-mac-address", CAPTURE_EVERYONE),
           entry(
               "loopback-address",
               "connections to these addresses would be routed instead of answered by this"

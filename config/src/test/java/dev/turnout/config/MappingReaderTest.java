@@ -90,13 +90,12 @@ class MappingReaderTest {
 
   @Test
   void aKeyWhoseAbsenceWouldRouteOtherwiseIsRefusedWithItsReason() {
-    MappingReader tun = read("tun:", "  include-mac-address: [02:00:00:00:00:01]").mapping("tun");
+    MappingReader tun = read("tun:", "  loopback-address: [198.51.100.1]").mapping("tun");
     tun.reportUnread(KeyPolicy.TUN);
     assertThat(messages())
         .singleElement()
         .asString()
-        .startsWith(
-            "c.yaml:2: tun.include-mac-address: not supported: Turnout captures the traffic")
+        .startsWith("c.yaml:2: tun.loopback-address: not supported: connections to these")
         .endsWith("; remove it");
   }
 
@@ -108,7 +107,7 @@ class MappingReaderTest {
             "unified-delay: false",
             "external-controller-tls: ''",
             "tun:",
-            "  include-mac-address: []",
+            "  loopback-address: []",
             "  auto-redirect: false",
             "  mystery: false");
     top.mapping("tun").reportUnread(KeyPolicy.TUN);

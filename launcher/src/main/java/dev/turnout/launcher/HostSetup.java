@@ -4,6 +4,7 @@ import dev.turnout.hostnet.AutoRoute;
 import dev.turnout.hostnet.FirewallWatch;
 import dev.turnout.hostnet.ForwardedNat;
 import dev.turnout.hostnet.HostChanges;
+import dev.turnout.hostnet.MacSelection;
 import dev.turnout.hostnet.ProcessCommands;
 import dev.turnout.hostnet.TunFirewall;
 import dev.turnout.launcher.config.TurnoutConfig;
@@ -103,6 +104,18 @@ final class HostSetup {
     }
     captureAll = route.build();
     captureAll.apply(changes());
+    // include/exclude-mac-address: devices left out get the mark whose rule leads to main
+    MacSelection.apply(changes(), name, tun.routingMark(), tun.includeMacs(), tun.excludeMacs());
+    if (!tun.includeMacs().isEmpty() || !tun.excludeMacs().isEmpty()) {
+      log.info(
+          "tun: devices captured by MAC address: {}{}",
+          tun.includeMacs().isEmpty()
+              ? "all but " + tun.excludeMacs()
+              : "only " + tun.includeMacs(),
+          !tun.includeMacs().isEmpty() && !tun.excludeMacs().isEmpty()
+              ? ", less " + tun.excludeMacs()
+              : "");
+    }
     log.info(
         "tun: auto-route on{}: rules {}..{} send everything unmarked to table {} (mark {})",
         ipv6 ? " for IPv4 and IPv6" : "",

@@ -9,6 +9,7 @@ import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.fakedns.Hosts;
+import dev.turnout.hostnet.MacSelection;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.InterfaceNames;
 import dev.turnout.netbase.IpLiterals;
@@ -270,6 +271,8 @@ public final class ConfigLoader {
           "include-interface",
           "conflicts with exclude-interface (as in mihomo and sing-box): write one of them");
     }
+    List<String> includedMacs = macs(section, "include-mac-address", problems);
+    List<String> excludedMacs = macs(section, "exclude-mac-address", problems);
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
@@ -304,7 +307,23 @@ public final class ConfigLoader {
         List.copyOf(excludedInterfaces),
         names(section, "route-address-set"),
         names(section, "route-exclude-address-set"),
-        List.copyOf(includedInterfaces));
+        List.copyOf(includedInterfaces),
+        includedMacs,
+        excludedMacs);
+  }
+
+  /** MAC addresses ({@code 02:00:5e:00:53:01}), lower case; a malformed one is an error. */
+  private static List<String> macs(MappingReader section, String key, Problems problems) {
+    List<String> macs = new ArrayList<>();
+    for (YamlScalar mac : section.scalars(key)) {
+      String text = mac.text().strip();
+      if (MacSelection.MAC.matcher(text).matches()) {
+        macs.add(text.toLowerCase(java.util.Locale.ROOT));
+      } else {
+        problems.error(mac, "tun." + key, "not a MAC address (six hex pairs, colons): " + text);
+      }
+    }
+    return List.copyOf(macs);
   }
 
   private static List<String> interfaces(MappingReader section, String key, Problems problems) {
@@ -371,6 +390,8 @@ public final class ConfigLoader {
           "exclude-dst-port-range",
           "exclude-interface",
           "include-interface",
+          "include-mac-address",
+          "exclude-mac-address",
           "route-address-set",
           "route-exclude-address-set");
 

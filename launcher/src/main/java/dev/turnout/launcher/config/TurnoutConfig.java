@@ -109,7 +109,9 @@ public record TurnoutConfig(
    * route-address-set}, {@code route-exclude-address-set}) name ipcidr rule providers whose CIDRs
    * are routed into the TUN, or kept out of it, as they are at each refresh. {@code
    * includeInterfaces} ({@code include-interface}): with auto-route, only traffic arriving by these
-   * interfaces is captured ({@code lo}: this host's own).
+   * interfaces is captured ({@code lo}: this host's own). {@code includeMacs} and {@code
+   * excludeMacs} ({@code include-mac-address}, {@code exclude-mac-address}): with auto-route, which
+   * devices' traffic (by source MAC address, lower case) is captured.
    */
   public record Tun(
       boolean enable,
@@ -134,7 +136,9 @@ public record TurnoutConfig(
       List<String> excludeInterfaces,
       List<String> routeAddressSets,
       List<String> routeExcludeAddressSets,
-      List<String> includeInterfaces) {
+      List<String> includeInterfaces,
+      List<String> includeMacs,
+      List<String> excludeMacs) {
 
     /** This TUN with its relay listener on {@code port}. */
     public Tun withRelayPort(int port) {
@@ -161,7 +165,9 @@ public record TurnoutConfig(
           excludeInterfaces,
           routeAddressSets,
           routeExcludeAddressSets,
-          includeInterfaces);
+          includeInterfaces,
+          includeMacs,
+          excludeMacs);
     }
 
     /** The fake-IP-only TUN of earlier versions: no auto-route, no hijack. */
@@ -182,6 +188,8 @@ public record TurnoutConfig(
           true,
           true,
           false,
+          List.of(),
+          List.of(),
           List.of(),
           List.of(),
           List.of(),

@@ -106,12 +106,26 @@ class ConfigLoaderTest {
   @Test
   void aTunKeyWhoseAbsenceWouldCaptureOtherTrafficIsRefused() {
     assertThat(
-            problems(
-                "dns:\n  nameserver: [192.0.2.1]\ntun:\n  include-mac-address: [02:00:00:00:00:01]\n"))
+            problems("dns:\n  nameserver: [192.0.2.1]\ntun:\n  loopback-address: [198.51.100.1]\n"))
         .singleElement()
         .asString()
-        .startsWith(
-            "test.yaml:4: tun.include-mac-address: not supported: Turnout captures the traffic");
+        .startsWith("test.yaml:4: tun.loopback-address: not supported: connections to these");
+  }
+
+  @Test
+  void macAddressesChooseTheLanDevicesCaptured() throws Exception {
+    String tun = "dns:\n  nameserver: [192.0.2.1]\ntun:\n  auto-route: true\n";
+    TurnoutConfig config =
+        parse(
+            tun
+                + "  exclude-mac-address: [02:00:5E:00:53:01]\n"
+                + "  include-mac-address: [02:00:5e:00:53:02]\n");
+    assertThat(config.tun().excludeMacs()).containsExactly("02:00:5e:00:53:01");
+    assertThat(config.tun().includeMacs()).containsExactly("02:00:5e:00:53:02");
+    assertThat(problems(tun + "  include-mac-address: [02:00:5e:00:53:02, 02-00-5e-00-53-03]\n"))
+        .containsExactly(
+            "test.yaml:5: tun.include-mac-address: not a MAC address (six hex pairs, colons):"
+                + " 02-00-5e-00-53-03");
   }
 
   @Test

@@ -495,6 +495,51 @@ class AutoRouteCaptureIT {
   }
 
   /**
+   * {@code exclude-mac-address} and {@code include-mac-address}: the masqueraded container, told by
+   * its MAC address, reaches the server around Turnout when it is excluded, or when another device
+   * is the only one included; included itself, it is captured. The client's own connection, which
+   * has no MAC address, is captured every time. Turnout's nftables table goes with it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"exclude:container", "include:another", "include:container"})
+  void aDeviceLeftOutByItsMacAddressGoesAroundTheTun(String how) throws Exception {
+    try (Sandbox sandbox = routedSandbox()) {
+      maskedLan(sandbox);
+      String lanDevice =
+          inLan(sandbox, "ip", "-o", "-4", "addr", "show", "to", "198.51.100.66")
+              .stdout()
+              .split("\\s+")[1];
+      String mac =
+          inLan(sandbox, "cat", "/sys/class/net/" + lanDevice + "/address").stdout().strip();
+      assertThat(mac).matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
+      String[] choice = how.split(":");
+      String listed = choice[1].equals("container") ? mac : "02:00:5e:00:53:01";
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              narrowed(sandbox, choice[0] + "-mac-address: [\"" + listed.toUpperCase() + "\"]"));
+      assertThat(sandbox.firewall()).contains("turnout_mac_turnout0");
+      String url = "http://198.51.100.10/index.html";
+      Command.Result container = inLan(sandbox, "curl", "-sS", "--max-time", "10", url);
+      assertThat(container.stdout()).as("%s", container).isEqualTo("ok\n");
+      Command.Result own = fetchFrom(sandbox, "20660-20669", url);
+      assertThat(own.stdout()).as("%s", own).isEqualTo("ok\n");
+      turnout.awaitLog(
+          Pattern.compile(":2066[0-9] -> 198\\.51\\.100\\.10:80 "), Duration.ofSeconds(5));
+      if (how.equals("include:container")) {
+        turnout.awaitLog(
+            Pattern.compile("-> 198\\.51\\.100\\.10:80 (?s).*-> 198\\.51\\.100\\.10:80 "),
+            Duration.ofSeconds(5));
+      } else {
+        assertThat(turnout.log())
+            .as("the container went around")
+            .containsOnlyOnce("-> 198.51.100.10:80");
+      }
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+      assertThat(sandbox.firewall()).doesNotContain("turnout_mac");
+    }
+  }
+
+  /**
    * The LAN host started and its subnet masqueraded ({@link #masquerade}); returns the client's
    * interface toward it.
    */
