@@ -2,6 +2,7 @@ package dev.turnout.inbound;
 
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.shadowsocks.SsServerCodec;
 import java.net.InetSocketAddress;
 
 /**
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
  *     entries' {@code proxy}), or null to follow the rules
  * @param target where a tunnel's connections go, whatever its clients meant; null for the others
  * @param tcp whether it listens for TCP: always, except for a UDP-only tunnel
+ * @param shadowsocks a Shadowsocks listener's cipher and key; null for the others
  */
 public record ListenerSpec(
     String name,
@@ -29,7 +31,8 @@ public record ListenerSpec(
     ClientFilter filter,
     String proxy,
     Destination target,
-    boolean tcp) {
+    boolean tcp,
+    SsServerCodec shadowsocks) {
 
   public ListenerSpec {
     if (name == null || name.isEmpty() || kind == null || bind == null) {
@@ -40,6 +43,12 @@ public record ListenerSpec(
     }
     if (!tcp && (kind != Kind.TUNNEL || !udp)) {
       throw new IllegalArgumentException("only a tunnel may listen for UDP alone");
+    }
+    if ((kind == Kind.SHADOWSOCKS) != (shadowsocks != null)) {
+      throw new IllegalArgumentException("a Shadowsocks listener, and only one, has a cipher");
+    }
+    if (udp && kind == Kind.SHADOWSOCKS) {
+      throw new IllegalArgumentException("a Shadowsocks listener carries no UDP");
     }
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
@@ -56,7 +65,7 @@ public record ListenerSpec(
       ClientFilter filter,
       String proxy,
       Destination target) {
-    this(name, kind, bind, udp, authentication, filter, proxy, target, true);
+    this(name, kind, bind, udp, authentication, filter, proxy, target, true, null);
   }
 
   /**
@@ -71,7 +80,35 @@ public record ListenerSpec(
       boolean tcp,
       boolean udp) {
     return new ListenerSpec(
-        name, Kind.TUNNEL, bind, udp, Authentication.NONE, ClientFilter.ALL, proxy, target, tcp);
+        name,
+        Kind.TUNNEL,
+        bind,
+        udp,
+        Authentication.NONE,
+        ClientFilter.ALL,
+        proxy,
+        target,
+        tcp,
+        null);
+  }
+
+  /**
+   * mihomo's {@code listeners:} of type shadowsocks: AEAD clients with the key of {@code codec},
+   * their requests through {@code proxy} or, when it is null, as the rules say. TCP only.
+   */
+  public static ListenerSpec shadowsocks(
+      String name, InetSocketAddress bind, SsServerCodec codec, String proxy) {
+    return new ListenerSpec(
+        name,
+        Kind.SHADOWSOCKS,
+        bind,
+        false,
+        Authentication.NONE,
+        ClientFilter.ALL,
+        proxy,
+        null,
+        true,
+        codec);
   }
 
   /** The protocols of a listener, with mihomo's name for its top-level port. */
@@ -87,7 +124,9 @@ public record ListenerSpec(
     /** Connections a firewall REDIRECT turned to it; the target is their original destination. */
     REDIR("DEFAULT-REDIR"),
     /** Connections (and datagrams) a firewall TPROXY rule turned to it, kept addressed as sent. */
-    TPROXY("DEFAULT-TPROXY");
+    TPROXY("DEFAULT-TPROXY"),
+    /** Shadowsocks AEAD clients: the password is their credential. */
+    SHADOWSOCKS("DEFAULT-SHADOWSOCKS");
 
     private final String defaultName;
 
@@ -101,6 +140,14 @@ public record ListenerSpec(
      */
     public boolean transparent() {
       return this == REDIR || this == TPROXY;
+    }
+
+    /**
+     * Whether anyone who reaches it may use it unless users are set: not so for the firewall's
+     * listeners ({@link #transparent}) and Shadowsocks, whose password is its credential.
+     */
+    public boolean openWithoutUsers() {
+      return !transparent() && this != SHADOWSOCKS;
     }
 
     /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */

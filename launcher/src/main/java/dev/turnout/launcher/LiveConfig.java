@@ -55,7 +55,8 @@ final class LiveConfig implements ConfigControl {
     Map<String, Integer> ports = new java.util.LinkedHashMap<>();
     for (ListenerSpec spec : config.inbound().listeners()) {
       if (spec.name().equals(spec.kind().defaultName())
-          && spec.kind() != ListenerSpec.Kind.TUNNEL) {
+          && spec.kind() != ListenerSpec.Kind.TUNNEL
+          && spec.kind() != ListenerSpec.Kind.SHADOWSOCKS) {
         String key =
             switch (spec.kind()) {
               case MIXED -> "mixed-port";
@@ -63,7 +64,7 @@ final class LiveConfig implements ConfigControl {
               case SOCKS -> "socks-port";
               case REDIR -> "redir-port";
               case TPROXY -> "tproxy-port";
-              case TUNNEL -> throw new AssertionError("a tunnel has no top-level port");
+              case TUNNEL, SHADOWSOCKS -> throw new AssertionError("no top-level port");
             };
         ports.put(key, spec.bind().getPort());
       }

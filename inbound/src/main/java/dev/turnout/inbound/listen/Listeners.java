@@ -115,7 +115,8 @@ public final class Listeners implements Closeable {
     String open =
         started.stream()
             .map(ProxyListener::spec)
-            .filter(s -> s.exposed() && !s.authentication().enabled() && !s.kind().transparent())
+            .filter(
+                s -> s.exposed() && !s.authentication().enabled() && s.kind().openWithoutUsers())
             .map(ListenerSpec::toString)
             .collect(Collectors.joining(", "));
     if (!open.isEmpty()) {

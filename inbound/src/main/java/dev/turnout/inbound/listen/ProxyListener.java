@@ -4,6 +4,7 @@ import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
+import dev.turnout.inbound.shadowsocks.ShadowsocksHandler;
 import dev.turnout.inbound.socks.UdpAssociations;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
@@ -149,6 +150,7 @@ public final class ProxyListener implements Closeable {
                   case MIXED -> ch.pipeline().addLast(new FirstByte(dispatch, udp, true));
                   case TUNNEL -> ch.pipeline().addLast(new TunnelHandler(dispatch));
                   case REDIR, TPROXY -> ch.pipeline().addLast(new TransparentHandler(dispatch));
+                  case SHADOWSOCKS -> ShadowsocksHandler.install(ch.pipeline(), dispatch);
                 }
               }
             })

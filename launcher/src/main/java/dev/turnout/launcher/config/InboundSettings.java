@@ -12,6 +12,7 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.shadowsocks.SsServerCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -28,8 +29,9 @@ import java.util.Set;
  * {@code tproxy-port} (firewall TPROXY, TCP and UDP) on 127.0.0.1, or with {@code allow-lan} on
  * {@code bind-address} ({@code *}: every address), where {@code lan-allowed-ips} and {@code
  * lan-disallowed-ips} choose the clients; {@code authentication} ({@code user:pass}) with {@code
- * skip-auth-prefixes}; {@code tunnels:}; and {@code listeners:} entries of those types ({@code
- * name}, {@code port}, {@code listen}, {@code udp}, {@code users}, {@code proxy}, {@code rule}).
+ * skip-auth-prefixes}; {@code tunnels:}; and {@code listeners:} entries of those types and of type
+ * shadowsocks ({@code name}, {@code port}, {@code listen}, {@code udp}, {@code users}, {@code
+ * proxy}, {@code rule}; {@code cipher} and {@code password} for shadowsocks).
  *
  * <p>What Turnout does not do is said per item: a listener of another type, or with TLS, is skipped
  * with a warning (no listener, so nothing is routed otherwise than written). Immutable.
@@ -72,8 +74,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             : ClientFilter.ALL;
     List<ListenerSpec> listeners = new ArrayList<>();
     for (ListenerSpec.Kind kind : ListenerSpec.Kind.values()) {
-      if (kind == ListenerSpec.Kind.TUNNEL) {
-        continue; // tunnels: below
+      if (kind == ListenerSpec.Kind.TUNNEL || kind == ListenerSpec.Kind.SHADOWSOCKS) {
+        continue; // tunnels: and listeners: below
       }
       String key = topKey(kind);
       int port = top.integer(key, 0, 0, 65535);
@@ -136,6 +138,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case REDIR -> "redir-port";
       case TPROXY -> "tproxy-port";
       case TUNNEL -> "tunnels";
+      case SHADOWSOCKS -> "ss-config";
     };
   }
 
@@ -143,7 +146,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   private static boolean carriesUdp(ListenerSpec.Kind kind) {
     return switch (kind) {
       case MIXED, SOCKS, TPROXY -> true;
-      case HTTP, TUNNEL, REDIR -> false;
+      case HTTP, TUNNEL, REDIR, SHADOWSOCKS -> false;
     };
   }
 
@@ -224,6 +227,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "tunnel" -> ListenerSpec.Kind.TUNNEL;
           case "redir" -> ListenerSpec.Kind.REDIR;
           case "tproxy" -> ListenerSpec.Kind.TPROXY;
+          case "shadowsocks" -> ListenerSpec.Kind.SHADOWSOCKS;
           default -> null;
         };
     List<String> networks = List.of();
@@ -231,6 +235,12 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     if (kind == ListenerSpec.Kind.TUNNEL) {
       networks = Tunnels.networks(entry);
       target = entry.string("target", null);
+    }
+    String cipher = null;
+    String password = null;
+    if (kind == ListenerSpec.Kind.SHADOWSOCKS) {
+      cipher = entry.string("cipher", null);
+      password = entry.string("password", null);
     }
     entry.reportUnread(
         KeyPolicy.PROXY); // unknown keys of an entry are warnings, as mihomo ignores them
@@ -241,7 +251,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           where
               + ": type \""
               + type
-              + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy are); skipped");
+              + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks"
+              + " are); skipped");
       return List.of();
     }
     if (!udpWritten) {
@@ -274,6 +285,24 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       }
     }
     List<ListenerSpec> out = new ArrayList<>();
+    if (kind == ListenerSpec.Kind.SHADOWSOCKS) {
+      SsServerCodec codec;
+      try {
+        codec = SsServerCodec.of(cipher == null ? null : cipher.trim(), password);
+      } catch (IllegalArgumentException e) {
+        boolean badCipher = cipher == null || !SsServerCodec.CIPHERS.contains(cipher.trim());
+        entry.warning(
+            badCipher ? "cipher" : "password", where + ": " + e.getMessage() + "; skipped");
+        return List.of();
+      }
+      if (udpWritten && udp) {
+        entry.warning("udp", where + ": UDP through a Shadowsocks listener is not carried");
+      }
+      for (int port : ports) {
+        out.add(ListenerSpec.shadowsocks(name, new InetSocketAddress(listen, port), codec, proxy));
+      }
+      return out;
+    }
     if (kind == ListenerSpec.Kind.TUNNEL) {
       Destination to = target == null ? null : Tunnels.target(target.trim());
       if (to == null) {

@@ -176,7 +176,7 @@ class InboundSettingsTest {
                 "",
                 "inbound-tfo: true",
                 "listeners:",
-                "  - {name: ss-in, type: shadowsocks, port: 10000, cipher: aes-128-gcm}",
+                "  - {name: vm-in, type: vmess, port: 10000}",
                 "  - {name: tls-in, type: mixed, port: 7894, certificate: ./c.crt, private-key: ./c.key}",
                 "  - {name: sub-in, type: socks, port: 7895, rule: sub-rule-1, sniff: true}",
                 "  - {name: web-in, type: http, port: 7896, udp: true}",
@@ -187,9 +187,8 @@ class InboundSettingsTest {
     assertThat(messages())
         .containsExactlyInAnyOrder(
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
-            "test.yaml:6: warning: listeners[0].cipher: unknown key, ignored",
-            "test.yaml:6: warning: listeners[0].type: listener ss-in: type \"shadowsocks\" is not"
-                + " supported (mixed, http, socks, tunnel, redir, tproxy are); skipped",
+            "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"vmess\" is not"
+                + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks are); skipped",
             "test.yaml:7: warning: listeners[1].certificate: listener tls-in: TLS on a listener is"
                 + " not supported; skipped, so clients fail",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
@@ -238,6 +237,42 @@ class InboundSettingsTest {
         .containsExactly(
             "test.yaml:10: warning: listeners[4].udp: listener r2: an HTTP or redir listener"
                 + " carries no UDP (tproxy does)");
+  }
+
+  /**
+   * listeners: of type shadowsocks: an AEAD cipher and a password make one (TCP); an unknown or
+   * stream cipher, or no password, skips it with a warning, as does asking for UDP.
+   */
+  @Test
+  void shadowsocksListenersNeedAnAeadCipherAndAPassword() {
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "listeners:",
+                "  - {name: ss-in, type: shadowsocks, port: 7920, cipher: aes-256-gcm,"
+                    + " password: secret, udp: true}",
+                "  - {name: ss-old, type: shadowsocks, port: 7921, cipher: rc4-md5, password: x}",
+                "  - {name: ss-open, type: shadowsocks, port: 7922, cipher: aes-128-gcm}",
+                ""));
+    assertThat(specs)
+        .extracting(ListenerSpec::toString)
+        .containsExactly("ss-in (shadowsocks) on 127.0.0.1:7920");
+    assertThat(specs.get(0).udp()).isFalse();
+    assertThat(specs.get(0).shadowsocks()).hasToString("Shadowsocks aes-256-gcm");
+    assertThat(specs.get(0).kind().openWithoutUsers())
+        .as("the password is its credential")
+        .isFalse();
+    assertThat(messages())
+        .containsExactly(
+            "test.yaml:4: warning: listeners[0].udp: listener ss-in: UDP through a Shadowsocks"
+                + " listener is not carried",
+            "test.yaml:5: warning: listeners[1].cipher: listener ss-old: cipher rc4-md5 is not one"
+                + " of "
+                + String.join(", ", dev.turnout.outbound.shadowsocks.SsServerCodec.CIPHERS)
+                + "; skipped",
+            "test.yaml:6: warning: listeners[2].password: listener ss-open: a Shadowsocks listener"
+                + " needs a password; skipped");
   }
 
   @Test

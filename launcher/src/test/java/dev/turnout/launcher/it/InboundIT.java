@@ -297,6 +297,71 @@ class InboundIT {
           "print('echoed %d from %s' % (echoed, ','.join(sorted(sources))))",
           "");
 
+  /**
+   * listeners: of type shadowsocks, with Debian's ss-local (shadowsocks-libev) in the client as
+   * Turnout's client: what curl asks ss-local for goes through the rules (bulk.example.test through
+   * dante), 10 MiB arrive intact both ways through the codec, and an ss-local with another password
+   * gets nothing while its failure is logged.
+   */
+  @Test
+  void aShadowsocksListenerServesShadowsocksClients() throws Exception {
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: ss-in, type: shadowsocks, port: 7920, cipher: aes-256-gcm,"
+                + " password: secret}\n");
+    Process good = ssLocal("ss-local-good", 1090, "secret");
+    Process wrong = ssLocal("ss-local-wrong", 1091, "not-the-password");
+    try {
+      awaitListening(1090);
+      awaitListening(1091);
+      long danteBefore = danteConnects();
+      String page = "http://www.example.test/index.html";
+      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1090", page))).isEqualTo("ok\n");
+      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1090");
+      assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1091", page);
+      assertThat(refused.exit()).as("another password: %s", refused).isNotZero();
+      turnout.awaitLog("failed authentication", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .containsPattern(
+              "-> www\\.example\\.test:80 \\(ss-in Shadowsocks\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "-> bulk\\.example\\.test:80 \\(ss-in Shadowsocks\\) rule DOMAIN-SUFFIX.*via Proxy")
+          .contains("ss-in: Shadowsocks client");
+    } finally {
+      turnout.terminate(T);
+      good.destroyForcibly().waitFor();
+      wrong.destroyForcibly().waitFor();
+    }
+  }
+
+  private static Process ssLocal(String name, int port, String password) throws Exception {
+    return sandbox.inClientBackground(
+        name,
+        "ss-local",
+        "-s",
+        "127.0.0.1",
+        "-p",
+        "7920",
+        "-b",
+        "127.0.0.1",
+        "-l",
+        Integer.toString(port),
+        "-k",
+        password,
+        "-m",
+        "aes-256-gcm");
+  }
+
+  /** Waits (at most 10 s) until something in the client listens on TCP {@code port}. */
+  private static void awaitListening(int port) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!inClient("ss", "-Htln", "sport = :" + port).stdout().contains(":" + port)) {
+      assertThat(System.nanoTime()).as("port %d listening within 10 s", port).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
   @Test
   void listenerUsersAreCheckedOnBothProtocols() throws Exception {
     TurnoutProcess turnout = turnout(LOCAL);

@@ -2,9 +2,11 @@ package dev.turnout.outbound.shadowsocks;
 
 import dev.turnout.outbound.crypto.Aead;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +20,25 @@ final class SsStreamDecoder extends ByteToMessageDecoder {
 
   private final SsCipher cipher;
   private final byte[] masterKey;
+  private final Consumer<Channel> failed;
   private Aead aead;
   private int payloadLength = -1;
   private boolean broken;
 
+  /** A client's decoder of its server's replies: a failed chunk is logged. */
   SsStreamDecoder(SsCipher cipher, byte[] masterKey) {
+    this(
+        cipher,
+        masterKey,
+        ch ->
+            LOG.warn("{}: Shadowsocks chunk failed authentication (wrong password?); closing", ch));
+  }
+
+  /** A decoder that tells {@code failed} of a chunk that fails authentication, then closes. */
+  SsStreamDecoder(SsCipher cipher, byte[] masterKey, Consumer<Channel> failed) {
     this.cipher = cipher;
     this.masterKey = masterKey;
+    this.failed = failed;
   }
 
   @Override
@@ -74,8 +88,7 @@ final class SsStreamDecoder extends ByteToMessageDecoder {
   private void fail(ChannelHandlerContext ctx, ByteBuf in) {
     broken = true;
     in.skipBytes(in.readableBytes());
-    LOG.warn(
-        "{}: Shadowsocks chunk failed authentication (wrong password?); closing", ctx.channel());
+    failed.accept(ctx.channel());
     ctx.close();
   }
 }

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.MessageToByteEncoder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,9 @@ final class SpliceHandOff {
     return inbound instanceof EpollSocketChannel
         && upstream instanceof EpollSocketChannel
         && inbound.eventLoop() == upstream.eventLoop()
-        && HeldInbound.isPlainStream(upstream);
+        && HeldInbound.isPlainStream(upstream)
+        // a listener whose client speaks through a codec (Shadowsocks) keeps it
+        && inbound.pipeline().get(MessageToByteEncoder.class) == null;
   }
 
   /**

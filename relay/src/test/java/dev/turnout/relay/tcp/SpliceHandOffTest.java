@@ -10,9 +10,12 @@ import dev.turnout.relay.Origin;
 import dev.turnout.relay.Router;
 import dev.turnout.relay.SpliceSetup;
 import dev.turnout.relay.splice.SpliceRelay;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.MessageToByteEncoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -138,6 +141,33 @@ class SpliceHandOffTest {
       inbound.close().sync();
       upstream.close().sync();
     }
+  }
+
+  /**
+   * A client that speaks through a codec its listener keeps (a Shadowsocks listener's) is never
+   * spliced: the kernel would move its ciphertext as it is.
+   */
+  @Test
+  void aClientBehindAnEncoderIsNotEligible() throws Exception {
+    EventLoop loop = loops.next();
+    Channel inbound = connect(loop);
+    servers.accept().close();
+    Channel upstream = connect(loop);
+    servers.accept().close();
+    upstream.pipeline().removeFirst(); // the connect's handler: a plain stream now
+    assertThat(SpliceHandOff.eligible(inbound, upstream)).isTrue();
+    inbound
+        .pipeline()
+        .addLast(
+            new MessageToByteEncoder<ByteBuf>() {
+              @Override
+              protected void encode(ChannelHandlerContext ctx, ByteBuf msg, ByteBuf out) {
+                out.writeBytes(msg);
+              }
+            });
+    assertThat(SpliceHandOff.eligible(inbound, upstream)).isFalse();
+    inbound.close().sync();
+    upstream.close().sync();
   }
 
   private Channel connect(EventLoop loop) throws InterruptedException {

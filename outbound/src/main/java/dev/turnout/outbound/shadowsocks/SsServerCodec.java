@@ -1,0 +1,58 @@
+package dev.turnout.outbound.shadowsocks;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The server side of a Shadowsocks AEAD stream, for Turnout's shadowsocks listeners: the outbound's
+ * codecs the other way round. What the client sends (its salt, then chunks) is decoded to the
+ * target address and the bytes behind it; what goes back is encoded under a salt of the server's
+ * own. Immutable; one per listener.
+ */
+public final class SsServerCodec {
+  /** The {@code cipher:} values a listener takes (the AEAD ones, as for proxies). */
+  public static final List<String> CIPHERS = SsCipher.NAMES;
+
+  private final SsCipher cipher;
+  private final byte[] masterKey;
+  private final SecureRandom random = new SecureRandom();
+
+  private SsServerCodec(SsCipher cipher, String password) {
+    this.cipher = cipher;
+    this.masterKey = cipher.masterKey(password);
+  }
+
+  /**
+   * The codec of {@code cipher} with the key of {@code password}.
+   *
+   * @throws IllegalArgumentException for a cipher not in {@link #CIPHERS} or an empty password
+   */
+  public static SsServerCodec of(String cipher, String password) {
+    if (cipher == null || !CIPHERS.contains(cipher)) {
+      throw new IllegalArgumentException(
+          "cipher " + cipher + " is not one of " + String.join(", ", CIPHERS));
+    }
+    if (password == null || password.isEmpty()) {
+      throw new IllegalArgumentException("a Shadowsocks listener needs a password");
+    }
+    return new SsServerCodec(SsCipher.byName(cipher), password);
+  }
+
+  /**
+   * Adds the decoder and the encoder at the tail of {@code pipeline}; a chunk that fails
+   * authentication (a client with another password, a prober) goes to {@code failed}, then the
+   * connection closes.
+   */
+  public void install(ChannelPipeline pipeline, Consumer<Channel> failed) {
+    pipeline.addLast(new SsStreamDecoder(cipher, masterKey, failed));
+    pipeline.addLast(new SsStreamEncoder(cipher, masterKey, random));
+  }
+
+  @Override
+  public String toString() {
+    return "Shadowsocks " + cipher.configName;
+  }
+}
