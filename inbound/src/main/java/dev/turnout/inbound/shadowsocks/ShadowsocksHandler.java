@@ -44,7 +44,8 @@ public final class ShadowsocksHandler extends ByteToMessageDecoder {
         .stats()
         .bad(
             InboundStats.Event.AUTH_FAILED,
-            "{}: Shadowsocks client {} failed authentication (another password or cipher?)",
+            "{}: Shadowsocks client {} failed authentication (another password or cipher?) or"
+                + " replayed an earlier connection; closed",
             dispatch.listener().name(),
             ch.remoteAddress());
   }

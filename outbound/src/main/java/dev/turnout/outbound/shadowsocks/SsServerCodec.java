@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  * The server side of a Shadowsocks AEAD stream, for Turnout's shadowsocks listeners: the outbound's
  * codecs the other way round. What the client sends (its salt, then chunks) is decoded to the
  * target address and the bytes behind it; what goes back is encoded under a salt of the server's
- * own. Immutable; one per listener.
+ * own. A salt a client used before is refused (a replayed connection; {@link SaltFilter}).
+ * Thread-safe; one per listener.
  */
 public final class SsServerCodec {
   /** The {@code cipher:} values a listener takes (the AEAD ones, as for proxies). */
@@ -19,6 +20,10 @@ public final class SsServerCodec {
   private final SsCipher cipher;
   private final byte[] masterKey;
   private final SecureRandom random = new SecureRandom();
+  private final SaltFilter salts = new SaltFilter(SALT_GENERATION);
+
+  /** Salts remembered per generation: two generations, so 32,768 to 65,536 connections back. */
+  static final int SALT_GENERATION = 32_768;
 
   private SsServerCodec(SsCipher cipher, String password) {
     this.cipher = cipher;
@@ -43,11 +48,11 @@ public final class SsServerCodec {
 
   /**
    * Adds the decoder and the encoder at the tail of {@code pipeline}; a chunk that fails
-   * authentication (a client with another password, a prober) goes to {@code failed}, then the
-   * connection closes.
+   * authentication (a client with another password, a prober) or a salt seen before (a replayed
+   * connection) goes to {@code failed}, then the connection closes.
    */
   public void install(ChannelPipeline pipeline, Consumer<Channel> failed) {
-    pipeline.addLast(new SsStreamDecoder(cipher, masterKey, failed));
+    pipeline.addLast(new SsStreamDecoder(cipher, masterKey, failed, salts));
     pipeline.addLast(new SsStreamEncoder(cipher, masterKey, random));
   }
 

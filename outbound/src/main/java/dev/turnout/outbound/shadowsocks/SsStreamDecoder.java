@@ -21,6 +21,7 @@ final class SsStreamDecoder extends ByteToMessageDecoder {
   private final SsCipher cipher;
   private final byte[] masterKey;
   private final Consumer<Channel> failed;
+  private final SaltFilter salts;
   private Aead aead;
   private int payloadLength = -1;
   private boolean broken;
@@ -31,14 +32,19 @@ final class SsStreamDecoder extends ByteToMessageDecoder {
         cipher,
         masterKey,
         ch ->
-            LOG.warn("{}: Shadowsocks chunk failed authentication (wrong password?); closing", ch));
+            LOG.warn("{}: Shadowsocks chunk failed authentication (wrong password?); closing", ch),
+        null);
   }
 
-  /** A decoder that tells {@code failed} of a chunk that fails authentication, then closes. */
-  SsStreamDecoder(SsCipher cipher, byte[] masterKey, Consumer<Channel> failed) {
+  /**
+   * A decoder that tells {@code failed} of a chunk that fails authentication, or of a salt {@code
+   * salts} has seen before (null: any salt), then closes.
+   */
+  SsStreamDecoder(SsCipher cipher, byte[] masterKey, Consumer<Channel> failed, SaltFilter salts) {
     this.cipher = cipher;
     this.masterKey = masterKey;
     this.failed = failed;
+    this.salts = salts;
   }
 
   @Override
@@ -53,6 +59,10 @@ final class SsStreamDecoder extends ByteToMessageDecoder {
       }
       byte[] salt = new byte[cipher.saltSize()];
       in.readBytes(salt);
+      if (salts != null && !salts.fresh(salt)) {
+        fail(ctx, in); // a replayed connection: its salt was used before
+        return;
+      }
       aead = cipher.aead(masterKey, salt);
     }
     while (true) {
