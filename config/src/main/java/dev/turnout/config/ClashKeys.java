@@ -16,8 +16,8 @@ final class ClashKeys {
   private static final String NO_CONTROLLER =
       "the controller serves plain HTTP on external-controller only; routing is not affected";
   private static final String NO_INBOUND_SERVER =
-      "inbound servers of this protocol are not supported (listeners: are mixed, http or socks);"
-          + " routing of captured traffic is not affected";
+      "inbound servers of this protocol are not supported (listeners: are mixed, http, socks,"
+          + " redir, tproxy, tunnel or shadowsocks); routing of captured traffic is not affected";
   private static final String KEEP_ALIVE =
       "Turnout does not turn on TCP keep-alive probes for its connections";
   private static final String ANDROID = "Android only";
@@ -29,7 +29,6 @@ final class ClashKeys {
   /** Top level: nothing here changes where captured traffic goes. */
   static final Map<String, String> TOP_LEVEL_IGNORED =
       Map.ofEntries(
-          entry("ss-config", NO_INBOUND_SERVER),
           entry("vmess-config", NO_INBOUND_SERVER),
           entry("tuic-server", NO_INBOUND_SERVER),
           entry("mitm-port", "MITM is not supported"),

@@ -126,6 +126,10 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             new ProxyRef(t.spec().name(), t.spec().proxy(), at.file(), at.line(), at.path(), true));
       }
     }
+    ListenerSpec shadowsocks = SsConfig.read(top, bind);
+    if (shadowsocks != null) {
+      listeners.add(shadowsocks);
+    }
     checkDistinct(top, listeners);
     return new InboundSettings(listeners, proxies);
   }

@@ -275,6 +275,36 @@ class InboundSettingsTest {
                 + " needs a password; skipped");
   }
 
+  /**
+   * mihomo's ss-config: a Shadowsocks listener named DEFAULT-SHADOWSOCKS, its user part plain or
+   * base64, an empty host where the top-level ports listen; what cannot be read starts none.
+   */
+  @Test
+  void ssConfigIsAShadowsocksListener() {
+    assertThat(listeners("ss-config: ss://aes-128-gcm:secret@:7930\n"))
+        .extracting(ListenerSpec::toString)
+        .containsExactly("DEFAULT-SHADOWSOCKS (shadowsocks) on 127.0.0.1:7930");
+    String base64 =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString("chacha20-ietf-poly1305:p@ss:word".getBytes());
+    assertThat(listeners("allow-lan: true\nss-config: ss://" + base64 + "@:7931\n"))
+        .extracting(ListenerSpec::toString)
+        .containsExactly("DEFAULT-SHADOWSOCKS (shadowsocks) on [::]:7931");
+    assertThat(listeners("ss-config: \"ss://aes-256-gcm:x@[::1]:7932\"\n"))
+        .extracting(ListenerSpec::address)
+        .containsExactly("[::1]:7932");
+    assertThat(problems.isEmpty()).as("%s", messages()).isTrue();
+    assertThat(listeners("ss-config: ss://aes-128-gcm:secret@:0\n")).isEmpty();
+    assertThat(listeners("ss-config: ss://rc4-md5:secret@:7933\n")).isEmpty();
+    assertThat(listeners("ss-config: vmess://x@:7934\n")).isEmpty();
+    assertThat(messages())
+        .hasSize(3)
+        .allMatch(
+            m -> m.contains("ss-config: ") && m.endsWith("no Shadowsocks listener is started"))
+        .noneMatch(m -> m.contains("secret"));
+  }
+
   @Test
   void namesAndPortsMustNotCollide() {
     read(

@@ -308,12 +308,19 @@ class InboundIT {
     TurnoutProcess turnout =
         turnout(
             "listeners:\n  - {name: ss-in, type: shadowsocks, port: 7920, cipher: aes-256-gcm,"
-                + " password: secret}\n");
+                + " password: secret}\n"
+                + "ss-config: ss://aes-256-gcm:other@:7921\n");
     Process good = ssLocal("ss-local-good", 1090, "secret");
     Process wrong = ssLocal("ss-local-wrong", 1091, "not-the-password");
+    Process top = ssLocal("ss-local-top", 1092, "other", 7921);
     try {
       awaitListening(1090);
       awaitListening(1091);
+      awaitListening(1092);
+      assertThat(
+              ok(curl("--socks5-hostname", "127.0.0.1:1092", "http://www.example.test/index.html")))
+          .as("ss-config's listener")
+          .isEqualTo("ok\n");
       long danteBefore = danteConnects();
       String page = "http://www.example.test/index.html";
       assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1090", page))).isEqualTo("ok\n");
@@ -327,22 +334,29 @@ class InboundIT {
               "-> www\\.example\\.test:80 \\(ss-in Shadowsocks\\) rule MATCH .*via DIRECT")
           .containsPattern(
               "-> bulk\\.example\\.test:80 \\(ss-in Shadowsocks\\) rule DOMAIN-SUFFIX.*via Proxy")
-          .contains("ss-in: Shadowsocks client");
+          .contains("ss-in: Shadowsocks client")
+          .containsPattern("-> www\\.example\\.test:80 \\(DEFAULT-SHADOWSOCKS Shadowsocks\\)");
     } finally {
       turnout.terminate(T);
       good.destroyForcibly().waitFor();
       wrong.destroyForcibly().waitFor();
+      top.destroyForcibly().waitFor();
     }
   }
 
   private static Process ssLocal(String name, int port, String password) throws Exception {
+    return ssLocal(name, port, password, 7920);
+  }
+
+  private static Process ssLocal(String name, int port, String password, int server)
+      throws Exception {
     return sandbox.inClientBackground(
         name,
         "ss-local",
         "-s",
         "127.0.0.1",
         "-p",
-        "7920",
+        Integer.toString(server),
         "-b",
         "127.0.0.1",
         "-l",
