@@ -151,9 +151,9 @@ class SpliceHandOffTest {
   void aClientBehindAnEncoderIsNotEligible() throws Exception {
     EventLoop loop = loops.next();
     Channel inbound = connect(loop);
-    servers.accept().close();
+    Socket inboundPeer = servers.accept(); // kept open: a peer that closes would close the channel
     Channel upstream = connect(loop);
-    servers.accept().close();
+    Socket upstreamPeer = servers.accept();
     upstream.pipeline().removeFirst(); // the connect's handler: a plain stream now
     assertThat(SpliceHandOff.eligible(inbound, upstream)).isTrue();
     inbound
@@ -168,6 +168,8 @@ class SpliceHandOffTest {
     assertThat(SpliceHandOff.eligible(inbound, upstream)).isFalse();
     inbound.close().sync();
     upstream.close().sync();
+    inboundPeer.close();
+    upstreamPeer.close();
   }
 
   private Channel connect(EventLoop loop) throws InterruptedException {
