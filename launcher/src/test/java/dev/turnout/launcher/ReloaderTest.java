@@ -151,7 +151,9 @@ class ReloaderTest {
             yaml("  - MATCH,DIRECT", "tun:\n  device: other0\nexternal-controller: :9090"));
     assertThat(Reloader.needsRestart(running, next)).containsExactly("tun", "external-controller");
     assertThat(Reloader.needsRestart(running, running)).isEmpty();
-    String listener = "mixed-port: 7891\nauthentication: [\"alice:secret\"]";
+    String listener =
+        "mixed-port: 7891\nauthentication: [\"alice:secret\"]\n"
+            + "ss-config: ss://aes-256-gcm:secret@:7892";
     TurnoutConfig listening =
         ConfigLoader.parse("a", dir.resolve("config.yaml"), yaml("  - MATCH,DIRECT", listener));
     TurnoutConfig same =

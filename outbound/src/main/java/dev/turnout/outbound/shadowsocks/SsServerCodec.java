@@ -2,6 +2,7 @@ package dev.turnout.outbound.shadowsocks;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.function.Consumer;
@@ -54,6 +55,22 @@ public final class SsServerCodec {
   public void install(ChannelPipeline pipeline, Consumer<Channel> failed) {
     pipeline.addLast(new SsStreamDecoder(cipher, masterKey, failed, salts));
     pipeline.addLast(new SsStreamEncoder(cipher, masterKey, random));
+  }
+
+  /**
+   * Equal when cipher and key are: a reload that rewrites the same listener leaves it as it is (its
+   * salt filter included).
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SsServerCodec other
+        && cipher == other.cipher
+        && MessageDigest.isEqual(masterKey, other.masterKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return cipher.hashCode(); // the key stays out of hash tables' reach
   }
 
   @Override

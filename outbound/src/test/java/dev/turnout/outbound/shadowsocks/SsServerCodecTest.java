@@ -76,6 +76,14 @@ class SsServerCodecTest {
   }
 
   @Test
+  void codecsOfTheSameCipherAndPasswordAreEqualSoAReloadKeepsTheListener() {
+    assertThat(SsServerCodec.of("aes-256-gcm", "secret"))
+        .isEqualTo(SsServerCodec.of("aes-256-gcm", "secret"))
+        .isNotEqualTo(SsServerCodec.of("aes-256-gcm", "other"))
+        .isNotEqualTo(SsServerCodec.of("aes-128-gcm", "secret"));
+  }
+
+  @Test
   void aStreamCipherOrNoPasswordIsRefused() {
     assertThatThrownBy(() -> SsServerCodec.of("rc4-md5", "x"))
         .isInstanceOf(IllegalArgumentException.class)
