@@ -60,20 +60,17 @@ public final class MacSelection {
     text.append("  chain prerouting {\n")
         .append("    type filter hook prerouting priority mangle; policy accept;\n");
     if (!exclude.isEmpty()) {
-      text.append("    iiftype ether ether saddr ")
-          .append(macs(exclude))
-          .append(" meta mark set ")
-          .append(set)
-          .append('\n');
+      text.append(mark("", exclude, set));
     }
     if (!include.isEmpty()) {
-      text.append("    iiftype ether ether saddr != ")
-          .append(macs(include))
-          .append(" meta mark set ")
-          .append(set)
-          .append('\n');
+      text.append(mark("!= ", include, set));
     }
     return text.append("  }\n").toString();
+  }
+
+  /** The rule that marks what arrives from the devices {@code macs} ({@code "!= "}: all others). */
+  private static String mark(String match, List<String> macs, String set) {
+    return "    iiftype ether ether saddr " + match + macs(macs) + " meta mark set " + set + "\n";
   }
 
   private static String macs(List<String> macs) {

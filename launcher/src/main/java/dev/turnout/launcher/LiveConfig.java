@@ -4,6 +4,7 @@ import dev.turnout.controller.spi.ConfigControl;
 import dev.turnout.controller.spi.ControlException;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.launcher.config.ConfigException;
+import dev.turnout.launcher.config.InboundSettings;
 import dev.turnout.launcher.config.TurnoutConfig;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -57,16 +58,7 @@ final class LiveConfig implements ConfigControl {
       if (spec.name().equals(spec.kind().defaultName())
           && spec.kind() != ListenerSpec.Kind.TUNNEL
           && spec.kind() != ListenerSpec.Kind.SHADOWSOCKS) {
-        String key =
-            switch (spec.kind()) {
-              case MIXED -> "mixed-port";
-              case HTTP -> "port";
-              case SOCKS -> "socks-port";
-              case REDIR -> "redir-port";
-              case TPROXY -> "tproxy-port";
-              case TUNNEL, SHADOWSOCKS -> throw new AssertionError("no top-level port");
-            };
-        ports.put(key, spec.bind().getPort());
+        ports.put(InboundSettings.topKey(spec.kind()), spec.bind().getPort());
       }
     }
     return ports;

@@ -134,7 +134,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     return new InboundSettings(listeners, proxies);
   }
 
-  private static String topKey(ListenerSpec.Kind kind) {
+  /** The top-level key of a listener kind, as mihomo names it ({@code mixed-port}, ...). */
+  public static String topKey(ListenerSpec.Kind kind) {
     return switch (kind) {
       case MIXED -> "mixed-port";
       case HTTP -> "port";
