@@ -22,9 +22,12 @@ public final class LibC {
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
   public static final int AF_NETLINK = 16;
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_STREAM = 1;
   public static final int SOCK_DGRAM = 2;
   public static final int SOCK_RAW = 3;
   public static final int SOCK_CLOEXEC = 0x80000;
+  public static final int SOCK_NONBLOCK = 0x800;
   public static final short POLLIN = 0x1;
   public static final short POLLERR = 0x8;
   public static final short POLLHUP = 0x10;
@@ -156,6 +159,8 @@ public final class LibC {
       int in, long inOffset, int out, long outOffset, long length, int flags);
 
   public static native int pipe2(int[] fds, int flags);
+
+  public static native int socketpair(int domain, int type, int protocol, int[] fds);
 
   public static native int epoll_create1(int flags);
 

@@ -160,7 +160,7 @@ public final class Dialer {
         destination.localPermit());
   }
 
-  int connectTimeoutMillis() {
+  public int connectTimeoutMillis() {
     return connectTimeoutMillis;
   }
 

@@ -84,8 +84,13 @@ public abstract class ProxyOutbound implements Outbound {
     return dialer;
   }
 
+  /**
+   * A new connection to the server per call, through the {@code dialer-proxy} when there is one. A
+   * protocol that carries many connections over one (SSH) overrides this and keeps {@link
+   * #handshake} for relay chains, whose previous hop gives it one connection per call.
+   */
   @Override
-  public final Future<Channel> connect(Destination destination, EventLoop loop) {
+  public Future<Channel> connect(Destination destination, EventLoop loop) {
     return connect(destination, loop, dialerProxy);
   }
 

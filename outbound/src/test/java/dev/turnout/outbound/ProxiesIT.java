@@ -58,7 +58,7 @@ class ProxiesIT {
     new SplittableRandom(5).nextBytes(blob);
     Files.write(dir.resolve("www/blob"), blob);
     startEcho();
-    startSink();
+    startSink(ns);
     startDante();
     startTinyproxy();
     for (int i = 0; i < CIPHERS.size(); i++) {
@@ -87,7 +87,7 @@ class ProxiesIT {
    * A TCP server on port 9990 that reads an 8-byte big-endian length, then that many bytes, and
    * answers their SHA-256 in hex: an upload's check that needs no half-close from the proxy.
    */
-  private static void startSink() throws Exception {
+  static void startSink(Netns ns) throws Exception {
     String sink =
         String.join(
             "\n",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.testing.Command;
 import dev.turnout.testing.Sandbox;
+import dev.turnout.testing.SshServer;
 import dev.turnout.testing.TurnoutProcess;
 import dev.turnout.testing.UdpEcho;
 import java.nio.file.Files;
@@ -14,25 +15,47 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Rules choose an upstream proxy: names under bulk.example.test go through a select group whose
- * member is a real dante SOCKS5 server in the internet namespace; everything else goes DIRECT.
- * dante's own log shows which connections passed through it.
+ * member is a real dante SOCKS5 server in the internet namespace, real.example.test through
+ * Debian's OpenSSH server there; everything else goes DIRECT. The servers' own logs show which
+ * connections passed through them.
  */
 class ProxyPathIT {
   private static final Duration T = Duration.ofSeconds(60);
   private static Sandbox sandbox;
   private static TurnoutProcess turnout;
+  private static SshServer sshd;
 
   @BeforeAll
   static void start() throws Exception {
     sandbox = Sandbox.create();
     sandbox.startServer("socks");
+    sshd = SshServer.create(sandbox.file("ssh"));
+    sandbox.inInternetBackground(
+        "sshd", sshd.command("sshd", "203.0.113.1", 2222, "").toArray(String[]::new));
+    Command.Result up =
+        sandbox.inInternet(
+            T,
+            "bash",
+            "-c",
+            "for i in $(seq 1 100); do (exec 3<>/dev/tcp/203.0.113.1/2222) 2>/dev/null && exit 0;"
+                + " sleep 0.1; done; exit 1");
+    assertThat(up.exit()).as("sshd listens: %s", up).isZero();
     turnout =
         sandbox.startTurnout(
-            Sandbox.config("", "  - DOMAIN-SUFFIX,bulk.example.test,Proxy\n  - MATCH,DIRECT")
+            Sandbox.config(
+                    "",
+                    "  - DOMAIN-SUFFIX,bulk.example.test,Proxy\n"
+                        + "  - DOMAIN,real.example.test,ssh-out\n"
+                        + "  - MATCH,DIRECT")
                 + "state-dir: "
                 + sandbox.file("state")
                 + "\nproxies:\n"
                 + "  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080, udp: true}\n"
+                + "  - {name: ssh-out, type: ssh, server: 203.0.113.1, port: 2222, username: "
+                + SshServer.USER
+                + ", password: "
+                + SshServer.PASSWORD
+                + "}\n"
                 + "proxy-groups:\n"
                 + "  - {name: Proxy, type: select, proxies: [dante, DIRECT]}\n");
   }
@@ -41,6 +64,9 @@ class ProxyPathIT {
   static void stop() throws Exception {
     if (sandbox != null) {
       sandbox.close();
+    }
+    if (sshd != null) {
+      sshd.close();
     }
   }
 
@@ -79,5 +105,15 @@ class ProxyPathIT {
         .containsPattern("www\\.example\\.test:80 .*rule MATCH .*via DIRECT");
     // the readiness probe of sandbox.sh, and the proxied download: not the direct request
     assertThat(throughDante).isEqualTo(2);
+  }
+
+  @Test
+  void aRuleSendsTheDownloadThroughTheSshServer() throws Exception {
+    sandbox.assertDownloadIntact("http://real.example.test/10m.bin", "10m.bin");
+    turnout.awaitLog("real.example.test:80", Duration.ofSeconds(5));
+    assertThat(turnout.log()).containsPattern("real\\.example\\.test:80 .*via ssh-out");
+    String log = Files.readString(sandbox.file("ssh/sshd.log"));
+    assertThat(log).contains("Accepted password for " + SshServer.USER);
+    assertThat(log).contains("target real.example.test port 80");
   }
 }

@@ -29,6 +29,7 @@ import dev.turnout.outbound.provider.ProxyProvider;
 import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.outbound.shadowsocks.ShadowsocksConfig;
 import dev.turnout.outbound.socks.Socks5Config;
+import dev.turnout.outbound.ssh.SshConfig;
 import dev.turnout.outbound.trojan.TrojanConfig;
 import dev.turnout.outbound.vless.VlessConfig;
 import dev.turnout.outbound.vmess.VmessConfig;
@@ -91,7 +92,8 @@ public final class OutboundConfig {
           new TrojanConfig(),
           new VmessConfig(),
           new VlessConfig(),
-          new WireGuardConfig());
+          new WireGuardConfig(),
+          new SshConfig());
 
   /**
    * Clash and mihomo proxy types Turnout does not speak (those in {@link #PROXY_TYPES} excepted):
@@ -99,7 +101,7 @@ public final class OutboundConfig {
    * still load.
    */
   static final Set<String> OTHER_TYPES =
-      Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "ssh", "mieru", "anytls");
+      Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "mieru", "anytls");
 
   private static final Set<String> COMMON =
       Set.of(

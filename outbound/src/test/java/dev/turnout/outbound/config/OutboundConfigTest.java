@@ -268,7 +268,7 @@ class OutboundConfigTest {
             "proxy \"p2\": field \"type\": unavailable: hysteria2 is not supported by this"
                 + " version of Turnout; groups skip this proxy",
             "proxy \"p5\": field \"type\": expected one of socks5, http, ss, trojan, vmess, vless,"
-                + " wireguard, got \"sock5\"",
+                + " wireguard, ssh, got \"sock5\"",
             "proxy #3: field \"name\": missing; expected a non-empty string",
             "proxy \"p4\": field \"port\": expected a port number 1-65535, got 70000",
             "proxy \"v\": field \"uuid\": expected a UUID like 3f9e2d1c-..., got \"nope\"",
