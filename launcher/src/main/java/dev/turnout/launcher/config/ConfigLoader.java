@@ -215,6 +215,18 @@ public final class ConfigLoader {
           "dns.nameserver",
           "at least one upstream is needed, e.g. [\"192.0.2.53\"]; the system resolver is never"
               + " used because it points at Turnout itself");
+    } else if (!written) {
+      // Turnout's DNS server is off, so the system's resolver is not Turnout: its own lookups
+      // (proxy servers, names listeners' clients ask for) go where the system's go, as mihomo's
+      nameservers = SystemNameservers.read(SystemNameservers.RESOLV_CONF);
+      if (nameservers.isEmpty()) {
+        problems.error(
+            section.keyAt("nameserver"),
+            "dns.nameserver",
+            "Turnout's own lookups need a nameserver: none is written, and "
+                + SystemNameservers.RESOLV_CONF
+                + " names none (write one, e.g. [\"192.0.2.53\"])");
+      }
     }
     boolean systemResolver = section.bool("system-resolver", false);
     DnsSettings settings = DnsSettings.read(section, geoipDatabase, nameservers);

@@ -550,4 +550,33 @@ class ConfigLoaderTest {
     assertThat(entry.text("cipher")).contains("aes-128-gcm");
     assertThat(entry.get("cipher").get().line()).isEqualTo(5); // where the anchor wrote it
   }
+
+  /**
+   * With Turnout's DNS server off and no nameserver written, Turnout's own lookups use the system's
+   * nameservers (as mihomo then does); before, check said OK and run failed at start.
+   */
+  @Test
+  void dnsOffWithoutNameserverUsesTheSystems() throws Exception {
+    String yaml = "dns: {enable: false}\n";
+    List<String> system = SystemNameservers.read(SystemNameservers.RESOLV_CONF);
+    if (system.isEmpty()) {
+      assertThat(problems(yaml)).singleElement().asString().contains("names none");
+    } else {
+      assertThat(parse(yaml).dns().nameservers()).isEqualTo(system);
+    }
+    // written ones win, and with the server on one must be written
+    assertThat(
+            ConfigLoader.read(
+                    "t",
+                    Path.of("t"),
+                    "dns: {enable: false, nameserver: [192.0.2.9]}\n",
+                    new Problems("t"))
+                .dns()
+                .nameservers())
+        .containsExactly("192.0.2.9");
+    assertThat(problems("dns: {enable: true}\n"))
+        .singleElement()
+        .asString()
+        .contains("at least one upstream");
+  }
 }
