@@ -127,6 +127,14 @@ class SshIT {
     for (String k : SshServer.KEY_KINDS) {
       lines.add(entry("ssh-key-" + k, 2222, "private-key: " + ns.dir + "/user_" + k));
     }
+    lines.add(
+        entry(
+            "ssh-key-encrypted",
+            2222,
+            "private-key: "
+                + ns.dir
+                + "/user_encrypted, private-key-passphrase: "
+                + SshServer.KEY_PASSPHRASE));
     lines.add(entry("ssh-rsa-host", 2222, password + ", host-key-algorithms: [rsa-sha2-256]"));
     lines.add(entry("ssh-ecdsa-host", 2222, password + ", host-key-algorithms: [ecdsa]"));
     lines.add(entry("ssh-etm", 2223, password));
@@ -193,7 +201,9 @@ class SshIT {
   @Test
   void publicKeyLoginWithEachKeyType() throws Exception {
     List<String> failed = new ArrayList<>();
-    for (String k : SshServer.KEY_KINDS) {
+    List<String> kinds = new ArrayList<>(SshServer.KEY_KINDS);
+    kinds.add("encrypted");
+    for (String k : kinds) {
       try {
         downloads("ssh-key-" + k);
       } catch (Exception | AssertionError e) {

@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * Debian's OpenSSH server for tests of {@code type: ssh}: a login user with a password and keys of
- * each kind, host keys of each kind, and the command that runs {@code sshd} in the foreground with
- * a test's own configuration, logging at DEBUG1 (which names each forwarded connection's target)
- * into the test's directory. The caller starts the command in its namespace and calls {@link
- * #close} at the end: it deletes the user and the privilege separation directory it made.
+ * each kind (one more with a passphrase), host keys of each kind, and the command that runs {@code
+ * sshd} in the foreground with a test's own configuration, logging at DEBUG1 (which names each
+ * forwarded connection's target) into the test's directory. The caller starts the command in its
+ * namespace and calls {@link #close} at the end: it deletes the user and the privilege separation
+ * directory it made.
  */
 public final class SshServer implements AutoCloseable {
   public static final String USER = "tobssh";
@@ -19,6 +20,9 @@ public final class SshServer implements AutoCloseable {
 
   /** The user key kinds {@link #create} makes: files {@code user_KIND} and {@code .pub}. */
   public static final List<String> KEY_KINDS = List.of("ed25519", "ecdsa", "rsa");
+
+  /** The passphrase of {@code user_encrypted}, an Ed25519 key ssh-keygen encrypts by default. */
+  public static final String KEY_PASSPHRASE = "key-pass-1";
 
   private final Path dir;
   private boolean userCreated;
@@ -53,10 +57,12 @@ public final class SshServer implements AutoCloseable {
     Command.check("sh", "-c", "echo " + USER + ":" + PASSWORD + " | chpasswd");
     StringBuilder authorized = new StringBuilder();
     for (String k : KEY_KINDS) {
-      keygen(k, "host_" + k, false);
-      keygen(k, "user_" + k, k.equals("rsa"));
+      keygen(k, "host_" + k, "", false);
+      keygen(k, "user_" + k, "", k.equals("rsa"));
       authorized.append(Files.readString(dir.resolve("user_" + k + ".pub")));
     }
+    keygen("ed25519", "user_encrypted", KEY_PASSPHRASE, false);
+    authorized.append(Files.readString(dir.resolve("user_encrypted.pub")));
     Path ssh = Files.createDirectories(home.resolve(".ssh"));
     Files.writeString(ssh.resolve("authorized_keys"), authorized);
     Command.check("chown", "-R", USER, home.toString());
@@ -67,11 +73,21 @@ public final class SshServer implements AutoCloseable {
     }
   }
 
-  private void keygen(String type, String file, boolean pem)
+  private void keygen(String type, String file, String passphrase, boolean pem)
       throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
-            List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", file, "-f", dir + "/" + file));
+            List.of(
+                "ssh-keygen",
+                "-q",
+                "-t",
+                type,
+                "-N",
+                passphrase,
+                "-C",
+                file,
+                "-f",
+                dir + "/" + file));
     if (pem) {
       cmd.addAll(List.of("-m", "PEM"));
     }

@@ -16,10 +16,11 @@ import java.util.Set;
 
 /**
  * Clash/mihomo {@code type: ssh}: {@code username}, and {@code password} or {@code private-key}
- * (the key's text, or a path to it, absolute or from the directory Turnout runs in), {@code
- * host-key} (keys as in {@code authorized_keys}; any key is accepted without them, as mihomo does)
- * and {@code host-key-algorithms}. A key or host key that cannot be read is an error: ignoring it
- * would log in differently, or trust any server, against what is written.
+ * (the key's text, or a path to it, absolute or from the directory Turnout runs in; {@code
+ * private-key-passphrase} opens an encrypted one), {@code host-key} (keys as in {@code
+ * authorized_keys}; any key is accepted without them, as mihomo does) and {@code
+ * host-key-algorithms}. A key or host key that cannot be read is an error: ignoring it would log in
+ * differently, or trust any server, against what is written.
  */
 public final class SshConfig implements ProxyType {
   private static final Set<String> KEYS =
@@ -94,7 +95,7 @@ public final class SshConfig implements ProxyType {
       }
     }
     try {
-      return UserKey.parse(text);
+      return UserKey.parse(text, f.string("private-key-passphrase", false));
     } catch (IllegalArgumentException e) {
       f.error("private-key", e.getMessage());
       return null;

@@ -74,15 +74,15 @@ final class UserKey {
   }
 
   /**
-   * Reads a private key file's text.
+   * Reads a private key file's text; {@code passphrase} (or null) opens an encrypted OpenSSH key.
    *
    * @throws IllegalArgumentException saying what is wrong with it, for the configuration's error
    */
-  static UserKey parse(String text) {
+  static UserKey parse(String text, String passphrase) {
     String t = text.strip();
     try {
       if (t.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----")) {
-        return openssh(pem(t, "OPENSSH PRIVATE KEY"));
+        return openssh(pem(t, "OPENSSH PRIVATE KEY"), passphrase);
       }
       if (t.startsWith("-----BEGIN RSA PRIVATE KEY-----")) {
         if (t.contains("ENCRYPTED")) {
@@ -108,8 +108,8 @@ final class UserKey {
   }
 
   private static String encrypted() {
-    return "an encrypted private key: Turnout reads unencrypted keys only"
-        + " (ssh-keygen -p -N '' -f FILE removes the passphrase from a copy)";
+    return "an encrypted PEM private key: Turnout opens encrypted keys in OpenSSH's format only"
+        + " (ssh-keygen -p -f FILE rewrites a copy in it)";
   }
 
   private static byte[] pem(String text, String label) {
@@ -121,30 +121,41 @@ final class UserKey {
     return Base64.getMimeDecoder().decode(text.substring(from, to));
   }
 
-  private static UserKey openssh(byte[] der) throws GeneralSecurityException, SshException {
+  private static UserKey openssh(byte[] der, String passphrase)
+      throws GeneralSecurityException, SshException {
     if (der.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(der, MAGIC.length), MAGIC)) {
       throw new IllegalArgumentException("not an openssh-key-v1 file");
     }
     ByteBuf b = Unpooled.wrappedBuffer(der, MAGIC.length, der.length - MAGIC.length);
     String cipher = SshWire.readUtf8(b);
-    SshWire.readString(b); // kdf name
-    SshWire.readString(b); // kdf options
-    if (!cipher.equals("none")) {
-      throw new IllegalArgumentException(encrypted());
-    }
+    String kdf = SshWire.readUtf8(b);
+    byte[] kdfOptions = SshWire.readString(b);
     if (SshWire.readInt(b) != 1) {
       throw new IllegalArgumentException("a key file with more than one key");
     }
     byte[] publicBlob = SshWire.readString(b);
-    ByteBuf p = Unpooled.wrappedBuffer(SshWire.readString(b));
+    byte[] secret = SshWire.readString(b);
+    if (!cipher.equals("none")) {
+      if (passphrase == null || passphrase.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the private key is encrypted: give its passphrase as private-key-passphrase");
+      }
+      byte[] tag = new byte[Math.min(16, b.readableBytes())];
+      b.readBytes(tag);
+      secret = KeyFileCipher.open(cipher, kdf, kdfOptions, passphrase, secret, tag);
+    }
+    ByteBuf p = Unpooled.wrappedBuffer(secret);
     if (SshWire.readInt(p) != SshWire.readInt(p)) {
-      throw new IllegalArgumentException("the key's check numbers differ: a damaged file");
+      throw new IllegalArgumentException(
+          cipher.equals("none")
+              ? "the key's check numbers differ: a damaged file"
+              : "private-key-passphrase does not open the private key");
     }
     String type = SshWire.readUtf8(p);
     if (type.equals("ssh-ed25519")) {
       SshWire.readString(p); // public
-      byte[] secret = SshWire.readString(p); // seed, then the public key again
-      return new UserKey(type, publicBlob, SshKeys.ed25519Private(secret), null);
+      byte[] seed = SshWire.readString(p); // the seed, then the public key again
+      return new UserKey(type, publicBlob, SshKeys.ed25519Private(seed), null);
     }
     if (type.startsWith("ecdsa-sha2-")) {
       String curve = SshWire.readUtf8(p);

@@ -6,13 +6,8 @@ import dev.turnout.outbound.Channels;
 import dev.turnout.outbound.ConfigProblem;
 import dev.turnout.outbound.Entries;
 import dev.turnout.outbound.config.OutboundConfig;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,30 +76,33 @@ class SshConfigTest {
 
   @Test
   void keysThatCannotBeUsedAreErrors() throws Exception {
-    ByteBuf b = Unpooled.buffer();
-    b.writeBytes("openssh-key-v1\0".getBytes(StandardCharsets.US_ASCII));
-    SshWire.writeString(b, "aes256-ctr");
-    SshWire.writeString(b, "bcrypt");
-    SshWire.writeString(b, new byte[24]);
-    b.writeInt(1);
-    String encrypted =
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder().encodeToString(Arrays.copyOf(b.array(), b.writerIndex()))
-            + "\n-----END OPENSSH PRIVATE KEY-----\n";
-    Files.writeString(dir.resolve("id_enc"), encrypted);
+    Path key = dir.resolve("id_enc");
+    try (var in = SshConfigTest.class.getResourceAsStream("/ssh/enc_ed25519")) {
+      Files.write(key, in.readAllBytes());
+    }
     OutboundConfig.Result r =
         load(
             "  - {name: enc, type: ssh, server: 198.51.100.7, port: 22, username: root,"
                 + " private-key: "
-                + dir.resolve("id_enc")
-                + ", private-key-passphrase: pw}",
+                + key
+                + "}",
+            "  - {name: wrong, type: ssh, server: 198.51.100.7, port: 22, username: root,"
+                + " private-key: "
+                + key
+                + ", private-key-passphrase: nope}",
+            "  - {name: right, type: ssh, server: 198.51.100.7, port: 22, username: root,"
+                + " private-key: "
+                + key
+                + ", private-key-passphrase: correct horse}",
             "  - {name: gone, type: ssh, server: 198.51.100.7, port: 22, username: root,"
                 + " private-key: "
                 + dir.resolve("missing")
                 + "}");
-    assertThat(messages(r)).hasSize(2);
-    assertThat(messages(r).get(0)).contains("an encrypted private key");
-    assertThat(messages(r).get(1)).contains("cannot read the key file");
+    assertThat(messages(r)).hasSize(3);
+    assertThat(messages(r).get(0)).contains("give its passphrase");
+    assertThat(messages(r).get(1)).contains("does not open");
+    assertThat(messages(r).get(2)).contains("cannot read the key file");
+    assertThat(r.outbounds().get("right")).isInstanceOf(SshOutbound.class);
   }
 
   @Test
