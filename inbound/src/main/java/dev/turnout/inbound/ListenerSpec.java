@@ -47,9 +47,6 @@ public record ListenerSpec(
     if ((kind == Kind.SHADOWSOCKS) != (shadowsocks != null)) {
       throw new IllegalArgumentException("a Shadowsocks listener, and only one, has a cipher");
     }
-    if (udp && kind == Kind.SHADOWSOCKS) {
-      throw new IllegalArgumentException("a Shadowsocks listener carries no UDP");
-    }
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
     }
@@ -94,15 +91,16 @@ public record ListenerSpec(
 
   /**
    * mihomo's {@code listeners:} of type shadowsocks: AEAD clients with the key of {@code codec},
-   * their requests through {@code proxy} or, when it is null, as the rules say. TCP only.
+   * their requests through {@code proxy} or, when it is null, as the rules say; their UDP packets
+   * too when {@code udp}.
    */
   public static ListenerSpec shadowsocks(
-      String name, InetSocketAddress bind, SsServerCodec codec, String proxy) {
+      String name, InetSocketAddress bind, SsServerCodec codec, String proxy, boolean udp) {
     return new ListenerSpec(
         name,
         Kind.SHADOWSOCKS,
         bind,
-        false,
+        udp,
         Authentication.NONE,
         ClientFilter.ALL,
         proxy,

@@ -5,10 +5,13 @@ import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.UdpFlow;
+import dev.turnout.inbound.shadowsocks.ShadowsocksHandler;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.AddressedDatagram;
 import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.shadowsocks.SsServerCodec;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import io.netty.bootstrap.Bootstrap;
@@ -35,9 +38,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The UDP side of a listener whose datagrams carry no header: a TPROXY listener's, where each
+ * The UDP side of a listener whose datagrams need no association: a TPROXY listener's, where each
  * datagram keeps the destination the client wrote and the kernel tells it ({@code
- * IP_RECVORIGDSTADDR}), and a tunnel's, where every datagram goes to the tunnel's target. Each
+ * IP_RECVORIGDSTADDR}); a tunnel's, where every datagram goes to the tunnel's target; and a
+ * Shadowsocks listener's, where each packet is sealed with the listener's key around its
+ * destination and payload (replies are sealed the same way, around where they came from). Each
  * client and destination is a flow of its own, routed by the rules (or the listener's proxy) and
  * carried by its route's outbound. A tunnel's replies leave by the listener's socket; TPROXY's by a
  * transparent socket bound to the destination, so that the client sees them come from where it sent
@@ -57,6 +62,7 @@ final class PlainDatagrams {
   private final TimeSource clock;
   private final Inbound kind;
   private final boolean tproxy;
+  private final SsServerCodec shadowsocks;
   private final Map<Key, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
   private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
 
@@ -72,7 +78,11 @@ final class PlainDatagrams {
     this.stats = dispatch.stats();
     this.clock = clock;
     this.tproxy = spec.kind() == ListenerSpec.Kind.TPROXY;
-    String type = tproxy ? TransparentHandler.TPROXY : TunnelHandler.TYPE;
+    this.shadowsocks = spec.shadowsocks();
+    String type =
+        tproxy
+            ? TransparentHandler.TPROXY
+            : shadowsocks != null ? ShadowsocksHandler.TYPE : TunnelHandler.TYPE;
     this.kind = new Inbound(type, spec.name(), spec.bind().getPort(), null);
   }
 
@@ -115,6 +125,21 @@ final class PlainDatagrams {
       drop(packet, InboundStats.Event.REFUSED_CLIENT, "{}: refused UDP from {}", client);
       return;
     }
+    if (shadowsocks != null) {
+      AddressedDatagram opened = shadowsocks.openDatagram(packet.content());
+      if (opened == null) {
+        drop(
+            packet,
+            InboundStats.Event.AUTH_FAILED,
+            "{}: a Shadowsocks UDP packet from {} failed authentication (another password or"
+                + " cipher?); dropped",
+            client);
+        return;
+      }
+      packet.release();
+      forward(client, opened.peer(), opened.content());
+      return;
+    }
     Destination target = tproxy ? turnedTo(packet) : dispatch.listener().target();
     if (target == null) {
       drop(
@@ -124,17 +149,22 @@ final class PlainDatagrams {
           client);
       return;
     }
+    forward(client, target, packet.content());
+  }
+
+  /** Sends {@code payload} (taken) from {@code client} on to {@code target}, by its flow. */
+  private void forward(InetSocketAddress client, Destination target, ByteBuf payload) {
     long now = clock.nanoTime();
     Key key = new Key(client, target);
     Flow flow = flows.get(key);
     if (flow == null) {
       flow = open(key, now);
       if (flow == null) {
-        packet.release();
+        payload.release();
         return;
       }
     }
-    if (!flow.flow().send(packet.content(), now)) {
+    if (!flow.flow().send(payload, now)) {
       stats.count(InboundStats.Event.UDP_DROPPED, 1);
     }
   }
@@ -184,7 +214,12 @@ final class PlainDatagrams {
       return;
     }
     flow.flow().received(payload.readableBytes(), clock.nanoTime());
-    DatagramPacket reply = new DatagramPacket(payload, flow.key().client());
+    ByteBuf content = payload;
+    if (shadowsocks != null) { // from where the client asked to send, sealed
+      content = shadowsocks.sealDatagram(flow.key().target(), payload);
+      payload.release();
+    }
+    DatagramPacket reply = new DatagramPacket(content, flow.key().client());
     if (flow.replies() != null) {
       flow.replies().send(reply);
     } else if (socket.isActive()) {

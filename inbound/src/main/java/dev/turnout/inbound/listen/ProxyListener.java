@@ -89,7 +89,9 @@ public final class ProxyListener implements Closeable {
       PlainDatagrams udp = PlainDatagrams.start(bind, group, dispatch, limits.idleTimeout(), clock);
       return new ProxyListener(spec, null, udp.localAddress(), udp::close);
     }
-    if (spec.kind() == ListenerSpec.Kind.TPROXY || spec.kind() == ListenerSpec.Kind.TUNNEL) {
+    if (spec.kind() == ListenerSpec.Kind.TPROXY
+        || spec.kind() == ListenerSpec.Kind.TUNNEL
+        || spec.kind() == ListenerSpec.Kind.SHADOWSOCKS) {
       // no handshake needs the UDP side; it takes the port TCP got (tests: port 0)
       Channel tcp = bindTcp(bind, group, dispatch, null);
       try {

@@ -17,7 +17,11 @@ class ShadowsocksHandlerTest {
   private final FakeDispatch dispatch =
       new FakeDispatch(
           ListenerSpec.shadowsocks(
-              "ss-in", ClientChannel.LISTENER, SsServerCodec.of("aes-256-gcm", "secret"), null));
+              "ss-in",
+              ClientChannel.LISTENER,
+              SsServerCodec.of("aes-256-gcm", "secret"),
+              null,
+              false));
 
   @Test
   void anAddressSplitAcrossReadsThenTheFirstBytesGoToTheRelay() {

@@ -300,11 +300,9 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             badCipher ? "cipher" : "password", where + ": " + e.getMessage() + "; skipped");
         return List.of();
       }
-      if (udpWritten && udp) {
-        entry.warning("udp", where + ": UDP through a Shadowsocks listener is not carried");
-      }
       for (int port : ports) {
-        out.add(ListenerSpec.shadowsocks(name, new InetSocketAddress(listen, port), codec, proxy));
+        out.add(
+            ListenerSpec.shadowsocks(name, new InetSocketAddress(listen, port), codec, proxy, udp));
       }
       return out;
     }

@@ -52,11 +52,12 @@ final class SsConfig {
     }
     try {
       SsServerCodec codec = SsServerCodec.of(user.substring(0, colon), user.substring(colon + 1));
-      return ListenerSpec.shadowsocks(
+      return ListenerSpec.shadowsocks( // TCP and UDP, as mihomo's ss-config listener
           ListenerSpec.Kind.SHADOWSOCKS.defaultName(),
           new InetSocketAddress(address, port),
           codec,
-          null);
+          null,
+          true);
     } catch (IllegalArgumentException e) {
       return skip(top, e.getMessage());
     }

@@ -258,15 +258,13 @@ class InboundSettingsTest {
     assertThat(specs)
         .extracting(ListenerSpec::toString)
         .containsExactly("ss-in (shadowsocks) on 127.0.0.1:7920");
-    assertThat(specs.get(0).udp()).isFalse();
+    assertThat(specs.get(0).udp()).as("udp: true is carried").isTrue();
     assertThat(specs.get(0).shadowsocks()).hasToString("Shadowsocks aes-256-gcm");
     assertThat(specs.get(0).kind().openWithoutUsers())
         .as("the password is its credential")
         .isFalse();
     assertThat(messages())
         .containsExactly(
-            "test.yaml:4: warning: listeners[0].udp: listener ss-in: UDP through a Shadowsocks"
-                + " listener is not carried",
             "test.yaml:5: warning: listeners[1].cipher: listener ss-old: cipher rc4-md5 is not one"
                 + " of "
                 + String.join(", ", dev.turnout.outbound.shadowsocks.SsServerCodec.CIPHERS)
@@ -284,6 +282,9 @@ class InboundSettingsTest {
     assertThat(listeners("ss-config: ss://aes-128-gcm:secret@:7930\n"))
         .extracting(ListenerSpec::toString)
         .containsExactly("DEFAULT-SHADOWSOCKS (shadowsocks) on 127.0.0.1:7930");
+    assertThat(listeners("ss-config: ss://aes-128-gcm:secret@:7930\n").get(0).udp())
+        .as("TCP and UDP, as mihomo's")
+        .isTrue();
     String base64 =
         java.util.Base64.getUrlEncoder()
             .withoutPadding()

@@ -344,27 +344,54 @@ class InboundIT {
     }
   }
 
+  /**
+   * The shadowsocks listener's UDP (udp: true), with Debian's ss-local relaying a SOCKS5 client's
+   * datagrams as Shadowsocks UDP packets: echoes come back from the echo server DIRECT and through
+   * dante by rule, and the log shows both flows as the listener's.
+   */
+  @Test
+  void aShadowsocksListenerCarriesUdp() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: ss-in, type: shadowsocks, port: 7920, cipher: aes-256-gcm,"
+                + " password: secret, udp: true}\n");
+    // ss-local drops datagrams longer than its MTU allows (1,397 bytes by default)
+    Process local = ssLocal("ss-local-udp", 1093, "secret", 7920, "-u", "--mtu", "9200");
+    try {
+      awaitListening(1093);
+      udpEchoesDirectAndThroughDante(turnout, 1093, "ss-in Shadowsocks");
+    } finally {
+      turnout.terminate(T);
+      local.destroyForcibly().waitFor();
+      echo.destroyForcibly().waitFor();
+    }
+  }
+
   private static Process ssLocal(String name, int port, String password) throws Exception {
     return ssLocal(name, port, password, 7920);
   }
 
-  private static Process ssLocal(String name, int port, String password, int server)
+  private static Process ssLocal(String name, int port, String password, int server, String... more)
       throws Exception {
-    return sandbox.inClientBackground(
-        name,
-        "ss-local",
-        "-s",
-        "127.0.0.1",
-        "-p",
-        Integer.toString(server),
-        "-b",
-        "127.0.0.1",
-        "-l",
-        Integer.toString(port),
-        "-k",
-        password,
-        "-m",
-        "aes-256-gcm");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "ss-local",
+                "-s",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(server),
+                "-b",
+                "127.0.0.1",
+                "-l",
+                Integer.toString(port),
+                "-k",
+                password,
+                "-m",
+                "aes-256-gcm"));
+    command.addAll(List.of(more));
+    return sandbox.inClientBackground(name, command.toArray(String[]::new));
   }
 
   /** Waits (at most 10 s) until something in the client listens on TCP {@code port}. */
@@ -403,31 +430,44 @@ class InboundIT {
     Process echo = UdpEcho.startServer(sandbox);
     TurnoutProcess turnout = turnout(LOCAL);
     try {
-      Outcome result =
-          inClient(
-              "python3",
-              "-c",
-              SocksUdpClient.SCRIPT,
-              "127.0.0.1",
-              "7890",
-              "200+9000", // every 50th 9,000 bytes long: longer than a read buffer's default
-              "www.example.test:7",
-              "bulk.example.test:7");
-      assertThat(result.exit()).as("%s", result).isZero();
-      assertThat(result.stdout())
-          .contains("www.example.test:7 echoed 200 bad 0")
-          .contains("bulk.example.test:7 echoed 200 bad 0");
-      assertThat(Files.readString(sandbox.file("danted.log"))).contains("udpassociate");
-      turnout.awaitLog("udp 127.0.0.1", Duration.ofSeconds(5));
-      assertThat(turnout.log())
-          .containsPattern(
-              "udp 127\\.0\\.0\\.1:\\d+ -> www\\.example\\.test:7 \\(DEFAULT-MIXED Socks5\\) rule MATCH .*via DIRECT")
-          .containsPattern(
-              "udp 127\\.0\\.0\\.1:\\d+ -> bulk\\.example\\.test:7 \\(DEFAULT-MIXED Socks5\\) rule DOMAIN-SUFFIX.*via Proxy");
+      udpEchoesDirectAndThroughDante(turnout, 7890, "DEFAULT-MIXED Socks5");
     } finally {
       turnout.terminate(T);
       echo.destroyForcibly().waitFor();
     }
+  }
+
+  /**
+   * 200 datagrams to the echo server by name through the SOCKS5 server on {@code port} (every 50th
+   * 9,000 bytes long: longer than a read buffer's default), DIRECT and through dante by rule, each
+   * echoed whole; Turnout logs both flows as {@code inbound}'s.
+   */
+  private static void udpEchoesDirectAndThroughDante(
+      TurnoutProcess turnout, int port, String inbound) throws Exception {
+    Outcome result =
+        inClient(
+            "python3",
+            "-c",
+            SocksUdpClient.SCRIPT,
+            "127.0.0.1",
+            Integer.toString(port),
+            "200+9000",
+            "www.example.test:7",
+            "bulk.example.test:7");
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.stdout())
+        .contains("www.example.test:7 echoed 200 bad 0")
+        .contains("bulk.example.test:7 echoed 200 bad 0");
+    assertThat(Files.readString(sandbox.file("danted.log"))).contains("udpassociate");
+    turnout.awaitLog("udp 127.0.0.1", Duration.ofSeconds(5));
+    String in = Pattern.quote("(" + inbound + ")");
+    assertThat(turnout.log())
+        .containsPattern(
+            "udp 127\\.0\\.0\\.1:\\d+ -> www\\.example\\.test:7 " + in + " rule MATCH .*via DIRECT")
+        .containsPattern(
+            "udp 127\\.0\\.0\\.1:\\d+ -> bulk\\.example\\.test:7 "
+                + in
+                + " rule DOMAIN-SUFFIX.*via Proxy");
   }
 
   @Test

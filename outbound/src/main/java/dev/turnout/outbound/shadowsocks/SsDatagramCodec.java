@@ -48,16 +48,9 @@ final class SsDatagramCodec extends MessageToMessageCodec<DatagramPacket, Addres
 
   @Override
   protected void encode(ChannelHandlerContext ctx, AddressedDatagram datagram, List<Object> out) {
-    Destination d = datagram.peer();
-    ByteBuf payload = datagram.content();
-    ByteBuf plain = ctx.alloc().heapBuffer(SocksAddress.length(d) + payload.readableBytes());
-    try {
-      SocksAddress.write(d, plain);
-      plain.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
-      out.add(new DatagramPacket(seal(cipher, masterKey, random, plain), server));
-    } finally {
-      plain.release();
-    }
+    out.add(
+        new DatagramPacket(
+            seal(cipher, masterKey, random, datagram.peer(), datagram.content()), server));
   }
 
   @Override
@@ -65,18 +58,49 @@ final class SsDatagramCodec extends MessageToMessageCodec<DatagramPacket, Addres
     if (!packet.sender().equals(server)) {
       return;
     }
-    ByteBuf plain = open(cipher, masterKey, packet.content());
-    if (plain == null) {
-      LOG.debug("{}: dropping a UDP reply that failed authentication", name);
+    AddressedDatagram reply = open(cipher, masterKey, packet.content());
+    if (reply == null) {
+      LOG.debug("{}: dropping a UDP reply that failed authentication or has no address", name);
       return;
     }
-    Destination source = SocksAddress.read(plain);
-    if (source == null) {
+    out.add(reply);
+  }
+
+  /**
+   * The packet for {@code payload} to or from {@code peer}: its address, then the payload, sealed.
+   * Reads neither; the caller still owns {@code payload}.
+   */
+  static ByteBuf seal(
+      SsCipher cipher,
+      byte[] masterKey,
+      RandomGenerator random,
+      Destination peer,
+      ByteBuf payload) {
+    ByteBuf plain = payload.alloc().heapBuffer(SocksAddress.length(peer) + payload.readableBytes());
+    try {
+      SocksAddress.write(peer, plain);
+      plain.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+      return seal(cipher, masterKey, random, plain);
+    } finally {
       plain.release();
-      LOG.debug("{}: dropping a UDP reply with a malformed address", name);
-      return;
     }
-    out.add(new AddressedDatagram(source, plain));
+  }
+
+  /**
+   * A packet opened into its peer and payload; null when it does not authenticate or its address is
+   * malformed. Reads {@code packet}; the caller still owns it.
+   */
+  static AddressedDatagram open(SsCipher cipher, byte[] masterKey, ByteBuf packet) {
+    ByteBuf plain = openPlain(cipher, masterKey, packet);
+    if (plain == null) {
+      return null;
+    }
+    Destination peer = SocksAddress.read(plain);
+    if (peer == null) {
+      plain.release();
+      return null;
+    }
+    return new AddressedDatagram(peer, plain);
   }
 
   /**
@@ -92,7 +116,7 @@ final class SsDatagramCodec extends MessageToMessageCodec<DatagramPacket, Addres
   }
 
   /** Returns the plaintext (address and payload), or null when the packet does not authenticate. */
-  static ByteBuf open(SsCipher cipher, byte[] masterKey, ByteBuf packet) {
+  private static ByteBuf openPlain(SsCipher cipher, byte[] masterKey, ByteBuf packet) {
     int n = packet.readableBytes() - cipher.saltSize() - Aead.TAG;
     if (n < 0) {
       return null;

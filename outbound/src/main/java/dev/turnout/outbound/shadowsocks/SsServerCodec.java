@@ -1,5 +1,8 @@
 package dev.turnout.outbound.shadowsocks;
 
+import dev.turnout.outbound.AddressedDatagram;
+import dev.turnout.outbound.Destination;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import java.security.MessageDigest;
@@ -55,6 +58,23 @@ public final class SsServerCodec {
   public void install(ChannelPipeline pipeline, Consumer<Channel> failed) {
     pipeline.addLast(new SsStreamDecoder(cipher, masterKey, failed, salts));
     pipeline.addLast(new SsStreamEncoder(cipher, masterKey, random));
+  }
+
+  /**
+   * A client's UDP packet ({@code salt || seal(address || payload)}, as the outbound sends them)
+   * opened: where it goes and what it carries. Null when it does not authenticate (another key, a
+   * prober) or its address is malformed. Reads {@code packet}; the caller still owns it.
+   */
+  public AddressedDatagram openDatagram(ByteBuf packet) {
+    return SsDatagramCodec.open(cipher, masterKey, packet);
+  }
+
+  /**
+   * A reply to a client's UDP packet: {@code payload} from {@code source}, sealed under a salt of
+   * its own. Reads {@code payload}; the caller still owns it.
+   */
+  public ByteBuf sealDatagram(Destination source, ByteBuf payload) {
+    return SsDatagramCodec.seal(cipher, masterKey, random, source, payload);
   }
 
   /**

@@ -178,11 +178,12 @@ class ShadowsocksCodecTest {
     plain.writeBytes(new byte[] {1, 2, 3});
     ByteBuf packet = SsDatagramCodec.seal(c, master, fixed((byte) 3), plain);
     ByteBuf copy = packet.copy();
-    ByteBuf opened = SsDatagramCodec.open(c, master, packet);
-    assertThat(SocksAddress.read(opened)).isEqualTo(new Destination("example.org", null, 53));
-    assertThat(ByteBufUtil.getBytes(opened)).containsExactly(1, 2, 3);
+    AddressedDatagram opened = SsDatagramCodec.open(c, master, packet);
+    assertThat(opened.peer()).isEqualTo(new Destination("example.org", null, 53));
+    assertThat(ByteBufUtil.getBytes(opened.content())).containsExactly(1, 2, 3);
     assertThat(SsDatagramCodec.open(c, c.masterKey("other"), copy)).isNull();
-    for (ByteBuf b : new ByteBuf[] {plain, packet, copy, opened}) {
+    opened.release();
+    for (ByteBuf b : new ByteBuf[] {plain, packet, copy}) {
       b.release();
     }
   }
