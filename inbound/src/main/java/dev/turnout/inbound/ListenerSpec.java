@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
  * @param target where a tunnel's connections go, whatever its clients meant; null for the others
  * @param tcp whether it listens for TCP: always, except for a UDP-only tunnel
  * @param shadowsocks a Shadowsocks listener's cipher and key; null for the others
+ * @param tls the TLS an http, socks or mixed listener's clients speak inside; null for none
  */
 public record ListenerSpec(
     String name,
@@ -32,7 +33,8 @@ public record ListenerSpec(
     String proxy,
     Destination target,
     boolean tcp,
-    SsServerCodec shadowsocks) {
+    SsServerCodec shadowsocks,
+    ServerTls tls) {
 
   public ListenerSpec {
     if (name == null || name.isEmpty() || kind == null || bind == null) {
@@ -50,6 +52,15 @@ public record ListenerSpec(
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
     }
+    if (tls != null && kind != Kind.HTTP && kind != Kind.SOCKS && kind != Kind.MIXED) {
+      throw new IllegalArgumentException("only an http, socks or mixed listener speaks TLS");
+    }
+  }
+
+  /** This listener with its clients speaking inside {@code tls}. */
+  public ListenerSpec withTls(ServerTls tls) {
+    return new ListenerSpec(
+        name, kind, bind, udp, authentication, filter, proxy, target, tcp, shadowsocks, tls);
   }
 
   /** A listener that listens for TCP (every kind but a UDP-only tunnel). */
@@ -62,7 +73,7 @@ public record ListenerSpec(
       ClientFilter filter,
       String proxy,
       Destination target) {
-    this(name, kind, bind, udp, authentication, filter, proxy, target, true, null);
+    this(name, kind, bind, udp, authentication, filter, proxy, target, true, null, null);
   }
 
   /**
@@ -86,6 +97,7 @@ public record ListenerSpec(
         proxy,
         target,
         tcp,
+        null,
         null);
   }
 
@@ -106,7 +118,8 @@ public record ListenerSpec(
         proxy,
         null,
         true,
-        codec);
+        codec,
+        null);
   }
 
   /** The protocols of a listener, with mihomo's name for its top-level port. */

@@ -107,8 +107,9 @@ public final class Listeners implements Closeable {
     for (ProxyListener listener : started) {
       ListenerSpec spec = listener.spec();
       log.info(
-          "inbound: {}{}{}",
+          "inbound: {}{}{}{}",
           listener,
+          spec.tls() != null ? ", TCP inside TLS" : "",
           spec.authentication().enabled() ? ", " + spec.authentication() : "",
           spec.proxy() != null ? ", every connection via " + spec.proxy() : "");
     }

@@ -146,6 +146,9 @@ public final class ProxyListener implements Closeable {
               @Override
               protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new Gate(spec, dispatch.stats()));
+                if (spec.tls() != null) {
+                  ch.pipeline().addLast(spec.tls().newHandler(ch.alloc()));
+                }
                 switch (spec.kind()) {
                   case HTTP -> HttpProxyServer.install(ch.pipeline(), dispatch);
                   case SOCKS -> ch.pipeline().addLast(new FirstByte(dispatch, udp, false));

@@ -121,7 +121,7 @@ public final class ConfigLoader {
     }
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
     TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
-    InboundSettings inbound = InboundSettings.read(top);
+    InboundSettings inbound = InboundSettings.read(top, file.toAbsolutePath().getParent());
     SnifferSettings sniffer = SnifferSettings.read(top);
     tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 

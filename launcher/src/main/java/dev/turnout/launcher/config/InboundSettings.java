@@ -9,12 +9,17 @@ import dev.turnout.config.YamlSequence;
 import dev.turnout.inbound.Authentication;
 import dev.turnout.inbound.ClientFilter;
 import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.inbound.ServerTls;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.shadowsocks.SsServerCodec;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -57,8 +62,16 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   public record ProxyRef(
       String listener, String proxy, String file, int line, String path, boolean tunnel) {}
 
-  /** Reads the inbound keys of the top level; every problem goes to {@code top}'s problems. */
+  /** As {@link #read(MappingReader, Path)}, with TLS files taken from the working directory. */
   static InboundSettings read(MappingReader top) {
+    return read(top, Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * Reads the inbound keys of the top level; every problem goes to {@code top}'s problems. Files
+   * listeners name (their TLS certificate and key) are taken from {@code home} when relative.
+   */
+  static InboundSettings read(MappingReader top, Path home) {
     boolean allowLan = top.bool("allow-lan", false);
     InetAddress bind = allowLan ? bindAddress(top) : LOOPBACK;
     if (!allowLan) {
@@ -100,7 +113,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     Set<String> names = new HashSet<>();
     List<ProxyRef> proxies = new ArrayList<>();
     for (YamlMapping entry : top.mappings("listeners")) {
-      List<ListenerSpec> specs = entry(MappingReader.of(entry, top.problems()), allowLan, global);
+      List<ListenerSpec> specs =
+          entry(MappingReader.of(entry, top.problems()), allowLan, global, home);
       if (!specs.isEmpty() && !names.add(specs.get(0).name())) {
         top.problems().error(entry, "listeners", "two listeners are named " + specs.get(0).name());
       } else {
@@ -205,7 +219,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
 
   /** One {@code listeners:} entry: none, one, or one per port of a port range. */
   private static List<ListenerSpec> entry(
-      MappingReader entry, boolean allowLan, Authentication global) {
+      MappingReader entry, boolean allowLan, Authentication global, Path home) {
     String name = entry.string("name", null);
     String type = entry.string("type", "").trim().toLowerCase(Locale.ROOT);
     List<Integer> ports = ports(entry);
@@ -224,6 +238,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         tls.add(key);
       }
     }
+    String certificate = entry.string("certificate", null);
+    String privateKey = entry.string("private-key", null);
     ListenerSpec.Kind kind =
         switch (type) {
           case "mixed" -> ListenerSpec.Kind.MIXED;
@@ -263,10 +279,27 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     if (!udpWritten) {
       udp = carriesUdp(kind);
     }
+    ServerTls serverTls = null;
     if (!tls.isEmpty()) {
-      entry.warning(
-          tls.get(0), where + ": TLS on a listener is not supported; skipped, so clients fail");
-      return List.of();
+      boolean speaksTls =
+          kind == ListenerSpec.Kind.HTTP
+              || kind == ListenerSpec.Kind.SOCKS
+              || kind == ListenerSpec.Kind.MIXED;
+      if (tls.contains("reality-config") || !speaksTls) {
+        String key = tls.contains("reality-config") ? "reality-config" : tls.get(0);
+        entry.warning(
+            key,
+            where
+                + (key.equals("reality-config")
+                    ? ": REALITY is not supported"
+                    : ": TLS is supported on http, socks and mixed listeners only")
+                + "; skipped, so clients fail");
+        return List.of();
+      }
+      serverTls = serverTls(entry, where, certificate, privateKey, home);
+      if (serverTls == null) {
+        return List.of();
+      }
     }
     if (name == null || name.isBlank()) {
       entry.problem("name", "every listener needs a name (rules match it with IN-NAME)");
@@ -321,7 +354,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       return out;
     }
     for (int port : ports) {
-      out.add(
+      ListenerSpec spec =
           new ListenerSpec(
               name,
               kind,
@@ -330,9 +363,43 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               authentication,
               ClientFilter.ALL, // lan-allowed-ips are for the top-level ports, as in mihomo
               proxy,
-              null));
+              null);
+      out.add(serverTls == null ? spec : spec.withTls(serverTls));
     }
     return out;
+  }
+
+  /**
+   * A listener's TLS from {@code certificate} and {@code private-key}: each the PEM text itself, or
+   * a file (from {@code home} when relative). Null, with a warning, when they cannot be used: the
+   * listener is skipped rather than served without the TLS its clients speak.
+   */
+  private static ServerTls serverTls(
+      MappingReader entry, String where, String certificate, String privateKey, Path home) {
+    if (certificate == null || privateKey == null) {
+      entry.warning(
+          certificate == null ? "certificate" : "private-key",
+          where + ": TLS needs both certificate and private-key; skipped");
+      return null;
+    }
+    try {
+      return ServerTls.of(pem(certificate, home), pem(privateKey, home));
+    } catch (IOException | IllegalArgumentException e) {
+      entry.warning("certificate", where + ": " + e.getMessage() + "; skipped");
+      return null;
+    }
+  }
+
+  /** The PEM text written, or the text of the file named. */
+  private static String pem(String value, Path home) throws IOException {
+    if (value.contains("-----BEGIN")) {
+      return value;
+    }
+    try {
+      return Files.readString(home.resolve(value.strip()), StandardCharsets.US_ASCII);
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      throw new IOException("cannot read " + value.strip() + ": " + e.getMessage(), e);
+    }
   }
 
   /** {@code users: [{username: u, password: p}, ...]}; an empty list means nobody must log in. */

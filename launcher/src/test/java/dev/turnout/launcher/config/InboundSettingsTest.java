@@ -184,13 +184,19 @@ class InboundSettingsTest {
     assertThat(specs).extracting(ListenerSpec::name).containsExactly("sub-in", "web-in");
     assertThat(specs.get(1).udp()).isFalse();
     assertThat(problems.hasErrors()).as("%s", messages()).isFalse();
-    assertThat(messages())
+    List<String> messages = new java.util.ArrayList<>(messages());
+    String tls =
+        messages.stream().filter(m -> m.startsWith("test.yaml:7:")).findFirst().orElseThrow();
+    messages.remove(tls);
+    assertThat(tls)
+        .startsWith(
+            "test.yaml:7: warning: listeners[1].certificate: listener tls-in: cannot read ./c.crt")
+        .endsWith("; skipped");
+    assertThat(messages)
         .containsExactlyInAnyOrder(
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
             "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"vmess\" is not"
                 + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks are); skipped",
-            "test.yaml:7: warning: listeners[1].certificate: listener tls-in: TLS on a listener is"
-                + " not supported; skipped, so clients fail",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
             "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
                 + " not supported; its connections follow rules:",
@@ -387,5 +393,51 @@ class InboundSettingsTest {
         .as("written by the user: kept (and a clash shows at start)")
         .isEqualTo(7890);
     assertThat(read("mixed-port: 7890\ntun:\n  enable: false\n").tun().relayPort()).isEqualTo(7890);
+  }
+
+  /**
+   * certificate and private-key on http, socks and mixed listeners: PEM files (as openssl writes
+   * them) or the PEM text itself; the same files on a reload make an equal listener. TLS on other
+   * types and REALITY are skipped with a warning.
+   */
+  @Test
+  void tlsOnHttpSocksAndMixedListeners(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    dev.turnout.testing.SelfSigned.write(dir, "proxy.test", null);
+    String cert = dir.resolve("cert.pem").toString();
+    String key = dir.resolve("key.pem").toString();
+    String yaml =
+        String.join(
+            "\n",
+            "listeners:",
+            "  - {name: tls-in, type: mixed, port: 7894, certificate: "
+                + cert
+                + ", private-key: "
+                + key
+                + "}",
+            "  - {name: tun-in, type: tunnel, port: 7895, target: 198.51.100.1:80, certificate: "
+                + cert
+                + ", private-key: "
+                + key
+                + "}",
+            "  - {name: vless-ish, type: http, port: 7896, reality-config: {dest: x}}",
+            "  - {name: half, type: socks, port: 7897, certificate: " + cert + "}",
+            "");
+    List<ListenerSpec> specs = listeners(yaml);
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("tls-in");
+    assertThat(specs.get(0).tls()).isNotNull();
+    assertThat(listeners(yaml).get(0))
+        .as("the same files, an equal listener")
+        .isEqualTo(specs.get(0));
+    assertThat(String.join("\n", messages()))
+        .contains("listener tun-in: TLS is supported on http, socks and mixed listeners only")
+        .contains("listener vless-ish: REALITY is not supported")
+        .contains("listener half: TLS needs both certificate and private-key");
+    String inline =
+        "listeners:\n  - name: pem-in\n    type: http\n    port: 7898\n    certificate: |\n"
+            + java.nio.file.Files.readString(dir.resolve("cert.pem")).indent(6)
+            + "    private-key: |\n"
+            + java.nio.file.Files.readString(dir.resolve("key.pem")).indent(6);
+    assertThat(listeners(inline)).singleElement().extracting(ListenerSpec::tls).isNotNull();
   }
 }

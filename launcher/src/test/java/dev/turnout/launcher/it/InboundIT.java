@@ -403,6 +403,40 @@ class InboundIT {
     }
   }
 
+  /**
+   * A mixed listener with certificate and private-key is an HTTPS proxy: curl speaks HTTP (plain
+   * requests and CONNECT) inside TLS to it, 10 MiB arrive intact both ways (the relay keeps TLS in
+   * the pipeline instead of splicing around it), and a client speaking plain HTTP to it gets
+   * nothing.
+   */
+  @Test
+  void aListenerWithACertificateServesItsClientsInsideTls() throws Exception {
+    Path tls = Files.createDirectories(sandbox.file("listener-tls"));
+    dev.turnout.testing.SelfSigned.write(tls, "proxy.test", "IP:127.0.0.1");
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: tls-in, type: mixed, port: 7897, certificate: "
+                + tls.resolve("cert.pem")
+                + ", private-key: "
+                + tls.resolve("key.pem")
+                + "}\n");
+    try {
+      String page = "http://www.example.test/index.html";
+      String proxy = "https://127.0.0.1:7897";
+      assertThat(ok(curl("--proxy-insecure", "-x", proxy, page))).isEqualTo("ok\n");
+      assertThat(ok(curl("--proxy-insecure", "-p", "-x", proxy, page))).isEqualTo("ok\n");
+      assertDownloadIntact("--proxy-insecure", "-x", proxy);
+      assertDownloadIntact("--proxy-insecure", "-p", "-x", proxy);
+      Outcome plain = curl("-x", "http://127.0.0.1:7897", page);
+      assertThat(plain.exit()).as("plain HTTP to a TLS listener: %s", plain).isNotZero();
+      assertThat(turnout.log())
+          .contains("inbound: tls-in (mixed) on 127.0.0.1:7897, tcp and udp, TCP inside TLS")
+          .containsPattern("-> www\\.example\\.test:80 \\(tls-in HTTP\\) rule MATCH .*via DIRECT");
+    } finally {
+      turnout.terminate(T);
+    }
+  }
+
   @Test
   void listenerUsersAreCheckedOnBothProtocols() throws Exception {
     TurnoutProcess turnout = turnout(LOCAL);

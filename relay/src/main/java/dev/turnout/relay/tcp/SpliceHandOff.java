@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.MessageToByteEncoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,8 +40,9 @@ final class SpliceHandOff {
         && upstream instanceof EpollSocketChannel
         && inbound.eventLoop() == upstream.eventLoop()
         && HeldInbound.isPlainStream(upstream)
-        // a listener whose client speaks through a codec (Shadowsocks) keeps it
-        && inbound.pipeline().get(MessageToByteEncoder.class) == null;
+        // a listener whose client speaks through a codec (Shadowsocks) or TLS keeps it
+        && inbound.pipeline().get(MessageToByteEncoder.class) == null
+        && inbound.pipeline().get(SslHandler.class) == null;
   }
 
   /**
