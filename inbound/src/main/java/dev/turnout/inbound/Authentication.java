@@ -59,6 +59,16 @@ public final class Authentication {
     return true;
   }
 
+  /**
+   * Each user's password (copies): for protocols whose credential is derived from it (Trojan sends
+   * its SHA-224).
+   */
+  public Map<String, byte[]> passwords() {
+    Map<String, byte[]> copy = new LinkedHashMap<>();
+    users.forEach((user, password) -> copy.put(user, password.clone()));
+    return copy;
+  }
+
   /** Whether {@code user} with {@code password} is one of the configured pairs. */
   public boolean verify(String user, String password) {
     byte[] expected = user == null ? null : users.get(user);

@@ -52,15 +52,18 @@ public record ListenerSpec(
     if ((kind == Kind.TUNNEL) != (target != null)) {
       throw new IllegalArgumentException("a tunnel, and only a tunnel, has a target");
     }
-    if (tls != null && kind != Kind.HTTP && kind != Kind.SOCKS && kind != Kind.MIXED) {
-      throw new IllegalArgumentException("only an http, socks or mixed listener speaks TLS");
+    if (tls != null
+        && kind != Kind.HTTP
+        && kind != Kind.SOCKS
+        && kind != Kind.MIXED
+        && kind != Kind.TROJAN) {
+      throw new IllegalArgumentException(
+          "only an http, socks, mixed or trojan listener speaks TLS");
     }
-  }
-
-  /** This listener with its clients speaking inside {@code tls}. */
-  public ListenerSpec withTls(ServerTls tls) {
-    return new ListenerSpec(
-        name, kind, bind, udp, authentication, filter, proxy, target, tcp, shadowsocks, tls);
+    if (kind == Kind.TROJAN && (tls == null || !authentication.enabled() || udp)) {
+      throw new IllegalArgumentException(
+          "a Trojan listener needs TLS and users, and carries no UDP");
+    }
   }
 
   /** A listener that listens for TCP (every kind but a UDP-only tunnel). */
@@ -137,7 +140,9 @@ public record ListenerSpec(
     /** Connections (and datagrams) a firewall TPROXY rule turned to it, kept addressed as sent. */
     TPROXY("DEFAULT-TPROXY"),
     /** Shadowsocks AEAD clients: the password is their credential. */
-    SHADOWSOCKS("DEFAULT-SHADOWSOCKS");
+    SHADOWSOCKS("DEFAULT-SHADOWSOCKS"),
+    /** Trojan clients inside TLS: a user's password is their credential. */
+    TROJAN("DEFAULT-TROJAN");
 
     private final String defaultName;
 
@@ -155,10 +160,18 @@ public record ListenerSpec(
 
     /**
      * Whether anyone who reaches it may use it unless users are set: not so for the firewall's
-     * listeners ({@link #transparent}) and Shadowsocks, whose password is its credential.
+     * listeners ({@link #transparent}), Shadowsocks and Trojan, whose passwords are credentials.
      */
     public boolean openWithoutUsers() {
-      return !transparent() && this != SHADOWSOCKS;
+      return !transparent() && this != SHADOWSOCKS && this != TROJAN;
+    }
+
+    /**
+     * Whether mihomo has a top-level port key of this kind ({@code mixed-port}, ...): not tunnels
+     * ({@code tunnels:}), Shadowsocks ({@code ss-config}) or Trojan (listeners only).
+     */
+    public boolean topLevelPort() {
+      return this != TUNNEL && this != SHADOWSOCKS && this != TROJAN;
     }
 
     /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */

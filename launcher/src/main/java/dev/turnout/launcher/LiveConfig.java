@@ -55,9 +55,7 @@ final class LiveConfig implements ConfigControl {
   static Map<String, Integer> ports(TurnoutConfig config) {
     Map<String, Integer> ports = new java.util.LinkedHashMap<>();
     for (ListenerSpec spec : config.inbound().listeners()) {
-      if (spec.name().equals(spec.kind().defaultName())
-          && spec.kind() != ListenerSpec.Kind.TUNNEL
-          && spec.kind() != ListenerSpec.Kind.SHADOWSOCKS) {
+      if (spec.name().equals(spec.kind().defaultName()) && spec.kind().topLevelPort()) {
         ports.put(InboundSettings.topKey(spec.kind()), spec.bind().getPort());
       }
     }

@@ -109,7 +109,7 @@ public final class Listeners implements Closeable {
       log.info(
           "inbound: {}{}{}{}",
           listener,
-          spec.tls() != null ? ", TCP inside TLS" : "",
+          spec.tls() != null ? ", TLS" : "",
           spec.authentication().enabled() ? ", " + spec.authentication() : "",
           spec.proxy() != null ? ", every connection via " + spec.proxy() : "");
     }

@@ -7,6 +7,7 @@ import dev.turnout.inbound.mixed.FirstByte;
 import dev.turnout.inbound.shadowsocks.ShadowsocksHandler;
 import dev.turnout.inbound.socks.UdpAssociations;
 import dev.turnout.inbound.transparent.TransparentHandler;
+import dev.turnout.inbound.trojan.TrojanHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
@@ -23,6 +24,7 @@ import java.io.Closeable;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 
 /**
  * One bound proxy listener: the TCP socket on the configured address and, for SOCKS5 UDP ASSOCIATE,
@@ -129,6 +131,10 @@ public final class ProxyListener implements Closeable {
   private static Channel bindTcp(
       InetSocketAddress bind, EventLoopGroup group, Dispatch dispatch, UdpAssociations udp) {
     ListenerSpec spec = dispatch.listener();
+    Map<String, String> trojanUsers =
+        spec.kind() == ListenerSpec.Kind.TROJAN
+            ? TrojanHandler.users(spec.authentication())
+            : Map.of();
     return new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
@@ -156,6 +162,7 @@ public final class ProxyListener implements Closeable {
                   case TUNNEL -> ch.pipeline().addLast(new TunnelHandler(dispatch));
                   case REDIR, TPROXY -> ch.pipeline().addLast(new TransparentHandler(dispatch));
                   case SHADOWSOCKS -> ShadowsocksHandler.install(ch.pipeline(), dispatch);
+                  case TROJAN -> ch.pipeline().addLast(new TrojanHandler(dispatch, trojanUsers));
                 }
               }
             })

@@ -87,8 +87,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             : ClientFilter.ALL;
     List<ListenerSpec> listeners = new ArrayList<>();
     for (ListenerSpec.Kind kind : ListenerSpec.Kind.values()) {
-      if (kind == ListenerSpec.Kind.TUNNEL || kind == ListenerSpec.Kind.SHADOWSOCKS) {
-        continue; // tunnels: and listeners: below
+      if (!kind.topLevelPort()) {
+        continue; // tunnels:, ss-config and listeners: below
       }
       String key = topKey(kind);
       int port = top.integer(key, 0, 0, 65535);
@@ -158,6 +158,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case TPROXY -> "tproxy-port";
       case TUNNEL -> "tunnels";
       case SHADOWSOCKS -> "ss-config";
+      case TROJAN -> "listeners";
     };
   }
 
@@ -165,7 +166,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   private static boolean carriesUdp(ListenerSpec.Kind kind) {
     return switch (kind) {
       case MIXED, SOCKS, TPROXY -> true;
-      case HTTP, TUNNEL, REDIR, SHADOWSOCKS -> false;
+      case HTTP, TUNNEL, REDIR, SHADOWSOCKS, TROJAN -> false;
     };
   }
 
@@ -249,6 +250,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "redir" -> ListenerSpec.Kind.REDIR;
           case "tproxy" -> ListenerSpec.Kind.TPROXY;
           case "shadowsocks" -> ListenerSpec.Kind.SHADOWSOCKS;
+          case "trojan" -> ListenerSpec.Kind.TROJAN;
           default -> null;
         };
     List<String> networks = List.of();
@@ -263,6 +265,14 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       cipher = entry.string("cipher", null);
       password = entry.string("password", null);
     }
+    List<String> trojanExtras = new ArrayList<>();
+    if (kind == ListenerSpec.Kind.TROJAN) {
+      for (String key : List.of("ws-path", "grpc-service-name", "ss-option")) {
+        if (entry.value(key).isPresent()) {
+          trojanExtras.add(key);
+        }
+      }
+    }
     entry.reportUnread(
         KeyPolicy.PROXY); // unknown keys of an entry are warnings, as mihomo ignores them
     String where = "listener " + (name == null ? "without a name" : name);
@@ -272,8 +282,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           where
               + ": type \""
               + type
-              + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks"
-              + " are); skipped");
+              + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks,"
+              + " trojan are); skipped");
       return List.of();
     }
     if (!udpWritten) {
@@ -284,7 +294,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       boolean speaksTls =
           kind == ListenerSpec.Kind.HTTP
               || kind == ListenerSpec.Kind.SOCKS
-              || kind == ListenerSpec.Kind.MIXED;
+              || kind == ListenerSpec.Kind.MIXED
+              || kind == ListenerSpec.Kind.TROJAN;
       if (tls.contains("reality-config") || !speaksTls) {
         String key = tls.contains("reality-config") ? "reality-config" : tls.get(0);
         entry.warning(
@@ -292,7 +303,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             where
                 + (key.equals("reality-config")
                     ? ": REALITY is not supported"
-                    : ": TLS is supported on http, socks and mixed listeners only")
+                    : ": TLS is supported on http, socks, mixed and trojan listeners only")
                 + "; skipped, so clients fail");
         return List.of();
       }
@@ -309,6 +320,26 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       entry.warning(
           "rule",
           where + ": sub-rules per listener are not supported; its connections follow rules:");
+    }
+    if (kind == ListenerSpec.Kind.TROJAN) {
+      String missing =
+          !trojanExtras.isEmpty()
+              ? trojanExtras.get(0) + " is not supported (Trojan over TLS only)"
+              : serverTls == null
+                  ? "a Trojan listener needs certificate and private-key"
+                  : !entry.has("users") || !authentication.enabled()
+                      ? "a Trojan listener needs users (their passwords are the credentials)"
+                      : null;
+      if (missing != null) {
+        entry.warning(
+            !trojanExtras.isEmpty() ? trojanExtras.get(0) : serverTls == null ? "type" : "users",
+            where + ": " + missing + "; skipped");
+        return List.of();
+      }
+      if (udp) {
+        entry.warning("udp", where + ": UDP through a Trojan listener is not carried");
+        udp = false;
+      }
     }
     if (udp && (kind == ListenerSpec.Kind.HTTP || kind == ListenerSpec.Kind.REDIR)) {
       entry.warning("udp", where + ": an HTTP or redir listener carries no UDP (tproxy does)");
@@ -354,7 +385,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       return out;
     }
     for (int port : ports) {
-      ListenerSpec spec =
+      out.add(
           new ListenerSpec(
               name,
               kind,
@@ -363,8 +394,10 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               authentication,
               ClientFilter.ALL, // lan-allowed-ips are for the top-level ports, as in mihomo
               proxy,
-              null);
-      out.add(serverTls == null ? spec : spec.withTls(serverTls));
+              null,
+              true,
+              null,
+              serverTls));
     }
     return out;
   }

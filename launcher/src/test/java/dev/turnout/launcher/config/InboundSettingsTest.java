@@ -196,7 +196,8 @@ class InboundSettingsTest {
         .containsExactlyInAnyOrder(
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
             "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"vmess\" is not"
-                + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks are); skipped",
+                + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks, trojan are);"
+                + " skipped",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
             "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
                 + " not supported; its connections follow rules:",
@@ -430,7 +431,8 @@ class InboundSettingsTest {
         .as("the same files, an equal listener")
         .isEqualTo(specs.get(0));
     assertThat(String.join("\n", messages()))
-        .contains("listener tun-in: TLS is supported on http, socks and mixed listeners only")
+        .contains(
+            "listener tun-in: TLS is supported on http, socks, mixed and trojan listeners only")
         .contains("listener vless-ish: REALITY is not supported")
         .contains("listener half: TLS needs both certificate and private-key");
     String inline =
@@ -439,5 +441,39 @@ class InboundSettingsTest {
             + "    private-key: |\n"
             + java.nio.file.Files.readString(dir.resolve("key.pem")).indent(6);
     assertThat(listeners(inline)).singleElement().extracting(ListenerSpec::tls).isNotNull();
+  }
+
+  /**
+   * listeners: of type trojan, as mihomo's example writes them: users and TLS; without either, or
+   * with a transport Turnout does not serve (ws-path), skipped with a warning; udp is warned about.
+   */
+  @Test
+  void trojanListenersNeedUsersAndTls(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    dev.turnout.testing.SelfSigned.write(dir, "proxy.test", null);
+    String tls =
+        ", certificate: " + dir.resolve("cert.pem") + ", private-key: " + dir.resolve("key.pem");
+    String users = ", users: [{username: 1, password: trojan-pass}]";
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "listeners:",
+                "  - {name: tj-in, type: trojan, port: 10819, udp: true" + users + tls + "}",
+                "  - {name: no-tls, type: trojan, port: 10820" + users + "}",
+                "  - {name: no-users, type: trojan, port: 10821" + tls + "}",
+                "  - {name: ws, type: trojan, port: 10822, ws-path: /" + users + tls + "}",
+                ""));
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("tj-in");
+    ListenerSpec tj = specs.get(0);
+    assertThat(tj.kind()).isEqualTo(ListenerSpec.Kind.TROJAN);
+    assertThat(tj.tls()).isNotNull();
+    assertThat(tj.udp()).isFalse();
+    assertThat(tj.authentication().verify("1", "trojan-pass")).isTrue();
+    assertThat(tj.kind().openWithoutUsers()).isFalse();
+    assertThat(String.join("\n", messages()))
+        .contains("listener tj-in: UDP through a Trojan listener is not carried")
+        .contains("listener no-tls: a Trojan listener needs certificate and private-key; skipped")
+        .contains("listener no-users: a Trojan listener needs users")
+        .contains("listener ws: ws-path is not supported (Trojan over TLS only); skipped");
   }
 }

@@ -411,14 +411,10 @@ class InboundIT {
    */
   @Test
   void aListenerWithACertificateServesItsClientsInsideTls() throws Exception {
-    Path tls = Files.createDirectories(sandbox.file("listener-tls"));
-    dev.turnout.testing.SelfSigned.write(tls, "proxy.test", "IP:127.0.0.1");
     TurnoutProcess turnout =
         turnout(
-            "listeners:\n  - {name: tls-in, type: mixed, port: 7897, certificate: "
-                + tls.resolve("cert.pem")
-                + ", private-key: "
-                + tls.resolve("key.pem")
+            "listeners:\n  - {name: tls-in, type: mixed, port: 7897, "
+                + certificateAndKey("listener-tls")
                 + "}\n");
     try {
       String page = "http://www.example.test/index.html";
@@ -430,11 +426,74 @@ class InboundIT {
       Outcome plain = curl("-x", "http://127.0.0.1:7897", page);
       assertThat(plain.exit()).as("plain HTTP to a TLS listener: %s", plain).isNotZero();
       assertThat(turnout.log())
-          .contains("inbound: tls-in (mixed) on 127.0.0.1:7897, tcp and udp, TCP inside TLS")
+          .contains("inbound: tls-in (mixed) on 127.0.0.1:7897, tcp and udp, TLS")
           .containsPattern("-> www\\.example\\.test:80 \\(tls-in HTTP\\) rule MATCH .*via DIRECT");
     } finally {
       turnout.terminate(T);
     }
+  }
+
+  /**
+   * listeners: of type trojan, with Debian's trojan (trojan-gfw) as a client in the client
+   * namespace: what curl asks it for goes through the rules as the user its password names, 10 MiB
+   * arrive intact, and a client with another password gets nothing while its refusal is logged.
+   */
+  @Test
+  void aTrojanListenerServesTrojanClients() throws Exception {
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: tj-in, type: trojan, port: 7931,"
+                + " users: [{username: alice, password: tj-pass}], "
+                + certificateAndKey("trojan-tls")
+                + "}\n");
+    Process good = trojanClient("trojan-good", 1094, "tj-pass");
+    Process wrong = trojanClient("trojan-wrong", 1095, "not-the-password");
+    try {
+      awaitListening(1094);
+      awaitListening(1095);
+      String page = "http://www.example.test/index.html";
+      long danteBefore = danteConnects();
+      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1094", page))).isEqualTo("ok\n");
+      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1094");
+      assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1095", page);
+      assertThat(refused.exit()).as("another password: %s", refused).isNotZero();
+      turnout.awaitLog("a password no user has", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .contains("inbound: tj-in (trojan) on 127.0.0.1:7931, tcp, TLS, 1 users")
+          .containsPattern("-> www\\.example\\.test:80 \\(tj-in Trojan\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "-> bulk\\.example\\.test:80 \\(tj-in Trojan\\) rule DOMAIN-SUFFIX.*via Proxy")
+          .contains("tj-in: Trojan client");
+    } finally {
+      turnout.terminate(T);
+      good.destroyForcibly().waitFor();
+      wrong.destroyForcibly().waitFor();
+    }
+  }
+
+  /**
+   * A self-signed certificate for proxy.test and 127.0.0.1 and its key, made in the sandbox's
+   * {@code dir}: a listener entry's {@code certificate} and {@code private-key}, flow style.
+   */
+  private static String certificateAndKey(String dir) throws Exception {
+    Path tls = Files.createDirectories(sandbox.file(dir));
+    dev.turnout.testing.SelfSigned.write(tls, "proxy.test", "DNS:proxy.test,IP:127.0.0.1");
+    return "certificate: " + tls.resolve("cert.pem") + ", private-key: " + tls.resolve("key.pem");
+  }
+
+  /** trojan-gfw as a SOCKS5 client on {@code port} of the Trojan listener on 7931. */
+  private static Process trojanClient(String name, int port, String password) throws Exception {
+    Path config = sandbox.file(name + ".json");
+    Files.writeString(
+        config,
+        "{\"run_type\":\"client\",\"local_addr\":\"127.0.0.1\",\"local_port\":"
+            + port
+            + ",\"remote_addr\":\"127.0.0.1\",\"remote_port\":7931,\"password\":[\""
+            + password
+            + "\"],\"log_level\":1,\"ssl\":{\"verify\":false,\"verify_hostname\":false,"
+            + "\"sni\":\"proxy.test\"}}");
+    return sandbox.inClientBackground(name, "trojan", "-c", config.toString());
   }
 
   @Test

@@ -1,0 +1,122 @@
+package dev.turnout.inbound.trojan;
+
+import dev.turnout.inbound.Authentication;
+import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.Handover;
+import dev.turnout.inbound.InboundStats;
+import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.outbound.Destination;
+import dev.turnout.outbound.socks.SocksAddress;
+import dev.turnout.relay.Inbound;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Trojan client's request, inside the listener's TLS: the hex SHA-224 of a user's password, CRLF,
+ * the command, the target address (SOCKS5 form), CRLF, then the client's first bytes. A CONNECT
+ * goes to the relay with the user the password names; a password no user has, or a request that is
+ * not Trojan, closes the connection, counted (trojan-gfw would show such a client a web site;
+ * Turnout has none to show). UDP ASSOCIATE is refused, counted.
+ */
+public final class TrojanHandler extends ByteToMessageDecoder {
+  /** The inbound type dashboards show, as mihomo's. */
+  public static final String TYPE = "Trojan";
+
+  private static final int HASH = 56;
+  private static final int CONNECT = 1;
+
+  private final Dispatch dispatch;
+  private final Map<String, String> users;
+
+  /**
+   * @param users the listener's users by their password's hash: {@link #users}
+   */
+  public TrojanHandler(Dispatch dispatch, Map<String, String> users) {
+    this.dispatch = dispatch;
+    this.users = users;
+  }
+
+  /** The users of a Trojan listener by the hex SHA-224 of their passwords: once per listener. */
+  public static Map<String, String> users(Authentication authentication) {
+    Map<String, String> byHash = new HashMap<>();
+    authentication
+        .passwords()
+        .forEach((user, password) -> byHash.put(HexFormat.of().formatHex(sha224(password)), user));
+    return Map.copyOf(byHash);
+  }
+
+  private static byte[] sha224(byte[] password) {
+    try {
+      return MessageDigest.getInstance("SHA-224").digest(password);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    int start = in.readerIndex();
+    if (in.readableBytes() < HASH + 2) {
+      return; // the handshake deadline bounds the wait
+    }
+    String user = users.get(in.toString(start, HASH, StandardCharsets.US_ASCII));
+    if (user == null || !crlf(in, start + HASH)) {
+      refuse(ctx, in, InboundStats.Event.AUTH_FAILED, "a password no user has, or no Trojan");
+      return;
+    }
+    int addressAt = start + HASH + 3;
+    if (in.writerIndex() <= addressAt) {
+      return;
+    }
+    int length = SocksAddress.encodedLength(in.slice(addressAt, in.writerIndex() - addressAt));
+    if (length == 0 || in.writerIndex() < addressAt + length + 2) {
+      return;
+    }
+    int command = in.getUnsignedByte(start + HASH + 2);
+    in.readerIndex(addressAt);
+    Destination target = length < 0 ? null : SocksAddress.read(in);
+    if (target == null || !crlf(in, in.readerIndex())) {
+      refuse(ctx, in, InboundStats.Event.MALFORMED, "a malformed request");
+      return;
+    }
+    in.skipBytes(2);
+    if (command != CONNECT) {
+      refuse(
+          ctx, in, InboundStats.Event.UNSUPPORTED, "command " + command + " (UDP is not carried)");
+      return;
+    }
+    ListenerSpec spec = dispatch.listener();
+    Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), user);
+    Handover.toRelayAtOnce(ctx, dispatch, target, kind, this);
+  }
+
+  private static boolean crlf(ByteBuf in, int at) {
+    return in.getByte(at) == '\r' && in.getByte(at + 1) == '\n';
+  }
+
+  private void refuse(ChannelHandlerContext ctx, ByteBuf in, InboundStats.Event event, String why) {
+    in.skipBytes(in.readableBytes());
+    dispatch
+        .stats()
+        .bad(
+            event,
+            "{}: Trojan client {} sent {}; closed",
+            dispatch.listener().name(),
+            ctx.channel().remoteAddress(),
+            why);
+    ctx.close();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}
