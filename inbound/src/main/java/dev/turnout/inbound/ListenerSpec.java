@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
  * @param target where a tunnel's connections go, whatever its clients meant; null for the others
  * @param tcp whether it listens for TCP: always, except for a UDP-only tunnel
  * @param shadowsocks a Shadowsocks listener's cipher and key; null for the others
- * @param tls the TLS an http, socks or mixed listener's clients speak inside; null for none
+ * @param tls the TLS an http, socks, mixed or trojan listener's clients speak inside; null for none
  */
 public record ListenerSpec(
     String name,

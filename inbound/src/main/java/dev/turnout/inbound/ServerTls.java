@@ -9,10 +9,10 @@ import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLException;
 
 /**
- * A listener's TLS (mihomo's {@code certificate} and {@code private-key} on http, socks and mixed
- * listeners): clients speak the listener's protocol inside TLS, as an HTTPS proxy. Built from the
- * PEM texts once, at load, so a key that cannot be used is found then; equal when the texts are, so
- * a reload that rewrites the same files leaves the listener open. Thread-safe.
+ * A listener's TLS (mihomo's {@code certificate} and {@code private-key} on http, socks, mixed and
+ * trojan listeners): clients speak the listener's protocol inside TLS (an HTTPS proxy, Trojan).
+ * Built from the PEM texts once, at load, so a key that cannot be used is found then; equal when
+ * the texts are, so a reload that rewrites the same files leaves the listener open. Thread-safe.
  */
 public final class ServerTls {
   private final String certificate;
