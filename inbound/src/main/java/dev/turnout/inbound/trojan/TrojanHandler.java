@@ -3,13 +3,16 @@ package dev.turnout.inbound.trojan;
 import dev.turnout.inbound.Authentication;
 import dev.turnout.inbound.Dispatch;
 import dev.turnout.inbound.Handover;
+import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.socks.SocksAddress;
+import dev.turnout.outbound.trojan.TrojanDatagramCodec;
 import dev.turnout.relay.Inbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -24,7 +27,8 @@ import java.util.Map;
  * the command, the target address (SOCKS5 form), CRLF, then the client's first bytes. A CONNECT
  * goes to the relay with the user the password names; a password no user has, or a request that is
  * not Trojan, closes the connection, counted (trojan-gfw would show such a client a web site;
- * Turnout has none to show). UDP ASSOCIATE is refused, counted.
+ * Turnout has none to show). A UDP ASSOCIATE turns the rest of the stream into datagrams ({@link
+ * TrojanUdp}).
  */
 public final class TrojanHandler extends ByteToMessageDecoder {
   /** The inbound type dashboards show, as mihomo's. */
@@ -32,6 +36,7 @@ public final class TrojanHandler extends ByteToMessageDecoder {
 
   private static final int HASH = 56;
   private static final int CONNECT = 1;
+  private static final int UDP_ASSOCIATE = 3;
 
   private final Dispatch dispatch;
   private final Map<String, String> users;
@@ -82,6 +87,24 @@ public final class TrojanHandler extends ByteToMessageDecoder {
     }
     int command = in.getUnsignedByte(start + HASH + 2);
     in.readerIndex(addressAt);
+    ListenerSpec spec = dispatch.listener();
+    Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), user);
+    if (command == UDP_ASSOCIATE && length > 0) {
+      // its address names nothing (trojan-gfw sends 0.0.0.0 port 0): each datagram has its own
+      in.skipBytes(length);
+      if (!crlf(in, in.readerIndex())) {
+        refuse(ctx, in, InboundStats.Event.MALFORMED, "a malformed request");
+        return;
+      }
+      in.skipBytes(2);
+      HandshakeDeadline.met(ctx.channel());
+      dispatch.stats().count(InboundStats.Event.UDP_ASSOCIATED, 1);
+      ChannelPipeline p = ctx.pipeline();
+      p.addAfter(ctx.name(), "trojan-udp-frames", new TrojanDatagramCodec(spec.name()));
+      p.addAfter("trojan-udp-frames", "trojan-udp", new TrojanUdp(dispatch, kind));
+      p.remove(this); // what the client sent after the request goes on to the frames
+      return;
+    }
     Destination target = length < 0 ? null : SocksAddress.read(in);
     if (target == null || !crlf(in, in.readerIndex())) {
       refuse(ctx, in, InboundStats.Event.MALFORMED, "a malformed request");
@@ -89,12 +112,9 @@ public final class TrojanHandler extends ByteToMessageDecoder {
     }
     in.skipBytes(2);
     if (command != CONNECT) {
-      refuse(
-          ctx, in, InboundStats.Event.UNSUPPORTED, "command " + command + " (UDP is not carried)");
+      refuse(ctx, in, InboundStats.Event.UNSUPPORTED, "command " + command);
       return;
     }
-    ListenerSpec spec = dispatch.listener();
-    Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), user);
     Handover.toRelayAtOnce(ctx, dispatch, target, kind, this);
   }
 

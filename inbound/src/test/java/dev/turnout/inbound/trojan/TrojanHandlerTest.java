@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A Trojan client's request (here after TLS): the password's hash, the command and target, then the
- * first bytes, which reach the relay with the user the password names; another password, a
- * malformed request and UDP ASSOCIATE close the client, each counted.
+ * first bytes, which reach the relay with the user the password names; UDP ASSOCIATE turns the
+ * stream into datagrams; another password, a malformed request and an unknown command close the
+ * client, each counted.
  */
 class TrojanHandlerTest {
   private final Authentication users = Authentication.of(Map.of("alice", "tj-pass"), List.of());
@@ -91,11 +92,22 @@ class TrojanHandlerTest {
   }
 
   @Test
-  void udpAndMalformedRequestsAreRefused() {
+  void udpAssociateTurnsTheStreamIntoDatagrams() {
     ClientChannel udp = client();
     udp.clientSends(hash() + "\r\n");
-    udp.clientSendsHex("03 01 c6336401 0035 0d0a");
-    assertThat(udp.isOpen()).isFalse();
+    udp.clientSendsHex("03 01 00000000 0000 0d0a"); // as trojan-gfw sends it: 0.0.0.0 port 0
+    assertThat(udp.isOpen()).isTrue();
+    assertThat(udp.pipeline().get(TrojanHandler.class)).as("it left").isNull();
+    assertThat(udp.pipeline().get(TrojanUdp.class)).isNotNull();
+    assertThat(dispatch.stats().count(InboundStats.Event.UDP_ASSOCIATED)).isEqualTo(1);
+  }
+
+  @Test
+  void unknownCommandsAndMalformedRequestsAreRefused() {
+    ClientChannel other = client();
+    other.clientSends(hash() + "\r\n");
+    other.clientSendsHex("02 01 c6336401 0035 0d0a");
+    assertThat(other.isOpen()).isFalse();
     assertThat(dispatch.stats().count(InboundStats.Event.UNSUPPORTED)).isEqualTo(1);
     ClientChannel bad = client();
     bad.clientSends(hash() + "\r\n");

@@ -336,10 +336,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             where + ": " + missing + "; skipped");
         return List.of();
       }
-      if (udp) {
-        entry.warning("udp", where + ": UDP through a Trojan listener is not carried");
-        udp = false;
-      }
+      udp =
+          false; // Trojan's UDP rides its TLS stream (always, as trojan-gfw servers do): no socket
     }
     if (udp && (kind == ListenerSpec.Kind.HTTP || kind == ListenerSpec.Kind.REDIR)) {
       entry.warning("udp", where + ": an HTTP or redir listener carries no UDP (tproxy does)");

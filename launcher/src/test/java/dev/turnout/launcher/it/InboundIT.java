@@ -436,10 +436,13 @@ class InboundIT {
   /**
    * listeners: of type trojan, with Debian's trojan (trojan-gfw) as a client in the client
    * namespace: what curl asks it for goes through the rules as the user its password names, 10 MiB
-   * arrive intact, and a client with another password gets nothing while its refusal is logged.
+   * arrive intact, a SOCKS5 client's datagrams ride its UDP ASSOCIATE to the echo server (DIRECT
+   * and through dante), and a client with another password gets nothing while its refusal is
+   * logged.
    */
   @Test
   void aTrojanListenerServesTrojanClients() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
     TurnoutProcess turnout =
         turnout(
             "listeners:\n  - {name: tj-in, type: trojan, port: 7931,"
@@ -456,6 +459,8 @@ class InboundIT {
       assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1094", page))).isEqualTo("ok\n");
       assertDownloadIntact("--socks5-hostname", "127.0.0.1:1094");
       assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+      // trojan-gfw's client relays datagrams of up to 8 KiB
+      udpEchoesDirectAndThroughDante(turnout, 1094, "tj-in Trojan", 4000);
       Outcome refused = curl("--socks5-hostname", "127.0.0.1:1095", page);
       assertThat(refused.exit()).as("another password: %s", refused).isNotZero();
       turnout.awaitLog("a password no user has", Duration.ofSeconds(5));
@@ -469,6 +474,7 @@ class InboundIT {
       turnout.terminate(T);
       good.destroyForcibly().waitFor();
       wrong.destroyForcibly().waitFor();
+      echo.destroyForcibly().waitFor();
     }
   }
 
@@ -537,6 +543,12 @@ class InboundIT {
    */
   private static void udpEchoesDirectAndThroughDante(
       TurnoutProcess turnout, int port, String inbound) throws Exception {
+    udpEchoesDirectAndThroughDante(turnout, port, inbound, 9000);
+  }
+
+  /** As above, every 50th datagram {@code longest} bytes long. */
+  private static void udpEchoesDirectAndThroughDante(
+      TurnoutProcess turnout, int port, String inbound, int longest) throws Exception {
     Outcome result =
         inClient(
             "python3",
@@ -544,11 +556,12 @@ class InboundIT {
             SocksUdpClient.SCRIPT,
             "127.0.0.1",
             Integer.toString(port),
-            "200+9000",
+            "200+" + longest,
             "www.example.test:7",
             "bulk.example.test:7");
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.stdout())
+        .as("the echoes; Turnout's log:%n%s", turnout.log())
         .contains("www.example.test:7 echoed 200 bad 0")
         .contains("bulk.example.test:7 echoed 200 bad 0");
     assertThat(Files.readString(sandbox.file("danted.log"))).contains("udpassociate");

@@ -13,16 +13,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Trojan's UDP packets on its stream, after the UDP ASSOCIATE header: each datagram is {@code
  * address (SOCKS5 encoding) || length (2 bytes) || CRLF || payload}, both ways. A malformed packet
- * from the server (unknown address type, port 0, missing CRLF) is logged and closes the session,
- * since the stream cannot be resynchronised. One per session.
+ * from the peer (unknown address type, port 0, missing CRLF) is logged and closes the session,
+ * since the stream cannot be resynchronised. One per session: a proxy's, or a Trojan listener's
+ * client's (the framing is the same both ways).
  */
-final class TrojanDatagramCodec extends ByteToMessageCodec<AddressedDatagram> {
+public final class TrojanDatagramCodec extends ByteToMessageCodec<AddressedDatagram> {
   private static final Logger LOG = LoggerFactory.getLogger(TrojanDatagramCodec.class);
 
   private final String name;
   private boolean broken;
 
-  TrojanDatagramCodec(String name) {
+  /**
+   * @param name the proxy's (or listener's) name, for log lines
+   */
+  public TrojanDatagramCodec(String name) {
     super(AddressedDatagram.class);
     this.name = name;
   }

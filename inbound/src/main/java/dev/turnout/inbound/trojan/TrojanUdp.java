@@ -1,0 +1,135 @@
+package dev.turnout.inbound.trojan;
+
+import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.InboundStats;
+import dev.turnout.inbound.UdpFlow;
+import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.AddressedDatagram;
+import dev.turnout.outbound.Destination;
+import dev.turnout.relay.Inbound;
+import dev.turnout.relay.Origin;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Trojan client's UDP ASSOCIATE: after the request, its stream carries datagrams (framed by the
+ * outbound's {@code TrojanDatagramCodec}, the same both ways), each to the destination it names.
+ * Each destination is a flow of its own, routed by the rules and carried by its route's outbound;
+ * replies go back on the stream, framed with where they came from. At most {@value #MAX_FLOWS}
+ * flows per connection (the least recently used makes room); a flow idle for {@value #IDLE_SECONDS}
+ * s ends; all end with the connection. Confined to the connection's event loop.
+ */
+final class TrojanUdp extends ChannelInboundHandlerAdapter {
+  static final int MAX_FLOWS = 256;
+  static final int IDLE_SECONDS = 60;
+
+  private final Dispatch dispatch;
+  private final Inbound kind;
+  private final TimeSource clock = TimeSource.SYSTEM;
+  private final Map<Destination, UdpFlow> flows = new LinkedHashMap<>(16, 0.75f, true);
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> sweeper;
+
+  TrojanUdp(Dispatch dispatch, Inbound kind) {
+    this.dispatch = dispatch;
+    this.kind = kind;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    long idle = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
+    sweeper = ctx.executor().scheduleAtFixedRate(() -> sweep(idle), 1, 1, TimeUnit.SECONDS);
+    ctx.channel().config().setAutoRead(true); // datagrams come when they come; flows bound them
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    AddressedDatagram datagram = (AddressedDatagram) msg;
+    Destination target = datagram.peer();
+    long now = clock.nanoTime();
+    UdpFlow flow = flows.get(target);
+    if (flow == null) {
+      flow = open(target, now);
+      if (flow == null) {
+        datagram.release();
+        return;
+      }
+    }
+    if (!flow.send(datagram.content(), now)) {
+      dispatch.stats().count(InboundStats.Event.UDP_DROPPED, 1);
+    }
+  }
+
+  private UdpFlow open(Destination target, long now) {
+    InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+    Origin origin = dispatch.origin(true, client, target, kind);
+    if (origin == null) {
+      return null;
+    }
+    if (flows.size() >= MAX_FLOWS) {
+      Iterator<UdpFlow> eldest = flows.values().iterator();
+      UdpFlow gone = eldest.next();
+      eldest.remove();
+      gone.close();
+      dispatch
+          .stats()
+          .bad(
+              InboundStats.Event.UDP_DROPPED,
+              "{}: a Trojan client holds {} UDP flows; the least recently used makes room",
+              dispatch.listener().name(),
+              MAX_FLOWS);
+    }
+    UdpFlow flow = new UdpFlow(target, origin, now);
+    flows.put(target, flow);
+    flow.start(dispatch, ctx.channel().eventLoop(), p -> reply(flow, p), () -> end(flow));
+    return flow;
+  }
+
+  /** A reply from the flow's destination: back on the stream, framed with where it came from. */
+  private void reply(UdpFlow flow, ByteBuf payload) {
+    if (flow.closed() || !ctx.channel().isActive()) {
+      payload.release();
+      return;
+    }
+    flow.received(payload.readableBytes(), clock.nanoTime());
+    ctx.writeAndFlush(new AddressedDatagram(flow.requested, payload), ctx.voidPromise());
+  }
+
+  private void end(UdpFlow flow) {
+    flows.remove(flow.requested, flow);
+    flow.close();
+  }
+
+  private void sweep(long idleNanos) {
+    long now = clock.nanoTime();
+    List<UdpFlow> idle = new ArrayList<>();
+    for (UdpFlow flow : flows.values()) {
+      if (flow.idle(now, idleNanos)) {
+        idle.add(flow);
+      }
+    }
+    idle.forEach(this::end);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    sweeper.cancel(false);
+    new ArrayList<>(flows.values()).forEach(this::end);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}
