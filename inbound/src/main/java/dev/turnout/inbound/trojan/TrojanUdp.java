@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * A Trojan client's UDP ASSOCIATE: after the request, its stream carries datagrams (framed by the
  * outbound's {@code TrojanDatagramCodec}, the same both ways), each to the destination it names.
  * Each destination is a flow of its own, routed by the rules and carried by its route's outbound;
- * replies go back on the stream, framed with where they came from. At most {@value #MAX_FLOWS}
- * flows per connection (the least recently used makes room); a flow idle for {@value #IDLE_SECONDS}
- * s ends; all end with the connection. Confined to the connection's event loop.
+ * replies go back on the stream, framed with where they came from, and are dropped (counted) while
+ * the client reads too slowly for the stream to take them. At most {@value #MAX_FLOWS} flows per
+ * connection (the least recently used makes room); a flow idle for {@value #IDLE_SECONDS} s ends;
+ * all end with the connection. Confined to the connection's event loop.
  */
 final class TrojanUdp extends ChannelInboundHandlerAdapter {
   static final int MAX_FLOWS = 256;
@@ -99,6 +100,11 @@ final class TrojanUdp extends ChannelInboundHandlerAdapter {
   private void reply(UdpFlow flow, ByteBuf payload) {
     if (flow.closed() || !ctx.channel().isActive()) {
       payload.release();
+      return;
+    }
+    if (!ctx.channel().isWritable()) { // a client that does not read: datagrams may be lost
+      payload.release();
+      dispatch.stats().count(InboundStats.Event.UDP_DROPPED, 1);
       return;
     }
     flow.received(payload.readableBytes(), clock.nanoTime());
