@@ -9,16 +9,14 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.socks.SocksAddress;
 import dev.turnout.outbound.trojan.TrojanDatagramCodec;
+import dev.turnout.outbound.trojan.TrojanRequest;
 import dev.turnout.relay.Inbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +33,6 @@ public final class TrojanHandler extends ByteToMessageDecoder {
   public static final String TYPE = "Trojan";
 
   private static final int HASH = 56;
-  private static final int CONNECT = 1;
-  private static final int UDP_ASSOCIATE = 3;
 
   private final Dispatch dispatch;
   private final Map<String, String> users;
@@ -54,16 +50,14 @@ public final class TrojanHandler extends ByteToMessageDecoder {
     Map<String, String> byHash = new HashMap<>();
     authentication
         .passwords()
-        .forEach((user, password) -> byHash.put(HexFormat.of().formatHex(sha224(password)), user));
+        .forEach(
+            (user, password) ->
+                byHash.put(
+                    new String(
+                        TrojanRequest.passwordHash(new String(password, StandardCharsets.UTF_8)),
+                        StandardCharsets.US_ASCII),
+                    user));
     return Map.copyOf(byHash);
-  }
-
-  private static byte[] sha224(byte[] password) {
-    try {
-      return MessageDigest.getInstance("SHA-224").digest(password);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override
@@ -89,7 +83,7 @@ public final class TrojanHandler extends ByteToMessageDecoder {
     in.readerIndex(addressAt);
     ListenerSpec spec = dispatch.listener();
     Inbound kind = new Inbound(TYPE, spec.name(), spec.bind().getPort(), user);
-    if (command == UDP_ASSOCIATE && length > 0) {
+    if (command == TrojanRequest.UDP_ASSOCIATE && length > 0) {
       // its address names nothing (trojan-gfw sends 0.0.0.0 port 0): each datagram has its own
       in.skipBytes(length);
       if (!crlf(in, in.readerIndex())) {
@@ -111,7 +105,7 @@ public final class TrojanHandler extends ByteToMessageDecoder {
       return;
     }
     in.skipBytes(2);
-    if (command != CONNECT) {
+    if (command != TrojanRequest.CONNECT) {
       refuse(ctx, in, InboundStats.Event.UNSUPPORTED, "command " + command);
       return;
     }

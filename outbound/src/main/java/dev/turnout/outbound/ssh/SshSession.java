@@ -191,6 +191,13 @@ final class SshSession extends ChannelInboundHandlerAdapter {
     ctx.write(payload, ctx.voidPromise());
   }
 
+  /** Sends and flushes a message of a type and one uint32 (a channel's EOF, CLOSE, ...). */
+  void sendNow(int type, int value) {
+    ByteBuf m = Unpooled.buffer(5);
+    send(m.writeByte(type).writeInt(value));
+    flush();
+  }
+
   void flush() {
     ctx.flush();
     if (kex == null && authenticated && bytesSinceKex > REKEY_BYTES) {
@@ -347,20 +354,14 @@ final class SshSession extends ChannelInboundHandlerAdapter {
         SshStream s = stream(m);
         SshWire.readString(m);
         if (SshWire.readBoolean(m)) {
-          ByteBuf r = Unpooled.buffer(5);
-          r.writeByte(MSG_CHANNEL_FAILURE).writeInt(s.remoteId());
-          send(r);
-          flush();
+          sendNow(MSG_CHANNEL_FAILURE, s.remoteId());
         }
       }
       default -> {
         if (type == MSG_CHANNEL_OPEN) {
           throw new SshException("the server opened a channel toward us");
         }
-        ByteBuf r = Unpooled.buffer(5);
-        r.writeByte(MSG_UNIMPLEMENTED).writeInt(codec.lastInboundSequence());
-        send(r);
-        flush();
+        sendNow(MSG_UNIMPLEMENTED, codec.lastInboundSequence());
       }
     }
   }

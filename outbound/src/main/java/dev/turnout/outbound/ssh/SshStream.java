@@ -267,10 +267,7 @@ final class SshStream extends ChannelInboundHandlerAdapter {
       return;
     }
     eofSent = true;
-    ByteBuf m = Unpooled.buffer(5);
-    m.writeByte(SshSession.MSG_CHANNEL_EOF).writeInt(remoteId);
-    session.send(m);
-    session.flush();
+    session.sendNow(SshSession.MSG_CHANNEL_EOF, remoteId);
     closeIfBothEnded();
   }
 
@@ -285,10 +282,7 @@ final class SshStream extends ChannelInboundHandlerAdapter {
       return;
     }
     closeSent = true;
-    ByteBuf m = Unpooled.buffer(5);
-    m.writeByte(SshSession.MSG_CHANNEL_CLOSE).writeInt(remoteId);
-    session.send(m);
-    session.flush();
+    session.sendNow(SshSession.MSG_CHANNEL_CLOSE, remoteId);
     if (closeReceived) {
       session.streamClosed(this);
     }

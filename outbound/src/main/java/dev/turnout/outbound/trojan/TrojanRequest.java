@@ -14,15 +14,18 @@ import java.util.HexFormat;
  * hex(SHA-224(password)) CRLF CMD address CRLF}, the address in SOCKS5 encoding (ATYP, address,
  * port). Bytes only.
  */
-final class TrojanRequest {
-  static final int CONNECT = 1;
-  static final int UDP_ASSOCIATE = 3;
+public final class TrojanRequest {
+  public static final int CONNECT = 1;
+  public static final int UDP_ASSOCIATE = 3;
   private static final byte[] CRLF = {'\r', '\n'};
 
   private TrojanRequest() {}
 
-  /** The password as the header carries it: 56 lowercase hex digits of its SHA-224, in ASCII. */
-  static byte[] passwordHash(String password) {
+  /**
+   * The password as the header carries it: 56 lowercase hex digits of its SHA-224, in ASCII. Also
+   * how a Trojan listener knows its users.
+   */
+  public static byte[] passwordHash(String password) {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-224").digest(password.getBytes(StandardCharsets.UTF_8));
