@@ -27,6 +27,10 @@
 #                              machine.
 #   sandbox.sh socks-routed NAME DIR  optional, after `routed`: dante SOCKS5 on 198.51.100.1:1080
 #                              (no auth), connections logged to DIR/danted-routed.log
+#   sandbox.sh dhcp NAME DIR   optional, after `routed`: a DHCP server (dnsmasq, no DNS) on the
+#                              internet's side of the client's link, offering 203.0.113.100-150
+#                              with nameserver 198.51.100.53 (the routed dnsmasq), log
+#                              DIR/dnsmasq-dhcp.log
 #   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28 and
 #                              2001:db8:66::66/64, default routes via the client at 198.51.100.65
 #                              and 2001:db8:66::65; a /28 that `routed` does not use); Turnout
@@ -329,6 +333,14 @@ lan() {
   etc_files "$lanhost" 198.51.100.53
 }
 
+dhcp() {
+  in_ns "$net" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --port=0 --user=root \
+    --interface="$veth_n" --bind-interfaces --pid-file="$dir/dnsmasq-dhcp.pid" \
+    --dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,2m \
+    --dhcp-option=option:dns-server,198.51.100.53 --dhcp-leasefile="$dir/dhcp.leases" \
+    --log-dhcp --log-facility="$dir/dnsmasq-dhcp.log"
+}
+
 down() {
   for ns in "$lanhost" "$client" "$net"; do
     if ip netns list | grep -qw "$ns"; then
@@ -360,6 +372,7 @@ case "$cmd" in
   socks) socks ;;
   routed) routed ;;
   lan) lan ;;
+  dhcp) dhcp ;;
   socks-routed) socks_routed ;;
   *) echo "usage: sandbox.sh up|down|socks|dot|doh|routed|socks-routed|lan NAME DIR" >&2; exit 2 ;;
 esac

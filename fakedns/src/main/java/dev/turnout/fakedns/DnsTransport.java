@@ -1,13 +1,20 @@
 package dev.turnout.fakedns;
 
+import dev.turnout.netbase.TimeSource;
 import io.netty.channel.epoll.Epoll;
 import java.io.Closeable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
@@ -29,6 +36,9 @@ public final class DnsTransport implements Closeable {
   private final Connector connector;
   private final IoClientFactory io;
   private final Map<String, InFlightLimit.Bounded> clients = new ConcurrentHashMap<>();
+  private final Map<String, ServerSource> sources = new ConcurrentHashMap<>();
+  private final InetSocketAddress ownServer;
+  private final Supplier<List<InetAddress>> systemNameservers;
   private final InFlightLimit inFlight;
 
   private DnsTransport(Builder b) {
@@ -37,6 +47,8 @@ public final class DnsTransport implements Closeable {
     this.timeout = b.timeout;
     this.connector = new Connector(channels, b.dialer);
     this.inFlight = new InFlightLimit(b.inFlightPerServer, b.inFlightTotal, b.timeout);
+    this.ownServer = b.ownServer;
+    this.systemNameservers = b.systemNameservers;
     UdpIoClient udp = new UdpClient(channels);
     TcpIoClient tcp = new TcpClient(channels);
     this.io =
@@ -81,6 +93,46 @@ public final class DnsTransport implements Closeable {
         server.toString(), key -> inFlight.bound(create(server, bootstrap), server));
   }
 
+  /**
+   * A client for a {@link Nameserver#discovered} entry ({@code system}, {@code dhcp://IFACE}) in a
+   * group whose forbidden range is {@code forbidden}. Groups naming the same entry share what finds
+   * its servers (one DHCP exchange, say), not the client: each skips its own forbidden range.
+   */
+  InFlightLimit.Bounded discovered(Nameserver server, ForbiddenRange forbidden) {
+    ServerSource source = sources.computeIfAbsent(server.toString(), key -> source(server));
+    DiscoveredClient client =
+        new DiscoveredClient(
+            server,
+            source,
+            a -> !forbidden.contains(a) && !isOwnServer(a),
+            (address, query) -> PlainClient.send(address, false, query, io, timeout));
+    return inFlight.bound(client, server);
+  }
+
+  private ServerSource source(Nameserver server) {
+    return server.protocol() == Nameserver.Protocol.SYSTEM
+        ? new SystemSource(systemNameservers, TimeSource.SYSTEM, ForkJoinPool.commonPool())
+        : new DhcpSource(
+            server.host(),
+            channels,
+            TimeSource.SYSTEM,
+            ForkJoinPool.commonPool(),
+            DhcpSource.SYS_CLASS_NET,
+            new SecureRandom());
+  }
+
+  /**
+   * Whether port 53 at {@code a} is Turnout's own DNS server: its listen address, or when that is a
+   * wildcard, a loopback address.
+   */
+  private boolean isOwnServer(InetAddress a) {
+    if (ownServer == null || ownServer.getPort() != 53) {
+      return false;
+    }
+    InetAddress own = ownServer.getAddress();
+    return own.equals(a) || (own.isAnyLocalAddress() && a.isLoopbackAddress());
+  }
+
   /** The bound on queries in flight (counters for tests and stats). */
   InFlightLimit inFlight() {
     return inFlight;
@@ -99,6 +151,7 @@ public final class DnsTransport implements Closeable {
       case TLS -> new StreamClient(connector, server, address, settings.sslContext(), timeout);
       case HTTPS -> new DohClient(connector, server, address, settings.sslContext(), timeout);
       case RCODE -> throw new IllegalStateException("handled above");
+      case SYSTEM, DHCP -> throw new IllegalStateException("see discovered()");
     };
   }
 
@@ -122,8 +175,29 @@ public final class DnsTransport implements Closeable {
     private UpstreamDialer dialer = UpstreamDialer.NONE;
     private int inFlightPerServer = InFlightLimit.PER_SERVER;
     private int inFlightTotal = InFlightLimit.TOTAL;
+    private InetSocketAddress ownServer;
+    private Supplier<List<InetAddress>> systemNameservers = SystemNameservers::read;
 
     private Builder() {}
+
+    /**
+     * What {@code system} reads, each time it looks: the host's nameservers. Default {@link
+     * SystemNameservers#read}; while Turnout has pointed /etc/resolv.conf at itself, the launcher
+     * reads the file it replaced.
+     */
+    public Builder systemNameservers(Supplier<List<InetAddress>> reader) {
+      this.systemNameservers = Objects.requireNonNull(reader);
+      return this;
+    }
+
+    /**
+     * Where Turnout's own DNS server listens: the servers {@code system} finds there are not asked
+     * (they would be Turnout asking itself). Default: none.
+     */
+    public Builder ownServer(InetSocketAddress listen) {
+      this.ownServer = listen;
+      return this;
+    }
 
     /** Other bounds on queries in flight; for tests. */
     Builder inFlight(int perServer, int total) {

@@ -4,11 +4,13 @@ import dev.turnout.netbase.MarkedSockets;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.Future;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -63,28 +66,62 @@ final class MarkedChannels {
     return sockets.mark();
   }
 
+  /** The event loop, for timers of the exchanges on these channels. */
+  EventLoopGroup group() {
+    return group;
+  }
+
   /**
    * Registers a new channel of {@code type} with {@code handler}, marks it and checks the mark.
    * Completes with the registered, not yet bound channel, or fails (the channel closed) when the
    * mark did not stick.
    */
   CompletableFuture<Channel> open(Class<? extends Channel> type, ChannelHandler handler) {
+    return open(new ReflectiveChannelFactory<>(type), handler, null);
+  }
+
+  /**
+   * {@link #open(Class, ChannelHandler)} for a channel {@code factory} makes, the socket also bound
+   * to {@code device} (null: none).
+   */
+  CompletableFuture<Channel> open(
+      ChannelFactory<? extends Channel> factory, ChannelHandler handler, String device) {
+    MarkedSockets sockets =
+        device == null ? this.sockets : new MarkedSockets(this.sockets.mark(), device);
     if (group.isShuttingDown()) {
       return CompletableFuture.failedFuture(new IOException("DNS client is closed"));
     }
     CompletableFuture<Channel> result = new CompletableFuture<>();
+    // The socket is made in a task of its own, never inside another channel's handler: a channel
+    // closed there (an answered query's, whose answer started this one) still finishes its read
+    // loop afterwards, and a socket made meanwhile gets its descriptor number, so that loop would
+    // read this socket's first datagram (seen: a DNS answer taken by the finished DHCP exchange).
+    try {
+      group.execute(() -> openNow(factory, handler, sockets, result));
+    } catch (RejectedExecutionException e) { // event loop shut down
+      return CompletableFuture.failedFuture(new IOException("DNS client is closed", e));
+    }
+    return result;
+  }
+
+  private void openNow(
+      ChannelFactory<? extends Channel> factory,
+      ChannelHandler handler,
+      MarkedSockets sockets,
+      CompletableFuture<Channel> result) {
     Future<Channel> opened;
     try {
       opened =
           sockets.open(
               new Bootstrap()
                   .group(group)
-                  .channel(type)
+                  .channelFactory(factory)
                   .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                   .handler(handler),
               Channel::newSucceededFuture);
     } catch (RuntimeException e) { // event loop shut down
-      return CompletableFuture.failedFuture(new IOException("DNS client is closed", e));
+      result.completeExceptionally(new IOException("DNS client is closed", e));
+      return;
     }
     opened.addListener(
         f -> {
@@ -99,7 +136,6 @@ final class MarkedChannels {
           }
           result.complete(ch);
         });
-    return result;
   }
 
   /**

@@ -15,7 +15,10 @@ import org.xbill.DNS.Rcode;
  * address, or a name that {@code default-nameserver} resolves), the port, for DNS over HTTPS the
  * request path, and after {@code #} the outbound its connections go through ({@code #PROXY}; {@link
  * #RULES} for {@code respect-rules}). {@code rcode://name_error} answers every query with that
- * rcode, without asking anyone. {@code warnings} lists the parts that were ignored. Immutable.
+ * rcode, without asking anyone. {@code system} stands for the servers the host's resolver uses
+ * ({@link SystemNameservers}) and {@code dhcp://IFACE} for those a DHCP server on that interface
+ * offers ({@link DhcpSource}): both are found while Turnout runs, not written ({@link
+ * #discovered}). {@code warnings} lists the parts that were ignored. Immutable.
  */
 record Nameserver(
     Protocol protocol,
@@ -34,7 +37,11 @@ record Nameserver(
       "accepted forms: IP, IP:port, [IPv6]:port, NAME[:port], udp://, tcp://, tls:// (DNS over"
           + " TLS, port 853), https://HOST[:port][/path] (DNS over HTTPS, /dns-query by default),"
           + " rcode://name_error (and the other rcodes), each optionally followed by #PROXY-NAME;"
-          + " a NAME needs default-nameserver to resolve it";
+          + " a NAME needs default-nameserver to resolve it; system (the servers of"
+          + " /etc/resolv.conf) and dhcp://INTERFACE (the servers a DHCP server there offers)";
+
+  /** What Linux allows in an interface name: at most 15 bytes, no slash, colon or blank. */
+  private static final Pattern INTERFACE = Pattern.compile("[^/:\\s]{1,15}");
 
   private static final Pattern HOST_NAME =
       Pattern.compile("(?i)[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*\\.?");
@@ -52,7 +59,11 @@ record Nameserver(
     TCP("tcp", 53),
     TLS("tls", 853),
     HTTPS("https", 443),
-    RCODE("rcode", 0);
+    RCODE("rcode", 0),
+    /** The host's own resolvers; the host is "system". */
+    SYSTEM("system", 53),
+    /** The resolvers DHCP offers on the interface that is the host. */
+    DHCP("dhcp", 53);
 
     final String scheme;
     final int defaultPort;
@@ -74,7 +85,12 @@ record Nameserver(
 
   /** Whether the host is a name that must be resolved before connecting. */
   boolean needsResolving() {
-    return literal == null && protocol != Protocol.RCODE;
+    return literal == null && protocol != Protocol.RCODE && !discovered();
+  }
+
+  /** Whether the servers are found while running ({@code system}, {@code dhcp://IFACE}). */
+  boolean discovered() {
+    return protocol == Protocol.SYSTEM || protocol == Protocol.DHCP;
   }
 
   /** The literal address and port; only when {@link #needsResolving} is false. */
@@ -84,6 +100,9 @@ record Nameserver(
 
   /** The same server with its connections through {@code outbound} (null: direct). */
   Nameserver through(String outbound) {
+    if (discovered()) {
+      return this; // the host's own resolvers are on its own networks
+    }
     return new Nameserver(protocol, host, literal, port, path, rcode, outbound, warnings);
   }
 
@@ -91,15 +110,15 @@ record Nameserver(
    * Parses {@code spec} without any name resolution.
    *
    * @throws IllegalArgumentException with the reason when {@code spec} is not one of {@link
-   *     #ACCEPTED}, or names a transport Turnout does not speak (DNS over QUIC, DHCP, the system
-   *     resolver)
+   *     #ACCEPTED}, or names a transport Turnout does not speak (DNS over QUIC or plain HTTP)
    */
   static Nameserver parse(String spec) {
     String s = spec.strip();
-    if (s.equalsIgnoreCase("system") || s.toLowerCase(Locale.ROOT).startsWith("system://")) {
-      throw refused(spec, "the system resolver points back at Turnout itself; name a server");
-    }
     List<String> warnings = new ArrayList<>();
+    Nameserver discovered = discovered(s, spec, warnings);
+    if (discovered != null) {
+      return discovered;
+    }
     String fragment = null;
     int hash = s.indexOf('#');
     if (hash >= 0) {
@@ -114,7 +133,6 @@ record Nameserver(
         case "quic" ->
             throw refused(
                 spec, "DNS over QUIC is not supported; use tls:// or https:// to the same server");
-        case "dhcp" -> throw refused(spec, "nameservers from DHCP are not supported; name one");
         case "http" -> throw refused(spec, "DNS over plain HTTP is not supported; use https://");
         default -> protocol = null;
       }
@@ -183,6 +201,43 @@ record Nameserver(
       host = literal.getHostAddress();
     }
     return new Nameserver(protocol, host, literal, port, path, -1, via, warnings);
+  }
+
+  /**
+   * {@code system}, {@code system://} and {@code dhcp://system} (mihomo's older spelling of it), or
+   * {@code dhcp://IFACE}; null for any other entry. A {@code #PROXY} part is ignored: these servers
+   * are on the host's own networks.
+   */
+  private static Nameserver discovered(String s, String spec, List<String> warnings) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    int hash = s.indexOf('#');
+    String head = hash < 0 ? s : s.substring(0, hash);
+    String host;
+    Protocol protocol;
+    if (lower.equals("system") || lower.startsWith("system://") || lower.startsWith("system#")) {
+      protocol = Protocol.SYSTEM;
+      host = "system";
+    } else if (lower.startsWith("dhcp://")) {
+      host = head.substring("dhcp://".length());
+      if (host.endsWith("/")) {
+        host = host.substring(0, host.length() - 1);
+      }
+      protocol = host.equalsIgnoreCase("system") ? Protocol.SYSTEM : Protocol.DHCP;
+      if (protocol == Protocol.SYSTEM) {
+        host = "system";
+      } else if (!INTERFACE.matcher(host).matches() || host.equals(".") || host.equals("..")) {
+        throw refused(spec, "dhcp:// takes an interface name, e.g. dhcp://eth0");
+      }
+    } else {
+      return null;
+    }
+    if (hash >= 0 && hash < s.length() - 1) {
+      warnings.add(
+          "'"
+              + s.substring(hash)
+              + "' is ignored: the servers the host finds are asked directly, not through a proxy");
+    }
+    return new Nameserver(protocol, host, null, 53, null, -1, null, warnings);
   }
 
   private static boolean isDigit(int c) {
@@ -255,6 +310,12 @@ record Nameserver(
   public String toString() {
     if (protocol == Protocol.RCODE) {
       return "rcode://" + host.toLowerCase(Locale.ROOT);
+    }
+    if (protocol == Protocol.SYSTEM) {
+      return "system";
+    }
+    if (protocol == Protocol.DHCP) {
+      return "dhcp://" + host;
     }
     return protocol.scheme
         + "://"

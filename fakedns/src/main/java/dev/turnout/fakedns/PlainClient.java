@@ -1,5 +1,6 @@
 package dev.turnout.fakedns;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -32,15 +33,16 @@ final class PlainClient implements ServerClient {
 
   @Override
   public CompletableFuture<Message> send(Message query) {
-    return address
-        .resolve()
-        .thenCompose(
-            a -> {
-              SimpleResolver r = new SimpleResolver(a);
-              r.setTCP(server.tcp());
-              r.setTimeout(timeout);
-              r.setIoClientFactory(io);
-              return r.sendAsync(query, DIRECT).toCompletableFuture();
-            });
+    return address.resolve().thenCompose(a -> send(a, server.tcp(), query, io, timeout));
+  }
+
+  /** Sends {@code query} to the server at {@code a}, over TCP only when {@code tcp}. */
+  static CompletableFuture<Message> send(
+      InetSocketAddress a, boolean tcp, Message query, IoClientFactory io, Duration timeout) {
+    SimpleResolver r = new SimpleResolver(a);
+    r.setTCP(tcp);
+    r.setTimeout(timeout);
+    r.setIoClientFactory(io);
+    return r.sendAsync(query, DIRECT).toCompletableFuture();
   }
 }

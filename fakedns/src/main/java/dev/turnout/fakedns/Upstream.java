@@ -35,9 +35,10 @@ import org.xbill.DNS.Section;
  * One upstream group: the servers of one {@code nameserver} list (or {@code fallback}, {@code
  * default-nameserver}, one {@code nameserver-policy} entry), tried in order with a per-server
  * timeout; an error, a timeout, or a SERVFAIL/REFUSED answer moves on to the next server. dnsjava's
- * system {@code ResolverConfig} is never consulted, so Turnout cannot resolve through the system
- * resolver (which may point back at Turnout): servers are literal addresses, or names resolved
- * through the {@link Builder#bootstrap} group ({@code default-nameserver}).
+ * system {@code ResolverConfig} is never consulted: servers are literal addresses, names resolved
+ * through the {@link Builder#bootstrap} group ({@code default-nameserver}), or the servers the host
+ * uses ({@code system}) or DHCP offers ({@code dhcp://IFACE}), without those that would lead back
+ * to Turnout ({@link DiscoveredClient}).
  *
  * <p>Servers may be plain UDP (a truncated answer is retried over TCP), TCP, DNS over TLS or DNS
  * over HTTPS (see {@link DnsTransport}); a server inside the forbidden range (Turnout's own TUN
@@ -81,7 +82,10 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
     this.timeout = transport.timeout();
     List<ServerClient> list = new ArrayList<>();
     for (Nameserver ns : servers) {
-      list.add(transport.limited(ns, b.bootstrap));
+      list.add(
+          ns.discovered()
+              ? transport.discovered(ns, b.forbidden)
+              : transport.limited(ns, b.bootstrap));
     }
     this.clients = List.copyOf(list);
     this.addresses =
@@ -105,7 +109,7 @@ public final class Upstream implements java.io.Closeable, dev.turnout.netbase.Ho
    * https://...[/path]} (DNS over HTTPS) or {@code rcode://}, and {@code #PROXY}.
    *
    * @throws IllegalArgumentException if the list is empty or an entry cannot be used (the reason:
-   *     another form, DNS over QUIC, DHCP, the system resolver)
+   *     another form, DNS over QUIC)
    */
   public static Builder builder(List<String> nameservers) {
     return new Builder(nameservers);

@@ -70,11 +70,35 @@ class NameserverTest {
   void transportsTurnoutDoesNotSpeakAreRefusedWithTheReason() {
     assertThatThrownBy(() -> Nameserver.parse("quic://dns.example"))
         .hasMessageContaining("DNS over QUIC is not supported");
-    assertThatThrownBy(() -> Nameserver.parse("dhcp://eth0")).hasMessageContaining("DHCP");
-    assertThatThrownBy(() -> Nameserver.parse("system")).hasMessageContaining("system resolver");
-    assertThatThrownBy(() -> Nameserver.parse("system://")).hasMessageContaining("system");
     assertThatThrownBy(() -> Nameserver.parse("http://198.51.100.1/dns-query"))
         .hasMessageContaining("plain HTTP");
+  }
+
+  /** mihomo's spellings of the host's own resolvers, and of DHCP on one interface. */
+  @Test
+  void systemAndDhcpEntriesAreFoundWhileRunning() {
+    for (String system : List.of("system", "System", "SYSTEM://", "system://", "dhcp://system")) {
+      Nameserver ns = Nameserver.parse(system);
+      assertThat(ns.protocol()).as(system).isEqualTo(Nameserver.Protocol.SYSTEM);
+      assertThat(ns.discovered()).isTrue();
+      assertThat(ns.needsResolving()).isFalse();
+      assertThat(ns).hasToString("system");
+      assertThat(ns.warnings()).isEmpty();
+    }
+    Nameserver dhcp = Nameserver.parse("dhcp://en0");
+    assertThat(dhcp.protocol()).isEqualTo(Nameserver.Protocol.DHCP);
+    assertThat(dhcp.host()).isEqualTo("en0");
+    assertThat(dhcp).hasToString("dhcp://en0");
+    assertThat(dhcp.through("PROXY")).isSameAs(dhcp); // respect-rules does not move them
+    assertThat(Nameserver.parse("dhcp://eth0#PROXY").warnings())
+        .singleElement()
+        .asString()
+        .contains("'#PROXY' is ignored");
+    for (String bad : List.of("dhcp://", "dhcp://a/b", "dhcp://sixteen-chars-xx", "dhcp://..")) {
+      assertThatThrownBy(() -> Nameserver.parse(bad))
+          .as(bad)
+          .hasMessageContaining("dhcp:// takes an interface name");
+    }
   }
 
   @Test

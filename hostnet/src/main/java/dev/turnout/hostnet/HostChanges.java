@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -317,6 +318,27 @@ public final class HostChanges implements Closeable {
     apply(
         new Change.ResolvConf(file.toString(), backup.toString(), symlink, sha256(content)),
         () -> replaceFile(file, content));
+  }
+
+  /**
+   * While a Turnout whose state directory is {@code stateDir} has replaced /etc/resolv.conf (or had
+   * replaced it and crashed), what the file held before: its text, read through the symlink it was
+   * if it was one. Empty when no replacement is in place or the original cannot be read. So that
+   * Turnout asks the resolvers the host used, not itself.
+   */
+  public static Optional<String> replacedResolvConf(Path stateDir) {
+    Path backup = stateDir.resolve(RESOLV_BACKUP); // exists only until the undo
+    try {
+      String original = Files.readString(backup);
+      String line = original.strip();
+      if (!line.contains("nameserver") && !line.isEmpty() && line.indexOf('\n') < 0) {
+        // a symlink's target was kept (replaceResolvConf), relative to /etc as the link was
+        original = Files.readString(Path.of("/etc").resolve(line));
+      }
+      return Optional.of(original);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -123,10 +123,14 @@ class HostChangesTest {
     Files.writeString(resolv, "nameserver 192.0.2.1\n");
     Path state = Files.createDirectory(dir.resolve("state"));
     try (HostChanges changes = HostChanges.open(state, host)) {
+      assertThat(HostChanges.replacedResolvConf(state)).isEmpty();
       changes.replaceResolvConf(resolv, "nameserver 198.18.0.1\n");
       assertThat(Files.readString(resolv)).isEqualTo("nameserver 198.18.0.1\n");
+      // what the system nameserver reads meanwhile: the host's own, not Turnout's
+      assertThat(HostChanges.replacedResolvConf(state)).contains("nameserver 192.0.2.1\n");
     }
     assertThat(Files.readString(resolv)).isEqualTo("nameserver 192.0.2.1\n");
+    assertThat(HostChanges.replacedResolvConf(state)).isEmpty();
 
     try (HostChanges changes = HostChanges.open(state, host)) {
       changes.replaceResolvConf(resolv, "nameserver 198.18.0.1\n");
@@ -143,6 +147,7 @@ class HostChangesTest {
     HostChanges crashed = HostChanges.open(state, host);
     crashed.replaceResolvConf(resolv, "nameserver 198.18.0.1\n");
     assertThat(Files.isSymbolicLink(resolv)).isFalse();
+    assertThat(HostChanges.replacedResolvConf(state)).contains("nameserver 127.0.0.53\n");
     assertThat(Files.readString(target)).as("the link target is untouched").contains("127.0.0.53");
     crashed.abandon();
 

@@ -11,8 +11,10 @@ import dev.turnout.fakedns.GeoIp;
 import dev.turnout.fakedns.Hosts;
 import dev.turnout.fakedns.NameserverPolicy;
 import dev.turnout.fakedns.SystemHosts;
+import dev.turnout.fakedns.SystemNameservers;
 import dev.turnout.fakedns.Upstream;
 import dev.turnout.fakedns.UpstreamDialer;
+import dev.turnout.hostnet.HostChanges;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.DnsSettings;
 import dev.turnout.launcher.config.TurnoutConfig;
@@ -64,7 +66,12 @@ final class DnsAssembly {
     AddressPlan plan = config.plan();
     this.transport =
         onStop.add(
-            DnsTransport.builder().soMark(config.tun().routingMark()).dialer(dialer).build());
+            DnsTransport.builder()
+                .soMark(config.tun().routingMark())
+                .dialer(dialer)
+                .ownServer(config.dns().enable() ? config.dns().listen() : null)
+                .systemNameservers(() -> systemNameservers(config))
+                .build());
     List<String> defaults = settings.defaultNameservers();
     this.bootstrap = defaults.isEmpty() ? null : group(defaults, null);
     String via = settings.respectRules() ? UpstreamDialer.RULES : null;
@@ -236,6 +243,16 @@ final class DnsAssembly {
         }
       }
     }
+  }
+
+  /**
+   * What the {@code system} nameserver finds: the servers of the resolv.conf Turnout replaced while
+   * it points the host at itself ({@code dns.system-resolver}), else of /etc/resolv.conf.
+   */
+  private static List<InetAddress> systemNameservers(TurnoutConfig config) {
+    return HostChanges.replacedResolvConf(HostChanges.defaultStateDir(config.tun().device()))
+        .map(SystemNameservers::of)
+        .orElseGet(SystemNameservers::read);
   }
 
   private static void checkSets(

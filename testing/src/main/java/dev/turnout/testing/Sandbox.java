@@ -39,6 +39,9 @@ public final class Sandbox implements AutoCloseable {
   /** The internet namespace. */
   public final String internet;
 
+  /** The client's end of its link to the internet (203.0.113.2/24), as sandbox.sh names it. */
+  public final String clientLink;
+
   /** The sandbox's files: configs, logs, the web root {@code www}. */
   public final Path dir;
 
@@ -49,7 +52,19 @@ public final class Sandbox implements AutoCloseable {
     this.name = name;
     this.client = name + "-c";
     this.internet = name + "-n";
+    this.clientLink = "tc" + md5Hex(name).substring(0, 8);
     this.dir = dir;
+  }
+
+  private static String md5Hex(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("MD5")
+                  .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has MD5", e);
+    }
   }
 
   /** Runs {@code sandbox.sh up}: the two namespaces with dnsmasq and nginx ready. */

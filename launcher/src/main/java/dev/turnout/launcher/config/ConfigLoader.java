@@ -9,6 +9,7 @@ import dev.turnout.config.YamlNode;
 import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.fakedns.Hosts;
+import dev.turnout.fakedns.SystemNameservers;
 import dev.turnout.hostnet.MacSelection;
 import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.InterfaceNames;
@@ -213,13 +214,13 @@ public final class ConfigLoader {
       problems.error(
           section.keyAt("nameserver"),
           "dns.nameserver",
-          "at least one upstream is needed, e.g. [\"192.0.2.53\"]; the system resolver is never"
-              + " used because it points at Turnout itself");
+          "at least one upstream is needed, e.g. [\"192.0.2.53\"], or [system] for the servers"
+              + " the host's resolver used before Turnout");
     } else if (!written) {
       // Turnout's DNS server is off, so the system's resolver is not Turnout: its own lookups
       // (proxy servers, names listeners' clients ask for) go where the system's go, as mihomo's
-      nameservers = SystemNameservers.read(SystemNameservers.RESOLV_CONF);
-      if (nameservers.isEmpty()) {
+      nameservers = List.of("system");
+      if (SystemNameservers.read().isEmpty()) {
         problems.error(
             section.keyAt("nameserver"),
             "dns.nameserver",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.config.Problems;
+import dev.turnout.fakedns.SystemNameservers;
 import dev.turnout.netbase.Ipv4;
 import java.nio.file.Path;
 import java.util.List;
@@ -558,11 +559,10 @@ class ConfigLoaderTest {
   @Test
   void dnsOffWithoutNameserverUsesTheSystems() throws Exception {
     String yaml = "dns: {enable: false}\n";
-    List<String> system = SystemNameservers.read(SystemNameservers.RESOLV_CONF);
-    if (system.isEmpty()) {
+    if (SystemNameservers.read().isEmpty()) {
       assertThat(problems(yaml)).singleElement().asString().contains("names none");
     } else {
-      assertThat(parse(yaml).dns().nameservers()).isEqualTo(system);
+      assertThat(parse(yaml).dns().nameservers()).containsExactly("system");
     }
     // written ones win, and with the server on one must be written
     assertThat(

@@ -69,7 +69,7 @@ class DnsSettingsTest {
             "  domain: ['+.google.com', '+.facebook.com', '+.youtube.com']");
     assertThat(r.errors()).isEmpty();
     assertThat(r.warnings())
-        .anySatisfy(w -> assertThat(w).contains("direct-nameserver").contains("system resolver"))
+        .noneSatisfy(w -> assertThat(w).contains("direct-nameserver"))
         .anySatisfy(w -> assertThat(w).contains("no geoip-database is set"));
     DnsSettings s = r.config().dns().settings();
     assertThat(s.defaultNameservers()).containsExactly("223.5.5.5");
@@ -79,7 +79,7 @@ class DnsSettingsTest {
         .containsExactly("+.arpa", "rule-set:cn", "geosite:cn,private");
     assertThat(s.nameserverPolicy().get(1).servers()).hasSize(2);
     assertThat(s.nameserverPolicy().get(1).line()).isEqualTo(16);
-    assertThat(s.directNameservers()).isEmpty(); // system left out: DIRECT uses nameserver
+    assertThat(s.directNameservers()).containsExactly("system");
     assertThat(s.fallbackFilter().geosite()).containsExactly("gfw");
     assertThat(r.config().dns().fakeIpFilter()).contains("geosite:private", "rule-set:cn");
   }

@@ -229,6 +229,59 @@ class DnsUpstreamsIT {
         .anySatisfy(line -> assertThat(line).contains("198.51.100.53.53"));
   }
 
+  /**
+   * {@code dhcp://IFACE}: the only nameserver is whatever the link's DHCP server (dnsmasq) offers,
+   * here the routed resolver, which alone knows routed.example.test. The server only offered: no
+   * lease was taken.
+   */
+  @Test
+  void dhcpNameserverAsksTheServerTheLinksDhcpServerOffers() throws Exception {
+    if (!Files.exists(sandbox.file("dnsmasq-dhcp.pid"))) {
+      sandbox.startServer("dhcp");
+    }
+    long routed = asked("dnsmasq-routed.log", "routed.example.test");
+    startTurnout("", "nameserver: ['dhcp://" + sandbox.clientLink + "']");
+    // dnsmasq first pings the address it will offer, for 3 s: until then there is no server
+    turnout.awaitLog("DHCP on " + sandbox.clientLink + " offers nameservers [/198.51.100.53]", T);
+    assertThat(dig("routed.example.test")).isEqualTo("198.51.100.10");
+    awaitAsked("dnsmasq-routed.log", "routed.example.test", routed + 1);
+    String dhcpLog = Files.readString(sandbox.file("dnsmasq-dhcp.log"));
+    assertThat(dhcpLog).contains("DHCPDISCOVER").contains("DHCPOFFER");
+    assertThat(dhcpLog).doesNotContain("DHCPREQUEST").doesNotContain("DHCPACK");
+  }
+
+  /**
+   * {@code system}: the servers of the client's own resolv.conf (bind-mounted by {@code ip netns
+   * exec}). With {@code system-resolver: true} Turnout then points that file at itself; the servers
+   * read before keep answering instead of Turnout asking itself.
+   */
+  @Test
+  void systemNameserverAsksTheHostsResolversAndNeverTurnoutItself() throws Exception {
+    Path resolvConf = Path.of("/etc/netns", sandbox.client, "resolv.conf");
+    String before = Files.readString(resolvConf);
+    try {
+      Files.writeString(resolvConf, "# the host's own\nnameserver 198.51.100.53\n");
+      long routed = asked("dnsmasq-routed.log", "routed.example.test");
+      startTurnout("", "system-resolver: true", "nameserver: [system]");
+      assertThat(Files.readString(resolvConf)).contains("nameserver 198.18.0.1");
+      assertThat(dig("routed.example.test")).isEqualTo("198.51.100.10");
+      awaitAsked("dnsmasq-routed.log", "routed.example.test", routed + 1);
+      Thread.sleep(2_500); // past the 2 s after which the system's servers are read again
+      assertThat(dig("routed.example.test")).isEqualTo("198.51.100.10"); // cached: the upstream
+      assertThat(dig("www.example.test")).isEqualTo("203.0.113.10"); // starts the re-read
+      Thread.sleep(500);
+      assertThat(dig("bulk.example.test")).isEqualTo("203.0.113.10"); // after it
+      assertThat(turnout.log()).contains("system asks [/198.51.100.53]");
+      assertThat(turnout.log()).doesNotContain("system asks [/198.18.0.1]");
+    } finally {
+      if (turnout != null) {
+        turnout.terminate(T); // so that the resolv.conf it replaced comes back first
+        turnout = null;
+      }
+      Files.writeString(resolvConf, before);
+    }
+  }
+
   /** The connections dante (socks-routed) logged so far. */
   private static List<String> danteConnections() throws Exception {
     Path log = sandbox.file("danted-routed.log");
