@@ -32,7 +32,8 @@
 #                              with nameserver 198.51.100.53 (the routed dnsmasq), log
 #                              DIR/dnsmasq-dhcp.log
 #   sandbox.sh lan  NAME DIR   optional, after `up`: a LAN host NAME-l (198.51.100.66/28 and
-#                              2001:db8:66::66/64, default routes via the client at 198.51.100.65
+#                              2001:db8:66::66/64, MAC 02:00:5e:00:66:66, default routes via the
+#                              client at 198.51.100.65
 #                              and 2001:db8:66::65; a /28 that `routed` does not use); Turnout
 #                              (allow-lan with auto-route) turns forwarding on in the client; `down`
 #                              removes the LAN host
@@ -318,6 +319,7 @@ socks_routed() {
 lan() {
   new_ns "$lanhost"
   ip link add "$veth_l" type veth peer name "$veth_g"
+  ip link set "$veth_l" address 02:00:5e:00:66:66 # known, for SRC-MAC rules
   ip link set "$veth_l" netns "$lanhost"
   ip link set "$veth_g" netns "$client"
   in_ns "$lanhost" ip link set lo up

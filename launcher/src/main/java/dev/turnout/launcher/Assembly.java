@@ -9,6 +9,8 @@ import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.natrewrite.NatTable;
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.LocalAddresses;
+import dev.turnout.netbase.Neighbors;
+import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.group.Group;
 import dev.turnout.relay.Connections;
@@ -94,6 +96,7 @@ final class Assembly {
             scheduler,
             connections,
             new ProcessLookup(Path.of("/proc")),
+            new Neighbors(TimeSource.SYSTEM),
             local,
             new AtomicBoolean());
 

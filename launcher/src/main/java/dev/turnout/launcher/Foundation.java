@@ -3,6 +3,7 @@ package dev.turnout.launcher;
 import dev.turnout.fakedns.FakeIpPool;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.netbase.LocalAddresses;
+import dev.turnout.netbase.Neighbors;
 import dev.turnout.relay.Connections;
 import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,6 +26,7 @@ record Foundation(
     ScheduledExecutorService scheduler,
     Connections connections,
     ProcessLookup processes,
+    Neighbors neighbors,
     LocalAddresses local,
     AtomicBoolean directNatReady) {
 

@@ -144,6 +144,7 @@ final class Generation {
               rules,
               outbounds.asMap(),
               base.processes(),
+              base.neighbors(),
               config.mode(),
               config.sniffer().sniffer());
       RuleFlowFilter filter =

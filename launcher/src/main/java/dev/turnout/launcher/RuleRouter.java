@@ -1,6 +1,7 @@
 package dev.turnout.launcher;
 
 import dev.turnout.launcher.config.TurnoutConfig;
+import dev.turnout.netbase.Neighbors;
 import dev.turnout.outbound.Outbound;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
@@ -25,6 +26,7 @@ final class RuleRouter implements Router {
   private final RuleEngine rules;
   private final Map<String, Outbound> outbounds;
   private final ProcessLookup processes;
+  private final Neighbors neighbors;
   private final Sniffer sniffer;
   private volatile TurnoutConfig.Mode mode;
 
@@ -33,18 +35,24 @@ final class RuleRouter implements Router {
       Map<String, Outbound> outbounds,
       ProcessLookup processes,
       TurnoutConfig.Mode mode) {
-    this(rules, outbounds, processes, mode, Sniffer.OFF);
+    this(rules, outbounds, processes, null, mode, Sniffer.OFF);
   }
 
+  /**
+   * @param neighbors where SRC-MAC rules find a source's MAC address; null: nowhere (they never
+   *     match)
+   */
   RuleRouter(
       RuleEngine rules,
       Map<String, Outbound> outbounds,
       ProcessLookup processes,
+      Neighbors neighbors,
       TurnoutConfig.Mode mode,
       Sniffer sniffer) {
     this.rules = rules;
     this.outbounds = outbounds;
     this.processes = processes;
+    this.neighbors = neighbors;
     this.mode = mode;
     this.sniffer = sniffer;
   }
@@ -100,6 +108,8 @@ final class RuleRouter implements Router {
             .destination(origin.realAddress(), origin.port())
             .source(origin.source().getAddress(), origin.source().getPort())
             .process(() -> processes.ownerOf(origin.udp(), origin.source()))
+            .sourceMac(
+                () -> neighbors == null ? null : neighbors.macOf(origin.source().getAddress()))
             .inbound(in.type(), in.name(), in.port())
             .inboundUser(in.user())
             .build();

@@ -45,6 +45,7 @@ final class RuleTexts {
           Map.entry("NETWORK", "Network"),
           Map.entry("UID", "Uid"),
           Map.entry("DSCP", "DSCP"),
+          Map.entry("SRC-MAC", "SrcMAC"),
           Map.entry("SUB-RULE", "SubRules"),
           Map.entry("MATCH", "Match"),
           Map.entry("AND", "AND"),

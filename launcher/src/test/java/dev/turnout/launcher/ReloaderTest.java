@@ -72,6 +72,7 @@ class ReloaderTest {
             scheduler,
             new Connections(routing::chain),
             new ProcessLookup(Path.of("/proc")),
+            new dev.turnout.netbase.Neighbors(dev.turnout.netbase.TimeSource.SYSTEM),
             LocalAddresses.ofInterfaces(),
             new java.util.concurrent.atomic.AtomicBoolean());
     routing.swap(Generation.build(config, base, null));

@@ -13,6 +13,7 @@ import dev.turnout.rules.Matchers.LogicOp;
 import dev.turnout.rules.Matchers.Process;
 import dev.turnout.rules.Matchers.ProcessRegex;
 import dev.turnout.rules.Matchers.RuleSetRef;
+import dev.turnout.rules.Matchers.SrcMac;
 import dev.turnout.rules.Matchers.SubRuleRef;
 import dev.turnout.rules.Matchers.Uid;
 import java.util.ArrayList;
@@ -255,7 +256,10 @@ final class Compiled {
   }
 
   private boolean asksProcess(Matcher m) {
-    if (m instanceof Process || m instanceof ProcessRegex || m instanceof Uid) {
+    if (m instanceof Process
+        || m instanceof ProcessRegex
+        || m instanceof Uid
+        || m instanceof SrcMac) {
       return true;
     }
     if (m instanceof Logic logic) {

@@ -31,9 +31,15 @@ public final class ConnectionInfo {
 
   /** The owner lookup and the inbound: what only some rules read. */
   private record Extras(
-      Supplier<ProcessInfo> process, String type, String name, int port, String user) {
+      Supplier<ProcessInfo> process,
+      Supplier<String> sourceMac,
+      String type,
+      String name,
+      int port,
+      String user) {
     static final Supplier<ProcessInfo> NO_PROCESS = () -> null;
-    static final Extras NONE = new Extras(NO_PROCESS, null, null, 0, null);
+    static final Supplier<String> NO_MAC = () -> null;
+    static final Extras NONE = new Extras(NO_PROCESS, NO_MAC, null, null, 0, null);
   }
 
   private ConnectionInfo(Builder b) {
@@ -45,6 +51,7 @@ public final class ConnectionInfo {
     sourcePort = b.sourcePort;
     boolean none =
         b.process == Extras.NO_PROCESS
+            && b.sourceMac == Extras.NO_MAC
             && b.inboundType == null
             && b.inboundName == null
             && b.inboundPort == 0
@@ -52,7 +59,8 @@ public final class ConnectionInfo {
     extras =
         none
             ? Extras.NONE
-            : new Extras(b.process, b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
+            : new Extras(
+                b.process, b.sourceMac, b.inboundType, b.inboundName, b.inboundPort, b.inboundUser);
   }
 
   public static Builder builder(Network network) {
@@ -126,6 +134,10 @@ public final class ConnectionInfo {
     return extras.process;
   }
 
+  Supplier<String> sourceMac() {
+    return extras.sourceMac;
+  }
+
   @Override
   public String toString() {
     String dst = host != null ? host : destination == null ? "?" : destination.toString();
@@ -142,6 +154,7 @@ public final class ConnectionInfo {
     private InetAddress source;
     private int sourcePort;
     private Supplier<ProcessInfo> process = Extras.NO_PROCESS;
+    private Supplier<String> sourceMac = Extras.NO_MAC;
     private String inboundType;
     private String inboundName;
     private int inboundPort;
@@ -193,6 +206,15 @@ public final class ConnectionInfo {
      */
     public Builder process(Supplier<ProcessInfo> lookup) {
       process = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
+     * How to find the source's MAC address (lower case, with colons); called at most once per
+     * decision and only if a SRC-MAC rule is reached. It may return null when none is known.
+     */
+    public Builder sourceMac(Supplier<String> lookup) {
+      sourceMac = Objects.requireNonNull(lookup, "lookup");
       return this;
     }
 

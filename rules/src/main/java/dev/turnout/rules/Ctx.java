@@ -32,6 +32,8 @@ final class Ctx {
   List<InetAddress> resolved = List.of();
   private boolean processDone;
   private ProcessInfo process;
+  private boolean sourceMacDone;
+  private String sourceMac;
   private List<String> countries;
   private Ip countriesOf;
   private long asn = -1;
@@ -81,6 +83,19 @@ final class Ctx {
       }
     }
     return process;
+  }
+
+  /** The source's MAC address, looked up once; null when unknown. */
+  String sourceMac() {
+    if (!sourceMacDone) {
+      sourceMacDone = true;
+      try {
+        sourceMac = conn.sourceMac().get();
+      } catch (RuntimeException e) {
+        log.debug("MAC lookup for {} failed: {}", conn, e.toString());
+      }
+    }
+    return sourceMac;
   }
 
   /** Country codes of {@link #dst}; empty without an IP or a database. */

@@ -164,6 +164,14 @@ final class Matchers {
     }
   }
 
+  /** SRC-MAC: the source's MAC address (lower case, with colons) is {@code mac}. */
+  record SrcMac(String mac) implements Matcher {
+    @Override
+    public boolean matches(Ctx c) {
+      return mac.equals(c.sourceMac());
+    }
+  }
+
   /** Which inbound field an IN-TYPE / IN-NAME / IN-USER rule reads. */
   enum InboundField {
     TYPE,

@@ -23,6 +23,7 @@ import dev.turnout.rules.Matchers.Regex;
 import dev.turnout.rules.Matchers.RuleSetRef;
 import dev.turnout.rules.Matchers.SrcAsn;
 import dev.turnout.rules.Matchers.SrcGeoIp;
+import dev.turnout.rules.Matchers.SrcMac;
 import dev.turnout.rules.Matchers.SubRuleRef;
 import dev.turnout.rules.Matchers.Uid;
 import java.net.IDN;
@@ -40,8 +41,8 @@ import java.util.regex.PatternSyntaxException;
  * TYPE,PAYLOAD[,no-resolve]} in classical providers and inside logic rules, and the entries of
  * domain and ipcidr providers. Fields are trimmed; types and options are case-insensitive. A
  * DOMAIN-REGEX or PROCESS-*-REGEX payload may contain commas (the policy is the last field that is
- * not an option). A type mihomo has and Turnout does not (say, SRC-MAC or DSCP) is an error in
- * {@code rules:}, as in mihomo: ignoring the rule would route differently from what is written.
+ * not an option). A type mihomo has and Turnout does not (say, DSCP) is an error in {@code rules:},
+ * as in mihomo: ignoring the rule would route differently from what is written.
  */
 final class RuleParser {
   /** A rule that cannot be parsed; the message says what is wrong, for the user. */
@@ -82,6 +83,7 @@ final class RuleParser {
           "PROCESS-PATH-REGEX",
           "PROCESS-NAME-WILDCARD",
           "PROCESS-PATH-WILDCARD",
+          "SRC-MAC",
           "GEOIP",
           "IP-ASN",
           "RULE-SET",
@@ -114,7 +116,6 @@ final class RuleParser {
   /** Rule types of mihomo and Surge that Turnout does not implement, named so in errors. */
   private static final Set<String> ELSEWHERE =
       Set.of(
-          "SRC-MAC",
           "DSCP",
           "SCHEDULE",
           "IN-USER-AGENT",
@@ -453,6 +454,8 @@ final class RuleParser {
             type.equals("PROCESS-PATH-WILDCARD"));
       case "SRC-GEOIP":
         return new SrcGeoIp(geoCode(payload));
+      case "SRC-MAC":
+        return new SrcMac(mac(payload));
       case "SRC-IP-ASN":
         return new SrcAsn(asnNumber(payload));
       case "SUB-RULE":
@@ -495,6 +498,18 @@ final class RuleParser {
         }
         return new All();
     }
+  }
+
+  private static final Pattern MAC =
+      Pattern.compile("(?i)[0-9a-f]{2}([:-])[0-9a-f]{2}(\\1[0-9a-f]{2}){4}");
+
+  /** A MAC address with colons or hyphens, in either case; lower case with colons. */
+  private static String mac(String payload) throws BadRule {
+    if (!MAC.matcher(payload).matches()) {
+      throw new BadRule(
+          "SRC-MAC takes a MAC address such as 02:00:5e:00:53:01, not '" + payload + "'");
+    }
+    return payload.toLowerCase(Locale.ROOT).replace('-', ':');
   }
 
   private Matcher geoIp(String payload, boolean noResolve) throws BadRule {

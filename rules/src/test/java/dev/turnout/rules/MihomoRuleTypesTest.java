@@ -6,6 +6,7 @@ import static dev.turnout.rules.Fixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -155,12 +156,47 @@ class MihomoRuleTypesTest {
         .hasMessageContaining("'src' applies to");
   }
 
+  /** The neighbour tables' MAC of the source, looked up only when a SRC-MAC rule is reached. */
+  @Test
+  void srcMacMatchesTheSourcesHardwareAddressInEitherSpelling() throws Exception {
+    RuleEngine e =
+        Fixtures.engine(
+            "DOMAIN,early.com,Proxy",
+            "SRC-MAC,02:00:5E:00:53:01,P1",
+            "OR,((SRC-MAC,02-00-5e-00-53-02),(SRC-MAC,02:00:5e:00:53:03)),P2",
+            "MATCH,P3");
+    assertThat(e.mayBlock()).isTrue(); // the lookup reads the kernel's tables
+    int[] calls = {0};
+    String[] mac = {"02:00:5e:00:53:01"};
+    ConnectionInfo.Builder b =
+        conn("a.com", 443)
+            .sourceMac(
+                () -> {
+                  calls[0]++;
+                  return mac[0];
+                });
+    assertThat(e.decide(conn("early.com", 443).build()).policy()).isEqualTo("Proxy");
+    assertThat(e.decide(b.build()).policy()).isEqualTo("P1");
+    assertThat(calls[0]).isEqualTo(1);
+    mac[0] = "02:00:5e:00:53:03";
+    assertThat(e.decide(b.build()).policy()).isEqualTo("P2");
+    assertThat(calls[0]).isEqualTo(2); // once per decision, however many rules ask
+    mac[0] = null; // this host's own connections, hosts beyond a router
+    assertThat(e.decide(b.build()).policy()).isEqualTo("P3");
+    assertThat(e.decide(conn("a.com", 443).build()).policy()).isEqualTo("P3");
+    for (String bad : List.of("02:00:5e:00:53", "02:00:5e:00:53:0g", "02:00-5e:00:53:01", "x")) {
+      assertThatThrownBy(() -> Fixtures.engine("SRC-MAC," + bad + ",P1"))
+          .as(bad)
+          .hasMessageContaining("SRC-MAC takes a MAC address");
+    }
+  }
+
   @Test
   void unknownTypesStayErrorsInRulesAndSaySo() {
-    assertThatThrownBy(() -> Fixtures.engine("SRC-MAC,00:11:22:33:44:55,P1"))
+    assertThatThrownBy(() -> Fixtures.engine("DSCP,46,P1"))
         .isInstanceOf(RuleException.class)
         .hasMessageContaining("config.yaml:10")
-        .hasMessageContaining("unknown rule type 'SRC-MAC'")
+        .hasMessageContaining("unknown rule type 'DSCP'")
         .hasMessageContaining("would route differently");
   }
 }

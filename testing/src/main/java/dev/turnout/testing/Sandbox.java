@@ -185,6 +185,11 @@ public final class Sandbox implements AutoCloseable {
     return inNamespace(client, timeout, command);
   }
 
+  /** Runs a command on the LAN host ({@code lan}), which routes through the client. */
+  public Command.Result inLan(Duration timeout, String... command) throws Exception {
+    return inNamespace(name + "-l", timeout, command);
+  }
+
   /** Runs a command inside the internet namespace, where the servers run. */
   public Command.Result inInternet(Duration timeout, String... command) throws Exception {
     return inNamespace(internet, timeout, command);

@@ -627,13 +627,7 @@ class AutoRouteCaptureIT {
   }
 
   private static Command.Result inLan(Sandbox sandbox, String... command) throws Exception {
-    String[] full = new String[command.length + 4];
-    full[0] = "ip";
-    full[1] = "netns";
-    full[2] = "exec";
-    full[3] = sandbox.name + "-l";
-    System.arraycopy(command, 0, full, 4, command.length);
-    return Sandbox.run(T, full);
+    return sandbox.inLan(T, command);
   }
 
   /** The one Java process in the client namespace: Turnout ({@code ip netns exec} exec()s it). */

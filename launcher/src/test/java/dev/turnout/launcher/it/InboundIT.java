@@ -638,9 +638,7 @@ class InboundIT {
 
   /** Runs {@code command} on the LAN host. */
   private static Outcome inLan(String... command) throws Exception {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", sandbox.name + "-l"));
-    full.addAll(List.of(command));
-    var result = Sandbox.run(T, full.toArray(String[]::new));
+    var result = sandbox.inLan(T, command);
     return new Outcome(result.exit(), result.stdout(), result.toString());
   }
 

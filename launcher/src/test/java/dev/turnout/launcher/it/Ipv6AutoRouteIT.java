@@ -6,6 +6,7 @@ import dev.turnout.testing.Command;
 import dev.turnout.testing.Sandbox;
 import dev.turnout.testing.TurnoutProcess;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,15 @@ class Ipv6AutoRouteIT {
   private static final Duration T = Duration.ofSeconds(60);
 
   private static String config(Sandbox sandbox, String top) {
+    return config(
+        sandbox,
+        top,
+        "IP-CIDR6,2001:db8:dead::/48,REJECT,no-resolve",
+        "IP-CIDR6,2001:db8::80/128,DIRECT,no-resolve",
+        "MATCH,DIRECT");
+  }
+
+  private static String config(Sandbox sandbox, String top, String... rules) {
     return String.join(
         "\n",
         "log-level: info",
@@ -35,10 +45,42 @@ class Ipv6AutoRouteIT {
         "  dns-hijack: [any:53, tcp://any:53]",
         "state-dir: " + sandbox.file("state"),
         "rules:",
-        "  - IP-CIDR6,2001:db8:dead::/48,REJECT,no-resolve",
-        "  - IP-CIDR6,2001:db8::80/128,DIRECT,no-resolve",
-        "  - MATCH,DIRECT",
+        "  - " + String.join("\n  - ", rules),
         "");
+  }
+
+  /**
+   * SRC-MAC tells a LAN host by the MAC address the gateway's neighbour tables hold for its source
+   * address (sandbox.sh gives it 02:00:5e:00:66:66), over IPv4 and IPv6. Only its connections get
+   * through: the other MAC's rule does not match them, and this host's own, which have no MAC, meet
+   * the final REJECT.
+   */
+  @Test
+  void srcMacRulesTellALanHostByItsHardwareAddress() throws Exception {
+    try (Sandbox sandbox = Sandbox.create("routed", "lan")) {
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              config(
+                  sandbox,
+                  "allow-lan: true",
+                  "SRC-MAC,02:00:5e:00:66:67,REJECT",
+                  "SRC-MAC,02-00-5E-00-66-66,DIRECT",
+                  "MATCH,REJECT"));
+      for (String url : List.of("http://198.51.100.10/", "http://[2001:db8::80]/")) {
+        Command.Result lan = sandbox.inLan(T, "curl", "-sS", "--fail", "--max-time", "10", url);
+        assertThat(lan.exit()).as("%s %s\n%s", url, lan, turnout.log()).isZero();
+        assertThat(lan.stdout()).isEqualTo("ok\n");
+        Command.Result own = sandbox.inClient(T, "curl", "-sS", "--max-time", "10", url);
+        assertThat(own.exit()).as("this host's own connection to %s: %s", url, own).isNotZero();
+      }
+      assertThat(turnout.log())
+          .containsPattern(
+              "198\\.51\\.100\\.66:\\d+ -> 198\\.51\\.100\\.10:80 .*rule"
+                  + " SRC-MAC,02-00-5E-00-66-66")
+          .containsPattern(
+              "\\[2001:db8:66::66\\]:\\d+ -> \\[2001:db8::80\\]:80 .*rule SRC-MAC,02-00-5E-00-66-66");
+      assertThat(turnout.terminate(Duration.ofSeconds(20))).isIn(0, 143);
+    }
   }
 
   @Test
@@ -152,12 +194,8 @@ class Ipv6AutoRouteIT {
       assertThat(sandbox.hostJournal()).contains("sysctl net.ipv6.conf.all.forwarding 0 1");
 
       Command.Result download =
-          Sandbox.run(
+          sandbox.inLan(
               T,
-              "ip",
-              "netns",
-              "exec",
-              sandbox.name + "-l",
               "curl",
               "-sS",
               "--fail",
