@@ -14,7 +14,8 @@ final class ClashKeys {
   private ClashKeys() {}
 
   private static final String NO_CONTROLLER =
-      "the controller serves plain HTTP on external-controller only; routing is not affected";
+      "the controller serves HTTP on external-controller and HTTPS on external-controller-tls"
+          + " only; routing is not affected";
   private static final String NO_INBOUND_SERVER =
       "inbound servers of this protocol are not supported (listeners: are mixed, http, socks,"
           + " redir, tproxy, tunnel or shadowsocks); routing of captured traffic is not affected";
@@ -33,15 +34,10 @@ final class ClashKeys {
           entry("tuic-server", NO_INBOUND_SERVER),
           entry("mitm-port", "MITM is not supported"),
           entry("mitm", "MITM is not supported"),
-          entry("external-controller-tls", NO_CONTROLLER),
           entry("external-controller-unix", NO_CONTROLLER),
           entry("external-controller-pipe", NO_CONTROLLER),
           entry("external-ui-url", "Turnout never downloads a dashboard: put one in external-ui"),
           entry("external-doh-server", NO_CONTROLLER),
-          entry(
-              "tls",
-              "certificates for TLS on the controller or on listeners, which this version does"
-                  + " not serve"),
           entry("script", "scripts are not supported; rules that use them are reported"),
           entry(
               "unified-delay",

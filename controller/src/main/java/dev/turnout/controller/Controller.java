@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.Closeable;
@@ -34,15 +35,18 @@ public final class Controller implements Closeable {
   static final int IDLE_SECONDS = 300;
 
   private final EventLoopGroup group;
-  private final Channel server;
+  private final Channel plain; // null when only HTTPS is served
+  private final Channel secure; // null when only plain HTTP is
 
-  private Controller(EventLoopGroup group, Channel server) {
+  private Controller(EventLoopGroup group, Channel plain, Channel secure) {
     this.group = group;
-    this.server = server;
+    this.plain = plain;
+    this.secure = secure;
   }
 
   /**
-   * Binds {@code settings.listen()} and serves {@code control}.
+   * Binds {@code settings.listen()} (plain HTTP) and {@code settings.tlsListen()} (HTTPS), those
+   * given, and serves {@code control} on both.
    *
    * @throws IOException if the address cannot be bound or the dashboard directory is unusable
    */
@@ -66,41 +70,75 @@ public final class Controller implements Closeable {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("turnout-controller", true), NioIoHandler.newFactory());
+    Channel plain = null;
+    InetSocketAddress binding = settings.listen();
     try {
-      Channel server =
-          new ServerBootstrap()
-              .group(group)
-              .channel(NioServerSocketChannel.class)
-              .option(ChannelOption.SO_REUSEADDR, true)
-              .childHandler(
-                  new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                      ch.pipeline()
-                          .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
-                          .addLast(new HttpServerCodec())
-                          .addLast(new HttpObjectAggregator(MAX_BODY))
-                          .addLast(handler);
-                    }
-                  })
-              .bind(settings.listen())
-              .syncUninterruptibly()
-              .channel();
-      log.info(
-          "controller: listening on http://{}{}{}",
-          hostPort((InetSocketAddress) server.localAddress()),
-          settings.secret().isEmpty() ? " (no secret)" : " (secret required)",
-          ui == null ? "" : ", dashboard at /ui/ from " + settings.ui());
-      return new Controller(group, server);
+      if (binding != null) {
+        plain = bind(group, binding, handler, null);
+        announce("http", plain, settings, ui);
+      }
+      binding = settings.tlsListen();
+      Channel secure = null;
+      if (binding != null) {
+        secure = bind(group, binding, handler, settings.tls());
+        announce("https", secure, settings, ui);
+      }
+      return new Controller(group, plain, secure);
     } catch (RuntimeException e) {
+      if (plain != null) {
+        plain.close();
+      }
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw new IOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+      throw new IOException("cannot listen on " + binding + ": " + e.getMessage(), e);
     }
   }
 
-  /** The bound address (the port chosen when the settings named port 0). */
+  /**
+   * A server socket on {@code address}; each connection starts with TLS when {@code tls} is set.
+   */
+  private static Channel bind(
+      EventLoopGroup group, InetSocketAddress address, RequestHandler handler, SslContext tls) {
+    return new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childHandler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                if (tls != null) {
+                  ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                }
+                ch.pipeline()
+                    .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                    .addLast(new HttpServerCodec())
+                    .addLast(new HttpObjectAggregator(MAX_BODY))
+                    .addLast(handler);
+              }
+            })
+        .bind(address)
+        .syncUninterruptibly()
+        .channel();
+  }
+
+  private static void announce(
+      String scheme, Channel server, ControllerSettings settings, StaticFiles ui) {
+    log.info(
+        "controller: listening on {}://{}{}{}",
+        scheme,
+        hostPort((InetSocketAddress) server.localAddress()),
+        settings.secret().isEmpty() ? " (no secret)" : " (secret required)",
+        ui == null ? "" : ", dashboard at /ui/ from " + settings.ui());
+  }
+
+  /** The plain HTTP address, else the HTTPS one (the port chosen when the settings named 0). */
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) server.localAddress();
+    return (InetSocketAddress) (plain != null ? plain : secure).localAddress();
+  }
+
+  /** The HTTPS address, or null when HTTPS is not served. */
+  public InetSocketAddress tlsAddress() {
+    return secure == null ? null : (InetSocketAddress) secure.localAddress();
   }
 
   private static String hostPort(InetSocketAddress address) {
@@ -111,7 +149,12 @@ public final class Controller implements Closeable {
   /** Stops listening and closes every connection and stream. */
   @Override
   public void close() {
-    server.close().awaitUninterruptibly();
+    if (plain != null) {
+      plain.close().awaitUninterruptibly();
+    }
+    if (secure != null) {
+      secure.close().awaitUninterruptibly();
+    }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,9 @@ final class EventStream {
     if (exchange.wantsWebSocket()) {
       FullHttpRequest request = exchange.request();
       String url =
-          "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
+          (channel.pipeline().get(SslHandler.class) != null ? "wss://" : "ws://")
+              + request.headers().get(HttpHeaderNames.HOST, "localhost")
+              + request.uri();
       WebSocketServerHandshaker handshaker =
           new WebSocketServerHandshakerFactory(url, null, true, MAX_FRAME).newHandshaker(request);
       if (handshaker == null) {

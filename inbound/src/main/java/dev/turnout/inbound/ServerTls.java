@@ -50,6 +50,11 @@ public final class ServerTls {
     }
   }
 
+  /** The TLS server context, for servers outside this module (the controller's HTTPS). */
+  public SslContext context() {
+    return context;
+  }
+
   /** A handler for one client connection: first in its pipeline after the gate. */
   public SslHandler newHandler(ByteBufAllocator alloc) {
     return context.newHandler(alloc);

@@ -50,6 +50,8 @@ final class ControllerAssembly {
         Controller.start(
             new ControllerSettings(
                 settings.listen(),
+                settings.tlsListen(),
+                settings.tls() == null ? null : settings.tls().context(),
                 settings.secret(),
                 settings.ui(),
                 settings.allowOrigins(),

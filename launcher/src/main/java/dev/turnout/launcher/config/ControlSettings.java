@@ -1,6 +1,7 @@
 package dev.turnout.launcher.config;
 
 import dev.turnout.config.MappingReader;
+import dev.turnout.inbound.ServerTls;
 import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,14 +22,19 @@ import java.util.List;
  * external-ui-name: NAME} its subdirectory NAME is; a directory that does not exist is a warning
  * (mihomo would download a dashboard there; Turnout never does), and /ui/ is not served. {@code
  * external-controller-cors} holds {@code allow-origins} (default {@code ["*"]}, an empty list
- * allows no other origin) and {@code allow-private-network} (default true), as in mihomo.
+ * allows no other origin) and {@code allow-private-network} (default true), as in mihomo. {@code
+ * external-controller-tls: HOST:PORT} serves the same API over HTTPS with the top-level {@code tls:
+ * {certificate, private-key}} (PEM text or files); without a usable pair it is a warning and HTTPS
+ * is not served.
  */
 public record ControlSettings(Controller controller) {
   public static final ControlSettings DEFAULT = new ControlSettings(null);
 
-  /** The external controller's settings. */
+  /** The external controller's settings; {@code listen} or {@code tlsListen} may be null. */
   public record Controller(
       InetSocketAddress listen,
+      InetSocketAddress tlsListen,
+      ServerTls tls,
       String secret,
       Path ui,
       List<String> allowOrigins,
@@ -40,6 +46,11 @@ public record ControlSettings(Controller controller) {
 
   static ControlSettings read(MappingReader top, Path home) {
     String address = top.string("external-controller", null);
+    String tlsAddress = top.string("external-controller-tls", null);
+    MappingReader tlsSection = top.mapping("tls");
+    String certificate = tlsSection.string("certificate", null);
+    String privateKey = tlsSection.string("private-key", null);
+    tlsSection.reportUnread(dev.turnout.config.KeyPolicy.TOP_LEVEL);
     String secret = top.string("secret", "");
     String ui = top.string("external-ui", null);
     String uiName = top.string("external-ui-name", null);
@@ -52,29 +63,50 @@ public record ControlSettings(Controller controller) {
     }
     boolean privateNetwork = cors.bool("allow-private-network", true);
     cors.reportUnread(dev.turnout.config.KeyPolicy.TOP_LEVEL);
-    if (address == null || address.isBlank()) {
+    boolean plainSet = address != null && !address.isBlank();
+    boolean tlsSet = tlsAddress != null && !tlsAddress.isBlank();
+    if (!plainSet && !tlsSet) {
       if (ui != null) {
         top.warning("external-ui", "served only with external-controller; ignored");
       }
       return new ControlSettings(null);
     }
-    InetSocketAddress listen = listen(top, address.trim());
-    if (listen != null && secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
-      top.problem(
-          "external-controller",
-          "listening on "
-              + listen.getAddress().getHostAddress()
-              + " lets other hosts steer Turnout: set secret, or listen on 127.0.0.1");
+    InetSocketAddress listen = plainSet ? listen(top, "external-controller", address.trim()) : null;
+    InetSocketAddress tlsListen =
+        tlsSet ? listen(top, "external-controller-tls", tlsAddress.trim()) : null;
+    ServerTls tls = null;
+    if (tlsListen != null) {
+      if (certificate == null && privateKey == null) {
+        top.warning(
+            "external-controller-tls",
+            "needs tls.certificate and tls.private-key; HTTPS is not served");
+      } else {
+        tls = TlsFiles.read(tlsSection, "external-controller-tls", certificate, privateKey, home);
+      }
+      if (tls == null) {
+        tlsListen = null;
+      }
+    }
+    for (String key : List.of("external-controller", "external-controller-tls")) {
+      InetSocketAddress a = key.equals("external-controller") ? listen : tlsListen;
+      if (a != null && secret.isEmpty() && !a.getAddress().isLoopbackAddress()) {
+        top.problem(
+            key,
+            "listening on "
+                + a.getAddress().getHostAddress()
+                + " lets other hosts steer Turnout: set secret, or listen on 127.0.0.1");
+      }
     }
     Path uiDir = ui == null ? null : uiDirectory(top, home, ui, uiName);
-    if (listen == null) {
+    if (listen == null && tlsListen == null) {
       return new ControlSettings(null);
     }
-    return new ControlSettings(new Controller(listen, secret, uiDir, origins, privateNetwork));
+    return new ControlSettings(
+        new Controller(listen, tlsListen, tls, secret, uiDir, origins, privateNetwork));
   }
 
   /** {@code HOST:PORT}, {@code [V6]:PORT}, {@code :PORT} or {@code PORT}; null after a problem. */
-  private static InetSocketAddress listen(MappingReader top, String text) {
+  private static InetSocketAddress listen(MappingReader top, String key, String text) {
     int colon = text.lastIndexOf(':');
     String host = colon < 0 ? "" : text.substring(0, colon);
     String portText = colon < 0 ? text : text.substring(colon + 1);
@@ -89,9 +121,7 @@ public record ControlSettings(Controller controller) {
             ? InetAddress.getLoopbackAddress()
             : IpLiterals.parseHostOrNull(host);
     if (address == null || port < 0 || port > 65535) {
-      top.problem(
-          "external-controller",
-          "expected ADDRESS:PORT such as 127.0.0.1:9090, got \"" + text + "\"");
+      top.problem(key, "expected ADDRESS:PORT such as 127.0.0.1:9090, got \"" + text + "\"");
       return null;
     }
     return new InetSocketAddress(address, port);

@@ -14,11 +14,8 @@ import dev.turnout.netbase.Cidr;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.shadowsocks.SsServerCodec;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -307,7 +304,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
                 + "; skipped, so clients fail");
         return List.of();
       }
-      serverTls = serverTls(entry, where, certificate, privateKey, home);
+      serverTls = TlsFiles.read(entry, where, certificate, privateKey, home);
       if (serverTls == null) {
         return List.of();
       }
@@ -398,39 +395,6 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               serverTls));
     }
     return out;
-  }
-
-  /**
-   * A listener's TLS from {@code certificate} and {@code private-key}: each the PEM text itself, or
-   * a file (from {@code home} when relative). Null, with a warning, when they cannot be used: the
-   * listener is skipped rather than served without the TLS its clients speak.
-   */
-  private static ServerTls serverTls(
-      MappingReader entry, String where, String certificate, String privateKey, Path home) {
-    if (certificate == null || privateKey == null) {
-      entry.warning(
-          certificate == null ? "certificate" : "private-key",
-          where + ": TLS needs both certificate and private-key; skipped");
-      return null;
-    }
-    try {
-      return ServerTls.of(pem(certificate, home), pem(privateKey, home));
-    } catch (IOException | IllegalArgumentException e) {
-      entry.warning("certificate", where + ": " + e.getMessage() + "; skipped");
-      return null;
-    }
-  }
-
-  /** The PEM text written, or the text of the file named. */
-  private static String pem(String value, Path home) throws IOException {
-    if (value.contains("-----BEGIN")) {
-      return value;
-    }
-    try {
-      return Files.readString(home.resolve(value.strip()), StandardCharsets.US_ASCII);
-    } catch (IOException | java.nio.file.InvalidPathException e) {
-      throw new IOException("cannot read " + value.strip() + ": " + e.getMessage(), e);
-    }
   }
 
   /** {@code users: [{username: u, password: p}, ...]}; an empty list means nobody must log in. */

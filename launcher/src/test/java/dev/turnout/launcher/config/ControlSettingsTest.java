@@ -61,6 +61,55 @@ class ControlSettingsTest {
         .contains("expected ADDRESS:PORT");
   }
 
+  /** mihomo's external-controller-tls with the top-level tls: pair, files or PEM text. */
+  @Test
+  void httpsIsServedWithTheTopLevelCertificate() throws Exception {
+    dev.turnout.testing.SelfSigned.write(home, "controller.test", "IP:127.0.0.1");
+    ControlSettings.Controller c =
+        parse(
+                "external-controller-tls: 127.0.0.1:9443\n"
+                    + "tls:\n"
+                    + "  certificate: cert.pem\n"
+                    + "  private-key: key.pem\n"
+                    + "  custom-certifactes: []\n")
+            .control()
+            .controller();
+    assertThat(c.listen()).isNull(); // HTTPS only, as written
+    assertThat(c.tlsListen().getPort()).isEqualTo(9443);
+    assertThat(c.tls()).isNotNull();
+    String pemKey = Files.readString(home.resolve("key.pem")).replace("\n", "\n    ");
+    ControlSettings.Controller inline =
+        parse(
+                "external-controller: :9090\nexternal-controller-tls: :9443\n"
+                    + "tls:\n  certificate: cert.pem\n  private-key: |\n    "
+                    + pemKey
+                    + "\n")
+            .control()
+            .controller();
+    assertThat(inline.listen().getPort()).isEqualTo(9090);
+    assertThat(inline.tls()).isEqualTo(c.tls());
+
+    assertThat(
+            problems(
+                "external-controller-tls: 0.0.0.0:9443\ntls: {certificate: cert.pem,"
+                    + " private-key: key.pem}\n"))
+        .singleElement()
+        .asString()
+        .contains("external-controller-tls: listening on 0.0.0.0 lets other hosts steer");
+    Problems warned = new Problems("c.yaml");
+    TurnoutConfig noPair =
+        ConfigLoader.read(
+            "c.yaml",
+            home.resolve("c.yaml"),
+            DNS + "external-controller: :9090\nexternal-controller-tls: :9443\n",
+            warned);
+    assertThat(warned.sorted())
+        .anySatisfy(
+            w -> assertThat(w.toString()).contains("needs tls.certificate and tls.private-key"));
+    assertThat(noPair.control().controller().tlsListen()).isNull();
+    assertThat(noPair.control().controller().listen().getPort()).isEqualTo(9090);
+  }
+
   @Test
   void theDashboardDirectoryAndCorsAreRead() throws Exception {
     Files.createDirectories(home.resolve("ui/yacd"));

@@ -518,4 +518,86 @@ class ControllerApiIT {
     assertThat(fetched.exit()).as(fetched.toString()).isZero();
     assertThat(TwoDantes.danteConnects(sandbox, 'b')).as("through sub-b").isEqualTo(b + 1);
   }
+
+  /** A WebSocket client over TLS: prints the handshake's status line and the first text frame. */
+  private static final String WSS_CLIENT =
+      String.join(
+          "\n",
+          "import base64, os, socket, ssl, sys",
+          "ctx = ssl.create_default_context(cafile=sys.argv[1])",
+          "raw = socket.create_connection(('127.0.0.1', int(sys.argv[2])), timeout=10)",
+          "s = ctx.wrap_socket(raw, server_hostname='127.0.0.1')",
+          "key = base64.b64encode(os.urandom(16)).decode()",
+          "s.sendall(('GET /traffic?token=' + sys.argv[3] + ' HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n'",
+          "  'Upgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: ' + key +",
+          "  '\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n').encode())",
+          "data = b''",
+          "while b'\\r\\n\\r\\n' not in data: data += s.recv(4096)",
+          "head, rest = data.split(b'\\r\\n\\r\\n', 1)",
+          "print(head.split(b'\\r\\n')[0].decode())",
+          "while len(rest) < 2: rest += s.recv(4096)",
+          "n = rest[1] & 0x7f",
+          "start = 2 if n < 126 else 4",
+          "while len(rest) < start: rest += s.recv(4096)",
+          "n = n if n < 126 else int.from_bytes(rest[2:4], 'big')",
+          "while len(rest) < start + n: rest += s.recv(4096)",
+          "print(rest[start:start + n].decode())");
+
+  /**
+   * {@code external-controller-tls}: the same API over HTTPS with the top-level {@code tls} pair
+   * (curl checks the certificate), the secret required there too, the streams over WebSocket in
+   * TLS, and plain HTTP still on {@code external-controller}.
+   */
+  @Test
+  @Order(10)
+  void theApiIsAlsoServedOverHttps() throws Exception {
+    Path tls = Files.createDirectories(sandbox.file("controller-tls"));
+    dev.turnout.testing.SelfSigned.write(tls, "controller.test", "IP:127.0.0.1");
+    Path withTls = sandbox.file("controller-tls.yaml");
+    Files.writeString(
+        withTls,
+        TwoDantes.config(
+            sandbox,
+            TwoDantes.RULES,
+            "external-controller-tls: 127.0.0.1:9443\ntls:\n  certificate: "
+                + tls.resolve("cert.pem")
+                + "\n  private-key: "
+                + tls.resolve("key.pem")));
+    assertThat(turnout.terminate(T)).isIn(0, 143);
+    turnout = sandbox.startTurnout(withTls);
+    String cert = tls.resolve("cert.pem").toString();
+    var https =
+        sandbox.inClient(
+            T,
+            "curl",
+            "-sS",
+            "--cacert",
+            cert,
+            "-H",
+            "Authorization: Bearer " + TwoDantes.SECRET,
+            "https://127.0.0.1:9443/version");
+    assertThat(https.exit()).as("%s", https).isZero();
+    assertThat(https.stdout()).contains("\"version\":\"turnout-");
+    var noSecret =
+        sandbox.inClient(
+            T,
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--cacert",
+            cert,
+            "https://127.0.0.1:9443/version");
+    assertThat(noSecret.stdout()).isEqualTo("401");
+    assertThat(api.get("/version")).containsKey("version"); // plain HTTP as before
+    var stream = sandbox.inClient(T, "python3", "-c", WSS_CLIENT, cert, "9443", TwoDantes.SECRET);
+    assertThat(stream.exit()).as("%s", stream).isZero();
+    assertThat(stream.stdout())
+        .startsWith("HTTP/1.1 101 Switching Protocols")
+        .contains("\"up\":")
+        .contains("\"down\":");
+    assertThat(turnout.log()).contains("controller: listening on https://127.0.0.1:9443");
+  }
 }
