@@ -120,6 +120,10 @@ final class ClashKeys {
           entry("tfo", "TCP Fast Open is not used"),
           entry("mptcp", "Multipath TCP is not used"),
           entry(
+              "smux",
+              "connections are not multiplexed (sing-mux): each has a connection to the server of"
+                  + " its own, which servers with multiplexing on accept as well"),
+          entry(
               "ip-version",
               "the server's addresses of both families are raced (Happy Eyeballs), IPv4 and IPv6"
                   + " interleaved"));

@@ -28,6 +28,7 @@ public final class LibC {
   public static final int SOCK_RAW = 3;
   public static final int SOCK_CLOEXEC = 0x80000;
   public static final int SOCK_NONBLOCK = 0x800;
+  public static final int MSG_DONTWAIT = 0x40;
   public static final short POLLIN = 0x1;
   public static final short POLLERR = 0x8;
   public static final short POLLHUP = 0x10;
@@ -147,6 +148,11 @@ public final class LibC {
   public static native int shutdown(int fd, int how);
 
   public static native int bind(int fd, Pointer address, int length);
+
+  public static native int setsockopt(int fd, int level, int name, Pointer value, int length);
+
+  /** recvmsg(2) with a {@code struct msghdr} at {@code message}. */
+  public static native long recvmsg(int fd, Pointer message, int flags);
 
   /** getsockopt(2): {@code length} points at an int holding the room at {@code value}. */
   public static native int getsockopt(int fd, int level, int name, Pointer value, Pointer length);

@@ -45,9 +45,13 @@ public final class UdpEcho {
    * bound, so the first datagrams do not meet a closed port.
    */
   public static Process startServer(Sandbox sandbox) throws Exception {
-    Path log = sandbox.file("udp-echo.log");
-    Daemon echo =
-        Daemon.startIn(sandbox.internet, log, command("203.0.113.10", 7).toArray(String[]::new));
+    return startServer(sandbox, "203.0.113.10");
+  }
+
+  /** {@link #startServer(Sandbox)} on {@code address} (of the internet namespace), port 7. */
+  public static Process startServer(Sandbox sandbox, String address) throws Exception {
+    Path log = sandbox.file("udp-echo-" + address.replace(':', '-') + ".log");
+    Daemon echo = Daemon.startIn(sandbox.internet, log, command(address, 7).toArray(String[]::new));
     try {
       echo.awaitLog("ready", Duration.ofSeconds(20));
     } catch (Exception e) {

@@ -8,6 +8,7 @@ import dev.turnout.inbound.UdpFlow;
 import dev.turnout.inbound.shadowsocks.ShadowsocksHandler;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
+import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.AddressedDatagram;
 import dev.turnout.outbound.Destination;
@@ -21,12 +22,16 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,23 +45,28 @@ import java.util.concurrent.TimeUnit;
 /**
  * The UDP side of a listener whose datagrams need no association: a TPROXY listener's, where each
  * datagram keeps the destination the client wrote and the kernel tells it ({@code
- * IP_RECVORIGDSTADDR}); a tunnel's, where every datagram goes to the tunnel's target; and a
- * Shadowsocks listener's, where each packet is sealed with the listener's key around its
- * destination and payload (replies are sealed the same way, around where they came from). Each
- * client and destination is a flow of its own, routed by the rules (or the listener's proxy) and
- * carried by its route's outbound. A tunnel's replies leave by the listener's socket; TPROXY's by a
- * transparent socket bound to the destination, so that the client sees them come from where it sent
- * (one such socket per destination, shared by its flows, closed with the last of them).
+ * IP_RECVORIGDSTADDR}; IPv6 datagrams through {@link Ipv6TproxySocket}); a tunnel's, where every
+ * datagram goes to the tunnel's target; and a Shadowsocks listener's, where each packet is sealed
+ * with the listener's key around its destination and payload (replies are sealed the same way,
+ * around where they came from). Each client and destination is a flow of its own, routed by the
+ * rules (or the listener's proxy) and carried by its route's outbound. A tunnel's replies leave by
+ * the listener's socket; TPROXY's by a transparent socket bound to the destination, so that the
+ * client sees them come from where it sent (one such socket per destination, shared by its flows,
+ * closed with the last of them).
  *
  * <p>Limits: {@link #MAX_FLOWS} flows (the least recently used one makes room), flows idle for the
  * idle timeout end. A datagram sent to a TPROXY listener itself (not turned to it by a rule) is
- * dropped and counted. All state lives on the socket's event loop. TPROXY needs CAP_NET_ADMIN
- * (transparent sockets).
+ * dropped and counted. All state lives on one event loop. TPROXY needs CAP_NET_ADMIN (transparent
+ * sockets).
  */
 final class PlainDatagrams {
   static final int MAX_FLOWS = 4096;
+  private static final InetAddress IPV4_ANY = IpLiterals.parse("0.0.0.0");
 
-  private final Channel socket;
+  private final Channel socket; // null for a TPROXY listener on one IPv6 address
+  private final EventLoop loop;
+  private final InetSocketAddress local;
+  private Ipv6TproxySocket ipv6; // a TPROXY listener's IPv6 datagrams; null for others
   private final Dispatch dispatch;
   private final InboundStats stats;
   private final TimeSource clock;
@@ -71,9 +81,16 @@ final class PlainDatagrams {
   /** A flow, with the way back to its client: a TPROXY reply socket, or null for the listener's. */
   private record Flow(Key key, UdpFlow flow, ReplySocket replies) {}
 
-  private PlainDatagrams(Channel socket, Dispatch dispatch, TimeSource clock) {
+  private PlainDatagrams(
+      Channel socket,
+      EventLoop loop,
+      InetSocketAddress local,
+      Dispatch dispatch,
+      TimeSource clock) {
     ListenerSpec spec = dispatch.listener();
     this.socket = socket;
+    this.loop = loop;
+    this.local = local;
     this.dispatch = dispatch;
     this.stats = dispatch.stats();
     this.clock = clock;
@@ -88,7 +105,11 @@ final class PlainDatagrams {
 
   /**
    * Binds the UDP socket of {@code dispatch.listener()}, a TPROXY listener or a tunnel, on {@code
-   * bind}: the listener's address and port.
+   * bind}: the listener's address and port. A TPROXY listener's IPv6 datagrams are read by an
+   * {@link Ipv6TproxySocket} (Netty does not report their original destination), its IPv4 ones by
+   * Netty: on {@code ::} the Netty socket takes 0.0.0.0 and the other {@code ::}.
+   *
+   * @throws IOException when the IPv6 socket cannot be bound
    */
   static PlainDatagrams start(
       InetSocketAddress bind,
@@ -96,25 +117,57 @@ final class PlainDatagrams {
       Dispatch dispatch,
       Duration idleTimeout,
       TimeSource clock)
-      throws InterruptedException {
+      throws InterruptedException, IOException {
     DatagramReceiver receiver = new DatagramReceiver();
     boolean tproxy = dispatch.listener().kind() == ListenerSpec.Kind.TPROXY;
+    boolean ipv6 = tproxy && bind.getAddress() instanceof Inet6Address;
+    InetSocketAddress nettyBind = bind;
+    if (ipv6) {
+      nettyBind =
+          bind.getAddress().isAnyLocalAddress()
+              ? new InetSocketAddress(IPV4_ANY, bind.getPort())
+              : null;
+    }
     Channel socket =
-        receiver
-            .bootstrap(group)
-            .option(EpollChannelOption.IP_TRANSPARENT, tproxy) // datagrams to others' addresses
-            .option(EpollChannelOption.IP_RECVORIGDSTADDR, tproxy) // and which address each was to
-            .bind(bind)
-            .sync()
-            .channel();
-    PlainDatagrams datagrams = new PlainDatagrams(socket, dispatch, clock);
+        nettyBind == null
+            ? null
+            : receiver
+                .bootstrap(group)
+                .option(EpollChannelOption.IP_TRANSPARENT, tproxy) // datagrams to others' addresses
+                .option(EpollChannelOption.IP_RECVORIGDSTADDR, tproxy) // and where each was to
+                .bind(nettyBind)
+                .sync()
+                .channel();
+    EventLoop loop = socket != null ? socket.eventLoop() : group.next();
+    PlainDatagrams datagrams =
+        new PlainDatagrams(
+            socket,
+            loop,
+            ipv6 || bind.getPort() != 0 ? bind : (InetSocketAddress) socket.localAddress(),
+            dispatch,
+            clock);
     receiver.owner(datagrams::received);
+    if (ipv6) {
+      try {
+        datagrams.ipv6 =
+            Ipv6TproxySocket.open(
+                bind,
+                loop,
+                datagrams::received,
+                () -> datagrams.stats.count(InboundStats.Event.UDP_DROPPED, 1));
+      } catch (IOException e) {
+        if (socket != null) {
+          socket.close().syncUninterruptibly();
+        }
+        throw e;
+      }
+    }
     long idle = idleTimeout.toNanos();
     long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
-    socket
-        .eventLoop()
-        .scheduleAtFixedRate(() -> datagrams.sweep(idle), period, period, TimeUnit.MILLISECONDS);
-    socket.closeFuture().addListener(f -> datagrams.endAll());
+    loop.scheduleAtFixedRate(() -> datagrams.sweep(idle), period, period, TimeUnit.MILLISECONDS);
+    if (socket != null) {
+      socket.closeFuture().addListener(f -> datagrams.endAll());
+    }
     return datagrams;
   }
 
@@ -172,8 +225,7 @@ final class PlainDatagrams {
   /** Where a TPROXY rule found the datagram going, or null if it was sent to the listener. */
   private Destination turnedTo(DatagramPacket packet) {
     InetSocketAddress target = packet.recipient();
-    if (target == null
-        || TransparentHandler.isListener((InetSocketAddress) socket.localAddress(), target)) {
+    if (target == null || TransparentHandler.isListener(local, target)) {
       return null;
     }
     return new Destination(null, target.getAddress(), target.getPort());
@@ -203,7 +255,7 @@ final class PlainDatagrams {
     }
     Flow flow = new Flow(key, new UdpFlow(key.target(), origin, now), replies);
     flows.put(key, flow);
-    flow.flow().start(dispatch, socket.eventLoop(), p -> reply(flow, p), () -> remove(flow));
+    flow.flow().start(dispatch, loop, p -> reply(flow, p), () -> remove(flow));
     return flow;
   }
 
@@ -269,7 +321,7 @@ final class PlainDatagrams {
   private ReplySocket replySocket(InetSocketAddress target) {
     ChannelFuture bound =
         new Bootstrap()
-            .group(socket.eventLoop())
+            .group(loop)
             .channelFactory(
                 () ->
                     new EpollDatagramChannel(
@@ -333,10 +385,17 @@ final class PlainDatagrams {
 
   /** Where clients send their datagrams. */
   InetSocketAddress localAddress() {
-    return (InetSocketAddress) socket.localAddress();
+    return local;
   }
 
   void close() {
-    socket.close().syncUninterruptibly();
+    if (ipv6 != null) {
+      ipv6.close();
+    }
+    if (socket != null) {
+      socket.close().syncUninterruptibly();
+    } else {
+      loop.submit(this::endAll).syncUninterruptibly();
+    }
   }
 }

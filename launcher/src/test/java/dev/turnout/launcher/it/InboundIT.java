@@ -224,12 +224,13 @@ class InboundIT {
 
   /**
    * tproxy-port: nftables TPROXY in the client namespace turns the LAN host's TCP and UDP to the
-   * internet to the port; curl gets nginx's page, and every UDP datagram to the echo server comes
-   * back from the echo server's own address.
+   * internet to the port, over IPv4 and IPv6; curl gets nginx's page, and every UDP datagram to the
+   * echo servers comes back from the echo server's own address.
    */
   @Test
   void tproxyPortCarriesTheLansTcpAndUdp() throws Exception {
     Process echo = UdpEcho.startServer(sandbox);
+    Process echo6 = UdpEcho.startServer(sandbox, "2001:db8:113::10");
     Path rules = sandbox.file("tproxy.nft");
     Files.writeString(
         rules,
@@ -244,29 +245,58 @@ class InboundIT {
                 + " tproxy to :7893 meta mark set 0x1 accept",
             "  }",
             "}",
+            "table ip6 turnout_it {",
+            "  chain pre {",
+            "    type filter hook prerouting priority mangle;",
+            "    ip6 saddr 2001:db8:66::66 ip6 daddr 2001:db8:113::/64 meta l4proto { tcp, udp }"
+                + " tproxy to :7893 meta mark set 0x1 accept",
+            "  }",
+            "}",
             ""));
     TurnoutProcess turnout = turnout("allow-lan: true\ntproxy-port: 7893\n");
     try {
       ok(inClient("nft", "-f", rules.toString()));
-      ok(inClient("ip", "rule", "add", "fwmark", "0x1", "lookup", "100"));
-      ok(inClient("ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "100"));
+      for (String family : List.of("-4", "-6")) {
+        ok(inClient("ip", family, "rule", "add", "fwmark", "0x1", "lookup", "100"));
+        ok(
+            inClient(
+                "ip",
+                family,
+                "route",
+                "add",
+                "local",
+                family.equals("-4") ? "0.0.0.0/0" : "::/0",
+                "dev",
+                "lo",
+                "table",
+                "100"));
+      }
       assertThat(ok(lanFetch("http://203.0.113.10/index.html"))).isEqualTo("ok\n");
+      assertThat(ok(lanFetch("http://[2001:db8:113::10]/index.html"))).isEqualTo("ok\n");
       Outcome udp = inLan("python3", "-c", UDP_ECHO_CLIENT, "203.0.113.10", "7", "20");
       assertThat(ok(udp)).isEqualTo("echoed 20 from 203.0.113.10:7\n");
-      turnout.awaitLog("udp 198.51.100.66", Duration.ofSeconds(5));
+      Outcome udp6 = inLan("python3", "-c", UDP_ECHO_CLIENT, "2001:db8:113::10", "7", "20");
+      assertThat(ok(udp6)).isEqualTo("echoed 20 from 2001:db8:113::10:7\n");
+      turnout.awaitLog("udp [2001:db8:66::66]", Duration.ofSeconds(5));
       assertThat(turnout.log())
           .containsPattern(
               "tcp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:80 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT")
           .containsPattern(
-              "udp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:7 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT");
+              "udp 198\\.51\\.100\\.66:\\d+ -> 203\\.0\\.113\\.10:7 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "udp \\[2001:db8:66::66\\]:\\d+ -> \\[2001:db8:113::10\\]:7 \\(DEFAULT-TPROXY TProxy\\) rule MATCH .*via DIRECT");
       Outcome itself = curl("http://127.0.0.1:7893/index.html");
       assertThat(itself.exit()).as("not turned by TPROXY: %s", itself).isNotZero();
     } finally {
       turnout.terminate(T);
       echo.destroyForcibly().waitFor();
+      echo6.destroyForcibly().waitFor();
       inClient("nft", "delete", "table", "ip", "turnout_it");
-      inClient("ip", "rule", "del", "fwmark", "0x1", "lookup", "100");
-      inClient("ip", "route", "flush", "table", "100");
+      inClient("nft", "delete", "table", "ip6", "turnout_it");
+      for (String family : List.of("-4", "-6")) {
+        inClient("ip", family, "rule", "del", "fwmark", "0x1", "lookup", "100");
+        inClient("ip", family, "route", "flush", "table", "100");
+      }
     }
   }
 
@@ -279,7 +309,7 @@ class InboundIT {
           "\n",
           "import socket, sys",
           "host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])",
-          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+          "s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)",
           "s.settimeout(2)",
           "echoed, sources = 0, set()",
           "for i in range(count):",
@@ -292,7 +322,7 @@ class InboundIT {
           "            continue",
           "        if d == m:",
           "            echoed += 1",
-          "            sources.add('%s:%d' % a)",
+          "            sources.add('%s:%d' % a[:2])",
           "            break",
           "print('echoed %d from %s' % (echoed, ','.join(sorted(sources))))",
           "");
