@@ -18,7 +18,8 @@ final class ClashKeys {
           + " only; routing is not affected";
   private static final String NO_INBOUND_SERVER =
       "inbound servers of this protocol are not supported (listeners: are mixed, http, socks,"
-          + " redir, tproxy, tunnel or shadowsocks); routing of captured traffic is not affected";
+          + " redir, tproxy, tunnel, shadowsocks, trojan or vless); routing of captured traffic is"
+          + " not affected";
   private static final String KEEP_ALIVE =
       "Turnout does not turn on TCP keep-alive probes for its connections";
   private static final String ANDROID = "Android only";

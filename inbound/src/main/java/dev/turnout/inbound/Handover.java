@@ -4,6 +4,7 @@ import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Inbound;
 import dev.turnout.relay.Origin;
 import dev.turnout.relay.tcp.TcpRelay;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -88,5 +89,30 @@ public final class Handover {
               done.setSuccess();
             });
     return done;
+  }
+
+  /**
+   * Closes a client whose request was refused (another credential, a malformed request), after
+   * dropping what it sent, and counts and logs it (rate-limited) as {@code event}: "{@code
+   * protocol} client ADDRESS sent {@code why}; closed".
+   */
+  public static void refuse(
+      ChannelHandlerContext ctx,
+      ByteBuf in,
+      Dispatch dispatch,
+      InboundStats.Event event,
+      String protocol,
+      String why) {
+    in.skipBytes(in.readableBytes());
+    dispatch
+        .stats()
+        .bad(
+            event,
+            "{}: {} client {} sent {}; closed",
+            dispatch.listener().name(),
+            protocol,
+            ctx.channel().remoteAddress(),
+            why);
+    ctx.close();
   }
 }

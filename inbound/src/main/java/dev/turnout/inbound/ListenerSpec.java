@@ -56,13 +56,17 @@ public record ListenerSpec(
         && kind != Kind.HTTP
         && kind != Kind.SOCKS
         && kind != Kind.MIXED
-        && kind != Kind.TROJAN) {
+        && kind != Kind.TROJAN
+        && kind != Kind.VLESS) {
       throw new IllegalArgumentException(
-          "only an http, socks, mixed or trojan listener speaks TLS");
+          "only an http, socks, mixed, trojan or vless listener speaks TLS");
     }
     if (kind == Kind.TROJAN && (tls == null || !authentication.enabled() || udp)) {
       throw new IllegalArgumentException(
           "a Trojan listener needs TLS and users, and carries no UDP");
+    }
+    if (kind == Kind.VLESS && (!authentication.enabled() || udp)) {
+      throw new IllegalArgumentException("a VLESS listener needs users, and carries no UDP");
     }
   }
 
@@ -142,7 +146,9 @@ public record ListenerSpec(
     /** Shadowsocks AEAD clients: the password is their credential. */
     SHADOWSOCKS("DEFAULT-SHADOWSOCKS"),
     /** Trojan clients inside TLS: a user's password is their credential. */
-    TROJAN("DEFAULT-TROJAN");
+    TROJAN("DEFAULT-TROJAN"),
+    /** VLESS clients, in TLS or plain: a user's UUID is their credential. */
+    VLESS("DEFAULT-VLESS");
 
     private final String defaultName;
 
@@ -160,18 +166,19 @@ public record ListenerSpec(
 
     /**
      * Whether anyone who reaches it may use it unless users are set: not so for the firewall's
-     * listeners ({@link #transparent}), Shadowsocks and Trojan, whose passwords are credentials.
+     * listeners ({@link #transparent}), Shadowsocks, Trojan and VLESS, whose passwords (UUIDs) are
+     * credentials.
      */
     public boolean openWithoutUsers() {
-      return !transparent() && this != SHADOWSOCKS && this != TROJAN;
+      return !transparent() && this != SHADOWSOCKS && this != TROJAN && this != VLESS;
     }
 
     /**
      * Whether mihomo has a top-level port key of this kind ({@code mixed-port}, ...): not tunnels
-     * ({@code tunnels:}), Shadowsocks ({@code ss-config}) or Trojan (listeners only).
+     * ({@code tunnels:}), Shadowsocks ({@code ss-config}), Trojan or VLESS (listeners only).
      */
     public boolean topLevelPort() {
-      return this != TUNNEL && this != SHADOWSOCKS && this != TROJAN;
+      return this != TUNNEL && this != SHADOWSOCKS && this != TROJAN && this != VLESS;
     }
 
     /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */

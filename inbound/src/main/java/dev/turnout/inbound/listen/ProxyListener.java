@@ -9,6 +9,7 @@ import dev.turnout.inbound.socks.UdpAssociations;
 import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.trojan.TrojanHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
+import dev.turnout.inbound.vless.VlessHandler;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.relay.tcp.AcceptPause;
@@ -131,10 +132,12 @@ public final class ProxyListener implements Closeable {
   private static Channel bindTcp(
       InetSocketAddress bind, EventLoopGroup group, Dispatch dispatch, UdpAssociations udp) {
     ListenerSpec spec = dispatch.listener();
-    Map<String, String> trojanUsers =
-        spec.kind() == ListenerSpec.Kind.TROJAN
-            ? TrojanHandler.users(spec.authentication())
-            : Map.of();
+    Map<String, String> users =
+        switch (spec.kind()) {
+          case TROJAN -> TrojanHandler.users(spec.authentication());
+          case VLESS -> VlessHandler.users(spec.authentication());
+          default -> Map.of();
+        };
     return new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
@@ -162,7 +165,8 @@ public final class ProxyListener implements Closeable {
                   case TUNNEL -> ch.pipeline().addLast(new TunnelHandler(dispatch));
                   case REDIR, TPROXY -> ch.pipeline().addLast(new TransparentHandler(dispatch));
                   case SHADOWSOCKS -> ShadowsocksHandler.install(ch.pipeline(), dispatch);
-                  case TROJAN -> ch.pipeline().addLast(new TrojanHandler(dispatch, trojanUsers));
+                  case TROJAN -> ch.pipeline().addLast(new TrojanHandler(dispatch, users));
+                  case VLESS -> ch.pipeline().addLast(new VlessHandler(dispatch, users));
                 }
               }
             })

@@ -6,6 +6,7 @@ import dev.turnout.inbound.Handover;
 import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
+import dev.turnout.inbound.StreamUdp;
 import dev.turnout.outbound.Destination;
 import dev.turnout.outbound.socks.SocksAddress;
 import dev.turnout.outbound.trojan.TrojanDatagramCodec;
@@ -26,7 +27,7 @@ import java.util.Map;
  * goes to the relay with the user the password names; a password no user has, or a request that is
  * not Trojan, closes the connection, counted (trojan-gfw would show such a client a web site;
  * Turnout has none to show). A UDP ASSOCIATE turns the rest of the stream into datagrams ({@link
- * TrojanUdp}).
+ * StreamUdp}).
  */
 public final class TrojanHandler extends ByteToMessageDecoder {
   /** The inbound type dashboards show, as mihomo's. */
@@ -95,7 +96,7 @@ public final class TrojanHandler extends ByteToMessageDecoder {
       dispatch.stats().count(InboundStats.Event.UDP_ASSOCIATED, 1);
       ChannelPipeline p = ctx.pipeline();
       p.addAfter(ctx.name(), "trojan-udp-frames", new TrojanDatagramCodec(spec.name()));
-      p.addAfter("trojan-udp-frames", "trojan-udp", new TrojanUdp(dispatch, kind));
+      p.addAfter("trojan-udp-frames", "trojan-udp", new StreamUdp(dispatch, kind, "Trojan"));
       p.remove(this); // what the client sent after the request goes on to the frames
       return;
     }
@@ -117,16 +118,7 @@ public final class TrojanHandler extends ByteToMessageDecoder {
   }
 
   private void refuse(ChannelHandlerContext ctx, ByteBuf in, InboundStats.Event event, String why) {
-    in.skipBytes(in.readableBytes());
-    dispatch
-        .stats()
-        .bad(
-            event,
-            "{}: Trojan client {} sent {}; closed",
-            dispatch.listener().name(),
-            ctx.channel().remoteAddress(),
-            why);
-    ctx.close();
+    Handover.refuse(ctx, in, dispatch, event, "Trojan", why);
   }
 
   @Override

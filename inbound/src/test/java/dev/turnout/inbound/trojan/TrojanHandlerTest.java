@@ -98,7 +98,7 @@ class TrojanHandlerTest {
     udp.clientSendsHex("03 01 00000000 0000 0d0a"); // as trojan-gfw sends it: 0.0.0.0 port 0
     assertThat(udp.isOpen()).isTrue();
     assertThat(udp.pipeline().get(TrojanHandler.class)).as("it left").isNull();
-    assertThat(udp.pipeline().get(TrojanUdp.class)).isNotNull();
+    assertThat(udp.pipeline().get(dev.turnout.inbound.StreamUdp.class)).isNotNull();
     assertThat(dispatch.stats().count(InboundStats.Event.UDP_ASSOCIATED)).isEqualTo(1);
   }
 

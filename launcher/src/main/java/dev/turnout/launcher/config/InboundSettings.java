@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The local listeners a file asks for, read as mihomo reads them: {@code mixed-port}, {@code port}
@@ -155,7 +156,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case TPROXY -> "tproxy-port";
       case TUNNEL -> "tunnels";
       case SHADOWSOCKS -> "ss-config";
-      case TROJAN -> "listeners";
+      case TROJAN, VLESS -> "listeners";
     };
   }
 
@@ -163,7 +164,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   private static boolean carriesUdp(ListenerSpec.Kind kind) {
     return switch (kind) {
       case MIXED, SOCKS, TPROXY -> true;
-      case HTTP, TUNNEL, REDIR, SHADOWSOCKS, TROJAN -> false;
+      case HTTP, TUNNEL, REDIR, SHADOWSOCKS, TROJAN, VLESS -> false;
     };
   }
 
@@ -228,7 +229,9 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     String rule = entry.string("rule", null);
     Authentication authentication = global;
     if (entry.has("users")) {
-      authentication = Authentication.of(entryUsers(entry), global.skipPrefixes());
+      authentication =
+          Authentication.of(
+              type.equals("vless") ? vlessUsers(entry) : entryUsers(entry), global.skipPrefixes());
     }
     List<String> tls = new ArrayList<>();
     for (String key : List.of("certificate", "private-key", "reality-config")) {
@@ -248,6 +251,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "tproxy" -> ListenerSpec.Kind.TPROXY;
           case "shadowsocks" -> ListenerSpec.Kind.SHADOWSOCKS;
           case "trojan" -> ListenerSpec.Kind.TROJAN;
+          case "vless" -> ListenerSpec.Kind.VLESS;
           default -> null;
         };
     List<String> networks = List.of();
@@ -263,8 +267,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       password = entry.string("password", null);
     }
     List<String> trojanExtras = new ArrayList<>();
-    if (kind == ListenerSpec.Kind.TROJAN) {
-      for (String key : List.of("ws-path", "grpc-service-name", "ss-option")) {
+    if (kind == ListenerSpec.Kind.TROJAN || kind == ListenerSpec.Kind.VLESS) {
+      for (String key : List.of("ws-path", "grpc-service-name", "ss-option", "decryption")) {
         if (entry.value(key).isPresent()) {
           trojanExtras.add(key);
         }
@@ -280,7 +284,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               + ": type \""
               + type
               + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks,"
-              + " trojan are); skipped");
+              + " trojan, vless are); skipped");
       return List.of();
     }
     if (!udpWritten) {
@@ -292,7 +296,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           kind == ListenerSpec.Kind.HTTP
               || kind == ListenerSpec.Kind.SOCKS
               || kind == ListenerSpec.Kind.MIXED
-              || kind == ListenerSpec.Kind.TROJAN;
+              || kind == ListenerSpec.Kind.TROJAN
+              || kind == ListenerSpec.Kind.VLESS;
       if (tls.contains("reality-config") || !speaksTls) {
         String key = tls.contains("reality-config") ? "reality-config" : tls.get(0);
         entry.warning(
@@ -300,7 +305,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             where
                 + (key.equals("reality-config")
                     ? ": REALITY is not supported"
-                    : ": TLS is supported on http, socks, mixed and trojan listeners only")
+                    : ": TLS is supported on http, socks, mixed, trojan and vless listeners only")
                 + "; skipped, so clients fail");
         return List.of();
       }
@@ -335,6 +340,21 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       }
       udp =
           false; // Trojan's UDP rides its TLS stream (always, as trojan-gfw servers do): no socket
+    }
+    if (kind == ListenerSpec.Kind.VLESS) {
+      String missing =
+          !trojanExtras.isEmpty()
+              ? trojanExtras.get(0) + " is not supported (VLESS over TCP, plain or in TLS)"
+              : !entry.has("users") || !authentication.enabled()
+                  ? "a VLESS listener needs users (their UUIDs are the credentials)"
+                  : null;
+      if (missing != null) {
+        entry.warning(
+            !trojanExtras.isEmpty() ? trojanExtras.get(0) : "users",
+            where + ": " + missing + "; skipped");
+        return List.of();
+      }
+      udp = false; // VLESS's UDP rides its stream: no socket
     }
     if (udp && (kind == ListenerSpec.Kind.HTTP || kind == ListenerSpec.Kind.REDIR)) {
       entry.warning("udp", where + ": an HTTP or redir listener carries no UDP (tproxy does)");
@@ -409,6 +429,40 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         entry.problems().error(user, entry.qualified("users"), "a user needs a username");
       } else {
         users.put(name, password);
+      }
+    }
+    return users;
+  }
+
+  /**
+   * A VLESS listener's {@code users: [{username: u, uuid: ..., flow: ...}]}: each UUID by its
+   * user's name (the UUID itself without one). A user with a flow (XTLS Vision) is left out with a
+   * warning: Turnout does not speak it, and its client would fail anyway.
+   */
+  private static Map<String, String> vlessUsers(MappingReader entry) {
+    Map<String, String> users = new LinkedHashMap<>();
+    for (YamlMapping user : entry.mappings("users")) {
+      MappingReader reader = MappingReader.of(user, entry.problems());
+      String uuid = reader.string("uuid", null);
+      String name = reader.string("username", uuid);
+      String flow = reader.string("flow", "");
+      reader.reportUnread(KeyPolicy.PROXY);
+      try {
+        uuid = uuid == null ? null : UUID.fromString(uuid.strip()).toString();
+      } catch (IllegalArgumentException e) {
+        uuid = null;
+      }
+      if (uuid == null) {
+        entry.problems().error(user, entry.qualified("users"), "a VLESS user needs a uuid");
+      } else if (!flow.isEmpty()) {
+        entry
+            .problems()
+            .warning(
+                user,
+                entry.qualified("users"),
+                "user " + name + ": flow " + flow + " is not supported; this user is left out");
+      } else {
+        users.put(name, uuid);
       }
     }
     return users;

@@ -196,8 +196,8 @@ class InboundSettingsTest {
         .containsExactlyInAnyOrder(
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
             "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"vmess\" is not"
-                + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks, trojan are);"
-                + " skipped",
+                + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks, trojan,"
+                + " vless are); skipped",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
             "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
                 + " not supported; its connections follow rules:",
@@ -432,7 +432,8 @@ class InboundSettingsTest {
         .isEqualTo(specs.get(0));
     assertThat(String.join("\n", messages()))
         .contains(
-            "listener tun-in: TLS is supported on http, socks, mixed and trojan listeners only")
+            "listener tun-in: TLS is supported on http, socks, mixed, trojan and vless listeners"
+                + " only")
         .contains("listener vless-ish: REALITY is not supported")
         .contains("listener half: TLS needs both certificate and private-key");
     String inline =
@@ -475,5 +476,44 @@ class InboundSettingsTest {
         .contains("listener no-tls: a Trojan listener needs certificate and private-key; skipped")
         .contains("listener no-users: a Trojan listener needs users")
         .contains("listener ws: ws-path is not supported (Trojan over TLS only); skipped");
+  }
+
+  /**
+   * listeners: of type vless, as mihomo's example writes them: users with UUIDs, TLS or plain. A
+   * user with a flow is left out (its client would speak XTLS Vision); without users, or with a
+   * transport Turnout does not serve, skipped with a warning. UDP rides the stream.
+   */
+  @Test
+  void vlessListenersNeedUsersWithUuids(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    dev.turnout.testing.SelfSigned.write(dir, "proxy.test", null);
+    String tls =
+        ", certificate: " + dir.resolve("cert.pem") + ", private-key: " + dir.resolve("key.pem");
+    String users =
+        ", users: [{username: 1, uuid: 9D0CB9D0-964F-4EF6-897D-6C6B3CCF9E68},"
+            + " {username: 2, uuid: 0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68, flow: xtls-rprx-vision}]";
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "listeners:",
+                "  - {name: vl-in, type: vless, port: 10817, udp: true" + users + tls + "}",
+                "  - {name: plain, type: vless, port: 10818" + users + "}",
+                "  - {name: no-users, type: vless, port: 10821" + tls + "}",
+                "  - {name: grpc, type: vless, port: 10822, grpc-service-name: g" + users + "}",
+                ""));
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("vl-in", "plain");
+    ListenerSpec vl = specs.get(0);
+    assertThat(vl.kind()).isEqualTo(ListenerSpec.Kind.VLESS);
+    assertThat(vl.tls()).isNotNull();
+    assertThat(specs.get(1).tls()).isNull();
+    assertThat(vl.udp()).isFalse();
+    assertThat(vl.authentication().verify("1", "9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68")).isTrue();
+    assertThat(vl.authentication().verify("2", "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68")).isFalse();
+    assertThat(vl.kind().openWithoutUsers()).isFalse();
+    assertThat(String.join("\n", messages()))
+        .contains("user 2: flow xtls-rprx-vision is not supported; this user is left out")
+        .contains("listener no-users: a VLESS listener needs users")
+        .contains("listener grpc: grpc-service-name is not supported (VLESS over TCP");
   }
 }

@@ -509,6 +509,94 @@ class InboundIT {
   }
 
   /**
+   * listeners: of type vless, in TLS and plain, with Debian's v2ray as the client in the client
+   * namespace (a SOCKS5 server in front of its VLESS outbound): what curl asks it for goes through
+   * the rules as the user its UUID names, 10 MiB arrive intact, a SOCKS5 client's datagrams ride
+   * VLESS's UDP requests to the echo server (DIRECT and through dante), and a client with another
+   * UUID gets nothing while its refusal is logged.
+   */
+  @Test
+  void vlessListenersServeVlessClients() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    String uuid = "9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68";
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: vl-in, type: vless, port: 7932,"
+                + " users: [{username: alice, uuid: "
+                + uuid
+                + "}], "
+                + certificateAndKey("vless-tls")
+                + "}\n  - {name: vl-plain, type: vless, port: 7933,"
+                + " users: [{username: bob, uuid: "
+                + uuid
+                + "}]}\n");
+    Process tls = v2rayVlessClient("v2ray-tls", 1096, 7932, uuid, true);
+    Process plain = v2rayVlessClient("v2ray-plain", 1097, 7933, uuid, false);
+    Process wrong =
+        v2rayVlessClient("v2ray-wrong", 1098, 7932, "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", true);
+    try {
+      for (int port : List.of(1096, 1097, 1098)) {
+        awaitListening(port);
+      }
+      String page = "http://www.example.test/index.html";
+      long danteBefore = danteConnects();
+      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1096", page))).isEqualTo("ok\n");
+      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1096");
+      assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1097", page))).isEqualTo("ok\n");
+      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1097");
+      // v2ray reads a SOCKS5 client's datagrams into 2 KiB buffers: longer ones arrive cut
+      udpEchoesDirectAndThroughDante(turnout, 1096, "vl-in Vless", 1400);
+      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1098", page);
+      assertThat(refused.exit()).as("another UUID: %s", refused).isNotZero();
+      turnout.awaitLog("a UUID no user has", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .contains("inbound: vl-in (vless) on 127.0.0.1:7932, tcp, TLS, 1 users")
+          .containsPattern("-> www\\.example\\.test:80 \\(vl-in Vless\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "-> www\\.example\\.test:80 \\(vl-plain Vless\\) rule MATCH .*via DIRECT")
+          .containsPattern(
+              "-> bulk\\.example\\.test:80 \\(vl-in Vless\\) rule DOMAIN-SUFFIX.*via Proxy");
+    } finally {
+      turnout.terminate(T);
+      for (Process p : List.of(tls, plain, wrong)) {
+        p.destroyForcibly().waitFor();
+      }
+      echo.destroyForcibly().waitFor();
+    }
+  }
+
+  /**
+   * v2ray as a SOCKS5 server on {@code port} (UDP too) whose VLESS outbound goes to {@code server}
+   * with {@code uuid}, in TLS checked against the listener's certificate, or plain.
+   */
+  private static Process v2rayVlessClient(
+      String name, int port, int server, String uuid, boolean tls) throws Exception {
+    Path config = sandbox.file(name + ".json");
+    String stream =
+        tls
+            ? "{\"network\":\"tcp\",\"security\":\"tls\",\"tlsSettings\":{\"serverName\":"
+                + "\"proxy.test\",\"certificates\":[{\"usage\":\"verify\",\"certificateFile\":\""
+                + sandbox.file("vless-tls/cert.pem")
+                + "\"}]}}"
+            : "{\"network\":\"tcp\"}";
+    Files.writeString(
+        config,
+        "{\"log\":{\"loglevel\":\"warning\"},\"inbounds\":[{\"listen\":\"127.0.0.1\",\"port\":"
+            + port
+            + ",\"protocol\":\"socks\",\"settings\":{\"auth\":\"noauth\",\"udp\":true,"
+            + "\"ip\":\"127.0.0.1\"}}],\"outbounds\":[{\"protocol\":\"vless\",\"settings\":"
+            + "{\"vnext\":[{\"address\":\"127.0.0.1\",\"port\":"
+            + server
+            + ",\"users\":[{\"id\":\""
+            + uuid
+            + "\",\"encryption\":\"none\"}]}]},\"streamSettings\":"
+            + stream
+            + "}]}");
+    return sandbox.inClientBackground(name, "v2ray", "-config", config.toString());
+  }
+
+  /**
    * A self-signed certificate for proxy.test and 127.0.0.1 and its key, made in the sandbox's
    * {@code dir}: a listener entry's {@code certificate} and {@code private-key}, flow style.
    */

@@ -1,8 +1,5 @@
-package dev.turnout.inbound.trojan;
+package dev.turnout.inbound;
 
-import dev.turnout.inbound.Dispatch;
-import dev.turnout.inbound.InboundStats;
-import dev.turnout.inbound.UdpFlow;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.AddressedDatagram;
 import dev.turnout.outbound.Destination;
@@ -21,28 +18,34 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Trojan client's UDP ASSOCIATE: after the request, its stream carries datagrams (framed by the
- * outbound's {@code TrojanDatagramCodec}, the same both ways), each to the destination it names.
- * Each destination is a flow of its own, routed by the rules and carried by its route's outbound;
- * replies go back on the stream, framed with where they came from, and are dropped (counted) while
- * the client reads too slowly for the stream to take them. At most {@value #MAX_FLOWS} flows per
- * connection (the least recently used makes room); a flow idle for {@value #IDLE_SECONDS} s ends;
- * all end with the connection. Confined to the connection's event loop.
+ * UDP over a client's stream, after a Trojan UDP ASSOCIATE or a VLESS UDP request: the stream
+ * carries datagrams, which a codec in front of this handler frames (Trojan's {@code
+ * TrojanDatagramCodec}, VLESS's length prefix), each to the destination it names. Each destination
+ * is a flow of its own, routed by the rules and carried by its route's outbound; replies go back on
+ * the stream, framed with where they came from, and are dropped (counted) while the client reads
+ * too slowly for the stream to take them. At most {@value #MAX_FLOWS} flows per connection (the
+ * least recently used makes room); a flow idle for {@value #IDLE_SECONDS} s ends; all end with the
+ * connection. Confined to the connection's event loop.
  */
-final class TrojanUdp extends ChannelInboundHandlerAdapter {
+public final class StreamUdp extends ChannelInboundHandlerAdapter {
   static final int MAX_FLOWS = 256;
   static final int IDLE_SECONDS = 60;
 
   private final Dispatch dispatch;
   private final Inbound kind;
+  private final String protocol;
   private final TimeSource clock = TimeSource.SYSTEM;
   private final Map<Destination, UdpFlow> flows = new LinkedHashMap<>(16, 0.75f, true);
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> sweeper;
 
-  TrojanUdp(Dispatch dispatch, Inbound kind) {
+  /**
+   * @param protocol the client's protocol, for the log ({@code Trojan}, {@code VLESS})
+   */
+  public StreamUdp(Dispatch dispatch, Inbound kind, String protocol) {
     this.dispatch = dispatch;
     this.kind = kind;
+    this.protocol = protocol;
   }
 
   @Override
@@ -86,8 +89,9 @@ final class TrojanUdp extends ChannelInboundHandlerAdapter {
           .stats()
           .bad(
               InboundStats.Event.UDP_DROPPED,
-              "{}: a Trojan client holds {} UDP flows; the least recently used makes room",
+              "{}: a {} client holds {} UDP flows; the least recently used makes room",
               dispatch.listener().name(),
+              protocol,
               MAX_FLOWS);
     }
     UdpFlow flow = new UdpFlow(target, origin, now);
