@@ -121,16 +121,23 @@ public final class ConfigLoader {
       plan = plan.withIpv6(ipv6.plan());
     }
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
-    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, top.has("geoip-database"));
-    InboundSettings inbound = InboundSettings.read(top, file.toAbsolutePath().getParent());
+    Path home = file.toAbsolutePath().getParent();
+    // as mihomo finds them in its home directory, unless a key of Turnout's names them
+    Path geoip = path(top, "geoip-database", home, null);
+    if (geoip == null) {
+      geoip = RuleSettings.besideConfig(home, "Country.mmdb");
+    }
+    Path asn = path(top, "asn-database", home, null);
+    if (asn == null) {
+      asn = RuleSettings.besideConfig(home, "GeoLite2-ASN.mmdb");
+    }
+    TurnoutConfig.Dns dns = dns(dnsSection, range, plan, geoip != null);
+    InboundSettings inbound = InboundSettings.read(top, home);
     SnifferSettings sniffer = SnifferSettings.read(top);
     tun = inbound.avoidingRelayPort(tun, top.mapping("tun").has("relay-port"));
 
-    Path home = file.toAbsolutePath().getParent();
     ControlSettings control = ControlSettings.read(top, home);
     Path stateDir = path(top, "state-dir", home, DEFAULT_STATE_DIR);
-    Path geoip = path(top, "geoip-database", home, null);
-    Path asn = path(top, "asn-database", home, null);
     List<TurnoutConfig.RuleLine> rules = new ArrayList<>();
     for (YamlScalar rule : top.scalars("rules")) {
       rules.add(new TurnoutConfig.RuleLine(rule.text(), name, rule.line()));

@@ -81,7 +81,7 @@ record RuleSettings(Path geositeDatabase, Map<String, List<TurnoutConfig.RuleLin
   }
 
   /** {@code name} in {@code dir} in any case (GeoSite.dat), or null if there is none. */
-  private static Path besideConfig(Path dir, String name) {
+  static Path besideConfig(Path dir, String name) {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         if (f.getFileName().toString().equalsIgnoreCase(name) && Files.isRegularFile(f)) {

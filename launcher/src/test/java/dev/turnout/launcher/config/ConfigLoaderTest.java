@@ -579,4 +579,21 @@ class ConfigLoaderTest {
         .asString()
         .contains("at least one upstream");
   }
+
+  /** mihomo keeps Country.mmdb and GeoLite2-ASN.mmdb in its home directory: so are they found. */
+  @Test
+  void geodataBesideTheConfigIsFoundAsMihomoFindsIt(@org.junit.jupiter.api.io.TempDir Path home)
+      throws Exception {
+    java.nio.file.Files.writeString(home.resolve("country.mmdb"), "");
+    java.nio.file.Files.writeString(home.resolve("GeoLite2-ASN.mmdb"), "");
+    String yaml = "dns: {nameserver: [192.0.2.53]}\n";
+    TurnoutConfig beside = ConfigLoader.parse("c.yaml", home.resolve("c.yaml"), yaml);
+    assertThat(beside.files().geoipDatabase()).isEqualTo(home.resolve("country.mmdb"));
+    assertThat(beside.files().asnDatabase()).isEqualTo(home.resolve("GeoLite2-ASN.mmdb"));
+    TurnoutConfig written =
+        ConfigLoader.parse(
+            "c.yaml", home.resolve("c.yaml"), yaml + "geoip-database: /elsewhere/c.mmdb\n");
+    assertThat(written.files().geoipDatabase()).isEqualTo(Path.of("/elsewhere/c.mmdb"));
+    assertThat(parse(yaml).files().geoipDatabase()).isNull(); // nothing beside test.yaml
+  }
 }
