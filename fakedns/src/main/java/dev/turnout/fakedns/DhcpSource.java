@@ -65,7 +65,7 @@ final class DhcpSource implements ServerSource {
   private final LongAdder malformed = new LongAdder();
   private volatile Found found; // null until the first offer
   private volatile Failure failure; // the last exchange's, null after a success
-  private CompletableFuture<List<InetAddress>> exchange; // in flight; guarded by this
+  private CompletableFuture<List<InetAddress>> asking; // in flight; guarded by this
 
   private record Found(List<InetAddress> servers, long refreshAt) {}
 
@@ -104,27 +104,22 @@ final class DhcpSource implements ServerSource {
     return ask();
   }
 
-  /** Datagrams on port 68 that were not DHCP messages; for tests and logs. */
-  long malformed() {
-    return malformed.sum();
-  }
-
   private synchronized CompletableFuture<List<InetAddress>> ask() {
-    if (exchange != null) {
-      return exchange;
+    if (asking != null) {
+      return asking;
     }
     CompletableFuture<DhcpMessage.Offer> offered =
         CompletableFuture.supplyAsync(this::hardwareAddress, blocking).thenCompose(this::exchange);
     CompletableFuture<List<InetAddress>> started =
         offered.thenApply(o -> List.<InetAddress>copyOf(o.dnsServers()));
-    exchange = started;
+    asking = started;
     offered.whenComplete(this::done);
     return started;
   }
 
   private void done(DhcpMessage.Offer offer, Throwable error) {
     synchronized (this) {
-      exchange = null;
+      asking = null;
     }
     long now = ticker.nanoTime();
     if (error == null) {
@@ -252,7 +247,13 @@ final class DhcpSource implements ServerSource {
                                       + device
                                       + ": no DHCP server answered within "
                                       + EXCHANGE.toSeconds()
-                                      + " s")),
+                                      + " s"
+                                      + (malformed.sum() == 0
+                                          ? ""
+                                          : " ("
+                                              + malformed.sum()
+                                              + " datagrams that were no"
+                                              + " DHCP so far)"))),
                       EXCHANGE.toMillis(),
                       TimeUnit.MILLISECONDS);
             });

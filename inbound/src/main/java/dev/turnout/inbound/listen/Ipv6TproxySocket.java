@@ -118,9 +118,19 @@ final class Ipv6TproxySocket {
     return local;
   }
 
-  /** Stops reading (within {@value #POLL_MILLIS} ms) and closes the socket. Idempotent. */
+  /**
+   * Stops reading and closes the socket, waiting (about {@value #POLL_MILLIS} ms) until it is
+   * closed, so that a listener started again at once can bind the port. Idempotent.
+   */
   void close() {
     closed = true;
+    if (Thread.currentThread() != reader) {
+      try {
+        reader.join(4L * POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void read() {
