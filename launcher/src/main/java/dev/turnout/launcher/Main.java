@@ -82,6 +82,13 @@ public final class Main {
       if (loaded == null) {
         return EXIT_CONFIG;
       }
+      Path home = config.path.toAbsolutePath().getParent();
+      if (GeoDownloads.fetch(loaded, home, GeoDownloads.missing(loaded))) {
+        loaded = config.loadOrPrintProblems(); // finds the files beside it now
+        if (loaded == null) {
+          return EXIT_CONFIG;
+        }
+      }
       String level = logLevel == null || logLevel.isEmpty() ? loaded.logLevel() : logLevel;
       if (!List.of("silent", "error", "warning", "info", "debug").contains(level)) {
         System.err.println("--log-level: " + level + " is not silent|error|warning|info|debug");

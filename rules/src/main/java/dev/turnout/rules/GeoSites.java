@@ -131,19 +131,14 @@ final class GeoSites {
     if (file == null) {
       throw new BadRule(
           "GEOSITE needs a geosite.dat: put it beside the config or set geosite-database"
-              + " (Turnout does not download it)");
+              + " (run downloads a missing one from geox-url first)");
     }
     synchronized (this) {
       if (opened == null) {
         try {
           opened = GeoSiteFile.open(file);
         } catch (IOException e) {
-          throw new BadRule(
-              "cannot read geosite database "
-                  + file
-                  + ": "
-                  + e.getMessage()
-                  + " (Turnout does not download it)");
+          throw new BadRule("cannot read geosite database " + file + ": " + e.getMessage());
         }
       }
       return opened;

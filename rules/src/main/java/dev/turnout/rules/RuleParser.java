@@ -522,7 +522,9 @@ final class RuleParser {
       throw new BadRule("not a country code: '" + payload + "'");
     }
     if (!code.equals("LAN") && !hasGeoDb) {
-      throw new BadRule("GEOIP needs a country database (.mmdb), and none is configured");
+      throw new BadRule(
+          "GEOIP needs a country database (.mmdb): a Country.mmdb beside the config, or"
+              + " geoip-database (run downloads a missing one from geox-url first)");
     }
     return code;
   }
@@ -543,7 +545,9 @@ final class RuleParser {
       throw new BadRule("not an AS number: '" + payload + "'");
     }
     if (!hasAsnDb) {
-      throw new BadRule("IP-ASN needs an ASN database (.mmdb), and none is configured");
+      throw new BadRule(
+          "IP-ASN needs an ASN database (.mmdb): a GeoLite2-ASN.mmdb beside the config, or"
+              + " asn-database (run downloads a missing one from geox-url first)");
     }
     return n;
   }

@@ -119,7 +119,7 @@ class GeoSiteTest {
         .isInstanceOf(RuleException.class)
         .hasMessageContaining("config.yaml:10")
         .hasMessageContaining("GEOSITE needs a geosite.dat")
-        .hasMessageContaining("does not download");
+        .hasMessageContaining("downloads a missing one from geox-url");
     assertThatThrownBy(
             () ->
                 RuleEngine.builder()

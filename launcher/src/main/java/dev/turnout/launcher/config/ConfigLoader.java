@@ -161,7 +161,8 @@ public final class ConfigLoader {
         plan,
         List.copyOf(rules),
         providers,
-        new TurnoutConfig.Files(stateDir, geoip, asn, ruleSettings.geositeDatabase()),
+        new TurnoutConfig.Files(
+            stateDir, geoip, asn, ruleSettings.geositeDatabase(), ruleSettings.geoxUrls()),
         proxies,
         fakeDns,
         inbound,

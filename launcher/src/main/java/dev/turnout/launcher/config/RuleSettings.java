@@ -19,33 +19,35 @@ import java.util.Map;
  *
  * <p>Geodata: GEOSITE rules read {@code geosite.dat} from {@code geosite-database} (Turnout's key,
  * like {@code geoip-database}), else a {@code geosite.dat} beside the config file, any case, as
- * mihomo finds {@code GeoSite.dat} in its home directory. Turnout never downloads geodata: {@code
- * geox-url}, {@code geo-auto-update} and {@code geo-update-interval} are accepted with a warning
- * that says where to put the file; a missing file is an error only for rules that need it. {@code
- * geodata-loader} and {@code geosite-matcher} choose mihomo's memory/speed trade-offs and are
- * accepted silently (Turnout's indexes are its own). {@code geodata-mode: true} makes mihomo read
- * GEOIP from {@code GeoIP.dat}; Turnout reads GEOIP from the {@code .mmdb} of {@code
- * geoip-database} and says so.
+ * mihomo finds {@code GeoSite.dat} in its home directory. {@code geox-url} says where {@code run}
+ * downloads a database the rules need and the directory lacks, as mihomo does at start; {@code
+ * geo-auto-update} and {@code geo-update-interval} are accepted with a warning (no updates while
+ * running). A missing file is an error only for rules that need it. {@code geodata-loader} and
+ * {@code geosite-matcher} choose mihomo's memory/speed trade-offs and are accepted silently
+ * (Turnout's indexes are its own). {@code geodata-mode: true} makes mihomo read GEOIP from {@code
+ * GeoIP.dat}; Turnout reads GEOIP from the {@code .mmdb} of {@code geoip-database} and says so.
  */
-record RuleSettings(Path geositeDatabase, Map<String, List<TurnoutConfig.RuleLine>> subRules) {
+record RuleSettings(
+    Path geositeDatabase,
+    Map<String, List<TurnoutConfig.RuleLine>> subRules,
+    Map<String, String> geoxUrls) {
   static RuleSettings read(MappingReader top, Path home, String file) {
     Path geosite = ConfigLoader.path(top, "geosite-database", home, null);
     if (geosite == null) {
       geosite = besideConfig(home, "geosite.dat");
     }
     MappingReader urls = top.mapping("geox-url");
+    Map<String, String> geoxUrls = new LinkedHashMap<>();
     for (String key : urls.keys()) {
-      urls.string(key, null);
-    }
-    String where =
-        geosite != null ? geosite.toString() : home.resolve("geosite.dat") + " or geosite-database";
-    if (top.has("geox-url")) {
-      top.warning("geox-url", "Turnout does not download geodata; GEOSITE reads " + where);
+      String url = urls.string(key, null);
+      if (url != null && !url.isBlank()) {
+        geoxUrls.put(key.toLowerCase(java.util.Locale.ROOT), url.strip());
+      }
     }
     for (String key : List.of("geo-auto-update", "geo-update-interval")) {
       if (top.has(key)) {
         top.string(key, null);
-        top.warning(key, "Turnout does not download geodata; ignored");
+        top.warning(key, "Turnout downloads a missing database at start only (geox-url); ignored");
       }
     }
     top.string("geodata-loader", null);
@@ -55,7 +57,7 @@ record RuleSettings(Path geositeDatabase, Map<String, List<TurnoutConfig.RuleLin
           "geodata-mode",
           "GEOIP reads the .mmdb of geoip-database, not GeoIP.dat; GEOSITE reads geosite.dat");
     }
-    return new RuleSettings(geosite, subRules(top.mapping("sub-rules"), file));
+    return new RuleSettings(geosite, subRules(top.mapping("sub-rules"), file), geoxUrls);
   }
 
   private static Map<String, List<TurnoutConfig.RuleLine>> subRules(

@@ -72,9 +72,24 @@ public record TurnoutConfig(
 
   /**
    * Where Turnout keeps state (provider copies, fake-IP store), the optional MaxMind databases for
-   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found).
+   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found), and
+   * mihomo's {@code geox-url} (keys {@code mmdb}, {@code asn}, {@code geosite}, ...; empty when not
+   * written): where missing databases are downloaded from at start.
    */
-  public record Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
+  public record Files(
+      Path stateDir,
+      Path geoipDatabase,
+      Path asnDatabase,
+      Path geositeDatabase,
+      Map<String, String> geoxUrls) {
+    public Files {
+      geoxUrls = Map.copyOf(geoxUrls);
+    }
+
+    public Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
+      this(stateDir, geoipDatabase, asnDatabase, geositeDatabase, Map.of());
+    }
+
     public Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {
       this(stateDir, geoipDatabase, asnDatabase, null);
     }

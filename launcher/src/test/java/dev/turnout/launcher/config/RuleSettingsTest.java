@@ -38,7 +38,7 @@ class RuleSettingsTest {
   }
 
   @Test
-  void geodataKeysAreAcceptedAndSayTurnoutDownloadsNothing() throws Exception {
+  void geodataKeysAreReadAndAutoUpdateIsIgnoredWithAWarning() throws Exception {
     Files.write(dir.resolve("GeoSite.dat"), new byte[0]);
     Problems problems = new Problems("test.yaml");
     TurnoutConfig c =
@@ -53,11 +53,14 @@ class RuleSettingsTest {
                 + "  mmdb: https://example.invalid/country.mmdb\n",
             problems);
     assertThat(c.files().geositeDatabase()).isEqualTo(dir.resolve("GeoSite.dat"));
+    assertThat(c.files().geoxUrls())
+        .containsEntry("geosite", "https://example.invalid/geosite.dat")
+        .containsEntry("mmdb", "https://example.invalid/country.mmdb");
     assertThat(problems.hasErrors()).isFalse();
     assertThat(problems.sorted())
         .extracting(Problem::toString)
-        .anyMatch(p -> p.contains("geox-url") && p.contains("does not download"))
-        .anyMatch(p -> p.contains("geo-auto-update"))
+        .noneMatch(p -> p.contains("warning: geox-url"))
+        .anyMatch(p -> p.contains("geo-auto-update") && p.contains("at start only"))
         .anyMatch(p -> p.contains("geodata-mode") && p.contains(".mmdb"));
   }
 
