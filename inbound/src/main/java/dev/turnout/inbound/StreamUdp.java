@@ -10,11 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,7 +30,8 @@ public final class StreamUdp extends ChannelInboundHandlerAdapter {
   private final Inbound kind;
   private final String protocol;
   private final TimeSource clock = TimeSource.SYSTEM;
-  private final Map<Destination, UdpFlow> flows = new LinkedHashMap<>(16, 0.75f, true);
+  private final FlowTable<Destination, UdpFlow> flows =
+      new FlowTable<>(MAX_FLOWS, f -> f, UdpFlow::close);
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> sweeper;
 
@@ -52,7 +48,9 @@ public final class StreamUdp extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     long idle = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
-    sweeper = ctx.executor().scheduleAtFixedRate(() -> sweep(idle), 1, 1, TimeUnit.SECONDS);
+    sweeper =
+        ctx.executor()
+            .scheduleAtFixedRate(() -> flows.sweep(clock.nanoTime(), idle), 1, 1, TimeUnit.SECONDS);
     ctx.channel().config().setAutoRead(true); // datagrams come when they come; flows bound them
   }
 
@@ -80,11 +78,7 @@ public final class StreamUdp extends ChannelInboundHandlerAdapter {
     if (origin == null) {
       return null;
     }
-    if (flows.size() >= MAX_FLOWS) {
-      Iterator<UdpFlow> eldest = flows.values().iterator();
-      UdpFlow gone = eldest.next();
-      eldest.remove();
-      gone.close();
+    if (flows.makeRoom()) {
       dispatch
           .stats()
           .bad(
@@ -96,7 +90,11 @@ public final class StreamUdp extends ChannelInboundHandlerAdapter {
     }
     UdpFlow flow = new UdpFlow(target, origin, now);
     flows.put(target, flow);
-    flow.start(dispatch, ctx.channel().eventLoop(), p -> reply(flow, p), () -> end(flow));
+    flow.start(
+        dispatch,
+        ctx.channel().eventLoop(),
+        p -> reply(flow, p),
+        () -> flows.remove(flow.requested, flow));
     return flow;
   }
 
@@ -115,26 +113,10 @@ public final class StreamUdp extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(new AddressedDatagram(flow.requested, payload), ctx.voidPromise());
   }
 
-  private void end(UdpFlow flow) {
-    flows.remove(flow.requested, flow);
-    flow.close();
-  }
-
-  private void sweep(long idleNanos) {
-    long now = clock.nanoTime();
-    List<UdpFlow> idle = new ArrayList<>();
-    for (UdpFlow flow : flows.values()) {
-      if (flow.idle(now, idleNanos)) {
-        idle.add(flow);
-      }
-    }
-    idle.forEach(this::end);
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     sweeper.cancel(false);
-    new ArrayList<>(flows.values()).forEach(this::end);
+    flows.endAll();
     ctx.fireChannelInactive();
   }
 

@@ -2,6 +2,7 @@ package dev.turnout.inbound.listen;
 
 import dev.turnout.inbound.DatagramReceiver;
 import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.FlowTable;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.UdpFlow;
@@ -34,11 +35,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -73,7 +70,7 @@ final class PlainDatagrams {
   private final Inbound kind;
   private final boolean tproxy;
   private final SsServerCodec shadowsocks;
-  private final Map<Key, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
+  private final FlowTable<Key, Flow> flows = new FlowTable<>(MAX_FLOWS, Flow::flow, this::end);
   private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
 
   private record Key(InetSocketAddress client, Destination target) {}
@@ -236,11 +233,7 @@ final class PlainDatagrams {
     if (origin == null) {
       return null;
     }
-    if (flows.size() >= MAX_FLOWS) {
-      Iterator<Flow> eldest = flows.values().iterator();
-      Flow gone = eldest.next();
-      eldest.remove();
-      end(gone);
+    if (flows.makeRoom()) {
       stats.bad(
           InboundStats.Event.UDP_DROPPED,
           "{}: {} UDP flows open; the least recently used makes room",
@@ -283,7 +276,6 @@ final class PlainDatagrams {
 
   private void remove(Flow flow) {
     flows.remove(flow.key(), flow);
-    end(flow);
   }
 
   private void end(Flow flow) {
@@ -295,18 +287,11 @@ final class PlainDatagrams {
   }
 
   private void sweep(long idleNanos) {
-    long now = clock.nanoTime();
-    List<Flow> idle = new ArrayList<>();
-    for (Flow flow : flows.values()) {
-      if (flow.flow().idle(now, idleNanos)) {
-        idle.add(flow);
-      }
-    }
-    idle.forEach(this::remove);
+    flows.sweep(clock.nanoTime(), idleNanos);
   }
 
   private void endAll() {
-    new ArrayList<>(flows.values()).forEach(this::remove);
+    flows.endAll();
   }
 
   private void drop(DatagramPacket packet, InboundStats.Event event, String what, Object client) {

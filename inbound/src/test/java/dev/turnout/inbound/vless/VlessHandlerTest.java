@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnout.inbound.Authentication;
 import dev.turnout.inbound.ClientChannel;
-import dev.turnout.inbound.ClientFilter;
 import dev.turnout.inbound.FakeDispatch;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
@@ -26,16 +25,7 @@ class VlessHandlerTest {
 
   // The handler reads only the listener's name and port: a mixed spec stands in.
   private final FakeDispatch dispatch =
-      new FakeDispatch(
-          new ListenerSpec(
-              "vless-in",
-              ListenerSpec.Kind.MIXED,
-              ClientChannel.LISTENER,
-              false,
-              users,
-              ClientFilter.ALL,
-              null,
-              null));
+      new FakeDispatch(FakeDispatch.listener(ListenerSpec.Kind.MIXED, users));
 
   private ClientChannel client() {
     ClientChannel client = new ClientChannel();
