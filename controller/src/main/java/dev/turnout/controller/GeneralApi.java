@@ -14,14 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code /}, {@code /version}, {@code /configs} (GET, PATCH, PUT reload), {@code /restart}, and the
- * upgrade and GEO-update endpoints Turnout answers with 501.
+ * {@code /}, {@code /version}, {@code /configs} (GET, PATCH, PUT reload), {@code /restart}, the
+ * GEO-database update ({@code POST /configs/geo}, and {@code /upgrade/geo} as mihomo also names
+ * it), and the upgrade endpoints Turnout answers with 501 (it does not replace its own files).
  */
 final class GeneralApi {
   static final List<String> PORT_KEYS =
       List.of("port", "socks-port", "redir-port", "tproxy-port", "mixed-port");
   private static final String NO_UPGRADE = "upgrading is not supported by Turnout";
-  private static final String NO_GEO = "GEO database update is not supported by Turnout";
 
   private final ConfigControl config;
   private final String version;
@@ -39,8 +39,10 @@ final class GeneralApi {
         .add(PATCH, "/configs", this::patch)
         .add(PUT, "/configs", this::reload)
         .add(POST, "/restart", this::restart)
-        .add(POST, "/configs/geo", x -> x.message(notImplemented(), NO_GEO));
-    for (String path : List.of("/upgrade", "/upgrade/ui", "/upgrade/geo")) {
+        .add(POST, "/configs/geo", this::updateGeo)
+        .add(POST, "/upgrade/geo", this::updateGeo)
+        .add(PUT, "/upgrade/geo", this::updateGeo);
+    for (String path : List.of("/upgrade", "/upgrade/ui")) {
       routes
           .add(POST, path, x -> x.message(notImplemented(), NO_UPGRADE))
           .add(PUT, path, x -> x.message(notImplemented(), NO_UPGRADE));
@@ -130,6 +132,10 @@ final class GeneralApi {
     x.later(
         config.restart(),
         v -> x.json(ok(), w -> w.beginObject().field("status", "ok").endObject()));
+  }
+
+  private void updateGeo(Exchange x) {
+    x.later(config.updateGeo(), v -> x.noContent());
   }
 
   static HttpResponseStatus ok() {

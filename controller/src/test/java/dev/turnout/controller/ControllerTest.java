@@ -242,14 +242,26 @@ class ControllerTest {
         .containsEntry("message", "the configuration has errors")
         .containsEntry("errors", fake.reloadErrors);
     assertThat(authed("POST", "/restart", "").json()).containsEntry("status", "ok");
-    for (String path : List.of("/upgrade", "/upgrade/ui", "/upgrade/geo")) {
+    for (String path : List.of("/upgrade", "/upgrade/ui")) {
       for (String method : List.of("POST", "PUT")) {
         Reply r = authed(method, path, "");
         assertThat(r.status()).as(method + " " + path).isEqualTo(501);
         assertThat(r.json()).containsEntry("message", "upgrading is not supported by Turnout");
       }
     }
-    assertThat(authed("POST", "/configs/geo", "").status()).isEqualTo(501);
+    fake.calls.clear();
+    assertThat(authed("POST", "/configs/geo", "").status()).isEqualTo(204);
+    assertThat(authed("POST", "/upgrade/geo", "").status()).isEqualTo(204);
+    assertThat(authed("PUT", "/upgrade/geo", "").status()).isEqualTo(204);
+    assertThat(fake.calls).containsExactly("updateGeo", "updateGeo", "updateGeo");
+    fake.geoError = "geodata: cannot download Country.mmdb from http://x.test/c.mmdb: refused";
+    try {
+      Reply failed = authed("POST", "/configs/geo", "");
+      assertThat(failed.status()).isEqualTo(500);
+      assertThat(failed.json()).containsEntry("message", fake.geoError);
+    } finally {
+      fake.geoError = null;
+    }
   }
 
   @Test

@@ -51,6 +51,7 @@ final class FakeControl
   final AtomicLong up = new AtomicLong();
   final AtomicLong down = new AtomicLong();
   volatile List<String> reloadErrors = List.of();
+  volatile String geoError;
 
   Control control() {
     return new Control(this, this, this, this, this, this, logs);
@@ -93,6 +94,15 @@ final class FakeControl
   public CompletionStage<Void> restart() {
     calls.add("restart");
     return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletionStage<Void> updateGeo() {
+    calls.add("updateGeo");
+    return geoError == null
+        ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.failedFuture(
+            new ControlException(ControlException.Kind.FAILED, geoError));
   }
 
   // ProxyControl

@@ -129,8 +129,13 @@ final class Assembly {
     if (watch) {
       onStop.accept(ConfigWatch.start(config.file(), reloader));
     }
+    GeoUpdates geodata =
+        new GeoUpdates(reloader, () -> routing.current().config, TimeSource.SYSTEM);
+    onStop.accept(geodata);
+    geodata.start(scheduler);
     if (config.control().controller() != null) {
-      ControllerAssembly.start(config.control().controller(), base, routing, reloader, onStop);
+      ControllerAssembly.start(
+          config.control().controller(), base, routing, reloader, geodata, onStop);
     }
     log.info(
         "Turnout ready: fake IPs {}-{}, NAT sessions {}-{}, mode {}",

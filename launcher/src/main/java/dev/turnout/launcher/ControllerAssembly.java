@@ -26,6 +26,7 @@ final class ControllerAssembly {
       Foundation base,
       LiveRouting routing,
       Reloader reloader,
+      GeoUpdates geodata,
       Consumer<Closeable> onStop)
       throws IOException {
     LogRing logs = new LogRing(LOG_LINES);
@@ -39,7 +40,7 @@ final class ControllerAssembly {
         new LiveProxies(routing, new HttpProber(base.loops()), new DelayHistory());
     Control control =
         new Control(
-            new LiveConfig(routing, reloader),
+            new LiveConfig(routing, reloader, geodata),
             proxies,
             new LiveProviders(routing, proxies, base.scheduler()),
             new LiveRules(routing),

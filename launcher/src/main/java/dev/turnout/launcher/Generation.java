@@ -90,7 +90,18 @@ final class Generation {
    */
   static Generation build(TurnoutConfig config, Foundation base, Generation previous)
       throws ConfigException, IOException {
-    boolean reuse = previous != null && previous.dnsParts.sameAs(config);
+    return build(config, base, previous, true);
+  }
+
+  /**
+   * As {@link #build(TurnoutConfig, Foundation, Generation)}; without {@code mayKeepDns} the DNS
+   * side is built anew even when its settings are the same, as after the geodata files its sets
+   * read (geosite:, fallback-filter's geoip) changed under the same names.
+   */
+  static Generation build(
+      TurnoutConfig config, Foundation base, Generation previous, boolean mayKeepDns)
+      throws ConfigException, IOException {
+    boolean reuse = mayKeepDns && previous != null && previous.dnsParts.sameAs(config);
     DnsParts dnsParts;
     try {
       dnsParts = reuse ? previous.dnsParts : DnsParts.build(config, base.loops());

@@ -28,10 +28,12 @@ final class LiveConfig implements ConfigControl {
 
   private final LiveRouting routing;
   private final Reloader reloader;
+  private final GeoUpdates geodata;
 
-  LiveConfig(LiveRouting routing, Reloader reloader) {
+  LiveConfig(LiveRouting routing, Reloader reloader, GeoUpdates geodata) {
     this.routing = routing;
     this.reloader = reloader;
+    this.geodata = geodata;
   }
 
   @Override
@@ -106,6 +108,27 @@ final class LiveConfig implements ConfigControl {
     return rejections(reloader.reloadFile(reloader.file(), "POST /restart"));
   }
 
+  @Override
+  public CompletionStage<Void> updateGeo() {
+    return geodata
+        .update("POST /configs/geo")
+        .handle(
+            (v, error) -> {
+              if (error == null) {
+                return null;
+              }
+              Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+              if (cause instanceof ConfigException) {
+                throw rejected((ConfigException) cause);
+              }
+              throw new ControlException(
+                  cause instanceof IllegalStateException
+                      ? ControlException.Kind.BAD_REQUEST
+                      : ControlException.Kind.FAILED,
+                  String.valueOf(cause.getMessage()));
+            });
+  }
+
   private Path allowedPath(String text) {
     Path path;
     try {
@@ -124,6 +147,16 @@ final class LiveConfig implements ConfigControl {
     return path.normalize();
   }
 
+  private static ControlException rejected(ConfigException rejected) {
+    return new ControlException(
+        ControlException.Kind.BAD_REQUEST,
+        "the configuration has "
+            + rejected.problems().size()
+            + (rejected.problems().size() == 1 ? " error" : " errors")
+            + "; the running one stays",
+        rejected.problems());
+  }
+
   /** A rejected configuration becomes a 400 with every problem. */
   private static CompletionStage<Void> rejections(CompletableFuture<TurnoutConfig> reload) {
     return reload.handle(
@@ -133,13 +166,7 @@ final class LiveConfig implements ConfigControl {
           }
           Throwable cause = error instanceof CompletionException ? error.getCause() : error;
           if (cause instanceof ConfigException rejected) {
-            throw new ControlException(
-                ControlException.Kind.BAD_REQUEST,
-                "the configuration has "
-                    + rejected.problems().size()
-                    + (rejected.problems().size() == 1 ? " error" : " errors")
-                    + "; the running one stays",
-                rejected.problems());
+            throw rejected(rejected);
           }
           throw new ControlException(
               ControlException.Kind.FAILED, String.valueOf(cause.getMessage()));

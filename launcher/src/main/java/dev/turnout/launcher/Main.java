@@ -82,8 +82,8 @@ public final class Main {
       if (loaded == null) {
         return EXIT_CONFIG;
       }
-      Path home = config.path.toAbsolutePath().getParent();
-      if (GeoDownloads.fetch(loaded, home, GeoDownloads.missing(loaded))) {
+      Path home = config.path.toAbsolutePath().normalize().getParent();
+      if (!GeoDownloads.fetch(loaded, GeoDownloads.missing(loaded, home)).changed().isEmpty()) {
         loaded = config.loadOrPrintProblems(); // finds the files beside it now
         if (loaded == null) {
           return EXIT_CONFIG;

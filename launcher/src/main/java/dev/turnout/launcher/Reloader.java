@@ -62,17 +62,29 @@ final class Reloader implements Closeable {
     return submit(() -> ConfigLoader.parse(why, file, yaml), why);
   }
 
+  /**
+   * Reloads {@link #file} after its geodata files changed: the DNS side, which would otherwise be
+   * kept when its settings are unchanged, reads them again too.
+   */
+  CompletableFuture<TurnoutConfig> reloadGeodata(String why) {
+    return submit(() -> ConfigLoader.load(file), why + " (" + file + ")", false);
+  }
+
   private interface Loader {
     TurnoutConfig load() throws ConfigException;
   }
 
   private CompletableFuture<TurnoutConfig> submit(Loader loader, String why) {
+    return submit(loader, why, true);
+  }
+
+  private CompletableFuture<TurnoutConfig> submit(Loader loader, String why, boolean mayKeepDns) {
     CompletableFuture<TurnoutConfig> result = new CompletableFuture<>();
     try {
       thread.execute(
           () -> {
             try {
-              result.complete(apply(loader.load(), why));
+              result.complete(apply(loader.load(), why, mayKeepDns));
             } catch (ConfigException e) {
               log.error(
                   "reload ({}) rejected, the running configuration stays:\n  {}",
@@ -91,10 +103,10 @@ final class Reloader implements Closeable {
     return result;
   }
 
-  private TurnoutConfig apply(TurnoutConfig next, String why) throws Exception {
+  private TurnoutConfig apply(TurnoutConfig next, String why, boolean mayKeepDns) throws Exception {
     long started = System.nanoTime();
     Generation running = routing.current();
-    Generation built = Generation.build(next, base, running);
+    Generation built = Generation.build(next, base, running, mayKeepDns);
     built.start(base);
     routing.swap(built);
     if (built.dns != null) {

@@ -105,7 +105,7 @@ final class Ctx {
     }
     if (countriesOf != dst) {
       countriesOf = dst;
-      countries = rules.geo().countries(dst.address);
+      countries = rules.geo().countries(dst);
     }
     return countries;
   }
@@ -114,7 +114,7 @@ final class Ctx {
   List<String> sourceCountries() {
     if (sourceCountries == null) {
       Ip src = conn.source();
-      sourceCountries = src == null ? List.of() : rules.geo().countries(src.address);
+      sourceCountries = src == null ? List.of() : rules.geo().countries(src);
     }
     return sourceCountries;
   }
@@ -123,7 +123,7 @@ final class Ctx {
   long sourceAsn() {
     if (sourceAsn == -2) {
       Ip src = conn.source();
-      sourceAsn = src == null ? -1 : rules.geo().asn(src.address);
+      sourceAsn = src == null ? -1 : rules.geo().asn(src);
     }
     return sourceAsn;
   }
@@ -135,7 +135,7 @@ final class Ctx {
     }
     if (asnOf != dst) {
       asnOf = dst;
-      asn = rules.geo().asn(dst.address);
+      asn = rules.geo().asn(dst);
     }
     return asn;
   }

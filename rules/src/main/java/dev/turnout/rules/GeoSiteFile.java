@@ -3,11 +3,8 @@ package dev.turnout.rules;
 import dev.turnout.rules.ProtoReader.BadProto;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,47 +61,12 @@ final class GeoSiteFile {
    * @throws IOException if it cannot be read or is not a GeoSiteList
    */
   static GeoSiteFile open(Path path) throws IOException {
-    ByteBuffer data;
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      if (ch.size() > Integer.MAX_VALUE) {
-        throw new IOException("larger than 2 GiB");
-      }
-      data = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-    }
-    return of(path, data);
+    return of(path, V2rayDat.map(path));
   }
 
   /** Indexes {@code data}, a GeoSiteList; {@code path} only names it in messages. */
   static GeoSiteFile of(Path path, ByteBuffer data) throws IOException {
-    Map<String, int[]> lists = new HashMap<>();
-    try {
-      ProtoReader top = new ProtoReader(data, 0, data.limit());
-      while (top.next()) {
-        if (top.field() != 1 || top.wireType() != ProtoReader.LEN) {
-          top.skip();
-          continue;
-        }
-        ProtoReader site = top.message();
-        String code = null;
-        while (site.next()) {
-          if (site.field() == 1) {
-            code = site.string();
-            break;
-          }
-          site.skip();
-        }
-        if (code == null || code.isEmpty()) {
-          throw new BadProto("a list without a name at offset " + top.start());
-        }
-        lists.putIfAbsent(code.toUpperCase(Locale.ROOT), new int[] {top.start(), top.end()});
-      }
-    } catch (BadProto e) {
-      throw new IOException("not a geosite.dat (GeoSiteList): " + e.getMessage());
-    }
-    if (lists.isEmpty() && data.limit() > 0) {
-      throw new IOException("not a geosite.dat: no lists");
-    }
-    return new GeoSiteFile(path, data, lists);
+    return new GeoSiteFile(path, data, V2rayDat.index(data, "geosite.dat (GeoSiteList)"));
   }
 
   Path path() {

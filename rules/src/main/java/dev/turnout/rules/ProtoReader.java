@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads protobuf wire format (varints, length-delimited fields, fixed32/64) from a region of a
  * {@link ByteBuffer} with absolute gets, so one mapped file serves many readers. Only what {@code
- * geosite.dat} needs: it is a handful of message types, and a protobuf library would bring a
- * runtime and generated classes for those few fields. Not thread-safe (one cursor); the buffer is
- * only read.
+ * geosite.dat} and {@code GeoIP.dat} need: it is a handful of message types, and a protobuf library
+ * would bring a runtime and generated classes for those few fields. Not thread-safe (one cursor);
+ * the buffer is only read.
  */
 final class ProtoReader {
   static final int VARINT = 0;
@@ -96,10 +96,15 @@ final class ProtoReader {
   }
 
   String string() throws BadProto {
+    return new String(bytes(), StandardCharsets.UTF_8);
+  }
+
+  /** The current length-delimited field's bytes, copied. */
+  byte[] bytes() throws BadProto {
     requireLen();
     byte[] b = new byte[lenEnd - lenStart];
     buf.get(lenStart, b);
-    return new String(b, StandardCharsets.UTF_8);
+    return b;
   }
 
   /** Start and end offset of the current length-delimited field in the buffer. */

@@ -346,8 +346,7 @@ public final class RuleEngine implements Closeable {
           new RuleParser(
               policies,
               providers.keySet(),
-              options.geoipDatabase() != null,
-              options.asnDatabase() != null,
+              geo,
               new GeoSites(options.geositeDatabase()),
               subRuleLines.keySet());
       List<Rule> rules = parse(lines, parser, problems);

@@ -26,6 +26,7 @@ import dev.turnout.rules.Matchers.SrcGeoIp;
 import dev.turnout.rules.Matchers.SrcMac;
 import dev.turnout.rules.Matchers.SubRuleRef;
 import dev.turnout.rules.Matchers.Uid;
+import java.io.IOException;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -138,26 +139,24 @@ final class RuleParser {
 
   private final Set<String> policies;
   private final Set<String> providers;
-  private final boolean hasGeoDb;
-  private final boolean hasAsnDb;
+  private final GeoDb geo;
   private final GeoSites geosites;
   private final Set<String> subRules;
 
-  RuleParser(Set<String> policies, Set<String> providers, boolean hasGeoDb, boolean hasAsnDb) {
-    this(policies, providers, hasGeoDb, hasAsnDb, new GeoSites(null), Set.of());
+  /** Without geodata: GEOIP (but LAN), IP-ASN and GEOSITE rules are errors. */
+  RuleParser(Set<String> policies, Set<String> providers) {
+    this(policies, providers, GeoDb.NONE, new GeoSites(null), Set.of());
   }
 
   RuleParser(
       Set<String> policies,
       Set<String> providers,
-      boolean hasGeoDb,
-      boolean hasAsnDb,
+      GeoDb geo,
       GeoSites geosites,
       Set<String> subRules) {
     this.policies = policies;
     this.providers = providers;
-    this.hasGeoDb = hasGeoDb;
-    this.hasAsnDb = hasAsnDb;
+    this.geo = geo;
     this.geosites = geosites;
     this.subRules = subRules;
   }
@@ -521,10 +520,21 @@ final class RuleParser {
     if (!code.matches("[A-Z0-9_-]{1,32}")) {
       throw new BadRule("not a country code: '" + payload + "'");
     }
-    if (!code.equals("LAN") && !hasGeoDb) {
+    if (code.equals("LAN")) {
+      return code;
+    }
+    if (!geo.hasCountries()) {
       throw new BadRule(
-          "GEOIP needs a country database (.mmdb): a Country.mmdb beside the config, or"
-              + " geoip-database (run downloads a missing one from geox-url first)");
+          "GEOIP needs a country database: a Country.mmdb beside the config (GeoIP.dat with"
+              + " geodata-mode: true), or geoip-database (run downloads a missing one from"
+              + " geox-url first)");
+    }
+    try {
+      if (!geo.require(code)) {
+        throw new BadRule("the GeoIP.dat has no list '" + payload + "'");
+      }
+    } catch (IOException e) {
+      throw new BadRule(e.getMessage());
     }
     return code;
   }
@@ -544,7 +554,7 @@ final class RuleParser {
     if (n < 0 || n > 0xffffffffL) {
       throw new BadRule("not an AS number: '" + payload + "'");
     }
-    if (!hasAsnDb) {
+    if (!geo.hasAsn()) {
       throw new BadRule(
           "IP-ASN needs an ASN database (.mmdb): a GeoLite2-ASN.mmdb beside the config, or"
               + " asn-database (run downloads a missing one from geox-url first)");

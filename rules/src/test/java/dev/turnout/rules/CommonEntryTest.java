@@ -73,7 +73,7 @@ class CommonEntryTest {
 
   @Test
   void shortcutReadsAsTheGeneralReader() {
-    RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of(), false, false);
+    RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of());
     Random rnd = new Random(5);
     for (int i = 0; i < 50_000; i++) {
       String text =

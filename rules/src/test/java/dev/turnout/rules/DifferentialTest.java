@@ -76,7 +76,7 @@ class DifferentialTest {
             .build();
 
     // The reference: the same parsed rules, evaluated one by one.
-    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet(), false, false);
+    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet());
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       rules.add(parser.parseRule(lines.get(i), "config.yaml:" + (10 + i)));
@@ -248,7 +248,7 @@ class DifferentialTest {
             .policies(Fixtures.POLICIES)
             .resolver(dns)
             .build();
-    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet(), false, false);
+    RuleParser parser = new RuleParser(Fixtures.POLICIES, specs.keySet());
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       rules.add(parser.parseRule(lines.get(i), "config.yaml:" + (10 + i)));

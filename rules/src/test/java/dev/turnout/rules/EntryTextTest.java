@@ -36,7 +36,7 @@ class EntryTextTest {
 
   @Test
   void entriesReportTheirTextAsWritten() {
-    RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of(), false, false);
+    RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of());
     Rule.Origin origin = new Rule.Origin("provider p", "/etc/p.list");
     Random rnd = new Random(9);
     int kept = 0;

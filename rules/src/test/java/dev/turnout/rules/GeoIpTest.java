@@ -13,12 +13,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** GEOIP and IP-ASN through MaxMind's reader on databases the test writes. */
+/**
+ * GEOIP and IP-ASN through MaxMind's reader, and GEOIP from a v2fly GeoIP.dat, on databases the
+ * test writes.
+ */
 class GeoIpTest {
   @TempDir static Path dir;
   static Path country;
   static Path singGeoip;
   static Path asn;
+  static Path dat;
 
   @BeforeAll
   static void writeDatabases() throws Exception {
@@ -42,6 +46,13 @@ class GeoIpTest {
                 "CLOUDFLARENET"))
         .put("8.8.8.0/24", Map.of("autonomous_system_number", 15169L))
         .write(asn);
+    dat = dir.resolve("GeoIP.dat");
+    new GeoIpWriter()
+        .list("CN", "1.0.1.0/24", "2400:da00::/32", "::ffff:36.0.0.0/110")
+        .list("telegram", "91.108.4.0/22", "2001:b28:f23d::/48")
+        .reversed("not-private", "10.0.0.0/8", "192.168.0.0/16")
+        .list("all", "0.0.0.0/0")
+        .write(dat);
   }
 
   private static RuleEngine engine(Path db, HostResolver dns, String... rules) throws Exception {
@@ -121,6 +132,44 @@ class GeoIpTest {
       assertThat(e.decide(tcp("1.0.1.1", 443)).policy()).isEqualTo("P1");
       assertThat(e.decide(tcp("1.0.1.1", 80)).fallback()).isTrue();
     }
+  }
+
+  @Test
+  void geoipFromGeoIpDatByListName() throws Exception {
+    try (RuleEngine e =
+        engine(
+            dat,
+            HostResolver.NONE,
+            "GEOIP,cn,P1",
+            "GEOIP,TELEGRAM,P2",
+            "GEOIP,not-private,P3",
+            "MATCH,DIRECT")) {
+      assertThat(e.decide(tcp("1.0.1.7", 443)).policy()).isEqualTo("P1");
+      assertThat(e.decide(tcp("2400:da00::1", 443)).policy()).isEqualTo("P1");
+      assertThat(e.decide(tcp("36.1.2.3", 443)).policy()).isEqualTo("P1"); // ::ffff:36.0.0.0/110
+      assertThat(e.decide(tcp("91.108.6.1", 443)).policy()).isEqualTo("P2");
+      assertThat(e.decide(tcp("2001:b28:f23d::9", 443)).policy()).isEqualTo("P2");
+      assertThat(e.decide(tcp("8.8.8.8", 443)).policy()).isEqualTo("P3"); // reverse_match
+      assertThat(e.decide(tcp("192.168.1.1", 443)).policy()).isEqualTo("DIRECT");
+      assertThat(e.decide(tcp("10.1.1.1", 443)).policy()).isEqualTo("DIRECT");
+    }
+  }
+
+  @Test
+  void geoIpDatWithoutTheListIsAProblemNamingIt() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> engine(dat, HostResolver.NONE, "GEOIP,netflix,P1"))
+        .isInstanceOf(RuleException.class)
+        .hasMessageContaining("the GeoIP.dat has no list 'netflix'");
+  }
+
+  @Test
+  void aFileThatIsNeitherMmdbNorGeoIpDatIsAProblem() throws Exception {
+    Path junk = java.nio.file.Files.writeString(dir.resolve("junk.dat"), "not a database\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> engine(junk, HostResolver.NONE, "GEOIP,CN,P1"))
+        .isInstanceOf(RuleException.class)
+        .hasMessageContaining("not a GeoIP.dat");
   }
 
   @Test

@@ -1,8 +1,10 @@
 package dev.turnout.rules;
 
+import static dev.turnout.rules.ProtoWriter.string;
+import static dev.turnout.rules.ProtoWriter.varintField;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,10 +39,10 @@ public final class GeoSiteWriter {
       ByteArrayOutputStream site = new ByteArrayOutputStream();
       string(site, 1, e.getKey());
       for (String d : e.getValue()) {
-        bytes(site, 2, domain(d));
+        ProtoWriter.bytes(site, 2, domain(d));
       }
       varintField(site, 4, 7); // an unknown field (v2ray's later "code"), to be skipped
-      bytes(out, 1, site.toByteArray());
+      ProtoWriter.bytes(out, 1, site.toByteArray());
     }
     return out.toByteArray();
   }
@@ -65,31 +67,8 @@ public final class GeoSiteWriter {
       ByteArrayOutputStream attr = new ByteArrayOutputStream();
       string(attr, 1, words[i].substring(1)); // "@ads" -> "ads"
       varintField(attr, 2, 1);
-      bytes(d, 3, attr.toByteArray());
+      ProtoWriter.bytes(d, 3, attr.toByteArray());
     }
     return d.toByteArray();
-  }
-
-  private static void string(ByteArrayOutputStream out, int field, String s) {
-    bytes(out, field, s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void bytes(ByteArrayOutputStream out, int field, byte[] b) {
-    varint(out, (long) field << 3 | 2);
-    varint(out, b.length);
-    out.writeBytes(b);
-  }
-
-  private static void varintField(ByteArrayOutputStream out, int field, long v) {
-    varint(out, (long) field << 3);
-    varint(out, v);
-  }
-
-  static void varint(ByteArrayOutputStream out, long v) {
-    while ((v & ~0x7fL) != 0) {
-      out.write((int) (v & 0x7f) | 0x80);
-      v >>>= 7;
-    }
-    out.write((int) v);
   }
 }

@@ -88,8 +88,7 @@ class MihomoDifferentialTest {
 
     GeoSites geosites = new GeoSites(dat);
     RuleParser parser =
-        new RuleParser(
-            Fixtures.POLICIES, specs.keySet(), false, false, geosites, subLines.keySet());
+        new RuleParser(Fixtures.POLICIES, specs.keySet(), GeoDb.NONE, geosites, subLines.keySet());
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       rules.add(parser.parseRule(lines.get(i), "config.yaml:" + (10 + i)));

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProviderEntriesTest {
   private static final Rule.Origin ORIGIN = new Rule.Origin("provider p", "p.txt");
-  private final RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of(), false, false);
+  private final RuleParser parser = new RuleParser(Set.of("DIRECT"), Set.of());
 
   @Test
   void emptyList() {

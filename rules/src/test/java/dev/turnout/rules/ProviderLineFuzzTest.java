@@ -52,7 +52,7 @@ class ProviderLineFuzzTest {
   @Test
   void damagedEntriesAreRefusedNeverThrown() {
     SplittableRandom random = Fuzz.random(SEED);
-    RuleParser parser = new RuleParser(Fixtures.POLICIES, Set.of(), false, false);
+    RuleParser parser = new RuleParser(Fixtures.POLICIES, Set.of());
     int cases = Fuzz.iterations(50_000);
     int accepted = 0;
     for (int i = 0; i < cases; i++) {

@@ -75,8 +75,9 @@ class RuleErrorsTest {
             "NOT takes exactly one rule",
             "unbalanced parentheses",
             "NETWORK is tcp or udp, not 'icmp'",
-            "GEOIP needs a country database (.mmdb): a Country.mmdb beside the config, or"
-                + " geoip-database (run downloads a missing one from geox-url first)",
+            "GEOIP needs a country database: a Country.mmdb beside the config (GeoIP.dat with"
+                + " geodata-mode: true), or geoip-database (run downloads a missing one from"
+                + " geox-url first)",
             "missing policy",
             "unknown policy 'Nowhere'");
     assertThat(p.get(0).text()).isEqualTo("DOMAIN-SUFFIX,b.com,proxy");

@@ -50,4 +50,11 @@ public interface ConfigControl {
 
   /** POST /restart: reloads everything the configuration file describes, as far as it can. */
   CompletionStage<Void> restart();
+
+  /**
+   * POST /configs/geo (and /upgrade/geo): downloads the geodata databases the configuration uses
+   * again and, when one changed, reloads with it. Completes exceptionally with a {@link
+   * ControlException} when a download fails or an update is already running.
+   */
+  CompletionStage<Void> updateGeo();
 }

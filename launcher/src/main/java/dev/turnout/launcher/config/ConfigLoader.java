@@ -123,9 +123,10 @@ public final class ConfigLoader {
     TurnoutConfig.FakeDns fakeDns = fakeDns(top, dnsSection, ipv6);
     Path home = file.toAbsolutePath().getParent();
     // as mihomo finds them in its home directory, unless a key of Turnout's names them
+    boolean geodataMode = top.bool("geodata-mode", false);
     Path geoip = path(top, "geoip-database", home, null);
     if (geoip == null) {
-      geoip = RuleSettings.besideConfig(home, "Country.mmdb");
+      geoip = RuleSettings.besideConfig(home, geodataMode ? "GeoIP.dat" : "Country.mmdb");
     }
     Path asn = path(top, "asn-database", home, null);
     if (asn == null) {
@@ -162,7 +163,13 @@ public final class ConfigLoader {
         List.copyOf(rules),
         providers,
         new TurnoutConfig.Files(
-            stateDir, geoip, asn, ruleSettings.geositeDatabase(), ruleSettings.geoxUrls()),
+            stateDir,
+            geoip,
+            asn,
+            ruleSettings.geositeDatabase(),
+            ruleSettings.geoxUrls(),
+            geodataMode,
+            ruleSettings.geoUpdateInterval()),
         proxies,
         fakeDns,
         inbound,

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,17 +21,18 @@ import java.util.Map;
  * <p>Geodata: GEOSITE rules read {@code geosite.dat} from {@code geosite-database} (Turnout's key,
  * like {@code geoip-database}), else a {@code geosite.dat} beside the config file, any case, as
  * mihomo finds {@code GeoSite.dat} in its home directory. {@code geox-url} says where {@code run}
- * downloads a database the rules need and the directory lacks, as mihomo does at start; {@code
- * geo-auto-update} and {@code geo-update-interval} are accepted with a warning (no updates while
- * running). A missing file is an error only for rules that need it. {@code geodata-loader} and
- * {@code geosite-matcher} choose mihomo's memory/speed trade-offs and are accepted silently
- * (Turnout's indexes are its own). {@code geodata-mode: true} makes mihomo read GEOIP from {@code
- * GeoIP.dat}; Turnout reads GEOIP from the {@code .mmdb} of {@code geoip-database} and says so.
+ * downloads a database the rules need and the directory lacks, as mihomo does at start, and where
+ * updates come from: with {@code geo-auto-update: true} every {@code geo-update-interval} hours (24
+ * unless written), and on the controller's {@code POST /configs/geo}. A missing file is an error
+ * only for rules that need it. {@code geodata-loader} and {@code geosite-matcher} choose mihomo's
+ * memory/speed trade-offs and are accepted silently (Turnout's indexes are its own). The loader
+ * reads {@code geodata-mode} (GEOIP from {@code GeoIP.dat}).
  */
 record RuleSettings(
     Path geositeDatabase,
     Map<String, List<TurnoutConfig.RuleLine>> subRules,
-    Map<String, String> geoxUrls) {
+    Map<String, String> geoxUrls,
+    Duration geoUpdateInterval) {
   static RuleSettings read(MappingReader top, Path home, String file) {
     Path geosite = ConfigLoader.path(top, "geosite-database", home, null);
     if (geosite == null) {
@@ -44,20 +46,15 @@ record RuleSettings(
         geoxUrls.put(key.toLowerCase(java.util.Locale.ROOT), url.strip());
       }
     }
-    for (String key : List.of("geo-auto-update", "geo-update-interval")) {
-      if (top.has(key)) {
-        top.string(key, null);
-        top.warning(key, "Turnout downloads a missing database at start only (geox-url); ignored");
-      }
-    }
+    boolean autoUpdate = top.bool("geo-auto-update", false);
+    int hours = top.integer("geo-update-interval", 24, 1, 24 * 365);
     top.string("geodata-loader", null);
     top.string("geosite-matcher", null);
-    if (top.bool("geodata-mode", false)) {
-      top.warning(
-          "geodata-mode",
-          "GEOIP reads the .mmdb of geoip-database, not GeoIP.dat; GEOSITE reads geosite.dat");
-    }
-    return new RuleSettings(geosite, subRules(top.mapping("sub-rules"), file), geoxUrls);
+    return new RuleSettings(
+        geosite,
+        subRules(top.mapping("sub-rules"), file),
+        geoxUrls,
+        autoUpdate ? Duration.ofHours(hours) : null);
   }
 
   private static Map<String, List<TurnoutConfig.RuleLine>> subRules(

@@ -6,6 +6,7 @@ import dev.turnout.outbound.provider.ProxyProviderSpec;
 import dev.turnout.rules.ProviderSpec;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -71,23 +72,27 @@ public record TurnoutConfig(
   }
 
   /**
-   * Where Turnout keeps state (provider copies, fake-IP store), the optional MaxMind databases for
-   * GEOIP and IP-ASN rules and the v2fly {@code geosite.dat} for GEOSITE (null when not found), and
-   * mihomo's {@code geox-url} (keys {@code mmdb}, {@code asn}, {@code geosite}, ...; empty when not
-   * written): where missing databases are downloaded from at start.
+   * Where Turnout keeps state (provider copies, fake-IP store); the optional databases for GEOIP (a
+   * MaxMind {@code .mmdb}, or with {@code geodataMode} a v2fly {@code GeoIP.dat}), IP-ASN (MaxMind)
+   * and GEOSITE (v2fly {@code geosite.dat}), null when not found; mihomo's {@code geox-url} (keys
+   * {@code mmdb}, {@code geoip}, {@code asn}, {@code geosite}; empty when not written): where
+   * databases are downloaded from; and {@code geoUpdateInterval}, how old they may grow with {@code
+   * geo-auto-update} (null without).
    */
   public record Files(
       Path stateDir,
       Path geoipDatabase,
       Path asnDatabase,
       Path geositeDatabase,
-      Map<String, String> geoxUrls) {
+      Map<String, String> geoxUrls,
+      boolean geodataMode,
+      Duration geoUpdateInterval) {
     public Files {
       geoxUrls = Map.copyOf(geoxUrls);
     }
 
     public Files(Path stateDir, Path geoipDatabase, Path asnDatabase, Path geositeDatabase) {
-      this(stateDir, geoipDatabase, asnDatabase, geositeDatabase, Map.of());
+      this(stateDir, geoipDatabase, asnDatabase, geositeDatabase, Map.of(), false, null);
     }
 
     public Files(Path stateDir, Path geoipDatabase, Path asnDatabase) {

@@ -7,6 +7,7 @@ import dev.turnout.config.Problems;
 import dev.turnout.rules.ProviderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +39,10 @@ class RuleSettingsTest {
   }
 
   @Test
-  void geodataKeysAreReadAndAutoUpdateIsIgnoredWithAWarning() throws Exception {
+  void geodataKeysAreRead() throws Exception {
     Files.write(dir.resolve("GeoSite.dat"), new byte[0]);
+    Files.write(dir.resolve("geoip.dat"), new byte[0]);
+    Files.write(dir.resolve("Country.mmdb"), new byte[0]);
     Problems problems = new Problems("test.yaml");
     TurnoutConfig c =
         read(
@@ -53,15 +56,30 @@ class RuleSettingsTest {
                 + "  mmdb: https://example.invalid/country.mmdb\n",
             problems);
     assertThat(c.files().geositeDatabase()).isEqualTo(dir.resolve("GeoSite.dat"));
+    assertThat(c.files().geodataMode()).isTrue();
+    assertThat(c.files().geoipDatabase()).isEqualTo(dir.resolve("geoip.dat")); // any case
+    assertThat(c.files().geoUpdateInterval()).isEqualTo(Duration.ofHours(24));
     assertThat(c.files().geoxUrls())
         .containsEntry("geosite", "https://example.invalid/geosite.dat")
         .containsEntry("mmdb", "https://example.invalid/country.mmdb");
     assertThat(problems.hasErrors()).isFalse();
+    assertThat(problems.sorted()).isEmpty();
+    // without geodata-mode the .mmdb; without geo-auto-update no interval, whatever it says
+    c = read("dns:\n  nameserver: [192.0.2.1]\ngeo-update-interval: 6\n", problems);
+    assertThat(c.files().geoipDatabase()).isEqualTo(dir.resolve("Country.mmdb"));
+    assertThat(c.files().geoUpdateInterval()).isNull();
+    c =
+        read(
+            "dns:\n  nameserver: [192.0.2.1]\ngeo-auto-update: true\ngeo-update-interval: 6\n",
+            problems);
+    assertThat(c.files().geoUpdateInterval()).isEqualTo(Duration.ofHours(6));
+    assertThat(problems.sorted()).isEmpty();
+    read(
+        "dns:\n  nameserver: [192.0.2.1]\ngeo-auto-update: true\ngeo-update-interval: 0\n",
+        problems);
     assertThat(problems.sorted())
         .extracting(Problem::toString)
-        .noneMatch(p -> p.contains("warning: geox-url"))
-        .anyMatch(p -> p.contains("geo-auto-update") && p.contains("at start only"))
-        .anyMatch(p -> p.contains("geodata-mode") && p.contains(".mmdb"));
+        .anyMatch(p -> p.contains("geo-update-interval"));
   }
 
   @Test

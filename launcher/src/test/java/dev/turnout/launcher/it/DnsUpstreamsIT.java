@@ -282,39 +282,6 @@ class DnsUpstreamsIT {
     }
   }
 
-  /**
-   * geox-url: a GEOIP rule whose database the directory lacks gets the file {@code run} downloads
-   * first (here from the sandbox's nginx), saved beside the configuration as Country.mmdb, as
-   * mihomo does at start; the rule then judges by it.
-   */
-  @Test
-  void aMissingCountryDatabaseIsDownloadedFromGeoxUrlAtStart() throws Exception {
-    Path served = sandbox.file("www/geo/country.mmdb");
-    Files.createDirectories(served.getParent());
-    new MmdbWriter("GeoLite2-Country")
-        .put("203.0.113.0/24", Map.of("country", Map.of("iso_code", "ZZ")))
-        .write(served);
-    Path saved = sandbox.dir.resolve("Country.mmdb");
-    try {
-      turnout =
-          sandbox.startTurnout(
-              yaml(
-                  "geox-url: {mmdb: 'http://203.0.113.10/geo/country.mmdb'}",
-                  List.of("nameserver: [203.0.113.1]"),
-                  List.of(),
-                  "GEOIP,ZZ,REJECT",
-                  "MATCH,DIRECT"));
-      assertThat(saved).hasSameBinaryContentAs(served);
-      assertThat(turnout.log()).contains("geodata: downloaded " + saved);
-      Command.Result rejected =
-          sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "http://www.example.test/");
-      assertThat(rejected.exit()).as("%s", rejected).isNotZero();
-      turnout.awaitLog("rule GEOIP,ZZ", Duration.ofSeconds(5));
-    } finally {
-      Files.deleteIfExists(saved); // the other tests' directory has none
-    }
-  }
-
   /** The connections dante (socks-routed) logged so far. */
   private static List<String> danteConnections() throws Exception {
     Path log = sandbox.file("danted-routed.log");
