@@ -273,13 +273,17 @@ final class Components {
    * on Turnout's marked sockets, when none), with the provider's headers.
    */
   static ProviderLoader.Fetch subscriptions(HttpFetcher fetcher, Outbounds outbounds) {
-    return (spec, etag, lastModified) -> {
-      Outbound via = outbounds.get(spec.proxy() == null ? DirectOutbound.NAME : spec.proxy());
-      if (via == null) {
-        throw new IOException("no proxy or group named " + spec.proxy() + " to download through");
-      }
-      return fetcher.get(spec.url(), via, spec.headers(), etag, lastModified);
-    };
+    return (spec, etag, lastModified) ->
+        fetcher.get(spec.url(), via(outbounds, spec.proxy()), spec.headers(), etag, lastModified);
+  }
+
+  /** The outbound a download names ({@code proxy:}; DIRECT when null). */
+  private static Outbound via(Outbounds outbounds, String proxy) throws IOException {
+    Outbound via = outbounds.get(proxy == null ? DirectOutbound.NAME : proxy);
+    if (via == null) {
+      throw new IOException("no proxy or group named " + proxy + " to download through");
+    }
+    return via;
   }
 
   /**
@@ -301,10 +305,14 @@ final class Components {
         TimeUnit.MILLISECONDS);
   }
 
-  /** Rule lists downloaded DIRECT through Turnout's marked sockets. */
-  static ListFetcher ruleLists(HttpFetcher fetcher, Outbound direct) {
-    return (url, etag, lastModified) -> {
-      HttpFetcher.Response r = fetcher.get(url, direct, Map.of(), etag, lastModified);
+  /**
+   * Rule lists downloaded through the outbound their provider names in {@code proxy:} (DIRECT, on
+   * Turnout's marked sockets, when none).
+   */
+  static ListFetcher ruleLists(HttpFetcher fetcher, Outbounds outbounds) {
+    return (url, proxy, etag, lastModified) -> {
+      HttpFetcher.Response r =
+          fetcher.get(url, via(outbounds, proxy), Map.of(), etag, lastModified);
       return r == null ? null : new ListFetcher.Fetched(r.body(), r.etag(), r.lastModified());
     };
   }

@@ -6,7 +6,6 @@ import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.Dialer;
-import dev.turnout.outbound.DirectOutbound;
 import dev.turnout.outbound.config.Outbounds;
 import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.outbound.provider.ProviderLoader;
@@ -139,7 +138,7 @@ final class Generation {
         log.info(
             "proxy provider {}: {} proxies, from the {}", p.name(), p.proxies().size(), p.origin());
       }
-      ListFetcher ruleLists = Components.ruleLists(fetcher, outbounds.get(DirectOutbound.NAME));
+      ListFetcher ruleLists = Components.ruleLists(fetcher, outbounds);
       rules =
           Components.rules(
               config,

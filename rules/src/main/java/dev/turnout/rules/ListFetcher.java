@@ -15,12 +15,14 @@ import java.time.Duration;
 @FunctionalInterface
 public interface ListFetcher {
   /**
-   * GETs {@code url}, conditionally when {@code etag} or {@code lastModified} is not null.
+   * GETs {@code url} through the proxy or group named {@code proxy} (null: DIRECT), conditionally
+   * when {@code etag} or {@code lastModified} is not null.
    *
    * @return the new list, or null when the server answered 304 Not Modified
-   * @throws IOException on any failure, including a status other than 200 and 304
+   * @throws IOException on any failure, including a status other than 200 and 304, and a proxy this
+   *     fetcher does not know
    */
-  Fetched fetch(URI url, String etag, String lastModified) throws IOException;
+  Fetched fetch(URI url, String proxy, String etag, String lastModified) throws IOException;
 
   /** A downloaded list and the validators for the next conditional GET (each may be null). */
   record Fetched(byte[] body, String etag, String lastModified) {}
@@ -35,7 +37,7 @@ public interface ListFetcher {
       private ListFetcher fetcher;
 
       @Override
-      public synchronized Fetched fetch(URI url, String etag, String lastModified)
+      public synchronized Fetched fetch(URI url, String proxy, String etag, String lastModified)
           throws IOException {
         if (fetcher == null) {
           fetcher =
@@ -45,14 +47,17 @@ public interface ListFetcher {
                       .connectTimeout(Duration.ofSeconds(10))
                       .build());
         }
-        return fetcher.fetch(url, etag, lastModified);
+        return fetcher.fetch(url, proxy, etag, lastModified);
       }
     };
   }
 
-  /** A fetcher on the JDK's HTTP client, with a 30 s timeout per request. */
+  /** A fetcher on the JDK's HTTP client, with a 30 s timeout per request; DIRECT only. */
   static ListFetcher using(HttpClient http) {
-    return (url, etag, lastModified) -> {
+    return (url, proxy, etag, lastModified) -> {
+      if (proxy != null) {
+        throw new IOException("cannot download through " + proxy + " here, only DIRECT");
+      }
       HttpRequest.Builder req =
           HttpRequest.newBuilder(url)
               .timeout(Duration.ofSeconds(30))

@@ -264,11 +264,16 @@ final class Provider {
   /** GETs the list, conditionally when {@code m} has validators; null means 304 Not Modified. */
   private Download download(ListFetcher fetcher, Properties m, Instant now) throws IOException {
     ListFetcher.Fetched fetched =
-        fetcher.fetch(spec.url(), m.getProperty("etag"), m.getProperty("last-modified"));
+        fetcher.fetch(
+            spec.url(), spec.proxy(), m.getProperty("etag"), m.getProperty("last-modified"));
     if (fetched == null) {
       m.setProperty("fetched", Long.toString(now.toEpochMilli()));
       writeMeta(m);
       return null;
+    }
+    if (spec.sizeLimit() > 0 && fetched.body().length > spec.sizeLimit()) {
+      throw new IOException(
+          fetched.body().length + " bytes, over its size-limit of " + spec.sizeLimit());
     }
     return new Download(fetched.body(), fetched.etag(), fetched.lastModified());
   }

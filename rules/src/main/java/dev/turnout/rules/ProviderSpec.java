@@ -18,6 +18,8 @@ import java.util.Objects;
  *     url: https://example.com/ads.yaml
  *     path: ./ruleset/ads.yaml
  *     interval: 86400         # seconds; 0 or absent = never refreshed
+ *     proxy: Proxy            # downloaded through this proxy or group; absent = DIRECT
+ *     size-limit: 1048576     # bytes a download may have; 0 or absent = no limit
  *   direct:
  *     type: inline            # the entries are in the config itself
  *     behavior: domain
@@ -29,7 +31,8 @@ import java.util.Objects;
  * null, the engine uses {@code <providerCacheDir>/<name>.yaml|txt}. Relative paths must already be
  * resolved by the caller. For {@code type: inline}, {@code payload} holds the entries with their
  * lines in the config, and {@code path} and {@code url} are null. {@code file} and {@code line}
- * locate the spec in the config for errors.
+ * locate the spec in the config for errors. {@code proxy} (null: DIRECT) is handed to the {@link
+ * ListFetcher}, which knows the proxies; {@code sizeLimit} (0: none) refuses a larger download.
  */
 public record ProviderSpec(
     String name,
@@ -41,7 +44,9 @@ public record ProviderSpec(
     Duration interval,
     String file,
     int line,
-    List<RuleLine> payload) {
+    List<RuleLine> payload,
+    String proxy,
+    long sizeLimit) {
 
   /** Where the list comes from. */
   public enum Type {
@@ -99,9 +104,15 @@ public record ProviderSpec(
       throw new IllegalArgumentException("http provider " + name + " needs a url");
     }
     payload = List.copyOf(payload == null ? List.of() : payload);
+    if ("DIRECT".equals(proxy)) {
+      proxy = null;
+    }
+    if (sizeLimit < 0) {
+      throw new IllegalArgumentException("negative size-limit for provider " + name);
+    }
   }
 
-  /** A file or http provider. */
+  /** A file or http provider, downloaded DIRECT without a size limit. */
   public ProviderSpec(
       String name,
       Type type,
@@ -112,14 +123,25 @@ public record ProviderSpec(
       Duration interval,
       String file,
       int line) {
-    this(name, type, behavior, format, path, url, interval, file, line, List.of());
+    this(name, type, behavior, format, path, url, interval, file, line, List.of(), null, 0);
   }
 
   /** An inline provider: {@code payload} as written in the config. */
   public static ProviderSpec inline(
       String name, Behavior behavior, List<RuleLine> payload, String file, int line) {
     return new ProviderSpec(
-        name, Type.INLINE, behavior, Format.TEXT, null, null, Duration.ZERO, file, line, payload);
+        name,
+        Type.INLINE,
+        behavior,
+        Format.TEXT,
+        null,
+        null,
+        Duration.ZERO,
+        file,
+        line,
+        payload,
+        null,
+        0);
   }
 
   /** {@code file:line} of the spec in the config. */

@@ -39,6 +39,24 @@ class ProviderTest {
     return new ProviderSpec("remote", Type.HTTP, b, f, null, s.url(), interval, "config.yaml", 5);
   }
 
+  /** A text list of domains at {@code s}, downloaded through {@code proxy} (null: DIRECT). */
+  private static ProviderSpec remoteVia(
+      ListServer s, String name, Path path, String proxy, long sizeLimit) {
+    return new ProviderSpec(
+        name,
+        Type.HTTP,
+        Behavior.DOMAIN,
+        Format.TEXT,
+        path,
+        s.url(),
+        Duration.ZERO,
+        "config.yaml",
+        5,
+        List.of(),
+        proxy,
+        sizeLimit);
+  }
+
   private RuleEngine engine(List<ProviderSpec> specs, String... rules) throws RuleException {
     return RuleEngine.builder()
         .rules(Fixtures.lines(rules))
@@ -442,6 +460,40 @@ class ProviderTest {
     assertThat(e.decide(tcp("192.0.2.9", 80)).policy()).isEqualTo("P1");
     assertThat(e.decide(host("a.tracker.example")).policy()).isEqualTo("P2");
     assertThat(e.warnings()).isEmpty();
+  }
+
+  @Test
+  void theProxyOfAProviderGoesToTheFetcherAndItsSizeLimitIsKept() throws Exception {
+    try (ListServer server = new ListServer()) {
+      server.body = "+.one.com\n+.two.com\n";
+      ProviderSpec via = remoteVia(server, "remote", null, "Proxy", 0);
+      List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ListFetcher direct = ListFetcher.using(java.net.http.HttpClient.newHttpClient());
+      RuleEngine e =
+          RuleEngine.builder()
+              .rules(Fixtures.lines("RULE-SET,remote,P1", "MATCH,P2"))
+              .providers(List.of(via))
+              .policies(Fixtures.POLICIES)
+              .options(new RulesOptions(null, null, dir.resolve("cache"), List.of()))
+              .fetcher(
+                  (url, proxy, etag, lastModified) -> {
+                    asked.add(proxy); // the launcher's fetcher dials through it
+                    return direct.fetch(url, null, etag, lastModified);
+                  })
+              .clock(clock)
+              .build();
+      assertThat(asked).containsExactly("Proxy");
+      assertThat(e.decide(host("a.one.com")).policy()).isEqualTo("P1");
+
+      ProviderSpec uncached = remoteVia(server, "fresh", null, "Proxy", 0);
+      assertThatThrownBy(() -> engine(List.of(uncached), "RULE-SET,fresh,P1"))
+          .as("a fetcher that knows no proxies refuses rather than download directly")
+          .hasMessageContaining("cannot download through Proxy here, only DIRECT");
+      ProviderSpec small = remoteVia(server, "remote", dir.resolve("small.txt"), "DIRECT", 10);
+      assertThat(small.proxy()).as("DIRECT is no proxy").isNull();
+      assertThatThrownBy(() -> engine(List.of(small), "RULE-SET,remote,P1"))
+          .hasMessageContaining("20 bytes, over its size-limit of 10");
+    }
   }
 
   @Test

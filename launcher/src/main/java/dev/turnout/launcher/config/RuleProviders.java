@@ -18,8 +18,8 @@ import java.util.Locale;
 /**
  * Reads {@code rule-providers:}, a map from provider name to its fields. {@code format} absent is
  * {@code AUTO} (detected from the content: ACL4SSR's {@code .list} files have none); {@code type:
- * inline} takes its entries from {@code payload:}. {@code proxy:} other than DIRECT is accepted
- * with a warning: the list is downloaded directly.
+ * inline} takes its entries from {@code payload:}. {@code proxy:} names the proxy or group an http
+ * list is downloaded through; {@code size-limit} the bytes a download may have (0: no limit).
  */
 final class RuleProviders {
   private RuleProviders() {}
@@ -36,14 +36,7 @@ final class RuleProviders {
       String urlText = entry.string("url", null);
       Duration interval = entry.seconds("interval", 0, 0, Integer.MAX_VALUE);
       String proxy = entry.string("proxy", null);
-      if (proxy != null && !proxy.equals("DIRECT")) {
-        entry.warning(
-            "proxy", "downloaded directly (through Turnout's marked sockets), not via " + proxy);
-      }
-      if (entry.has("size-limit")) {
-        entry.string("size-limit", null);
-        entry.warning("size-limit", "not enforced; ignored");
-      }
+      long sizeLimit = entry.integer("size-limit", 0, 0, Integer.MAX_VALUE);
       List<RuleLine> payload = "inline".equals(type) ? payload(entry, section) : null;
       if (payload == null && entry.has("payload")) {
         entry.value("payload");
@@ -100,7 +93,10 @@ final class RuleProviders {
               url,
               interval,
               section.problems().file(),
-              line));
+              line,
+              List.of(),
+              proxy,
+              sizeLimit));
     }
     return List.copyOf(specs);
   }

@@ -303,22 +303,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void ruleListsAreDownloadedDirectlyWhateverProxyIsNamed() throws Exception {
-    Problems problems = new Problems("test.yaml");
-    ConfigLoader.read(
-        "test.yaml",
-        Path.of("test.yaml"),
-        "dns:\n  nameserver: [192.0.2.1]\nrule-providers:\n"
-            + "  a: {type: http, behavior: domain, url: 'https://x.example/a', proxy: Proxy}\n",
-        problems);
-    assertThat(problems.sorted())
-        .extracting(Object::toString)
-        .containsExactly(
-            "test.yaml:4: warning: rule-providers.a.proxy: downloaded directly (through Turnout's"
-                + " marked sockets), not via Proxy");
-  }
-
-  @Test
   void proxyProvidersAreReadWithEveryKey() throws Exception {
     TurnoutConfig config =
         parse(

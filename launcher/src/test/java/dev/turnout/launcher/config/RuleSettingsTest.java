@@ -126,18 +126,21 @@ class RuleSettingsTest {
   }
 
   @Test
-  void providerProxyAndSizeLimitAreAcceptedAndSaySo() {
+  void providerProxyAndSizeLimitAreRead() {
     Problems problems = new Problems("test.yaml");
-    read(
-        "dns:\n  nameserver: [192.0.2.1]\n"
-            + "rule-providers:\n  x:\n    type: http\n    behavior: domain\n"
-            + "    url: https://example.invalid/x.yaml\n    proxy: Proxy\n    size-limit: 1000\n",
-        problems);
-    assertThat(problems.hasErrors()).isFalse();
-    assertThat(problems.sorted())
-        .extracting(Problem::toString)
-        .anyMatch(p -> p.contains("proxy") && p.contains("downloaded directly"))
-        .anyMatch(p -> p.contains("size-limit"));
+    TurnoutConfig c =
+        read(
+            "dns:\n  nameserver: [192.0.2.1]\n"
+                + "rule-providers:\n  x:\n    type: http\n    behavior: domain\n"
+                + "    url: https://example.invalid/x.yaml\n    proxy: Proxy\n    size-limit: 1000\n"
+                + "  y: {type: http, behavior: domain, url: 'https://example.invalid/y', proxy: DIRECT}\n",
+            problems);
+    assertThat(problems.sorted()).isEmpty();
+    assertThat(c.ruleProviders())
+        .extracting(ProviderSpec::name, ProviderSpec::proxy, ProviderSpec::sizeLimit)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("x", "Proxy", 1000L),
+            org.assertj.core.groups.Tuple.tuple("y", null, 0L));
   }
 
   @Test

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * Subscriptions served by nginx, in Clash YAML and as a base64 URI list, each feed a group whose
  * usable member is the sandbox's dante SOCKS5 server (a hysteria2 member in each is skipped):
  * dante's log shows the traffic went through it. With nginx stopped, a restarted Turnout keeps the
- * copies it downloaded and says so, and its groups still carry traffic. {@code check} on a config
- * whose providers point at a listening port connects to nothing.
+ * copies it downloaded and says so, and its groups still carry traffic. A rule provider's list is
+ * downloaded through the proxy its {@code proxy:} names. {@code check} on a config whose providers
+ * point at a listening port connects to nothing.
  */
 class ProxyProvidersIT {
   private static final Duration T = Duration.ofSeconds(60);
@@ -115,8 +116,9 @@ class ProxyProvidersIT {
     };
     assertThat(sandbox.inInternet(T, stopNginx).exit()).isZero();
     Process echo = UdpEcho.startServer(sandbox);
+    TurnoutProcess turnout = null;
     try {
-      TurnoutProcess turnout = sandbox.startTurnout(config(state));
+      turnout = sandbox.startTurnout(config(state));
       assertThat(turnout.log())
           .containsPattern(
               "proxy provider b64: download failed \\(.*\\); keeping 2 proxies from the copy of")
@@ -127,10 +129,54 @@ class ProxyProvidersIT {
       assertThat(turnout.log()).containsPattern("udp .*-> real\\.example\\.test:7 .*via ViaB64");
       assertThat(Files.readString(sandbox.file("danted.log"))).contains("udpassociate");
     } finally {
+      if (turnout != null) {
+        turnout.kill(); // the next test starts its own on the same TUN
+      }
       echo.destroyForcibly().waitFor();
       sandbox.inInternet(
           T, "nginx", "-c", nginx.resolve("nginx.conf").toString(), "-p", nginx.toString());
     }
+  }
+
+  /**
+   * rule-providers' proxy: the list is downloaded through dante (its log shows one more connect),
+   * and its entries route; a size-limit smaller than the list fails the start, saying so.
+   */
+  @Test
+  void aRuleProviderIsDownloadedThroughTheProxyItNames() throws Exception {
+    Files.writeString(sandbox.file("www/blocked.list"), "DOMAIN,real.example.test\n");
+    String config =
+        Sandbox.config("", "  - RULE-SET,blocked,REJECT\n  - MATCH,DIRECT")
+            + String.join(
+                "\n",
+                "state-dir: " + sandbox.file("state4"),
+                "proxies:",
+                "  - {name: dante, type: socks5, server: 203.0.113.1, port: 1080}",
+                "rule-providers:",
+                "  blocked:",
+                "    {type: http, behavior: classical, url: 'http://203.0.113.10/blocked.list',",
+                "     proxy: dante}",
+                "");
+    long before = danteConnects();
+    TurnoutProcess turnout = sandbox.startTurnout(config);
+    assertThat(danteConnects() - before).as("the download, through dante").isEqualTo(1);
+    Command.Result rejected =
+        sandbox.inClient(T, "curl", "-sS", "--max-time", "10", "http://real.example.test/");
+    assertThat(rejected.exit()).as("%s", rejected).isNotZero();
+    turnout.awaitLog("via RULE-SET,blocked,REJECT", Duration.ofSeconds(5));
+    assertThat(turnout.terminate(T)).isIn(0, 143);
+
+    Path limited = sandbox.file("limited.yaml");
+    Files.writeString(
+        limited,
+        config
+            .replace("state4", "state5")
+            .replace("proxy: dante}", "proxy: dante, size-limit: 8}"));
+    Command.Result refused =
+        sandbox.inClient(
+            T, "java", "-jar", Sandbox.JAR.toString(), "run", "-c", limited.toString());
+    assertThat(refused.exit()).as("%s", refused).isNotZero();
+    assertThat(refused.stderr() + refused.stdout()).contains("over its size-limit of 8");
   }
 
   @Test
