@@ -18,8 +18,8 @@ final class ClashKeys {
           + " only; routing is not affected";
   private static final String NO_INBOUND_SERVER =
       "inbound servers of this protocol are not supported (listeners: are mixed, http, socks,"
-          + " redir, tproxy, tunnel, shadowsocks, trojan or vless); routing of captured traffic is"
-          + " not affected";
+          + " redir, tproxy, tunnel, shadowsocks, trojan, vless or vmess); routing of captured"
+          + " traffic is not affected";
   private static final String KEEP_ALIVE =
       "Turnout does not turn on TCP keep-alive probes for its connections";
   private static final String ANDROID = "Android only";
@@ -31,7 +31,10 @@ final class ClashKeys {
   /** Top level: nothing here changes where captured traffic goes. */
   static final Map<String, String> TOP_LEVEL_IGNORED =
       Map.ofEntries(
-          entry("vmess-config", NO_INBOUND_SERVER),
+          entry(
+              "vmess-config",
+              "write a VMess server as a listeners: entry of type: vmess; routing of captured"
+                  + " traffic is not affected"),
           entry("tuic-server", NO_INBOUND_SERVER),
           entry("mitm-port", "MITM is not supported"),
           entry("mitm", "MITM is not supported"),

@@ -57,16 +57,18 @@ public record ListenerSpec(
         && kind != Kind.SOCKS
         && kind != Kind.MIXED
         && kind != Kind.TROJAN
-        && kind != Kind.VLESS) {
+        && kind != Kind.VLESS
+        && kind != Kind.VMESS) {
       throw new IllegalArgumentException(
-          "only an http, socks, mixed, trojan or vless listener speaks TLS");
+          "only an http, socks, mixed, trojan, vless or vmess listener speaks TLS");
     }
     if (kind == Kind.TROJAN && (tls == null || !authentication.enabled() || udp)) {
       throw new IllegalArgumentException(
           "a Trojan listener needs TLS and users, and carries no UDP");
     }
-    if (kind == Kind.VLESS && (!authentication.enabled() || udp)) {
-      throw new IllegalArgumentException("a VLESS listener needs users, and carries no UDP");
+    if ((kind == Kind.VLESS || kind == Kind.VMESS) && (!authentication.enabled() || udp)) {
+      throw new IllegalArgumentException(
+          "a VLESS or VMess listener needs users, and carries no UDP socket");
     }
   }
 
@@ -148,7 +150,9 @@ public record ListenerSpec(
     /** Trojan clients inside TLS: a user's password is their credential. */
     TROJAN("DEFAULT-TROJAN"),
     /** VLESS clients, in TLS or plain: a user's UUID is their credential. */
-    VLESS("DEFAULT-VLESS");
+    VLESS("DEFAULT-VLESS"),
+    /** VMess clients (AEAD headers), in TLS or plain: a user's UUID is their credential. */
+    VMESS("DEFAULT-VMESS");
 
     private final String defaultName;
 
@@ -170,7 +174,11 @@ public record ListenerSpec(
      * credentials.
      */
     public boolean openWithoutUsers() {
-      return !transparent() && this != SHADOWSOCKS && this != TROJAN && this != VLESS;
+      return !transparent()
+          && this != SHADOWSOCKS
+          && this != TROJAN
+          && this != VLESS
+          && this != VMESS;
     }
 
     /**
@@ -178,7 +186,11 @@ public record ListenerSpec(
      * ({@code tunnels:}), Shadowsocks ({@code ss-config}), Trojan or VLESS (listeners only).
      */
     public boolean topLevelPort() {
-      return this != TUNNEL && this != SHADOWSOCKS && this != TROJAN && this != VLESS;
+      return this != TUNNEL
+          && this != SHADOWSOCKS
+          && this != TROJAN
+          && this != VLESS
+          && this != VMESS;
     }
 
     /** The inbound name of the top-level port of this kind (of top-level tunnels, for a tunnel). */

@@ -41,6 +41,21 @@ public record Destination(
     this(host, address, port, NO_LOCAL);
   }
 
+  /**
+   * The destination a proxy request's name field names: an IP literal written as a name goes by
+   * address, as clients send them so; null for a name no request may carry (empty, or with spaces,
+   * control characters or non-ASCII).
+   */
+  public static Destination ofRequestedName(String name, int port) {
+    if (name.isEmpty() || !name.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+      return null;
+    }
+    InetAddress literal = IpLiterals.parseHostOrNull(name);
+    return literal != null
+        ? new Destination(null, literal, port)
+        : new Destination(name, null, port);
+  }
+
   /** The longest name a proxy request can carry: its length goes in one byte. */
   public static final int MAX_NAME_BYTES = 255;
 

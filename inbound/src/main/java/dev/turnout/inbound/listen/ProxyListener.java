@@ -10,8 +10,10 @@ import dev.turnout.inbound.transparent.TransparentHandler;
 import dev.turnout.inbound.trojan.TrojanHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.inbound.vless.VlessHandler;
+import dev.turnout.inbound.vmess.VmessHandler;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
+import dev.turnout.outbound.vmess.VmessServer;
 import dev.turnout.relay.tcp.AcceptPause;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -138,6 +140,10 @@ public final class ProxyListener implements Closeable {
           case VLESS -> VlessHandler.users(spec.authentication());
           default -> Map.of();
         };
+    VmessServer vmess =
+        spec.kind() == ListenerSpec.Kind.VMESS
+            ? VmessServer.of(VmessServer.uuids(spec.authentication().passwords()))
+            : null;
     return new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
@@ -167,6 +173,7 @@ public final class ProxyListener implements Closeable {
                   case SHADOWSOCKS -> ShadowsocksHandler.install(ch.pipeline(), dispatch);
                   case TROJAN -> ch.pipeline().addLast(new TrojanHandler(dispatch, users));
                   case VLESS -> ch.pipeline().addLast(new VlessHandler(dispatch, users));
+                  case VMESS -> VmessHandler.install(ch.pipeline(), dispatch, vmess);
                 }
               }
             })

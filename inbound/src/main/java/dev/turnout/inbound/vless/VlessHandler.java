@@ -7,7 +7,6 @@ import dev.turnout.inbound.HandshakeDeadline;
 import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.StreamUdp;
-import dev.turnout.netbase.IpLiterals;
 import dev.turnout.outbound.Destination;
 import dev.turnout.relay.Inbound;
 import io.netty.buffer.ByteBuf;
@@ -131,14 +130,8 @@ public final class VlessHandler extends ByteToMessageDecoder {
 
   private static Destination destination(ByteBuf in, int type, int at, int length, int port) {
     if (type == 2) {
-      String name = in.toString(at + 1, length - 1, StandardCharsets.US_ASCII);
-      if (name.isEmpty() || !name.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
-        return null;
-      }
-      InetAddress literal = IpLiterals.parseHostOrNull(name);
-      return literal != null
-          ? new Destination(null, literal, port)
-          : new Destination(name, null, port);
+      return Destination.ofRequestedName(
+          in.toString(at + 1, length - 1, StandardCharsets.US_ASCII), port);
     }
     try {
       return new Destination(null, InetAddress.getByAddress(bytes(in, at, length)), port);

@@ -156,7 +156,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       case TPROXY -> "tproxy-port";
       case TUNNEL -> "tunnels";
       case SHADOWSOCKS -> "ss-config";
-      case TROJAN, VLESS -> "listeners";
+      case TROJAN, VLESS, VMESS -> "listeners";
     };
   }
 
@@ -164,7 +164,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   private static boolean carriesUdp(ListenerSpec.Kind kind) {
     return switch (kind) {
       case MIXED, SOCKS, TPROXY -> true;
-      case HTTP, TUNNEL, REDIR, SHADOWSOCKS, TROJAN, VLESS -> false;
+      case HTTP, TUNNEL, REDIR, SHADOWSOCKS, TROJAN, VLESS, VMESS -> false;
     };
   }
 
@@ -231,7 +231,10 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     if (entry.has("users")) {
       authentication =
           Authentication.of(
-              type.equals("vless") ? vlessUsers(entry) : entryUsers(entry), global.skipPrefixes());
+              type.equals("vless") || type.equals("vmess")
+                  ? uuidUsers(entry, type.equals("vless"))
+                  : entryUsers(entry),
+              global.skipPrefixes());
     }
     List<String> tls = new ArrayList<>();
     for (String key : List.of("certificate", "private-key", "reality-config")) {
@@ -252,6 +255,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
           case "shadowsocks" -> ListenerSpec.Kind.SHADOWSOCKS;
           case "trojan" -> ListenerSpec.Kind.TROJAN;
           case "vless" -> ListenerSpec.Kind.VLESS;
+          case "vmess" -> ListenerSpec.Kind.VMESS;
           default -> null;
         };
     List<String> networks = List.of();
@@ -267,7 +271,9 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       password = entry.string("password", null);
     }
     List<String> trojanExtras = new ArrayList<>();
-    if (kind == ListenerSpec.Kind.TROJAN || kind == ListenerSpec.Kind.VLESS) {
+    if (kind == ListenerSpec.Kind.TROJAN
+        || kind == ListenerSpec.Kind.VLESS
+        || kind == ListenerSpec.Kind.VMESS) {
       for (String key : List.of("ws-path", "grpc-service-name", "ss-option", "decryption")) {
         if (entry.value(key).isPresent()) {
           trojanExtras.add(key);
@@ -284,7 +290,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               + ": type \""
               + type
               + "\" is not supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks,"
-              + " trojan, vless are); skipped");
+              + " trojan, vless, vmess are); skipped");
       return List.of();
     }
     if (!udpWritten) {
@@ -297,7 +303,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               || kind == ListenerSpec.Kind.SOCKS
               || kind == ListenerSpec.Kind.MIXED
               || kind == ListenerSpec.Kind.TROJAN
-              || kind == ListenerSpec.Kind.VLESS;
+              || kind == ListenerSpec.Kind.VLESS
+              || kind == ListenerSpec.Kind.VMESS;
       if (tls.contains("reality-config") || !speaksTls) {
         String key = tls.contains("reality-config") ? "reality-config" : tls.get(0);
         entry.warning(
@@ -305,7 +312,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             where
                 + (key.equals("reality-config")
                     ? ": REALITY is not supported"
-                    : ": TLS is supported on http, socks, mixed, trojan and vless listeners only")
+                    : ": TLS is supported on http, socks, mixed, trojan, vless and vmess listeners"
+                        + " only")
                 + "; skipped, so clients fail");
         return List.of();
       }
@@ -341,12 +349,16 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
       udp =
           false; // Trojan's UDP rides its TLS stream (always, as trojan-gfw servers do): no socket
     }
-    if (kind == ListenerSpec.Kind.VLESS) {
+    if (kind == ListenerSpec.Kind.VLESS || kind == ListenerSpec.Kind.VMESS) {
+      String protocol = kind == ListenerSpec.Kind.VLESS ? "VLESS" : "VMess";
       String missing =
           !trojanExtras.isEmpty()
-              ? trojanExtras.get(0) + " is not supported (VLESS over TCP, plain or in TLS)"
+              ? trojanExtras.get(0)
+                  + " is not supported ("
+                  + protocol
+                  + " over TCP, plain or in TLS)"
               : !entry.has("users") || !authentication.enabled()
-                  ? "a VLESS listener needs users (their UUIDs are the credentials)"
+                  ? "a " + protocol + " listener needs users (their UUIDs are the credentials)"
                   : null;
       if (missing != null) {
         entry.warning(
@@ -354,7 +366,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
             where + ": " + missing + "; skipped");
         return List.of();
       }
-      udp = false; // VLESS's UDP rides its stream: no socket
+      udp = false; // the UDP of both rides the stream: no socket
     }
     if (udp && (kind == ListenerSpec.Kind.HTTP || kind == ListenerSpec.Kind.REDIR)) {
       entry.warning("udp", where + ": an HTTP or redir listener carries no UDP (tproxy does)");
@@ -435,17 +447,20 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
   }
 
   /**
-   * A VLESS listener's {@code users: [{username: u, uuid: ..., flow: ...}]}: each UUID by its
-   * user's name (the UUID itself without one). A user with a flow (XTLS Vision) is left out with a
-   * warning: Turnout does not speak it, and its client would fail anyway.
+   * A VLESS or VMess listener's {@code users: [{username: u, uuid: ..., flow: ..., alterId: ...}]}:
+   * each UUID by its user's name (the UUID itself without one). A VLESS user with a flow (XTLS
+   * Vision) is left out with a warning: Turnout does not speak it, and its client would fail
+   * anyway. A VMess user's {@code alterId} above 0 is a warning: only clients that seal their
+   * headers with AEAD (alterId 0, the default of v2ray, Xray, sing-box and mihomo) get in.
    */
-  private static Map<String, String> vlessUsers(MappingReader entry) {
+  private static Map<String, String> uuidUsers(MappingReader entry, boolean vless) {
     Map<String, String> users = new LinkedHashMap<>();
     for (YamlMapping user : entry.mappings("users")) {
       MappingReader reader = MappingReader.of(user, entry.problems());
       String uuid = reader.string("uuid", null);
       String name = reader.string("username", uuid);
-      String flow = reader.string("flow", "");
+      String flow = vless ? reader.string("flow", "") : "";
+      int alterId = vless ? 0 : reader.integer("alterId", 0, 0, 65535);
       reader.reportUnread(KeyPolicy.PROXY);
       try {
         uuid = uuid == null ? null : UUID.fromString(uuid.strip()).toString();
@@ -453,7 +468,12 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         uuid = null;
       }
       if (uuid == null) {
-        entry.problems().error(user, entry.qualified("users"), "a VLESS user needs a uuid");
+        entry
+            .problems()
+            .error(
+                user,
+                entry.qualified("users"),
+                "a " + (vless ? "VLESS" : "VMess") + " user needs a uuid");
       } else if (!flow.isEmpty()) {
         entry
             .problems()
@@ -462,6 +482,18 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
                 entry.qualified("users"),
                 "user " + name + ": flow " + flow + " is not supported; this user is left out");
       } else {
+        if (alterId > 0) {
+          entry
+              .problems()
+              .warning(
+                  user,
+                  entry.qualified("users"),
+                  "user "
+                      + name
+                      + ": alterId "
+                      + alterId
+                      + ": only AEAD clients (alterId 0) are served; legacy ones fail to connect");
+        }
         users.put(name, uuid);
       }
     }

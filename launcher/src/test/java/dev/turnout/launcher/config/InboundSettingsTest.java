@@ -176,7 +176,7 @@ class InboundSettingsTest {
                 "",
                 "inbound-tfo: true",
                 "listeners:",
-                "  - {name: vm-in, type: vmess, port: 10000}",
+                "  - {name: vm-in, type: tuic, port: 10000}",
                 "  - {name: tls-in, type: mixed, port: 7894, certificate: ./c.crt, private-key: ./c.key}",
                 "  - {name: sub-in, type: socks, port: 7895, rule: sub-rule-1, sniff: true}",
                 "  - {name: web-in, type: http, port: 7896, udp: true}",
@@ -195,9 +195,9 @@ class InboundSettingsTest {
     assertThat(messages)
         .containsExactlyInAnyOrder(
             "test.yaml:4: warning: inbound-tfo: not supported: the listeners use plain TCP",
-            "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"vmess\" is not"
+            "test.yaml:6: warning: listeners[0].type: listener vm-in: type \"tuic\" is not"
                 + " supported (mixed, http, socks, tunnel, redir, tproxy, shadowsocks, trojan,"
-                + " vless are); skipped",
+                + " vless, vmess are); skipped",
             "test.yaml:8: warning: listeners[2].sniff: unknown key, ignored",
             "test.yaml:8: warning: listeners[2].rule: listener sub-in: sub-rules per listener are"
                 + " not supported; its connections follow rules:",
@@ -432,8 +432,8 @@ class InboundSettingsTest {
         .isEqualTo(specs.get(0));
     assertThat(String.join("\n", messages()))
         .contains(
-            "listener tun-in: TLS is supported on http, socks, mixed, trojan and vless listeners"
-                + " only")
+            "listener tun-in: TLS is supported on http, socks, mixed, trojan, vless and vmess"
+                + " listeners only")
         .contains("listener vless-ish: REALITY is not supported")
         .contains("listener half: TLS needs both certificate and private-key");
     String inline =
@@ -515,5 +515,38 @@ class InboundSettingsTest {
         .contains("user 2: flow xtls-rprx-vision is not supported; this user is left out")
         .contains("listener no-users: a VLESS listener needs users")
         .contains("listener grpc: grpc-service-name is not supported (VLESS over TCP");
+  }
+
+  /**
+   * listeners: of type vmess, as mihomo's example writes them: users with UUIDs (and an alterId,
+   * which above 0 is a warning: legacy clients cannot get in), TLS or plain, UDP on the stream.
+   */
+  @Test
+  void vmessListenersNeedUsersWithUuids() throws Exception {
+    List<ListenerSpec> specs =
+        listeners(
+            String.join(
+                "\n",
+                "listeners:",
+                "  - name: vmess-in-1",
+                "    type: vmess",
+                "    port: 10814",
+                "    listen: 0.0.0.0",
+                "    users:",
+                "      - {username: 1, uuid: 9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68, alterId: 1}",
+                "      - {username: 2, uuid: 0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68}",
+                "  - {name: no-users, type: vmess, port: 10815}",
+                "  - {name: ws, type: vmess, port: 10816, ws-path: /, users: [{uuid: 9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68}]}",
+                ""));
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("vmess-in-1");
+    ListenerSpec vm = specs.get(0);
+    assertThat(vm.kind()).isEqualTo(ListenerSpec.Kind.VMESS);
+    assertThat(vm.udp()).isFalse();
+    assertThat(vm.authentication().verify("1", "9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68")).isTrue();
+    assertThat(vm.authentication().verify("2", "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68")).isTrue();
+    assertThat(String.join("\n", messages()))
+        .contains("user 1: alterId 1: only AEAD clients (alterId 0) are served")
+        .contains("listener no-users: a VMess listener needs users")
+        .contains("listener ws: ws-path is not supported (VMess over TCP");
   }
 }

@@ -535,28 +535,9 @@ class InboundIT {
     Process wrong =
         v2rayVlessClient("v2ray-wrong", 1098, 7932, "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", true);
     try {
-      for (int port : List.of(1096, 1097, 1098)) {
-        awaitListening(port);
-      }
-      String page = "http://www.example.test/index.html";
-      long danteBefore = danteConnects();
-      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1096", page))).isEqualTo("ok\n");
-      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1096");
-      assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
-      assertThat(ok(curl("--socks5-hostname", "127.0.0.1:1097", page))).isEqualTo("ok\n");
-      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1097");
-      // v2ray reads a SOCKS5 client's datagrams into 2 KiB buffers: longer ones arrive cut
-      udpEchoesDirectAndThroughDante(turnout, 1096, "vl-in Vless", 1400);
-      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1098", page);
-      assertThat(refused.exit()).as("another UUID: %s", refused).isNotZero();
-      turnout.awaitLog("a UUID no user has", Duration.ofSeconds(5));
+      assertV2rayClientsServed(turnout, 1096, "vl-in", "vl-plain", "Vless", "a UUID no user has");
       assertThat(turnout.log())
-          .contains("inbound: vl-in (vless) on 127.0.0.1:7932, tcp, TLS, 1 users")
-          .containsPattern("-> www\\.example\\.test:80 \\(vl-in Vless\\) rule MATCH .*via DIRECT")
-          .containsPattern(
-              "-> www\\.example\\.test:80 \\(vl-plain Vless\\) rule MATCH .*via DIRECT")
-          .containsPattern(
-              "-> bulk\\.example\\.test:80 \\(vl-in Vless\\) rule DOMAIN-SUFFIX.*via Proxy");
+          .contains("inbound: vl-in (vless) on 127.0.0.1:7932, tcp, TLS, 1 users");
     } finally {
       turnout.terminate(T);
       for (Process p : List.of(tls, plain, wrong)) {
@@ -567,17 +548,128 @@ class InboundIT {
   }
 
   /**
+   * listeners: of type vmess, with Debian's v2ray as the client as for VLESS: in TLS with
+   * aes-128-gcm and plain with chacha20-poly1305 (v2ray seals its headers with AEAD at alterId 0
+   * and masks and pads its chunks), TCP through the rules as the user its UUID names, 10 MiB
+   * intact, datagrams on VMess's UDP requests DIRECT and through dante, and another UUID refused.
+   */
+  @Test
+  void vmessListenersServeVmessClients() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    String uuid = "9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68";
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: vm-in, type: vmess, port: 7934,"
+                + " users: [{username: alice, uuid: "
+                + uuid
+                + ", alterId: 0}], "
+                + certificateAndKey("vmess-tls")
+                + "}\n  - {name: vm-plain, type: vmess, port: 7935,"
+                + " users: [{username: bob, uuid: "
+                + uuid
+                + "}]}\n");
+    Process tls =
+        v2rayClient(
+            "v2ray-vm-tls", 1099, 7934, "vmess", vmessUser(uuid, "aes-128-gcm"), "vmess-tls");
+    Process plain =
+        v2rayClient(
+            "v2ray-vm-plain", 1100, 7935, "vmess", vmessUser(uuid, "chacha20-poly1305"), null);
+    Process wrong =
+        v2rayClient(
+            "v2ray-vm-wrong",
+            1101,
+            7934,
+            "vmess",
+            vmessUser("0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", "none"),
+            "vmess-tls");
+    try {
+      assertV2rayClientsServed(turnout, 1099, "vm-in", "vm-plain", "Vmess", "a request of no user");
+      assertThat(turnout.log())
+          .contains("inbound: vm-in (vmess) on 127.0.0.1:7934, tcp, TLS, 1 users");
+    } finally {
+      turnout.terminate(T);
+      for (Process p : List.of(tls, plain, wrong)) {
+        p.destroyForcibly().waitFor();
+      }
+      echo.destroyForcibly().waitFor();
+    }
+  }
+
+  /**
+   * Three v2ray clients on SOCKS5 ports from {@code first}: in TLS to the listener {@code tlsIn},
+   * in plain to {@code plainIn}, and with another UUID. What curl asks the first two for goes
+   * through the rules as their users (inbound type {@code type}), 10 MiB arrive intact, datagrams
+   * ride the first one's UDP requests DIRECT and through dante, and the third gets nothing while
+   * Turnout logs {@code refusal}.
+   */
+  private static void assertV2rayClientsServed(
+      TurnoutProcess turnout, int first, String tlsIn, String plainIn, String type, String refusal)
+      throws Exception {
+    for (int port = first; port < first + 3; port++) {
+      awaitListening(port);
+    }
+    String page = "http://www.example.test/index.html";
+    long danteBefore = danteConnects();
+    String tls = "127.0.0.1:" + first;
+    String plain = "127.0.0.1:" + (first + 1);
+    assertThat(ok(curl("--socks5-hostname", tls, page))).isEqualTo("ok\n");
+    assertDownloadIntact("--socks5-hostname", tls);
+    assertThat(danteConnects()).as("bulk.example.test via dante").isEqualTo(danteBefore + 1);
+    assertThat(ok(curl("--socks5-hostname", plain, page))).isEqualTo("ok\n");
+    assertDownloadIntact("--socks5-hostname", plain);
+    // v2ray reads a SOCKS5 client's datagrams into 2 KiB buffers: longer ones arrive cut
+    udpEchoesDirectAndThroughDante(turnout, first, tlsIn + " " + type, 1400);
+    Outcome refused = curl("--socks5-hostname", "127.0.0.1:" + (first + 2), page);
+    assertThat(refused.exit()).as("another UUID: %s", refused).isNotZero();
+    turnout.awaitLog(refusal, Duration.ofSeconds(5));
+    for (String in : List.of(tlsIn, plainIn)) {
+      assertThat(turnout.log())
+          .containsPattern(
+              "-> www\\.example\\.test:80 \\(" + in + " " + type + "\\) rule MATCH .*via DIRECT");
+    }
+    assertThat(turnout.log())
+        .containsPattern(
+            "-> bulk\\.example\\.test:80 \\("
+                + tlsIn
+                + " "
+                + type
+                + "\\) rule DOMAIN-SUFFIX.*via Proxy");
+  }
+
+  /** A v2ray VMess user (AEAD headers: alterId 0) with body {@code security}. */
+  private static String vmessUser(String uuid, String security) {
+    return "{\"id\":\"" + uuid + "\",\"alterId\":0,\"security\":\"" + security + "\"}";
+  }
+
+  /**
    * v2ray as a SOCKS5 server on {@code port} (UDP too) whose VLESS outbound goes to {@code server}
    * with {@code uuid}, in TLS checked against the listener's certificate, or plain.
    */
   private static Process v2rayVlessClient(
       String name, int port, int server, String uuid, boolean tls) throws Exception {
+    return v2rayClient(
+        name,
+        port,
+        server,
+        "vless",
+        "{\"id\":\"" + uuid + "\",\"encryption\":\"none\"}",
+        tls ? "vless-tls" : null);
+  }
+
+  /**
+   * v2ray as a SOCKS5 server on {@code port} (UDP too) whose {@code protocol} outbound goes to
+   * {@code server} as {@code user} (its JSON), in TLS checked against the certificate in {@code
+   * tlsDir}, or plain when that is null.
+   */
+  private static Process v2rayClient(
+      String name, int port, int server, String protocol, String user, String tlsDir)
+      throws Exception {
     Path config = sandbox.file(name + ".json");
     String stream =
-        tls
+        tlsDir != null
             ? "{\"network\":\"tcp\",\"security\":\"tls\",\"tlsSettings\":{\"serverName\":"
                 + "\"proxy.test\",\"certificates\":[{\"usage\":\"verify\",\"certificateFile\":\""
-                + sandbox.file("vless-tls/cert.pem")
+                + sandbox.file(tlsDir + "/cert.pem")
                 + "\"}]}}"
             : "{\"network\":\"tcp\"}";
     Files.writeString(
@@ -585,12 +677,13 @@ class InboundIT {
         "{\"log\":{\"loglevel\":\"warning\"},\"inbounds\":[{\"listen\":\"127.0.0.1\",\"port\":"
             + port
             + ",\"protocol\":\"socks\",\"settings\":{\"auth\":\"noauth\",\"udp\":true,"
-            + "\"ip\":\"127.0.0.1\"}}],\"outbounds\":[{\"protocol\":\"vless\",\"settings\":"
-            + "{\"vnext\":[{\"address\":\"127.0.0.1\",\"port\":"
+            + "\"ip\":\"127.0.0.1\"}}],\"outbounds\":[{\"protocol\":\""
+            + protocol
+            + "\",\"settings\":{\"vnext\":[{\"address\":\"127.0.0.1\",\"port\":"
             + server
-            + ",\"users\":[{\"id\":\""
-            + uuid
-            + "\",\"encryption\":\"none\"}]}]},\"streamSettings\":"
+            + ",\"users\":["
+            + user
+            + "]}]},\"streamSettings\":"
             + stream
             + "}]}");
     return sandbox.inClientBackground(name, "v2ray", "-config", config.toString());

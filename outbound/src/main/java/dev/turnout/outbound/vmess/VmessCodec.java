@@ -43,8 +43,6 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
   private final VmessBody reader;
   private final RandomGenerator random;
   private final VmessResponse response;
-  private int chunkLength = -1;
-  private int padding;
   private boolean ended;
 
   VmessCodec(VmessSession session, byte[] sealedRequestHeader) {
@@ -83,21 +81,13 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
         ctx.close();
         return;
       }
-      int n = Math.min(MAX_PAYLOAD, in.readableBytes());
-      int pad = writer.nextPadding();
-      out.writeShort((n + writer.overhead() + pad) ^ writer.mask());
-      writer.seal(in, n, out);
-      if (pad > 0) {
-        byte[] p = new byte[pad];
-        random.nextBytes(p);
-        out.writeBytes(p);
-      }
+      writer.writeChunk(in, Math.min(MAX_PAYLOAD, in.readableBytes()), out, random);
     }
   }
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (ended) {
+    if (ended || reader.ended()) { // failed, or the server's stream ended: the rest is dropped
       in.skipBytes(in.readableBytes());
       return;
     }
@@ -111,47 +101,9 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
         return;
       }
     }
-    if (!chunked) {
-      if (in.isReadable()) {
-        out.add(in.readRetainedSlice(in.readableBytes()));
-      }
-      return;
-    }
-    while (true) {
-      if (chunkLength < 0) {
-        if (in.readableBytes() < 2) {
-          return;
-        }
-        padding = reader.nextPadding();
-        chunkLength = in.readUnsignedShort() ^ reader.mask();
-        if (chunkLength < reader.overhead() + padding) {
-          fail(ctx, in, "chunk shorter than its tag and padding");
-          return;
-        }
-      }
-      if (in.readableBytes() < chunkLength) {
-        return;
-      }
-      int sealed = chunkLength - padding;
-      ByteBuf payload = ctx.alloc().buffer(sealed - reader.overhead());
-      if (!reader.open(in, sealed, payload)) {
-        payload.release();
-        fail(
-            ctx,
-            in,
-            reader.spent()
-                ? "response body past 65,536 chunks (its nonce would repeat)"
-                : "chunk failed authentication");
-        return;
-      }
-      in.skipBytes(padding);
-      chunkLength = -1;
-      if (!payload.isReadable()) {
-        payload.release();
-        ended = true;
-        return;
-      }
-      out.add(payload);
+    String problem = reader.readBody(in, chunked, ctx.alloc(), out);
+    if (problem != null) {
+      fail(ctx, in, "response " + problem);
     }
   }
 

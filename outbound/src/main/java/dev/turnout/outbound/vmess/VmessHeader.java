@@ -155,6 +155,99 @@ final class VmessHeader {
   }
 
   /**
+   * The time in the authID of a request, if it is sealed for the user whose command key gave {@code
+   * authKey} ({@link #authIdKey}); else -1 (its CRC does not match: another user's).
+   */
+  static long authIdTime(Cipher authKey, byte[] authId) {
+    byte[] plain;
+    try {
+      plain = authKey.doFinal(authId);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    CRC32 crc = new CRC32();
+    crc.update(plain, 0, 12);
+    ByteBuffer b = ByteBuffer.wrap(plain);
+    long time = b.getLong(0);
+    return b.getInt(12) == (int) crc.getValue() && time >= 0 ? time : -1;
+  }
+
+  /** A decrypting AES cipher for the authIDs of the user with {@code cmdKey}. */
+  static Cipher authIdKey(byte[] cmdKey) {
+    try {
+      Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
+      aes.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(
+              VmessKdf.kdf16(cmdKey, VmessKdf.bytes("AES Auth ID Encryption")), "AES"));
+      return aes;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The length of a request header from its sealed length (18 bytes), for the server.
+   *
+   * @throws IllegalStateException when they do not authenticate
+   */
+  static int requestLength(byte[] cmdKey, byte[] authId, byte[] nonce, byte[] sealed) {
+    byte[] length =
+        gcm(
+            Cipher.DECRYPT_MODE,
+            cmdKey,
+            "VMess Header AEAD Key_Length",
+            cmdKey,
+            "VMess Header AEAD Nonce_Length",
+            sealed,
+            authId,
+            authId,
+            nonce);
+    return (length[0] & 0xff) << 8 | (length[1] & 0xff);
+  }
+
+  /**
+   * The plaintext request header from its sealed bytes (length plus tag), for the server.
+   *
+   * @throws IllegalStateException when they do not authenticate
+   */
+  static byte[] openRequest(byte[] cmdKey, byte[] authId, byte[] nonce, byte[] sealed) {
+    return gcm(
+        Cipher.DECRYPT_MODE,
+        cmdKey,
+        "VMess Header AEAD Key",
+        cmdKey,
+        "VMess Header AEAD Nonce",
+        sealed,
+        authId,
+        authId,
+        nonce);
+  }
+
+  /** The sealed response header of {@code session} (V, no options, no command), for the server. */
+  static byte[] sealResponse(VmessSession session) {
+    byte[] header = {session.responseAuth, 0, 0, 0};
+    byte[] length = {0, (byte) header.length};
+    return VmessKdf.concat(
+        gcm(
+            Cipher.ENCRYPT_MODE,
+            session.responseKey,
+            "AEAD Resp Header Len Key",
+            session.responseIv,
+            "AEAD Resp Header Len IV",
+            length,
+            null),
+        gcm(
+            Cipher.ENCRYPT_MODE,
+            session.responseKey,
+            "AEAD Resp Header Key",
+            session.responseIv,
+            "AEAD Resp Header IV",
+            header,
+            null));
+  }
+
+  /**
    * The length of the response header from its {@value #SEALED_LENGTH} sealed bytes.
    *
    * @throws IllegalStateException when they do not authenticate

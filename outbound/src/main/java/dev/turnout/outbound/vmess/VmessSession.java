@@ -55,6 +55,21 @@ final class VmessSession {
     }
   }
 
+  /**
+   * The session a client's AEAD request header describes, as its server keeps it: the client's body
+   * key and IV, V, options and security.
+   */
+  VmessSession(int security, int options, byte[] requestKey, byte[] requestIv, byte responseAuth) {
+    this.security = security;
+    this.options = options;
+    this.legacy = false;
+    System.arraycopy(requestKey, 0, this.requestKey, 0, 16);
+    System.arraycopy(requestIv, 0, this.requestIv, 0, 16);
+    this.responseAuth = responseAuth;
+    responseKey = Arrays.copyOf(VmessKdf.sha256(requestKey), 16);
+    responseIv = Arrays.copyOf(VmessKdf.sha256(requestIv), 16);
+  }
+
   boolean has(int option) {
     return (options & option) != 0;
   }
