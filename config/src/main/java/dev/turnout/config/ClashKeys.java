@@ -40,7 +40,6 @@ final class ClashKeys {
           entry("mitm", "MITM is not supported"),
           entry("external-controller-unix", NO_CONTROLLER),
           entry("external-controller-pipe", NO_CONTROLLER),
-          entry("external-ui-url", "Turnout never downloads a dashboard: put one in external-ui"),
           entry("external-doh-server", NO_CONTROLLER),
           entry("script", "scripts are not supported; rules that use them are reported"),
           entry(

@@ -48,7 +48,7 @@ public final class Controller implements Closeable {
    * Binds {@code settings.listen()} (plain HTTP) and {@code settings.tlsListen()} (HTTPS), those
    * given, and serves {@code control} on both.
    *
-   * @throws IOException if the address cannot be bound or the dashboard directory is unusable
+   * @throws IOException if the address cannot be bound
    */
   public static Controller start(ControllerSettings settings, Control control) throws IOException {
     StaticFiles ui = settings.ui() == null ? null : new StaticFiles(settings.ui());

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * {@code /}, {@code /version}, {@code /configs} (GET, PATCH, PUT reload), {@code /restart}, the
  * GEO-database update ({@code POST /configs/geo}, and {@code /upgrade/geo} as mihomo also names
- * it), and the upgrade endpoints Turnout answers with 501 (it does not replace its own files).
+ * it), the dashboard's ({@code /upgrade/ui}), and {@code /upgrade}, which Turnout answers with 501
+ * (it does not replace its own program).
  */
 final class GeneralApi {
   static final List<String> PORT_KEYS =
@@ -41,12 +42,11 @@ final class GeneralApi {
         .add(POST, "/restart", this::restart)
         .add(POST, "/configs/geo", this::updateGeo)
         .add(POST, "/upgrade/geo", this::updateGeo)
-        .add(PUT, "/upgrade/geo", this::updateGeo);
-    for (String path : List.of("/upgrade", "/upgrade/ui")) {
-      routes
-          .add(POST, path, x -> x.message(notImplemented(), NO_UPGRADE))
-          .add(PUT, path, x -> x.message(notImplemented(), NO_UPGRADE));
-    }
+        .add(PUT, "/upgrade/geo", this::updateGeo)
+        .add(POST, "/upgrade/ui", this::upgradeUi)
+        .add(PUT, "/upgrade/ui", this::upgradeUi)
+        .add(POST, "/upgrade", x -> x.message(notImplemented(), NO_UPGRADE))
+        .add(PUT, "/upgrade", x -> x.message(notImplemented(), NO_UPGRADE));
   }
 
   private void version(Exchange x) {
@@ -136,6 +136,12 @@ final class GeneralApi {
 
   private void updateGeo(Exchange x) {
     x.later(config.updateGeo(), v -> x.noContent());
+  }
+
+  private void upgradeUi(Exchange x) {
+    x.later(
+        config.upgradeUi(),
+        v -> x.json(ok(), w -> w.beginObject().field("status", "ok").endObject()));
   }
 
   static HttpResponseStatus ok() {

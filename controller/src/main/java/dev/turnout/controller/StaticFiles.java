@@ -46,13 +46,10 @@ final class StaticFiles {
           Map.entry("map", "application/json"),
           Map.entry("wasm", "application/wasm"));
 
-  private final Path root; // real path
+  private final Path root; // absolute; may not exist yet (a dashboard still to download)
 
-  StaticFiles(Path root) throws IOException {
-    this.root = root.toRealPath();
-    if (!Files.isDirectory(this.root)) {
-      throw new IOException(root + " is not a directory");
-    }
+  StaticFiles(Path root) {
+    this.root = root.toAbsolutePath().normalize();
   }
 
   static boolean handles(List<String> segments) {
@@ -74,7 +71,14 @@ final class StaticFiles {
       exchange.respond(redirect);
       return;
     }
-    Path file = root;
+    Path top;
+    try {
+      top = root.toRealPath(); // each time: an upgrade puts a new directory in its place
+    } catch (IOException e) {
+      exchange.text(HttpResponseStatus.NOT_FOUND, "404 no dashboard in " + root + " (yet)\n");
+      return;
+    }
+    Path file = top;
     for (String segment : path) {
       if (segment.equals(".")
           || segment.equals("..")
@@ -89,7 +93,7 @@ final class StaticFiles {
       }
     }
     try {
-      Path found = find(file, path.get(path.size() - 1));
+      Path found = find(top, file, path.get(path.size() - 1));
       if (found == null) {
         exchange.text(HttpResponseStatus.NOT_FOUND, "404 page not found\n");
         return;
@@ -107,8 +111,8 @@ final class StaticFiles {
     }
   }
 
-  /** The file to serve for {@code file}, or null. */
-  private Path find(Path file, String last) throws IOException {
+  /** The file to serve for {@code file} under {@code root} (a real path), or null. */
+  private static Path find(Path root, Path file, String last) throws IOException {
     if (Files.isDirectory(file)) {
       file = file.resolve("index.html");
     } else if (!Files.exists(file) && !last.contains(".")) {

@@ -97,6 +97,12 @@ final class FakeControl
   }
 
   @Override
+  public CompletionStage<Void> upgradeUi() {
+    calls.add("upgradeUi");
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
   public CompletionStage<Void> updateGeo() {
     calls.add("updateGeo");
     return geoError == null

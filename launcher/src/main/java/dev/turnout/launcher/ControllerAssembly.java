@@ -36,11 +36,15 @@ final class ControllerAssembly {
         java.util.concurrent.Executors.newSingleThreadExecutor(
             Assembly.daemonThreads("turnout-process"));
     onStop.accept(lookups::shutdownNow);
+    java.util.concurrent.ExecutorService dashboard =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            Assembly.daemonThreads("turnout-dashboard"));
+    onStop.accept(dashboard::shutdownNow);
     LiveProxies proxies =
         new LiveProxies(routing, new HttpProber(base.loops()), new DelayHistory());
     Control control =
         new Control(
-            new LiveConfig(routing, reloader, geodata),
+            new LiveConfig(routing, reloader, geodata, dashboard),
             proxies,
             new LiveProviders(routing, proxies, base.scheduler()),
             new LiveRules(routing),

@@ -1,18 +1,9 @@
 package dev.turnout.launcher;
 
-import dev.turnout.fakedns.DnsTransport;
-import dev.turnout.fakedns.Upstream;
 import dev.turnout.launcher.config.DnsSettings;
 import dev.turnout.launcher.config.TurnoutConfig;
-import dev.turnout.outbound.Dialer;
-import dev.turnout.outbound.DirectOutbound;
-import dev.turnout.outbound.fetch.HttpFetcher;
 import dev.turnout.rules.GeodataFiles;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,8 +11,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * geox-url} ({@code mmdb}, {@code geoip}, {@code asn}, {@code geosite}), else from mihomo's default
  * addresses, into the configuration's directory under the names Turnout then finds there ({@code
  * Country.mmdb}, or {@code GeoIP.dat} with {@code geodata-mode}, {@code GeoLite2-ASN.mmdb}, {@code
- * GeoSite.dat}). DIRECT, with the configuration's own nameservers and routing mark. {@code run}
- * fetches the missing ones before it builds anything ({@link #missing}); {@link GeoUpdates} fetches
- * them all again on schedule or when asked ({@link #updatable}).
+ * GeoSite.dat}), through {@link DirectDownloads}. {@code run} fetches the missing ones before it
+ * builds anything ({@link #missing}); {@link GeoUpdates} fetches them all again on schedule or when
+ * asked ({@link #updatable}).
  *
  * <p>A download is written beside its target as {@code .part}, opened as the database it should be
  * (an error page or half a file is refused), and only then moved over the target in one step; a
@@ -165,25 +154,11 @@ final class GeoDownloads {
     if (targets.isEmpty()) {
       return new Outcome(changed, failures);
     }
-    EventLoopGroup loops =
-        new MultiThreadIoEventLoopGroup(
-            1, Assembly.daemonThreads("turnout-geodata-io"), EpollIoHandler.newFactory());
-    DnsTransport transport = DnsTransport.builder().soMark(config.tun().routingMark()).build();
-    try {
-      Upstream resolver = resolver(config, transport);
-      DirectOutbound direct =
-          new DirectOutbound(
-              new Dialer(
-                  resolver,
-                  a -> false,
-                  config.tun().routingMark(),
-                  config.proxies().interfaceName(),
-                  10_000));
-      HttpFetcher fetcher = new HttpFetcher(loops);
+    try (DirectDownloads downloads = new DirectDownloads(config)) {
       for (Target t : targets) {
         String url = config.files().geoxUrls().getOrDefault(t.database.key, t.database.defaultUrl);
         try {
-          byte[] body = fetcher.get(URI.create(url), direct, Map.of(), null, null).body();
+          byte[] body = downloads.get(url);
           if (replace(t, body)) {
             log.info("geodata: downloaded {} ({} bytes) from {}", t.file, body.length, url);
             changed.add(t.file);
@@ -200,9 +175,6 @@ final class GeoDownloads {
     } catch (RuntimeException e) {
       log.warn("geodata: cannot download: {}", e.toString());
       failures.add(e.toString());
-    } finally {
-      transport.close();
-      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     return new Outcome(changed, failures);
   }
@@ -222,15 +194,5 @@ final class GeoDownloads {
     } finally {
       Files.deleteIfExists(part);
     }
-  }
-
-  /** The configuration's nameservers, with default-nameserver resolving any given by name. */
-  private static Upstream resolver(TurnoutConfig config, DnsTransport transport) {
-    List<String> defaults = config.dns().settings().defaultNameservers();
-    Upstream.Builder b = Upstream.builder(config.dns().nameservers()).transport(transport);
-    if (!defaults.isEmpty()) {
-      b.bootstrap(Upstream.builder(defaults).transport(transport).build());
-    }
-    return b.build();
   }
 }

@@ -6,6 +6,7 @@ import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.InboundSettings;
 import dev.turnout.launcher.config.TurnoutConfig;
+import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +31,13 @@ final class LiveConfig implements ConfigControl {
   private final LiveRouting routing;
   private final Reloader reloader;
   private final GeoUpdates geodata;
+  private final Executor downloads; // of the dashboard: one at a time, off the controller's loop
 
-  LiveConfig(LiveRouting routing, Reloader reloader, GeoUpdates geodata) {
+  LiveConfig(LiveRouting routing, Reloader reloader, GeoUpdates geodata, Executor downloads) {
     this.routing = routing;
     this.reloader = reloader;
     this.geodata = geodata;
+    this.downloads = downloads;
   }
 
   @Override
@@ -110,23 +114,22 @@ final class LiveConfig implements ConfigControl {
 
   @Override
   public CompletionStage<Void> updateGeo() {
-    return geodata
-        .update("POST /configs/geo")
-        .handle(
-            (v, error) -> {
-              if (error == null) {
-                return null;
-              }
-              Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-              if (cause instanceof ConfigException) {
-                throw rejected((ConfigException) cause);
-              }
-              throw new ControlException(
-                  cause instanceof IllegalStateException
-                      ? ControlException.Kind.BAD_REQUEST
-                      : ControlException.Kind.FAILED,
-                  String.valueOf(cause.getMessage()));
-            });
+    return rejections(geodata.update("POST /configs/geo"));
+  }
+
+  @Override
+  public CompletionStage<Void> upgradeUi() {
+    TurnoutConfig config = routing.current().config;
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            Dashboard.download(config);
+          } catch (IOException e) {
+            throw new ControlException(
+                ControlException.Kind.FAILED, "dashboard: " + e.getMessage());
+          }
+        },
+        downloads);
   }
 
   private Path allowedPath(String text) {
@@ -147,18 +150,8 @@ final class LiveConfig implements ConfigControl {
     return path.normalize();
   }
 
-  private static ControlException rejected(ConfigException rejected) {
-    return new ControlException(
-        ControlException.Kind.BAD_REQUEST,
-        "the configuration has "
-            + rejected.problems().size()
-            + (rejected.problems().size() == 1 ? " error" : " errors")
-            + "; the running one stays",
-        rejected.problems());
-  }
-
-  /** A rejected configuration becomes a 400 with every problem. */
-  private static CompletionStage<Void> rejections(CompletableFuture<TurnoutConfig> reload) {
+  /** A rejected configuration becomes a 400 with every problem; any other failure a 500. */
+  private static CompletionStage<Void> rejections(CompletableFuture<?> reload) {
     return reload.handle(
         (config, error) -> {
           if (error == null) {
@@ -166,7 +159,13 @@ final class LiveConfig implements ConfigControl {
           }
           Throwable cause = error instanceof CompletionException ? error.getCause() : error;
           if (cause instanceof ConfigException rejected) {
-            throw rejected(rejected);
+            throw new ControlException(
+                ControlException.Kind.BAD_REQUEST,
+                "the configuration has "
+                    + rejected.problems().size()
+                    + (rejected.problems().size() == 1 ? " error" : " errors")
+                    + "; the running one stays",
+                rejected.problems());
           }
           throw new ControlException(
               ControlException.Kind.FAILED, String.valueOf(cause.getMessage()));

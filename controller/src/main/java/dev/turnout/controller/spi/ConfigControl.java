@@ -57,4 +57,11 @@ public interface ConfigControl {
    * ControlException} when a download fails or an update is already running.
    */
   CompletionStage<Void> updateGeo();
+
+  /**
+   * POST /upgrade/ui: downloads the dashboard ({@code external-ui-url}) into its directory again.
+   * Completes exceptionally with a {@link ControlException} when there is none to download or the
+   * download fails (the old dashboard then stays).
+   */
+  CompletionStage<Void> upgradeUi();
 }

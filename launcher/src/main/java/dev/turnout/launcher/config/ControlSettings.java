@@ -5,7 +5,6 @@ import dev.turnout.inbound.ServerTls;
 import dev.turnout.netbase.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,15 +18,19 @@ import java.util.List;
  * listens on 127.0.0.1 only (mihomo would listen on every interface). Any address beyond loopback
  * needs a {@code secret}: without one the configuration is refused. {@code external-ui} is a
  * directory (relative to the configuration file) served at {@code /ui/}; with {@code
- * external-ui-name: NAME} its subdirectory NAME is; a directory that does not exist is a warning
- * (mihomo would download a dashboard there; Turnout never does), and /ui/ is not served. {@code
- * external-controller-cors} holds {@code allow-origins} (default {@code ["*"]}, an empty list
- * allows no other origin) and {@code allow-private-network} (default true), as in mihomo. {@code
- * external-controller-tls: HOST:PORT} serves the same API over HTTPS with the top-level {@code tls:
- * {certificate, private-key}} (PEM text or files); without a usable pair it is a warning and HTTPS
- * is not served.
+ * external-ui-name: NAME} its subdirectory NAME is. As in mihomo, {@code run} downloads a dashboard
+ * from {@code external-ui-url} (default: metacubexd's) into that directory when it is missing or
+ * empty, and {@code POST /upgrade/ui} does again. {@code external-controller-cors} holds {@code
+ * allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
+ * allow-private-network} (default true), as in mihomo. {@code external-controller-tls: HOST:PORT}
+ * serves the same API over HTTPS with the top-level {@code tls: {certificate, private-key}} (PEM
+ * text or files); without a usable pair it is a warning and HTTPS is not served.
  */
 public record ControlSettings(Controller controller) {
+  /** What mihomo downloads as the dashboard when {@code external-ui-url} is not written. */
+  public static final String DEFAULT_UI_URL =
+      "https://github.com/MetaCubeX/metacubexd/archive/refs/heads/gh-pages.zip";
+
   public static final ControlSettings DEFAULT = new ControlSettings(null);
 
   /** The external controller's settings; {@code listen} or {@code tlsListen} may be null. */
@@ -37,6 +40,7 @@ public record ControlSettings(Controller controller) {
       ServerTls tls,
       String secret,
       Path ui,
+      String uiUrl,
       List<String> allowOrigins,
       boolean allowPrivateNetwork) {
     public Controller {
@@ -54,6 +58,11 @@ public record ControlSettings(Controller controller) {
     String secret = top.string("secret", "");
     String ui = top.string("external-ui", null);
     String uiName = top.string("external-ui-name", null);
+    String uiUrl = top.string("external-ui-url", DEFAULT_UI_URL).strip();
+    if (!uiUrl.startsWith("http://") && !uiUrl.startsWith("https://")) {
+      top.warning("external-ui-url", "expected an http:// or https:// URL; the default is used");
+      uiUrl = DEFAULT_UI_URL;
+    }
     MappingReader cors = top.mapping("external-controller-cors");
     List<String> origins = new ArrayList<>();
     if (cors.has("allow-origins")) {
@@ -102,7 +111,7 @@ public record ControlSettings(Controller controller) {
       return new ControlSettings(null);
     }
     return new ControlSettings(
-        new Controller(listen, tlsListen, tls, secret, uiDir, origins, privateNetwork));
+        new Controller(listen, tlsListen, tls, secret, uiDir, uiUrl, origins, privateNetwork));
   }
 
   /** {@code HOST:PORT}, {@code [V6]:PORT}, {@code :PORT} or {@code PORT}; null after a problem. */
@@ -138,17 +147,7 @@ public record ControlSettings(Controller controller) {
         }
         dir = dir.resolve(sub);
       }
-      if (!Files.isDirectory(dir)) {
-        // mihomo downloads a dashboard there (external-ui-url); Turnout never does.
-        top.warning(
-            name == null ? "external-ui" : "external-ui-name",
-            "no directory "
-                + dir
-                + ": /ui/ is not served until one is put there and Turnout"
-                + " restarts");
-        return null;
-      }
-      return dir;
+      return dir; // run downloads a dashboard there if it has none
     } catch (InvalidPathException e) {
       top.problem("external-ui", "not a valid path: " + e.getReason());
       return null;

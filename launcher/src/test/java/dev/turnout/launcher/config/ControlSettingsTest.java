@@ -137,11 +137,13 @@ class ControlSettingsTest {
             home.resolve("c.yaml"),
             DNS + "external-controller: :9090\nexternal-ui: nothing-here\n",
             warned);
-    assertThat(warned.hasErrors()).isFalse();
-    assertThat(warned.sorted())
-        .singleElement()
-        .asString()
-        .contains("warning: external-ui: no directory");
-    assertThat(without.control().controller().ui()).isNull();
+    assertThat(warned.sorted()).as("run downloads a dashboard into it, as mihomo does").isEmpty();
+    assertThat(without.control().controller().ui()).isEqualTo(home.resolve("nothing-here"));
+    assertThat(without.control().controller().uiUrl()).isEqualTo(ControlSettings.DEFAULT_UI_URL);
+    assertThat(c.uiUrl()).isEqualTo(ControlSettings.DEFAULT_UI_URL);
+    TurnoutConfig elsewhere =
+        parse(
+            "external-controller: :9090\nexternal-ui: ui\nexternal-ui-url: http://x.test/u.zip\n");
+    assertThat(elsewhere.control().controller().uiUrl()).isEqualTo("http://x.test/u.zip");
   }
 }

@@ -600,4 +600,61 @@ class ControllerApiIT {
         .contains("\"down\":");
     assertThat(turnout.log()).contains("controller: listening on https://127.0.0.1:9443");
   }
+
+  /**
+   * external-ui-url: with external-ui naming a directory that does not exist, run downloads the
+   * dashboard there first (from the sandbox's nginx, a zip with GitHub's one top folder), and /ui/
+   * serves it; POST /upgrade/ui replaces it with a new one; a download that is no zip (a 404 page)
+   * fails the request with the reason and leaves the dashboard as it was.
+   */
+  @Test
+  @Order(11)
+  void theDashboardIsDownloadedWhenMissingAndUpgradedOnRequest() throws Exception {
+    Path zip = sandbox.file("www/ui.zip");
+    writeZip(zip, "<html>dashboard one</html>");
+    Path dashboards = sandbox.file("dashboards");
+    Path withUrl = sandbox.file("controller-ui.yaml");
+    Files.writeString(
+        withUrl,
+        TwoDantes.config(
+            sandbox,
+            TwoDantes.RULES,
+            "external-ui: "
+                + dashboards
+                + "\nexternal-ui-name: metacubexd\nexternal-ui-url: http://203.0.113.10/ui.zip"));
+    assertThat(turnout.terminate(T)).isIn(0, 143);
+    turnout = sandbox.startTurnout(withUrl);
+    assertThat(turnout.log()).contains("unpacked into " + dashboards.resolve("metacubexd"));
+    assertThat(api.anonymous("GET", "/ui/index.html").body())
+        .isEqualTo("<html>dashboard one</html>");
+    assertThat(api.anonymous("GET", "/ui/assets/app.js").body()).isEqualTo("export {};");
+
+    writeZip(zip, "<html>dashboard two</html>");
+    ControllerClient.Reply upgraded = api.call("POST", "/upgrade/ui", "");
+    assertThat(upgraded.status()).as("%s", upgraded).isEqualTo(200);
+    assertThat(upgraded.json()).containsEntry("status", "ok");
+    assertThat(api.anonymous("GET", "/ui/index.html").body())
+        .isEqualTo("<html>dashboard two</html>");
+
+    Files.delete(zip);
+    ControllerClient.Reply failed = api.call("POST", "/upgrade/ui", "");
+    assertThat(failed.status()).as("%s", failed).isEqualTo(500);
+    assertThat(String.valueOf(failed.json().get("message"))).startsWith("dashboard: ");
+    assertThat(api.anonymous("GET", "/ui/index.html").body())
+        .isEqualTo("<html>dashboard two</html>");
+    try (var left = Files.list(dashboards)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("metacubexd");
+    }
+  }
+
+  /** A dashboard archive as GitHub makes them: every file under one top folder. */
+  private static void writeZip(Path zip, String index) throws Exception {
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("metacubexd-gh-pages/"));
+      out.putNextEntry(new java.util.zip.ZipEntry("metacubexd-gh-pages/index.html"));
+      out.write(index.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.putNextEntry(new java.util.zip.ZipEntry("metacubexd-gh-pages/assets/app.js"));
+      out.write("export {};".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
 }

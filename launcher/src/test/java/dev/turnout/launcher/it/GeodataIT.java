@@ -121,12 +121,12 @@ class GeodataIT {
       ControllerClient.Reply r = api.call("POST", "/configs/geo", "");
       assertThat(r.status()).as("%s", r).isEqualTo(204);
       assertThat(saved).hasSameBinaryContentAs(sandbox.file("www/geo/country.mmdb"));
-      assertThat(turnout.log()).contains("reload (geodata update");
+      turnout.awaitLog("reload (geodata update", Duration.ofSeconds(5)); // logged asynchronously
       assertThat(reachable()).isTrue();
 
       r = api.call("POST", "/upgrade/geo", "");
       assertThat(r.status()).as("%s", r).isEqualTo(204);
-      assertThat(turnout.log()).contains("geodata: " + saved + " is up to date");
+      turnout.awaitLog("geodata: " + saved + " is up to date", Duration.ofSeconds(5));
       assertThat(turnout.count("reload (geodata update")).isEqualTo(1);
 
       byte[] before = Files.readAllBytes(saved);
