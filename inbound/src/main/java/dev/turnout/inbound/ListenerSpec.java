@@ -22,6 +22,8 @@ import java.net.InetSocketAddress;
  * @param tcp whether it listens for TCP: always, except for a UDP-only tunnel
  * @param shadowsocks a Shadowsocks listener's cipher and key; null for the others
  * @param tls the TLS an http, socks, mixed or trojan listener's clients speak inside; null for none
+ * @param wsPath the path a Trojan, VLESS or VMess listener's clients ask for when they speak
+ *     WebSocket ({@code ws-path}); null when they speak the protocol itself
  */
 public record ListenerSpec(
     String name,
@@ -34,7 +36,8 @@ public record ListenerSpec(
     Destination target,
     boolean tcp,
     SsServerCodec shadowsocks,
-    ServerTls tls) {
+    ServerTls tls,
+    String wsPath) {
 
   public ListenerSpec {
     if (name == null || name.isEmpty() || kind == null || bind == null) {
@@ -66,6 +69,12 @@ public record ListenerSpec(
       throw new IllegalArgumentException(
           "a Trojan listener needs TLS and users, and carries no UDP");
     }
+    if (wsPath != null
+        && (!wsPath.startsWith("/")
+            || (kind != Kind.TROJAN && kind != Kind.VLESS && kind != Kind.VMESS))) {
+      throw new IllegalArgumentException(
+          "only a trojan, vless or vmess listener speaks WebSocket, at a path starting with /");
+    }
     if ((kind == Kind.VLESS || kind == Kind.VMESS) && (!authentication.enabled() || udp)) {
       throw new IllegalArgumentException(
           "a VLESS or VMess listener needs users, and carries no UDP socket");
@@ -82,7 +91,7 @@ public record ListenerSpec(
       ClientFilter filter,
       String proxy,
       Destination target) {
-    this(name, kind, bind, udp, authentication, filter, proxy, target, true, null, null);
+    this(name, kind, bind, udp, authentication, filter, proxy, target, true, null, null, null);
   }
 
   /**
@@ -107,6 +116,7 @@ public record ListenerSpec(
         target,
         tcp,
         null,
+        null,
         null);
   }
 
@@ -128,6 +138,7 @@ public record ListenerSpec(
         null,
         true,
         codec,
+        null,
         null);
   }
 

@@ -109,7 +109,8 @@ public final class Listeners implements Closeable {
       log.info(
           "inbound: {}{}{}{}",
           listener,
-          spec.tls() != null ? ", TLS" : "",
+          (spec.tls() != null ? ", TLS" : "")
+              + (spec.wsPath() != null ? ", WebSocket at " + spec.wsPath() : ""),
           spec.authentication().enabled() ? ", " + spec.authentication() : "",
           spec.proxy() != null ? ", every connection via " + spec.proxy() : "");
     }

@@ -1,6 +1,7 @@
 package dev.turnout.inbound.listen;
 
 import dev.turnout.inbound.Dispatch;
+import dev.turnout.inbound.InboundStats;
 import dev.turnout.inbound.ListenerSpec;
 import dev.turnout.inbound.http.HttpProxyServer;
 import dev.turnout.inbound.mixed.FirstByte;
@@ -11,6 +12,8 @@ import dev.turnout.inbound.trojan.TrojanHandler;
 import dev.turnout.inbound.tunnel.TunnelHandler;
 import dev.turnout.inbound.vless.VlessHandler;
 import dev.turnout.inbound.vmess.VmessHandler;
+import dev.turnout.inbound.ws.WsFrameEncoder;
+import dev.turnout.inbound.ws.WsServerDecoder;
 import dev.turnout.netbase.IpLiterals;
 import dev.turnout.netbase.TimeSource;
 import dev.turnout.outbound.vmess.VmessServer;
@@ -164,6 +167,13 @@ public final class ProxyListener implements Closeable {
                 if (spec.tls() != null) {
                   ch.pipeline().addLast(spec.tls().newHandler(ch.alloc()));
                 }
+                if (spec.wsPath() != null) {
+                  ch.pipeline()
+                      .addLast(
+                          new WsServerDecoder(
+                              spec.wsPath(), (c, why) -> wsRefused(dispatch, c, why)),
+                          new WsFrameEncoder());
+                }
                 switch (spec.kind()) {
                   case HTTP -> HttpProxyServer.install(ch.pipeline(), dispatch);
                   case SOCKS -> ch.pipeline().addLast(new FirstByte(dispatch, udp, false));
@@ -180,6 +190,17 @@ public final class ProxyListener implements Closeable {
         .bind(bind)
         .syncUninterruptibly()
         .channel();
+  }
+
+  private static void wsRefused(Dispatch dispatch, Channel client, String why) {
+    dispatch
+        .stats()
+        .bad(
+            InboundStats.Event.MALFORMED,
+            "{}: WebSocket client {} sent {}; answered 404",
+            dispatch.listener().name(),
+            client.remoteAddress(),
+            why);
   }
 
   public ListenerSpec spec() {

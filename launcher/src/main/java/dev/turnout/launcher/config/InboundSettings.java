@@ -242,6 +242,10 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
         tls.add(key);
       }
     }
+    String wsPath = entry.string("ws-path", null);
+    if (wsPath != null && !wsPath.isBlank() && !wsPath.startsWith("/")) {
+      wsPath = "/" + wsPath.strip();
+    }
     String certificate = entry.string("certificate", null);
     String privateKey = entry.string("private-key", null);
     ListenerSpec.Kind kind =
@@ -274,7 +278,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     if (kind == ListenerSpec.Kind.TROJAN
         || kind == ListenerSpec.Kind.VLESS
         || kind == ListenerSpec.Kind.VMESS) {
-      for (String key : List.of("ws-path", "grpc-service-name", "ss-option", "decryption")) {
+      for (String key : List.of("grpc-service-name", "ss-option", "decryption")) {
         if (entry.value(key).isPresent()) {
           trojanExtras.add(key);
         }
@@ -295,6 +299,14 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     }
     if (!udpWritten) {
       udp = carriesUdp(kind);
+    }
+    if (wsPath != null
+        && kind != ListenerSpec.Kind.TROJAN
+        && kind != ListenerSpec.Kind.VLESS
+        && kind != ListenerSpec.Kind.VMESS) {
+      entry.warning(
+          "ws-path", where + ": only trojan, vless and vmess listeners speak WebSocket; ignored");
+      wsPath = null;
     }
     ServerTls serverTls = null;
     if (!tls.isEmpty()) {
@@ -334,7 +346,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
     if (kind == ListenerSpec.Kind.TROJAN) {
       String missing =
           !trojanExtras.isEmpty()
-              ? trojanExtras.get(0) + " is not supported (Trojan over TLS only)"
+              ? trojanExtras.get(0)
+                  + " is not supported (Trojan over TLS, or WebSocket in TLS, only)"
               : serverTls == null
                   ? "a Trojan listener needs certificate and private-key"
                   : !entry.has("users") || !authentication.enabled()
@@ -356,7 +369,7 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               ? trojanExtras.get(0)
                   + " is not supported ("
                   + protocol
-                  + " over TCP, plain or in TLS)"
+                  + " over TCP or WebSocket, plain or in TLS)"
               : !entry.has("users") || !authentication.enabled()
                   ? "a " + protocol + " listener needs users (their UUIDs are the credentials)"
                   : null;
@@ -424,7 +437,8 @@ public record InboundSettings(List<ListenerSpec> listeners, List<ProxyRef> proxi
               null,
               true,
               null,
-              serverTls));
+              serverTls,
+              wsPath == null || wsPath.isBlank() ? null : wsPath));
     }
     return out;
   }

@@ -445,9 +445,9 @@ class InboundSettingsTest {
   }
 
   /**
-   * listeners: of type trojan, as mihomo's example writes them: users and TLS; without either, or
-   * with a transport Turnout does not serve (ws-path), skipped with a warning. Their UDP rides the
-   * stream, so udp: true opens no UDP socket.
+   * listeners: of type trojan, as mihomo's example writes them: users and TLS, over WebSocket with
+   * ws-path; without either, or with a transport Turnout does not serve (gRPC), skipped with a
+   * warning. Their UDP rides the stream, so udp: true opens no UDP socket.
    */
   @Test
   void trojanListenersNeedUsersAndTls(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
@@ -463,9 +463,17 @@ class InboundSettingsTest {
                 "  - {name: tj-in, type: trojan, port: 10819, udp: true" + users + tls + "}",
                 "  - {name: no-tls, type: trojan, port: 10820" + users + "}",
                 "  - {name: no-users, type: trojan, port: 10821" + tls + "}",
-                "  - {name: ws, type: trojan, port: 10822, ws-path: /" + users + tls + "}",
+                "  - {name: ws, type: trojan, port: 10822, ws-path: tj" + users + tls + "}",
+                "  - {name: grpc, type: trojan, port: 10823, grpc-service-name: g"
+                    + users
+                    + tls
+                    + "}",
+                "  - {name: mixed-ws, type: mixed, port: 10824, ws-path: /x}",
                 ""));
-    assertThat(specs).extracting(ListenerSpec::name).containsExactly("tj-in");
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("tj-in", "ws", "mixed-ws");
+    assertThat(specs.get(1).wsPath()).isEqualTo("/tj");
+    assertThat(specs.get(0).wsPath()).isNull();
+    assertThat(specs.get(2).wsPath()).isNull();
     ListenerSpec tj = specs.get(0);
     assertThat(tj.kind()).isEqualTo(ListenerSpec.Kind.TROJAN);
     assertThat(tj.tls()).isNotNull();
@@ -475,7 +483,10 @@ class InboundSettingsTest {
     assertThat(String.join("\n", messages()))
         .contains("listener no-tls: a Trojan listener needs certificate and private-key; skipped")
         .contains("listener no-users: a Trojan listener needs users")
-        .contains("listener ws: ws-path is not supported (Trojan over TLS only); skipped");
+        .contains(
+            "listener grpc: grpc-service-name is not supported (Trojan over TLS, or WebSocket")
+        .contains(
+            "listener mixed-ws: only trojan, vless and vmess listeners speak WebSocket; ignored");
   }
 
   /**
@@ -538,7 +549,8 @@ class InboundSettingsTest {
                 "  - {name: no-users, type: vmess, port: 10815}",
                 "  - {name: ws, type: vmess, port: 10816, ws-path: /, users: [{uuid: 9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68}]}",
                 ""));
-    assertThat(specs).extracting(ListenerSpec::name).containsExactly("vmess-in-1");
+    assertThat(specs).extracting(ListenerSpec::name).containsExactly("vmess-in-1", "ws");
+    assertThat(specs.get(1).wsPath()).isEqualTo("/");
     ListenerSpec vm = specs.get(0);
     assertThat(vm.kind()).isEqualTo(ListenerSpec.Kind.VMESS);
     assertThat(vm.udp()).isFalse();
@@ -546,7 +558,6 @@ class InboundSettingsTest {
     assertThat(vm.authentication().verify("2", "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68")).isTrue();
     assertThat(String.join("\n", messages()))
         .contains("user 1: alterId 1: only AEAD clients (alterId 0) are served")
-        .contains("listener no-users: a VMess listener needs users")
-        .contains("listener ws: ws-path is not supported (VMess over TCP");
+        .contains("listener no-users: a VMess listener needs users");
   }
 }

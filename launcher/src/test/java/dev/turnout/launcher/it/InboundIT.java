@@ -570,18 +570,28 @@ class InboundIT {
                 + "}]}\n");
     Process tls =
         v2rayClient(
-            "v2ray-vm-tls", 1099, 7934, "vmess", vmessUser(uuid, "aes-128-gcm"), "vmess-tls");
+            "v2ray-vm-tls",
+            1099,
+            "vmess",
+            vnext(7934, vmessUser(uuid, "aes-128-gcm")),
+            "vmess-tls",
+            null);
     Process plain =
         v2rayClient(
-            "v2ray-vm-plain", 1100, 7935, "vmess", vmessUser(uuid, "chacha20-poly1305"), null);
+            "v2ray-vm-plain",
+            1100,
+            "vmess",
+            vnext(7935, vmessUser(uuid, "chacha20-poly1305")),
+            null,
+            null);
     Process wrong =
         v2rayClient(
             "v2ray-vm-wrong",
             1101,
-            7934,
             "vmess",
-            vmessUser("0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", "none"),
-            "vmess-tls");
+            vnext(7934, vmessUser("0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", "none")),
+            "vmess-tls",
+            null);
     try {
       assertV2rayClientsServed(turnout, 1099, "vm-in", "vm-plain", "Vmess", "a request of no user");
       assertThat(turnout.log())
@@ -589,6 +599,77 @@ class InboundIT {
     } finally {
       turnout.terminate(T);
       for (Process p : List.of(tls, plain, wrong)) {
+        p.destroyForcibly().waitFor();
+      }
+      echo.destroyForcibly().waitFor();
+    }
+  }
+
+  /**
+   * ws-path: VLESS and Trojan in TLS and VMess plain, each over WebSocket, with Debian's v2ray as
+   * the client: pages through each, 10 MiB intact over VMess, datagrams over VLESS (DIRECT and
+   * through dante), and a client asking for another path answered 404 and logged.
+   */
+  @Test
+  void webSocketListenersServeV2rayClients() throws Exception {
+    Process echo = UdpEcho.startServer(sandbox);
+    String uuid = "9d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68";
+    String users = ", users: [{username: alice, uuid: " + uuid + "}]";
+    TurnoutProcess turnout =
+        turnout(
+            "listeners:\n  - {name: vl-ws, type: vless, port: 7936, ws-path: /vless"
+                + users
+                + ", "
+                + certificateAndKey("ws-tls")
+                + "}\n  - {name: vm-ws, type: vmess, port: 7937, ws-path: /vmess"
+                + users
+                + "}\n  - {name: tj-ws, type: trojan, port: 7938, ws-path: /trojan,"
+                + " users: [{username: carol, password: tj-secret}], "
+                + certificateAndKey("ws-tls")
+                + "}\n");
+    String trojan =
+        "{\"servers\":[{\"address\":\"127.0.0.1\",\"port\":7938,\"password\":\"tj-secret\"}]}";
+    List<Process> clients =
+        List.of(
+            v2rayClient(
+                "v2ray-vl-ws", 1102, "vless", vnext(7936, vlessUser(uuid)), "ws-tls", "/vless"),
+            v2rayClient(
+                "v2ray-vm-ws",
+                1103,
+                "vmess",
+                vnext(7937, vmessUser(uuid, "aes-128-gcm")),
+                null,
+                "/vmess"),
+            v2rayClient("v2ray-tj-ws", 1104, "trojan", trojan, "ws-tls", "/trojan"),
+            v2rayClient(
+                "v2ray-ws-wrong",
+                1105,
+                "vmess",
+                vnext(7937, vmessUser(uuid, "none")),
+                null,
+                "/other"));
+    try {
+      for (int port = 1102; port <= 1105; port++) {
+        awaitListening(port);
+      }
+      String page = "http://www.example.test/index.html";
+      for (int port = 1102; port <= 1104; port++) {
+        assertThat(ok(curl("--socks5-hostname", "127.0.0.1:" + port, page)))
+            .as("through %d", port)
+            .isEqualTo("ok\n");
+      }
+      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1103");
+      udpEchoesDirectAndThroughDante(turnout, 1102, "vl-ws Vless", 1400);
+      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1105", page);
+      assertThat(refused.exit()).as("another path: %s", refused).isNotZero();
+      turnout.awaitLog("sent a request for /other; answered 404", Duration.ofSeconds(5));
+      assertThat(turnout.log())
+          .contains("inbound: vl-ws (vless) on 127.0.0.1:7936, tcp, TLS, WebSocket at /vless")
+          .containsPattern("-> www\\.example\\.test:80 \\(vm-ws Vmess\\) rule MATCH")
+          .containsPattern("-> www\\.example\\.test:80 \\(tj-ws Trojan\\) rule MATCH");
+    } finally {
+      turnout.terminate(T);
+      for (Process p : clients) {
         p.destroyForcibly().waitFor();
       }
       echo.destroyForcibly().waitFor();
@@ -648,30 +729,41 @@ class InboundIT {
   private static Process v2rayVlessClient(
       String name, int port, int server, String uuid, boolean tls) throws Exception {
     return v2rayClient(
-        name,
-        port,
-        server,
-        "vless",
-        "{\"id\":\"" + uuid + "\",\"encryption\":\"none\"}",
-        tls ? "vless-tls" : null);
+        name, port, "vless", vnext(server, vlessUser(uuid)), tls ? "vless-tls" : null, null);
+  }
+
+  private static String vlessUser(String uuid) {
+    return "{\"id\":\"" + uuid + "\",\"encryption\":\"none\"}";
+  }
+
+  /** A VLESS or VMess outbound's settings: {@code user} (its JSON) on 127.0.0.1:{@code server}. */
+  private static String vnext(int server, String user) {
+    return "{\"vnext\":[{\"address\":\"127.0.0.1\",\"port\":"
+        + server
+        + ",\"users\":["
+        + user
+        + "]}]}";
   }
 
   /**
-   * v2ray as a SOCKS5 server on {@code port} (UDP too) whose {@code protocol} outbound goes to
-   * {@code server} as {@code user} (its JSON), in TLS checked against the certificate in {@code
-   * tlsDir}, or plain when that is null.
+   * v2ray as a SOCKS5 server on {@code port} (UDP too) whose {@code protocol} outbound has {@code
+   * settings} (its JSON), in TLS checked against the certificate in {@code tlsDir} (plain when that
+   * is null), over WebSocket at {@code wsPath} (or TCP when that is null).
    */
   private static Process v2rayClient(
-      String name, int port, int server, String protocol, String user, String tlsDir)
+      String name, int port, String protocol, String settings, String tlsDir, String wsPath)
       throws Exception {
     Path config = sandbox.file(name + ".json");
     String stream =
-        tlsDir != null
-            ? "{\"network\":\"tcp\",\"security\":\"tls\",\"tlsSettings\":{\"serverName\":"
-                + "\"proxy.test\",\"certificates\":[{\"usage\":\"verify\",\"certificateFile\":\""
-                + sandbox.file(tlsDir + "/cert.pem")
-                + "\"}]}}"
-            : "{\"network\":\"tcp\"}";
+        "{\"network\":"
+            + (wsPath == null ? "\"tcp\"" : "\"ws\",\"wsSettings\":{\"path\":\"" + wsPath + "\"}")
+            + (tlsDir == null
+                ? ""
+                : ",\"security\":\"tls\",\"tlsSettings\":{\"serverName\":\"proxy.test\","
+                    + "\"certificates\":[{\"usage\":\"verify\",\"certificateFile\":\""
+                    + sandbox.file(tlsDir + "/cert.pem")
+                    + "\"}]}")
+            + "}";
     Files.writeString(
         config,
         "{\"log\":{\"loglevel\":\"warning\"},\"inbounds\":[{\"listen\":\"127.0.0.1\",\"port\":"
@@ -679,11 +771,9 @@ class InboundIT {
             + ",\"protocol\":\"socks\",\"settings\":{\"auth\":\"noauth\",\"udp\":true,"
             + "\"ip\":\"127.0.0.1\"}}],\"outbounds\":[{\"protocol\":\""
             + protocol
-            + "\",\"settings\":{\"vnext\":[{\"address\":\"127.0.0.1\",\"port\":"
-            + server
-            + ",\"users\":["
-            + user
-            + "]}]},\"streamSettings\":"
+            + "\",\"settings\":"
+            + settings
+            + ",\"streamSettings\":"
             + stream
             + "}]}");
     return sandbox.inClientBackground(name, "v2ray", "-config", config.toString());
