@@ -14,7 +14,7 @@ import java.util.List;
  * thread-safe by contract).
  */
 public final class DomainFilter {
-  private static final DomainFilter EMPTY = new DomainFilter(new DomainTrie<>(), List.of());
+  private static final DomainFilter EMPTY = new DomainFilter(new DomainTrie<>(), List.of(), null);
 
   /**
    * Clash's {@code fake-ip-filter-mode}: with {@code BLACKLIST} (the default) matching names get
@@ -25,27 +25,42 @@ public final class DomainFilter {
     WHITELIST;
 
     /**
-     * Parses {@code blacklist} or {@code whitelist}, case-insensitively.
+     * Parses {@code blacklist} or {@code whitelist}, case-insensitively, and {@code rule}, which is
+     * {@code BLACKLIST} over the filter of {@link FakeIpRules} (it matches the names that get real
+     * answers).
      *
      * @throws IllegalArgumentException for anything else
      */
     public static Mode parse(String text) {
+      if (text.strip().equalsIgnoreCase("rule")) {
+        return BLACKLIST;
+      }
       for (Mode m : values()) {
         if (m.name().equalsIgnoreCase(text.strip())) {
           return m;
         }
       }
       throw new IllegalArgumentException(
-          "fake-ip-filter-mode must be blacklist or whitelist, got '" + text + "'");
+          "fake-ip-filter-mode must be blacklist, whitelist or rule, got '" + text + "'");
     }
   }
 
   private final DomainTrie<Boolean> patterns;
   private final List<DomainSet> sets;
+  private final FakeIpRules rules; // fake-ip-filter-mode: rule; null for patterns and sets
 
-  private DomainFilter(DomainTrie<Boolean> patterns, List<DomainSet> sets) {
+  private DomainFilter(DomainTrie<Boolean> patterns, List<DomainSet> sets, FakeIpRules rules) {
     this.patterns = patterns;
     this.sets = sets;
+    this.rules = rules;
+  }
+
+  /**
+   * The filter of {@code fake-ip-filter-mode: rule}: a name matches when the rules give it a real
+   * answer (use it with {@link Mode#BLACKLIST}).
+   */
+  public static DomainFilter of(FakeIpRules rules) {
+    return new DomainFilter(new DomainTrie<>(), List.of(), rules);
   }
 
   /**
@@ -86,7 +101,7 @@ public final class DomainFilter {
                 + " whole label (*.lan), geosite:NAME or rule-set:NAME");
       }
     }
-    return new DomainFilter(trie, List.copyOf(found));
+    return new DomainFilter(trie, List.copyOf(found), null);
   }
 
   /** A filter that matches nothing. */
@@ -96,6 +111,9 @@ public final class DomainFilter {
 
   /** Whether {@code name} matches any pattern or set. */
   public boolean matches(String name) {
+    if (rules != null) {
+      return rules.realIp(name);
+    }
     if (patterns.get(name) != null) {
       return true;
     }

@@ -6,6 +6,7 @@ import dev.turnout.fakedns.DnsResolver;
 import dev.turnout.fakedns.DnsTransport;
 import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.DomainSets;
+import dev.turnout.fakedns.FakeIpRules;
 import dev.turnout.fakedns.FallbackFilter;
 import dev.turnout.fakedns.GeoIp;
 import dev.turnout.fakedns.Hosts;
@@ -106,7 +107,10 @@ final class DnsAssembly {
                     dialingHosts)
                 .build();
     this.dialing = new DialingResolver(proxyServers, direct);
-    this.fakeIpFilter = DomainFilter.of(config.dns().fakeIpFilter(), sets);
+    this.fakeIpFilter =
+        "rule".equals(config.fakeDns().filterMode())
+            ? DomainFilter.of(FakeIpRules.of(config.dns().fakeIpFilter(), sets))
+            : DomainFilter.of(config.dns().fakeIpFilter(), sets);
   }
 
   /**
@@ -208,7 +212,14 @@ final class DnsAssembly {
     DnsSettings settings = config.dns().settings();
     String file = config.file().toString();
     try (RuleSets sets = new RuleSets(config)) {
-      List<String> references = new ArrayList<>(config.dns().fakeIpFilter());
+      List<String> references = new ArrayList<>();
+      for (String entry : config.dns().fakeIpFilter()) {
+        if (!"rule".equals(config.fakeDns().filterMode())) {
+          references.add(entry);
+        } else if (entry.regionMatches(true, 0, "RULE-SET,", 0, 9)) {
+          references.add("rule-set:" + entry.split(",")[1].strip());
+        }
+      }
       references.addAll(settings.fallbackFilter().domain());
       settings.fallbackFilter().geosite().forEach(g -> references.add("geosite:" + g));
       for (String entry : references) {

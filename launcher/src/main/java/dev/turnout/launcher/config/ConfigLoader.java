@@ -180,7 +180,8 @@ public final class ConfigLoader {
 
   private static TurnoutConfig.FakeDns fakeDns(
       MappingReader top, MappingReader dns, Ipv6Config ipv6) {
-    String mode = dns.choice("fake-ip-filter-mode", "blacklist", List.of("blacklist", "whitelist"));
+    String mode =
+        dns.choice("fake-ip-filter-mode", "blacklist", List.of("blacklist", "whitelist", "rule"));
     String range6 = ipv6.fakeAaaa() ? ipv6.plan().range().toString() : null;
     Map<String, List<String>> hosts = new LinkedHashMap<>();
     MappingReader hostsSection = top.mapping("hosts");
@@ -220,7 +221,10 @@ public final class ConfigLoader {
         section.problem("listen", e.getMessage());
       }
     }
-    List<String> filter = DnsSettings.domains(section, "fake-ip-filter");
+    List<String> filter =
+        "rule".equalsIgnoreCase(section.string("fake-ip-filter-mode", "blacklist").strip())
+            ? DnsSettings.fakeIpRules(section, "fake-ip-filter")
+            : DnsSettings.domains(section, "fake-ip-filter");
     List<String> nameservers = DnsSettings.servers(section, "nameserver", true);
     boolean written =
         section.value("nameserver").orElse(null) instanceof YamlSequence list

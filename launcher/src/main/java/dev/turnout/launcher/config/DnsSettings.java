@@ -7,6 +7,7 @@ import dev.turnout.config.YamlScalar;
 import dev.turnout.config.YamlSequence;
 import dev.turnout.fakedns.DomainFilter;
 import dev.turnout.fakedns.DomainSets;
+import dev.turnout.fakedns.FakeIpRules;
 import dev.turnout.fakedns.FallbackFilter;
 import dev.turnout.fakedns.NameserverPolicy;
 import dev.turnout.fakedns.Upstream;
@@ -255,6 +256,20 @@ public record DnsSettings(
   }
 
   /** Domain patterns and set references (their names are checked when the rules load). */
+  /** {@code fake-ip-filter} as rules ({@code fake-ip-filter-mode: rule}), each checked. */
+  static List<String> fakeIpRules(MappingReader section, String key) {
+    List<String> out = new ArrayList<>();
+    for (YamlScalar rule : section.scalars(key)) {
+      try {
+        FakeIpRules.of(List.of(rule.text()), ANY_SET);
+        out.add(rule.text().strip());
+      } catch (IllegalArgumentException e) {
+        section.problems().error(rule, section.qualified(key), e.getMessage());
+      }
+    }
+    return List.copyOf(out);
+  }
+
   static List<String> domains(MappingReader section, String key) {
     List<String> out = new ArrayList<>();
     for (YamlScalar pattern : section.scalars(key)) {

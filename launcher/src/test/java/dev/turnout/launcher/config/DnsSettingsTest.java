@@ -85,6 +85,27 @@ class DnsSettingsTest {
   }
 
   @Test
+  void fakeIpFilterRulesAreReadInRuleModeAndWhatMihomoRefusesIsAnError() {
+    Read r =
+        read(
+            "nameserver: [192.0.2.53]",
+            "fake-ip-filter-mode: rule",
+            "fake-ip-filter:",
+            "  - DOMAIN-SUFFIX,lan,real-ip",
+            "  - RULE-SET,cn,real-ip",
+            "  - GEOSITE,private,real-ip",
+            "  - DOMAIN,x.test,direct",
+            "  - MATCH,fake-ip");
+    assertThat(r.config().fakeDns().filterMode()).isEqualTo("rule");
+    assertThat(r.config().dns().fakeIpFilter())
+        .containsExactly("DOMAIN-SUFFIX,lan,real-ip", "RULE-SET,cn,real-ip", "MATCH,fake-ip");
+    assertThat(r.errors())
+        .hasSize(2)
+        .anySatisfy(e -> assertThat(e).startsWith("test.yaml:7:").contains("only DOMAIN"))
+        .anySatisfy(e -> assertThat(e).startsWith("test.yaml:8:").contains("fake-ip or real-ip"));
+  }
+
+  @Test
   void serversTurnoutCannotSpeakAreLeftOutWhileOthersRemain() {
     Read r = read("nameserver: [quic://dns.adguard.com, 192.0.2.53]");
     assertThat(r.errors()).isEmpty();

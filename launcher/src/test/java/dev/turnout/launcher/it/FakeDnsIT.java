@@ -152,6 +152,32 @@ class FakeDnsIT {
   }
 
   /**
+   * fake-ip-filter-mode: rule, as mihomo reads it: the first rule that matches a name says fake-ip
+   * or real-ip (a rule set among them), and MATCH the rest.
+   */
+  @Test
+  void ruleModeGivesEachNameWhatItsFirstMatchingRuleSays() throws Exception {
+    startTurnout(
+        config(
+            "198.18.0.0/15",
+            String.join(
+                "\n",
+                "  fake-ip-filter-mode: rule",
+                "  fake-ip-filter:",
+                "    - DOMAIN,www.example.test,fake-ip",
+                "    - RULE-SET,reals,real-ip",
+                "    - DOMAIN-KEYWORD,example,Real-IP",
+                "    - MATCH,fake-ip"),
+            "rule-providers:\n  reals: {type: inline, behavior: domain, payload: ['abroad.example.test']}"));
+    assertThat(dig("www.example.test"))
+        .as("first rule, though the keyword says real")
+        .startsWith("198.18.");
+    assertThat(dig("abroad.example.test")).as("the rule set").isEqualTo("198.51.100.10");
+    assertThat(dig("real2.example.test")).as("the keyword").isEqualTo("203.0.113.10");
+    assertThat(dig("routed.nowhere.test")).as("MATCH").startsWith("198.18.");
+  }
+
+  /**
    * The store's text; empty while a snapshot is being swapped in (the old file is renamed to the
    * backup just before the new one takes its name).
    */
