@@ -255,29 +255,26 @@ public record DnsSettings(
     return new Fallback(geoip, code, List.copyOf(ipcidr), domain, List.copyOf(geosite));
   }
 
-  /** Domain patterns and set references (their names are checked when the rules load). */
   /** {@code fake-ip-filter} as rules ({@code fake-ip-filter-mode: rule}), each checked. */
   static List<String> fakeIpRules(MappingReader section, String key) {
-    List<String> out = new ArrayList<>();
-    for (YamlScalar rule : section.scalars(key)) {
-      try {
-        FakeIpRules.of(List.of(rule.text()), ANY_SET);
-        out.add(rule.text().strip());
-      } catch (IllegalArgumentException e) {
-        section.problems().error(rule, section.qualified(key), e.getMessage());
-      }
-    }
-    return List.copyOf(out);
+    return checked(section, key, rule -> FakeIpRules.of(List.of(rule), ANY_SET));
   }
 
+  /** Domain patterns and set references (their names are checked when the rules load). */
   static List<String> domains(MappingReader section, String key) {
+    return checked(section, key, pattern -> DomainFilter.of(List.of(pattern), ANY_SET));
+  }
+
+  /** The entries of {@code key} that {@code check} takes; the others are errors at their line. */
+  private static List<String> checked(
+      MappingReader section, String key, java.util.function.Consumer<String> check) {
     List<String> out = new ArrayList<>();
-    for (YamlScalar pattern : section.scalars(key)) {
+    for (YamlScalar entry : section.scalars(key)) {
       try {
-        DomainFilter.of(List.of(pattern.text()), ANY_SET);
-        out.add(pattern.text().strip());
+        check.accept(entry.text());
+        out.add(entry.text().strip());
       } catch (IllegalArgumentException e) {
-        section.problems().error(pattern, section.qualified(key), e.getMessage());
+        section.problems().error(entry, section.qualified(key), e.getMessage());
       }
     }
     return List.copyOf(out);
