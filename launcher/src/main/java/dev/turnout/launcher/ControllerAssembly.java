@@ -5,10 +5,13 @@ import dev.turnout.controller.ControllerSettings;
 import dev.turnout.controller.spi.Control;
 import dev.turnout.controller.spi.LogRing;
 import dev.turnout.launcher.config.ControlSettings;
+import dev.turnout.launcher.config.TurnoutConfig;
 import dev.turnout.outbound.group.HttpProber;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the external controller over a running Turnout: the controller module's SPI implemented by
@@ -17,6 +20,7 @@ import java.util.function.Consumer;
  * appender. The controller stops before the parts it watches.
  */
 final class ControllerAssembly {
+  private static final Logger log = LoggerFactory.getLogger(ControllerAssembly.class);
   static final int LOG_LINES = 1024;
 
   private ControllerAssembly() {}
@@ -64,6 +68,21 @@ final class ControllerAssembly {
                 version()),
             control);
     onStop.accept(controller);
+    if (Dashboard.missing(settings)) { // as mihomo does, but not in the way of the start
+      TurnoutConfig config = routing.current().config;
+      dashboard.execute(
+          () -> {
+            try {
+              Dashboard.download(config);
+            } catch (IOException e) {
+              log.warn(
+                  "dashboard: cannot download one into {}: {}; /ui/ answers 404 until POST"
+                      + " /upgrade/ui brings one",
+                  settings.ui(),
+                  e.getMessage());
+            }
+          });
+    }
   }
 
   /**

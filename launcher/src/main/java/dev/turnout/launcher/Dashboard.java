@@ -21,12 +21,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The dashboard in {@code external-ui}, downloaded as mihomo downloads it: a zip from {@code
  * external-ui-url} (metacubexd's by default), through {@link DirectDownloads}, when the directory
- * is missing or empty at start ({@link #missing}), and again on {@code POST /upgrade/ui}. The
- * archive is unpacked beside the directory, without its one top folder if it has one (GitHub's
- * archives do), then takes the directory's place in one rename, so that the old dashboard is served
- * until the new one is whole, and stays when anything fails. Entries that would land outside it are
- * refused, and so are archives of more than {@value #MAX_ENTRIES} entries or {@value #MAX_BYTES}
- * bytes unpacked.
+ * is missing or empty at start ({@link #missing}; beside the start, which does not wait for it),
+ * and again on {@code POST /upgrade/ui}. The archive is unpacked beside the directory, without its
+ * one top folder if it has one (GitHub's archives do), then takes the directory's place in one
+ * rename, so that the old dashboard is served until the new one is whole, and stays when anything
+ * fails. Entries that would land outside it are refused, and so are archives of more than {@value
+ * #MAX_ENTRIES} entries or {@value #MAX_BYTES} bytes unpacked.
  */
 final class Dashboard {
   private static final Logger log = LoggerFactory.getLogger(Dashboard.class);

@@ -5,12 +5,10 @@ import dev.turnout.config.Problems;
 import dev.turnout.launcher.config.ConfigException;
 import dev.turnout.launcher.config.ConfigLoader;
 import dev.turnout.launcher.config.TurnoutConfig;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,17 +87,6 @@ public final class Main {
         loaded = config.loadOrPrintProblems(); // finds the files beside it now
         if (loaded == null) {
           return EXIT_CONFIG;
-        }
-      }
-      if (Dashboard.missing(loaded.control().controller())) {
-        try {
-          Dashboard.download(loaded); // as mihomo does, into the external-ui that has none
-        } catch (IOException e) {
-          LoggerFactory.getLogger(Dashboard.class)
-              .warn(
-                  "dashboard: cannot download one: {}; /ui/ answers 404 until POST /upgrade/ui"
-                      + " brings one",
-                  e.getMessage());
         }
       }
       String level = logLevel == null || logLevel.isEmpty() ? loaded.logLevel() : logLevel;

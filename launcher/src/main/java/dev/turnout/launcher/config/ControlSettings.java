@@ -18,10 +18,10 @@ import java.util.List;
  * listens on 127.0.0.1 only (mihomo would listen on every interface). Any address beyond loopback
  * needs a {@code secret}: without one the configuration is refused. {@code external-ui} is a
  * directory (relative to the configuration file) served at {@code /ui/}; with {@code
- * external-ui-name: NAME} its subdirectory NAME is. As in mihomo, {@code run} downloads a dashboard
- * from {@code external-ui-url} (default: metacubexd's) into that directory when it is missing or
- * empty, and {@code POST /upgrade/ui} does again. {@code external-controller-cors} holds {@code
- * allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
+ * external-ui-name: NAME} its subdirectory NAME is. As in mihomo, Turnout downloads a dashboard
+ * from {@code external-ui-url} (default: metacubexd's) into that directory at start when it is
+ * missing or empty, and {@code POST /upgrade/ui} does again. {@code external-controller-cors} holds
+ * {@code allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
  * allow-private-network} (default true), as in mihomo. {@code external-controller-tls: HOST:PORT}
  * serves the same API over HTTPS with the top-level {@code tls: {certificate, private-key}} (PEM
  * text or files); without a usable pair it is a warning and HTTPS is not served.

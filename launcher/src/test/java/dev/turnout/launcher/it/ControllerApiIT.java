@@ -624,7 +624,7 @@ class ControllerApiIT {
                 + "\nexternal-ui-name: metacubexd\nexternal-ui-url: http://203.0.113.10/ui.zip"));
     assertThat(turnout.terminate(T)).isIn(0, 143);
     turnout = sandbox.startTurnout(withUrl);
-    assertThat(turnout.log()).contains("unpacked into " + dashboards.resolve("metacubexd"));
+    turnout.awaitLog("unpacked into " + dashboards.resolve("metacubexd"), T); // after the start
     assertThat(api.anonymous("GET", "/ui/index.html").body())
         .isEqualTo("<html>dashboard one</html>");
     assertThat(api.anonymous("GET", "/ui/assets/app.js").body()).isEqualTo("export {};");
