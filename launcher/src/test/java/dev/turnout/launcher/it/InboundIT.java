@@ -534,17 +534,15 @@ class InboundIT {
     Process plain = v2rayVlessClient("v2ray-plain", 1097, 7933, uuid, false);
     Process wrong =
         v2rayVlessClient("v2ray-wrong", 1098, 7932, "0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", true);
-    try {
-      assertV2rayClientsServed(turnout, 1096, "vl-in", "vl-plain", "Vless", "a UUID no user has");
-      assertThat(turnout.log())
-          .contains("inbound: vl-in (vless) on 127.0.0.1:7932, tcp, TLS, 1 users");
-    } finally {
-      turnout.terminate(T);
-      for (Process p : List.of(tls, plain, wrong)) {
-        p.destroyForcibly().waitFor();
-      }
-      echo.destroyForcibly().waitFor();
-    }
+    checkThenStop(
+        turnout,
+        List.of(tls, plain, wrong, echo),
+        () -> {
+          assertV2rayClientsServed(
+              turnout, 1096, "vl-in", "vl-plain", "Vless", "a UUID no user has");
+          assertThat(turnout.log())
+              .contains("inbound: vl-in (vless) on 127.0.0.1:7932, tcp, TLS, 1 users");
+        });
   }
 
   /**
@@ -592,16 +590,33 @@ class InboundIT {
             vnext(7934, vmessUser("0d0cb9d0-964f-4ef6-897d-6c6b3ccf9e68", "none")),
             "vmess-tls",
             null);
+    checkThenStop(
+        turnout,
+        List.of(tls, plain, wrong, echo),
+        () -> {
+          assertV2rayClientsServed(
+              turnout, 1099, "vm-in", "vm-plain", "Vmess", "a request of no user");
+          assertThat(turnout.log())
+              .contains("inbound: vm-in (vmess) on 127.0.0.1:7934, tcp, TLS, 1 users");
+        });
+  }
+
+  /** A check that may throw anything. */
+  @FunctionalInterface
+  private interface Check {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code check}, then stops Turnout and {@code processes}, however the check ended. */
+  private static void checkThenStop(TurnoutProcess turnout, List<Process> processes, Check check)
+      throws Exception {
     try {
-      assertV2rayClientsServed(turnout, 1099, "vm-in", "vm-plain", "Vmess", "a request of no user");
-      assertThat(turnout.log())
-          .contains("inbound: vm-in (vmess) on 127.0.0.1:7934, tcp, TLS, 1 users");
+      check.run();
     } finally {
       turnout.terminate(T);
-      for (Process p : List.of(tls, plain, wrong)) {
+      for (Process p : processes) {
         p.destroyForcibly().waitFor();
       }
-      echo.destroyForcibly().waitFor();
     }
   }
 
@@ -648,32 +663,31 @@ class InboundIT {
                 vnext(7937, vmessUser(uuid, "none")),
                 null,
                 "/other"));
-    try {
-      for (int port = 1102; port <= 1105; port++) {
-        awaitListening(port);
-      }
-      String page = "http://www.example.test/index.html";
-      for (int port = 1102; port <= 1104; port++) {
-        assertThat(ok(curl("--socks5-hostname", "127.0.0.1:" + port, page)))
-            .as("through %d", port)
-            .isEqualTo("ok\n");
-      }
-      assertDownloadIntact("--socks5-hostname", "127.0.0.1:1103");
-      udpEchoesDirectAndThroughDante(turnout, 1102, "vl-ws Vless", 1400);
-      Outcome refused = curl("--socks5-hostname", "127.0.0.1:1105", page);
-      assertThat(refused.exit()).as("another path: %s", refused).isNotZero();
-      turnout.awaitLog("sent a request for /other; answered 404", Duration.ofSeconds(5));
-      assertThat(turnout.log())
-          .contains("inbound: vl-ws (vless) on 127.0.0.1:7936, tcp, TLS, WebSocket at /vless")
-          .containsPattern("-> www\\.example\\.test:80 \\(vm-ws Vmess\\) rule MATCH")
-          .containsPattern("-> www\\.example\\.test:80 \\(tj-ws Trojan\\) rule MATCH");
-    } finally {
-      turnout.terminate(T);
-      for (Process p : clients) {
-        p.destroyForcibly().waitFor();
-      }
-      echo.destroyForcibly().waitFor();
-    }
+    List<Process> stopped = new java.util.ArrayList<>(clients);
+    stopped.add(echo);
+    checkThenStop(
+        turnout,
+        stopped,
+        () -> {
+          for (int port = 1102; port <= 1105; port++) {
+            awaitListening(port);
+          }
+          String page = "http://www.example.test/index.html";
+          for (int port = 1102; port <= 1104; port++) {
+            assertThat(ok(curl("--socks5-hostname", "127.0.0.1:" + port, page)))
+                .as("through %d", port)
+                .isEqualTo("ok\n");
+          }
+          assertDownloadIntact("--socks5-hostname", "127.0.0.1:1103");
+          udpEchoesDirectAndThroughDante(turnout, 1102, "vl-ws Vless", 1400);
+          Outcome refused = curl("--socks5-hostname", "127.0.0.1:1105", page);
+          assertThat(refused.exit()).as("another path: %s", refused).isNotZero();
+          turnout.awaitLog("sent a request for /other; answered 404", Duration.ofSeconds(5));
+          assertThat(turnout.log())
+              .contains("inbound: vl-ws (vless) on 127.0.0.1:7936, tcp, TLS, WebSocket at /vless")
+              .containsPattern("-> www\\.example\\.test:80 \\(vm-ws Vmess\\) rule MATCH")
+              .containsPattern("-> www\\.example\\.test:80 \\(tj-ws Trojan\\) rule MATCH");
+        });
   }
 
   /**
