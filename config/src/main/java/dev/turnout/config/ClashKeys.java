@@ -14,8 +14,8 @@ final class ClashKeys {
   private ClashKeys() {}
 
   private static final String NO_CONTROLLER =
-      "the controller serves HTTP on external-controller and HTTPS on external-controller-tls"
-          + " only; routing is not affected";
+      "the controller serves HTTP on external-controller, HTTPS on external-controller-tls and"
+          + " a Unix socket on external-controller-unix; routing is not affected";
   private static final String NO_INBOUND_SERVER =
       "inbound servers of this protocol are not supported (listeners: are mixed, http, socks,"
           + " redir, tproxy, tunnel, shadowsocks, trojan, vless or vmess); routing of captured"
@@ -38,7 +38,6 @@ final class ClashKeys {
           entry("tuic-server", NO_INBOUND_SERVER),
           entry("mitm-port", "MITM is not supported"),
           entry("mitm", "MITM is not supported"),
-          entry("external-controller-unix", NO_CONTROLLER),
           entry("external-controller-pipe", NO_CONTROLLER),
           entry("external-doh-server", NO_CONTROLLER),
           entry("script", "scripts are not supported; rules that use them are reported"),

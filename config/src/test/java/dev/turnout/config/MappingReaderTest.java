@@ -105,7 +105,7 @@ class MappingReaderTest {
         read(
             "keep-alive-idle: 0",
             "unified-delay: false",
-            "external-controller-unix: ''",
+            "external-controller-pipe: ''",
             "tun:",
             "  loopback-address: []",
             "  auto-redirect: false",

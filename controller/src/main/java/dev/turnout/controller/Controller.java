@@ -7,8 +7,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -18,6 +19,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +42,18 @@ public final class Controller implements Closeable {
   static final int IDLE_SECONDS = 300;
 
   private final EventLoopGroup group;
-  private final Channel plain; // null when only HTTPS is served
-  private final Channel secure; // null when only plain HTTP is
+  private final Channel plain; // null when plain HTTP is not served
+  private final Channel secure; // null when HTTPS is not
+  private final Channel local; // the Unix socket; null when there is none
+  private final Path socketFile;
 
-  private Controller(EventLoopGroup group, Channel plain, Channel secure) {
+  private Controller(
+      EventLoopGroup group, Channel plain, Channel secure, Channel local, Path socketFile) {
     this.group = group;
     this.plain = plain;
     this.secure = secure;
+    this.local = local;
+    this.socketFile = socketFile;
   }
 
   /**
@@ -71,22 +83,39 @@ public final class Controller implements Closeable {
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("turnout-controller", true), NioIoHandler.newFactory());
     Channel plain = null;
-    InetSocketAddress binding = settings.listen();
+    Channel secure = null;
+    Object binding = settings.listen();
     try {
       if (binding != null) {
-        plain = bind(group, binding, handler, null);
+        plain = bind(group, NioServerSocketChannel.class, binding, handler, null);
         announce("http", plain, settings, ui);
       }
       binding = settings.tlsListen();
-      Channel secure = null;
       if (binding != null) {
-        secure = bind(group, binding, handler, settings.tls());
+        secure = bind(group, NioServerSocketChannel.class, binding, handler, settings.tls());
         announce("https", secure, settings, ui);
       }
-      return new Controller(group, plain, secure);
-    } catch (RuntimeException e) {
-      if (plain != null) {
-        plain.close();
+      Channel local = null;
+      binding = settings.unixSocket();
+      if (binding != null) {
+        RequestHandler trusted =
+            new RequestHandler(
+                routes,
+                new Auth(""),
+                new Cors(settings.allowOrigins(), settings.allowPrivateNetwork()),
+                ui);
+        local = bindUnix(group, settings.unixSocket(), trusted);
+        log.info(
+            "controller: listening on unix:{} (mode 0600, no secret){}",
+            settings.unixSocket(),
+            ui == null ? "" : ", dashboard at /ui/ from " + settings.ui());
+      }
+      return new Controller(group, plain, secure, local, settings.unixSocket());
+    } catch (RuntimeException | IOException e) {
+      for (Channel c : new Channel[] {plain, secure}) {
+        if (c != null) {
+          c.close();
+        }
       }
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new IOException("cannot listen on " + binding + ": " + e.getMessage(), e);
@@ -94,18 +123,54 @@ public final class Controller implements Closeable {
   }
 
   /**
-   * A server socket on {@code address}; each connection starts with TLS when {@code tls} is set.
+   * The Unix socket at {@code path}: a socket left there by an earlier run is replaced (anything
+   * else there is an error), and the new one is made readable and writable by its owner only.
+   */
+  private static Channel bindUnix(EventLoopGroup group, Path path, RequestHandler handler)
+      throws IOException {
+    Path parent = path.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .isOther()) {
+        throw new IOException(path + " exists and is no socket");
+      }
+      Files.delete(path);
+    }
+    Channel server =
+        bind(
+            group,
+            NioServerDomainSocketChannel.class,
+            UnixDomainSocketAddress.of(path),
+            handler,
+            null);
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  /**
+   * A server socket of {@code type} on {@code address}; each connection starts with TLS when {@code
+   * tls} is set.
    */
   private static Channel bind(
-      EventLoopGroup group, InetSocketAddress address, RequestHandler handler, SslContext tls) {
-    return new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childHandler(
-            new ChannelInitializer<SocketChannel>() {
+      EventLoopGroup group,
+      Class<? extends ServerChannel> type,
+      Object address,
+      RequestHandler handler,
+      SslContext tls) {
+    ServerBootstrap b = new ServerBootstrap().group(group).channel(type);
+    if (type == NioServerSocketChannel.class) {
+      b.option(ChannelOption.SO_REUSEADDR, true);
+    }
+    return b.childHandler(
+            new ChannelInitializer<Channel>() {
               @Override
-              protected void initChannel(SocketChannel ch) {
+              protected void initChannel(Channel ch) {
                 if (tls != null) {
                   ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                 }
@@ -116,7 +181,7 @@ public final class Controller implements Closeable {
                     .addLast(handler);
               }
             })
-        .bind(address)
+        .bind((java.net.SocketAddress) address)
         .syncUninterruptibly()
         .channel();
   }
@@ -131,9 +196,13 @@ public final class Controller implements Closeable {
         ui == null ? "" : ", dashboard at /ui/ from " + settings.ui());
   }
 
-  /** The plain HTTP address, else the HTTPS one (the port chosen when the settings named 0). */
+  /**
+   * The plain HTTP address, else the HTTPS one (the port chosen when the settings named 0); null
+   * when only the Unix socket is served.
+   */
   public InetSocketAddress localAddress() {
-    return (InetSocketAddress) (plain != null ? plain : secure).localAddress();
+    Channel tcp = plain != null ? plain : secure;
+    return tcp == null ? null : (InetSocketAddress) tcp.localAddress();
   }
 
   /** The HTTPS address, or null when HTTPS is not served. */
@@ -146,15 +215,21 @@ public final class Controller implements Closeable {
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
-  /** Stops listening and closes every connection and stream. */
+  /** Stops listening, closes every connection and stream, and removes the Unix socket. */
   @Override
   public void close() {
-    if (plain != null) {
-      plain.close().awaitUninterruptibly();
-    }
-    if (secure != null) {
-      secure.close().awaitUninterruptibly();
+    for (Channel c : new Channel[] {plain, secure, local}) {
+      if (c != null) {
+        c.close().awaitUninterruptibly();
+      }
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    if (local != null) {
+      try {
+        Files.deleteIfExists(socketFile);
+      } catch (IOException e) {
+        log.debug("controller: cannot remove {}: {}", socketFile, e.toString());
+      }
+    }
   }
 }

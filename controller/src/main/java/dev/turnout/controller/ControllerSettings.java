@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How the controller serves: where it listens over plain HTTP ({@code listen}, null for nowhere)
- * and over HTTPS ({@code tlsListen} with the server's {@code tls}, mihomo's {@code
- * external-controller-tls}; null for nowhere), the secret clients must present (empty: none), the
+ * How the controller serves: where it listens over plain HTTP ({@code listen}, null for nowhere),
+ * over HTTPS ({@code tlsListen} with the server's {@code tls}, mihomo's {@code
+ * external-controller-tls}; null for nowhere) and on a Unix socket ({@code unixSocket}, mihomo's
+ * {@code external-controller-unix}: its file mode 0600 lets only Turnout's own user in, so it asks
+ * no secret, as mihomo does not; null for none), the secret clients must present (empty: none), the
  * dashboard directory served at {@code /ui/} (null: none), which web origins may call it ({@code *}
  * for all, empty for none but its own), whether private-network preflights are allowed, and the
  * version string {@code GET /version} reports.
@@ -18,6 +20,7 @@ public record ControllerSettings(
     InetSocketAddress listen,
     InetSocketAddress tlsListen,
     SslContext tls,
+    Path unixSocket,
     String secret,
     Path ui,
     List<String> allowOrigins,
@@ -25,7 +28,7 @@ public record ControllerSettings(
     String version) {
 
   public ControllerSettings {
-    if (listen == null && tlsListen == null) {
+    if (listen == null && tlsListen == null && unixSocket == null) {
       throw new IllegalArgumentException("the controller needs an address to listen on");
     }
     if (tlsListen != null && tls == null) {
@@ -53,6 +56,6 @@ public record ControllerSettings(
       List<String> allowOrigins,
       boolean allowPrivateNetwork,
       String version) {
-    this(listen, null, null, secret, ui, allowOrigins, allowPrivateNetwork, version);
+    this(listen, null, null, null, secret, ui, allowOrigins, allowPrivateNetwork, version);
   }
 }

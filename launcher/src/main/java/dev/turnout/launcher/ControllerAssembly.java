@@ -61,6 +61,7 @@ final class ControllerAssembly {
                 settings.listen(),
                 settings.tlsListen(),
                 settings.tls() == null ? null : settings.tls().context(),
+                settings.unixSocket(),
                 settings.secret(),
                 settings.ui(),
                 settings.allowOrigins(),

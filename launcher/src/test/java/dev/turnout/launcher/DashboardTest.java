@@ -73,6 +73,7 @@ class DashboardTest {
             new java.net.InetSocketAddress("127.0.0.1", 9090),
             null,
             null,
+            null,
             "",
             ui,
             "http://x.test/ui.zip",

@@ -24,7 +24,10 @@ import java.util.List;
  * {@code allow-origins} (default {@code ["*"]}, an empty list allows no other origin) and {@code
  * allow-private-network} (default true), as in mihomo. {@code external-controller-tls: HOST:PORT}
  * serves the same API over HTTPS with the top-level {@code tls: {certificate, private-key}} (PEM
- * text or files); without a usable pair it is a warning and HTTPS is not served.
+ * text or files); without a usable pair it is a warning and HTTPS is not served. {@code
+ * external-controller-unix: PATH} (relative to the configuration file) serves it on a Unix socket
+ * that only Turnout's own user may open, without a secret, as mihomo does (Clash Verge's service
+ * mode calls it there).
  */
 public record ControlSettings(Controller controller) {
   /** What mihomo downloads as the dashboard when {@code external-ui-url} is not written. */
@@ -38,6 +41,7 @@ public record ControlSettings(Controller controller) {
       InetSocketAddress listen,
       InetSocketAddress tlsListen,
       ServerTls tls,
+      Path unixSocket,
       String secret,
       Path ui,
       String uiUrl,
@@ -51,6 +55,7 @@ public record ControlSettings(Controller controller) {
   static ControlSettings read(MappingReader top, Path home) {
     String address = top.string("external-controller", null);
     String tlsAddress = top.string("external-controller-tls", null);
+    String unix = top.string("external-controller-unix", null);
     MappingReader tlsSection = top.mapping("tls");
     String certificate = tlsSection.string("certificate", null);
     String privateKey = tlsSection.string("private-key", null);
@@ -74,7 +79,15 @@ public record ControlSettings(Controller controller) {
     cors.reportUnread(dev.turnout.config.KeyPolicy.TOP_LEVEL);
     boolean plainSet = address != null && !address.isBlank();
     boolean tlsSet = tlsAddress != null && !tlsAddress.isBlank();
-    if (!plainSet && !tlsSet) {
+    Path unixSocket = null;
+    if (unix != null && !unix.isBlank()) {
+      try {
+        unixSocket = home.resolve(unix.strip()).normalize();
+      } catch (InvalidPathException e) {
+        top.problem("external-controller-unix", "not a valid path: " + e.getReason());
+      }
+    }
+    if (!plainSet && !tlsSet && unixSocket == null) {
       if (ui != null) {
         top.warning("external-ui", "served only with external-controller; ignored");
       }
@@ -107,11 +120,12 @@ public record ControlSettings(Controller controller) {
       }
     }
     Path uiDir = ui == null ? null : uiDirectory(top, home, ui, uiName);
-    if (listen == null && tlsListen == null) {
+    if (listen == null && tlsListen == null && unixSocket == null) {
       return new ControlSettings(null);
     }
     return new ControlSettings(
-        new Controller(listen, tlsListen, tls, secret, uiDir, uiUrl, origins, privateNetwork));
+        new Controller(
+            listen, tlsListen, tls, unixSocket, secret, uiDir, uiUrl, origins, privateNetwork));
   }
 
   /** {@code HOST:PORT}, {@code [V6]:PORT}, {@code :PORT} or {@code PORT}; null after a problem. */

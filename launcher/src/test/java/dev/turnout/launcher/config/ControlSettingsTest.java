@@ -141,6 +141,11 @@ class ControlSettingsTest {
     assertThat(without.control().controller().ui()).isEqualTo(home.resolve("nothing-here"));
     assertThat(without.control().controller().uiUrl()).isEqualTo(ControlSettings.DEFAULT_UI_URL);
     assertThat(c.uiUrl()).isEqualTo(ControlSettings.DEFAULT_UI_URL);
+    assertThat(c.unixSocket()).isNull();
+    ControlSettings.Controller unixOnly =
+        parse("external-controller-unix: run/mihomo.sock\n").control().controller();
+    assertThat(unixOnly.unixSocket()).isEqualTo(home.resolve("run/mihomo.sock"));
+    assertThat(unixOnly.listen()).isNull();
     TurnoutConfig elsewhere =
         parse(
             "external-controller: :9090\nexternal-ui: ui\nexternal-ui-url: http://x.test/u.zip\n");

@@ -621,13 +621,26 @@ class ControllerApiIT {
             TwoDantes.RULES,
             "external-ui: "
                 + dashboards
-                + "\nexternal-ui-name: metacubexd\nexternal-ui-url: http://203.0.113.10/ui.zip"));
+                + "\nexternal-ui-name: metacubexd\nexternal-ui-url: http://203.0.113.10/ui.zip"
+                + "\nexternal-controller-unix: run/turnout.sock"));
     assertThat(turnout.terminate(T)).isIn(0, 143);
     turnout = sandbox.startTurnout(withUrl);
     turnout.awaitLog("unpacked into " + dashboards.resolve("metacubexd"), T); // after the start
     assertThat(api.anonymous("GET", "/ui/index.html").body())
         .isEqualTo("<html>dashboard one</html>");
     assertThat(api.anonymous("GET", "/ui/assets/app.js").body()).isEqualTo("export {};");
+    // external-controller-unix, relative to the config: the API without the secret, as for
+    // Clash Verge's service mode (the socket's mode lets only root in)
+    var unix =
+        sandbox.inClient(
+            T,
+            "curl",
+            "-sS",
+            "--unix-socket",
+            sandbox.file("run/turnout.sock").toString(),
+            "http://localhost/configs");
+    assertThat(unix.exit()).as("%s", unix).isZero();
+    assertThat(unix.stdout()).contains("\"mode\":\"rule\"");
 
     writeZip(zip, "<html>dashboard two</html>");
     ControllerClient.Reply upgraded = api.call("POST", "/upgrade/ui", "");
