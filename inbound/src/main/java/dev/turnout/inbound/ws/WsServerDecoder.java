@@ -157,13 +157,17 @@ public final class WsServerDecoder extends ByteToMessageDecoder {
     if (in.writerIndex() < at + 4 + length) {
       return false;
     }
-    byte[] mask = new byte[4];
-    in.getBytes(at, mask);
+    int mask = in.getInt(at); // no array per frame: frames are the stream's every read
     in.readerIndex(at + 4);
     ByteBuf payload = in.readRetainedSlice((int) length);
     int from = payload.readerIndex();
-    for (int i = 0; i < length; i++) {
-      payload.setByte(from + i, payload.getByte(from + i) ^ mask[i & 3]);
+    int n = (int) length;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) { // whole words, as the mask repeats every 4 bytes
+      payload.setInt(from + i, payload.getInt(from + i) ^ mask);
+    }
+    for (; i < n; i++) {
+      payload.setByte(from + i, payload.getByte(from + i) ^ (mask >>> (24 - 8 * (i & 3))));
     }
     switch (opcode) {
       case CONTINUATION, TEXT, BINARY -> {

@@ -144,10 +144,7 @@ final class VmessHeader {
     plain.putInt((int) crc.getValue());
     try {
       Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
-      aes.init(
-          Cipher.ENCRYPT_MODE,
-          new SecretKeySpec(
-              VmessKdf.kdf16(cmdKey, VmessKdf.bytes("AES Auth ID Encryption")), "AES"));
+      aes.init(Cipher.ENCRYPT_MODE, authIdKey(cmdKey));
       return aes.doFinal(plain.array());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
@@ -158,10 +155,12 @@ final class VmessHeader {
    * The time in the authID of a request, if it is sealed for the user whose command key gave {@code
    * authKey} ({@link #authIdKey}); else -1 (its CRC does not match: another user's).
    */
-  static long authIdTime(Cipher authKey, byte[] authId) {
+  static long authIdTime(SecretKeySpec authKey, byte[] authId) {
     byte[] plain;
     try {
-      plain = authKey.doFinal(authId);
+      Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
+      aes.init(Cipher.DECRYPT_MODE, authKey);
+      plain = aes.doFinal(authId);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -172,18 +171,13 @@ final class VmessHeader {
     return b.getInt(12) == (int) crc.getValue() && time >= 0 ? time : -1;
   }
 
-  /** A decrypting AES cipher for the authIDs of the user with {@code cmdKey}. */
-  static Cipher authIdKey(byte[] cmdKey) {
-    try {
-      Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
-      aes.init(
-          Cipher.DECRYPT_MODE,
-          new SecretKeySpec(
-              VmessKdf.kdf16(cmdKey, VmessKdf.bytes("AES Auth ID Encryption")), "AES"));
-      return aes;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+  /**
+   * The AES key of the authIDs of the user with {@code cmdKey}, which the client seals and the
+   * server opens with: derived once per user (a server keeps it), not per connection.
+   */
+  static SecretKeySpec authIdKey(byte[] cmdKey) {
+    return new SecretKeySpec(
+        VmessKdf.kdf16(cmdKey, VmessKdf.bytes("AES Auth ID Encryption")), "AES");
   }
 
   /**

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
-import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The server side of VMess with AEAD headers (alterId 0, what v2ray, Xray, sing-box and mihomo send
@@ -44,7 +44,12 @@ public final class VmessServer {
   /** What the client asked for, and who it is. */
   public record Request(String user, Command command, Destination target) {}
 
-  private record User(String name, byte[] cmdKey) {}
+  /** A user, with the authID key derived from their command key once. */
+  private record User(String name, byte[] cmdKey, SecretKeySpec authKey) {
+    User(String name, byte[] cmdKey) {
+      this(name, cmdKey, VmessHeader.authIdKey(cmdKey));
+    }
+  }
 
   private final List<User> users;
   private final LongSupplier unixSeconds;
@@ -95,8 +100,7 @@ public final class VmessServer {
   Authenticated authenticate(byte[] authId) {
     long now = unixSeconds.getAsLong();
     for (User u : users) {
-      Cipher key = VmessHeader.authIdKey(u.cmdKey);
-      long time = VmessHeader.authIdTime(key, authId);
+      long time = VmessHeader.authIdTime(u.authKey, authId);
       if (time >= 0 && Math.abs(time - now) <= WINDOW_SECONDS) {
         return new Authenticated(u.name, u.cmdKey);
       }
