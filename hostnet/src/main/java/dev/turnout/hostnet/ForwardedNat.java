@@ -13,8 +13,11 @@ import java.io.IOException;
  * <ol>
  *   <li>{@code net.ipv4.conf.<tun>.forwarding=1};
  *   <li>the nftables table {@code ip turnout_<tun>} ({@link #table}): chain {@code nat} masquerades
- *       what comes from the pool and leaves by another interface; when IPv4 forwarding was off,
- *       chain {@code forward} lets the kernel forward only these flows (see 4);
+ *       what comes from the pool and leaves by another interface, TCP to the session ports of
+ *       {@link ForwardedPorts} when there are such, so that it never takes a port the host's own
+ *       connections take (the NAT gives forwarded flows such ports already; the masquerade keeps
+ *       them, and keeps what it must move within them); when IPv4 forwarding was off, chain {@code
+ *       forward} lets the kernel forward only these flows (see 4);
  *   <li>with capture-all routing, {@code ip rule iif <tun> lookup main} ({@link
  *       AutoRoute#fromTheTun}), so forwarded packets leave by the main table instead of looping
  *       back into the TUN;
@@ -48,10 +51,12 @@ public final class ForwardedNat {
    * @param device the TUN device
    * @param pool the NAT's IPv4 pool, a CIDR such as {@code 198.19.0.0/16}
    * @param captureAll the capture-all routing in use, or null if there is none
+   * @param ports where forwarded TCP's ports go, or null to leave them as the apps chose them
    * @throws IOException naming the step that failed (nothing of it is left; the caller closes
    *     {@code changes}, which undoes the steps before it)
    */
-  public static void apply(HostChanges changes, String device, String pool, AutoRoute captureAll)
+  public static void apply(
+      HostChanges changes, String device, String pool, AutoRoute captureAll, ForwardedPorts ports)
       throws IOException {
     Cidr cidr = ipv4(pool);
     if (!Change.DEVICE.matcher(device).matches()) {
@@ -65,7 +70,7 @@ public final class ForwardedNat {
     String name = tableName(device);
     step(
         "nftables table " + FAMILY + " " + name,
-        () -> changes.addNftTable(FAMILY, name, table(device, cidr, filter)));
+        () -> changes.addNftTable(FAMILY, name, table(device, cidr, ports, filter)));
     if (captureAll != null) {
       AutoRoute.Step rule = captureAll.fromTheTun("-4");
       step(rule.toString(), () -> changes.addRule(rule.family(), rule.spec()));
@@ -81,13 +86,17 @@ public final class ForwardedNat {
   }
 
   /** The chains of the table, as {@code nft} reads them. */
-  static String table(String device, Cidr pool, boolean filter) {
+  static String table(String device, Cidr pool, ForwardedPorts ports, boolean filter) {
     String dev = "\"" + device + "\"";
+    String leaving = "    ip saddr " + pool + " oifname != " + dev;
     StringBuilder text = new StringBuilder();
     text.append("  chain nat {\n")
-        .append("    type nat hook postrouting priority srcnat; policy accept;\n")
-        .append("    ip saddr " + pool + " oifname != " + dev + " masquerade\n")
-        .append("  }\n");
+        .append("    type nat hook postrouting priority srcnat; policy accept;\n");
+    if (ports != null) {
+      text.append(leaving + " meta l4proto tcp masquerade to :")
+          .append(ports.sessionFirst() + "-" + ports.sessionLast() + "\n");
+    }
+    text.append(leaving + " masquerade\n").append("  }\n");
     if (filter) {
       text.append("  chain forward {\n")
           .append("    type filter hook forward priority filter; policy accept;\n")

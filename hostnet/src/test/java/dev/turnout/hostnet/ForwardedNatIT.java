@@ -83,7 +83,7 @@ class ForwardedNatIT {
       changes.addNftTable(
           ForwardedNat.FAMILY,
           ForwardedNat.tableName(DEVICE),
-          ForwardedNat.table(DEVICE, Cidr.parseStrict(POOL), false));
+          ForwardedNat.table(DEVICE, Cidr.parseStrict(POOL), null, false));
       assertThat(reaches(app)).as("replies come in by up0, which does not forward").isFalse();
 
       changes.setSysctl("net.ipv4.conf.up0.forwarding", "1");
@@ -100,7 +100,7 @@ class ForwardedNatIT {
     String before = snapshot();
 
     try (HostChanges changes = HostChanges.open(state, ns)) {
-      ForwardedNat.apply(changes, DEVICE, POOL, null);
+      ForwardedNat.apply(changes, DEVICE, POOL, null, null);
 
       assertThat(ns.check(List.of("nft", "list", "tables"))).contains("table ip turnout_tnt0");
       assertThat(sysctl("net.ipv4.conf." + DEVICE + ".forwarding")).isEqualTo("1");
@@ -118,7 +118,7 @@ class ForwardedNatIT {
     AutoRoute autoRoute = AutoRoute.builder(DEVICE).build();
     HostChanges crashed = HostChanges.open(state, ns);
     autoRoute.apply(crashed);
-    ForwardedNat.apply(crashed, DEVICE, POOL, autoRoute);
+    ForwardedNat.apply(crashed, DEVICE, POOL, autoRoute, null);
 
     assertThat(ns.check(List.of("ip", "-4", "rule")))
         .contains((AutoRoute.DEFAULT_PRIORITY + 1) + ":\tfrom all iif " + DEVICE + " lookup main");

@@ -17,7 +17,7 @@ class ForwardedNatTest {
     host.sysctls.put("net.ipv4.conf.eth0.forwarding", "1"); // on by itself: kept
     HostChanges changes = HostChanges.open(dir, host);
 
-    ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null);
+    ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null, null);
 
     assertThat(changes.describe())
         .containsExactly(
@@ -82,7 +82,7 @@ class ForwardedNatTest {
     host.outputs.put("nft list chains", DOCKER);
     host.sysctls.put("net.ipv4.ip_forward", "1"); // Docker's: no filter of Turnout's
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null);
+      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null, null);
       assertThat(changes.describe())
           .containsExactly(
               "nftaccept ip filter FORWARD iifname tnt0",
@@ -96,11 +96,26 @@ class ForwardedNatTest {
   }
 
   @Test
+  void forwardedTcpIsMasqueradedToTheSessionPortsAndAnythingElseAsBefore() throws IOException {
+    try (HostChanges changes = HostChanges.open(dir, host)) {
+      ForwardedNat.apply(
+          changes, "tnt0", "198.19.0.0/16", null, new ForwardedPorts(32768, 60999, 1024));
+      String script = nftScript();
+      String tcp =
+          "ip saddr 198.19.0.0/16 oifname != \"tnt0\" meta l4proto tcp masquerade to :1024-29255";
+      assertThat(script).contains(tcp);
+      assertThat(script.indexOf(tcp))
+          .as("before the rule for the rest")
+          .isLessThan(script.indexOf("ip saddr 198.19.0.0/16 oifname != \"tnt0\" masquerade\n"));
+    }
+  }
+
+  @Test
   void withForwardingOnAlreadyOnlyTheMasqueradeIsAdded() throws IOException {
     host.sysctls.put("net.ipv4.ip_forward", "1");
     host.sysctls.put("net.ipv4.conf.tnt0.forwarding", "1");
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null);
+      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null, null);
       assertThat(changes.describe()).containsExactly("nft ip turnout_tnt0");
       assertThat(nftScript()).contains("masquerade").doesNotContain("forward", "drop");
     }
@@ -111,7 +126,7 @@ class ForwardedNatTest {
     AutoRoute autoRoute = AutoRoute.builder("tnt0").gateway(true).build();
     try (HostChanges changes = HostChanges.open(dir, host)) {
       autoRoute.apply(changes);
-      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", autoRoute);
+      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", autoRoute, null);
       assertThat(changes.describe())
           .containsOnlyOnce("rule -4 priority 9001 iif tnt0 lookup main")
           .doesNotHaveDuplicates();
@@ -119,7 +134,7 @@ class ForwardedNatTest {
     host.sysctls.clear();
     host.log.clear();
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", AutoRoute.builder("tnt0").build());
+      ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", AutoRoute.builder("tnt0").build(), null);
       assertThat(changes.describe()).contains("rule -4 priority 9001 iif tnt0 lookup main");
     }
   }
@@ -128,7 +143,7 @@ class ForwardedNatTest {
   void aMissingNftIsNamedBeforeAnyChange() throws IOException {
     host.failing.add("nft");
     HostChanges changes = HostChanges.open(dir, host);
-    assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null))
+    assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.0/16", null, null))
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith("nft not found")
         .hasMessageContaining("apt-get install nftables");
@@ -140,11 +155,11 @@ class ForwardedNatTest {
   @Test
   void badArgumentsAreRefusedBeforeAnyChange() throws IOException {
     try (HostChanges changes = HostChanges.open(dir, host)) {
-      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "2001:db8::/64", null))
+      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "2001:db8::/64", null, null))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.1/16", null))
+      assertThatThrownBy(() -> ForwardedNat.apply(changes, "tnt0", "198.19.0.1/16", null, null))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> ForwardedNat.apply(changes, "a b", "198.19.0.0/16", null))
+      assertThatThrownBy(() -> ForwardedNat.apply(changes, "a b", "198.19.0.0/16", null, null))
           .isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(host.log).isEmpty();

@@ -69,20 +69,31 @@ final class DirectNat {
    * Whether {@code config} asks for {@code tun.direct-nat} where it can hold: not where a forwarded
    * packet would not go where DIRECT's sockets go (bound to {@code interface-name}, or carrying a
    * {@code routing-mark} outside auto-route; within it the mark only keeps Turnout's own sockets
-   * out of the TUN, and the TUN's own rule routes forwarded packets the same way). Says why not.
+   * out of the TUN, and the TUN's own rule routes forwarded packets the same way). On unless
+   * written {@code false}; says why not only when written {@code true} ({@link #asked}).
    */
   static boolean wanted(TurnoutConfig config) {
     TurnoutConfig.Tun tun = config.tun();
-    if (!tun.enable() || !tun.directNat()) {
+    if (!tun.enable() || Boolean.FALSE.equals(tun.directNat())) {
       return false;
     }
     if (config.proxies().interfaceName() != null || (!tun.autoRoute() && tun.routingMark() != 0)) {
-      log.warn(
-          "tun.direct-nat: off while interface-name or routing-mark is set; DIRECT flows are"
-              + " relayed, so that they leave as those settings say");
+      if (asked(config)) {
+        log.warn(
+            "tun.direct-nat: off while interface-name or routing-mark is set; DIRECT flows are"
+                + " relayed, so that they leave as those settings say");
+      }
       return false;
     }
     return true;
+  }
+
+  /**
+   * Whether the configuration writes {@code tun.direct-nat: true}: then what keeps it off is a
+   * warning, where for the default it is only said at info level.
+   */
+  static boolean asked(TurnoutConfig config) {
+    return Boolean.TRUE.equals(config.tun().directNat());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.turnout.launcher;
 import dev.turnout.hostnet.AutoRoute;
 import dev.turnout.hostnet.FirewallWatch;
 import dev.turnout.hostnet.ForwardedNat;
+import dev.turnout.hostnet.ForwardedPorts;
 import dev.turnout.hostnet.HostChanges;
 import dev.turnout.hostnet.MacSelection;
 import dev.turnout.hostnet.ProcessCommands;
@@ -174,13 +175,14 @@ final class HostSetup {
 
   /**
    * Makes the host forward and masquerade the TUN's DIRECT flows from {@code pool} ({@link
-   * ForwardedNat}); call after {@link #autoRoute}, whose rules it completes. Journaled.
+   * ForwardedNat}), TCP to the session ports of {@code ports} unless null; call after {@link
+   * #autoRoute}, whose rules it completes. Journaled.
    *
    * @throws IOException naming the step that failed (nftables missing, say)
    */
-  void directNat(String name, String pool) throws IOException {
+  void directNat(String name, String pool, ForwardedPorts ports) throws IOException {
     forwardOpened = true;
-    ForwardedNat.apply(changes(), name, pool, captureAll);
+    ForwardedNat.apply(changes(), name, pool, captureAll, ports);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.turnout.launcher;
 
+import dev.turnout.hostnet.ForwardedPorts;
 import dev.turnout.launcher.config.AddressPlan;
 import dev.turnout.launcher.config.AddressPlan6;
 import dev.turnout.launcher.config.TurnoutConfig;
@@ -88,9 +89,8 @@ final class TunPath {
           tunConfig, () -> routing.current().rules, base.scheduler(), Generation.REFRESH_TICK);
     }
     boolean forwarding = DirectNat.wanted(config);
-    if (forwarding) {
-      startDirectNat(plan, tun.name(), host, base);
-    }
+    ForwardedPorts forwardedPorts =
+        forwarding ? startDirectNat(config, plan, tun.name(), host, base) : null;
     host.watchFirewall(tun.name());
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
@@ -98,6 +98,10 @@ final class TunPath {
             .forwardedFlows(new ForwardedConnections(base.connections()))
             .offload(
                 fastPath(tunConfig, tun, plan6 != null, forwarding, onStop), plan.tunInetAddress());
+    if (forwardedPorts != null) {
+      natTable.forwardedPorts(
+          forwardedPorts.appFirst(), forwardedPorts.appLast(), forwardedPorts.sessionFirst());
+    }
     if (plan6 != null) {
       natTable.ipv6Pool(plan6.natFirst(), plan6.natCount(), plan6.tunAddress());
     }
@@ -155,21 +159,56 @@ final class TunPath {
 
   /**
    * Makes the host forward and masquerade what comes from the NAT pool, for DIRECT flows the kernel
-   * forwards ({@link DirectNat}); where it cannot, they are relayed like any other.
+   * forwards ({@link DirectNat}); where it cannot, they are relayed like any other. Returns where
+   * forwarded flows' ports go, or null if they keep the apps' own (or nothing is forwarded).
    */
-  private static void startDirectNat(
-      AddressPlan plan, String device, HostSetup host, Foundation base) throws IOException {
+  private static ForwardedPorts startDirectNat(
+      TurnoutConfig config, AddressPlan plan, String device, HostSetup host, Foundation base)
+      throws IOException {
     String pool = Ipv4.format(plan.natFirst()) + "/" + (plan.range().prefixLength() + 1);
+    boolean asked = DirectNat.asked(config);
+    ForwardedPorts ports;
     try {
-      host.directNat(device, pool);
+      ports = ForwardedPorts.ofThisHost();
     } catch (IOException e) {
-      log.warn("tun.direct-nat: DIRECT flows are relayed: {}", e.getMessage());
-      return;
+      if (!asked) { // sharing them is what a server may answer with a second's wait (see there)
+        log.info("tun: DIRECT flows are relayed: {}", e.getMessage());
+        return null;
+      }
+      log.warn(
+          "tun.direct-nat: forwarded flows keep the apps' ports, which the host's own connections"
+              + " take too ({}); a server may then make some new connections wait a second",
+          e.getMessage());
+      ports = null;
+    }
+    try {
+      host.directNat(device, pool, ports);
+    } catch (IOException e) {
+      if (asked) {
+        log.warn("tun.direct-nat: DIRECT flows are relayed: {}", e.getMessage());
+      } else {
+        log.info(
+            "tun: DIRECT flows are relayed, as the kernel cannot forward them here: {}",
+            e.getMessage());
+      }
+      return null;
     }
     base.directNatReady().set(true);
     log.info(
-        "tun: direct-nat on: the kernel forwards DIRECT TCP flows over IPv4 from {}, masqueraded",
-        pool);
+        "tun: direct-nat on: the kernel forwards DIRECT TCP flows over IPv4 from {}, masqueraded{}",
+        pool,
+        ports == null
+            ? ""
+            : " from ports "
+                + ports.sessionFirst()
+                + "-"
+                + ports.sessionLast()
+                + " (the apps' "
+                + ports.appFirst()
+                + "-"
+                + ports.appLast()
+                + ", moved off the host's own)");
+    return ports;
   }
 
   /**

@@ -60,7 +60,9 @@ class DirectNatTest {
   @Test
   void itIsWantedOnlyWhereForwardedPacketsLeaveAsDirectSocketsWould() throws Exception {
     assertThat(wanted("tun: {enable: true, direct-nat: true}")).isTrue();
-    assertThat(wanted("tun: {enable: true}")).as("off by default").isFalse();
+    assertThat(wanted("tun: {enable: true}")).as("on by default").isTrue();
+    assertThat(wanted("tun: {enable: true, direct-nat: false}")).isFalse();
+    assertThat(wanted("interface-name: eth0", "tun: {enable: true}")).isFalse();
     assertThat(wanted("tun: {enable: false, direct-nat: true}")).isFalse();
     assertThat(wanted("interface-name: eth0", "tun: {enable: true, direct-nat: true}")).isFalse();
     assertThat(wanted("routing-mark: 255", "tun: {enable: true, direct-nat: true}")).isFalse();

@@ -91,6 +91,9 @@ public final class NatTable {
   private final int maxIdleEntries;
   private final int maxUnclaimed;
   private final int maxForwarded;
+  private final int appPortFirst; // forwarded flows from app ports appPortFirst.. take
+  private final int appPortCount; // session ports sessionPortFirst.., one for one
+  private final int sessionPortFirst;
   private final TimeSource ticker;
   private final OffloadMirror offload;
   private final ForwardedFlows forwardedFlows;
@@ -185,6 +188,12 @@ public final class NatTable {
     this.maxIdleEntries = b.maxIdleEntries;
     this.maxUnclaimed = b.maxUnclaimed;
     this.maxForwarded = b.maxForwarded;
+    this.appPortFirst = b.appPortFirst < 0 ? portFirst : b.appPortFirst;
+    this.appPortCount = b.appPortFirst < 0 ? portCount : b.appPortLast - b.appPortFirst + 1;
+    this.sessionPortFirst = b.appPortFirst < 0 ? portFirst : b.sessionPortFirst;
+    if (sessionPortFirst < portFirst || sessionPortFirst + appPortCount > portFirst + portCount) {
+      throw new IllegalArgumentException("forwarded session ports outside the port range");
+    }
     this.ticker = Objects.requireNonNull(b.ticker, "ticker");
     this.pool6Size = b.pool6Size;
     long tun6High = 0;
@@ -486,21 +495,23 @@ public final class NatTable {
   }
 
   /**
-   * The session of a forwarded flow as a function of the flow: the app's own source port, at a pool
-   * address chosen by the app's address and the destination. The host masquerades the session to
-   * its own address and, where it can, the same port, so a server sees one client port per app
-   * port. That matters when apps reuse ports fast: a server that closed first holds the old
-   * connection in TIME_WAIT and takes a new SYN on it only if its timestamps are newer, which holds
-   * for the same app connection (the kernel's timestamp offset is per connection tuple) but not for
-   * another one NAT'ed onto that port. An earlier entry of this very flow (the app reused its port)
-   * is retired for it; null when the port is outside the session range or another flow holds the
-   * session (the caller then allocates as for any flow).
+   * The session of a forwarded flow as a function of the flow: the app's own source port (shifted
+   * as {@link Builder#forwardedPorts} says), at a pool address chosen by the app's address and the
+   * destination. The host masquerades the session to its own address and, where it can, the same
+   * port, so a server sees one client port per app port. That matters when apps reuse ports fast: a
+   * server that closed first holds the old connection in TIME_WAIT and takes a new SYN on it only
+   * if its timestamps are newer, which holds for the same app connection (the kernel's timestamp
+   * offset is per pair of addresses) but not for another one NAT'ed onto that port. An earlier
+   * entry of this very flow (the app reused its port) is retired for it; null when the port is
+   * outside the app ports or another flow holds the session (the caller then allocates as for any
+   * flow).
    */
   private SessionKey portPreserving(FlowKey probe, int forwardTo) {
-    int port = probe.sourcePort;
-    if (port < portFirst || port >= portFirst + portCount) {
+    int port = probe.sourcePort - appPortFirst;
+    if (port < 0 || port >= appPortCount) {
       return null;
     }
+    port += sessionPortFirst;
     int mix = (probe.sourceAddress * 0x9E3779B1) ^ (probe.destinationAddress * 0x85EBCA77);
     mix ^= probe.destinationPort * 0xC2B2AE3D;
     mix ^= mix >>> 15;
@@ -782,6 +793,9 @@ public final class NatTable {
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
     private int maxUnclaimed = DEFAULT_MAX_UNCLAIMED;
     private int maxForwarded = DEFAULT_MAX_FORWARDED;
+    private int appPortFirst = -1;
+    private int appPortLast;
+    private int sessionPortFirst;
     private TimeSource ticker = TimeSource.SYSTEM;
     private FlowOffload offload = FlowOffload.NONE;
     private ForwardedFlows forwardedFlows = ForwardedFlows.NONE;
@@ -836,6 +850,21 @@ public final class NatTable {
     /** At most this many live flows forwarded by the kernel; further ones go to the relay. */
     public Builder maxForwarded(int max) {
       this.maxForwarded = max;
+      return this;
+    }
+
+    /**
+     * A forwarded flow from app port {@code appFirst..appLast} takes session port {@code
+     * sessionFirst + (port - appFirst)}, which must lie within the table's port range; one from
+     * another port takes any free session. By default, the app's own port.
+     */
+    public Builder forwardedPorts(int appFirst, int appLast, int sessionFirst) {
+      if (appFirst < 1 || appFirst > appLast || appLast > 65535) {
+        throw new IllegalArgumentException("bad app port range " + appFirst + ".." + appLast);
+      }
+      this.appPortFirst = appFirst;
+      this.appPortLast = appLast;
+      this.sessionPortFirst = sessionFirst;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.turnout.natrewrite;
 
 import static dev.turnout.natrewrite.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.turnout.netbase.Ipv4;
 import dev.turnout.netbase.ManualTimeSource;
@@ -314,6 +315,43 @@ class ForwardedFlowTest {
     ByteBuffer synAck = fromDestination(again, TcpHeader.SYN | ACK);
     assertThat(rewriter.rewrite(synAck)).isEqualTo(Verdict.FORWARD);
     assertThat(table.unclaimedEntries()).isZero();
+  }
+
+  /**
+   * With the host's ephemeral ports 32768-60999 moved to 1024-29255, an app port of that range
+   * keeps its session port the same way, moved; one outside it is allocated as for any flow.
+   */
+  @Test
+  void appPortsOfTheEphemeralRangeTakeTheirMovedPortAgainAndAgain() {
+    NatTable moved =
+        NatTable.builder(ip("198.19.0.1"), ip("198.19.255.254"), 1024, 65535)
+            .offload(kernel, Ipv4.address(TUN))
+            .forwardedPorts(32768, 60999, 1024)
+            .timeSource(ticker)
+            .build();
+    PacketRewriter r = rewriter(moved);
+    ByteBuffer first = syn(r, 40001);
+    assertThat(port(first, 0)).as("40001 - 32768 + 1024").isEqualTo(8257);
+    assertThat(port(syn(r, 32768), 0)).isEqualTo(1024);
+    assertThat(port(syn(r, 60999), 0)).isEqualTo(29255);
+    r.rewrite(fromDestination(first, TcpHeader.RST));
+
+    ByteBuffer again = syn(r, 40001);
+    assertThat(Packets.srcAddress(again, 0)).isEqualTo(Packets.srcAddress(first, 0));
+    assertThat(port(again, 0)).isEqualTo(8257);
+    ByteBuffer outside = syn(r, 61000);
+    assertThat(Packets.dstAddress(outside, 0)).isEqualTo(REAL);
+    assertThat(port(outside, 0)).as("from the cursor, as any flow").isEqualTo(1024);
+  }
+
+  @Test
+  void forwardedPortsMustFitTheTablesPortRange() {
+    NatTable.Builder builder =
+        NatTable.builder(ip("198.19.0.1"), ip("198.19.0.1"), 1024, 65535)
+            .forwardedPorts(32768, 60999, 40000);
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> builder.forwardedPorts(0, 10, 1024))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -308,7 +308,7 @@ public final class ConfigLoader {
     java.time.Duration udpTimeout = section.seconds("udp-timeout", 60, 1, 86400);
     boolean gso = section.bool("gso", true);
     boolean fastPath = section.bool("fast-path", true);
-    boolean directNat = section.bool("direct-nat", false);
+    Boolean directNat = section.has("direct-nat") ? section.bool("direct-nat", true) : null;
     if (autoRoute && routingMark == 0) {
       routingMark = 0x2022;
     }

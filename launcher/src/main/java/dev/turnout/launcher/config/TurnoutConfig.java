@@ -122,16 +122,17 @@ public record TurnoutConfig(
    * fastPath} lets a tc BPF program rewrite established TCP flows in the kernel (Turnout's key; on
    * by default, and off by itself where the kernel or the process cannot load it). {@code
    * directNat} lets the kernel forward DIRECT TCP flows over IPv4 itself, NAT'ed and masqueraded,
-   * instead of relaying them (Turnout's key; off by default: the controller lists such flows
-   * without byte counts). {@code routeAddress} ({@code route-address}, {@code inet4-route-address},
-   * {@code inet6-route-address}): with auto-route, only these CIDRs are routed into the TUN instead
-   * of everything. {@code routeAddressSets} and {@code routeExcludeAddressSets} ({@code
-   * route-address-set}, {@code route-exclude-address-set}) name ipcidr rule providers whose CIDRs
-   * are routed into the TUN, or kept out of it, as they are at each refresh. {@code
-   * includeInterfaces} ({@code include-interface}): with auto-route, only traffic arriving by these
-   * interfaces is captured ({@code lo}: this host's own). {@code includeMacs} and {@code
-   * excludeMacs} ({@code include-mac-address}, {@code exclude-mac-address}): with auto-route, which
-   * devices' traffic (by source MAC address, lower case) is captured.
+   * instead of relaying them (Turnout's key); null when not written: then on wherever it can hold,
+   * and where it cannot, off without a warning. {@code routeAddress} ({@code route-address}, {@code
+   * inet4-route-address}, {@code inet6-route-address}): with auto-route, only these CIDRs are
+   * routed into the TUN instead of everything. {@code routeAddressSets} and {@code
+   * routeExcludeAddressSets} ({@code route-address-set}, {@code route-exclude-address-set}) name
+   * ipcidr rule providers whose CIDRs are routed into the TUN, or kept out of it, as they are at
+   * each refresh. {@code includeInterfaces} ({@code include-interface}): with auto-route, only
+   * traffic arriving by these interfaces is captured ({@code lo}: this host's own). {@code
+   * includeMacs} and {@code excludeMacs} ({@code include-mac-address}, {@code
+   * exclude-mac-address}): with auto-route, which devices' traffic (by source MAC address, lower
+   * case) is captured.
    */
   public record Tun(
       boolean enable,
@@ -148,7 +149,7 @@ public record TurnoutConfig(
       int routingMark,
       boolean gso,
       boolean fastPath,
-      boolean directNat,
+      Boolean directNat,
       List<String> routeAddress,
       List<String> excludeSrcPorts,
       List<String> excludeDstPorts,
@@ -207,7 +208,7 @@ public record TurnoutConfig(
           0,
           true,
           true,
-          false,
+          Boolean.FALSE,
           List.of(),
           List.of(),
           List.of(),

@@ -31,7 +31,11 @@ class DescriptorLimitIT {
   @Test
   void outOfDescriptorsConnectionsFailCleanlyAndAllWorkAgainWithDescriptorsBack() throws Exception {
     try (Sandbox sandbox = Sandbox.create()) {
-      TurnoutProcess turnout = sandbox.startTurnout(Sandbox.config("", "  - MATCH,DIRECT"));
+      // Relayed, each connection with its sockets and pipes: the kernel would forward these.
+      TurnoutProcess turnout =
+          sandbox.startTurnout(
+              Sandbox.config("", "  - MATCH,DIRECT")
+                  .replace("  device: turnout0\n", "  device: turnout0\n  direct-nat: false\n"));
       // Every path used once before the limit: what it loads is there already. One download
       // leaves few pipes in the splice relay's pool, so new ones are needed under the limit.
       sandbox.assertParallelDownloadsIntact(1, "http://www.example.test/256k.bin", "256k.bin");

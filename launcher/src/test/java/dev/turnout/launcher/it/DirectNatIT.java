@@ -335,6 +335,41 @@ class DirectNatIT {
     assertThat(rejected.exit()).as("%s", rejected).isEqualTo(7);
   }
 
+  /**
+   * A forwarded flow leaves from its app port moved off the host's ephemeral range (the client
+   * namespace's), where the host's own connections and the relay's dials take theirs: the server
+   * sees port {@code app - first + 1024}. Were it the app's own, a server holding that port in
+   * TIME_WAIT for a connection of the other kind would answer the SYN, whose timestamps run on
+   * another clock, with an ACK, and the connection would wait a second for its retransmit
+   * (TcpExtPAWSTimewait in {@code bench/run.sh}, which this took from thousands to none).
+   */
+  @Test
+  void aForwardedFlowLeavesFromItsAppPortMovedOffTheHostsOwnPorts() throws Exception {
+    get("http://www.example.test/index.html"); // the name is known: the next one is forwarded
+    String[] range =
+        sandbox.inClient(T, "cat", "/proc/sys/net/ipv4/ip_local_port_range").stdout().split("\\s+");
+    int first = Integer.parseInt(range[0]);
+    turnout.awaitLog("masqueraded from ports 1024-", Duration.ofSeconds(1));
+    // nginx closes first (Connection: close), so its TIME_WAIT names the port it saw.
+    Command.Result curl =
+        sandbox.inClient(
+            T,
+            "sh",
+            "-c",
+            "curl -sS --fail --max-time 10 --local-port 45000-45099 -H 'Connection: close'"
+                + " -o /dev/null -w '%{local_port}' http://www.example.test/index.html");
+    assertThat(curl.exit()).as("%s", curl).isZero();
+    int app = Integer.parseInt(curl.stdout().trim());
+    turnout.awaitLog(
+        Pattern.compile(":" + app + " -> www\\.example\\.test:80 .*forwarded by the kernel"),
+        Duration.ofSeconds(5));
+    String timeWait =
+        sandbox.inInternet(T, "ss", "-tanH", "state", "time-wait", "sport", "= :80").stdout();
+    assertThat(timeWait)
+        .as("the server's TIME_WAIT of app port %d", app)
+        .containsPattern(":" + (app - first + 1024) + "\\s*\n");
+  }
+
   @Test
   void theHostForwardsAndMasqueradesThePoolWhileTurnoutRuns() throws Exception {
     Command.Result table = sandbox.inClient(T, "nft", "list", "table", "ip", TABLE);
