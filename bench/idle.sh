@@ -95,6 +95,7 @@ dns:
   nameserver: [203.0.113.1]
 tun:
   device: turnout0
+  direct-nat: false # what a relayed connection holds: the kernel would forward these otherwise
 rules:
   - MATCH,DIRECT
 CONF

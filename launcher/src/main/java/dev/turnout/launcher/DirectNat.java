@@ -24,12 +24,11 @@ import org.slf4j.LoggerFactory;
  * not a fake one; else an IPv4 address the resolver already holds for the name (the relay's own
  * DIRECT dials fill it, so a name's first connection is relayed and later ones are forwarded), or,
  * while the resolver refreshes an answer whose TTL ran out, the one it held last, for up to {@value
- * #STALE_SECONDS} s (serve-stale, RFC 8767). Otherwise a name's flows would go to the relay for as
- * long as each refresh takes, and the relay's own sockets share the host's ports with the
- * masqueraded flows: a server still holding one of those ports in TIME_WAIT refuses the other's
- * SYN. Never this host's own addresses or Turnout's ranges (the relay applies the rules' permits
- * for those), and nothing until the host is set up for it ({@code hostReady}). One per {@link
- * Generation}: its resolver and settings. Thread-safe; never blocks.
+ * #STALE_SECONDS} s (serve-stale, RFC 8767). Otherwise a name's flows would go to the relay, at
+ * four times the cost, for as long as each refresh takes. Never this host's own addresses or
+ * Turnout's ranges (the relay applies the rules' permits for those), and nothing until the host is
+ * set up for it ({@code hostReady}). One per {@link Generation}: its resolver and settings.
+ * Thread-safe; never blocks.
  */
 final class DirectNat {
   private static final Logger log = LoggerFactory.getLogger(DirectNat.class);
