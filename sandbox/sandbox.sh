@@ -50,6 +50,7 @@
 #           dual.example.test -> 203.0.113.10 and 2001:db8:113::10, v6.example.test and
 #           bulk6.example.test -> 2001:db8:113::10 (AAAA only), loopback.example.test ->
 #           127.0.0.1 and self.example.test -> 203.0.113.2 (names that lead back into the client),
+#           silent.example.test -> 203.0.113.99 (no host: a test makes it drop what it is sent),
 #           and answers MX/TXT for example.test.
 #           IPv6 addresses skip duplicate address detection: usable at once. nginx serves
 #           DIR/www, and /slow/FILE?rate=64k the same file at that many bytes per second, for
@@ -141,6 +142,7 @@ up() {
     --host-record=doh.example.test,203.0.113.1 \
     --host-record=loopback.example.test,127.0.0.1 \
     --host-record=self.example.test,203.0.113.2 \
+    --host-record=silent.example.test,203.0.113.99 \
     --mx-host=example.test,mail.example.test,10 \
     --txt-record=example.test,"turnout sandbox"
 

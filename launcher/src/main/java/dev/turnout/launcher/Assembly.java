@@ -29,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +97,7 @@ final class Assembly {
             new ProcessLookup(Path.of("/proc")),
             new Neighbors(TimeSource.SYSTEM),
             local,
-            new AtomicBoolean());
+            new ForwardingState());
 
     Generation first = Generation.build(config, base, null);
     routing.swap(first);

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * #STALE_SECONDS} s (serve-stale, RFC 8767). Otherwise a name's flows would go to the relay, at
  * four times the cost, for as long as each refresh takes. Never this host's own addresses or
  * Turnout's ranges (the relay applies the rules' permits for those), and nothing until the host is
- * set up for it ({@code hostReady}). One per {@link Generation}: its resolver and settings.
- * Thread-safe; never blocks.
+ * set up for it, nor to an address that lately left a forwarded SYN unanswered ({@link
+ * ForwardingState}). One per {@link Generation}: its resolver and settings. Thread-safe; never
+ * blocks.
  */
 final class DirectNat {
   private static final Logger log = LoggerFactory.getLogger(DirectNat.class);
@@ -38,9 +38,9 @@ final class DirectNat {
 
   /** Forwards nothing. */
   static final DirectNat OFF =
-      new DirectNat(new AtomicBoolean(), HostResolver.NONE, a -> true, TimeSource.SYSTEM);
+      new DirectNat(new ForwardingState(), HostResolver.NONE, a -> true, TimeSource.SYSTEM);
 
-  private final AtomicBoolean hostReady;
+  private final ForwardingState host;
   private final HostResolver resolver;
   private final Predicate<InetAddress> refused;
   private final TimeSource clock;
@@ -48,17 +48,18 @@ final class DirectNat {
   private final ConcurrentHashMap<String, Long> remembered = new ConcurrentHashMap<>();
 
   /**
-   * @param hostReady set once the host forwards and masquerades the TUN's NAT pool
+   * @param host ready once the host forwards and masquerades the TUN's NAT pool; the destinations
+   *     that lately left a forwarded SYN unanswered are relayed
    * @param resolver DIRECT's resolver; a name it does not hold yet is relayed (the asynchronous
    *     lookup this starts is the one the relay's dial then waits for)
    * @param refused addresses DIRECT may not be forwarded to (this host's, Turnout's own)
    */
   DirectNat(
-      AtomicBoolean hostReady,
+      ForwardingState host,
       HostResolver resolver,
       Predicate<InetAddress> refused,
       TimeSource clock) {
-    this.hostReady = hostReady;
+    this.host = host;
     this.resolver = resolver;
     this.refused = refused;
     this.clock = clock;
@@ -100,21 +101,23 @@ final class DirectNat {
    *
    * @param tcp whether the flow is TCP
    * @param route the route the rules chose
-   * @param host the name a fake destination stands for, or null for a real destination
+   * @param name the name a fake destination stands for, or null for a real destination
    * @param destination the address the app dialed
+   * @param port the port it dialed
    */
-  int target(boolean tcp, Router.Route route, String host, InetAddress destination) {
+  int target(boolean tcp, Router.Route route, String name, InetAddress destination, int port) {
     if (!tcp
         || !(destination instanceof Inet4Address)
-        || !hostReady.get()
+        || !host.isReady()
         || !(route.outbound() instanceof DirectOutbound direct && direct.kernelMayForward())) {
       return 0;
     }
-    InetAddress address = host == null ? destination : known(host);
+    InetAddress address = name == null ? destination : known(name);
     if (!(address instanceof Inet4Address) || refused.test(address)) {
       return 0;
     }
-    return Ipv4.toInt(address);
+    int target = Ipv4.toInt(address);
+    return host.mayForwardTo(target, port) ? target : 0;
   }
 
   /**

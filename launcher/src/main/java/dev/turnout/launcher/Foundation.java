@@ -7,7 +7,6 @@ import dev.turnout.netbase.Neighbors;
 import dev.turnout.relay.Connections;
 import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parts of a running Turnout that outlive every reload, which each {@link Generation} builds
@@ -16,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * process lookup and this host's addresses (which DIRECT reaches only where a rule names them). The
  * TUN, NAT, relays, local proxy listeners and DNS listener are long-lived too; they reach the
  * current generation through {@link LiveRouting}. {@code pool6} is null without {@code dns.ipv6}.
- * {@code directNatReady} is set once the host forwards the TUN's DIRECT flows ({@link DirectNat}).
+ * {@code forwarding} is what the kernel forwarding of DIRECT flows learns ({@link DirectNat}).
  */
 record Foundation(
     AddressPlan plan,
@@ -28,7 +27,7 @@ record Foundation(
     ProcessLookup processes,
     Neighbors neighbors,
     LocalAddresses local,
-    AtomicBoolean directNatReady) {
+    ForwardingState forwarding) {
 
   /** The pools a flow's destination may come from. */
   FakePools pools() {

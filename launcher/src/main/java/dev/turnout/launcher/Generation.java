@@ -188,7 +188,7 @@ final class Generation {
       return DirectNat.OFF;
     }
     return new DirectNat(
-        base.directNatReady(),
+        base.forwarding(),
         dnsParts.assembly.dialing(),
         a -> !dialer.allowed(a) || base.local().test(a) || a.isMulticastAddress(),
         TimeSource.SYSTEM);

@@ -112,7 +112,7 @@ final class RuleFlowFilter implements FlowFilter {
           default -> new Judged(route, host);
         };
     if (judgement.action() == Action.ACCEPT) {
-      int forwardTo = directNat.target(protocol != UDP, route, host, destination);
+      int forwardTo = directNat.target(protocol != UDP, route, host, destination, destinationPort);
       if (forwardTo == 0) {
         return judgement;
       }

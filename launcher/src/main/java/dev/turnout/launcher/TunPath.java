@@ -95,7 +95,7 @@ final class TunPath {
     NatTable.Builder natTable =
         NatTable.builder(plan.natFirst(), plan.natLast(), SESSION_PORT_FIRST, SESSION_PORT_LAST)
             .udpTimeout(tunConfig.udpTimeout())
-            .forwardedFlows(new ForwardedConnections(base.connections()))
+            .forwardedFlows(new ForwardedConnections(base.connections(), base.forwarding()))
             .offload(
                 fastPath(tunConfig, tun, plan6 != null, forwarding, onStop), plan.tunInetAddress());
     if (forwardedPorts != null) {
@@ -193,7 +193,7 @@ final class TunPath {
       }
       return null;
     }
-    base.directNatReady().set(true);
+    base.forwarding().ready();
     log.info(
         "tun: direct-nat on: the kernel forwards DIRECT TCP flows over IPv4 from {}, masqueraded{}",
         pool,

@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,21 +28,26 @@ class DirectNatTest {
   static final InetAddress REAL6 = IpLiterals.parse("2001:db8:113::10");
   static final InetAddress LOCAL = IpLiterals.parse("203.0.113.2");
 
-  final AtomicBoolean ready = new AtomicBoolean(true);
   final ManualTimeSource clock = new ManualTimeSource();
+  final ForwardingState host = ready(new ForwardingState(clock));
 
   /** What the resolver holds: a name maps to its answer, done or still under way. */
   final Map<String, CompletableFuture<List<InetAddress>>> answers = new HashMap<>();
 
   final HostResolver resolver =
       host -> answers.getOrDefault(host, CompletableFuture.failedFuture(new Exception("none")));
-  final DirectNat nat = new DirectNat(ready, resolver, a -> a.equals(LOCAL), clock);
+  final DirectNat nat = new DirectNat(host, resolver, a -> a.equals(LOCAL), clock);
+
+  static ForwardingState ready(ForwardingState state) {
+    state.ready();
+    return state;
+  }
 
   final Router.Route direct =
       new Router.Route("DIRECT", "MATCH", "test.yaml:1", new DirectOutbound(resolver, a -> false));
 
   int target(String host, InetAddress destination) {
-    return nat.target(true, direct, host, destination);
+    return nat.target(true, direct, host, destination, 443);
   }
 
   @TempDir Path dir;
@@ -87,13 +91,33 @@ class DirectNatTest {
   @Test
   void onlyTcpOverIpv4ToTheBuiltInDirectOnceTheHostIsReady() {
     answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL)));
-    assertThat(nat.target(false, direct, "www.example.test", FAKE)).as("UDP").isZero();
+    assertThat(nat.target(false, direct, "www.example.test", FAKE, 443)).as("UDP").isZero();
     assertThat(target(null, REAL6)).as("IPv6").isZero();
     Router.Route group = new Router.Route("Proxy", "MATCH", "test.yaml:1", new RejectOutbound());
-    assertThat(nat.target(true, group, "www.example.test", FAKE)).as("not DIRECT").isZero();
-    ready.set(false);
-    assertThat(target("www.example.test", FAKE)).as("host not set up").isZero();
-    assertThat(DirectNat.OFF.target(true, direct, null, REAL)).isZero();
+    assertThat(nat.target(true, group, "www.example.test", FAKE, 443)).as("not DIRECT").isZero();
+    DirectNat notSetUp = new DirectNat(new ForwardingState(clock), resolver, a -> false, clock);
+    assertThat(notSetUp.target(true, direct, "www.example.test", FAKE, 443))
+        .as("host not set up")
+        .isZero();
+    assertThat(DirectNat.OFF.target(true, direct, null, REAL, 443)).isZero();
+  }
+
+  /**
+   * A destination that left a forwarded SYN unanswered is relayed for a minute, by name or dialed
+   * itself: the relay races the name's other addresses. Then the kernel may forward to it again.
+   */
+  @Test
+  void anAddressThatDidNotAnswerIsRelayedForAMinute() {
+    answers.put("www.example.test", CompletableFuture.completedFuture(List.of(REAL)));
+    host.unanswered(Ipv4.toInt(REAL), 443);
+    assertThat(nat.target(true, direct, null, REAL, 80)).as("another port").isNotZero();
+    assertThat(target("www.example.test", FAKE)).isZero();
+    assertThat(target(null, REAL)).isZero();
+    clock.advance(Duration.ofSeconds(ForwardingState.UNANSWERED_SECONDS - 1));
+    assertThat(target(null, REAL)).isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(target("www.example.test", FAKE)).isEqualTo(Ipv4.toInt(REAL));
+    assertThat(target(null, REAL)).isEqualTo(Ipv4.toInt(REAL));
   }
 
   @Test

@@ -74,7 +74,7 @@ class ReloaderTest {
             new ProcessLookup(Path.of("/proc")),
             new dev.turnout.netbase.Neighbors(dev.turnout.netbase.TimeSource.SYSTEM),
             LocalAddresses.ofInterfaces(),
-            new java.util.concurrent.atomic.AtomicBoolean());
+            new ForwardingState());
     routing.swap(Generation.build(config, base, null));
     reloader = new Reloader(file, base, routing, List.of());
   }

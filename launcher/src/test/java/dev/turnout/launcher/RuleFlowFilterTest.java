@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,7 +131,11 @@ class RuleFlowFilterTest {
         new RuleFlowFilter(
             router,
             new FakePools(pool, pool6),
-            new DirectNat(new AtomicBoolean(true), resolver, a -> false, TimeSource.SYSTEM));
+            new DirectNat(
+                DirectNatTest.ready(new ForwardingState()),
+                resolver,
+                a -> false,
+                TimeSource.SYSTEM));
     Inet4Address fake = (Inet4Address) pool.addressFor("www.example.test");
 
     FlowFilter.Judgement judgement = forwarding.judge(TCP, APP, 40000, fake, 80);
@@ -146,7 +149,7 @@ class RuleFlowFilterTest {
 
     Connections listed = new Connections(policy -> List.of(policy));
     Object handle =
-        new ForwardedConnections(listed)
+        new ForwardedConnections(listed, new ForwardingState())
             .started(new NatFlow(APP, 40000, fake, 80, judgement), () -> {}, () -> 300, () -> 7000);
 
     assertThat(handle).isNotNull();

@@ -39,4 +39,15 @@ public interface ForwardedFlows {
 
   /** The flow is over; {@code handle} is what {@link #started} returned. */
   void ended(Object handle);
+
+  /**
+   * A forwarded flow's destination did not answer its SYN in time ({@link
+   * NatTable#DEFAULT_FORWARDED_ANSWER_TIMEOUT}); the flow's entry is gone, and its {@link #ended}
+   * follows. The app's next SYN is judged again: forwarding it to the same address would fail the
+   * same way, where the relay would try the name's other addresses.
+   *
+   * @param address the IPv4 address (big-endian) that did not answer
+   * @param port the port the SYN went to
+   */
+  default void unanswered(int address, int port) {}
 }

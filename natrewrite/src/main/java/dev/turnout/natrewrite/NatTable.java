@@ -77,6 +77,13 @@ public final class NatTable {
   /** Live TCP flows forwarded by the kernel; as many as the fast path holds by default. */
   public static final int DEFAULT_MAX_FORWARDED = 65536;
 
+  /**
+   * How long a forwarded flow waits for its destination's SYN-ACK before its entry is freed and the
+   * destination reported unanswered ({@link ForwardedFlows#unanswered}): past the app's first SYN
+   * retransmission (1 s), before its second (3 s), which then finds no entry and is judged again.
+   */
+  public static final Duration DEFAULT_FORWARDED_ANSWER_TIMEOUT = Duration.ofSeconds(2);
+
   private static final int DNS_PORT = 53;
 
   private final int poolFirst;
@@ -85,6 +92,7 @@ public final class NatTable {
   private final int portCount;
   private final long capacity;
   private final long unclaimedTimeoutNanos;
+  private final long forwardedAnswerNanos;
   private final long graceNanos;
   private final long udpTimeoutNanos;
   private final long dnsTimeoutNanos;
@@ -168,6 +176,7 @@ public final class NatTable {
       throw new IllegalArgumentException("bad port range " + b.portFirst + ".." + b.portLast);
     }
     if (b.unclaimedTimeout.isNegative()
+        || b.forwardedAnswerTimeout.isNegative()
         || b.grace.isNegative()
         || b.udpTimeout.isNegative()
         || b.dnsTimeout.isNegative()) {
@@ -182,6 +191,7 @@ public final class NatTable {
     this.portCount = b.portLast - b.portFirst + 1;
     this.capacity = (Integer.toUnsignedLong(poolLast - poolFirst) + 1) * portCount;
     this.unclaimedTimeoutNanos = b.unclaimedTimeout.toNanos();
+    this.forwardedAnswerNanos = Math.min(unclaimedTimeoutNanos, b.forwardedAnswerTimeout.toNanos());
     this.graceNanos = b.grace.toNanos();
     this.udpTimeoutNanos = b.udpTimeout.toNanos();
     this.dnsTimeoutNanos = b.dnsTimeout.toNanos();
@@ -283,6 +293,9 @@ public final class NatTable {
       if (entry.expire(now)) {
         if (state == NatEntry.UNCLAIMED) {
           unclaimedEntries.decrementAndGet();
+          if (entry.forwardTo != 0) {
+            unanswered(entry.forwardTo, entry.targetPort);
+          }
         }
         remove(entry);
         (state == NatEntry.IDLE
@@ -411,7 +424,7 @@ public final class NatTable {
             targetPort,
             forwardTo,
             0,
-            ticker.nanoTime() + unclaimedTimeoutNanos,
+            ticker.nanoTime() + (forwardTo == 0 ? unclaimedTimeoutNanos : forwardedAnswerNanos),
             judgement);
     reverse.put(entry.session, entry);
     supersede(forward.put(entry.flow, entry), entry);
@@ -527,6 +540,14 @@ public final class NatTable {
     }
     retire(earlier, earlier.forwardTo == forwardTo);
     return session;
+  }
+
+  private void unanswered(int address, int port) {
+    try {
+      forwardedFlows.unanswered(address, port);
+    } catch (RuntimeException e) {
+      log.warn("Reporting an unanswered destination failed", e);
+    }
   }
 
   /**
@@ -793,6 +814,7 @@ public final class NatTable {
     private int maxIdleEntries = DEFAULT_MAX_IDLE_ENTRIES;
     private int maxUnclaimed = DEFAULT_MAX_UNCLAIMED;
     private int maxForwarded = DEFAULT_MAX_FORWARDED;
+    private Duration forwardedAnswerTimeout = DEFAULT_FORWARDED_ANSWER_TIMEOUT;
     private int appPortFirst = -1;
     private int appPortLast;
     private int sessionPortFirst;
@@ -850,6 +872,15 @@ public final class NatTable {
     /** At most this many live flows forwarded by the kernel; further ones go to the relay. */
     public Builder maxForwarded(int max) {
       this.maxForwarded = max;
+      return this;
+    }
+
+    /**
+     * How long a forwarded flow waits for its destination's answer ({@link
+     * #DEFAULT_FORWARDED_ANSWER_TIMEOUT}); at most the unclaimed timeout.
+     */
+    public Builder forwardedAnswerTimeout(Duration timeout) {
+      this.forwardedAnswerTimeout = Objects.requireNonNull(timeout);
       return this;
     }
 
