@@ -5,12 +5,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the kernel forwarding of DIRECT flows ({@link DirectNat}) learns while Turnout runs, kept
- * across reloads: whether the host is set up for it, and which destinations lately left a forwarded
- * SYN unanswered. The relay races a name's addresses (Happy Eyeballs) where the kernel can only
- * send a flow to one: for {@value #UNANSWERED_SECONDS} s after an address did not answer, flows to
- * it are relayed, so that a name with a dead address costs an app one slow connection, not every
- * one. At most {@value #MAX_UNANSWERED} addresses are held; cleared whole beyond that. Thread-safe;
- * never blocks.
+ * across reloads: whether the host is set up for it, and which destinations (address and port)
+ * lately left a forwarded SYN unanswered. The relay races a name's addresses (Happy Eyeballs) where
+ * the kernel can only send a flow to one: for {@value #UNANSWERED_SECONDS} s after a destination
+ * did not answer, flows to it are relayed, so that a name with a dead address costs an app one slow
+ * connection, not every one. At most {@value #MAX_UNANSWERED} destinations are held; cleared whole
+ * beyond that. Thread-safe; never blocks.
  */
 final class ForwardingState {
   static final int UNANSWERED_SECONDS = 60;

@@ -42,12 +42,14 @@ import org.slf4j.LoggerFactory;
  * sixteenth of them (counted), so a flood of new flows costs one scan per batch, not per flow.
  *
  * <p>Lifetime of a TCP flow the kernel forwards to its real destination ({@link #createForwarded}):
- * no relay claims it; it is UNCLAIMED (under the same timeout and cap) until the destination's
- * SYN-ACK passes the TUN ({@link #established}), then lives until a RST or both FINs pass ({@link
- * #closing}), after which the grace frees it. At most {@code maxForwarded} such flows are live;
- * beyond that the caller hands new flows to the relay. An established flow whose end never passes
- * (a LAN host that vanished) keeps its entry: the cap bounds them. {@link ForwardedFlows} hears of
- * each such flow and of its end, and may end it.
+ * no relay claims it; it is UNCLAIMED (under the same cap, for at most {@link
+ * #DEFAULT_FORWARDED_ANSWER_TIMEOUT}, after which it is freed and its destination reported to
+ * {@link ForwardedFlows#unanswered}) until the destination's SYN-ACK passes the TUN ({@link
+ * #established}), then lives until a RST or both FINs pass ({@link #closing}), after which the
+ * grace frees it. At most {@code maxForwarded} such flows are live; beyond that the caller hands
+ * new flows to the relay. An established flow whose end never passes (a LAN host that vanished)
+ * keeps its entry: the cap bounds them. {@link ForwardedFlows} hears of each such flow and of its
+ * end, and may end it.
  *
  * <p>With a {@link FlowOffload} (the kernel fast path), each relay-owned TCP entry and each relayed
  * UDP entry is mirrored into it ({@link OffloadMirror}), both directions, when created, and
