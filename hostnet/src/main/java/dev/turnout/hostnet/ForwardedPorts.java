@@ -72,13 +72,13 @@ public record ForwardedPorts(int appFirst, int appLast, int sessionFirst) {
    */
   static ForwardedPorts of(String sysctl) throws IOException {
     String[] parts = sysctl.trim().split("\\s+");
-    int first;
-    int last;
+    int first = -1;
+    int last = -1;
     try {
       first = Integer.parseInt(parts[0]);
       last = Integer.parseInt(parts[parts.length - 1]);
     } catch (NumberFormatException e) {
-      throw new IOException(SYSCTL + " is not a port range: \"" + sysctl.trim() + "\"");
+      // not numbers: refused below as any other non-range
     }
     if (parts.length != 2 || first < 1 || first > last || last > 65535) {
       throw new IOException(SYSCTL + " is not a port range: \"" + sysctl.trim() + "\"");

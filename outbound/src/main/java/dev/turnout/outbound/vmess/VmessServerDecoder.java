@@ -8,6 +8,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -25,7 +26,7 @@ final class VmessServerDecoder extends ByteToMessageDecoder {
   /** Options this server speaks: chunk stream, masking, global padding (and connection reuse). */
   private static final int OPTIONS =
       VmessSession.OPTION_CHUNK_STREAM
-          | 0x02
+          | VmessSession.OPTION_CONNECTION_REUSE
           | VmessSession.OPTION_CHUNK_MASKING
           | VmessSession.OPTION_GLOBAL_PADDING;
 
@@ -163,8 +164,8 @@ final class VmessServerDecoder extends ByteToMessageDecoder {
     if (kind == null || target == null) {
       return "a malformed request header";
     }
-    byte[] iv = java.util.Arrays.copyOfRange(h, 1, 17);
-    byte[] key = java.util.Arrays.copyOfRange(h, 17, 33);
+    byte[] iv = Arrays.copyOfRange(h, 1, 17);
+    byte[] key = Arrays.copyOfRange(h, 17, 33);
     VmessSession session = new VmessSession(security, options, key, iv, h[33]);
     reader = session.requestBody();
     chunked = stream;
@@ -180,7 +181,7 @@ final class VmessServerDecoder extends ByteToMessageDecoder {
     }
     try {
       return new Destination(
-          null, InetAddress.getByAddress(java.util.Arrays.copyOfRange(h, at, at + length)), port);
+          null, InetAddress.getByAddress(Arrays.copyOfRange(h, at, at + length)), port);
     } catch (UnknownHostException e) {
       throw new IllegalStateException("4 or 16 bytes are an address", e);
     }

@@ -20,6 +20,10 @@ final class VmessSession {
   static final int NONE = 5;
 
   static final int OPTION_CHUNK_STREAM = 0x01;
+
+  /** Connection reuse: legacy, meaningless with AEAD headers; accepted and ignored. */
+  static final int OPTION_CONNECTION_REUSE = 0x02;
+
   static final int OPTION_CHUNK_MASKING = 0x04;
   static final int OPTION_GLOBAL_PADDING = 0x08;
 
